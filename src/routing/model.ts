@@ -1,0 +1,136 @@
+/**
+ * The routing domain: the words are the Gmail admin console's (replaceRecipient,
+ * bypassSpamFilter, addRecipients), made exact. Everything here is plain data.
+ */
+
+/** An address as given on the wire; compare with `normalizeAddress`. */
+export type Address = string;
+
+export type RecipientMatch =
+  | { readonly single: Address }
+  | { readonly pattern: string }
+  | { readonly group: Address }
+  | { readonly all: true };
+
+export type EnvelopeRecipientChange =
+  | { readonly replaceRecipient: Address }
+  | { readonly replaceUsername: string }
+  | { readonly replaceDomain: string };
+
+export interface AddedRecipient {
+  readonly address: Address;
+  /** Default true: spam is not copied to this address. */
+  readonly doNotDeliverSpam: boolean;
+  /** Default true: a failed copy sends no bounce to the sender. */
+  readonly suppressBounces: boolean;
+}
+
+export interface ModifyOptions {
+  readonly changeEnvelopeRecipient?: EnvelopeRecipientChange;
+  /** A host name from `hosts`; without it the next hop is found by domain (hosts, smarthost, MX). */
+  readonly changeRoute?: string;
+  readonly bypassSpamFilter: boolean;
+  readonly addRecipients: readonly AddedRecipient[];
+  readonly addXOriginalToHeader: boolean;
+  readonly addSpamHeaders: boolean;
+  readonly customHeaders: Readonly<Record<string, string>>;
+  readonly prependSubject?: string;
+  readonly requireTls: boolean;
+  readonly removeAttachments: boolean;
+}
+
+export type RuleAction = 'modify' | 'reject' | 'quarantine';
+
+export interface RoutingRule {
+  readonly description: string;
+  readonly enabled: boolean;
+  readonly match: RecipientMatch;
+  readonly action: RuleAction;
+  readonly rejectText?: string;
+  readonly modify: ModifyOptions;
+  /** false: non-recognized addresses only; true: non-recognized and recognized. */
+  readonly recognizedAddresses: boolean;
+}
+
+export type UserStatus = 'active' | 'suspended';
+
+export interface DirectoryUser {
+  readonly address: Address;
+  readonly orgUnit: string;
+  readonly aliases: readonly Address[];
+  readonly status: UserStatus;
+}
+
+export interface DirectoryGroup {
+  readonly address: Address;
+  readonly members: readonly Address[];
+}
+
+export type TlsMode = 'none' | 'opportunistic' | 'required';
+
+export interface NextHopHost {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tls: TlsMode;
+  readonly domains: readonly string[];
+}
+
+/**
+ * What the planner needs to know about the organisation, built once per config
+ * version. Keys of the maps are normalized addresses (see `normalizeAddress`).
+ */
+export interface RoutingSnapshot {
+  readonly version: number;
+  readonly domains: ReadonlySet<string>;
+  /** Every active user's address and alias → the user's primary address. */
+  readonly mailboxes: ReadonlyMap<Address, Address>;
+  /** Suspended users' addresses and aliases → primary address (they count as non-recognized). */
+  readonly suspended: ReadonlyMap<Address, Address>;
+  readonly groups: ReadonlyMap<Address, DirectoryGroup>;
+  readonly rules: readonly RoutingRule[];
+  /** Exact `single` matches, normalized address → rule indexes in table order (fast path). */
+  readonly singleIndex: ReadonlyMap<Address, readonly number[]>;
+  /** Indexes of the enabled rules whose match is not `single`, in table order. */
+  readonly otherRules: readonly number[];
+  readonly compiledPatterns: ReadonlyMap<number, RegExp>;
+  readonly hosts: ReadonlyMap<string, NextHopHost>;
+  readonly smarthost?: string;
+  /** Domains served by the desk's intake (mail for them never leaves this machine). */
+  readonly deskDomains: ReadonlySet<string>;
+}
+
+export interface SpamVerdict {
+  readonly spam: boolean;
+  readonly score: number;
+  readonly reasons: readonly string[];
+}
+
+/** How a delivery's copy differs from the message as received. */
+export interface MessageTransform {
+  readonly xOriginalTo?: Address;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly prependSubject: readonly string[];
+  readonly spamHeaders: boolean;
+  readonly removeAttachments: boolean;
+}
+
+export type Transport = 'smtp' | 'mailbox' | 'desk';
+
+export interface PlannedDelivery {
+  readonly recipient: Address;
+  /** The envelope recipient the client gave, before any rule changed it. */
+  readonly originalRecipient: Address;
+  readonly transport: Transport;
+  /** A host name from `hosts` when the route is fixed; undefined: by domain. */
+  readonly route?: string;
+  readonly requireTls: boolean;
+  readonly suppressBounces: boolean;
+  /** Held for review (spam without bypass, or a quarantine rule) instead of queued. */
+  readonly held: boolean;
+  readonly holdReason?: 'spam' | 'quarantine-rule';
+  readonly spamFlag: boolean;
+  readonly transform: MessageTransform;
+  /** Descriptions of the rules that shaped this delivery, in table order. */
+  readonly rules: readonly string[];
+}
