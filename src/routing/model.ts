@@ -3,6 +3,8 @@
  * bypassSpamFilter, addRecipients), made exact. Everything here is plain data.
  */
 
+import type { SmtpReply } from '../base/errors.js';
+
 /** An address as given on the wire; compare with `normalizeAddress`. */
 export type Address = string;
 
@@ -88,6 +90,8 @@ export interface RoutingSnapshot {
   /** Suspended users' addresses and aliases → primary address (they count as non-recognized). */
   readonly suspended: ReadonlyMap<Address, Address>;
   readonly groups: ReadonlyMap<Address, DirectoryGroup>;
+  /** Group address → its direct members, normalized (for `group` matches). */
+  readonly groupMembers: ReadonlyMap<Address, ReadonlySet<Address>>;
   readonly rules: readonly RoutingRule[];
   /** Exact `single` matches, normalized address → rule indexes in table order (fast path). */
   readonly singleIndex: ReadonlyMap<Address, readonly number[]>;
@@ -96,7 +100,10 @@ export interface RoutingSnapshot {
   readonly compiledPatterns: ReadonlyMap<number, RegExp>;
   readonly hosts: ReadonlyMap<string, NextHopHost>;
   readonly smarthost?: string;
-  /** Domains served by the desk's intake (mail for them never leaves this machine). */
+  /**
+   * Domains served by the desk's intake (mail for them never leaves this machine).
+   * A subdomain counts too: channel addresses live under `<token>.case.<desk domain>`.
+   */
   readonly deskDomains: ReadonlySet<string>;
 }
 
@@ -133,4 +140,52 @@ export interface PlannedDelivery {
   readonly transform: MessageTransform;
   /** Descriptions of the rules that shaped this delivery, in table order. */
   readonly rules: readonly string[];
+}
+
+/**
+ * One destination worked out at RCPT time, before the spam verdict is known.
+ * `planDeliveries` turns it into a `PlannedDelivery` once the verdict is in.
+ */
+export interface DeliveryTarget {
+  readonly recipient: Address;
+  readonly transport: Transport;
+  readonly route?: string;
+  /** primary: the recipient itself (perhaps rewritten); added: from `addRecipients`. */
+  readonly role: 'primary' | 'added';
+  /**
+   * Held when the verdict is spam: a primary that a rule sends off (smtp/desk) without
+   * bypassSpamFilter, or an added recipient with doNotDeliverSpam.
+   */
+  readonly holdIfSpam: boolean;
+  readonly suppressBounces: boolean;
+}
+
+/** Everything decided about one accepted envelope recipient; plain data, kept until DATA ends. */
+export interface RecipientPlan {
+  /** The envelope recipient the client gave, normalized. */
+  readonly recipient: Address;
+  readonly recognized: boolean;
+  /** A quarantine rule applied: every delivery of this recipient is held. */
+  readonly quarantine: boolean;
+  readonly requireTls: boolean;
+  readonly transform: MessageTransform;
+  /** Descriptions of the rules that applied, in table order. */
+  readonly rules: readonly string[];
+  /** Never empty: a recipient with nowhere to go is rejected instead. */
+  readonly targets: readonly DeliveryTarget[];
+}
+
+export type RecipientDecision =
+  | { readonly kind: 'reject'; readonly reply: SmtpReply; readonly rule?: string }
+  | { readonly kind: 'accept'; readonly plan: RecipientPlan };
+
+/** A problem in the configuration, placed by its YAML path (and line when known). */
+export interface Problem {
+  /** YAML path such as `defaultRouting[2].match.pattern`; empty for the whole file. */
+  readonly path: string;
+  /** A sentence with the cause and the fix. */
+  readonly message: string;
+  readonly severity: 'error' | 'warning';
+  readonly line?: number;
+  readonly column?: number;
 }

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { isRelaydeskError } from '../base/errors.js';
+import { openStore, type StoreHandle } from '../store/index.js';
+
+export interface StoreFlags {
+  data?: string;
+  database?: string;
+}
+
+/** --data and --database, on every command that reads or writes the store. */
+export function withStoreOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--data <dir>', 'data directory of the embedded store (SQLite)').default('./data'))
+    .addOption(new Option('--database <url>', 'PostgreSQL URL (postgres://…), for several nodes sharing one database').env('RELAYDESK_DATABASE_URL'));
+}
+
+export function openStoreFrom(flags: StoreFlags): Promise<StoreHandle> {
+  if (flags.database) return openStore({ databaseUrl: flags.database });
+  return openStore({ dataDir: path.resolve(flags.data ?? './data') });
+}
+
+/** Exit codes: 1 the input was refused, 2 usage, 3 the store is unavailable, 4 not found. */
+export const EXIT = { invalid: 1, usage: 2, store: 3, notFound: 4 } as const;
+
+export class CliFailure extends Error {
+  constructor(message: string, readonly exitCode: number, readonly details: readonly string[] = [], readonly json?: unknown) {
+    super(message);
+  }
+}
+
+/** Runs a command body against the store, closing it whatever happens. */
+export async function withStore<T>(flags: StoreFlags, fn: (store: StoreHandle) => Promise<T>): Promise<T> {
+  let store: StoreHandle;
+  try {
+    store = await openStoreFrom(flags);
+  } catch (e) {
+    throw new CliFailure(isRelaydeskError(e) ? e.message : `cannot open the store: ${(e as Error).message}`, EXIT.store);
+  }
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** A fixed-width table for humans; `--json` is the stable interface for scripts. */
+export function printTable(rows: readonly (readonly string[])[], header: readonly string[]): void {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.min(60, Math.max(...all.map((r) => (r[i] ?? '').length))));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!)))).join('  ');
+  process.stdout.write(`${line(header)}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}

@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { isRelaydeskError } from '../base/errors.js';
+import { CliFailure, EXIT } from './common.js';
+import { applyCommand, exportCommand } from './config-commands.js';
+import { mailboxCommand, quarantineCommand, queueCommand, traceCommand } from './mail-commands.js';
+import { startCommand } from './start.js';
+
+const program = new Command('relaydesk')
+  .description('Mail gateway with default routing rules, and the help desk that turns email into cases')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+program.addCommand(startCommand());
+program.addCommand(applyCommand());
+program.addCommand(exportCommand());
+program.addCommand(quarantineCommand());
+program.addCommand(mailboxCommand());
+program.addCommand(traceCommand());
+program.addCommand(queueCommand());
+for (const c of program.commands) {
+  c.exitOverride();
+  for (const sub of c.commands) sub.exitOverride();
+}
+
+const wantsJson = process.argv.includes('--json');
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version "fail" with exit code 0; commander already printed them.
+    process.exitCode = e.exitCode === 0 ? 0 : EXIT.usage;
+  } else if (e instanceof CliFailure) {
+    if (wantsJson) process.stdout.write(`${JSON.stringify(e.json ?? { error: e.message, details: e.details }, null, 2)}\n`);
+    else {
+      process.stderr.write(`relaydesk: ${e.message}\n`);
+      for (const d of e.details) process.stderr.write(`  ${d}\n`);
+    }
+    process.exitCode = e.exitCode;
+  } else if (isRelaydeskError(e)) {
+    if (wantsJson) process.stdout.write(`${JSON.stringify({ error: e.message, code: e.code, details: e.details }, null, 2)}\n`);
+    else process.stderr.write(`relaydesk: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`);
+    process.exitCode = e.code === 'STORE_UNAVAILABLE' ? EXIT.store : e.code === 'NOT_FOUND' ? EXIT.notFound : EXIT.invalid;
+  } else {
+    process.stderr.write(`relaydesk: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 70;
+  }
+}

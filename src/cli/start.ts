@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { Command, Option } from 'commander';
+import { systemClock, type Clock } from '../base/clock.js';
+import { randomToken } from '../base/ids.js';
+import { createLogger, type Logger } from '../base/log.js';
+import { LiveConfig } from '../config/io/live-config.js';
+import { Receiver, startSmtpListener, type SpamCheck } from '../inbound/index.js';
+import { SmtpSender } from '../outbound/index.js';
+import { createBounceFactory } from '../queue/io/bounces.js';
+import { QueueRunner } from '../queue/io/queue-runner.js';
+import { mailboxTransport, smtpTransport } from '../queue/io/transports.js';
+import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
+import { loadOrCreateSecret, openStore, ReceiveWriter, type StoreHandle, type StoreLocation } from '../store/index.js';
+import { startWebServer } from '../web/server.js';
+import { CliFailure, EXIT, openStoreFrom, withStoreOptions, type StoreFlags } from './common.js';
+
+export type Role = 'inbound' | 'queue' | 'web';
+export const ALL_ROLES: readonly Role[] = ['inbound', 'queue', 'web'];
+
+export interface NodeOptions {
+  readonly store: StoreLocation | StoreHandle;
+  readonly listen: string;
+  readonly smtpPort: number;
+  readonly httpPort: number;
+  readonly hostname: string;
+  readonly roles: readonly Role[];
+  /** DNS for SPF/DKIM/DMARC and MX; tests pass fixed answers, `--no-dns` a resolver that finds nothing. */
+  readonly resolver?: Resolver;
+  readonly tls?: { key: Buffer; cert: Buffer };
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+export interface RunningNode {
+  readonly smtpPort: number | null;
+  readonly httpPort: number | null;
+  readonly store: StoreHandle;
+  readonly runner: QueueRunner | null;
+  stop(): Promise<void>;
+}
+
+/** The composition root: one process, the roles it was asked for, sharing one store. */
+export async function startNode(opts: NodeOptions): Promise<RunningNode> {
+  const logger = opts.logger ?? createLogger();
+  const clock = opts.clock ?? systemClock;
+  const store = 'db' in opts.store ? opts.store : await openStore(opts.store);
+  const ownsStore = !('db' in opts.store);
+  const live = await LiveConfig.open(store.db, logger);
+  const resolver = opts.resolver ?? createSystemResolver();
+  const stops: (() => Promise<void>)[] = [];
+  let runner: QueueRunner | null = null;
+  let smtpPort: number | null = null;
+  let httpPort: number | null = null;
+
+  try {
+    if (opts.roles.includes('queue')) {
+      const srsSecret = await loadOrCreateSecret(store.db, 'srs', () => randomToken(32));
+      const sender = new SmtpSender({ resolver, logger, hostname: opts.hostname });
+      runner = new QueueRunner({
+        db: store.db,
+        caps: store.caps,
+        live,
+        clock,
+        logger,
+        owner: `${opts.hostname}:${process.pid}:${randomToken(6)}`,
+        transports: { smtp: smtpTransport({ sender, live, srsSecret, now: () => clock.now() }), mailbox: mailboxTransport(() => clock.now()) },
+        bounces: createBounceFactory({ hostname: opts.hostname }),
+      });
+      runner.start();
+      const r = runner;
+      stops.push(async () => {
+        await r.stop();
+        await sender.close();
+      });
+    }
+    if (opts.roles.includes('inbound')) {
+      const spamCheck: SpamCheck = (raw, env) => {
+        const spam = live.cached.config.spam;
+        return checkMessage(raw, { ...env, mtaHostname: opts.hostname }, { resolver, policy: { allowSenders: spam.allowSenders, denySenders: spam.denySenders } }).then((r) => ({
+          verdict: r.verdict,
+          authResults: { ...r.authResults },
+          authenticationResultsHeader: r.authenticationResultsHeader,
+        }));
+      };
+      const receiver = new Receiver({ live, writer: new ReceiveWriter(store.db), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake() });
+      const listener = await startSmtpListener({ live, receiver, clock, logger }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls });
+      smtpPort = listener.port;
+      stops.unshift(() => listener.close());
+    }
+    if (opts.roles.includes('web')) {
+      const web = await startWebServer({ db: store.db, logger }, { host: opts.listen, port: opts.httpPort });
+      httpPort = web.port;
+      stops.unshift(() => web.app.close());
+    }
+  } catch (e) {
+    for (const s of stops) await s().catch(() => undefined);
+    if (ownsStore) await store.close();
+    throw e;
+  }
+
+  return {
+    smtpPort,
+    httpPort,
+    store,
+    runner,
+    async stop() {
+      // Listeners first (no new mail), then the queue (outcomes recorded), then the store.
+      for (const s of stops) await s().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'error while stopping'));
+      if (ownsStore) await store.close();
+    },
+  };
+}
+
+/** A resolver for machines without DNS: every name is unknown, at once. */
+function noDnsResolver(): Resolver {
+  return async (name) => {
+    const err = new Error(`DNS is off (--no-dns): ${name} not looked up`) as Error & { code: string };
+    err.code = 'ENOTFOUND';
+    throw err;
+  };
+}
+
+export function startCommand(): Command {
+  return withStoreOptions(new Command('start'))
+    .description('run the gateway (SMTP), the queue and the web server on the embedded store or PostgreSQL')
+    .addOption(new Option('--smtp-port <port>', 'SMTP port').default('2525'))
+    .addOption(new Option('--http-port <port>', 'web port').default('8080'))
+    .addOption(new Option('--listen <address>', 'address to listen on (loopback unless you say otherwise)').default('127.0.0.1'))
+    .addOption(new Option('--hostname <name>', 'our name in the SMTP greeting, Received headers and DSNs').default(os.hostname()))
+    .addOption(new Option('--roles <list>', `what this process runs: ${ALL_ROLES.join(',')}`).default(ALL_ROLES.join(',')))
+    .option('--tls-key <file>', 'PEM private key: offer STARTTLS')
+    .option('--tls-cert <file>', 'PEM certificate chain for --tls-key')
+    .option('--dns-servers <list>', 'comma-separated DNS servers (ip or ip:port) instead of the system resolver')
+    .option('--no-dns', 'look nothing up (no SPF/DKIM/DMARC results, no MX): for closed networks and benchmarks')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .action(async (o: StoreFlags & { smtpPort: string; httpPort: string; listen: string; hostname: string; roles: string; tlsKey?: string; tlsCert?: string; dnsServers?: string; dns: boolean; logLevel: string }) => {
+      const smtpPort = parsePort(o.smtpPort, '--smtp-port');
+      const httpPort = parsePort(o.httpPort, '--http-port');
+      const roles = o.roles.split(',').map((r) => r.trim()).filter(Boolean);
+      const unknown = roles.filter((r) => !ALL_ROLES.includes(r as Role));
+      if (unknown.length) throw new CliFailure(`unknown role ${unknown.join(', ')}; roles are ${ALL_ROLES.join(', ')}`, EXIT.usage);
+      if (Boolean(o.tlsKey) !== Boolean(o.tlsCert)) throw new CliFailure('--tls-key and --tls-cert go together', EXIT.usage);
+      let tls: { key: Buffer; cert: Buffer } | undefined;
+      if (o.tlsKey && o.tlsCert) {
+        try {
+          tls = { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) };
+        } catch (e) {
+          throw new CliFailure(`cannot read the TLS key or certificate: ${(e as Error).message}`, EXIT.invalid);
+        }
+      }
+      const logger = createLogger({ level: o.logLevel });
+      let store: StoreHandle;
+      try {
+        store = await openStoreFrom(o);
+      } catch (e) {
+        throw new CliFailure((e as Error).message, EXIT.store);
+      }
+      const resolver = o.dns === false ? noDnsResolver() : createSystemResolver(o.dnsServers ? { servers: o.dnsServers.split(',') } : {});
+      let node: RunningNode;
+      try {
+        node = await startNode({ store, listen: o.listen, smtpPort, httpPort, hostname: o.hostname, roles: roles as Role[], resolver, tls, logger });
+      } catch (e) {
+        await store.close();
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EADDRINUSE') throw new CliFailure(`a port is already in use (${err.message}); stop the other server or choose --smtp-port/--http-port`, EXIT.usage);
+        throw e;
+      }
+      const live = await LiveConfig.open(store.db, logger);
+      const version = live.cached.version;
+      const lines = [
+        `Relaydesk is running (store: ${store.where}).`,
+        node.smtpPort !== null ? `  SMTP      ${o.listen}:${node.smtpPort}` : null,
+        node.httpPort !== null ? `  Web       http://${o.listen === '0.0.0.0' ? '127.0.0.1' : o.listen}:${node.httpPort}/  (health: /healthz, metrics: /metrics)` : null,
+        version === 0
+          ? '  No configuration yet: write one (see README, "Configuration") and run\n            relaydesk apply -f relaydesk.yaml'
+          : `  Configuration version ${version} (${live.cached.config.domains.length} domain(s), ${live.cached.config.defaultRouting.length} routing rule(s)); change it with relaydesk apply -f FILE`,
+        '  Stop with Ctrl-C.',
+      ].filter((l): l is string => l !== null);
+      process.stdout.write(`${lines.join('\n')}\n`);
+      await new Promise<void>((resolve) => {
+        const onSignal = (sig: string) => {
+          logger.info({ event: 'node.stopping', signal: sig }, 'stopping');
+          resolve();
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+      await node.stop();
+      await store.close();
+      logger.flush();
+    });
+}
+
+function parsePort(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliFailure(`${flag} must be a port number (0-65535), not "${v}"`, EXIT.usage);
+  return n;
+}

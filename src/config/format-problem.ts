@@ -1,0 +1,8 @@
+import type { Problem } from '../routing/index.js';
+
+/** One line per problem, compiler style, so editors and people find the place: `relaydesk.yaml:12:5: error: path: message`. */
+export function formatProblem(problem: Problem, file?: string): string {
+  const where = [file, problem.line, problem.line !== undefined ? problem.column : undefined].filter((x) => x !== undefined).join(':');
+  const path = problem.path === '' ? '' : `${problem.path}: `;
+  return `${where === '' ? '' : `${where}: `}${problem.severity}: ${path}${problem.message}`;
+}

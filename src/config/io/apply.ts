@@ -1,0 +1,57 @@
+import { RelaydeskError } from '../../base/errors.js';
+import { loadCurrentConfig, saveConfigVersion, type Db } from '../../store/index.js';
+import { diffConfig, parseConfigText, renderConfigYaml, type Config, type Problem } from '../index.js';
+
+export interface ApplyResult {
+  /** The version now in force (unchanged on a dry run or when nothing changed). */
+  readonly version: number;
+  readonly previousVersion: number;
+  readonly changes: readonly string[];
+  readonly warnings: readonly Problem[];
+  readonly applied: boolean;
+}
+
+/**
+ * Validates the whole text first; on any error nothing is written and every problem
+ * is in the error's details. On success the new version is one row: a running
+ * server sees it at its next SMTP command.
+ */
+export async function applyConfigText(db: Db, text: string, opts: { appliedBy: string; now: number; dryRun?: boolean }): Promise<ApplyResult> {
+  const parsed = parseConfigText(text);
+  if (!parsed.ok) {
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    throw new RelaydeskError('CONFIG_INVALID', `the configuration has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was changed`, parsed.problems.map(formatProblem));
+  }
+  const current = await loadCurrentConfig(db);
+  const before = current ? parseStored(current.yaml) : null;
+  const changes = diffConfig(before, parsed.config);
+  const previousVersion = current?.version ?? 0;
+  if (opts.dryRun || (current && changes.length === 0)) {
+    return { version: previousVersion, previousVersion, changes, warnings: parsed.warnings, applied: false };
+  }
+  const yaml = renderConfigYaml(parsed.config);
+  const version = await saveConfigVersion(db, { basedOn: previousVersion, yaml, appliedBy: opts.appliedBy, summary: changes.slice(0, 20).join('\n'), now: opts.now });
+  return { version, previousVersion, changes, warnings: parsed.warnings, applied: true };
+}
+
+export async function exportConfigText(db: Db): Promise<{ version: number; yaml: string }> {
+  const current = await loadCurrentConfig(db);
+  if (!current) return { version: 0, yaml: renderConfigYaml(emptyConfig()) };
+  return { version: current.version, yaml: current.yaml };
+}
+
+export function formatProblem(p: Problem): string {
+  const where = 'line' in p && typeof (p as { line?: unknown }).line === 'number' ? ` (line ${(p as { line: number }).line})` : '';
+  return `${p.severity === 'warning' ? 'warning: ' : ''}${p.path ? `${p.path}: ` : ''}${p.message}${where}`;
+}
+
+function parseStored(yaml: string): Config | null {
+  const r = parseConfigText(yaml);
+  return r.ok ? r.config : null;
+}
+
+function emptyConfig(): Config {
+  const r = parseConfigText('{}');
+  if (!r.ok) throw new Error('the empty configuration must be valid');
+  return r.config;
+}

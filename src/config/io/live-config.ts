@@ -1,0 +1,68 @@
+import type { Logger } from '../../base/log.js';
+import { buildSnapshot, type RoutingSnapshot } from '../../routing/index.js';
+import { loadConfigVersion, loadCurrentConfig, type Db } from '../../store/index.js';
+import { parseConfigText, toSnapshotInput, type Config } from '../index.js';
+
+export interface LiveState {
+  readonly version: number;
+  readonly config: Config;
+  readonly snapshot: RoutingSnapshot;
+}
+
+/**
+ * The configuration a running server uses, always the newest applied version: each
+ * SMTP command asks for it, and a changed version number (one indexed read) reloads
+ * it. That is how `relaydesk apply` from another process takes effect on the next
+ * command, with no restart and no polling delay.
+ */
+export class LiveConfig {
+  #state: LiveState;
+  #loading: Promise<LiveState> | null = null;
+
+  private constructor(private readonly db: Db, private readonly logger: Logger, initial: LiveState) {
+    this.#state = initial;
+  }
+
+  static async open(db: Db, logger: Logger): Promise<LiveConfig> {
+    const live = new LiveConfig(db, logger, emptyState());
+    await live.current();
+    return live;
+  }
+
+  /** The newest state; on a store error the last good state is kept and the error thrown. */
+  async current(): Promise<LiveState> {
+    const version = await loadConfigVersion(this.db);
+    if (version === this.#state.version) return this.#state;
+    this.#loading ??= this.#reload().finally(() => {
+      this.#loading = null;
+    });
+    return this.#loading;
+  }
+
+  /** The state last loaded, without asking the store (for code that must not wait). */
+  get cached(): LiveState {
+    return this.#state;
+  }
+
+  async #reload(): Promise<LiveState> {
+    const stored = await loadCurrentConfig(this.db);
+    if (!stored) return this.#state;
+    const parsed = parseConfigText(stored.yaml);
+    if (!parsed.ok) {
+      // A stored version always passed validation when applied; failing now means the
+      // schema changed under it. Keep serving the last good rules and say so loudly.
+      this.logger.error({ event: 'config.invalid_stored', version: stored.version, problems: parsed.problems.slice(0, 20) }, 'stored configuration no longer validates; keeping the previous one');
+      return this.#state;
+    }
+    const snapshot = buildSnapshot(toSnapshotInput(parsed.config, stored.version));
+    this.#state = { version: stored.version, config: parsed.config, snapshot };
+    this.logger.info({ event: 'config.loaded', version: stored.version, rules: parsed.config.defaultRouting.length }, 'configuration loaded');
+    return this.#state;
+  }
+}
+
+function emptyState(): LiveState {
+  const parsed = parseConfigText('{}');
+  if (!parsed.ok) throw new Error('the empty configuration must be valid');
+  return { version: 0, config: parsed.config, snapshot: buildSnapshot(toSnapshotInput(parsed.config, 0)) };
+}

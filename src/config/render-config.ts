@@ -1,0 +1,121 @@
+/**
+ * Config → canonical YAML that `parseConfigText` turns back into an equal Config.
+ * Defaults are left out so an export reads like a hand-written file; short lists and
+ * matches are written inline, as in the issue's example.
+ */
+import { Document, isCollection, type Node } from 'yaml';
+import type { RoutingRule } from '../routing/index.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETRY, type Config } from './schema.js';
+import { renderDuration, renderSize } from './units.js';
+
+type Plain = Record<string, unknown>;
+
+/** Drop undefined values and empty lists/maps, so defaults do not clutter the file. */
+function compact(obj: Plain): Plain {
+  const out: Plain = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+const unlessDefault = <T>(value: T, fallback: T): T | undefined => (value === fallback ? undefined : value);
+
+function renderRule(rule: RoutingRule): Plain {
+  const m = rule.modify;
+  const modify = compact({
+    changeEnvelopeRecipient: m.changeEnvelopeRecipient,
+    changeRoute: m.changeRoute,
+    bypassSpamFilter: unlessDefault(m.bypassSpamFilter, false),
+    addRecipients: m.addRecipients.map((a) =>
+      a.doNotDeliverSpam && a.suppressBounces
+        ? a.address
+        : compact({ address: a.address, doNotDeliverSpam: unlessDefault(a.doNotDeliverSpam, true), suppressBounces: unlessDefault(a.suppressBounces, true) }),
+    ),
+    addXOriginalToHeader: unlessDefault(m.addXOriginalToHeader, false),
+    addSpamHeaders: unlessDefault(m.addSpamHeaders, false),
+    customHeaders: { ...m.customHeaders },
+    prependSubject: m.prependSubject,
+    requireTls: unlessDefault(m.requireTls, false),
+    removeAttachments: unlessDefault(m.removeAttachments, false),
+  });
+  return compact({
+    description: rule.description,
+    enabled: unlessDefault(rule.enabled, true),
+    match: { ...rule.match },
+    action: unlessDefault(rule.action, 'modify'),
+    rejectText: rule.rejectText,
+    modify,
+    recognizedAddresses: unlessDefault(rule.recognizedAddresses, false),
+  });
+}
+
+export function renderConfigYaml(config: Config): string {
+  const retry = config.queue.retry;
+  const root: Plain = {
+    // Always written, even empty: it is the first thing a reader looks for.
+    domains: [...config.domains],
+    ...compact({
+    orgUnits: config.orgUnits.length === 1 && config.orgUnits[0] === '/' ? undefined : [...config.orgUnits],
+    users: config.users.map((u) =>
+      compact({
+        address: u.address,
+        orgUnit: unlessDefault(u.orgUnit, '/'),
+        aliases: [...u.aliases],
+        status: unlessDefault(u.status, 'active'),
+      }),
+    ),
+    groups: config.groups.map((g) => ({ address: g.address, members: [...g.members] })),
+    hosts: config.hosts.map((h) => compact({ name: h.name, host: h.host, port: h.port, tls: h.tls, domains: [...h.domains] })),
+    outbound: compact({ smarthost: config.outbound.smarthost }),
+    defaultRouting: config.defaultRouting.map(renderRule),
+    smtp: compact({
+      maxMessageSize: config.smtp.maxMessageSize === DEFAULT_MAX_MESSAGE_SIZE ? undefined : renderSize(config.smtp.maxMessageSize),
+      maxRecipients: unlessDefault(config.smtp.maxRecipients, DEFAULT_MAX_RECIPIENTS),
+    }),
+    spam: compact({
+      engine: unlessDefault(config.spam.engine, 'builtin'),
+      allowSenders: [...config.spam.allowSenders],
+      denySenders: [...config.spam.denySenders],
+    }),
+    queue: compact({
+      retry: compact({
+        firstRetry: retry.firstRetry === DEFAULT_RETRY.firstRetry ? undefined : renderDuration(retry.firstRetry),
+        maxInterval: retry.maxInterval === DEFAULT_RETRY.maxInterval ? undefined : renderDuration(retry.maxInterval),
+        giveUpAfter: retry.giveUpAfter === DEFAULT_RETRY.giveUpAfter ? undefined : renderDuration(retry.giveUpAfter),
+      }),
+    }),
+    }),
+  };
+  // Present-but-empty sections mean something (srs: {} turns SRS on), so they are kept.
+  if (config.srs) root.srs = compact({ domain: config.srs.domain, secret: config.srs.secret });
+  if (config.desk) {
+    root.desk = {
+      domain: config.desk.domain,
+      channels: config.desk.channels.map((c) =>
+        compact({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: unlessDefault(c.autoAcknowledge, true) }),
+      ),
+    };
+  }
+
+  const doc = new Document(root);
+  const inline = (path: readonly (string | number)[]): void => {
+    const node = doc.getIn(path, true);
+    if (isCollection(node)) (node as Node & { flow: boolean }).flow = true;
+  };
+  inline(['domains']);
+  inline(['orgUnits']);
+  config.users.forEach((_, i) => inline(['users', i, 'aliases']));
+  config.groups.forEach((_, i) => inline(['groups', i, 'members']));
+  config.hosts.forEach((_, i) => inline(['hosts', i, 'domains']));
+  config.defaultRouting.forEach((_, i) => {
+    inline(['defaultRouting', i, 'match']);
+    inline(['defaultRouting', i, 'modify', 'changeEnvelopeRecipient']);
+  });
+  inline(['spam', 'allowSenders']);
+  inline(['spam', 'denySenders']);
+  return doc.toString({ lineWidth: 0 });
+}

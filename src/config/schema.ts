@@ -1,0 +1,184 @@
+/**
+ * The YAML configuration file, as a zod schema. Field names are the issue's and the
+ * Gmail console's; objects are strict so a typo is an error, not a silently ignored
+ * option. Parsing fills every default, so code downstream never guesses.
+ */
+import { z } from 'zod';
+import type { EnvelopeRecipientChange, RecipientMatch } from '../routing/index.js';
+import { parseDuration, parseSize } from './units.js';
+
+const noLineBreaks = (what: string) =>
+  z.string().refine((s) => !/[\r\n]/.test(s), `${what} must be one line; remove the line breaks`);
+
+// RFC 5322 field name: printable ASCII except the colon.
+const headerName = z.string().regex(/^[!-9;-~]+$/, 'a header name is printable ASCII without spaces or ":"');
+
+const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const bytes = parseSize(v);
+  if (bytes === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size; write it like 35MB, 512KB or a number of bytes` });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const duration = z.string().transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write it like 90s, 1m, 1h30m or 5d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+function exactlyOne(keys: readonly string[]) {
+  return (value: Record<string, unknown>, ctx: z.RefinementCtx): void => {
+    const given = keys.filter((k) => value[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          given.length === 0
+            ? `give one of ${keys.join(', ')}`
+            : `give only one of ${keys.join(', ')} (found ${given.join(' and ')}); remove the others`,
+      });
+    }
+  };
+}
+
+export const matchSchema = z
+  .strictObject({
+    single: z.string().min(1).optional(),
+    pattern: z.string().min(1).optional(),
+    group: z.string().min(1).optional(),
+    all: z.literal(true, { error: 'all can only be true; to match nothing, disable the rule' }).optional(),
+  })
+  .superRefine(exactlyOne(['single', 'pattern', 'group', 'all']))
+  .transform((m): RecipientMatch => {
+    if (m.single !== undefined) return { single: m.single };
+    if (m.pattern !== undefined) return { pattern: m.pattern };
+    if (m.group !== undefined) return { group: m.group };
+    return { all: true };
+  });
+
+export const changeSchema = z
+  .strictObject({
+    replaceRecipient: z.string().min(1).optional(),
+    replaceUsername: z.string().min(1).optional(),
+    replaceDomain: z.string().min(1).optional(),
+  })
+  .superRefine(exactlyOne(['replaceRecipient', 'replaceUsername', 'replaceDomain']))
+  .transform((c): EnvelopeRecipientChange => {
+    if (c.replaceRecipient !== undefined) return { replaceRecipient: c.replaceRecipient };
+    if (c.replaceUsername !== undefined) return { replaceUsername: c.replaceUsername };
+    return { replaceDomain: c.replaceDomain ?? '' };
+  });
+
+// A bare address is shorthand for an added recipient with the default options.
+const addedRecipientSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { address: v } : v),
+  z.strictObject({
+    address: z.string().min(1),
+    doNotDeliverSpam: z.boolean().default(true),
+    suppressBounces: z.boolean().default(true),
+  }),
+);
+
+export const modifySchema = z.strictObject({
+  changeEnvelopeRecipient: changeSchema.optional(),
+  changeRoute: z.string().min(1).optional(),
+  bypassSpamFilter: z.boolean().default(false),
+  addRecipients: z.array(addedRecipientSchema).default(() => []),
+  addXOriginalToHeader: z.boolean().default(false),
+  addSpamHeaders: z.boolean().default(false),
+  customHeaders: z.record(headerName, noLineBreaks('a header value')).default(() => ({})),
+  prependSubject: noLineBreaks('prependSubject').optional(),
+  requireTls: z.boolean().default(false),
+  removeAttachments: z.boolean().default(false),
+});
+
+export const ruleSchema = z.strictObject({
+  description: noLineBreaks('a description').pipe(z.string().min(1, 'a rule needs a description; name what it does')),
+  enabled: z.boolean().default(true),
+  match: matchSchema,
+  action: z.enum(['modify', 'reject', 'quarantine']).default('modify'),
+  rejectText: noLineBreaks('rejectText').optional(),
+  modify: modifySchema.prefault({}),
+  recognizedAddresses: z.boolean().default(false),
+});
+
+const userSchema = z.strictObject({
+  address: z.string().min(1),
+  orgUnit: z.string().default('/'),
+  aliases: z.array(z.string()).default(() => []),
+  status: z.enum(['active', 'suspended']).default('active'),
+});
+
+const groupSchema = z.strictObject({
+  address: z.string().min(1),
+  members: z.array(z.string()).default(() => []),
+});
+
+const hostSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a host name is letters, digits, ".", "_" or "-"'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(25),
+  tls: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
+  domains: z.array(z.string()).default(() => []),
+});
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 35 * 1024 * 1024;
+export const DEFAULT_MAX_RECIPIENTS = 1000;
+export const DEFAULT_RETRY = { firstRetry: 60_000, maxInterval: 3_600_000, giveUpAfter: 5 * 86_400_000 } as const;
+
+const deskChannelSchema = z.strictObject({
+  name: z.string().min(1),
+  kind: z.enum(['support', 'sales']),
+  publicAddress: z.string().min(1).optional(),
+  autoAcknowledge: z.boolean().default(true),
+});
+
+export const configSchema = z.strictObject({
+  domains: z.array(z.string()).default(() => []),
+  orgUnits: z.array(z.string()).default(() => ['/']),
+  users: z.array(userSchema).default(() => []),
+  groups: z.array(groupSchema).default(() => []),
+  hosts: z.array(hostSchema).default(() => []),
+  outbound: z.strictObject({ smarthost: z.string().min(1).optional() }).prefault({}),
+  defaultRouting: z.array(ruleSchema).default(() => []),
+  smtp: z
+    .strictObject({
+      maxMessageSize: size.default(DEFAULT_MAX_MESSAGE_SIZE),
+      maxRecipients: z.number().int().min(1).default(DEFAULT_MAX_RECIPIENTS),
+    })
+    .prefault({}),
+  spam: z
+    .strictObject({
+      engine: z.enum(['builtin']).default('builtin'),
+      allowSenders: z.array(z.string()).default(() => []),
+      denySenders: z.array(z.string()).default(() => []),
+    })
+    .prefault({}),
+  queue: z
+    .strictObject({
+      retry: z
+        .strictObject({
+          firstRetry: duration.default(DEFAULT_RETRY.firstRetry),
+          maxInterval: duration.default(DEFAULT_RETRY.maxInterval),
+          giveUpAfter: duration.default(DEFAULT_RETRY.giveUpAfter),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  srs: z.strictObject({ domain: z.string().min(1).optional(), secret: z.string().min(1).optional() }).optional(),
+  desk: z
+    .strictObject({
+      domain: z.string().min(1),
+      channels: z.array(deskChannelSchema).default(() => []),
+    })
+    .optional(),
+});
+
+/** The configuration as parsed: every default filled, sizes in bytes, durations in milliseconds. */
+export type Config = z.output<typeof configSchema>;
+export type DeskChannel = z.output<typeof deskChannelSchema>;

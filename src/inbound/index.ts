@@ -1,0 +1,18 @@
+/**
+ * inbound — the SMTP server for hosted domains.
+ *
+ * JOB      Speaks ESMTP (PIPELINING, 8BITMIME, SMTPUTF8, SIZE, ENHANCEDSTATUSCODES,
+ *          STARTTLS with a certificate), asks routing about each RCPT, reads DATA
+ *          within the size limit, and answers 250 only after the message and all its
+ *          deliveries are committed (fsync) in one transaction.
+ * INPUTS   TCP clients; the live configuration. OUTPUTS committed messages; a wake-up
+ *          for the queue runner.
+ * TRUSTS   Everything from the client is hostile: addresses are only looked up, line
+ *          endings are normalised (no SMTP smuggling), size and recipients are capped.
+ * SECURITY Needs the store and, for STARTTLS, the certificate key. No console or CRM
+ *          credentials. Not an open relay: a recipient outside hosted domains gets 550 5.7.1.
+ * EVENTS   inbound.connected, inbound.recipient_rejected, inbound.rejected, inbound.accepted.
+ */
+export * from './accept.js';
+export { startSmtpListener, type ListenerDeps, type ListenerOptions, type RunningListener } from './io/smtp-listener.js';
+export { Receiver, type ReceiverDeps, type SpamCheck, type SpamCheckResult } from './io/receive.js';

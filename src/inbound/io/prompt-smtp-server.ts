@@ -1,0 +1,88 @@
+import type { Socket } from 'node:net';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+// The connection class is not part of the package's typed API; the version is pinned
+// in package.json and `prompt-smtp-server.int.test.ts` fails if its shape changes.
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+
+/** The one enhanced status code a reply text may start with, e.g. "5.7.1 Relaying denied". */
+const ENHANCED_PREFIX = /^([245]\.\d{1,3}\.\d{1,3}) (.*)$/s;
+
+export interface PromptServerOptions extends SMTPServerOptions {
+  /**
+   * Milliseconds to wait before the greeting. smtp-server waits a fixed 100 ms to catch
+   * clients that talk before the banner; that alone caps one-message-per-connection
+   * traffic at ~10 messages/s per concurrent session. We greet at once by default
+   * (Postfix's smtpd does too; early-talker detection belongs to a postscreen-like
+   * front, which can be set here when wanted).
+   */
+  greetingDelayMs?: number;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access */
+class PromptConnection extends (SMTPConnection as any) {
+  #enhanced: string | null = null;
+  #delay: number;
+
+  constructor(server: any, socket: Socket, options: unknown, delay: number) {
+    super(server, socket, options);
+    this.#delay = delay;
+  }
+
+  /** Same as the library's init, without the fixed pause (see PromptServerOptions). */
+  init(): void {
+    const self = this as any;
+    self._setListeners(() => {
+      if (self._server.options.maxClients && self._server.connections.size > self._server.options.maxClients) {
+        return self.send(421, self.name + ' Too many connected clients, try again in a moment', false);
+      }
+      if (this.#delay > 0) setTimeout(() => self.connectionReady(), this.#delay).unref();
+      else self.connectionReady();
+    });
+  }
+
+  /** Lets a handler choose the enhanced status code by starting its text with it. */
+  send(code: number, data: unknown, context?: unknown): unknown {
+    if (typeof data === 'string') {
+      const m = ENHANCED_PREFIX.exec(data);
+      if (m) {
+        this.#enhanced = m[1]!;
+        try {
+          return (super.send as any)(code, m[2], context);
+        } finally {
+          this.#enhanced = null;
+        }
+      }
+    }
+    return (super.send as any)(code, data, context);
+  }
+
+  _getEnhancedStatusCode(code: number, context: unknown): string {
+    if (this.#enhanced && context !== false && !(this as any)._server.options.hideENHANCEDSTATUSCODES) return this.#enhanced;
+    return (super._getEnhancedStatusCode as any)(code, context);
+  }
+}
+
+export class PromptSMTPServer extends SMTPServer {
+  readonly #delay: number;
+  constructor(options: PromptServerOptions) {
+    super(options);
+    this.#delay = options.greetingDelayMs ?? 0;
+  }
+
+  /** Replaces the library's `connect` only to use PromptConnection. */
+  override connect(socket: Socket, socketOptions: unknown): void {
+    const self = this as any;
+    const connection = new PromptConnection(this, socket, socketOptions, this.#delay) as any;
+    self.connections.add(connection);
+    connection.on('error', (err: Error) => self._onError(err));
+    connection.on('connect', (data: unknown) => self._onClientConnect(data));
+    connection.init();
+  }
+}
+
+/** An error whose reply smtp-server sends as "<code> <enhanced> <text>". */
+export function smtpError(code: number, enhanced: string, text: string): Error & { responseCode: number } {
+  const err = new Error(`${enhanced} ${text.replace(/[\r\n]+/g, ' ')}`) as Error & { responseCode: number };
+  err.responseCode = code;
+  return err;
+}

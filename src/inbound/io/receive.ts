@@ -1,0 +1,158 @@
+import type { Clock } from '../../base/clock.js';
+import { EVENTS } from '../../base/events.js';
+import { newQueueId } from '../../base/ids.js';
+import type { Logger } from '../../base/log.js';
+import type { LiveConfig } from '../../config/io/live-config.js';
+import { planDeliveries, type PlannedDelivery, type RecipientPlan, type SpamVerdict } from '../../routing/index.js';
+import type { NewDelivery, ReceivedRecord, ReceiveWriter, TraceEvent } from '../../store/index.js';
+import { summarizeHeaders } from '../../base/headers.js';
+import { renderReceivedHeader } from '../accept.js';
+
+export interface SpamCheckResult {
+  readonly verdict: SpamVerdict;
+  readonly authResults: Record<string, unknown>;
+  /** An Authentication-Results header line (without CRLF), or null when checks are off. */
+  readonly authenticationResultsHeader: string | null;
+}
+
+export type SpamCheck = (raw: Buffer, env: { mailFrom: string; clientIp: string; helo: string }) => Promise<SpamCheckResult>;
+
+export interface ReceiveInput {
+  readonly raw: Buffer;
+  readonly mailFrom: string;
+  readonly recipients: readonly { address: string; plan: RecipientPlan }[];
+  readonly helo: string;
+  readonly clientIp: string;
+  readonly tls: boolean;
+  readonly sessionId: string;
+}
+
+export interface ReceiverDeps {
+  readonly live: LiveConfig;
+  readonly writer: ReceiveWriter;
+  readonly spamCheck: SpamCheck;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly hostname: string;
+  /** Called after the commit, so the queue runner starts the first attempt at once. */
+  readonly onQueued: (queueId: string) => void;
+}
+
+/**
+ * From a complete DATA to a committed message: spam verdict, delivery plan, our
+ * headers, one durable write. The caller answers 250 only when this resolves.
+ */
+export class Receiver {
+  constructor(private readonly deps: ReceiverDeps) {}
+
+  async receive(input: ReceiveInput): Promise<string> {
+    const { deps } = this;
+    const state = deps.live.cached;
+    const receivedAt = deps.clock.now();
+    const queueId = newQueueId(receivedAt);
+    const check = await deps.spamCheck(input.raw, { mailFrom: input.mailFrom, clientIp: input.clientIp, helo: input.helo });
+    const planned = planDeliveries(input.recipients.map((r) => r.plan), check.verdict);
+
+    const received = renderReceivedHeader({
+      helo: input.helo,
+      clientIp: input.clientIp,
+      hostname: deps.hostname,
+      queueId,
+      recipient: input.recipients.length === 1 ? input.recipients[0]!.address : undefined,
+      tls: input.tls,
+      date: new Date(receivedAt),
+    });
+    const authHeader = check.authenticationResultsHeader ? `${check.authenticationResultsHeader.replace(/\r?\n$/, '')}\r\n` : '';
+    const raw = Buffer.concat([Buffer.from(received + authHeader, 'utf8'), input.raw]);
+    const summary = summarizeHeaders(input.raw);
+
+    const deliveries = planned.map((d) => toNewDelivery(d, receivedAt));
+    const trace = traceOf({ queueId, at: receivedAt, input, verdict: check.verdict, authResults: check.authResults, planned });
+    const record: ReceivedRecord = {
+      message: {
+        queueId,
+        messageId: summary.messageId,
+        mailFrom: input.mailFrom,
+        helo: input.helo,
+        clientIp: input.clientIp,
+        subject: summary.subject,
+        headerFrom: summary.from,
+        receivedAt,
+        configVersion: state.version,
+        spam: check.verdict.spam,
+        spamScore: check.verdict.score,
+        spamReasons: check.verdict.reasons,
+        authResults: check.authResults,
+      },
+      raw,
+      deliveries,
+      trace,
+    };
+    await deps.writer.save(record);
+    deps.logger.info(
+      { event: EVENTS.accepted, sid: input.sessionId, qid: queueId, from: input.mailFrom, rcpts: input.recipients.length, deliveries: deliveries.length, held: deliveries.filter((d) => d.status === 'held').length, size: raw.length, spam: check.verdict.spam },
+      'message accepted',
+    );
+    if (deliveries.some((d) => d.status === 'queued')) deps.onQueued(queueId);
+    return queueId;
+  }
+}
+
+function toNewDelivery(d: PlannedDelivery, now: number): NewDelivery {
+  return {
+    recipient: d.recipient,
+    originalRecipient: d.originalRecipient,
+    transport: d.transport,
+    route: d.route ?? null,
+    requireTls: d.requireTls,
+    suppressBounces: d.suppressBounces,
+    spamFlag: d.spamFlag,
+    transform: d.transform,
+    rules: d.rules,
+    status: d.held ? 'held' : 'queued',
+    holdReason: d.held ? (d.holdReason ?? 'spam') : null,
+    nextAttemptAt: now,
+  };
+}
+
+function traceOf(x: { queueId: string; at: number; input: ReceiveInput; verdict: SpamVerdict; authResults: Record<string, unknown>; planned: readonly PlannedDelivery[] }): TraceEvent[] {
+  const { queueId, at, input } = x;
+  const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({ queueId, at, code, summary, data });
+  const out: TraceEvent[] = [
+    ev(EVENTS.envelope, `from <${input.mailFrom}> to ${input.recipients.map((r) => `<${r.address}>`).join(', ')} via ${input.clientIp} (${input.helo || 'no HELO'})${input.tls ? ' over TLS' : ''}`, {
+      mailFrom: input.mailFrom,
+      recipients: input.recipients.map((r) => r.address),
+      clientIp: input.clientIp,
+      helo: input.helo,
+      tls: input.tls,
+    }),
+    ev(EVENTS.authResults, authLine(x.authResults), x.authResults),
+    ev(EVENTS.verdict, `${x.verdict.spam ? 'spam' : 'not spam'} (score ${x.verdict.score}${x.verdict.reasons.length ? `: ${x.verdict.reasons.join(', ')}` : ''})`, { ...x.verdict }),
+  ];
+  const seen = new Set<string>();
+  for (const d of x.planned) {
+    for (const rule of d.rules) {
+      const key = `${d.originalRecipient}\u0000${rule}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(ev(EVENTS.ruleApplied, `rule "${rule}" applied to <${d.originalRecipient}>`, { rule, recipient: d.originalRecipient }));
+    }
+  }
+  for (const d of x.planned) {
+    const where = d.transport === 'smtp' ? (d.route ? `route ${d.route}` : 'next hop by domain') : d.transport;
+    const state = d.held ? `held (${d.holdReason ?? 'spam'})` : 'queued';
+    out.push(ev(d.held ? EVENTS.held : EVENTS.planned, `<${d.originalRecipient}> → <${d.recipient}> by ${where}: ${state}`, { recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, route: d.route ?? null, held: d.held }));
+  }
+  out.push(ev(EVENTS.accepted, `accepted: 250 queued as ${queueId}`, {}));
+  return out;
+}
+
+function authLine(a: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const k of ['spf', 'dkim', 'dmarc', 'arc']) {
+    const v = a[k];
+    if (v && typeof v === 'object' && 'result' in v) parts.push(`${k}=${String((v as { result: unknown }).result)}`);
+    else if (typeof v === 'string') parts.push(`${k}=${v}`);
+  }
+  return parts.length ? parts.join(' ') : 'authentication checks off';
+}

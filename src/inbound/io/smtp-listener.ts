@@ -1,0 +1,180 @@
+import type { Readable } from 'node:stream';
+import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { Clock } from '../../base/clock.js';
+import { EVENTS } from '../../base/events.js';
+import type { Logger } from '../../base/log.js';
+import type { LiveConfig } from '../../config/io/live-config.js';
+import { decideRecipient, type RecipientPlan } from '../../routing/index.js';
+import { decideData, countReceivedHeaders, normalizeLineEndings } from '../accept.js';
+import { PromptSMTPServer, smtpError } from './prompt-smtp-server.js';
+import type { Receiver } from './receive.js';
+
+export interface ListenerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly hostname: string;
+  readonly tls?: { key: Buffer; cert: Buffer };
+  /** Concurrent connections; past it new clients get 421 and come back later. */
+  readonly maxClients?: number;
+}
+
+export interface ListenerDeps {
+  readonly live: LiveConfig;
+  readonly receiver: Receiver;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Per-transaction state, reset at MAIL FROM. */
+interface Transaction {
+  plans: { address: string; plan: RecipientPlan }[];
+}
+
+/** RFC 5321 4.5.3.1.4: 1,000 characters is the longest command line a server must take. */
+const MAX_COMMAND_LENGTH = 1000;
+/** Idle time before we drop a client (RFC 5321 4.5.3.2.7 asks for at least 5 minutes). */
+const SOCKET_TIMEOUT_MS = 5 * 60_000;
+
+export interface RunningListener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOptions): Promise<RunningListener> {
+  const transactions = new Map<string, Transaction>();
+  const initial = deps.live.cached.config;
+
+  const server = new PromptSMTPServer({
+    name: opts.hostname,
+    banner: 'Relaydesk ESMTP',
+    size: initial.smtp.maxMessageSize,
+    authOptional: true,
+    disabledCommands: opts.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
+    disableReverseLookup: true,
+    maxClients: opts.maxClients ?? 500,
+    socketTimeout: SOCKET_TIMEOUT_MS,
+    logger: false,
+    onConnect(session, cb) {
+      deps.logger.debug({ event: EVENTS.connected, sid: session.id, ip: session.remoteAddress }, 'client connected');
+      cb();
+    },
+    onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
+      if (address.address.length > MAX_COMMAND_LENGTH) return cb(smtpError(501, '5.1.7', 'Sender address is too long'));
+      transactions.set(session.id, { plans: [] });
+      // Take up a newly applied configuration (and its size limit) before this transaction.
+      deps.live.current().then(
+        (state) => {
+          server.options.size = state.config.smtp.maxMessageSize;
+          cb();
+        },
+        (e: unknown) => {
+          deps.logger.error({ event: EVENTS.rejected, sid: session.id, err: (e as Error).message }, 'store unavailable at MAIL FROM');
+          cb(smtpError(451, '4.3.0', 'Temporary local problem (store unavailable); please try again later'));
+        },
+      );
+    },
+    onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
+      const tx = transactions.get(session.id) ?? { plans: [] };
+      transactions.set(session.id, tx);
+      deps.live.current().then(
+        (state) => {
+          if (tx.plans.length >= state.config.smtp.maxRecipients) {
+            return cb(smtpError(452, '4.5.3', `Too many recipients in one transaction (limit ${state.config.smtp.maxRecipients}); send the rest in another`));
+          }
+          const decision = decideRecipient(address.address, state.snapshot);
+          switch (decision.kind) {
+            case 'reject':
+              deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: decision.reply.code, rule: decision.rule }, 'recipient rejected');
+              return cb(smtpError(decision.reply.code, decision.reply.enhanced, decision.reply.text));
+            case 'accept':
+              tx.plans.push({ address: address.address, plan: decision.plan });
+              return cb();
+          }
+        },
+        (e: unknown) => {
+          deps.logger.error({ event: EVENTS.rejected, sid: session.id, err: (e as Error).message }, 'store unavailable at RCPT');
+          cb(smtpError(451, '4.3.0', 'Temporary local problem (store unavailable); please try again later'));
+        },
+      );
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void) {
+      const tx = transactions.get(session.id);
+      transactions.delete(session.id);
+      const limit = deps.live.cached.config.smtp.maxMessageSize;
+      collect(stream, limit).then(
+        async ({ raw, size }) => {
+          const dataDecision = decideData({ size, maxSize: limit, sizeExceeded: stream.sizeExceeded, receivedHeaders: raw ? countReceivedHeaders(raw) : 0 });
+          if (dataDecision.kind === 'reject' || !raw) {
+            const reply = dataDecision.kind === 'reject' ? dataDecision.reply : { code: 552, enhanced: '5.3.4', text: 'Message size exceeds the limit' };
+            deps.logger.info({ event: EVENTS.rejected, sid: session.id, qid: null, code: reply.code, size }, 'message refused at DATA');
+            return cb(smtpError(reply.code, reply.enhanced, reply.text));
+          }
+          if (!tx || tx.plans.length === 0) return cb(smtpError(503, '5.5.1', 'No valid recipients'));
+          try {
+            const queueId = await deps.receiver.receive({
+              raw: normalizeLineEndings(raw),
+              mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              recipients: tx.plans,
+              helo: session.hostNameAppearsAs ?? '',
+              clientIp: session.remoteAddress,
+              tls: Boolean(session.secure),
+              sessionId: session.id,
+            });
+            cb(null, `2.0.0 Ok: queued as ${queueId}`);
+          } catch (e) {
+            deps.logger.error({ event: EVENTS.rejected, sid: session.id, qid: null, err: (e as Error).message }, 'message not committed; answered 451');
+            cb(smtpError(451, '4.3.0', 'Temporary local problem: the message could not be stored; please try again later'));
+          }
+        },
+        (e: unknown) => {
+          deps.logger.warn({ event: EVENTS.rejected, sid: session.id, err: (e as Error).message }, 'DATA stream failed');
+          cb(smtpError(451, '4.3.0', 'Temporary problem while reading the message; please try again'));
+        },
+      );
+    },
+    onClose(session) {
+      transactions.delete(session.id);
+    },
+  });
+
+  server.on('error', (err: Error) => deps.logger.warn({ event: 'inbound.error', err: err.message }, 'SMTP server error'));
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * Reads DATA into memory up to the size limit. Past the limit we keep reading (the
+ * client is still sending) but store nothing, so a 2 GB attachment costs no memory.
+ */
+function collect(stream: Readable & { sizeExceeded?: boolean }, limit: number): Promise<{ raw: Buffer | null; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (over) return;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('error', reject);
+    stream.once('end', () => resolve({ raw: over ? null : Buffer.concat(chunks, size), size }));
+  });
+}

@@ -1,0 +1,15 @@
+/**
+ * queue — the one scheduler.
+ *
+ * JOB      Claims due deliveries under leases, hands each group to its transport
+ *          (smtp, mailbox, desk), records the outcome, schedules retries, gives up
+ *          after the configured time and sends DSNs for what failed.
+ * INPUTS   Delivery rows in the store; wake-ups from the receiver after each commit.
+ * OUTPUTS  Delivery states (delivered, deferred, bounced, expired), trace events, DSN messages.
+ * TRUSTS   Remote SMTP replies (recorded verbatim in the trace, capped in length).
+ * SECURITY Holds no credentials of its own; talks to next hops through outbound.
+ * EVENTS   queue.attempt, queue.delivered, queue.deferred, queue.bounced, queue.expired,
+ *          queue.dsn_queued, queue.dsn_suppressed, mailbox.stored.
+ */
+export { decideRetry, DEFAULT_RETRY, type RetryDecision, type RetryPolicy } from './schedule.js';
+export { groupDeliveries, type DeliveryGroup } from './group.js';

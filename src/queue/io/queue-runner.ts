@@ -1,0 +1,236 @@
+import type { Clock } from '../../base/clock.js';
+import { EVENTS } from '../../base/events.js';
+import type { Logger } from '../../base/log.js';
+import type { LiveConfig } from '../../config/io/live-config.js';
+import {
+  claimDue,
+  completeAttempts,
+  loadBody,
+  loadMessage,
+  reclaimExpiredLeases,
+  nextDueAt,
+  type AttemptResult,
+  type Db,
+  type DeliveryRow,
+  type DialectCaps,
+  type MailboxEntry,
+  type MessageRow,
+  type ReceivedRecord,
+  type TraceEvent,
+} from '../../store/index.js';
+import { decideRetry, type RetryPolicy } from '../schedule.js';
+import { groupDeliveries } from '../group.js';
+import type { BounceFactory } from './bounces.js';
+
+/** What one transport reports per recipient of an attempt. */
+export type AttemptOutcome =
+  | { readonly kind: 'delivered'; readonly reply: string; readonly remoteMta?: string; readonly mailbox?: Omit<MailboxEntry, 'id'> }
+  | { readonly kind: 'deferred'; readonly reply: string; readonly remoteMta?: string }
+  | { readonly kind: 'bounced'; readonly reply: string; readonly remoteMta?: string; readonly status: string };
+
+export interface AttemptContext {
+  readonly message: MessageRow;
+  readonly raw: Buffer;
+  readonly deliveries: readonly DeliveryRow[];
+}
+
+/** A transport carries one group of deliveries of one message and says how each went. */
+export type TransportHandler = (ctx: AttemptContext) => Promise<ReadonlyMap<number, AttemptOutcome>>;
+
+export interface QueueRunnerDeps {
+  readonly db: Db;
+  readonly caps: DialectCaps;
+  readonly live: LiveConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Unique per process: leases name their owner. */
+  readonly owner: string;
+  readonly transports: Readonly<Record<string, TransportHandler>>;
+  readonly bounces: BounceFactory;
+}
+
+/** Deliveries in flight at once across all destinations (Postfix's active queue window). */
+const ACTIVE_WINDOW = 400;
+/** A claim lasts this long; a node that dies mid-attempt gives its work back after it. */
+const LEASE_MS = 5 * 60_000;
+/** Even without a wake-up (another node, the CLI releasing mail) due work is found this soon. */
+const IDLE_POLL_MS = 1_000;
+const RECLAIM_EVERY_MS = 30_000;
+/** Remote replies are stored in the trace; a hostile server cannot fill the store. */
+const MAX_REPLY_CHARS = 2_000;
+
+export class QueueRunner {
+  #running = false;
+  #inFlight = 0;
+  #wakeup: (() => void) | null = null;
+  #woken = false;
+  #loop: Promise<void> | null = null;
+  #pending = new Set<Promise<void>>();
+  #lastReclaim = 0;
+
+  constructor(private readonly deps: QueueRunnerDeps) {}
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** New work was committed: claim it now rather than at the next poll. */
+  wake(): void {
+    this.#woken = true;
+    const w = this.#wakeup;
+    this.#wakeup = null;
+    w?.();
+  }
+
+  /** Stops claiming; waits for attempts in flight so their outcomes are recorded. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  async #run(): Promise<void> {
+    const { deps } = this;
+    while (this.#running) {
+      this.#woken = false;
+      let claimed: DeliveryRow[] = [];
+      try {
+        const now = deps.clock.now();
+        if (now - this.#lastReclaim > RECLAIM_EVERY_MS) {
+          this.#lastReclaim = now;
+          const n = await reclaimExpiredLeases(deps.db, now);
+          if (n > 0) deps.logger.warn({ event: 'queue.reclaimed', count: n }, 'took back deliveries whose lease expired');
+        }
+        const room = ACTIVE_WINDOW - this.#inFlight;
+        if (room > 0) claimed = await claimDue(deps.db, deps.caps, { now, limit: room, owner: deps.owner, leaseMs: LEASE_MS });
+      } catch (e) {
+        deps.logger.error({ event: 'queue.store_error', err: (e as Error).message }, 'cannot claim deliveries; retrying');
+      }
+      for (const group of groupDeliveries(claimed)) this.#dispatch(group.deliveries);
+      if (claimed.length > 0 && this.#inFlight < ACTIVE_WINDOW) continue;
+      if (this.#woken) continue;
+      await this.#sleep(claimed.length > 0 ? IDLE_POLL_MS : await this.#idleDelay());
+    }
+  }
+
+  async #idleDelay(): Promise<number> {
+    try {
+      const at = await nextDueAt(this.deps.db);
+      if (at === null) return IDLE_POLL_MS;
+      return Math.max(0, Math.min(IDLE_POLL_MS, at - this.deps.clock.now()));
+    } catch {
+      return IDLE_POLL_MS;
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.#wakeup = null;
+        resolve();
+      }, ms);
+      this.#wakeup = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  #dispatch(deliveries: readonly DeliveryRow[]): void {
+    this.#inFlight += deliveries.length;
+    const p = this.#attempt(deliveries)
+      .catch((e: unknown) => this.deps.logger.error({ event: 'queue.attempt_failed', qid: deliveries[0]?.queueId, err: (e as Error).message }, 'attempt could not be recorded; the lease will expire and it is retried'))
+      .finally(() => {
+        this.#inFlight -= deliveries.length;
+        this.#pending.delete(p);
+        this.wake();
+      });
+    this.#pending.add(p);
+  }
+
+  async #attempt(deliveries: readonly DeliveryRow[]): Promise<void> {
+    const { deps } = this;
+    const first = deliveries[0]!;
+    const [message, raw] = await Promise.all([loadMessage(deps.db, first.queueId), loadBody(deps.db, first.queueId)]);
+    const startedAt = deps.clock.now();
+    let outcomes: ReadonlyMap<number, AttemptOutcome>;
+    if (!message || !raw) {
+      outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'bounced', reply: 'message body missing from the store', status: '5.3.0' } as const]));
+    } else {
+      const handler = deps.transports[first.transport];
+      if (!handler) {
+        outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `no ${first.transport} transport runs on this node; start one with --roles` } as const]));
+      } else {
+        try {
+          outcomes = await handler({ message, raw, deliveries });
+        } catch (e) {
+          outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `local error: ${(e as Error).message}` } as const]));
+        }
+      }
+    }
+    await this.#record(deliveries, outcomes, message, raw, startedAt);
+  }
+
+  async #record(deliveries: readonly DeliveryRow[], outcomes: ReadonlyMap<number, AttemptOutcome>, message: MessageRow | null, raw: Buffer | null, startedAt: number): Promise<void> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const r = deps.live.cached.config.queue.retry;
+    const policy: RetryPolicy = { firstRetryMs: r.firstRetry, maxIntervalMs: r.maxInterval, giveUpAfterMs: r.giveUpAfter };
+    const results: AttemptResult[] = [];
+    const trace: TraceEvent[] = [];
+    const mailbox: Omit<MailboxEntry, 'id'>[] = [];
+    const failed: { delivery: DeliveryRow; outcome: AttemptOutcome; action: 'failed' }[] = [];
+    for (const d of deliveries) {
+      const o: AttemptOutcome = outcomes.get(d.id) ?? { kind: 'deferred', reply: 'no outcome reported for this recipient' };
+      const attempts = d.attempts + 1;
+      const reply = o.reply.slice(0, MAX_REPLY_CHARS);
+      const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({
+        queueId: d.queueId,
+        deliveryId: d.id,
+        at: now,
+        code,
+        summary,
+        data: { recipient: d.recipient, attempt: attempts, reply, remoteMta: o.remoteMta ?? null, ms: now - startedAt, ...data },
+      });
+      switch (o.kind) {
+        case 'delivered':
+          results.push({ id: d.id, status: 'delivered', attempts, nextAttemptAt: now, lastReply: reply });
+          trace.push(ev(EVENTS.delivered, `<${d.recipient}> delivered${o.remoteMta ? ` to ${o.remoteMta}` : ''}: ${reply}`));
+          if (o.mailbox) {
+            mailbox.push(o.mailbox);
+            trace.push(ev(EVENTS.mailboxStored, `stored in the mailbox of <${o.mailbox.address}>${o.mailbox.spam ? ' (flagged as spam)' : ''}`));
+          }
+          break;
+        case 'bounced':
+          results.push({ id: d.id, status: 'bounced', attempts, nextAttemptAt: now, lastReply: reply });
+          trace.push(ev(EVENTS.bounced, `<${d.recipient}> bounced${o.remoteMta ? ` by ${o.remoteMta}` : ''}: ${reply}`));
+          failed.push({ delivery: d, outcome: o, action: 'failed' });
+          break;
+        case 'deferred': {
+          const next = message ? decideRetry({ attempts, receivedAt: message.receivedAt, now }, policy) : ({ kind: 'expire' } as const);
+          if (next.kind === 'retry') {
+            results.push({ id: d.id, status: 'deferred', attempts, nextAttemptAt: next.at, lastReply: reply });
+            trace.push(ev(EVENTS.deferred, `<${d.recipient}> deferred: ${reply}; next attempt ${new Date(next.at).toISOString()}`, { nextAttemptAt: next.at }));
+          } else {
+            results.push({ id: d.id, status: 'expired', attempts, nextAttemptAt: now, lastReply: reply });
+            trace.push(ev(EVENTS.expired, `<${d.recipient}> expired after ${attempts} attempts: ${reply}`));
+            failed.push({ delivery: d, outcome: o, action: 'failed' });
+          }
+          break;
+        }
+      }
+      deps.logger.info({ event: `queue.${o.kind}`, qid: d.queueId, rcpt: d.recipient, attempt: attempts, reply }, `delivery ${o.kind}`);
+    }
+    const newMessages: ReceivedRecord[] = [];
+    if (failed.length > 0 && message && raw) {
+      const dsn = deps.bounces.forFailures({ message, raw, failures: failed.map((f) => ({ delivery: f.delivery, reply: f.outcome.reply.slice(0, MAX_REPLY_CHARS), remoteMta: f.outcome.remoteMta, status: f.outcome.kind === 'bounced' ? f.outcome.status : '4.4.7' })), now, snapshot: deps.live.cached.snapshot });
+      trace.push(...dsn.trace);
+      if (dsn.record) newMessages.push(dsn.record);
+    }
+    await completeAttempts(deps.db, { owner: deps.owner, now, results, trace, newMessages, mailbox });
+    if (newMessages.length > 0) this.wake();
+  }
+}

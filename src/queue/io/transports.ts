@@ -1,0 +1,49 @@
+import { summarizeHeaders } from '../../base/headers.js';
+import type { LiveConfig } from '../../config/io/live-config.js';
+import { applyTransform, chooseNextHop, srsForward, type SmtpSender } from '../../outbound/index.js';
+import type { MessageTransform } from '../../routing/index.js';
+import type { AttemptOutcome, TransportHandler } from './queue-runner.js';
+
+/** Local mailboxes: the delivery is the mailbox row, written with the outcome (one transaction). */
+export function mailboxTransport(now: () => number): TransportHandler {
+  return async ({ message, raw, deliveries }) => {
+    const h = summarizeHeaders(raw);
+    const out = new Map<number, AttemptOutcome>();
+    for (const d of deliveries) {
+      out.set(d.id, {
+        kind: 'delivered',
+        reply: 'stored in mailbox',
+        mailbox: { address: d.recipient.toLowerCase(), queueId: message.queueId, subject: h.subject, from: h.from, date: h.date, messageId: h.messageId, spam: d.spamFlag, storedAt: now() },
+      });
+    }
+    return out;
+  };
+}
+
+/**
+ * Relay over SMTP: the copy this group gets (headers, subject, attachments), the next
+ * hop (route, hosts, smarthost, MX), and SRS for forwarded foreign senders so the
+ * next hop's SPF check holds.
+ */
+export function smtpTransport(deps: { sender: SmtpSender; live: LiveConfig; srsSecret: string; now: () => number }): TransportHandler {
+  return async ({ message, raw, deliveries }) => {
+    const first = deliveries[0]!;
+    const { snapshot, config } = deps.live.cached;
+    const domain = first.recipient.slice(first.recipient.lastIndexOf('@') + 1);
+    const hop = chooseNextHop(domain, first.route ?? undefined, snapshot.hosts, snapshot.smarthost);
+    const copy = await applyTransform(raw, first.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } });
+    const senderDomain = message.mailFrom.slice(message.mailFrom.lastIndexOf('@') + 1).toLowerCase();
+    const srsDomain = config.srs?.domain ?? [...snapshot.domains][0];
+    const mailFrom =
+      message.mailFrom && srsDomain && !snapshot.domains.has(senderDomain)
+        ? srsForward(message.mailFrom, { domain: srsDomain, secret: config.srs?.secret ?? deps.srsSecret, now: new Date(deps.now()), isLocalDomain: (d) => snapshot.domains.has(d.toLowerCase()) })
+        : message.mailFrom;
+    const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw: copy, requireTls: first.requireTls });
+    const out = new Map<number, AttemptOutcome>();
+    for (const d of deliveries) {
+      const o = result.get(d.recipient);
+      out.set(d.id, o ?? { kind: 'deferred', reply: 'the next hop gave no answer for this recipient' });
+    }
+    return out;
+  };
+}

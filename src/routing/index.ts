@@ -1,0 +1,69 @@
+/**
+ * routing — default routing rules, Gmail's, made exact.
+ *
+ * JOB
+ *   Decide, for each envelope recipient at RCPT time, whether to reject it or where it
+ *   goes (mailbox, desk, SMTP relay through a host or by MX); after DATA, turn those
+ *   decisions and the spam verdict into deliveries, held or queued, one per place.
+ *   Also check a routing configuration before it is applied.
+ *
+ * INPUTS / OUTPUTS
+ *   buildSnapshot(SnapshotInput) → RoutingSnapshot, once per config version.
+ *   decideRecipient(address, snapshot) → RecipientDecision (accept with a RecipientPlan, or an SMTP reject).
+ *   planDeliveries(RecipientPlan[], SpamVerdict) → PlannedDelivery[].
+ *   validateRouting(RoutingInput) → Problem[] (errors refuse the config; warnings do not).
+ *
+ * TRUSTS
+ *   Envelope recipients come from the network: they are only normalized and looked up,
+ *   never interpreted. Rule patterns come from the admin and are trusted as regular
+ *   expressions (the admin can write a slow one; the console is the trust boundary).
+ *   Reply texts are stripped of CR/LF so a rule's rejectText cannot split an SMTP reply.
+ *
+ * SECURITY
+ *   Pure: no I/O, no clock, no secrets. Nothing here relays by default: an address in a
+ *   domain that is neither hosted nor the desk's is refused (550 5.7.1).
+ *
+ * EVENTS
+ *   None emitted here. Callers record routing.rule_applied for each name in
+ *   RecipientPlan.rules and routing.planned for each PlannedDelivery.
+ */
+export type {
+  AddedRecipient,
+  Address,
+  DeliveryTarget,
+  DirectoryGroup,
+  DirectoryUser,
+  EnvelopeRecipientChange,
+  MessageTransform,
+  ModifyOptions,
+  NextHopHost,
+  PlannedDelivery,
+  Problem,
+  RecipientDecision,
+  RecipientMatch,
+  RecipientPlan,
+  RoutingRule,
+  RoutingSnapshot,
+  RuleAction,
+  SpamVerdict,
+  TlsMode,
+  Transport,
+  UserStatus,
+} from './model.js';
+export {
+  applyEnvelopeChange,
+  domainOf,
+  inDomainTree,
+  isDomainName,
+  isLocalPart,
+  isMailAddress,
+  localPartOf,
+  normalizeAddress,
+  normalizeDomain,
+} from './address.js';
+export { buildSnapshot, compilePattern, type SnapshotInput } from './snapshot.js';
+export { applyingRules, isRecognized, ruleApplies, ruleMatches } from './match.js';
+export { resolveAddress, type Destination } from './resolve.js';
+export { combineModifyRules, decideRecipient, DEFAULT_REJECT_TEXT, type CombinedModify } from './decide.js';
+export { mergeDeliveries, planDeliveries } from './plan.js';
+export { MAX_RULES, validateRouting, type RoutingInput } from './validate.js';

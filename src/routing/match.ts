@@ -1,0 +1,59 @@
+/**
+ * Which rules apply to a recipient. `single` matches come from the index (one map
+ * lookup); only the other enabled rules are tested one by one, so a table of 1,000
+ * single-address rules costs the same as a table of one.
+ */
+import { normalizeAddress } from './address.js';
+import type { Address, RoutingRule, RoutingSnapshot } from './model.js';
+
+/** Recognized: an active user's address or alias, or a group's address (suspended users are not). */
+export function isRecognized(address: Address, snapshot: RoutingSnapshot): boolean {
+  return snapshot.mailboxes.has(address) || snapshot.groups.has(address);
+}
+
+/**
+ * Whether rule `index`'s match holds for a normalized address (enabled and
+ * recognizedAddresses are `ruleApplies`' business).
+ */
+export function ruleMatches(rule: RoutingRule, index: number, address: Address, snapshot: RoutingSnapshot): boolean {
+  const m = rule.match;
+  if ('single' in m) return normalizeAddress(m.single) === address;
+  if ('pattern' in m) return snapshot.compiledPatterns.get(index)?.test(address) ?? false;
+  if ('group' in m) return snapshot.groupMembers.get(normalizeAddress(m.group))?.has(address) ?? false;
+  return m.all;
+}
+
+export function ruleApplies(
+  rule: RoutingRule,
+  index: number,
+  address: Address,
+  recognized: boolean,
+  snapshot: RoutingSnapshot,
+): boolean {
+  return rule.enabled && (!recognized || rule.recognizedAddresses) && ruleMatches(rule, index, address, snapshot);
+}
+
+/** Indexes of the rules that apply to a normalized address, in table order. */
+export function applyingRules(address: Address, recognized: boolean, snapshot: RoutingSnapshot): number[] {
+  const singles = snapshot.singleIndex.get(address) ?? [];
+  const others = snapshot.otherRules;
+  const out: number[] = [];
+  // Both lists are in table order; merging keeps the order rules combine in.
+  let s = 0;
+  let o = 0;
+  while (s < singles.length || o < others.length) {
+    const si = singles[s];
+    const oi = others[o];
+    let i: number;
+    if (oi === undefined || (si !== undefined && si < oi)) {
+      i = si as number;
+      s++;
+    } else {
+      i = oi;
+      o++;
+    }
+    const rule = snapshot.rules[i];
+    if (rule && ruleApplies(rule, i, address, recognized, snapshot)) out.push(i);
+  }
+  return out;
+}

@@ -1,0 +1,288 @@
+/**
+ * Checks a routing configuration before it is applied. Errors make `apply` refuse the
+ * file; warnings are printed and applied anyway. Paths are those of the YAML file, so
+ * the admin can find each problem; every message gives the cause and the fix.
+ */
+import {
+  domainOf,
+  inDomainTree,
+  isDomainName,
+  isLocalPart,
+  isMailAddress,
+  normalizeAddress,
+  normalizeDomain,
+} from './address.js';
+import { ruleMatches } from './match.js';
+import type { Address, Problem, RoutingRule, RoutingSnapshot } from './model.js';
+import { buildSnapshot, compilePattern, type SnapshotInput } from './snapshot.js';
+
+/** Gmail's limit, and the size the single-match index is measured against. */
+export const MAX_RULES = 1000;
+
+export type RoutingInput = Omit<SnapshotInput, 'version'>;
+
+const error = (path: string, message: string): Problem => ({ path, message, severity: 'error' });
+const warning = (path: string, message: string): Problem => ({ path, message, severity: 'warning' });
+
+export function validateRouting(input: RoutingInput): Problem[] {
+  const snapshot = buildSnapshot({ ...input, version: 0 });
+  return [
+    ...checkDomains(input),
+    ...checkDirectory(input, snapshot),
+    ...checkHosts(input),
+    ...checkRules(input, snapshot),
+    ...checkOverlappingChanges(input.rules, snapshot),
+  ];
+}
+
+function checkDomains(input: RoutingInput): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  input.domains.forEach((d, i) => {
+    if (!isDomainName(d)) problems.push(error(`domains[${i}]`, `"${d}" is not a domain name; write it like solarmora.com`));
+    const key = normalizeDomain(d);
+    if (seen.has(key)) problems.push(warning(`domains[${i}]`, `"${d}" is listed twice; remove one`));
+    seen.add(key);
+  });
+  return problems;
+}
+
+function addressProblems(path: string, address: string, hosted: ReadonlySet<string> | null, what: string): Problem[] {
+  if (!isMailAddress(address.trim())) {
+    return [error(path, `"${address}" is not a valid email address; write it as name@domain`)];
+  }
+  if (hosted && !hosted.has(domainOf(normalizeAddress(address)))) {
+    return [
+      error(
+        path,
+        `${what} "${address}" is not in a hosted domain; add ${domainOf(normalizeAddress(address))} to domains or correct the address`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function checkDirectory(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
+  const problems: Problem[] = [];
+  const holders = new Map<Address, string>();
+  const hold = (path: string, address: string, holder: string): void => {
+    const key = normalizeAddress(address);
+    const prev = holders.get(key);
+    if (prev !== undefined) {
+      problems.push(error(path, `"${address}" is already held by ${prev}; an address may belong to one user or group only`));
+    } else holders.set(key, holder);
+  };
+  input.users.forEach((u, i) => {
+    const base = `users[${i}]`;
+    problems.push(...addressProblems(`${base}.address`, u.address, snapshot.domains, 'user address'));
+    hold(`${base}.address`, u.address, `user ${u.address}`);
+    u.aliases.forEach((a, j) => {
+      problems.push(...addressProblems(`${base}.aliases[${j}]`, a, snapshot.domains, 'alias'));
+      hold(`${base}.aliases[${j}]`, a, `user ${u.address} (as an alias)`);
+    });
+  });
+  input.groups.forEach((g, i) => {
+    const base = `groups[${i}]`;
+    problems.push(...addressProblems(`${base}.address`, g.address, snapshot.domains, 'group address'));
+    hold(`${base}.address`, g.address, `group ${g.address}`);
+    g.members.forEach((m, j) => problems.push(...addressProblems(`${base}.members[${j}]`, m, null, 'member')));
+  });
+  return problems;
+}
+
+function checkHosts(input: RoutingInput): Problem[] {
+  const problems: Problem[] = [];
+  const names = new Set<string>();
+  input.hosts.forEach((h, i) => {
+    if (names.has(h.name)) problems.push(error(`hosts[${i}].name`, `a host named "${h.name}" is already defined; give each host its own name`));
+    names.add(h.name);
+    h.domains.forEach((d, j) => {
+      if (!isDomainName(d)) problems.push(error(`hosts[${i}].domains[${j}]`, `"${d}" is not a domain name; write it like crm.example`));
+    });
+  });
+  if (input.smarthost !== undefined && !names.has(input.smarthost)) {
+    problems.push(error('outbound.smarthost', `no host is named "${input.smarthost}"; ${hostHint(names)}`));
+  }
+  return problems;
+}
+
+function hostHint(names: ReadonlySet<string>): string {
+  return names.size === 0
+    ? 'define it under hosts first'
+    : `define it under hosts or use one of: ${[...names].join(', ')}`;
+}
+
+/** Who holds an address, in words, or undefined when it is not recognized. */
+function holderOf(address: Address, snapshot: RoutingSnapshot): string | undefined {
+  const primary = snapshot.mailboxes.get(address);
+  if (primary !== undefined) {
+    return primary === address ? `the address of user ${primary}` : `an alias of user ${primary}`;
+  }
+  if (snapshot.groups.has(address)) return `the address of group ${address}`;
+  return undefined;
+}
+
+function checkRules(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
+  const problems: Problem[] = [];
+  if (input.rules.length > MAX_RULES) {
+    problems.push(
+      error('defaultRouting', `${input.rules.length} rules is more than the limit of ${MAX_RULES}; merge rules, for example with a pattern match`),
+    );
+  }
+  const hostNames = new Set(input.hosts.map((h) => h.name));
+  input.rules.forEach((rule, i) => {
+    const base = `defaultRouting[${i}]`;
+    const m = rule.match;
+    if ('single' in m) {
+      const bad = addressProblems(`${base}.match.single`, m.single, null, 'address');
+      problems.push(...bad);
+      const holder = bad.length === 0 ? holderOf(normalizeAddress(m.single), snapshot) : undefined;
+      if (holder !== undefined) {
+        problems.push(
+          warning(
+            `${base}.match.single`,
+            rule.recognizedAddresses
+              ? `"${m.single}" is ${holder}, so this rule acts on a real account's mail; the source address of a rule should be held by no user, alias or group — remove it there, or keep it if that is what you mean`
+              : `"${m.single}" is ${holder}, so this rule never applies (it acts on non-recognized addresses only); remove the address from the directory, or set recognizedAddresses: true`,
+          ),
+        );
+      }
+    } else if ('pattern' in m) {
+      if (!compilePattern(m.pattern)) {
+        problems.push(error(`${base}.match.pattern`, `"${m.pattern}" is not a valid regular expression; ${regexCause(m.pattern)}`));
+      }
+    } else if ('group' in m) {
+      const bad = addressProblems(`${base}.match.group`, m.group, null, 'group');
+      problems.push(...bad);
+      if (bad.length === 0 && !snapshot.groups.has(normalizeAddress(m.group))) {
+        problems.push(error(`${base}.match.group`, `no group has the address "${m.group}"; add it under groups or correct the address`));
+      }
+    }
+    if (rule.action === 'modify') problems.push(...checkModify(rule, base, hostNames, snapshot));
+  });
+  return problems;
+}
+
+function regexCause(pattern: string): string {
+  try {
+    new RegExp(pattern, 'i');
+    return 'fix the pattern';
+  } catch (e) {
+    const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '') : String(e);
+    return `${why.charAt(0).toLowerCase()}${why.slice(1)}; fix the pattern (it must match the whole address)`;
+  }
+}
+
+function checkModify(rule: RoutingRule, base: string, hostNames: ReadonlySet<string>, snapshot: RoutingSnapshot): Problem[] {
+  const problems: Problem[] = [];
+  const m = rule.modify;
+  if (m.changeRoute !== undefined && !hostNames.has(m.changeRoute)) {
+    problems.push(error(`${base}.modify.changeRoute`, `no host is named "${m.changeRoute}"; ${hostHint(hostNames)}`));
+  }
+  const change = m.changeEnvelopeRecipient;
+  const path = `${base}.modify.changeEnvelopeRecipient`;
+  let rewritten: Address | undefined;
+  if (change && 'replaceRecipient' in change) {
+    const bad = addressProblems(`${path}.replaceRecipient`, change.replaceRecipient, null, 'address');
+    problems.push(...bad);
+    if (bad.length === 0) rewritten = normalizeAddress(change.replaceRecipient);
+  } else if (change && 'replaceUsername' in change) {
+    if (!isLocalPart(change.replaceUsername.trim())) {
+      problems.push(error(`${path}.replaceUsername`, `"${change.replaceUsername}" is not a valid user name (the part before @); correct it`));
+    } else if ('single' in rule.match && isMailAddress(rule.match.single.trim())) {
+      rewritten = `${change.replaceUsername.trim().toLowerCase()}@${domainOf(normalizeAddress(rule.match.single))}`;
+    }
+  } else if (change && 'replaceDomain' in change) {
+    if (!isDomainName(change.replaceDomain.trim())) {
+      problems.push(error(`${path}.replaceDomain`, `"${change.replaceDomain}" is not a domain name; write it like crm.example`));
+    } else if ('single' in rule.match && isMailAddress(rule.match.single.trim())) {
+      const single = normalizeAddress(rule.match.single);
+      rewritten = `${single.slice(0, single.lastIndexOf('@'))}@${normalizeDomain(change.replaceDomain)}`;
+    }
+  }
+  if (rewritten !== undefined && m.changeRoute === undefined && isUnheldHosted(rewritten, snapshot)) {
+    problems.push(
+      warning(path, `the new recipient ${rewritten} is in a hosted domain but no user, alias or group holds it, so the mail has nowhere to go; add it to the directory or change the rule`),
+    );
+  }
+  m.addRecipients.forEach((a, j) => {
+    const p = `${base}.modify.addRecipients[${j}].address`;
+    const bad = addressProblems(p, a.address, null, 'address');
+    problems.push(...bad);
+    if (bad.length === 0 && isUnheldHosted(normalizeAddress(a.address), snapshot)) {
+      problems.push(warning(p, `${a.address} is in a hosted domain but no user, alias or group holds it, so this copy goes nowhere; add it to the directory or remove it`));
+    }
+  });
+  return problems;
+}
+
+function isUnheldHosted(address: Address, snapshot: RoutingSnapshot): boolean {
+  const domain = domainOf(address);
+  return (
+    snapshot.domains.has(domain) &&
+    !snapshot.mailboxes.has(address) &&
+    !snapshot.groups.has(address) &&
+    !inDomainTree(domain, snapshot.deskDomains)
+  );
+}
+
+/**
+ * Two enabled rules that both change the envelope recipient of some address: only the
+ * first change counts, which is rarely what the admin meant. Decided exactly for single
+ * matches against anything, and for groups and `all`; two patterns are compared only
+ * when written the same (overlap of arbitrary regular expressions is not cheap to decide).
+ */
+function checkOverlappingChanges(rules: readonly RoutingRule[], snapshot: RoutingSnapshot): Problem[] {
+  const problems: Problem[] = [];
+  const changing = rules.flatMap((r, i) => (r.enabled && r.action === 'modify' && r.modify.changeEnvelopeRecipient ? [i] : []));
+  const warned = new Set<number>();
+  const warn = (earlier: number, later: number, example: string): void => {
+    if (warned.has(later)) return;
+    warned.add(later);
+    const a = rules[earlier] as RoutingRule;
+    const b = rules[later] as RoutingRule;
+    problems.push(
+      warning(
+        `defaultRouting[${later}].modify.changeEnvelopeRecipient`,
+        `rule "${b.description}" and rule ${earlier} "${a.description}" both change the recipient of ${example}; only the first one's change is used — narrow one of the matches or remove one change`,
+      ),
+    );
+  };
+  const firstSingle = new Map<Address, number>();
+  const others: number[] = [];
+  for (const i of changing) {
+    const m = (rules[i] as RoutingRule).match;
+    if ('single' in m) {
+      const key = normalizeAddress(m.single);
+      const prev = firstSingle.get(key);
+      if (prev === undefined) firstSingle.set(key, i);
+      else warn(prev, i, key);
+    } else others.push(i);
+  }
+  for (const [address, i] of firstSingle) {
+    for (const k of others) {
+      if (ruleMatches(rules[k] as RoutingRule, k, address, snapshot)) warn(Math.min(i, k), Math.max(i, k), address);
+    }
+  }
+  others.forEach((k, n) => {
+    for (const j of others.slice(n + 1)) {
+      const example = overlapExample(rules[k] as RoutingRule, k, rules[j] as RoutingRule, j, snapshot);
+      if (example !== undefined) warn(k, j, example);
+    }
+  });
+  return problems;
+}
+
+function overlapExample(a: RoutingRule, ai: number, b: RoutingRule, bi: number, snapshot: RoutingSnapshot): string | undefined {
+  const am = a.match;
+  const bm = b.match;
+  if ('all' in am || 'all' in bm) return 'every address';
+  if ('pattern' in am && 'pattern' in bm) return am.pattern === bm.pattern ? `addresses matching ${am.pattern}` : undefined;
+  // At least one side is a group: some member must satisfy the other side.
+  const [group, other, otherIndex] = 'group' in am ? [am.group, b, bi] : 'group' in bm ? [bm.group, a, ai] : [undefined, a, ai];
+  if (group === undefined) return undefined;
+  for (const member of snapshot.groupMembers.get(normalizeAddress(group)) ?? []) {
+    if (ruleMatches(other, otherIndex, member, snapshot)) return member;
+  }
+  return undefined;
+}

@@ -1,0 +1,12 @@
+/**
+ * What differs between the databases, as capability flags (never "is it PostgreSQL?").
+ */
+export interface DialectCaps {
+  /** Column type of an auto-incrementing integer key in migrations. */
+  readonly autoIdType: 'integer' | 'bigserial';
+  readonly blobType: 'blob' | 'bytea';
+  /** Claims can skip rows another node holds locked (FOR UPDATE SKIP LOCKED). */
+  readonly skipLocked: boolean;
+  /** Several processes may write at once (PostgreSQL), or one writer at a time (SQLite). */
+  readonly concurrentWriters: boolean;
+}

@@ -1,0 +1,14 @@
+import { PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DialectCaps } from './caps.js';
+
+export const postgresCaps: DialectCaps = { autoIdType: 'bigserial', blobType: 'bytea', skipLocked: true, concurrentWriters: true };
+
+// int8 arrives as a string by default; our int8 columns are milliseconds and counts,
+// all well inside Number's exact range.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function createPostgresDialect(url: string): { dialect: PostgresDialect; pool: pg.Pool } {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  return { dialect: new PostgresDialect({ pool }), pool };
+}

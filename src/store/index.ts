@@ -1,0 +1,24 @@
+/**
+ * store — the durable state of the product.
+ *
+ * JOB      Holds messages (with their raw bodies), deliveries, the trace, mailboxes,
+ *          configuration versions and secrets; the only place with SQL.
+ * INPUTS   Typed records from the components; OUTPUTS typed rows, never SQL rows.
+ * TRUSTS   Nothing: every value arrives validated by its component.
+ * SECURITY Holds message bodies and secrets; the database URL's password is never
+ *          printed (see `StoreHandle.where`).
+ * EVENTS   None of its own; callers record trace events through `appendTrace`.
+ *
+ * SQLite (WAL, synchronous=FULL) is the embedded default; PostgreSQL serves several
+ * nodes. Differences live in `dialects/` as capability flags.
+ */
+export { openStore, type Db, type StoreHandle, type StoreLocation } from './db.js';
+export type { DialectCaps } from './dialects/caps.js';
+export type { DeliveryStatus } from './schema.js';
+export { ReceiveWriter } from './receive-writer.js';
+export * from './repos/config-repo.js';
+export * from './repos/delivery-repo.js';
+export * from './repos/mailbox-repo.js';
+export * from './repos/message-repo.js';
+export * from './repos/secret-repo.js';
+export * from './repos/trace-repo.js';

@@ -1,0 +1,21 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { DialectCaps } from '../dialects/caps.js';
+import * as m0001 from './0001-initial.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
+
+/** Migrations are listed here, in order; names never change once released. */
+const STEPS: Record<string, Step> = {
+  '0001-initial': m0001,
+};
+
+export function migrationProvider(caps: DialectCaps): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, step] of Object.entries(STEPS)) out[name] = { up: (db) => step.up(db, caps) };
+      return out;
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import type { Transaction } from 'kysely';
+import type { Db } from '../db.js';
+import type { Database, DeliveryStatus } from '../schema.js';
+import { appendTrace, type TraceEvent } from './trace-repo.js';
+
+export interface NewMessage {
+  readonly queueId: string;
+  readonly messageId: string | null;
+  readonly mailFrom: string;
+  readonly helo: string;
+  readonly clientIp: string;
+  readonly subject: string | null;
+  readonly headerFrom: string | null;
+  readonly receivedAt: number;
+  readonly configVersion: number;
+  readonly spam: boolean;
+  readonly spamScore: number;
+  readonly spamReasons: readonly string[];
+  readonly authResults: Record<string, unknown>;
+}
+
+export interface NewDelivery {
+  readonly recipient: string;
+  readonly originalRecipient: string;
+  readonly transport: string;
+  readonly route: string | null;
+  readonly requireTls: boolean;
+  readonly suppressBounces: boolean;
+  readonly spamFlag: boolean;
+  readonly transform: unknown;
+  readonly rules: readonly string[];
+  readonly status: Extract<DeliveryStatus, 'queued' | 'held'>;
+  readonly holdReason: string | null;
+  readonly nextAttemptAt: number;
+}
+
+export interface ReceivedRecord {
+  readonly message: NewMessage;
+  readonly raw: Buffer;
+  readonly deliveries: readonly NewDelivery[];
+  readonly trace: readonly TraceEvent[];
+}
+
+/** Message, body, deliveries and trace: all or nothing, in the caller's transaction. */
+export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRecord): Promise<void> {
+  const m = rec.message;
+  await trx
+    .insertInto('messages')
+    .values({
+      queue_id: m.queueId,
+      message_id: m.messageId,
+      mail_from: m.mailFrom,
+      helo: m.helo,
+      client_ip: m.clientIp,
+      size: rec.raw.length,
+      subject: m.subject,
+      header_from: m.headerFrom,
+      received_at: m.receivedAt,
+      config_version: m.configVersion,
+      spam: m.spam ? 1 : 0,
+      spam_score: m.spamScore,
+      spam_reasons: JSON.stringify(m.spamReasons),
+      auth_results: JSON.stringify(m.authResults),
+    })
+    .execute();
+  await trx.insertInto('message_bodies').values({ queue_id: m.queueId, raw: rec.raw }).execute();
+  if (rec.deliveries.length > 0) {
+    await trx
+      .insertInto('deliveries')
+      .values(
+        rec.deliveries.map((d) => ({
+          queue_id: m.queueId,
+          recipient: d.recipient,
+          original_recipient: d.originalRecipient,
+          transport: d.transport,
+          route: d.route,
+          require_tls: d.requireTls ? 1 : 0,
+          suppress_bounces: d.suppressBounces ? 1 : 0,
+          spam_flag: d.spamFlag ? 1 : 0,
+          transform: JSON.stringify(d.transform),
+          rules: JSON.stringify(d.rules),
+          status: d.status,
+          hold_reason: d.holdReason,
+          attempts: 0,
+          next_attempt_at: d.nextAttemptAt,
+          lease_until: null,
+          lease_owner: null,
+          last_reply: null,
+          created_at: m.receivedAt,
+          updated_at: m.receivedAt,
+        })),
+      )
+      .execute();
+  }
+  await appendTrace(trx, rec.trace);
+}
+
+export interface MessageRow {
+  readonly queueId: string;
+  readonly messageId: string | null;
+  readonly mailFrom: string;
+  readonly helo: string;
+  readonly clientIp: string;
+  readonly size: number;
+  readonly subject: string | null;
+  readonly headerFrom: string | null;
+  readonly receivedAt: number;
+  readonly configVersion: number;
+  readonly spam: boolean;
+  readonly spamScore: number;
+  readonly spamReasons: string[];
+  readonly authResults: Record<string, unknown>;
+}
+
+function toMessageRow(r: Database['messages']): MessageRow {
+  return {
+    queueId: r.queue_id,
+    messageId: r.message_id,
+    mailFrom: r.mail_from,
+    helo: r.helo,
+    clientIp: r.client_ip,
+    size: r.size,
+    subject: r.subject,
+    headerFrom: r.header_from,
+    receivedAt: r.received_at,
+    configVersion: r.config_version,
+    spam: r.spam === 1,
+    spamScore: r.spam_score,
+    spamReasons: JSON.parse(r.spam_reasons) as string[],
+    authResults: JSON.parse(r.auth_results) as Record<string, unknown>,
+  };
+}
+
+export async function loadMessage(db: Db, queueId: string): Promise<MessageRow | null> {
+  const r = await db.selectFrom('messages').selectAll().where('queue_id', '=', queueId).executeTakeFirst();
+  return r ? toMessageRow(r) : null;
+}
+
+export async function findMessagesByMessageId(db: Db, messageId: string): Promise<MessageRow[]> {
+  const bare = messageId.replace(/^<|>$/g, '');
+  const rows = await db.selectFrom('messages').selectAll().where('message_id', 'in', [`<${bare}>`, bare]).orderBy('received_at').execute();
+  return rows.map(toMessageRow);
+}
+
+export async function loadBody(db: Db, queueId: string): Promise<Buffer | null> {
+  const r = await db.selectFrom('message_bodies').select('raw').where('queue_id', '=', queueId).executeTakeFirst();
+  return r ? Buffer.from(r.raw) : null;
+}
+
+export interface MessageSearch {
+  readonly sender?: string;
+  readonly recipient?: string;
+  readonly subject?: string;
+  readonly messageId?: string;
+  readonly since?: number;
+  readonly until?: number;
+  readonly limit?: number;
+}
+
+export async function searchMessages(db: Db, q: MessageSearch): Promise<MessageRow[]> {
+  let query = db.selectFrom('messages').selectAll();
+  if (q.sender) query = query.where('mail_from', 'like', `%${q.sender}%`);
+  if (q.subject) query = query.where('subject', 'like', `%${q.subject}%`);
+  if (q.messageId) query = query.where('message_id', 'like', `%${q.messageId}%`);
+  if (q.since !== undefined) query = query.where('received_at', '>=', q.since);
+  if (q.until !== undefined) query = query.where('received_at', '<=', q.until);
+  if (q.recipient) {
+    const r = `%${q.recipient}%`;
+    query = query.where((eb) =>
+      eb.exists(eb.selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.queue_id', '=', 'messages.queue_id').where((e2) => e2.or([e2('recipient', 'like', r), e2('original_recipient', 'like', r)]))),
+    );
+  }
+  const rows = await query.orderBy('received_at', 'desc').limit(Math.min(q.limit ?? 100, 1000)).execute();
+  return rows.map(toMessageRow);
+}
