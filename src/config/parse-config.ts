@@ -7,7 +7,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Problem } from '../routing/index.js';
 import { checkConfig } from './check-config.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, ruleSchema, type Config } from './schema.js';
 import { formatPath, locate, parsePath, type PathSegment } from './yaml-paths.js';
 
 export type ParseConfigResult =
@@ -41,12 +41,69 @@ export function parseConfigText(text: string): ParseConfigResult {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((issue) => issueProblems(issue, raw, doc, lineCounter));
-    return { ok: false, problems: sortProblems([...syntax, ...problems]) };
+    // Go on with what did parse, so a broken port does not hide a broken pattern.
+    const partial = partialConfig(raw, parsed.error.issues);
+    const checked = partial ? checkConfig(partial).map((p) => placed(p, doc, lineCounter, parsePath(p.path))) : [];
+    return { ok: false, problems: sortProblems([...syntax, ...problems, ...checked]) };
   }
   const checked = checkConfig(parsed.data).map((p) => placed(p, doc, lineCounter, parsePath(p.path)));
   const all = sortProblems([...syntax, ...checked]);
   if (all.some((p) => p.severity === 'error')) return { ok: false, problems: all };
   return { ok: true, config: parsed.data, warnings: all };
+}
+
+/** Sections other checks look names up in; if one of them failed, those checks would mislead. */
+const REFERENCED_SECTIONS = ['', 'domains', 'orgUnits', 'users', 'groups', 'hosts', 'desk'];
+
+/**
+ * The config as far as it parses, for the checks that follow the schema: fields that
+ * failed are dropped (their defaults apply) for a few rounds, then any rule still
+ * failing becomes an inert placeholder (disabled, nothing to check) so that rule paths
+ * keep their indexes. Undefined when a section other checks look names up in failed,
+ * since those checks would then mislead.
+ */
+function partialConfig(raw: unknown, firstIssues: readonly z.core.$ZodIssue[]): Config | undefined {
+  let current: unknown = structuredClone(raw);
+  let issues = firstIssues;
+  for (let round = 0; round < 4; round++) {
+    const next = structuredClone(current);
+    let changed = false;
+    for (const issue of issues) {
+      const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) changed = deleteAt(next, [...path, key]) || changed;
+      } else if (path.length >= 2 && typeof path[path.length - 1] === 'string') {
+        changed = deleteAt(next, path) || changed;
+      }
+    }
+    if (!changed) break;
+    current = next;
+    const parsed = configSchema.safeParse(current);
+    if (parsed.success) return parsed.data;
+    issues = parsed.error.issues;
+  }
+  const failed = new Set(issues.map((i) => String(i.path[0] ?? '')));
+  if (REFERENCED_SECTIONS.some((s) => failed.has(s)) || current === null || typeof current !== 'object') return undefined;
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(current)) {
+    if (key in configSchema.shape && (!failed.has(key) || key === 'defaultRouting')) input[key] = value;
+  }
+  if (failed.has('defaultRouting')) {
+    const rules: unknown = input.defaultRouting;
+    input.defaultRouting = Array.isArray(rules)
+      ? rules.map((r) => (ruleSchema.safeParse(r).success ? r : { description: 'placeholder', enabled: false, match: { all: true }, action: 'reject' }))
+      : [];
+  }
+  const parsed = configSchema.safeParse(input);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function deleteAt(root: unknown, path: readonly PathSegment[]): boolean {
+  const parent = valueAt(root, path.slice(0, -1));
+  const key = path[path.length - 1];
+  if (parent === null || typeof parent !== 'object' || Array.isArray(parent) || typeof key !== 'string' || !(key in parent)) return false;
+  delete (parent as Record<string, unknown>)[key];
+  return true;
 }
 
 function placed(problem: Problem, doc: Document, lineCounter: LineCounter, segments: readonly PathSegment[], atKey = false): Problem {
@@ -76,13 +133,16 @@ function issueProblems(issue: z.core.$ZodIssue, raw: unknown, doc: Document, lin
     case 'invalid_type':
       message =
         value === undefined
-          ? 'is required; add it'
+          ? 'this field is required; add it'
           : segments.length === 0
             ? 'the file must be a mapping of settings (domains:, users:, defaultRouting: …); start from the example in the README'
             : `expected ${article(issue.expected)}, found ${describe(value)}; correct the value`;
       break;
     case 'invalid_value':
       message = `${JSON.stringify(value)} is not allowed; use one of: ${issue.values.map((v) => String(v)).join(', ')}`;
+      break;
+    case 'invalid_key':
+      message = `${issue.issues.map((i) => i.message).join('; ')}; rename it`;
       break;
     case 'invalid_union':
       message = `${JSON.stringify(value)} is not valid here; ${issue.message}`;

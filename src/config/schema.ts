@@ -140,7 +140,11 @@ const deskChannelSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   domains: z.array(z.string()).default(() => []),
-  orgUnits: z.array(z.string()).default(() => ['/']),
+  // "/" (the top-level unit) always exists; listing it first makes one canonical form.
+  orgUnits: z
+    .array(z.string())
+    .default(() => [])
+    .transform((units) => [...new Set(['/', ...units])]),
   users: z.array(userSchema).default(() => []),
   groups: z.array(groupSchema).default(() => []),
   hosts: z.array(hostSchema).default(() => []),

@@ -165,6 +165,7 @@ export function renderDsn(input: DsnInput): Buffer {
     `--${boundary}`,
     'Content-Description: Undelivered Message Headers',
     'Content-Type: text/rfc822-headers',
+    `Content-Transfer-Encoding: ${original.every((b) => b < 0x80) ? '7bit' : '8bit'}`,
     '',
     '',
   ].join(EOL);

@@ -95,8 +95,8 @@ export function foldHeader(name: string, value: string, eol: string): string {
 }
 
 /**
- * A header line from configured text: sanitised, encoded when not ASCII, folded.
- * Returned as bytes so 8-bit values (addresses under SMTPUTF8) stay UTF-8.
+ * A header line from configured text: sanitised, encoded when not ASCII (unless
+ * `encode` is false: addresses under SMTPUTF8 cannot be encoded words), folded.
  */
 export function renderHeader(name: string, value: string, eol: string, opts: { encode: boolean } = { encode: true }): string {
   const clean = sanitizeHeaderValue(value).trim();

@@ -47,7 +47,8 @@ export function renderRemovalNote(node: { filename: string | false; contentType:
     `An attachment (${name}, ${type}) was removed from this message by a routing rule ` +
     `of the mail gateway (removeAttachments). Ask the sender for it by another way if you need it.\r\n`;
   const b64 = Buffer.from(text, 'utf8').toString('base64');
-  return Buffer.from(`${b64.replace(/.{76}/g, '$&\r\n')}\r\n`, 'ascii');
+  // No final line break: the CRLF before the next boundary belongs to the boundary.
+  return Buffer.from(b64.replace(/.{76}(?!$)/g, '$&\r\n'), 'ascii');
 }
 
 export async function removeAttachments(raw: Buffer): Promise<Buffer> {

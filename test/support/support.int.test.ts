@@ -127,6 +127,16 @@ describe('SMTP sink driven by swaks', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(300);
   });
 
+  it('offers STARTTLS only when asked', async () => {
+    sink = await startSink();
+    expect((await send(sink.port, 'plain@crm.test', ['--tls'])).code).toBe(29); // swaks: TLS not possible
+    await sink.stop();
+    sink = await startSink({ starttls: true });
+    const secured = await send(sink.port, 'tls@crm.test', ['--tls']);
+    expect(secured.code).toBe(0);
+    expect(secured.stdout).toContain('TLS started');
+  });
+
   it('takes load from smtp-source', async () => {
     sink = await startSink();
     const result = await smtpSource({ port: sink.port, sessions: 2, messages: 6, size: 4096, to: 'load@crm.test' });

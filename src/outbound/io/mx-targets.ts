@@ -13,6 +13,23 @@ export interface DnsResolver {
   resolve4(host: string): Promise<readonly string[]>;
 }
 
+/**
+ * The project's shared DNS shape (`dns.promises.resolve`-like, as the spam checks
+ * and test/support/fixed-dns take it); `resolverFromLookup` adapts it.
+ */
+export type LookupFunction = (name: string, rrtype: string) => Promise<unknown[]>;
+
+function isMxRecord(v: unknown): v is MxRecord {
+  return typeof v === 'object' && v !== null && 'exchange' in v && typeof v.exchange === 'string' && 'priority' in v && typeof v.priority === 'number';
+}
+
+export function resolverFromLookup(lookup: LookupFunction): DnsResolver {
+  return {
+    resolveMx: async (domain) => (await lookup(domain, 'MX')).filter(isMxRecord),
+    resolve4: async (host) => (await lookup(host, 'A')).filter((a): a is string => typeof a === 'string'),
+  };
+}
+
 /** A slow resolver must not hold a delivery slot: this is long for DNS, short for a queue. */
 export const DNS_TIMEOUT_MS = 10_000;
 

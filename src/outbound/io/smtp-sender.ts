@@ -11,12 +11,21 @@
 import { connect, isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
-import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import type MimeNode from 'nodemailer/lib/mime-node/index.js';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { TlsMode } from '../../routing/index.js';
 import { classifySendFailure, oneLine, type SendFailure } from '../classify-reply.js';
 import type { NextHop } from '../next-hop.js';
-import { DNS_TIMEOUT_MS, planTargets, systemResolver, type DnsResolver, type Target } from './mx-targets.js';
+import type { Logger } from '../../base/log.js';
+import {
+  DNS_TIMEOUT_MS,
+  planTargets,
+  resolverFromLookup,
+  systemResolver,
+  type DnsResolver,
+  type LookupFunction,
+  type Target,
+} from './mx-targets.js';
 
 export type DeliveryOutcome =
   | { readonly kind: 'delivered'; readonly reply: string; readonly remoteMta: string }
@@ -46,11 +55,14 @@ export interface SendResult {
 }
 
 export interface SmtpSenderOptions {
-  /** Our EHLO name. */
-  readonly heloName: string;
+  /** Our host name, sent in EHLO. */
+  readonly hostname: string;
   readonly maxConnectionsPerDestination?: number;
   readonly maxMessagesPerConnection?: number;
-  readonly resolver?: DnsResolver;
+  /** MX and A lookups; default the system's DNS. Either shape; tests pass fixed answers. */
+  readonly resolver?: DnsResolver | LookupFunction;
+  /** Pools opened and closed, at debug level. Never message content. */
+  readonly logger?: Logger;
   readonly dnsTimeoutMs?: number;
   /** Port for MX hosts; 25 except in tests. */
   readonly mxPort?: number;
@@ -99,17 +111,20 @@ type Attempt =
   | { readonly kind: 'next-host'; readonly outcome: DeliveryOutcome; readonly tlsFailed: boolean };
 
 export class SmtpSender {
-  readonly #opts: Required<Omit<SmtpSenderOptions, 'resolver'>> & { resolver: DnsResolver };
+  readonly #opts: Required<Omit<SmtpSenderOptions, 'resolver' | 'logger'>> & { resolver: DnsResolver };
+  readonly #logger: Logger | undefined;
   readonly #pools = new Map<string, Pool>();
   readonly #sweeper: NodeJS.Timeout;
 
   constructor(options: SmtpSenderOptions) {
     const dnsTimeoutMs = options.dnsTimeoutMs ?? DNS_TIMEOUT_MS;
+    const r = options.resolver;
+    this.#logger = options.logger;
     this.#opts = {
-      heloName: options.heloName,
+      hostname: options.hostname,
       maxConnectionsPerDestination: options.maxConnectionsPerDestination ?? DEFAULT_MAX_CONNECTIONS_PER_DESTINATION,
       maxMessagesPerConnection: options.maxMessagesPerConnection ?? DEFAULT_MAX_MESSAGES_PER_CONNECTION,
-      resolver: options.resolver ?? systemResolver(dnsTimeoutMs),
+      resolver: r === undefined ? systemResolver(dnsTimeoutMs) : typeof r === 'function' ? resolverFromLookup(r) : r,
       dnsTimeoutMs,
       mxPort: options.mxPort ?? 25,
       verifyCertificates: options.verifyCertificates ?? false,
@@ -151,8 +166,11 @@ export class SmtpSender {
     );
   }
 
-  /** Closes every pool; connections busy with a message close when it is done. */
-  close(): void {
+  /**
+   * Closes every pool. Messages waiting for a connection fail (deferred); connections
+   * busy with a message close when it is done.
+   */
+  async close(): Promise<void> {
     clearInterval(this.#sweeper);
     for (const pool of this.#pools.values()) pool.transport.close();
     this.#pools.clear();
@@ -165,7 +183,8 @@ export class SmtpSender {
   async #attempt(target: Target, req: SendRequest, recipients: readonly string[]): Promise<Attempt> {
     const pool = this.#poolFor(target);
     const raw = typeof req.raw === 'function' ? req.raw() : req.raw;
-    const envelope: SMTPConnection.Envelope = {
+    // nodemailer passes envelope keys beyond from/to through to the SMTP client.
+    const envelope: MimeNode.Envelope & { use8BitMime: boolean; size?: number } = {
       from: req.mailFrom,
       to: [...recipients],
       // Declared for every message: harmless when 7-bit, and 8-bit bodies are relayed as received.
@@ -214,11 +233,11 @@ export class SmtpSender {
     const key = [t.address, t.port, t.tls, t.name].join('|');
     const existing = this.#pools.get(key);
     if (existing) return existing;
-    const transport = nodemailer.createTransport({
+    const options: SMTPPool.Options & { maxRequeues: number } = {
       pool: true,
       host: t.address,
       port: t.port,
-      name: this.#opts.heloName,
+      name: this.#opts.hostname,
       maxConnections: this.#opts.maxConnectionsPerDestination,
       maxMessages: this.#opts.maxMessagesPerConnection,
       maxRequeues: MAX_REQUEUES,
@@ -236,14 +255,16 @@ export class SmtpSender {
       debug: false,
       // nodemailer leaves Nagle's algorithm on, which costs ~40 ms per pipelined command
       // batch against a delayed-ACK peer. We dial the socket ourselves with TCP_NODELAY.
-      getSocket: (_o: SMTPPool.Options, cb: (err: Error | null, socketOptions: unknown) => void) => {
+      getSocket: (_o, cb) => {
         cb(null, { connection: connect({ host: t.address, port: t.port, noDelay: true }) });
       },
-    } satisfies SMTPPool.Options);
+    };
+    const transport = nodemailer.createTransport(options);
     // Failures reach the caller through sendMail; an unhandled 'error' would crash the process.
     transport.on('error', () => undefined);
     const pool: Pool = { transport, inFlight: 0, lastUsed: Date.now() };
     this.#pools.set(key, pool);
+    this.#logger?.debug({ component: 'outbound', host: t.name, address: t.address, port: t.port, tls: t.tls }, 'pool opened');
     return pool;
   }
 
@@ -253,6 +274,7 @@ export class SmtpSender {
       if (pool.inFlight === 0 && now - pool.lastUsed > POOL_IDLE_CLOSE_MS) {
         pool.transport.close();
         this.#pools.delete(key);
+        this.#logger?.debug({ component: 'outbound', pool: key }, 'idle pool closed');
       }
     }
   }

@@ -41,7 +41,7 @@ export function smtpTransport(deps: { sender: SmtpSender; live: LiveConfig; srsS
     const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw: copy, requireTls: first.requireTls });
     const out = new Map<number, AttemptOutcome>();
     for (const d of deliveries) {
-      const o = result.get(d.recipient);
+      const o = result.perRecipient.get(d.recipient);
       out.set(d.id, o ?? { kind: 'deferred', reply: 'the next hop gave no answer for this recipient' });
     }
     return out;

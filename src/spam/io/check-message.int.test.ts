@@ -173,13 +173,15 @@ describe('checkMessage', () => {
 
     async function sealed(): Promise<Buffer> {
       const signed = await sign(message());
-      const seal = await sealMessage(signed, {
+      // authResults and cv are read by mailauth but missing from its typings.
+      const options = {
         signingDomain: 'forwarder.example',
         selector: 'arc',
         privateKey,
         authResults: 'mx.forwarder.example; spf=pass smtp.mailfrom=example.com; dkim=pass header.d=example.com',
         cv: 'none',
-      } as Parameters<typeof sealMessage>[1]);
+      };
+      const seal = await sealMessage(signed, options);
       return Buffer.concat([seal, signed]);
     }
 
@@ -200,7 +202,11 @@ describe('checkMessage', () => {
     });
 
     it('fails a chain whose seal does not verify', async () => {
-      const other = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'der' } });
+      const other = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'der' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
       const resolver = fixedResolver({ ...records, [forwarderKey]: { TXT: [`v=DKIM1; k=rsa; p=${other.publicKey.toString('base64')}`] } });
       const out = await checkMessage(await sealed(), envelope, { resolver, policy: noLists });
       expect(out.authResults.arc.result).toBe('fail');

@@ -25,7 +25,11 @@ export type Resolver = (name: string, rrtype: string) => Promise<unknown[]>;
 /** Bounds the whole check: SMTP clients wait for our reply to DATA meanwhile. */
 export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
 
-/** One unanswered query must not eat the whole budget: SPF alone may need ten. */
+/**
+ * One unanswered query must not eat the whole budget: mailauth runs DKIM (with
+ * ARC's message signature), SPF, ARC and DMARC one after another, so a lookup
+ * gets at most a third of the budget and a hang in one leaves time for the rest.
+ */
 export const LOOKUP_TIMEOUT_MS = 3_000;
 
 /** After the last lookup is cut off, mailauth still needs a moment of CPU to finish. */
@@ -85,12 +89,12 @@ const ABSENT = new Set(['ENOTFOUND', 'ENODATA']);
 
 /**
  * Wraps `resolver` so that no lookup outlives `deadline` (a `performance.now()`
- * instant) or `LOOKUP_TIMEOUT_MS`, and every failure carries a `code`, which is
+ * instant) or `lookupTimeoutMs`, and every failure carries a `code`, which is
  * how mailauth tells "no such record" from "could not ask" (`ETIMEOUT` → temperror).
  */
-function boundResolver(resolver: Resolver, deadline: number, onKeyLookupFailed: () => void): DNSResolver {
+function boundResolver(resolver: Resolver, deadline: number, lookupTimeoutMs: number, onKeyLookupFailed: () => void): DNSResolver {
   const bounded = async (name: string, rrtype: string): Promise<unknown[]> => {
-    const wait = Math.min(deadline - performance.now(), LOOKUP_TIMEOUT_MS);
+    const wait = Math.min(deadline - performance.now(), lookupTimeoutMs);
     let timer: NodeJS.Timeout | undefined;
     try {
       if (wait <= 0) throw dnsError('ETIMEOUT', `DNS lookup of ${name} ${rrtype} not started: time is up`);
@@ -100,9 +104,8 @@ function boundResolver(resolver: Resolver, deadline: number, onKeyLookupFailed: 
       return await Promise.race([resolver(name, rrtype), timeout]);
     } catch (err) {
       const code = errorCode(err);
-      if (code === undefined || !ABSENT.has(code)) {
-        if (name.toLowerCase().includes('._domainkey.')) onKeyLookupFailed();
-      }
+      const temporary = code === undefined || !ABSENT.has(code);
+      if (temporary && name.toLowerCase().includes('._domainkey.')) onKeyLookupFailed();
       if (code === undefined) throw dnsError('ESERVFAIL', `DNS lookup of ${name} ${rrtype} failed: ${String(err)}`);
       throw err;
     } finally {
@@ -123,7 +126,7 @@ async function runAuthentication(raw: Buffer, env: CheckEnvelope, resolver: Reso
   const started = performance.now();
   const dnsDeadline = started + Math.max(0, timeoutMs - Math.min(SETTLE_MS, timeoutMs / 4));
   let keyLookupFailed = false;
-  const bounded = boundResolver(resolver, dnsDeadline, () => {
+  const bounded = boundResolver(resolver, dnsDeadline, Math.min(LOOKUP_TIMEOUT_MS, timeoutMs / 3), () => {
     keyLookupFailed = true;
   });
 

@@ -1,0 +1,63 @@
+/**
+ * outbound — relay a message to the next hop over SMTP, and the pure pieces around it.
+ *
+ * JOB
+ *   Choose the next hop of a delivery (its fixed route, a host serving the recipient
+ *   domain, the smarthost, or MX); make the delivery's copy of the message (the rules'
+ *   headers, subject prefixes, removed attachments); rewrite a forwarded sender with
+ *   SRS and reverse SRS bounces; send over pooled, reused connections and say per
+ *   recipient whether it was delivered, deferred or bounced; render RFC 3464 DSNs.
+ *   Retrying, scheduling and deciding to send a DSN belong to the queue.
+ *
+ * INPUTS / OUTPUTS
+ *   chooseNextHop(domain, route, hosts, smarthost?) → NextHop (static | mx | error).
+ *   orderMxRecords(domain, records, tieSeed?) → MxOrder (hosts in order | null-mx).
+ *   applyTransform(raw, MessageTransform, { spamVerdict? }) → Promise<Buffer>; the same
+ *     Buffer when the transform is empty; the body's bytes are never re-encoded.
+ *   renderDsn(DsnInput) → Buffer: multipart/report; send it with MAIL FROM:<>.
+ *   srsForward(sender, opts) → string; srsReverse(address, opts) → { ok, address | reason }.
+ *   classifyReply(reply, command?) / classifySendFailure(failure, host) → ClassifiedReply.
+ *   new SmtpSender(opts).send(SendRequest) → Promise<SendResult>: `perRecipient`, one
+ *     DeliveryOutcome (delivered | deferred | bounced) per distinct recipient. `close()`.
+ *
+ * TRUSTS
+ *   Remote SMTP replies and DNS answers are untrusted: replies are flattened to one line
+ *   without control characters before they reach traces and DSNs; DNS answers only pick
+ *   where to connect. Message bytes are untrusted and passed through, never interpreted
+ *   beyond the header block (and MIME structure when removing attachments). A sender's
+ *   own X-Relaydesk-Spam headers are dropped when ours are added. SRS bounces are only
+ *   reversed with a valid HMAC and a timestamp at most maxAgeDays old (no open relay).
+ *
+ * SECURITY
+ *   Needs outbound TCP to port 25 (MX) and to configured hosts, and DNS. Holds the SRS
+ *   secret only as an argument. TLS: "opportunistic" (MX default) encrypts when STARTTLS
+ *   is offered, without verifying certificates (MX names are not authenticated either);
+ *   "required" fails the attempt (temporary, 4.7.5) when TLS cannot be set up.
+ *   Bodies are never logged.
+ *
+ * EVENTS
+ *   None emitted here: the queue records queue.attempt, queue.delivered,
+ *   queue.deferred, queue.bounced and queue.dsn_* with the outcome's reply and remoteMta.
+ */
+export { chooseNextHop, orderMxRecords, normalizeDomain, type MxOrder, type MxRecord, type NextHop } from './next-hop.js';
+export { applyTransform, isAllowedCustomHeaderName, isIdentityTransform, type TransformContext } from './transform.js';
+export { renderDsn, type DsnInput, type DsnRecipient } from './dsn.js';
+export { srsForward, srsReverse, type SrsForwardOptions, type SrsReverseOptions, type SrsReverseResult } from './srs.js';
+export {
+  classifyReply,
+  classifySendFailure,
+  parseReply,
+  type ClassifiedReply,
+  type OutcomeKind,
+  type SendFailure,
+} from './classify-reply.js';
+export {
+  SmtpSender,
+  DEFAULT_MAX_CONNECTIONS_PER_DESTINATION,
+  DEFAULT_MAX_MESSAGES_PER_CONNECTION,
+  type DeliveryOutcome,
+  type SendRequest,
+  type SendResult,
+  type SmtpSenderOptions,
+} from './io/smtp-sender.js';
+export { resolverFromLookup, type DnsResolver, type LookupFunction } from './io/mx-targets.js';

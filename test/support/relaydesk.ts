@@ -1,0 +1,84 @@
+/**
+ * A whole Relaydesk node inside the test process: real SMTP on 127.0.0.1 (port 0), a real
+ * store (a temp SQLite file, or a fresh PostgreSQL database), DNS from fixed answers.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../../src/base/log.js';
+import { applyConfigText } from '../../src/config/io/apply.js';
+import { startNode, type Role, type RunningNode } from '../../src/cli/start.js';
+import type { Resolver } from '../../src/spam/index.js';
+import { openStore, type StoreHandle } from '../../src/store/index.js';
+import { fixedResolver } from './fixed-dns.js';
+import { freshPgDatabase } from './postgres.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
+
+export interface TestStore {
+  readonly store: StoreHandle;
+  readonly location: { dataDir: string } | { databaseUrl: string };
+  cleanup(): Promise<void>;
+}
+
+export async function openTestStore(dialect: Dialect): Promise<TestStore> {
+  if (dialect === 'sqlite') {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'relaydesk-test-'));
+    const store = await openStore({ dataDir });
+    return { store, location: { dataDir }, cleanup: async () => { await store.close().catch(() => undefined); await rm(dataDir, { recursive: true, force: true }); } };
+  }
+  const pg = await freshPgDatabase();
+  const store = await openStore({ databaseUrl: pg.url });
+  return { store, location: { databaseUrl: pg.url }, cleanup: async () => { await store.close().catch(() => undefined); await pg.drop(); } };
+}
+
+export interface TestNode {
+  readonly node: RunningNode;
+  readonly smtpPort: number;
+  readonly store: StoreHandle;
+  apply(yaml: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startTestNode(opts: { dialect: Dialect; config?: string; resolver?: Resolver; roles?: Role[]; hostname?: string }): Promise<TestNode> {
+  const ts = await openTestStore(opts.dialect);
+  const apply = async (yaml: string) => (await applyConfigText(ts.store.db, yaml, { appliedBy: 'test', now: Date.now() })).version;
+  if (opts.config) await apply(opts.config);
+  const node = await startNode({
+    store: ts.store,
+    listen: '127.0.0.1',
+    smtpPort: 0,
+    httpPort: 0,
+    hostname: opts.hostname ?? 'gw.relaydesk.test',
+    roles: opts.roles ?? ['inbound', 'queue'],
+    resolver: opts.resolver ?? fixedResolver({}),
+    logger: silentLogger,
+  });
+  return {
+    node,
+    smtpPort: node.smtpPort ?? 0,
+    store: ts.store,
+    apply,
+    async stop() {
+      await node.stop();
+      await ts.cleanup();
+    },
+  };
+}
+
+/** Polls until `fn` returns a value that is not undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false && v !== null) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
