@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { diffConfig } from './diff.js';
 import { parseConfigText } from './parse-config.js';
 import type { Config } from './schema.js';
-import { ISSUE_EXAMPLE } from './schema.test.js';
+import { ISSUE_EXAMPLE } from './testing.js';
 
 function config(text: string): Config {
   const r = parseConfigText(text);
@@ -31,7 +31,8 @@ describe('diffConfig', () => {
   });
 
   it.each([
-    ['a rule option', 'changeRoute: crm\n      bypass', 'changeRoute: crm2\n      bypass', ['~ defaultRouting[0] "Forward help to the CRM": modify.changeRoute crm → crm2']],
+    ['a rule option', 'prependSubject: "[help] "', 'prependSubject: "[crm] "', ['~ defaultRouting[0] "Forward help to the CRM": modify.prependSubject [help]  → [crm] ']],
+    ['a rule flag', 'bypassSpamFilter: false', 'bypassSpamFilter: true', ['~ defaultRouting[0] "Forward help to the CRM": modify.bypassSpamFilter false → true']],
     ['a domain', 'domains: [solarmora.com]', 'domains: [solarmora.com, solarmora.org]', ['+ domain solarmora.org']],
     ['a user status', 'status: active', 'status: suspended', ['~ user alice@solarmora.com: status active → suspended']],
     ['aliases', 'aliases: [a.smith@solarmora.com]', 'aliases: []', ['~ user alice@solarmora.com: aliases a.smith@solarmora.com → []']],
@@ -41,6 +42,13 @@ describe('diffConfig', () => {
     ['the match', 'single: help@solarmora.com', 'single: helpdesk@solarmora.com', ['~ defaultRouting[0] "Forward help to the CRM": match.single help@solarmora.com → helpdesk@solarmora.com']],
   ])('%s', (_name, from, to, expected) => {
     expect(diffConfig(base, edit(from, to))).toEqual(expected);
+  });
+
+  it('names the rule and the option that changed', () => {
+    const withCrm2 = ISSUE_EXAMPLE.replace('outbound:', '  - { name: crm2, host: 127.0.0.2 }\noutbound:');
+    const before = config(withCrm2);
+    const after = config(withCrm2.replace('changeRoute: crm\n', 'changeRoute: crm2\n'));
+    expect(diffConfig(before, after)).toEqual(['~ defaultRouting[0] "Forward help to the CRM": modify.changeRoute crm → crm2']);
   });
 
   it('lists removals', () => {

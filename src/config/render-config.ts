@@ -55,10 +55,7 @@ function renderRule(rule: RoutingRule): Plain {
 
 export function renderConfigYaml(config: Config): string {
   const retry = config.queue.retry;
-  const root: Plain = {
-    // Always written, even empty: it is the first thing a reader looks for.
-    domains: [...config.domains],
-    ...compact({
+  const settings = compact({
     orgUnits: config.orgUnits.length === 1 && config.orgUnits[0] === '/' ? undefined : [...config.orgUnits],
     users: config.users.map((u) =>
       compact({
@@ -88,8 +85,9 @@ export function renderConfigYaml(config: Config): string {
         giveUpAfter: retry.giveUpAfter === DEFAULT_RETRY.giveUpAfter ? undefined : renderDuration(retry.giveUpAfter),
       }),
     }),
-    }),
-  };
+  });
+  // domains is always written, even empty: it is the first thing a reader looks for.
+  const root: Plain = { domains: [...config.domains], ...settings };
   // Present-but-empty sections mean something (srs: {} turns SRS on), so they are kept.
   if (config.srs) root.srs = compact({ domain: config.srs.domain, secret: config.srs.secret });
   if (config.desk) {

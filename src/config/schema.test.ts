@@ -5,56 +5,10 @@ import { formatProblem } from './format-problem.js';
 import { parseConfigText } from './parse-config.js';
 import { renderConfigYaml } from './render-config.js';
 import { configSchema, type Config } from './schema.js';
+import { ISSUE_EXAMPLE } from './testing.js';
 import { toSnapshotInput } from './to-snapshot-input.js';
 import { parseDuration, parseSize, renderDuration, renderSize } from './units.js';
 
-/** The issue's example, verbatim apart from rejectText. */
-export const ISSUE_EXAMPLE = `domains: [solarmora.com]
-orgUnits: [/, /Sales]                   # "/" is the top-level unit
-users:
-  - address: alice@solarmora.com
-    orgUnit: /Sales
-    aliases: [a.smith@solarmora.com]
-    status: active
-groups:
-  - address: sales-team@solarmora.com
-    members: [alice@solarmora.com, partner@elsewhere.example]
-hosts:
-  - name: crm
-    host: 127.0.0.1
-    port: 2526
-    tls: none
-    domains: [crm.test]
-outbound:
-  smarthost: crm
-defaultRouting:
-  - description: Forward help to the CRM
-    enabled: true
-    match: { single: help@solarmora.com }
-    action: modify
-    modify:
-      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }
-      changeRoute: crm
-      bypassSpamFilter: false
-      addRecipients:
-        - address: sales-team@solarmora.com
-          doNotDeliverSpam: true
-          suppressBounces: true
-      addXOriginalToHeader: true
-      addSpamHeaders: false
-      customHeaders: { X-Relaydesk-Rule: help }
-      prependSubject: "[help] "
-      requireTls: false
-      removeAttachments: false
-    recognizedAddresses: false
-smtp:
-  maxMessageSize: 35MB
-  maxRecipients: 1000
-spam:
-  engine: builtin
-  allowSenders: []
-  denySenders: []
-`;
 
 function parseOk(text: string): Config {
   const r = parseConfigText(text);
@@ -354,8 +308,8 @@ describe('renderConfigYaml', () => {
         const again = configSchema.parse(parseYaml(renderConfigYaml(first.data)));
         expect(again).toEqual(first.data);
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
-    expect(parsedCount).toBeGreaterThan(250);
+    expect(parsedCount).toBeGreaterThan(150);
   });
 });

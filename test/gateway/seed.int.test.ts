@@ -105,9 +105,8 @@ describe.each(DIALECTS)('the seed on %s', (dialect) => {
     const qid = /queued as ([0-9A-Z]+)/.exec(r.lastReply ?? '')![1]!;
     const held = await eventually(async () => (await listHeld(gw.store.db)).find((h) => h.queueId === qid), 5_000, 'held');
     expect(held.spamReasons).toContain('gtube');
-    // Alice is a recognized member of the added group: her copy is in her mailbox, flagged.
-    const alice = await eventually(async () => (await listMailbox(gw.store.db, 'alice@solarmora.com')).find((e) => e.subject === 'gtube test'), 5_000, 'flagged copy');
-    expect(alice.spam).toBe(true);
+    // Added recipients default to doNotDeliverSpam: the group's copies are held as well.
+    expect(held.recipients.map((x) => x.recipient)).toEqual(expect.arrayContaining(['support@crm.test', 'alice@solarmora.com', 'partner@elsewhere.example', 'copy@elsewhere.example']));
     await new Promise((res) => setTimeout(res, 500));
     expect(sink.messages.slice(before).some((m) => m.raw.includes('gtube test'))).toBe(false);
     const released = await resolveHeld(gw.store.db, { queueId: qid, to: 'queued', now: Date.now(), trace: { queueId: qid, at: Date.now(), code: 'queue.released', summary: 'released in test' } });
@@ -115,6 +114,13 @@ describe.each(DIALECTS)('the seed on %s', (dialect) => {
     gw.node.runner?.wake();
     const got = await sink.waitFor((m) => m.rcptTo.includes('support@crm.test') && m.raw.includes('gtube test'));
     expect(got.raw.toString()).toContain(GTUBE);
+  });
+
+  it('puts spam for a recognized user in the mailbox, flagged', async () => {
+    const r = await send(gw.smtpPort, 'a.smith@solarmora.com', ['--h-Subject', 'gtube direct', '--body', GTUBE]);
+    expect(r.lastReply).toMatch(/^250 /);
+    const alice = await eventually(async () => (await listMailbox(gw.store.db, 'alice@solarmora.com')).find((e) => e.subject === 'gtube direct'), 5_000, 'flagged copy');
+    expect(alice.spam).toBe(true);
   });
 
   it('relays spam when the rule bypasses the spam filter', async () => {

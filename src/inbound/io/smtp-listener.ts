@@ -52,6 +52,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     disabledCommands: opts.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
     disableReverseLookup: true,
+    hideENHANCEDSTATUSCODES: false,
     maxClients: opts.maxClients ?? 500,
     socketTimeout: SOCKET_TIMEOUT_MS,
     logger: false,
