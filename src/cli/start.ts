@@ -24,6 +24,8 @@ export interface NodeOptions {
   readonly smtpPort: number;
   readonly httpPort: number;
   readonly hostname: string;
+  /** Unique among the processes sharing the store; default the hostname. */
+  readonly nodeName?: string;
   readonly roles: readonly Role[];
   /** DNS for SPF/DKIM/DMARC and MX; tests pass fixed answers, `--no-dns` a resolver that finds nothing. */
   readonly resolver?: Resolver;
@@ -63,7 +65,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         live,
         clock,
         logger,
-        owner: `${opts.hostname}:${process.pid}:${randomToken(6)}`,
+        nodeName: opts.nodeName ?? opts.hostname,
         transports: { smtp: smtpTransport({ sender, live, srsSecret, now: () => clock.now() }), mailbox: mailboxTransport(() => clock.now()) },
         bounces: createBounceFactory({ hostname: opts.hostname }),
       });

@@ -50,9 +50,12 @@ describe.each(DIALECTS)('outbound on %s', (dialect) => {
     expect(deferred.lastReply).toBeTruthy();
     await sink.restartOnSamePort();
     await sink.waitFor((m) => m.rcptTo.includes('support@crm.test') && m.raw.includes('while down'), 15_000);
-    const trace = await loadTrace(gw.store.db, qid);
+    // The sink has it; the outcome is recorded right after the next hop's 250.
+    const trace = await eventually(async () => {
+      const t = await loadTrace(gw.store.db, qid);
+      return t.some((s) => s.code === 'queue.delivered') && t;
+    }, 5_000, 'delivered in the trace');
     expect(trace.filter((s) => s.code === 'queue.deferred').length).toBeGreaterThanOrEqual(2);
-    expect(trace.some((s) => s.code === 'queue.delivered')).toBe(true);
   });
 
   it('sends a DSN to the sender when the next hop answers 550, and none for a suppressed added recipient', async () => {
@@ -67,7 +70,10 @@ describe.each(DIALECTS)('outbound on %s', (dialect) => {
       expect(text).toMatch(/Status: 5\.1\.1/);
       expect(text).toContain('no such queue here');
       expect(text).not.toMatch(/Final-Recipient: rfc822;\s*quiet@elsewhere\.example/i);
-      const trace = await loadTrace(gw.store.db, qid);
+      const trace = await eventually(async () => {
+        const t = await loadTrace(gw.store.db, qid);
+        return t.some((s) => s.code === 'queue.dsn_queued') && t;
+      }, 5_000, 'the bounce in the trace');
       expect(trace.some((s) => s.code === 'queue.bounced')).toBe(true);
       expect(trace.some((s) => s.code === 'queue.dsn_suppressed' && s.summary.includes('quiet@elsewhere.example'))).toBe(true);
       expect(trace.some((s) => s.code === 'queue.dsn_queued')).toBe(true);

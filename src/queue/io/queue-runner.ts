@@ -1,5 +1,6 @@
 import type { Clock } from '../../base/clock.js';
 import { EVENTS } from '../../base/events.js';
+import { randomToken } from '../../base/ids.js';
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
 import {
@@ -8,6 +9,8 @@ import {
   loadBody,
   loadMessage,
   reclaimExpiredLeases,
+  reclaimOwnStaleLeases,
+  renewLeases,
   nextDueAt,
   type AttemptResult,
   type Db,
@@ -43,19 +46,27 @@ export interface QueueRunnerDeps {
   readonly live: LiveConfig;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Unique per process: leases name their owner. */
-  readonly owner: string;
+  /**
+   * This node's name, unique among the processes sharing the store (default: the host
+   * name). Leases are owned by `<nodeName>/<pid>/<random>`; at start a node takes back
+   * the leases of its own earlier runs.
+   */
+  readonly nodeName: string;
   readonly transports: Readonly<Record<string, TransportHandler>>;
   readonly bounces: BounceFactory;
 }
 
 /** Deliveries in flight at once across all destinations (Postfix's active queue window). */
 const ACTIVE_WINDOW = 400;
-/** A claim lasts this long; a node that dies mid-attempt gives its work back after it. */
-const LEASE_MS = 5 * 60_000;
+/**
+ * A claim lasts this long unless renewed; a node that dies mid-attempt gives its work
+ * back after it (at once, if it restarts under the same node name).
+ */
+const LEASE_MS = 60_000;
+const RENEW_EVERY_MS = 15_000;
 /** Even without a wake-up (another node, the CLI releasing mail) due work is found this soon. */
 const IDLE_POLL_MS = 1_000;
-const RECLAIM_EVERY_MS = 30_000;
+const RECLAIM_EVERY_MS = 10_000;
 /** Remote replies are stored in the trace; a hostile server cannot fill the store. */
 const MAX_REPLY_CHARS = 2_000;
 
@@ -67,8 +78,12 @@ export class QueueRunner {
   #loop: Promise<void> | null = null;
   #pending = new Set<Promise<void>>();
   #lastReclaim = 0;
+  #lastRenew = 0;
+  readonly owner: string;
 
-  constructor(private readonly deps: QueueRunnerDeps) {}
+  constructor(private readonly deps: QueueRunnerDeps) {
+    this.owner = `${deps.nodeName}/${process.pid}/${randomToken(6)}`;
+  }
 
   start(): void {
     if (this.#running) return;
@@ -94,6 +109,12 @@ export class QueueRunner {
 
   async #run(): Promise<void> {
     const { deps } = this;
+    try {
+      const n = await reclaimOwnStaleLeases(deps.db, { nodeName: deps.nodeName, owner: this.owner, now: deps.clock.now() });
+      if (n > 0) deps.logger.warn({ event: 'queue.reclaimed', count: n }, 'took back deliveries that an earlier run of this node had claimed');
+    } catch (e) {
+      deps.logger.error({ event: 'queue.store_error', err: (e as Error).message }, 'cannot take back earlier claims; they return when their leases expire');
+    }
     while (this.#running) {
       this.#woken = false;
       let claimed: DeliveryRow[] = [];
@@ -104,8 +125,12 @@ export class QueueRunner {
           const n = await reclaimExpiredLeases(deps.db, now);
           if (n > 0) deps.logger.warn({ event: 'queue.reclaimed', count: n }, 'took back deliveries whose lease expired');
         }
+        if (this.#inFlight > 0 && now - this.#lastRenew > RENEW_EVERY_MS) {
+          this.#lastRenew = now;
+          await renewLeases(deps.db, { owner: this.owner, now, leaseMs: LEASE_MS });
+        }
         const room = ACTIVE_WINDOW - this.#inFlight;
-        if (room > 0) claimed = await claimDue(deps.db, deps.caps, { now, limit: room, owner: deps.owner, leaseMs: LEASE_MS });
+        if (room > 0) claimed = await claimDue(deps.db, deps.caps, { now, limit: room, owner: this.owner, leaseMs: LEASE_MS });
       } catch (e) {
         deps.logger.error({ event: 'queue.store_error', err: (e as Error).message }, 'cannot claim deliveries; retrying');
       }
@@ -230,7 +255,7 @@ export class QueueRunner {
       trace.push(...dsn.trace);
       if (dsn.record) newMessages.push(dsn.record);
     }
-    await completeAttempts(deps.db, { owner: deps.owner, now, results, trace, newMessages, mailbox });
+    await completeAttempts(deps.db, { owner: this.owner, now, results, trace, newMessages, mailbox });
     if (newMessages.length > 0) this.wake();
   }
 }

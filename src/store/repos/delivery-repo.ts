@@ -83,6 +83,32 @@ export async function reclaimExpiredLeases(db: Db, now: number): Promise<number>
   return Number(r.numUpdatedRows);
 }
 
+/** Keeps this owner's claims alive while its attempts run (a long transfer outlives one lease). */
+export async function renewLeases(db: Db, input: { owner: string; now: number; leaseMs: number }): Promise<number> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ lease_until: input.now + input.leaseMs })
+    .where('status', '=', 'active')
+    .where('lease_owner', '=', input.owner)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/**
+ * At start, a node takes back the claims of its own earlier run (same node name, other
+ * process): that run is dead, so there is no need to wait for its leases to expire.
+ */
+export async function reclaimOwnStaleLeases(db: Db, input: { nodeName: string; owner: string; now: number }): Promise<number> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ status: 'deferred', lease_until: null, lease_owner: null, next_attempt_at: input.now, updated_at: input.now })
+    .where('status', '=', 'active')
+    .where('lease_owner', 'like', `${input.nodeName.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`)
+    .where('lease_owner', '!=', input.owner)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 export async function nextDueAt(db: Db): Promise<number | null> {
   const r = await db
     .selectFrom('deliveries')
