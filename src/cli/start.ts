@@ -56,8 +56,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   let httpPort: number | null = null;
 
   try {
+    const srsSecret = await loadOrCreateSecret(store.db, 'srs', () => randomToken(32));
     if (opts.roles.includes('queue')) {
-      const srsSecret = await loadOrCreateSecret(store.db, 'srs', () => randomToken(32));
       const sender = new SmtpSender({ resolver, logger, hostname: opts.hostname });
       runner = new QueueRunner({
         db: store.db,
@@ -86,7 +86,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         }));
       };
       const receiver = new Receiver({ live, writer: new ReceiveWriter(store.db), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake() });
-      const listener = await startSmtpListener({ live, receiver, clock, logger }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls });
+      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls });
       smtpPort = listener.port;
       stops.unshift(() => listener.close());
     }

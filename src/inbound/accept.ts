@@ -4,6 +4,7 @@
  */
 import { smtpReply, type SmtpReply } from '../base/errors.js';
 import { headerEnd } from '../base/headers.js';
+import type { RecipientPlan } from '../routing/index.js';
 
 /** RFC 5321 6.3 suggests 100; we refuse a little earlier since real paths stay under 20. */
 export const MAX_RECEIVED_HEADERS = 50;
@@ -70,4 +71,44 @@ export function renderReceivedHeader(input: {
   const proto = input.tls ? 'ESMTPS' : 'ESMTP';
   const forPart = input.recipient ? `\r\n\tfor <${clean(input.recipient)}>` : '';
   return `Received: from ${clean(input.helo) || 'unknown'} ([${clean(input.clientIp)}])\r\n\tby ${clean(input.hostname)} (Relaydesk) with ${proto} id ${input.queueId}${forPart};\r\n\t${input.date.toUTCString().replace('GMT', '+0000')}\r\n`;
+}
+
+/** An SRS0/SRS1 address at one of our domains: a bounce coming back to a forwarded message. */
+export function isSrsAddress(address: string, hostedDomains: ReadonlySet<string>): boolean {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return false;
+  return /^srs[01][=+-]/i.test(address.slice(0, at)) && hostedDomains.has(address.slice(at + 1).toLowerCase());
+}
+
+/**
+ * The plan for a valid SRS return address: relay to the original sender, never through
+ * rules, and never bounce a bounce.
+ */
+export function planSrsReturn(srsAddress: string, originalSender: string): RecipientPlan {
+  return {
+    recipient: srsAddress.toLowerCase(),
+    recognized: false,
+    quarantine: false,
+    requireTls: false,
+    transform: { headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false },
+    rules: [],
+    targets: [{ recipient: originalSender, transport: 'smtp', role: 'primary', holdIfSpam: true, suppressBounces: true }],
+  };
+}
+
+/**
+ * Drops Authentication-Results fields that claim to come from us (RFC 8601 section 5):
+ * only our own checks may speak in our name further down the line.
+ */
+export function stripForgedAuthResults(raw: Buffer, authservId: string): Buffer {
+  const end = headerEnd(raw);
+  const head = raw.subarray(0, end).toString('latin1');
+  const id = authservId.toLowerCase();
+  const fields = head.split(/\r\n(?![ \t])/);
+  const kept = fields.filter((f) => {
+    const m = /^authentication-results[ \t]*:[ \t\r\n]*([^;\s]+)/i.exec(f);
+    return !m || m[1]!.toLowerCase() !== id;
+  });
+  if (kept.length === fields.length) return raw;
+  return Buffer.concat([Buffer.from(kept.join('\r\n'), 'latin1'), raw.subarray(end)]);
 }

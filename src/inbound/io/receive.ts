@@ -6,7 +6,7 @@ import type { LiveConfig } from '../../config/io/live-config.js';
 import { planDeliveries, type PlannedDelivery, type RecipientPlan, type SpamVerdict } from '../../routing/index.js';
 import type { NewDelivery, ReceivedRecord, ReceiveWriter, TraceEvent } from '../../store/index.js';
 import { summarizeHeaders } from '../../base/headers.js';
-import { renderReceivedHeader } from '../accept.js';
+import { renderReceivedHeader, stripForgedAuthResults } from '../accept.js';
 
 export interface SpamCheckResult {
   readonly verdict: SpamVerdict;
@@ -63,7 +63,7 @@ export class Receiver {
       date: new Date(receivedAt),
     });
     const authHeader = check.authenticationResultsHeader ? `${check.authenticationResultsHeader.replace(/\r?\n$/, '')}\r\n` : '';
-    const raw = Buffer.concat([Buffer.from(received + authHeader, 'utf8'), input.raw]);
+    const raw = Buffer.concat([Buffer.from(received + authHeader, 'utf8'), stripForgedAuthResults(input.raw, deps.hostname)]);
     const summary = summarizeHeaders(input.raw);
 
     const deliveries = planned.map((d) => toNewDelivery(d, receivedAt));

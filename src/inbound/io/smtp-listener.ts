@@ -4,8 +4,9 @@ import type { Clock } from '../../base/clock.js';
 import { EVENTS } from '../../base/events.js';
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
-import { decideRecipient, type RecipientPlan } from '../../routing/index.js';
-import { decideData, countReceivedHeaders, normalizeLineEndings } from '../accept.js';
+import { srsReverse } from '../../outbound/index.js';
+import { decideRecipient, type RecipientDecision, type RecipientPlan, type RoutingSnapshot } from '../../routing/index.js';
+import { decideData, countReceivedHeaders, isSrsAddress, normalizeLineEndings, planSrsReturn } from '../accept.js';
 import { PromptSMTPServer, smtpError } from './prompt-smtp-server.js';
 import type { Receiver } from './receive.js';
 
@@ -23,7 +24,12 @@ export interface ListenerDeps {
   readonly receiver: Receiver;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Verifies SRS return addresses (bounces to mail we forwarded); the config's srs.secret also counts. */
+  readonly srsSecret: string;
 }
+
+/** SRS addresses older than this are refused, as libsrs2 does by default. */
+const SRS_MAX_AGE_DAYS = 21;
 
 /** Per-transaction state, reset at MAIL FROM. */
 interface Transaction {
@@ -42,6 +48,13 @@ export interface RunningListener {
 
 export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOptions): Promise<RunningListener> {
   const transactions = new Map<string, Transaction>();
+  const decide = (address: string, snapshot: RoutingSnapshot, configSecret: string | undefined): RecipientDecision => {
+    if (!isSrsAddress(address, snapshot.domains)) return decideRecipient(address, snapshot);
+    const secrets = configSecret ? [configSecret, deps.srsSecret] : [deps.srsSecret];
+    const r = srsReverse(address, { secret: secrets, now: new Date(deps.clock.now()), maxAgeDays: SRS_MAX_AGE_DAYS });
+    if (!r.ok) return { kind: 'reject', reply: { code: 550, enhanced: '5.7.1', text: `Invalid SRS return address (${r.reason}); we only return bounces for mail we forwarded` } };
+    return { kind: 'accept', plan: planSrsReturn(address, r.address) };
+  };
   const initial = deps.live.cached.config;
 
   const server = new PromptSMTPServer({
@@ -83,7 +96,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
           if (tx.plans.length >= state.config.smtp.maxRecipients) {
             return cb(smtpError(452, '4.5.3', `Too many recipients in one transaction (limit ${state.config.smtp.maxRecipients}); send the rest in another`));
           }
-          const decision = decideRecipient(address.address, state.snapshot);
+          const decision = decide(address.address, state.snapshot, state.config.srs?.secret);
           switch (decision.kind) {
             case 'reject':
               deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: decision.reply.code, rule: decision.rule }, 'recipient rejected');
