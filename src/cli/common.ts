@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { isRelaydeskError } from '../base/errors.js';
-import { openStore, type StoreHandle } from '../store/index.js';
+import { openStore, type StoreHandle, type StoreOptions } from '../store/index.js';
 
 export interface StoreFlags {
   data?: string;
@@ -15,10 +16,13 @@ export function withStoreOptions(cmd: Command): Command {
     .addOption(new Option('--database <url>', 'PostgreSQL URL (postgres://…), for several nodes sharing one database').env('RELAYDESK_DATABASE_URL'));
 }
 
-export function openStoreFrom(flags: StoreFlags): Promise<StoreHandle> {
-  if (flags.database) return openStore({ databaseUrl: flags.database });
-  return openStore({ dataDir: path.resolve(flags.data ?? './data') });
+export function openStoreFrom(flags: StoreFlags, opts: StoreOptions = {}): Promise<StoreHandle> {
+  if (flags.database) return openStore({ databaseUrl: flags.database }, opts);
+  return openStore({ dataDir: path.resolve(flags.data ?? './data') }, opts);
 }
+
+/** The embedded store's file inside --data (store/dialects/sqlite.ts names it). */
+const SQLITE_FILE = 'relaydesk.sqlite';
 
 /** Exit codes: 1 the input was refused, 2 usage, 3 the store is unavailable, 4 not found. */
 export const EXIT = { invalid: 1, usage: 2, store: 3, notFound: 4 } as const;
@@ -29,8 +33,18 @@ export class CliFailure extends Error {
   }
 }
 
-/** Runs a command body against the store, closing it whatever happens. */
-export async function withStore<T>(flags: StoreFlags, fn: (store: StoreHandle) => Promise<T>): Promise<T> {
+/**
+ * Runs a command body against the store, closing it whatever happens. Only `apply` (and
+ * `start`) may create an embedded store: a command that reads, pointed at a mistyped
+ * --data, would otherwise create an empty store there and report "nothing found".
+ */
+export async function withStore<T>(flags: StoreFlags, fn: (store: StoreHandle) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
+  if (!flags.database && !opts.create) {
+    const dir = path.resolve(flags.data ?? './data');
+    if (!existsSync(path.join(dir, SQLITE_FILE))) {
+      throw new CliFailure(`no Relaydesk store in ${dir} (it has no ${SQLITE_FILE}); pass the --data DIR the server runs with, or --database URL`, EXIT.store);
+    }
+  }
   let store: StoreHandle;
   try {
     store = await openStoreFrom(flags);

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Command } from 'commander';
-import { isRelaydeskError } from '../base/errors.js';
-import { applyConfigText, exportConfigText, formatProblem } from '../config/io/apply.js';
+import type { Problem } from '../config/index.js';
+import { applyConfigText, ConfigInvalidError, exportConfigText, formatProblem } from '../config/io/apply.js';
 import { CliFailure, EXIT, printJson, withStore, withStoreOptions, type StoreFlags } from './common.js';
 
 export function applyCommand(): Command {
@@ -21,21 +21,21 @@ export function applyCommand(): Command {
       await withStore(opts, async (store) => {
         try {
           const r = await applyConfigText(store.db, text, { appliedBy: `cli:${os.userInfo().username}`, now: Date.now(), dryRun: opts.dryRun });
-          if (opts.json) return printJson({ ...r, warnings: r.warnings.map(formatProblem) });
+          if (opts.json) return printJson({ ...r, warnings: r.warnings.map(problemJson) });
           for (const w of r.warnings) process.stdout.write(`${formatProblem(w)}\n`);
-          if (r.changes.length === 0) {
+          if (r.changes.length === 0 && !r.applied) {
             process.stdout.write(`no changes; configuration version ${r.version} stays in force\n`);
             return;
           }
           for (const c of r.changes) process.stdout.write(`${c}\n`);
           process.stdout.write(r.applied ? `applied: configuration version ${r.version} (was ${r.previousVersion}); running servers use it for their next SMTP command\n` : `dry run: nothing applied (version ${r.version} stays in force)\n`);
         } catch (e) {
-          if (isRelaydeskError(e) && e.code === 'CONFIG_INVALID') {
-            throw new CliFailure(`${opts.file}: ${e.message}`, EXIT.invalid, e.details, { error: e.message, code: e.code, problems: e.details });
+          if (e instanceof ConfigInvalidError) {
+            throw new CliFailure(`${opts.file}: ${e.message}`, EXIT.invalid, e.details, { error: e.message, code: e.code, problems: e.problems.map(problemJson) });
           }
           throw e;
         }
-      });
+      }, { create: true });
     });
 }
 
@@ -50,6 +50,11 @@ export function exportCommand(): Command {
         process.stdout.write(r.yaml.endsWith('\n') ? r.yaml : `${r.yaml}\n`);
       });
     });
+}
+
+/** A problem for scripts: where it is (path, line, column) and what to do, plus the line `apply` prints. */
+function problemJson(p: Problem): Problem & { text: string } {
+  return { ...p, text: formatProblem(p) };
 }
 
 async function readStdin(): Promise<string> {

@@ -92,7 +92,13 @@ export function traceCommand(): Command {
         const messages = queueId ? [await loadMessage(store.db, queueId)].filter((m) => m !== null) : await findMessagesByMessageId(store.db, opts.messageId!);
         if (messages.length === 0) throw new CliFailure(queueId ? `no message with queue id ${queueId}` : `no message with Message-ID ${opts.messageId}`, EXIT.notFound);
         const out = [];
-        for (const m of messages) out.push({ message: m, deliveries: await loadDeliveries(store.db, m.queueId), steps: await loadTrace(store.db, m.queueId) });
+        for (const m of messages) {
+          const steps = await loadTrace(store.db, m.queueId);
+          // Each delivery carries its own steps (attempts, deferrals, the outcome), so a script
+          // need not match them up by deliveryId.
+          const deliveries = (await loadDeliveries(store.db, m.queueId)).map((d) => ({ ...d, steps: steps.filter((s) => s.deliveryId === d.id) }));
+          out.push({ message: m, deliveries, steps });
+        }
         if (opts.json) return printJson(queueId ? out[0] : out);
         for (const t of out) {
           process.stdout.write(`${t.message.queueId}  ${t.message.subject ?? '(no subject)'}  from <${t.message.mailFrom}>\n`);

@@ -18,9 +18,9 @@ program.addCommand(quarantineCommand());
 program.addCommand(mailboxCommand());
 program.addCommand(traceCommand());
 program.addCommand(queueCommand());
-for (const c of program.commands) {
-  c.exitOverride();
-  for (const sub of c.commands) sub.exitOverride();
+// addCommand() does not pass settings down (only .command() does), so give each its own.
+for (const c of [...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
+  c.exitOverride().showHelpAfterError(`(run \`relaydesk ${c.parent === program ? c.name() : `${c.parent?.name()} ${c.name()}`} --help\` for usage)`);
 }
 
 const wantsJson = process.argv.includes('--json');
@@ -29,10 +29,12 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    // --help and --version "fail" with exit code 0; commander already printed them.
+    // --help and --version "fail" with exit code 0; commander already printed them (to stderr
+    // for errors), but a script that asked for --json still gets its error on stdout.
     process.exitCode = e.exitCode === 0 ? 0 : EXIT.usage;
+    if (wantsJson && e.exitCode !== 0) process.stdout.write(`${JSON.stringify({ error: e.message.replace(/^error: /, ''), code: 'BAD_INPUT', details: [] }, null, 2)}\n`);
   } else if (e instanceof CliFailure) {
-    if (wantsJson) process.stdout.write(`${JSON.stringify(e.json ?? { error: e.message, details: e.details }, null, 2)}\n`);
+    if (wantsJson) process.stdout.write(`${JSON.stringify(e.json ?? { error: e.message, code: codeOf(e.exitCode), details: e.details }, null, 2)}\n`);
     else {
       process.stderr.write(`relaydesk: ${e.message}\n`);
       for (const d of e.details) process.stderr.write(`  ${d}\n`);
@@ -46,4 +48,9 @@ try {
     process.stderr.write(`relaydesk: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
     process.exitCode = 70;
   }
+}
+
+/** The error catalog's code for a CLI exit status, so `--json` errors always carry one. */
+function codeOf(exitCode: number): string {
+  return exitCode === EXIT.store ? 'STORE_UNAVAILABLE' : exitCode === EXIT.notFound ? 'NOT_FOUND' : 'BAD_INPUT';
 }

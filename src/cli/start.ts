@@ -46,7 +46,7 @@ export interface RunningNode {
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const logger = opts.logger ?? createLogger();
   const clock = opts.clock ?? systemClock;
-  const store = 'db' in opts.store ? opts.store : await openStore(opts.store);
+  const store = 'db' in opts.store ? opts.store : await openStore(opts.store, { relaxed: true });
   const ownsStore = !('db' in opts.store);
   const live = await LiveConfig.open(store.db, logger);
   const resolver = opts.resolver ?? createSystemResolver();
@@ -85,7 +85,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           authenticationResultsHeader: r.authenticationResultsHeader,
         }));
       };
-      const receiver = new Receiver({ live, writer: new ReceiveWriter(store.db), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake() });
+      const receiver = new Receiver({ live, writer: new ReceiveWriter(store), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake() });
       const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls });
       smtpPort = listener.port;
       stops.unshift(() => listener.close());
@@ -154,7 +154,7 @@ export function startCommand(): Command {
       const logger = createLogger({ level: o.logLevel });
       let store: StoreHandle;
       try {
-        store = await openStoreFrom(o);
+        store = await openStoreFrom(o, { relaxed: true });
       } catch (e) {
         throw new CliFailure((e as Error).message, EXIT.store);
       }

@@ -1,8 +1,9 @@
-import { Kysely, Migrator } from 'kysely';
+import { Kysely, Migrator, type Transaction } from 'kysely';
 import { RelaydeskError } from '../base/errors.js';
 import type { DialectCaps } from './dialects/caps.js';
 import { createPostgresDialect, postgresCaps } from './dialects/postgres.js';
 import { createSqliteDialect, sqliteCaps } from './dialects/sqlite.js';
+import { WalSync } from './dialects/wal-sync.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -13,16 +14,30 @@ export interface StoreHandle {
   readonly caps: DialectCaps;
   /** Where the data lives, for messages to the user (never includes a password). */
   readonly where: string;
+  /**
+   * A transaction whose commit is on disk (fsync) when it resolves: for accepting
+   * messages. Other transactions may be relaxed (see dialects/sqlite.ts).
+   */
+  durableTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 export type StoreLocation = { readonly dataDir: string } | { readonly databaseUrl: string };
 
 /** Opens the store and brings its schema up to date (migrations lock, so nodes never race). */
-export async function openStore(loc: StoreLocation): Promise<StoreHandle> {
+export interface StoreOptions {
+  /**
+   * Commits outside `durableTransaction` may skip the fsync (SQLite synchronous=NORMAL):
+   * for the server's queue bookkeeping. Off by default, so the CLI's changes are on disk.
+   */
+  readonly relaxed?: boolean;
+}
+
+export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Promise<StoreHandle> {
   let db: Db;
   let caps: DialectCaps;
   let where: string;
+  let walSync: WalSync | null = null;
   if ('databaseUrl' in loc) {
     const { dialect } = createPostgresDialect(loc.databaseUrl);
     db = new Kysely<Database>({ dialect });
@@ -30,13 +45,14 @@ export async function openStore(loc: StoreLocation): Promise<StoreHandle> {
     where = redactUrl(loc.databaseUrl);
   } else {
     try {
-      const { dialect, file } = createSqliteDialect(loc.dataDir);
+      const { dialect, file, walFile } = createSqliteDialect(loc.dataDir, opts.relaxed ?? false);
       db = new Kysely<Database>({ dialect });
       where = file;
+      if (opts.relaxed) walSync = new WalSync(walFile);
     } catch (e) {
       throw new RelaydeskError('STORE_UNAVAILABLE', `cannot open the data directory ${loc.dataDir}: ${(e as Error).message}. Check that it exists and is writable, or pass --data DIR.`, [], { cause: e });
     }
-    caps = sqliteCaps;
+    caps = { ...sqliteCaps, relaxedCommits: opts.relaxed ?? false };
   }
   try {
     const migrator = new Migrator({ db, provider: migrationProvider(caps) });
@@ -50,7 +66,24 @@ export async function openStore(loc: StoreLocation): Promise<StoreHandle> {
     if (e instanceof RelaydeskError) throw e;
     throw new RelaydeskError('STORE_UNAVAILABLE', `cannot reach the database at ${where}: ${(e as Error).message}. Check that it is running and the URL is right.`, [], { cause: e });
   }
-  return { db, caps, where, close: () => db.destroy() };
+  const wal = walSync;
+  const durableTransaction = wal
+    ? async <T>(fn: (trx: Transaction<Database>) => Promise<T>) => {
+        const result = await db.transaction().execute(fn);
+        await wal.sync();
+        return result;
+      }
+    : <T>(fn: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(fn);
+  return {
+    db,
+    caps,
+    where,
+    durableTransaction,
+    close: async () => {
+      await wal?.close();
+      await db.destroy();
+    },
+  };
 }
 
 function redactUrl(url: string): string {

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { StoreHandle } from './db.js';
 import { insertReceived, type ReceivedRecord } from './repos/message-repo.js';
 
 /** Bounded so one commit stays short and a failing batch is cheap to retry one by one. */
@@ -15,7 +15,7 @@ export class ReceiveWriter {
   #pending: { rec: ReceivedRecord; resolve: () => void; reject: (e: unknown) => void }[] = [];
   #flushing = false;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly store: Pick<StoreHandle, 'durableTransaction'>) {}
 
   save(rec: ReceivedRecord): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -33,7 +33,7 @@ export class ReceiveWriter {
       while (this.#pending.length > 0) {
         const batch = this.#pending.splice(0, MAX_BATCH);
         try {
-          await this.db.transaction().execute(async (trx) => {
+          await this.store.durableTransaction(async (trx) => {
             for (const item of batch) await insertReceived(trx, item.rec);
           });
           for (const item of batch) item.resolve();
@@ -44,7 +44,7 @@ export class ReceiveWriter {
           }
           for (const item of batch) {
             try {
-              await this.db.transaction().execute((trx) => insertReceived(trx, item.rec));
+              await this.store.durableTransaction((trx) => insertReceived(trx, item.rec));
               item.resolve();
             } catch (e) {
               item.reject(e);

@@ -25,7 +25,7 @@ export interface TestStore {
 export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   if (dialect === 'sqlite') {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'relaydesk-test-'));
-    const store = await openStore({ dataDir });
+    const store = await openStore({ dataDir }, { relaxed: true });
     return { store, location: { dataDir }, cleanup: async () => { await store.close().catch(() => undefined); await rm(dataDir, { recursive: true, force: true }); } };
   }
   const pg = await freshPgDatabase();

@@ -11,7 +11,6 @@ import {
   reclaimExpiredLeases,
   reclaimOwnStaleLeases,
   renewLeases,
-  nextDueAt,
   type AttemptResult,
   type Db,
   type DeliveryRow,
@@ -79,6 +78,9 @@ export class QueueRunner {
   #pending = new Set<Promise<void>>();
   #lastReclaim = 0;
   #lastRenew = 0;
+  #backlog = false;
+  /** The earliest retry this node scheduled itself; saves polling the store for it. */
+  #nextLocalDue = Infinity;
   readonly owner: string;
 
   constructor(private readonly deps: QueueRunnerDeps) {
@@ -118,8 +120,9 @@ export class QueueRunner {
     while (this.#running) {
       this.#woken = false;
       let claimed: DeliveryRow[] = [];
+      let room = 0;
+      const now = deps.clock.now();
       try {
-        const now = deps.clock.now();
         if (now - this.#lastReclaim > RECLAIM_EVERY_MS) {
           this.#lastReclaim = now;
           const n = await reclaimExpiredLeases(deps.db, now);
@@ -129,25 +132,19 @@ export class QueueRunner {
           this.#lastRenew = now;
           await renewLeases(deps.db, { owner: this.owner, now, leaseMs: LEASE_MS });
         }
-        const room = ACTIVE_WINDOW - this.#inFlight;
+        room = ACTIVE_WINDOW - this.#inFlight;
+        if (this.#nextLocalDue <= now) this.#nextLocalDue = Infinity;
         if (room > 0) claimed = await claimDue(deps.db, deps.caps, { now, limit: room, owner: this.owner, leaseMs: LEASE_MS });
       } catch (e) {
         deps.logger.error({ event: 'queue.store_error', err: (e as Error).message }, 'cannot claim deliveries; retrying');
       }
       for (const group of groupDeliveries(claimed)) this.#dispatch(group.deliveries);
-      if (claimed.length > 0 && this.#inFlight < ACTIVE_WINDOW) continue;
+      // A full claim may have left due work behind: come back as soon as room frees up.
+      this.#backlog = room <= 0 || claimed.length === room;
       if (this.#woken) continue;
-      await this.#sleep(claimed.length > 0 ? IDLE_POLL_MS : await this.#idleDelay());
-    }
-  }
-
-  async #idleDelay(): Promise<number> {
-    try {
-      const at = await nextDueAt(this.deps.db);
-      if (at === null) return IDLE_POLL_MS;
-      return Math.max(0, Math.min(IDLE_POLL_MS, at - this.deps.clock.now()));
-    } catch {
-      return IDLE_POLL_MS;
+      // Due work we know of (our own deferrals) sets the alarm; the poll finds what other
+      // nodes and the CLI (a release from quarantine) made due.
+      await this.#sleep(Math.max(0, Math.min(IDLE_POLL_MS, this.#nextLocalDue - deps.clock.now())));
     }
   }
 
@@ -171,7 +168,7 @@ export class QueueRunner {
       .finally(() => {
         this.#inFlight -= deliveries.length;
         this.#pending.delete(p);
-        this.wake();
+        if (this.#backlog) this.wake();
       });
     this.#pending.add(p);
   }
@@ -238,6 +235,7 @@ export class QueueRunner {
           const next = message ? decideRetry({ attempts, receivedAt: message.receivedAt, now }, policy) : ({ kind: 'expire' } as const);
           if (next.kind === 'retry') {
             results.push({ id: d.id, status: 'deferred', attempts, nextAttemptAt: next.at, lastReply: reply });
+            this.#nextLocalDue = Math.min(this.#nextLocalDue, next.at);
             trace.push(ev(EVENTS.deferred, `<${d.recipient}> deferred: ${reply}; next attempt ${new Date(next.at).toISOString()}`, { nextAttemptAt: next.at }));
           } else {
             results.push({ id: d.id, status: 'expired', attempts, nextAttemptAt: now, lastReply: reply });

@@ -9,4 +9,6 @@ export interface DialectCaps {
   readonly skipLocked: boolean;
   /** Several processes may write at once (PostgreSQL), or one writer at a time (SQLite). */
   readonly concurrentWriters: boolean;
+  /** Ordinary commits are not fsync'd (SQLite synchronous=NORMAL); durableTransaction is. */
+  readonly relaxedCommits: boolean;
 }
