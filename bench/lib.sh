@@ -20,15 +20,16 @@ pick_port() {
   die "no free port in ${1:-2610}..$p"
 }
 
-# write_config FILE: the help@ rule of the seed, relayed to the sink.
+# write_config FILE [SINK_PORT]: the help@ rule of the seed, relayed to the sink
+# (127.0.0.1:2526 unless said otherwise: the rig's sink is there).
 write_config() {
-  cat >"$1" <<'YAML'
+  cat >"$1" <<YAML
 # Relaydesk benchmark job: the same one the peers' rig gives Postfix and Haraka.
 domains: [solarmora.com]
 hosts:
   - name: crm
     host: 127.0.0.1
-    port: 2526
+    port: ${2:-2526}
     tls: none
     domains: [crm.test]
 defaultRouting:
@@ -42,13 +43,13 @@ YAML
 }
 
 GW_PID=""
-# start_gateway DATA_DIR PORT LOGFILE [extra node flags...]
+# start_gateway DATA_DIR PORT LOGFILE [extra node flags...]   (env SINK_PORT, default 2526)
 # Applies the config, starts `relaydesk start` in the background and waits
 # (bounded) for "Relaydesk is running". Sets GW_PID to the node process itself.
 start_gateway() {
   local data=$1 port=$2 logf=$3 i
   shift 3
-  write_config "$data/relaydesk.yaml"
+  write_config "$data/relaydesk.yaml" "${SINK_PORT:-2526}"
   (cd "$REPO" && exec node bin/relaydesk.js apply -f "$data/relaydesk.yaml" --data "$data/store") >"$data/apply.log" 2>&1 ||
     { cat "$data/apply.log" >&2; die "relaydesk apply failed"; }
   # `node` is started directly by this shell (no subshell, no wrapper), so $! is

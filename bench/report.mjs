@@ -67,7 +67,7 @@ for (const c of concs) {
     const rss = s.map((r) => r.peak_rss_mib);
     const cpu = s.map((r) => (1000 * r.gw_cpu_s) / r.msgs);
     out.push(
-      `| ${t} | ${c} | ${s.length} | ${f(median(acc))} (${range(acc)}) | ${f(median(del))} (${range(del))}) | ` +
+      `| ${t} | ${c} | ${s.length} | ${f(median(acc))} (${range(acc)}) | ${f(median(del))} (${range(del)}) | ` +
         `${f(median(dr), 2)} (${range(dr, 2)}) | ${f(median(rss))} (${range(rss)}) | ${f(median(cpu), 2)} | ${s.filter((r) => r.complete).length}/${s.length} |`,
     );
   }

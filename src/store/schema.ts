@@ -87,6 +87,167 @@ export interface SecretTable {
   value: string;
 }
 
+export interface DeskChannelTable {
+  id: string;
+  name: string;
+  kind: string;
+  public_address: string | null;
+  auto_acknowledge: number;
+  verification_state: string;
+  verification_nonce: string | null;
+  verification_queue_id: string | null;
+  verification_sent_at: number | null;
+  verified_at: number | null;
+  verification_detail: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeskInboundAddressTable {
+  address: string;
+  channel_id: string;
+  retired: number;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface DeskCaseTable {
+  id: Generated<number>;
+  number: number;
+  channel_id: string;
+  subject: string;
+  requester_name: string;
+  requester_address: string;
+  status: string;
+  assignee: string | null;
+  linked_to: number | null;
+  original_recipient: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeskParticipantTable {
+  case_id: number;
+  address: string;
+  name: string;
+}
+
+export interface DeskLeadTable {
+  id: Generated<number>;
+  channel_id: string;
+  name: string;
+  email: string;
+  company: string | null;
+  company_domain: string | null;
+  subject: string;
+  status: string;
+  contact_id: number | null;
+  account_id: number | null;
+  opportunity_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeskMessageTable {
+  id: Generated<number>;
+  case_id: number | null;
+  lead_id: number | null;
+  direction: 'in' | 'out' | 'note';
+  message_id: string | null;
+  in_reply_to: string | null;
+  from_name: string | null;
+  from_address: string | null;
+  recipients: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  queue_id: string | null;
+  author: string | null;
+  machine_kind: string | null;
+  created_at: number;
+}
+
+export interface DeskAttachmentTable {
+  id: Generated<number>;
+  desk_message_id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  content_id: string | null;
+  inline: number;
+  content: Buffer | null;
+}
+
+export interface DeskIntakeTable {
+  id: Generated<number>;
+  channel_id: string;
+  dedupe_key: string;
+  queue_id: string;
+  effect: string;
+  target: string | null;
+  created_at: number;
+}
+
+export interface DeskSuspendedTable {
+  id: Generated<number>;
+  channel_id: string | null;
+  queue_id: string;
+  recipient: string;
+  reason: string;
+  detail: string;
+  from_address: string | null;
+  subject: string | null;
+  state: string;
+  created_at: number;
+}
+
+export interface DeskFailedTable {
+  id: Generated<number>;
+  queue_id: string;
+  recipient: string;
+  error: string;
+  state: string;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DeskAccountTable {
+  id: Generated<number>;
+  name: string;
+  domain: string | null;
+  created_at: number;
+}
+
+export interface DeskContactTable {
+  id: Generated<number>;
+  name: string;
+  email: string;
+  account_id: number | null;
+  created_at: number;
+}
+
+export interface DeskOpportunityTable {
+  id: Generated<number>;
+  name: string;
+  account_id: number;
+  contact_id: number;
+  lead_id: number;
+  amount: number | null;
+  stage: string;
+  created_at: number;
+}
+
+export interface DeskConfirmationTable {
+  id: Generated<number>;
+  channel_id: string;
+  code: string;
+  url: string | null;
+  forward_from: string | null;
+  queue_id: string;
+  created_at: number;
+}
+
 export interface Database {
   config_versions: ConfigVersionTable;
   messages: MessageTable;
@@ -95,4 +256,18 @@ export interface Database {
   trace_events: TraceEventTable;
   mailbox_messages: MailboxMessageTable;
   secrets: SecretTable;
+  desk_channels: DeskChannelTable;
+  desk_inbound_addresses: DeskInboundAddressTable;
+  desk_cases: DeskCaseTable;
+  desk_participants: DeskParticipantTable;
+  desk_leads: DeskLeadTable;
+  desk_messages: DeskMessageTable;
+  desk_attachments: DeskAttachmentTable;
+  desk_intake: DeskIntakeTable;
+  desk_suspended: DeskSuspendedTable;
+  desk_failed: DeskFailedTable;
+  desk_accounts: DeskAccountTable;
+  desk_contacts: DeskContactTable;
+  desk_opportunities: DeskOpportunityTable;
+  desk_confirmations: DeskConfirmationTable;
 }

@@ -1,3 +1,4 @@
+import { parseDocument } from 'yaml';
 import { RelaydeskError } from '../../base/errors.js';
 import { loadCurrentConfig, saveConfigVersion, type Db } from '../../store/index.js';
 import { diffConfig, parseConfigText, renderConfigYaml, type Config, type Problem } from '../index.js';
@@ -17,11 +18,13 @@ export interface ApplyResult {
  * server sees it at its next SMTP command.
  */
 export async function applyConfigText(db: Db, text: string, opts: { appliedBy: string; now: number; dryRun?: boolean }): Promise<ApplyResult> {
-  const parsed = parseConfigText(text);
-  if (!parsed.ok) {
-    const errors = parsed.problems.filter((p) => p.severity === 'error');
-    throw new RelaydeskError('CONFIG_INVALID', `the configuration has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was changed`, parsed.problems.map(formatProblem));
+  // An empty file (a truncated copy, `-f -` with nothing piped) would otherwise apply as
+  // "remove everything"; whoever means that writes `{}`.
+  if (parseDocument(text).contents === null) {
+    throw new ConfigInvalidError([{ path: '', message: 'the file is empty (or only comments), and applying it would remove the whole configuration; write `{}` if that is what you mean', severity: 'error' }]);
   }
+  const parsed = parseConfigText(text);
+  if (!parsed.ok) throw new ConfigInvalidError(parsed.problems);
   const current = await loadCurrentConfig(db);
   const before = current ? parseStored(current.yaml) : null;
   const changes = diffConfig(before, parsed.config);
@@ -34,6 +37,14 @@ export async function applyConfigText(db: Db, text: string, opts: { appliedBy: s
   return { version, previousVersion, changes, warnings: parsed.warnings, applied: true };
 }
 
+/** CONFIG_INVALID carrying the problems as values too, for `apply --json`. */
+export class ConfigInvalidError extends RelaydeskError {
+  constructor(readonly problems: readonly Problem[]) {
+    const errors = problems.filter((p) => p.severity === 'error').length;
+    super('CONFIG_INVALID', `the configuration has ${errors} problem${errors === 1 ? '' : 's'}; nothing was changed`, problems.map(formatProblem));
+  }
+}
+
 export async function exportConfigText(db: Db): Promise<{ version: number; yaml: string }> {
   const current = await loadCurrentConfig(db);
   if (!current) return { version: 0, yaml: renderConfigYaml(emptyConfig()) };
@@ -41,7 +52,7 @@ export async function exportConfigText(db: Db): Promise<{ version: number; yaml:
 }
 
 export function formatProblem(p: Problem): string {
-  const where = 'line' in p && typeof (p as { line?: unknown }).line === 'number' ? ` (line ${(p as { line: number }).line})` : '';
+  const where = p.line !== undefined ? ` (line ${p.line})` : '';
   return `${p.severity === 'warning' ? 'warning: ' : ''}${p.path ? `${p.path}: ` : ''}${p.message}${where}`;
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { DialectCaps } from '../dialects/caps.js';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-desk.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -8,6 +9,7 @@ type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
 /** Migrations are listed here, in order; names never change once released. */
 const STEPS: Record<string, Step> = {
   '0001-initial': m0001,
+  '0002-desk': m0002,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {
