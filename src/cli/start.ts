@@ -11,7 +11,9 @@ import { createBounceFactory } from '../queue/io/bounces.js';
 import { QueueRunner } from '../queue/io/queue-runner.js';
 import { mailboxTransport, smtpTransport } from '../queue/io/transports.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
-import { loadOrCreateSecret, openStore, ReceiveWriter, type StoreHandle, type StoreLocation } from '../store/index.js';
+import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, type StoreHandle, type StoreLocation } from '../store/index.js';
+import { deskTransport } from '../desk/io/intake-worker.js';
+import { deskKeys } from '../desk/io/outgoing.js';
 import { startWebServer } from '../web/server.js';
 import { CliFailure, EXIT, openStoreFrom, withStoreOptions, type StoreFlags } from './common.js';
 
@@ -57,6 +59,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 
   try {
     const srsSecret = await loadOrCreateSecret(store.db, 'srs', () => randomToken(32));
+    const keys = deskKeys(await loadOrCreateSecret(store.db, 'desk', () => randomToken(32)));
     if (opts.roles.includes('queue')) {
       const sender = new SmtpSender({ resolver, logger, hostname: opts.hostname });
       runner = new QueueRunner({
@@ -66,7 +69,11 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         clock,
         logger,
         nodeName: opts.nodeName ?? opts.hostname,
-        transports: { smtp: smtpTransport({ sender, live, srsSecret, now: () => clock.now() }), mailbox: mailboxTransport(() => clock.now()) },
+        transports: {
+          smtp: smtpTransport({ sender, live, srsSecret, now: () => clock.now() }),
+          mailbox: mailboxTransport(() => clock.now()),
+          desk: deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake() }),
+        },
         bounces: createBounceFactory({ hostname: opts.hostname }),
       });
       runner.start();
@@ -86,7 +93,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         }));
       };
       const receiver = new Receiver({ live, writer: new ReceiveWriter(store), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake() });
-      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls });
+      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls });
       smtpPort = listener.port;
       stops.unshift(() => listener.close());
     }

@@ -94,7 +94,6 @@ export function decideRecipient(address: string, snapshot: RoutingSnapshot): Rec
   if (!snapshot.domains.has(domain)) {
     // The desk's intake is ours too, but it is not a hosted domain: the rules are not for it.
     if (domain !== '' && inDomainTree(domain, snapshot.deskDomains)) {
-      if (snapshot.deskAccepts && !snapshot.deskAccepts(recipient)) return unknownRecipient(recipient);
       const target: DeliveryTarget = {
         recipient,
         transport: 'desk',

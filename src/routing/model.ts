@@ -105,8 +105,6 @@ export interface RoutingSnapshot {
    * A subdomain counts too: channel addresses live under `<token>.case.<desk domain>`.
    */
   readonly deskDomains: ReadonlySet<string>;
-  /** Which desk-domain addresses exist; see SnapshotInput.deskAccepts. */
-  readonly deskAccepts?: (address: Address) => boolean;
 }
 
 export interface SpamVerdict {

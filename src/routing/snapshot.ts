@@ -22,11 +22,6 @@ export interface SnapshotInput {
   readonly hosts: readonly NextHopHost[];
   readonly smarthost?: string;
   readonly deskDomains: readonly string[];
-  /**
-   * Which desk-domain addresses exist (current channel addresses, signed per-case reply
-   * addresses); the others get 550 5.1.1. Without it every address there is taken.
-   */
-  readonly deskAccepts?: (address: Address) => boolean;
 }
 
 /**
@@ -102,6 +97,5 @@ export function buildSnapshot(input: SnapshotInput): RoutingSnapshot {
     hosts,
     ...(input.smarthost !== undefined ? { smarthost: input.smarthost } : {}),
     deskDomains: new Set(input.deskDomains.map(normalizeDomain)),
-    ...(input.deskAccepts ? { deskAccepts: input.deskAccepts } : {}),
   };
 }

@@ -22,3 +22,6 @@ export * from './repos/mailbox-repo.js';
 export * from './repos/message-repo.js';
 export * from './repos/secret-repo.js';
 export * from './repos/trace-repo.js';
+export * from './repos/desk-channel-repo.js';
+export * from './repos/desk-case-repo.js';
+export * from './repos/desk-inbox-repo.js';

@@ -1,6 +1,8 @@
 import { parseDocument } from 'yaml';
 import { RelaydeskError } from '../../base/errors.js';
-import { loadCurrentConfig, saveConfigVersion, type Db } from '../../store/index.js';
+import { randomToken } from '../../base/ids.js';
+import { newInboundAddress } from '../../desk/channel-address.js';
+import { loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
 import { diffConfig, parseConfigText, renderConfigYaml, type Config, type Problem } from '../index.js';
 
 export interface ApplyResult {
@@ -34,7 +36,17 @@ export async function applyConfigText(db: Db, text: string, opts: { appliedBy: s
   }
   const yaml = renderConfigYaml(parsed.config);
   const version = await saveConfigVersion(db, { basedOn: previousVersion, yaml, appliedBy: opts.appliedBy, summary: changes.slice(0, 20).join('\n'), now: opts.now });
-  return { version, previousVersion, changes, warnings: parsed.warnings, applied: true };
+  const desk = parsed.config.desk;
+  const created = desk
+    ? await syncDeskChannels(db, {
+        channels: desk.channels.map((c) => ({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: c.autoAcknowledge })),
+        now: opts.now,
+        newId: () => `ch_${randomToken(12)}`,
+        // The seed's shape: support@v1su0245ewejzhe7.case.my-crm.com
+        newAddress: (c) => newInboundAddress(c.kind, desk.domain, randomToken(16)),
+      })
+    : [];
+  return { version, previousVersion, changes: [...changes, ...created], warnings: parsed.warnings, applied: true };
 }
 
 /** CONFIG_INVALID carrying the problems as values too, for `apply --json`. */

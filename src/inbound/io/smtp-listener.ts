@@ -26,6 +26,8 @@ export interface ListenerDeps {
   readonly logger: Logger;
   /** Verifies SRS return addresses (bounces to mail we forwarded); the config's srs.secret also counts. */
   readonly srsSecret: string;
+  /** Whether the desk takes mail for an address in its domain (current channel or reply address). */
+  readonly deskTakes: (address: string) => Promise<boolean>;
 }
 
 /** SRS addresses older than this are refused, as libsrs2 does by default. */
@@ -97,6 +99,20 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
             return cb(smtpError(452, '4.5.3', `Too many recipients in one transaction (limit ${state.config.smtp.maxRecipients}); send the rest in another`));
           }
           const decision = decide(address.address, state.snapshot, state.config.srs?.secret);
+          if (decision.kind === 'accept' && decision.plan.targets.some((t) => t.transport === 'desk' && t.recipient === decision.plan.recipient)) {
+            // Channel addresses change (rotate) without a new configuration: ask the store.
+            return deps.deskTakes(decision.plan.recipient).then(
+              (ok) => {
+                if (ok) {
+                  tx.plans.push({ address: address.address, plan: decision.plan });
+                  return cb();
+                }
+                deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: 550 }, 'recipient rejected: no such desk address');
+                cb(smtpError(550, '5.1.1', `<${address.address}>: no such address here; check the address`));
+              },
+              () => cb(smtpError(451, '4.3.0', 'Temporary local problem (store unavailable); please try again later')),
+            );
+          }
           switch (decision.kind) {
             case 'reject':
               deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: decision.reply.code, rule: decision.rule }, 'recipient rejected');

@@ -1,0 +1,124 @@
+import { insertReceived } from '../../store/index.js';
+import {
+  createCase,
+  createLead,
+  insertConfirmation,
+  insertDeskMessage,
+  insertSuspended,
+  loadCaseById,
+  recordIntake,
+  saveVerification,
+  setCaseStatus,
+  touchCase,
+  type NewDeskMessage,
+  type StoredChannel,
+} from '../../store/index.js';
+import { renderAcknowledgement } from '../ack-template.js';
+import type { IntakeDecision } from '../model.js';
+import type { ParsedMessage } from '../parse-message.js';
+import { replyHeaders } from '../reply-headers.js';
+import type { DeskDeps, IntakeRequest } from './intake-worker.js';
+import { composeMail, newMessageId, outgoingRecord } from './outgoing.js';
+
+/**
+ * Carries out one intake decision in one transaction, together with the record that
+ * makes it happen only once (`desk_intake`): a redelivery finds it and does nothing.
+ */
+export async function applyIntakeDecision(
+  deps: DeskDeps,
+  x: { decision: IntakeDecision; channel: StoredChannel; parsed: ParsedMessage; req: IntakeRequest; dedupeKey: string; now: number },
+): Promise<string> {
+  const { decision: d, channel, parsed, req, now } = x;
+  if (d.kind === 'duplicate') return `duplicate of an earlier intake (#${d.of}); nothing done`;
+  // Spam that reached the desk (a route that bypasses the filter, or mail straight to a
+  // channel address) never opens anything: an agent looks at it first.
+  const spamStop = req.spam && (d.kind === 'new-case' || d.kind === 'new-lead');
+  const incoming = (target: { caseId: number | null; leadId: number | null }, machineKind: string | null = null): NewDeskMessage => ({
+    ...target,
+    direction: 'in',
+    messageId: parsed.messageId,
+    inReplyTo: parsed.inReplyTo,
+    from: parsed.from,
+    recipients: { to: parsed.to.map((t) => t.address), cc: parsed.cc.map((t) => t.address) },
+    subject: parsed.subject,
+    text: parsed.text,
+    html: parsed.html,
+    queueId: req.queueId,
+    author: null,
+    machineKind,
+    now,
+    attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, contentId: a.contentId, inline: a.inline, content: a.content })),
+  });
+  let acked = false;
+  const summary = await deps.db.transaction().execute(async (trx) => {
+    const done = (effect: string, target: string | null, line: string) => recordIntake(trx, { channelId: channel.id, dedupeKey: x.dedupeKey, queueId: req.queueId, effect, target, now }).then(() => line);
+    if (spamStop) {
+      await insertSuspended(trx, { channelId: channel.id, queueId: req.queueId, recipient: req.recipient, reason: 'spam', detail: 'classified as spam by the gateway', from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
+      return done('suspend', null, 'suspended: spam');
+    }
+    switch (d.kind) {
+      case 'verification':
+        await saveVerification(trx, { channelId: channel.id, state: 'verified', verifiedAt: now, detail: `verification mail came back through <${req.recipient}>`, now });
+        return done('verification', null, `channel ${channel.name} verified`);
+      case 'forwarding-confirmation':
+        await insertConfirmation(trx, { channelId: channel.id, code: d.code, url: d.url, forwardFrom: d.forwardFrom, queueId: req.queueId, now });
+        return done('forwarding-confirmation', null, `Gmail forwarding confirmation code ${d.code} kept for the admin (relaydesk desk channels)`);
+      case 'append': {
+        const id = Number(d.caseId);
+        await insertDeskMessage(trx, incoming({ caseId: id, leadId: null }));
+        if (d.reopen) await setCaseStatus(trx, { caseId: id, status: 'open', now });
+        else await touchCase(trx, id, now);
+        const c = await loadCaseById(trx, id);
+        return done('append', d.caseId, `appended to case #${c?.number ?? id} (${d.via})${d.reopen ? ', reopened' : ''}`);
+      }
+      case 'new-case': {
+        const c = await createCase(trx, {
+          channelId: channel.id,
+          subject: d.subject,
+          requester: d.requester,
+          participants: d.participants,
+          linkedTo: d.linkedTo === null ? null : Number(d.linkedTo),
+          originalRecipient: parsed.xOriginalTo ?? req.recipient,
+          now,
+        });
+        await insertDeskMessage(trx, incoming({ caseId: c.id, leadId: null }));
+        if (d.acknowledge && channel.publicAddress) {
+          const ackMessageId = newMessageId(deps.live.cached.config.desk?.domain ?? deps.hostname);
+          const rendered = renderAcknowledgement({ caseNumber: c.number, subject: d.subject, requesterName: d.requester.name, channelName: channel.name, publicAddress: channel.publicAddress });
+          const headers = replyHeaders({ caseMessageIds: parsed.messageId ? [parsed.messageId] : [], inReplyTo: parsed.messageId ?? '', ourMessageId: ackMessageId, loopId: deps.keys.loopId, kind: 'ack' }).filter(([k]) => k.toLowerCase() !== 'message-id');
+          const mail = { from: { name: channel.name, address: channel.publicAddress }, to: [d.requester], subject: rendered.subject, text: rendered.text, messageId: ackMessageId, headers, date: new Date(now) };
+          const raw = await composeMail(mail);
+          const out = outgoingRecord({ raw, mail, snapshot: deps.live.cached.snapshot, now, hostname: deps.hostname, origin: `acknowledgement of case #${c.number}` });
+          if (out.record.deliveries.length > 0) {
+            await insertReceived(trx, out.record);
+            await insertDeskMessage(trx, { caseId: c.id, leadId: null, direction: 'out', messageId: ackMessageId, inReplyTo: parsed.messageId, from: mail.from, recipients: { to: [d.requester.address], cc: [] }, subject: rendered.subject, text: rendered.text, html: null, queueId: out.queueId, author: 'auto-acknowledgement', machineKind: null, now, attachments: [] });
+            acked = true;
+          }
+        }
+        return done('new-case', String(c.id), `opened case #${c.number}${d.linkedTo ? ` (follows up a closed case)` : ''}${acked ? ', acknowledged' : ''}`);
+      }
+      case 'new-lead': {
+        const id = await createLead(trx, { channelId: channel.id, name: d.lead.name, email: d.lead.email, company: d.lead.company, companyDomain: d.lead.companyDomain, subject: d.lead.subject, now });
+        await insertDeskMessage(trx, incoming({ caseId: null, leadId: id }));
+        return done('new-lead', String(id), `opened lead ${id} (${d.lead.email}${d.lead.company ? `, ${d.lead.company}` : ''})`);
+      }
+      case 'append-lead':
+        await insertDeskMessage(trx, incoming({ caseId: null, leadId: Number(d.leadId) }));
+        return done('append-lead', d.leadId, `appended to lead ${d.leadId} (${d.via})`);
+      case 'attach-machine-mail': {
+        const target = d.target.kind === 'case' ? { caseId: Number(d.target.caseId), leadId: null } : { caseId: null, leadId: Number(d.target.leadId) };
+        await insertDeskMessage(trx, incoming(target, d.machine));
+        if (target.caseId !== null && d.flagAddresses.length > 0) {
+          // A bounce names addresses that do not work: note them on the case for the agent.
+          await insertDeskMessage(trx, { caseId: target.caseId, leadId: null, direction: 'note', messageId: null, inReplyTo: null, from: null, recipients: { to: [], cc: [] }, subject: 'Undeliverable address', text: `Mail to ${d.flagAddresses.join(', ')} bounced; check the address.`, html: null, queueId: req.queueId, author: 'system', machineKind: 'bounce', now, attachments: [] });
+        }
+        return done('attach-machine-mail', d.target.kind === 'case' ? d.target.caseId : d.target.leadId, `${d.machine} attached to ${d.target.kind} ${d.target.kind === 'case' ? d.target.caseId : d.target.leadId} without reopening it`);
+      }
+      case 'suspend':
+        await insertSuspended(trx, { channelId: channel.id, queueId: req.queueId, recipient: req.recipient, reason: d.reason, detail: d.detail, from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
+        return done('suspend', null, `suspended: ${d.reason}`);
+    }
+  });
+  if (acked) deps.wake();
+  return summary;
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../base/clock.js';
+import type { Logger } from '../../base/log.js';
+import type { LiveConfig } from '../../config/io/live-config.js';
+import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
+import {
+  countRecentOpenedBy,
+  findCaseByMessageIds,
+  findIntake,
+  findLeadByMessageIds,
+  findOpenLeadByEmail,
+  insertFailed,
+  insertSuspended,
+  listDeskChannels,
+  loadCaseByNumber,
+  type CaseRow,
+  type Db,
+} from '../../store/index.js';
+import { findCaseToken } from '../ack-template.js';
+import { matchChannel, parseCaseReplyAddress } from '../channel-address.js';
+import { classifyMachineMail, requesterOf } from '../classify-machine-mail.js';
+import { decideIntake, DEFAULT_INTAKE_LIMITS } from '../decide-intake.js';
+import type { CaseRef, Channel, IntakeMessage } from '../model.js';
+import { parseInboundMessage, type ParsedMessage } from '../parse-message.js';
+import { applyIntakeDecision } from './apply-intake.js';
+import type { DeskKeys } from './outgoing.js';
+
+export interface DeskDeps {
+  readonly db: Db;
+  readonly live: LiveConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly hostname: string;
+  readonly keys: DeskKeys;
+  /** New mail (acknowledgements) was queued: deliver it now. */
+  readonly wake: () => void;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The desk as a transport of the queue: each delivery to a channel address runs the
+ * intake once. A message that cannot be processed goes to the dead-letter list
+ * (`relaydesk desk failed`) and counts as delivered, so it never blocks the queue;
+ * a store that is down is a temporary failure and the queue retries.
+ */
+export function deskTransport(deps: DeskDeps): TransportHandler {
+  return async ({ message, raw, deliveries }) => {
+    const out = new Map<number, AttemptOutcome>();
+    for (const d of deliveries) {
+      try {
+        const summary = await runIntake(deps, { queueId: message.queueId, recipient: d.recipient, mailFrom: message.mailFrom, raw, spam: d.spamFlag });
+        out.set(d.id, { kind: 'delivered', reply: summary });
+      } catch (e) {
+        const error = (e as Error).message;
+        if (isStoreUnavailable(e)) {
+          out.set(d.id, { kind: 'deferred', reply: `desk store unavailable: ${error}` });
+          continue;
+        }
+        deps.logger.error({ event: 'desk.failed', qid: message.queueId, rcpt: d.recipient, err: error }, 'desk intake failed; message set aside in the failed list');
+        try {
+          const id = await insertFailed(deps.db, { queueId: message.queueId, recipient: d.recipient, error, now: deps.clock.now() });
+          out.set(d.id, { kind: 'delivered', reply: `desk could not process it: ${error}; kept as failed #${id} (relaydesk desk failed)` });
+        } catch (e2) {
+          out.set(d.id, { kind: 'deferred', reply: `desk intake failed (${error}) and could not be recorded (${(e2 as Error).message})` });
+        }
+      }
+    }
+    return out;
+  };
+}
+
+function isStoreUnavailable(e: unknown): boolean {
+  const code = (e as { code?: string }).code ?? '';
+  return /^(SQLITE_BUSY|SQLITE_LOCKED|SQLITE_IOERR|SQLITE_FULL|ECONNREFUSED|ECONNRESET|57P01|53300)/.test(code);
+}
+
+export interface IntakeRequest {
+  readonly queueId: string;
+  readonly recipient: string;
+  readonly mailFrom: string;
+  readonly raw: Buffer;
+  readonly spam: boolean;
+}
+
+/** One message in, exactly one effect; returns a line for the trace. */
+export async function runIntake(deps: DeskDeps, req: IntakeRequest): Promise<string> {
+  const now = deps.clock.now();
+  const parsed = await parseInboundMessage(req.raw);
+  const stored = await listDeskChannels(deps.db);
+  const channels: Channel[] = stored.map((c) => ({ id: c.id, name: c.name, kind: c.kind, publicAddress: c.publicAddress, inboundAddresses: c.inboundAddresses }));
+  const match = matchChannel(req.recipient, { xOriginalTo: parsed.xOriginalTo, deliveredTo: parsed.deliveredTo, to: parsed.to }, channels);
+  if (match.kind !== 'channel') {
+    const reason = match.kind === 'retired' ? 'retired-address' : 'unknown-address';
+    await insertSuspended(deps.db, { channelId: match.kind === 'retired' ? match.channelId : null, queueId: req.queueId, recipient: req.recipient, reason, detail: `no current channel has the address <${req.recipient}>`, from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
+    return `suspended: ${reason} <${req.recipient}>`;
+  }
+  const channel = stored.find((c) => c.id === match.channelId)!;
+  const message: IntakeMessage = { ...parsed, envelope: { mailFrom: req.mailFrom, recipient: req.recipient } };
+  const dedupeKey = parsed.messageId ?? `sha256:${contentHash(parsed)}`;
+  const ids = [...(parsed.inReplyTo ? [parsed.inReplyTo] : []), ...parsed.references];
+  const token = findCaseToken(parsed.subject);
+  const tokenCase = token === null ? null : await loadCaseByNumber(deps.db, token);
+  const reply = match.via === 'reply-address' ? parseCaseReplyAddress(req.recipient, channel.id, deps.keys.sign) : null;
+  const replyCase = reply?.kind === 'case-reply' ? await loadCaseByNumber(deps.db, reply.caseNumber) : null;
+  const requester = requesterOf(message, channel.publicAddress);
+  const inChannel = (c: CaseRow | null) => (c && c.channelId === channel.id ? c : null);
+  const decision = decideIntake({
+    message,
+    channel: { id: channel.id, kind: channel.kind, publicAddress: channel.publicAddress, autoAcknowledge: channel.autoAcknowledge },
+    now: new Date(now),
+    verdict: classifyMachineMail(message, { ourLoopId: deps.keys.loopId }),
+    duplicateOf: await findIntake(deps.db, channel.id, dedupeKey).then((r) => (r ? { intakeId: String(r.id) } : null)),
+    pendingVerificationNonces: channel.verification.state === 'pending' && channel.verification.nonce ? [channel.verification.nonce] : [],
+    subjectToken: token === null ? null : { caseNumber: token, case: caseRef(inChannel(tokenCase)) },
+    replyAddressCase: caseRef(inChannel(replyCase)),
+    referencedCase: caseRef(await findCaseByMessageIds(deps.db, channel.id, ids)),
+    referencedLead: await findLeadByMessageIds(deps.db, channel.id, ids).then((l) => (l ? { id: String(l.id), status: l.status as never } : null)),
+    openLeadForSender: requester && channel.kind === 'sales' ? await findOpenLeadByEmail(deps.db, channel.id, requester.address).then((l) => (l ? { id: String(l.id), status: l.status as never } : null)) : null,
+    recentCasesFromSender: requester ? await countRecentOpenedBy(deps.db, requester.address, now - HOUR_MS) : 0,
+    limits: DEFAULT_INTAKE_LIMITS,
+  });
+  const summary = await applyIntakeDecision(deps, { decision, channel, parsed, req, dedupeKey, now });
+  deps.logger.info({ event: 'desk.intake', qid: req.queueId, channel: channel.name, effect: decision.kind }, summary);
+  return summary;
+}
+
+function caseRef(c: CaseRow | null): CaseRef | null {
+  if (!c) return null;
+  return { id: String(c.id), number: c.number, status: c.status as CaseRef['status'], requester: c.requester.address, participants: c.participants.map((p) => p.address) };
+}
+
+/** Mail without a Message-ID is known again by what it says, not by how it travelled. */
+function contentHash(p: ParsedMessage): string {
+  return createHash('sha256').update(JSON.stringify([p.from?.address ?? '', p.subject, p.date ?? '', p.text.slice(0, 100_000)])).digest('hex');
+}

@@ -1,0 +1,357 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Db } from '../db.js';
+import type { Database, DeskCaseTable } from '../schema.js';
+
+type Exec = Kysely<Database> | Transaction<Database>;
+
+/** Case numbers are human and sequential; the first is #1001 (a desk that looks lived in). */
+export const FIRST_CASE_NUMBER = 1001;
+
+export interface CaseRow {
+  readonly id: number;
+  readonly number: number;
+  readonly channelId: string;
+  readonly subject: string;
+  readonly requester: { name: string; address: string };
+  readonly status: string;
+  readonly assignee: string | null;
+  readonly linkedTo: number | null;
+  readonly originalRecipient: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly participants: { name: string; address: string }[];
+}
+
+export interface DeskMessageRow {
+  readonly id: number;
+  readonly caseId: number | null;
+  readonly leadId: number | null;
+  readonly direction: 'in' | 'out' | 'note';
+  readonly messageId: string | null;
+  readonly inReplyTo: string | null;
+  readonly from: { name: string; address: string } | null;
+  readonly recipients: { to: string[]; cc: string[] };
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string | null;
+  readonly queueId: string | null;
+  readonly author: string | null;
+  readonly machineKind: string | null;
+  readonly createdAt: number;
+  readonly attachments: { id: number; filename: string; contentType: string; size: number; contentId: string | null; inline: boolean }[];
+}
+
+export async function loadCaseById(db: Exec, id: number): Promise<CaseRow | null> {
+  const r = await db.selectFrom('desk_cases').selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? withParticipants(db, r) : null;
+}
+
+export async function loadCaseByNumber(db: Exec, number: number): Promise<CaseRow | null> {
+  const r = await db.selectFrom('desk_cases').selectAll().where('number', '=', number).executeTakeFirst();
+  return r ? withParticipants(db, r) : null;
+}
+
+async function withParticipants(db: Exec, r: Selectable<DeskCaseTable>): Promise<CaseRow> {
+  const ps = await db.selectFrom('desk_participants').select(['name', 'address']).where('case_id', '=', r.id).orderBy('address').execute();
+  return {
+    id: r.id,
+    number: r.number,
+    channelId: r.channel_id,
+    subject: r.subject,
+    requester: { name: r.requester_name, address: r.requester_address },
+    status: r.status,
+    assignee: r.assignee,
+    linkedTo: r.linked_to,
+    originalRecipient: r.original_recipient,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    participants: ps,
+  };
+}
+
+/** The case of `channelId` that owns any of these Message-IDs (sent or received), newest first. */
+export async function findCaseByMessageIds(db: Exec, channelId: string, ids: readonly string[]): Promise<CaseRow | null> {
+  if (ids.length === 0) return null;
+  const r = await db
+    .selectFrom('desk_messages')
+    .innerJoin('desk_cases', 'desk_cases.id', 'desk_messages.case_id')
+    .select('desk_cases.id')
+    .where('desk_messages.message_id', 'in', ids.slice(0, 200))
+    .where('desk_cases.channel_id', '=', channelId)
+    .orderBy('desk_messages.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r ? loadCaseById(db, r.id) : null;
+}
+
+export async function findLeadByMessageIds(db: Exec, channelId: string, ids: readonly string[]): Promise<LeadRow | null> {
+  if (ids.length === 0) return null;
+  const r = await db
+    .selectFrom('desk_messages')
+    .innerJoin('desk_leads', 'desk_leads.id', 'desk_messages.lead_id')
+    .select('desk_leads.id')
+    .where('desk_messages.message_id', 'in', ids.slice(0, 200))
+    .where('desk_leads.channel_id', '=', channelId)
+    .orderBy('desk_messages.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r ? loadLead(db, r.id) : null;
+}
+
+export async function findOpenLeadByEmail(db: Exec, channelId: string, email: string): Promise<LeadRow | null> {
+  const r = await db
+    .selectFrom('desk_leads')
+    .select('id')
+    .where('channel_id', '=', channelId)
+    .where('email', '=', email.toLowerCase())
+    .where('status', 'in', ['new', 'working', 'qualified'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r ? loadLead(db, r.id) : null;
+}
+
+/** New cases and leads opened for this requester since `since` (the flood limit counts both). */
+export async function countRecentOpenedBy(db: Exec, address: string, since: number): Promise<number> {
+  const a = address.toLowerCase();
+  const c = await db.selectFrom('desk_cases').select((eb) => eb.fn.countAll<number>().as('n')).where('requester_address', '=', a).where('created_at', '>=', since).executeTakeFirst();
+  const l = await db.selectFrom('desk_leads').select((eb) => eb.fn.countAll<number>().as('n')).where('email', '=', a).where('created_at', '>=', since).executeTakeFirst();
+  return Number(c?.n ?? 0) + Number(l?.n ?? 0);
+}
+
+export async function findIntake(db: Exec, channelId: string, dedupeKey: string): Promise<{ id: number; effect: string; target: string | null } | null> {
+  const r = await db.selectFrom('desk_intake').select(['id', 'effect', 'target']).where('channel_id', '=', channelId).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+  return r ?? null;
+}
+
+export async function recordIntake(trx: Exec, input: { channelId: string; dedupeKey: string; queueId: string; effect: string; target: string | null; now: number }): Promise<void> {
+  await trx.insertInto('desk_intake').values({ channel_id: input.channelId, dedupe_key: input.dedupeKey, queue_id: input.queueId, effect: input.effect, target: input.target, created_at: input.now }).execute();
+}
+
+export async function createCase(
+  trx: Exec,
+  input: { channelId: string; subject: string; requester: { name: string; address: string }; participants: readonly { name: string; address: string }[]; linkedTo: number | null; originalRecipient: string | null; now: number },
+): Promise<{ id: number; number: number }> {
+  const max = await trx.selectFrom('desk_cases').select((eb) => eb.fn.max('number').as('n')).executeTakeFirst();
+  const number = Math.max(FIRST_CASE_NUMBER - 1, Number(max?.n ?? 0)) + 1;
+  const row = await trx
+    .insertInto('desk_cases')
+    .values({
+      number,
+      channel_id: input.channelId,
+      subject: input.subject.slice(0, 998),
+      requester_name: input.requester.name.slice(0, 200),
+      requester_address: input.requester.address.toLowerCase(),
+      status: 'new',
+      assignee: null,
+      linked_to: input.linkedTo,
+      original_recipient: input.originalRecipient,
+      created_at: input.now,
+      updated_at: input.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await addParticipants(trx, row.id, input.participants);
+  return { id: row.id, number };
+}
+
+export async function addParticipants(trx: Exec, caseId: number, people: readonly { name: string; address: string }[]): Promise<void> {
+  for (const p of people) {
+    await trx
+      .insertInto('desk_participants')
+      .values({ case_id: caseId, address: p.address.toLowerCase(), name: p.name.slice(0, 200) })
+      .onConflict((oc) => oc.columns(['case_id', 'address']).doNothing())
+      .execute();
+  }
+}
+
+export async function setCaseStatus(trx: Exec, input: { caseId: number; status: string; now: number; assignee?: string | null }): Promise<void> {
+  await trx
+    .updateTable('desk_cases')
+    .set({ status: input.status, updated_at: input.now, ...(input.assignee !== undefined ? { assignee: input.assignee } : {}) })
+    .where('id', '=', input.caseId)
+    .execute();
+}
+
+export async function touchCase(trx: Exec, caseId: number, now: number): Promise<void> {
+  await trx.updateTable('desk_cases').set({ updated_at: now }).where('id', '=', caseId).execute();
+}
+
+export interface NewDeskMessage {
+  readonly caseId: number | null;
+  readonly leadId: number | null;
+  readonly direction: 'in' | 'out' | 'note';
+  readonly messageId: string | null;
+  readonly inReplyTo: string | null;
+  readonly from: { name: string; address: string } | null;
+  readonly recipients: { to: string[]; cc: string[] };
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string | null;
+  readonly queueId: string | null;
+  readonly author: string | null;
+  readonly machineKind: string | null;
+  readonly now: number;
+  readonly attachments: readonly { filename: string; contentType: string; size: number; contentId: string | null; inline: boolean; content: Buffer | null }[];
+}
+
+export async function insertDeskMessage(trx: Exec, m: NewDeskMessage): Promise<number> {
+  const row = await trx
+    .insertInto('desk_messages')
+    .values({
+      case_id: m.caseId,
+      lead_id: m.leadId,
+      direction: m.direction,
+      message_id: m.messageId,
+      in_reply_to: m.inReplyTo,
+      from_name: m.from?.name ?? null,
+      from_address: m.from?.address.toLowerCase() ?? null,
+      recipients: JSON.stringify(m.recipients),
+      subject: m.subject.slice(0, 998),
+      text: m.text,
+      html: m.html,
+      queue_id: m.queueId,
+      author: m.author,
+      machine_kind: m.machineKind,
+      created_at: m.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  for (const a of m.attachments) {
+    await trx
+      .insertInto('desk_attachments')
+      .values({ desk_message_id: row.id, filename: a.filename, content_type: a.contentType, size: a.size, content_id: a.contentId, inline: a.inline ? 1 : 0, content: a.content })
+      .execute();
+  }
+  return row.id;
+}
+
+export async function loadDeskMessages(db: Exec, where: { caseId: number } | { leadId: number }): Promise<DeskMessageRow[]> {
+  let q = db.selectFrom('desk_messages').selectAll();
+  q = 'caseId' in where ? q.where('case_id', '=', where.caseId) : q.where('lead_id', '=', where.leadId);
+  const rows = await q.orderBy('id').execute();
+  const ids = rows.map((r) => r.id);
+  const atts = ids.length
+    ? await db.selectFrom('desk_attachments').select(['id', 'desk_message_id', 'filename', 'content_type', 'size', 'content_id', 'inline']).where('desk_message_id', 'in', ids).orderBy('id').execute()
+    : [];
+  return rows.map((r) => ({
+    id: r.id,
+    caseId: r.case_id,
+    leadId: r.lead_id,
+    direction: r.direction,
+    messageId: r.message_id,
+    inReplyTo: r.in_reply_to,
+    from: r.from_address ? { name: r.from_name ?? '', address: r.from_address } : null,
+    recipients: JSON.parse(r.recipients) as { to: string[]; cc: string[] },
+    subject: r.subject,
+    text: r.text,
+    html: r.html,
+    queueId: r.queue_id,
+    author: r.author,
+    machineKind: r.machine_kind,
+    createdAt: r.created_at,
+    attachments: atts.filter((a) => a.desk_message_id === r.id).map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: a.size, contentId: a.content_id, inline: a.inline === 1 })),
+  }));
+}
+
+export interface CaseFilter {
+  readonly status?: string;
+  readonly channelId?: string;
+  readonly assignee?: string | null;
+  readonly search?: string;
+  readonly limit?: number;
+  readonly beforeNumber?: number;
+}
+
+export async function listCases(db: Db, f: CaseFilter = {}): Promise<CaseRow[]> {
+  let q = db.selectFrom('desk_cases').selectAll();
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.channelId) q = q.where('channel_id', '=', f.channelId);
+  if (f.assignee !== undefined) q = f.assignee === null ? q.where('assignee', 'is', null) : q.where('assignee', '=', f.assignee);
+  if (f.beforeNumber !== undefined) q = q.where('number', '<', f.beforeNumber);
+  if (f.search) {
+    const like = `%${f.search}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb('subject', 'like', like),
+        eb('requester_address', 'like', like),
+        eb('requester_name', 'like', like),
+        eb.exists(eb.selectFrom('desk_messages').select('desk_messages.id').whereRef('desk_messages.case_id', '=', 'desk_cases.id').where('desk_messages.text', 'like', like)),
+      ]),
+    );
+  }
+  const rows = await q.orderBy('number', 'desc').limit(Math.min(f.limit ?? 50, 500)).execute();
+  const out: CaseRow[] = [];
+  for (const r of rows) out.push(await withParticipants(db, r));
+  return out;
+}
+
+export async function findLinkedCases(db: Exec, caseId: number): Promise<{ id: number; number: number; status: string; relation: 'previous' | 'follow-up' }[]> {
+  const me = await db.selectFrom('desk_cases').select(['linked_to']).where('id', '=', caseId).executeTakeFirst();
+  const out: { id: number; number: number; status: string; relation: 'previous' | 'follow-up' }[] = [];
+  if (me?.linked_to) {
+    const prev = await db.selectFrom('desk_cases').select(['id', 'number', 'status']).where('id', '=', me.linked_to).executeTakeFirst();
+    if (prev) out.push({ ...prev, relation: 'previous' });
+  }
+  const next = await db.selectFrom('desk_cases').select(['id', 'number', 'status']).where('linked_to', '=', caseId).execute();
+  for (const n of next) out.push({ ...n, relation: 'follow-up' });
+  return out;
+}
+
+export interface LeadRow {
+  readonly id: number;
+  readonly channelId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly company: string | null;
+  readonly companyDomain: string | null;
+  readonly subject: string;
+  readonly status: string;
+  readonly contactId: number | null;
+  readonly accountId: number | null;
+  readonly opportunityId: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export async function loadLead(db: Exec, id: number): Promise<LeadRow | null> {
+  const r = await db.selectFrom('desk_leads').selectAll().where('id', '=', id).executeTakeFirst();
+  return r
+    ? { id: r.id, channelId: r.channel_id, name: r.name, email: r.email, company: r.company, companyDomain: r.company_domain, subject: r.subject, status: r.status, contactId: r.contact_id, accountId: r.account_id, opportunityId: r.opportunity_id, createdAt: r.created_at, updatedAt: r.updated_at }
+    : null;
+}
+
+export async function listLeads(db: Db, f: { status?: string; limit?: number } = {}): Promise<LeadRow[]> {
+  let q = db.selectFrom('desk_leads').select('id');
+  if (f.status) q = q.where('status', '=', f.status);
+  const ids = await q.orderBy('id', 'desc').limit(Math.min(f.limit ?? 100, 1000)).execute();
+  const out: LeadRow[] = [];
+  for (const { id } of ids) {
+    const l = await loadLead(db, id);
+    if (l) out.push(l);
+  }
+  return out;
+}
+
+export async function createLead(trx: Exec, input: { channelId: string; name: string; email: string; company: string | null; companyDomain: string | null; subject: string; now: number }): Promise<number> {
+  const row = await trx
+    .insertInto('desk_leads')
+    .values({ channel_id: input.channelId, name: input.name.slice(0, 200), email: input.email.toLowerCase(), company: input.company, company_domain: input.companyDomain, subject: input.subject.slice(0, 998), status: 'new', contact_id: null, account_id: null, opportunity_id: null, created_at: input.now, updated_at: input.now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function setLeadStatus(trx: Exec, input: { leadId: number; status: string; now: number; contactId?: number; accountId?: number; opportunityId?: number }): Promise<void> {
+  await trx
+    .updateTable('desk_leads')
+    .set({
+      status: input.status,
+      updated_at: input.now,
+      ...(input.contactId !== undefined ? { contact_id: input.contactId } : {}),
+      ...(input.accountId !== undefined ? { account_id: input.accountId } : {}),
+      ...(input.opportunityId !== undefined ? { opportunity_id: input.opportunityId } : {}),
+    })
+    .where('id', '=', input.leadId)
+    .execute();
+}
