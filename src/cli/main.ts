@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isRelaydeskError } from '../base/errors.js';
 import { CliFailure, EXIT } from './common.js';
 import { applyCommand, exportCommand } from './config-commands.js';
+import { deskCommand } from './desk-commands.js';
 import { mailboxCommand, quarantineCommand, queueCommand, traceCommand } from './mail-commands.js';
 import { startCommand } from './start.js';
 
@@ -18,6 +19,7 @@ program.addCommand(quarantineCommand());
 program.addCommand(mailboxCommand());
 program.addCommand(traceCommand());
 program.addCommand(queueCommand());
+program.addCommand(deskCommand());
 // addCommand() does not pass settings down (only .command() does), so give each its own.
 for (const c of [...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
   c.exitOverride().showHelpAfterError(`(run \`relaydesk ${c.parent === program ? c.name() : `${c.parent?.name()} ${c.name()}`} --help\` for usage)`);

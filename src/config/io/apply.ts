@@ -35,17 +35,19 @@ export async function applyConfigText(db: Db, text: string, opts: { appliedBy: s
     return { version: previousVersion, previousVersion, changes, warnings: parsed.warnings, applied: false };
   }
   const yaml = renderConfigYaml(parsed.config);
-  const version = await saveConfigVersion(db, { basedOn: previousVersion, yaml, appliedBy: opts.appliedBy, summary: changes.slice(0, 20).join('\n'), now: opts.now });
   const desk = parsed.config.desk;
-  const created = desk
-    ? await syncDeskChannels(db, {
-        channels: desk.channels.map((c) => ({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: c.autoAcknowledge })),
-        now: opts.now,
-        newId: () => `ch_${randomToken(12)}`,
-        // The seed's shape: support@v1su0245ewejzhe7.case.my-crm.com
-        newAddress: (c) => newInboundAddress(c.kind, desk.domain, randomToken(16)),
-      })
-    : [];
+  let created: string[] = [];
+  // The version and the channels it creates are one change: both or neither.
+  const version = await saveConfigVersion(db, { basedOn: previousVersion, yaml, appliedBy: opts.appliedBy, summary: changes.slice(0, 20).join('\n'), now: opts.now }, async (trx) => {
+    if (!desk) return;
+    created = await syncDeskChannels(trx, {
+      channels: desk.channels.map((c) => ({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: c.autoAcknowledge })),
+      now: opts.now,
+      newId: () => `ch_${randomToken(12)}`,
+      // The seed's shape: support@v1su0245ewejzhe7.case.my-crm.com
+      newAddress: (c) => newInboundAddress(c.kind, desk.domain, randomToken(16)),
+    });
+  });
   return { version, previousVersion, changes: [...changes, ...created], warnings: parsed.warnings, applied: true };
 }
 

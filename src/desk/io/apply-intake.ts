@@ -50,7 +50,7 @@ export async function applyIntakeDecision(
     attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, contentId: a.contentId, inline: a.inline, content: a.content })),
   });
   let acked = false;
-  const summary = await deps.db.transaction().execute(async (trx) => {
+  const summary = await retryOnNumberRace(() => deps.db.transaction().execute(async (trx) => {
     const done = (effect: string, target: string | null, line: string) => recordIntake(trx, { channelId: channel.id, dedupeKey: x.dedupeKey, queueId: req.queueId, effect, target, now }).then(() => line);
     if (spamStop) {
       await insertSuspended(trx, { channelId: channel.id, queueId: req.queueId, recipient: req.recipient, reason: 'spam', detail: 'classified as spam by the gateway', from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
@@ -118,7 +118,23 @@ export async function applyIntakeDecision(
         await insertSuspended(trx, { channelId: channel.id, queueId: req.queueId, recipient: req.recipient, reason: d.reason, detail: d.detail, from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
         return done('suspend', null, `suspended: ${d.reason}`);
     }
-  });
+  }));
   if (acked) deps.wake();
   return summary;
+}
+
+/**
+ * Two nodes (PostgreSQL) opening cases at once can pick the same next number; the
+ * unique index refuses one, which then starts over with a fresh number.
+ */
+async function retryOnNumberRace<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const msg = `${(e as { code?: string }).code ?? ''} ${(e as Error).message}`;
+      const race = /23505|SQLITE_CONSTRAINT_UNIQUE/.test(msg) && /number/.test(msg);
+      if (!race || attempt >= 5) throw e;
+    }
+  }
 }

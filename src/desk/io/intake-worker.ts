@@ -81,6 +81,11 @@ export interface IntakeRequest {
   readonly mailFrom: string;
   readonly raw: Buffer;
   readonly spam: boolean;
+  /**
+   * An admin asks for the intake again (recover, retry): earlier effects do not count as
+   * a duplicate, and the flood limit does not hold back what the admin let in.
+   */
+  readonly redo?: boolean;
 }
 
 /** One message in, exactly one effect; returns a line for the trace. */
@@ -110,7 +115,7 @@ export async function runIntake(deps: DeskDeps, req: IntakeRequest): Promise<str
     channel: { id: channel.id, kind: channel.kind, publicAddress: channel.publicAddress, autoAcknowledge: channel.autoAcknowledge },
     now: new Date(now),
     verdict: classifyMachineMail(message, { ourLoopId: deps.keys.loopId }),
-    duplicateOf: await findIntake(deps.db, channel.id, dedupeKey).then((r) => (r ? { intakeId: String(r.id) } : null)),
+    duplicateOf: req.redo ? null : await findIntake(deps.db, channel.id, dedupeKey).then((r) => (r ? { intakeId: String(r.id) } : null)),
     pendingVerificationNonces: channel.verification.state === 'pending' && channel.verification.nonce ? [channel.verification.nonce] : [],
     subjectToken: token === null ? null : { caseNumber: token, case: caseRef(inChannel(tokenCase)) },
     replyAddressCase: caseRef(inChannel(replyCase)),
@@ -118,7 +123,7 @@ export async function runIntake(deps: DeskDeps, req: IntakeRequest): Promise<str
     referencedLead: await findLeadByMessageIds(deps.db, channel.id, ids).then((l) => (l ? { id: String(l.id), status: l.status as never } : null)),
     openLeadForSender: requester && channel.kind === 'sales' ? await findOpenLeadByEmail(deps.db, channel.id, requester.address).then((l) => (l ? { id: String(l.id), status: l.status as never } : null)) : null,
     recentCasesFromSender: requester ? await countRecentOpenedBy(deps.db, requester.address, now - HOUR_MS) : 0,
-    limits: DEFAULT_INTAKE_LIMITS,
+    limits: req.redo ? { ...DEFAULT_INTAKE_LIMITS, maxNewCasesPerSenderPerHour: Number.MAX_SAFE_INTEGER } : DEFAULT_INTAKE_LIMITS,
   });
   const summary = await applyIntakeDecision(deps, { decision, channel, parsed, req, dedupeKey, now });
   deps.logger.info({ event: 'desk.intake', qid: req.queueId, channel: channel.name, effect: decision.kind }, summary);

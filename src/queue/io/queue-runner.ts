@@ -20,6 +20,8 @@ import {
   type ReceivedRecord,
   type TraceEvent,
 } from '../../store/index.js';
+import { applyTransform } from '../../outbound/index.js';
+import type { MessageTransform } from '../../routing/index.js';
 import { decideRetry, type RetryPolicy } from '../schedule.js';
 import { groupDeliveries } from '../group.js';
 import type { BounceFactory } from './bounces.js';
@@ -187,7 +189,9 @@ export class QueueRunner {
         outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `no ${first.transport} transport runs on this node; start one with --roles` } as const]));
       } else {
         try {
-          outcomes = await handler({ message, raw, deliveries });
+          // The copy this group gets (headers, subject, attachments), whatever carries it.
+          const copy = await applyTransform(raw, first.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } });
+          outcomes = await handler({ message, raw: copy, deliveries });
         } catch (e) {
           outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `local error: ${(e as Error).message}` } as const]));
         }

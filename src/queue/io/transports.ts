@@ -1,7 +1,6 @@
 import { summarizeHeaders } from '../../base/headers.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
-import { applyTransform, chooseNextHop, srsForward, type SmtpSender } from '../../outbound/index.js';
-import type { MessageTransform } from '../../routing/index.js';
+import { chooseNextHop, srsForward, type SmtpSender } from '../../outbound/index.js';
 import type { AttemptOutcome, TransportHandler } from './queue-runner.js';
 
 /** Local mailboxes: the delivery is the mailbox row, written with the outcome (one transaction). */
@@ -21,8 +20,7 @@ export function mailboxTransport(now: () => number): TransportHandler {
 }
 
 /**
- * Relay over SMTP: the copy this group gets (headers, subject, attachments), the next
- * hop (route, hosts, smarthost, MX), and SRS for forwarded foreign senders so the
+ * Relay over SMTP: the next hop (route, hosts, smarthost, MX), and SRS for forwarded foreign senders so the
  * next hop's SPF check holds.
  */
 export function smtpTransport(deps: { sender: SmtpSender; live: LiveConfig; srsSecret: string; now: () => number }): TransportHandler {
@@ -31,14 +29,13 @@ export function smtpTransport(deps: { sender: SmtpSender; live: LiveConfig; srsS
     const { snapshot, config } = deps.live.cached;
     const domain = first.recipient.slice(first.recipient.lastIndexOf('@') + 1);
     const hop = chooseNextHop(domain, first.route ?? undefined, snapshot.hosts, snapshot.smarthost);
-    const copy = await applyTransform(raw, first.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } });
     const senderDomain = message.mailFrom.slice(message.mailFrom.lastIndexOf('@') + 1).toLowerCase();
     const srsDomain = config.srs?.domain ?? [...snapshot.domains][0];
     const mailFrom =
       message.mailFrom && srsDomain && !snapshot.domains.has(senderDomain)
         ? srsForward(message.mailFrom, { domain: srsDomain, secret: config.srs?.secret ?? deps.srsSecret, now: new Date(deps.now()), isLocalDomain: (d) => snapshot.domains.has(d.toLowerCase()) })
         : message.mailFrom;
-    const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw: copy, requireTls: first.requireTls });
+    const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw, requireTls: first.requireTls });
     const out = new Map<number, AttemptOutcome>();
     for (const d of deliveries) {
       const o = result.perRecipient.get(d.recipient);

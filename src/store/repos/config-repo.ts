@@ -1,3 +1,5 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../schema.js';
 import { RelaydeskError } from '../../base/errors.js';
 import type { Db } from '../db.js';
 
@@ -22,13 +24,19 @@ export async function loadCurrentConfig(db: Db): Promise<StoredConfig | null> {
  * Saves a new version if nobody else applied one since `basedOn`; the primary key on
  * `version` makes two concurrent applies collide instead of one silently winning.
  */
-export async function saveConfigVersion(db: Db, input: { basedOn: number; yaml: string; appliedBy: string; summary: string; now: number }): Promise<number> {
+export async function saveConfigVersion(
+  db: Db,
+  input: { basedOn: number; yaml: string; appliedBy: string; summary: string; now: number },
+  /** More writes that belong to the same change (desk channels), in the same transaction. */
+  alsoInTransaction?: (trx: Transaction<Database>) => Promise<void>,
+): Promise<number> {
   const version = input.basedOn + 1;
   try {
     await db.transaction().execute(async (trx) => {
       const current = Number((await trx.selectFrom('config_versions').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst())?.v ?? 0);
       if (current !== input.basedOn) throw new ConflictSignal(current);
       await trx.insertInto('config_versions').values({ version, yaml: input.yaml, applied_at: input.now, applied_by: input.appliedBy, summary: input.summary }).execute();
+      if (alsoInTransaction) await alsoInTransaction(trx);
     });
   } catch (e) {
     if (e instanceof ConflictSignal) {

@@ -125,7 +125,12 @@ export async function findIntake(db: Exec, channelId: string, dedupeKey: string)
 }
 
 export async function recordIntake(trx: Exec, input: { channelId: string; dedupeKey: string; queueId: string; effect: string; target: string | null; now: number }): Promise<void> {
-  await trx.insertInto('desk_intake').values({ channel_id: input.channelId, dedupe_key: input.dedupeKey, queue_id: input.queueId, effect: input.effect, target: input.target, created_at: input.now }).execute();
+  await trx
+    .insertInto('desk_intake')
+    .values({ channel_id: input.channelId, dedupe_key: input.dedupeKey, queue_id: input.queueId, effect: input.effect, target: input.target, created_at: input.now })
+    // A redo (recover, retry) replaces what the first intake did.
+    .onConflict((oc) => oc.columns(['channel_id', 'dedupe_key']).doUpdateSet({ queue_id: input.queueId, effect: input.effect, target: input.target, created_at: input.now }))
+    .execute();
 }
 
 export async function createCase(

@@ -31,9 +31,10 @@ export interface ChannelSpec {
  * generated inbound address (by `newAddress`); existing ones take the new settings and
  * keep their addresses. Channels no longer configured are kept (their cases stay).
  */
-export async function syncDeskChannels(db: Db, input: { channels: readonly ChannelSpec[]; now: number; newId: () => string; newAddress: (spec: ChannelSpec) => string }): Promise<string[]> {
+export async function syncDeskChannels(db: Kysely<Database> | Transaction<Database>, input: { channels: readonly ChannelSpec[]; now: number; newId: () => string; newAddress: (spec: ChannelSpec) => string }): Promise<string[]> {
   const created: string[] = [];
-  await db.transaction().execute(async (trx) => {
+  const trx = db;
+  {
     for (const ch of input.channels) {
       const existing = await trx.selectFrom('desk_channels').select(['id']).where('name', '=', ch.name).executeTakeFirst();
       if (existing) {
@@ -67,7 +68,7 @@ export async function syncDeskChannels(db: Db, input: { channels: readonly Chann
       await trx.insertInto('desk_inbound_addresses').values({ address, channel_id: id, retired: 0, created_at: input.now, retired_at: null }).execute();
       created.push(`+ desk channel ${ch.name}: inbound address ${address}`);
     }
-  });
+  }
   return created;
 }
 

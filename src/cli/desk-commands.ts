@@ -1,0 +1,320 @@
+import os from 'node:os';
+import { Command, Option } from 'commander';
+import { isRelaydeskError } from '../base/errors.js';
+import { parseConfigText } from '../config/index.js';
+import { answerCase, actOnLead, changeCase, rotateChannel, verificationState, verifyChannel, type DeskContext, type LeadAction } from '../desk/io/desk-service.js';
+import { runIntake } from '../desk/io/intake-worker.js';
+import { deskKeys } from '../desk/io/outgoing.js';
+import { buildSnapshot } from '../routing/index.js';
+import { toSnapshotInput } from '../config/index.js';
+import { silentLogger } from '../base/log.js';
+import {
+  findLinkedCases,
+  listCases,
+  listConfirmations,
+  listDeskChannels,
+  listFailed,
+  listLeads,
+  listSuspended,
+  loadBody,
+  loadCaseByNumber,
+  loadConversion,
+  loadCurrentConfig,
+  loadDeskMessages,
+  loadFailed,
+  loadLead,
+  loadMessage,
+  loadOrCreateSecret,
+  loadSuspended,
+  loadTrace,
+  setSuspendedState,
+  updateFailed,
+  type StoreHandle,
+} from '../store/index.js';
+import { randomToken } from '../base/ids.js';
+import { LiveConfig } from '../config/io/live-config.js';
+import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, withStoreOptions, type StoreFlags } from './common.js';
+
+type Json = { json?: boolean };
+
+/** The configuration in force and the desk's keys, as an agent's action needs them. */
+async function deskContext(store: StoreHandle): Promise<DeskContext> {
+  const current = await loadCurrentConfig(store.db);
+  const parsed = parseConfigText(current?.yaml ?? '{}');
+  if (!parsed.ok) throw new CliFailure('the stored configuration does not validate; apply a corrected one', EXIT.invalid);
+  return {
+    db: store.db,
+    snapshot: buildSnapshot(toSnapshotInput(parsed.config, current?.version ?? 0)),
+    deskDomain: parsed.config.desk?.domain ?? null,
+    hostname: os.hostname(),
+    keys: deskKeys(await loadOrCreateSecret(store.db, 'desk', () => randomToken(32))),
+    now: Date.now(),
+  };
+}
+
+function positiveInt(v: string, what: string): number {
+  const n = Number(String(v).replace(/^#/, ''));
+  if (!Number.isSafeInteger(n) || n < 1) throw new CliFailure(`${what} must be a number like 1001, not "${v}"`, EXIT.usage);
+  return n;
+}
+
+/** Domain errors (no such case, a transition not allowed) become CLI failures with their exit code. */
+async function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isRelaydeskError(e)) throw new CliFailure(e.message, e.code === 'NOT_FOUND' ? EXIT.notFound : EXIT.invalid);
+    throw e;
+  }
+}
+
+const cmd = (name: string, description: string) => withStoreOptions(new Command(name)).description(description).option('--json', 'print as JSON');
+
+export function deskCommand(): Command {
+  const desk = new Command('desk').description('the help desk: channels, cases, leads, and mail the desk set aside');
+
+  desk.addCommand(
+    cmd('channels', 'channels with their inbound addresses and forwarding verification').action(async (o: StoreFlags & Json) => {
+      await withStore(o, async (store) => {
+        const now = Date.now();
+        const out = [];
+        for (const c of await listDeskChannels(store.db)) {
+          const state = verificationState(c, now);
+          const trace = state === 'failed' && c.verification.queueId ? await loadTrace(store.db, c.verification.queueId) : [];
+          out.push({
+            name: c.name,
+            kind: c.kind,
+            publicAddress: c.publicAddress,
+            inboundAddress: c.inboundAddresses.find((a) => !a.retired)?.address ?? null,
+            retiredAddresses: c.inboundAddresses.filter((a) => a.retired).map((a) => a.address),
+            autoAcknowledge: c.autoAcknowledge,
+            verification: { ...c.verification, state, nonce: undefined, trace: trace.map((t) => `${formatTime(t.at)} ${t.code} ${t.summary}`) },
+            forwardingConfirmations: await listConfirmations(store.db, c.id),
+          });
+        }
+        if (o.json) return printJson(out);
+        if (out.length === 0) return void process.stdout.write('no desk channels; add desk.channels to the configuration\n');
+        for (const c of out) {
+          process.stdout.write(`${c.name} (${c.kind})  public ${c.publicAddress ?? '-'}\n  inbound  ${c.inboundAddress}\n  verification: ${c.verification.state}${c.verification.detail ? ` — ${c.verification.detail}` : ''}\n`);
+          for (const t of c.verification.trace) process.stdout.write(`    ${t}\n`);
+          for (const f of c.forwardingConfirmations) process.stdout.write(`  Gmail forwarding confirmation: code ${f.code}${f.url ? ` ${f.url}` : ''}${f.forwardFrom ? ` (from ${f.forwardFrom})` : ''}\n`);
+        }
+      });
+    }),
+  );
+
+  desk.addCommand(
+    cmd('verify', 'send a check through the public address and watch it reach the channel')
+      .argument('<channel>', 'channel name')
+      .option('--wait <seconds>', 'wait this long for the check to come back (needs a running server)', '0')
+      .action(async (name: string, o: StoreFlags & Json & { wait: string }) => {
+        const wait = Number(o.wait);
+        if (!Number.isFinite(wait) || wait < 0 || wait > 600) throw new CliFailure(`--wait must be 0 to 600 seconds, not "${o.wait}"`, EXIT.usage);
+        await withStore(o, async (store) => {
+          let r: { channel: string; state: string; queueId: string | null; detail: string } = await run(async () => verifyChannel(await deskContext(store), name));
+          const deadline = Date.now() + wait * 1000;
+          while (r.state === 'pending' && Date.now() < deadline) {
+            await new Promise((res) => setTimeout(res, 250));
+            const ch = (await listDeskChannels(store.db)).find((c) => c.name === r.channel);
+            if (ch && ch.verification.state !== 'pending') r = { ...r, state: ch.verification.state, detail: ch.verification.detail ?? '' };
+          }
+          if (o.json) return printJson(r);
+          process.stdout.write(`${r.channel}: ${r.state} — ${r.detail}\n`);
+        });
+      }),
+  );
+
+  desk.addCommand(
+    cmd('rotate', 'issue a new inbound address; the old one then gets 550 5.1.1')
+      .argument('<channel>', 'channel name')
+      .action(async (name: string, o: StoreFlags & Json) => {
+        await withStore(o, async (store) => {
+          const r = await run(async () => rotateChannel(await deskContext(store), name));
+          if (o.json) return printJson(r);
+          process.stdout.write(`${r.channel}: new inbound address ${r.address}\n  retired: ${r.retired.join(', ') || '-'}\n  update the routing rule that points at the old address\n`);
+        });
+      }),
+  );
+
+  desk.addCommand(
+    cmd('cases', 'list cases, newest first')
+      .addOption(new Option('--status <status>', 'only this status').choices(['new', 'open', 'pending', 'solved', 'closed']))
+      .option('--channel <name>', 'only this channel')
+      .option('--assignee <who>', 'only cases assigned to this agent ("none": unassigned)')
+      .option('--search <text>', 'subject, body or requester contains')
+      .option('--limit <n>', 'at most this many', '50')
+      .action(async (o: StoreFlags & Json & { status?: string; channel?: string; assignee?: string; search?: string; limit: string }) => {
+        const limit = positiveInt(o.limit, '--limit');
+        await withStore(o, async (store) => {
+          const channels = await listDeskChannels(store.db);
+          const channel = o.channel ? channels.find((c) => c.name.toLowerCase() === o.channel!.toLowerCase()) : undefined;
+          if (o.channel && !channel) throw new CliFailure(`no desk channel "${o.channel}"`, EXIT.notFound);
+          const rows = await listCases(store.db, { status: o.status, channelId: channel?.id, assignee: o.assignee === undefined ? undefined : o.assignee === 'none' ? null : o.assignee, search: o.search, limit });
+          const name = (id: string) => channels.find((c) => c.id === id)?.name ?? id;
+          if (o.json) return printJson(rows.map((r) => ({ ...r, channel: name(r.channelId) })));
+          if (rows.length === 0) return void process.stdout.write('no cases\n');
+          printTable(rows.map((r) => [`#${r.number}`, r.status, name(r.channelId), r.requester.address, r.assignee ?? '-', formatTime(r.updatedAt), r.subject]), ['CASE', 'STATUS', 'CHANNEL', 'REQUESTER', 'ASSIGNEE', 'UPDATED', 'SUBJECT']);
+        });
+      }),
+  );
+
+  desk.addCommand(
+    cmd('case', 'one case with its messages, participants and links; change its status or assignee')
+      .argument('<number>', 'case number, e.g. 1001')
+      .addOption(new Option('--status <status>', 'set the status').choices(['new', 'open', 'pending', 'solved', 'closed']))
+      .option('--assign <agent>', 'assign to an agent ("none" to unassign)')
+      .action(async (num: string, o: StoreFlags & Json & { status?: string; assign?: string }) => {
+        const number = positiveInt(num, 'the case number');
+        await withStore(o, async (store) => {
+          if (o.status || o.assign !== undefined) {
+            await run(async () => changeCase(await deskContext(store), { caseNumber: number, ...(o.status ? { status: o.status as never } : {}), ...(o.assign !== undefined ? { assignee: o.assign === 'none' ? null : o.assign } : {}) }));
+          }
+          const c = await loadCaseByNumber(store.db, number);
+          if (!c) throw new CliFailure(`no case #${number}`, EXIT.notFound);
+          const messages = await loadDeskMessages(store.db, { caseId: c.id });
+          const links = await findLinkedCases(store.db, c.id);
+          if (o.json) return printJson({ ...c, messages, links });
+          process.stdout.write(`#${c.number} ${c.subject}\n  status ${c.status}  requester ${c.requester.name ? `${c.requester.name} ` : ''}<${c.requester.address}>  assignee ${c.assignee ?? '-'}\n`);
+          if (c.participants.length) process.stdout.write(`  participants ${c.participants.map((p) => p.address).join(', ')}\n`);
+          for (const l of links) process.stdout.write(`  ${l.relation} case #${l.number} (${l.status})\n`);
+          for (const m of messages) {
+            const who = m.direction === 'note' ? `note by ${m.author}` : m.direction === 'out' ? `out by ${m.author}` : `in from ${m.from?.address ?? '?'}`;
+            process.stdout.write(`\n  [${formatTime(m.createdAt)}] ${who}${m.machineKind ? ` (${m.machineKind})` : ''}: ${m.subject}\n`);
+            process.stdout.write(`${m.text.split('\n').slice(0, 20).map((l) => `    ${l}`).join('\n')}\n`);
+            for (const a of m.attachments) process.stdout.write(`    [attachment] ${a.filename} (${a.contentType}, ${a.size} bytes)\n`);
+          }
+        });
+      }),
+  );
+
+  desk.addCommand(
+    cmd('reply', 'answer a case by email from the channel\'s public address, or add an internal note')
+      .argument('<number>', 'case number')
+      .requiredOption('--body <text>', 'the text of the answer')
+      .addOption(new Option('--status <status>', 'status after the answer').choices(['pending', 'solved']))
+      .option('--note', 'record an internal note instead; it is never mailed')
+      .option('--author <name>', 'who answers', `cli:${os.userInfo().username}`)
+      .action(async (num: string, o: StoreFlags & Json & { body: string; status?: 'pending' | 'solved'; note?: boolean; author: string }) => {
+        const number = positiveInt(num, 'the case number');
+        await withStore(o, async (store) => {
+          const r = await run(async () => answerCase(await deskContext(store), { caseNumber: number, body: o.body, author: o.author, ...(o.status ? { status: o.status } : {}), note: Boolean(o.note) }));
+          if (o.json) return printJson(r);
+          process.stdout.write(o.note ? `note added to #${number}\n` : `answer to #${number} queued as ${r.queueId}; case is ${r.status}\n`);
+        });
+      }),
+  );
+
+  desk.addCommand(
+    cmd('leads', 'sales leads')
+      .addOption(new Option('--status <status>', 'only this status').choices(['new', 'working', 'qualified', 'converted', 'disqualified']))
+      .action(async (o: StoreFlags & Json & { status?: string }) => {
+        await withStore(o, async (store) => {
+          const rows = await listLeads(store.db, { status: o.status });
+          if (o.json) return printJson(rows);
+          if (rows.length === 0) return void process.stdout.write('no leads\n');
+          printTable(rows.map((l) => [String(l.id), l.status, l.name, l.email, l.company ?? '-', l.subject]), ['ID', 'STATUS', 'NAME', 'EMAIL', 'COMPANY', 'SUBJECT']);
+        });
+      }),
+  );
+
+  desk.addCommand(
+    cmd('lead', 'show a lead, or move it: work, qualify, disqualify, convert')
+      .argument('<id>', 'lead id')
+      .argument('[action]', 'work | qualify | disqualify | convert')
+      .option('--amount <n>', 'with convert: the opportunity amount')
+      .option('--stage <stage>', 'with convert: the opportunity stage')
+      .action(async (idText: string, action: string | undefined, o: StoreFlags & Json & { amount?: string; stage?: string }) => {
+        const id = positiveInt(idText, 'the lead id');
+        if (action && !['work', 'qualify', 'disqualify', 'convert'].includes(action)) throw new CliFailure(`unknown lead action "${action}"; use work, qualify, disqualify or convert`, EXIT.usage);
+        const amount = o.amount === undefined ? undefined : Number(o.amount);
+        if (amount !== undefined && !(Number.isFinite(amount) && amount >= 0)) throw new CliFailure(`--amount must be a number of at least 0, not "${o.amount}"`, EXIT.usage);
+        await withStore(o, async (store) => {
+          if (action) await run(async () => actOnLead(await deskContext(store), { leadId: id, action: action as LeadAction, ...(amount !== undefined ? { amount } : {}), ...(o.stage ? { stage: o.stage } : {}) }));
+          const lead = await loadLead(store.db, id);
+          if (!lead) throw new CliFailure(`no lead ${id}`, EXIT.notFound);
+          const conversion = await loadConversion(store.db, id);
+          const messages = await loadDeskMessages(store.db, { leadId: id });
+          if (o.json) return printJson({ ...lead, conversion, messages });
+          process.stdout.write(`lead ${lead.id}: ${lead.name} <${lead.email}>${lead.company ? `, ${lead.company}` : ''} — ${lead.status}\n  ${lead.subject}\n  ${messages.length} message(s)\n`);
+          if (conversion) process.stdout.write(`  converted: ${JSON.stringify(conversion)}\n`);
+        });
+      }),
+  );
+
+  const suspended = cmd('suspended', 'mail the desk set aside (auto-replies, bounces without a case, loops, floods, spam)').action(async (o: StoreFlags & Json) => {
+    await withStore(o, async (store) => {
+      const rows = await listSuspended(store.db);
+      if (o.json) return printJson(rows);
+      if (rows.length === 0) return void process.stdout.write('nothing suspended\n');
+      printTable(rows.map((r) => [String(r.id), formatTime(r.createdAt), r.reason, r.from ?? '-', r.subject ?? '']), ['ID', 'WHEN', 'REASON', 'FROM', 'SUBJECT']);
+    });
+  });
+  suspended.addCommand(
+    cmd('recover', 'take a suspended message in as if it were ordinary mail').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
+      const id = positiveInt(idText, 'the id');
+      await withStore(o, async (store) => {
+        const s = await loadSuspended(store.db, id);
+        if (!s || s.state !== 'suspended') throw new CliFailure(`no suspended message ${id}`, EXIT.notFound);
+        const summary = await reprocess(store, s.queueId, s.recipient, true);
+        await setSuspendedState(store.db, id, 'recovered');
+        if (o.json) return printJson({ id, result: summary });
+        process.stdout.write(`recovered ${id}: ${summary}\n`);
+      });
+    }),
+  );
+  suspended.addCommand(
+    cmd('delete', 'drop a suspended message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
+      const id = positiveInt(idText, 'the id');
+      await withStore(o, async (store) => {
+        if (!(await setSuspendedState(store.db, id, 'deleted'))) throw new CliFailure(`no suspended message ${id}`, EXIT.notFound);
+        if (o.json) return printJson({ id, deleted: true });
+        process.stdout.write(`deleted ${id}\n`);
+      });
+    }),
+  );
+  desk.addCommand(suspended);
+
+  const failed = cmd('failed', 'messages the desk could not process (dead letters)').action(async (o: StoreFlags & Json) => {
+    await withStore(o, async (store) => {
+      const rows = await listFailed(store.db);
+      if (o.json) return printJson(rows);
+      if (rows.length === 0) return void process.stdout.write('no failed messages\n');
+      printTable(rows.map((r) => [String(r.id), formatTime(r.createdAt), r.queueId, String(r.attempts), r.error]), ['ID', 'WHEN', 'QUEUE ID', 'TRIES', 'ERROR']);
+    });
+  });
+  failed.addCommand(
+    cmd('retry', 'run the intake again for a failed message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
+      const id = positiveInt(idText, 'the id');
+      await withStore(o, async (store) => {
+        const f = await loadFailed(store.db, id);
+        if (!f || f.state !== 'failed') throw new CliFailure(`no failed message ${id}`, EXIT.notFound);
+        try {
+          const summary = await reprocess(store, f.queueId, f.recipient, false);
+          await updateFailed(store.db, { id, state: 'resolved', now: Date.now() });
+          if (o.json) return printJson({ id, result: summary });
+          process.stdout.write(`retried ${id}: ${summary}\n`);
+        } catch (e) {
+          await updateFailed(store.db, { id, state: 'failed', error: (e as Error).message, now: Date.now() });
+          throw new CliFailure(`failed again: ${(e as Error).message}`, EXIT.invalid);
+        }
+      });
+    }),
+  );
+  desk.addCommand(failed);
+  return desk;
+}
+
+/** Runs the intake on a stored message again (recover, retry). */
+async function reprocess(store: StoreHandle, queueId: string, recipient: string, asHuman: boolean): Promise<string> {
+  const message = await loadMessage(store.db, queueId);
+  const raw = await loadBody(store.db, queueId);
+  if (!message || !raw) throw new CliFailure(`the message ${queueId} is no longer in the store`, EXIT.notFound);
+  const live = await LiveConfig.open(store.db, silentLogger);
+  const ctx = await deskContext(store);
+  // Recovering says "this is ordinary mail": strip the marks that set it aside.
+  const body = asHuman ? Buffer.from(raw.toString('binary').replace(/^(Auto-Submitted|Precedence|X-Autoreply|X-Autorespond|X-Auto-Response-Suppress|X-Relaydesk-Loop):[^\r\n]*(\r\n[ \t][^\r\n]*)*\r\n/gim, ''), 'binary') : raw;
+  return runIntake(
+    { db: store.db, live, clock: { now: () => Date.now() }, logger: silentLogger, hostname: ctx.hostname, keys: ctx.keys, wake: () => undefined },
+    { queueId, recipient, mailFrom: asHuman ? message.mailFrom || 'recovered@invalid' : message.mailFrom, raw: body, spam: false, redo: true },
+  );
+}
