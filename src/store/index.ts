@@ -16,6 +16,7 @@ export { openStore, type Db, type StoreHandle, type StoreLocation, type StoreOpt
 export type { DialectCaps } from './dialects/caps.js';
 export type { DeliveryStatus } from './schema.js';
 export { ReceiveWriter } from './receive-writer.js';
+export { GroupCommit } from './group-commit.js';
 export * from './repos/config-repo.js';
 export * from './repos/delivery-repo.js';
 export * from './repos/mailbox-repo.js';
@@ -25,3 +26,4 @@ export * from './repos/trace-repo.js';
 export * from './repos/desk-channel-repo.js';
 export * from './repos/desk-case-repo.js';
 export * from './repos/desk-inbox-repo.js';
+export * from './repos/api-repo.js';

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/relaydesk.js';
-import { claimDue, completeAttempts, loadDeliveries, reclaimExpiredLeases, reclaimOwnStaleLeases, renewLeases, ReceiveWriter, type ReceivedRecord } from './index.js';
+import { claimDue, completeMany, loadDeliveries, reclaimExpiredLeases, reclaimOwnStaleLeases, renewLeases, ReceiveWriter, type ReceivedRecord } from './index.js';
 
 function record(queueId: string, now: number, recipients = ['a@crm.test']): ReceivedRecord {
   return {
@@ -57,9 +57,9 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     const w = new ReceiveWriter(ts.store);
     await w.save(record('C1', 5_000));
     const [d] = (await claimDue(ts.store.db, ts.store.caps, { now: 5_000, limit: 100, owner: 'n/1/a', leaseMs: 60_000 })).filter((x) => x.queueId === 'C1');
-    await completeAttempts(ts.store.db, { owner: 'n/9/z', now: 5_100, results: [{ id: d!.id, status: 'delivered', attempts: 1, nextAttemptAt: 5_100, lastReply: '250' }], trace: [], newMessages: [] });
+    await completeMany(ts.store.db, [{ owner: 'n/9/z', now: 5_100, results: [{ id: d!.id, status: 'delivered', attempts: 1, nextAttemptAt: 5_100, lastReply: '250' }], trace: [], newMessages: [] }]);
     expect((await loadDeliveries(ts.store.db, 'C1'))[0]!.status).toBe('active');
-    await completeAttempts(ts.store.db, { owner: 'n/1/a', now: 5_100, results: [{ id: d!.id, status: 'delivered', attempts: 1, nextAttemptAt: 5_100, lastReply: '250' }], trace: [], newMessages: [] });
+    await completeMany(ts.store.db, [{ owner: 'n/1/a', now: 5_100, results: [{ id: d!.id, status: 'delivered', attempts: 1, nextAttemptAt: 5_100, lastReply: '250' }], trace: [], newMessages: [] }]);
     expect((await loadDeliveries(ts.store.db, 'C1'))[0]!.status).toBe('delivered');
   });
 });

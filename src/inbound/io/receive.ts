@@ -36,6 +36,18 @@ export interface ReceiverDeps {
   readonly hostname: string;
   /** Called after the commit, so the queue runner starts the first attempt at once. */
   readonly onQueued: (queueId: string) => void;
+  /**
+   * The queue runner of this process, when it has one. Deliveries it has room for are
+   * committed already claimed by it and handed over in memory: no claim query and no
+   * reading back of what was just written. A crash leaves them to lease expiry.
+   */
+  readonly handoff?: Handoff;
+}
+
+export interface Handoff {
+  reserve(count: number): { owner: string; until: number } | null;
+  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number }): void;
+  release(count: number): void;
 }
 
 /**
@@ -66,7 +78,9 @@ export class Receiver {
     const raw = Buffer.concat([Buffer.from(received + authHeader, 'utf8'), stripForgedAuthResults(input.raw, deps.hostname)]);
     const summary = summarizeHeaders(input.raw);
 
-    const deliveries = planned.map((d) => toNewDelivery(d, receivedAt));
+    const toQueue = planned.filter((d) => !d.held).length;
+    const lease = toQueue > 0 ? (deps.handoff?.reserve(toQueue) ?? null) : null;
+    const deliveries = planned.map((d) => toNewDelivery(d, receivedAt, lease));
     const trace = traceOf({ queueId, at: receivedAt, input, verdict: check.verdict, authResults: check.authResults, planned });
     const record: ReceivedRecord = {
       message: {
@@ -88,17 +102,24 @@ export class Receiver {
       deliveries,
       trace,
     };
-    await deps.writer.save(record);
+    let ids: number[];
+    try {
+      ids = await deps.writer.save(record);
+    } catch (e) {
+      if (lease) deps.handoff?.release(toQueue);
+      throw e;
+    }
     deps.logger.info(
       { event: EVENTS.accepted, sid: input.sessionId, qid: queueId, from: input.mailFrom, rcpts: input.recipients.length, deliveries: deliveries.length, held: deliveries.filter((d) => d.status === 'held').length, size: raw.length, spam: check.verdict.spam },
       'message accepted',
     );
-    if (deliveries.some((d) => d.status === 'queued')) deps.onQueued(queueId);
+    if (lease) deps.handoff?.adopt({ record, ids, count: toQueue });
+    else if (toQueue > 0) deps.onQueued(queueId);
     return queueId;
   }
 }
 
-function toNewDelivery(d: PlannedDelivery, now: number): NewDelivery {
+function toNewDelivery(d: PlannedDelivery, now: number, lease: { owner: string; until: number } | null): NewDelivery {
   return {
     recipient: d.recipient,
     originalRecipient: d.originalRecipient,
@@ -109,9 +130,10 @@ function toNewDelivery(d: PlannedDelivery, now: number): NewDelivery {
     spamFlag: d.spamFlag,
     transform: d.transform,
     rules: d.rules,
-    status: d.held ? 'held' : 'queued',
+    status: d.held ? 'held' : lease ? 'active' : 'queued',
     holdReason: d.held ? (d.holdReason ?? 'spam') : null,
     nextAttemptAt: now,
+    ...(lease && !d.held ? { lease } : {}),
   };
 }
 

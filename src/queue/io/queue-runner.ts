@@ -5,9 +5,12 @@ import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
 import {
   claimDue,
-  completeAttempts,
+  completeMany,
+  GroupCommit,
+  type AttemptCompletion,
   loadBody,
   loadMessage,
+  messageRowOf,
   reclaimExpiredLeases,
   reclaimOwnStaleLeases,
   renewLeases,
@@ -81,11 +84,16 @@ export class QueueRunner {
   #lastReclaim = 0;
   #lastRenew = 0;
   #backlog = false;
+  /** Window slots promised to deliveries being committed by the receiver. */
+  #reserved = 0;
   /** The earliest retry this node scheduled itself; saves polling the store for it. */
   #nextLocalDue = Infinity;
   readonly owner: string;
+  /** Outcomes of attempts that end together share one commit. */
+  readonly #completions: GroupCommit<AttemptCompletion, void>;
 
   constructor(private readonly deps: QueueRunnerDeps) {
+    this.#completions = new GroupCommit((items) => completeMany(deps.db, items));
     this.owner = `${deps.nodeName}/${process.pid}/${randomToken(6)}`;
   }
 
@@ -134,7 +142,7 @@ export class QueueRunner {
           this.#lastRenew = now;
           await renewLeases(deps.db, { owner: this.owner, now, leaseMs: LEASE_MS });
         }
-        room = ACTIVE_WINDOW - this.#inFlight;
+        room = ACTIVE_WINDOW - this.#inFlight - this.#reserved;
         if (this.#nextLocalDue <= now) this.#nextLocalDue = Infinity;
         if (room > 0) claimed = await claimDue(deps.db, deps.caps, { now, limit: room, owner: this.owner, leaseMs: LEASE_MS });
       } catch (e) {
@@ -163,9 +171,52 @@ export class QueueRunner {
     });
   }
 
-  #dispatch(deliveries: readonly DeliveryRow[]): void {
+  /** Room in the active window for deliveries about to be committed (see Receiver's handoff). */
+  reserve(count: number): { owner: string; until: number } | null {
+    if (!this.#running || this.#inFlight + this.#reserved + count > ACTIVE_WINDOW) return null;
+    this.#reserved += count;
+    return { owner: this.owner, until: this.deps.clock.now() + LEASE_MS };
+  }
+
+  release(count: number): void {
+    this.#reserved -= count;
+  }
+
+  /** Deliveries committed already claimed by this runner: attempt them now, from memory. */
+  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number }): void {
+    this.#reserved -= input.count;
+    const { record, ids } = input;
+    const message = messageRowOf(record);
+    const rows: DeliveryRow[] = [];
+    record.deliveries.forEach((d, i) => {
+      if (d.status !== 'active') return;
+      rows.push({
+        id: ids[i]!,
+        queueId: message.queueId,
+        recipient: d.recipient,
+        originalRecipient: d.originalRecipient,
+        transport: d.transport,
+        route: d.route,
+        requireTls: d.requireTls,
+        suppressBounces: d.suppressBounces,
+        spamFlag: d.spamFlag,
+        transform: d.transform,
+        rules: [...d.rules],
+        status: 'active',
+        holdReason: null,
+        attempts: 0,
+        nextAttemptAt: d.nextAttemptAt,
+        lastReply: null,
+        createdAt: message.receivedAt,
+        updatedAt: message.receivedAt,
+      });
+    });
+    for (const group of groupDeliveries(rows)) this.#dispatch(group.deliveries, { message, raw: record.raw });
+  }
+
+  #dispatch(deliveries: readonly DeliveryRow[], known?: { message: MessageRow; raw: Buffer }): void {
     this.#inFlight += deliveries.length;
-    const p = this.#attempt(deliveries)
+    const p = this.#attempt(deliveries, known)
       .catch((e: unknown) => this.deps.logger.error({ event: 'queue.attempt_failed', qid: deliveries[0]?.queueId, err: (e as Error).message }, 'attempt could not be recorded; the lease will expire and it is retried'))
       .finally(() => {
         this.#inFlight -= deliveries.length;
@@ -175,10 +226,10 @@ export class QueueRunner {
     this.#pending.add(p);
   }
 
-  async #attempt(deliveries: readonly DeliveryRow[]): Promise<void> {
+  async #attempt(deliveries: readonly DeliveryRow[], known?: { message: MessageRow; raw: Buffer }): Promise<void> {
     const { deps } = this;
     const first = deliveries[0]!;
-    const [message, raw] = await Promise.all([loadMessage(deps.db, first.queueId), loadBody(deps.db, first.queueId)]);
+    const [message, raw] = known ? [known.message, known.raw] : await Promise.all([loadMessage(deps.db, first.queueId), loadBody(deps.db, first.queueId)]);
     const startedAt = deps.clock.now();
     let outcomes: ReadonlyMap<number, AttemptOutcome>;
     if (!message || !raw) {
@@ -257,7 +308,7 @@ export class QueueRunner {
       trace.push(...dsn.trace);
       if (dsn.record) newMessages.push(dsn.record);
     }
-    await completeAttempts(deps.db, { owner: this.owner, now, results, trace, newMessages, mailbox });
+    await this.#completions.submit({ owner: this.owner, now, results, trace, newMessages, mailbox });
     if (newMessages.length > 0) this.wake();
   }
 }

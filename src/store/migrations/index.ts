@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { DialectCaps } from '../dialects/caps.js';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-desk.js';
+import * as m0003 from './0003-api.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -10,6 +11,7 @@ type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
 const STEPS: Record<string, Step> = {
   '0001-initial': m0001,
   '0002-desk': m0002,
+  '0003-api': m0003,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { CompiledQuery, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import { RelaydeskError } from '../../base/errors.js';
 import type { Db } from '../db.js';
@@ -10,9 +10,12 @@ export interface StoredConfig {
   readonly appliedBy: string;
 }
 
+/** Asked before every SMTP command: compiled once, not built anew each time. */
+const VERSION_QUERY = CompiledQuery.raw('select max(version) as v from config_versions');
+
 export async function loadConfigVersion(db: Db): Promise<number> {
-  const row = await db.selectFrom('config_versions').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst();
-  return Number(row?.v ?? 0);
+  const r = await db.executeQuery<{ v: number | null }>(VERSION_QUERY);
+  return Number(r.rows[0]?.v ?? 0);
 }
 
 export async function loadCurrentConfig(db: Db): Promise<StoredConfig | null> {

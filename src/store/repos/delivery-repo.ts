@@ -133,23 +133,33 @@ export interface AttemptResult {
  * Only rows still leased by `owner` change: a release or delete that happened
  * meanwhile is not overwritten.
  */
-export async function completeAttempts(
-  db: Db,
-  input: { owner: string; now: number; results: readonly AttemptResult[]; trace: readonly TraceEvent[]; newMessages: readonly ReceivedRecord[]; mailbox?: readonly Omit<MailboxEntry, 'id'>[] },
-): Promise<void> {
+export interface AttemptCompletion {
+  readonly owner: string;
+  readonly now: number;
+  readonly results: readonly AttemptResult[];
+  readonly trace: readonly TraceEvent[];
+  readonly newMessages: readonly ReceivedRecord[];
+  readonly mailbox?: readonly Omit<MailboxEntry, 'id'>[];
+}
+
+/** Several attempts' completions in one transaction (the queue runner group-commits them). */
+export async function completeMany(db: Db, inputs: readonly AttemptCompletion[]): Promise<void[]> {
   await db.transaction().execute(async (trx) => {
-    for (const r of input.results) {
-      await trx
-        .updateTable('deliveries')
-        .set({ status: r.status, attempts: r.attempts, next_attempt_at: r.nextAttemptAt, last_reply: r.lastReply, lease_until: null, lease_owner: null, updated_at: input.now })
-        .where('id', '=', r.id)
-        .where('lease_owner', '=', input.owner)
-        .execute();
+    for (const input of inputs) {
+      for (const r of input.results) {
+        await trx
+          .updateTable('deliveries')
+          .set({ status: r.status, attempts: r.attempts, next_attempt_at: r.nextAttemptAt, last_reply: r.lastReply, lease_until: null, lease_owner: null, updated_at: input.now })
+          .where('id', '=', r.id)
+          .where('lease_owner', '=', input.owner)
+          .execute();
+      }
+      await appendTrace(trx, input.trace);
+      for (const e of input.mailbox ?? []) await storeInMailbox(trx, e);
+      for (const m of input.newMessages) await insertReceived(trx, m);
     }
-    await appendTrace(trx, input.trace);
-    for (const e of input.mailbox ?? []) await storeInMailbox(trx, e);
-    for (const m of input.newMessages) await insertReceived(trx, m);
   });
+  return inputs.map(() => undefined);
 }
 
 export async function loadDeliveries(db: Db, queueId: string): Promise<DeliveryRow[]> {

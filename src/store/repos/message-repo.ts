@@ -29,9 +29,11 @@ export interface NewDelivery {
   readonly spamFlag: boolean;
   readonly transform: unknown;
   readonly rules: readonly string[];
-  readonly status: Extract<DeliveryStatus, 'queued' | 'held'>;
+  readonly status: Extract<DeliveryStatus, 'queued' | 'held' | 'active'>;
   readonly holdReason: string | null;
   readonly nextAttemptAt: number;
+  /** With status 'active': claimed at birth by this lease (the node that received it delivers it). */
+  readonly lease?: { readonly owner: string; readonly until: number };
 }
 
 export interface ReceivedRecord {
@@ -41,8 +43,11 @@ export interface ReceivedRecord {
   readonly trace: readonly TraceEvent[];
 }
 
-/** Message, body, deliveries and trace: all or nothing, in the caller's transaction. */
-export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRecord): Promise<void> {
+/**
+ * Message, body, deliveries and trace: all or nothing, in the caller's transaction.
+ * Returns the deliveries' ids, in the order given.
+ */
+export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRecord): Promise<number[]> {
   const m = rec.message;
   await trx
     .insertInto('messages')
@@ -64,8 +69,9 @@ export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRe
     })
     .execute();
   await trx.insertInto('message_bodies').values({ queue_id: m.queueId, raw: rec.raw }).execute();
+  let ids: number[] = [];
   if (rec.deliveries.length > 0) {
-    await trx
+    const rows = await trx
       .insertInto('deliveries')
       .values(
         rec.deliveries.map((d) => ({
@@ -83,16 +89,19 @@ export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRe
           hold_reason: d.holdReason,
           attempts: 0,
           next_attempt_at: d.nextAttemptAt,
-          lease_until: null,
-          lease_owner: null,
+          lease_until: d.lease?.until ?? null,
+          lease_owner: d.lease?.owner ?? null,
           last_reply: null,
           created_at: m.receivedAt,
           updated_at: m.receivedAt,
         })),
       )
+      .returning('id')
       .execute();
+    ids = rows.map((r) => r.id);
   }
   await appendTrace(trx, rec.trace);
+  return ids;
 }
 
 export interface MessageRow {
@@ -110,6 +119,12 @@ export interface MessageRow {
   readonly spamScore: number;
   readonly spamReasons: string[];
   readonly authResults: Record<string, unknown>;
+}
+
+/** The row a record becomes once committed (for the node that received it, without reading it back). */
+export function messageRowOf(rec: ReceivedRecord): MessageRow {
+  const m = rec.message;
+  return { ...m, size: rec.raw.length, spamReasons: [...m.spamReasons] };
 }
 
 function toMessageRow(r: Database['messages']): MessageRow {
