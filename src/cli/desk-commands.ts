@@ -1,13 +1,9 @@
 import os from 'node:os';
 import { Command, Option } from 'commander';
 import { isRelaydeskError } from '../base/errors.js';
-import { parseConfigText } from '../config/index.js';
 import { answerCase, actOnLead, changeCase, rotateChannel, verificationState, verifyChannel, type DeskContext, type LeadAction } from '../desk/io/desk-service.js';
-import { runIntake } from '../desk/io/intake-worker.js';
-import { deskKeys } from '../desk/io/outgoing.js';
-import { buildSnapshot } from '../routing/index.js';
-import { toSnapshotInput } from '../config/index.js';
-import { silentLogger } from '../base/log.js';
+import { loadDeskContext, loadDeskDeps } from '../desk/io/desk-context.js';
+import { deleteSuspended, recoverSuspended, retryFailed } from '../desk/io/desk-inbox.js';
 import {
   findLinkedCases,
   listCases,
@@ -16,41 +12,19 @@ import {
   listFailed,
   listLeads,
   listSuspended,
-  loadBody,
   loadCaseByNumber,
   loadConversion,
-  loadCurrentConfig,
   loadDeskMessages,
-  loadFailed,
   loadLead,
-  loadMessage,
-  loadOrCreateSecret,
-  loadSuspended,
   loadTrace,
-  setSuspendedState,
-  updateFailed,
   type StoreHandle,
 } from '../store/index.js';
-import { randomToken } from '../base/ids.js';
-import { LiveConfig } from '../config/io/live-config.js';
 import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, withStoreOptions, type StoreFlags } from './common.js';
 
 type Json = { json?: boolean };
 
 /** The configuration in force and the desk's keys, as an agent's action needs them. */
-async function deskContext(store: StoreHandle): Promise<DeskContext> {
-  const current = await loadCurrentConfig(store.db);
-  const parsed = parseConfigText(current?.yaml ?? '{}');
-  if (!parsed.ok) throw new CliFailure('the stored configuration does not validate; apply a corrected one', EXIT.invalid);
-  return {
-    db: store.db,
-    snapshot: buildSnapshot(toSnapshotInput(parsed.config, current?.version ?? 0)),
-    deskDomain: parsed.config.desk?.domain ?? null,
-    hostname: os.hostname(),
-    keys: deskKeys(await loadOrCreateSecret(store.db, 'desk', () => randomToken(32))),
-    now: Date.now(),
-  };
-}
+const deskContext = (store: StoreHandle): Promise<DeskContext> => loadDeskContext(store.db);
 
 function positiveInt(v: string, what: string): number {
   const n = Number(String(v).replace(/^#/, ''));
@@ -253,10 +227,7 @@ export function deskCommand(): Command {
     cmd('recover', 'take a suspended message in as if it were ordinary mail').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
-        const s = await loadSuspended(store.db, id);
-        if (!s || s.state !== 'suspended') throw new CliFailure(`no suspended message ${id}`, EXIT.notFound);
-        const summary = await reprocess(store, s.queueId, s.recipient, true);
-        await setSuspendedState(store.db, id, 'recovered');
+        const { result: summary } = await run(async () => recoverSuspended(await loadDeskDeps(store.db), id));
         if (o.json) return printJson({ id, result: summary });
         process.stdout.write(`recovered ${id}: ${summary}\n`);
       });
@@ -266,7 +237,7 @@ export function deskCommand(): Command {
     cmd('delete', 'drop a suspended message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
-        if (!(await setSuspendedState(store.db, id, 'deleted'))) throw new CliFailure(`no suspended message ${id}`, EXIT.notFound);
+        await run(() => deleteSuspended(store.db, id));
         if (o.json) return printJson({ id, deleted: true });
         process.stdout.write(`deleted ${id}\n`);
       });
@@ -286,35 +257,13 @@ export function deskCommand(): Command {
     cmd('retry', 'run the intake again for a failed message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
-        const f = await loadFailed(store.db, id);
-        if (!f || f.state !== 'failed') throw new CliFailure(`no failed message ${id}`, EXIT.notFound);
-        try {
-          const summary = await reprocess(store, f.queueId, f.recipient, false);
-          await updateFailed(store.db, { id, state: 'resolved', now: Date.now() });
-          if (o.json) return printJson({ id, result: summary });
-          process.stdout.write(`retried ${id}: ${summary}\n`);
-        } catch (e) {
-          await updateFailed(store.db, { id, state: 'failed', error: (e as Error).message, now: Date.now() });
-          throw new CliFailure(`failed again: ${(e as Error).message}`, EXIT.invalid);
-        }
+        const r = await run(async () => retryFailed(await loadDeskDeps(store.db), id));
+        if (r.state === 'failed') throw new CliFailure(`failed again: ${r.error}`, EXIT.invalid);
+        if (o.json) return printJson({ id, result: r.result });
+        process.stdout.write(`retried ${id}: ${r.result}\n`);
       });
     }),
   );
   desk.addCommand(failed);
   return desk;
-}
-
-/** Runs the intake on a stored message again (recover, retry). */
-async function reprocess(store: StoreHandle, queueId: string, recipient: string, asHuman: boolean): Promise<string> {
-  const message = await loadMessage(store.db, queueId);
-  const raw = await loadBody(store.db, queueId);
-  if (!message || !raw) throw new CliFailure(`the message ${queueId} is no longer in the store`, EXIT.notFound);
-  const live = await LiveConfig.open(store.db, silentLogger);
-  const ctx = await deskContext(store);
-  // Recovering says "this is ordinary mail": strip the marks that set it aside.
-  const body = asHuman ? Buffer.from(raw.toString('binary').replace(/^(Auto-Submitted|Precedence|X-Autoreply|X-Autorespond|X-Auto-Response-Suppress|X-Relaydesk-Loop):[^\r\n]*(\r\n[ \t][^\r\n]*)*\r\n/gim, ''), 'binary') : raw;
-  return runIntake(
-    { db: store.db, live, clock: { now: () => Date.now() }, logger: silentLogger, hostname: ctx.hostname, keys: ctx.keys, wake: () => undefined },
-    { queueId, recipient, mailFrom: asHuman ? message.mailFrom || 'recovered@invalid' : message.mailFrom, raw: body, spam: false, redo: true },
-  );
 }

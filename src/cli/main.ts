@@ -4,7 +4,9 @@ import { CliFailure, EXIT } from './common.js';
 import { applyCommand, exportCommand } from './config-commands.js';
 import { deskCommand } from './desk-commands.js';
 import { mailboxCommand, quarantineCommand, queueCommand, traceCommand } from './mail-commands.js';
-import { startCommand } from './start.js';
+import { startCommand } from './start-command.js';
+import { tokenCommand } from './token-commands.js';
+import { webhookCommand } from './webhook-commands.js';
 
 const program = new Command('relaydesk')
   .description('Mail gateway with default routing rules, and the help desk that turns email into cases')
@@ -20,6 +22,8 @@ program.addCommand(mailboxCommand());
 program.addCommand(traceCommand());
 program.addCommand(queueCommand());
 program.addCommand(deskCommand());
+program.addCommand(tokenCommand());
+program.addCommand(webhookCommand());
 // addCommand() does not pass settings down (only .command() does), so give each its own.
 for (const c of [...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
   c.exitOverride().showHelpAfterError(`(run \`relaydesk ${c.parent === program ? c.name() : `${c.parent?.name()} ${c.name()}`} --help\` for usage)`);

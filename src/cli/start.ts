@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import { Command, Option } from 'commander';
 import { systemClock, type Clock } from '../base/clock.js';
 import { randomToken } from '../base/ids.js';
 import { createLogger, type Logger } from '../base/log.js';
@@ -14,11 +11,12 @@ import { checkMessage, createSystemResolver, type Resolver } from '../spam/index
 import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, type StoreHandle, type StoreLocation } from '../store/index.js';
 import { deskTransport } from '../desk/io/intake-worker.js';
 import { deskKeys } from '../desk/io/outgoing.js';
+import { webhookTransport } from '../desk/io/webhooks.js';
 import { startWebServer } from '../web/server.js';
-import { CliFailure, EXIT, openStoreFrom, withStoreOptions, type StoreFlags } from './common.js';
 
-export type Role = 'inbound' | 'queue' | 'web';
-export const ALL_ROLES: readonly Role[] = ['inbound', 'queue', 'web'];
+import type { Role } from './start-command.js';
+
+export type { Role };
 
 export interface NodeOptions {
   readonly store: StoreLocation | StoreHandle;
@@ -31,6 +29,8 @@ export interface NodeOptions {
   readonly roles: readonly Role[];
   /** DNS for SPF/DKIM/DMARC and MX; tests pass fixed answers, `--no-dns` a resolver that finds nothing. */
   readonly resolver?: Resolver;
+  /** false with `--no-dns`: skip SPF/DKIM/DMARC/ARC, whose every lookup would fail. */
+  readonly authenticate?: boolean;
   readonly tls?: { key: Buffer; cert: Buffer };
   readonly logger?: Logger;
   readonly clock?: Clock;
@@ -73,6 +73,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           smtp: smtpTransport({ sender, live, srsSecret, now: () => clock.now() }),
           mailbox: mailboxTransport(() => clock.now()),
           desk: deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake() }),
+          webhook: webhookTransport({ db: store.db, logger, now: () => clock.now() }),
         },
         bounces: createBounceFactory({ hostname: opts.hostname }),
       });
@@ -86,7 +87,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     if (opts.roles.includes('inbound')) {
       const spamCheck: SpamCheck = (raw, env) => {
         const spam = live.cached.config.spam;
-        return checkMessage(raw, { ...env, mtaHostname: opts.hostname }, { resolver, policy: { allowSenders: spam.allowSenders, denySenders: spam.denySenders } }).then((r) => ({
+        return checkMessage(raw, { ...env, mtaHostname: opts.hostname }, { resolver, policy: { allowSenders: spam.allowSenders, denySenders: spam.denySenders }, authenticate: opts.authenticate ?? true }).then((r) => ({
           verdict: r.verdict,
           authResults: { ...r.authResults },
           authenticationResultsHeader: r.authenticationResultsHeader,
@@ -98,7 +99,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       stops.unshift(() => listener.close());
     }
     if (opts.roles.includes('web')) {
-      const web = await startWebServer({ db: store.db, logger }, { host: opts.listen, port: opts.httpPort });
+      const web = await startWebServer({ db: store.db, logger, live, hostname: opts.hostname, keys, wake: () => runner?.wake() }, { host: opts.listen, port: opts.httpPort });
       httpPort = web.port;
       stops.unshift(() => web.app.close());
     }
@@ -119,90 +120,4 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       if (ownsStore) await store.close();
     },
   };
-}
-
-/** A resolver for machines without DNS: every name is unknown, at once. */
-function noDnsResolver(): Resolver {
-  // One error for every lookup: building a stack trace per query costs more than the rest.
-  const err = Object.assign(new Error('DNS is off (--no-dns): nothing is looked up'), { code: 'ENOTFOUND' });
-  return async () => {
-    throw err;
-  };
-}
-
-export function startCommand(): Command {
-  return withStoreOptions(new Command('start'))
-    .description('run the gateway (SMTP), the queue and the web server on the embedded store or PostgreSQL')
-    .addOption(new Option('--smtp-port <port>', 'SMTP port').default('2525'))
-    .addOption(new Option('--http-port <port>', 'web port').default('8080'))
-    .addOption(new Option('--listen <address>', 'address to listen on (loopback unless you say otherwise)').default('127.0.0.1'))
-    .addOption(new Option('--hostname <name>', 'our name in the SMTP greeting, Received headers and DSNs').default(os.hostname()))
-    .addOption(new Option('--roles <list>', `what this process runs: ${ALL_ROLES.join(',')}`).default(ALL_ROLES.join(',')))
-    .option('--tls-key <file>', 'PEM private key: offer STARTTLS')
-    .option('--tls-cert <file>', 'PEM certificate chain for --tls-key')
-    .option('--dns-servers <list>', 'comma-separated DNS servers (ip or ip:port) instead of the system resolver')
-    .option('--no-dns', 'look nothing up (no SPF/DKIM/DMARC results, no MX): for closed networks and benchmarks')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
-    .action(async (o: StoreFlags & { smtpPort: string; httpPort: string; listen: string; hostname: string; roles: string; tlsKey?: string; tlsCert?: string; dnsServers?: string; dns: boolean; logLevel: string }) => {
-      const smtpPort = parsePort(o.smtpPort, '--smtp-port');
-      const httpPort = parsePort(o.httpPort, '--http-port');
-      const roles = o.roles.split(',').map((r) => r.trim()).filter(Boolean);
-      const unknown = roles.filter((r) => !ALL_ROLES.includes(r as Role));
-      if (unknown.length) throw new CliFailure(`unknown role ${unknown.join(', ')}; roles are ${ALL_ROLES.join(', ')}`, EXIT.usage);
-      if (Boolean(o.tlsKey) !== Boolean(o.tlsCert)) throw new CliFailure('--tls-key and --tls-cert go together', EXIT.usage);
-      let tls: { key: Buffer; cert: Buffer } | undefined;
-      if (o.tlsKey && o.tlsCert) {
-        try {
-          tls = { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) };
-        } catch (e) {
-          throw new CliFailure(`cannot read the TLS key or certificate: ${(e as Error).message}`, EXIT.invalid);
-        }
-      }
-      const logger = createLogger({ level: o.logLevel });
-      let store: StoreHandle;
-      try {
-        store = await openStoreFrom(o, { relaxed: true });
-      } catch (e) {
-        throw new CliFailure((e as Error).message, EXIT.store);
-      }
-      const resolver = o.dns === false ? noDnsResolver() : createSystemResolver(o.dnsServers ? { servers: o.dnsServers.split(',') } : {});
-      let node: RunningNode;
-      try {
-        node = await startNode({ store, listen: o.listen, smtpPort, httpPort, hostname: o.hostname, roles: roles as Role[], resolver, tls, logger });
-      } catch (e) {
-        await store.close();
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EADDRINUSE') throw new CliFailure(`a port is already in use (${err.message}); stop the other server or choose --smtp-port/--http-port`, EXIT.usage);
-        throw e;
-      }
-      const live = await LiveConfig.open(store.db, logger);
-      const version = live.cached.version;
-      const lines = [
-        `Relaydesk is running (store: ${store.where}).`,
-        node.smtpPort !== null ? `  SMTP      ${o.listen}:${node.smtpPort}` : null,
-        node.httpPort !== null ? `  Web       http://${o.listen === '0.0.0.0' ? '127.0.0.1' : o.listen}:${node.httpPort}/  (health: /healthz, metrics: /metrics)` : null,
-        version === 0
-          ? '  No configuration yet: write one (see README, "Configuration") and run\n            relaydesk apply -f relaydesk.yaml'
-          : `  Configuration version ${version} (${live.cached.config.domains.length} domain(s), ${live.cached.config.defaultRouting.length} routing rule(s)); change it with relaydesk apply -f FILE`,
-        '  Stop with Ctrl-C.',
-      ].filter((l): l is string => l !== null);
-      process.stdout.write(`${lines.join('\n')}\n`);
-      await new Promise<void>((resolve) => {
-        const onSignal = (sig: string) => {
-          logger.info({ event: 'node.stopping', signal: sig }, 'stopping');
-          resolve();
-        };
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-      });
-      await node.stop();
-      await store.close();
-      logger.flush();
-    });
-}
-
-function parsePort(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliFailure(`${flag} must be a port number (0-65535), not "${v}"`, EXIT.usage);
-  return n;
 }

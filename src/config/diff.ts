@@ -18,6 +18,7 @@ export function diffConfig(before: Config | null, after: Config): string[] {
     ...diffKeyed('group', b.groups, after.groups, (g) => normalizeAddress(g.address), (g) => g.address),
     ...diffKeyed('host', b.hosts, after.hosts, (h) => h.name, (h) => `${h.name} (${h.host}:${h.port})`),
     ...diffRules(b.defaultRouting, after.defaultRouting),
+    ...diffKeyed('DKIM key', b.dkim, after.dkim, (k) => `${k.domain.toLowerCase()}/${k.selector}`, (k) => `${k.domain} (selector ${k.selector})`, { secret: true }),
     ...diffLeaves('', pick(b), pick(after)),
   ];
 }
@@ -38,6 +39,7 @@ function diffKeyed<T extends object>(
   after: readonly T[],
   key: (t: T) => string,
   label: (t: T) => string,
+  opts: { secret?: boolean } = {},
 ): string[] {
   const b = new Map(before.map((t) => [key(t), t]));
   const a = new Map(after.map((t) => [key(t), t]));
@@ -45,7 +47,9 @@ function diffKeyed<T extends object>(
   for (const [k, t] of a) {
     const old = b.get(k);
     if (!old) out.push(`+ ${noun} ${label(t)}`);
-    else out.push(...fieldChanges(old, t).map((c) => `~ ${noun} ${label(t)}: ${c}`));
+    else if (opts.secret) {
+      if (JSON.stringify(old) !== JSON.stringify(t)) out.push(`~ ${noun} ${label(t)} changed`);
+    } else out.push(...fieldChanges(old, t).map((c) => `~ ${noun} ${label(t)}: ${c}`));
   }
   for (const [k, t] of b) if (!a.has(k)) out.push(`- ${noun} ${label(t)}`);
   return out;

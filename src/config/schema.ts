@@ -175,6 +175,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   srs: z.strictObject({ domain: z.string().min(1).optional(), secret: z.string().min(1).optional() }).optional(),
+  dkim: z
+    .array(
+      z.strictObject({
+        domain: z.string().min(1),
+        selector: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a DKIM selector is letters, digits, ".", "_" or "-"'),
+        privateKey: z.string().refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)'),
+      }),
+    )
+    .default(() => []),
   desk: z
     .strictObject({
       domain: z.string().min(1),

@@ -32,6 +32,15 @@ describe('readHeaderBlock', () => {
     expect(head.fields[0]?.value.match(/@/g)).toHaveLength(10);
   });
 
+  it('ends the header block at a line that is not a field: a gateway\'s trace on top of a headerless message', () => {
+    const raw = Buffer.from('Received: from a\r\n\tby b\r\nX-Original-To: help@solarmora.com\r\njust some text\r\nwith: a colon later\r\n');
+    const problems: string[] = [];
+    const head = readHeaderBlock(raw, 1000, 50, problems);
+    expect(raw.subarray(head.bodyStart).toString()).toBe('just some text\r\nwith: a colon later\r\n');
+    expect(head.fields.map((f) => f.name)).toEqual(['received', 'x-original-to']);
+    expect(problems).toEqual(['header block ended by a line that is not a header field, without an empty line']);
+  });
+
   it('says so when there is no header block at all', () => {
     const problems: string[] = [];
     expect(readHeaderBlock(Buffer.from('\u00ff\u00fe garbage'), 1000, 50, problems).bodyStart).toBe(0);

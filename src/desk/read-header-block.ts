@@ -43,7 +43,12 @@ const DECIDING_FIELDS = new Set([
  * costs it the better part of a second, and the desk keeps 50.
  */
 export function readHeaderBlock(raw: Buffer, maxBytes: number, maxAddresses: number, problems: string[]): HeaderBlock {
-  const end = headerEnd(raw);
+  const blank = headerEnd(raw);
+  // A line that is neither a field nor a continuation ends the header block, as in Postfix:
+  // a message without headers that a gateway prefixed with its own (Received, X-Original-To)
+  // keeps its text as the body instead of losing it among the fields.
+  const stop = firstNonFieldLine(raw, blank ? blank.index : raw.length);
+  const end = stop === null || stop === 0 ? blank : { index: stop, length: 0 };
   const headLength = end ? end.index : raw.length;
   // Past 8× the budget nothing more could be kept anyway; do not even split it into fields.
   const scanLength = Math.min(headLength, maxBytes * 8);
@@ -52,7 +57,8 @@ export function readHeaderBlock(raw: Buffer, maxBytes: number, maxAddresses: num
     problems.push('no header block');
     return { block: Buffer.from('\r\n'), mimeFields: Buffer.alloc(0), otherFields: Buffer.alloc(0), bodyStart: 0, fields: [], cutAddresses: 0 };
   }
-  if (!end) problems.push('no empty line after the header block; body treated as empty');
+  if (end && end.length === 0) problems.push('header block ended by a line that is not a header field, without an empty line');
+  else if (!end) problems.push('no empty line after the header block; body treated as empty');
   if (scanLength < headLength) problems.push(`header block of ${headLength} bytes cut at ${scanLength}`);
 
   const candidates = headText
@@ -105,6 +111,22 @@ export function readHeaderBlock(raw: Buffer, maxBytes: number, maxAddresses: num
     fields,
     cutAddresses,
   };
+}
+
+/** Offset of the first line before `limit` that is not a header field, a continuation or an mbox "From " line. */
+function firstNonFieldLine(raw: Buffer, limit: number): number | null {
+  let pos = 0;
+  while (pos < limit) {
+    const nl = raw.indexOf(0x0a, pos);
+    const c = raw[pos];
+    if (c !== 0x20 && c !== 0x09) {
+      const line = raw.toString('latin1', pos, Math.min(nl < 0 ? limit : nl, limit, pos + 1000));
+      if (!/^[!-9;-~]+[ \t]*:/.test(line) && !(pos === 0 && line.startsWith('From '))) return pos;
+    }
+    if (nl < 0) return null;
+    pos = nl + 1;
+  }
+  return null;
 }
 
 /** The first empty line, whether lines end in CRLF or a bare LF. */

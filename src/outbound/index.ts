@@ -61,3 +61,4 @@ export {
   type SmtpSenderOptions,
 } from './io/smtp-sender.js';
 export { resolverFromLookup, type DnsResolver, type LookupFunction } from './io/mx-targets.js';
+export { keyForMessage, signDkim, type DkimKey } from './dkim-sign.js';

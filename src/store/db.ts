@@ -58,7 +58,9 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
     const migrator = new Migrator({ db, provider: migrationProvider(caps) });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+      // No migration named: the database was never reached.
+      if (!failed) throw error;
       throw new RelaydeskError('STORE_UNAVAILABLE', `migration ${failed} failed on ${where}: ${(error as Error).message}`, [], { cause: error });
     }
   } catch (e) {

@@ -1,19 +1,41 @@
+import os from 'node:os';
 import Fastify, { type FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { Logger } from '../base/log.js';
+import { LiveConfig } from '../config/io/live-config.js';
+import { loadDeskKeys } from '../desk/io/desk-context.js';
+import type { DeskKeys } from '../desk/io/outgoing.js';
 import { countByStatus, loadConfigVersion, type Db } from '../store/index.js';
+import { apiPlugin } from './api/api-plugin.js';
+import { bearerTokenAuthenticator } from './auth/api-tokens.js';
+import type { Authenticator } from './auth/principal.js';
+import { toProblem } from './http-problem.js';
 
 export interface WebDeps {
   readonly db: Db;
   readonly logger: Logger;
+  /** The node's live configuration; opened here when not given. */
+  readonly live?: LiveConfig;
+  /** Our name in the mail we write (answers, checks); default the host name. */
+  readonly hostname?: string;
+  readonly keys?: DeskKeys;
+  /** Mail was queued: tell the queue runner of this node, if it has one. */
+  readonly wake?: () => void;
+  /**
+   * Ways to find who is asking, tried in order. Default: API tokens. The console's
+   * session authenticator goes beside it.
+   */
+  readonly authenticators?: readonly Authenticator[];
 }
 
 /**
- * The HTTP side: health and metrics for operators. Queue figures are read from the
- * store at scrape time, so every node reports the same truth.
+ * The HTTP side: health and metrics for operators, and the REST API under /api. Queue
+ * figures are read from the store at scrape time, so every node reports the same truth.
  */
 export async function startWebServer(deps: WebDeps, opts: { host: string; port: number }): Promise<{ app: FastifyInstance; port: number }> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const live = deps.live ?? (await LiveConfig.open(deps.db, deps.logger));
+  const keys = deps.keys ?? (await loadDeskKeys(deps.db));
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'relaydesk_' });
   new client.Gauge({
@@ -43,6 +65,18 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
     reply.header('Content-Type', registry.contentType);
     return registry.metrics();
   });
+  app.setErrorHandler(async (err, _req, reply) => {
+    const p = toProblem(err);
+    return reply.code(p.status).send(p.body);
+  });
+  app.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND', details: [] }));
+  await app.register(
+    apiPlugin(
+      { db: deps.db, logger: deps.logger, live, hostname: deps.hostname ?? os.hostname(), keys, wake: deps.wake ?? (() => undefined), now: () => Date.now() },
+      deps.authenticators ?? [bearerTokenAuthenticator(deps.db)],
+    ),
+    { prefix: '/api' },
+  );
   await app.listen({ host: opts.host, port: opts.port });
   const addr = app.server.address();
   return { app, port: typeof addr === 'object' && addr ? addr.port : opts.port };

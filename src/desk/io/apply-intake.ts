@@ -19,6 +19,7 @@ import type { ParsedMessage } from '../parse-message.js';
 import { replyHeaders } from '../reply-headers.js';
 import type { DeskDeps, IntakeRequest } from './intake-worker.js';
 import { composeMail, newMessageId, outgoingRecord } from './outgoing.js';
+import { emitDeskEvent } from './webhooks.js';
 
 /**
  * Carries out one intake decision in one transaction, together with the record that
@@ -49,6 +50,12 @@ export async function applyIntakeDecision(
     now,
     attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, contentId: a.contentId, inline: a.inline, content: a.content })),
   });
+  // What the parser's limits left out is said on the case, or an agent never learns it was there.
+  const cut = [...parsed.omitted.map((a) => `${a.filename} (${a.size} bytes): ${a.reason}`), ...parsed.problems.filter((p) => /^text cut at /.test(p))];
+  const noteLimits = async (trx: Parameters<typeof insertDeskMessage>[0], target: { caseId: number | null; leadId: number | null }) => {
+    if (cut.length === 0) return;
+    await insertDeskMessage(trx, { ...target, direction: 'note', messageId: null, inReplyTo: null, from: null, recipients: { to: [], cc: [] }, subject: 'Not kept from this message', text: `Left out by the desk's size limits:\n${cut.join('\n')}\nThe whole message is in the gateway's store as ${req.queueId}.`, html: null, queueId: req.queueId, author: 'system', machineKind: null, now, attachments: [] });
+  };
   let acked = false;
   const summary = await retryOnNumberRace(() => deps.db.transaction().execute(async (trx) => {
     const done = (effect: string, target: string | null, line: string) => recordIntake(trx, { channelId: channel.id, dedupeKey: x.dedupeKey, queueId: req.queueId, effect, target, now }).then(() => line);
@@ -65,7 +72,9 @@ export async function applyIntakeDecision(
         return done('forwarding-confirmation', null, `Gmail forwarding confirmation code ${d.code} kept for the admin (relaydesk desk channels)`);
       case 'append': {
         const id = Number(d.caseId);
-        await insertDeskMessage(trx, incoming({ caseId: id, leadId: null }));
+        const messageId = await insertDeskMessage(trx, incoming({ caseId: id, leadId: null }));
+        await noteLimits(trx, { caseId: id, leadId: null });
+        await emitDeskEvent(trx, { type: 'message.received', caseId: id, leadId: null, deskMessageId: messageId, at: now });
         if (d.reopen) await setCaseStatus(trx, { caseId: id, status: 'open', now });
         else await touchCase(trx, id, now);
         const c = await loadCaseById(trx, id);
@@ -82,6 +91,7 @@ export async function applyIntakeDecision(
           now,
         });
         await insertDeskMessage(trx, incoming({ caseId: c.id, leadId: null }));
+        await noteLimits(trx, { caseId: c.id, leadId: null });
         if (d.acknowledge && channel.publicAddress) {
           const ackMessageId = newMessageId(deps.live.cached.config.desk?.domain ?? deps.hostname);
           const rendered = renderAcknowledgement({ caseNumber: c.number, subject: d.subject, requesterName: d.requester.name, channelName: channel.name, publicAddress: channel.publicAddress });
@@ -95,16 +105,22 @@ export async function applyIntakeDecision(
             acked = true;
           }
         }
+        await emitDeskEvent(trx, { type: 'case.created', caseId: c.id, at: now });
         return done('new-case', String(c.id), `opened case #${c.number}${d.linkedTo ? ` (follows up a closed case)` : ''}${acked ? ', acknowledged' : ''}`);
       }
       case 'new-lead': {
         const id = await createLead(trx, { channelId: channel.id, name: d.lead.name, email: d.lead.email, company: d.lead.company, companyDomain: d.lead.companyDomain, subject: d.lead.subject, now });
         await insertDeskMessage(trx, incoming({ caseId: null, leadId: id }));
+        await noteLimits(trx, { caseId: null, leadId: id });
+        await emitDeskEvent(trx, { type: 'lead.created', leadId: id, at: now });
         return done('new-lead', String(id), `opened lead ${id} (${d.lead.email}${d.lead.company ? `, ${d.lead.company}` : ''})`);
       }
-      case 'append-lead':
-        await insertDeskMessage(trx, incoming({ caseId: null, leadId: Number(d.leadId) }));
+      case 'append-lead': {
+        const messageId = await insertDeskMessage(trx, incoming({ caseId: null, leadId: Number(d.leadId) }));
+        await noteLimits(trx, { caseId: null, leadId: Number(d.leadId) });
+        await emitDeskEvent(trx, { type: 'message.received', caseId: null, leadId: Number(d.leadId), deskMessageId: messageId, at: now });
         return done('append-lead', d.leadId, `appended to lead ${d.leadId} (${d.via})`);
+      }
       case 'attach-machine-mail': {
         const target = d.target.kind === 'case' ? { caseId: Number(d.target.caseId), leadId: null } : { caseId: null, leadId: Number(d.target.leadId) };
         await insertDeskMessage(trx, incoming(target, d.machine));

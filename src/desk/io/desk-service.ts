@@ -27,6 +27,7 @@ import { applyLeadEvent, planConversion } from '../lead.js';
 import type { CaseStatus, LeadStatus } from '../model.js';
 import { replyHeaders } from '../reply-headers.js';
 import { composeMail, newMessageId, outgoingRecord, type DeskKeys } from './outgoing.js';
+import { emitDeskEvent } from './webhooks.js';
 
 /** What an agent's action needs: the store, the routing in force, our names and keys. */
 export interface DeskContext {
@@ -59,7 +60,10 @@ export async function answerCase(ctx: DeskContext, input: { caseNumber: number; 
   if (input.body.trim() === '') throw new RelaydeskError('BAD_INPUT', 'the answer is empty; write something with --body');
   const c = await caseOrFail(ctx.db, input.caseNumber);
   if (input.note) {
-    await insertDeskMessage(ctx.db, { caseId: c.id, leadId: null, direction: 'note', messageId: null, inReplyTo: null, from: null, recipients: { to: [], cc: [] }, subject: 'Internal note', text: input.body, html: null, queueId: null, author: input.author, machineKind: null, now: ctx.now, attachments: [] });
+    await ctx.db.transaction().execute(async (trx) => {
+      await insertDeskMessage(trx, { caseId: c.id, leadId: null, direction: 'note', messageId: null, inReplyTo: null, from: null, recipients: { to: [], cc: [] }, subject: 'Internal note', text: input.body, html: null, queueId: null, author: input.author, machineKind: null, now: ctx.now, attachments: [] });
+      await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: ctx.now, change: 'note' });
+    });
     return { queueId: null, status: c.status, messageId: null };
   }
   const channel = await channelOf(ctx.db, c.channelId);
@@ -82,6 +86,7 @@ export async function answerCase(ctx: DeskContext, input: { caseNumber: number; 
     await insertReceived(trx, out.record);
     await insertDeskMessage(trx, { caseId: c.id, leadId: null, direction: 'out', messageId, inReplyTo: lastIn || null, from: mail.from, recipients: { to: to.map((t) => t.address), cc: cc.map((t) => t.address) }, subject: mail.subject, text: input.body, html: null, queueId: out.queueId, author: input.author, machineKind: null, now: ctx.now, attachments: [] });
     await setCaseStatus(trx, { caseId: c.id, status, now: ctx.now });
+    await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: ctx.now, change: 'reply' });
   });
   return { queueId: out.queueId, status, messageId };
 }
@@ -94,7 +99,10 @@ export async function changeCase(ctx: DeskContext, input: { caseNumber: number; 
     if (change.kind === 'rejected') throw new RelaydeskError('CONFLICT', `case #${c.number}: ${change.reason}`);
     if (change.kind === 'changed') status = change.to;
   }
-  await setCaseStatus(ctx.db, { caseId: c.id, status, now: ctx.now, ...(input.assignee !== undefined ? { assignee: input.assignee } : {}) });
+  await ctx.db.transaction().execute(async (trx) => {
+    await setCaseStatus(trx, { caseId: c.id, status, now: ctx.now, ...(input.assignee !== undefined ? { assignee: input.assignee } : {}) });
+    await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: ctx.now, change: input.status ? 'status' : 'assignee' });
+  });
   return { status, assignee: input.assignee !== undefined ? input.assignee : c.assignee };
 }
 
@@ -128,6 +136,7 @@ export async function actOnLead(ctx: DeskContext, input: { leadId: number; actio
     const contactId = plan.contact.kind === 'reuse' ? Number(plan.contact.contactId) : await createContact(trx, { name: plan.contact.name, email: plan.contact.email, accountId, now: ctx.now });
     const opportunityId = await createOpportunity(trx, { name: plan.opportunity.name, accountId, contactId, leadId: lead.id, amount: plan.opportunity.amount, stage: plan.opportunity.stage, now: ctx.now });
     await setLeadStatus(trx, { leadId: lead.id, status: plan.leadStatus, now: ctx.now, contactId, accountId, opportunityId });
+    await emitDeskEvent(trx, { type: 'lead.converted', leadId: lead.id, at: ctx.now });
     return { status: plan.leadStatus, contactId, accountId, opportunityId };
   });
 }

@@ -1,6 +1,6 @@
 import { summarizeHeaders } from '../../base/headers.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
-import { chooseNextHop, srsForward, type SmtpSender } from '../../outbound/index.js';
+import { chooseNextHop, keyForMessage, signDkim, srsForward, type SmtpSender } from '../../outbound/index.js';
 import type { AttemptOutcome, TransportHandler } from './queue-runner.js';
 
 /** Local mailboxes: the delivery is the mailbox row, written with the outcome (one transaction). */
@@ -35,7 +35,9 @@ export function smtpTransport(deps: { sender: SmtpSender; live: LiveConfig; srsS
       message.mailFrom && srsDomain && !snapshot.domains.has(senderDomain)
         ? srsForward(message.mailFrom, { domain: srsDomain, secret: config.srs?.secret ?? deps.srsSecret, now: new Date(deps.now()), isLocalDomain: (d) => snapshot.domains.has(d.toLowerCase()) })
         : message.mailFrom;
-    const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw, requireTls: first.requireTls });
+    const key = keyForMessage(raw, config.dkim);
+    const signed = key ? await signDkim(raw, key) : raw;
+    const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw: signed, requireTls: first.requireTls });
     const out = new Map<number, AttemptOutcome>();
     for (const d of deliveries) {
       const o = result.perRecipient.get(d.recipient);

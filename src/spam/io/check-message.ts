@@ -48,6 +48,11 @@ export interface CheckOptions {
   /** Default: the system's resolver (`createSystemResolver()`). Tests pass a fixed one. */
   readonly resolver?: Resolver;
   readonly policy: SpamPolicy;
+  /**
+   * false: no SPF/DKIM/DMARC/ARC at all (`start --no-dns`, where every lookup would fail
+   * anyway); the results say so and only the local checks score the message.
+   */
+  readonly authenticate?: boolean;
   /** Default `DEFAULT_CHECK_TIMEOUT_MS`. */
   readonly timeoutMs?: number;
 }
@@ -168,8 +173,10 @@ async function runAuthentication(raw: Buffer, env: CheckEnvelope, resolver: Reso
  * (plus the CPU time of scoring) and never rejects because of DNS.
  */
 export async function checkMessage(raw: Buffer, env: CheckEnvelope, opts: CheckOptions): Promise<CheckResult> {
-  const resolver = opts.resolver ?? (systemResolver ??= createSystemResolver());
-  const auth = await runAuthentication(raw, env, resolver, opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
+  const auth =
+    opts.authenticate === false
+      ? { summary: unverifiedAuth('authentication checks are off (no DNS)'), header: renderUnverifiedHeader(env.mtaHostname, 'authentication checks are off (no DNS)') }
+      : await runAuthentication(raw, env, opts.resolver ?? (systemResolver ??= createSystemResolver()), opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
   const headers = parseHeaders(raw);
   const verdict = scoreMessage(
     {

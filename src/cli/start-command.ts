@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { Command, Option } from 'commander';
+import type { Resolver } from '../spam/index.js';
+import type { StoreHandle } from '../store/index.js';
+import { CliFailure, EXIT, openStoreFrom, withStoreOptions, type StoreFlags } from './common.js';
+import type { RunningNode } from './start.js';
+
+export type Role = 'inbound' | 'queue' | 'web';
+export const ALL_ROLES: readonly Role[] = ['inbound', 'queue', 'web'];
+
+/** A resolver for machines without DNS: every name is unknown, at once. */
+function noDnsResolver(): Resolver {
+  // One error for every lookup: building a stack trace per query costs more than the rest.
+  const err = Object.assign(new Error('DNS is off (--no-dns): nothing is looked up'), { code: 'ENOTFOUND' });
+  return async () => {
+    throw err;
+  };
+}
+
+export function startCommand(): Command {
+  return withStoreOptions(new Command('start'))
+    .description('run the gateway (SMTP), the queue and the web server on the embedded store or PostgreSQL')
+    .addOption(new Option('--smtp-port <port>', 'SMTP port').default('2525'))
+    .addOption(new Option('--http-port <port>', 'web port').default('8080'))
+    .addOption(new Option('--listen <address>', 'address to listen on (loopback unless you say otherwise)').default('127.0.0.1'))
+    .addOption(new Option('--hostname <name>', 'our name in the SMTP greeting, Received headers and DSNs').default(os.hostname()))
+    .addOption(new Option('--roles <list>', `what this process runs: ${ALL_ROLES.join(',')}`).default(ALL_ROLES.join(',')))
+    .option('--tls-key <file>', 'PEM private key: offer STARTTLS')
+    .option('--tls-cert <file>', 'PEM certificate chain for --tls-key')
+    .option('--dns-servers <list>', 'comma-separated DNS servers (ip or ip:port) instead of the system resolver')
+    .option('--no-dns', 'look nothing up: no SPF/DKIM/DMARC/ARC checks, no MX (static routes only); for closed networks')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .action(async (o: StoreFlags & { smtpPort: string; httpPort: string; listen: string; hostname: string; roles: string; tlsKey?: string; tlsCert?: string; dnsServers?: string; dns: boolean; logLevel: string }) => {
+      const smtpPort = parsePort(o.smtpPort, '--smtp-port');
+      const httpPort = parsePort(o.httpPort, '--http-port');
+      const roles = o.roles.split(',').map((r) => r.trim()).filter(Boolean);
+      const unknown = roles.filter((r) => !ALL_ROLES.includes(r as Role));
+      if (unknown.length) throw new CliFailure(`unknown role ${unknown.join(', ')}; roles are ${ALL_ROLES.join(', ')}`, EXIT.usage);
+      if (Boolean(o.tlsKey) !== Boolean(o.tlsCert)) throw new CliFailure('--tls-key and --tls-cert go together', EXIT.usage);
+      let tls: { key: Buffer; cert: Buffer } | undefined;
+      if (o.tlsKey && o.tlsCert) {
+        try {
+          tls = { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) };
+        } catch (e) {
+          throw new CliFailure(`cannot read the TLS key or certificate: ${(e as Error).message}`, EXIT.invalid);
+        }
+      }
+      // The server's modules load only for this command; other commands start faster.
+      const [{ createLogger }, { createSystemResolver }, { startNode }, { LiveConfig }] = await Promise.all([
+        import('../base/log.js'),
+        import('../spam/index.js'),
+        import('./start.js'),
+        import('../config/io/live-config.js'),
+      ]);
+      const logger = createLogger({ level: o.logLevel });
+      let store: StoreHandle;
+      try {
+        store = await openStoreFrom(o, { relaxed: true });
+      } catch (e) {
+        throw new CliFailure((e as Error).message, EXIT.store);
+      }
+      const resolver = o.dns === false ? noDnsResolver() : createSystemResolver(o.dnsServers ? { servers: o.dnsServers.split(',') } : {});
+      let node: RunningNode;
+      try {
+        node = await startNode({ store, listen: o.listen, smtpPort, httpPort, hostname: o.hostname, roles: roles as Role[], resolver, authenticate: o.dns !== false, tls, logger });
+      } catch (e) {
+        await store.close();
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EADDRINUSE') throw new CliFailure(`a port is already in use (${err.message}); stop the other server or choose --smtp-port/--http-port`, EXIT.usage);
+        throw e;
+      }
+      const live = await LiveConfig.open(store.db, logger);
+      const version = live.cached.version;
+      const lines = [
+        `Relaydesk is running (store: ${store.where}).`,
+        node.smtpPort !== null ? `  SMTP      ${o.listen}:${node.smtpPort}` : null,
+        node.httpPort !== null ? `  Web       http://${o.listen === '0.0.0.0' ? '127.0.0.1' : o.listen}:${node.httpPort}/  (health: /healthz, metrics: /metrics)` : null,
+        version === 0
+          ? '  No configuration yet: write one (see README, "Configuration") and run\n            relaydesk apply -f relaydesk.yaml'
+          : `  Configuration version ${version} (${live.cached.config.domains.length} domain(s), ${live.cached.config.defaultRouting.length} routing rule(s)); change it with relaydesk apply -f FILE`,
+        '  Stop with Ctrl-C.',
+      ].filter((l): l is string => l !== null);
+      process.stdout.write(`${lines.join('\n')}\n`);
+      await new Promise<void>((resolve) => {
+        const onSignal = (sig: string) => {
+          logger.info({ event: 'node.stopping', signal: sig }, 'stopping');
+          resolve();
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+      await node.stop();
+      await store.close();
+      logger.flush();
+    });
+}
+
+function parsePort(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliFailure(`${flag} must be a port number (0-65535), not "${v}"`, EXIT.usage);
+  return n;
+}

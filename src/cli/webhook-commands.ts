@@ -1,0 +1,58 @@
+import { Command } from 'commander';
+import os from 'node:os';
+import { isRelaydeskError } from '../base/errors.js';
+import { addWebhook, listWebhookSummaries, removeWebhook } from '../desk/io/webhook-subscriptions.js';
+import { WEBHOOK_EVENTS } from '../desk/io/webhooks.js';
+import { CliFailure, EXIT, printJson, printTable, withStore, withStoreOptions, type StoreFlags } from './common.js';
+
+type Json = { json?: boolean };
+
+async function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isRelaydeskError(e)) throw new CliFailure(e.message, e.code === 'NOT_FOUND' ? EXIT.notFound : EXIT.invalid, e.details, { error: e.message, code: e.code, details: e.details });
+    throw e;
+  }
+}
+
+const cmd = (name: string, description: string) => withStoreOptions(new Command(name)).description(description).option('--json', 'print as JSON');
+
+/** `relaydesk webhook add|list|remove`: signed POSTs of desk events, through the queue. */
+export function webhookCommand(): Command {
+  const webhook = new Command('webhook').description(`desk events as signed HTTP POSTs (${WEBHOOK_EVENTS.join(', ')})`);
+  webhook.addCommand(
+    cmd('add', 'subscribe a URL; prints the signing secret once')
+      .argument('<url>', 'http or https URL that receives the POSTs')
+      .requiredOption('--events <list>', `comma-separated: ${WEBHOOK_EVENTS.join(',')}`)
+      .option('--secret <secret>', 'HMAC key (16+ characters); one is made when left out')
+      .action(async (url: string, o: StoreFlags & Json & { events: string; secret?: string }) => {
+        const events = o.events.split(',').map((e) => e.trim()).filter(Boolean);
+        await withStore(o, async (store) => {
+          const w = await run(() => addWebhook(store.db, { url, events, ...(o.secret !== undefined ? { secret: o.secret } : {}), createdBy: `cli:${os.userInfo().username}`, now: Date.now() }));
+          if (o.json) return printJson(w);
+          process.stdout.write(`webhook ${w.id} → ${w.url}\n  events ${w.events.join(', ')}\n  secret ${w.secret}\nKeep the secret now: it is not shown again. Check X-Relaydesk-Signature (sha256=HMAC of the body) with it.\n`);
+        });
+      }),
+  );
+  webhook.addCommand(
+    cmd('list', 'subscriptions (without their secrets)').action(async (o: StoreFlags & Json) => {
+      await withStore(o, async (store) => {
+        const rows = await listWebhookSummaries(store.db);
+        if (o.json) return printJson(rows);
+        if (rows.length === 0) return void process.stdout.write('no webhooks; add one with relaydesk webhook add URL --events case.created\n');
+        printTable(rows.map((w) => [w.id, w.events.join(','), w.url]), ['ID', 'EVENTS', 'URL']);
+      });
+    }),
+  );
+  webhook.addCommand(
+    cmd('remove', 'remove a subscription').argument('<id>', 'the webhook id (wh_…)').action(async (id: string, o: StoreFlags & Json) => {
+      await withStore(o, async (store) => {
+        const r = await run(() => removeWebhook(store.db, id));
+        if (o.json) return printJson(r);
+        process.stdout.write(`removed ${id}\n`);
+      });
+    }),
+  );
+  return webhook;
+}

@@ -1,0 +1,42 @@
+import { listConfirmations, listDeskChannels, loadTrace, type Db } from '../../store/index.js';
+import { isoTime } from './desk-views.js';
+import { verificationState } from './desk-service.js';
+
+export interface ChannelView {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'support' | 'sales';
+  readonly publicAddress: string | null;
+  readonly inboundAddress: string | null;
+  readonly retiredAddresses: string[];
+  readonly autoAcknowledge: boolean;
+  readonly verification: { state: string; detail: string | null; sentAt: string | null; verifiedAt: string | null; trace: string[] };
+  readonly forwardingConfirmations: { code: string; url: string | null; forwardFrom: string | null; createdAt: string }[];
+}
+
+/** Channels with their addresses and verification; a failed check carries its trace. */
+export async function loadChannelViews(db: Db, now: number): Promise<ChannelView[]> {
+  const out: ChannelView[] = [];
+  for (const c of await listDeskChannels(db)) {
+    const state = verificationState(c, now);
+    const trace = state === 'failed' && c.verification.queueId ? await loadTrace(db, c.verification.queueId) : [];
+    out.push({
+      id: c.id,
+      name: c.name,
+      kind: c.kind,
+      publicAddress: c.publicAddress,
+      inboundAddress: c.inboundAddresses.find((a) => !a.retired)?.address ?? null,
+      retiredAddresses: c.inboundAddresses.filter((a) => a.retired).map((a) => a.address),
+      autoAcknowledge: c.autoAcknowledge,
+      verification: {
+        state,
+        detail: c.verification.detail,
+        sentAt: c.verification.sentAt === null ? null : isoTime(c.verification.sentAt),
+        verifiedAt: c.verification.verifiedAt === null ? null : isoTime(c.verification.verifiedAt),
+        trace: trace.map((t) => `${isoTime(t.at)} ${t.code} ${t.summary}`),
+      },
+      forwardingConfirmations: (await listConfirmations(db, c.id)).map((f) => ({ ...f, createdAt: isoTime(f.createdAt) })),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,143 @@
+import type { CaseRow, DeskMessageRow, LeadRow, StoredChannel } from '../../store/index.js';
+
+/**
+ * How the desk's records look to the outside (the REST API and webhook payloads): one
+ * shape for both, times as ISO 8601, internal row ids only where they are the handle
+ * (messages, leads). Cases are known by their number.
+ */
+export interface ChannelRef {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface CaseView {
+  readonly number: number;
+  readonly subject: string;
+  readonly status: string;
+  readonly channel: ChannelRef;
+  readonly requester: { name: string; address: string };
+  readonly assignee: string | null;
+  readonly participants: { name: string; address: string }[];
+  readonly originalRecipient: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface MessageView {
+  readonly id: number;
+  readonly direction: 'in' | 'out' | 'note';
+  readonly messageId: string | null;
+  readonly inReplyTo: string | null;
+  readonly from: { name: string; address: string } | null;
+  readonly to: string[];
+  readonly cc: string[];
+  readonly subject: string;
+  readonly text: string;
+  /** Sanitised at intake; show it in a sandboxed frame all the same. */
+  readonly html: string | null;
+  readonly author: string | null;
+  readonly machineKind: string | null;
+  readonly queueId: string | null;
+  readonly createdAt: string;
+  readonly attachments: { id: number; filename: string; contentType: string; size: number; contentId: string | null; inline: boolean }[];
+}
+
+export interface LeadView {
+  readonly id: number;
+  readonly channel: ChannelRef;
+  readonly name: string;
+  readonly email: string;
+  readonly company: string | null;
+  readonly companyDomain: string | null;
+  readonly subject: string;
+  readonly status: string;
+  readonly contactId: number | null;
+  readonly accountId: number | null;
+  readonly opportunityId: number | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export const isoTime = (ms: number): string => new Date(Number(ms)).toISOString();
+
+function channelRef(id: string, channels: readonly Pick<StoredChannel, 'id' | 'name'>[]): ChannelRef {
+  return { id, name: channels.find((c) => c.id === id)?.name ?? id };
+}
+
+export function caseView(c: CaseRow, channels: readonly Pick<StoredChannel, 'id' | 'name'>[]): CaseView {
+  return {
+    number: c.number,
+    subject: c.subject,
+    status: c.status,
+    channel: channelRef(c.channelId, channels),
+    requester: c.requester,
+    assignee: c.assignee,
+    participants: c.participants,
+    originalRecipient: c.originalRecipient,
+    createdAt: isoTime(c.createdAt),
+    updatedAt: isoTime(c.updatedAt),
+  };
+}
+
+export function messageView(m: DeskMessageRow): MessageView {
+  return {
+    id: Number(m.id),
+    direction: m.direction,
+    messageId: m.messageId,
+    inReplyTo: m.inReplyTo,
+    from: m.from,
+    to: m.recipients.to,
+    cc: m.recipients.cc,
+    subject: m.subject,
+    text: m.text,
+    html: m.html,
+    author: m.author,
+    machineKind: m.machineKind,
+    queueId: m.queueId,
+    createdAt: isoTime(m.createdAt),
+    attachments: m.attachments.map((a) => ({ ...a, id: Number(a.id) })),
+  };
+}
+
+export function leadView(l: LeadRow, channels: readonly Pick<StoredChannel, 'id' | 'name'>[]): LeadView {
+  return {
+    id: Number(l.id),
+    channel: channelRef(l.channelId, channels),
+    name: l.name,
+    email: l.email,
+    company: l.company,
+    companyDomain: l.companyDomain,
+    subject: l.subject,
+    status: l.status,
+    contactId: l.contactId,
+    accountId: l.accountId,
+    opportunityId: l.opportunityId,
+    createdAt: isoTime(l.createdAt),
+    updatedAt: isoTime(l.updatedAt),
+  };
+}
+
+export interface ConversionView {
+  readonly contact: { id: number; name: string; email: string; accountId: number | null };
+  readonly account: { id: number; name: string; domain: string | null };
+  readonly opportunity: { id: number; name: string; amount: number | null; stage: string; createdAt: string };
+}
+
+type Row = Record<string, unknown> | undefined;
+const num = (v: unknown): number => Number(v);
+const str = (v: unknown): string => String(v ?? '');
+const orNull = <T>(v: unknown, f: (x: unknown) => T): T | null => (v === null || v === undefined ? null : f(v));
+
+/** The contact, account and opportunity a converted lead became (store rows as they are kept). */
+export function conversionView(c: { contact: unknown; account: unknown; opportunity: unknown } | null): ConversionView | null {
+  if (!c) return null;
+  const contact = c.contact as Row;
+  const account = c.account as Row;
+  const opportunity = c.opportunity as Row;
+  if (!contact || !account || !opportunity) return null;
+  return {
+    contact: { id: num(contact.id), name: str(contact.name), email: str(contact.email), accountId: orNull(contact.account_id, num) },
+    account: { id: num(account.id), name: str(account.name), domain: orNull(account.domain, str) },
+    opportunity: { id: num(opportunity.id), name: str(opportunity.name), amount: orNull(opportunity.amount, num), stage: str(opportunity.stage), createdAt: isoTime(num(opportunity.created_at)) },
+  };
+}

@@ -1,0 +1,242 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { Transaction } from 'kysely';
+import { EVENTS } from '../../base/events.js';
+import { newQueueId, randomToken } from '../../base/ids.js';
+import type { Logger } from '../../base/log.js';
+import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
+import {
+  insertReceived,
+  listDeskChannels,
+  listWebhooks,
+  loadCaseById,
+  loadConversion,
+  loadDeskMessages,
+  loadLead,
+  loadWebhook,
+  type Db,
+  type NewDelivery,
+  type ReceivedRecord,
+} from '../../store/index.js';
+import type { Database } from '../../store/schema.js';
+import { caseView, conversionView, isoTime, leadView, messageView } from './desk-views.js';
+
+/**
+ * Webhooks: each desk effect that someone subscribed to becomes a message in the
+ * durable queue, written in the effect's own transaction (so an event is never sent
+ * for an effect that rolled back, nor lost for one that committed). Its body is the
+ * event's JSON; each subscription is one delivery with transport `webhook`, retried
+ * and traced like any mail.
+ */
+export const WEBHOOK_EVENTS = ['case.created', 'case.updated', 'message.received', 'lead.created', 'lead.converted'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+
+export type DeskEvent =
+  | { readonly type: 'case.created'; readonly caseId: number; readonly at: number }
+  | { readonly type: 'case.updated'; readonly caseId: number; readonly at: number; readonly change: 'status' | 'assignee' | 'reply' | 'note' }
+  | { readonly type: 'message.received'; readonly caseId: number | null; readonly leadId: number | null; readonly deskMessageId: number; readonly at: number }
+  | { readonly type: 'lead.created'; readonly leadId: number; readonly at: number }
+  | { readonly type: 'lead.converted'; readonly leadId: number; readonly at: number };
+
+/** What a receiver gets, as the POST body. `id` is also the idempotency key. */
+export interface WebhookEnvelope {
+  readonly id: string;
+  readonly type: WebhookEventType;
+  readonly createdAt: string;
+  readonly data: Record<string, unknown>;
+}
+
+export const WEBHOOK_TRANSPORT = 'webhook';
+/** A receiver that does not answer within this long is retried later (a temporary failure). */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** Of a receiver's answer, only this much is kept in the trace. */
+const MAX_RESPONSE_CHARS = 300;
+const IDENTITY = { headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false };
+
+/**
+ * Queues `event` for every subscription that asked for its type, in the caller's
+ * transaction. Nothing is read or written when no one subscribed. Returns how many
+ * deliveries were queued.
+ */
+export async function emitDeskEvent(trx: Transaction<Database>, event: DeskEvent): Promise<number> {
+  const subs = (await listWebhooks(trx)).filter((s) => s.events.includes(event.type));
+  if (subs.length === 0) return 0;
+  const data = await eventData(trx, event);
+  if (!data) return 0;
+  const queueId = newQueueId(event.at);
+  const envelope: WebhookEnvelope = { id: `evt_${randomToken(24)}`, type: event.type, createdAt: isoTime(event.at), data };
+  const deliveries: NewDelivery[] = subs.map((s) => ({
+    recipient: s.id,
+    originalRecipient: s.url,
+    transport: WEBHOOK_TRANSPORT,
+    route: null,
+    requireTls: false,
+    // A receiver that refuses is the admin's to see in the trace; no DSN goes anywhere.
+    suppressBounces: true,
+    spamFlag: false,
+    transform: IDENTITY,
+    rules: [],
+    status: 'queued',
+    holdReason: null,
+    nextAttemptAt: event.at,
+  }));
+  const at = event.at;
+  const record: ReceivedRecord = {
+    message: {
+      queueId,
+      messageId: envelope.id,
+      mailFrom: '',
+      helo: 'relaydesk',
+      clientIp: '127.0.0.1',
+      subject: `webhook ${event.type}`,
+      headerFrom: null,
+      receivedAt: at,
+      configVersion: 0,
+      spam: false,
+      spamScore: 0,
+      spamReasons: [],
+      authResults: {},
+    },
+    raw: Buffer.from(JSON.stringify(envelope), 'utf8'),
+    deliveries,
+    trace: [
+      { queueId, at, code: EVENTS.envelope, summary: `webhook event ${event.type} (${envelope.id}) for ${subs.length} subscription(s)`, data: { event: event.type, eventId: envelope.id } },
+      ...subs.map((s) => ({ queueId, at, code: EVENTS.planned, summary: `<${s.id}> → POST ${s.url} by webhook: queued`, data: { recipient: s.id, transport: WEBHOOK_TRANSPORT } })),
+      { queueId, at, code: EVENTS.accepted, summary: `generated: queued as ${queueId}`, data: {} },
+    ],
+  };
+  await insertReceived(trx, record);
+  return subs.length;
+}
+
+/** The event's payload, from the rows as the effect left them (same views as the API). */
+async function eventData(trx: Transaction<Database>, event: DeskEvent): Promise<Record<string, unknown> | null> {
+  const channels = await listDeskChannels(trx);
+  const caseOf = async (id: number | null) => {
+    const c = id === null ? null : await loadCaseById(trx, id);
+    return c ? caseView(c, channels) : null;
+  };
+  const leadOf = async (id: number | null) => {
+    const l = id === null ? null : await loadLead(trx, id);
+    return l ? leadView(l, channels) : null;
+  };
+  switch (event.type) {
+    case 'case.created': {
+      const c = await caseOf(event.caseId);
+      return c && { case: c };
+    }
+    case 'case.updated': {
+      const c = await caseOf(event.caseId);
+      return c && { case: c, change: event.change };
+    }
+    case 'message.received': {
+      const where = event.caseId !== null ? { caseId: event.caseId } : event.leadId !== null ? { leadId: event.leadId } : null;
+      const m = where ? (await loadDeskMessages(trx, where)).find((x) => Number(x.id) === event.deskMessageId) : undefined;
+      if (!m) return null;
+      return { ...(event.caseId !== null ? { case: await caseOf(event.caseId) } : { lead: await leadOf(event.leadId) }), message: messageView(m) };
+    }
+    case 'lead.created': {
+      const l = await leadOf(event.leadId);
+      return l && { lead: l };
+    }
+    case 'lead.converted': {
+      const l = await leadOf(event.leadId);
+      return l && { lead: l, conversion: conversionView(await loadConversion(trx, event.leadId)) };
+    }
+  }
+}
+
+/** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes with the subscription's secret. */
+export function signWebhookBody(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * What an HTTP answer means for the delivery. 2xx: delivered. 408, 429 and 5xx: the
+ * receiver may manage later, so retry. Redirects are not followed (the URL is the
+ * admin's to fix), and other 4xx refuse the event for good.
+ */
+export function decideWebhookOutcome(status: number): 'delivered' | 'deferred' | 'bounced' {
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status === 408 || status === 429 || status >= 500) return 'deferred';
+  if (status >= 300 && status < 500) return 'bounced';
+  return 'deferred';
+}
+
+export interface WebhookPost {
+  readonly url: string;
+  readonly body: Buffer;
+  readonly headers: Record<string, string>;
+  readonly timeoutMs: number;
+}
+
+/** One POST, no redirects followed; the answer's status and the start of its body. */
+export function postWebhook(p: WebhookPost): Promise<{ status: number; text: string; location: string | null }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(p.url);
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(url, { method: 'POST', headers: { ...p.headers, 'Content-Length': String(p.body.length) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (text.length < MAX_RESPONSE_CHARS) text += chunk;
+        else res.destroy();
+      });
+      const done = () => resolve({ status: res.statusCode ?? 0, text: text.slice(0, MAX_RESPONSE_CHARS), location: typeof res.headers.location === 'string' ? res.headers.location : null });
+      res.on('end', done);
+      res.on('close', done);
+      res.on('error', done);
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${p.timeoutMs / 1000} s`)), p.timeoutMs);
+    req.on('error', reject);
+    req.on('close', () => clearTimeout(timer));
+    req.end(p.body);
+  });
+}
+
+/** The webhook transport of the queue: one signed POST per delivery (subscription). */
+export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; timeoutMs?: number; userAgent?: string }): TransportHandler {
+  return async ({ message, raw, deliveries }) => {
+    const out = new Map<number, AttemptOutcome>();
+    let envelope: WebhookEnvelope | null = null;
+    try {
+      envelope = JSON.parse(raw.toString('utf8')) as WebhookEnvelope;
+    } catch {
+      envelope = null;
+    }
+    for (const d of deliveries) {
+      const sub = await loadWebhook(deps.db, d.recipient);
+      if (!sub) {
+        out.set(d.id, { kind: 'bounced', reply: `webhook subscription ${d.recipient} was removed; event not sent`, status: '5.1.1' });
+        continue;
+      }
+      if (!envelope?.id || !envelope.type) {
+        out.set(d.id, { kind: 'bounced', reply: `the stored event of ${message.queueId} is not a webhook event`, status: '5.6.0' });
+        continue;
+      }
+      const host = new URL(sub.url).host;
+      try {
+        const r = await postWebhook({
+          url: sub.url,
+          body: raw,
+          timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+          headers: {
+            'Content-Type': 'application/json',
+            'User-Agent': deps.userAgent ?? 'Relaydesk-Webhook/0.1',
+            'X-Relaydesk-Event': envelope.type,
+            'X-Relaydesk-Delivery': envelope.id,
+            'X-Relaydesk-Timestamp': String(Math.floor(deps.now() / 1000)),
+            'X-Relaydesk-Signature': signWebhookBody(sub.secret, raw),
+          },
+        });
+        const said = `HTTP ${r.status}${r.location ? ` (redirect to ${r.location} not followed; fix the webhook URL)` : ''}${r.text ? `: ${r.text.replace(/\s+/g, ' ').trim()}` : ''}`;
+        const kind = decideWebhookOutcome(r.status);
+        out.set(d.id, kind === 'bounced' ? { kind, reply: said, remoteMta: host, status: '5.0.0' } : { kind, reply: said, remoteMta: host });
+      } catch (e) {
+        out.set(d.id, { kind: 'deferred', reply: `POST ${host} failed: ${(e as Error).message}`, remoteMta: host });
+      }
+    }
+    return out;
+  };
+}

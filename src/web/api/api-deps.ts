@@ -1,0 +1,23 @@
+import type { Logger } from '../../base/log.js';
+import type { LiveConfig } from '../../config/io/live-config.js';
+import { liveDeskContext } from '../../desk/io/desk-context.js';
+import type { DeskContext } from '../../desk/io/desk-service.js';
+import type { DeskDeps } from '../../desk/io/intake-worker.js';
+import type { DeskKeys } from '../../desk/io/outgoing.js';
+import type { Db } from '../../store/index.js';
+
+/** What the API's commands need: the store, the live configuration, our name and keys. */
+export interface ApiDeps {
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly live: LiveConfig;
+  readonly hostname: string;
+  readonly keys: DeskKeys;
+  /** Mail was queued (an answer, a recovered message's ack): deliver it now. */
+  readonly wake: () => void;
+  readonly now: () => number;
+}
+
+export const deskContextOf = (deps: ApiDeps): Promise<DeskContext> => liveDeskContext({ db: deps.db, live: deps.live, hostname: deps.hostname, keys: deps.keys, now: deps.now() });
+
+export const deskDepsOf = (deps: ApiDeps): DeskDeps => ({ db: deps.db, live: deps.live, clock: { now: deps.now }, logger: deps.logger, hostname: deps.hostname, keys: deps.keys, wake: deps.wake });

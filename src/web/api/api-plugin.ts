@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import type { Authenticator } from '../auth/principal.js';
+import { toProblem } from '../http-problem.js';
+import { caseRoutes } from '../routes/cases/routes.js';
+import { channelRoutes } from '../routes/channels/routes.js';
+import { inboxRoutes } from '../routes/inbox/routes.js';
+import { leadRoutes } from '../routes/leads/routes.js';
+import { tokenRoutes } from '../routes/tokens/routes.js';
+import { webhookRoutes } from '../routes/webhooks/routes.js';
+import type { ApiDeps } from './api-deps.js';
+import { buildOpenApi } from './openapi.js';
+import { registerRoutes, type ApiRoute } from './route-kit.js';
+
+export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...inboxRoutes, ...webhookRoutes, ...tokenRoutes];
+
+export const API_VERSION = '0.1.0';
+
+/**
+ * The REST API under /api, as one encapsulated plugin: its routes, its document at
+ * /api/openapi.json (public, like any API description), and its error shape.
+ */
+export function apiPlugin(deps: ApiDeps, authenticators: readonly Authenticator[]) {
+  const document = buildOpenApi(API_ROUTES, { version: API_VERSION });
+  return async (api: FastifyInstance) => {
+    api.setErrorHandler(async (err, req, reply) => {
+      const p = toProblem(err);
+      if (p.fault) deps.logger.error({ event: 'api.fault', method: req.method, url: req.routeOptions.url, err: (err as Error).message }, 'API request failed');
+      if (p.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="relaydesk"');
+      return reply.code(p.status).send(p.body);
+    });
+    api.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `no API endpoint ${req.method} ${req.url.split('?')[0]}; see /api/openapi.json`, code: 'NOT_FOUND', details: [] }));
+    api.get('/openapi.json', async () => document);
+    registerRoutes(api, API_ROUTES, deps, authenticators);
+  };
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** Response shapes shared by several resources; they mirror desk/io/desk-views.ts. */
+export const problemSchema = z.object({
+  error: z.string().describe('what went wrong and how to fix it, as a sentence'),
+  code: z.string().describe('stable code, e.g. BAD_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT'),
+  details: z.array(z.string()).describe('every individual problem, e.g. "body.status: Invalid option"'),
+});
+
+const person = z.object({ name: z.string(), address: z.string() });
+const time = z.string().describe('ISO 8601');
+export const channelRefSchema = z.object({ id: z.string(), name: z.string() });
+
+export const caseSchema = z.object({
+  number: z.number().int(),
+  subject: z.string(),
+  status: z.enum(['new', 'open', 'pending', 'solved', 'closed']),
+  channel: channelRefSchema,
+  requester: person,
+  assignee: z.string().nullable(),
+  participants: z.array(person),
+  originalRecipient: z.string().nullable(),
+  createdAt: time,
+  updatedAt: time,
+});
+
+export const messageSchema = z.object({
+  id: z.number().int(),
+  direction: z.enum(['in', 'out', 'note']),
+  messageId: z.string().nullable(),
+  inReplyTo: z.string().nullable(),
+  from: person.nullable(),
+  to: z.array(z.string()),
+  cc: z.array(z.string()),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string().nullable().describe('sanitised at intake; show it in a sandboxed frame'),
+  author: z.string().nullable(),
+  machineKind: z.string().nullable(),
+  queueId: z.string().nullable(),
+  createdAt: time,
+  attachments: z.array(z.object({ id: z.number().int(), filename: z.string(), contentType: z.string(), size: z.number().int(), contentId: z.string().nullable(), inline: z.boolean() })),
+});
+
+export const leadSchema = z.object({
+  id: z.number().int(),
+  channel: channelRefSchema,
+  name: z.string(),
+  email: z.string(),
+  company: z.string().nullable(),
+  companyDomain: z.string().nullable(),
+  subject: z.string(),
+  status: z.enum(['new', 'working', 'qualified', 'converted', 'disqualified']),
+  contactId: z.number().int().nullable(),
+  accountId: z.number().int().nullable(),
+  opportunityId: z.number().int().nullable(),
+  createdAt: time,
+  updatedAt: time,
+});
+
+export const conversionSchema = z.object({
+  contact: z.object({ id: z.number().int(), name: z.string(), email: z.string(), accountId: z.number().int().nullable() }),
+  account: z.object({ id: z.number().int(), name: z.string(), domain: z.string().nullable() }),
+  opportunity: z.object({ id: z.number().int(), name: z.string(), amount: z.number().nullable(), stage: z.string(), createdAt: time }),
+});
+
+/** A positive integer from a path or query string ("1001", or "#1001" for a case). */
+export const idParam = (what: string) =>
+  z
+    .string()
+    .regex(/^#?[1-9][0-9]{0,15}$/, `${what} must be a number like 1001`)
+    .transform((v) => Number(v.replace(/^#/, '')))
+    .describe(what);

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { API_ROUTES } from './api-plugin.js';
+import { buildOpenApi } from './openapi.js';
+
+describe('buildOpenApi', () => {
+  const doc = buildOpenApi(API_ROUTES, { version: 'test' }) as { openapi: string; paths: Record<string, Record<string, { operationId: string; parameters: { name: string; in: string }[]; responses: Record<string, unknown>; requestBody?: unknown }>> };
+
+  it('is OpenAPI 3.1 with one operation per route and unique operation ids', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p));
+    expect(ops).toHaveLength(API_ROUTES.length);
+    expect(new Set(ops.map((o) => o.operationId)).size).toBe(ops.length);
+  });
+
+  it('turns :params into {params} and documents them, with the query filters', () => {
+    const get = doc.paths['/api/cases/{number}']!.get!;
+    expect(get.parameters).toContainEqual(expect.objectContaining({ name: 'number', in: 'path' }));
+    const list = doc.paths['/api/cases']!.get!;
+    expect(list.parameters.map((p) => p.name).sort()).toEqual(['assignee', 'channel', 'cursor', 'limit', 'search', 'status']);
+    expect(doc.paths['/api/cases/{number}']!.patch!.responses).toHaveProperty('409');
+    expect(doc.paths['/api/channels/{name}/rotate']!.post!.responses).toHaveProperty('403');
+  });
+
+  it('survives a JSON round trip', () => {
+    expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
+  });
+});

@@ -1,0 +1,124 @@
+import { answerCase, changeCase } from '../../../desk/io/desk-service.js';
+import { caseView, messageView } from '../../../desk/io/desk-views.js';
+import { findLinkedCases, listCases, listDeskChannels, loadCaseByNumber, loadDeskMessages, type CaseRow, type Db } from '../../../store/index.js';
+import { caseSchema } from '../../api/common-schemas.js';
+import { deskContextOf, type ApiDeps } from '../../api/api-deps.js';
+import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+import { principalLabel } from '../../auth/principal.js';
+import { HttpProblem } from '../../http-problem.js';
+import { answerSchema, caseDetailSchema, caseParams, casePageSchema, listCasesQuery, noteBody, patchCaseBody, replyBody } from './schema.js';
+
+async function loadCase(db: Db, number: number): Promise<CaseRow> {
+  const c = await loadCaseByNumber(db, number);
+  if (!c) throw new HttpProblem('NOT_FOUND', `no case #${number}; list cases with GET /api/cases`);
+  return c;
+}
+
+async function presentCase(deps: ApiDeps, number: number) {
+  return caseView(await loadCase(deps.db, number), await listDeskChannels(deps.db));
+}
+
+const list = defineRoute({
+  method: 'GET',
+  path: '/api/cases',
+  operationId: 'listCases',
+  summary: 'Cases, newest first, filtered; pages by case number',
+  tag: 'cases',
+  action: 'desk.read',
+  query: listCasesQuery,
+  response: casePageSchema,
+  async command({ input: { query }, principal, deps }) {
+    const channels = await listDeskChannels(deps.db);
+    const channel = query.channel === undefined ? undefined : channels.find((c) => c.id === query.channel || c.name.toLowerCase() === query.channel!.toLowerCase());
+    if (query.channel !== undefined && !channel) {
+      throw new HttpProblem('BAD_INPUT', `no desk channel "${query.channel}"`, [`query.channel: no desk channel "${query.channel}"; channels: ${channels.map((c) => c.name).join(', ') || 'none'}`]);
+    }
+    const assignee = query.assignee === undefined ? undefined : query.assignee === 'none' ? null : query.assignee === 'me' ? principalLabel(principal) : query.assignee;
+    const rows = await listCases(deps.db, {
+      ...(query.status ? { status: query.status } : {}),
+      ...(channel ? { channelId: channel.id } : {}),
+      ...(assignee !== undefined ? { assignee } : {}),
+      ...(query.search ? { search: query.search } : {}),
+      ...(query.cursor ? { beforeNumber: Number(query.cursor) } : {}),
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    return { items: page.map((c) => caseView(c, channels)), nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.number) : null };
+  },
+});
+
+const get = defineRoute({
+  method: 'GET',
+  path: '/api/cases/:number',
+  operationId: 'getCase',
+  summary: 'One case with its messages (in, out, notes), participants and linked cases',
+  tag: 'cases',
+  action: 'desk.read',
+  params: caseParams,
+  response: caseDetailSchema,
+  failures: [404],
+  load: ({ params }, deps) => loadCase(deps.db, params.number),
+  async command({ subject: c, deps }) {
+    const [channels, messages, links] = await Promise.all([listDeskChannels(deps.db), loadDeskMessages(deps.db, { caseId: c.id }), findLinkedCases(deps.db, c.id)]);
+    return { ...caseView(c, channels), messages: messages.map(messageView), links: links.map((l) => ({ number: l.number, status: l.status, relation: l.relation })) };
+  },
+});
+
+const patch = defineRoute({
+  method: 'PATCH',
+  path: '/api/cases/:number',
+  operationId: 'updateCase',
+  summary: 'Change a case\'s status or assignee (transitions the desk does not allow answer 409)',
+  tag: 'cases',
+  action: 'desk.write',
+  params: caseParams,
+  body: patchCaseBody,
+  response: caseSchema,
+  failures: [404, 409],
+  load: ({ params }, deps) => loadCase(deps.db, params.number),
+  async command({ input: { params, body }, deps }) {
+    await changeCase(await deskContextOf(deps), { caseNumber: params.number, ...(body.status ? { status: body.status } : {}), ...(body.assignee !== undefined ? { assignee: body.assignee } : {}) });
+    return presentCase(deps, params.number);
+  },
+});
+
+const reply = defineRoute({
+  method: 'POST',
+  path: '/api/cases/:number/replies',
+  operationId: 'replyToCase',
+  summary: 'Answer the requester by email from the channel\'s public address, threaded into the case',
+  tag: 'messages',
+  action: 'desk.write',
+  params: caseParams,
+  body: replyBody,
+  response: answerSchema,
+  status: 201,
+  failures: [404, 409],
+  load: ({ params }, deps) => loadCase(deps.db, params.number),
+  async command({ input: { params, body }, principal, deps }) {
+    const r = await answerCase(await deskContextOf(deps), { caseNumber: params.number, body: body.body, author: principalLabel(principal), ...(body.status ? { status: body.status } : {}) });
+    deps.wake();
+    return { case: await presentCase(deps, params.number), queueId: r.queueId, messageId: r.messageId };
+  },
+});
+
+const note = defineRoute({
+  method: 'POST',
+  path: '/api/cases/:number/notes',
+  operationId: 'addCaseNote',
+  summary: 'Add an internal note to a case; it is never mailed',
+  tag: 'messages',
+  action: 'desk.write',
+  params: caseParams,
+  body: noteBody,
+  response: answerSchema,
+  status: 201,
+  failures: [404],
+  load: ({ params }, deps) => loadCase(deps.db, params.number),
+  async command({ input: { params, body }, principal, deps }) {
+    await answerCase(await deskContextOf(deps), { caseNumber: params.number, body: body.body, author: principalLabel(principal), note: true });
+    return { case: await presentCase(deps, params.number), queueId: null, messageId: null };
+  },
+});
+
+export const caseRoutes: readonly ApiRoute[] = [list, get, patch, reply, note];

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { caseSchema, idParam, messageSchema } from '../../api/common-schemas.js';
+
+const STATUSES = ['new', 'open', 'pending', 'solved', 'closed'] as const;
+
+export const caseParams = z.strictObject({ number: idParam('the case number') });
+
+export const listCasesQuery = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  channel: z.string().min(1).max(200).optional().describe('channel name or id'),
+  assignee: z.string().min(1).max(200).optional().describe('an agent; "none" for unassigned cases, "me" for the caller'),
+  search: z.string().min(1).max(200).optional().describe('subject, body or requester contains this'),
+  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'cursor must be the nextCursor of the previous page').optional().describe('nextCursor of the previous page: cases numbered below it'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const casePageSchema = z.object({
+  items: z.array(caseSchema),
+  nextCursor: z.string().nullable().describe('pass as cursor for the next page; null on the last page'),
+});
+
+export const caseDetailSchema = caseSchema.extend({
+  messages: z.array(messageSchema),
+  links: z.array(z.object({ number: z.number().int(), status: z.string(), relation: z.enum(['previous', 'follow-up']) })),
+});
+
+export const patchCaseBody = z
+  .strictObject({
+    status: z.enum(STATUSES).optional(),
+    assignee: z.string().min(1).max(200).nullable().optional().describe('null unassigns'),
+  })
+  .refine((b) => b.status !== undefined || b.assignee !== undefined, { message: 'give status, assignee or both' });
+
+export const replyBody = z.strictObject({
+  body: z.string().trim().min(1, 'the answer is empty').max(100_000),
+  status: z.enum(['pending', 'solved']).optional().describe('the case status after the answer'),
+});
+
+export const noteBody = z.strictObject({ body: z.string().trim().min(1, 'the note is empty').max(100_000) });
+
+export const answerSchema = z.object({
+  case: caseSchema,
+  queueId: z.string().nullable().describe('the queue id of the email (trace it with `relaydesk trace`); null for a note'),
+  messageId: z.string().nullable(),
+});

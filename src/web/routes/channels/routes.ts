@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { loadChannelViews } from '../../../desk/io/channel-views.js';
+import { rotateChannel, verifyChannel } from '../../../desk/io/desk-service.js';
+import { deskContextOf } from '../../api/api-deps.js';
+import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+
+const channelSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['support', 'sales']),
+  publicAddress: z.string().nullable(),
+  inboundAddress: z.string().nullable().describe('where the gateway\'s routing rule must point'),
+  retiredAddresses: z.array(z.string()),
+  autoAcknowledge: z.boolean(),
+  verification: z.object({ state: z.enum(['unverified', 'pending', 'verified', 'failed']), detail: z.string().nullable(), sentAt: z.string().nullable(), verifiedAt: z.string().nullable(), trace: z.array(z.string()) }),
+  forwardingConfirmations: z.array(z.object({ code: z.string(), url: z.string().nullable(), forwardFrom: z.string().nullable(), createdAt: z.string() })),
+});
+
+const channelParams = z.strictObject({ name: z.string().min(1).max(200).describe('channel name or id') });
+
+const list = defineRoute({
+  method: 'GET',
+  path: '/api/channels',
+  operationId: 'listChannels',
+  summary: 'Desk channels with their inbound addresses and forwarding verification',
+  tag: 'channels',
+  action: 'channel.read',
+  response: z.object({ items: z.array(channelSchema) }),
+  command: async ({ deps }) => ({ items: await loadChannelViews(deps.db, deps.now()) }),
+});
+
+const rotate = defineRoute({
+  method: 'POST',
+  path: '/api/channels/:name/rotate',
+  operationId: 'rotateChannel',
+  summary: 'Issue a new inbound address; the old one then gets 550 5.1.1 (admin)',
+  tag: 'channels',
+  action: 'channel.manage',
+  params: channelParams,
+  response: z.object({ channel: z.string(), address: z.string(), retired: z.array(z.string()) }),
+  failures: [403, 404],
+  command: async ({ input: { params }, deps }) => rotateChannel(await deskContextOf(deps), params.name),
+});
+
+const verify = defineRoute({
+  method: 'POST',
+  path: '/api/channels/:name/verify',
+  operationId: 'verifyChannel',
+  summary: 'Send a check mail through the public address; the channel is verified when it arrives (admin)',
+  tag: 'channels',
+  action: 'channel.manage',
+  params: channelParams,
+  response: z.object({ channel: z.string(), state: z.enum(['pending', 'failed']), queueId: z.string().nullable(), detail: z.string() }),
+  status: 202,
+  failures: [403, 404],
+  async command({ input: { params }, deps }) {
+    const r = await verifyChannel(await deskContextOf(deps), params.name);
+    deps.wake();
+    return r;
+  },
+});
+
+export const channelRoutes: readonly ApiRoute[] = [list, rotate, verify];

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { addWebhook, listWebhookSummaries, removeWebhook } from '../../../desk/io/webhook-subscriptions.js';
+import { WEBHOOK_EVENTS } from '../../../desk/io/webhooks.js';
+import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+import { principalLabel } from '../../auth/principal.js';
+
+const webhookSchema = z.object({ id: z.string(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)), createdBy: z.string(), createdAt: z.string() });
+
+const createBody = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'url must be an http or https URL' }).max(2000),
+  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1, 'name at least one event').max(WEBHOOK_EVENTS.length * 2),
+  secret: z.string().min(16, 'the secret must be at least 16 characters').max(200).optional().describe('signs each POST; made for you when left out'),
+});
+
+const list = defineRoute({
+  method: 'GET',
+  path: '/api/webhooks',
+  operationId: 'listWebhooks',
+  summary: 'Webhook subscriptions (admin); secrets are not shown',
+  tag: 'webhooks',
+  action: 'webhook.manage',
+  response: z.object({ items: z.array(webhookSchema) }),
+  failures: [403],
+  command: async ({ deps }) => ({ items: (await listWebhookSummaries(deps.db)) as z.output<typeof webhookSchema>[] }),
+});
+
+const create = defineRoute({
+  method: 'POST',
+  path: '/api/webhooks',
+  operationId: 'createWebhook',
+  summary: 'Subscribe a URL to desk events; the answer carries the signing secret, once (admin)',
+  tag: 'webhooks',
+  action: 'webhook.manage',
+  body: createBody,
+  response: webhookSchema.extend({ secret: z.string().describe('HMAC-SHA256 key of X-Relaydesk-Signature; shown only now') }),
+  status: 201,
+  failures: [403],
+  command: ({ input: { body }, principal, deps }) => addWebhook(deps.db, { url: body.url, events: body.events, ...(body.secret !== undefined ? { secret: body.secret } : {}), createdBy: principalLabel(principal), now: deps.now() }),
+});
+
+const remove = defineRoute({
+  method: 'DELETE',
+  path: '/api/webhooks/:id',
+  operationId: 'deleteWebhook',
+  summary: 'Remove a subscription; events already queued for it are dropped (admin)',
+  tag: 'webhooks',
+  action: 'webhook.manage',
+  params: z.strictObject({ id: z.string().min(1).max(100) }),
+  response: z.object({ id: z.string(), removed: z.literal(true) }),
+  failures: [403, 404],
+  command: ({ input: { params }, deps }) => removeWebhook(deps.db, params.id),
+});
+
+export const webhookRoutes: readonly ApiRoute[] = [list, create, remove];

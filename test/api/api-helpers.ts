@@ -1,0 +1,93 @@
+/**
+ * A Relaydesk node with the web role and the desk configured behind the gateway, plus a
+ * small JSON client for its API. Mail reaches the desk over real SMTP (swaks).
+ */
+import { createApiToken } from '../../src/web/auth/api-tokens.js';
+import { listDeskChannels } from '../../src/store/index.js';
+import { startSink, type Sink } from '../support/smtp-sink.js';
+import { swaks } from '../support/swaks.js';
+import { startTestNode, type Dialect, type TestNode } from '../support/relaydesk.js';
+
+export const deskConfig = (sinkPort: number) => `
+domains: [solarmora.com]
+hosts:
+  - { name: world, host: 127.0.0.1, port: ${sinkPort}, tls: none, domains: [example.net, customer.example] }
+desk:
+  domain: case.relaydesk.test
+  channels:
+    - { name: Support, kind: support, publicAddress: help@solarmora.com, autoAcknowledge: true }
+    - { name: Sales, kind: sales, publicAddress: sales@solarmora.com, autoAcknowledge: false }
+    - { name: Spare, kind: support, publicAddress: spare@solarmora.com, autoAcknowledge: false }
+queue:
+  retry: { firstRetry: 1s, maxInterval: 1s }
+`;
+
+const rules = (support: string, sales: string) => `
+defaultRouting:
+  - description: help to the desk
+    match: { single: help@solarmora.com }
+    modify:
+      changeEnvelopeRecipient: { replaceRecipient: ${support} }
+  - description: sales to the desk
+    match: { single: sales@solarmora.com }
+    modify:
+      changeEnvelopeRecipient: { replaceRecipient: ${sales} }
+`;
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- answers are checked field by field in the tests */
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface ApiNode {
+  readonly gw: TestNode;
+  readonly sink: Sink;
+  readonly base: string;
+  readonly admin: string;
+  readonly agent: string;
+  call<T = any>(method: string, path: string, opts?: { token?: string | null; body?: unknown; rawBody?: string }): Promise<ApiAnswer<T>>;
+  mail(to: string, from: string, headers: Record<string, string>, body?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startApiNode(dialect: Dialect): Promise<ApiNode> {
+  const sink = await startSink();
+  const gw = await startTestNode({ dialect, config: deskConfig(sink.port), roles: ['inbound', 'queue', 'web'] });
+  const channels = await listDeskChannels(gw.store.db);
+  const address = (name: string) => channels.find((c) => c.name === name)!.inboundAddresses[0]!.address;
+  await gw.apply(deskConfig(sink.port) + rules(address('Support'), address('Sales')));
+  const now = Date.now();
+  const admin = (await createApiToken(gw.store.db, { name: 'admin-script', role: 'admin', now })).token;
+  const agent = (await createApiToken(gw.store.db, { name: 'agent-script', role: 'agent', now })).token;
+  const base = `http://127.0.0.1:${gw.node.httpPort}`;
+  return {
+    gw,
+    sink,
+    base,
+    admin,
+    agent,
+    async call(method, path, opts = {}) {
+      const token = opts.token === undefined ? admin : opts.token;
+      const headers: Record<string, string> = {};
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (opts.rawBody !== undefined || opts.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = opts.rawBody ?? JSON.stringify(opts.body);
+      }
+      const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+    },
+    async mail(to, from, headers, body = 'Hello') {
+      const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', from, '--to', to, ...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]), '--body', body]);
+      if (!r.lastReply?.startsWith('250')) throw new Error(`mail to ${to} refused: ${r.lastReply}`);
+    },
+    async stop() {
+      await gw.stop();
+      await sink.stop();
+    },
+  };
+}
