@@ -2,25 +2,11 @@
  * A channel's addresses: the generated inbound address a gateway points at, which channel an
  * arriving message belongs to, and signed per-case reply addresses on the inbound host.
  */
+import { domainOf, localPartOf, normalizeAddress } from '../routing/index.js';
 import type { Address, Channel } from './model.js';
 
-/** Trim, strip one pair of angle brackets, lowercase: the form every comparison uses. */
-export function normalizeAddress(address: string): Address {
-  let a = address.trim();
-  if (a.startsWith('<') && a.endsWith('>')) a = a.slice(1, -1).trim();
-  return a.toLowerCase();
-}
-
-/** The part after the last `@` ('' when there is none). */
-export function domainOf(address: Address): string {
-  const at = address.lastIndexOf('@');
-  return at < 0 ? '' : address.slice(at + 1);
-}
-
-export function localPartOf(address: Address): string {
-  const at = address.lastIndexOf('@');
-  return at < 0 ? address : address.slice(0, at);
-}
+// The address helpers are routing's: one idea, one implementation.
+export { domainOf, localPartOf, normalizeAddress };
 
 // The token is a DNS label of its own, so at most 63; 16 [a-z0-9] is ~82 bits, beyond guessing.
 const TOKEN_RE = /^[a-z0-9]{16,63}$/;
