@@ -4,7 +4,7 @@
  * acknowledgement reaches the customer, replies thread, agents answer by email.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerCase, changeCase, actOnLead, verifyChannel, type DeskContext } from '../../src/desk/io/desk-service.js';
+import { answerCase, changeCase, actOnLead, rotateChannel, verifyChannel, type DeskContext } from '../../src/desk/io/desk-service.js';
 import { deskKeys } from '../../src/desk/io/outgoing.js';
 import { findLinkedCases, listCases, listDeskChannels, listLeads, listSuspended, loadCaseByNumber, loadConversion, loadDeskMessages, loadOrCreateSecret, type StoredChannel } from '../../src/store/index.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
@@ -169,6 +169,20 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
     expect(bad.detail).toMatch(/550 5\.1\.1/);
     const channels = await listDeskChannels(gw.store.db);
     await gw.apply(base(sink.port) + rules(channels[0]!.inboundAddresses[0]!.address, channels[1]!.inboundAddresses[0]!.address));
+  });
+
+  it('refuses a rotated-out inbound address with 550 5.1.1 and takes the new one', async () => {
+    const before = (await listDeskChannels(gw.store.db)).find((c) => c.name === 'Sales')!;
+    const old = before.inboundAddresses.find((a) => !a.retired)!.address;
+    const r = await rotateChannel(await ctx(), 'Sales');
+    expect(r.retired).toEqual([old]);
+    const refused = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'x@customer.example', '--to', old, '--quit-after', 'RCPT']);
+    expect(refused.lastReply).toMatch(/^550 5\.1\.1 /);
+    const taken = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'x@customer.example', '--to', r.address, '--quit-after', 'RCPT']);
+    expect(taken.lastReply).toMatch(/^250 /);
+    // The sales rule follows the new address.
+    const support = (await listDeskChannels(gw.store.db)).find((c) => c.name === 'Support')!;
+    await gw.apply(base(sink.port) + rules(support.inboundAddresses.find((a) => !a.retired)!.address, r.address));
   });
 
   it('turns sales mail into a lead that is qualified and converted into contact, account and opportunity', async () => {
