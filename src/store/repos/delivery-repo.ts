@@ -6,6 +6,7 @@ import type { Database, DeliveryStatus, DeliveryTable } from '../schema.js';
 import { insertReceived, type ReceivedRecord } from './message-repo.js';
 import { appendTrace, type TraceEvent } from './trace-repo.js';
 import { storeInMailbox, type MailboxEntry } from './mailbox-repo.js';
+import { runCompiledOnce } from '../compiled-once.js';
 
 export interface DeliveryRow {
   readonly id: number;
@@ -147,12 +148,17 @@ export async function completeMany(db: Db, inputs: readonly AttemptCompletion[])
   await db.transaction().execute(async (trx) => {
     for (const input of inputs) {
       for (const r of input.results) {
-        await trx
-          .updateTable('deliveries')
-          .set({ status: r.status, attempts: r.attempts, next_attempt_at: r.nextAttemptAt, last_reply: r.lastReply, lease_until: null, lease_owner: null, updated_at: input.now })
-          .where('id', '=', r.id)
-          .where('lease_owner', '=', input.owner)
-          .execute();
+        await runCompiledOnce(
+          trx,
+          'complete-delivery',
+          (p) =>
+            trx
+              .updateTable('deliveries')
+              .set({ status: p('status'), attempts: p('attempts'), next_attempt_at: p('next'), last_reply: p('reply'), lease_until: p('none'), lease_owner: p('none'), updated_at: p('now') })
+              .where('id', '=', p('id'))
+              .where('lease_owner', '=', p('owner')),
+          { status: r.status, attempts: r.attempts, next: r.nextAttemptAt, reply: r.lastReply, none: null, now: input.now, id: r.id, owner: input.owner },
+        );
       }
       await appendTrace(trx, input.trace);
       for (const e of input.mailbox ?? []) await storeInMailbox(trx, e);

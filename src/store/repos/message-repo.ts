@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database, DeliveryStatus } from '../schema.js';
+import { runCompiledOnce } from '../compiled-once.js';
 import { appendTrace, type TraceEvent } from './trace-repo.js';
 
 export interface NewMessage {
@@ -49,9 +50,27 @@ export interface ReceivedRecord {
  */
 export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRecord): Promise<number[]> {
   const m = rec.message;
-  await trx
-    .insertInto('messages')
-    .values({
+  await runCompiledOnce(
+    trx,
+    'insert-message',
+    (p) =>
+      trx.insertInto('messages').values({
+        queue_id: p('queue_id'),
+        message_id: p('message_id'),
+        mail_from: p('mail_from'),
+        helo: p('helo'),
+        client_ip: p('client_ip'),
+        size: p('size'),
+        subject: p('subject'),
+        header_from: p('header_from'),
+        received_at: p('received_at'),
+        config_version: p('config_version'),
+        spam: p('spam'),
+        spam_score: p('spam_score'),
+        spam_reasons: p('spam_reasons'),
+        auth_results: p('auth_results'),
+      }),
+    {
       queue_id: m.queueId,
       message_id: m.messageId,
       mail_from: m.mailFrom,
@@ -66,39 +85,62 @@ export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRe
       spam_score: m.spamScore,
       spam_reasons: JSON.stringify(m.spamReasons),
       auth_results: JSON.stringify(m.authResults),
-    })
-    .execute();
-  await trx.insertInto('message_bodies').values({ queue_id: m.queueId, raw: rec.raw }).execute();
-  let ids: number[] = [];
-  if (rec.deliveries.length > 0) {
-    const rows = await trx
-      .insertInto('deliveries')
-      .values(
-        rec.deliveries.map((d) => ({
-          queue_id: m.queueId,
-          recipient: d.recipient,
-          original_recipient: d.originalRecipient,
-          transport: d.transport,
-          route: d.route,
-          require_tls: d.requireTls ? 1 : 0,
-          suppress_bounces: d.suppressBounces ? 1 : 0,
-          spam_flag: d.spamFlag ? 1 : 0,
-          transform: JSON.stringify(d.transform),
-          rules: JSON.stringify(d.rules),
-          status: d.status,
-          hold_reason: d.holdReason,
-          attempts: 0,
-          next_attempt_at: d.nextAttemptAt,
-          lease_until: d.lease?.until ?? null,
-          lease_owner: d.lease?.owner ?? null,
-          last_reply: null,
-          created_at: m.receivedAt,
-          updated_at: m.receivedAt,
-        })),
-      )
-      .returning('id')
-      .execute();
-    ids = rows.map((r) => r.id);
+    },
+  );
+  await runCompiledOnce(trx, 'insert-body', (p) => trx.insertInto('message_bodies').values({ queue_id: p('queue_id'), raw: p('raw') }), { queue_id: m.queueId, raw: rec.raw });
+  const ids: number[] = [];
+  for (const d of rec.deliveries) {
+    const r = await runCompiledOnce(
+      trx,
+      'insert-delivery',
+      (p) =>
+        trx
+          .insertInto('deliveries')
+          .values({
+            queue_id: p('queue_id'),
+            recipient: p('recipient'),
+            original_recipient: p('original_recipient'),
+            transport: p('transport'),
+            route: p('route'),
+            require_tls: p('require_tls'),
+            suppress_bounces: p('suppress_bounces'),
+            spam_flag: p('spam_flag'),
+            transform: p('transform'),
+            rules: p('rules'),
+            status: p('status'),
+            hold_reason: p('hold_reason'),
+            attempts: p('attempts'),
+            next_attempt_at: p('next_attempt_at'),
+            lease_until: p('lease_until'),
+            lease_owner: p('lease_owner'),
+            last_reply: p('last_reply'),
+            created_at: p('created_at'),
+            updated_at: p('updated_at'),
+          })
+          .returning('id'),
+      {
+        queue_id: m.queueId,
+        recipient: d.recipient,
+        original_recipient: d.originalRecipient,
+        transport: d.transport,
+        route: d.route,
+        require_tls: d.requireTls ? 1 : 0,
+        suppress_bounces: d.suppressBounces ? 1 : 0,
+        spam_flag: d.spamFlag ? 1 : 0,
+        transform: JSON.stringify(d.transform),
+        rules: JSON.stringify(d.rules),
+        status: d.status,
+        hold_reason: d.holdReason,
+        attempts: 0,
+        next_attempt_at: d.nextAttemptAt,
+        lease_until: d.lease?.until ?? null,
+        lease_owner: d.lease?.owner ?? null,
+        last_reply: null,
+        created_at: m.receivedAt,
+        updated_at: m.receivedAt,
+      },
+    );
+    ids.push(Number(r.rows[0]!.id));
   }
   await appendTrace(trx, rec.trace);
   return ids;

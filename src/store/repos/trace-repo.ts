@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Db } from '../db.js';
+import { runCompiledOnce } from '../compiled-once.js';
 
 export interface TraceEvent {
   readonly queueId: string;
@@ -16,11 +17,14 @@ export interface StoredTraceEvent extends TraceEvent {
 }
 
 export async function appendTrace(db: Db | Transaction<Database>, events: readonly TraceEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await db
-    .insertInto('trace_events')
-    .values(events.map((e) => ({ queue_id: e.queueId, delivery_id: e.deliveryId ?? null, at: e.at, code: e.code, summary: e.summary, data: JSON.stringify(e.data ?? {}) })))
-    .execute();
+  for (const e of events) {
+    await runCompiledOnce(
+      db,
+      'insert-trace',
+      (p) => db.insertInto('trace_events').values({ queue_id: p('queue_id'), delivery_id: p('delivery_id'), at: p('at'), code: p('code'), summary: p('summary'), data: p('data') }),
+      { queue_id: e.queueId, delivery_id: e.deliveryId ?? null, at: e.at, code: e.code, summary: e.summary, data: JSON.stringify(e.data ?? {}) },
+    );
+  }
 }
 
 export async function loadTrace(db: Db, queueId: string, afterId = 0): Promise<StoredTraceEvent[]> {
