@@ -111,6 +111,8 @@ describe.each(DIALECTS)('the seed on %s', (dialect) => {
     expect(sink.messages.slice(before).some((m) => m.raw.includes('gtube test'))).toBe(false);
     const released = await resolveHeld(gw.store.db, { queueId: qid, to: 'queued', now: Date.now(), trace: { queueId: qid, at: Date.now(), code: 'queue.released', summary: 'released in test' } });
     expect(released).toBeGreaterThan(0);
+    // Released mail goes on as if it were not spam (a desk behind the route must not set it aside).
+    expect((await loadDeliveries(gw.store.db, qid)).filter((d) => d.status === 'queued' || d.status === 'active' || d.status === 'delivered').every((d) => !d.spamFlag || d.transport === 'mailbox')).toBe(true);
     gw.node.runner?.wake();
     const got = await sink.waitFor((m) => m.rcptTo.includes('support@crm.test') && m.raw.includes('gtube test'));
     expect(got.raw.toString()).toContain(GTUBE);

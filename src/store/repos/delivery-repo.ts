@@ -210,7 +210,8 @@ export async function resolveHeld(db: Db, input: { queueId: string; to: 'queued'
   return db.transaction().execute(async (trx: Transaction<Database>) => {
     const r = await trx
       .updateTable('deliveries')
-      .set({ status: input.to, next_attempt_at: input.now, updated_at: input.now, hold_reason: input.to === 'queued' ? null : sql`hold_reason` })
+      // Released mail goes on as if it were not spam: the desk must not set it aside again.
+      .set({ status: input.to, next_attempt_at: input.now, updated_at: input.now, hold_reason: input.to === 'queued' ? null : sql`hold_reason`, spam_flag: input.to === 'queued' ? 0 : sql`spam_flag` })
       .where('queue_id', '=', input.queueId)
       .where('status', '=', 'held')
       .executeTakeFirst();

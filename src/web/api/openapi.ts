@@ -53,7 +53,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: { version: strin
       tags: [r.tag],
       'x-relaydesk-action': r.action,
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
+      ...(r.body ? { requestBody: { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
       responses,
     };
   }
