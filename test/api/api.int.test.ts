@@ -61,6 +61,9 @@ describe.each(DIALECTS)('the REST API on %s', (dialect) => {
       ['GET', '/api/tokens', undefined],
       ['POST', '/api/tokens', { name: 'sneaky', role: 'admin' }],
       ['GET', '/api/webhooks', undefined],
+      // An invalid body does not turn the refusal into a validation error.
+      ['POST', '/api/webhooks', { url: 'ftp://nope', events: [] }],
+      ['POST', '/api/channels/NoSuchChannel/rotate', undefined],
     ] as const) {
       const r = await n.call(method, path, { token: n.agent, ...(body ? { body } : {}) });
       expect(r.status, `${method} ${path}`).toBe(403);

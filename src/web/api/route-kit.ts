@@ -16,7 +16,9 @@ export interface RouteInput<P extends Schema, Q extends Schema, B extends Schema
 
 /**
  * One API route, in the order every request goes through it (Outline's pipeline):
- * authenticate → validate (zod) → load (404) → authorize (403) → command (409) → present.
+ * authenticate → authorize (403) → validate (zod) → load (404) → command (409) → present.
+ * Permission depends on the role and the action only, so it comes first: an agent
+ * calling an admin endpoint learns nothing else about it.
  * The same schemas make the OpenAPI document.
  */
 export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, L, R> {
@@ -71,10 +73,10 @@ export function defineRoute<P extends Schema = undefined, Q extends Schema = und
     status: spec.status ?? 200,
     failures: spec.failures ?? [],
     async run(req, principal, deps) {
-      const input = validateInput(spec, req);
-      const subject = (spec.load ? await spec.load(input, deps) : undefined) as L;
       const permission = decidePermission(principal, spec.action);
       if (permission.kind === 'deny') throw new HttpProblem('FORBIDDEN', `not allowed: ${permission.reason}`);
+      const input = validateInput(spec, req);
+      const subject = (spec.load ? await spec.load(input, deps) : undefined) as L;
       return spec.command({ input, subject, principal, deps });
     },
   };
