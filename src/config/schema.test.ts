@@ -47,7 +47,7 @@ describe('parseConfigText: the issue example', () => {
       },
       recognizedAddresses: false,
     });
-    expect(c.smtp).toEqual({ maxMessageSize: 36_700_160, maxRecipients: 1000 });
+    expect(c.smtp).toEqual({ maxMessageSize: 36_700_160, maxRecipients: 1000, maxConnectionsPerClient: 50, connectionLimitExceptions: ['127.0.0.0/8', '::1'] });
   });
   it('feeds the routing snapshot', () => {
     const input = toSnapshotInput(parseOk(`${ISSUE_EXAMPLE}desk: { domain: desk.solarmora.test }\n`), 4);
@@ -149,7 +149,7 @@ describe('problems, each with its place', () => {
     { name: 'a typo in a field, with a suggestion', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modfy: {}\n', expected: '4:5: error: defaultRouting[0].modfy: unknown field; did you mean "modify"?' },
     { name: 'a typo at the top', text: 'domain: [solarmora.com]\n', expected: '1:1: error: domain: unknown field; did you mean "domains"?' },
     { name: 'a typo in modify', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { bypassSpamFiltre: true }\n', expected: 'defaultRouting[0].modify.bypassSpamFiltre: unknown field; did you mean "bypassSpamFilter"?' },
-    { name: 'an unknown field with no near name', text: 'smtp: { banner: hi }\n', expected: '1:9: error: smtp.banner: unknown field; remove it (fields here: maxMessageSize, maxRecipients)' },
+    { name: 'an unknown field with no near name', text: 'smtp: { banner: hi }\n', expected: '1:9: error: smtp.banner: unknown field; remove it (fields here: maxMessageSize, maxRecipients, maxConnectionsPerClient, connectionLimitExceptions)' },
     { name: 'a missing field', text: 'defaultRouting:\n  - match: { all: true }\n', expected: '2:5: error: defaultRouting[0].description: this field is required; add it' },
     { name: 'a wrong type', text: 'smtp:\n  maxRecipients: many\n', expected: '2:18: error: smtp.maxRecipients: expected a number, found string "many"; correct the value' },
     { name: 'a wrong enum', text: 'users:\n  - address: a@solarmora.com\n    status: gone\n', expected: '3:13: error: users[0].status: "gone" is not allowed; use one of: active, suspended' },
@@ -311,5 +311,20 @@ describe('renderConfigYaml', () => {
       { numRuns: 300 },
     );
     expect(parsedCount).toBeGreaterThan(150);
+  });
+});
+
+describe('connection limits', () => {
+  it('round-trips an empty exception list (its default is not empty)', () => {
+    const first = parseConfigText('smtp:\n  maxConnectionsPerClient: 5\n  connectionLimitExceptions: []\n');
+    if (!first.ok) throw new Error('expected a valid config');
+    expect(first.config.smtp.connectionLimitExceptions).toEqual([]);
+    const again = parseConfigText(renderConfigYaml(first.config));
+    if (!again.ok) throw new Error('expected the rendering to be valid');
+    expect(again.config.smtp).toEqual(first.config.smtp);
+  });
+  it('refuses an exception that is not an address or a block', () => {
+    const r = parseConfigText('smtp:\n  connectionLimitExceptions: [localhost]\n');
+    expect(r.ok).toBe(false);
   });
 });

@@ -122,6 +122,28 @@ describe('the SMTP conversation', () => {
     expect(raw).not.toMatch(/[^\r]\n/);
   });
 
+  it('answers 421 past maxConnectionsPerClient, and counts closed sessions out', async () => {
+    await applyConfigText(ts.store.db, `${config(sink.port)}  maxConnectionsPerClient: 2\n  connectionLimitExceptions: []\n`, { appliedBy: 'test', now: Date.now() });
+    try {
+      const a = await rawSmtp(port);
+      expect(await a.reply()).toMatch(/^220 /);
+      const b = await rawSmtp(port);
+      expect(await b.reply()).toMatch(/^220 /);
+      const c = await rawSmtp(port);
+      // Before EHLO no enhanced status code is announced, so the 421 carries none.
+      expect(await c.reply()).toMatch(/^421 Too many connections from 127\.0\.0\.1/);
+      c.close();
+      b.close();
+      await new Promise((r) => setTimeout(r, 100));
+      const d = await rawSmtp(port);
+      expect(await d.reply()).toMatch(/^220 /);
+      d.close();
+      a.close();
+    } finally {
+      await applyConfigText(ts.store.db, config(sink.port), { appliedBy: 'test', now: Date.now() });
+    }
+  });
+
   it('rewrites a foreign sender with SRS when forwarding, and returns a bounce to it', async () => {
     await swaks(['--server', `127.0.0.1:${port}`, '--from', 'customer@example.net', '--to', 'help@solarmora.com', '--h-Subject', 'srs forward']);
     const fwd = await sink.waitFor((m) => m.raw.includes('srs forward'));

@@ -19,7 +19,7 @@ export interface ApplyResult {
  * is in the error's details. On success the new version is one row: a running
  * server sees it at its next SMTP command.
  */
-export async function applyConfigText(db: Db, text: string, opts: { appliedBy: string; now: number; dryRun?: boolean }): Promise<ApplyResult> {
+export async function applyConfigText(db: Db, text: string, opts: { appliedBy: string; now: number; dryRun?: boolean; /** Refuse (CONFLICT) unless this version is still in force. */ basedOn?: number }): Promise<ApplyResult> {
   // An empty file (a truncated copy, `-f -` with nothing piped) would otherwise apply as
   // "remove everything"; whoever means that writes `{}`.
   if (parseDocument(text).contents === null) {
@@ -31,6 +31,9 @@ export async function applyConfigText(db: Db, text: string, opts: { appliedBy: s
   const before = current ? parseStored(current.yaml) : null;
   const changes = diffConfig(before, parsed.config);
   const previousVersion = current?.version ?? 0;
+  if (opts.basedOn !== undefined && opts.basedOn !== previousVersion) {
+    throw new RelaydeskError('CONFLICT', `the configuration changed since it was loaded (now version ${previousVersion}, edited from version ${opts.basedOn}); reload it, redo the change and apply again`);
+  }
   if (opts.dryRun || (current && changes.length === 0)) {
     return { version: previousVersion, previousVersion, changes, warnings: parsed.warnings, applied: false };
   }

@@ -1,3 +1,4 @@
+import { BlockList, isIPv6 } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Clock } from '../../base/clock.js';
@@ -50,6 +51,14 @@ export interface RunningListener {
 
 export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOptions): Promise<RunningListener> {
   const transactions = new Map<string, Transaction>();
+  const perClient = new Map<string, number>();
+  const counted = new Set<string>();
+  let exempt: { key: string; list: BlockList } = { key: '', list: new BlockList() };
+  const isExempt = (ip: string, exceptions: readonly string[]): boolean => {
+    const key = exceptions.join(',');
+    if (exempt.key !== key) exempt = { key, list: blockListOf(exceptions) };
+    return exempt.list.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+  };
   const decide = (address: string, snapshot: RoutingSnapshot, configSecret: string | undefined): RecipientDecision => {
     if (!isSrsAddress(address, snapshot.domains)) return decideRecipient(address, snapshot);
     const secrets = configSecret ? [configSecret, deps.srsSecret] : [deps.srsSecret];
@@ -73,7 +82,20 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     logger: false,
     onConnect(session, cb) {
       deps.logger.debug({ event: EVENTS.connected, sid: session.id, ip: session.remoteAddress }, 'client connected');
-      cb();
+      const ip = session.remoteAddress;
+      perClient.set(ip, (perClient.get(ip) ?? 0) + 1);
+      counted.add(session.id);
+      deps.live.current().then(
+        ({ config: { smtp } }) => {
+          const open = perClient.get(ip) ?? 0;
+          if (open > smtp.maxConnectionsPerClient && !isExempt(ip, smtp.connectionLimitExceptions)) {
+            deps.logger.warn({ event: EVENTS.rejected, sid: session.id, ip, open }, 'too many connections from one client');
+            return cb(smtpError(421, '4.7.0', `Too many connections from ${ip} (limit ${smtp.maxConnectionsPerClient}); try again later`));
+          }
+          cb();
+        },
+        () => cb(smtpError(421, '4.3.0', 'Temporary local problem (store unavailable); please try again later')),
+      );
     },
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
       if (address.address.length > MAX_COMMAND_LENGTH) return cb(smtpError(501, '5.1.7', 'Sender address is too long'));
@@ -165,6 +187,11 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     },
     onClose(session) {
       transactions.delete(session.id);
+      if (counted.delete(session.id)) {
+        const left = (perClient.get(session.remoteAddress) ?? 1) - 1;
+        if (left <= 0) perClient.delete(session.remoteAddress);
+        else perClient.set(session.remoteAddress, left);
+      }
     },
   });
 
@@ -207,4 +234,16 @@ function collect(stream: Readable & { sizeExceeded?: boolean }, limit: number): 
     stream.once('error', reject);
     stream.once('end', () => resolve({ raw: over ? null : Buffer.concat(chunks, size), size }));
   });
+}
+
+/** Addresses and CIDR blocks (validated by the config schema) as one lookup. */
+function blockListOf(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const e of entries) {
+    const [addr, prefix] = e.split('/');
+    const type = isIPv6(addr!) ? 'ipv6' : 'ipv4';
+    if (prefix !== undefined) list.addSubnet(addr!, Number(prefix), type);
+    else list.addAddress(addr!, type);
+  }
+  return list;
 }
