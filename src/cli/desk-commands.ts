@@ -45,7 +45,7 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
 const cmd = (name: string, description: string) => withStoreOptions(new Command(name)).description(description).option('--json', 'print as JSON');
 
 export function deskCommand(): Command {
-  const desk = new Command('desk').description('the help desk: channels, cases, leads, and mail the desk set aside');
+  const desk = new Command('desk').description('the help desk: channels, cases, leads, and mail the desk set aside').enablePositionalOptions();
 
   desk.addCommand(
     cmd('channels', 'channels with their inbound addresses and forwarding verification').action(async (o: StoreFlags & Json) => {
@@ -243,6 +243,8 @@ export function deskCommand(): Command {
       });
     }),
   );
+  // Its own options (--data, --json) come before a subcommand's name; after it they are the subcommand's.
+  suspended.enablePositionalOptions();
   desk.addCommand(suspended);
 
   const failed = cmd('failed', 'messages the desk could not process (dead letters)').action(async (o: StoreFlags & Json) => {
@@ -264,6 +266,7 @@ export function deskCommand(): Command {
       });
     }),
   );
+  failed.enablePositionalOptions();
   desk.addCommand(failed);
   return desk;
 }

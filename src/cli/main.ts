@@ -6,12 +6,15 @@ import { deskCommand } from './desk-commands.js';
 import { mailboxCommand, quarantineCommand, queueCommand, traceCommand } from './mail-commands.js';
 import { startCommand } from './start-command.js';
 import { tokenCommand } from './token-commands.js';
+import { userCommand } from './user-commands.js';
 import { webhookCommand } from './webhook-commands.js';
 
 const program = new Command('relaydesk')
   .description('Mail gateway with default routing rules, and the help desk that turns email into cases')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
+  // An option after a subcommand's name is that subcommand's (`desk suspended delete 1 --data D`).
+  .enablePositionalOptions()
   .exitOverride();
 
 program.addCommand(startCommand());
@@ -24,6 +27,7 @@ program.addCommand(queueCommand());
 program.addCommand(deskCommand());
 program.addCommand(tokenCommand());
 program.addCommand(webhookCommand());
+program.addCommand(userCommand());
 // addCommand() does not pass settings down (only .command() does), so give each its own.
 for (const c of [...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
   c.exitOverride().showHelpAfterError(`(run \`relaydesk ${c.parent === program ? c.name() : `${c.parent?.name()} ${c.name()}`} --help\` for usage)`);

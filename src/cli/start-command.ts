@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Command, Option } from 'commander';
 import type { Resolver } from '../spam/index.js';
-import type { StoreHandle } from '../store/index.js';
+import { listUsers, type StoreHandle } from '../store/index.js';
 import { CliFailure, EXIT, openStoreFrom, withStoreOptions, type StoreFlags } from './common.js';
 import type { RunningNode } from './start.js';
 
@@ -72,10 +72,17 @@ export function startCommand(): Command {
       }
       const live = await LiveConfig.open(store.db, logger);
       const version = live.cached.version;
+      const web = node.httpPort !== null ? `http://${o.listen === '0.0.0.0' ? '127.0.0.1' : o.listen}:${node.httpPort}/` : null;
+      const admins = web && !node.setupLink ? (await listUsers(store.db)).filter((u) => u.role === 'admin' && !u.disabled).map((u) => u.email) : [];
       const lines = [
         `Relaydesk is running (store: ${store.where}).`,
         node.smtpPort !== null ? `  SMTP      ${o.listen}:${node.smtpPort}` : null,
-        node.httpPort !== null ? `  Web       http://${o.listen === '0.0.0.0' ? '127.0.0.1' : o.listen}:${node.httpPort}/  (health: /healthz, metrics: /metrics)` : null,
+        web ? `  Web       ${web}  (health: /healthz, metrics: /metrics)` : null,
+        // The link is shown this once (only its hash is stored); a restart prints a new one.
+        node.setupLink ? `  Console   first start: create the admin at\n            ${node.setupLink}\n            (the link works once; it is not shown again)` : null,
+        web && !node.setupLink
+          ? `  Console   ${web} — log in as ${admins.length ? admins.slice(0, 3).join(', ') + (admins.length > 3 ? ` (+${admins.length - 3} more admins)` : '') : 'a user'}; locked out: relaydesk user passwd EMAIL`
+          : null,
         version === 0
           ? '  No configuration yet: write one (see README, "Configuration") and run\n            relaydesk apply -f relaydesk.yaml'
           : `  Configuration version ${version} (${live.cached.config.domains.length} domain(s), ${live.cached.config.defaultRouting.length} routing rule(s)); change it with relaydesk apply -f FILE`,

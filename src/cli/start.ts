@@ -12,7 +12,8 @@ import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, type St
 import { deskTransport } from '../desk/io/intake-worker.js';
 import { deskKeys } from '../desk/io/outgoing.js';
 import { webhookTransport } from '../desk/io/webhooks.js';
-import { startWebServer } from '../web/server.js';
+import { consoleUrl, prepareSetupLink } from '../web/auth/setup-token.js';
+import { startWebServer, type WebDeps } from '../web/server.js';
 
 import type { Role } from './start-command.js';
 
@@ -34,6 +35,8 @@ export interface NodeOptions {
   readonly tls?: { key: Buffer; cert: Buffer };
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** Failed console logins allowed per email and per IP (default 5 and 20 in 15 minutes). */
+  readonly loginLimits?: WebDeps['loginLimits'];
 }
 
 export interface RunningNode {
@@ -41,6 +44,11 @@ export interface RunningNode {
   readonly httpPort: number | null;
   readonly store: StoreHandle;
   readonly runner: QueueRunner | null;
+  /**
+   * With the web role and no console user yet: the one-time link that creates the first
+   * admin (only its hash is stored). The start command prints it; tests read it here.
+   */
+  readonly setupLink: string | null;
   stop(): Promise<void>;
 }
 
@@ -56,6 +64,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   let runner: QueueRunner | null = null;
   let smtpPort: number | null = null;
   let httpPort: number | null = null;
+  let setupLink: string | null = null;
 
   try {
     const srsSecret = await loadOrCreateSecret(store.db, 'srs', () => randomToken(32));
@@ -99,9 +108,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       stops.unshift(() => listener.close());
     }
     if (opts.roles.includes('web')) {
-      const web = await startWebServer({ db: store.db, logger, live, hostname: opts.hostname, keys, wake: () => runner?.wake() }, { host: opts.listen, port: opts.httpPort });
+      const web = await startWebServer({ db: store.db, logger, live, hostname: opts.hostname, keys, wake: () => runner?.wake(), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}) }, { host: opts.listen, port: opts.httpPort });
       httpPort = web.port;
       stops.unshift(() => web.app.close());
+      setupLink = await prepareSetupLink(store.db, consoleUrl(opts.listen, web.port), clock.now());
     }
   } catch (e) {
     for (const s of stops) await s().catch(() => undefined);
@@ -114,6 +124,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     httpPort,
     store,
     runner,
+    setupLink,
     async stop() {
       // Listeners first (no new mail), then the queue (outcomes recorded), then the store.
       for (const s of stops) await s().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'error while stopping'));

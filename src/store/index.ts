@@ -27,3 +27,4 @@ export * from './repos/desk-channel-repo.js';
 export * from './repos/desk-case-repo.js';
 export * from './repos/desk-inbox-repo.js';
 export * from './repos/api-repo.js';
+export * from './repos/user-repo.js';

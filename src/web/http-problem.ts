@@ -16,12 +16,17 @@ export interface ProblemBody {
  */
 export const HTTP_CODES = {
   UNAUTHENTICATED: 401,
+  /** Login or setup with a wrong email, password or token: one answer for all of them. */
+  BAD_CREDENTIALS: 401,
   FORBIDDEN: 403,
+  /** A console request that changes something without the session's X-CSRF-Token, or from another site. */
+  CSRF: 403,
   NOT_FOUND: 404,
   BAD_INPUT: 400,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   STORE_UNAVAILABLE: 503,
 } as const;

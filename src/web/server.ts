@@ -1,4 +1,5 @@
 import os from 'node:os';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { Logger } from '../base/log.js';
@@ -9,7 +10,10 @@ import { countByStatus, loadConfigVersion, type Db } from '../store/index.js';
 import { apiPlugin } from './api/api-plugin.js';
 import { bearerTokenAuthenticator } from './auth/api-tokens.js';
 import type { Authenticator } from './auth/principal.js';
+import { sessionAuthenticator } from './auth/sessions.js';
 import { toProblem } from './http-problem.js';
+import { sessionRoutes, type SessionRouteDeps } from './routes/session/routes.js';
+import { uiStatic } from './ui-static.js';
 
 export interface WebDeps {
   readonly db: Db;
@@ -22,17 +26,31 @@ export interface WebDeps {
   /** Mail was queued: tell the queue runner of this node, if it has one. */
   readonly wake?: () => void;
   /**
-   * Ways to find who is asking, tried in order. Default: API tokens. The console's
-   * session authenticator goes beside it.
+   * Ways to find who is asking, tried in order. Default: API tokens, then the console's
+   * session cookie.
    */
   readonly authenticators?: readonly Authenticator[];
+  /** Failed logins allowed per email and per IP (tests lower or raise them). */
+  readonly loginLimits?: SessionRouteDeps['limits'];
 }
+
+/**
+ * On every answer. The console is a bundled SPA: no inline script or style, no framing,
+ * nothing from another host; mail HTML is shown in a sandboxed frame of our own.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
 
 /**
  * The HTTP side: health and metrics for operators, and the REST API under /api. Queue
  * figures are read from the store at scrape time, so every node reports the same truth.
  */
 export async function startWebServer(deps: WebDeps, opts: { host: string; port: number }): Promise<{ app: FastifyInstance; port: number }> {
+  // Fastify's own request log stays off: it would carry headers, cookies and tokens.
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const live = deps.live ?? (await LiveConfig.open(deps.db, deps.logger));
   const keys = deps.keys ?? (await loadDeskKeys(deps.db));
@@ -50,9 +68,10 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   });
 
   app.addHook('onSend', async (_req, reply) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
+    // A route may set a stricter one of its own (a frame showing mail HTML); it is kept.
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
   });
+  await app.register(fastifyCookie);
   app.get('/healthz', async (_req, reply) => {
     try {
       const version = await loadConfigVersion(deps.db);
@@ -70,13 +89,16 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
     return reply.code(p.status).send(p.body);
   });
   app.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND', details: [] }));
+  const now = () => Date.now();
+  await app.register(sessionRoutes({ db: deps.db, logger: deps.logger, now, ...(deps.loginLimits ? { limits: deps.loginLimits } : {}) }), { prefix: '/api' });
   await app.register(
     apiPlugin(
-      { db: deps.db, logger: deps.logger, live, hostname: deps.hostname ?? os.hostname(), keys, wake: deps.wake ?? (() => undefined), now: () => Date.now() },
-      deps.authenticators ?? [bearerTokenAuthenticator(deps.db)],
+      { db: deps.db, logger: deps.logger, live, hostname: deps.hostname ?? os.hostname(), keys, wake: deps.wake ?? (() => undefined), now },
+      deps.authenticators ?? [bearerTokenAuthenticator(deps.db), sessionAuthenticator(deps.db)],
     ),
     { prefix: '/api' },
   );
+  await app.register(uiStatic());
   await app.listen({ host: opts.host, port: opts.port });
   const addr = app.server.address();
   return { app, port: typeof addr === 'object' && addr ? addr.port : opts.port };

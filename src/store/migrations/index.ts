@@ -3,6 +3,7 @@ import type { DialectCaps } from '../dialects/caps.js';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-desk.js';
 import * as m0003 from './0003-api.js';
+import * as m0004 from './0004-users.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -12,6 +13,7 @@ const STEPS: Record<string, Step> = {
   '0001-initial': m0001,
   '0002-desk': m0002,
   '0003-api': m0003,
+  '0004-users': m0004,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {

@@ -3,15 +3,17 @@ import type { Authenticator } from '../auth/principal.js';
 import { toProblem } from '../http-problem.js';
 import { caseRoutes } from '../routes/cases/routes.js';
 import { channelRoutes } from '../routes/channels/routes.js';
+import { configRoutes } from '../routes/config/routes.js';
 import { inboxRoutes } from '../routes/inbox/routes.js';
 import { leadRoutes } from '../routes/leads/routes.js';
 import { tokenRoutes } from '../routes/tokens/routes.js';
+import { userRoutes } from '../routes/users/routes.js';
 import { webhookRoutes } from '../routes/webhooks/routes.js';
 import type { ApiDeps } from './api-deps.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRoutes, type ApiRoute } from './route-kit.js';
 
-export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...inboxRoutes, ...webhookRoutes, ...tokenRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...inboxRoutes, ...webhookRoutes, ...tokenRoutes, ...userRoutes, ...configRoutes];
 
 export const API_VERSION = '0.1.0';
 

@@ -22,7 +22,7 @@ export interface RouteInput<P extends Schema, Q extends Schema, B extends Schema
  * The same schemas make the OpenAPI document.
  */
 export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema, L, R> {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Fastify style, under /api: `/api/cases/:number`. */
   readonly path: string;
   readonly operationId: string;

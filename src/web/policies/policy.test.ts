@@ -14,6 +14,8 @@ describe('decidePermission', () => {
     ['channel.manage', 'allow', 'deny'],
     ['token.manage', 'allow', 'deny'],
     ['webhook.manage', 'allow', 'deny'],
+    ['user.manage', 'allow', 'deny'],
+    ['config.manage', 'allow', 'deny'],
   ] as const)('%s: admin %s, agent %s', (action: Action, forAdmin, forAgent) => {
     expect(decidePermission(admin, action).kind).toBe(forAdmin);
     expect(decidePermission(agent, action).kind).toBe(forAgent);

@@ -1,0 +1,46 @@
+import { RelaydeskError } from '../../base/errors.js';
+import { changeUser, deleteUser, findUserByEmail, insertUser, type Db, type UserRole, type UserRow } from '../../store/index.js';
+import { generatePassword, hashPassword, PASSWORD_MIN } from './passwords.js';
+
+/**
+ * The console's users as commands, for the API and the CLI alike. Emails arrive
+ * validated and lowercased (passwords.ts has the schemas).
+ */
+export async function addUser(db: Db, input: { email: string; role: UserRole; password?: string; now: number }): Promise<{ user: UserRow; initialPassword: string | null }> {
+  if (input.password !== undefined && input.password.length < PASSWORD_MIN) throw new RelaydeskError('BAD_INPUT', `a password needs at least ${PASSWORD_MIN} characters`);
+  const initialPassword = input.password === undefined ? generatePassword() : null;
+  const passwordHash = await hashPassword(input.password ?? initialPassword!);
+  if (!(await insertUser(db, { email: input.email, role: input.role, passwordHash, now: input.now }))) {
+    throw new RelaydeskError('CONFLICT', `a user ${input.email} exists already; change it with PATCH /api/users/${input.email} (or \`relaydesk user passwd\`)`);
+  }
+  const user = await findUserByEmail(db, input.email);
+  if (!user) throw new RelaydeskError('INTERNAL', `the user ${input.email} vanished right after it was created`);
+  const { passwordHash: _drop, ...row } = user;
+  return { user: row, initialPassword };
+}
+
+const LAST_ADMIN = 'that would leave no enabled admin, and only an admin can let anyone back in; make another user admin first';
+
+export async function updateUser(db: Db, email: string, change: { role?: UserRole; disabled?: boolean; now: number }): Promise<UserRow> {
+  const r = await changeUser(db, email, change);
+  if (r.kind === 'not-found') throw notFound(email);
+  if (r.kind === 'last-admin') throw new RelaydeskError('CONFLICT', LAST_ADMIN);
+  return r.user;
+}
+
+/** Sets a new password and ends every session of the user (an admin's reset, or the CLI's). */
+export async function resetPassword(db: Db, email: string, password: string, now: number): Promise<UserRow> {
+  const r = await changeUser(db, email, { passwordHash: await hashPassword(password), now });
+  if (r.kind === 'not-found') throw notFound(email);
+  if (r.kind === 'last-admin') throw new RelaydeskError('CONFLICT', LAST_ADMIN);
+  return r.user;
+}
+
+export async function removeUser(db: Db, email: string): Promise<{ email: string; deleted: true }> {
+  const r = await deleteUser(db, email);
+  if (r === 'not-found') throw notFound(email);
+  if (r === 'last-admin') throw new RelaydeskError('CONFLICT', LAST_ADMIN);
+  return { email, deleted: true };
+}
+
+const notFound = (email: string) => new RelaydeskError('NOT_FOUND', `no user ${email}; see GET /api/users (or \`relaydesk user list\`)`);

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import type { Problem } from '../../../config/index.js';
+import { applyConfigText, ConfigInvalidError, exportConfigText, formatProblem } from '../../../config/io/apply.js';
+import { isoTime } from '../../../desk/io/desk-views.js';
+import { listConfigVersions, loadConfigVersion } from '../../../store/index.js';
+import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+
+/** The YAML file's size limit: far above any real configuration, far below the body limit. */
+const YAML_MAX = 512 * 1024;
+
+const problemSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+  severity: z.enum(['error', 'warning']),
+  line: z.number().int().optional(),
+  text: z.string().describe('the problem as one line, as `relaydesk apply` prints it'),
+});
+const problemJson = (p: Problem) => ({ ...p, text: formatProblem(p) });
+
+const yamlText = z.string().max(YAML_MAX, `the YAML is larger than ${YAML_MAX / 1024} KiB`);
+
+const get = defineRoute({
+  method: 'GET',
+  path: '/api/config',
+  operationId: 'exportConfig',
+  summary: 'The configuration in force as YAML, with its version (admin)',
+  tag: 'config',
+  action: 'config.manage',
+  response: z.object({ version: z.number().int(), yaml: z.string() }),
+  failures: [403],
+  command: ({ deps }) => exportConfigText(deps.db),
+});
+
+const diff = defineRoute({
+  method: 'POST',
+  path: '/api/config/diff',
+  operationId: 'diffConfig',
+  summary: 'What applying this YAML would change, or its problems; nothing is applied (admin)',
+  tag: 'config',
+  action: 'config.manage',
+  body: z.strictObject({ yaml: yamlText }),
+  response: z.object({
+    ok: z.boolean().describe('false when the YAML has errors; `problems` lists them'),
+    version: z.number().int().describe('the version compared with; send it as `basedOn` to apply'),
+    changes: z.array(z.string()),
+    warnings: z.array(problemSchema),
+    problems: z.array(problemSchema),
+  }),
+  failures: [403],
+  async command({ input: { body }, deps }) {
+    try {
+      const r = await applyConfigText(deps.db, body.yaml, { appliedBy: 'diff', now: deps.now(), dryRun: true });
+      return { ok: true, version: r.version, changes: [...r.changes], warnings: r.warnings.map(problemJson), problems: [] };
+    } catch (e) {
+      if (!(e instanceof ConfigInvalidError)) throw e;
+      return {
+        ok: false,
+        version: await loadConfigVersion(deps.db),
+        changes: [],
+        warnings: e.problems.filter((p) => p.severity === 'warning').map(problemJson),
+        problems: e.problems.filter((p) => p.severity !== 'warning').map(problemJson),
+      };
+    }
+  },
+});
+
+const put = defineRoute({
+  method: 'PUT',
+  path: '/api/config',
+  operationId: 'applyConfig',
+  summary: 'Apply this YAML if the version in force is still `basedOn` (else 409); invalid YAML changes nothing (admin)',
+  tag: 'config',
+  action: 'config.manage',
+  body: z.strictObject({ yaml: yamlText, basedOn: z.number().int().min(0).describe('the version the YAML was edited from (GET /api/config)') }),
+  response: z.object({ version: z.number().int(), previousVersion: z.number().int(), applied: z.boolean(), changes: z.array(z.string()), warnings: z.array(problemSchema) }),
+  failures: [403, 409],
+  async command({ input: { body }, principal, deps }) {
+    // basedOn is checked against the version the save itself is based on: no window between.
+    const r = await applyConfigText(deps.db, body.yaml, { appliedBy: `web:${principal.name}`, now: deps.now(), basedOn: body.basedOn });
+    if (r.applied) deps.logger.info({ event: 'config.applied', version: r.version, by: `web:${principal.name}` }, 'configuration applied from the console');
+    return { version: r.version, previousVersion: r.previousVersion, applied: r.applied, changes: [...r.changes], warnings: r.warnings.map(problemJson) };
+  },
+});
+
+const versions = defineRoute({
+  method: 'GET',
+  path: '/api/config/versions',
+  operationId: 'listConfigVersions',
+  summary: 'The latest configuration versions: who applied each, when, and what changed (admin)',
+  tag: 'config',
+  action: 'config.manage',
+  response: z.object({ items: z.array(z.object({ version: z.number().int(), appliedAt: z.string(), appliedBy: z.string(), summary: z.string() })) }),
+  failures: [403],
+  command: async ({ deps }) => ({ items: (await listConfigVersions(deps.db)).map((v) => ({ ...v, appliedAt: isoTime(v.appliedAt) })) }),
+});
+
+export const configRoutes: readonly ApiRoute[] = [get, diff, put, versions];

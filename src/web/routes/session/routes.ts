@@ -1,0 +1,155 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Logger } from '../../../base/log.js';
+import { changeUser, countUsers, createFirstAdmin, deleteSession, findUserByEmail, recordLogin, type Db, type UserRow } from '../../../store/index.js';
+import { hashToken } from '../../auth/api-tokens.js';
+import { crossSiteRefusal } from '../../auth/csrf.js';
+import { LoginLimiter, type LoginLimits } from '../../auth/login-limiter.js';
+import { emailSchema, givenPasswordSchema, hashPassword, newPasswordSchema, verifyDecoy, verifyPassword } from '../../auth/passwords.js';
+import { checkCsrf, clearSessionCookie, openSession, sessionOf, setSessionCookie } from '../../auth/sessions.js';
+import { HttpProblem } from '../../http-problem.js';
+
+export interface SessionRouteDeps {
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Failed logins allowed per email and per IP address in a window (default 5 and 20 in 15 minutes). */
+  readonly limits?: { readonly perEmail?: LoginLimits; readonly perIp?: LoginLimits };
+}
+
+const FIFTEEN_MINUTES = 15 * 60 * 1000;
+export const DEFAULT_LOGIN_LIMITS = { perEmail: { max: 5, windowMs: FIFTEEN_MINUTES }, perIp: { max: 20, windowMs: FIFTEEN_MINUTES } } as const;
+
+const BAD_CREDENTIALS = 'the email or the password is wrong; check both, or ask an admin to reset the password';
+
+const loginBody = z.strictObject({ email: emailSchema, password: givenPasswordSchema });
+const setupBody = z.strictObject({ token: z.string().min(1).max(200), email: emailSchema, password: newPasswordSchema });
+const passwordBody = z.strictObject({ current: givenPasswordSchema, next: newPasswordSchema });
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const details = r.error.issues.map((i) => `${['body', ...i.path.map(String)].join('.')}: ${i.message}`);
+  throw new HttpProblem('BAD_INPUT', `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
+}
+
+const present = (user: UserRow, csrfToken: string) => ({ user: { email: user.email, role: user.role }, csrfToken });
+
+/**
+ * The console's access, under /api: who is logged in (GET /session), log in and out,
+ * change one's password, and the first start's setup. Login and setup come before any
+ * session exists, so instead of a CSRF token they refuse requests a browser marks as
+ * cross-site; the session's cookie is SameSite=Strict besides.
+ */
+export function sessionRoutes(deps: SessionRouteDeps) {
+  const perEmail = new LoginLimiter(deps.limits?.perEmail ?? DEFAULT_LOGIN_LIMITS.perEmail);
+  const perIp = new LoginLimiter(deps.limits?.perIp ?? DEFAULT_LOGIN_LIMITS.perIp);
+
+  /** 429 with Retry-After when the address or the email has failed too often. */
+  const limited = (reply: FastifyReply, ip: string, email: string | null): FastifyReply | null => {
+    const now = deps.now();
+    const wait = Math.max(perIp.retryAfter(`ip:${ip}`, now), email ? perEmail.retryAfter(`email:${email}`, now) : 0);
+    if (wait <= 0) return null;
+    const seconds = Math.ceil(wait / 1000);
+    deps.logger.warn({ event: 'web.login_limited', ip, email }, 'login refused: too many failures');
+    return reply
+      .code(429)
+      .header('Retry-After', String(seconds))
+      .send({ error: `too many failed attempts; wait ${Math.ceil(seconds / 60)} minute(s) and try again, or ask an admin to reset the password`, code: 'RATE_LIMITED', details: [] });
+  };
+  const failed = (ip: string, email: string | null) => {
+    const now = deps.now();
+    perIp.fail(`ip:${ip}`, now);
+    if (email) perEmail.fail(`email:${email}`, now);
+  };
+  const refuseCrossSite = (req: FastifyRequest) => {
+    const why = crossSiteRefusal(req);
+    if (why) throw new HttpProblem('CSRF', why);
+  };
+  const logIn = async (req: FastifyRequest, reply: FastifyReply, user: UserRow) => {
+    const now = deps.now();
+    const session = await openSession(deps.db, user, now);
+    await recordLogin(deps.db, user.id, now);
+    setSessionCookie(req, reply, session);
+    deps.logger.info({ event: 'web.login', email: user.email, role: user.role, ip: req.ip }, 'console login');
+    return present(user, session.csrfToken);
+  };
+
+  return async (api: FastifyInstance) => {
+    api.get('/session', async (req, reply) => {
+      const s = await sessionOf(deps.db, req, deps.now());
+      if (!s) return reply.code(401).send({ error: 'not logged in; log in with POST /api/session', code: 'UNAUTHENTICATED', details: [] });
+      return present(s.user, s.csrfToken);
+    });
+
+    api.post('/session', async (req, reply) => {
+      refuseCrossSite(req);
+      const early = limited(reply, req.ip, null);
+      if (early) return early;
+      const body = parse(loginBody, req.body);
+      const blocked = limited(reply, req.ip, body.email);
+      if (blocked) return blocked;
+      const user = await findUserByEmail(deps.db, body.email);
+      const ok = user && !user.disabled ? await verifyPassword(user.passwordHash, body.password) : await verifyDecoy(body.password);
+      if (!user || !ok) {
+        failed(req.ip, body.email);
+        deps.logger.info({ event: 'web.login_failed', email: body.email, ip: req.ip }, 'console login failed');
+        throw new HttpProblem('BAD_CREDENTIALS', BAD_CREDENTIALS);
+      }
+      perEmail.reset(`email:${body.email}`);
+      return logIn(req, reply, user);
+    });
+
+    api.delete('/session', async (req, reply) => {
+      const s = await sessionOf(deps.db, req, deps.now());
+      if (s) {
+        checkCsrf(req, s);
+        await deleteSession(deps.db, s.idHash);
+        deps.logger.info({ event: 'web.logout', email: s.user.email }, 'console logout');
+      }
+      clearSessionCookie(req, reply);
+      return reply.code(204).send();
+    });
+
+    api.post('/session/password', async (req, reply) => {
+      const s = await sessionOf(deps.db, req, deps.now());
+      if (!s) throw new HttpProblem('UNAUTHENTICATED', 'not logged in; log in with POST /api/session');
+      checkCsrf(req, s);
+      const blocked = limited(reply, req.ip, s.user.email);
+      if (blocked) return blocked;
+      const body = parse(passwordBody, req.body);
+      const user = await findUserByEmail(deps.db, s.user.email);
+      if (!user || !(await verifyPassword(user.passwordHash, body.current))) {
+        failed(req.ip, s.user.email);
+        throw new HttpProblem('BAD_INPUT', 'the current password is wrong; nothing was changed', ['body.current: the current password is wrong']);
+      }
+      const r = await changeUser(deps.db, user.email, { passwordHash: await hashPassword(body.next), keepSession: s.idHash, now: deps.now() });
+      if (r.kind !== 'changed') throw new HttpProblem('UNAUTHENTICATED', 'the user of this session no longer exists; log in again');
+      deps.logger.info({ event: 'web.password_changed', email: user.email }, 'console password changed; other sessions ended');
+      return reply.code(204).send();
+    });
+
+    api.get('/setup', async () => ({ needed: (await countUsers(deps.db)) === 0 }));
+
+    api.post('/setup', async (req, reply) => {
+      refuseCrossSite(req);
+      const blocked = limited(reply, req.ip, null);
+      if (blocked) return blocked;
+      if ((await countUsers(deps.db)) > 0) throw setUpAlready();
+      const body = parse(setupBody, req.body);
+      const now = deps.now();
+      const outcome = await createFirstAdmin(deps.db, { tokenHash: hashToken(body.token), email: body.email, passwordHash: await hashPassword(body.password), now });
+      if (outcome === 'users-exist') throw setUpAlready();
+      if (outcome === 'bad-token') {
+        failed(req.ip, null);
+        throw new HttpProblem('FORBIDDEN', 'the setup link is not valid: it works once, and only the last one the server printed; restart the server to print a new one');
+      }
+      const user = await findUserByEmail(deps.db, body.email);
+      if (!user) throw new Error('the first admin vanished right after it was created');
+      deps.logger.info({ event: 'web.setup_done', email: user.email }, 'first admin created');
+      return logIn(req, reply, user);
+    });
+  };
+}
+
+const setUpAlready = () => new HttpProblem('CONFLICT', 'the console is set up already; log in, or (locked out) run `relaydesk user passwd EMAIL` on the server');

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { isoTime } from '../../../desk/io/desk-views.js';
+import { listUsers, type UserRow } from '../../../store/index.js';
+import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+import { emailSchema, newPasswordSchema } from '../../auth/passwords.js';
+import { principalLabel } from '../../auth/principal.js';
+import { addUser, removeUser, updateUser } from '../../auth/users.js';
+
+const role = z.enum(['admin', 'agent']);
+const userSchema = z.object({ email: z.string(), role, disabled: z.boolean(), createdAt: z.string(), updatedAt: z.string(), lastLoginAt: z.string().nullable() });
+const present = (u: UserRow) => ({ email: u.email, role: u.role, disabled: u.disabled, createdAt: isoTime(u.createdAt), updatedAt: isoTime(u.updatedAt), lastLoginAt: u.lastLoginAt === null ? null : isoTime(u.lastLoginAt) });
+const emailParams = z.strictObject({ email: emailSchema.describe('the user\'s email') });
+
+const list = defineRoute({
+  method: 'GET',
+  path: '/api/users',
+  operationId: 'listUsers',
+  summary: 'The console\'s users (admin)',
+  tag: 'users',
+  action: 'user.manage',
+  response: z.object({ items: z.array(userSchema) }),
+  failures: [403],
+  command: async ({ deps }) => ({ items: (await listUsers(deps.db)).map(present) }),
+});
+
+const create = defineRoute({
+  method: 'POST',
+  path: '/api/users',
+  operationId: 'createUser',
+  summary: 'Add a console user; without a password the answer carries an initial one, once (admin)',
+  tag: 'users',
+  action: 'user.manage',
+  body: z.strictObject({ email: emailSchema, role: role.default('agent'), password: newPasswordSchema.optional() }),
+  response: userSchema.extend({ initialPassword: z.string().nullable().describe('made for you when no password was given; shown only now') }),
+  status: 201,
+  failures: [403, 409],
+  async command({ input: { body }, principal, deps }) {
+    const r = await addUser(deps.db, { email: body.email, role: body.role, ...(body.password !== undefined ? { password: body.password } : {}), now: deps.now() });
+    deps.logger.info({ event: 'web.user_created', email: r.user.email, role: r.user.role, by: principalLabel(principal) }, 'console user created');
+    return { ...present(r.user), initialPassword: r.initialPassword };
+  },
+});
+
+const update = defineRoute({
+  method: 'PATCH',
+  path: '/api/users/:email',
+  operationId: 'updateUser',
+  summary: 'Change a user\'s role or disable them (their sessions end); the last enabled admin stays (admin)',
+  tag: 'users',
+  action: 'user.manage',
+  params: emailParams,
+  body: z.strictObject({ role: role.optional(), disabled: z.boolean().optional() }),
+  response: userSchema,
+  failures: [403, 404, 409],
+  async command({ input: { params, body }, principal, deps }) {
+    const u = await updateUser(deps.db, params.email, { ...body, now: deps.now() });
+    deps.logger.info({ event: 'web.user_changed', email: u.email, role: u.role, disabled: u.disabled, by: principalLabel(principal) }, 'console user changed');
+    return present(u);
+  },
+});
+
+const remove = defineRoute({
+  method: 'DELETE',
+  path: '/api/users/:email',
+  operationId: 'deleteUser',
+  summary: 'Delete a user and end their sessions; the last enabled admin stays (admin)',
+  tag: 'users',
+  action: 'user.manage',
+  params: emailParams,
+  response: z.object({ email: z.string(), deleted: z.literal(true) }),
+  failures: [403, 404, 409],
+  async command({ input: { params }, principal, deps }) {
+    const r = await removeUser(deps.db, params.email);
+    deps.logger.info({ event: 'web.user_deleted', email: r.email, by: principalLabel(principal) }, 'console user deleted');
+    return r;
+  },
+});
+
+export const userRoutes: readonly ApiRoute[] = [list, create, update, remove];

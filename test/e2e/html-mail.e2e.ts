@@ -1,0 +1,124 @@
+/**
+ * Hostile HTML mail in the case view: no script of it runs, in the console or in its frame,
+ * and its remote image is not fetched until the agent allows remote images.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Frame, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/relaydesk.js';
+import { launchBrowser, logIn, screenshot, startDesk, type Browsing, type Desk, type InPage } from './harness.js';
+
+const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+/** Each payload would set `__pwned` on the frame and on the console page if it ran. */
+const hostile = (port: number) => {
+  const set = (what: string) => `window.__pwned='${what}';parent.__pwned='${what}';top.__pwned='${what}'`;
+  return [
+    'From: Mallory <mallory@customer.example>',
+    'To: help@solarmora.com',
+    'Subject: Hostile HTML',
+    'Message-ID: <hostile@customer.example>',
+    'MIME-Version: 1.0',
+    'Content-Type: text/html; charset=UTF-8',
+    '',
+    '<html><head><meta http-equiv="refresh" content="0;url=http://127.0.0.1:' + port + '/refresh"><base href="http://127.0.0.1:' + port + '/"></head>',
+    `<body onload="${set('body-onload')}">`,
+    '<p>Hello agent, this mail is hostile.</p>',
+    '<p id="styled" style="color: rgb(0, 0, 255)">The sender\'s own formatting.</p>',
+    `<script>${set('script')}</script>`,
+    `<img src="x" onerror="${set('onerror')}">`,
+    `<a href="javascript:${set('javascript-link')}">javascript link</a>`,
+    `<a href="JaVaScRiPt&#58;${set('entity-link')}">entity link</a>`,
+    `<div style="width: expression(${set('css-expression')}); background: url(http://127.0.0.1:${port}/css-background.png)">styled</div>`,
+    `<svg onload="${set('svg-onload')}"><script>${set('svg-script')}</script><circle r="5" onload="${set('svg-circle')}"/></svg>`,
+    `<iframe src="javascript:${set('iframe')}"></iframe>`,
+    `<object data="http://127.0.0.1:${port}/object.swf"></object>`,
+    `<form action="http://127.0.0.1:${port}/phish"><input name="password"><button>Log in</button></form>`,
+    `<img src="http://127.0.0.1:${port}/remote.png?tracker=1" alt="remote picture" width="20" height="20">`,
+    '</body></html>',
+    '',
+  ].join('\r\n');
+};
+
+describe('hostile HTML mail in the case view', () => {
+  let desk: Desk;
+  let browsing: Browsing;
+  let server: http.Server;
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.writeHead(200, { 'Content-Type': 'image/gif', 'Cache-Control': 'no-store' }).end(GIF);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const imageHost = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    [desk, browsing] = await Promise.all([startDesk(), launchBrowser({ publicAddresses: [imageHost] })]);
+    await desk.addUser('agent@solarmora.com', 'agent');
+  });
+  afterAll(async () => {
+    await browsing?.close();
+    await desk?.stop();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  let page: Page;
+  let frameElement: Locator;
+  const dialogs: string[] = [];
+  const pwned = async (f: Frame) => f.evaluate(() => (globalThis as InPage).__pwned ?? null);
+  const mailFrame = () => eventually(async () => (await frameElement.elementHandle())?.contentFrame() ?? null, 10_000, 'the mail frame');
+
+  it('runs none of its scripts and fetches nothing while remote images are blocked', async () => {
+    const port = (server.address() as AddressInfo).port;
+    await desk.mailRaw('mallory@customer.example', hostile(port));
+    ({ page } = await browsing.newPage());
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await logIn(page, desk.baseUrl, 'agent@solarmora.com');
+    await page.getByRole('link', { name: 'Hostile HTML' }).click({ timeout: 20_000 });
+    frameElement = page.locator('iframe[title^="Mail content"]');
+    await frameElement.waitFor();
+    expect(await frameElement.getAttribute('sandbox')).toBe('');
+    const srcdoc = (await frameElement.getAttribute('srcdoc')) ?? '';
+    expect(srcdoc).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'">`);
+    expect(srcdoc).toContain('data-remote-src');
+
+    const frame = await mailFrame();
+    await frame.getByText('Hello agent, this mail is hostile.').waitFor();
+    // Clicking what is left of the links must not run anything either.
+    await frame.getByText('javascript link').click();
+    await frame.getByText('entity link').click();
+    await new Promise((r) => setTimeout(r, 1_500));
+
+    expect(await pwned(page.mainFrame())).toBeNull();
+    expect(await pwned(frame)).toBeNull();
+    expect(dialogs).toEqual([]);
+    expect(requests, 'requests to the remote image server before "Allow remote images"').toEqual([]);
+    expect(page.url()).toMatch(/\/cases\/\d+$/);
+    await screenshot(page, '08-hostile-html-blocked');
+  });
+
+  it('keeps the mail\'s own inline formatting', async () => {
+    const frame = await mailFrame();
+    expect(await frame.getByText("The sender's own formatting.").evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color)).toBe('rgb(0, 0, 255)');
+  });
+
+  it('loads the remote image once the agent allows remote images, and still runs no script', async () => {
+    await page.getByRole('button', { name: 'Allow remote images' }).click();
+    await page.getByText('Remote images are shown.').waitFor();
+    await eventually(async () => requests.some((u) => u.startsWith('/remote.png')), 10_000, 'the remote image to be fetched');
+    const after = await mailFrame();
+    await after.getByText('Hello agent, this mail is hostile.').waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    // Only the image the agent allowed: the sanitiser removed every other load.
+    expect(requests.every((u) => u.startsWith('/remote.png'))).toBe(true);
+    expect(await pwned(page.mainFrame())).toBeNull();
+    expect(await pwned(after)).toBeNull();
+    expect(dialogs).toEqual([]);
+    expect(browsing.foreign, 'requests to hosts other than 127.0.0.1').toEqual([]);
+    await screenshot(page, '09-hostile-html-images-allowed');
+  });
+});

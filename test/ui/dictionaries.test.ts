@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { en } from '../../web/ui/src/i18n/en.js';
+import { ja } from '../../web/ui/src/i18n/ja.js';
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('the console dictionaries', () => {
+  it('have the same keys in English and Japanese', () => {
+    expect(Object.keys(ja).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it.each([
+    ['en', en as Record<string, string>],
+    ['ja', ja as Record<string, string>],
+  ])('%s has no empty value', (_lang, dict) => {
+    expect(Object.entries(dict).filter(([, v]) => v.trim() === '').map(([k]) => k)).toEqual([]);
+  });
+
+  it('use the same placeholders in both languages', () => {
+    const differ = Object.keys(en).filter((k) => placeholders(en[k as keyof typeof en]).join() !== placeholders(ja[k as keyof typeof en]).join());
+    expect(differ).toEqual([]);
+  });
+
+  it('translate the console into Japanese rather than copy the English', () => {
+    // Names and bare placeholders read the same in both languages.
+    const allowed = new Set(['app.name', 'lang.en', 'lang.ja', 'comingSoon.title']);
+    const same = Object.keys(en).filter((k) => !allowed.has(k) && en[k as keyof typeof en] === ja[k as keyof typeof en]);
+    expect(same).toEqual([]);
+  });
+});

@@ -1,0 +1,111 @@
+/** The shapes the console reads from /api (see /api/openapi.json). */
+export type Role = 'admin' | 'agent';
+export interface User {
+  readonly email: string;
+  readonly role: Role;
+}
+export interface Session {
+  readonly user: User;
+  readonly csrfToken: string;
+}
+
+export const CASE_STATUSES = ['new', 'open', 'pending', 'solved', 'closed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export interface Person {
+  readonly name: string;
+  readonly address: string;
+}
+
+export interface Case {
+  readonly number: number;
+  readonly subject: string;
+  readonly status: CaseStatus;
+  readonly channel: { readonly id: string; readonly name: string };
+  readonly requester: Person;
+  readonly assignee: string | null;
+  readonly participants: readonly Person[];
+  readonly originalRecipient: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface CasePage {
+  readonly items: readonly Case[];
+  readonly nextCursor: string | null;
+}
+
+export interface Attachment {
+  readonly id: number;
+  readonly filename: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly contentId: string | null;
+  readonly inline: boolean;
+}
+
+export interface Message {
+  readonly id: number;
+  readonly direction: 'in' | 'out' | 'note';
+  readonly messageId: string | null;
+  readonly from: Person | null;
+  readonly to: readonly string[];
+  readonly cc: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string | null;
+  readonly author: string | null;
+  readonly createdAt: string;
+  readonly attachments: readonly Attachment[];
+}
+
+export interface CaseDetail extends Case {
+  readonly messages: readonly Message[];
+  readonly links: readonly { readonly number: number; readonly status: string; readonly relation: 'previous' | 'follow-up' }[];
+}
+
+export type VerificationState = 'unverified' | 'pending' | 'verified' | 'failed';
+export interface Channel {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'support' | 'sales';
+  readonly publicAddress: string | null;
+  readonly inboundAddress: string | null;
+  readonly verification: { readonly state: VerificationState; readonly detail: string | null };
+}
+
+export const LEAD_STATUSES = ['new', 'working', 'qualified', 'converted', 'disqualified'] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
+export interface Lead {
+  readonly id: number;
+  readonly name: string;
+  readonly email: string;
+  readonly company: string | null;
+  readonly subject: string;
+  readonly status: LeadStatus;
+  readonly createdAt: string;
+}
+
+export interface SuspendedMail {
+  readonly id: number;
+  readonly queueId: string;
+  readonly recipient: string;
+  readonly reason: string;
+  readonly detail: string;
+  readonly from: string | null;
+  readonly subject: string | null;
+  readonly createdAt: string;
+}
+
+export interface FailedMail {
+  readonly id: number;
+  readonly queueId: string;
+  readonly recipient: string;
+  readonly error: string;
+  readonly attempts: number;
+  readonly updatedAt: string;
+}
+
+export interface Items<T> {
+  readonly items: readonly T[];
+}

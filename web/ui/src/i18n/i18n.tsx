@@ -1,0 +1,70 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { en, type MessageKey } from './en.js';
+import { ja } from './ja.js';
+
+export type Lang = 'en' | 'ja';
+export const LANGS: readonly Lang[] = ['en', 'ja'];
+const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { en, ja };
+const STORAGE_KEY = 'relaydesk.lang';
+
+export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;
+
+/** Fills `{name}` placeholders; a missing value stays visible as `{name}` rather than vanishing. */
+export function format(template: string, values: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
+function initialLang(): Lang {
+  try {
+    const saved = window.localStorage.getItem(STORAGE_KEY);
+    if (saved === 'en' || saved === 'ja') return saved;
+  } catch {
+    // Storage can be disabled; the browser's language still decides.
+  }
+  return (navigator.languages?.[0] ?? navigator.language ?? 'en').toLowerCase().startsWith('ja') ? 'ja' : 'en';
+}
+
+interface I18n {
+  readonly lang: Lang;
+  readonly t: Translate;
+  setLang(lang: Lang): void;
+  /** Dates in the chosen language, in the browser's time zone. */
+  formatTime(iso: string): string;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [lang, setLangState] = useState<Lang>(initialLang);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+  const setLang = useCallback((next: Lang) => {
+    setLangState(next);
+    try {
+      window.localStorage.setItem(STORAGE_KEY, next);
+    } catch {
+      // Not persisted; the choice still holds for this page.
+    }
+  }, []);
+  const value = useMemo<I18n>(() => {
+    const dict = DICTIONARIES[lang];
+    const dateFormat = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+    return {
+      lang,
+      setLang,
+      t: (key, values) => format(dict[key], values),
+      formatTime: (iso) => {
+        const d = new Date(iso);
+        return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
+      },
+    };
+  }, [lang, setLang]);
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const v = useContext(I18nContext);
+  if (!v) throw new Error('useI18n outside I18nProvider');
+  return v;
+}

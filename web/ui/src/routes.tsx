@@ -1,0 +1,42 @@
+import type { ReactNode } from 'react';
+import type { Role } from './api/types.js';
+import type { MessageKey } from './i18n/en.js';
+import { AccountPage } from './pages/account.js';
+import { CaseViewPage } from './pages/case-view.js';
+import { CasesPage } from './pages/cases.js';
+import { ChannelsPage } from './pages/channels.js';
+import { ComingSoonPage } from './pages/coming-soon.js';
+import { FailedPage } from './pages/failed.js';
+import { LeadsPage } from './pages/leads.js';
+import { SuspendedPage } from './pages/suspended.js';
+
+/**
+ * Every page of the signed-in console, in navigation order. A page is added here once: the
+ * navigation, the role check and the router all read this table.
+ */
+export interface PageRoute {
+  readonly path: string;
+  readonly roles: readonly Role[];
+  /** Shown in the navigation under this section; absent for pages reached by links. */
+  readonly nav?: { readonly section: 'desk' | 'admin'; readonly label: MessageKey };
+  render(params: Record<string, string>): ReactNode;
+}
+
+const BOTH: readonly Role[] = ['admin', 'agent'];
+const ADMIN: readonly Role[] = ['admin'];
+
+export const PAGES: readonly PageRoute[] = [
+  { path: '/cases', roles: BOTH, nav: { section: 'desk', label: 'nav.cases' }, render: () => <CasesPage /> },
+  { path: '/cases/:number', roles: BOTH, render: (p) => <CaseViewPage number={Number(p.number)} /> },
+  { path: '/leads', roles: BOTH, nav: { section: 'desk', label: 'nav.leads' }, render: () => <LeadsPage /> },
+  { path: '/suspended', roles: BOTH, nav: { section: 'desk', label: 'nav.suspended' }, render: () => <SuspendedPage /> },
+  { path: '/failed', roles: BOTH, nav: { section: 'desk', label: 'nav.failed' }, render: () => <FailedPage /> },
+  { path: '/admin/routing', roles: ADMIN, nav: { section: 'admin', label: 'nav.routing' }, render: () => <ComingSoonPage title="page.routing" /> },
+  { path: '/admin/quarantine', roles: ADMIN, nav: { section: 'admin', label: 'nav.quarantine' }, render: () => <ComingSoonPage title="page.quarantine" /> },
+  { path: '/admin/email-log', roles: ADMIN, nav: { section: 'admin', label: 'nav.emailLog' }, render: () => <ComingSoonPage title="page.emailLog" /> },
+  { path: '/admin/channels', roles: ADMIN, nav: { section: 'admin', label: 'nav.channels' }, render: () => <ChannelsPage /> },
+  { path: '/admin/configuration', roles: ADMIN, nav: { section: 'admin', label: 'nav.configuration' }, render: () => <ComingSoonPage title="page.configuration" /> },
+  { path: '/account', roles: BOTH, render: () => <AccountPage /> },
+];
+
+export const HOME = '/cases';
