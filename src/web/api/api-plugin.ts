@@ -6,6 +6,7 @@ import { channelRoutes } from '../routes/channels/routes.js';
 import { configRoutes } from '../routes/config/routes.js';
 import { inboxRoutes } from '../routes/inbox/routes.js';
 import { leadRoutes } from '../routes/leads/routes.js';
+import { mailFrameRoutes } from '../routes/mail-frame/routes.js';
 import { tokenRoutes } from '../routes/tokens/routes.js';
 import { userRoutes } from '../routes/users/routes.js';
 import { webhookRoutes } from '../routes/webhooks/routes.js';
@@ -33,5 +34,6 @@ export function apiPlugin(deps: ApiDeps, authenticators: readonly Authenticator[
     api.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `no API endpoint ${req.method} ${req.url.split('?')[0]}; see /api/openapi.json`, code: 'NOT_FOUND', details: [] }));
     api.get('/openapi.json', async () => document);
     registerRoutes(api, API_ROUTES, deps, authenticators);
+    await api.register(mailFrameRoutes(deps, authenticators));
   };
 }

@@ -1,19 +1,23 @@
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { useI18n } from '../i18n/i18n.js';
-import { buildFrameDocument, hasRemoteImages } from '../mail-frame-doc.js';
+
+/** The intake's sanitiser keeps a remote image's address in this attribute, behind a placeholder. */
+const REMOTE_SRC_ATTRIBUTE = 'data-remote-src';
 
 /**
  * One message's HTML in an iframe with an empty sandbox: no script, no same origin, no
- * forms, no popups, no navigation of the console. Its size cannot be measured from outside
- * (that would need same origin), so it is estimated from the text and can be resized.
+ * forms, no popups, no navigation of the console. The server serves the frame's document
+ * with its own CSP, which loads no remote image until the agent allows them here. Its
+ * size cannot be measured from outside (that would need same origin), so it is estimated
+ * from the text and can be resized.
  */
-export function MailFrame({ html, text, from }: { html: string; text: string; from: string }) {
+export function MailFrame({ caseNumber, messageId, html, text, from }: { caseNumber: number; messageId: number; html: string; text: string; from: string }) {
   const { t } = useI18n();
   const [remote, setRemote] = useState(false);
-  const doc = useMemo(() => buildFrameDocument(html, { remoteImages: remote }), [html, remote]);
   const lines = text.split('\n').reduce((n, line) => n + 1 + Math.floor(line.length / 90), 0);
   const height = Math.min(640, Math.max(140, lines * 24 + 48));
-  const remoteImages = hasRemoteImages(html);
+  const remoteImages = html.includes(REMOTE_SRC_ATTRIBUTE);
+  const src = `/api/cases/${caseNumber}/messages/${messageId}/frame${remote ? '?images=1' : ''}`;
   return (
     <div className="mail-html">
       {remoteImages && (
@@ -30,7 +34,7 @@ export function MailFrame({ html, text, from }: { html: string; text: string; fr
           )}
         </div>
       )}
-      <iframe sandbox="" srcDoc={doc} title={t('case.htmlFrameTitle', { from })} style={{ height }} referrerPolicy="no-referrer" />
+      <iframe sandbox="" src={src} title={t('case.htmlFrameTitle', { from })} style={{ height }} referrerPolicy="no-referrer" />
     </div>
   );
 }

@@ -57,7 +57,7 @@ export function CaseViewPage({ number }: { number: number }) {
         <ol className="thread">
           {c.messages.map((m) => (
             <li key={m.id}>
-              <MessageItem m={m} />
+              <MessageItem m={m} caseNumber={c.number} />
             </li>
           ))}
         </ol>
@@ -150,7 +150,7 @@ function formatSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-function MessageItem({ m }: { m: Message }) {
+function MessageItem({ m, caseNumber }: { m: Message; caseNumber: number }) {
   const { t, formatTime } = useI18n();
   const who = m.direction === 'in' ? (m.from ? (m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address) : '?') : (m.author ?? m.from?.address ?? '?');
   return (
@@ -161,7 +161,7 @@ function MessageItem({ m }: { m: Message }) {
         {m.direction !== 'note' && m.to.length > 0 && <span className="muted">{t('case.to', { to: m.to.join(', ') })}</span>}
         <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
       </header>
-      {m.html ? <MailFrame html={m.html} text={m.text} from={who} /> : <pre className="message-text">{m.text || t('case.noBody')}</pre>}
+      {m.html ? <MailFrame caseNumber={caseNumber} messageId={m.id} html={m.html} text={m.text} from={who} /> : <pre className="message-text">{m.text || t('case.noBody')}</pre>}
       {m.attachments.length > 0 && (
         <div className="attachments">
           <h3>{t('case.attachments')}</h3>
