@@ -1,0 +1,42 @@
+/**
+ * Mail the desk set aside, in the agents' desk: an auto-reply with no case to attach to is
+ * listed as suspended; recovering it from the page turns it into a case.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listCases, listSuspended } from '../../src/store/index.js';
+import { eventually } from '../support/relaydesk.js';
+import { launchBrowser, logIn, screenshot, startDesk, type Browsing, type Desk } from './harness.js';
+
+describe('suspended and failed mail in the desk', () => {
+  let desk: Desk;
+  let browsing: Browsing;
+  let page: Page;
+
+  beforeAll(async () => {
+    [desk, browsing] = await Promise.all([startDesk(), launchBrowser()]);
+    await desk.addUser('agent@solarmora.com', 'agent');
+  });
+  afterAll(async () => {
+    await browsing?.close();
+    await desk?.stop();
+  });
+
+  it('lists a suspended auto-reply and recovers it into a case', async () => {
+    await desk.mail({ from: 'away@customer.example', subject: 'Out of office until Monday', body: 'I am away.', headers: { 'Auto-Submitted': 'auto-replied' } });
+    await eventually(async () => (await listSuspended(desk.gw.store.db)).find((s) => s.from === 'away@customer.example'), 10_000, 'suspended');
+    ({ page } = await browsing.newPage());
+    await logIn(page, desk.baseUrl, 'agent@solarmora.com');
+    await page.getByRole('link', { name: 'Suspended' }).click();
+    const row = page.getByRole('row', { name: /away@customer\.example/ });
+    await row.waitFor({ timeout: 10_000 });
+    await expect(row.textContent()).resolves.toContain('auto-reply');
+    await screenshot(page, '10-suspended');
+    await row.getByRole('button', { name: /Recover/ }).click();
+    await page.getByRole('status').filter({ hasText: /case/i }).waitFor({ timeout: 10_000 });
+    const cases = await listCases(desk.gw.store.db, { limit: 50 });
+    expect(cases.some((c) => c.requester.address === 'away@customer.example')).toBe(true);
+    await page.getByRole('link', { name: 'Failed' }).click();
+    await page.getByText(/nothing|no /i).first().waitFor({ timeout: 10_000 });
+  });
+});
