@@ -360,3 +360,16 @@ export async function setLeadStatus(trx: Exec, input: { leadId: number; status: 
     .where('id', '=', input.leadId)
     .execute();
 }
+
+/** One attachment of one message of one case, with its bytes (null when the intake left them out). */
+export async function loadAttachment(db: Exec, input: { caseId: number; messageId: number; attachmentId: number }): Promise<{ filename: string; contentType: string; content: Buffer | null } | null> {
+  const r = await db
+    .selectFrom('desk_attachments')
+    .innerJoin('desk_messages', 'desk_messages.id', 'desk_attachments.desk_message_id')
+    .select(['desk_attachments.filename', 'desk_attachments.content_type', 'desk_attachments.content'])
+    .where('desk_attachments.id', '=', input.attachmentId)
+    .where('desk_messages.id', '=', input.messageId)
+    .where('desk_messages.case_id', '=', input.caseId)
+    .executeTakeFirst();
+  return r ? { filename: r.filename, contentType: r.content_type, content: r.content ? Buffer.from(r.content) : null } : null;
+}

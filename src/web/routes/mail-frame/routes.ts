@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import sanitizeHtml from 'sanitize-html';
-import { loadCaseByNumber, loadDeskMessages } from '../../../store/index.js';
+import { loadAttachment, loadCaseByNumber, loadDeskMessages } from '../../../store/index.js';
 import type { ApiDeps } from '../../api/api-deps.js';
 import { authenticate } from '../../api/route-kit.js';
 import type { Authenticator } from '../../auth/principal.js';
@@ -63,6 +63,25 @@ export function mailFrameRoutes(deps: ApiDeps, authenticators: readonly Authenti
         .header('Cache-Control', 'no-store')
         .header('Referrer-Policy', 'no-referrer');
       return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><style>${FRAME_STYLE}</style></head><body>${body}</body></html>`;
+    });
+
+    // An attachment is always a download, never a page of ours: whatever a sender put in it
+    // (HTML, SVG with script) cannot run in the console's origin.
+    api.get<{ Params: { number: string; id: string; att: string } }>('/cases/:number/messages/:id/attachments/:att', async (req, reply) => {
+      const principal = await authenticate(req, authenticators);
+      const permission = decidePermission(principal, 'desk.read');
+      if (permission.kind === 'deny') throw new HttpProblem('FORBIDDEN', `not allowed: ${permission.reason}`);
+      const c = await loadCaseByNumber(deps.db, Number(req.params.number) || 0);
+      const a = c ? await loadAttachment(deps.db, { caseId: c.id, messageId: Number(req.params.id) || 0, attachmentId: Number(req.params.att) || 0 }) : null;
+      if (!a) throw new HttpProblem('NOT_FOUND', `no attachment ${req.params.att} on message ${req.params.id} of case #${req.params.number}`);
+      if (!a.content) throw new HttpProblem('NOT_FOUND', `attachment ${a.filename} was left out at intake (over the size limit); the raw message keeps it`);
+      const ascii = a.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+      reply
+        .header('Content-Type', 'application/octet-stream')
+        .header('Content-Disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(a.filename)}`)
+        .header('Content-Security-Policy', "default-src 'none'; sandbox")
+        .header('Cache-Control', 'no-store');
+      return a.content;
     });
   };
 }

@@ -168,7 +168,10 @@ function MessageItem({ m, caseNumber }: { m: Message; caseNumber: number }) {
           <ul>
             {m.attachments.map((a) => (
               <li key={a.id}>
-                <span className="filename">{a.filename}</span> <span className="muted">({a.contentType}, {formatSize(a.size)})</span>
+                <a className="filename" href={`/api/cases/${caseNumber}/messages/${m.id}/attachments/${a.id}`} download={a.filename}>
+                  {a.filename}
+                </a>{' '}
+                <span className="muted">({a.contentType}, {formatSize(a.size)})</span>
               </li>
             ))}
           </ul>
