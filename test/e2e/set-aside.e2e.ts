@@ -16,6 +16,7 @@ describe('suspended and failed mail in the desk', () => {
   beforeAll(async () => {
     [desk, browsing] = await Promise.all([startDesk(), launchBrowser()]);
     await desk.addUser('agent@solarmora.com', 'agent');
+    await desk.addUser('admin@solarmora.com', 'admin');
   });
   afterAll(async () => {
     await browsing?.close();
@@ -38,5 +39,19 @@ describe('suspended and failed mail in the desk', () => {
     expect(cases.some((c) => c.requester.address === 'away@customer.example')).toBe(true);
     await page.getByRole('link', { name: 'Failed' }).click();
     await page.getByText(/nothing|no /i).first().waitFor({ timeout: 10_000 });
+  });
+
+  it('shows an admin the quarantine, and releasing a held message opens its case', async () => {
+    await desk.mail({ from: 'spam@customer.example', subject: 'Held for review', body: 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X' });
+    const admin = (await browsing.newPage()).page;
+    await logIn(admin, desk.baseUrl, 'admin@solarmora.com');
+    await admin.getByRole('link', { name: 'Quarantine' }).click();
+    const row = admin.getByRole('row', { name: /Held for review/ });
+    await row.waitFor({ timeout: 10_000 });
+    await expect(row.textContent()).resolves.toContain('gtube');
+    await screenshot(admin, '11-quarantine');
+    await row.getByRole('button', { name: /Release/ }).click();
+    await admin.getByRole('status').filter({ hasText: /Released/ }).waitFor({ timeout: 10_000 });
+    await eventually(async () => (await listCases(desk.gw.store.db, { limit: 50 })).some((c) => c.subject === 'Held for review'), 10_000, 'a case for the released mail');
   });
 });

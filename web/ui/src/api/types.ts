@@ -109,3 +109,13 @@ export interface FailedMail {
 export interface Items<T> {
   readonly items: readonly T[];
 }
+
+export interface HeldMessage {
+  readonly id: string;
+  readonly receivedAt: string;
+  readonly mailFrom: string;
+  readonly subject: string | null;
+  readonly spamScore: number;
+  readonly spamReasons: readonly string[];
+  readonly recipients: readonly { readonly recipient: string; readonly originalRecipient: string; readonly holdReason: string | null }[];
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { EVENTS } from '../../../base/events.js';
+import { listHeld, resolveHeld } from '../../../store/index.js';
+import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+import { HttpProblem } from '../../http-problem.js';
+
+/** Mail held for review (spam without a bypass, quarantine rules): the admin's to release or drop. */
+const heldSchema = z.object({
+  id: z.string().describe('the queue id'),
+  receivedAt: z.string(),
+  mailFrom: z.string(),
+  subject: z.string().nullable(),
+  spamScore: z.number(),
+  spamReasons: z.array(z.string()),
+  recipients: z.array(z.object({ recipient: z.string(), originalRecipient: z.string(), holdReason: z.string().nullable() })),
+});
+const queueIdParams = z.strictObject({ id: z.string().regex(/^[0-9A-Z]{8,32}$/, 'a queue id such as 238D2CC4SDD156X').describe('the queue id') });
+
+const list = defineRoute({
+  method: 'GET',
+  path: '/api/quarantine',
+  operationId: 'listQuarantine',
+  summary: 'Messages held for review, with their spam score and reasons',
+  tag: 'quarantine',
+  action: 'quarantine.manage',
+  response: z.object({ items: z.array(heldSchema) }),
+  failures: [403],
+  async command({ deps }) {
+    const rows = await listHeld(deps.db);
+    return { items: rows.map((h) => ({ id: h.queueId, receivedAt: new Date(h.receivedAt).toISOString(), mailFrom: h.mailFrom, subject: h.subject, spamScore: h.spamScore, spamReasons: h.spamReasons, recipients: h.recipients })) };
+  },
+});
+
+function resolveRoute(verb: 'release' | 'delete') {
+  const to = verb === 'release' ? 'queued' : 'deleted';
+  return defineRoute({
+    method: verb === 'release' ? 'POST' : 'DELETE',
+    path: verb === 'release' ? '/api/quarantine/:id/release' : '/api/quarantine/:id',
+    operationId: verb === 'release' ? 'releaseQuarantined' : 'deleteQuarantined',
+    summary: verb === 'release' ? 'Deliver a held message as if it were not spam' : 'Drop a held message (its trace is kept)',
+    tag: 'quarantine',
+    action: 'quarantine.manage',
+    params: queueIdParams,
+    response: z.object({ id: z.string(), deliveries: z.number().int() }),
+    failures: [403, 404],
+    async command({ input: { params }, principal, deps }) {
+      const now = Date.now();
+      const n = await resolveHeld(deps.db, {
+        queueId: params.id,
+        to,
+        now,
+        trace: { queueId: params.id, at: now, code: to === 'queued' ? EVENTS.released : EVENTS.deleted, summary: `${to === 'queued' ? 'released from' : 'deleted from'} quarantine by ${principal.name}` },
+      });
+      if (n === 0) throw new HttpProblem('NOT_FOUND', `no held message ${params.id}`);
+      if (to === 'queued') deps.wake();
+      return { id: params.id, deliveries: n };
+    },
+  });
+}
+
+export const quarantineRoutes: readonly ApiRoute[] = [list, resolveRoute('release'), resolveRoute('delete')];
