@@ -54,4 +54,21 @@ describe('suspended and failed mail in the desk', () => {
     await admin.getByRole('status').filter({ hasText: /Released/ }).waitFor({ timeout: 10_000 });
     await eventually(async () => (await listCases(desk.gw.store.db, { limit: 50 })).some((c) => c.subject === 'Held for review'), 10_000, 'a case for the released mail');
   });
+
+  it('lets an admin find a message in the email log and read its trace', async () => {
+    await desk.mail({ from: 'traced@customer.example', subject: 'Trace this one', body: 'Hello.' });
+    await eventually(async () => (await listCases(desk.gw.store.db, { limit: 50 })).some((c) => c.subject === 'Trace this one'), 10_000, 'the case');
+    const admin = (await browsing.newPage()).page;
+    await logIn(admin, desk.baseUrl, 'admin@solarmora.com');
+    await admin.getByRole('link', { name: 'Email log' }).click();
+    await admin.getByLabel('Sender contains').fill('traced@');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    const row = admin.getByRole('row', { name: /Trace this one/ });
+    await row.waitFor({ timeout: 10_000 });
+    await row.getByRole('button', { name: /trace/i }).click();
+    const timeline = admin.getByRole('region', { name: /Trace of/ });
+    await timeline.getByText('queue.delivered').waitFor({ timeout: 10_000 });
+    await expect(timeline.textContent()).resolves.toContain('routing.rule_applied');
+    await screenshot(admin, '12-email-log-trace');
+  });
 });

@@ -7,6 +7,7 @@ import { CasesPage } from './pages/cases.js';
 import { ChannelsPage } from './pages/channels.js';
 import { ComingSoonPage } from './pages/coming-soon.js';
 import { QuarantinePage } from './pages/quarantine.js';
+import { EmailLogPage } from './pages/email-log.js';
 import { FailedPage } from './pages/failed.js';
 import { LeadsPage } from './pages/leads.js';
 import { SuspendedPage } from './pages/suspended.js';
@@ -34,7 +35,7 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/failed', roles: BOTH, nav: { section: 'desk', label: 'nav.failed' }, render: () => <FailedPage /> },
   { path: '/admin/routing', roles: ADMIN, nav: { section: 'admin', label: 'nav.routing' }, render: () => <ComingSoonPage title="page.routing" /> },
   { path: '/admin/quarantine', roles: ADMIN, nav: { section: 'admin', label: 'nav.quarantine' }, render: () => <QuarantinePage /> },
-  { path: '/admin/email-log', roles: ADMIN, nav: { section: 'admin', label: 'nav.emailLog' }, render: () => <ComingSoonPage title="page.emailLog" /> },
+  { path: '/admin/email-log', roles: ADMIN, nav: { section: 'admin', label: 'nav.emailLog' }, render: () => <EmailLogPage /> },
   { path: '/admin/channels', roles: ADMIN, nav: { section: 'admin', label: 'nav.channels' }, render: () => <ChannelsPage /> },
   { path: '/admin/configuration', roles: ADMIN, nav: { section: 'admin', label: 'nav.configuration' }, render: () => <ComingSoonPage title="page.configuration" /> },
   { path: '/account', roles: BOTH, render: () => <AccountPage /> },

@@ -119,3 +119,18 @@ export interface HeldMessage {
   readonly spamReasons: readonly string[];
   readonly recipients: readonly { readonly recipient: string; readonly originalRecipient: string; readonly holdReason: string | null }[];
 }
+
+export interface LoggedMessage {
+  readonly id: string;
+  readonly messageId: string | null;
+  readonly mailFrom: string;
+  readonly subject: string | null;
+  readonly receivedAt: string;
+  readonly spam: boolean;
+  readonly deliveries: readonly { readonly id: number; readonly recipient: string; readonly originalRecipient: string; readonly transport: string; readonly status: string; readonly attempts: number; readonly lastReply: string | null }[];
+}
+
+export interface MessageTrace {
+  readonly message: LoggedMessage;
+  readonly steps: readonly { readonly at: string; readonly code: string; readonly summary: string; readonly deliveryId: number | null }[];
+}

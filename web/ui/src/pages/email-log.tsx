@@ -1,0 +1,111 @@
+import { useState, type FormEvent } from 'react';
+import { api, query } from '../api/client.js';
+import type { Items, LoggedMessage, MessageTrace } from '../api/types.js';
+import { ErrorNote, Loading } from '../components/status.js';
+import { useApi } from '../components/use-api.js';
+import { useI18n } from '../i18n/i18n.js';
+
+const OUTCOMES = ['', 'delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'deleted'] as const;
+
+/** Find a message by sender, recipient, subject, Message-ID or outcome, and follow its trace step by step. */
+export function EmailLogPage() {
+  const { t, formatTime } = useI18n();
+  const [form, setForm] = useState({ sender: '', recipient: '', subject: '', messageId: '', outcome: '' });
+  const [filters, setFilters] = useState(form);
+  const [open, setOpen] = useState<string | null>(null);
+  const { state } = useApi(() => api<Items<LoggedMessage>>('GET', `/messages${query({ ...filters, limit: 100 })}`), [JSON.stringify(filters)]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters(form);
+    setOpen(null);
+  };
+  const field = (name: 'sender' | 'recipient' | 'subject' | 'messageId') => (
+    <label>
+      {t(`log.field.${name}`)}
+      <input value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
+    </label>
+  );
+  return (
+    <>
+      <h1>{t('log.title')}</h1>
+      <form className="filters" onSubmit={submit} role="search">
+        {field('sender')}
+        {field('recipient')}
+        {field('subject')}
+        {field('messageId')}
+        <label>
+          {t('log.field.outcome')}
+          <select value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.target.value })}>
+            {OUTCOMES.map((o) => (
+              <option key={o} value={o}>
+                {o === '' ? t('log.anyOutcome') : o}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">{t('log.search')}</button>
+      </form>
+      {state.kind === 'loading' && <Loading />}
+      {state.kind === 'error' && <ErrorNote error={state.error} />}
+      {state.kind === 'ready' &&
+        (state.data.items.length === 0 ? (
+          <p className="empty">{t('log.empty')}</p>
+        ) : (
+          <table className="list">
+            <thead>
+              <tr>
+                <th scope="col">{t('log.col.received')}</th>
+                <th scope="col">{t('log.col.queueId')}</th>
+                <th scope="col">{t('log.col.from')}</th>
+                <th scope="col">{t('log.col.deliveries')}</th>
+                <th scope="col">{t('log.col.subject')}</th>
+                <th scope="col">{t('log.col.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.data.items.map((m) => (
+                <tr key={m.id}>
+                  <td>
+                    <time dateTime={m.receivedAt}>{formatTime(m.receivedAt)}</time>
+                  </td>
+                  <td>
+                    <code>{m.id}</code>
+                  </td>
+                  <td>{m.mailFrom || '<>'}</td>
+                  <td>{m.deliveries.map((d) => `${d.recipient}: ${d.status}`).join(', ')}</td>
+                  <td>{m.subject ?? ''}</td>
+                  <td className="actions">
+                    <button type="button" aria-expanded={open === m.id} aria-label={t('log.traceLabel', { id: m.id })} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                      {t('log.trace')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+      {open && <TraceTimeline queueId={open} />}
+    </>
+  );
+}
+
+function TraceTimeline({ queueId }: { queueId: string }) {
+  const { t, formatTime } = useI18n();
+  const { state } = useApi(() => api<MessageTrace>('GET', `/messages/${queueId}/trace`), [queueId]);
+  return (
+    <section aria-labelledby="trace-title" className="trace">
+      <h2 id="trace-title">{t('log.traceTitle', { id: queueId })}</h2>
+      {state.kind === 'loading' && <Loading />}
+      {state.kind === 'error' && <ErrorNote error={state.error} />}
+      {state.kind === 'ready' && (
+        <ol className="timeline">
+          {state.data.steps.map((s, i) => (
+            <li key={i}>
+              <time dateTime={s.at}>{formatTime(s.at)}</time> <code>{s.code}</code> {s.summary}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
