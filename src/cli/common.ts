@@ -1,12 +1,17 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { Command, Option } from 'commander';
 import { isRelaydeskError } from '../base/errors.js';
 import { openStore, type StoreHandle, type StoreOptions } from '../store/index.js';
 
 export interface StoreFlags {
   data?: string;
   database?: string;
+}
+
+/** A command that works on the store and prints data: it takes --data/--database and --json. */
+export function dataCommand(name: string, description: string): Command {
+  return withStoreOptions(new Command(name)).description(description).option('--json', 'print as JSON');
 }
 
 /** --data and --database, on every command that reads or writes the store. */

@@ -19,7 +19,7 @@ import {
   loadTrace,
   type StoreHandle,
 } from '../store/index.js';
-import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, withStoreOptions, type StoreFlags } from './common.js';
+import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };
 
@@ -42,13 +42,12 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const cmd = (name: string, description: string) => withStoreOptions(new Command(name)).description(description).option('--json', 'print as JSON');
 
 export function deskCommand(): Command {
   const desk = new Command('desk').description('the help desk: channels, cases, leads, and mail the desk set aside').enablePositionalOptions();
 
   desk.addCommand(
-    cmd('channels', 'channels with their inbound addresses and forwarding verification').action(async (o: StoreFlags & Json) => {
+    dataCommand('channels', 'channels with their inbound addresses and forwarding verification').action(async (o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
         const now = Date.now();
         const out = [];
@@ -78,7 +77,7 @@ export function deskCommand(): Command {
   );
 
   desk.addCommand(
-    cmd('verify', 'send a check through the public address and watch it reach the channel')
+    dataCommand('verify', 'send a check through the public address and watch it reach the channel')
       .argument('<channel>', 'channel name')
       .option('--wait <seconds>', 'wait this long for the check to come back (needs a running server)', '0')
       .action(async (name: string, o: StoreFlags & Json & { wait: string }) => {
@@ -99,7 +98,7 @@ export function deskCommand(): Command {
   );
 
   desk.addCommand(
-    cmd('rotate', 'issue a new inbound address; the old one then gets 550 5.1.1')
+    dataCommand('rotate', 'issue a new inbound address; the old one then gets 550 5.1.1')
       .argument('<channel>', 'channel name')
       .action(async (name: string, o: StoreFlags & Json) => {
         await withStore(o, async (store) => {
@@ -111,7 +110,7 @@ export function deskCommand(): Command {
   );
 
   desk.addCommand(
-    cmd('cases', 'list cases, newest first')
+    dataCommand('cases', 'list cases, newest first')
       .addOption(new Option('--status <status>', 'only this status').choices(['new', 'open', 'pending', 'solved', 'closed']))
       .option('--channel <name>', 'only this channel')
       .option('--assignee <who>', 'only cases assigned to this agent ("none": unassigned)')
@@ -133,7 +132,7 @@ export function deskCommand(): Command {
   );
 
   desk.addCommand(
-    cmd('case', 'one case with its messages, participants and links; change its status or assignee')
+    dataCommand('case', 'one case with its messages, participants and links; change its status or assignee')
       .argument('<number>', 'case number, e.g. 1001')
       .addOption(new Option('--status <status>', 'set the status').choices(['new', 'open', 'pending', 'solved', 'closed']))
       .option('--assign <agent>', 'assign to an agent ("none" to unassign)')
@@ -162,7 +161,7 @@ export function deskCommand(): Command {
   );
 
   desk.addCommand(
-    cmd('reply', 'answer a case by email from the channel\'s public address, or add an internal note')
+    dataCommand('reply', 'answer a case by email from the channel\'s public address, or add an internal note')
       .argument('<number>', 'case number')
       .requiredOption('--body <text>', 'the text of the answer')
       .addOption(new Option('--status <status>', 'status after the answer').choices(['pending', 'solved']))
@@ -179,7 +178,7 @@ export function deskCommand(): Command {
   );
 
   desk.addCommand(
-    cmd('leads', 'sales leads')
+    dataCommand('leads', 'sales leads')
       .addOption(new Option('--status <status>', 'only this status').choices(['new', 'working', 'qualified', 'converted', 'disqualified']))
       .action(async (o: StoreFlags & Json & { status?: string }) => {
         await withStore(o, async (store) => {
@@ -192,7 +191,7 @@ export function deskCommand(): Command {
   );
 
   desk.addCommand(
-    cmd('lead', 'show a lead, or move it: work, qualify, disqualify, convert')
+    dataCommand('lead', 'show a lead, or move it: work, qualify, disqualify, convert')
       .argument('<id>', 'lead id')
       .argument('[action]', 'work | qualify | disqualify | convert')
       .option('--amount <n>', 'with convert: the opportunity amount')
@@ -215,7 +214,7 @@ export function deskCommand(): Command {
       }),
   );
 
-  const suspended = cmd('suspended', 'mail the desk set aside (auto-replies, bounces without a case, loops, floods, spam)').action(async (o: StoreFlags & Json) => {
+  const suspended = dataCommand('suspended', 'mail the desk set aside (auto-replies, bounces without a case, loops, floods, spam)').action(async (o: StoreFlags & Json) => {
     await withStore(o, async (store) => {
       const rows = await listSuspended(store.db);
       if (o.json) return printJson(rows);
@@ -224,7 +223,7 @@ export function deskCommand(): Command {
     });
   });
   suspended.addCommand(
-    cmd('recover', 'take a suspended message in as if it were ordinary mail').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
+    dataCommand('recover', 'take a suspended message in as if it were ordinary mail').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
         const { result: summary } = await run(async () => recoverSuspended(await loadDeskDeps(store.db), id));
@@ -234,7 +233,7 @@ export function deskCommand(): Command {
     }),
   );
   suspended.addCommand(
-    cmd('delete', 'drop a suspended message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
+    dataCommand('delete', 'drop a suspended message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
         await run(() => deleteSuspended(store.db, id));
@@ -247,7 +246,7 @@ export function deskCommand(): Command {
   suspended.enablePositionalOptions();
   desk.addCommand(suspended);
 
-  const failed = cmd('failed', 'messages the desk could not process (dead letters)').action(async (o: StoreFlags & Json) => {
+  const failed = dataCommand('failed', 'messages the desk could not process (dead letters)').action(async (o: StoreFlags & Json) => {
     await withStore(o, async (store) => {
       const rows = await listFailed(store.db);
       if (o.json) return printJson(rows);
@@ -256,7 +255,7 @@ export function deskCommand(): Command {
     });
   });
   failed.addCommand(
-    cmd('retry', 'run the intake again for a failed message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
+    dataCommand('retry', 'run the intake again for a failed message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
         const r = await run(async () => retryFailed(await loadDeskDeps(store.db), id));

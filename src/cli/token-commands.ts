@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { isRelaydeskError } from '../base/errors.js';
 import { createApiToken, listTokens, revokeApiToken } from '../web/auth/api-tokens.js';
-import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, withStoreOptions, type StoreFlags } from './common.js';
+import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };
 
@@ -14,13 +14,12 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const cmd = (name: string, description: string) => withStoreOptions(new Command(name)).description(description).option('--json', 'print as JSON');
 
 /** `relaydesk token create|list|revoke`: API tokens for scripts (`Authorization: Bearer rd_…`). */
 export function tokenCommand(): Command {
   const token = new Command('token').description('API tokens for the REST API (Authorization: Bearer rd_…)');
   token.addCommand(
-    cmd('create', 'make a token; it is printed once and only its hash is kept')
+    dataCommand('create', 'make a token; it is printed once and only its hash is kept')
       .requiredOption('--name <name>', 'what the token is for, e.g. crm-sync')
       .addOption(new Option('--role <role>', 'admin: everything; agent: the desk only').choices(['admin', 'agent']).default('agent'))
       .action(async (o: StoreFlags & Json & { name: string; role: 'admin' | 'agent' }) => {
@@ -32,7 +31,7 @@ export function tokenCommand(): Command {
       }),
   );
   token.addCommand(
-    cmd('list', 'tokens by name, role and last use (never the tokens themselves)').action(async (o: StoreFlags & Json) => {
+    dataCommand('list', 'tokens by name, role and last use (never the tokens themselves)').action(async (o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
         const rows = await listTokens(store.db);
         if (o.json) return printJson(rows.map((t) => ({ name: t.name, role: t.role, hint: t.hint, createdAt: new Date(t.createdAt).toISOString(), lastUsedAt: t.lastUsedAt === null ? null : new Date(t.lastUsedAt).toISOString() })));
@@ -42,7 +41,7 @@ export function tokenCommand(): Command {
     }),
   );
   token.addCommand(
-    cmd('revoke', 'revoke a token at once').argument('<name>', 'the token name').action(async (name: string, o: StoreFlags & Json) => {
+    dataCommand('revoke', 'revoke a token at once').argument('<name>', 'the token name').action(async (name: string, o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
         const r = await run(() => revokeApiToken(store.db, name));
         if (o.json) return printJson(r);

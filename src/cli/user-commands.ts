@@ -3,7 +3,7 @@ import { isRelaydeskError } from '../base/errors.js';
 import { listUsers } from '../store/index.js';
 import { emailSchema, generatePassword, newPasswordSchema } from '../web/auth/passwords.js';
 import { addUser, resetPassword } from '../web/auth/users.js';
-import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, withStoreOptions, type StoreFlags } from './common.js';
+import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };
 
@@ -33,7 +33,6 @@ async function passwordFrom(o: { passwordStdin?: boolean }): Promise<string | un
   return r.data;
 }
 
-const cmd = (name: string, description: string) => withStoreOptions(new Command(name)).description(description).option('--json', 'print as JSON');
 const stdinOption = () => new Option('--password-stdin', 'read the password from standard input instead of making one');
 
 /**
@@ -43,7 +42,7 @@ const stdinOption = () => new Option('--password-stdin', 'read the password from
 export function userCommand(): Command {
   const user = new Command('user').description('users of the web console (admin: everything; agent: the desk only)');
   user.addCommand(
-    cmd('add', 'add a console user; without --password-stdin an initial password is made and printed once')
+    dataCommand('add', 'add a console user; without --password-stdin an initial password is made and printed once')
       .argument('<email>', 'the user\'s email, which is also the login')
       .addOption(new Option('--role <role>', 'admin or agent').choices(['admin', 'agent']).default('agent'))
       .addOption(stdinOption())
@@ -59,7 +58,7 @@ export function userCommand(): Command {
       }),
   );
   user.addCommand(
-    cmd('list', 'console users with role, state and last login').action(async (o: StoreFlags & Json) => {
+    dataCommand('list', 'console users with role, state and last login').action(async (o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
         const rows = await listUsers(store.db);
         if (o.json) return printJson(rows.map((u) => ({ email: u.email, role: u.role, disabled: u.disabled, createdAt: new Date(u.createdAt).toISOString(), lastLoginAt: u.lastLoginAt === null ? null : new Date(u.lastLoginAt).toISOString() })));
@@ -69,7 +68,7 @@ export function userCommand(): Command {
     }),
   );
   user.addCommand(
-    cmd('passwd', 'set a new password (made and printed once, or from --password-stdin); the user\'s sessions end')
+    dataCommand('passwd', 'set a new password (made and printed once, or from --password-stdin); the user\'s sessions end')
       .argument('<email>', 'the user\'s email')
       .addOption(stdinOption())
       .action(async (address: string, o: StoreFlags & Json & { passwordStdin?: boolean }) => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { isRelaydeskError } from '../base/errors.js';
 import { addWebhook, listWebhookSummaries, removeWebhook } from '../desk/io/webhook-subscriptions.js';
 import { WEBHOOK_EVENTS } from '../desk/io/webhooks.js';
-import { CliFailure, EXIT, printJson, printTable, withStore, withStoreOptions, type StoreFlags } from './common.js';
+import { CliFailure, EXIT, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };
 
@@ -16,13 +16,12 @@ async function run<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const cmd = (name: string, description: string) => withStoreOptions(new Command(name)).description(description).option('--json', 'print as JSON');
 
 /** `relaydesk webhook add|list|remove`: signed POSTs of desk events, through the queue. */
 export function webhookCommand(): Command {
   const webhook = new Command('webhook').description(`desk events as signed HTTP POSTs (${WEBHOOK_EVENTS.join(', ')})`);
   webhook.addCommand(
-    cmd('add', 'subscribe a URL; prints the signing secret once')
+    dataCommand('add', 'subscribe a URL; prints the signing secret once')
       .argument('<url>', 'http or https URL that receives the POSTs')
       .requiredOption('--events <list>', `comma-separated: ${WEBHOOK_EVENTS.join(',')}`)
       .option('--secret <secret>', 'HMAC key (16+ characters); one is made when left out')
@@ -36,7 +35,7 @@ export function webhookCommand(): Command {
       }),
   );
   webhook.addCommand(
-    cmd('list', 'subscriptions (without their secrets)').action(async (o: StoreFlags & Json) => {
+    dataCommand('list', 'subscriptions (without their secrets)').action(async (o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
         const rows = await listWebhookSummaries(store.db);
         if (o.json) return printJson(rows);
@@ -46,7 +45,7 @@ export function webhookCommand(): Command {
     }),
   );
   webhook.addCommand(
-    cmd('remove', 'remove a subscription').argument('<id>', 'the webhook id (wh_…)').action(async (id: string, o: StoreFlags & Json) => {
+    dataCommand('remove', 'remove a subscription').argument('<id>', 'the webhook id (wh_…)').action(async (id: string, o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
         const r = await run(() => removeWebhook(store.db, id));
         if (o.json) return printJson(r);

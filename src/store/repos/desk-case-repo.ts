@@ -182,20 +182,8 @@ export async function touchCase(trx: Exec, caseId: number, now: number): Promise
   await trx.updateTable('desk_cases').set({ updated_at: now }).where('id', '=', caseId).execute();
 }
 
-export interface NewDeskMessage {
-  readonly caseId: number | null;
-  readonly leadId: number | null;
-  readonly direction: 'in' | 'out' | 'note';
-  readonly messageId: string | null;
-  readonly inReplyTo: string | null;
-  readonly from: { name: string; address: string } | null;
-  readonly recipients: { to: string[]; cc: string[] };
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string | null;
-  readonly queueId: string | null;
-  readonly author: string | null;
-  readonly machineKind: string | null;
+/** A message to record on a case or lead: the stored fields, with its time and its attachments' bytes. */
+export interface NewDeskMessage extends Omit<DeskMessageRow, 'id' | 'createdAt' | 'attachments'> {
   readonly now: number;
   readonly attachments: readonly { filename: string; contentType: string; size: number; contentId: string | null; inline: boolean; content: Buffer | null }[];
 }
