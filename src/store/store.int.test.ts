@@ -22,12 +22,6 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     await ts?.cleanup();
   });
 
-  it('runs the server connection relaxed (SQLite synchronous=NORMAL): durability comes from WalSync', async () => {
-    if (dialect !== 'sqlite') return;
-    const mode = (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(ts.store.db)).rows[0]!.synchronous;
-    expect(mode).toBe(1);
-  });
-
   it('group-commits concurrent saves and keeps one bad record from failing the others', async () => {
     const w = new ReceiveWriter(ts.store);
     const now = 1_000;
@@ -61,5 +55,18 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect((await loadDeliveries(ts.store.db, 'C1'))[0]!.status).toBe('active');
     await completeMany(ts.store.db, [{ owner: 'n/1/a', now: 5_100, results: [{ id: d!.id, status: 'delivered', attempts: 1, nextAttemptAt: 5_100, lastReply: '250' }], trace: [], newMessages: [] }]);
     expect((await loadDeliveries(ts.store.db, 'C1'))[0]!.status).toBe('delivered');
+  });
+});
+
+describe('store on sqlite, as the server opens it', () => {
+  it('runs the connection relaxed (synchronous=NORMAL): durability comes from WalSync', async () => {
+    const ts = await openTestStore('sqlite');
+    try {
+      const mode = (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(ts.store.db)).rows[0]!.synchronous;
+      expect(mode).toBe(1);
+      expect(ts.store.caps.relaxedCommits).toBe(true);
+    } finally {
+      await ts.cleanup();
+    }
   });
 });
