@@ -12,6 +12,7 @@
  */
 import libmime from 'libmime';
 import { simpleParser, type AddressObject, type Attachment, type EmailAddress, type ParsedMail } from 'mailparser';
+import { extractUuencoded, fromMailparser, keepAttachments } from './parse-attachments.js';
 import { readHeaderBlock, type HeaderBlock } from './read-header-block.js';
 import { decodeBytes, relabelCharsets, sniffCharset } from './relabel-charsets.js';
 import { sanitizeEmailHtml } from './sanitize-email-html.js';
@@ -94,7 +95,6 @@ export interface ParsedMessage {
 export const LOOP_HEADER = 'X-Relaydesk-Loop';
 const MAX_REFERENCES = 100;
 const MAX_SUBJECT_CHARS = 998;
-const MAX_UUENCODED_BLOCKS = 20;
 
 export async function parseInboundMessage(raw: Buffer, limits: Partial<ParseLimits> = {}): Promise<ParsedMessage> {
   const lim: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...limits };
@@ -328,56 +328,6 @@ function errorText(err: unknown): string {
 
 // ------------------------------------------------------------------ parts
 
-interface FoundFile { filename: string | null; contentType: string; content: Buffer; contentId: string | null; inline: boolean }
-
-function fromMailparser(a: Attachment): FoundFile {
-  return {
-    filename: a.filename ?? null,
-    contentType: a.contentType,
-    content: a.content,
-    contentId: a.contentId ? `<${a.contentId.replace(/^<|>$/g, '')}>` : null,
-    inline: a.related === true || a.contentDisposition === 'inline',
-  };
-}
-
-function keepAttachments(found: FoundFile[], lim: ParseLimits, problems: string[]): { attachments: ParsedAttachment[]; omitted: OmittedAttachment[] } {
-  const attachments: ParsedAttachment[] = [];
-  const omitted: OmittedAttachment[] = [];
-  let bytes = 0;
-  found.forEach((f, i) => {
-    const filename = safeFilename(f.filename, f.contentType, i + 1);
-    const size = f.content.length;
-    if (/^application\/(vnd\.)?ms-tnef$/i.test(f.contentType) || filename.toLowerCase() === 'winmail.dat') {
-      problems.push(`${filename} (Outlook TNEF) kept as is, not decoded`);
-    }
-    if (attachments.length >= lim.maxAttachments) {
-      omitted.push({ filename, size, reason: `more than ${lim.maxAttachments} attachments` });
-    } else if (bytes + size > lim.maxAttachmentBytes) {
-      omitted.push({ filename, size, reason: `over the ${lim.maxAttachmentBytes}-byte attachment limit` });
-    } else {
-      bytes += size;
-      attachments.push({ filename, contentType: f.contentType, size, contentId: f.contentId, inline: f.inline, content: f.content });
-    }
-  });
-  if (omitted.length) problems.push(`${omitted.length} attachments omitted (limits)`);
-  return { attachments, omitted };
-}
-
-const EXTENSIONS: Record<string, string> = {
-  'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'text/plain': 'txt',
-  'text/html': 'html', 'text/calendar': 'ics', 'message/rfc822': 'eml', 'text/rfc822-headers': 'txt',
-};
-
-/** A name the desk can show and a browser can save: no directories, no controls, bounded. */
-function safeFilename(name: string | null, contentType: string, index: number): string {
-  const base = (name ?? '').split(/[/\\]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '').replace(/^[\s.]+|[\s.]+$/g, '').slice(0, 200);
-  if (clean) return clean;
-  if (/^application\/(vnd\.)?ms-tnef$/i.test(contentType)) return 'winmail.dat';
-  return `attachment-${index}.${EXTENSIONS[contentType.toLowerCase()] ?? 'bin'}`;
-}
-
-/** Per-recipient fields of a message/delivery-status part (RFC 3464). */
 function parseDeliveryStatus(content: Buffer): ReportedRecipient[] {
   const out: ReportedRecipient[] = [];
   const text = content.subarray(0, 256 * 1024).toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
@@ -396,23 +346,3 @@ function parseDeliveryStatus(content: Buffer): ReportedRecipient[] {
  * uuencoded blocks (`begin 644 name` … `end`) that old clients put in the text: mailparser
  * leaves them as text, so we turn each into an attachment and take it out of the text.
  */
-function extractUuencoded(text: string): { text: string; files: FoundFile[] } {
-  const files: FoundFile[] = [];
-  const rest = text.replace(/^begin [0-7]{3,4} ([^\r\n]+)\r?\n([\s\S]*?)^end[ \t]*$/gm, (block, name: string, data: string) => {
-    if (files.length >= MAX_UUENCODED_BLOCKS) return block;
-    const bytes: number[] = [];
-    for (const line of data.split(/\r?\n/)) {
-      const length = ((line.charCodeAt(0) || 32) - 32) & 63;
-      if (length === 0) break;
-      const chunk: number[] = [];
-      for (let i = 1; i + 3 < line.length + 1 && chunk.length < length; i += 4) {
-        const [a, b, c, d] = [0, 1, 2, 3].map((k) => ((line.charCodeAt(i + k) || 32) - 32) & 63) as [number, number, number, number];
-        chunk.push((a << 2) | (b >> 4), ((b & 15) << 4) | (c >> 2), ((c & 3) << 6) | d);
-      }
-      bytes.push(...chunk.slice(0, length));
-    }
-    files.push({ filename: name.trim(), contentType: 'application/octet-stream', content: Buffer.from(bytes), contentId: null, inline: false });
-    return '';
-  });
-  return { text: rest, files };
-}
