@@ -1,5 +1,4 @@
 import type { Clock } from '../../base/clock.js';
-import { EVENTS } from '../../base/events.js';
 import { randomToken } from '../../base/ids.js';
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
@@ -14,26 +13,20 @@ import {
   reclaimExpiredLeases,
   reclaimOwnStaleLeases,
   renewLeases,
-  type AttemptResult,
   type Db,
   type DeliveryRow,
   type DialectCaps,
-  type MailboxEntry,
   type MessageRow,
   type ReceivedRecord,
-  type TraceEvent,
 } from '../../store/index.js';
 import { applyTransform } from '../../outbound/index.js';
 import type { MessageTransform } from '../../routing/index.js';
-import { decideRetry, type RetryPolicy } from '../schedule.js';
+import type { RetryPolicy } from '../schedule.js';
+import { settleAttempt, type AttemptOutcome } from '../settle.js';
 import { groupDeliveries } from '../group.js';
 import type { BounceFactory } from './bounces.js';
 
-/** What one transport reports per recipient of an attempt. */
-export type AttemptOutcome =
-  | { readonly kind: 'delivered'; readonly reply: string; readonly remoteMta?: string; readonly mailbox?: Omit<MailboxEntry, 'id'> }
-  | { readonly kind: 'deferred'; readonly reply: string; readonly remoteMta?: string }
-  | { readonly kind: 'bounced'; readonly reply: string; readonly remoteMta?: string; readonly status: string };
+export type { AttemptOutcome };
 
 export interface AttemptContext {
   readonly message: MessageRow;
@@ -71,8 +64,6 @@ const RENEW_EVERY_MS = 15_000;
 /** Even without a wake-up (another node, the CLI releasing mail) due work is found this soon. */
 const IDLE_POLL_MS = 1_000;
 const RECLAIM_EVERY_MS = 10_000;
-/** Remote replies are stored in the trace; a hostile server cannot fill the store. */
-const MAX_REPLY_CHARS = 2_000;
 
 export class QueueRunner {
   #running = false;
@@ -256,55 +247,12 @@ export class QueueRunner {
     const now = deps.clock.now();
     const r = deps.live.cached.config.queue.retry;
     const policy: RetryPolicy = { firstRetryMs: r.firstRetry, maxIntervalMs: r.maxInterval, giveUpAfterMs: r.giveUpAfter };
-    const results: AttemptResult[] = [];
-    const trace: TraceEvent[] = [];
-    const mailbox: Omit<MailboxEntry, 'id'>[] = [];
-    const failed: { delivery: DeliveryRow; outcome: AttemptOutcome; action: 'failed' }[] = [];
-    for (const d of deliveries) {
-      const o: AttemptOutcome = outcomes.get(d.id) ?? { kind: 'deferred', reply: 'no outcome reported for this recipient' };
-      const attempts = d.attempts + 1;
-      const reply = o.reply.slice(0, MAX_REPLY_CHARS);
-      const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({
-        queueId: d.queueId,
-        deliveryId: d.id,
-        at: now,
-        code,
-        summary,
-        data: { recipient: d.recipient, attempt: attempts, reply, remoteMta: o.remoteMta ?? null, ms: now - startedAt, ...data },
-      });
-      switch (o.kind) {
-        case 'delivered':
-          results.push({ id: d.id, status: 'delivered', attempts, nextAttemptAt: now, lastReply: reply });
-          trace.push(ev(EVENTS.delivered, `<${d.recipient}> delivered${o.remoteMta ? ` to ${o.remoteMta}` : ''}: ${reply}`));
-          if (o.mailbox) {
-            mailbox.push(o.mailbox);
-            trace.push(ev(EVENTS.mailboxStored, `stored in the mailbox of <${o.mailbox.address}>${o.mailbox.spam ? ' (flagged as spam)' : ''}`));
-          }
-          break;
-        case 'bounced':
-          results.push({ id: d.id, status: 'bounced', attempts, nextAttemptAt: now, lastReply: reply });
-          trace.push(ev(EVENTS.bounced, `<${d.recipient}> bounced${o.remoteMta ? ` by ${o.remoteMta}` : ''}: ${reply}`));
-          failed.push({ delivery: d, outcome: o, action: 'failed' });
-          break;
-        case 'deferred': {
-          const next = message ? decideRetry({ attempts, receivedAt: message.receivedAt, now }, policy) : ({ kind: 'expire' } as const);
-          if (next.kind === 'retry') {
-            results.push({ id: d.id, status: 'deferred', attempts, nextAttemptAt: next.at, lastReply: reply });
-            this.#nextLocalDue = Math.min(this.#nextLocalDue, next.at);
-            trace.push(ev(EVENTS.deferred, `<${d.recipient}> deferred: ${reply}; next attempt ${new Date(next.at).toISOString()}`, { nextAttemptAt: next.at }));
-          } else {
-            results.push({ id: d.id, status: 'expired', attempts, nextAttemptAt: now, lastReply: reply });
-            trace.push(ev(EVENTS.expired, `<${d.recipient}> expired after ${attempts} attempts: ${reply}`));
-            failed.push({ delivery: d, outcome: o, action: 'failed' });
-          }
-          break;
-        }
-      }
-      deps.logger.info({ event: `queue.${o.kind}`, qid: d.queueId, rcpt: d.recipient, attempt: attempts, reply }, `delivery ${o.kind}`);
-    }
+    const { results, trace, mailbox, failures, nextDue } = settleAttempt({ deliveries, outcomes, receivedAt: message?.receivedAt ?? null, startedAt, now, policy });
+    this.#nextLocalDue = Math.min(this.#nextLocalDue, nextDue);
+    results.forEach((res, i) => deps.logger.info({ event: `queue.${res.status}`, qid: deliveries[i]?.queueId, rcpt: deliveries[i]?.recipient, attempt: res.attempts, reply: res.lastReply }, `delivery ${res.status}`));
     const newMessages: ReceivedRecord[] = [];
-    if (failed.length > 0 && message && raw) {
-      const dsn = deps.bounces.forFailures({ message, raw, failures: failed.map((f) => ({ delivery: f.delivery, reply: f.outcome.reply.slice(0, MAX_REPLY_CHARS), remoteMta: f.outcome.remoteMta, status: f.outcome.kind === 'bounced' ? f.outcome.status : '4.4.7' })), now, snapshot: deps.live.cached.snapshot });
+    if (failures.length > 0 && message && raw) {
+      const dsn = deps.bounces.forFailures({ message, raw, failures, now, snapshot: deps.live.cached.snapshot });
       trace.push(...dsn.trace);
       if (dsn.record) newMessages.push(dsn.record);
     }

@@ -1,0 +1,84 @@
+/**
+ * What an attempt's outcomes mean for the store: each delivery's new state (delivered,
+ * deferred with its next try, bounced, expired), the trace lines that say so, mailbox
+ * entries to write, and the failures a DSN must report. Pure: time and policy are arguments.
+ */
+import { EVENTS } from '../base/events.js';
+import type { AttemptResult, DeliveryRow, MailboxEntry, TraceEvent } from '../store/index.js';
+import { decideRetry, type RetryPolicy } from './schedule.js';
+
+/** What one transport reports per recipient of an attempt. */
+export type AttemptOutcome =
+  | { readonly kind: 'delivered'; readonly reply: string; readonly remoteMta?: string; readonly mailbox?: Omit<MailboxEntry, 'id'> }
+  | { readonly kind: 'deferred'; readonly reply: string; readonly remoteMta?: string }
+  | { readonly kind: 'bounced'; readonly reply: string; readonly remoteMta?: string; readonly status: string };
+
+/** Remote replies are stored in the trace; a hostile server cannot fill the store. */
+export const MAX_REPLY_CHARS = 2_000;
+
+export interface Settlement {
+  readonly results: AttemptResult[];
+  readonly trace: TraceEvent[];
+  readonly mailbox: Omit<MailboxEntry, 'id'>[];
+  /** Bounced and expired deliveries, for the DSN. */
+  readonly failures: { readonly delivery: DeliveryRow; readonly reply: string; readonly remoteMta?: string; readonly status: string }[];
+  /** The earliest retry scheduled here (Infinity when none). */
+  readonly nextDue: number;
+}
+
+export function settleAttempt(input: {
+  deliveries: readonly DeliveryRow[];
+  outcomes: ReadonlyMap<number, AttemptOutcome>;
+  /** When the message was received; null when it is gone from the store (nothing to retry). */
+  receivedAt: number | null;
+  startedAt: number;
+  now: number;
+  policy: RetryPolicy;
+}): Settlement {
+  const { now } = input;
+  const out: Settlement & { nextDue: number } = { results: [], trace: [], mailbox: [], failures: [], nextDue: Infinity };
+  for (const d of input.deliveries) {
+    const o: AttemptOutcome = input.outcomes.get(d.id) ?? { kind: 'deferred', reply: 'no outcome reported for this recipient' };
+    const attempts = d.attempts + 1;
+    const reply = o.reply.slice(0, MAX_REPLY_CHARS);
+    const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({
+      queueId: d.queueId,
+      deliveryId: d.id,
+      at: now,
+      code,
+      summary,
+      data: { recipient: d.recipient, attempt: attempts, reply, remoteMta: o.remoteMta ?? null, ms: now - input.startedAt, ...data },
+    });
+    const fail = (status: string) => out.failures.push({ delivery: d, reply, ...(o.remoteMta ? { remoteMta: o.remoteMta } : {}), status });
+    switch (o.kind) {
+      case 'delivered':
+        out.results.push({ id: d.id, status: 'delivered', attempts, nextAttemptAt: now, lastReply: reply });
+        out.trace.push(ev(EVENTS.delivered, `<${d.recipient}> delivered${o.remoteMta ? ` to ${o.remoteMta}` : ''}: ${reply}`));
+        if (o.mailbox) {
+          out.mailbox.push(o.mailbox);
+          out.trace.push(ev(EVENTS.mailboxStored, `stored in the mailbox of <${o.mailbox.address}>${o.mailbox.spam ? ' (flagged as spam)' : ''}`));
+        }
+        break;
+      case 'bounced':
+        out.results.push({ id: d.id, status: 'bounced', attempts, nextAttemptAt: now, lastReply: reply });
+        out.trace.push(ev(EVENTS.bounced, `<${d.recipient}> bounced${o.remoteMta ? ` by ${o.remoteMta}` : ''}: ${reply}`));
+        fail(o.status);
+        break;
+      case 'deferred': {
+        const next = input.receivedAt === null ? ({ kind: 'expire' } as const) : decideRetry({ attempts, receivedAt: input.receivedAt, now }, input.policy);
+        if (next.kind === 'retry') {
+          out.results.push({ id: d.id, status: 'deferred', attempts, nextAttemptAt: next.at, lastReply: reply });
+          out.nextDue = Math.min(out.nextDue, next.at);
+          out.trace.push(ev(EVENTS.deferred, `<${d.recipient}> deferred: ${reply}; next attempt ${new Date(next.at).toISOString()}`, { nextAttemptAt: next.at }));
+        } else {
+          out.results.push({ id: d.id, status: 'expired', attempts, nextAttemptAt: now, lastReply: reply });
+          out.trace.push(ev(EVENTS.expired, `<${d.recipient}> expired after ${attempts} attempts: ${reply}`));
+          // RFC 3463 4.4.7: delivery time expired.
+          fail('4.4.7');
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
