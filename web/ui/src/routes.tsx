@@ -5,7 +5,13 @@ import { AccountPage } from './pages/account.js';
 import { CaseViewPage } from './pages/case-view.js';
 import { CasesPage } from './pages/cases.js';
 import { ChannelsPage } from './pages/channels.js';
-import { ComingSoonPage } from './pages/coming-soon.js';
+import { ConfigurationPage } from './pages/configuration.js';
+import { DirectoryUsersPage } from './pages/directory/users.js';
+import { DomainsPage } from './pages/directory/domains.js';
+import { GroupsPage } from './pages/directory/groups.js';
+import { OrgUnitsPage } from './pages/directory/org-units.js';
+import { LeadViewPage } from './pages/lead-view.js';
+import { RoutingPage } from './pages/routing.js';
 import { QuarantinePage } from './pages/quarantine.js';
 import { EmailLogPage } from './pages/email-log.js';
 import { FailedPage } from './pages/failed.js';
@@ -31,13 +37,18 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/cases', roles: BOTH, nav: { section: 'desk', label: 'nav.cases' }, render: () => <CasesPage /> },
   { path: '/cases/:number', roles: BOTH, render: (p) => <CaseViewPage number={Number(p.number)} /> },
   { path: '/leads', roles: BOTH, nav: { section: 'desk', label: 'nav.leads' }, render: () => <LeadsPage /> },
+  { path: '/leads/:id', roles: BOTH, render: (p) => <LeadViewPage id={p.id ?? ''} /> },
   { path: '/suspended', roles: BOTH, nav: { section: 'desk', label: 'nav.suspended' }, render: () => <SuspendedPage /> },
   { path: '/failed', roles: BOTH, nav: { section: 'desk', label: 'nav.failed' }, render: () => <FailedPage /> },
-  { path: '/admin/routing', roles: ADMIN, nav: { section: 'admin', label: 'nav.routing' }, render: () => <ComingSoonPage title="page.routing" /> },
+  { path: '/admin/domains', roles: ADMIN, nav: { section: 'admin', label: 'nav.domains' }, render: () => <DomainsPage /> },
+  { path: '/admin/org-units', roles: ADMIN, nav: { section: 'admin', label: 'nav.orgUnits' }, render: () => <OrgUnitsPage /> },
+  { path: '/admin/users', roles: ADMIN, nav: { section: 'admin', label: 'nav.directoryUsers' }, render: () => <DirectoryUsersPage /> },
+  { path: '/admin/groups', roles: ADMIN, nav: { section: 'admin', label: 'nav.groups' }, render: () => <GroupsPage /> },
+  { path: '/admin/routing', roles: ADMIN, nav: { section: 'admin', label: 'nav.routing' }, render: () => <RoutingPage /> },
   { path: '/admin/quarantine', roles: ADMIN, nav: { section: 'admin', label: 'nav.quarantine' }, render: () => <QuarantinePage /> },
   { path: '/admin/email-log', roles: ADMIN, nav: { section: 'admin', label: 'nav.emailLog' }, render: () => <EmailLogPage /> },
   { path: '/admin/channels', roles: ADMIN, nav: { section: 'admin', label: 'nav.channels' }, render: () => <ChannelsPage /> },
-  { path: '/admin/configuration', roles: ADMIN, nav: { section: 'admin', label: 'nav.configuration' }, render: () => <ComingSoonPage title="page.configuration" /> },
+  { path: '/admin/configuration', roles: ADMIN, nav: { section: 'admin', label: 'nav.configuration' }, render: () => <ConfigurationPage /> },
   { path: '/account', roles: BOTH, render: () => <AccountPage /> },
 ];
 

@@ -1,8 +1,17 @@
+import { configurationEn } from './areas/configuration.en.js';
+import { directoryEn } from './areas/directory.en.js';
+import { leadsEn } from './areas/leads.en.js';
+import { routingEn } from './areas/routing.en.js';
+
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
  * from here or from ja.ts; `{name}` marks a value filled in at run time.
  */
 export const en = {
+  ...directoryEn,
+  ...configurationEn,
+  ...leadsEn,
+  ...routingEn,
   'app.name': 'Relaydesk',
   'app.loading': 'Loading…',
   'app.skipToContent': 'Skip to content',
@@ -25,6 +34,10 @@ export const en = {
   'nav.quarantine': 'Quarantine',
   'nav.emailLog': 'Email log',
   'nav.channels': 'Channels',
+  'nav.domains': 'Domains',
+  'nav.orgUnits': 'Organisational units',
+  'nav.directoryUsers': 'Users',
+  'nav.groups': 'Groups',
   'nav.configuration': 'Configuration',
   'nav.account': 'Account',
 

@@ -1,7 +1,16 @@
 import type { MessageKey } from './en.js';
 
 /** 日本語の辞書。キーは en.ts と同じ（型と test/ui/dictionaries.test.ts が確かめる）。 */
+import { configurationJa } from './areas/configuration.ja.js';
+import { directoryJa } from './areas/directory.ja.js';
+import { leadsJa } from './areas/leads.ja.js';
+import { routingJa } from './areas/routing.ja.js';
+
 export const ja: Record<MessageKey, string> = {
+  ...directoryJa,
+  ...configurationJa,
+  ...leadsJa,
+  ...routingJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',
@@ -23,6 +32,10 @@ export const ja: Record<MessageKey, string> = {
   'nav.routing': 'デフォルト ルーティング',
   'nav.quarantine': '隔離',
   'nav.emailLog': 'メールログ',
+  'nav.domains': 'ドメイン',
+  'nav.orgUnits': '組織部門',
+  'nav.directoryUsers': 'ユーザー',
+  'nav.groups': 'グループ',
   'nav.channels': 'チャネル',
   'nav.configuration': '設定',
   'nav.account': 'アカウント',

@@ -1,0 +1,4 @@
+/** English strings of the leads pages; merged into en.ts. */
+export const leadsEn = {
+  'leads.title': 'Lead',
+} as const;
