@@ -108,7 +108,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       stops.unshift(() => listener.close());
     }
     if (opts.roles.includes('web')) {
-      const web = await startWebServer({ db: store.db, logger, live, hostname: opts.hostname, keys, wake: () => runner?.wake(), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}) }, { host: opts.listen, port: opts.httpPort });
+      const web = await startWebServer({ db: store.db, logger, live, hostname: opts.hostname, keys, wake: () => runner?.wake(), ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}) }, { host: opts.listen, port: opts.httpPort });
       httpPort = web.port;
       stops.unshift(() => web.app.close());
       setupLink = await prepareSetupLink(store.db, consoleUrl(opts.listen, web.port), clock.now());
@@ -131,4 +131,11 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       if (ownsStore) await store.close();
     },
   };
+}
+
+/** Where this node reaches its own listener: the address it listens on, or loopback for "any". */
+function loopbackOf(listen: string): string {
+  if (listen === '0.0.0.0' || listen === '') return '127.0.0.1';
+  if (listen === '::') return '::1';
+  return listen;
 }

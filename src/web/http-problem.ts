@@ -29,6 +29,8 @@ export const HTTP_CODES = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   STORE_UNAVAILABLE: 503,
+  /** A part of this node that the request needs is not answering (its own SMTP listener). */
+  UNAVAILABLE: 503,
 } as const;
 
 export type HttpCode = keyof typeof HTTP_CODES;

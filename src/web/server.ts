@@ -25,6 +25,8 @@ export interface WebDeps {
   readonly keys?: DeskKeys;
   /** Mail was queued: tell the queue runner of this node, if it has one. */
   readonly wake?: () => void;
+  /** This node's SMTP listener, where "test the route" sends its mail; absent without the inbound role. */
+  readonly smtp?: { readonly host: string; readonly port: number };
   /**
    * Ways to find who is asking, tried in order. Default: API tokens, then the console's
    * session cookie.
@@ -93,7 +95,7 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   await app.register(sessionRoutes({ db: deps.db, logger: deps.logger, now, ...(deps.loginLimits ? { limits: deps.loginLimits } : {}) }), { prefix: '/api' });
   await app.register(
     apiPlugin(
-      { db: deps.db, logger: deps.logger, live, hostname: deps.hostname ?? os.hostname(), keys, wake: deps.wake ?? (() => undefined), now },
+      { db: deps.db, logger: deps.logger, live, hostname: deps.hostname ?? os.hostname(), keys, wake: deps.wake ?? (() => undefined), now, ...(deps.smtp ? { smtp: deps.smtp } : {}) },
       deps.authenticators ?? [bearerTokenAuthenticator(deps.db), sessionAuthenticator(deps.db)],
     ),
     { prefix: '/api' },

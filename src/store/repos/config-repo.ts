@@ -60,3 +60,9 @@ export async function listConfigVersions(db: Db, limit = 50): Promise<{ version:
   const rows = await db.selectFrom('config_versions').select(['version', 'applied_at', 'applied_by', 'summary']).orderBy('version', 'desc').limit(limit).execute();
   return rows.map((r) => ({ version: r.version, appliedAt: r.applied_at, appliedBy: r.applied_by, summary: r.summary }));
 }
+
+/** The newest versions with their text, newest first: enough to tell when each rule last changed. */
+export async function loadConfigHistory(db: Db, limit: number): Promise<StoredConfig[]> {
+  const rows = await db.selectFrom('config_versions').selectAll().orderBy('version', 'desc').limit(limit).execute();
+  return rows.map((row) => ({ version: row.version, yaml: row.yaml, appliedAt: row.applied_at, appliedBy: row.applied_by }));
+}

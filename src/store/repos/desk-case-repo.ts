@@ -361,3 +361,33 @@ export async function loadAttachment(db: Exec, input: { caseId: number; messageI
     .executeTakeFirst();
   return r ? { filename: r.filename, contentType: r.content_type, content: r.content ? Buffer.from(r.content) : null } : null;
 }
+
+export interface IntakeOfMessage {
+  readonly channel: string;
+  readonly effect: string;
+  readonly caseNumber: number | null;
+  readonly leadId: string | null;
+}
+
+/** What the desk made of one received message, per channel it reached. */
+export async function loadIntakesOfMessage(db: Exec, queueId: string): Promise<IntakeOfMessage[]> {
+  const rows = await db
+    .selectFrom('desk_intake as i')
+    .innerJoin('desk_channels as ch', 'ch.id', 'i.channel_id')
+    .select(['ch.name as channel', 'i.effect', 'i.target'])
+    .where('i.queue_id', '=', queueId)
+    .orderBy('i.id')
+    .execute();
+  const out: IntakeOfMessage[] = [];
+  for (const r of rows) {
+    const onCase = r.effect === 'new-case' || r.effect === 'append' || (r.effect === 'attach-machine-mail' && r.target !== null && /^\d+$/.test(r.target));
+    const onLead = r.effect === 'new-lead' || r.effect === 'append-lead' || (r.effect === 'attach-machine-mail' && !onCase);
+    let caseNumber: number | null = null;
+    if (onCase && r.target !== null) {
+      const c = await db.selectFrom('desk_cases').select('number').where('id', '=', Number(r.target)).executeTakeFirst();
+      caseNumber = c ? Number(c.number) : null;
+    }
+    out.push({ channel: r.channel, effect: r.effect, caseNumber, leadId: onLead ? r.target : null });
+  }
+  return out;
+}

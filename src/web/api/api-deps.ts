@@ -16,6 +16,8 @@ export interface ApiDeps {
   /** Mail was queued (an answer, a recovered message's ack): deliver it now. */
   readonly wake: () => void;
   readonly now: () => number;
+  /** This node's SMTP listener, for test mails through the whole inbound path; absent without the inbound role. */
+  readonly smtp?: { readonly host: string; readonly port: number };
 }
 
 export const deskContextOf = (deps: ApiDeps): Promise<DeskContext> => liveDeskContext({ db: deps.db, live: deps.live, hostname: deps.hostname, keys: deps.keys, now: deps.now() });

@@ -3,7 +3,9 @@ import type { Authenticator } from '../auth/principal.js';
 import { toProblem } from '../http-problem.js';
 import { caseRoutes } from '../routes/cases/routes.js';
 import { channelRoutes } from '../routes/channels/routes.js';
+import { configDocumentRoutes } from '../routes/config/document.js';
 import { configRoutes } from '../routes/config/routes.js';
+import { routingRoutes } from '../routes/routing/routes.js';
 import { inboxRoutes } from '../routes/inbox/routes.js';
 import { leadRoutes } from '../routes/leads/routes.js';
 import { mailFrameRoutes } from '../routes/mail-frame/routes.js';
@@ -16,7 +18,7 @@ import type { ApiDeps } from './api-deps.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRoutes, type ApiRoute } from './route-kit.js';
 
-export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...inboxRoutes, ...webhookRoutes, ...tokenRoutes, ...userRoutes, ...configRoutes, ...quarantineRoutes, ...logRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...inboxRoutes, ...webhookRoutes, ...tokenRoutes, ...userRoutes, ...configRoutes, ...configDocumentRoutes, ...routingRoutes, ...quarantineRoutes, ...logRoutes];
 
 export const API_VERSION = '0.1.0';
 

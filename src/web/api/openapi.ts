@@ -13,6 +13,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'The token\'s role may not do this (admin only)',
   404: 'No such record',
   409: 'The record\'s state does not allow this change',
+  503: 'A part of this node the request needs is not answering; retry, and check the node if it persists',
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {

@@ -36,7 +36,7 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema,
   /** The success status (200 unless said). */
   readonly status?: 200 | 201 | 202;
   /** Failures this route can answer with besides 400/401 (for the document). */
-  readonly failures?: readonly (403 | 404 | 409)[];
+  readonly failures?: readonly (403 | 404 | 409 | 503)[];
   readonly load?: (input: RouteInput<P, Q, B>, deps: ApiDeps) => Promise<L>;
   readonly command: (x: { input: RouteInput<P, Q, B>; subject: L; principal: Principal; deps: ApiDeps }) => Promise<R>;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadDeliveries, loadMessage, loadTrace, searchMessages } from '../../../store/index.js';
+import { loadDeliveries, loadIntakesOfMessage, loadMessage, loadTrace, searchMessages } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
 
@@ -7,6 +7,12 @@ import { HttpProblem } from '../../http-problem.js';
 const deliverySchema = z.object({ id: z.number().int(), recipient: z.string(), originalRecipient: z.string(), transport: z.string(), status: z.string(), attempts: z.number().int(), lastReply: z.string().nullable() });
 const messageSchema = z.object({ id: z.string(), messageId: z.string().nullable(), mailFrom: z.string(), subject: z.string().nullable(), receivedAt: z.string(), spam: z.boolean(), deliveries: z.array(deliverySchema) });
 const stepSchema = z.object({ at: z.string(), code: z.string(), summary: z.string(), deliveryId: z.number().int().nullable() });
+const intakeSchema = z.object({
+  channel: z.string(),
+  effect: z.string().describe('new-case, append, new-lead, append-lead, suspend, verification, …'),
+  caseNumber: z.number().int().nullable(),
+  leadId: z.string().nullable(),
+});
 
 const text = (what: string) => z.string().max(200).optional().describe(what);
 const time = (what: string) => z.string().datetime({ offset: true }).optional().describe(what);
@@ -70,13 +76,13 @@ const trace = defineRoute({
   tag: 'log',
   action: 'log.read',
   params: z.strictObject({ id: z.string().regex(/^[0-9A-Z]{8,32}$/, 'a queue id such as 238D2CC4SDD156X') }),
-  response: z.object({ message: messageSchema, steps: z.array(stepSchema) }),
+  response: z.object({ message: messageSchema, steps: z.array(stepSchema), desk: z.array(intakeSchema).describe('what the desk made of it, per channel it reached') }),
   failures: [403, 404],
   async command({ input: { params }, deps }) {
     const m = await loadMessage(deps.db, params.id);
     if (!m) throw new HttpProblem('NOT_FOUND', `no message with queue id ${params.id}`);
-    const steps = await loadTrace(deps.db, params.id);
-    return { message: await view(deps, m), steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), code: s.code, summary: s.summary, deliveryId: s.deliveryId ?? null })) };
+    const [steps, desk] = await Promise.all([loadTrace(deps.db, params.id), loadIntakesOfMessage(deps.db, params.id)]);
+    return { message: await view(deps, m), steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), code: s.code, summary: s.summary, deliveryId: s.deliveryId ?? null })), desk };
   },
 });
 

@@ -253,6 +253,16 @@ export const en = {
   'page.quarantine': 'Quarantine',
   'page.emailLog': 'Email log',
   'page.configuration': 'Configuration',
+  'configEdit.checking': 'Checking…',
+  'configEdit.errors': '{count} problem(s) to fix before saving; each is shown at its field.',
+  'configEdit.changes': 'Saving will make {count} change(s)',
+  'configEdit.saved': 'Saved as version {version}. This node routes mail with version {active} now.',
+  'configEdit.unchanged': 'Nothing changed; the configuration in force is the same.',
+  'configEdit.save': 'Save',
+  'configEdit.saving': 'Saving…',
+  'configEdit.discard': 'Discard changes',
+  'configEdit.error': 'Error:',
+  'configEdit.warning': 'Warning:',
   'page.notFound': 'There is no such page.',
 } as const;
 

@@ -1,0 +1,129 @@
+/**
+ * The configuration as a JSON document, for the console's editors (domains, users, groups,
+ * default routing): the same file as GET /api/config, read and written as an object
+ * instead of text. A save goes through the same validation, diff and versioning as
+ * `relaydesk apply`; a check does everything but save, so the editors can show problems
+ * as the admin types.
+ */
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { parseConfigText, type Problem } from '../../../config/index.js';
+import { applyConfigText, ConfigInvalidError, exportConfigText, formatProblem } from '../../../config/io/apply.js';
+import { ruleChanges, ruleKey } from '../../../config/rule-history.js';
+import { isoTime } from '../../../desk/io/desk-views.js';
+import { loadConfigHistory, loadConfigVersion, type Db } from '../../../store/index.js';
+import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+
+/** How far back "last changed" looks: older rules say "at or before". */
+const HISTORY_DEPTH = 200;
+
+const problemSchema = z.object({
+  path: z.string().describe('where, such as defaultRouting[2].match.pattern'),
+  message: z.string(),
+  severity: z.enum(['error', 'warning']),
+  text: z.string().describe('the problem as one line, as `relaydesk apply` prints it'),
+});
+const problemJson = (p: Problem) => ({ path: p.path, message: p.message, severity: p.severity, text: formatProblem({ ...p, line: undefined }) });
+
+const documentSchema = z.record(z.string(), z.unknown()).describe('the configuration file as an object (the YAML reference describes its fields)');
+
+const ruleChangeSchema = z.object({
+  version: z.number().int(),
+  changedAt: z.string(),
+  changedBy: z.string(),
+  orEarlier: z.boolean().describe('the history kept ends before this rule changed: it may be older'),
+});
+
+const toText = (document: Record<string, unknown>) => stringify(document, { lineWidth: 0 });
+
+async function lastChanges(db: Db) {
+  const history = await loadConfigHistory(db, HISTORY_DEPTH);
+  const versions = history.map((v) => {
+    const parsed = parseConfigText(v.yaml);
+    return { version: v.version, appliedAt: v.appliedAt, appliedBy: v.appliedBy, rules: parsed.ok ? parsed.config.defaultRouting.map(ruleKey) : [] };
+  });
+  const complete = history.length < HISTORY_DEPTH || history[history.length - 1]?.version === 1;
+  return ruleChanges(versions, complete).map((c) => ({ version: c.version, changedAt: isoTime(c.appliedAt), changedBy: c.appliedBy, orEarlier: c.orEarlier }));
+}
+
+const get = defineRoute({
+  method: 'GET',
+  path: '/api/config/document',
+  operationId: 'getConfigDocument',
+  summary: 'The configuration in force as an object, with when and by whom each routing rule last changed (admin)',
+  tag: 'config',
+  action: 'config.manage',
+  response: z.object({
+    version: z.number().int().describe('send it back as `basedOn` when saving'),
+    activeVersion: z.number().int().describe('the version this node routes mail with right now'),
+    document: documentSchema,
+    ruleChanges: z.array(ruleChangeSchema).describe('one per defaultRouting rule, in order'),
+  }),
+  failures: [403],
+  async command({ deps }) {
+    const [{ version, yaml }, active, changes] = await Promise.all([exportConfigText(deps.db), deps.live.current(), lastChanges(deps.db)]);
+    return { version, activeVersion: active.version, document: (parse(yaml) ?? {}) as Record<string, unknown>, ruleChanges: changes };
+  },
+});
+
+const check = defineRoute({
+  method: 'POST',
+  path: '/api/config/check',
+  operationId: 'checkConfigDocument',
+  summary: 'Validate a configuration object and say what saving it would change; nothing is saved (admin)',
+  tag: 'config',
+  action: 'config.manage',
+  body: z.strictObject({ document: documentSchema }),
+  response: z.object({
+    ok: z.boolean().describe('false when there are errors; `problems` lists them'),
+    version: z.number().int(),
+    changes: z.array(z.string()),
+    warnings: z.array(problemSchema),
+    problems: z.array(problemSchema),
+  }),
+  failures: [403],
+  async command({ input: { body }, deps }) {
+    try {
+      const r = await applyConfigText(deps.db, toText(body.document), { appliedBy: 'check', now: deps.now(), dryRun: true });
+      return { ok: true, version: r.version, changes: [...r.changes], warnings: r.warnings.map(problemJson), problems: [] };
+    } catch (e) {
+      if (!(e instanceof ConfigInvalidError)) throw e;
+      return {
+        ok: false,
+        version: await loadConfigVersion(deps.db),
+        changes: [],
+        warnings: e.problems.filter((p) => p.severity === 'warning').map(problemJson),
+        problems: e.problems.filter((p) => p.severity !== 'warning').map(problemJson),
+      };
+    }
+  },
+});
+
+const put = defineRoute({
+  method: 'PUT',
+  path: '/api/config/document',
+  operationId: 'saveConfigDocument',
+  summary: 'Save a configuration object if the version in force is still `basedOn` (else 409); invalid input changes nothing (admin)',
+  tag: 'config',
+  action: 'config.manage',
+  body: z.strictObject({ document: documentSchema, basedOn: z.number().int().min(0) }),
+  response: z.object({
+    version: z.number().int(),
+    previousVersion: z.number().int(),
+    applied: z.boolean(),
+    activeVersion: z.number().int().describe('the version this node routes mail with after the save'),
+    changes: z.array(z.string()),
+    warnings: z.array(problemSchema),
+  }),
+  failures: [403, 409],
+  async command({ input: { body }, principal, deps }) {
+    const by = `web:${principal.name}`;
+    const r = await applyConfigText(deps.db, toText(body.document), { appliedBy: by, now: deps.now(), basedOn: body.basedOn });
+    if (r.applied) deps.logger.info({ event: 'config.applied', version: r.version, by }, 'configuration saved from the console');
+    // Load it now rather than at the next SMTP command, so the answer can say it is in force.
+    const active = await deps.live.current();
+    return { version: r.version, previousVersion: r.previousVersion, applied: r.applied, activeVersion: active.version, changes: [...r.changes], warnings: r.warnings.map(problemJson) };
+  },
+});
+
+export const configDocumentRoutes: readonly ApiRoute[] = [get, check, put];
