@@ -133,4 +133,6 @@ export interface LoggedMessage {
 export interface MessageTrace {
   readonly message: LoggedMessage;
   readonly steps: readonly { readonly at: string; readonly code: string; readonly summary: string; readonly deliveryId: number | null }[];
+  /** What the desk made of the message, per channel it reached. */
+  readonly desk: readonly { readonly channel: string; readonly effect: string; readonly caseNumber: number | null; readonly leadId: string | null }[];
 }
