@@ -1,0 +1,195 @@
+/**
+ * The leads board in Debian's chromium: a customer's mail to sales@ goes through the gateway's
+ * routing rule to the Sales channel, the lead appears in the New column without a reload, and
+ * an agent qualifies it and converts it into a contact, an account and an opportunity. Also:
+ * a move the server refuses (409) is shown as such, and the board reads in Japanese.
+ */
+import type { Page, Route } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listDeskChannels, listLeads, setLeadStatus } from '../../src/store/index.js';
+import { addUser } from '../../src/web/auth/users.js';
+import { eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
+import { startSink, type Sink } from '../support/smtp-sink.js';
+import { swaks } from '../support/swaks.js';
+import { launchBrowser, logIn, PASSWORD, screenshot, seriousAxeViolations, type Browsing, type InPage } from './harness.js';
+
+const AGENT = 'agent@solarmora.com';
+
+const config = (sinkPort: number) => `
+domains: [solarmora.com]
+hosts:
+  - { name: world, host: 127.0.0.1, port: ${sinkPort}, tls: none, domains: [customer.example, example.com] }
+desk:
+  domain: case.relaydesk.test
+  channels:
+    - { name: Sales, kind: sales, publicAddress: sales@solarmora.com, autoAcknowledge: false }
+`;
+
+const routing = (inbound: string) => `
+defaultRouting:
+  - description: Forward sales to the desk
+    match: { single: sales@solarmora.com }
+    modify:
+      changeEnvelopeRecipient: { replaceRecipient: ${inbound} }
+`;
+
+/** A header value as an RFC 2047 encoded word, so that Japanese survives any SMTP client. */
+const encoded = (text: string) => `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+
+describe('the leads board in chromium', () => {
+  let sink: Sink;
+  let gw: TestNode;
+  let baseUrl: string;
+  let browsing: Browsing;
+  const pages: Page[] = [];
+  const open = async (opts?: { locale?: string }) => {
+    const { page } = await browsing.newPage(opts);
+    pages.push(page);
+    return page;
+  };
+
+  /** A customer's mail to sales@, over SMTP through the gateway's routing rule. */
+  const mailSales = async (from: string, headers: Record<string, string>, body: string) => {
+    const extra = Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]);
+    const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', from, '--to', 'sales@solarmora.com', ...extra, '--body', body]);
+    expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
+  };
+  const leadOf = (email: string) => eventually(async () => (await listLeads(gw.store.db, { limit: 500 })).find((l) => l.email === email), 20_000, `the lead of ${email}`);
+
+  beforeAll(async () => {
+    sink = await startSink();
+    gw = await startTestNode({ dialect: 'sqlite', config: config(sink.port), roles: ['inbound', 'queue', 'web'] });
+    const sales = (await listDeskChannels(gw.store.db)).find((c) => c.name === 'Sales');
+    const inbound = sales?.inboundAddresses[0]?.address;
+    if (!inbound) throw new Error('the Sales channel has no inbound address');
+    await gw.apply(config(sink.port) + routing(inbound));
+    baseUrl = `http://127.0.0.1:${gw.node.httpPort}`;
+    await addUser(gw.store.db, { email: AGENT, role: 'agent', password: PASSWORD, now: Date.now() });
+    browsing = await launchBrowser();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.context().close();
+    expect(browsing.foreign, 'requests to hosts other than 127.0.0.1').toEqual([]);
+  });
+  afterAll(async () => {
+    await browsing?.close();
+    await gw?.stop();
+    await sink?.stop();
+  });
+
+  it('shows a new sales mail in the New column without a reload; the agent qualifies it and converts it', async () => {
+    const page = await open();
+    await logIn(page, baseUrl, AGENT);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Leads' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
+    const board = page.getByRole('group', { name: 'Leads by status' });
+    await board.waitFor();
+    // One column per status, in the order of the lead's life.
+    expect(await board.getByRole('heading', { level: 2 }).allTextContents()).toEqual(['New 0 lead(s)', 'Working 0 lead(s)', 'Qualified 0 lead(s)', 'Converted 0 lead(s)', 'Disqualified 0 lead(s)']);
+
+    await page.evaluate(() => { (globalThis as InPage).__sameDocument = true; });
+    await mailSales('dana@customer.example', { From: '"Dana Buyer (Kumo Trading Ltd)" <dana@customer.example>', Subject: 'Quote for 40 licences' }, 'We would like a quote for 40 licences.\nBest, Dana');
+    const newColumn = page.getByRole('region', { name: /^New/ });
+    const card = newColumn.getByRole('link', { name: 'Dana Buyer' });
+    await card.waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => (globalThis as InPage).__sameDocument)).toBe(true);
+    await page.getByText('1 new lead(s) arrived.').waitFor();
+    expect(await newColumn.getByRole('heading').textContent()).toBe('New 1 lead(s)');
+    const cardText = await newColumn.locator('.lead-card').textContent();
+    expect(cardText).toContain('Kumo Trading Ltd');
+    expect(cardText).toContain('Quote for 40 licences');
+    expect(cardText).toContain('Received');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, '13-leads-board');
+
+    // Keyboard: the card's link opens the lead.
+    await card.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Lead: Dana Buyer' }).waitFor();
+    const lead = await leadOf('dana@customer.example');
+    expect(page.url()).toBe(`${baseUrl}/leads/${lead.id}`);
+    expect(await page.getByTestId('lead-status').textContent()).toBe('New');
+    expect(await page.locator('[data-direction="in"]').textContent()).toContain('We would like a quote for 40 licences.');
+    const actions = page.getByRole('region', { name: 'Actions' });
+    expect(await actions.getByRole('button').allTextContents()).toEqual(['Start working', 'Qualify', 'Disqualify']);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    await actions.getByRole('button', { name: 'Qualify', exact: true }).click();
+    await page.getByTestId('lead-notice').filter({ hasText: 'The lead is now Qualified.' }).waitFor();
+    expect(await page.getByTestId('lead-status').textContent()).toBe('Qualified');
+    expect(await actions.getByRole('button').allTextContents()).toEqual(['Disqualify']);
+
+    const convert = page.getByRole('region', { name: 'Convert' });
+    await convert.getByLabel('Amount (optional)').fill('twelve');
+    await convert.getByRole('button', { name: 'Convert lead' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The amount must be a number of at least 0' }).waitFor();
+    await convert.getByLabel('Amount (optional)').fill('12000');
+    await convert.getByLabel('Stage').selectOption('proposal');
+    await convert.getByRole('button', { name: 'Convert lead' }).click();
+
+    const conversion = page.getByTestId('lead-conversion');
+    await conversion.waitFor();
+    expect(await page.getByTestId('lead-status').textContent()).toBe('Converted');
+    const converted = await leadOf('dana@customer.example');
+    expect(converted.status).toBe('converted');
+    expect(await page.getByTestId('conversion-contact').textContent()).toBe(`#${converted.contactId} Dana Buyer <dana@customer.example>`);
+    expect(await page.getByTestId('conversion-account').textContent()).toContain(`#${converted.accountId} Kumo Trading Ltd`);
+    expect(await page.getByTestId('conversion-opportunity').textContent()).toBe(`#${converted.opportunityId} Kumo Trading Ltd — Quote for 40 licences`);
+    expect(await page.getByTestId('conversion-amount').textContent()).toBe('12,000');
+    expect(await conversion.textContent()).toContain('Proposal');
+    expect(await page.getByText('A lead that is Converted has no further moves.').count()).toBe(1);
+    expect(await page.getByRole('region', { name: 'Convert' }).count()).toBe(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, '14-lead-converted');
+
+    await page.getByRole('link', { name: 'Back to leads' }).click();
+    await page.getByRole('region', { name: /^Converted/ }).getByRole('link', { name: 'Dana Buyer' }).waitFor();
+    expect(await page.getByRole('region', { name: /^New/ }).getByText('None').count()).toBe(1);
+  });
+
+  it('says so when the server refuses a move (409), and shows the lead as it is now', async () => {
+    await mailSales('erin@customer.example', { From: 'Erin Example <erin@customer.example>', Subject: 'Pricing question' }, 'How much is it?');
+    const lead = await leadOf('erin@customer.example');
+    const page = await open();
+    await logIn(page, baseUrl, AGENT);
+    await page.goto(`${baseUrl}/leads/${lead.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Lead: Erin Example' }).waitFor();
+
+    // Hold the page's polls, so that it still offers Qualify after someone else disqualified the lead.
+    const held: Route[] = [];
+    let holding = true;
+    await page.route(`${baseUrl}/api/leads/${lead.id}`, (route) => (holding ? void held.push(route) : route.continue()));
+    await setLeadStatus(gw.store.db, { leadId: lead.id, status: 'disqualified', now: Date.now() });
+    await page.getByRole('region', { name: 'Actions' }).getByRole('button', { name: 'Qualify', exact: true }).click();
+    const notice = page.getByTestId('lead-notice');
+    await notice.filter({ hasText: 'This move is not allowed now' }).waitFor();
+    expect(await notice.textContent()).toContain('a disqualified lead cannot be qualified');
+    expect(await notice.getAttribute('class')).toBe('error');
+
+    holding = false;
+    for (const route of held.splice(0)) await route.continue();
+    await expect.poll(() => page.getByTestId('lead-status').textContent()).toBe('Disqualified');
+    await page.getByText('A lead that is Disqualified has no further moves.').waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+  });
+
+  it('shows the board and a lead in Japanese, without tofu', async () => {
+    await mailSales('taro@example.com', { From: `${encoded('株式会社ソラモラ 山田 太郎')} <taro@example.com>`, Subject: encoded('見積もりのお願い') }, 'Mitsumori onegai shimasu.');
+    const lead = await leadOf('taro@example.com');
+    const page = await open({ locale: 'ja-JP' });
+    await logIn(page, baseUrl, AGENT);
+    await page.getByRole('navigation', { name: 'メイン' }).getByRole('link', { name: 'リード' }).click();
+    const newColumn = page.getByRole('region', { name: /^新規/ });
+    await newColumn.getByRole('link', { name: lead.name }).waitFor({ timeout: 20_000 });
+    expect(await newColumn.locator('.lead-card').first().textContent()).toContain('見積もりのお願い');
+    expect(await page.getByRole('group', { name: 'ステータス別のリード' }).getByRole('heading', { level: 2 }).allTextContents()).toEqual(['新規 1 件', '対応中 0 件', '見込みあり 0 件', '商談化済み 1 件', '対象外 1 件']);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, '15-ja-leads-board');
+
+    await newColumn.getByRole('link', { name: lead.name }).click();
+    await page.getByRole('heading', { level: 1, name: `リード: ${lead.name}` }).waitFor();
+    await page.getByRole('region', { name: '商談化' }).getByRole('button', { name: 'リードを商談化' }).waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, '16-ja-lead-view');
+  });
+});
