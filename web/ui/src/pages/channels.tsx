@@ -4,10 +4,11 @@ import type { Channel, Items } from '../api/types.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
+import { AddChannel } from './channels/add-channel.js';
 
 export function ChannelsPage() {
   const { t } = useI18n();
-  const { state } = useApi(() => api<Items<Channel>>('GET', '/channels'), []);
+  const { state, reload } = useApi(() => api<Items<Channel>>('GET', '/channels'), []);
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const copy = async (address: string) => {
     try {
@@ -21,6 +22,7 @@ export function ChannelsPage() {
     <>
       <h1>{t('channels.title')}</h1>
       <p>{t('channels.intro')}</p>
+      <AddChannel onAdded={() => void reload(true)} />
       <p role="status" aria-live="polite" className={notice?.ok === false ? 'error' : 'ok'}>
         {notice?.text ?? ''}
       </p>
