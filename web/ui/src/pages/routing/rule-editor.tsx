@@ -77,9 +77,9 @@ export function RuleEditor({ rule, index, problems, hosts, groups, onChange }: R
 
       <fieldset>
         <legend>{t('routing.section.action')}</legend>
-        <label>
-          {t('routing.field.action')}
-          <select
+        <label htmlFor={`${id}-action`}>{t('routing.field.action')}</label>
+        <select
+            id={`${id}-action`}
             value={action}
             onChange={(e) => {
               const next = e.target.value as 'modify' | 'reject' | 'quarantine';
@@ -91,7 +91,6 @@ export function RuleEditor({ rule, index, problems, hosts, groups, onChange }: R
             <option value="reject">{t('routing.action.reject')}</option>
             <option value="quarantine">{t('routing.action.quarantine')}</option>
           </select>
-        </label>
         {action === 'reject' && (
           <Field id={`${id}-reject`} label={t('routing.field.rejectText')} problems={at('rejectText')}>
             {(props) => <input {...props} value={rule.rejectText ?? ''} onChange={(e) => onChange({ ...rule, rejectText: e.target.value || undefined })} />}
