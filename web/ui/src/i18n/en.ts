@@ -273,6 +273,9 @@ export const en = {
   'configEdit.discard': 'Discard changes',
   'configEdit.error': 'Error:',
   'configEdit.warning': 'Warning:',
+  'trace.case': 'Case #{number} is open in the {channel} channel',
+  'trace.lead': 'A lead is open in the {channel} channel',
+  'trace.deskOther': 'The {channel} channel took it in ({effect}).',
   'page.notFound': 'There is no such page.',
 } as const;
 

@@ -272,5 +272,8 @@ export const ja: Record<MessageKey, string> = {
   'configEdit.discard': '変更を破棄',
   'configEdit.error': 'エラー:',
   'configEdit.warning': '警告:',
+  'trace.case': '{channel} チャネルでケース #{number} が作成されました',
+  'trace.lead': '{channel} チャネルでリードが作成されました',
+  'trace.deskOther': '{channel} チャネルが受け取りました（{effect}）。',
   'page.notFound': 'そのページはありません。',
 };

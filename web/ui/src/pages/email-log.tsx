@@ -3,6 +3,7 @@ import { api, query } from '../api/client.js';
 import type { Items, LoggedMessage, MessageTrace } from '../api/types.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
+import { DeskOutcomes, TraceSteps } from '../components/trace-view.js';
 import { useI18n } from '../i18n/i18n.js';
 
 const OUTCOMES = ['', 'delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'deleted'] as const;
@@ -90,7 +91,7 @@ export function EmailLogPage() {
 }
 
 function TraceTimeline({ queueId }: { queueId: string }) {
-  const { t, formatTime } = useI18n();
+  const { t } = useI18n();
   const { state } = useApi(() => api<MessageTrace>('GET', `/messages/${queueId}/trace`), [queueId]);
   return (
     <section aria-labelledby="trace-title" className="trace">
@@ -98,13 +99,10 @@ function TraceTimeline({ queueId }: { queueId: string }) {
       {state.kind === 'loading' && <Loading />}
       {state.kind === 'error' && <ErrorNote error={state.error} />}
       {state.kind === 'ready' && (
-        <ol className="timeline">
-          {state.data.steps.map((s, i) => (
-            <li key={i}>
-              <time dateTime={s.at}>{formatTime(s.at)}</time> <code>{s.code}</code> {s.summary}
-            </li>
-          ))}
-        </ol>
+        <>
+          <DeskOutcomes desk={state.data.desk} />
+          <TraceSteps steps={state.data.steps} />
+        </>
       )}
     </section>
   );

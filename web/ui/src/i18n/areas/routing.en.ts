@@ -134,8 +134,5 @@ export const routingEn = {
   'routing.test.col.recipient': 'Delivered to',
   'routing.test.col.transport': 'By',
   'routing.test.col.status': 'Status',
-  'routing.test.case': 'Case #{number} is open in the {channel} channel',
-  'routing.test.lead': 'A lead is open in the {channel} channel',
-  'routing.test.deskOther': 'The {channel} channel took it in ({effect}).',
   'routing.test.steps': 'Trace',
 } as const;

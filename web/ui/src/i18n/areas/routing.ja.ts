@@ -136,8 +136,5 @@ export const routingJa: Record<keyof typeof routingEn, string> = {
   'routing.test.col.recipient': '配信先',
   'routing.test.col.transport': '方法',
   'routing.test.col.status': '状態',
-  'routing.test.case': '{channel} チャネルでケース #{number} が作成されました',
-  'routing.test.lead': '{channel} チャネルでリードが作成されました',
-  'routing.test.deskOther': '{channel} チャネルが受け取りました（{effect}）。',
   'routing.test.steps': 'トレース',
 };

@@ -6,8 +6,8 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api/client.js';
 import type { MessageTrace } from '../../api/types.js';
 import { ErrorNote } from '../../components/status.js';
+import { DeskOutcomes, TraceSteps } from '../../components/trace-view.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { Link } from '../../router.js';
 
 interface Sent {
   accepted: boolean;
@@ -31,7 +31,7 @@ export function traceFinished(trace: MessageTrace): boolean {
 }
 
 export function RouteTest({ initialAddress, rule, onClose }: { initialAddress: string; rule: string; onClose: () => void }) {
-  const { t, formatTime } = useI18n();
+  const { t } = useI18n();
   const [address, setAddress] = useState(initialAddress);
   const [sending, setSending] = useState(false);
   const [sent, setSent] = useState<Sent | null>(null);
@@ -138,24 +138,8 @@ export function RouteTest({ initialAddress, rule, onClose }: { initialAddress: s
                   ))}
                 </tbody>
               </table>
-              {trace.desk.map((x) => (
-                <p key={`${x.channel}-${x.effect}`} className="desk-outcome">
-                  {x.caseNumber !== null ? (
-                    <Link to={`/cases/${x.caseNumber}`}>{t('routing.test.case', { number: x.caseNumber, channel: x.channel })}</Link>
-                  ) : x.leadId !== null ? (
-                    <Link to={`/leads/${encodeURIComponent(x.leadId)}`}>{t('routing.test.lead', { channel: x.channel })}</Link>
-                  ) : (
-                    t('routing.test.deskOther', { channel: x.channel, effect: x.effect })
-                  )}
-                </p>
-              ))}
-              <ol className="timeline" aria-label={t('routing.test.steps')}>
-                {trace.steps.map((s, i) => (
-                  <li key={i}>
-                    <time dateTime={s.at}>{formatTime(s.at)}</time> <code>{s.code}</code> {s.summary}
-                  </li>
-                ))}
-              </ol>
+              <DeskOutcomes desk={trace.desk} />
+              <TraceSteps steps={trace.steps} label={t('routing.test.steps')} />
             </>
           )}
         </div>
