@@ -4,7 +4,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-desk.js';
 import * as m0003 from './0003-api.js';
 import * as m0004 from './0004-users.js';
-import * as m0005 from './0005-intake-by-queue.js';
+import * as m0005 from './0005-console-lookups.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -15,7 +15,7 @@ const STEPS: Record<string, Step> = {
   '0002-desk': m0002,
   '0003-api': m0003,
   '0004-users': m0004,
-  '0005-intake-by-queue': m0005,
+  '0005-console-lookups': m0005,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {
