@@ -27,6 +27,15 @@ describe('quarantine API', () => {
     expect(one.recipients[0].originalRecipient).toBe('help@solarmora.com');
     expect((await n.call('GET', '/api/quarantine', { token: n.agent })).status).toBe(403);
     expect((await n.call('POST', `/api/quarantine/${one.id}/release`, { token: n.agent })).status).toBe(403);
+    expect((await n.call('GET', `/api/quarantine/${one.id}`, { token: n.agent })).status).toBe(403);
+
+    // The header block as received and the verdicts, to decide on a release.
+    const detail = await n.call('GET', `/api/quarantine/${one.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.headers).toMatch(/^Subject: Held one\r$/m);
+    expect(detail.body.headers).not.toContain('GTUBE');
+    expect(detail.body).toMatchObject({ truncated: false, spamReasons: expect.arrayContaining(['gtube']) });
+    expect(typeof detail.body.authResults).toBe('object');
 
     const released = await n.call('POST', `/api/quarantine/${one.id}/release`);
     expect(released.status).toBe(200);

@@ -49,6 +49,10 @@ describe('suspended and failed mail in the desk', () => {
     const row = admin.getByRole('row', { name: /Held for review/ });
     await row.waitFor({ timeout: 10_000 });
     await expect(row.textContent()).resolves.toContain('gtube');
+    await row.getByRole('button', { name: /Show the headers and verdicts/ }).click();
+    const details = admin.getByRole('region', { name: /^Headers and verdicts of / });
+    await details.waitFor();
+    expect(await details.textContent()).toContain('Subject: Held for review');
     await screenshot(admin, '11-quarantine');
     await row.getByRole('button', { name: /Release/ }).click();
     await admin.getByRole('status').filter({ hasText: /Released/ }).waitFor({ timeout: 10_000 });

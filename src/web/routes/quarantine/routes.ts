@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENTS } from '../../../base/events.js';
-import { listHeld, resolveHeld } from '../../../store/index.js';
+import { headerEnd } from '../../../base/headers.js';
+import { listHeld, loadBody, loadMessage, resolveHeld } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
 
@@ -31,6 +32,35 @@ const list = defineRoute({
   },
 });
 
+/** Enough for any real header block; a hostile one is cut, and says so. */
+const HEADER_VIEW_MAX = 64 * 1024;
+
+const show = defineRoute({
+  method: 'GET',
+  path: '/api/quarantine/:id',
+  operationId: 'showQuarantined',
+  summary: "A held message's header block and the checks' verdicts, to decide on a release",
+  tag: 'quarantine',
+  action: 'quarantine.manage',
+  params: queueIdParams,
+  response: z.object({
+    id: z.string(),
+    headers: z.string().describe('the header block as received (at most 64 KiB)'),
+    truncated: z.boolean(),
+    spamScore: z.number(),
+    spamReasons: z.array(z.string()),
+    authResults: z.record(z.string(), z.unknown()).describe('SPF, DKIM, DMARC and ARC as the checks found them'),
+  }),
+  failures: [403, 404],
+  async command({ input: { params }, deps }) {
+    const [m, raw] = await Promise.all([loadMessage(deps.db, params.id), loadBody(deps.db, params.id)]);
+    if (!m || !raw) throw new HttpProblem('NOT_FOUND', `no message ${params.id}`);
+    const end = headerEnd(raw);
+    const block = raw.subarray(0, Math.min(end, HEADER_VIEW_MAX));
+    return { id: params.id, headers: block.toString('latin1'), truncated: block.length === HEADER_VIEW_MAX, spamScore: m.spamScore, spamReasons: m.spamReasons, authResults: m.authResults };
+  },
+});
+
 function resolveRoute(verb: 'release' | 'delete') {
   const to = verb === 'release' ? 'queued' : 'deleted';
   return defineRoute({
@@ -58,4 +88,4 @@ function resolveRoute(verb: 'release' | 'delete') {
   });
 }
 
-export const quarantineRoutes: readonly ApiRoute[] = [list, resolveRoute('release'), resolveRoute('delete')];
+export const quarantineRoutes: readonly ApiRoute[] = [list, show, resolveRoute('release'), resolveRoute('delete')];

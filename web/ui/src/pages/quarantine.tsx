@@ -1,10 +1,23 @@
+import { Fragment, useState } from 'react';
 import { api } from '../api/client.js';
 import type { HeldMessage } from '../api/types.js';
 import { ListPage } from '../components/list-page.js';
+import { ErrorNote, Loading } from '../components/status.js';
+import { useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
+
+interface HeldDetail {
+  id: string;
+  headers: string;
+  truncated: boolean;
+  spamScore: number;
+  spamReasons: string[];
+  authResults: Record<string, unknown>;
+}
 
 export function QuarantinePage() {
   const { t, formatTime } = useI18n();
+  const [open, setOpen] = useState<string | null>(null);
   return (
     <ListPage<HeldMessage>
       path="/quarantine"
@@ -13,7 +26,8 @@ export function QuarantinePage() {
       empty="quarantine.empty"
       columns={['quarantine.col.received', 'quarantine.col.from', 'quarantine.col.to', 'quarantine.col.score', 'quarantine.col.reasons', 'quarantine.col.subject', 'quarantine.col.actions']}
       row={(h, act) => (
-        <tr key={h.id}>
+        <Fragment key={h.id}>
+        <tr>
           <td>
             <time dateTime={h.receivedAt}>{formatTime(h.receivedAt)}</time>
           </td>
@@ -23,6 +37,9 @@ export function QuarantinePage() {
           <td>{h.spamReasons.join(', ')}</td>
           <td>{h.subject ?? ''}</td>
           <td className="actions">
+            <button type="button" aria-expanded={open === h.id} aria-label={t('quarantine.detailsLabel', { id: h.id })} onClick={() => setOpen(open === h.id ? null : h.id)}>
+              {t('quarantine.details')}
+            </button>
             <button
               type="button"
               aria-label={t('quarantine.releaseLabel', { id: h.id })}
@@ -41,7 +58,42 @@ export function QuarantinePage() {
             </button>
           </td>
         </tr>
+        {open === h.id && (
+          <tr>
+            <td colSpan={7}>
+              <HeldDetails id={h.id} />
+            </td>
+          </tr>
+        )}
+        </Fragment>
       )}
     />
+  );
+}
+
+/** What an admin reads before a release: the checks' verdicts and the headers as received. */
+function HeldDetails({ id }: { id: string }) {
+  const { t } = useI18n();
+  const { state } = useApi(() => api<HeldDetail>('GET', `/quarantine/${id}`), [id]);
+  if (state.kind === 'loading') return <Loading />;
+  if (state.kind === 'error') return <ErrorNote error={state.error} />;
+  const d = state.data;
+  return (
+    <section aria-label={t('quarantine.detailsTitle', { id })} className="held-details">
+      <h3>{t('quarantine.verdicts')}</h3>
+      <ul>
+        {d.spamReasons.map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+        {Object.entries(d.authResults).map(([k, v]) => (
+          <li key={k}>
+            <code>{k}</code>: {typeof v === 'string' ? v : JSON.stringify(v)}
+          </li>
+        ))}
+      </ul>
+      <h3>{t('quarantine.headers')}</h3>
+      <pre className="raw-headers">{d.headers}</pre>
+      {d.truncated && <p className="muted">{t('quarantine.truncated')}</p>}
+    </section>
   );
 }
