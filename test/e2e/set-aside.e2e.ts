@@ -73,6 +73,17 @@ describe('suspended and failed mail in the desk', () => {
     const timeline = admin.getByRole('region', { name: /Trace of/ });
     await timeline.getByText('queue.delivered').waitFor({ timeout: 10_000 });
     await expect(timeline.textContent()).resolves.toContain('routing.rule_applied');
+    // The trace leads on to the case the message opened.
+    await timeline.getByRole('link', { name: /^Case #\d+ is open in the Support channel$/ }).waitFor();
     await screenshot(admin, '12-email-log-trace');
+
+    // A time range that ends before the message was received finds nothing.
+    await admin.getByLabel('Received until').fill('2020-01-01T00:00');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await admin.getByText('No message matches.').waitFor();
+    await admin.getByLabel('Received until').fill('');
+    await admin.getByLabel('Received from').fill('2020-01-01T00:00');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await admin.getByRole('row', { name: /Trace this one/ }).waitFor();
   });
 });

@@ -253,6 +253,8 @@ export const en = {
   'log.field.recipient': 'Recipient contains',
   'log.field.subject': 'Subject contains',
   'log.field.messageId': 'Message-ID contains',
+  'log.field.since': 'Received from',
+  'log.field.until': 'Received until',
   'log.field.outcome': 'Outcome',
   'log.anyOutcome': 'any',
   'log.search': 'Search',

@@ -252,6 +252,8 @@ export const ja: Record<MessageKey, string> = {
   'log.field.recipient': '宛先（部分一致）',
   'log.field.subject': '件名（部分一致）',
   'log.field.messageId': 'Message-ID（部分一致）',
+  'log.field.since': '受信日時（開始）',
+  'log.field.until': '受信日時（終了）',
   'log.field.outcome': '結果',
   'log.anyOutcome': 'すべて',
   'log.search': '検索',

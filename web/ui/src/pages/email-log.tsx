@@ -8,13 +8,16 @@ import { useI18n } from '../i18n/i18n.js';
 
 const OUTCOMES = ['', 'delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'deleted'] as const;
 
-/** Find a message by sender, recipient, subject, Message-ID or outcome, and follow its trace step by step. */
+const isoOf = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
+
+/** Find a message by sender, recipient, subject, Message-ID, time or outcome, and follow its trace step by step. */
 export function EmailLogPage() {
   const { t, formatTime } = useI18n();
-  const [form, setForm] = useState({ sender: '', recipient: '', subject: '', messageId: '', outcome: '' });
+  const [form, setForm] = useState({ sender: '', recipient: '', subject: '', messageId: '', outcome: '', since: '', until: '' });
   const [filters, setFilters] = useState(form);
   const [open, setOpen] = useState<string | null>(null);
-  const { state } = useApi(() => api<Items<LoggedMessage>>('GET', `/messages${query({ ...filters, limit: 100 })}`), [JSON.stringify(filters)]);
+  // datetime-local inputs give the browser's local time without a zone; the API takes ISO with one.
+  const { state } = useApi(() => api<Items<LoggedMessage>>('GET', `/messages${query({ ...filters, since: isoOf(filters.since), until: isoOf(filters.until), limit: 100 })}`), [JSON.stringify(filters)]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setFilters(form);
@@ -34,6 +37,14 @@ export function EmailLogPage() {
         {field('recipient')}
         {field('subject')}
         {field('messageId')}
+        <label>
+          {t('log.field.since')}
+          <input type="datetime-local" value={form.since} onChange={(e) => setForm({ ...form, since: e.target.value })} />
+        </label>
+        <label>
+          {t('log.field.until')}
+          <input type="datetime-local" value={form.until} onChange={(e) => setForm({ ...form, until: e.target.value })} />
+        </label>
         <label>
           {t('log.field.outcome')}
           <select value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.target.value })}>
