@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { en } from '../../web/ui/src/i18n/en.js';
+import { en, EN_PARTS } from '../../web/ui/src/i18n/en.js';
 import { ja } from '../../web/ui/src/i18n/ja.js';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -14,6 +14,18 @@ describe('the console dictionaries', () => {
     ['ja', ja as Record<string, string>],
   ])('%s has no empty value', (_lang, dict) => {
     expect(Object.entries(dict).filter(([, v]) => v.trim() === '').map(([k]) => k)).toEqual([]);
+  });
+
+  it('define each key in one part only (a later part would silently replace an earlier one)', () => {
+    const seen = new Map<string, string>();
+    const twice: string[] = [];
+    for (const [part, dict] of Object.entries(EN_PARTS)) {
+      for (const key of Object.keys(dict)) {
+        if (seen.has(key)) twice.push(`${key} (${seen.get(key)} and ${part})`);
+        seen.set(key, part);
+      }
+    }
+    expect(twice).toEqual([]);
   });
 
   it('use the same placeholders in both languages', () => {

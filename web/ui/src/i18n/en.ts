@@ -5,13 +5,10 @@ import { routingEn } from './areas/routing.en.js';
 
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
- * from here or from ja.ts; `{name}` marks a value filled in at run time.
+ * from here, its area files (areas/*.en.ts) or their Japanese twins; `{name}` marks a value
+ * filled in at run time. `core` holds the shell and the pages without an area file.
  */
-export const en = {
-  ...directoryEn,
-  ...configurationEn,
-  ...leadsEn,
-  ...routingEn,
+const core = {
   'app.name': 'Relaydesk',
   'app.loading': 'Loading…',
   'app.skipToContent': 'Skip to content',
@@ -148,7 +145,6 @@ export const en = {
   'case.notFound': 'There is no case #{number}.',
 
   'leads.title': 'Leads',
-  'leads.statusFilter': 'Status',
   'leads.status.new': 'New',
   'leads.status.working': 'Working',
   'leads.status.qualified': 'Qualified',
@@ -286,5 +282,10 @@ export const en = {
   'trace.deskOther': 'The {channel} channel took it in ({effect}).',
   'page.notFound': 'There is no such page.',
 } as const;
+
+/** The dictionary in its parts: a key belongs to exactly one (test/ui/dictionaries.test.ts). */
+export const EN_PARTS = { core, directory: directoryEn, configuration: configurationEn, leads: leadsEn, routing: routingEn } as const;
+
+export const en = { ...core, ...directoryEn, ...configurationEn, ...leadsEn, ...routingEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -147,7 +147,6 @@ export const ja: Record<MessageKey, string> = {
   'case.notFound': 'ケース #{number} はありません。',
 
   'leads.title': 'リード',
-  'leads.statusFilter': 'ステータス',
   'leads.status.new': '新規',
   'leads.status.working': '対応中',
   'leads.status.qualified': '見込みあり',
