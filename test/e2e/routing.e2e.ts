@@ -8,64 +8,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exportConfigText } from '../../src/config/io/apply.js';
 import { parseConfigText } from '../../src/config/index.js';
+import { ISSUE_EXAMPLE } from '../../src/config/testing.js';
 import { addUser } from '../../src/web/auth/users.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
 import { eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
 import { launchBrowser, logIn, PASSWORD, screenshot, seriousAxeViolations, type Browsing } from './harness.js';
 
-/**
- * The configuration example of the gateway issue, as written there, with the port of this
- * run's sink. One line is left out: `rejectText: …` is the issue's placeholder for "with
- * reject", not a value of this modify rule.
- */
-const issueYaml = (port: number) => `
-domains: [solarmora.com]
-orgUnits: [/, /Sales]
-users:
-  - address: alice@solarmora.com
-    orgUnit: /Sales
-    aliases: [a.smith@solarmora.com]
-    status: active
-groups:
-  - address: sales-team@solarmora.com
-    members: [alice@solarmora.com, partner@elsewhere.example]
-hosts:
-  - name: crm
-    host: 127.0.0.1
-    port: ${port}
-    tls: none
-    domains: [crm.test]
-outbound:
-  smarthost: crm
-defaultRouting:
-  - description: Forward help to the CRM
-    enabled: true
-    match: { single: help@solarmora.com }
-    action: modify
-    modify:
-      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }
-      changeRoute: crm
-      bypassSpamFilter: false
-      addRecipients:
-        - address: sales-team@solarmora.com
-          doNotDeliverSpam: true
-          suppressBounces: true
-      addXOriginalToHeader: true
-      addSpamHeaders: false
-      customHeaders: { X-Relaydesk-Rule: help }
-      prependSubject: "[help] "
-      requireTls: false
-      removeAttachments: false
-    recognizedAddresses: false
-smtp:
-  maxMessageSize: 35MB
-  maxRecipients: 1000
-spam:
-  engine: builtin
-  allowSenders: []
-  denySenders: []
-`;
+/** The gateway issue's example with the port of this run's sink (the issue's CRM listens on 2526). */
+const issueYaml = (port: number) => ISSUE_EXAMPLE.replace('port: 2526', `port: ${port}`);
 
 /** Everything but the rules: the console builds those. */
 const withoutRules = (yaml: string) => yaml.replace(/defaultRouting:[\s\S]*?(?=\nsmtp:)/, '');

@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml';
 import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { newInboundAddress } from '../../desk/channel-address.js';
-import { loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
+import { loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
 import { diffConfig, parseConfigText, renderConfigYaml, type Config, type Problem } from '../index.js';
 
 export interface ApplyResult {
@@ -52,6 +52,33 @@ export async function applyConfigText(db: Db, text: string, opts: { appliedBy: s
     });
   });
   return { version, previousVersion, changes: [...changes, ...created], warnings: parsed.warnings, applied: true };
+}
+
+export interface DryRun {
+  /** False when the text has errors; `problems` lists them. */
+  readonly ok: boolean;
+  /** The version compared with. */
+  readonly version: number;
+  readonly changes: readonly string[];
+  readonly warnings: readonly Problem[];
+  readonly problems: readonly Problem[];
+}
+
+/** What applying the text would change, or every problem it has; nothing is written. */
+export async function dryRunConfigText(db: Db, text: string, now: number): Promise<DryRun> {
+  try {
+    const r = await applyConfigText(db, text, { appliedBy: 'dry-run', now, dryRun: true });
+    return { ok: true, version: r.version, changes: r.changes, warnings: r.warnings, problems: [] };
+  } catch (e) {
+    if (!(e instanceof ConfigInvalidError)) throw e;
+    return {
+      ok: false,
+      version: await loadConfigVersion(db),
+      changes: [],
+      warnings: e.problems.filter((p) => p.severity === 'warning'),
+      problems: e.problems.filter((p) => p.severity !== 'warning'),
+    };
+  }
 }
 
 /** CONFIG_INVALID carrying the problems as values too, for `apply --json`. */

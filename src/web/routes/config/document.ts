@@ -8,10 +8,10 @@
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { parseConfigText, type Problem } from '../../../config/index.js';
-import { applyConfigText, ConfigInvalidError, exportConfigText, formatProblem } from '../../../config/io/apply.js';
+import { applyConfigText, dryRunConfigText, exportConfigText, formatProblem } from '../../../config/io/apply.js';
 import { ruleChanges, ruleKey } from '../../../config/rule-history.js';
 import { isoTime } from '../../../desk/io/desk-views.js';
-import { loadConfigHistory, loadConfigVersion, type Db } from '../../../store/index.js';
+import { loadConfigHistory, type Db } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 
 /** How far back "last changed" looks: older rules say "at or before". */
@@ -83,19 +83,8 @@ const check = defineRoute({
   }),
   failures: [403],
   async command({ input: { body }, deps }) {
-    try {
-      const r = await applyConfigText(deps.db, toText(body.document), { appliedBy: 'check', now: deps.now(), dryRun: true });
-      return { ok: true, version: r.version, changes: [...r.changes], warnings: r.warnings.map(problemJson), problems: [] };
-    } catch (e) {
-      if (!(e instanceof ConfigInvalidError)) throw e;
-      return {
-        ok: false,
-        version: await loadConfigVersion(deps.db),
-        changes: [],
-        warnings: e.problems.filter((p) => p.severity === 'warning').map(problemJson),
-        problems: e.problems.filter((p) => p.severity !== 'warning').map(problemJson),
-      };
-    }
+    const r = await dryRunConfigText(deps.db, toText(body.document), deps.now());
+    return { ok: r.ok, version: r.version, changes: [...r.changes], warnings: r.warnings.map(problemJson), problems: r.problems.map(problemJson) };
   },
 });
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Problem } from '../../../config/index.js';
-import { applyConfigText, ConfigInvalidError, exportConfigText, formatProblem } from '../../../config/io/apply.js';
+import { applyConfigText, dryRunConfigText, exportConfigText, formatProblem } from '../../../config/io/apply.js';
 import { isoTime } from '../../../desk/io/desk-views.js';
-import { listConfigVersions, loadConfigVersion } from '../../../store/index.js';
+import { listConfigVersions } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 
 /** The YAML file's size limit: far above any real configuration, far below the body limit. */
@@ -48,19 +48,8 @@ const diff = defineRoute({
   }),
   failures: [403],
   async command({ input: { body }, deps }) {
-    try {
-      const r = await applyConfigText(deps.db, body.yaml, { appliedBy: 'diff', now: deps.now(), dryRun: true });
-      return { ok: true, version: r.version, changes: [...r.changes], warnings: r.warnings.map(problemJson), problems: [] };
-    } catch (e) {
-      if (!(e instanceof ConfigInvalidError)) throw e;
-      return {
-        ok: false,
-        version: await loadConfigVersion(deps.db),
-        changes: [],
-        warnings: e.problems.filter((p) => p.severity === 'warning').map(problemJson),
-        problems: e.problems.filter((p) => p.severity !== 'warning').map(problemJson),
-      };
-    }
+    const r = await dryRunConfigText(deps.db, body.yaml, deps.now());
+    return { ok: r.ok, version: r.version, changes: [...r.changes], warnings: r.warnings.map(problemJson), problems: r.problems.map(problemJson) };
   },
 });
 
