@@ -49,7 +49,7 @@ describe('the web console in chromium', () => {
     expect(page.url()).not.toContain('token=');
 
     const nav = page.getByRole('navigation', { name: 'Main' });
-    for (const name of ['Cases', 'Leads', 'Suspended', 'Failed', 'Default routing', 'Quarantine', 'Email log', 'Channels', 'Configuration']) {
+    for (const name of ['Cases', 'Leads', 'Suspended', 'Failed', 'Domains', 'Organisational units', 'Users', 'Groups', 'Default routing', 'Quarantine', 'Email log', 'Channels', 'Configuration']) {
       await expect.poll(() => nav.getByRole('link', { name, exact: true }).count(), { message: name }).toBe(1);
     }
     await nav.getByRole('link', { name: 'Channels' }).click();
@@ -62,7 +62,7 @@ describe('the web console in chromium', () => {
     await screenshot(page, '01-admin-channels');
 
     await nav.getByRole('link', { name: 'Default routing' }).click();
-    await page.getByText('This page is coming soon.', { exact: false }).waitFor();
+    await page.locator('tr[data-rule="Forward help to the desk"]').waitFor();
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Relaydesk' }).waitFor();

@@ -18,20 +18,31 @@ export const ARTIFACTS = path.resolve('test-artifacts/e2e');
 export const CHROMIUM = '/usr/bin/chromium';
 export const PASSWORD = 'correct horse battery staple';
 
-const config = (sinkPort: number) => `
-domains: [solarmora.com]
-hosts:
+/** The desk's one channel in a test: Support at help@ unless a test asks for another. */
+export interface TestChannel {
+  readonly name: string;
+  readonly kind: 'support' | 'sales';
+  readonly publicAddress: string;
+}
+const SUPPORT: TestChannel = { name: 'Support', kind: 'support', publicAddress: 'help@solarmora.com' };
+
+/** The way out to the customers' servers: every test's sink. */
+export const worldHost = (sinkPort: number) => `hosts:
   - { name: world, host: 127.0.0.1, port: ${sinkPort}, tls: none, domains: [customer.example, example.com] }
-desk:
-  domain: case.relaydesk.test
-  channels:
-    - { name: Support, kind: support, publicAddress: help@solarmora.com, autoAcknowledge: false }
 `;
 
-const routing = (inbound: string) => `
+const config = (sinkPort: number, ch: TestChannel) => `
+domains: [solarmora.com]
+${worldHost(sinkPort)}desk:
+  domain: case.relaydesk.test
+  channels:
+    - { name: ${ch.name}, kind: ${ch.kind}, publicAddress: ${ch.publicAddress}, autoAcknowledge: false }
+`;
+
+const routing = (ch: TestChannel, inbound: string) => `
 defaultRouting:
-  - description: Forward help to the desk
-    match: { single: help@solarmora.com }
+  - description: Forward ${ch.publicAddress.split('@')[0]} to the desk
+    match: { single: ${ch.publicAddress} }
     modify:
       changeEnvelopeRecipient: { replaceRecipient: ${inbound} }
 `;
@@ -42,20 +53,20 @@ export interface Desk {
   readonly baseUrl: string;
   readonly inboundAddress: string;
   addUser(email: string, role: 'admin' | 'agent'): Promise<void>;
-  /** A customer's mail to help@, over SMTP through the gateway's routing rule. */
+  /** A customer's mail to the channel's public address, over SMTP through the gateway's routing rule. */
   mail(opts: { from: string; subject: string; body: string; headers?: Record<string, string> }): Promise<SwaksResult>;
-  /** A whole message (headers and body) to help@. */
+  /** A whole message (headers and body) to the public address. */
   mailRaw(from: string, raw: string | Buffer): Promise<SwaksResult>;
   stop(): Promise<void>;
 }
 
-export async function startDesk(): Promise<Desk> {
+export async function startDesk(channel: TestChannel = SUPPORT): Promise<Desk> {
   const sink = await startSink();
-  const gw = await startTestNode({ dialect: 'sqlite', config: config(sink.port), roles: ['inbound', 'queue', 'web'] });
-  const support = (await listDeskChannels(gw.store.db)).find((c) => c.name === 'Support');
-  const inboundAddress = support?.inboundAddresses[0]?.address;
-  if (!inboundAddress) throw new Error('the Support channel has no inbound address');
-  await gw.apply(config(sink.port) + routing(inboundAddress));
+  const gw = await startTestNode({ dialect: 'sqlite', config: config(sink.port, channel), roles: ['inbound', 'queue', 'web'] });
+  const created = (await listDeskChannels(gw.store.db)).find((c) => c.name === channel.name);
+  const inboundAddress = created?.inboundAddresses[0]?.address;
+  if (!inboundAddress) throw new Error(`the ${channel.name} channel has no inbound address`);
+  await gw.apply(config(sink.port, channel) + routing(channel, inboundAddress));
   const server = ['--server', `127.0.0.1:${gw.smtpPort}`];
   const accepted = (r: SwaksResult) => {
     expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
@@ -71,11 +82,39 @@ export async function startDesk(): Promise<Desk> {
     },
     async mail({ from, subject, body, headers = {} }) {
       const extra = Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]);
-      return accepted(await swaks([...server, '--from', from, '--to', 'help@solarmora.com', '--header', `Subject: ${subject}`, ...extra, '--body', body]));
+      return accepted(await swaks([...server, '--from', from, '--to', channel.publicAddress, '--header', `Subject: ${subject}`, ...extra, '--body', body]));
     },
     async mailRaw(from, raw) {
-      return accepted(await swaks([...server, '--from', from, '--to', 'help@solarmora.com', '--data', '-'], { input: raw }));
+      return accepted(await swaks([...server, '--from', from, '--to', channel.publicAddress, '--data', '-'], { input: raw }));
     },
+    async stop() {
+      await gw.stop();
+      await sink.stop();
+    },
+  };
+}
+
+export interface ConsoleNode {
+  readonly gw: TestNode;
+  readonly sink: Sink;
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A node with the given configuration (a function of the sink's port) and two people who
+ * can sign in: admin@solarmora.com and agent@solarmora.com, both with PASSWORD.
+ */
+export async function startConsoleNode(configOf: (sinkPort: number) => string): Promise<ConsoleNode> {
+  const sink = await startSink();
+  const gw = await startTestNode({ dialect: 'sqlite', config: configOf(sink.port), roles: ['inbound', 'queue', 'web'] });
+  for (const [email, role] of [['admin@solarmora.com', 'admin'], ['agent@solarmora.com', 'agent']] as const) {
+    await addUser(gw.store.db, { email, role, password: PASSWORD, now: Date.now() });
+  }
+  return {
+    gw,
+    sink,
+    baseUrl: `http://127.0.0.1:${gw.node.httpPort}`,
     async stop() {
       await gw.stop();
       await sink.stop();

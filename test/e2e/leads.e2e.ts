@@ -6,38 +6,19 @@
  */
 import type { Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { listDeskChannels, listLeads, setLeadStatus } from '../../src/store/index.js';
-import { addUser } from '../../src/web/auth/users.js';
-import { eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
-import { startSink, type Sink } from '../support/smtp-sink.js';
-import { swaks } from '../support/swaks.js';
-import { launchBrowser, logIn, PASSWORD, screenshot, seriousAxeViolations, type Browsing, type InPage } from './harness.js';
+import { listLeads, setLeadStatus } from '../../src/store/index.js';
+import { eventually, type TestNode } from '../support/relaydesk.js';
+import { launchBrowser, logIn, screenshot, seriousAxeViolations, startDesk, type Browsing, type Desk, type InPage } from './harness.js';
 
 const AGENT = 'agent@solarmora.com';
 
-const config = (sinkPort: number) => `
-domains: [solarmora.com]
-hosts:
-  - { name: world, host: 127.0.0.1, port: ${sinkPort}, tls: none, domains: [customer.example, example.com] }
-desk:
-  domain: case.relaydesk.test
-  channels:
-    - { name: Sales, kind: sales, publicAddress: sales@solarmora.com, autoAcknowledge: false }
-`;
-
-const routing = (inbound: string) => `
-defaultRouting:
-  - description: Forward sales to the desk
-    match: { single: sales@solarmora.com }
-    modify:
-      changeEnvelopeRecipient: { replaceRecipient: ${inbound} }
-`;
+const SALES = { name: 'Sales', kind: 'sales', publicAddress: 'sales@solarmora.com' } as const;
 
 /** A header value as an RFC 2047 encoded word, so that Japanese survives any SMTP client. */
 const encoded = (text: string) => `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
 
 describe('the leads board in chromium', () => {
-  let sink: Sink;
+  let desk: Desk;
   let gw: TestNode;
   let baseUrl: string;
   let browsing: Browsing;
@@ -49,22 +30,15 @@ describe('the leads board in chromium', () => {
   };
 
   /** A customer's mail to sales@, over SMTP through the gateway's routing rule. */
-  const mailSales = async (from: string, headers: Record<string, string>, body: string) => {
-    const extra = Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]);
-    const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', from, '--to', 'sales@solarmora.com', ...extra, '--body', body]);
-    expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
+  const mailSales = async (from: string, { Subject: subject = '', ...headers }: Record<string, string>, body: string) => {
+    await desk.mail({ from, subject, body, headers });
   };
   const leadOf = (email: string) => eventually(async () => (await listLeads(gw.store.db, { limit: 500 })).find((l) => l.email === email), 20_000, `the lead of ${email}`);
 
   beforeAll(async () => {
-    sink = await startSink();
-    gw = await startTestNode({ dialect: 'sqlite', config: config(sink.port), roles: ['inbound', 'queue', 'web'] });
-    const sales = (await listDeskChannels(gw.store.db)).find((c) => c.name === 'Sales');
-    const inbound = sales?.inboundAddresses[0]?.address;
-    if (!inbound) throw new Error('the Sales channel has no inbound address');
-    await gw.apply(config(sink.port) + routing(inbound));
-    baseUrl = `http://127.0.0.1:${gw.node.httpPort}`;
-    await addUser(gw.store.db, { email: AGENT, role: 'agent', password: PASSWORD, now: Date.now() });
+    desk = await startDesk(SALES);
+    ({ gw, baseUrl } = desk);
+    await desk.addUser(AGENT, 'agent');
     browsing = await launchBrowser();
   });
   afterEach(async () => {
@@ -73,8 +47,7 @@ describe('the leads board in chromium', () => {
   });
   afterAll(async () => {
     await browsing?.close();
-    await gw?.stop();
-    await sink?.stop();
+    await desk?.stop();
   });
 
   it('shows a new sales mail in the New column without a reload; the agent qualifies it and converts it', async () => {

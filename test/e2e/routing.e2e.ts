@@ -9,11 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exportConfigText } from '../../src/config/io/apply.js';
 import { parseConfigText } from '../../src/config/index.js';
 import { ISSUE_EXAMPLE } from '../../src/config/testing.js';
-import { addUser } from '../../src/web/auth/users.js';
-import { startSink, type Sink } from '../support/smtp-sink.js';
+import type { Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
-import { eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
-import { launchBrowser, logIn, PASSWORD, screenshot, seriousAxeViolations, type Browsing } from './harness.js';
+import { eventually, type TestNode } from '../support/relaydesk.js';
+import { launchBrowser, logIn, screenshot, seriousAxeViolations, startConsoleNode, type Browsing, type ConsoleNode } from './harness.js';
 
 /** The gateway issue's example with the port of this run's sink (the issue's CRM listens on 2526). */
 const issueYaml = (port: number) => ISSUE_EXAMPLE.replace('port: 2526', `port: ${port}`);
@@ -22,6 +21,7 @@ const issueYaml = (port: number) => ISSUE_EXAMPLE.replace('port: 2526', `port: $
 const withoutRules = (yaml: string) => yaml.replace(/defaultRouting:[\s\S]*?(?=\nsmtp:)/, '');
 
 describe('default routing in chromium', () => {
+  let node: ConsoleNode;
   let gw: TestNode;
   let sink: Sink;
   let browsing: Browsing;
@@ -29,11 +29,8 @@ describe('default routing in chromium', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    sink = await startSink();
-    [gw, browsing] = await Promise.all([startTestNode({ dialect: 'sqlite', config: withoutRules(issueYaml(sink.port)), roles: ['inbound', 'queue', 'web'] }), launchBrowser()]);
-    baseUrl = `http://127.0.0.1:${gw.node.httpPort}`;
-    await addUser(gw.store.db, { email: 'admin@solarmora.com', role: 'admin', password: PASSWORD, now: Date.now() });
-    await addUser(gw.store.db, { email: 'agent@solarmora.com', role: 'agent', password: PASSWORD, now: Date.now() });
+    [node, browsing] = await Promise.all([startConsoleNode((port) => withoutRules(issueYaml(port))), launchBrowser()]);
+    ({ gw, sink, baseUrl } = node);
     ({ page } = await browsing.newPage());
     await logIn(page, baseUrl, 'admin@solarmora.com');
   });
@@ -42,8 +39,7 @@ describe('default routing in chromium', () => {
   });
   afterAll(async () => {
     await browsing?.close();
-    await gw?.stop();
-    await sink?.stop();
+    await node?.stop();
   });
 
   const editor = () => page.getByRole('region', { name: /^(Add setting|Edit setting)/ });

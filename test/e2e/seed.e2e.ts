@@ -10,13 +10,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exportConfigText } from '../../src/config/io/apply.js';
 import { parseConfigText } from '../../src/config/index.js';
-import { addUser } from '../../src/web/auth/users.js';
-import { startSink, type Sink } from '../support/smtp-sink.js';
+import type { Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
-import { startTestNode, type TestNode } from '../support/relaydesk.js';
-import { launchBrowser, logIn, PASSWORD, screenshot, seriousAxeViolations, type Browsing, type InPage } from './harness.js';
+import type { TestNode } from '../support/relaydesk.js';
+import { launchBrowser, logIn, screenshot, seriousAxeViolations, startConsoleNode, worldHost, type Browsing, type ConsoleNode, type InPage } from './harness.js';
 
 describe('the seed, click by click, in chromium', () => {
+  let node: ConsoleNode;
   let gw: TestNode;
   let sink: Sink;
   let browsing: Browsing;
@@ -30,13 +30,9 @@ describe('the seed, click by click, in chromium', () => {
   const nav = (page: Page, name: string) => page.getByRole('navigation', { name: /^(Main|メイン)$/ }).getByRole('link', { name, exact: true }).click();
 
   beforeAll(async () => {
-    sink = await startSink();
     // Only the way out to the customers' servers is configured; the admin does the rest.
-    const world = `hosts:\n  - { name: world, host: 127.0.0.1, port: ${sink.port}, tls: none, domains: [customer.example] }\n`;
-    [gw, browsing] = await Promise.all([startTestNode({ dialect: 'sqlite', config: world, roles: ['inbound', 'queue', 'web'] }), launchBrowser()]);
-    baseUrl = `http://127.0.0.1:${gw.node.httpPort}`;
-    await addUser(gw.store.db, { email: 'admin@solarmora.com', role: 'admin', password: PASSWORD, now: Date.now() });
-    await addUser(gw.store.db, { email: 'agent@solarmora.com', role: 'agent', password: PASSWORD, now: Date.now() });
+    [node, browsing] = await Promise.all([startConsoleNode(worldHost), launchBrowser()]);
+    ({ gw, sink, baseUrl } = node);
     ({ page: admin } = await browsing.newPage());
     ({ page: agent } = await browsing.newPage());
   });
@@ -45,8 +41,7 @@ describe('the seed, click by click, in chromium', () => {
   });
   afterAll(async () => {
     await browsing?.close();
-    await gw?.stop();
-    await sink?.stop();
+    await node?.stop();
   });
 
   it('1. the admin signs in and adds the domain solarmora.com', async () => {
