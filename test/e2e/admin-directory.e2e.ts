@@ -264,6 +264,20 @@ describe('the admin pages in chromium', () => {
     expect(verified?.verification.state).toBe('verified');
   });
 
+  it('shows a warning the check gives elsewhere (a rule\'s source address held by a user) without blocking Save', async () => {
+    await go('Users', 'Mail users');
+    await page.getByRole('button', { name: 'Edit alice@solarmora.com' }).click();
+    await page.getByRole('button', { name: 'Add alias' }).click();
+    await page.getByLabel('Alias 2', { exact: true }).fill('help@solarmora.com');
+    const elsewhere = page.locator('.other-problems');
+    await elsewhere.getByText('so this rule never applies', { exact: false }).waitFor();
+    expect(await elsewhere.locator('.field-warning').count()).toBeGreaterThan(0);
+    await enabled(page.getByRole('button', { name: 'Save', exact: true }));
+    await screenshot(page, '27-users-warning');
+    await page.getByRole('button', { name: 'Close the form' }).click();
+    expect((await stored()).doc.users?.[0]?.aliases).toEqual(['a.smith@solarmora.com']);
+  });
+
   it('shows the users page in Japanese', async () => {
     const { page: ja } = await browsing.newPage({ locale: 'ja-JP' });
     try {
