@@ -1,15 +1,35 @@
-import { useState } from 'react';
-import { api } from '../api/client.js';
+import { useEffect, useState } from 'react';
+import { api, ApiError } from '../api/client.js';
 import type { Channel, Items } from '../api/types.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { AddChannel } from './channels/add-channel.js';
+import '../admin.css';
+
+/** GET /api/channels has more than the desk's Channel type names: the check's trace. */
+type ChannelView = Channel & {
+  readonly verification: Channel['verification'] & { readonly trace?: readonly string[] };
+  readonly retiredAddresses?: readonly string[];
+};
+
+/** A forwarding check comes back within seconds when routing is right; look often meanwhile. */
+const PENDING_POLL_MS = 1_000;
 
 export function ChannelsPage() {
   const { t } = useI18n();
-  const { state, reload } = useApi(() => api<Items<Channel>>('GET', '/channels'), []);
+  const { state, reload } = useApi(() => api<Items<ChannelView>>('GET', '/channels'), []);
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const pending = state.kind === 'ready' && state.data.items.some((c) => c.verification.state === 'pending');
+
+  // Poll only while a check is out: the page then shows it arrive (or fail) by itself.
+  useEffect(() => {
+    if (!pending) return;
+    const timer = window.setInterval(() => void reload(true), PENDING_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [pending, reload]);
+
   const copy = async (address: string) => {
     try {
       await navigator.clipboard.writeText(address);
@@ -18,12 +38,38 @@ export function ChannelsPage() {
       setNotice({ ok: false, text: t('channels.copyFailed') });
     }
   };
+  const act = async (c: ChannelView, run: () => Promise<string>) => {
+    setBusy(c.id);
+    let outcome: { ok: boolean; text: string };
+    try {
+      outcome = { ok: true, text: await run() };
+    } catch (e) {
+      outcome = { ok: false, text: e instanceof ApiError && e.status !== 0 ? e.message : t('app.error.network') };
+    }
+    // The notice and the row it speaks of change together.
+    await reload(true);
+    setNotice(outcome);
+    setBusy(null);
+  };
+  const verify = (c: ChannelView) =>
+    act(c, async () => {
+      const r = await api<{ state: 'pending' | 'failed'; detail: string }>('POST', `/channels/${encodeURIComponent(c.name)}/verify`);
+      return r.state === 'failed' ? t('configuration.channels.verifyFailed', { name: c.name }) : t('configuration.channels.verifySent', { name: c.name });
+    });
+  const rotate = (c: ChannelView) => {
+    if (!window.confirm(t('configuration.channels.confirmRotate', { name: c.name, address: c.inboundAddress ?? '' }))) return;
+    void act(c, async () => {
+      const r = await api<{ address: string; retired: string[] }>('POST', `/channels/${encodeURIComponent(c.name)}/rotate`);
+      return t('configuration.channels.rotated', { name: c.name, address: r.address, old: r.retired.join(', ') || t('channels.none') });
+    });
+  };
+
   return (
     <>
       <h1>{t('channels.title')}</h1>
       <p>{t('channels.intro')}</p>
       <AddChannel onAdded={() => void reload(true)} />
-      <p role="status" aria-live="polite" className={notice?.ok === false ? 'error' : 'ok'}>
+      <p role="status" aria-live="polite" className={notice?.ok === false ? 'error' : 'ok'} data-testid="channels-notice">
         {notice?.text ?? ''}
       </p>
       {state.kind === 'loading' && <Loading />}
@@ -40,6 +86,7 @@ export function ChannelsPage() {
                 <th scope="col">{t('channels.col.public')}</th>
                 <th scope="col">{t('channels.col.inbound')}</th>
                 <th scope="col">{t('channels.col.verification')}</th>
+                <th scope="col">{t('configuration.channels.col.actions')}</th>
               </tr>
             </thead>
             <tbody>
@@ -52,7 +99,7 @@ export function ChannelsPage() {
                     {c.inboundAddress ? (
                       <span className="copyable">
                         <code data-testid="inbound-address">{c.inboundAddress}</code>
-                        <button type="button" aria-label={t('channels.copyLabel', { name: c.name })} onClick={() => void copy(c.inboundAddress!)}>
+                        <button type="button" aria-label={t('channels.copyLabel', { name: c.name })} onClick={() => void copy(c.inboundAddress ?? '')}>
                           {t('channels.copy')}
                         </button>
                       </span>
@@ -61,9 +108,17 @@ export function ChannelsPage() {
                     )}
                   </td>
                   <td>
-                    <span className={`badge verification-${c.verification.state}`} title={c.verification.detail ?? undefined}>
-                      {t(`channels.state.${c.verification.state}`)}
-                    </span>
+                    <Verification channel={c} />
+                  </td>
+                  <td>
+                    <div className="actions">
+                      <button type="button" disabled={busy !== null || !c.publicAddress} aria-label={t('configuration.channels.verifyLabel', { name: c.name })} onClick={() => void verify(c)}>
+                        {t('configuration.channels.verify')}
+                      </button>
+                      <button type="button" disabled={busy !== null} aria-label={t('configuration.channels.rotateLabel', { name: c.name })} onClick={() => rotate(c)}>
+                        {t('configuration.channels.rotate')}
+                      </button>
+                    </div>
                   </td>
                 </tr>
               ))}
@@ -71,5 +126,30 @@ export function ChannelsPage() {
           </table>
         ))}
     </>
+  );
+}
+
+/** The state of the forwarding check, with what the server said and, when it failed, its trace. */
+function Verification({ channel }: { channel: ChannelView }) {
+  const { t } = useI18n();
+  const v = channel.verification;
+  const trace = v.trace ?? [];
+  return (
+    <div className="verification" data-testid="verification">
+      <span className={`badge verification-${v.state}`}>{t(`channels.state.${v.state}`)}</span>
+      {v.detail && v.state !== 'verified' && <p className="verification-detail">{v.detail}</p>}
+      {v.state === 'failed' && trace.length > 0 && (
+        <details>
+          <summary>{t('configuration.channels.trace', { count: trace.length })}</summary>
+          <ol className="trace-lines">
+            {trace.map((line, i) => (
+              <li key={i}>
+                <code>{line}</code>
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
+    </div>
   );
 }
