@@ -71,7 +71,9 @@ export interface Channel {
   readonly kind: 'support' | 'sales';
   readonly publicAddress: string | null;
   readonly inboundAddress: string | null;
-  readonly verification: { readonly state: VerificationState; readonly detail: string | null };
+  /** Earlier inbound addresses, refused since their rotation. */
+  readonly retiredAddresses: readonly string[];
+  readonly verification: { readonly state: VerificationState; readonly detail: string | null; readonly sentAt: string | null; readonly verifiedAt: string | null; readonly trace: readonly string[] };
 }
 
 export const LEAD_STATUSES = ['new', 'working', 'qualified', 'converted', 'disqualified'] as const;

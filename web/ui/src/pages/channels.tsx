@@ -7,18 +7,12 @@ import { useI18n } from '../i18n/i18n.js';
 import { AddChannel } from './channels/add-channel.js';
 import '../admin.css';
 
-/** GET /api/channels has more than the desk's Channel type names: the check's trace. */
-type ChannelView = Channel & {
-  readonly verification: Channel['verification'] & { readonly trace?: readonly string[] };
-  readonly retiredAddresses?: readonly string[];
-};
-
 /** A forwarding check comes back within seconds when routing is right; look often meanwhile. */
 const PENDING_POLL_MS = 1_000;
 
 export function ChannelsPage() {
   const { t } = useI18n();
-  const { state, reload } = useApi(() => api<Items<ChannelView>>('GET', '/channels'), []);
+  const { state, reload } = useApi(() => api<Items<Channel>>('GET', '/channels'), []);
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const pending = state.kind === 'ready' && state.data.items.some((c) => c.verification.state === 'pending');
@@ -38,7 +32,7 @@ export function ChannelsPage() {
       setNotice({ ok: false, text: t('channels.copyFailed') });
     }
   };
-  const act = async (c: ChannelView, run: () => Promise<string>) => {
+  const act = async (c: Channel, run: () => Promise<string>) => {
     setBusy(c.id);
     let outcome: { ok: boolean; text: string };
     try {
@@ -51,12 +45,12 @@ export function ChannelsPage() {
     setNotice(outcome);
     setBusy(null);
   };
-  const verify = (c: ChannelView) =>
+  const verify = (c: Channel) =>
     act(c, async () => {
       const r = await api<{ state: 'pending' | 'failed'; detail: string }>('POST', `/channels/${encodeURIComponent(c.name)}/verify`);
       return r.state === 'failed' ? t('configuration.channels.verifyFailed', { name: c.name }) : t('configuration.channels.verifySent', { name: c.name });
     });
-  const rotate = (c: ChannelView) => {
+  const rotate = (c: Channel) => {
     if (!window.confirm(t('configuration.channels.confirmRotate', { name: c.name, address: c.inboundAddress ?? '' }))) return;
     void act(c, async () => {
       const r = await api<{ address: string; retired: string[] }>('POST', `/channels/${encodeURIComponent(c.name)}/rotate`);
@@ -130,7 +124,7 @@ export function ChannelsPage() {
 }
 
 /** The state of the forwarding check, with what the server said and, when it failed, its trace. */
-function Verification({ channel }: { channel: ChannelView }) {
+function Verification({ channel }: { channel: Channel }) {
   const { t } = useI18n();
   const v = channel.verification;
   const trace = v.trace ?? [];
