@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client.js';
-import { checkConfigDocument, loadConfigDocument, saveConfigDocument, type ConfigCheck, type ConfigDocument, type ConfigDocumentState, type ConfigSaved } from '../api/config-document.js';
+import { checkConfigDocument, loadConfigDocument, saveConfigDocument, type ConfigCheck, type ConfigDocument, type ConfigDocumentState, type ConfigProblem, type ConfigSaved } from '../api/config-document.js';
 import { useI18n } from '../i18n/i18n.js';
 import { ErrorNote } from './status.js';
 import { useApi } from './use-api.js';
@@ -183,5 +183,65 @@ export function FieldProblems({ id, problems }: { id: string; problems: readonly
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * Remove, suspend, delete: changes made with one click, from the saved document rather than
+ * the draft. They are checked first so that a change the configuration refuses (a unit that
+ * still has users) is explained with the check's own sentences instead of a bare 400.
+ */
+export function useCheckedChange(editor: ConfigEditor) {
+  const [refused, setRefused] = useState<readonly ConfigProblem[]>([]);
+  const apply = async (change: (saved: ConfigDocument) => ConfigDocument): Promise<ConfigSaved | null> => {
+    if (!editor.loaded) return null;
+    setRefused([]);
+    const doc = change(structuredClone(editor.loaded.document));
+    try {
+      const check = await checkConfigDocument(doc);
+      if (!check.ok) {
+        setRefused(check.problems);
+        return null;
+      }
+    } catch {
+      // The save below meets the same failure and reports it where saves report theirs.
+    }
+    return editor.save(doc);
+  };
+  return { refused, apply };
+}
+
+/** Why a one-click change was not made, in the check's words. */
+export function RefusedChange({ problems }: { problems: readonly ConfigProblem[] }) {
+  const { t } = useI18n();
+  if (problems.length === 0) return null;
+  return (
+    <div role="alert" className="refused">
+      <p className="error">{t('configEdit.refused')}</p>
+      <ul className="problem-list">
+        {problems.map((p, i) => (
+          <li key={i}>
+            <code>{p.path}</code> {p.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Problems of the draft that are not under any of `shown` (paths the page has a field for). */
+export function problemsElsewhere(problems: readonly ConfigProblem[], shown: readonly string[]): ConfigProblem[] {
+  return problems.filter((p) => !shown.some((s) => p.path === s || p.path.startsWith(`${s}.`) || p.path.startsWith(`${s}[`)));
+}
+
+/** Errors and warnings of the draft that belong to no field on the page, so none is hidden. */
+export function OtherProblems({ problems }: { problems: readonly ConfigProblem[] }) {
+  const { t } = useI18n();
+  if (problems.length === 0) return null;
+  return (
+    <div className="other-problems">
+      <p>{t('configEdit.otherProblems')}</p>
+      <FieldProblems id="other-problems" problems={problems.map((p) => ({ severity: p.severity, message: p.path ? `${p.path}: ${p.message}` : p.message }))} />
+    </div>
   );
 }

@@ -275,6 +275,8 @@ const core = {
   'configEdit.save': 'Save',
   'configEdit.saving': 'Saving…',
   'configEdit.discard': 'Discard changes',
+  'configEdit.refused': 'Nothing was changed: the configuration would not be valid without it.',
+  'configEdit.otherProblems': 'The check also found these, elsewhere in the configuration:',
   'configEdit.error': 'Error:',
   'configEdit.warning': 'Warning:',
   'trace.case': 'Case #{number} is open in the {channel} channel',

@@ -277,6 +277,8 @@ export const ja: Record<MessageKey, string> = {
   'configEdit.save': '保存',
   'configEdit.saving': '保存しています…',
   'configEdit.discard': '変更を破棄',
+  'configEdit.refused': '変更していません。この変更を行うと設定が無効になります。',
+  'configEdit.otherProblems': '設定のほかの箇所でも次の問題が見つかりました:',
   'configEdit.error': 'エラー:',
   'configEdit.warning': '警告:',
   'trace.case': '{channel} チャネルでケース #{number} が作成されました',

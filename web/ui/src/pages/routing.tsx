@@ -5,7 +5,7 @@
  */
 import { useState } from 'react';
 import { problemsUnder, type ConfigDocument, type RuleDoc } from '../api/config-document.js';
-import { checkProblems, SaveBar, useConfigEditor } from '../components/config-editor.js';
+import { checkProblems, OtherProblems, RefusedChange, SaveBar, useCheckedChange, useConfigEditor } from '../components/config-editor.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useI18n } from '../i18n/i18n.js';
 import { RuleEditor } from './routing/rule-editor.js';
@@ -20,6 +20,7 @@ export function RoutingPage() {
   const [editing, setEditing] = useState<{ index: number; isNew: boolean } | null>(null);
   const [testing, setTesting] = useState<number | null>(null);
   const [notice, setNotice] = useState('');
+  const change = useCheckedChange(editor);
 
   if (editor.loadError) return <ErrorNote error={editor.loadError} />;
   if (!editor.loaded || !editor.draft) return <Loading />;
@@ -39,9 +40,9 @@ export function RoutingPage() {
     setEditing(null);
   };
   /** One-click changes (enable, reorder, delete) save the loaded document changed at once. */
-  const saveNow = async (change: (list: RuleDoc[]) => RuleDoc[], done: string) => {
-    const next = { ...structuredClone(loaded.document), defaultRouting: change(structuredClone(rules)) };
-    const r = await editor.save(next);
+  const saveNow = async (edit: (list: RuleDoc[]) => RuleDoc[], done: string) => {
+    setNotice('');
+    const r = await change.apply((doc) => ({ ...doc, defaultRouting: edit(rulesOf(doc)) }));
     if (r) setNotice(`${done} ${t('configEdit.saved', { version: r.version, active: r.activeVersion })}`);
   };
   const move = (i: number, by: -1 | 1) =>
@@ -70,6 +71,7 @@ export function RoutingPage() {
         {notice}
       </p>
       {!editing && editor.saveError && <ErrorNote error={editor.saveError} />}
+      <RefusedChange problems={change.refused} />
 
       {rules.length === 0 ? (
         <p className="empty">{t('routing.empty')}</p>
@@ -194,24 +196,6 @@ export function RoutingPage() {
         </section>
       )}
     </>
-  );
-}
-
-/** Problems elsewhere in the file (another rule, the directory) that still block the save. */
-function OtherProblems({ problems }: { problems: readonly { path: string; text: string; severity: 'error' | 'warning' }[] }) {
-  const { t } = useI18n();
-  if (problems.length === 0) return null;
-  return (
-    <div className="other-problems">
-      <h3>{t('routing.otherProblems')}</h3>
-      <ul className="field-problems">
-        {problems.map((p, i) => (
-          <li key={i} className={p.severity === 'error' ? 'field-error' : 'field-warning'}>
-            {p.text}
-          </li>
-        ))}
-      </ul>
-    </div>
   );
 }
 

@@ -8,8 +8,6 @@ export const directoryEn = {
   'directory.delete': 'Delete',
   'directory.deleteLabel': 'Delete {name}',
   'directory.cancel': 'Close the form',
-  'directory.refused': 'Nothing was changed: the configuration would not be valid without it.',
-  'directory.otherProblems': 'The check also found these, elsewhere in the configuration:',
 
   'directory.domains.intro': 'The domains this gateway receives mail for. Mail for any other domain is refused (550 5.7.1).',
   'directory.domains.empty': 'No hosted domains yet: all mail is refused until you add one.',

@@ -10,8 +10,6 @@ export const directoryJa: Record<keyof typeof directoryEn, string> = {
   'directory.delete': '削除',
   'directory.deleteLabel': '{name} を削除',
   'directory.cancel': 'フォームを閉じる',
-  'directory.refused': '変更していません。この変更を行うと設定が無効になります。',
-  'directory.otherProblems': '設定のほかの箇所でも次の問題が見つかりました:',
 
   'directory.domains.intro': 'このゲートウェイがメールを受け取るドメインです。ほかのドメイン宛てのメールは拒否されます（550 5.7.1）。',
   'directory.domains.empty': 'ホストするドメインはまだありません。ドメインを追加するまで、すべてのメールが拒否されます。',

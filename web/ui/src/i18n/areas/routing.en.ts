@@ -40,7 +40,6 @@ export const routingEn = {
   'routing.editRule': 'Edit setting: {description}',
   'routing.savedRule': 'Saved {description}.',
   'routing.cancel': 'Cancel',
-  'routing.otherProblems': 'Elsewhere in the configuration',
   'routing.field.description': 'Description',
   'routing.section.match': '1. Specify envelope recipients to match',
   'routing.match.single': 'Single recipient',

@@ -42,7 +42,6 @@ export const routingJa: Record<keyof typeof routingEn, string> = {
   'routing.editRule': '設定を編集: {description}',
   'routing.savedRule': '「{description}」を保存しました。',
   'routing.cancel': 'キャンセル',
-  'routing.otherProblems': '設定のその他の箇所',
   'routing.field.description': '説明',
   'routing.section.match': '1. 一致させるエンベロープ受信者を指定',
   'routing.match.single': '単一の受信者',

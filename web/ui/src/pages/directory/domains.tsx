@@ -1,8 +1,8 @@
 import { problemsUnder, type ConfigDocument } from '../../api/config-document.js';
-import { checkProblems, FieldProblems, SaveBar, useConfigEditor } from '../../components/config-editor.js';
+import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, useCheckedChange, useConfigEditor } from '../../components/config-editor.js';
 import { ErrorNote, Loading } from '../../components/status.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { OtherProblems, problemsElsewhere, RefusedChange, sameAddress, useCheckedChange, withEntry } from './directory-kit.js';
+import { sameAddress, withEntry } from './directory-kit.js';
 import '../../admin.css';
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);

@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { problemsUnder, type ConfigProblem, type GroupDoc } from '../../api/config-document.js';
-import { checkProblems, FieldProblems, SaveBar, useConfigEditor, type ConfigEditor } from '../../components/config-editor.js';
+import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, type ConfigEditor, useCheckedChange, useConfigEditor } from '../../components/config-editor.js';
 import { ErrorNote, Loading } from '../../components/status.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { AddressListEditor, OtherProblems, problemsElsewhere, RefusedChange, useCheckedChange, withEntry } from './directory-kit.js';
+import { AddressListEditor, withEntry } from './directory-kit.js';
 import '../../admin.css';
 
 /** Groups: an address of a hosted domain that expands to its members (local or external). */

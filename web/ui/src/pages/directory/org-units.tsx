@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import { problemsUnder, type ConfigDocument } from '../../api/config-document.js';
-import { checkProblems, FieldProblems, SaveBar, useConfigEditor } from '../../components/config-editor.js';
+import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, useCheckedChange, useConfigEditor } from '../../components/config-editor.js';
 import { ErrorNote, Loading } from '../../components/status.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { OtherProblems, problemsElsewhere, RefusedChange, useCheckedChange, withEntry } from './directory-kit.js';
+import { withEntry } from './directory-kit.js';
 import '../../admin.css';
 
 const ROOT = '/';
