@@ -173,7 +173,7 @@ describe('the seed, click by click, in chromium', () => {
     await expect.poll(() => admin.getByRole('button', { name: /^Show the trace of / }).count()).toBe(1);
     await admin.getByRole('button', { name: /^Show the trace of / }).click();
     const trace = admin.getByRole('region', { name: /^Trace of / });
-    await trace.waitFor();
+    await trace.getByText(`#${caseNumber}`).first().waitFor();
     const text = (await trace.textContent()) ?? '';
     for (const hop of ['inbound.envelope', 'spam.verdict', 'routing.rule_applied', 'inbound.accepted', 'queue.delivered']) expect(text, hop).toContain(hop);
     expect(text).toContain(inbound);

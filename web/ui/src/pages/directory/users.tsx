@@ -1,9 +1,9 @@
-import { useState } from 'react';
 import { problemsUnder, type ConfigProblem, type DirectoryUserDoc } from '../../api/config-document.js';
-import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, type ConfigEditor, useCheckedChange, useConfigEditor } from '../../components/config-editor.js';
+import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, type ConfigEditor, useConfigEditor } from '../../components/config-editor.js';
+import { DataTable, useEntryEditing } from '../../components/entry-editing.js';
 import { ErrorNote, Loading } from '../../components/status.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { AddressListEditor, withEntry } from './directory-kit.js';
+import { AddressListEditor } from './directory-kit.js';
 import { unitPaths } from './org-units.js';
 import '../../admin.css';
 
@@ -17,110 +17,84 @@ const BLANK: DirectoryUserDoc = { address: '', orgUnit: '/', aliases: [], status
 export function DirectoryUsersPage() {
   const { t } = useI18n();
   const editor = useConfigEditor();
-  const change = useCheckedChange(editor);
-  const [editing, setEditing] = useState<{ index: number; isNew: boolean } | null>(null);
+  const entries = useEntryEditing(editor, 'users');
   const { loaded, draft } = editor;
 
   if (editor.loadError) return <ErrorNote error={editor.loadError} />;
   if (!loaded || !draft) return <Loading />;
-  const users = loaded.document.users ?? [];
-  const entry = editing ? draft.users?.[editing.index] : undefined;
-
-  const startAdd = () => {
-    const index = users.length;
-    editor.update((d) => ({ ...d, users: withEntry(d.users, index, { ...BLANK, aliases: [] }) }));
-    setEditing({ index, isNew: true });
-  };
-  const close = () => {
-    editor.discard();
-    setEditing(null);
-  };
-  const setStatus = (i: number, status: 'active' | 'suspended') =>
-    void change.apply((doc) => ({ ...doc, users: (doc.users ?? []).map((u, j) => (j === i ? { ...u, status } : u)) }));
+  const { saved: users, open, busy } = entries;
+  const setStatus = (i: number, status: 'active' | 'suspended') => void entries.changeSaved((list) => list.map((u, j) => (j === i ? { ...u, status } : u)));
   const remove = (u: DirectoryUserDoc, i: number) => {
-    if (window.confirm(t('directory.users.confirmDelete', { address: u.address }))) void change.apply((doc) => ({ ...doc, users: (doc.users ?? []).filter((_, j) => j !== i) }));
+    if (window.confirm(t('directory.users.confirmDelete', { address: u.address }))) void entries.changeSaved((list) => list.filter((_, j) => j !== i));
   };
-  // A discarded new user leaves `editing` pointing at nothing: the form is closed then.
-  const busy = (editing !== null && entry !== undefined) || editor.saving;
 
   return (
     <>
       <h1>{t('directory.users.title')}</h1>
       <p>{t('directory.users.intro')}</p>
-      <RefusedChange problems={change.refused} />
+      <RefusedChange problems={entries.refused} />
       {users.length === 0 ? (
         <p className="empty">{t('directory.users.empty')}</p>
       ) : (
-        <table className="list">
-          <thead>
-            <tr>
-              <th scope="col">{t('directory.users.col.address')}</th>
-              <th scope="col">{t('directory.users.col.orgUnit')}</th>
-              <th scope="col">{t('directory.users.col.aliases')}</th>
-              <th scope="col">{t('directory.users.col.status')}</th>
-              <th scope="col">{t('directory.col.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u, i) => {
-              const status = u.status ?? 'active';
-              return (
-                <tr key={u.address} data-user={u.address}>
-                  <td>{u.address}</td>
-                  <td>
-                    <code>{u.orgUnit ?? '/'}</code>
-                  </td>
-                  <td>{(u.aliases ?? []).join(', ')}</td>
-                  <td>
-                    <span className={`badge user-${status}`}>{t(`directory.users.status.${status}`)}</span>
-                  </td>
-                  <td>
-                    <div className="actions">
-                      <button type="button" disabled={busy} aria-label={t('directory.editLabel', { name: u.address })} onClick={() => setEditing({ index: i, isNew: false })}>
-                        {t('directory.edit')}
+        <DataTable columns={['directory.users.col.address', 'directory.users.col.orgUnit', 'directory.users.col.aliases', 'directory.users.col.status', 'directory.col.actions']}>
+          {users.map((u, i) => {
+            const status = u.status ?? 'active';
+            return (
+              <tr key={u.address} data-user={u.address}>
+                <td>{u.address}</td>
+                <td>
+                  <code>{u.orgUnit ?? '/'}</code>
+                </td>
+                <td>{(u.aliases ?? []).join(', ')}</td>
+                <td>
+                  <span className={`badge user-${status}`}>{t(`directory.users.status.${status}`)}</span>
+                </td>
+                <td>
+                  <div className="actions">
+                    <button type="button" disabled={busy} aria-label={t('directory.editLabel', { name: u.address })} onClick={() => entries.startEdit(i)}>
+                      {t('directory.edit')}
+                    </button>
+                    {status === 'active' ? (
+                      <button type="button" disabled={busy} aria-label={t('directory.users.suspendLabel', { address: u.address })} onClick={() => setStatus(i, 'suspended')}>
+                        {t('directory.users.suspend')}
                       </button>
-                      {status === 'active' ? (
-                        <button type="button" disabled={busy} aria-label={t('directory.users.suspendLabel', { address: u.address })} onClick={() => setStatus(i, 'suspended')}>
-                          {t('directory.users.suspend')}
-                        </button>
-                      ) : (
-                        <button type="button" disabled={busy} aria-label={t('directory.users.reactivateLabel', { address: u.address })} onClick={() => setStatus(i, 'active')}>
-                          {t('directory.users.reactivate')}
-                        </button>
-                      )}
-                      <button type="button" disabled={busy} aria-label={t('directory.deleteLabel', { name: u.address })} onClick={() => remove(u, i)}>
-                        {t('directory.delete')}
+                    ) : (
+                      <button type="button" disabled={busy} aria-label={t('directory.users.reactivateLabel', { address: u.address })} onClick={() => setStatus(i, 'active')}>
+                        {t('directory.users.reactivate')}
                       </button>
-                    </div>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                    )}
+                    <button type="button" disabled={busy} aria-label={t('directory.deleteLabel', { name: u.address })} onClick={() => remove(u, i)}>
+                      {t('directory.delete')}
+                    </button>
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </DataTable>
       )}
-      {editing && entry ? (
-        <UserForm editor={editor} index={editing.index} isNew={editing.isNew} user={entry} units={unitPaths(draft)} onClose={close} onSaved={() => setEditing(null)} />
+      {open ? (
+        <UserForm editor={editor} index={open.index} isNew={open.isNew} user={open.entry} units={unitPaths(draft)} onChange={entries.set} onClose={entries.cancel} onSaved={entries.done} />
       ) : (
         <p>
-          <button type="button" className="primary" disabled={editor.saving} onClick={startAdd}>
+          <button type="button" className="primary" disabled={editor.saving} onClick={() => entries.startAdd(BLANK)}>
             {t('directory.users.add')}
           </button>
         </p>
       )}
-      {!(editing && entry) && editor.saveError && <ErrorNote error={editor.saveError} />}
+      {!open && editor.saveError && <ErrorNote error={editor.saveError} />}
     </>
   );
 }
 
-function UserForm(props: { editor: ConfigEditor; index: number; isNew: boolean; user: DirectoryUserDoc; units: readonly string[]; onClose(): void; onSaved(): void }) {
+function UserForm(props: { editor: ConfigEditor; index: number; isNew: boolean; user: DirectoryUserDoc; units: readonly string[]; onChange(user: DirectoryUserDoc): void; onClose(): void; onSaved(): void }) {
   const { t } = useI18n();
   const { editor, index, user } = props;
   const base = `users[${index}]`;
   const { errors, warnings } = checkProblems(editor.check);
   const all: ConfigProblem[] = [...errors, ...warnings];
   const at = (field: string) => problemsUnder(all, `${base}.${field}`);
-  const set = (patch: Partial<DirectoryUserDoc>) => editor.update((d) => ({ ...d, users: withEntry(d.users, index, { ...user, ...patch }) }));
+  const set = (patch: Partial<DirectoryUserDoc>) => props.onChange({ ...user, ...patch });
   const aliases = user.aliases ?? [];
   const fields = ['address', 'orgUnit', 'status', 'aliases'].map((f) => `${base}.${f}`);
   const units = props.units.includes(user.orgUnit ?? '/') ? props.units : [...props.units, user.orgUnit ?? '/'];
