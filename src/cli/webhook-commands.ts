@@ -30,7 +30,7 @@ export function webhookCommand(): Command {
         await withStore(o, async (store) => {
           const w = await run(() => addWebhook(store.db, { url, events, ...(o.secret !== undefined ? { secret: o.secret } : {}), createdBy: `cli:${os.userInfo().username}`, now: Date.now() }));
           if (o.json) return printJson(w);
-          process.stdout.write(`webhook ${w.id} → ${w.url}\n  events ${w.events.join(', ')}\n  secret ${w.secret}\nKeep the secret now: it is not shown again. Check X-Relaydesk-Signature (sha256=HMAC of the body) with it.\n`);
+          process.stdout.write(`webhook ${w.id} → ${w.url}\n  events ${w.events.join(', ')}\n  secret ${w.secret}\nKeep the secret now: it is not shown again. Check X-Relaydesk-Signature (t=TIMESTAMP,sha256=HMAC of "TIMESTAMP." and the body) with it.\n`);
         });
       }),
   );

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Transaction } from 'kysely';
@@ -147,9 +147,31 @@ async function eventData(trx: Transaction<Database>, event: DeskEvent): Promise<
   }
 }
 
-/** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes with the subscription's secret. */
-export function signWebhookBody(secret: string, body: Buffer | string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/**
+ * `t=<unix seconds>,sha256=<hex>`: HMAC-SHA256, with the subscription's secret, of the
+ * timestamp, a dot and the exact body bytes. The timestamp is signed so that a receiver
+ * can refuse an old delivery replayed by someone who recorded it.
+ */
+export function signWebhook(secret: string, timestamp: number, body: Buffer | string): string {
+  return `t=${timestamp},sha256=${webhookMac(secret, timestamp, body)}`;
+}
+
+/** How old a delivery a receiver should still take, by default: retries are signed anew. */
+export const WEBHOOK_TOLERANCE_S = 300;
+
+/** What a receiver does with X-Relaydesk-Signature; here so the scheme is tested from both ends. */
+export function verifyWebhookSignature(secret: string, header: string, body: Buffer | string, nowS: number, toleranceS = WEBHOOK_TOLERANCE_S): boolean {
+  const m = /^t=(\d{1,12}),sha256=([0-9a-f]{64})$/.exec(header.trim());
+  if (!m) return false;
+  const timestamp = Number(m[1]);
+  if (Math.abs(nowS - timestamp) > toleranceS) return false;
+  const expected = Buffer.from(webhookMac(secret, timestamp, body), 'hex');
+  const given = Buffer.from(m[2] as string, 'hex');
+  return timingSafeEqual(expected, given);
+}
+
+function webhookMac(secret: string, timestamp: number, body: Buffer | string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 }
 
 /**
@@ -216,6 +238,7 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
         continue;
       }
       const host = new URL(sub.url).host;
+      const sentAt = Math.floor(deps.now() / 1000);
       try {
         const r = await postWebhook({
           url: sub.url,
@@ -226,8 +249,8 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
             'User-Agent': deps.userAgent ?? 'Relaydesk-Webhook/0.1',
             'X-Relaydesk-Event': envelope.type,
             'X-Relaydesk-Delivery': envelope.id,
-            'X-Relaydesk-Timestamp': String(Math.floor(deps.now() / 1000)),
-            'X-Relaydesk-Signature': signWebhookBody(sub.secret, raw),
+            'X-Relaydesk-Timestamp': String(sentAt),
+            'X-Relaydesk-Signature': signWebhook(sub.secret, sentAt, raw),
           },
         });
         const said = `HTTP ${r.status}${r.location ? ` (redirect to ${r.location} not followed; fix the webhook URL)` : ''}${r.text ? `: ${r.text.replace(/\s+/g, ' ').trim()}` : ''}`;

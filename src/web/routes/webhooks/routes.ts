@@ -32,7 +32,7 @@ const create = defineRoute({
   tag: 'webhooks',
   action: 'webhook.manage',
   body: createBody,
-  response: webhookSchema.extend({ secret: z.string().describe('HMAC-SHA256 key of X-Relaydesk-Signature; shown only now') }),
+  response: webhookSchema.extend({ secret: z.string().describe('HMAC-SHA256 key of X-Relaydesk-Signature (t=TIMESTAMP,sha256=HMAC of "TIMESTAMP." + body); shown only now') }),
   status: 201,
   failures: [403],
   command: ({ input: { body }, principal, deps }) => addWebhook(deps.db, { url: body.url, events: body.events, ...(body.secret !== undefined ? { secret: body.secret } : {}), createdBy: principalLabel(principal), now: deps.now() }),
