@@ -2,9 +2,13 @@
  * The leads board in Debian's chromium: a customer's mail to sales@ goes through the gateway's
  * routing rule to the Sales channel, the lead appears in the New column without a reload, and
  * an agent qualifies it and converts it into a contact, an account and an opportunity. Also:
- * a move the server refuses (409) is shown as such, and the board reads in Japanese.
+ * a move the server refuses (409) is shown as such, the board reads in Japanese, and a hostile
+ * HTML sales mail shows in a sandboxed frame with its attachment as a download.
  */
-import type { Page, Route } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Frame, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listLeads, setLeadStatus } from '../../src/store/index.js';
 import { eventually, type TestNode } from '../support/relaydesk.js';
@@ -16,6 +20,35 @@ const SALES = { name: 'Sales', kind: 'sales', publicAddress: 'sales@solarmora.co
 
 /** A header value as an RFC 2047 encoded word, so that Japanese survives any SMTP client. */
 const encoded = (text: string) => `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+
+const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+const PRICE_LIST = 'Item,Price\nLicence,300\n';
+
+/** HTML mail to sales@ whose script would set `__pwned` if it ran, with a remote image and a CSV. */
+const htmlSalesMail = (imagePort: number) => {
+  const set = "window.__pwned='script';parent.__pwned='script';top.__pwned='script'";
+  return [
+    'From: Fay Prospect <fay@customer.example>',
+    'To: sales@solarmora.com',
+    'Subject: Our price list',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="part"',
+    '',
+    '--part',
+    'Content-Type: text/html; charset=UTF-8',
+    '',
+    `<p>Our price list is attached.</p><script>${set}</script><img src="x" onerror="${set}">`,
+    `<img src="http://127.0.0.1:${imagePort}/logo.png?tracker=1" alt="logo" width="20" height="20">`,
+    '--part',
+    'Content-Type: text/csv; name="price list.csv"',
+    'Content-Disposition: attachment; filename="price list.csv"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.from(PRICE_LIST).toString('base64'),
+    '--part--',
+    '',
+  ].join('\r\n');
+};
 
 describe('the leads board in chromium', () => {
   let desk: Desk;
@@ -35,11 +68,20 @@ describe('the leads board in chromium', () => {
   };
   const leadOf = (email: string) => eventually(async () => (await listLeads(gw.store.db, { limit: 500 })).find((l) => l.email === email), 20_000, `the lead of ${email}`);
 
+  /** Stands in for a sender's image host; every request it sees is a remote load. */
+  let imageServer: http.Server;
+  const imageRequests: string[] = [];
+
   beforeAll(async () => {
+    imageServer = http.createServer((req, res) => {
+      imageRequests.push(req.url ?? '');
+      res.writeHead(200, { 'Content-Type': 'image/gif', 'Cache-Control': 'no-store' }).end(GIF);
+    });
+    await new Promise<void>((resolve) => imageServer.listen(0, '127.0.0.1', resolve));
     desk = await startDesk(SALES);
     ({ gw, baseUrl } = desk);
     await desk.addUser(AGENT, 'agent');
-    browsing = await launchBrowser();
+    browsing = await launchBrowser({ publicAddresses: [`127.0.0.1:${(imageServer.address() as AddressInfo).port}`] });
   });
   afterEach(async () => {
     for (const p of pages.splice(0)) await p.context().close();
@@ -48,6 +90,7 @@ describe('the leads board in chromium', () => {
   afterAll(async () => {
     await browsing?.close();
     await desk?.stop();
+    await new Promise((resolve) => imageServer?.close(resolve));
   });
 
   it('shows a new sales mail in the New column without a reload; the agent qualifies it and converts it', async () => {
@@ -164,5 +207,44 @@ describe('the leads board in chromium', () => {
     await page.getByRole('region', { name: '商談化' }).getByRole('button', { name: 'リードを商談化' }).waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, '16-ja-lead-view');
+  });
+
+  it('shows an HTML sales mail in a sandboxed frame: no script runs, no remote image until allowed, the attachment downloads', async () => {
+    await desk.mailRaw('fay@customer.example', htmlSalesMail((imageServer.address() as AddressInfo).port));
+    const lead = await leadOf('fay@customer.example');
+    const page = await open();
+    const pwned = (f: Frame) => f.evaluate(() => (globalThis as InPage).__pwned ?? null);
+    await logIn(page, baseUrl, AGENT);
+    await page.goto(`${baseUrl}/leads/${lead.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Lead: Fay Prospect' }).waitFor();
+
+    const frameElement = page.locator('iframe[title^="Mail content"]');
+    await frameElement.waitFor();
+    expect(await frameElement.getAttribute('sandbox')).toBe('');
+    expect(await frameElement.getAttribute('src')).toMatch(new RegExp(`^/api/leads/${lead.id}/messages/\\d+/frame$`));
+    const mailFrame = () => eventually(async () => (await frameElement.elementHandle())?.contentFrame() ?? null, 10_000, 'the mail frame');
+    const frame = await mailFrame();
+    await frame.getByText('Our price list is attached.').waitFor();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await pwned(page.mainFrame())).toBeNull();
+    expect(await pwned(frame)).toBeNull();
+    expect(imageRequests, 'requests to the remote image server before "Allow remote images"').toEqual([]);
+    expect(await page.getByText('This mail also has an HTML version').count()).toBe(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'leads-html-mail');
+
+    await page.getByRole('button', { name: 'Allow remote images' }).click();
+    await page.getByText('Remote images are shown.').waitFor();
+    await eventually(async () => imageRequests.some((u) => u.startsWith('/logo.png')), 10_000, 'the remote image to be fetched');
+    await (await mailFrame()).getByText('Our price list is attached.').waitFor();
+    expect(await pwned(page.mainFrame())).toBeNull();
+    expect(await pwned(await mailFrame())).toBeNull();
+
+    const link = page.locator('.attachments').getByRole('link', { name: 'price list.csv' });
+    expect(await link.getAttribute('href')).toMatch(new RegExp(`^/api/leads/${lead.id}/messages/\\d+/attachments/\\d+$`));
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toBe('price list.csv');
+    expect(await readFile(await download.path(), 'utf8')).toBe(PRICE_LIST);
+    expect(page.url()).toBe(`${baseUrl}/leads/${lead.id}`);
   });
 });

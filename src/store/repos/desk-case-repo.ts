@@ -219,7 +219,10 @@ export async function insertDeskMessage(trx: Exec, m: NewDeskMessage): Promise<n
   return row.id;
 }
 
-export async function loadDeskMessages(db: Exec, where: { caseId: number } | { leadId: number }): Promise<DeskMessageRow[]> {
+/** What a desk message belongs to, by row id: a case or a lead. */
+export type DeskMessageOwner = { readonly caseId: number } | { readonly leadId: number };
+
+export async function loadDeskMessages(db: Exec, where: DeskMessageOwner): Promise<DeskMessageRow[]> {
   let q = db.selectFrom('desk_messages').selectAll();
   q = 'caseId' in where ? q.where('case_id', '=', where.caseId) : q.where('lead_id', '=', where.leadId);
   const rows = await q.orderBy('id').execute();
@@ -349,16 +352,19 @@ export async function setLeadStatus(trx: Exec, input: { leadId: number; status: 
     .execute();
 }
 
-/** One attachment of one message of one case, with its bytes (null when the intake left them out). */
-export async function loadAttachment(db: Exec, input: { caseId: number; messageId: number; attachmentId: number }): Promise<{ filename: string; contentType: string; content: Buffer | null } | null> {
-  const r = await db
+/**
+ * One attachment of one message of one case or lead, with its bytes (null when the intake
+ * left them out). The owner is part of the lookup, so an attachment is found only through
+ * the case or lead its message belongs to.
+ */
+export async function loadAttachment(db: Exec, input: DeskMessageOwner & { messageId: number; attachmentId: number }): Promise<{ filename: string; contentType: string; content: Buffer | null } | null> {
+  const q = db
     .selectFrom('desk_attachments')
     .innerJoin('desk_messages', 'desk_messages.id', 'desk_attachments.desk_message_id')
     .select(['desk_attachments.filename', 'desk_attachments.content_type', 'desk_attachments.content'])
     .where('desk_attachments.id', '=', input.attachmentId)
-    .where('desk_messages.id', '=', input.messageId)
-    .where('desk_messages.case_id', '=', input.caseId)
-    .executeTakeFirst();
+    .where('desk_messages.id', '=', input.messageId);
+  const r = await ('caseId' in input ? q.where('desk_messages.case_id', '=', input.caseId) : q.where('desk_messages.lead_id', '=', input.leadId)).executeTakeFirst();
   return r ? { filename: r.filename, contentType: r.content_type, content: r.content ? Buffer.from(r.content) : null } : null;
 }
 

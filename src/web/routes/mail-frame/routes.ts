@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sanitizeHtml from 'sanitize-html';
-import { loadAttachment, loadCaseByNumber, loadDeskMessages } from '../../../store/index.js';
+import { loadAttachment, loadCaseByNumber, loadDeskMessages, loadLead, type Db, type DeskMessageOwner } from '../../../store/index.js';
 import type { ApiDeps } from '../../api/api-deps.js';
 import { authenticate } from '../../api/route-kit.js';
 import type { Authenticator } from '../../auth/principal.js';
@@ -8,9 +8,9 @@ import { HttpProblem } from '../../http-problem.js';
 import { decidePermission } from '../../policies/policy.js';
 
 /**
- * A message's HTML as its own document, for the case view's sandboxed iframe. Served by
- * URL rather than srcdoc so that it carries its own CSP: a srcdoc frame inherits the
- * console's, which must stay strict for the console and cannot be the frame's. The
+ * A case's or a lead's message as its own document, for the console's sandboxed iframe.
+ * Served by URL rather than srcdoc so that it carries its own CSP: a srcdoc frame inherits
+ * the console's, which must stay strict for the console and cannot be the frame's. The
  * frame's policy loads nothing remote (the sender cannot learn the mail was read) until
  * the agent asks for `?images=1`; it never runs script either way.
  */
@@ -42,46 +42,93 @@ function restoreRemoteImages(html: string): string {
   });
 }
 
+/** Whose message the URL names: only that case's or lead's own messages are served through it. */
+type MessageOwner = { readonly kind: 'case'; readonly number: number } | { readonly kind: 'lead'; readonly id: number };
+
+/** A path segment as a row id or a case number; anything else finds nothing. */
+function positiveInt(segment: string): number | null {
+  const n = Number(segment);
+  return /^\d+$/.test(segment) && Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
+const describeOwner = (o: MessageOwner): string => (o.kind === 'case' ? `case #${o.number}` : `lead ${o.id}`);
+
+/** The owner's row, or null when there is no such case or lead. */
+async function ownerRow(db: Db, o: MessageOwner): Promise<DeskMessageOwner | null> {
+  if (o.kind === 'case') {
+    const c = await loadCaseByNumber(db, o.number);
+    return c ? { caseId: c.id } : null;
+  }
+  const l = await loadLead(db, o.id);
+  return l ? { leadId: l.id } : null;
+}
+
+async function requireDeskRead(req: FastifyRequest, authenticators: readonly Authenticator[]): Promise<void> {
+  const principal = await authenticate(req, authenticators);
+  const permission = decidePermission(principal, 'desk.read');
+  if (permission.kind === 'deny') throw new HttpProblem('FORBIDDEN', `not allowed: ${permission.reason}`);
+}
+
+/** The document of one message's frame: its sanitised HTML, or its text escaped. */
+async function serveFrame(db: Db, owner: MessageOwner, messageSegment: string, remote: boolean, reply: FastifyReply): Promise<string> {
+  const row = await ownerRow(db, owner);
+  const id = positiveInt(messageSegment);
+  const m = row && id !== null ? (await loadDeskMessages(db, row)).find((x) => x.id === id) : undefined;
+  if (!m) throw new HttpProblem('NOT_FOUND', `no message ${messageSegment} on ${describeOwner(owner)}`);
+  // The stored HTML was sanitised at intake; the text is escaped here.
+  const body = m.html ? (remote ? restoreRemoteImages(m.html) : m.html) : `<pre>${sanitizeHtml(m.text, { allowedTags: [], allowedAttributes: {} })}</pre>`;
+  reply
+    .header('Content-Type', 'text/html; charset=utf-8')
+    .header('Content-Security-Policy', remote ? REMOTE_CSP : BLOCKED_CSP)
+    .header('X-Frame-Options', 'SAMEORIGIN')
+    .header('Cache-Control', 'no-store')
+    .header('Referrer-Policy', 'no-referrer');
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><style>${FRAME_STYLE}</style></head><body>${body}</body></html>`;
+}
+
+/**
+ * An attachment is always a download, never a page of ours: whatever a sender put in it
+ * (HTML, SVG with script) cannot run in the console's origin.
+ */
+async function serveAttachment(db: Db, owner: MessageOwner, segments: { message: string; attachment: string }, reply: FastifyReply): Promise<Buffer> {
+  const row = await ownerRow(db, owner);
+  const messageId = positiveInt(segments.message);
+  const attachmentId = positiveInt(segments.attachment);
+  const a = row && messageId !== null && attachmentId !== null ? await loadAttachment(db, { ...row, messageId, attachmentId }) : null;
+  if (!a) throw new HttpProblem('NOT_FOUND', `no attachment ${segments.attachment} on message ${segments.message} of ${describeOwner(owner)}`);
+  if (!a.content) throw new HttpProblem('NOT_FOUND', `attachment ${a.filename} was left out at intake (over the size limit); the raw message keeps it`);
+  const ascii = a.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  reply
+    .header('Content-Type', 'application/octet-stream')
+    .header('Content-Disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(a.filename)}`)
+    .header('Content-Security-Policy', "default-src 'none'; sandbox")
+    .header('Cache-Control', 'no-store');
+  return a.content;
+}
+
+/** Where a case's and a lead's messages live under /api, and how the URL names their owner. */
+const OWNER_PATHS: readonly { readonly prefix: string; ownerOf(params: Record<string, string>): MessageOwner }[] = [
+  { prefix: '/cases/:number', ownerOf: (p) => ({ kind: 'case', number: ownerSegment(p.number, `no case #${p.number}`) }) },
+  { prefix: '/leads/:id', ownerOf: (p) => ({ kind: 'lead', id: ownerSegment(p.id, `no lead ${p.id}`) }) },
+];
+
+function ownerSegment(segment: string | undefined, missing: string): number {
+  const n = positiveInt(segment ?? '');
+  if (n === null) throw new HttpProblem('NOT_FOUND', missing);
+  return n;
+}
+
 export function mailFrameRoutes(deps: ApiDeps, authenticators: readonly Authenticator[]) {
   return async (api: FastifyInstance) => {
-    api.get<{ Params: { number: string; id: string }; Querystring: { images?: string } }>('/cases/:number/messages/:id/frame', async (req, reply) => {
-      const principal = await authenticate(req, authenticators);
-      const permission = decidePermission(principal, 'desk.read');
-      if (permission.kind === 'deny') throw new HttpProblem('FORBIDDEN', `not allowed: ${permission.reason}`);
-      const number = Number(req.params.number);
-      const id = Number(req.params.id);
-      const c = Number.isSafeInteger(number) ? await loadCaseByNumber(deps.db, number) : null;
-      const m = c && Number.isSafeInteger(id) ? (await loadDeskMessages(deps.db, { caseId: c.id })).find((x) => x.id === id) : undefined;
-      if (!c || !m) throw new HttpProblem('NOT_FOUND', `no message ${req.params.id} on case #${req.params.number}`);
-      const remote = req.query.images === '1';
-      // The stored HTML was sanitised at intake; the text is escaped here.
-      const body = m.html ? (remote ? restoreRemoteImages(m.html) : m.html) : `<pre>${sanitizeHtml(m.text, { allowedTags: [], allowedAttributes: {} })}</pre>`;
-      reply
-        .header('Content-Type', 'text/html; charset=utf-8')
-        .header('Content-Security-Policy', remote ? REMOTE_CSP : BLOCKED_CSP)
-        .header('X-Frame-Options', 'SAMEORIGIN')
-        .header('Cache-Control', 'no-store')
-        .header('Referrer-Policy', 'no-referrer');
-      return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><style>${FRAME_STYLE}</style></head><body>${body}</body></html>`;
-    });
-
-    // An attachment is always a download, never a page of ours: whatever a sender put in it
-    // (HTML, SVG with script) cannot run in the console's origin.
-    api.get<{ Params: { number: string; id: string; att: string } }>('/cases/:number/messages/:id/attachments/:att', async (req, reply) => {
-      const principal = await authenticate(req, authenticators);
-      const permission = decidePermission(principal, 'desk.read');
-      if (permission.kind === 'deny') throw new HttpProblem('FORBIDDEN', `not allowed: ${permission.reason}`);
-      const c = await loadCaseByNumber(deps.db, Number(req.params.number) || 0);
-      const a = c ? await loadAttachment(deps.db, { caseId: c.id, messageId: Number(req.params.id) || 0, attachmentId: Number(req.params.att) || 0 }) : null;
-      if (!a) throw new HttpProblem('NOT_FOUND', `no attachment ${req.params.att} on message ${req.params.id} of case #${req.params.number}`);
-      if (!a.content) throw new HttpProblem('NOT_FOUND', `attachment ${a.filename} was left out at intake (over the size limit); the raw message keeps it`);
-      const ascii = a.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-      reply
-        .header('Content-Type', 'application/octet-stream')
-        .header('Content-Disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(a.filename)}`)
-        .header('Content-Security-Policy', "default-src 'none'; sandbox")
-        .header('Cache-Control', 'no-store');
-      return a.content;
-    });
+    for (const { prefix, ownerOf } of OWNER_PATHS) {
+      api.get<{ Params: Record<string, string>; Querystring: { images?: string } }>(`${prefix}/messages/:mid/frame`, async (req, reply) => {
+        await requireDeskRead(req, authenticators);
+        return serveFrame(deps.db, ownerOf(req.params), req.params.mid ?? '', req.query.images === '1', reply);
+      });
+      api.get<{ Params: Record<string, string> }>(`${prefix}/messages/:mid/attachments/:att`, async (req, reply) => {
+        await requireDeskRead(req, authenticators);
+        return serveAttachment(deps.db, ownerOf(req.params), { message: req.params.mid ?? '', attachment: req.params.att ?? '' }, reply);
+      });
+    }
   };
 }

@@ -11,13 +11,13 @@ const REMOTE_SRC_ATTRIBUTE = 'data-remote-src';
  * size cannot be measured from outside (that would need same origin), so it is estimated
  * from the text and can be resized.
  */
-export function MailFrame({ caseNumber, messageId, html, text, from }: { caseNumber: number; messageId: number; html: string; text: string; from: string }) {
+export function MailFrame({ basePath, messageId, html, text, from }: { basePath: string; messageId: number; html: string; text: string; from: string }) {
   const { t } = useI18n();
   const [remote, setRemote] = useState(false);
   const lines = text.split('\n').reduce((n, line) => n + 1 + Math.floor(line.length / 90), 0);
   const height = Math.min(640, Math.max(140, lines * 24 + 48));
   const remoteImages = html.includes(REMOTE_SRC_ATTRIBUTE);
-  const src = `/api/cases/${caseNumber}/messages/${messageId}/frame${remote ? '?images=1' : ''}`;
+  const src = `${basePath}/messages/${messageId}/frame${remote ? '?images=1' : ''}`;
   return (
     <div className="mail-html">
       {remoteImages && (

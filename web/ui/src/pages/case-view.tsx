@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
-import { CASE_STATUSES, type Case, type CaseDetail, type CaseStatus, type Message } from '../api/types.js';
-import { MailFrame } from '../components/mail-frame.js';
+import { CASE_STATUSES, type Case, type CaseDetail, type CaseStatus } from '../api/types.js';
+import { MessageCard } from '../components/message-card.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -57,7 +57,7 @@ export function CaseViewPage({ number }: { number: number }) {
         <ol className="thread">
           {c.messages.map((m) => (
             <li key={m.id}>
-              <MessageItem m={m} caseNumber={c.number} />
+              <MessageCard m={m} basePath={`/api/cases/${c.number}`} />
             </li>
           ))}
         </ol>
@@ -141,43 +141,6 @@ function CaseHeader({ c, onChanged, onError }: { c: CaseDetail; onChanged(c: Cas
         </dd>
       </div>
     </dl>
-  );
-}
-
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
-function MessageItem({ m, caseNumber }: { m: Message; caseNumber: number }) {
-  const { t, formatTime } = useI18n();
-  const who = m.direction === 'in' ? (m.from ? (m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address) : '?') : (m.author ?? m.from?.address ?? '?');
-  return (
-    <div className={`message message-${m.direction}`} data-direction={m.direction}>
-      <header className="message-head">
-        <span className="message-kind">{t(`case.direction.${m.direction}`)}</span>
-        <span>{m.direction === 'in' ? t('case.from', { from: who }) : t('case.by', { author: who })}</span>
-        {m.direction !== 'note' && m.to.length > 0 && <span className="muted">{t('case.to', { to: m.to.join(', ') })}</span>}
-        <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
-      </header>
-      {m.html ? <MailFrame caseNumber={caseNumber} messageId={m.id} html={m.html} text={m.text} from={who} /> : <pre className="message-text">{m.text || t('case.noBody')}</pre>}
-      {m.attachments.length > 0 && (
-        <div className="attachments">
-          <h3>{t('case.attachments')}</h3>
-          <ul>
-            {m.attachments.map((a) => (
-              <li key={a.id}>
-                <a className="filename" href={`/api/cases/${caseNumber}/messages/${m.id}/attachments/${a.id}`} download={a.filename}>
-                  {a.filename}
-                </a>{' '}
-                <span className="muted">({a.contentType}, {formatSize(a.size)})</span>
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
-    </div>
   );
 }
 

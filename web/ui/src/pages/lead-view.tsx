@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { api, ApiError } from '../api/client.js';
 import { movesFrom, type LeadAfterAction, type LeadDetail, type LeadMove } from '../api/lead-types.js';
-import type { Message } from '../api/types.js';
+import { MessageCard } from '../components/message-card.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
 import { useI18n, type Translate } from '../i18n/i18n.js';
@@ -64,7 +64,7 @@ export function LeadViewPage({ id }: { id: string }) {
           <ol className="thread">
             {lead.messages.map((m) => (
               <li key={m.id}>
-                <LeadMessage m={m} />
+                <MessageCard m={m} basePath={`/api/leads/${lead.id}`} />
               </li>
             ))}
           </ol>
@@ -129,38 +129,5 @@ function LeadMoves({ lead, onDone, onError }: { lead: LeadDetail; onDone(next: L
         </div>
       )}
     </section>
-  );
-}
-
-/**
- * A lead's mail as text. The sandboxed HTML frame is served for case messages only
- * (/api/cases/:number/messages/:id/frame); the intake keeps a text version of every HTML mail.
- */
-function LeadMessage({ m }: { m: Message }) {
-  const { t, formatTime } = useI18n();
-  const who = m.from ? (m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address) : (m.author ?? '?');
-  return (
-    <div className={`message message-${m.direction}`} data-direction={m.direction}>
-      <header className="message-head">
-        <span className="message-kind">{t(`case.direction.${m.direction}`)}</span>
-        <span>{m.direction === 'in' ? t('case.from', { from: who }) : t('case.by', { author: who })}</span>
-        {m.to.length > 0 && <span className="muted">{t('case.to', { to: m.to.join(', ') })}</span>}
-        <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
-      </header>
-      {m.html && <p className="muted message-note-line">{t('leads.view.htmlAsText')}</p>}
-      <pre className="message-text">{m.text || t('case.noBody')}</pre>
-      {m.attachments.length > 0 && (
-        <div className="attachments">
-          <h3>{t('case.attachments')}</h3>
-          <ul>
-            {m.attachments.map((a) => (
-              <li key={a.id}>
-                <span className="filename">{a.filename}</span> <span className="muted">({a.contentType})</span>
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
-    </div>
   );
 }

@@ -16,7 +16,6 @@ export const leadsEn = {
   'leads.field.updated': 'Updated',
   'leads.view.messages': 'Messages',
   'leads.view.noMessages': 'No messages.',
-  'leads.view.htmlAsText': 'This mail also has an HTML version; its text is shown.',
   'leads.view.actions': 'Actions',
   'leads.view.noMoves': 'A lead that is {status} has no further moves.',
   'leads.move.work': 'Start working',

@@ -18,7 +18,6 @@ export const leadsJa: Record<keyof typeof leadsEn, string> = {
   'leads.field.updated': '更新日時',
   'leads.view.messages': 'メッセージ',
   'leads.view.noMessages': 'メッセージはありません。',
-  'leads.view.htmlAsText': 'このメールには HTML 版もあります。テキストを表示しています。',
   'leads.view.actions': '操作',
   'leads.view.noMoves': '「{status}」のリードにはこれ以上の操作はありません。',
   'leads.move.work': '対応を開始',
