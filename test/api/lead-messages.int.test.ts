@@ -151,4 +151,39 @@ describe('a lead\'s mail frame and attachments', () => {
     expect((await get(attachment, n.admin)).status).toBe(200);
     expect((await get(attachment, n.agent)).status).toBe(200);
   });
+
+  it('notes on the lead which address a bounce of its thread names', async () => {
+    const from = 'buyer-bounce@customer.example';
+    await n.mail('sales@solarmora.com', from, { Subject: 'Quote please', 'Message-Id': '<lead-bounce-1@customer.example>' }, 'A quote for 10, please.');
+    const lead = await eventually(async () => (await n.call('GET', '/api/leads')).body.items.find((l: { email: string }) => l.email === from), 10_000, 'the lead');
+    const dsn = [
+      'From: Mail Delivery System <mailer-daemon@customer.example>',
+      'To: sales@solarmora.com',
+      'Subject: Undelivered Mail Returned to Sender',
+      'In-Reply-To: <lead-bounce-1@customer.example>',
+      'References: <lead-bounce-1@customer.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn"',
+      '',
+      '--dsn',
+      'Content-Type: text/plain',
+      '',
+      'Your message could not be delivered.',
+      '--dsn',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.customer.example',
+      '',
+      'Final-Recipient: rfc822; gone@customer.example',
+      'Action: failed',
+      'Status: 5.1.1',
+      '--dsn--',
+      '',
+    ].join('\r\n');
+    const r = await swaks(['--server', `127.0.0.1:${n.gw.smtpPort}`, '--from', 'mailer-daemon@customer.example', '--to', 'sales@solarmora.com', '--data', '-'], { input: dsn });
+    expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
+    const note = await eventually(async () => (await n.call('GET', `/api/leads/${lead.id}`)).body.messages.find((m: { direction: string }) => m.direction === 'note'), 10_000, 'the note on the lead');
+    expect(note.text).toContain('gone@customer.example');
+    expect((await n.call('GET', `/api/leads/${lead.id}`)).body.status).toBe('new');
+  });
 });

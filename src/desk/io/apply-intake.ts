@@ -124,9 +124,9 @@ export async function applyIntakeDecision(
       case 'attach-machine-mail': {
         const target = d.target.kind === 'case' ? { caseId: Number(d.target.caseId), leadId: null } : { caseId: null, leadId: Number(d.target.leadId) };
         await insertDeskMessage(trx, incoming(target, d.machine));
-        if (target.caseId !== null && d.flagAddresses.length > 0) {
-          // A bounce names addresses that do not work: note them on the case for the agent.
-          await insertDeskMessage(trx, { caseId: target.caseId, leadId: null, direction: 'note', messageId: null, inReplyTo: null, from: null, recipients: { to: [], cc: [] }, subject: 'Undeliverable address', text: `Mail to ${d.flagAddresses.join(', ')} bounced; check the address.`, html: null, queueId: req.queueId, author: 'system', machineKind: 'bounce', now, attachments: [] });
+        if (d.flagAddresses.length > 0) {
+          // A bounce names addresses that do not work: note them on the case or lead for the agent.
+          await insertDeskMessage(trx, { ...target, direction: 'note', messageId: null, inReplyTo: null, from: null, recipients: { to: [], cc: [] }, subject: 'Undeliverable address', text: `Mail to ${d.flagAddresses.join(', ')} bounced; check the address.`, html: null, queueId: req.queueId, author: 'system', machineKind: 'bounce', now, attachments: [] });
         }
         return done('attach-machine-mail', d.target.kind === 'case' ? d.target.caseId : d.target.leadId, `${d.machine} attached to ${d.target.kind} ${d.target.kind === 'case' ? d.target.caseId : d.target.leadId} without reopening it`);
       }
