@@ -141,7 +141,14 @@ export async function deleteUser(db: Kysely<Database>, email: string): Promise<'
   });
 }
 
+/**
+ * Enabled admins other than `id`, counted under a write lock on every enabled admin: two
+ * admins demoting each other at once on PostgreSQL would otherwise both count the other
+ * and both succeed. The no-op update takes the rows' locks on any database (SQLite has one
+ * writer anyway); the second transaction waits, then counts what the first committed.
+ */
 async function countOtherEnabledAdmins(trx: Trx, id: number): Promise<number> {
+  await trx.updateTable('users').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('role', '=', 'admin').where('disabled', '=', 0).execute();
   const r = await trx
     .selectFrom('users')
     .select((eb) => eb.fn.countAll().as('n'))
