@@ -9,8 +9,10 @@ import { ConfigurationPage } from './pages/configuration.js';
 import { DirectoryUsersPage } from './pages/directory/users.js';
 import { DomainsPage } from './pages/directory/domains.js';
 import { GroupsPage } from './pages/directory/groups.js';
+import { IntegrationsPage } from './pages/integrations.js';
 import { OrgUnitsPage } from './pages/directory/org-units.js';
 import { LeadViewPage } from './pages/lead-view.js';
+import { PeoplePage } from './pages/people.js';
 import { RoutingPage } from './pages/routing.js';
 import { QuarantinePage } from './pages/quarantine.js';
 import { EmailLogPage } from './pages/email-log.js';
@@ -49,6 +51,8 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/admin/email-log', roles: ADMIN, nav: { section: 'admin', label: 'nav.emailLog' }, render: () => <EmailLogPage /> },
   { path: '/admin/channels', roles: ADMIN, nav: { section: 'admin', label: 'nav.channels' }, render: () => <ChannelsPage /> },
   { path: '/admin/configuration', roles: ADMIN, nav: { section: 'admin', label: 'nav.configuration' }, render: () => <ConfigurationPage /> },
+  { path: '/admin/people', roles: ADMIN, nav: { section: 'admin', label: 'nav.people' }, render: () => <PeoplePage /> },
+  { path: '/admin/integrations', roles: ADMIN, nav: { section: 'admin', label: 'nav.integrations' }, render: () => <IntegrationsPage /> },
   { path: '/account', roles: BOTH, render: () => <AccountPage /> },
 ];
 

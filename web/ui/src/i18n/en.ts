@@ -1,6 +1,8 @@
 import { configurationEn } from './areas/configuration.en.js';
 import { directoryEn } from './areas/directory.en.js';
 import { leadsEn } from './areas/leads.en.js';
+import { integrationsEn } from './areas/integrations.en.js';
+import { peopleEn } from './areas/people.en.js';
 import { routingEn } from './areas/routing.en.js';
 
 /**
@@ -35,6 +37,8 @@ const core = {
   'nav.orgUnits': 'Organisational units',
   'nav.directoryUsers': 'Users',
   'nav.groups': 'Groups',
+  'nav.people': 'Console users',
+  'nav.integrations': 'API tokens and webhooks',
   'nav.configuration': 'Configuration',
   'nav.account': 'Account',
 
@@ -286,8 +290,8 @@ const core = {
 } as const;
 
 /** The dictionary in its parts: a key belongs to exactly one (test/ui/dictionaries.test.ts). */
-export const EN_PARTS = { core, directory: directoryEn, configuration: configurationEn, leads: leadsEn, routing: routingEn } as const;
+export const EN_PARTS = { core, directory: directoryEn, configuration: configurationEn, leads: leadsEn, routing: routingEn, people: peopleEn, integrations: integrationsEn } as const;
 
-export const en = { ...core, ...directoryEn, ...configurationEn, ...leadsEn, ...routingEn } as const;
+export const en = { ...core, ...directoryEn, ...configurationEn, ...leadsEn, ...routingEn, ...peopleEn, ...integrationsEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -4,6 +4,8 @@ import type { MessageKey } from './en.js';
 import { configurationJa } from './areas/configuration.ja.js';
 import { directoryJa } from './areas/directory.ja.js';
 import { leadsJa } from './areas/leads.ja.js';
+import { integrationsJa } from './areas/integrations.ja.js';
+import { peopleJa } from './areas/people.ja.js';
 import { routingJa } from './areas/routing.ja.js';
 
 export const ja: Record<MessageKey, string> = {
@@ -11,6 +13,8 @@ export const ja: Record<MessageKey, string> = {
   ...configurationJa,
   ...leadsJa,
   ...routingJa,
+  ...peopleJa,
+  ...integrationsJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',
@@ -36,6 +40,8 @@ export const ja: Record<MessageKey, string> = {
   'nav.orgUnits': '組織部門',
   'nav.directoryUsers': 'ユーザー',
   'nav.groups': 'グループ',
+  'nav.people': 'コンソールのユーザー',
+  'nav.integrations': 'API トークンと Webhook',
   'nav.channels': 'チャネル',
   'nav.configuration': '設定',
   'nav.account': 'アカウント',
