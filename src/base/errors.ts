@@ -25,6 +25,18 @@ export const ERRORS = {
   CONFLICT: { code: 'CONFLICT', temporary: false, http: 409 },
   BAD_INPUT: { code: 'BAD_INPUT', temporary: false, http: 400 },
   INTERNAL: { code: 'INTERNAL', temporary: true, http: 500, smtp: { code: 451, enhanced: '4.3.0' } },
+  // Refusals that only the web side gives: who is asking, and may they.
+  UNAUTHENTICATED: { code: 'UNAUTHENTICATED', temporary: false, http: 401 },
+  /** Login or setup with a wrong email, password or token: one answer for all of them. */
+  BAD_CREDENTIALS: { code: 'BAD_CREDENTIALS', temporary: false, http: 401 },
+  FORBIDDEN: { code: 'FORBIDDEN', temporary: false, http: 403 },
+  /** A console request that changes something without the session's X-CSRF-Token, or from another site. */
+  CSRF: { code: 'CSRF', temporary: false, http: 403 },
+  PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', temporary: false, http: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', temporary: false, http: 415 },
+  RATE_LIMITED: { code: 'RATE_LIMITED', temporary: true, http: 429 },
+  /** A part of this node that the request needs is not answering (its own SMTP listener). */
+  UNAVAILABLE: { code: 'UNAVAILABLE', temporary: true, http: 503 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
