@@ -1,7 +1,7 @@
 /** English strings of the configuration pages; merged into en.ts. */
 export const configurationEn = {
   'configuration.title': 'Configuration as code',
-  'configuration.intro': 'The whole configuration is one YAML file, the same that `relaydesk export` prints and `relaydesk apply` takes. Every change makes a new version.',
+  'configuration.intro': 'The whole configuration is one YAML file, the same that relaydesk export prints and relaydesk apply takes. Every change makes a new version.',
   'configuration.current.title': 'In force',
   'configuration.current.none': 'No configuration has been applied yet (version 0).',
   'configuration.current.version': 'Version {version}',

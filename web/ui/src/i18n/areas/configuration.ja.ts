@@ -3,7 +3,7 @@ import type { configurationEn } from './configuration.en.js';
 /** configuration の日本語。キーは configuration.en.ts と同じ。 */
 export const configurationJa: Record<keyof typeof configurationEn, string> = {
   'configuration.title': 'コードとしての設定',
-  'configuration.intro': '設定全体は 1 つの YAML ファイルです。`relaydesk export` が出力し、`relaydesk apply` が読み込むものと同じです。変更のたびに新しいバージョンになります。',
+  'configuration.intro': '設定全体は 1 つの YAML ファイルです。relaydesk export が出力し、relaydesk apply が読み込むものと同じです。変更のたびに新しいバージョンになります。',
   'configuration.current.title': '適用中の設定',
   'configuration.current.none': 'まだ設定が適用されていません（バージョン 0）。',
   'configuration.current.version': 'バージョン {version}',
