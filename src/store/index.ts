@@ -28,3 +28,4 @@ export * from './repos/desk-case-repo.js';
 export * from './repos/desk-inbox-repo.js';
 export * from './repos/api-repo.js';
 export * from './repos/user-repo.js';
+export * from './repos/login-failure-repo.js';

@@ -1,34 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { LoginLimiter } from './login-limiter.js';
+import { retryAfter } from './login-limiter.js';
 
-describe('LoginLimiter', () => {
+describe('retryAfter', () => {
   const MIN = 60_000;
+  const limits = { max: 5, windowMs: 15 * MIN };
 
-  it('refuses the sixth attempt after five failures in the window, and says for how long', () => {
-    const l = new LoginLimiter({ max: 5, windowMs: 15 * MIN });
-    for (let i = 0; i < 5; i++) {
-      expect(l.retryAfter('ana@x', i * MIN)).toBe(0);
-      l.fail('ana@x', i * MIN);
-    }
-    expect(l.retryAfter('ana@x', 5 * MIN)).toBe(10 * MIN);
-    expect(l.retryAfter('bob@x', 5 * MIN)).toBe(0);
+  it('lets a key try while it has fewer failures than the limit', () => {
+    expect(retryAfter([], limits, 0)).toBe(0);
+    expect(retryAfter([4 * MIN, 3 * MIN, 2 * MIN, MIN], limits, 5 * MIN)).toBe(0);
   });
 
-  it('lets the key try again once the oldest failure leaves the window', () => {
-    const l = new LoginLimiter({ max: 2, windowMs: 10 * MIN });
-    l.fail('k', 0);
-    l.fail('k', 5 * MIN);
-    expect(l.retryAfter('k', 9 * MIN)).toBe(MIN);
-    expect(l.retryAfter('k', 10 * MIN)).toBe(0);
-    l.fail('k', 10 * MIN);
-    expect(l.retryAfter('k', 11 * MIN)).toBe(4 * MIN);
+  it('refuses after max failures until the oldest counted one leaves the window', () => {
+    const fails = [4 * MIN, 3 * MIN, 2 * MIN, MIN, 0];
+    expect(retryAfter(fails, limits, 5 * MIN)).toBe(10 * MIN);
+    expect(retryAfter(fails, limits, 15 * MIN)).toBe(0);
   });
 
-  it('forgets a key on reset', () => {
-    const l = new LoginLimiter({ max: 1, windowMs: MIN });
-    l.fail('k', 0);
-    expect(l.retryAfter('k', 1)).toBeGreaterThan(0);
-    l.reset('k');
-    expect(l.retryAfter('k', 1)).toBe(0);
+  it('counts only the newest max failures', () => {
+    // Six failures: the oldest counted is the fifth newest (at 1 min), not the sixth (at 0).
+    expect(retryAfter([5 * MIN, 4 * MIN, 3 * MIN, 2 * MIN, MIN, 0], limits, 6 * MIN)).toBe(10 * MIN);
   });
 });

@@ -42,25 +42,30 @@ const present = (user: UserRow, csrfToken: string) => ({ user: { email: user.ema
  * cross-site; the session's cookie is SameSite=Strict besides.
  */
 export function sessionRoutes(deps: SessionRouteDeps) {
-  const perEmail = new LoginLimiter(deps.limits?.perEmail ?? DEFAULT_LOGIN_LIMITS.perEmail);
-  const perIp = new LoginLimiter(deps.limits?.perIp ?? DEFAULT_LOGIN_LIMITS.perIp);
+  const perEmail = new LoginLimiter(deps.db, deps.limits?.perEmail ?? DEFAULT_LOGIN_LIMITS.perEmail);
+  const perIp = new LoginLimiter(deps.db, deps.limits?.perIp ?? DEFAULT_LOGIN_LIMITS.perIp);
 
-  /** 429 with Retry-After when the address or the email has failed too often. */
-  const limited = (reply: FastifyReply, ip: string, email: string | null): FastifyReply | null => {
+  /**
+   * Answers 429 with Retry-After, and says so, when the address or the email has failed too
+   * often. It returns a boolean, not the reply: a reply is a thenable, and awaiting one that
+   * was sent yields undefined, which would let the request go on.
+   */
+  const limited = async (reply: FastifyReply, ip: string, email: string | null): Promise<boolean> => {
     const now = deps.now();
-    const wait = Math.max(perIp.retryAfter(`ip:${ip}`, now), email ? perEmail.retryAfter(`email:${email}`, now) : 0);
-    if (wait <= 0) return null;
+    const wait = Math.max(await perIp.retryAfter(`ip:${ip}`, now), email ? await perEmail.retryAfter(`email:${email}`, now) : 0);
+    if (wait <= 0) return false;
     const seconds = Math.ceil(wait / 1000);
     deps.logger.warn({ event: 'web.login_limited', ip, email }, 'login refused: too many failures');
-    return reply
+    void reply
       .code(429)
       .header('Retry-After', String(seconds))
       .send({ error: `too many failed attempts; wait ${Math.ceil(seconds / 60)} minute(s) and try again, or ask an admin to reset the password`, code: 'RATE_LIMITED', details: [] });
+    return true;
   };
-  const failed = (ip: string, email: string | null) => {
+  const failed = async (ip: string, email: string | null) => {
     const now = deps.now();
-    perIp.fail(`ip:${ip}`, now);
-    if (email) perEmail.fail(`email:${email}`, now);
+    await perIp.fail(`ip:${ip}`, now);
+    if (email) await perEmail.fail(`email:${email}`, now);
   };
   const refuseCrossSite = (req: FastifyRequest) => {
     const why = crossSiteRefusal(req);
@@ -84,19 +89,17 @@ export function sessionRoutes(deps: SessionRouteDeps) {
 
     api.post('/session', async (req, reply) => {
       refuseCrossSite(req);
-      const early = limited(reply, req.ip, null);
-      if (early) return early;
+      if (await limited(reply, req.ip, null)) return reply;
       const body = parse(loginBody, req.body);
-      const blocked = limited(reply, req.ip, body.email);
-      if (blocked) return blocked;
+      if (await limited(reply, req.ip, body.email)) return reply;
       const user = await findUserByEmail(deps.db, body.email);
       const ok = user && !user.disabled ? await verifyPassword(user.passwordHash, body.password) : await verifyDecoy(body.password);
       if (!user || !ok) {
-        failed(req.ip, body.email);
+        await failed(req.ip, body.email);
         deps.logger.info({ event: 'web.login_failed', email: body.email, ip: req.ip }, 'console login failed');
         throw new HttpProblem('BAD_CREDENTIALS', BAD_CREDENTIALS);
       }
-      perEmail.reset(`email:${body.email}`);
+      await perEmail.reset(`email:${body.email}`);
       return logIn(req, reply, user);
     });
 
@@ -115,12 +118,11 @@ export function sessionRoutes(deps: SessionRouteDeps) {
       const s = await sessionOf(deps.db, req, deps.now());
       if (!s) throw new HttpProblem('UNAUTHENTICATED', 'not logged in; log in with POST /api/session');
       checkCsrf(req, s);
-      const blocked = limited(reply, req.ip, s.user.email);
-      if (blocked) return blocked;
+      if (await limited(reply, req.ip, s.user.email)) return reply;
       const body = parse(passwordBody, req.body);
       const user = await findUserByEmail(deps.db, s.user.email);
       if (!user || !(await verifyPassword(user.passwordHash, body.current))) {
-        failed(req.ip, s.user.email);
+        await failed(req.ip, s.user.email);
         throw new HttpProblem('BAD_INPUT', 'the current password is wrong; nothing was changed', ['body.current: the current password is wrong']);
       }
       const r = await changeUser(deps.db, user.email, { passwordHash: await hashPassword(body.next), keepSession: s.idHash, now: deps.now() });
@@ -133,15 +135,14 @@ export function sessionRoutes(deps: SessionRouteDeps) {
 
     api.post('/setup', async (req, reply) => {
       refuseCrossSite(req);
-      const blocked = limited(reply, req.ip, null);
-      if (blocked) return blocked;
+      if (await limited(reply, req.ip, null)) return reply;
       if ((await countUsers(deps.db)) > 0) throw setUpAlready();
       const body = parse(setupBody, req.body);
       const now = deps.now();
       const outcome = await createFirstAdmin(deps.db, { tokenHash: hashToken(body.token), email: body.email, passwordHash: await hashPassword(body.password), now });
       if (outcome === 'users-exist') throw setUpAlready();
       if (outcome === 'bad-token') {
-        failed(req.ip, null);
+        await failed(req.ip, null);
         throw new HttpProblem('FORBIDDEN', 'the setup link is not valid: it works once, and only the last one the server printed; restart the server to print a new one');
       }
       const user = await findUserByEmail(deps.db, body.email);
