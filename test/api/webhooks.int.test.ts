@@ -88,6 +88,13 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     expect(Number(r!.headers['x-relaydesk-timestamp'])).toBeGreaterThan(Date.now() / 1000 - 60);
     expect(body).toMatchObject({ type: 'case.created', data: { case: { subject: 'Webhook me', status: 'new', requester: { address: 'hook@customer.example' }, channel: { name: 'Support' } } } });
     expect(Date.parse(body.createdAt)).not.toBeNaN();
+    // The subscription's list entry says how its newest event went.
+    const last = await eventually(async () => {
+      const hook = (await n.call('GET', '/api/webhooks')).body.items.find((w: { id: string }) => w.id === hookId);
+      return hook?.lastDelivery?.status === 'delivered' && hook.lastDelivery;
+    }, 10_000, 'the last delivery in the list');
+    expect(last.lastReply).toMatch(/^HTTP 2\d\d/);
+    expect((await n.call('GET', `/api/messages/${last.queueId}/trace`)).status).toBe(200);
   });
 
   it('retries after a 500 and delivers the same body and idempotency key, with both attempts traced', async () => {

@@ -225,3 +225,24 @@ export async function countByStatus(db: Db): Promise<Record<string, number>> {
   const rows = await db.selectFrom('deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
+
+export interface LatestDelivery {
+  readonly queueId: string;
+  readonly status: string;
+  readonly attempts: number;
+  readonly lastReply: string | null;
+  readonly updatedAt: number;
+}
+
+/** The newest delivery to a recipient by a transport (a webhook subscription's last POST). */
+export async function latestDeliveryTo(db: Db, transport: string, recipient: string): Promise<LatestDelivery | null> {
+  const r = await db
+    .selectFrom('deliveries')
+    .select(['queue_id', 'status', 'attempts', 'last_reply', 'updated_at'])
+    .where('transport', '=', transport)
+    .where('recipient', '=', recipient)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return r ? { queueId: r.queue_id, status: r.status, attempts: r.attempts, lastReply: r.last_reply, updatedAt: Number(r.updated_at) } : null;
+}

@@ -1,10 +1,21 @@
 import { z } from 'zod';
 import { addWebhook, listWebhookSummaries, removeWebhook } from '../../../desk/io/webhook-subscriptions.js';
-import { WEBHOOK_EVENTS } from '../../../desk/io/webhooks.js';
+import { WEBHOOK_EVENTS, WEBHOOK_TRANSPORT } from '../../../desk/io/webhooks.js';
+import { isoTime } from '../../../desk/io/desk-views.js';
+import { latestDeliveryTo } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { principalLabel } from '../../auth/principal.js';
 
 const webhookSchema = z.object({ id: z.string(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)), createdBy: z.string(), createdAt: z.string() });
+const lastDeliverySchema = z
+  .object({
+    queueId: z.string().describe('follow it with GET /api/messages/:id/trace'),
+    status: z.string().describe('delivered, deferred (to be retried), bounced (given up), queued or active'),
+    attempts: z.number().int(),
+    lastReply: z.string().nullable().describe("the receiver's answer, or why the POST failed"),
+    at: z.string(),
+  })
+  .nullable();
 
 const createBody = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'url must be an http or https URL' }).max(2000),
@@ -19,9 +30,17 @@ const list = defineRoute({
   summary: 'Webhook subscriptions (admin); secrets are not shown',
   tag: 'webhooks',
   action: 'webhook.manage',
-  response: z.object({ items: z.array(webhookSchema) }),
+  response: z.object({ items: z.array(webhookSchema.extend({ lastDelivery: lastDeliverySchema.describe('the newest event sent to it, or null before the first') })) }),
   failures: [403],
-  command: async ({ deps }) => ({ items: (await listWebhookSummaries(deps.db)) as z.output<typeof webhookSchema>[] }),
+  async command({ deps }) {
+    const hooks = (await listWebhookSummaries(deps.db)) as z.output<typeof webhookSchema>[];
+    const items = [];
+    for (const h of hooks) {
+      const d = await latestDeliveryTo(deps.db, WEBHOOK_TRANSPORT, h.id);
+      items.push({ ...h, lastDelivery: d && { queueId: d.queueId, status: d.status, attempts: d.attempts, lastReply: d.lastReply, at: isoTime(d.updatedAt) } });
+    }
+    return { items };
+  },
 });
 
 const create = defineRoute({

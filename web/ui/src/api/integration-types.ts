@@ -26,6 +26,8 @@ export interface Webhook {
   readonly events: readonly WebhookEvent[];
   readonly createdBy: string;
   readonly createdAt: string;
+  /** The newest event sent to it; absent in a create's answer, null before the first. */
+  readonly lastDelivery?: { readonly queueId: string; readonly status: string; readonly attempts: number; readonly lastReply: string | null; readonly at: string } | null;
 }
 
 /** The answer to a create: the only time the signing secret is sent. */

@@ -61,4 +61,11 @@ export const integrationsEn = {
   'integrations.webhooks.removeLabel': 'Remove the webhook to {url}',
   'integrations.webhooks.confirmRemove': 'Remove the webhook to {url}? Events already queued for it are dropped.',
   'integrations.webhooks.removed': 'Webhook to {url} removed.',
+  'integrations.webhooks.col.lastDelivery': 'Last event',
+  'integrations.webhooks.noDelivery': 'None sent yet',
+  'integrations.webhooks.status.delivered': 'Delivered',
+  'integrations.webhooks.status.deferred': 'Failed, will retry',
+  'integrations.webhooks.status.bounced': 'Given up',
+  'integrations.webhooks.status.queued': 'Waiting',
+  'integrations.webhooks.status.active': 'Sending',
 } as const;

@@ -63,4 +63,11 @@ export const integrationsJa: Record<keyof typeof integrationsEn, string> = {
   'integrations.webhooks.removeLabel': '{url} への Webhook を削除',
   'integrations.webhooks.confirmRemove': '{url} への Webhook を削除しますか？キューに入っているこの Webhook 宛てのイベントは破棄されます。',
   'integrations.webhooks.removed': '{url} への Webhook を削除しました。',
+  'integrations.webhooks.col.lastDelivery': '最新のイベント',
+  'integrations.webhooks.noDelivery': 'まだ送信していません',
+  'integrations.webhooks.status.delivered': '配信済み',
+  'integrations.webhooks.status.deferred': '失敗（再試行予定）',
+  'integrations.webhooks.status.bounced': '断念',
+  'integrations.webhooks.status.queued': '待機中',
+  'integrations.webhooks.status.active': '送信中',
 };

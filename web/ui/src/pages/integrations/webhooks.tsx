@@ -122,7 +122,7 @@ function WebhookTable({ hooks, busy, onRemove }: { hooks: readonly Webhook[]; bu
     <DataTable
       caption={t('integrations.webhooks.title')}
       className="webhook-list"
-      columns={['integrations.webhooks.col.url', 'integrations.webhooks.col.events', 'integrations.webhooks.col.created', 'integrations.webhooks.col.createdBy', 'integrations.webhooks.col.actions']}
+      columns={['integrations.webhooks.col.url', 'integrations.webhooks.col.events', 'integrations.webhooks.col.created', 'integrations.webhooks.col.createdBy', 'integrations.webhooks.col.lastDelivery', 'integrations.webhooks.col.actions']}
     >
       {hooks.map((h) => (
         <tr key={h.id} data-webhook={h.id}>
@@ -143,6 +143,9 @@ function WebhookTable({ hooks, busy, onRemove }: { hooks: readonly Webhook[]; bu
           </td>
           <td>{h.createdBy}</td>
           <td>
+            <LastDelivery delivery={h.lastDelivery ?? null} />
+          </td>
+          <td>
             <div className="actions">
               <button type="button" disabled={busy} aria-label={t('integrations.webhooks.removeLabel', { url: h.url })} onClick={() => onRemove(h)}>
                 {t('integrations.webhooks.remove')}
@@ -152,5 +155,19 @@ function WebhookTable({ hooks, busy, onRemove }: { hooks: readonly Webhook[]; bu
         </tr>
       ))}
     </DataTable>
+  );
+}
+
+/** How the newest event went: the receiver's answer, and the trace for the details. */
+function LastDelivery({ delivery }: { delivery: NonNullable<Webhook['lastDelivery']> | null }) {
+  const { t, formatTime } = useI18n();
+  if (!delivery) return <span className="muted">{t('integrations.webhooks.noDelivery')}</span>;
+  const known = ['delivered', 'deferred', 'bounced', 'queued', 'active'].includes(delivery.status);
+  return (
+    <>
+      <span className={`badge delivery-${delivery.status}`}>{known ? t(`integrations.webhooks.status.${delivery.status as 'delivered'}`) : delivery.status}</span>{' '}
+      <time dateTime={delivery.at}>{formatTime(delivery.at)}</time>
+      {delivery.lastReply && <div className="muted">{delivery.lastReply}</div>}
+    </>
   );
 }
