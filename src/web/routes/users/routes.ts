@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { isoTime } from '../../../desk/io/desk-views.js';
 import { listUsers, type UserRow } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
-import { emailSchema, newPasswordSchema } from '../../auth/passwords.js';
+import { emailSchema, generatePassword, newPasswordSchema } from '../../auth/passwords.js';
 import { principalLabel } from '../../auth/principal.js';
-import { addUser, removeUser, updateUser } from '../../auth/users.js';
+import { addUser, removeUser, resetPassword, updateUser } from '../../auth/users.js';
 
 const role = z.enum(['admin', 'agent']);
 const userSchema = z.object({ email: z.string(), role, disabled: z.boolean(), createdAt: z.string(), updatedAt: z.string(), lastLoginAt: z.string().nullable() });
@@ -59,6 +59,26 @@ const update = defineRoute({
   },
 });
 
+const reset = defineRoute({
+  method: 'POST',
+  path: '/api/users/:email/password',
+  operationId: 'resetUserPassword',
+  summary: 'Set a new password for a user, generated unless one is given, and end all their sessions; the answer shows it only now (admin)',
+  tag: 'users',
+  action: 'user.manage',
+  params: emailParams,
+  // No body at all means "generate one", like POST /api/users without a password.
+  body: z.strictObject({ password: newPasswordSchema.optional() }).optional(),
+  response: z.object({ email: z.string(), password: z.string().describe('the new password; shown only now') }),
+  failures: [403, 404],
+  async command({ input: { params, body }, principal, deps }) {
+    const password = body?.password ?? generatePassword();
+    const u = await resetPassword(deps.db, params.email, password, deps.now());
+    deps.logger.info({ event: 'web.user_password_reset', email: u.email, generated: body?.password === undefined, by: principalLabel(principal) }, 'console user password reset; their sessions ended');
+    return { email: u.email, password };
+  },
+});
+
 const remove = defineRoute({
   method: 'DELETE',
   path: '/api/users/:email',
@@ -76,4 +96,4 @@ const remove = defineRoute({
   },
 });
 
-export const userRoutes: readonly ApiRoute[] = [list, create, update, remove];
+export const userRoutes: readonly ApiRoute[] = [list, create, update, reset, remove];
