@@ -11,7 +11,7 @@ export async function addUser(db: Db, input: { email: string; role: UserRole; pa
   const initialPassword = input.password === undefined ? generatePassword() : null;
   const passwordHash = await hashPassword(input.password ?? initialPassword!);
   if (!(await insertUser(db, { email: input.email, role: input.role, passwordHash, now: input.now }))) {
-    throw new RelaydeskError('CONFLICT', `a user ${input.email} exists already; change it with PATCH /api/users/${input.email} (or \`relaydesk user passwd\`)`);
+    throw new RelaydeskError('CONFLICT', `a user ${input.email} exists already; change it on the Console users page, with PATCH /api/users/${input.email} and POST /api/users/${input.email}/password, or with \`relaydesk user passwd\``);
   }
   const user = await findUserByEmail(db, input.email);
   if (!user) throw new RelaydeskError('INTERNAL', `the user ${input.email} vanished right after it was created`);
