@@ -41,8 +41,12 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-export async function startTestNode(opts: { dialect: Dialect; config?: string; resolver?: Resolver; roles?: Role[]; hostname?: string }): Promise<TestNode> {
-  const ts = await openTestStore(opts.dialect);
+/**
+ * `sharedDatabase`: a PostgreSQL database another node uses too (several nodes, one store);
+ * this node then opens its own connections to it and leaves the database in place at stop.
+ */
+export async function startTestNode(opts: { dialect: Dialect; config?: string; resolver?: Resolver; roles?: Role[]; hostname?: string; sharedDatabase?: string }): Promise<TestNode> {
+  const ts = opts.sharedDatabase ? await joinStore(opts.sharedDatabase) : await openTestStore(opts.dialect);
   const apply = async (yaml: string) => (await applyConfigText(ts.store.db, yaml, { appliedBy: 'test', now: Date.now() })).version;
   if (opts.config) await apply(opts.config);
   const node = await startNode({
@@ -65,6 +69,11 @@ export async function startTestNode(opts: { dialect: Dialect; config?: string; r
       await ts.cleanup();
     },
   };
+}
+
+async function joinStore(databaseUrl: string): Promise<TestStore> {
+  const store = await openStore({ databaseUrl });
+  return { store, location: { databaseUrl }, cleanup: async () => { await store.close().catch(() => undefined); } };
 }
 
 /** Polls until `fn` returns a value that is not undefined/false, or fails after `timeoutMs`. */
