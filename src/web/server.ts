@@ -12,8 +12,11 @@ import { bearerTokenAuthenticator } from './auth/api-tokens.js';
 import type { Authenticator } from './auth/principal.js';
 import { sessionAuthenticator } from './auth/sessions.js';
 import { toProblem } from './http-problem.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 import { sessionRoutes, type SessionRouteDeps } from './routes/session/routes.js';
 import { uiStatic } from './ui-static.js';
+
+export { SECURITY_HEADERS } from './security-headers.js';
 
 export interface WebDeps {
   readonly db: Db;
@@ -36,16 +39,6 @@ export interface WebDeps {
   readonly loginLimits?: SessionRouteDeps['limits'];
 }
 
-/**
- * On every answer. The console is a bundled SPA: no inline script or style, no framing,
- * nothing from another host; mail HTML is shown in a sandboxed frame of our own.
- */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-};
 
 /**
  * The HTTP side: health and metrics for operators, and the REST API under /api. Queue

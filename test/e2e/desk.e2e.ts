@@ -92,10 +92,18 @@ describe('the web console in chromium', () => {
 
     // Anything that reloads the page would drop this mark.
     await page.evaluate(() => { (globalThis as InPage).__sameDocument = true; });
+    // The console listens to the server's desk events with its session cookie; this second
+    // listener records what the stream says when the mail arrives.
+    await page.evaluate(() => {
+      const w = globalThis as InPage;
+      w.__deskEvents = 0;
+      new w.EventSource('/api/events').addEventListener('desk', () => { w.__deskEvents = (w.__deskEvents ?? 0) + 1; });
+    });
     await desk.mail({ from: 'carol@customer.example', subject: 'Printer on fire', body: 'It is smoking.\nPlease help.', headers: { From: 'Carol Customer <carol@customer.example>', 'Message-Id': '<e2e-first@customer.example>' } });
     const row = page.getByRole('link', { name: 'Printer on fire' });
     await row.waitFor({ timeout: 20_000 });
     expect(await page.evaluate(() => (globalThis as InPage).__sameDocument)).toBe(true);
+    await expect.poll(() => page.evaluate(() => (globalThis as InPage).__deskEvents), { message: 'a desk event for the new mail', timeout: 10_000 }).toBeGreaterThan(0);
     await page.getByText('1 new case(s) arrived.').waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, '03-case-list');

@@ -154,12 +154,15 @@ export async function launchBrowser(opts: { publicAddresses?: readonly string[] 
     foreign,
     async newPage({ locale = 'en-US' } = {}) {
       const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
-      await context.route('**/*', (route) => {
-        const url = new URL(route.request().url());
-        if (url.hostname === '127.0.0.1') return route.continue();
-        foreign.push(route.request().url());
-        return route.abort('blockedbyclient');
-      });
+      // Only other hosts are intercepted: an intercepted response reaches the page only when
+      // it is complete, which a stream of server-sent events never is.
+      await context.route(
+        (url) => url.hostname !== '127.0.0.1',
+        (route) => {
+          foreign.push(route.request().url());
+          return route.abort('blockedbyclient');
+        },
+      );
       const page = await context.newPage();
       return { context, page };
     },
@@ -199,6 +202,9 @@ export type InPage = typeof globalThis & {
   __sameDocument?: boolean;
   /** Set by hostile mail if any of its script ran. */
   __pwned?: string;
+  /** Counted by the tests' own listener on /api/events. */
+  __deskEvents?: number;
+  EventSource: new (url: string) => { addEventListener(type: string, listener: () => void): void; close(): void };
 };
 
 export interface AxeViolation {

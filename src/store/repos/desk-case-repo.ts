@@ -397,3 +397,15 @@ export async function loadIntakesOfMessage(db: Exec, queueId: string): Promise<I
   }
   return out;
 }
+
+/**
+ * A mark that changes whenever the desk gains a message, a lead or a set-aside mail: the
+ * newest id of each, read through their primary keys, so it costs the same at any size.
+ */
+export async function loadDeskMark(db: Exec): Promise<string> {
+  const newest = async (table: 'desk_messages' | 'desk_leads' | 'desk_suspended' | 'desk_failed') => {
+    const r = await db.selectFrom(table).select((eb) => eb.fn.max('id').as('n')).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  };
+  return (await Promise.all([newest('desk_messages'), newest('desk_leads'), newest('desk_suspended'), newest('desk_failed')])).join('.');
+}

@@ -8,6 +8,7 @@ import { configRoutes } from '../routes/config/routes.js';
 import { routingRoutes } from '../routes/routing/routes.js';
 import { inboxRoutes } from '../routes/inbox/routes.js';
 import { leadRoutes } from '../routes/leads/routes.js';
+import { deskEventRoutes, DeskFeed } from '../routes/events/routes.js';
 import { mailFrameRoutes } from '../routes/mail-frame/routes.js';
 import { quarantineRoutes } from '../routes/quarantine/routes.js';
 import { logRoutes } from '../routes/log/routes.js';
@@ -39,5 +40,8 @@ export function apiPlugin(deps: ApiDeps, authenticators: readonly Authenticator[
     api.get('/openapi.json', async () => document);
     registerRoutes(api, API_ROUTES, deps, authenticators);
     await api.register(mailFrameRoutes(deps, authenticators));
+    const feed = new DeskFeed(deps.db, deps.logger);
+    api.addHook('preClose', async () => feed.shutdown());
+    await api.register(deskEventRoutes(deps, authenticators, feed));
   };
 }

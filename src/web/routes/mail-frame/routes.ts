@@ -63,7 +63,8 @@ async function ownerRow(db: Db, o: MessageOwner): Promise<DeskMessageOwner | nul
   return l ? { leadId: l.id } : null;
 }
 
-async function requireDeskRead(req: FastifyRequest, authenticators: readonly Authenticator[]): Promise<void> {
+/** Who is asking may read the desk (a session or a token), or the request is refused. */
+export async function requireDeskRead(req: FastifyRequest, authenticators: readonly Authenticator[]): Promise<void> {
   const principal = await authenticate(req, authenticators);
   const permission = decidePermission(principal, 'desk.read');
   if (permission.kind === 'deny') throw new HttpProblem('FORBIDDEN', `not allowed: ${permission.reason}`);

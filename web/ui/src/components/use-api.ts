@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client.js';
+import { useDeskEvents } from './desk-events.js';
 
 export type Loaded<T> = { kind: 'loading' } | { kind: 'ready'; data: T } | { kind: 'error'; error: ApiError };
 
 /**
  * Loads once, reloads on demand and, with `pollMs`, in the background while the page is
- * open: new mail shows up without a reload. A failed background poll keeps the last data.
+ * open, and at once when the server announces a desk change: new mail shows up without a
+ * reload. A failed background poll keeps the last data.
  */
 export function useApi<T>(load: () => Promise<T>, deps: readonly unknown[], opts: { pollMs?: number } = {}) {
   const [state, setState] = useState<Loaded<T>>({ kind: 'loading' });
@@ -32,6 +34,8 @@ export function useApi<T>(load: () => Promise<T>, deps: readonly unknown[], opts
     return () => window.clearInterval(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, opts.pollMs, reload]);
+
+  useDeskEvents(() => void reload(true), !!opts.pollMs);
 
   return { state, reload, setState };
 }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { api, ApiError, query } from '../api/client.js';
 import { CASE_STATUSES, type Case, type CasePage, type CaseStatus, type Channel, type Items } from '../api/types.js';
 import { ErrorNote, Loading } from '../components/status.js';
+import { useDeskEvents } from '../components/desk-events.js';
 import { POLL_MS } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Link } from '../router.js';
@@ -69,25 +70,28 @@ export function CasesPage() {
       .finally(() => mine === generation.current && setLoading(false));
   }, [pageQuery]);
 
-  // New mail appears without a reload.
-  useEffect(() => {
-    const timer = window.setInterval(() => {
-      const mine = generation.current;
-      api<CasePage>('GET', `/cases${pageQuery()}`)
-        .then((page) => {
-          if (mine !== generation.current) return;
-          const fresh = page.items.filter((c) => c.number > highest.current).length;
-          if (fresh > 0) {
-            setArrived(fresh);
-            highest.current = Math.max(highest.current, ...page.items.map((c) => c.number));
-          }
-          setItems((loaded) => mergeFirstPage(page.items, page.nextCursor !== null, loaded));
-          if (pages.current <= 1) setCursor(page.nextCursor);
-        })
-        .catch(() => undefined);
-    }, POLL_MS);
-    return () => window.clearInterval(timer);
+  // New mail appears without a reload: at once when the server announces it, and at the
+  // next poll when the announcement is lost.
+  const refresh = useCallback(() => {
+    const mine = generation.current;
+    api<CasePage>('GET', `/cases${pageQuery()}`)
+      .then((page) => {
+        if (mine !== generation.current) return;
+        const fresh = page.items.filter((c) => c.number > highest.current).length;
+        if (fresh > 0) {
+          setArrived(fresh);
+          highest.current = Math.max(highest.current, ...page.items.map((c) => c.number));
+        }
+        setItems((loaded) => mergeFirstPage(page.items, page.nextCursor !== null, loaded));
+        if (pages.current <= 1) setCursor(page.nextCursor);
+      })
+      .catch(() => undefined);
   }, [pageQuery]);
+  useEffect(() => {
+    const timer = window.setInterval(refresh, POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [refresh]);
+  useDeskEvents(refresh);
 
   const loadMore = async () => {
     if (!cursor) return;
