@@ -105,4 +105,15 @@ describe.each(DIALECTS)('resetting a console user\'s password on %s', (dialect) 
     ]);
     for (const s of secrets) expect(all, 'a password is in the log').not.toContain(s);
   });
+
+  it('lifts a login lockout, as the lockout\'s message promises', async () => {
+    for (let i = 0; i < 5; i++) expect(await loginStatus(AGENT, `wrong password ${i}`)).toBe(401);
+    const locked = await new ConsoleClient(n.base).login(AGENT, 'any password at all');
+    expect(locked.status).toBe(429);
+    expect(locked.body.error).toContain('ask an admin to reset the password');
+    const r = await admin.call('POST', `/api/users/${encodeURIComponent(AGENT)}/password`, { csrf: true });
+    expect(r.status).toBe(200);
+    secrets.push(r.body.password);
+    expect(await loginStatus(AGENT, r.body.password)).toBe(200);
+  });
 });

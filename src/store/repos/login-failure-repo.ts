@@ -1,7 +1,10 @@
 import type { Generated, Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 
-/** Failed console logins (migration 0006-login-failures); declared here like user-repo.ts. */
+/**
+ * Console login attempts that failed, or are being checked right now (migration
+ * 0006-login-failures); declared here like user-repo.ts.
+ */
 interface LoginFailureTable {
   id: Generated<number>;
   key: string;
@@ -11,16 +14,27 @@ interface LoginFailureTable {
 type Exec = Kysely<Database>;
 const failures = (db: Exec) => db.withTables<{ login_failures: LoginFailureTable }>();
 
-/** The newest failures of a key since `since`, newest first, at most `limit`. */
-export async function recentLoginFailures(db: Exec, key: string, since: number, limit: number): Promise<number[]> {
-  const rows = await failures(db).selectFrom('login_failures').select('at').where('key', '=', key).where('at', '>', since).orderBy('at', 'desc').limit(limit).execute();
+/** Failures are kept this long at least, whatever the limits: pruning never shortens a window. */
+const KEEP_MS = 24 * 60 * 60 * 1000;
+
+/** The newest failures of a key since `since`, newest first, at most `limit`, leaving out row `except`. */
+export async function recentLoginFailures(db: Exec, key: string, since: number, limit: number, except?: number): Promise<number[]> {
+  let q = failures(db).selectFrom('login_failures').select('at').where('key', '=', key).where('at', '>', since);
+  if (except !== undefined) q = q.where('id', '!=', except);
+  const rows = await q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   return rows.map((r) => Number(r.at));
 }
 
-/** Records a failure, and drops every failure older than `forgetBefore` (a spray of keys stays bounded). */
-export async function recordLoginFailure(db: Exec, key: string, at: number, forgetBefore: number): Promise<void> {
-  await failures(db).insertInto('login_failures').values({ key, at }).execute();
-  await failures(db).deleteFrom('login_failures').where('at', '<=', forgetBefore).execute();
+/** Records an attempt (a failure until it is forgotten); returns its row id. Drops rows past any window. */
+export async function recordLoginFailure(db: Exec, key: string, at: number): Promise<number> {
+  const row = await failures(db).insertInto('login_failures').values({ key, at }).returning('id').executeTakeFirstOrThrow();
+  await failures(db).deleteFrom('login_failures').where('at', '<=', at - KEEP_MS).execute();
+  return Number(row.id);
+}
+
+/** Forgets attempts that turned out not to be failures. */
+export async function forgetLoginAttempts(db: Exec, ids: readonly number[]): Promise<void> {
+  if (ids.length > 0) await failures(db).deleteFrom('login_failures').where('id', 'in', [...ids]).execute();
 }
 
 export async function clearLoginFailures(db: Exec, key: string): Promise<void> {

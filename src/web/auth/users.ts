@@ -1,5 +1,5 @@
 import { RelaydeskError } from '../../base/errors.js';
-import { changeUser, deleteUser, findUserByEmail, insertUser, type Db, type UserRole, type UserRow } from '../../store/index.js';
+import { changeUser, clearLoginFailures, deleteUser, findUserByEmail, insertUser, type Db, type UserRole, type UserRow } from '../../store/index.js';
 import { generatePassword, hashPassword, PASSWORD_MIN } from './passwords.js';
 
 /**
@@ -28,11 +28,13 @@ export async function updateUser(db: Db, email: string, change: { role?: UserRol
   return r.user;
 }
 
-/** Sets a new password and ends every session of the user (an admin's reset, or the CLI's). */
+/** Sets a new password, ends every session of the user and lifts a login lockout (an admin's reset, or the CLI's). */
 export async function resetPassword(db: Db, email: string, password: string, now: number): Promise<UserRow> {
   const r = await changeUser(db, email, { passwordHash: await hashPassword(password), now });
   if (r.kind === 'not-found') throw notFound(email);
   if (r.kind === 'last-admin') throw new RelaydeskError('CONFLICT', LAST_ADMIN);
+  // The lockout's message sends people to an admin's reset: it must let them in at once.
+  await clearLoginFailures(db, `email:${r.user.email}`);
   return r.user;
 }
 

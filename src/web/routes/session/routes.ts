@@ -42,30 +42,41 @@ const present = (user: UserRow, csrfToken: string) => ({ user: { email: user.ema
  * cross-site; the session's cookie is SameSite=Strict besides.
  */
 export function sessionRoutes(deps: SessionRouteDeps) {
-  const perEmail = new LoginLimiter(deps.db, deps.limits?.perEmail ?? DEFAULT_LOGIN_LIMITS.perEmail);
-  const perIp = new LoginLimiter(deps.db, deps.limits?.perIp ?? DEFAULT_LOGIN_LIMITS.perIp);
+  const limiter = new LoginLimiter(deps.db);
+  const perEmail = deps.limits?.perEmail ?? DEFAULT_LOGIN_LIMITS.perEmail;
+  const perIp = deps.limits?.perIp ?? DEFAULT_LOGIN_LIMITS.perIp;
 
-  /**
-   * Answers 429 with Retry-After, and says so, when the address or the email has failed too
-   * often. It returns a boolean, not the reply: a reply is a thenable, and awaiting one that
-   * was sent yields undefined, which would let the request go on.
-   */
-  const limited = async (reply: FastifyReply, ip: string, email: string | null): Promise<boolean> => {
-    const now = deps.now();
-    const wait = Math.max(await perIp.retryAfter(`ip:${ip}`, now), email ? await perEmail.retryAfter(`email:${email}`, now) : 0);
-    if (wait <= 0) return false;
+  const tooMany = (reply: FastifyReply, wait: number, ip: string, email: string | null): FastifyReply => {
     const seconds = Math.ceil(wait / 1000);
     deps.logger.warn({ event: 'web.login_limited', ip, email }, 'login refused: too many failures');
-    void reply
+    return reply
       .code(429)
       .header('Retry-After', String(seconds))
       .send({ error: `too many failed attempts; wait ${Math.ceil(seconds / 60)} minute(s) and try again, or ask an admin to reset the password`, code: 'RATE_LIMITED', details: [] });
-    return true;
   };
-  const failed = async (ip: string, email: string | null) => {
-    const now = deps.now();
-    await perIp.fail(`ip:${ip}`, now);
-    if (email) await perEmail.fail(`email:${email}`, now);
+
+  /**
+   * Runs one password or token check as a limited attempt. The attempt is recorded before
+   * `check` runs and stays recorded, as a failure, only when `check` throws a WrongGuess;
+   * a success, a malformed request or a store error is forgotten. Past the limit the answer
+   * is 429 and `check` does not run at all.
+   */
+  const guarded = async <T>(reply: FastifyReply, ip: string, email: string | null, check: () => Promise<T>): Promise<T | FastifyReply> => {
+    const keys = [{ key: `ip:${ip}`, limits: perIp }, ...(email ? [{ key: `email:${email}`, limits: perEmail }] : [])];
+    const attempt = await limiter.begin(keys, deps.now());
+    if (attempt.wait > 0) {
+      await attempt.forget();
+      return tooMany(reply, attempt.wait, ip, email);
+    }
+    try {
+      const out = await check();
+      await attempt.forget();
+      return out;
+    } catch (e) {
+      if (e instanceof WrongGuess) throw e.problem;
+      await attempt.forget();
+      throw e;
+    }
   };
   const refuseCrossSite = (req: FastifyRequest) => {
     const why = crossSiteRefusal(req);
@@ -89,18 +100,17 @@ export function sessionRoutes(deps: SessionRouteDeps) {
 
     api.post('/session', async (req, reply) => {
       refuseCrossSite(req);
-      if (await limited(reply, req.ip, null)) return reply;
       const body = parse(loginBody, req.body);
-      if (await limited(reply, req.ip, body.email)) return reply;
-      const user = await findUserByEmail(deps.db, body.email);
-      const ok = user && !user.disabled ? await verifyPassword(user.passwordHash, body.password) : await verifyDecoy(body.password);
-      if (!user || !ok) {
-        await failed(req.ip, body.email);
-        deps.logger.info({ event: 'web.login_failed', email: body.email, ip: req.ip }, 'console login failed');
-        throw new HttpProblem('BAD_CREDENTIALS', BAD_CREDENTIALS);
-      }
-      await perEmail.reset(`email:${body.email}`);
-      return logIn(req, reply, user);
+      return guarded(reply, req.ip, body.email, async () => {
+        const user = await findUserByEmail(deps.db, body.email);
+        const ok = user && !user.disabled ? await verifyPassword(user.passwordHash, body.password) : await verifyDecoy(body.password);
+        if (!user || !ok) {
+          deps.logger.info({ event: 'web.login_failed', email: body.email, ip: req.ip }, 'console login failed');
+          throw new WrongGuess(new HttpProblem('BAD_CREDENTIALS', BAD_CREDENTIALS));
+        }
+        await limiter.reset(`email:${body.email}`);
+        return logIn(req, reply, user);
+      });
     });
 
     api.delete('/session', async (req, reply) => {
@@ -118,39 +128,47 @@ export function sessionRoutes(deps: SessionRouteDeps) {
       const s = await sessionOf(deps.db, req, deps.now());
       if (!s) throw new HttpProblem('UNAUTHENTICATED', 'not logged in; log in with POST /api/session');
       checkCsrf(req, s);
-      if (await limited(reply, req.ip, s.user.email)) return reply;
       const body = parse(passwordBody, req.body);
-      const user = await findUserByEmail(deps.db, s.user.email);
-      if (!user || !(await verifyPassword(user.passwordHash, body.current))) {
-        await failed(req.ip, s.user.email);
-        throw new HttpProblem('BAD_INPUT', 'the current password is wrong; nothing was changed', ['body.current: the current password is wrong']);
-      }
-      const r = await changeUser(deps.db, user.email, { passwordHash: await hashPassword(body.next), keepSession: s.idHash, now: deps.now() });
-      if (r.kind !== 'changed') throw new HttpProblem('UNAUTHENTICATED', 'the user of this session no longer exists; log in again');
-      deps.logger.info({ event: 'web.password_changed', email: user.email }, 'console password changed; other sessions ended');
-      return reply.code(204).send();
+      return guarded(reply, req.ip, s.user.email, async () => {
+        const user = await findUserByEmail(deps.db, s.user.email);
+        if (!user || !(await verifyPassword(user.passwordHash, body.current))) {
+          throw new WrongGuess(new HttpProblem('BAD_INPUT', 'the current password is wrong; nothing was changed', ['body.current: the current password is wrong']));
+        }
+        const r = await changeUser(deps.db, user.email, { passwordHash: await hashPassword(body.next), keepSession: s.idHash, now: deps.now() });
+        if (r.kind !== 'changed') throw new HttpProblem('UNAUTHENTICATED', 'the user of this session no longer exists; log in again');
+        await limiter.reset(`email:${user.email}`);
+        deps.logger.info({ event: 'web.password_changed', email: user.email }, 'console password changed; other sessions ended');
+        return reply.code(204).send();
+      });
     });
 
     api.get('/setup', async () => ({ needed: (await countUsers(deps.db)) === 0 }));
 
     api.post('/setup', async (req, reply) => {
       refuseCrossSite(req);
-      if (await limited(reply, req.ip, null)) return reply;
-      if ((await countUsers(deps.db)) > 0) throw setUpAlready();
       const body = parse(setupBody, req.body);
-      const now = deps.now();
-      const outcome = await createFirstAdmin(deps.db, { tokenHash: hashToken(body.token), email: body.email, passwordHash: await hashPassword(body.password), now });
-      if (outcome === 'users-exist') throw setUpAlready();
-      if (outcome === 'bad-token') {
-        await failed(req.ip, null);
-        throw new HttpProblem('FORBIDDEN', 'the setup link is not valid: it works once, and only the last one the server printed; restart the server to print a new one');
-      }
-      const user = await findUserByEmail(deps.db, body.email);
-      if (!user) throw new Error('the first admin vanished right after it was created');
-      deps.logger.info({ event: 'web.setup_done', email: user.email }, 'first admin created');
-      return logIn(req, reply, user);
+      return guarded(reply, req.ip, null, async () => {
+        if ((await countUsers(deps.db)) > 0) throw setUpAlready();
+        const now = deps.now();
+        const outcome = await createFirstAdmin(deps.db, { tokenHash: hashToken(body.token), email: body.email, passwordHash: await hashPassword(body.password), now });
+        if (outcome === 'users-exist') throw setUpAlready();
+        if (outcome === 'bad-token') {
+          throw new WrongGuess(new HttpProblem('FORBIDDEN', 'the setup link is not valid: it works once, and only the last one the server printed; restart the server to print a new one'));
+        }
+        const user = await findUserByEmail(deps.db, body.email);
+        if (!user) throw new Error('the first admin vanished right after it was created');
+        deps.logger.info({ event: 'web.setup_done', email: user.email }, 'first admin created');
+        return logIn(req, reply, user);
+      });
     });
   };
+}
+
+/** A wrong password or token: the attempt stays counted against the limit. */
+class WrongGuess extends Error {
+  constructor(readonly problem: HttpProblem) {
+    super(problem.message);
+  }
 }
 
 const setUpAlready = () => new HttpProblem('CONFLICT', 'the console is set up already; log in, or (locked out) run `relaydesk user passwd EMAIL` on the server');
