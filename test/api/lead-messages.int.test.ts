@@ -182,8 +182,12 @@ describe('a lead\'s mail frame and attachments', () => {
     ].join('\r\n');
     const r = await swaks(['--server', `127.0.0.1:${n.gw.smtpPort}`, '--from', 'mailer-daemon@customer.example', '--to', 'sales@solarmora.com', '--data', '-'], { input: dsn });
     expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
+    const queueId = /queued as ([0-9A-Z]+)/.exec(r.lastReply ?? '')?.[1];
     const note = await eventually(async () => (await n.call('GET', `/api/leads/${lead.id}`)).body.messages.find((m: { direction: string }) => m.direction === 'note'), 10_000, 'the note on the lead');
     expect(note.text).toContain('gone@customer.example');
     expect((await n.call('GET', `/api/leads/${lead.id}`)).body.status).toBe('new');
+    // The bounce's trace leads to the lead, not to a case that happens to share its id.
+    const trace = await n.call('GET', `/api/messages/${queueId}/trace`);
+    expect(trace.body.desk).toEqual([{ channel: 'Sales', effect: 'attach-machine-mail', caseNumber: null, leadId: String(lead.id) }]);
   });
 });

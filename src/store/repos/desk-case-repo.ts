@@ -380,22 +380,27 @@ export async function loadIntakesOfMessage(db: Exec, queueId: string): Promise<I
   const rows = await db
     .selectFrom('desk_intake as i')
     .innerJoin('desk_channels as ch', 'ch.id', 'i.channel_id')
-    .select(['ch.name as channel', 'i.effect', 'i.target'])
+    .select(['ch.id as channelId', 'ch.name as channel', 'i.effect'])
     .where('i.queue_id', '=', queueId)
     .orderBy('i.id')
     .execute();
-  const out: IntakeOfMessage[] = [];
-  for (const r of rows) {
-    const onCase = r.effect === 'new-case' || r.effect === 'append' || (r.effect === 'attach-machine-mail' && r.target !== null && /^\d+$/.test(r.target));
-    const onLead = r.effect === 'new-lead' || r.effect === 'append-lead' || (r.effect === 'attach-machine-mail' && !onCase);
-    let caseNumber: number | null = null;
-    if (onCase && r.target !== null) {
-      const c = await db.selectFrom('desk_cases').select('number').where('id', '=', Number(r.target)).executeTakeFirst();
-      caseNumber = c ? Number(c.number) : null;
-    }
-    out.push({ channel: r.channel, effect: r.effect, caseNumber, leadId: onLead ? r.target : null });
-  }
-  return out;
+  if (rows.length === 0) return [];
+  // Where the message was filed says which case or lead it went to, whatever the effect.
+  const filed = await db
+    .selectFrom('desk_messages as m')
+    .leftJoin('desk_cases as c', 'c.id', 'm.case_id')
+    .leftJoin('desk_leads as l', 'l.id', 'm.lead_id')
+    .select(['c.number', 'c.channel_id as caseChannel', 'm.lead_id', 'l.channel_id as leadChannel'])
+    .where('m.queue_id', '=', queueId)
+    .where('m.direction', '=', 'in')
+    .execute();
+  return rows.map((r) => {
+    // One channel took it (the usual case): its one filed copy is the answer, wherever it went.
+    const mine = (f: (typeof filed)[number]) => rows.length === 1 || f.caseChannel === r.channelId || f.leadChannel === r.channelId;
+    const onCase = filed.find((f) => f.number !== null && mine(f));
+    const onLead = filed.find((f) => f.lead_id !== null && mine(f));
+    return { channel: r.channel, effect: r.effect, caseNumber: onCase ? Number(onCase.number) : null, leadId: onLead ? String(onLead.lead_id) : null };
+  });
 }
 
 /**
