@@ -46,6 +46,8 @@ describe('quarantine API', () => {
     expect(left).not.toContain(one.id);
     expect(left).not.toContain(two.id);
     expect((await n.call('POST', `/api/quarantine/${one.id}/release`)).status).toBe(404);
+    // Released, it is no longer the quarantine's to show (the email log has it).
+    expect((await n.call('GET', `/api/quarantine/${one.id}`)).status).toBe(404);
     expect((await n.call('DELETE', '/api/quarantine/not-a-queue-id')).status).toBe(400);
     // The released message reaches the desk as ordinary mail: a case opens for it.
     await eventually(async () => (await n.call('GET', '/api/cases?search=Held%20one')).body.items.length === 1, 10_000, 'a case for the released mail');

@@ -246,3 +246,9 @@ export async function latestDeliveryTo(db: Db, transport: string, recipient: str
     .executeTakeFirst();
   return r ? { queueId: r.queue_id, status: r.status, attempts: r.attempts, lastReply: r.last_reply, updatedAt: Number(r.updated_at) } : null;
 }
+
+/** Whether some delivery of the message is held in quarantine. */
+export async function isHeld(db: Db, queueId: string): Promise<boolean> {
+  const r = await db.selectFrom('deliveries').select('id').where('queue_id', '=', queueId).where('status', '=', 'held').limit(1).executeTakeFirst();
+  return r !== undefined;
+}

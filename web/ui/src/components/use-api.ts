@@ -37,7 +37,14 @@ export function useApi<T>(load: () => Promise<T>, deps: readonly unknown[], opts
 
   useDeskEvents(() => void reload(true), !!opts.pollMs);
 
-  return { state, reload, setState };
+  // A page that sets the data itself (after a change it made) has the newest there is: a
+  // poll already on its way would bring back the state from before the change.
+  const set = useCallback((next: Loaded<T>) => {
+    generation.current++;
+    setState(next);
+  }, []);
+
+  return { state, reload, setState: set };
 }
 
 export const POLL_MS = 5_000;

@@ -63,7 +63,7 @@ export function DomainsPage() {
                     <td>{usersIn(d, loaded.document)}</td>
                     <td>
                       <div className="actions">
-                        <button type="button" disabled={editor.saving} aria-label={t('directory.domains.removeLabel', { domain: d })} onClick={() => remove(d)}>
+                        <button type="button" disabled={editor.saving || editor.dirty} aria-label={t('directory.domains.removeLabel', { domain: d })} onClick={() => remove(d)}>
                           {t('directory.remove')}
                         </button>
                       </div>

@@ -102,7 +102,7 @@ export function OrgUnitsPage() {
           <code className="muted">{node.path}</code>
           <span className="badge">{t('directory.orgUnits.userCount', { count: direct })}</span>
           {node.path !== ROOT && (
-            <button type="button" disabled={editor.saving} aria-label={t('directory.orgUnits.removeLabel', { path: node.path })} onClick={() => remove(node.path)}>
+            <button type="button" disabled={editor.saving || editor.dirty} aria-label={t('directory.orgUnits.removeLabel', { path: node.path })} onClick={() => remove(node.path)}>
               {t('directory.remove')}
             </button>
           )}
