@@ -61,8 +61,9 @@ export async function listConfigVersions(db: Db, limit = 50): Promise<{ version:
   return rows.map((r) => ({ version: r.version, appliedAt: r.applied_at, appliedBy: r.applied_by, summary: r.summary }));
 }
 
-/** The newest versions with their text, newest first: enough to tell when each rule last changed. */
-export async function loadConfigHistory(db: Db, limit: number): Promise<StoredConfig[]> {
-  const rows = await db.selectFrom('config_versions').selectAll().orderBy('version', 'desc').limit(limit).execute();
-  return rows.map((row) => ({ version: row.version, yaml: row.yaml, appliedAt: row.applied_at, appliedBy: row.applied_by }));
+/** The text of the given versions, for those not read before. */
+export async function loadConfigTexts(db: Db, versions: readonly number[]): Promise<Map<number, string>> {
+  if (versions.length === 0) return new Map();
+  const rows = await db.selectFrom('config_versions').select(['version', 'yaml']).where('version', 'in', [...versions]).execute();
+  return new Map(rows.map((r) => [r.version, r.yaml]));
 }

@@ -11,7 +11,7 @@ import { parseConfigText, type Problem } from '../../../config/index.js';
 import { applyConfigText, dryRunConfigText, exportConfigText, formatProblem } from '../../../config/io/apply.js';
 import { ruleChanges, ruleKey } from '../../../config/rule-history.js';
 import { isoTime } from '../../../desk/io/desk-views.js';
-import { loadConfigHistory, type Db } from '../../../store/index.js';
+import { listConfigVersions, loadConfigTexts, type Db } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 
 /** How far back "last changed" looks: older rules say "at or before". */
@@ -36,14 +36,30 @@ const ruleChangeSchema = z.object({
 
 const toText = (document: Record<string, unknown>) => stringify(document, { lineWidth: 0 });
 
-async function lastChanges(db: Db) {
-  const history = await loadConfigHistory(db, HISTORY_DEPTH);
-  const versions = history.map((v) => {
-    const parsed = parseConfigText(v.yaml);
-    return { version: v.version, appliedAt: v.appliedAt, appliedBy: v.appliedBy, rules: parsed.ok ? parsed.config.defaultRouting.map(ruleKey) : [] };
-  });
+/**
+ * The rule keys of each stored version, per store: versions never change once saved, so each
+ * is read and parsed once, not on every page load.
+ */
+const rulesByVersion = new WeakMap<Db, Map<number, readonly string[]>>();
+
+/** The document in force and when each of its rules last changed, from one read of the history. */
+async function documentWithChanges(db: Db) {
+  const history = await listConfigVersions(db, HISTORY_DEPTH);
+  let known = rulesByVersion.get(db);
+  if (!known) rulesByVersion.set(db, (known = new Map()));
+  const current = history[0];
+  const missing = history.filter((v) => !known.has(v.version) || v === current).map((v) => v.version);
+  const texts = await loadConfigTexts(db, missing);
+  for (const [version, yaml] of texts) {
+    const parsed = parseConfigText(yaml);
+    known.set(version, parsed.ok ? parsed.config.defaultRouting.map(ruleKey) : []);
+  }
+  const versions = history.map((v) => ({ version: v.version, appliedAt: v.appliedAt, appliedBy: v.appliedBy, rules: known.get(v.version) ?? [] }));
   const complete = history.length < HISTORY_DEPTH || history[history.length - 1]?.version === 1;
-  return ruleChanges(versions, complete).map((c) => ({ version: c.version, changedAt: isoTime(c.appliedAt), changedBy: c.appliedBy, orEarlier: c.orEarlier }));
+  const changes = ruleChanges(versions, complete).map((c) => ({ version: c.version, changedAt: isoTime(c.appliedAt), changedBy: c.appliedBy, orEarlier: c.orEarlier }));
+  const yaml = current ? texts.get(current.version) : undefined;
+  const document = yaml === undefined ? (parse((await exportConfigText(db)).yaml) as Record<string, unknown>) : ((parse(yaml) ?? {}) as Record<string, unknown>);
+  return { version: current?.version ?? 0, document, ruleChanges: changes };
 }
 
 const get = defineRoute({
@@ -61,8 +77,8 @@ const get = defineRoute({
   }),
   failures: [403],
   async command({ deps }) {
-    const [{ version, yaml }, active, changes] = await Promise.all([exportConfigText(deps.db), deps.live.current(), lastChanges(deps.db)]);
-    return { version, activeVersion: active.version, document: (parse(yaml) ?? {}) as Record<string, unknown>, ruleChanges: changes };
+    const [doc, active] = await Promise.all([documentWithChanges(deps.db), deps.live.current()]);
+    return { version: doc.version, activeVersion: active.version, document: doc.document, ruleChanges: doc.ruleChanges };
   },
 });
 
