@@ -4,6 +4,7 @@
  */
 import type { MessageTrace } from '../api/types.js';
 import { useI18n } from '../i18n/i18n.js';
+import { intakeEffectText } from './delivery-text.js';
 import { Link } from '../router.js';
 
 export function TraceSteps({ steps, label }: { steps: MessageTrace['steps']; label?: string }) {
@@ -30,7 +31,7 @@ export function DeskOutcomes({ desk }: { desk: MessageTrace['desk'] }) {
           ) : x.leadId !== null ? (
             <Link to={`/leads/${encodeURIComponent(x.leadId)}`}>{t('trace.lead', { channel: x.channel })}</Link>
           ) : (
-            t('trace.deskOther', { channel: x.channel, effect: x.effect })
+            t('trace.deskOther', { channel: x.channel, effect: intakeEffectText(t, x.effect) })
           )}
         </p>
       ))}

@@ -3,6 +3,7 @@ import { api, query } from '../api/client.js';
 import type { Items, LoggedMessage, MessageTrace } from '../api/types.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
+import { deliveryStatusText } from '../components/delivery-text.js';
 import { DeskOutcomes, TraceSteps } from '../components/trace-view.js';
 import { useI18n } from '../i18n/i18n.js';
 
@@ -50,7 +51,7 @@ export function EmailLogPage() {
           <select value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.target.value })}>
             {OUTCOMES.map((o) => (
               <option key={o} value={o}>
-                {o === '' ? t('log.anyOutcome') : o}
+                {o === '' ? t('log.anyOutcome') : deliveryStatusText(t, o)}
               </option>
             ))}
           </select>
@@ -84,7 +85,7 @@ export function EmailLogPage() {
                     <code>{m.id}</code>
                   </td>
                   <td>{m.mailFrom || '<>'}</td>
-                  <td>{m.deliveries.map((d) => `${d.recipient}: ${d.status}`).join(', ')}</td>
+                  <td>{m.deliveries.map((d) => `${d.recipient}: ${deliveryStatusText(t, d.status)}`).join(', ')}</td>
                   <td>{m.subject ?? ''}</td>
                   <td className="actions">
                     <button type="button" aria-expanded={open === m.id} aria-label={t('log.traceLabel', { id: m.id })} onClick={() => setOpen(open === m.id ? null : m.id)}>

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../api/client.js';
 import type { MessageTrace } from '../../api/types.js';
+import { deliveryStatusText, transportText } from '../../components/delivery-text.js';
 import { ErrorNote } from '../../components/status.js';
 import { DeskOutcomes, TraceSteps } from '../../components/trace-view.js';
 import { useI18n } from '../../i18n/i18n.js';
@@ -129,9 +130,9 @@ export function RouteTest({ initialAddress, rule, onClose }: { initialAddress: s
                     <tr key={d.id}>
                       <td>{d.originalRecipient}</td>
                       <td>{d.recipient}</td>
-                      <td>{d.transport}</td>
+                      <td>{transportText(t, d.transport)}</td>
                       <td>
-                        <span className={`badge delivery-${d.status}`}>{d.status}</span>
+                        <span className={`badge delivery-${d.status}`}>{deliveryStatusText(t, d.status)}</span>
                         {d.lastReply && <div className="muted">{d.lastReply}</div>}
                       </td>
                     </tr>
