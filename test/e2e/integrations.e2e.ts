@@ -201,10 +201,14 @@ describe('API tokens and webhooks in chromium', () => {
     await page.getByText('No webhooks yet.').waitFor();
     expect(await listWebhooks(desk.gw.store.db)).toEqual([]);
 
+    // A webhook event is queued in the same transaction as the change it reports: once the
+    // second case exists, any event for it would be in the queue already.
+    const webhookDeliveries = async () => Number((await desk.gw.store.db.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).where('transport', '=', 'webhook').executeTakeFirstOrThrow()).n);
+    const queuedBefore = await webhookDeliveries();
     const before = rx.received.length;
     await desk.mail({ from: 'other@customer.example', subject: 'After the removal', body: 'Nobody listens.' });
     await eventually(async () => ((await (await call('/api/cases?search=removal', agentToken)).json()) as { items: unknown[] }).items.length > 0, 15_000, 'the second case');
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await webhookDeliveries()).toBe(queuedBefore);
     expect(rx.received).toHaveLength(before);
   });
 
