@@ -8,22 +8,17 @@
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { parseConfigText, type Problem } from '../../../config/index.js';
-import { applyConfigText, dryRunConfigText, exportConfigText, formatProblem } from '../../../config/io/apply.js';
+import { applyConfigText, dryRunConfigText, exportConfigText } from '../../../config/io/apply.js';
 import { ruleChanges, ruleKey } from '../../../config/rule-history.js';
 import { isoTime } from '../../../desk/io/desk-views.js';
 import { listConfigVersions, loadConfigTexts, type Db } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+import { dryRunJson, dryRunSchema, problemJson as problemJsonOf, problemSchema } from './problems.js';
 
 /** How far back "last changed" looks: older rules say "at or before". */
 const HISTORY_DEPTH = 200;
 
-const problemSchema = z.object({
-  path: z.string().describe('where, such as defaultRouting[2].match.pattern'),
-  message: z.string(),
-  severity: z.enum(['error', 'warning']),
-  text: z.string().describe('the problem as one line, as `relaydesk apply` prints it'),
-});
-const problemJson = (p: Problem) => ({ path: p.path, message: p.message, severity: p.severity, text: formatProblem({ ...p, line: undefined }) });
+const problemJson = (p: Problem) => problemJsonOf(p, { lines: false });
 
 const documentSchema = z.record(z.string(), z.unknown()).describe('the configuration file as an object (the YAML reference describes its fields)');
 
@@ -90,18 +85,9 @@ const check = defineRoute({
   tag: 'config',
   action: 'config.manage',
   body: z.strictObject({ document: documentSchema }),
-  response: z.object({
-    ok: z.boolean().describe('false when there are errors; `problems` lists them'),
-    version: z.number().int(),
-    changes: z.array(z.string()),
-    warnings: z.array(problemSchema),
-    problems: z.array(problemSchema),
-  }),
+  response: dryRunSchema('document'),
   failures: [403],
-  async command({ input: { body }, deps }) {
-    const r = await dryRunConfigText(deps.db, toText(body.document), deps.now());
-    return { ok: r.ok, version: r.version, changes: [...r.changes], warnings: r.warnings.map(problemJson), problems: r.problems.map(problemJson) };
-  },
+  command: async ({ input: { body }, deps }) => dryRunJson(await dryRunConfigText(deps.db, toText(body.document), deps.now()), { lines: false }),
 });
 
 const put = defineRoute({

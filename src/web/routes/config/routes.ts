@@ -1,21 +1,15 @@
 import { z } from 'zod';
 import type { Problem } from '../../../config/index.js';
-import { applyConfigText, dryRunConfigText, exportConfigText, formatProblem } from '../../../config/io/apply.js';
+import { applyConfigText, dryRunConfigText, exportConfigText } from '../../../config/io/apply.js';
 import { isoTime } from '../../../desk/io/desk-views.js';
 import { listConfigVersions } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+import { dryRunJson, dryRunSchema, problemJson as problemJsonOf, problemSchema } from './problems.js';
 
 /** The YAML file's size limit: far above any real configuration, far below the body limit. */
 const YAML_MAX = 512 * 1024;
 
-const problemSchema = z.object({
-  path: z.string(),
-  message: z.string(),
-  severity: z.enum(['error', 'warning']),
-  line: z.number().int().optional(),
-  text: z.string().describe('the problem as one line, as `relaydesk apply` prints it'),
-});
-const problemJson = (p: Problem) => ({ ...p, text: formatProblem(p) });
+const problemJson = (p: Problem) => problemJsonOf(p, { lines: true });
 
 const yamlText = z.string().max(YAML_MAX, `the YAML is larger than ${YAML_MAX / 1024} KiB`);
 
@@ -39,18 +33,9 @@ const diff = defineRoute({
   tag: 'config',
   action: 'config.manage',
   body: z.strictObject({ yaml: yamlText }),
-  response: z.object({
-    ok: z.boolean().describe('false when the YAML has errors; `problems` lists them'),
-    version: z.number().int().describe('the version compared with; send it as `basedOn` to apply'),
-    changes: z.array(z.string()),
-    warnings: z.array(problemSchema),
-    problems: z.array(problemSchema),
-  }),
+  response: dryRunSchema('YAML'),
   failures: [403],
-  async command({ input: { body }, deps }) {
-    const r = await dryRunConfigText(deps.db, body.yaml, deps.now());
-    return { ok: r.ok, version: r.version, changes: [...r.changes], warnings: r.warnings.map(problemJson), problems: r.problems.map(problemJson) };
-  },
+  command: async ({ input: { body }, deps }) => dryRunJson(await dryRunConfigText(deps.db, body.yaml, deps.now()), { lines: true }),
 });
 
 const put = defineRoute({
