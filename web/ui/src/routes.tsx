@@ -9,11 +9,13 @@ import { ConfigurationPage } from './pages/configuration.js';
 import { DirectoryUsersPage } from './pages/directory/users.js';
 import { DomainsPage } from './pages/directory/domains.js';
 import { GroupsPage } from './pages/directory/groups.js';
+import { HostsPage } from './pages/hosts.js';
 import { IntegrationsPage } from './pages/integrations.js';
 import { OrgUnitsPage } from './pages/directory/org-units.js';
 import { LeadViewPage } from './pages/lead-view.js';
 import { PeoplePage } from './pages/people.js';
 import { RoutingPage } from './pages/routing.js';
+import { MailSettingsPage } from './pages/settings.js';
 import { QuarantinePage } from './pages/quarantine.js';
 import { EmailLogPage } from './pages/email-log.js';
 import { FailedPage } from './pages/failed.js';
@@ -46,10 +48,12 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/admin/org-units', roles: ADMIN, nav: { section: 'admin', label: 'nav.orgUnits' }, render: () => <OrgUnitsPage /> },
   { path: '/admin/users', roles: ADMIN, nav: { section: 'admin', label: 'nav.directoryUsers' }, render: () => <DirectoryUsersPage /> },
   { path: '/admin/groups', roles: ADMIN, nav: { section: 'admin', label: 'nav.groups' }, render: () => <GroupsPage /> },
+  { path: '/admin/hosts', roles: ADMIN, nav: { section: 'admin', label: 'nav.hosts' }, render: () => <HostsPage /> },
   { path: '/admin/routing', roles: ADMIN, nav: { section: 'admin', label: 'nav.routing' }, render: () => <RoutingPage /> },
   { path: '/admin/quarantine', roles: ADMIN, nav: { section: 'admin', label: 'nav.quarantine' }, render: () => <QuarantinePage /> },
   { path: '/admin/email-log', roles: ADMIN, nav: { section: 'admin', label: 'nav.emailLog' }, render: () => <EmailLogPage /> },
   { path: '/admin/channels', roles: ADMIN, nav: { section: 'admin', label: 'nav.channels' }, render: () => <ChannelsPage /> },
+  { path: '/admin/settings', roles: ADMIN, nav: { section: 'admin', label: 'nav.settings' }, render: () => <MailSettingsPage /> },
   { path: '/admin/configuration', roles: ADMIN, nav: { section: 'admin', label: 'nav.configuration' }, render: () => <ConfigurationPage /> },
   { path: '/admin/people', roles: ADMIN, nav: { section: 'admin', label: 'nav.people' }, render: () => <PeoplePage /> },
   { path: '/admin/integrations', roles: ADMIN, nav: { section: 'admin', label: 'nav.integrations' }, render: () => <IntegrationsPage /> },

@@ -1,9 +1,11 @@
 import { configurationEn } from './areas/configuration.en.js';
 import { directoryEn } from './areas/directory.en.js';
 import { leadsEn } from './areas/leads.en.js';
+import { hostsEn } from './areas/hosts.en.js';
 import { integrationsEn } from './areas/integrations.en.js';
 import { peopleEn } from './areas/people.en.js';
 import { routingEn } from './areas/routing.en.js';
+import { settingsEn } from './areas/settings.en.js';
 
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
@@ -37,6 +39,8 @@ const core = {
   'nav.orgUnits': 'Organisational units',
   'nav.directoryUsers': 'Users',
   'nav.groups': 'Groups',
+  'nav.hosts': 'Hosts',
+  'nav.settings': 'Mail settings',
   'nav.people': 'Console users',
   'nav.integrations': 'API tokens and webhooks',
   'nav.configuration': 'Configuration',
@@ -310,8 +314,8 @@ const core = {
 } as const;
 
 /** The dictionary in its parts: a key belongs to exactly one (test/ui/dictionaries.test.ts). */
-export const EN_PARTS = { core, directory: directoryEn, configuration: configurationEn, leads: leadsEn, routing: routingEn, people: peopleEn, integrations: integrationsEn } as const;
+export const EN_PARTS = { core, directory: directoryEn, configuration: configurationEn, leads: leadsEn, routing: routingEn, people: peopleEn, integrations: integrationsEn, hosts: hostsEn, settings: settingsEn } as const;
 
-export const en = { ...core, ...directoryEn, ...configurationEn, ...leadsEn, ...routingEn, ...peopleEn, ...integrationsEn } as const;
+export const en = { ...core, ...directoryEn, ...configurationEn, ...leadsEn, ...routingEn, ...peopleEn, ...integrationsEn, ...hostsEn, ...settingsEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -4,9 +4,11 @@ import type { MessageKey } from './en.js';
 import { configurationJa } from './areas/configuration.ja.js';
 import { directoryJa } from './areas/directory.ja.js';
 import { leadsJa } from './areas/leads.ja.js';
+import { hostsJa } from './areas/hosts.ja.js';
 import { integrationsJa } from './areas/integrations.ja.js';
 import { peopleJa } from './areas/people.ja.js';
 import { routingJa } from './areas/routing.ja.js';
+import { settingsJa } from './areas/settings.ja.js';
 
 export const ja: Record<MessageKey, string> = {
   ...directoryJa,
@@ -15,6 +17,8 @@ export const ja: Record<MessageKey, string> = {
   ...routingJa,
   ...peopleJa,
   ...integrationsJa,
+  ...hostsJa,
+  ...settingsJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',
@@ -40,6 +44,8 @@ export const ja: Record<MessageKey, string> = {
   'nav.orgUnits': '組織部門',
   'nav.directoryUsers': 'ユーザー',
   'nav.groups': 'グループ',
+  'nav.hosts': 'ホスト',
+  'nav.settings': 'メールの設定',
   'nav.people': 'コンソールのユーザー',
   'nav.integrations': 'API トークンと Webhook',
   'nav.channels': 'チャネル',

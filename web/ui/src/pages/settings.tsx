@@ -1,0 +1,5 @@
+import { ComingSoonPage } from './coming-soon.js';
+
+export function MailSettingsPage() {
+  return <ComingSoonPage title="nav.settings" />;
+}
