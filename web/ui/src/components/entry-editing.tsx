@@ -1,5 +1,5 @@
 /**
- * Editing one entry of a list in the configuration (a user, a group, a routing rule): a new
+ * Editing one entry of a list in the configuration (a user, a group, a host, a routing rule): a new
  * entry is appended to the draft and its form opened; an existing one is edited in place in
  * the draft, so every problem the check finds carries the path of its field. One-click
  * changes (delete, suspend, move) go through useCheckedChange instead and wait while a form
@@ -11,7 +11,7 @@ import type { MessageKey } from '../i18n/en.js';
 import { useI18n } from '../i18n/i18n.js';
 import { useCheckedChange, type ConfigEditor } from './config-editor.js';
 
-type ListSection = 'users' | 'groups' | 'defaultRouting';
+type ListSection = 'users' | 'groups' | 'hosts' | 'defaultRouting';
 export type EntryOf<S extends ListSection> = NonNullable<ConfigDocument[S]>[number];
 
 export function useEntryEditing<S extends ListSection>(editor: ConfigEditor, section: S) {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { problemsUnder, type ConfigDocument, type ConfigProblem, type HostDoc } from '../api/config-document.js';
 import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, type ConfigEditor, useCheckedChange, useConfigEditor } from '../components/config-editor.js';
-import { DataTable } from '../components/entry-editing.js';
+import { DataTable, useEntryEditing } from '../components/entry-editing.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useI18n } from '../i18n/i18n.js';
 import { AddressListEditor } from './directory/directory-kit.js';
@@ -30,58 +30,18 @@ function withSmarthost(doc: ConfigDocument, name: string | undefined): ConfigDoc
   return name === undefined ? rest : { ...rest, outbound: { smarthost: name } };
 }
 
-/**
- * The form's entry lives in the draft (appended when new), so the check's problems carry the
- * path of its fields; deletes are one-click changes of the saved document. The shared hook
- * for this knows only users, groups and rules, hence this small copy for hosts.
- */
-function useHostEditing(editor: ConfigEditor) {
-  const [editing, setEditing] = useState<{ index: number; isNew: boolean } | null>(null);
-  const change = useCheckedChange(editor);
-  const saved = hostsOf(editor.loaded?.document);
-  const entry = editing ? hostsOf(editor.draft)[editing.index] : undefined;
-  const open = editing && entry !== undefined ? { ...editing, entry } : null;
-  return {
-    saved,
-    open,
-    busy: open !== null || editor.saving,
-    refused: change.refused,
-    startAdd() {
-      editor.update((d) => withHosts(d, [...hostsOf(d), structuredClone(BLANK)]));
-      setEditing({ index: saved.length, isNew: true });
-    },
-    startEdit(index: number) {
-      setEditing({ index, isNew: false });
-    },
-    set(next: HostDoc) {
-      if (!editing) return;
-      editor.update((d) => withHosts(d, hostsOf(d).map((h, k) => (k === editing.index ? next : h))));
-    },
-    cancel() {
-      editor.discard();
-      setEditing(null);
-    },
-    done() {
-      setEditing(null);
-    },
-    remove(index: number) {
-      return change.apply((doc) => withHosts(doc, hostsOf(doc).filter((_, k) => k !== index)));
-    },
-  };
-}
-
 /** Hosts: the next hops mail can be routed to, by rule, by domain, or as the smarthost. */
 export function HostsPage() {
   const { t } = useI18n();
   const editor = useConfigEditor();
-  const entries = useHostEditing(editor);
+  const entries = useEntryEditing(editor, 'hosts');
 
   if (editor.loadError) return <ErrorNote error={editor.loadError} />;
   if (!editor.loaded || !editor.draft) return <Loading />;
   const { saved: hosts, open, busy } = entries;
   const smarthost = smarthostOf(editor.loaded.document);
   const remove = (h: HostDoc, i: number) => {
-    if (window.confirm(t('hosts.confirmDelete', { name: h.name }))) void entries.remove(i);
+    if (window.confirm(t('hosts.confirmDelete', { name: h.name }))) void entries.changeSaved((list) => list.filter((_, k) => k !== i));
   };
 
   return (
@@ -102,7 +62,7 @@ export function HostsPage() {
         <HostForm editor={editor} index={open.index} isNew={open.isNew} host={open.entry} onChange={entries.set} onClose={entries.cancel} onSaved={entries.done} />
       ) : (
         <p>
-          <button type="button" className="primary" disabled={editor.saving} onClick={entries.startAdd}>
+          <button type="button" className="primary" disabled={editor.saving} onClick={() => entries.startAdd(BLANK)}>
             {t('hosts.add')}
           </button>
         </p>
