@@ -87,6 +87,8 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       counted.add(session.id);
       deps.live.current().then(
         ({ config: { smtp } }) => {
+          // EHLO comes after this: it must advertise the SIZE in force, not the last one seen.
+          server.options.size = smtp.maxMessageSize;
           const open = perClient.get(ip) ?? 0;
           if (open > smtp.maxConnectionsPerClient && !isExempt(ip, smtp.connectionLimitExceptions)) {
             deps.logger.warn({ event: EVENTS.rejected, sid: session.id, ip, open }, 'too many connections from one client');
