@@ -264,6 +264,23 @@ describe('the admin pages in chromium', () => {
     expect(verified?.verification.state).toBe('verified');
   });
 
+  it('edits a channel: its name stays, its acknowledgement setting changes', async () => {
+    // The test before applied a version behind the page's back; a save from it would get a 409.
+    await page.reload();
+    await go('Channels', 'Channels');
+    await page.getByRole('button', { name: 'Edit the channel Support' }).click();
+    const form = page.getByRole('region', { name: 'Edit the channel Support' });
+    expect(await form.getByLabel('Channel name').getAttribute('readonly')).not.toBeNull();
+    await form.getByLabel('Acknowledge each new case by email').check();
+    const save = form.getByRole('button', { name: 'Save', exact: true });
+    await expect.poll(() => save.isEnabled()).toBe(true);
+    await save.click();
+    await form.waitFor({ state: 'detached' });
+    const [support] = await listDeskChannels(gw.store.db);
+    expect(support?.autoAcknowledge).toBe(true);
+    expect(support?.name).toBe('Support');
+  });
+
   it('shows a warning the check gives elsewhere (a rule\'s source address held by a user) without blocking Save', async () => {
     await go('Users', 'Mail users');
     await page.getByRole('button', { name: 'Edit alice@solarmora.com' }).click();

@@ -225,6 +225,9 @@ const core = {
   'channels.field.publicAddressHint': 'The address customers write to, such as help@solarmora.com; a default routing rule forwards it to the inbound address.',
   'channels.field.autoAcknowledge': 'Acknowledge each new case by email',
   'channels.addSave': 'Add channel',
+  'channels.edit': 'Edit',
+  'channels.editLabel': 'Edit the channel {name}',
+  'channels.editTitle': 'Edit the channel {name}',
   'channels.empty': 'No channels yet. Add one above, or under desk.channels in the configuration.',
 
   'page.routing': 'Default routing',

@@ -231,6 +231,9 @@ export const ja: Record<MessageKey, string> = {
   'channels.field.publicAddressHint': '顧客が送信するアドレス（例: help@solarmora.com）。デフォルト ルーティングのルールで受信アドレスに転送します。',
   'channels.field.autoAcknowledge': '新しいケースごとに受付メールを送る',
   'channels.addSave': 'チャネルを追加',
+  'channels.edit': '編集',
+  'channels.editLabel': 'チャネル「{name}」を編集',
+  'channels.editTitle': 'チャネル「{name}」の編集',
   'channels.empty': 'チャネルはまだありません。上のボタンか、設定の desk.channels で追加してください。',
 
   'page.routing': 'デフォルト ルーティング',

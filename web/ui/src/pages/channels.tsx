@@ -15,6 +15,7 @@ export function ChannelsPage() {
   const { state, reload } = useApi(() => api<Items<Channel>>('GET', '/channels'), []);
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   const pending = state.kind === 'ready' && state.data.items.some((c) => c.verification.state === 'pending');
 
   // Poll only while a check is out: the page then shows it arrive (or fail) by itself.
@@ -62,7 +63,7 @@ export function ChannelsPage() {
     <>
       <h1>{t('channels.title')}</h1>
       <p>{t('channels.intro')}</p>
-      <AddChannel onAdded={() => void reload(true)} />
+      <AddChannel onAdded={() => void reload(true)} editing={editing} onEditDone={() => setEditing(null)} />
       <p role="status" aria-live="polite" className={notice?.ok === false ? 'error' : 'ok'} data-testid="channels-notice">
         {notice?.text ?? ''}
       </p>
@@ -106,6 +107,9 @@ export function ChannelsPage() {
                   </td>
                   <td>
                     <div className="actions">
+                      <button type="button" disabled={busy !== null || editing !== null} aria-label={t('channels.editLabel', { name: c.name })} onClick={() => setEditing(c.name)}>
+                        {t('channels.edit')}
+                      </button>
                       <button type="button" disabled={busy !== null || !c.publicAddress} aria-label={t('configuration.channels.verifyLabel', { name: c.name })} onClick={() => void verify(c)}>
                         {t('configuration.channels.verify')}
                       </button>

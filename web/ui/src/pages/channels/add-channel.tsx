@@ -1,44 +1,47 @@
 /**
- * Adding a desk channel from the console: a new entry under desk.channels (and, for the
- * first one, the desk's domain), saved as a new configuration version; the server then
- * generates the channel's inbound address in the same change.
+ * Adding or editing a desk channel from the console: an entry under desk.channels (and, for
+ * the first one, the desk's domain), saved as a new configuration version; the server
+ * generates a new channel's inbound address in the same change. A channel's name is who it
+ * is (its cases, its address), so editing changes the rest only.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { problemsUnder, type ChannelDoc, type ConfigDocument } from '../../api/config-document.js';
-import { checkProblems, FieldProblems, SaveBar, useConfigEditor } from '../../components/config-editor.js';
+import { checkProblems, FieldProblems, SaveBar, useConfigEditor, type ConfigEditor } from '../../components/config-editor.js';
 import { useI18n } from '../../i18n/i18n.js';
 
 /** The seed's shape: support@<token>.case.<domain>; a sub-domain of the first hosted domain. */
 const suggestedDeskDomain = (doc: ConfigDocument) => (doc.domains?.[0] ? `case.${doc.domains[0]}` : '');
 
-export function AddChannel({ onAdded }: { onAdded: () => void }) {
+const channelsOf = (doc: ConfigDocument | null | undefined): ChannelDoc[] => doc?.desk?.channels ?? [];
+
+export function AddChannel({ onAdded, editing, onEditDone }: { onAdded: () => void; editing: string | null; onEditDone: () => void }) {
   const { t } = useI18n();
   const editor = useConfigEditor();
-  const [open, setOpen] = useState(false);
-  if (!editor.loaded || !editor.draft) return null;
-  const draft = editor.draft;
-  const channels = draft.desk?.channels ?? [];
-  const index = channels.length - 1;
-  const channel = open ? channels[index] : undefined;
-  const { errors, warnings } = checkProblems(editor.check);
-  const at = (sub: string) => problemsUnder([...errors, ...warnings], sub);
+  const [index, setIndex] = useState<number | null>(null);
 
+  // An "Edit" on a row opens the form on that channel, in the draft.
+  useEffect(() => {
+    if (editing === null || !editor.loaded) return;
+    const i = channelsOf(editor.loaded.document).findIndex((c) => c.name === editing);
+    setIndex(i >= 0 ? i : null);
+  }, [editing, editor.loaded]);
+
+  if (!editor.loaded || !editor.draft) return null;
+  const channel = index !== null ? channelsOf(editor.draft)[index] : undefined;
+  const close = () => {
+    editor.discard();
+    setIndex(null);
+    onEditDone();
+  };
   const start = () => {
     editor.update((d) => ({
       ...d,
-      desk: { domain: d.desk?.domain ?? suggestedDeskDomain(d), channels: [...(d.desk?.channels ?? []), { name: '', kind: 'support' }] },
+      desk: { domain: d.desk?.domain ?? suggestedDeskDomain(d), channels: [...channelsOf(d), { name: '', kind: 'support' }] },
     }));
-    setOpen(true);
+    setIndex(channelsOf(editor.draft).length);
   };
-  const set = (patch: Partial<ChannelDoc>) =>
-    editor.update((d) => {
-      const list = [...(d.desk?.channels ?? [])];
-      list[index] = { ...(list[index] as ChannelDoc), ...patch };
-      return { ...d, desk: { domain: d.desk?.domain ?? '', channels: list } };
-    });
-  const submit = (e: FormEvent) => e.preventDefault();
 
-  if (!open || !channel) {
+  if (index === null || !channel) {
     return (
       <p>
         <button type="button" className="primary" onClick={start}>
@@ -47,14 +50,41 @@ export function AddChannel({ onAdded }: { onAdded: () => void }) {
       </p>
     );
   }
+  const isNew = editing === null;
   return (
-    <section className="panel" aria-labelledby="add-channel-title">
-      <h2 id="add-channel-title">{t('channels.addTitle')}</h2>
-      <form className="rule-editor" onSubmit={submit}>
-        {!editor.loaded.document.desk && (
+    <ChannelForm
+      editor={editor}
+      index={index}
+      channel={channel}
+      isNew={isNew}
+      onClose={close}
+      onSaved={() => {
+        setIndex(null);
+        onEditDone();
+        onAdded();
+      }}
+    />
+  );
+}
+
+function ChannelForm({ editor, index, channel, isNew, onClose, onSaved }: { editor: ConfigEditor; index: number; channel: ChannelDoc; isNew: boolean; onClose: () => void; onSaved: () => void }) {
+  const { t } = useI18n();
+  const { errors, warnings } = checkProblems(editor.check);
+  const at = (sub: string) => problemsUnder([...errors, ...warnings], sub);
+  const set = (patch: Partial<ChannelDoc>) =>
+    editor.update((d) => {
+      const list = [...channelsOf(d)];
+      list[index] = { ...(list[index] as ChannelDoc), ...patch };
+      return { ...d, desk: { domain: d.desk?.domain ?? '', channels: list } };
+    });
+  return (
+    <section className="panel" aria-labelledby="channel-form-title">
+      <h2 id="channel-form-title">{isNew ? t('channels.addTitle') : t('channels.editTitle', { name: channel.name })}</h2>
+      <form className="rule-editor" onSubmit={(e) => e.preventDefault()}>
+        {!editor.loaded?.document.desk && (
           <div className="field">
             <label htmlFor="desk-domain">{t('channels.field.deskDomain')}</label>
-            <input id="desk-domain" value={draft.desk?.domain ?? ''} onChange={(e) => editor.update((d) => ({ ...d, desk: { domain: e.target.value, channels: d.desk?.channels ?? [] } }))} aria-describedby="desk-domain-hint" />
+            <input id="desk-domain" value={editor.draft?.desk?.domain ?? ''} onChange={(e) => editor.update((d) => ({ ...d, desk: { domain: e.target.value, channels: channelsOf(d) } }))} aria-describedby="desk-domain-hint" />
             <small id="desk-domain-hint" className="hint">
               {t('channels.field.deskDomainHint')}
             </small>
@@ -63,12 +93,12 @@ export function AddChannel({ onAdded }: { onAdded: () => void }) {
         )}
         <div className="field">
           <label htmlFor="channel-name">{t('channels.field.name')}</label>
-          <input id="channel-name" value={channel.name} onChange={(e) => set({ name: e.target.value })} />
+          <input id="channel-name" value={channel.name} readOnly={!isNew} onChange={(e) => set({ name: e.target.value })} />
           <FieldProblems id="channel-name-problems" problems={at(`desk.channels[${index}].name`)} />
         </div>
         <div className="field">
           <label htmlFor="channel-kind">{t('channels.field.kind')}</label>
-          <select id="channel-kind" value={channel.kind} onChange={(e) => set({ kind: e.target.value as ChannelDoc['kind'] })}>
+          <select id="channel-kind" value={channel.kind} disabled={!isNew} onChange={(e) => set({ kind: e.target.value as ChannelDoc['kind'] })}>
             <option value="support">{t('channels.kind.support')}</option>
             <option value="sales">{t('channels.kind.sales')}</option>
           </select>
@@ -86,22 +116,9 @@ export function AddChannel({ onAdded }: { onAdded: () => void }) {
           {t('channels.field.autoAcknowledge')}
         </label>
       </form>
-      <SaveBar
-        editor={editor}
-        saveLabel={t('channels.addSave')}
-        onSaved={() => {
-          setOpen(false);
-          onAdded();
-        }}
-      />
+      <SaveBar editor={editor} saveLabel={isNew ? t('channels.addSave') : undefined} onSaved={onSaved} />
       <p>
-        <button
-          type="button"
-          onClick={() => {
-            editor.discard();
-            setOpen(false);
-          }}
-        >
+        <button type="button" onClick={onClose}>
           {t('routing.cancel')}
         </button>
       </p>
