@@ -25,6 +25,8 @@ export * from './repos/secret-repo.js';
 export * from './repos/trace-repo.js';
 export * from './repos/desk-channel-repo.js';
 export * from './repos/desk-case-repo.js';
+export * from './repos/desk-intake-repo.js';
+export * from './repos/desk-lead-repo.js';
 export * from './repos/desk-inbox-repo.js';
 export * from './repos/api-repo.js';
 export * from './repos/user-repo.js';

@@ -42,21 +42,8 @@ export interface MessageView {
   readonly attachments: { id: number; filename: string; contentType: string; size: number; contentId: string | null; inline: boolean }[];
 }
 
-export interface LeadView {
-  readonly id: number;
-  readonly channel: ChannelRef;
-  readonly name: string;
-  readonly email: string;
-  readonly company: string | null;
-  readonly companyDomain: string | null;
-  readonly subject: string;
-  readonly status: string;
-  readonly contactId: number | null;
-  readonly accountId: number | null;
-  readonly opportunityId: number | null;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** A stored lead as the API shows it: its channel named, its times in ISO. */
+export type LeadView = Omit<LeadRow, 'channelId' | 'createdAt' | 'updatedAt'> & { readonly channel: ChannelRef; readonly createdAt: string; readonly updatedAt: string };
 
 export const isoTime = (ms: number): string => new Date(Number(ms)).toISOString();
 

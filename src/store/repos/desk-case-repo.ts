@@ -84,55 +84,6 @@ export async function findCaseByMessageIds(db: Exec, channelId: string, ids: rea
   return r ? loadCaseById(db, r.id) : null;
 }
 
-export async function findLeadByMessageIds(db: Exec, channelId: string, ids: readonly string[]): Promise<LeadRow | null> {
-  if (ids.length === 0) return null;
-  const r = await db
-    .selectFrom('desk_messages')
-    .innerJoin('desk_leads', 'desk_leads.id', 'desk_messages.lead_id')
-    .select('desk_leads.id')
-    .where('desk_messages.message_id', 'in', ids.slice(0, 200))
-    .where('desk_leads.channel_id', '=', channelId)
-    .orderBy('desk_messages.id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return r ? loadLead(db, r.id) : null;
-}
-
-export async function findOpenLeadByEmail(db: Exec, channelId: string, email: string): Promise<LeadRow | null> {
-  const r = await db
-    .selectFrom('desk_leads')
-    .select('id')
-    .where('channel_id', '=', channelId)
-    .where('email', '=', email.toLowerCase())
-    .where('status', 'in', ['new', 'working', 'qualified'])
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return r ? loadLead(db, r.id) : null;
-}
-
-/** New cases and leads opened for this requester since `since` (the flood limit counts both). */
-export async function countRecentOpenedBy(db: Exec, address: string, since: number): Promise<number> {
-  const a = address.toLowerCase();
-  const c = await db.selectFrom('desk_cases').select((eb) => eb.fn.countAll<number>().as('n')).where('requester_address', '=', a).where('created_at', '>=', since).executeTakeFirst();
-  const l = await db.selectFrom('desk_leads').select((eb) => eb.fn.countAll<number>().as('n')).where('email', '=', a).where('created_at', '>=', since).executeTakeFirst();
-  return Number(c?.n ?? 0) + Number(l?.n ?? 0);
-}
-
-export async function findIntake(db: Exec, channelId: string, dedupeKey: string): Promise<{ id: number; effect: string; target: string | null } | null> {
-  const r = await db.selectFrom('desk_intake').select(['id', 'effect', 'target']).where('channel_id', '=', channelId).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
-  return r ?? null;
-}
-
-export async function recordIntake(trx: Exec, input: { channelId: string; dedupeKey: string; queueId: string; effect: string; target: string | null; now: number }): Promise<void> {
-  await trx
-    .insertInto('desk_intake')
-    .values({ channel_id: input.channelId, dedupe_key: input.dedupeKey, queue_id: input.queueId, effect: input.effect, target: input.target, created_at: input.now })
-    // A redo (recover, retry) replaces what the first intake did.
-    .onConflict((oc) => oc.columns(['channel_id', 'dedupe_key']).doUpdateSet({ queue_id: input.queueId, effect: input.effect, target: input.target, created_at: input.now }))
-    .execute();
-}
-
 export async function createCase(
   trx: Exec,
   input: { channelId: string; subject: string; requester: { name: string; address: string }; participants: readonly { name: string; address: string }[]; linkedTo: number | null; originalRecipient: string | null; now: number },
@@ -294,64 +245,6 @@ export async function findLinkedCases(db: Exec, caseId: number): Promise<{ id: n
   return out;
 }
 
-export interface LeadRow {
-  readonly id: number;
-  readonly channelId: string;
-  readonly name: string;
-  readonly email: string;
-  readonly company: string | null;
-  readonly companyDomain: string | null;
-  readonly subject: string;
-  readonly status: string;
-  readonly contactId: number | null;
-  readonly accountId: number | null;
-  readonly opportunityId: number | null;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
-
-export async function loadLead(db: Exec, id: number): Promise<LeadRow | null> {
-  const r = await db.selectFrom('desk_leads').selectAll().where('id', '=', id).executeTakeFirst();
-  return r
-    ? { id: r.id, channelId: r.channel_id, name: r.name, email: r.email, company: r.company, companyDomain: r.company_domain, subject: r.subject, status: r.status, contactId: r.contact_id, accountId: r.account_id, opportunityId: r.opportunity_id, createdAt: r.created_at, updatedAt: r.updated_at }
-    : null;
-}
-
-export async function listLeads(db: Db, f: { status?: string; limit?: number } = {}): Promise<LeadRow[]> {
-  let q = db.selectFrom('desk_leads').select('id');
-  if (f.status) q = q.where('status', '=', f.status);
-  const ids = await q.orderBy('id', 'desc').limit(Math.min(f.limit ?? 100, 1000)).execute();
-  const out: LeadRow[] = [];
-  for (const { id } of ids) {
-    const l = await loadLead(db, id);
-    if (l) out.push(l);
-  }
-  return out;
-}
-
-export async function createLead(trx: Exec, input: { channelId: string; name: string; email: string; company: string | null; companyDomain: string | null; subject: string; now: number }): Promise<number> {
-  const row = await trx
-    .insertInto('desk_leads')
-    .values({ channel_id: input.channelId, name: input.name.slice(0, 200), email: input.email.toLowerCase(), company: input.company, company_domain: input.companyDomain, subject: input.subject.slice(0, 998), status: 'new', contact_id: null, account_id: null, opportunity_id: null, created_at: input.now, updated_at: input.now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-export async function setLeadStatus(trx: Exec, input: { leadId: number; status: string; now: number; contactId?: number; accountId?: number; opportunityId?: number }): Promise<void> {
-  await trx
-    .updateTable('desk_leads')
-    .set({
-      status: input.status,
-      updated_at: input.now,
-      ...(input.contactId !== undefined ? { contact_id: input.contactId } : {}),
-      ...(input.accountId !== undefined ? { account_id: input.accountId } : {}),
-      ...(input.opportunityId !== undefined ? { opportunity_id: input.opportunityId } : {}),
-    })
-    .where('id', '=', input.leadId)
-    .execute();
-}
-
 /**
  * One attachment of one message of one case or lead, with its bytes (null when the intake
  * left them out). The owner is part of the lookup, so an attachment is found only through
@@ -366,51 +259,4 @@ export async function loadAttachment(db: Exec, input: DeskMessageOwner & { messa
     .where('desk_messages.id', '=', input.messageId);
   const r = await ('caseId' in input ? q.where('desk_messages.case_id', '=', input.caseId) : q.where('desk_messages.lead_id', '=', input.leadId)).executeTakeFirst();
   return r ? { filename: r.filename, contentType: r.content_type, content: r.content ? Buffer.from(r.content) : null } : null;
-}
-
-export interface IntakeOfMessage {
-  readonly channel: string;
-  readonly effect: string;
-  readonly caseNumber: number | null;
-  readonly leadId: string | null;
-}
-
-/** What the desk made of one received message, per channel it reached. */
-export async function loadIntakesOfMessage(db: Exec, queueId: string): Promise<IntakeOfMessage[]> {
-  const rows = await db
-    .selectFrom('desk_intake as i')
-    .innerJoin('desk_channels as ch', 'ch.id', 'i.channel_id')
-    .select(['ch.id as channelId', 'ch.name as channel', 'i.effect'])
-    .where('i.queue_id', '=', queueId)
-    .orderBy('i.id')
-    .execute();
-  if (rows.length === 0) return [];
-  // Where the message was filed says which case or lead it went to, whatever the effect.
-  const filed = await db
-    .selectFrom('desk_messages as m')
-    .leftJoin('desk_cases as c', 'c.id', 'm.case_id')
-    .leftJoin('desk_leads as l', 'l.id', 'm.lead_id')
-    .select(['c.number', 'c.channel_id as caseChannel', 'm.lead_id', 'l.channel_id as leadChannel'])
-    .where('m.queue_id', '=', queueId)
-    .where('m.direction', '=', 'in')
-    .execute();
-  return rows.map((r) => {
-    // One channel took it (the usual case): its one filed copy is the answer, wherever it went.
-    const mine = (f: (typeof filed)[number]) => rows.length === 1 || f.caseChannel === r.channelId || f.leadChannel === r.channelId;
-    const onCase = filed.find((f) => f.number !== null && mine(f));
-    const onLead = filed.find((f) => f.lead_id !== null && mine(f));
-    return { channel: r.channel, effect: r.effect, caseNumber: onCase ? Number(onCase.number) : null, leadId: onLead ? String(onLead.lead_id) : null };
-  });
-}
-
-/**
- * A mark that changes whenever the desk gains a message, a lead or a set-aside mail: the
- * newest id of each, read through their primary keys, so it costs the same at any size.
- */
-export async function loadDeskMark(db: Exec): Promise<string> {
-  const newest = async (table: 'desk_messages' | 'desk_leads' | 'desk_suspended' | 'desk_failed') => {
-    const r = await db.selectFrom(table).select((eb) => eb.fn.max('id').as('n')).executeTakeFirst();
-    return Number(r?.n ?? 0);
-  };
-  return (await Promise.all([newest('desk_messages'), newest('desk_leads'), newest('desk_suspended'), newest('desk_failed')])).join('.');
 }
