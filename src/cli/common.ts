@@ -38,6 +38,16 @@ export class CliFailure extends Error {
   }
 }
 
+/** Domain errors (no such case, a conflict, bad input) become CLI failures with their exit code. */
+export async function asCliFailure<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isRelaydeskError(e)) throw new CliFailure(e.message, e.code === 'NOT_FOUND' ? EXIT.notFound : EXIT.invalid, e.details, { error: e.message, code: e.code, details: e.details });
+    throw e;
+  }
+}
+
 /**
  * Runs a command body against the store, closing it whatever happens. Only `apply` (and
  * `start`) may create an embedded store: a command that reads, pointed at a mistyped

@@ -1,6 +1,5 @@
 import os from 'node:os';
 import { Command, Option } from 'commander';
-import { isRelaydeskError } from '../base/errors.js';
 import { answerCase, actOnLead, changeCase, rotateChannel, verificationState, verifyChannel, type DeskContext, type LeadAction } from '../desk/io/desk-service.js';
 import { loadDeskContext, loadDeskDeps } from '../desk/io/desk-context.js';
 import { deleteSuspended, recoverSuspended, retryFailed } from '../desk/io/desk-inbox.js';
@@ -19,7 +18,7 @@ import {
   loadTrace,
   type StoreHandle,
 } from '../store/index.js';
-import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
+import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };
 
@@ -30,16 +29,6 @@ function positiveInt(v: string, what: string): number {
   const n = Number(String(v).replace(/^#/, ''));
   if (!Number.isSafeInteger(n) || n < 1) throw new CliFailure(`${what} must be a number like 1001, not "${v}"`, EXIT.usage);
   return n;
-}
-
-/** Domain errors (no such case, a transition not allowed) become CLI failures with their exit code. */
-async function run<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (isRelaydeskError(e)) throw new CliFailure(e.message, e.code === 'NOT_FOUND' ? EXIT.notFound : EXIT.invalid);
-    throw e;
-  }
 }
 
 
@@ -84,7 +73,7 @@ export function deskCommand(): Command {
         const wait = Number(o.wait);
         if (!Number.isFinite(wait) || wait < 0 || wait > 600) throw new CliFailure(`--wait must be 0 to 600 seconds, not "${o.wait}"`, EXIT.usage);
         await withStore(o, async (store) => {
-          let r: { channel: string; state: string; queueId: string | null; detail: string } = await run(async () => verifyChannel(await deskContext(store), name));
+          let r: { channel: string; state: string; queueId: string | null; detail: string } = await asCliFailure(async () => verifyChannel(await deskContext(store), name));
           const deadline = Date.now() + wait * 1000;
           while (r.state === 'pending' && Date.now() < deadline) {
             await new Promise((res) => setTimeout(res, 250));
@@ -102,7 +91,7 @@ export function deskCommand(): Command {
       .argument('<channel>', 'channel name')
       .action(async (name: string, o: StoreFlags & Json) => {
         await withStore(o, async (store) => {
-          const r = await run(async () => rotateChannel(await deskContext(store), name));
+          const r = await asCliFailure(async () => rotateChannel(await deskContext(store), name));
           if (o.json) return printJson(r);
           process.stdout.write(`${r.channel}: new inbound address ${r.address}\n  retired: ${r.retired.join(', ') || '-'}\n  update the routing rule that points at the old address\n`);
         });
@@ -140,7 +129,7 @@ export function deskCommand(): Command {
         const number = positiveInt(num, 'the case number');
         await withStore(o, async (store) => {
           if (o.status || o.assign !== undefined) {
-            await run(async () => changeCase(await deskContext(store), { caseNumber: number, ...(o.status ? { status: o.status as never } : {}), ...(o.assign !== undefined ? { assignee: o.assign === 'none' ? null : o.assign } : {}) }));
+            await asCliFailure(async () => changeCase(await deskContext(store), { caseNumber: number, ...(o.status ? { status: o.status as never } : {}), ...(o.assign !== undefined ? { assignee: o.assign === 'none' ? null : o.assign } : {}) }));
           }
           const c = await loadCaseByNumber(store.db, number);
           if (!c) throw new CliFailure(`no case #${number}`, EXIT.notFound);
@@ -170,7 +159,7 @@ export function deskCommand(): Command {
       .action(async (num: string, o: StoreFlags & Json & { body: string; status?: 'pending' | 'solved'; note?: boolean; author: string }) => {
         const number = positiveInt(num, 'the case number');
         await withStore(o, async (store) => {
-          const r = await run(async () => answerCase(await deskContext(store), { caseNumber: number, body: o.body, author: o.author, ...(o.status ? { status: o.status } : {}), note: Boolean(o.note) }));
+          const r = await asCliFailure(async () => answerCase(await deskContext(store), { caseNumber: number, body: o.body, author: o.author, ...(o.status ? { status: o.status } : {}), note: Boolean(o.note) }));
           if (o.json) return printJson(r);
           process.stdout.write(o.note ? `note added to #${number}\n` : `answer to #${number} queued as ${r.queueId}; case is ${r.status}\n`);
         });
@@ -202,7 +191,7 @@ export function deskCommand(): Command {
         const amount = o.amount === undefined ? undefined : Number(o.amount);
         if (amount !== undefined && !(Number.isFinite(amount) && amount >= 0)) throw new CliFailure(`--amount must be a number of at least 0, not "${o.amount}"`, EXIT.usage);
         await withStore(o, async (store) => {
-          if (action) await run(async () => actOnLead(await deskContext(store), { leadId: id, action: action as LeadAction, ...(amount !== undefined ? { amount } : {}), ...(o.stage ? { stage: o.stage } : {}) }));
+          if (action) await asCliFailure(async () => actOnLead(await deskContext(store), { leadId: id, action: action as LeadAction, ...(amount !== undefined ? { amount } : {}), ...(o.stage ? { stage: o.stage } : {}) }));
           const lead = await loadLead(store.db, id);
           if (!lead) throw new CliFailure(`no lead ${id}`, EXIT.notFound);
           const conversion = await loadConversion(store.db, id);
@@ -226,7 +215,7 @@ export function deskCommand(): Command {
     dataCommand('recover', 'take a suspended message in as if it were ordinary mail').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
-        const { result: summary } = await run(async () => recoverSuspended(await loadDeskDeps(store.db), id));
+        const { result: summary } = await asCliFailure(async () => recoverSuspended(await loadDeskDeps(store.db), id));
         if (o.json) return printJson({ id, result: summary });
         process.stdout.write(`recovered ${id}: ${summary}\n`);
       });
@@ -236,7 +225,7 @@ export function deskCommand(): Command {
     dataCommand('delete', 'drop a suspended message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
-        await run(() => deleteSuspended(store.db, id));
+        await asCliFailure(() => deleteSuspended(store.db, id));
         if (o.json) return printJson({ id, deleted: true });
         process.stdout.write(`deleted ${id}\n`);
       });
@@ -258,7 +247,7 @@ export function deskCommand(): Command {
     dataCommand('retry', 'run the intake again for a failed message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
-        const r = await run(async () => retryFailed(await loadDeskDeps(store.db), id));
+        const r = await asCliFailure(async () => retryFailed(await loadDeskDeps(store.db), id));
         if (r.state === 'failed') throw new CliFailure(`failed again: ${r.error}`, EXIT.invalid);
         if (o.json) return printJson({ id, result: r.result });
         process.stdout.write(`retried ${id}: ${r.result}\n`);

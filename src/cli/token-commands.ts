@@ -1,18 +1,8 @@
 import { Command, Option } from 'commander';
-import { isRelaydeskError } from '../base/errors.js';
 import { createApiToken, listTokens, revokeApiToken } from '../web/auth/api-tokens.js';
-import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
+import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };
-
-async function run<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (isRelaydeskError(e)) throw new CliFailure(e.message, e.code === 'NOT_FOUND' ? EXIT.notFound : EXIT.invalid, e.details, { error: e.message, code: e.code, details: e.details });
-    throw e;
-  }
-}
 
 
 /** `relaydesk token create|list|revoke`: API tokens for scripts (`Authorization: Bearer rd_…`). */
@@ -24,7 +14,7 @@ export function tokenCommand(): Command {
       .addOption(new Option('--role <role>', 'admin: everything; agent: the desk only').choices(['admin', 'agent']).default('agent'))
       .action(async (o: StoreFlags & Json & { name: string; role: 'admin' | 'agent' }) => {
         await withStore(o, async (store) => {
-          const t = await run(() => createApiToken(store.db, { name: o.name, role: o.role, now: Date.now() }));
+          const t = await asCliFailure(() => createApiToken(store.db, { name: o.name, role: o.role, now: Date.now() }));
           if (o.json) return printJson({ name: t.name, role: t.role, token: t.token, createdAt: new Date(t.createdAt).toISOString() });
           process.stdout.write(`token ${t.name} (${t.role}):\n  ${t.token}\nKeep it now: it is not shown again. Send it as "Authorization: Bearer <token>".\n`);
         });
@@ -43,7 +33,7 @@ export function tokenCommand(): Command {
   token.addCommand(
     dataCommand('revoke', 'revoke a token at once').argument('<name>', 'the token name').action(async (name: string, o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
-        const r = await run(() => revokeApiToken(store.db, name));
+        const r = await asCliFailure(() => revokeApiToken(store.db, name));
         if (o.json) return printJson(r);
         process.stdout.write(`revoked ${name}\n`);
       });

@@ -1,20 +1,10 @@
 import { Command } from 'commander';
 import os from 'node:os';
-import { isRelaydeskError } from '../base/errors.js';
 import { addWebhook, listWebhookSummaries, removeWebhook } from '../desk/io/webhook-subscriptions.js';
 import { WEBHOOK_EVENTS } from '../desk/io/webhooks.js';
-import { CliFailure, EXIT, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
+import { asCliFailure, CliFailure, EXIT, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };
-
-async function run<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (isRelaydeskError(e)) throw new CliFailure(e.message, e.code === 'NOT_FOUND' ? EXIT.notFound : EXIT.invalid, e.details, { error: e.message, code: e.code, details: e.details });
-    throw e;
-  }
-}
 
 
 /** `relaydesk webhook add|list|remove`: signed POSTs of desk events, through the queue. */
@@ -28,7 +18,7 @@ export function webhookCommand(): Command {
       .action(async (url: string, o: StoreFlags & Json & { events: string; secret?: string }) => {
         const events = o.events.split(',').map((e) => e.trim()).filter(Boolean);
         await withStore(o, async (store) => {
-          const w = await run(() => addWebhook(store.db, { url, events, ...(o.secret !== undefined ? { secret: o.secret } : {}), createdBy: `cli:${os.userInfo().username}`, now: Date.now() }));
+          const w = await asCliFailure(() => addWebhook(store.db, { url, events, ...(o.secret !== undefined ? { secret: o.secret } : {}), createdBy: `cli:${os.userInfo().username}`, now: Date.now() }));
           if (o.json) return printJson(w);
           process.stdout.write(`webhook ${w.id} → ${w.url}\n  events ${w.events.join(', ')}\n  secret ${w.secret}\nKeep the secret now: it is not shown again. Check X-Relaydesk-Signature (t=TIMESTAMP,sha256=HMAC of "TIMESTAMP." and the body) with it.\n`);
         });
@@ -47,7 +37,7 @@ export function webhookCommand(): Command {
   webhook.addCommand(
     dataCommand('remove', 'remove a subscription').argument('<id>', 'the webhook id (wh_…)').action(async (id: string, o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
-        const r = await run(() => removeWebhook(store.db, id));
+        const r = await asCliFailure(() => removeWebhook(store.db, id));
         if (o.json) return printJson(r);
         process.stdout.write(`removed ${id}\n`);
       });
