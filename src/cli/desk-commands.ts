@@ -1,12 +1,12 @@
 import os from 'node:os';
 import { Command, Option } from 'commander';
-import { answerCase, actOnLead, changeCase, rotateChannel, verificationState, verifyChannel, type DeskContext, type LeadAction } from '../desk/io/desk-service.js';
+import { answerCase, actOnLead, changeCase, rotateChannel, verifyChannel, type DeskContext, type LeadAction } from '../desk/io/desk-service.js';
+import { loadChannelViews } from '../desk/io/channel-views.js';
 import { loadDeskContext, loadDeskDeps } from '../desk/io/desk-context.js';
 import { deleteSuspended, recoverSuspended, retryFailed } from '../desk/io/desk-inbox.js';
 import {
   findLinkedCases,
   listCases,
-  listConfirmations,
   listDeskChannels,
   listFailed,
   listLeads,
@@ -15,7 +15,6 @@ import {
   loadConversion,
   loadDeskMessages,
   loadLead,
-  loadTrace,
   type StoreHandle,
 } from '../store/index.js';
 import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
@@ -38,22 +37,8 @@ export function deskCommand(): Command {
   desk.addCommand(
     dataCommand('channels', 'channels with their inbound addresses and forwarding verification').action(async (o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
-        const now = Date.now();
-        const out = [];
-        for (const c of await listDeskChannels(store.db)) {
-          const state = verificationState(c, now);
-          const trace = state === 'failed' && c.verification.queueId ? await loadTrace(store.db, c.verification.queueId) : [];
-          out.push({
-            name: c.name,
-            kind: c.kind,
-            publicAddress: c.publicAddress,
-            inboundAddress: c.inboundAddresses.find((a) => !a.retired)?.address ?? null,
-            retiredAddresses: c.inboundAddresses.filter((a) => a.retired).map((a) => a.address),
-            autoAcknowledge: c.autoAcknowledge,
-            verification: { ...c.verification, state, nonce: undefined, trace: trace.map((t) => `${formatTime(t.at)} ${t.code} ${t.summary}`) },
-            forwardingConfirmations: await listConfirmations(store.db, c.id),
-          });
-        }
+        // The same view as GET /api/channels: one description of a channel for every interface.
+        const out = await loadChannelViews(store.db, Date.now());
         if (o.json) return printJson(out);
         if (out.length === 0) return void process.stdout.write('no desk channels; add desk.channels to the configuration\n');
         for (const c of out) {
