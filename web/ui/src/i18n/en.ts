@@ -78,8 +78,6 @@ const core = {
   'account.submit': 'Change password',
   'account.changed': 'Your password is changed.',
 
-  'comingSoon.title': '{page}',
-  'comingSoon.body': 'This page is coming soon. Until then, use the command line or the YAML configuration.',
 
   'status.new': 'New',
   'status.open': 'Open',
@@ -230,7 +228,6 @@ const core = {
   'channels.editTitle': 'Edit the channel {name}',
   'channels.empty': 'No channels yet. Add one above, or under desk.channels in the configuration.',
 
-  'page.routing': 'Default routing',
   'quarantine.title': 'Quarantine',
   'quarantine.intro': 'Mail held for review: spam that no rule lets through, and mail caught by quarantine rules. Release delivers it as if it were not spam.',
   'quarantine.col.received': 'Received',
@@ -275,9 +272,6 @@ const core = {
   'log.trace': 'Trace',
   'log.traceLabel': 'Show the trace of {id}',
   'log.traceTitle': 'Trace of {id}',
-  'page.quarantine': 'Quarantine',
-  'page.emailLog': 'Email log',
-  'page.configuration': 'Configuration',
   'configEdit.checking': 'Checking…',
   'configEdit.errors': '{count} problem(s) to fix before saving; each is shown at its field.',
   'configEdit.changes': 'Saving will make {count} change(s)',

@@ -84,8 +84,6 @@ export const ja: Record<MessageKey, string> = {
   'account.submit': 'パスワードを変更',
   'account.changed': 'パスワードを変更しました。',
 
-  'comingSoon.title': '{page}',
-  'comingSoon.body': 'このページは近日公開予定です。それまではコマンドラインか YAML の設定をお使いください。',
 
   'status.new': '新規',
   'status.open': '対応中',
@@ -236,7 +234,6 @@ export const ja: Record<MessageKey, string> = {
   'channels.editTitle': 'チャネル「{name}」の編集',
   'channels.empty': 'チャネルはまだありません。上のボタンか、設定の desk.channels で追加してください。',
 
-  'page.routing': 'デフォルト ルーティング',
   'quarantine.title': '隔離',
   'quarantine.intro': '確認待ちのメールです。ルールで通過を許可されていない迷惑メールと、隔離ルールに該当したメールが保留されます。解放すると迷惑メールでないものとして配信します。',
   'quarantine.col.received': '受信日時',
@@ -281,9 +278,6 @@ export const ja: Record<MessageKey, string> = {
   'log.trace': '追跡',
   'log.traceLabel': '{id} の追跡を表示',
   'log.traceTitle': '{id} の追跡',
-  'page.quarantine': '隔離',
-  'page.emailLog': 'メールログ',
-  'page.configuration': '設定',
   'configEdit.checking': '確認しています…',
   'configEdit.errors': '保存する前に直す問題が {count} 件あります。各項目の下に表示しています。',
   'configEdit.changes': '保存すると {count} 件の変更が行われます',

@@ -1,6 +1,5 @@
 /** English strings of the directory pages; merged into en.ts. */
 export const directoryEn = {
-  'directory.title': 'Directory',
   'directory.col.actions': 'Actions',
   'directory.remove': 'Remove',
   'directory.edit': 'Edit',
