@@ -84,8 +84,8 @@ export function startCommand(): Command {
           ? `  Console   ${web} — log in as ${admins.length ? admins.slice(0, 3).join(', ') + (admins.length > 3 ? ` (+${admins.length - 3} more admins)` : '') : 'a user'}; locked out: relaydesk user passwd EMAIL`
           : null,
         version === 0
-          ? '  No configuration yet: write one (see README, "Configuration") and run\n            relaydesk apply -f relaydesk.yaml'
-          : `  Configuration version ${version} (${live.cached.config.domains.length} domain(s), ${live.cached.config.defaultRouting.length} routing rule(s)); change it with relaydesk apply -f FILE`,
+          ? '  No configuration yet: set it up in the console (Domains, Channels, Default routing),\n            or write one (see README, "Configuration") and run relaydesk apply -f relaydesk.yaml'
+          : `  Configuration version ${version} (${live.cached.config.domains.length} domain(s), ${live.cached.config.defaultRouting.length} routing rule(s)); change it in the console or with relaydesk apply -f FILE`,
         '  Stop with Ctrl-C.',
       ].filter((l): l is string => l !== null);
       process.stdout.write(`${lines.join('\n')}\n`);
