@@ -84,8 +84,10 @@ describe('configuration document API', () => {
     expect(r.body.queueId).toMatch(/^[0-9A-Z]+$/);
     const trace = await eventually(async () => {
       const t = await n.call('GET', `/api/messages/${r.body.queueId}/trace`);
-      return t.body.desk?.[0]?.caseNumber ? t.body : null;
-    }, 10_000, 'the test mail opened a case');
+      // The case is committed by the intake a moment before the queue records the delivery.
+      const delivered = t.body.steps?.some((s: any) => s.code === 'queue.delivered');
+      return t.body.desk?.[0]?.caseNumber && delivered ? t.body : null;
+    }, 10_000, 'the test mail delivered and its case opened');
     expect(trace.desk[0]).toMatchObject({ channel: 'Support', effect: 'new-case' });
     expect(trace.steps.map((s: any) => s.code)).toEqual(expect.arrayContaining(['routing.rule_applied', 'queue.delivered']));
     const c = await n.call('GET', `/api/cases/${trace.desk[0].caseNumber}`);
