@@ -10,5 +10,9 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 export function createPostgresDialect(url: string): { dialect: PostgresDialect; pool: pg.Pool } {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  // An idle connection the server ends (a restart, an administrator's termination) is reported
+  // here. Unheard, it would crash the node; the pool has dropped the connection already, and
+  // the next query opens a new one, so there is nothing else to do.
+  pool.on('error', () => undefined);
   return { dialect: new PostgresDialect({ pool }), pool };
 }
