@@ -3,9 +3,9 @@ import libmime from 'libmime';
 
 /** Offset of the first byte of the body (after the blank line), or raw.length when there is none. */
 export function headerEnd(raw: Buffer): number {
+  if (raw[0] === 0x0d && raw[1] === 0x0a) return 2;
   const crlf = raw.indexOf('\r\n\r\n');
   if (crlf >= 0) return crlf + 4;
-  if (raw.subarray(0, 2).toString() === '\r\n') return 2;
   return raw.length;
 }
 

@@ -52,6 +52,9 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/** How long a stopping node waits for HTTP requests under way before it closes their connections. */
+const WEB_CLOSE_GRACE_MS = 2_000;
+
 /** The composition root: one process, the roles it was asked for, sharing one store. */
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const logger = opts.logger ?? createLogger();
@@ -79,7 +82,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         logger,
         nodeName: opts.nodeName ?? opts.hostname,
         transports: {
-          smtp: smtpTransport({ sender, live, srsSecret, now: () => clock.now() }),
+          smtp: smtpTransport({ sender, srsSecret, now: () => clock.now() }),
           mailbox: mailboxTransport(() => clock.now()),
           desk: deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake() }),
           webhook: webhookTransport({ db: store.db, logger, now: () => clock.now() }),
@@ -94,15 +97,15 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       });
     }
     if (opts.roles.includes('inbound')) {
-      const spamCheck: SpamCheck = (raw, env) => {
+      const spamCheck: SpamCheck = (message, env, facts) => {
         const spam = live.cached.config.spam;
-        return checkMessage(raw, { ...env, mtaHostname: opts.hostname }, { resolver, policy: { allowSenders: spam.allowSenders, denySenders: spam.denySenders }, authenticate: opts.authenticate ?? true }).then((r) => ({
+        return checkMessage(message, { ...env, mtaHostname: opts.hostname }, { resolver, policy: { allowSenders: spam.allowSenders, denySenders: spam.denySenders }, authenticate: opts.authenticate ?? true }, facts).then((r) => ({
           verdict: r.verdict,
           authResults: { ...r.authResults },
           authenticationResultsHeader: r.authenticationResultsHeader,
         }));
       };
-      const receiver = new Receiver({ live, writer: new ReceiveWriter(store), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake(), ...(runner ? { handoff: runner } : {}) });
+      const receiver = new Receiver({ store, owner: `${opts.nodeName ?? opts.hostname}/${process.pid}`, live, writer: new ReceiveWriter(store), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake(), ...(runner ? { handoff: runner } : {}) });
       const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls });
       smtpPort = listener.port;
       stops.unshift(() => listener.close());
@@ -110,7 +113,16 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     if (opts.roles.includes('web')) {
       const web = await startWebServer({ db: store.db, logger, live, hostname: opts.hostname, keys, wake: () => runner?.wake(), ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}) }, { host: opts.listen, port: opts.httpPort });
       httpPort = web.port;
-      stops.unshift(() => web.app.close());
+      stops.unshift(async () => {
+        // Requests under way get a moment to finish; then every connection closes, so a
+        // client that keeps one open (a download, an event stream) cannot hold the stop.
+        const force = setTimeout(() => web.app.server.closeAllConnections(), WEB_CLOSE_GRACE_MS);
+        try {
+          await web.app.close();
+        } finally {
+          clearTimeout(force);
+        }
+      });
       setupLink = await prepareSetupLink(store.db, consoleUrl(opts.listen, web.port), clock.now());
     }
   } catch (e) {

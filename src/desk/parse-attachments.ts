@@ -5,16 +5,21 @@
  */
 import type { Attachment } from 'mailparser';
 import type { OmittedAttachment, ParsedAttachment, ParseLimits } from './parse-message.js';
+import { STORED_PART_HEADER, storedPartOf, type StoredParts } from './stored-parts.js';
 
 const MAX_UUENCODED_BLOCKS = 20;
 
-export interface FoundFile { filename: string | null; contentType: string; content: Buffer; contentId: string | null; inline: boolean }
+export interface FoundFile { filename: string | null; contentType: string; content: ParsedAttachment['content']; size: number; contentId: string | null; inline: boolean }
 
-export function fromMailparser(a: Attachment): FoundFile {
+/** A file mailparser found; its bytes are in the store when the reader put them there. */
+export function fromMailparser(a: Attachment, stored: StoredParts): FoundFile {
+  const marker = a.headers.get(STORED_PART_HEADER.toLowerCase());
+  const part = storedPartOf(typeof marker === 'string' ? marker : null, stored);
   return {
     filename: a.filename ?? null,
     contentType: a.contentType,
-    content: a.content,
+    content: part ? { blobId: part.blobId } : { bytes: a.content },
+    size: part ? part.size : a.content.length,
     contentId: a.contentId ? `<${a.contentId.replace(/^<|>$/g, '')}>` : null,
     inline: a.related === true || a.contentDisposition === 'inline',
   };
@@ -26,7 +31,7 @@ export function keepAttachments(found: FoundFile[], lim: ParseLimits, problems: 
   let bytes = 0;
   found.forEach((f, i) => {
     const filename = safeFilename(f.filename, f.contentType, i + 1);
-    const size = f.content.length;
+    const size = f.size;
     if (/^application\/(vnd\.)?ms-tnef$/i.test(f.contentType) || filename.toLowerCase() === 'winmail.dat') {
       problems.push(`${filename} (Outlook TNEF) kept as is, not decoded`);
     }
@@ -74,7 +79,7 @@ export function extractUuencoded(text: string): { text: string; files: FoundFile
       }
       bytes.push(...chunk.slice(0, length));
     }
-    files.push({ filename: name.trim(), contentType: 'application/octet-stream', content: Buffer.from(bytes), contentId: null, inline: false });
+    files.push({ filename: name.trim(), contentType: 'application/octet-stream', content: { bytes: Buffer.from(bytes) }, size: bytes.length, contentId: null, inline: false });
     return '';
   });
   return { text: rest, files };

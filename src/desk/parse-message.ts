@@ -16,6 +16,7 @@ import { extractUuencoded, fromMailparser, keepAttachments } from './parse-attac
 import { readHeaderBlock, type HeaderBlock } from './read-header-block.js';
 import { decodeBytes, relabelCharsets, sniffCharset } from './relabel-charsets.js';
 import { sanitizeEmailHtml } from './sanitize-email-html.js';
+import type { StoredParts } from './stored-parts.js';
 
 export interface ParseLimits {
   /** Top-level header block kept; more is dropped field by field (a 10,000-address To fits). */
@@ -37,7 +38,7 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxTextChars: 1_000_000,
   maxHtmlChars: 2_000_000,
   maxParticipants: 50,
-  maxAttachmentBytes: 25 * 1024 * 1024,
+  maxAttachmentBytes: 512 * 1024 * 1024,
   maxAttachments: 100,
 };
 
@@ -49,7 +50,8 @@ export interface ParsedAttachment {
   size: number;
   contentId: string | null;
   inline: boolean;
-  content: Buffer;
+  /** The bytes, or the blob the reader stored them in (large parts). */
+  content: { readonly bytes: Buffer } | { readonly blobId: string };
 }
 
 export interface OmittedAttachment { filename: string; size: number; reason: string }
@@ -96,7 +98,11 @@ export const LOOP_HEADER = 'X-Relaydesk-Loop';
 const MAX_REFERENCES = 100;
 const MAX_SUBJECT_CHARS = 998;
 
-export async function parseInboundMessage(raw: Buffer, limits: Partial<ParseLimits> = {}): Promise<ParsedMessage> {
+/**
+ * `stored`: the parts the reader stored apart (see stored-parts.ts); a part whose header
+ * names one of them is an attachment whose bytes are there.
+ */
+export async function parseInboundMessage(raw: Buffer, limits: Partial<ParseLimits> = {}, stored: StoredParts = new Map()): Promise<ParsedMessage> {
   const lim: ParseLimits = { ...DEFAULT_PARSE_LIMITS, ...limits };
   const problems: string[] = [];
   try {
@@ -117,7 +123,7 @@ export async function parseInboundMessage(raw: Buffer, limits: Partial<ParseLimi
       problems.push(`MIME parse failed, body read as plain text: ${errorText(err)}`);
       mail = await parseMime(asPlainText(head, raw.subarray(head.bodyStart), lim), lim);
     }
-    return buildMessage(mail, head, raw.subarray(head.bodyStart), lim, problems);
+    return buildMessage(mail, head, raw.subarray(head.bodyStart), lim, problems, stored);
   } catch (err) {
     problems.push(`message could not be parsed: ${errorText(err)}`);
     return emptyMessage(problems);
@@ -146,7 +152,7 @@ function asPlainText(head: HeaderBlock, body: Buffer, lim: ParseLimits): Buffer 
   return Buffer.concat([Buffer.from(`${kept}\r\nContent-Type: text/plain; charset=${charset}\r\n\r\n`, 'latin1'), text]);
 }
 
-function buildMessage(mail: ParsedMail, head: HeaderBlock, body: Buffer, lim: ParseLimits, problems: string[]): ParsedMessage {
+function buildMessage(mail: ParsedMail, head: HeaderBlock, body: Buffer, lim: ParseLimits, problems: string[], stored: StoredParts): ParsedMessage {
   const fields = head.fields;
   const get = (name: string): string | null => fields.find((f) => f.name === name)?.value ?? null;
   const all = (name: string): string[] => fields.filter((f) => f.name === name).map((f) => f.value);
@@ -199,7 +205,7 @@ function buildMessage(mail: ParsedMail, head: HeaderBlock, body: Buffer, lim: Pa
   }
   if (mail.textConversionError) problems.push(`HTML could not be turned into text: ${errorText(mail.textConversionError)}`);
 
-  const { attachments, omitted } = keepAttachments([...parts.map(fromMailparser), ...uu.files], lim, problems);
+  const { attachments, omitted } = keepAttachments([...parts.map((p) => fromMailparser(p, stored)), ...uu.files], lim, problems);
   const xAutoreply: Record<string, string> = {};
   for (const f of fields) if (/^x-(?:mail-)?auto/.test(f.name) && !(f.name in xAutoreply)) xAutoreply[f.name] = f.value.slice(0, 200);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countReceivedHeaders, decideData, isSrsAddress, normalizeLineEndings, renderReceivedHeader, stripForgedAuthResults, MAX_RECEIVED_HEADERS } from './accept.js';
+import { countReceivedHeaders, decideData, isSrsAddress, renderReceivedHeader, stripForgedAuthResults, MAX_RECEIVED_HEADERS } from './accept.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 
@@ -10,25 +10,13 @@ describe('decideData', () => {
     [{ size: 50, maxSize: 100, sizeExceeded: true, receivedHeaders: 0 }, 'reject', '552 5.3.4'],
     [{ size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: MAX_RECEIVED_HEADERS }, 'accept', undefined],
     [{ size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: MAX_RECEIVED_HEADERS + 1 }, 'reject', '554 5.4.6'],
+    [{ size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: 0, problem: 'too-big' as const }, 'reject', '552 5.3.4'],
+    [{ size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: 0, problem: 'header-too-big' as const }, 'reject', '552 5.3.4'],
+    [{ size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: 0, problem: 'too-many-header-fields' as const, headerFields: 1001 }, 'reject', '552 5.3.4'],
   ])('%j → %s %s', (input, kind, reply) => {
     const d = decideData(input);
     expect(d.kind).toBe(kind);
     if (d.kind === 'reject') expect(`${d.reply.code} ${d.reply.enhanced}`).toBe(reply);
-  });
-});
-
-describe('normalizeLineEndings', () => {
-  it('leaves CRLF mail untouched (same buffer)', () => {
-    const raw = b('A: 1\r\n\r\nbody\r\n');
-    expect(normalizeLineEndings(raw)).toBe(raw);
-  });
-  it.each([
-    ['bare LF', 'A: 1\n\nx\n', 'A: 1\r\n\r\nx\r\n'],
-    ['lone CR', 'A: 1\r\n\r\nx\ry\r\n', 'A: 1\r\n\r\nx\r\ny\r\n'],
-    ['smuggled end of data', 'S: a\r\n\r\nbody\n.\nMAIL FROM:<x@y>\r\n', 'S: a\r\n\r\nbody\r\n.\r\nMAIL FROM:<x@y>\r\n'],
-    ['CR then LF-dot', 'x\r.\r\n', 'x\r\n.\r\n'],
-  ])('%s becomes CRLF', (_, input, out) => {
-    expect(normalizeLineEndings(b(input)).toString('latin1')).toBe(out);
   });
 });
 

@@ -5,18 +5,33 @@
 import { smtpReply, type SmtpReply } from '../base/errors.js';
 import { headerEnd } from '../base/headers.js';
 import type { RecipientPlan } from '../routing/index.js';
+import { MAX_HEADER_BYTES, MAX_HEADER_FIELDS, type DataProblem } from './data-reader.js';
 
 /** RFC 5321 6.3 suggests 100; we refuse a little earlier since real paths stay under 20. */
 export const MAX_RECEIVED_HEADERS = 50;
 
 export type DataDecision = { readonly kind: 'accept' } | { readonly kind: 'reject'; readonly reply: SmtpReply };
 
-export function decideData(input: { size: number; maxSize: number; sizeExceeded: boolean; receivedHeaders: number }): DataDecision {
-  if (input.sizeExceeded || input.size > input.maxSize) {
+export function decideData(input: {
+  size: number;
+  maxSize: number;
+  sizeExceeded: boolean;
+  receivedHeaders: number;
+  /** What the DataReader found wrong, if anything. */
+  problem?: DataProblem | null;
+  headerFields?: number;
+}): DataDecision {
+  if (input.sizeExceeded || input.size > input.maxSize || input.problem === 'too-big') {
     return { kind: 'reject', reply: smtpReply(552, '5.3.4', `Message size exceeds the limit of ${input.maxSize} bytes; send a smaller message or share large files by link`) };
+  }
+  if (input.problem === 'header-too-big') {
+    return { kind: 'reject', reply: smtpReply(552, '5.3.4', `Message header exceeds the limit of ${MAX_HEADER_BYTES} bytes (or the message has no blank line after its header); check the sending program`) };
   }
   if (input.receivedHeaders > MAX_RECEIVED_HEADERS) {
     return { kind: 'reject', reply: smtpReply(554, '5.4.6', `Routing loop detected: the message has ${input.receivedHeaders} Received headers (limit ${MAX_RECEIVED_HEADERS}); check the forwarding between your servers`) };
+  }
+  if (input.problem === 'too-many-header-fields') {
+    return { kind: 'reject', reply: smtpReply(552, '5.3.4', `Message header has ${input.headerFields ?? 'too many'} fields (limit ${MAX_HEADER_FIELDS}); check the sending program`) };
   }
   return { kind: 'accept' };
 }
@@ -25,37 +40,6 @@ export function countReceivedHeaders(raw: Buffer): number {
   const head = raw.subarray(0, headerEnd(raw)).toString('latin1');
   const m = head.match(/(?:^|\r\n)Received[ \t]*:/gi);
   return m ? m.length : 0;
-}
-
-/**
- * Every line ends in CRLF after this: a bare LF or a lone CR becomes CRLF. A client
- * cannot then hide a second message behind "<LF>.<LF>" for a lenient next hop to
- * split (SMTP smuggling): the dot line becomes content, dot-stuffed when relayed.
- */
-export function normalizeLineEndings(raw: Buffer): Buffer {
-  let bare = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
-    if (c === 0x0a && (i === 0 || raw[i - 1] !== 0x0d)) { bare = true; break; }
-    if (c === 0x0d && raw[i + 1] !== 0x0a) { bare = true; break; }
-  }
-  if (!bare) return raw;
-  const out = Buffer.allocUnsafe(raw.length * 2);
-  let o = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (c === 0x0d) {
-      out[o++] = 0x0d;
-      out[o++] = 0x0a;
-      if (raw[i + 1] === 0x0a) i++;
-    } else if (c === 0x0a) {
-      out[o++] = 0x0d;
-      out[o++] = 0x0a;
-    } else {
-      out[o++] = c;
-    }
-  }
-  return out.subarray(0, o);
 }
 
 export function renderReceivedHeader(input: {

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { authenticate } from 'mailauth';
 import { describe, expect, it } from 'vitest';
 import { fixedResolver } from '../../test/support/fixed-dns.js';
+import { readAll, wholeMessage } from '../base/message-source.js';
 import { keyForMessage, signDkim } from './dkim-sign.js';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
@@ -16,7 +17,7 @@ describe('DKIM signing', () => {
   });
 
   it('produces a signature that verifies against the published key', async () => {
-    const signed = await signDkim(raw, key);
+    const signed = await readAll(wholeMessage(await signDkim(raw, key)), 1 << 20);
     expect(signed.toString()).toMatch(/^DKIM-Signature: .*d=solarmora\.com/);
     const resolver = fixedResolver({ 'rd1._domainkey.solarmora.com': { TXT: [[`v=DKIM1; k=rsa; p=${keys.publicKey.toString('base64')}`]] } });
     const result = await authenticate(signed, { ip: '127.0.0.1', helo: 'gw', sender: 'help@solarmora.com', mta: 'mx.test', resolver: resolver as never, disableArc: true, disableBimi: true });

@@ -5,6 +5,7 @@
  */
 import { dkimSign } from 'mailauth';
 import { summarizeHeaders } from '../base/headers.js';
+import { sourceOf, wholeMessage, withHeader, type MessageSource } from '../base/message-source.js';
 
 export interface DkimKey {
   readonly domain: string;
@@ -13,22 +14,26 @@ export interface DkimKey {
 }
 
 /** The key for the domain of the From header, if we hold one (subdomains need their own). */
-export function keyForMessage(raw: Buffer, keys: readonly DkimKey[]): DkimKey | null {
+export function keyForMessage(header: Buffer, keys: readonly DkimKey[]): DkimKey | null {
   if (keys.length === 0) return null;
-  const from = summarizeHeaders(raw).from ?? '';
+  const from = summarizeHeaders(header).from ?? '';
   const address = /<([^<>\s]+@[^<>\s]+)>/.exec(from)?.[1] ?? /([^\s<>"]+@[^\s<>"]+)/.exec(from)?.[1] ?? '';
   const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
   return keys.find((k) => k.domain.toLowerCase() === domain) ?? null;
 }
 
-/** Prepends a DKIM-Signature (relaxed/relaxed, rsa-sha256 or ed25519 by key). */
-export async function signDkim(raw: Buffer, key: DkimKey): Promise<Buffer> {
+/**
+ * Prepends a DKIM-Signature (relaxed/relaxed, rsa-sha256 or ed25519 by key). The message
+ * is read once to hash it; the signed copy streams the same body again when sent.
+ */
+export async function signDkim(input: Buffer | MessageSource, key: DkimKey): Promise<MessageSource> {
+  const src = Buffer.isBuffer(input) ? sourceOf(input) : input;
   const signing = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKey, canonicalization: 'relaxed/relaxed' };
   // mailauth 4 signs only what is in signatureData; its typings also want the fields on top.
-  const result = await dkimSign(raw, { ...signing, signatureData: [signing] });
+  const result = await dkimSign(wholeMessage(src), { ...signing, signatureData: [signing] });
   if (result.errors.length > 0 || !result.signatures) {
     const why = result.errors.map((e) => e.message).join('; ');
     throw new Error(`DKIM signing for ${key.domain} failed: ${why || 'no signature produced'}; check dkim[].privateKey`);
   }
-  return Buffer.concat([Buffer.from(result.signatures), raw]);
+  return withHeader(src, Buffer.concat([Buffer.from(result.signatures), src.header]));
 }

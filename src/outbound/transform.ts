@@ -4,6 +4,7 @@
  * when asked, attachments removed. Header edits touch only the header block: the
  * body is appended as the same bytes, so 8-bit content survives untouched.
  */
+import type { MessageSource } from '../base/message-source.js';
 import type { MessageTransform } from '../routing/index.js';
 import { decodeWords, encodeWords, isAscii, isValidHeaderName, renderHeader, sanitizeHeaderValue } from './encoded-words.js';
 import { removeAttachments } from './remove-attachments.js';
@@ -36,10 +37,15 @@ export function isAllowedCustomHeaderName(name: string): boolean {
   return !(lower.startsWith('content-') || lower === 'mime-version' || lower === 'received' || lower.startsWith('x-relaydesk-spam'));
 }
 
-export async function applyTransform(raw: Buffer, t: MessageTransform, ctx: TransformContext): Promise<Buffer> {
-  if (isIdentityTransform(t)) return raw;
-  const base = t.removeAttachments ? await removeAttachments(raw) : raw;
-  return editHeaders(base, t, ctx);
+/**
+ * A delivery's copy as a new source: the header block edited in memory, the body
+ * streamed (through the attachment filter when asked). Nothing is read until sent.
+ */
+export async function applyTransform(src: MessageSource, t: MessageTransform, ctx: TransformContext): Promise<MessageSource> {
+  if (isIdentityTransform(t)) return src;
+  const base = t.removeAttachments ? await removeAttachments(src) : src;
+  const header = editHeaders(base.header, t, ctx);
+  return { header, size: base.size === null ? null : base.size - base.header.length + header.length, body: () => base.body() };
 }
 
 interface Field {
@@ -86,8 +92,9 @@ function asBytes(text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1');
 }
 
-function editHeaders(raw: Buffer, t: MessageTransform, ctx: TransformContext): Buffer {
-  const { fields, eol, rest } = splitMessage(raw);
+/** The header block (with its blank line) after the rule's header edits. */
+export function editHeaders(header: Buffer, t: MessageTransform, ctx: TransformContext): Buffer {
+  const { fields, eol, rest } = splitMessage(header);
   const added: string[] = [];
   if (t.xOriginalTo !== undefined) {
     // An address cannot be an encoded word; under SMTPUTF8 it stays raw UTF-8.

@@ -18,3 +18,26 @@ const GTUBE_BYTES = Buffer.from(GTUBE, 'latin1');
 export function containsGtube(raw: Buffer): boolean {
   return raw.indexOf(GTUBE_BYTES, findBodyStart(raw)) !== -1;
 }
+
+/**
+ * The same test over a body that arrives in pieces: the string may be cut by a piece
+ * boundary, so the end of each piece is kept until the next one.
+ */
+export class GtubeScanner {
+  #tail: Buffer = Buffer.alloc(0);
+  #found = false;
+
+  get found(): boolean {
+    return this.#found;
+  }
+
+  push(piece: Buffer): void {
+    if (this.#found || piece.length === 0) return;
+    const probe = this.#tail.length > 0 ? Buffer.concat([this.#tail, piece]) : piece;
+    if (probe.indexOf(GTUBE_BYTES) !== -1) {
+      this.#found = true;
+      return;
+    }
+    this.#tail = Buffer.from(probe.subarray(Math.max(0, probe.length - (GTUBE_BYTES.length - 1))));
+  }
+}

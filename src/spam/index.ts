@@ -57,7 +57,7 @@ export { DEFAULT_SPAM_THRESHOLD, OUTRIGHT_REASONS, REASON_SCORES, headerReason, 
 export type { ScoredReason } from './score.js';
 export { HEADER_RULES, MAX_VISIBLE_RECIPIENTS, matchHeaderRules } from './header-rules.js';
 export type { HeaderRule } from './header-rules.js';
-export { GTUBE, containsGtube } from './gtube.js';
+export { GTUBE, GtubeScanner, containsGtube } from './gtube.js';
 export { MAX_HEADER_BYTES, parseHeaders } from './parse-headers.js';
 export {
   DEFAULT_CHECK_TIMEOUT_MS,
@@ -65,4 +65,4 @@ export {
   checkMessage,
   createSystemResolver,
 } from './io/check-message.js';
-export type { CheckEnvelope, CheckOptions, CheckResult, Resolver } from './io/check-message.js';
+export type { CheckEnvelope, CheckFacts, CheckOptions, CheckResult, Resolver } from './io/check-message.js';

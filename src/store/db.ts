@@ -1,4 +1,4 @@
-import { Kysely, Migrator, type Transaction } from 'kysely';
+import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import { RelaydeskError } from '../base/errors.js';
 import type { DialectCaps } from './dialects/caps.js';
 import { createPostgresDialect, postgresCaps } from './dialects/postgres.js';
@@ -19,6 +19,11 @@ export interface StoreHandle {
    * messages. Other transactions may be relaxed (see dialects/sqlite.ts).
    */
   durableTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * A transaction whose commit may return before it is on disk: for data that a later
+   * `durableTransaction` makes durable (chunks of a message still arriving).
+   */
+  lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -76,11 +81,20 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
         return result;
       }
     : <T>(fn: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(fn);
+  const lazySql = caps.lazyCommitSql;
+  const lazyTransaction = lazySql
+    ? <T>(fn: (trx: Transaction<Database>) => Promise<T>) =>
+        db.transaction().execute(async (trx) => {
+          await sql.raw(lazySql).execute(trx);
+          return fn(trx);
+        })
+    : <T>(fn: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(fn);
   return {
     db,
     caps,
     where,
     durableTransaction,
+    lazyTransaction,
     close: async () => {
       await wal?.close();
       await db.destroy();

@@ -28,11 +28,25 @@ export interface MessageTable {
   spam_score: number;
   spam_reasons: string;
   auth_results: string;
+  /** When retention removed the body (the row and its trace stay). */
+  body_purged_at: number | null;
 }
 
-export interface MessageBodyTable {
-  queue_id: string;
-  raw: Buffer;
+/**
+ * Large values in pieces: a message is the blob named by its queue id (chunk 0 its
+ * header block, chunks 1… its body); a desk attachment has a blob of its own.
+ */
+export interface BlobChunkTable {
+  blob_id: string;
+  seq: number;
+  data: Buffer;
+}
+
+/** A blob still being written (DATA under way); gone once the message is committed. */
+export interface SpoolTable {
+  blob_id: string;
+  owner: string;
+  started_at: number;
 }
 
 export type DeliveryStatus = 'queued' | 'active' | 'deferred' | 'held' | 'delivered' | 'bounced' | 'expired' | 'deleted';
@@ -175,7 +189,8 @@ export interface DeskAttachmentTable {
   size: number;
   content_id: string | null;
   inline: number;
-  content: Buffer | null;
+  /** The attachment's bytes (blob_chunks); null for an attachment stored without content. */
+  blob_id: string | null;
 }
 
 export interface DeskIntakeTable {
@@ -251,7 +266,8 @@ export interface DeskConfirmationTable {
 export interface Database {
   config_versions: ConfigVersionTable;
   messages: MessageTable;
-  message_bodies: MessageBodyTable;
+  blob_chunks: BlobChunkTable;
+  spool: SpoolTable;
   deliveries: DeliveryTable;
   trace_events: TraceEventTable;
   mailbox_messages: MailboxMessageTable;

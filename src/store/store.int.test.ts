@@ -2,12 +2,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/relaydesk.js';
-import { claimDue, completeMany, loadDeliveries, reclaimExpiredLeases, reclaimOwnStaleLeases, renewLeases, ReceiveWriter, type ReceivedRecord } from './index.js';
+import { claimDue, completeMany, contentOf, loadDeliveries, reclaimExpiredLeases, reclaimOwnStaleLeases, renewLeases, ReceiveWriter, type ReceivedRecord } from './index.js';
 
 function record(queueId: string, now: number, recipients = ['a@crm.test']): ReceivedRecord {
   return {
     message: { queueId, messageId: `<${queueId}@t>`, mailFrom: 's@example.net', helo: 'h', clientIp: '127.0.0.1', subject: 's', headerFrom: 's@example.net', receivedAt: now, configVersion: 1, spam: false, spamScore: 0, spamReasons: [], authResults: {} },
-    raw: Buffer.from('Subject: s\r\n\r\nbody\r\n'),
+    content: contentOf(Buffer.from('Subject: s\r\n\r\nbody\r\n')),
     deliveries: recipients.map((r) => ({ recipient: r, originalRecipient: r, transport: 'smtp', route: null, requireTls: false, suppressBounces: false, spamFlag: false, transform: {}, rules: [], status: 'queued' as const, holdReason: null, nextAttemptAt: now })),
     trace: [{ queueId, at: now, code: 'inbound.accepted', summary: 'ok' }],
   };

@@ -52,12 +52,13 @@ export interface ApiNode {
   stop(): Promise<void>;
 }
 
-export async function startApiNode(dialect: Dialect): Promise<ApiNode> {
+/** `extra`: more top-level YAML (a section the desk configuration does not have, such as `smtp:`). */
+export async function startApiNode(dialect: Dialect, extra = ''): Promise<ApiNode> {
   const sink = await startSink();
-  const gw = await startTestNode({ dialect, config: deskConfig(sink.port), roles: ['inbound', 'queue', 'web'] });
+  const gw = await startTestNode({ dialect, config: deskConfig(sink.port) + extra, roles: ['inbound', 'queue', 'web'] });
   const channels = await listDeskChannels(gw.store.db);
   const address = (name: string) => channels.find((c) => c.name === name)!.inboundAddresses[0]!.address;
-  await gw.apply(deskConfig(sink.port) + rules(address('Support'), address('Sales')));
+  await gw.apply(deskConfig(sink.port) + extra + rules(address('Support'), address('Sales')));
   const now = Date.now();
   const admin = (await createApiToken(gw.store.db, { name: 'admin-script', role: 'admin', now })).token;
   const agent = (await createApiToken(gw.store.db, { name: 'agent-script', role: 'agent', now })).token;

@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/base/log.js';
 import { applyConfigText } from '../../src/config/io/apply.js';
 import { startNode, type RunningNode } from '../../src/cli/start.js';
-import { loadBody, searchMessages } from '../../src/store/index.js';
+import { searchMessages } from '../../src/store/index.js';
 import { fixedResolver } from '../support/fixed-dns.js';
 import { rawSmtp } from '../support/smtp-raw.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
-import { openTestStore, type TestStore } from '../support/relaydesk.js';
+import { openTestStore, storedRaw, type TestStore } from '../support/relaydesk.js';
 
 const config = (port: number) => `
 domains: [solarmora.com]
@@ -68,15 +68,28 @@ describe('the SMTP conversation', () => {
   });
 
   it('greets at once and advertises the ESMTP extensions', async () => {
-    const started = Date.now();
+    // smtp-server alone waits 100 ms before every greeting. The fastest of a few greetings
+    // shows whether we wait: a busy machine can slow any one of them.
+    let fastest = Infinity;
+    for (let i = 0; i < 5 && fastest >= 80; i++) {
+      const started = Date.now();
+      const c = await rawSmtp(port);
+      try {
+        expect(await c.reply()).toMatch(/^220 gw\.relaydesk\.test /);
+        fastest = Math.min(fastest, Date.now() - started);
+      } finally {
+        c.close();
+      }
+    }
+    expect(fastest).toBeLessThan(80);
     const c = await rawSmtp(port);
-    const greeting = await c.reply();
-    // smtp-server alone waits 100 ms before every greeting.
-    expect(Date.now() - started).toBeLessThan(80);
-    expect(greeting).toMatch(/^220 gw\.relaydesk\.test /);
-    const ehlo = await c.command('EHLO client.example');
-    for (const ext of ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'STARTTLS', `SIZE ${35 * 1024 * 1024}`]) expect(ehlo).toContain(ext);
-    c.close();
+    try {
+      await c.reply();
+      const ehlo = await c.command('EHLO client.example');
+      for (const ext of ['PIPELINING', '8BITMIME', 'SMTPUTF8', 'ENHANCEDSTATUSCODES', 'STARTTLS', `SIZE ${35 * 1024 * 1024}`]) expect(ehlo).toContain(ext);
+    } finally {
+      c.close();
+    }
   });
 
   it('speaks STARTTLS when a certificate is configured', async () => {
@@ -118,7 +131,7 @@ describe('the SMTP conversation', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(sink.messages.some((m) => m.rcptTo.includes('victim@crm.test'))).toBe(false);
     const [stored] = await searchMessages(ts.store.db, { subject: 'smuggle-outer' });
-    const raw = (await loadBody(ts.store.db, stored!.queueId))!.toString('latin1');
+    const raw = (await storedRaw(ts.store.db, stored!.queueId)).toString('latin1');
     expect(raw).not.toMatch(/[^\r]\n/);
   });
 

@@ -9,11 +9,19 @@ import { silentLogger } from '../../src/base/log.js';
 import { applyConfigText } from '../../src/config/io/apply.js';
 import { startNode, type Role, type RunningNode } from '../../src/cli/start.js';
 import type { Resolver } from '../../src/spam/index.js';
-import { openStore, type StoreHandle } from '../../src/store/index.js';
+import { readAll, wholeMessage } from '../../src/base/message-source.js';
+import { loadSource, openStore, type Db, type StoreHandle } from '../../src/store/index.js';
 import { fixedResolver } from './fixed-dns.js';
 import { freshPgDatabase } from './postgres.js';
 
 export type Dialect = 'sqlite' | 'postgres';
+
+/** A stored message's bytes as they would be relayed (our headers on top). */
+export async function storedRaw(db: Db, queueId: string): Promise<Buffer> {
+  const stored = await loadSource(db, queueId);
+  if (!stored) throw new Error(`no stored message ${queueId}`);
+  return readAll(wholeMessage(stored.source), 1 << 30);
+}
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
 
 export interface TestStore {

@@ -17,6 +17,7 @@ import { renderAcknowledgement } from '../ack-template.js';
 import type { IntakeDecision } from '../model.js';
 import type { ParsedMessage } from '../parse-message.js';
 import { replyHeaders } from '../reply-headers.js';
+import type { LiveState } from '../../config/io/live-config.js';
 import type { DeskDeps, IntakeRequest } from './intake-worker.js';
 import { composeMail, newMessageId, outgoingRecord } from './outgoing.js';
 import { emitDeskEvent } from './webhooks.js';
@@ -26,10 +27,12 @@ import { emitDeskEvent } from './webhooks.js';
  * makes it happen only once (`desk_intake`): a redelivery finds it and does nothing.
  */
 export async function applyIntakeDecision(
-  deps: DeskDeps,
+  deps: DeskDeps & { state?: LiveState },
   x: { decision: IntakeDecision; channel: StoredChannel; parsed: ParsedMessage; req: IntakeRequest; dedupeKey: string; now: number },
 ): Promise<string> {
   const { decision: d, channel, parsed, req, now } = x;
+  // Acknowledgements go out under the configuration in force now (routes, desk domain).
+  const state = deps.state ?? (await deps.live.current());
   if (d.kind === 'duplicate') return `duplicate of an earlier intake (#${d.of}); nothing done`;
   // Spam that reached the desk (a route that bypasses the filter, or mail straight to a
   // channel address) never opens anything: an agent looks at it first.
@@ -93,12 +96,12 @@ export async function applyIntakeDecision(
         await insertDeskMessage(trx, incoming({ caseId: c.id, leadId: null }));
         await noteLimits(trx, { caseId: c.id, leadId: null });
         if (d.acknowledge && channel.publicAddress) {
-          const ackMessageId = newMessageId(deps.live.cached.config.desk?.domain ?? deps.hostname);
+          const ackMessageId = newMessageId(state.config.desk?.domain ?? deps.hostname);
           const rendered = renderAcknowledgement({ caseNumber: c.number, subject: d.subject, requesterName: d.requester.name, channelName: channel.name, publicAddress: channel.publicAddress });
           const headers = replyHeaders({ caseMessageIds: parsed.messageId ? [parsed.messageId] : [], inReplyTo: parsed.messageId ?? '', ourMessageId: ackMessageId, loopId: deps.keys.loopId, kind: 'ack' }).filter(([k]) => k.toLowerCase() !== 'message-id');
           const mail = { from: { name: channel.name, address: channel.publicAddress }, to: [d.requester], subject: rendered.subject, text: rendered.text, messageId: ackMessageId, headers, date: new Date(now) };
           const raw = await composeMail(mail);
-          const out = outgoingRecord({ raw, mail, snapshot: deps.live.cached.snapshot, now, hostname: deps.hostname, origin: `acknowledgement of case #${c.number}` });
+          const out = outgoingRecord({ raw, mail, snapshot: state.snapshot, now, hostname: deps.hostname, origin: `acknowledgement of case #${c.number}` });
           if (out.record.deliveries.length > 0) {
             await insertReceived(trx, out.record);
             await insertDeskMessage(trx, { caseId: c.id, leadId: null, direction: 'out', messageId: ackMessageId, inReplyTo: parsed.messageId, from: mail.from, recipients: { to: [d.requester.address], cc: [] }, subject: rendered.subject, text: rendered.text, html: null, queueId: out.queueId, author: 'auto-acknowledgement', machineKind: null, now, attachments: [] });

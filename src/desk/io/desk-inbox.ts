@@ -1,7 +1,8 @@
 import { RelaydeskError } from '../../base/errors.js';
+import { withHeader } from '../../base/message-source.js';
 import { applyTransform } from '../../outbound/index.js';
 import type { MessageTransform } from '../../routing/index.js';
-import { loadBody, loadDeliveries, loadFailed, loadMessage, loadSuspended, setSuspendedState, updateFailed, type Db } from '../../store/index.js';
+import { loadDeliveries, loadFailed, loadSource, loadSuspended, setSuspendedState, updateFailed, type Db } from '../../store/index.js';
 import { runIntake, type DeskDeps } from './intake-worker.js';
 
 /** Headers that set a message aside as machine mail or as one of our own. */
@@ -9,19 +10,19 @@ const MACHINE_MARKS = /^(Auto-Submitted|Precedence|X-Autoreply|X-Autorespond|X-A
 
 /** Runs the intake on a stored message again (recover, retry); returns the intake's line. */
 export async function reprocessMessage(deps: DeskDeps, input: { queueId: string; recipient: string; asHuman: boolean }): Promise<string> {
-  const message = await loadMessage(deps.db, input.queueId);
-  const stored = await loadBody(deps.db, input.queueId);
-  if (!message || !stored) throw new RelaydeskError('NOT_FOUND', `the message ${input.queueId} is no longer in the store`);
+  const stored = await loadSource(deps.db, input.queueId);
+  if (!stored) throw new RelaydeskError('NOT_FOUND', `the message ${input.queueId} is no longer in the store (its body may have been purged by retention)`);
+  const { message } = stored;
   // The desk got the rule's copy (X-Original-To and other header edits), not the received bytes.
   const delivery = (await loadDeliveries(deps.db, input.queueId)).find((d) => d.transport === 'desk' && d.recipient.toLowerCase() === input.recipient.toLowerCase());
-  const raw = delivery ? await applyTransform(stored, delivery.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } }) : stored;
-  // Recovering says "this is ordinary mail": strip the marks that set it aside.
-  const body = input.asHuman ? Buffer.from(raw.toString('binary').replace(MACHINE_MARKS, ''), 'binary') : raw;
+  const copy = delivery ? await applyTransform(stored.source, delivery.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } }) : stored.source;
+  // Recovering says "this is ordinary mail": strip the marks that set it aside (header fields only).
+  const source = input.asHuman ? withHeader(copy, Buffer.from(copy.header.toString('binary').replace(MACHINE_MARKS, ''), 'binary')) : copy;
   return runIntake(deps, {
     queueId: input.queueId,
     recipient: input.recipient,
     mailFrom: input.asHuman ? message.mailFrom || 'recovered@invalid' : message.mailFrom,
-    raw: body,
+    source,
     spam: false,
     redo: true,
   });

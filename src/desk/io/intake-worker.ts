@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
-import type { LiveConfig } from '../../config/io/live-config.js';
+import type { LiveConfig, LiveState } from '../../config/io/live-config.js';
+import { Slots } from '../../base/slots.js';
+import type { MessageSource } from '../../base/message-source.js';
 import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
 import {
+  BlobWriter,
+  deleteSpooledBlobs,
+  newAttachmentBlobId,
+  type StoreHandle,
   countRecentOpenedBy,
   findCaseByMessageIds,
   findIntake,
@@ -22,7 +28,9 @@ import { classifyMachineMail, requesterOf } from '../classify-machine-mail.js';
 import { decideIntake, DEFAULT_INTAKE_LIMITS } from '../decide-intake.js';
 import type { CaseRef, Channel, IntakeMessage } from '../model.js';
 import { parseInboundMessage, type ParsedMessage } from '../parse-message.js';
+import { DEFAULT_PART_BUDGET } from '../stored-parts.js';
 import { applyIntakeDecision } from './apply-intake.js';
+import { readInbound } from './read-inbound.js';
 import type { DeskKeys } from './outgoing.js';
 
 export interface DeskDeps {
@@ -34,7 +42,15 @@ export interface DeskDeps {
   readonly keys: DeskKeys;
   /** New mail (acknowledgements) was queued: deliver it now. */
   readonly wake: () => void;
+  /** For large attachments written while a message is read; default: ordinary transactions. */
+  readonly lazyTransaction?: StoreHandle['lazyTransaction'];
 }
+
+/**
+ * Messages parsed at once. Parsing is CPU work with up to a budget of memory each
+ * (DEFAULT_PART_BUDGET): more at a time would only queue on two cores and add memory.
+ */
+const PARALLEL_INTAKES = 2;
 
 const HOUR_MS = 3_600_000;
 
@@ -45,11 +61,12 @@ const HOUR_MS = 3_600_000;
  * a store that is down is a temporary failure and the queue retries.
  */
 export function deskTransport(deps: DeskDeps): TransportHandler {
-  return async ({ message, raw, deliveries }) => {
+  const slots = new Slots(PARALLEL_INTAKES);
+  return async ({ message, source, deliveries, config }) => {
     const out = new Map<number, AttemptOutcome>();
     for (const d of deliveries) {
       try {
-        const summary = await runIntake(deps, { queueId: message.queueId, recipient: d.recipient, mailFrom: message.mailFrom, raw, spam: d.spamFlag });
+        const summary = await slots.run(() => runIntake({ ...deps, state: config }, { queueId: message.queueId, recipient: d.recipient, mailFrom: message.mailFrom, source, spam: d.spamFlag }));
         out.set(d.id, { kind: 'delivered', reply: summary });
       } catch (e) {
         const error = (e as Error).message;
@@ -79,7 +96,7 @@ export interface IntakeRequest {
   readonly queueId: string;
   readonly recipient: string;
   readonly mailFrom: string;
-  readonly raw: Buffer;
+  readonly source: MessageSource;
   readonly spam: boolean;
   /**
    * An admin asks for the intake again (recover, retry): earlier effects do not count as
@@ -89,9 +106,26 @@ export interface IntakeRequest {
 }
 
 /** One message in, exactly one effect; returns a line for the trace. */
-export async function runIntake(deps: DeskDeps, req: IntakeRequest): Promise<string> {
+export async function runIntake(deps: DeskDeps & { state?: LiveState }, req: IntakeRequest): Promise<string> {
   const now = deps.clock.now();
-  const parsed = await parseInboundMessage(req.raw);
+  const lazy = deps.lazyTransaction ?? ((fn) => deps.db.transaction().execute(fn));
+  const read = await readInbound(req.source, () => new BlobWriter({ lazyTransaction: lazy }, newAttachmentBlobId(), { owner: `desk/${process.pid}`, now: () => deps.clock.now() }), DEFAULT_PART_BUDGET);
+  try {
+    return await intakeOf(deps, req, read, now);
+  } finally {
+    // Stored parts that no message kept (a duplicate, mail set aside, a failure) go now.
+    if (read.stored.size > 0) await deleteSpooledBlobs(deps.db, [...read.stored.keys()]).catch(() => undefined);
+  }
+}
+
+async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeRequest, read: Awaited<ReturnType<typeof readInbound>>, now: number): Promise<string> {
+  if (read.refused) {
+    const head = await parseInboundMessage(read.message.subarray(0, Math.min(read.message.length, 64 * 1024)));
+    await insertSuspended(deps.db, { channelId: null, queueId: req.queueId, recipient: req.recipient, reason: 'mime-limits', detail: `the message has ${read.refused}; the desk reads no further (the whole message is in the gateway's store as ${req.queueId})`, from: head.from?.address ?? null, subject: head.subject, createdAt: now });
+    return `suspended: mime-limits (${read.refused})`;
+  }
+  const parsed = await parseInboundMessage(read.message, {}, read.stored);
+  parsed.problems.push(...read.problems);
   const stored = await listDeskChannels(deps.db);
   const channels: Channel[] = stored.map((c) => ({ id: c.id, name: c.name, kind: c.kind, publicAddress: c.publicAddress, inboundAddresses: c.inboundAddresses }));
   const match = matchChannel(req.recipient, { xOriginalTo: parsed.xOriginalTo, deliveredTo: parsed.deliveredTo, to: parsed.to }, channels);

@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { Transaction } from 'kysely';
 import { EVENTS } from '../../base/events.js';
 import { newQueueId, randomToken } from '../../base/ids.js';
+import { readAll, wholeMessage } from '../../base/message-source.js';
 import type { Logger } from '../../base/log.js';
 import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
 import {
@@ -50,6 +51,8 @@ export interface WebhookEnvelope {
 export const WEBHOOK_TRANSPORT = 'webhook';
 /** A receiver that does not answer within this long is retried later (a temporary failure). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** A queued event is a few KB of JSON; anything far larger is not one of ours. */
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 /** Of a receiver's answer, only this much is kept in the trace. */
 const MAX_RESPONSE_CHARS = 300;
 const IDENTITY = { headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false };
@@ -98,7 +101,7 @@ export async function emitDeskEvent(trx: Transaction<Database>, event: DeskEvent
       spamReasons: [],
       authResults: {},
     },
-    raw: Buffer.from(JSON.stringify(envelope), 'utf8'),
+    content: { header: Buffer.alloc(0), body: [Buffer.from(JSON.stringify(envelope), 'utf8')] },
     deliveries,
     trace: [
       { queueId, at, code: EVENTS.envelope, summary: `webhook event ${event.type} (${envelope.id}) for ${subs.length} subscription(s)`, data: { event: event.type, eventId: envelope.id } },
@@ -219,9 +222,11 @@ export function postWebhook(p: WebhookPost): Promise<{ status: number; text: str
 
 /** The webhook transport of the queue: one signed POST per delivery (subscription). */
 export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; timeoutMs?: number; userAgent?: string }): TransportHandler {
-  return async ({ message, raw, deliveries }) => {
+  return async ({ message, source, deliveries }) => {
     const out = new Map<number, AttemptOutcome>();
     let envelope: WebhookEnvelope | null = null;
+    // The event as it was queued: small JSON, read whole (bounded all the same).
+    const raw = await readAll(wholeMessage(source), MAX_EVENT_BYTES);
     try {
       envelope = JSON.parse(raw.toString('utf8')) as WebhookEnvelope;
     } catch {

@@ -4,9 +4,12 @@ import { newQueueId } from '../../base/ids.js';
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
 import { planDeliveries, type PlannedDelivery, type RecipientPlan, type SpamVerdict } from '../../routing/index.js';
-import type { NewDelivery, ReceivedRecord, ReceiveWriter, TraceEvent } from '../../store/index.js';
+import { storedSource, type NewDelivery, type ReceivedRecord, type ReceiveWriter, type StoreHandle, type TraceEvent } from '../../store/index.js';
 import { summarizeHeaders } from '../../base/headers.js';
+import { bufferedSource, type MessageSource } from '../../base/message-source.js';
 import { renderReceivedHeader, stripForgedAuthResults } from '../accept.js';
+import { MAX_HEADER_BYTES, MAX_HEADER_FIELDS } from '../data-reader.js';
+import { IncomingMessage } from './incoming.js';
 
 export interface SpamCheckResult {
   readonly verdict: SpamVerdict;
@@ -15,10 +18,9 @@ export interface SpamCheckResult {
   readonly authenticationResultsHeader: string | null;
 }
 
-export type SpamCheck = (raw: Buffer, env: { mailFrom: string; clientIp: string; helo: string }) => Promise<SpamCheckResult>;
+export type SpamCheck = (message: MessageSource, env: { mailFrom: string; clientIp: string; helo: string }, facts: { gtube: boolean }) => Promise<SpamCheckResult>;
 
 export interface ReceiveInput {
-  readonly raw: Buffer;
   readonly mailFrom: string;
   readonly recipients: readonly { address: string; plan: RecipientPlan }[];
   readonly helo: string;
@@ -28,6 +30,9 @@ export interface ReceiveInput {
 }
 
 export interface ReceiverDeps {
+  readonly store: Pick<StoreHandle, 'db' | 'lazyTransaction'>;
+  /** Names this process on the spool of messages still arriving. */
+  readonly owner: string;
   readonly live: LiveConfig;
   readonly writer: ReceiveWriter;
   readonly spamCheck: SpamCheck;
@@ -46,23 +51,35 @@ export interface ReceiverDeps {
 
 export interface Handoff {
   reserve(count: number): { owner: string; until: number } | null;
-  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number }): void;
+  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number; source: MessageSource }): void;
   release(count: number): void;
 }
 
 /**
- * From a complete DATA to a committed message: spam verdict, delivery plan, our
- * headers, one durable write. The caller answers 250 only when this resolves.
+ * From DATA to a committed message: the body goes to the store as it arrives
+ * (`begin`), then spam verdict, delivery plan, our headers and one durable write
+ * (`receive`). The caller answers 250 only when `receive` resolves.
  */
 export class Receiver {
   constructor(private readonly deps: ReceiverDeps) {}
 
-  async receive(input: ReceiveInput): Promise<string> {
+  /** A new message whose DATA is about to arrive, under the size limit in force. */
+  begin(): IncomingMessage {
+    const { deps } = this;
+    return new IncomingMessage(newQueueId(deps.clock.now()), { store: deps.store, owner: deps.owner, now: () => deps.clock.now() }, {
+      maxSize: deps.live.cached.config.smtp.maxMessageSize,
+      maxHeaderBytes: MAX_HEADER_BYTES,
+      maxHeaderFields: MAX_HEADER_FIELDS,
+    });
+  }
+
+  async receive(incoming: IncomingMessage, input: ReceiveInput): Promise<string> {
     const { deps } = this;
     const state = deps.live.cached;
     const receivedAt = deps.clock.now();
-    const queueId = newQueueId(receivedAt);
-    const check = await deps.spamCheck(input.raw, { mailFrom: input.mailFrom, clientIp: input.clientIp, helo: input.helo });
+    const queueId = incoming.queueId;
+    const read = incoming.end();
+    const check = await deps.spamCheck(incoming.source(), { mailFrom: input.mailFrom, clientIp: input.clientIp, helo: input.helo }, { gtube: incoming.gtube });
     const planned = planDeliveries(input.recipients.map((r) => r.plan), check.verdict);
 
     const received = renderReceivedHeader({
@@ -75,8 +92,9 @@ export class Receiver {
       date: new Date(receivedAt),
     });
     const authHeader = check.authenticationResultsHeader ? `${check.authenticationResultsHeader.replace(/\r?\n$/, '')}\r\n` : '';
-    const raw = Buffer.concat([Buffer.from(received + authHeader, 'utf8'), stripForgedAuthResults(input.raw, deps.hostname)]);
-    const summary = summarizeHeaders(input.raw);
+    const header = Buffer.concat([Buffer.from(received + authHeader, 'utf8'), stripForgedAuthResults(read.header, deps.hostname)]);
+    const summary = summarizeHeaders(read.header);
+    const content = incoming.content(header);
 
     const toQueue = planned.filter((d) => !d.held).length;
     const lease = toQueue > 0 ? (deps.handoff?.reserve(toQueue) ?? null) : null;
@@ -98,7 +116,7 @@ export class Receiver {
         spamReasons: check.verdict.reasons,
         authResults: check.authResults,
       },
-      raw,
+      content,
       deliveries,
       trace,
     };
@@ -109,12 +127,16 @@ export class Receiver {
       if (lease) deps.handoff?.release(toQueue);
       throw e;
     }
+    const size = header.length - read.header.length + read.size;
     deps.logger.info(
-      { event: EVENTS.accepted, sid: input.sessionId, qid: queueId, from: input.mailFrom, rcpts: input.recipients.length, deliveries: deliveries.length, held: deliveries.filter((d) => d.status === 'held').length, size: raw.length, spam: check.verdict.spam },
+      { event: EVENTS.accepted, sid: input.sessionId, qid: queueId, from: input.mailFrom, rcpts: input.recipients.length, deliveries: deliveries.length, held: deliveries.filter((d) => d.status === 'held').length, size, spam: check.verdict.spam },
       'message accepted',
     );
-    if (lease) deps.handoff?.adopt({ record, ids, count: toQueue });
-    else if (toQueue > 0) deps.onQueued(queueId);
+    if (lease) {
+      // A small message is still whole in memory; a large one is read back as it is sent.
+      const source = incoming.spooled ? storedSource(deps.store.db, queueId, header, size) : bufferedSource(header, content.body);
+      deps.handoff?.adopt({ record, ids, count: toQueue, source });
+    } else if (toQueue > 0) deps.onQueued(queueId);
     return queueId;
   }
 }

@@ -7,7 +7,8 @@ import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
 import { srsReverse } from '../../outbound/index.js';
 import { decideRecipient, type RecipientDecision, type RecipientPlan, type RoutingSnapshot } from '../../routing/index.js';
-import { decideData, countReceivedHeaders, isSrsAddress, normalizeLineEndings, planSrsReturn } from '../accept.js';
+import { decideData, countReceivedHeaders, isSrsAddress, planSrsReturn } from '../accept.js';
+import type { IncomingMessage } from './incoming.js';
 import { PromptSMTPServer, smtpError } from './prompt-smtp-server.js';
 import type { Receiver } from './receive.js';
 
@@ -156,18 +157,24 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       const tx = transactions.get(session.id);
       transactions.delete(session.id);
       const limit = deps.live.cached.config.smtp.maxMessageSize;
-      collect(stream, limit).then(
-        async ({ raw, size }) => {
-          const dataDecision = decideData({ size, maxSize: limit, sizeExceeded: stream.sizeExceeded, receivedHeaders: raw ? countReceivedHeaders(raw) : 0 });
-          if (dataDecision.kind === 'reject' || !raw) {
-            const reply = dataDecision.kind === 'reject' ? dataDecision.reply : { code: 552, enhanced: '5.3.4', text: 'Message size exceeds the limit' };
-            deps.logger.info({ event: EVENTS.rejected, sid: session.id, qid: null, code: reply.code, size }, 'message refused at DATA');
-            return cb(smtpError(reply.code, reply.enhanced, reply.text));
+      const incoming = deps.receiver.begin();
+      const refuse = (code: number, enhanced: string, text: string) => incoming.abort().then(() => cb(smtpError(code, enhanced, text)));
+      readData(stream, incoming).then(
+        async () => {
+          const read = incoming.end();
+          const dataDecision = decideData({ size: read.size, maxSize: limit, sizeExceeded: stream.sizeExceeded, receivedHeaders: countReceivedHeaders(read.header), problem: read.problem, headerFields: read.headerFields });
+          if (dataDecision.kind === 'reject') {
+            const reply = dataDecision.reply;
+            deps.logger.info({ event: EVENTS.rejected, sid: session.id, qid: null, code: reply.code, size: read.size }, 'message refused at DATA');
+            return refuse(reply.code, reply.enhanced, reply.text);
           }
-          if (!tx || tx.plans.length === 0) return cb(smtpError(503, '5.5.1', 'No valid recipients'));
+          if (!tx || tx.plans.length === 0) return refuse(503, '5.5.1', 'No valid recipients');
+          if (incoming.storeError) {
+            deps.logger.error({ event: EVENTS.rejected, sid: session.id, qid: null, err: incoming.storeError.message }, 'message not stored while it arrived; answered 451');
+            return refuse(451, '4.3.0', 'Temporary local problem: the message could not be stored; please try again later');
+          }
           try {
-            const queueId = await deps.receiver.receive({
-              raw: normalizeLineEndings(raw),
+            const queueId = await deps.receiver.receive(incoming, {
               mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               recipients: tx.plans,
               helo: session.hostNameAppearsAs ?? '',
@@ -178,12 +185,12 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
             cb(null, `2.0.0 Ok: queued as ${queueId}`);
           } catch (e) {
             deps.logger.error({ event: EVENTS.rejected, sid: session.id, qid: null, err: (e as Error).message }, 'message not committed; answered 451');
-            cb(smtpError(451, '4.3.0', 'Temporary local problem: the message could not be stored; please try again later'));
+            await refuse(451, '4.3.0', 'Temporary local problem: the message could not be stored; please try again later');
           }
         },
         (e: unknown) => {
           deps.logger.warn({ event: EVENTS.rejected, sid: session.id, err: (e as Error).message }, 'DATA stream failed');
-          cb(smtpError(451, '4.3.0', 'Temporary problem while reading the message; please try again'));
+          void refuse(451, '4.3.0', 'Temporary problem while reading the message; please try again');
         },
       );
     },
@@ -215,27 +222,12 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
 }
 
 /**
- * Reads DATA into memory up to the size limit. Past the limit we keep reading (the
- * client is still sending) but store nothing, so a 2 GB attachment costs no memory.
+ * Feeds DATA to the message as it arrives, one chunk at a time: the next chunk is read
+ * only once the last one is handled, so a slow store slows the client (TCP backpressure)
+ * instead of filling memory. Past the size limit the rest is read and dropped.
  */
-function collect(stream: Readable & { sizeExceeded?: boolean }, limit: number): Promise<{ raw: Buffer | null; size: number }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (over) return;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        return;
-      }
-      chunks.push(chunk);
-    });
-    stream.once('error', reject);
-    stream.once('end', () => resolve({ raw: over ? null : Buffer.concat(chunks, size), size }));
-  });
+async function readData(stream: Readable, incoming: IncomingMessage): Promise<void> {
+  for await (const chunk of stream) await incoming.write(chunk as Buffer);
 }
 
 /** Addresses and CIDR blocks (validated by the config schema) as one lookup. */

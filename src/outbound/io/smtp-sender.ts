@@ -45,6 +45,8 @@ export interface SendRequest {
    * The caller owns a stream: if no host took it, the caller destroys it.
    */
   readonly raw: Buffer | Readable | (() => Readable);
+  /** The message's size when `raw` is a stream and it is known: sent as SIZE, so a server can refuse at once. */
+  readonly size?: number;
   /** A routing rule's requireTls: the hop's TLS mode becomes "required". */
   readonly requireTls: boolean;
 }
@@ -189,7 +191,7 @@ export class SmtpSender {
       to: [...recipients],
       // Declared for every message: harmless when 7-bit, and 8-bit bodies are relayed as received.
       use8BitMime: true,
-      ...(Buffer.isBuffer(raw) ? { size: raw.length } : {}),
+      ...(Buffer.isBuffer(raw) ? { size: raw.length } : req.size !== undefined ? { size: req.size } : {}),
     };
     pool.inFlight++;
     try {

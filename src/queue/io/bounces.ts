@@ -4,7 +4,6 @@ import { renderDsn } from '../../outbound/index.js';
 import type { RoutingSnapshot } from '../../routing/index.js';
 import type { DeliveryRow, MessageRow, ReceivedRecord, TraceEvent } from '../../store/index.js';
 import { generatedRecord } from './generated-mail.js';
-import { headerEnd } from '../../base/headers.js';
 
 export interface Failure {
   readonly delivery: DeliveryRow;
@@ -14,7 +13,7 @@ export interface Failure {
 }
 
 export interface BounceFactory {
-  forFailures(input: { message: MessageRow; raw: Buffer; failures: readonly Failure[]; now: number; snapshot: RoutingSnapshot }): { record: ReceivedRecord | null; trace: TraceEvent[] };
+  forFailures(input: { message: MessageRow; header: Buffer; failures: readonly Failure[]; now: number; snapshot: RoutingSnapshot }): { record: ReceivedRecord | null; trace: TraceEvent[] };
 }
 
 /**
@@ -24,7 +23,7 @@ export interface BounceFactory {
  */
 export function createBounceFactory(opts: { hostname: string }): BounceFactory {
   return {
-    forFailures({ message, raw, failures, now, snapshot }) {
+    forFailures({ message, header, failures, now, snapshot }) {
       const trace: TraceEvent[] = [];
       const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({ queueId: message.queueId, at: now, code, summary, data });
       const reportable = failures.filter((f) => !f.delivery.suppressBounces);
@@ -53,7 +52,7 @@ export function createBounceFactory(opts: { hostname: string }): BounceFactory {
           remoteMta: f.remoteMta,
           diagnostic: `smtp; ${f.reply}`,
         })),
-        originalHeaders: raw.subarray(0, headerEnd(raw)),
+        originalHeaders: header,
       });
       const { record, undeliverable } = generatedRecord({ queueId, raw: dsn, mailFrom: '', recipients: [message.mailFrom], snapshot, now, hostname: opts.hostname, origin: `delivery status notification for ${message.queueId}` });
       if (undeliverable.length > 0) {

@@ -1,7 +1,7 @@
 import { summarizeHeaders } from '../../base/headers.js';
 import { EVENTS } from '../../base/events.js';
 import { decideRecipient, planDeliveries, type RoutingSnapshot } from '../../routing/index.js';
-import type { NewDelivery, ReceivedRecord } from '../../store/index.js';
+import { contentOf, type NewDelivery, type ReceivedRecord } from '../../store/index.js';
 
 const HAM = { spam: false, score: 0, reasons: [] } as const;
 const NO_TRANSFORM = { headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false };
@@ -62,7 +62,7 @@ export function generatedRecord(input: {
         spamReasons: [],
         authResults: {},
       },
-      raw: input.raw,
+      content: contentOf(input.raw),
       deliveries,
       trace: [
         { queueId, at: now, code: EVENTS.envelope, summary: `${input.origin} from <${input.mailFrom}> to ${input.recipients.map((r) => `<${r}>`).join(', ')}`, data: { mailFrom: input.mailFrom, recipients: input.recipients, origin: input.origin } },

@@ -1,14 +1,14 @@
 import type { Clock } from '../../base/clock.js';
 import { randomToken } from '../../base/ids.js';
 import type { Logger } from '../../base/log.js';
-import type { LiveConfig } from '../../config/io/live-config.js';
+import type { LiveConfig, LiveState } from '../../config/io/live-config.js';
+import type { MessageSource } from '../../base/message-source.js';
 import {
   claimDue,
   completeMany,
   GroupCommit,
   type AttemptCompletion,
-  loadBody,
-  loadMessage,
+  loadSource,
   messageRowOf,
   reclaimExpiredLeases,
   reclaimOwnStaleLeases,
@@ -30,8 +30,11 @@ export type { AttemptOutcome };
 
 export interface AttemptContext {
   readonly message: MessageRow;
-  readonly raw: Buffer;
+  /** This group's copy of the message (its rule's header edits applied), read as sent. */
+  readonly source: MessageSource;
   readonly deliveries: readonly DeliveryRow[];
+  /** The configuration in force when the attempt started (hosts, smarthost, DKIM, SRS…). */
+  readonly config: LiveState;
 }
 
 /** A transport carries one group of deliveries of one message and says how each went. */
@@ -174,7 +177,7 @@ export class QueueRunner {
   }
 
   /** Deliveries committed already claimed by this runner: attempt them now, from memory. */
-  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number }): void {
+  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number; source: MessageSource }): void {
     this.#reserved -= input.count;
     const { record, ids } = input;
     const message = messageRowOf(record);
@@ -202,10 +205,10 @@ export class QueueRunner {
         updatedAt: message.receivedAt,
       });
     });
-    for (const group of groupDeliveries(rows)) this.#dispatch(group.deliveries, { message, raw: record.raw });
+    for (const group of groupDeliveries(rows)) this.#dispatch(group.deliveries, { message, source: input.source });
   }
 
-  #dispatch(deliveries: readonly DeliveryRow[], known?: { message: MessageRow; raw: Buffer }): void {
+  #dispatch(deliveries: readonly DeliveryRow[], known?: { message: MessageRow; source: MessageSource }): void {
     this.#inFlight += deliveries.length;
     const p = this.#attempt(deliveries, known)
       .catch((e: unknown) => this.deps.logger.error({ event: 'queue.attempt_failed', qid: deliveries[0]?.queueId, err: (e as Error).message }, 'attempt could not be recorded; the lease will expire and it is retried'))
@@ -217,13 +220,16 @@ export class QueueRunner {
     this.#pending.add(p);
   }
 
-  async #attempt(deliveries: readonly DeliveryRow[], known?: { message: MessageRow; raw: Buffer }): Promise<void> {
+  async #attempt(deliveries: readonly DeliveryRow[], known?: { message: MessageRow; source: MessageSource }): Promise<void> {
     const { deps } = this;
     const first = deliveries[0]!;
-    const [message, raw] = known ? [known.message, known.raw] : await Promise.all([loadMessage(deps.db, first.queueId), loadBody(deps.db, first.queueId)]);
+    // The version in force now: an apply a moment ago (on any node) is already used.
+    const config = await deps.live.current().catch(() => deps.live.cached);
+    const stored = known ?? (await loadSource(deps.db, first.queueId));
+    const message = stored?.message ?? null;
     const startedAt = deps.clock.now();
     let outcomes: ReadonlyMap<number, AttemptOutcome>;
-    if (!message || !raw) {
+    if (!stored || !message) {
       outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'bounced', reply: 'message body missing from the store', status: '5.3.0' } as const]));
     } else {
       const handler = deps.transports[first.transport];
@@ -232,27 +238,27 @@ export class QueueRunner {
       } else {
         try {
           // The copy this group gets (headers, subject, attachments), whatever carries it.
-          const copy = await applyTransform(raw, first.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } });
-          outcomes = await handler({ message, raw: copy, deliveries });
+          const copy = await applyTransform(stored.source, first.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } });
+          outcomes = await handler({ message, source: copy, deliveries, config });
         } catch (e) {
           outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `local error: ${(e as Error).message}` } as const]));
         }
       }
     }
-    await this.#record(deliveries, outcomes, message, raw, startedAt);
+    await this.#record(deliveries, outcomes, message, stored?.source.header ?? null, startedAt, config);
   }
 
-  async #record(deliveries: readonly DeliveryRow[], outcomes: ReadonlyMap<number, AttemptOutcome>, message: MessageRow | null, raw: Buffer | null, startedAt: number): Promise<void> {
+  async #record(deliveries: readonly DeliveryRow[], outcomes: ReadonlyMap<number, AttemptOutcome>, message: MessageRow | null, header: Buffer | null, startedAt: number, state: LiveState): Promise<void> {
     const { deps } = this;
     const now = deps.clock.now();
-    const r = deps.live.cached.config.queue.retry;
+    const r = state.config.queue.retry;
     const policy: RetryPolicy = { firstRetryMs: r.firstRetry, maxIntervalMs: r.maxInterval, giveUpAfterMs: r.giveUpAfter };
     const { results, trace, mailbox, failures, nextDue } = settleAttempt({ deliveries, outcomes, receivedAt: message?.receivedAt ?? null, startedAt, now, policy });
     this.#nextLocalDue = Math.min(this.#nextLocalDue, nextDue);
     results.forEach((res, i) => deps.logger.info({ event: `queue.${res.status}`, qid: deliveries[i]?.queueId, rcpt: deliveries[i]?.recipient, attempt: res.attempts, reply: res.lastReply }, `delivery ${res.status}`));
     const newMessages: ReceivedRecord[] = [];
-    if (failures.length > 0 && message && raw) {
-      const dsn = deps.bounces.forFailures({ message, raw, failures, now, snapshot: deps.live.cached.snapshot });
+    if (failures.length > 0 && message && header) {
+      const dsn = deps.bounces.forFailures({ message, header, failures, now, snapshot: state.snapshot });
       trace.push(...dsn.trace);
       if (dsn.record) newMessages.push(dsn.record);
     }

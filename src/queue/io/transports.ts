@@ -1,12 +1,12 @@
 import { summarizeHeaders } from '../../base/headers.js';
-import type { LiveConfig } from '../../config/io/live-config.js';
+import { wholeMessage } from '../../base/message-source.js';
 import { chooseNextHop, keyForMessage, signDkim, srsForward, type SmtpSender } from '../../outbound/index.js';
 import type { AttemptOutcome, TransportHandler } from './queue-runner.js';
 
 /** Local mailboxes: the delivery is the mailbox row, written with the outcome (one transaction). */
 export function mailboxTransport(now: () => number): TransportHandler {
-  return async ({ message, raw, deliveries }) => {
-    const h = summarizeHeaders(raw);
+  return async ({ message, source, deliveries }) => {
+    const h = summarizeHeaders(source.header);
     const out = new Map<number, AttemptOutcome>();
     for (const d of deliveries) {
       out.set(d.id, {
@@ -23,10 +23,10 @@ export function mailboxTransport(now: () => number): TransportHandler {
  * Relay over SMTP: the next hop (route, hosts, smarthost, MX), and SRS for forwarded foreign senders so the
  * next hop's SPF check holds.
  */
-export function smtpTransport(deps: { sender: SmtpSender; live: LiveConfig; srsSecret: string; now: () => number }): TransportHandler {
-  return async ({ message, raw, deliveries }) => {
+export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now: () => number }): TransportHandler {
+  return async ({ message, source, deliveries, config: state }) => {
     const first = deliveries[0]!;
-    const { snapshot, config } = deps.live.cached;
+    const { snapshot, config } = state;
     const domain = first.recipient.slice(first.recipient.lastIndexOf('@') + 1);
     const hop = chooseNextHop(domain, first.route ?? undefined, snapshot.hosts, snapshot.smarthost);
     const senderDomain = message.mailFrom.slice(message.mailFrom.lastIndexOf('@') + 1).toLowerCase();
@@ -35,9 +35,9 @@ export function smtpTransport(deps: { sender: SmtpSender; live: LiveConfig; srsS
       message.mailFrom && srsDomain && !snapshot.domains.has(senderDomain)
         ? srsForward(message.mailFrom, { domain: srsDomain, secret: config.srs?.secret ?? deps.srsSecret, now: new Date(deps.now()), isLocalDomain: (d) => snapshot.domains.has(d.toLowerCase()) })
         : message.mailFrom;
-    const key = keyForMessage(raw, config.dkim);
-    const signed = key ? await signDkim(raw, key) : raw;
-    const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw: signed, requireTls: first.requireTls });
+    const key = keyForMessage(source.header, config.dkim);
+    const signed = key ? await signDkim(source, key) : source;
+    const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw: () => wholeMessage(signed), ...(signed.size !== null ? { size: signed.size } : {}), requireTls: first.requireTls });
     const out = new Map<number, AttemptOutcome>();
     for (const d of deliveries) {
       const o = result.perRecipient.get(d.recipient);

@@ -6,9 +6,11 @@
  */
 
 import { promises as dns } from 'node:dns';
+import { Transform, type Readable } from 'node:stream';
 import { authenticate, type DNSResolver } from 'mailauth';
+import { sourceOf, wholeMessage, withHeader, type MessageSource } from '../../base/message-source.js';
 import type { AuthSummary, SpamPolicy, SpamVerdict } from '../model.js';
-import { containsGtube } from '../gtube.js';
+import { GTUBE, GtubeScanner } from '../gtube.js';
 import { matchHeaderRules } from '../header-rules.js';
 import { fromAddresses, parseHeaders } from '../parse-headers.js';
 import { scoreMessage } from '../score.js';
@@ -127,7 +129,7 @@ interface AuthOutcome {
   readonly header: string;
 }
 
-async function runAuthentication(raw: Buffer, env: CheckEnvelope, resolver: Resolver, timeoutMs: number): Promise<AuthOutcome> {
+async function runAuthentication(message: Readable, env: CheckEnvelope, resolver: Resolver, timeoutMs: number): Promise<AuthOutcome> {
   const started = performance.now();
   const dnsDeadline = started + Math.max(0, timeoutMs - Math.min(SETTLE_MS, timeoutMs / 4));
   let keyLookupFailed = false;
@@ -140,7 +142,7 @@ async function runAuthentication(raw: Buffer, env: CheckEnvelope, resolver: Reso
     header: renderUnverifiedHeader(env.mtaHostname, reason),
   });
 
-  const checks = authenticate(raw, {
+  const checks = authenticate(message, {
     sender: env.mailFrom,
     ip: env.clientIp,
     helo: env.helo,
@@ -169,19 +171,49 @@ async function runAuthentication(raw: Buffer, env: CheckEnvelope, resolver: Reso
 }
 
 /**
- * Authenticates and scores one received message. Resolves within `timeoutMs`
- * (plus the CPU time of scoring) and never rejects because of DNS.
+ * Signatures verified per message: each costs a key lookup and an RSA verification,
+ * so a header with hundreds of them must not buy hundreds. The topmost are the
+ * newest (the hops nearest to us); the rest are left out of what mailauth reads.
  */
-export async function checkMessage(raw: Buffer, env: CheckEnvelope, opts: CheckOptions): Promise<CheckResult> {
-  const auth =
-    opts.authenticate === false
-      ? { summary: unverifiedAuth('authentication checks are off (no DNS)'), header: renderUnverifiedHeader(env.mtaHostname, 'authentication checks are off (no DNS)') }
-      : await runAuthentication(raw, env, opts.resolver ?? (systemResolver ??= createSystemResolver()), opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
-  const headers = parseHeaders(raw);
+export const MAX_DKIM_SIGNATURES = 10;
+/** ARC sets stop at i=50 (RFC 8617 §4.2.1); three fields each. */
+const MAX_ARC_FIELDS = 150;
+
+export interface CheckFacts {
+  /** Whether the body holds GTUBE, when the caller scanned it as it arrived. */
+  readonly gtube?: boolean;
+}
+
+/**
+ * Authenticates and scores one received message, read once as a stream. Resolves
+ * within `timeoutMs` (plus the CPU time of reading and scoring) and never rejects
+ * because of DNS.
+ */
+export async function checkMessage(input: Buffer | MessageSource, env: CheckEnvelope, opts: CheckOptions, facts: CheckFacts = {}): Promise<CheckResult> {
+  const source = Buffer.isBuffer(input) ? sourceOf(input) : input;
+  const headers = parseHeaders(source.header);
+  const scanner = facts.gtube === undefined ? new GtubeScanner() : null;
+  const bounded = boundSignatures(source.header);
+  let auth: AuthOutcome;
+  if (opts.authenticate === false) {
+    if (scanner) await scanBody(source.body(), scanner);
+    auth = { summary: unverifiedAuth('authentication checks are off (no DNS)'), header: renderUnverifiedHeader(env.mtaHostname, 'authentication checks are off (no DNS)') };
+  } else {
+    const read = withHeader(source, bounded);
+    const stream = scanner ? wholeMessage({ ...read, body: () => read.body().pipe(scanning(scanner)) }) : wholeMessage(read);
+    auth = await runAuthentication(stream, env, opts.resolver ?? (systemResolver ??= createSystemResolver()), opts.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
+    // A check that timed out may have left the stream half read: the scan finishes here.
+    if (scanner && !stream.readableEnded) {
+      stream.destroy();
+      const rest = new GtubeScanner();
+      await scanBody(source.body(), rest);
+      if (rest.found) scanner.push(Buffer.from(GTUBE, 'latin1'));
+    }
+  }
   const verdict = scoreMessage(
     {
       auth: auth.summary,
-      gtube: containsGtube(raw),
+      gtube: facts.gtube ?? scanner?.found ?? false,
       headerHits: matchHeaderRules(headers),
       mailFrom: env.mailFrom,
       headerFrom: fromAddresses(headers),
@@ -189,4 +221,31 @@ export async function checkMessage(raw: Buffer, env: CheckEnvelope, opts: CheckO
     opts.policy,
   );
   return { verdict, authResults: auth.summary, authenticationResultsHeader: auth.header };
+}
+
+async function scanBody(body: Readable, scanner: GtubeScanner): Promise<void> {
+  for await (const chunk of body) scanner.push(chunk as Buffer);
+}
+
+function scanning(scanner: GtubeScanner): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      scanner.push(chunk);
+      done(null, chunk);
+    },
+  });
+}
+
+/** The header block with DKIM signatures and ARC fields past their bounds left out. */
+function boundSignatures(header: Buffer): Buffer {
+  const text = header.toString('latin1');
+  const fields = text.split(/\r\n(?![ \t])/);
+  let dkim = 0;
+  let arc = 0;
+  const kept = fields.filter((f) => {
+    if (/^dkim-signature[ \t]*:/i.test(f)) return ++dkim <= MAX_DKIM_SIGNATURES;
+    if (/^arc-(seal|message-signature|authentication-results)[ \t]*:/i.test(f)) return ++arc <= MAX_ARC_FIELDS;
+    return true;
+  });
+  return kept.length === fields.length ? header : Buffer.from(kept.join('\r\n'), 'latin1');
 }

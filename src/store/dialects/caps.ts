@@ -11,4 +11,10 @@ export interface DialectCaps {
   readonly concurrentWriters: boolean;
   /** Ordinary commits are not fsync'd (SQLite synchronous=NORMAL); durableTransaction is. */
   readonly relaxedCommits: boolean;
+  /**
+   * Run first in a transaction whose commit need not wait for the disk because a later
+   * durable commit covers it (PostgreSQL: one WAL, flushed in order); null where
+   * ordinary commits are relaxed already.
+   */
+  readonly lazyCommitSql: string | null;
 }

@@ -1,5 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { randomToken } from '../../base/ids.js';
 import type { Db } from '../db.js';
+import { insertChunks, toChunks, unspool } from './blob-repo.js';
 import type { Database, DeskCaseTable } from '../schema.js';
 
 type Exec = Kysely<Database> | Transaction<Database>;
@@ -133,10 +135,22 @@ export async function touchCase(trx: Exec, caseId: number, now: number): Promise
   await trx.updateTable('desk_cases').set({ updated_at: now }).where('id', '=', caseId).execute();
 }
 
+/**
+ * An attachment's bytes: in memory (small ones, written with the message), or a blob
+ * already written while the message was read (large ones; the message's transaction
+ * makes it kept). Null: listed without content.
+ */
+export type AttachmentContent = { readonly bytes: Buffer } | { readonly blobId: string } | null;
+
 /** A message to record on a case or lead: the stored fields, with its time and its attachments' bytes. */
 export interface NewDeskMessage extends Omit<DeskMessageRow, 'id' | 'createdAt' | 'attachments'> {
   readonly now: number;
-  readonly attachments: readonly { filename: string; contentType: string; size: number; contentId: string | null; inline: boolean; content: Buffer | null }[];
+  readonly attachments: readonly { filename: string; contentType: string; size: number; contentId: string | null; inline: boolean; content: AttachmentContent }[];
+}
+
+/** A name for a new attachment blob, apart from queue ids (which are upper case). */
+export function newAttachmentBlobId(): string {
+  return `att-${randomToken(20)}`;
 }
 
 export async function insertDeskMessage(trx: Exec, m: NewDeskMessage): Promise<number> {
@@ -162,9 +176,17 @@ export async function insertDeskMessage(trx: Exec, m: NewDeskMessage): Promise<n
     .returning('id')
     .executeTakeFirstOrThrow();
   for (const a of m.attachments) {
+    let blobId: string | null = null;
+    if (a.content && 'bytes' in a.content) {
+      blobId = newAttachmentBlobId();
+      await insertChunks(trx, blobId, 0, a.content.bytes.length > 0 ? toChunks([a.content.bytes]) : [a.content.bytes]);
+    } else if (a.content) {
+      blobId = a.content.blobId;
+      await unspool(trx, blobId);
+    }
     await trx
       .insertInto('desk_attachments')
-      .values({ desk_message_id: row.id, filename: a.filename, content_type: a.contentType, size: a.size, content_id: a.contentId, inline: a.inline ? 1 : 0, content: a.content })
+      .values({ desk_message_id: row.id, filename: a.filename, content_type: a.contentType, size: a.size, content_id: a.contentId, inline: a.inline ? 1 : 0, blob_id: blobId })
       .execute();
   }
   return row.id;
@@ -246,17 +268,17 @@ export async function findLinkedCases(db: Exec, caseId: number): Promise<{ id: n
 }
 
 /**
- * One attachment of one message of one case or lead, with its bytes (null when the intake
- * left them out). The owner is part of the lookup, so an attachment is found only through
- * the case or lead its message belongs to.
+ * One attachment of one message of one case or lead, with the blob that holds its bytes
+ * (null when the intake left them out). The owner is part of the lookup, so an
+ * attachment is found only through the case or lead its message belongs to.
  */
-export async function loadAttachment(db: Exec, input: DeskMessageOwner & { messageId: number; attachmentId: number }): Promise<{ filename: string; contentType: string; content: Buffer | null } | null> {
+export async function loadAttachment(db: Exec, input: DeskMessageOwner & { messageId: number; attachmentId: number }): Promise<{ filename: string; contentType: string; size: number; blobId: string | null } | null> {
   const q = db
     .selectFrom('desk_attachments')
     .innerJoin('desk_messages', 'desk_messages.id', 'desk_attachments.desk_message_id')
-    .select(['desk_attachments.filename', 'desk_attachments.content_type', 'desk_attachments.content'])
+    .select(['desk_attachments.filename', 'desk_attachments.content_type', 'desk_attachments.size', 'desk_attachments.blob_id'])
     .where('desk_attachments.id', '=', input.attachmentId)
     .where('desk_messages.id', '=', input.messageId);
   const r = await ('caseId' in input ? q.where('desk_messages.case_id', '=', input.caseId) : q.where('desk_messages.lead_id', '=', input.leadId)).executeTakeFirst();
-  return r ? { filename: r.filename, contentType: r.content_type, content: r.content ? Buffer.from(r.content) : null } : null;
+  return r ? { filename: r.filename, contentType: r.content_type, size: r.size, blobId: r.blob_id } : null;
 }

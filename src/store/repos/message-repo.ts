@@ -2,6 +2,9 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database, DeliveryStatus } from '../schema.js';
 import { runCompiledOnce } from '../compiled-once.js';
+import { headerEnd } from '../../base/headers.js';
+import type { MessageSource } from '../../base/message-source.js';
+import { insertChunks, openBlob, readChunk, toChunks, unspool } from './blob-repo.js';
 import { appendTrace, type TraceEvent } from './trace-repo.js';
 
 export interface NewMessage {
@@ -37,11 +40,32 @@ export interface NewDelivery {
   readonly lease?: { readonly owner: string; readonly until: number };
 }
 
+/**
+ * The bytes of a message to store: its header block (chunk 0 of the message's blob),
+ * and its body, partly stored already while DATA arrived (`spooled`: chunks 1…n under
+ * the queue id) and the rest in memory (`body`), stored with the message.
+ */
+export interface MessageContent {
+  readonly header: Buffer;
+  readonly body: readonly Buffer[];
+  readonly spooled?: { readonly chunks: number; readonly bytes: number };
+}
+
 export interface ReceivedRecord {
   readonly message: NewMessage;
-  readonly raw: Buffer;
+  readonly content: MessageContent;
   readonly deliveries: readonly NewDelivery[];
   readonly trace: readonly TraceEvent[];
+}
+
+/** A whole message in memory (one we wrote) as content to store. */
+export function contentOf(raw: Buffer): MessageContent {
+  const end = headerEnd(raw);
+  return { header: raw.subarray(0, end), body: [raw.subarray(end)] };
+}
+
+export function contentSize(c: MessageContent): number {
+  return c.body.reduce((n, b) => n + b.length, c.header.length + (c.spooled?.bytes ?? 0));
 }
 
 /**
@@ -76,7 +100,7 @@ export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRe
       mail_from: m.mailFrom,
       helo: m.helo,
       client_ip: m.clientIp,
-      size: rec.raw.length,
+      size: contentSize(rec.content),
       subject: m.subject,
       header_from: m.headerFrom,
       received_at: m.receivedAt,
@@ -87,7 +111,10 @@ export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRe
       auth_results: JSON.stringify(m.authResults),
     },
   );
-  await runCompiledOnce(trx, 'insert-body', (p) => trx.insertInto('message_bodies').values({ queue_id: p('queue_id'), raw: p('raw') }), { queue_id: m.queueId, raw: rec.raw });
+  const c = rec.content;
+  await insertChunks(trx, m.queueId, 0, [c.header]);
+  await insertChunks(trx, m.queueId, 1 + (c.spooled?.chunks ?? 0), toChunks(c.body));
+  if (c.spooled && c.spooled.chunks > 0) await unspool(trx, m.queueId);
   const ids: number[] = [];
   for (const d of rec.deliveries) {
     const r = await runCompiledOnce(
@@ -161,12 +188,14 @@ export interface MessageRow {
   readonly spamScore: number;
   readonly spamReasons: string[];
   readonly authResults: Record<string, unknown>;
+  /** When retention removed the body; null while it is kept. */
+  readonly bodyPurgedAt: number | null;
 }
 
 /** The row a record becomes once committed (for the node that received it, without reading it back). */
 export function messageRowOf(rec: ReceivedRecord): MessageRow {
   const m = rec.message;
-  return { ...m, size: rec.raw.length, spamReasons: [...m.spamReasons] };
+  return { ...m, size: contentSize(rec.content), bodyPurgedAt: null, spamReasons: [...m.spamReasons] };
 }
 
 function toMessageRow(r: Database['messages']): MessageRow {
@@ -185,6 +214,7 @@ function toMessageRow(r: Database['messages']): MessageRow {
     spamScore: r.spam_score,
     spamReasons: JSON.parse(r.spam_reasons) as string[],
     authResults: JSON.parse(r.auth_results) as Record<string, unknown>,
+    bodyPurgedAt: r.body_purged_at === null ? null : Number(r.body_purged_at),
   };
 }
 
@@ -199,9 +229,21 @@ export async function findMessagesByMessageId(db: Db, messageId: string): Promis
   return rows.map(toMessageRow);
 }
 
-export async function loadBody(db: Db, queueId: string): Promise<Buffer | null> {
-  const r = await db.selectFrom('message_bodies').select('raw').where('queue_id', '=', queueId).executeTakeFirst();
-  return r ? Buffer.from(r.raw) : null;
+/** The stored header block (ours on top, as relayed); null once the body is purged. */
+export function loadHeader(db: Db, queueId: string): Promise<Buffer | null> {
+  return readChunk(db, queueId, 0);
+}
+
+/** A stored message as a source: the body is read from the store as it is consumed. */
+export function storedSource(db: Db, queueId: string, header: Buffer, size: number | null): MessageSource {
+  return { header, size, body: () => openBlob(db, queueId, { fromSeq: 1 }) };
+}
+
+/** The stored message, or null when it is unknown or its body was purged. */
+export async function loadSource(db: Db, queueId: string): Promise<{ message: MessageRow; source: MessageSource } | null> {
+  const [message, header] = await Promise.all([loadMessage(db, queueId), loadHeader(db, queueId)]);
+  if (!message || !header) return null;
+  return { message, source: storedSource(db, queueId, header, message.size) };
 }
 
 export interface MessageSearch {

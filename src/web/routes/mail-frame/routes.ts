@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sanitizeHtml from 'sanitize-html';
-import { loadAttachment, loadCaseByNumber, loadDeskMessages, loadLead, type Db, type DeskMessageOwner } from '../../../store/index.js';
+import { loadAttachment, loadCaseByNumber, loadDeskMessages, loadLead, openBlob, type Db, type DeskMessageOwner } from '../../../store/index.js';
 import type { ApiDeps } from '../../api/api-deps.js';
 import { authenticate } from '../../api/route-kit.js';
 import type { Authenticator } from '../../auth/principal.js';
@@ -91,20 +91,22 @@ async function serveFrame(db: Db, owner: MessageOwner, messageSegment: string, r
  * An attachment is always a download, never a page of ours: whatever a sender put in it
  * (HTML, SVG with script) cannot run in the console's origin.
  */
-async function serveAttachment(db: Db, owner: MessageOwner, segments: { message: string; attachment: string }, reply: FastifyReply): Promise<Buffer> {
+async function serveAttachment(db: Db, owner: MessageOwner, segments: { message: string; attachment: string }, reply: FastifyReply): Promise<FastifyReply> {
   const row = await ownerRow(db, owner);
   const messageId = positiveInt(segments.message);
   const attachmentId = positiveInt(segments.attachment);
   const a = row && messageId !== null && attachmentId !== null ? await loadAttachment(db, { ...row, messageId, attachmentId }) : null;
   if (!a) throw new HttpProblem('NOT_FOUND', `no attachment ${segments.attachment} on message ${segments.message} of ${describeOwner(owner)}`);
-  if (!a.content) throw new HttpProblem('NOT_FOUND', `attachment ${a.filename} was left out at intake (over the size limit); the raw message keeps it`);
+  if (!a.blobId) throw new HttpProblem('NOT_FOUND', `attachment ${a.filename} was left out at intake (over the size limit); the raw message keeps it`);
   const ascii = a.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
   reply
     .header('Content-Type', 'application/octet-stream')
     .header('Content-Disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(a.filename)}`)
     .header('Content-Security-Policy', "default-src 'none'; sandbox")
+    .header('Content-Length', String(a.size))
     .header('Cache-Control', 'no-store');
-  return a.content;
+  // Streamed from the store a chunk at a time: a 30 MB attachment is never whole in memory.
+  return reply.send(openBlob(db, a.blobId));
 }
 
 /** Where a case's and a lead's messages live under /api, and how the URL names their owner. */

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { EVENTS } from '../../../base/events.js';
-import { headerEnd } from '../../../base/headers.js';
-import { isHeld, listHeld, loadBody, loadMessage, resolveHeld } from '../../../store/index.js';
+import { isHeld, listHeld, loadHeader, loadMessage, resolveHeld } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
 
@@ -55,10 +54,9 @@ const show = defineRoute({
   async command({ input: { params }, deps }) {
     // The quarantine shows held mail only; any other message is the email log's.
     if (!(await isHeld(deps.db, params.id))) throw new HttpProblem('NOT_FOUND', `no held message ${params.id}; find other messages in the email log`);
-    const [m, raw] = await Promise.all([loadMessage(deps.db, params.id), loadBody(deps.db, params.id)]);
-    if (!m || !raw) throw new HttpProblem('NOT_FOUND', `no held message ${params.id}`);
-    const end = headerEnd(raw);
-    const block = raw.subarray(0, Math.min(end, HEADER_VIEW_MAX));
+    const [m, header] = await Promise.all([loadMessage(deps.db, params.id), loadHeader(deps.db, params.id)]);
+    if (!m || !header) throw new HttpProblem('NOT_FOUND', `no held message ${params.id}`);
+    const block = header.subarray(0, Math.min(header.length, HEADER_VIEW_MAX));
     return { id: params.id, headers: block.toString('latin1'), truncated: block.length === HEADER_VIEW_MAX, spamScore: m.spamScore, spamReasons: m.spamReasons, authResults: m.authResults };
   },
 });

@@ -1,0 +1,207 @@
+import { Readable } from 'node:stream';
+import type { Transaction } from 'kysely';
+import type { Db, StoreHandle } from '../db.js';
+import type { Database } from '../schema.js';
+import { runCompiledOnce } from '../compiled-once.js';
+
+type Exec = Db | Transaction<Database>;
+
+/**
+ * Large values are stored in chunks of about this size: reading or writing one never
+ * needs more than a chunk or two in memory, and a row stays small enough for either
+ * database to handle without special APIs.
+ */
+export const BLOB_CHUNK_BYTES = 256 * 1024;
+/** Chunks fetched by one query while streaming a blob (about 1 MiB). */
+const READ_BATCH = 4;
+
+/** Inserts `parts` as chunks `firstSeq`, `firstSeq + 1`, …; returns the next free seq. */
+export async function insertChunks(trx: Exec, blobId: string, firstSeq: number, parts: readonly Buffer[]): Promise<number> {
+  let seq = firstSeq;
+  for (const data of parts) {
+    await runCompiledOnce(trx, 'insert-chunk', (p) => trx.insertInto('blob_chunks').values({ blob_id: p('blob_id'), seq: p('seq'), data: p('data') }), { blob_id: blobId, seq, data });
+    seq++;
+  }
+  return seq;
+}
+
+/** `buffers` cut into chunk-sized pieces (no copy: pieces are views). */
+export function toChunks(buffers: readonly Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of buffers) {
+    for (let at = 0; at < b.length; at += BLOB_CHUNK_BYTES) out.push(b.subarray(at, Math.min(b.length, at + BLOB_CHUNK_BYTES)));
+  }
+  return out;
+}
+
+export async function readChunk(db: Exec, blobId: string, seq: number): Promise<Buffer | null> {
+  const r = await runCompiledOnce(db, 'read-chunk', (p) => db.selectFrom('blob_chunks').select('data').where('blob_id', '=', p('blob_id')).where('seq', '=', p('seq')), { blob_id: blobId, seq });
+  const row = r.rows[0] as { data: Uint8Array } | undefined;
+  return row ? Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength) : null;
+}
+
+/**
+ * The chunks `fromSeq` … `toSeq` (inclusive; default to the end) of a blob as one byte
+ * stream, read a few chunks at a time as the consumer asks. A store error ends the
+ * stream with that error.
+ */
+export function openBlob(db: Db, blobId: string, range: { fromSeq?: number; toSeq?: number } = {}): Readable {
+  let next = range.fromSeq ?? 0;
+  const last = range.toSeq ?? Number.MAX_SAFE_INTEGER;
+  let busy = false;
+  let done = false;
+  return new Readable({
+    highWaterMark: BLOB_CHUNK_BYTES,
+    read() {
+      if (busy || done) return;
+      if (next > last) {
+        done = true;
+        this.push(null);
+        return;
+      }
+      busy = true;
+      const upTo = Math.min(last, next + READ_BATCH - 1);
+      runCompiledOnce(
+        db,
+        'read-chunks',
+        (p) => db.selectFrom('blob_chunks').select(['seq', 'data']).where('blob_id', '=', p('blob_id')).where('seq', '>=', p('from')).where('seq', '<=', p('to')).orderBy('seq'),
+        { blob_id: blobId, from: next, to: upTo },
+      ).then(
+        (r) => {
+          busy = false;
+          const rows = r.rows as { seq: number; data: Uint8Array }[];
+          // Fewer rows than asked for: the blob ends here. Decided before pushing, since a
+          // push may call read() again at once.
+          const ends = rows.length < upTo - next + 1 || upTo >= last;
+          if (ends) done = true;
+          else next = upTo + 1;
+          for (const row of rows) this.push(Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength));
+          if (ends) this.push(null);
+        },
+        (e: unknown) => {
+          busy = false;
+          done = true;
+          this.destroy(e as Error);
+        },
+      );
+    },
+  });
+}
+
+export async function deleteBlob(db: Exec, blobId: string): Promise<void> {
+  await db.deleteFrom('blob_chunks').where('blob_id', '=', blobId).execute();
+  await db.deleteFrom('spool').where('blob_id', '=', blobId).execute();
+}
+
+/** Removes the blobs among `blobIds` that nothing kept (they still carry their spool mark). */
+export async function deleteSpooledBlobs(db: Db, blobIds: readonly string[]): Promise<number> {
+  if (blobIds.length === 0) return 0;
+  const marked = await db.selectFrom('spool').select('blob_id').where('blob_id', 'in', blobIds).execute();
+  for (const { blob_id } of marked) await deleteBlob(db, blob_id);
+  return marked.length;
+}
+
+/** The spool mark goes in the transaction that makes the blob part of something kept. */
+export async function unspool(trx: Exec, blobId: string): Promise<void> {
+  await runCompiledOnce(trx, 'unspool', (p) => trx.deleteFrom('spool').where('blob_id', '=', p('blob_id')), { blob_id: blobId });
+}
+
+/**
+ * Writes a blob as it arrives: whole chunks go to the store at once, each in a lazy
+ * transaction of its own (the durable commit that later keeps the blob makes them
+ * durable too), the first together with a spool mark. The rest waits in memory for the
+ * caller's final transaction (`pending`). At most about one chunk is ever held.
+ */
+export class BlobWriter {
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #nextSeq: number;
+  #stored = 0;
+  #storedBytes = 0;
+  #marked = false;
+
+  constructor(
+    private readonly store: Pick<StoreHandle, 'lazyTransaction'>,
+    readonly blobId: string,
+    private readonly spool: { readonly owner: string; readonly now: () => number },
+    readonly firstSeq = 0,
+  ) {
+    this.#nextSeq = firstSeq;
+  }
+
+  /** Chunks already in the store. */
+  get storedChunks(): number {
+    return this.#stored;
+  }
+
+  get storedBytes(): number {
+    return this.#storedBytes;
+  }
+
+  /** Bytes written and not yet stored, in order: the caller's last transaction stores them. */
+  get pending(): readonly Buffer[] {
+    return this.#pending;
+  }
+
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  async write(data: Buffer): Promise<void> {
+    if (data.length === 0) return;
+    this.#pending.push(data);
+    this.#pendingBytes += data.length;
+    if (this.#pendingBytes < BLOB_CHUNK_BYTES) return;
+    // Whole chunks go now; the rest waits for more.
+    const all = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    const whole = all.length - (all.length % BLOB_CHUNK_BYTES);
+    await this.#store(toChunks([all.subarray(0, whole)]));
+    this.#pending = whole < all.length ? [all.subarray(whole)] : [];
+    this.#pendingBytes = all.length - whole;
+  }
+
+  /**
+   * Stores what is pending now (with the spool mark if nothing is stored yet): the whole
+   * blob is then in the store, and a later transaction keeps it (`unspool`).
+   */
+  async flush(): Promise<void> {
+    if (this.#pendingBytes === 0 && this.#marked) return;
+    const all = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
+    await this.#store([all]);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+
+  async #store(chunks: readonly Buffer[]): Promise<void> {
+    const seq = this.#nextSeq;
+    const mark = !this.#marked;
+    await this.store.lazyTransaction(async (trx) => {
+      if (mark) await trx.insertInto('spool').values({ blob_id: this.blobId, owner: this.spool.owner, started_at: this.spool.now() }).execute();
+      await insertChunks(trx, this.blobId, seq, chunks);
+    });
+    this.#marked = true;
+    this.#nextSeq = seq + chunks.length;
+    this.#stored += chunks.length;
+    for (const c of chunks) this.#storedBytes += c.length;
+  }
+
+  /** Adds bytes to what the final transaction stores, without writing anything now (a few bytes at the end). */
+  hold(data: Buffer): void {
+    this.#pending.push(data);
+    this.#pendingBytes += data.length;
+  }
+
+  /** Stores what is pending in the caller's transaction and drops the spool mark; returns the chunk count. */
+  async finish(trx: Exec): Promise<number> {
+    const next = await insertChunks(trx, this.blobId, this.#nextSeq, toChunks(this.#pending));
+    if (this.#marked) await unspool(trx, this.blobId);
+    return next - this.firstSeq;
+  }
+
+  /** Removes whatever was stored (the message was refused or the session broke). */
+  async abort(db: Db): Promise<void> {
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (this.#marked) await deleteBlob(db, this.blobId);
+  }
+}
