@@ -161,6 +161,7 @@ describe('problems, each with its place', () => {
     { name: 'header injection', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X-A": "1\\r\\nBcc: x@y.z" } }\n', expected: 'a header value must be one line' },
     { name: 'a bad header name', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X A": "1" } }\n', expected: 'a header name is printable ASCII' },
     { name: 'an invalid pattern, with the line', text: 'defaultRouting:\n  - description: x\n    match: { pattern: "^(" }\n', expected: '3:23: error: defaultRouting[0].match.pattern: "^(" is not a valid regular expression' },
+    { name: 'a lookbehind RE2 lacks, with the line', text: 'defaultRouting:\n  - description: x\n    match: { pattern: \'.*(?<!@gmail\\.com)\' }\n', expected: '3:23: error: defaultRouting[0].match.pattern: ".*(?<!@gmail\\.com)" uses a negative lookbehind ((?<!), which RE2 patterns do not support; ' },
     { name: 'a route naming no host', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { changeRoute: crm }\n', expected: '4:28: error: defaultRouting[0].modify.changeRoute: no host is named "crm"; define it under hosts first' },
     { name: 'an unknown org unit', text: 'domains: [solarmora.com]\nusers: [{ address: a@solarmora.com, orgUnit: /Sale }]\norgUnits: [/, /Sales]\n', expected: 'users[0].orgUnit: "/Sale" is not an org unit; add it to orgUnits or use one of: /, /Sales' },
     { name: 'a bad spam list entry', text: 'spam: { allowSenders: [example.com] }\n', expected: 'spam.allowSenders[0]: "example.com" is neither an address nor @domain' },
@@ -209,7 +210,7 @@ outbound: { smarthost: relay }
     const r = parseConfigText(broken);
     expect(r.ok).toBe(false);
     expect(r.ok ? [] : r.problems.map((p) => formatProblem(p, 'relaydesk.yaml'))).toEqual([
-      'relaydesk.yaml:6:23: error: defaultRouting[0].match.pattern: "^(" is not a valid regular expression; unterminated group; fix the pattern (it must match the whole address)',
+      'relaydesk.yaml:6:23: error: defaultRouting[0].match.pattern: "^(" is not a valid regular expression; a group opened with ( is not closed; fix the pattern (it must match the whole address)',
       'relaydesk.yaml:7:5: error: defaultRouting[0].modfy: unknown field; did you mean "modify"?',
       'relaydesk.yaml:10:13: error: defaultRouting[1].action: "bounce" is not allowed; use one of: modify, reject, quarantine',
       'relaydesk.yaml:13:28: error: defaultRouting[2].modify.changeRoute: no host is named "crm3"; define it under hosts or use one of: crm',

@@ -14,9 +14,9 @@
  *   validateRouting(RoutingInput) → Problem[] (errors refuse the config; warnings do not).
  *
  * TRUSTS
- *   Envelope recipients come from the network: they are only normalized and looked up,
- *   never interpreted. Rule patterns come from the admin and are trusted as regular
- *   expressions (the admin can write a slow one; the console is the trust boundary).
+ *   Envelope recipients come from the network: they are only normalized, looked up and
+ *   matched against the admin's rule patterns. Patterns run in RE2, in time linear in
+ *   the address, so no address can make matching slow, whatever the pattern.
  *   Reply texts are stripped of CR/LF so a rule's rejectText cannot split an SMTP reply.
  *
  * SECURITY
@@ -61,7 +61,8 @@ export {
   normalizeAddress,
   normalizeDomain,
 } from './address.js';
-export { buildSnapshot, compilePattern, type SnapshotInput } from './snapshot.js';
+export { buildSnapshot, type SnapshotInput } from './snapshot.js';
+export { compilePattern, patternProblem, type CompiledPattern } from './pattern.js';
 export { applyingRules, isRecognized, ruleApplies, ruleMatches } from './match.js';
 export { resolveAddress, type Destination } from './resolve.js';
 export { combineModifyRules, decideRecipient, DEFAULT_REJECT_TEXT, type CombinedModify } from './decide.js';

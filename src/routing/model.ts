@@ -4,6 +4,7 @@
  */
 
 import type { SmtpReply } from '../base/errors.js';
+import type { CompiledPattern } from './pattern.js';
 
 /** An address as given on the wire; compare with `normalizeAddress`. */
 export type Address = string;
@@ -97,7 +98,8 @@ export interface RoutingSnapshot {
   readonly singleIndex: ReadonlyMap<Address, readonly number[]>;
   /** Indexes of the enabled rules whose match is not `single`, in table order. */
   readonly otherRules: readonly number[];
-  readonly compiledPatterns: ReadonlyMap<number, RegExp>;
+  /** Rule index → its pattern, compiled by RE2 (pattern.ts); invalid patterns are absent. */
+  readonly compiledPatterns: ReadonlyMap<number, CompiledPattern>;
   readonly hosts: ReadonlyMap<string, NextHopHost>;
   readonly smarthost?: string;
   /**

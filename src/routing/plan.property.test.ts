@@ -219,4 +219,22 @@ describe('planner speed', () => {
     expect(delivered).toBeGreaterThan(0);
     expect(perRecipient).toBeLessThan(5);
   });
+
+  it('200 pattern rules stay fast (each address is encoded for RE2 once, not once per pattern)', () => {
+    const table = Array.from({ length: 200 }, (_, i) =>
+      rule({ description: `team ${i}`, match: { pattern: `team${i}-[a-z0-9]+@solarmora\\.com` }, modify: { changeEnvelopeRecipient: { replaceRecipient: `team${i}@crm.test` }, changeRoute: 'crm' } }),
+    );
+    const snap = snapshotWith(table);
+    const recipients = Array.from({ length: 2000 }, (_, i) => `Team${(i * 7) % 250}-x${i}@solarmora.com`);
+    const start = performance.now();
+    let delivered = 0;
+    for (const r of recipients) {
+      const d = decideRecipient(r, snap);
+      if (d.kind === 'accept') delivered += planDeliveries([d.plan], { spam: false, score: 0, reasons: [] }).length;
+    }
+    const perRecipient = (performance.now() - start) / recipients.length;
+    console.log(`200 pattern rules: ${(perRecipient * 1000).toFixed(1)} µs per recipient (decide + plan), ${delivered} deliveries`);
+    expect(delivered).toBe(recipients.filter((r) => Number(/^Team(\d+)-/.exec(r)?.[1]) < 200).length);
+    expect(perRecipient).toBeLessThan(2);
+  });
 });

@@ -12,6 +12,7 @@ import type {
   RoutingRule,
   RoutingSnapshot,
 } from './model.js';
+import { compilePattern, type CompiledPattern } from './pattern.js';
 
 export interface SnapshotInput {
   readonly version: number;
@@ -22,19 +23,6 @@ export interface SnapshotInput {
   readonly hosts: readonly NextHopHost[];
   readonly smarthost?: string;
   readonly deskDomains: readonly string[];
-}
-
-/**
- * A pattern must match the whole address, case-insensitively. Returns undefined for an
- * invalid pattern; `validateRouting` reports those, and an invalid pattern matches nothing.
- */
-export function compilePattern(pattern: string): RegExp | undefined {
-  try {
-    // The group keeps alternations inside the anchors: "a|b" must not mean "^a" or "b$".
-    return new RegExp(`^(?:${pattern})$`, 'i');
-  } catch {
-    return undefined;
-  }
 }
 
 export function buildSnapshot(input: SnapshotInput): RoutingSnapshot {
@@ -62,7 +50,7 @@ export function buildSnapshot(input: SnapshotInput): RoutingSnapshot {
 
   const singleIndex = new Map<Address, number[]>();
   const otherRules: number[] = [];
-  const compiledPatterns = new Map<number, RegExp>();
+  const compiledPatterns = new Map<number, CompiledPattern>();
   input.rules.forEach((rule, i) => {
     if (!rule.enabled) return;
     const m = rule.match;
@@ -74,6 +62,7 @@ export function buildSnapshot(input: SnapshotInput): RoutingSnapshot {
       return;
     }
     if ('pattern' in m) {
+      // A pattern RE2 refuses matches nothing; `validateRouting` keeps such a rule from being applied.
       const re = compilePattern(m.pattern);
       if (re) compiledPatterns.set(i, re);
     }

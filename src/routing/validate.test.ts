@@ -16,6 +16,8 @@ describe('validateRouting', () => {
 
   const errors: { name: string; rules?: RoutingRule[]; extra?: Partial<RoutingInput>; path: string; message: RegExp }[] = [
     { name: 'invalid regex', rules: [rule({}), rule({}), rule({ match: { pattern: '^(' } })], path: 'defaultRouting[2].match.pattern', message: /^"\^\(" is not a valid regular expression; .*fix the pattern/ },
+    { name: 'a backreference, which RE2 lacks', rules: [rule({}), rule({ match: { pattern: '(a)\\1@solarmora\\.com' } })], path: 'defaultRouting[1].match.pattern', message: /^"\(a\)\\1@solarmora\\\.com" uses a backreference \(\\1\), which RE2 patterns do not support; RE2 cannot match text captured earlier/ },
+    { name: 'a lookahead, which RE2 lacks', rules: [rule({ match: { pattern: '(?!noreply).*@solarmora\\.com' } })], path: 'defaultRouting[0].match.pattern', message: /^"\(\?!noreply\)\.\*@solarmora\\\.com" uses a negative lookahead \(\(\?!\), which RE2 patterns do not support; RE2 cannot test text without matching it/ },
     { name: 'changeRoute naming no host', rules: [rule({ match: help, modify: { changeRoute: 'crm3' } })], path: 'defaultRouting[0].modify.changeRoute', message: /no host is named "crm3"; define it under hosts or use one of: crm, crm2/ },
     { name: 'smarthost naming no host', extra: { smarthost: 'relay' }, path: 'outbound.smarthost', message: /no host is named "relay"/ },
     { name: 'group match naming no group', rules: [rule({ match: { group: 'ghosts@solarmora.com' } })], path: 'defaultRouting[0].match.group', message: /no group has the address/ },

@@ -14,7 +14,8 @@ import {
 } from './address.js';
 import { ruleMatches } from './match.js';
 import type { Address, Problem, RoutingRule, RoutingSnapshot } from './model.js';
-import { buildSnapshot, compilePattern, type SnapshotInput } from './snapshot.js';
+import { patternProblem } from './pattern.js';
+import { buildSnapshot, type SnapshotInput } from './snapshot.js';
 
 /** Gmail's limit, and the size the single-match index is measured against. */
 export const MAX_RULES = 1000;
@@ -148,9 +149,8 @@ function checkRules(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
         );
       }
     } else if ('pattern' in m) {
-      if (!compilePattern(m.pattern)) {
-        problems.push(error(`${base}.match.pattern`, `"${m.pattern}" is not a valid regular expression; ${regexCause(m.pattern)}`));
-      }
+      const problem = patternProblem(m.pattern);
+      if (problem !== undefined) problems.push(error(`${base}.match.pattern`, problem));
     } else if ('group' in m) {
       const bad = addressProblems(`${base}.match.group`, m.group, null, 'group');
       problems.push(...bad);
@@ -161,16 +161,6 @@ function checkRules(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
     if (rule.action === 'modify') problems.push(...checkModify(rule, base, hostNames, snapshot));
   });
   return problems;
-}
-
-function regexCause(pattern: string): string {
-  try {
-    new RegExp(pattern, 'i');
-    return 'fix the pattern';
-  } catch (e) {
-    const why = e instanceof Error ? e.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '') : String(e);
-    return `${why.charAt(0).toLowerCase()}${why.slice(1)}; fix the pattern (it must match the whole address)`;
-  }
 }
 
 function checkModify(rule: RoutingRule, base: string, hostNames: ReadonlySet<string>, snapshot: RoutingSnapshot): Problem[] {

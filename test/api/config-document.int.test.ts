@@ -49,6 +49,20 @@ describe('configuration document API', () => {
     expect((await n.call('GET', '/api/config/document')).body.version).toBe(cur.version);
   });
 
+  it('explains a pattern construct RE2 lacks at its path, with the cause and the fix', async () => {
+    const { body: cur } = await n.call('GET', '/api/config/document');
+    const doc = structuredClone(cur.document);
+    doc.defaultRouting.unshift({ description: 'all but noreply', match: { pattern: '(?!noreply@).*@solarmora\\.com' }, modify: { changeEnvelopeRecipient: { replaceRecipient: 'support@crm.test' } } });
+    const r = await n.call('POST', '/api/config/check', { body: { document: doc } });
+    expect(r.status).toBe(200);
+    expect(r.body.ok).toBe(false);
+    const problem = r.body.problems.find((p: any) => p.path === 'defaultRouting[0].match.pattern');
+    expect(problem).toMatchObject({ severity: 'error' });
+    expect(problem.message).toMatch(/^"\(\?!noreply@\)\.\*@solarmora\\\.com" uses a negative lookahead \(\(\?!\), which RE2 patterns do not support; RE2 cannot test text without matching it, so describe the address itself/);
+    expect(problem.text).toBe(`defaultRouting[0].match.pattern: ${problem.message}`);
+    expect((await n.call('GET', '/api/config/document')).body.version).toBe(cur.version);
+  });
+
   it('saves an edit as a new version in force at once, and refuses a stale one', async () => {
     const { body: cur } = await n.call('GET', '/api/config/document');
     const doc = structuredClone(cur.document);

@@ -190,6 +190,18 @@ describe.each(DIALECTS)('apply and export on %s', { timeout: 120_000 }, (dialect
     expect(await exported()).toEqual(before);
   });
 
+  it('explains a pattern construct RE2 lacks at its path and line, with --dry-run too', async () => {
+    const text = 'domains: [solarmora.com]\ndefaultRouting:\n  - description: Twice the same letter\n    match: { pattern: "(a)\\\\1@solarmora\\\\.com" }\n';
+    const file = await store.file('backreference.yaml', text);
+    for (const dryRun of [true, false]) {
+      const x = await run('apply', '-f', file, ...(dryRun ? ['--dry-run'] : []));
+      expect(x.code, describeRun(x)).toBe(1);
+      const line = x.stderr.split('\n').find((l) => l.trim().startsWith('defaultRouting[0].match.pattern:'));
+      expect(line, x.stderr).toContain('"(a)\\1@solarmora\\.com" uses a backreference (\\1), which RE2 patterns do not support; RE2 cannot match text captured earlier');
+      expect(line).toContain(`(line ${lineOf(text, 'pattern:')})`);
+    }
+  });
+
   it('refuses a YAML syntax error with its line, and an empty file, changing nothing', async () => {
     const before = await exported();
     const syntax = await store.file('syntax.yaml', 'domains: [solarmora.com\nusers: []\n');

@@ -49,7 +49,7 @@ export const routingEn = {
   'routing.match.single.value': 'Email address',
   'routing.match.single.hint': 'An address of one of your domains that no user, alias or group holds, such as help@solarmora.com.',
   'routing.match.pattern.value': 'Regular expression',
-  'routing.match.pattern.hint': 'Must match the whole address, case-insensitively, for example ^support-.*@solarmora\\.com$.',
+  'routing.match.pattern.hint': 'RE2 syntax, as in Gmail. Must match the whole address, case-insensitively, for example ^support-.*@solarmora\\.com$. Backreferences and lookaround are not supported.',
   'routing.match.group.value': 'Group address',
   'routing.match.group.hint': 'Mail to any member of this group matches.',
   'routing.match.patternText': 'pattern {value}',

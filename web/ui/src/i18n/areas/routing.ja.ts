@@ -51,7 +51,7 @@ export const routingJa: Record<keyof typeof routingEn, string> = {
   'routing.match.single.value': 'メールアドレス',
   'routing.match.single.hint': 'ユーザー、エイリアス、グループのいずれにも属さない、組織のドメインのアドレス（例: help@solarmora.com）。',
   'routing.match.pattern.value': '正規表現',
-  'routing.match.pattern.hint': 'アドレス全体に一致する必要があります（大文字と小文字は区別しません）。例: ^support-.*@solarmora\\.com$',
+  'routing.match.pattern.hint': 'Gmail と同じ RE2 構文です（後方参照と先読み・後読みは使えません）。アドレス全体に一致する必要があります（大文字と小文字は区別しません）。例: ^support-.*@solarmora\\.com$',
   'routing.match.group.value': 'グループのアドレス',
   'routing.match.group.hint': 'このグループのメンバー宛てのメールが一致します。',
   'routing.match.patternText': 'パターン {value}',
