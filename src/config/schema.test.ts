@@ -47,7 +47,7 @@ describe('parseConfigText: the issue example', () => {
       },
       recognizedAddresses: false,
     });
-    expect(c.smtp).toEqual({ maxMessageSize: 36_700_160, maxRecipients: 1000, maxConnectionsPerClient: 50, connectionLimitExceptions: ['127.0.0.0/8', '::1'] });
+    expect(c.smtp).toEqual({ maxMessageSize: 36_700_160, maxRecipients: 1000, maxConnectionsPerClient: 50, connectionLimitExceptions: [] });
   });
   it('feeds the routing snapshot', () => {
     const input = toSnapshotInput(parseOk(`${ISSUE_EXAMPLE}desk: { domain: desk.solarmora.test }\n`), 4);
@@ -315,10 +315,16 @@ describe('renderConfigYaml', () => {
 });
 
 describe('connection limits', () => {
-  it('round-trips an empty exception list (its default is not empty)', () => {
-    const first = parseConfigText('smtp:\n  maxConnectionsPerClient: 5\n  connectionLimitExceptions: []\n');
+  it('exempts no address by default, loopback included', () => {
+    const none = parseConfigText('domains: [solarmora.com]\n');
+    if (!none.ok) throw new Error('expected a valid config');
+    expect(none.config.smtp.connectionLimitExceptions).toEqual([]);
+    expect(renderConfigYaml(none.config)).not.toContain('connectionLimitExceptions');
+  });
+  it('round-trips an exception list', () => {
+    const first = parseConfigText('smtp:\n  maxConnectionsPerClient: 5\n  connectionLimitExceptions: [127.0.0.0/8, "::1"]\n');
     if (!first.ok) throw new Error('expected a valid config');
-    expect(first.config.smtp.connectionLimitExceptions).toEqual([]);
+    expect(first.config.smtp.connectionLimitExceptions).toEqual(['127.0.0.0/8', '::1']);
     const again = parseConfigText(renderConfigYaml(first.config));
     if (!again.ok) throw new Error('expected the rendering to be valid');
     expect(again.config.smtp).toEqual(first.config.smtp);

@@ -129,9 +129,12 @@ const hostSchema = z.strictObject({
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 35 * 1024 * 1024;
 export const DEFAULT_MAX_RECIPIENTS = 1000;
-/** Postfix's smtpd_client_connection_count_limit default; our own networks are exempt, as there. */
+/**
+ * Postfix's smtpd_client_connection_count_limit default. No address is exempt unless the
+ * configuration says so: a proxy or a local relay in front of us would otherwise make every
+ * client look like one exempt loopback peer.
+ */
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 50;
-export const DEFAULT_CONNECTION_LIMIT_EXCEPTIONS = ['127.0.0.0/8', '::1'] as const;
 export const DEFAULT_RETRY = { firstRetry: 60_000, maxInterval: 3_600_000, giveUpAfter: 5 * 86_400_000 } as const;
 
 const deskChannelSchema = z.strictObject({
@@ -160,7 +163,7 @@ export const configSchema = z.strictObject({
       maxConnectionsPerClient: z.number().int().min(1).default(DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
       connectionLimitExceptions: z
         .array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an IP address or a CIDR block such as 10.0.0.0/8'))
-        .default(() => [...DEFAULT_CONNECTION_LIMIT_EXCEPTIONS]),
+        .default(() => []),
     })
     .prefault({}),
   spam: z

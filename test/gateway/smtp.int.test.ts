@@ -122,8 +122,9 @@ describe('the SMTP conversation', () => {
     expect(raw).not.toMatch(/[^\r]\n/);
   });
 
-  it('answers 421 past maxConnectionsPerClient, and counts closed sessions out', async () => {
-    await applyConfigText(ts.store.db, `${config(sink.port)}  maxConnectionsPerClient: 2\n  connectionLimitExceptions: []\n`, { appliedBy: 'test', now: Date.now() });
+  it('answers 421 past maxConnectionsPerClient, loopback included, and counts closed sessions out', async () => {
+    // No exemption by default: the clients here are all on 127.0.0.1.
+    await applyConfigText(ts.store.db, `${config(sink.port)}  maxConnectionsPerClient: 2\n`, { appliedBy: 'test', now: Date.now() });
     try {
       const a = await rawSmtp(port);
       expect(await a.reply()).toMatch(/^220 /);
@@ -137,6 +138,11 @@ describe('the SMTP conversation', () => {
       await new Promise((r) => setTimeout(r, 100));
       const d = await rawSmtp(port);
       expect(await d.reply()).toMatch(/^220 /);
+      // An exempt block lifts the limit for the addresses in it.
+      await applyConfigText(ts.store.db, `${config(sink.port)}  maxConnectionsPerClient: 2\n  connectionLimitExceptions: [127.0.0.0/8]\n`, { appliedBy: 'test', now: Date.now() });
+      const e = await rawSmtp(port);
+      expect(await e.reply()).toMatch(/^220 /);
+      e.close();
       d.close();
       a.close();
     } finally {
