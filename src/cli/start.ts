@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../base/clock.js';
 import { randomToken } from '../base/ids.js';
 import { createLogger, type Logger } from '../base/log.js';
 import { LiveConfig } from '../config/io/live-config.js';
-import { Receiver, startSmtpListener, type SpamCheck } from '../inbound/index.js';
+import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck } from '../inbound/index.js';
 import { SmtpSender } from '../outbound/index.js';
 import { createBounceFactory } from '../queue/io/bounces.js';
 import { QueueRunner } from '../queue/io/queue-runner.js';
@@ -37,6 +37,8 @@ export interface NodeOptions {
   readonly clock?: Clock;
   /** Failed console logins allowed per email and per IP (default 5 and 20 in 15 minutes). */
   readonly loginLimits?: WebDeps['loginLimits'];
+  /** The SMTP listener's concurrent-client limit and idle timeouts (defaults: 500, 5 minutes, 10 s under pressure). */
+  readonly smtpLimits?: Pick<ListenerOptions, 'maxClients' | 'idleTimeoutMs' | 'pressureIdleTimeoutMs'>;
 }
 
 export interface RunningNode {
@@ -103,7 +105,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         }));
       };
       const receiver = new Receiver({ live, writer: new ReceiveWriter(store), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake(), ...(runner ? { handoff: runner } : {}) });
-      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls });
+      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls, ...opts.smtpLimits });
       smtpPort = listener.port;
       stops.unshift(() => listener.close());
     }

@@ -21,6 +21,18 @@ export function decideData(input: { size: number; maxSize: number; sizeExceeded:
   return { kind: 'accept' };
 }
 
+/**
+ * Postfix's stress-adaptive behaviour: once more than this share of the concurrent-client
+ * limit is in use, idle clients get the short timeout, so sessions that sit doing nothing
+ * cannot hold the last places against clients with mail to send.
+ */
+export const PRESSURE_SHARE = 0.8;
+
+/** The idle timeout for every session while `open` of `maxClients` places are taken. */
+export function decideIdleTimeout(input: { open: number; maxClients: number; idleTimeoutMs: number; pressureIdleTimeoutMs: number }): number {
+  return input.open > input.maxClients * PRESSURE_SHARE ? input.pressureIdleTimeoutMs : input.idleTimeoutMs;
+}
+
 export function countReceivedHeaders(raw: Buffer): number {
   const head = raw.subarray(0, headerEnd(raw)).toString('latin1');
   const m = head.match(/(?:^|\r\n)Received[ \t]*:/gi);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/base/log.js';
 import { applyConfigText } from '../../src/config/io/apply.js';
-import { startNode, type Role, type RunningNode } from '../../src/cli/start.js';
+import { startNode, type NodeOptions, type Role, type RunningNode } from '../../src/cli/start.js';
 import type { Resolver } from '../../src/spam/index.js';
 import { openStore, type StoreHandle } from '../../src/store/index.js';
 import { fixedResolver } from './fixed-dns.js';
@@ -45,7 +45,15 @@ export interface TestNode {
  * `sharedDatabase`: a PostgreSQL database another node uses too (several nodes, one store);
  * this node then opens its own connections to it and leaves the database in place at stop.
  */
-export async function startTestNode(opts: { dialect: Dialect; config?: string; resolver?: Resolver; roles?: Role[]; hostname?: string; sharedDatabase?: string }): Promise<TestNode> {
+export async function startTestNode(opts: {
+  dialect: Dialect;
+  config?: string;
+  resolver?: Resolver;
+  roles?: Role[];
+  hostname?: string;
+  sharedDatabase?: string;
+  smtpLimits?: NodeOptions['smtpLimits'];
+}): Promise<TestNode> {
   const ts = opts.sharedDatabase ? await joinStore(opts.sharedDatabase) : await openTestStore(opts.dialect);
   const apply = async (yaml: string) => (await applyConfigText(ts.store.db, yaml, { appliedBy: 'test', now: Date.now() })).version;
   if (opts.config) await apply(opts.config);
@@ -58,6 +66,7 @@ export async function startTestNode(opts: { dialect: Dialect; config?: string; r
     roles: opts.roles ?? ['inbound', 'queue'],
     resolver: opts.resolver ?? fixedResolver({}),
     logger: silentLogger,
+    ...(opts.smtpLimits ? { smtpLimits: opts.smtpLimits } : {}),
   });
   return {
     node,

@@ -16,8 +16,12 @@ export interface ListenerOptions {
   readonly port: number;
   readonly hostname: string;
   readonly tls?: { key: Buffer; cert: Buffer };
-  /** Concurrent connections; past it new clients get 421 and come back later. */
+  /** Concurrent connections; past it new clients get 421 and come back later. Default 500. */
   readonly maxClients?: number;
+  /** Idle time before a client is dropped with 421 4.4.2. Default 5 minutes. */
+  readonly idleTimeoutMs?: number;
+  /** The idle time instead while more than 80 % of maxClients are in use. Default 10 s. */
+  readonly pressureIdleTimeoutMs?: number;
 }
 
 export interface ListenerDeps {
@@ -41,8 +45,11 @@ interface Transaction {
 
 /** RFC 5321 4.5.3.1.4: 1,000 characters is the longest command line a server must take. */
 const MAX_COMMAND_LENGTH = 1000;
+export const DEFAULT_MAX_CLIENTS = 500;
 /** Idle time before we drop a client (RFC 5321 4.5.3.2.7 asks for at least 5 minutes). */
-const SOCKET_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** Postfix's smtpd_timeout under stress (its default is ${stress?10s:300s}). */
+export const DEFAULT_PRESSURE_IDLE_TIMEOUT_MS = 10_000;
 
 export interface RunningListener {
   readonly port: number;
@@ -77,8 +84,13 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
     disableReverseLookup: true,
     hideENHANCEDSTATUSCODES: false,
-    maxClients: opts.maxClients ?? 500,
-    socketTimeout: SOCKET_TIMEOUT_MS,
+    maxClients: opts.maxClients ?? DEFAULT_MAX_CLIENTS,
+    socketTimeout: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    pressureSocketTimeout: opts.pressureIdleTimeoutMs ?? DEFAULT_PRESSURE_IDLE_TIMEOUT_MS,
+    onPressureChange(underPressure, open) {
+      if (underPressure) deps.logger.warn({ event: EVENTS.pressure, open }, 'more than 80% of the client limit in use: idle sessions now time out sooner');
+      else deps.logger.info({ event: EVENTS.pressure, open }, 'client load back under 80% of the limit: the normal idle timeout holds again');
+    },
     logger: false,
     onConnect(session, cb) {
       deps.logger.debug({ event: EVENTS.connected, sid: session.id, ip: session.remoteAddress }, 'client connected');
