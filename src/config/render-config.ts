@@ -89,7 +89,7 @@ export function renderConfigYaml(config: Config): string {
     }),
   });
   // domains is always written, even empty: it is the first thing a reader looks for.
-  const root: Plain = { domains: [...config.domains], ...settings };
+  const root: Plain = { domains: [...config.domains], ...(config.postmaster !== undefined ? { postmaster: config.postmaster } : {}), ...settings };
   // Present-but-empty sections mean something (srs: {} turns SRS on), so they are kept.
   if (config.srs) root.srs = compact({ domain: config.srs.domain, secret: config.srs.secret });
   if (config.dkim.length > 0) root.dkim = config.dkim.map((k) => ({ domain: k.domain, selector: k.selector, privateKey: k.privateKey }));

@@ -284,6 +284,7 @@ describe('renderConfigYaml', () => {
     const configArb = fc.record(
       {
         domains: fc.array(fc.constantFrom('solarmora.com', 'crm.test')),
+        postmaster: email,
         orgUnits: fc.array(fc.constantFrom('/', '/Sales', '/A B')),
         users: fc.array(fc.record({ address: email, aliases: fc.array(email), status: fc.constantFrom('active', 'suspended'), orgUnit: fc.constantFrom('/', '/Sales') }, { requiredKeys: ['address'] })),
         groups: fc.array(fc.record({ address: email, members: fc.array(email) }, { requiredKeys: ['address'] })),
@@ -332,5 +333,20 @@ describe('connection limits', () => {
   it('refuses an exception that is not an address or a block', () => {
     const r = parseConfigText('smtp:\n  connectionLimitExceptions: [localhost]\n');
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('postmaster', () => {
+  it('is unset by default and reaches the routing snapshot when set', () => {
+    expect(parseOk('domains: [solarmora.com]\n').postmaster).toBeUndefined();
+    const c = parseOk('domains: [solarmora.com]\npostmaster: ops@crm.test\n');
+    expect(toSnapshotInput(c, 1).postmaster).toBe('ops@crm.test');
+    expect(renderConfigYaml(c)).toBe('domains: [ solarmora.com ]\npostmaster: ops@crm.test\n');
+  });
+  it('must be an address', () => {
+    expect(problemsOf('domains: [solarmora.com]\npostmaster: root\n')).toEqual([
+      '2:13: error: postmaster: "root" is not an email address; write it as name@domain, like ops@solarmora.com, or leave postmaster out for a mailbox of its own',
+    ]);
+    expect(problemsOf('domains: [solarmora.com]\npostmaster: [a@b.example]\n')[0]).toMatch(/^2:13: error: postmaster: expected a string, found a list/);
   });
 });

@@ -146,6 +146,8 @@ const deskChannelSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   domains: z.array(z.string()).default(() => []),
+  // Where postmaster@ every hosted domain goes; without it, a mailbox of its own at the first domain.
+  postmaster: z.string().min(1).optional(),
   // "/" (the top-level unit) always exists; listing it first makes one canonical form.
   orgUnits: z
     .array(z.string())

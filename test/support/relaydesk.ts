@@ -37,6 +37,8 @@ export interface TestNode {
   readonly node: RunningNode;
   readonly smtpPort: number;
   readonly store: StoreHandle;
+  /** Where the store is, for a CLI run against it (`--data DIR` or `--database URL`). */
+  readonly location: TestStore['location'];
   apply(yaml: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -72,6 +74,7 @@ export async function startTestNode(opts: {
     node,
     smtpPort: node.smtpPort ?? 0,
     store: ts.store,
+    location: ts.location,
     apply,
     async stop() {
       await node.stop();
