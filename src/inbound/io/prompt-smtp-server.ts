@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions } from 'smtp-server';
 // The connection class is not part of the package's typed API; the version is pinned
 // in package.json and `prompt-smtp-server.int.test.ts` fails if its shape changes.
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
@@ -24,6 +24,11 @@ export interface PromptServerOptions extends SMTPServerOptions {
   pressureSocketTimeout?: number;
   /** Told when the pressure timeout starts or stops applying, with the sessions open then. */
   onPressureChange?: (underPressure: boolean, open: number) => void;
+}
+
+/** An address from MAIL FROM or RCPT TO, with the bytes the client wrote between < and >. */
+export interface WrittenAddress extends SMTPServerAddress {
+  readonly written: Buffer;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access */
@@ -67,6 +72,22 @@ class PromptConnection extends (SMTPConnection as any) {
   _getEnhancedStatusCode(code: number, context: unknown): string {
     if (this.#enhanced && context !== false && !(this as any)._server.options.hideENHANCEDSTATUSCODES) return this.#enhanced;
     return (super._getEnhancedStatusCode as any)(code, context);
+  }
+
+  /**
+   * The library's parse, plus the address as written. The library decodes the command line
+   * as UTF-8 (bad bytes become U+FFFD) and turns an A-label domain into Unicode, so only the
+   * bytes can tell bad UTF-8 from a real U+FFFD, and a non-ASCII address from an ASCII one.
+   */
+  _parseAddressCommand(name: string, command: unknown): unknown {
+    const parsed = (super._parseAddressCommand as any)(name, command);
+    if (parsed && Buffer.isBuffer(command)) {
+      // The library accepted exactly one "<…>" with no "<" or ">" inside: the first pair.
+      const start = command.indexOf(0x3c);
+      const end = command.indexOf(0x3e, start + 1);
+      parsed.written = Buffer.from(command.subarray(start + 1, end));
+    }
+    return parsed;
   }
 
   /** The library's close handling, then a word to the server: one place fewer is taken. */

@@ -7,8 +7,8 @@ import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
 import { srsReverse } from '../../outbound/index.js';
 import { decideRecipient, type RecipientDecision, type RecipientPlan, type RoutingSnapshot } from '../../routing/index.js';
-import { decideData, countReceivedHeaders, isSrsAddress, normalizeLineEndings, planSrsReturn } from '../accept.js';
-import { PromptSMTPServer, smtpError } from './prompt-smtp-server.js';
+import { decideData, decideEnvelopeAddress, countReceivedHeaders, isSrsAddress, normalizeLineEndings, planSrsReturn } from '../accept.js';
+import { PromptSMTPServer, smtpError, type WrittenAddress } from './prompt-smtp-server.js';
 import type { Receiver } from './receive.js';
 
 export interface ListenerOptions {
@@ -43,8 +43,6 @@ interface Transaction {
   plans: { address: string; plan: RecipientPlan }[];
 }
 
-/** RFC 5321 4.5.3.1.4: 1,000 characters is the longest command line a server must take. */
-const MAX_COMMAND_LENGTH = 1000;
 export const DEFAULT_MAX_CLIENTS = 500;
 /** Idle time before we drop a client (RFC 5321 4.5.3.2.7 asks for at least 5 minutes). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -112,7 +110,11 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       );
     },
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
-      if (address.address.length > MAX_COMMAND_LENGTH) return cb(smtpError(501, '5.1.7', 'Sender address is too long'));
+      const check = decideEnvelopeAddress({ role: 'sender', written: (address as WrittenAddress).written, smtpUtf8: smtpUtf8Of(address) });
+      if (check.kind === 'reject') {
+        deps.logger.info({ event: EVENTS.rejected, sid: session.id, qid: null, code: check.reply.code }, 'sender address refused');
+        return cb(smtpError(check.reply.code, check.reply.enhanced, check.reply.text));
+      }
       transactions.set(session.id, { plans: [] });
       // Take up a newly applied configuration (and its size limit) before this transaction.
       deps.live.current().then(
@@ -127,6 +129,13 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       );
     },
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
+      // The MAIL FROM of this transaction, as accepted (a refused one never lands here).
+      const mailFrom = session.envelope.mailFrom;
+      const check = decideEnvelopeAddress({ role: 'recipient', written: (address as WrittenAddress).written, smtpUtf8: mailFrom !== false && smtpUtf8Of(mailFrom) });
+      if (check.kind === 'reject') {
+        deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, code: check.reply.code }, 'recipient address refused');
+        return cb(smtpError(check.reply.code, check.reply.enhanced, check.reply.text));
+      }
       const tx = transactions.get(session.id) ?? { plans: [] };
       transactions.set(session.id, tx);
       deps.live.current().then(
@@ -248,6 +257,12 @@ function collect(stream: Readable & { sizeExceeded?: boolean }, limit: number): 
     stream.once('error', reject);
     stream.once('end', () => resolve({ raw: over ? null : Buffer.concat(chunks, size), size }));
   });
+}
+
+/** Whether MAIL FROM carried the SMTPUTF8 parameter (the library refuses it with a value). */
+function smtpUtf8Of(mailFrom: SMTPServerAddress): boolean {
+  const args: unknown = mailFrom.args;
+  return typeof args === 'object' && args !== null && (args as Record<string, unknown>).SMTPUTF8 === true;
 }
 
 /** Addresses and CIDR blocks (validated by the config schema) as one lookup. */
