@@ -11,7 +11,7 @@ import { checkMessage, createSystemResolver, type Resolver } from '../spam/index
 import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, type StoreHandle, type StoreLocation } from '../store/index.js';
 import { deskTransport } from '../desk/io/intake-worker.js';
 import { deskKeys } from '../desk/io/outgoing.js';
-import { webhookTransport } from '../desk/io/webhooks.js';
+import { webhookTransport, type WebhookLookup } from '../desk/io/webhooks.js';
 import { consoleUrl, prepareSetupLink } from '../web/auth/setup-token.js';
 import { startWebServer, type WebDeps } from '../web/server.js';
 
@@ -39,6 +39,8 @@ export interface NodeOptions {
   readonly loginLimits?: WebDeps['loginLimits'];
   /** The SMTP listener's concurrent-client limit and idle timeouts (defaults: 500, 5 minutes, 10 s under pressure). */
   readonly smtpLimits?: Pick<ListenerOptions, 'maxClients' | 'idleTimeoutMs' | 'pressureIdleTimeoutMs'>;
+  /** How webhook hosts are resolved (default the system's `dns.lookup`); tests pass fixed answers. */
+  readonly webhookLookup?: WebhookLookup;
 }
 
 export interface RunningNode {
@@ -84,7 +86,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           smtp: smtpTransport({ sender, live, srsSecret, now: () => clock.now() }),
           mailbox: mailboxTransport(() => clock.now()),
           desk: deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake() }),
-          webhook: webhookTransport({ db: store.db, logger, now: () => clock.now() }),
+          webhook: webhookTransport({ db: store.db, live, logger, now: () => clock.now(), ...(opts.webhookLookup ? { lookup: opts.webhookLookup } : {}) }),
         },
         bounces: createBounceFactory({ hostname: opts.hostname }),
       });

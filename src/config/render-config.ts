@@ -99,6 +99,7 @@ export function renderConfigYaml(config: Config): string {
       channels: config.desk.channels.map((c) =>
         compact({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: unlessDefault(c.autoAcknowledge, true) }),
       ),
+      ...(config.desk.webhooks.allowPrivateDestinations ? { webhooks: { allowPrivateDestinations: true } } : {}),
     };
   }
 

@@ -103,6 +103,14 @@ queue: { retry: { firstRetry: 30s, maxInterval: 2h, giveUpAfter: 1d12h } }
     ]);
     expect(c.srs).toEqual({ domain: 'solarmora.com', secret: 's3cret' });
     expect(c.queue.retry).toEqual({ firstRetry: 30_000, maxInterval: 7_200_000, giveUpAfter: 129_600_000 });
+    expect(c.desk?.webhooks).toEqual({ allowPrivateDestinations: false });
+  });
+  it('takes desk.webhooks.allowPrivateDestinations, and writes it back only when true', () => {
+    const on = parseOk('desk:\n  domain: desk.solarmora.test\n  webhooks: { allowPrivateDestinations: true }\n');
+    expect(on.desk?.webhooks.allowPrivateDestinations).toBe(true);
+    expect(renderConfigYaml(on)).toContain('  webhooks:\n    allowPrivateDestinations: true\n');
+    expect(renderConfigYaml(parseOk('desk: { domain: desk.solarmora.test }\n'))).not.toContain('webhooks');
+    expect(problemsOf('desk:\n  domain: desk.solarmora.test\n  webhooks: { allowPrivate: true }\n')).toEqual(['3:15: error: desk.webhooks.allowPrivate: unknown field; remove it (fields here: allowPrivateDestinations)']);
   });
 });
 
@@ -295,7 +303,7 @@ describe('renderConfigYaml', () => {
         spam: fc.record({ allowSenders: fc.array(fc.constantFrom('@crm.test', 'a@b.com')), denySenders: fc.array(fc.constantFrom('@x.com')) }, { requiredKeys: [] }),
         queue: fc.record({ retry: fc.record({ firstRetry: fc.nat({ max: 10 ** 9 }).map(renderDuration), giveUpAfter: fc.nat({ max: 10 ** 9 }).map(renderDuration) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
         srs: fc.record({ domain: fc.constant('solarmora.com'), secret: text.filter((s) => s.length > 0) }, { requiredKeys: [] }),
-        desk: fc.record({ domain: fc.constant('desk.test'), channels: fc.array(fc.record({ name: text.filter((s) => s.length > 0), kind: fc.constantFrom('support', 'sales'), autoAcknowledge: fc.boolean() }, { requiredKeys: ['name', 'kind'] }), { maxLength: 2 }) }, { requiredKeys: ['domain'] }),
+        desk: fc.record({ domain: fc.constant('desk.test'), webhooks: fc.record({ allowPrivateDestinations: fc.boolean() }, { requiredKeys: [] }), channels: fc.array(fc.record({ name: text.filter((s) => s.length > 0), kind: fc.constantFrom('support', 'sales'), autoAcknowledge: fc.boolean() }, { requiredKeys: ['name', 'kind'] }), { maxLength: 2 }) }, { requiredKeys: ['domain'] }),
       },
       { requiredKeys: [] },
     );

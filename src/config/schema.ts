@@ -200,6 +200,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       domain: z.string().min(1),
       channels: z.array(deskChannelSchema).default(() => []),
+      webhooks: z
+        .strictObject({
+          // Default false: a webhook to loopback, a private range or the metadata address is refused.
+          allowPrivateDestinations: z.boolean().default(false),
+        })
+        .prefault({}),
     })
     .optional(),
 });

@@ -55,6 +55,7 @@ export async function startTestNode(opts: {
   hostname?: string;
   sharedDatabase?: string;
   smtpLimits?: NodeOptions['smtpLimits'];
+  webhookLookup?: NodeOptions['webhookLookup'];
 }): Promise<TestNode> {
   const ts = opts.sharedDatabase ? await joinStore(opts.sharedDatabase) : await openTestStore(opts.dialect);
   const apply = async (yaml: string) => (await applyConfigText(ts.store.db, yaml, { appliedBy: 'test', now: Date.now() })).version;
@@ -69,6 +70,7 @@ export async function startTestNode(opts: {
     resolver: opts.resolver ?? fixedResolver({}),
     logger: silentLogger,
     ...(opts.smtpLimits ? { smtpLimits: opts.smtpLimits } : {}),
+    ...(opts.webhookLookup ? { webhookLookup: opts.webhookLookup } : {}),
   });
   return {
     node,

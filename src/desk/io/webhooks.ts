@@ -1,10 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import dns from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Transaction } from 'kysely';
 import { EVENTS } from '../../base/events.js';
 import { newQueueId, randomToken } from '../../base/ids.js';
 import type { Logger } from '../../base/log.js';
+import type { LiveConfig } from '../../config/io/live-config.js';
 import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
 import {
   insertReceived,
@@ -20,6 +23,7 @@ import {
   type ReceivedRecord,
 } from '../../store/index.js';
 import type { Database } from '../../store/schema.js';
+import { checkDestinationHost, checkResolvedAddresses } from '../destination-address.js';
 import { caseView, conversionView, isoTime, leadView, messageView } from './desk-views.js';
 
 /**
@@ -186,19 +190,61 @@ export function decideWebhookOutcome(status: number): 'delivered' | 'deferred' |
   return 'deferred';
 }
 
+/** Every address a host name resolves to, as `dns.lookup` gives them. Tests inject fixed answers. */
+export type WebhookLookup = (hostname: string) => Promise<readonly { readonly address: string; readonly family: number }[]>;
+
+export const systemWebhookLookup: WebhookLookup = (hostname) => dns.lookup(hostname, { all: true });
+
+/** The destination is not allowed (desk.webhooks.allowPrivateDestinations): retrying cannot help. */
+export class WebhookDestinationRefused extends Error {}
+
 export interface WebhookPost {
   readonly url: string;
   readonly body: Buffer;
   readonly headers: Record<string, string>;
   readonly timeoutMs: number;
+  readonly lookup: WebhookLookup;
+  readonly allowPrivateDestinations: boolean;
 }
 
-/** One POST, no redirects followed; the answer's status and the start of its body. */
+/**
+ * The socket's `lookup`: it resolves the name once, checks every address it got, and hands
+ * the socket only those. The connection therefore goes to an address that was checked, and
+ * a name that answers one thing to a check and another to the connection (DNS rebinding)
+ * gains nothing.
+ */
+function checkedLookup(resolve: WebhookLookup, allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (found) => {
+        const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : [...found];
+        const first = wanted[0];
+        if (first === undefined) {
+          return callback(Object.assign(new Error(`${hostname} has no address to connect to`), { code: 'ENOTFOUND' }), '');
+        }
+        const refused = checkResolvedAddresses(hostname, wanted.map((a) => a.address), allowPrivate);
+        if (refused !== null) return callback(new WebhookDestinationRefused(refused), '');
+        if (options.all) callback(null, wanted.map((a) => ({ address: a.address, family: a.family })));
+        else callback(null, first.address, first.family);
+      },
+      (e: unknown) => callback(e as NodeJS.ErrnoException, ''),
+    );
+  };
+}
+
+/**
+ * One POST, no redirects followed; the answer's status and the start of its body. A host
+ * that is an address is checked here (the socket looks nothing up for it); a name is
+ * checked by what it resolves to, on the way to the connection.
+ */
 export function postWebhook(p: WebhookPost): Promise<{ status: number; text: string; location: string | null }> {
   return new Promise((resolve, reject) => {
     const url = new URL(p.url);
+    const refused = checkDestinationHost(url.hostname, p.allowPrivateDestinations);
+    if (refused !== null) return reject(new WebhookDestinationRefused(refused));
     const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(url, { method: 'POST', headers: { ...p.headers, 'Content-Length': String(p.body.length) } }, (res) => {
+    const lookup = checkedLookup(p.lookup, p.allowPrivateDestinations);
+    const req = lib.request(url, { method: 'POST', headers: { ...p.headers, 'Content-Length': String(p.body.length) }, lookup }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -217,10 +263,14 @@ export function postWebhook(p: WebhookPost): Promise<{ status: number; text: str
   });
 }
 
-/** The webhook transport of the queue: one signed POST per delivery (subscription). */
-export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; timeoutMs?: number; userAgent?: string }): TransportHandler {
+/**
+ * The webhook transport of the queue: one signed POST per delivery (subscription), only to
+ * destinations the configuration in force allows at the time of sending.
+ */
+export function webhookTransport(deps: { db: Db; live: LiveConfig; logger: Logger; now: () => number; lookup?: WebhookLookup; timeoutMs?: number; userAgent?: string }): TransportHandler {
   return async ({ message, raw, deliveries }) => {
     const out = new Map<number, AttemptOutcome>();
+    const allowPrivateDestinations = (await deps.live.current()).config.desk?.webhooks.allowPrivateDestinations ?? false;
     let envelope: WebhookEnvelope | null = null;
     try {
       envelope = JSON.parse(raw.toString('utf8')) as WebhookEnvelope;
@@ -244,6 +294,8 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
           url: sub.url,
           body: raw,
           timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+          lookup: deps.lookup ?? systemWebhookLookup,
+          allowPrivateDestinations,
           headers: {
             'Content-Type': 'application/json',
             'User-Agent': deps.userAgent ?? 'Relaydesk-Webhook/0.1',
@@ -257,7 +309,8 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
         const kind = decideWebhookOutcome(r.status);
         out.set(d.id, kind === 'bounced' ? { kind, reply: said, remoteMta: host, status: '5.0.0' } : { kind, reply: said, remoteMta: host });
       } catch (e) {
-        out.set(d.id, { kind: 'deferred', reply: `POST ${host} failed: ${(e as Error).message}`, remoteMta: host });
+        if (e instanceof WebhookDestinationRefused) out.set(d.id, { kind: 'bounced', reply: `not sent: ${e.message}`, remoteMta: host, status: '5.7.1' });
+        else out.set(d.id, { kind: 'deferred', reply: `POST ${host} failed: ${(e as Error).message}`, remoteMta: host });
       }
     }
     return out;
