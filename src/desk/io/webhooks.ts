@@ -244,7 +244,9 @@ export function postWebhook(p: WebhookPost): Promise<{ status: number; text: str
     if (refused !== null) return reject(new WebhookDestinationRefused(refused));
     const lib = url.protocol === 'https:' ? https : http;
     const lookup = checkedLookup(p.lookup, p.allowPrivateDestinations);
-    const req = lib.request(url, { method: 'POST', headers: { ...p.headers, 'Content-Length': String(p.body.length) }, lookup }, (res) => {
+    // No pooled sockets (agent: false): a kept-alive connection would skip the checked lookup,
+    // and could outlive the configuration that allowed its destination.
+    const req = lib.request(url, { method: 'POST', headers: { ...p.headers, 'Content-Length': String(p.body.length) }, lookup, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
