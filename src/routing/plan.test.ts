@@ -233,7 +233,7 @@ describe('postmaster (RFC 5321 4.5.1)', () => {
     expect(summary(deliveriesFor(snap, 'postmaster@desk.solarmora.test'))).toEqual(['smtp:ops@crm.test']);
   });
 
-  it('relays spam to an outside postmaster only through quarantine; a mailbox just flags it', () => {
+  it('holds spam for an outside postmaster in quarantine, as for rules; a mailbox just flags it', () => {
     const outside = buildSnapshot({ ...DIRECTORY, postmaster: 'ops@crm.test', rules: [], version: 1 });
     expect(summary(deliveriesFor(outside, 'postmaster', SPAM))).toEqual(['smtp:ops@crm.test held:spam']);
     expect(summary(deliveriesFor(snapshotWith([]), 'postmaster', SPAM))).toEqual(['mailbox:postmaster@solarmora.com']);

@@ -43,7 +43,7 @@ interface Transaction {
   plans: { address: string; plan: RecipientPlan }[];
 }
 
-export const DEFAULT_MAX_CLIENTS = 500;
+const DEFAULT_MAX_CLIENTS = 500;
 /** Idle time before we drop a client (RFC 5321 4.5.3.2.7 asks for at least 5 minutes). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 /** Postfix's smtpd_timeout under stress (its default is ${stress?10s:300s}). */
