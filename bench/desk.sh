@@ -39,6 +39,9 @@ desk:
   channels:
     # No acknowledgements: the figure is mail → case, not the outbound queue.
     - { name: Support, kind: support, publicAddress: help@solarmora.com, autoAcknowledge: false }
+# The clients all run on loopback; CONC may be more than one client may open.
+smtp:
+  connectionLimitExceptions: [127.0.0.0/8, "::1"]
 '
 cd "$REPO"
 printf '%s' "$CHANNELS" >"$TMP/channels.yaml"

@@ -39,6 +39,9 @@ defaultRouting:
     action: modify
     modify:
       changeEnvelopeRecipient: { replaceRecipient: support@crm.test }
+# Every load generator runs on loopback, with more sessions than one client may open.
+smtp:
+  connectionLimitExceptions: [127.0.0.0/8, "::1"]
 YAML
 }
 

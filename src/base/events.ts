@@ -9,6 +9,7 @@ export const EVENTS = {
   recipientAccepted: 'inbound.recipient_accepted',
   rejected: 'inbound.rejected',
   accepted: 'inbound.accepted',
+  pressure: 'inbound.pressure',
   authResults: 'spam.auth_results',
   verdict: 'spam.verdict',
   ruleApplied: 'routing.rule_applied',

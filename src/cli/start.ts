@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../base/clock.js';
 import { randomToken } from '../base/ids.js';
 import { createLogger, type Logger } from '../base/log.js';
 import { LiveConfig } from '../config/io/live-config.js';
-import { Receiver, startSmtpListener, type SpamCheck } from '../inbound/index.js';
+import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck } from '../inbound/index.js';
 import { SmtpSender } from '../outbound/index.js';
 import { createBounceFactory } from '../queue/io/bounces.js';
 import { QueueRunner } from '../queue/io/queue-runner.js';
@@ -11,7 +11,7 @@ import { checkMessage, createSystemResolver, type Resolver } from '../spam/index
 import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, type StoreHandle, type StoreLocation } from '../store/index.js';
 import { deskTransport } from '../desk/io/intake-worker.js';
 import { deskKeys } from '../desk/io/outgoing.js';
-import { webhookTransport } from '../desk/io/webhooks.js';
+import { webhookTransport, type WebhookLookup } from '../desk/io/webhooks.js';
 import { consoleUrl, prepareSetupLink } from '../web/auth/setup-token.js';
 import { startWebServer, type WebDeps } from '../web/server.js';
 
@@ -37,6 +37,10 @@ export interface NodeOptions {
   readonly clock?: Clock;
   /** Failed console logins allowed per email and per IP (default 5 and 20 in 15 minutes). */
   readonly loginLimits?: WebDeps['loginLimits'];
+  /** The SMTP listener's concurrent-client limit and idle timeouts (defaults: 500, 5 minutes, 10 s under pressure). */
+  readonly smtpLimits?: Pick<ListenerOptions, 'maxClients' | 'idleTimeoutMs' | 'pressureIdleTimeoutMs'>;
+  /** How webhook hosts are resolved (default the system's `dns.lookup`); tests pass fixed answers. */
+  readonly webhookLookup?: WebhookLookup;
 }
 
 export interface RunningNode {
@@ -85,7 +89,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           smtp: smtpTransport({ sender, srsSecret, now: () => clock.now() }),
           mailbox: mailboxTransport(() => clock.now()),
           desk: deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake() }),
-          webhook: webhookTransport({ db: store.db, logger, now: () => clock.now() }),
+          webhook: webhookTransport({ db: store.db, logger, now: () => clock.now(), ...(opts.webhookLookup ? { lookup: opts.webhookLookup } : {}) }),
         },
         bounces: createBounceFactory({ hostname: opts.hostname }),
       });
@@ -106,7 +110,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         }));
       };
       const receiver = new Receiver({ store, owner: `${opts.nodeName ?? opts.hostname}/${process.pid}`, live, writer: new ReceiveWriter(store), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake(), ...(runner ? { handoff: runner } : {}) });
-      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls });
+      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls, ...opts.smtpLimits });
       smtpPort = listener.port;
       stops.unshift(() => listener.close());
     }

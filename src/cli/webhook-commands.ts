@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import os from 'node:os';
+import { silentLogger } from '../base/log.js';
+import { LiveConfig } from '../config/io/live-config.js';
 import { addWebhook, listWebhookSummaries, removeWebhook } from '../desk/io/webhook-subscriptions.js';
 import { WEBHOOK_EVENTS } from '../desk/io/webhooks.js';
 import { asCliFailure, CliFailure, EXIT, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
@@ -18,7 +20,9 @@ export function webhookCommand(): Command {
       .action(async (url: string, o: StoreFlags & Json & { events: string; secret?: string }) => {
         const events = o.events.split(',').map((e) => e.trim()).filter(Boolean);
         await withStore(o, async (store) => {
-          const w = await asCliFailure(() => addWebhook(store.db, { url, events, ...(o.secret !== undefined ? { secret: o.secret } : {}), createdBy: `cli:${os.userInfo().username}`, now: Date.now() }));
+          const { config } = (await LiveConfig.open(store.db, silentLogger)).cached;
+          const allowPrivateDestinations = config.desk?.webhooks.allowPrivateDestinations ?? false;
+          const w = await asCliFailure(() => addWebhook(store.db, { url, events, ...(o.secret !== undefined ? { secret: o.secret } : {}), createdBy: `cli:${os.userInfo().username}`, now: Date.now(), allowPrivateDestinations }));
           if (o.json) return printJson(w);
           process.stdout.write(`webhook ${w.id} → ${w.url}\n  events ${w.events.join(', ')}\n  secret ${w.secret}\nKeep the secret now: it is not shown again. Check X-Relaydesk-Signature (t=TIMESTAMP,sha256=HMAC of "TIMESTAMP." and the body) with it.\n`);
         });

@@ -24,7 +24,7 @@ export function diffConfig(before: Config | null, after: Config): string[] {
 }
 
 function pick(c: Config): Record<string, unknown> {
-  return { outbound: c.outbound, smtp: c.smtp, spam: c.spam, queue: c.queue, srs: c.srs, desk: c.desk };
+  return { postmaster: c.postmaster, outbound: c.outbound, smtp: c.smtp, spam: c.spam, queue: c.queue, srs: c.srs, desk: c.desk };
 }
 
 function diffSet(noun: string, before: readonly string[], after: readonly string[]): string[] {

@@ -5,7 +5,7 @@
  */
 import { Document, isCollection, type Node } from 'yaml';
 import type { RoutingRule } from '../routing/index.js';
-import { DEFAULT_CONNECTION_LIMIT_EXCEPTIONS, DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETRY, type Config } from './schema.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETRY, type Config } from './schema.js';
 import { renderDuration, renderSize } from './units.js';
 
 type Plain = Record<string, unknown>;
@@ -69,15 +69,12 @@ export function renderConfigYaml(config: Config): string {
     hosts: config.hosts.map((h) => compact({ name: h.name, host: h.host, port: h.port, tls: h.tls, domains: [...h.domains] })),
     outbound: compact({ smarthost: config.outbound.smarthost }),
     defaultRouting: config.defaultRouting.map(renderRule),
-    smtp: {
-      ...compact({
-        maxMessageSize: config.smtp.maxMessageSize === DEFAULT_MAX_MESSAGE_SIZE ? undefined : renderSize(config.smtp.maxMessageSize),
-        maxRecipients: unlessDefault(config.smtp.maxRecipients, DEFAULT_MAX_RECIPIENTS),
-        maxConnectionsPerClient: unlessDefault(config.smtp.maxConnectionsPerClient, DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
-      }),
-      // Its default is not empty, so an empty list is a choice and must be written out.
-      ...(config.smtp.connectionLimitExceptions.join(',') === DEFAULT_CONNECTION_LIMIT_EXCEPTIONS.join(',') ? {} : { connectionLimitExceptions: [...config.smtp.connectionLimitExceptions] }),
-    },
+    smtp: compact({
+      maxMessageSize: config.smtp.maxMessageSize === DEFAULT_MAX_MESSAGE_SIZE ? undefined : renderSize(config.smtp.maxMessageSize),
+      maxRecipients: unlessDefault(config.smtp.maxRecipients, DEFAULT_MAX_RECIPIENTS),
+      maxConnectionsPerClient: unlessDefault(config.smtp.maxConnectionsPerClient, DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
+      connectionLimitExceptions: [...config.smtp.connectionLimitExceptions],
+    }),
     spam: compact({
       engine: unlessDefault(config.spam.engine, 'builtin'),
       allowSenders: [...config.spam.allowSenders],
@@ -92,7 +89,7 @@ export function renderConfigYaml(config: Config): string {
     }),
   });
   // domains is always written, even empty: it is the first thing a reader looks for.
-  const root: Plain = { domains: [...config.domains], ...settings };
+  const root: Plain = { domains: [...config.domains], ...(config.postmaster !== undefined ? { postmaster: config.postmaster } : {}), ...settings };
   // Present-but-empty sections mean something (srs: {} turns SRS on), so they are kept.
   if (config.srs) root.srs = compact({ domain: config.srs.domain, secret: config.srs.secret });
   if (config.dkim.length > 0) root.dkim = config.dkim.map((k) => ({ domain: k.domain, selector: k.selector, privateKey: k.privateKey }));
@@ -102,6 +99,7 @@ export function renderConfigYaml(config: Config): string {
       channels: config.desk.channels.map((c) =>
         compact({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: unlessDefault(c.autoAcknowledge, true) }),
       ),
+      ...(config.desk.webhooks.allowPrivateDestinations ? { webhooks: { allowPrivateDestinations: true } } : {}),
     };
   }
 
@@ -119,6 +117,7 @@ export function renderConfigYaml(config: Config): string {
     inline(['defaultRouting', i, 'match']);
     inline(['defaultRouting', i, 'modify', 'changeEnvelopeRecipient']);
   });
+  inline(['smtp', 'connectionLimitExceptions']);
   inline(['spam', 'allowSenders']);
   inline(['spam', 'denySenders']);
   return doc.toString({ lineWidth: 0 });

@@ -47,7 +47,7 @@ describe('parseConfigText: the issue example', () => {
       },
       recognizedAddresses: false,
     });
-    expect(c.smtp).toEqual({ maxMessageSize: 36_700_160, maxRecipients: 1000, maxConnectionsPerClient: 50, connectionLimitExceptions: ['127.0.0.0/8', '::1'] });
+    expect(c.smtp).toEqual({ maxMessageSize: 36_700_160, maxRecipients: 1000, maxConnectionsPerClient: 50, connectionLimitExceptions: [] });
   });
   it('feeds the routing snapshot', () => {
     const input = toSnapshotInput(parseOk(`${ISSUE_EXAMPLE}desk: { domain: desk.solarmora.test }\n`), 4);
@@ -103,6 +103,14 @@ queue: { retry: { firstRetry: 30s, maxInterval: 2h, giveUpAfter: 1d12h } }
     ]);
     expect(c.srs).toEqual({ domain: 'solarmora.com', secret: 's3cret' });
     expect(c.queue.retry).toEqual({ firstRetry: 30_000, maxInterval: 7_200_000, giveUpAfter: 129_600_000 });
+    expect(c.desk?.webhooks).toEqual({ allowPrivateDestinations: false });
+  });
+  it('takes desk.webhooks.allowPrivateDestinations, and writes it back only when true', () => {
+    const on = parseOk('desk:\n  domain: desk.solarmora.test\n  webhooks: { allowPrivateDestinations: true }\n');
+    expect(on.desk?.webhooks.allowPrivateDestinations).toBe(true);
+    expect(renderConfigYaml(on)).toContain('  webhooks:\n    allowPrivateDestinations: true\n');
+    expect(renderConfigYaml(parseOk('desk: { domain: desk.solarmora.test }\n'))).not.toContain('webhooks');
+    expect(problemsOf('desk:\n  domain: desk.solarmora.test\n  webhooks: { allowPrivate: true }\n')).toEqual(['3:15: error: desk.webhooks.allowPrivate: unknown field; remove it (fields here: allowPrivateDestinations)']);
   });
 });
 
@@ -285,6 +293,7 @@ describe('renderConfigYaml', () => {
     const configArb = fc.record(
       {
         domains: fc.array(fc.constantFrom('solarmora.com', 'crm.test')),
+        postmaster: email,
         orgUnits: fc.array(fc.constantFrom('/', '/Sales', '/A B')),
         users: fc.array(fc.record({ address: email, aliases: fc.array(email), status: fc.constantFrom('active', 'suspended'), orgUnit: fc.constantFrom('/', '/Sales') }, { requiredKeys: ['address'] })),
         groups: fc.array(fc.record({ address: email, members: fc.array(email) }, { requiredKeys: ['address'] })),
@@ -295,7 +304,7 @@ describe('renderConfigYaml', () => {
         spam: fc.record({ allowSenders: fc.array(fc.constantFrom('@crm.test', 'a@b.com')), denySenders: fc.array(fc.constantFrom('@x.com')) }, { requiredKeys: [] }),
         queue: fc.record({ retry: fc.record({ firstRetry: fc.nat({ max: 10 ** 9 }).map(renderDuration), giveUpAfter: fc.nat({ max: 10 ** 9 }).map(renderDuration) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
         srs: fc.record({ domain: fc.constant('solarmora.com'), secret: text.filter((s) => s.length > 0) }, { requiredKeys: [] }),
-        desk: fc.record({ domain: fc.constant('desk.test'), channels: fc.array(fc.record({ name: text.filter((s) => s.length > 0), kind: fc.constantFrom('support', 'sales'), autoAcknowledge: fc.boolean() }, { requiredKeys: ['name', 'kind'] }), { maxLength: 2 }) }, { requiredKeys: ['domain'] }),
+        desk: fc.record({ domain: fc.constant('desk.test'), webhooks: fc.record({ allowPrivateDestinations: fc.boolean() }, { requiredKeys: [] }), channels: fc.array(fc.record({ name: text.filter((s) => s.length > 0), kind: fc.constantFrom('support', 'sales'), autoAcknowledge: fc.boolean() }, { requiredKeys: ['name', 'kind'] }), { maxLength: 2 }) }, { requiredKeys: ['domain'] }),
       },
       { requiredKeys: [] },
     );
@@ -316,10 +325,16 @@ describe('renderConfigYaml', () => {
 });
 
 describe('connection limits', () => {
-  it('round-trips an empty exception list (its default is not empty)', () => {
-    const first = parseConfigText('smtp:\n  maxConnectionsPerClient: 5\n  connectionLimitExceptions: []\n');
+  it('exempts no address by default, loopback included', () => {
+    const none = parseConfigText('domains: [solarmora.com]\n');
+    if (!none.ok) throw new Error('expected a valid config');
+    expect(none.config.smtp.connectionLimitExceptions).toEqual([]);
+    expect(renderConfigYaml(none.config)).not.toContain('connectionLimitExceptions');
+  });
+  it('round-trips an exception list', () => {
+    const first = parseConfigText('smtp:\n  maxConnectionsPerClient: 5\n  connectionLimitExceptions: [127.0.0.0/8, "::1"]\n');
     if (!first.ok) throw new Error('expected a valid config');
-    expect(first.config.smtp.connectionLimitExceptions).toEqual([]);
+    expect(first.config.smtp.connectionLimitExceptions).toEqual(['127.0.0.0/8', '::1']);
     const again = parseConfigText(renderConfigYaml(first.config));
     if (!again.ok) throw new Error('expected the rendering to be valid');
     expect(again.config.smtp).toEqual(first.config.smtp);
@@ -327,5 +342,20 @@ describe('connection limits', () => {
   it('refuses an exception that is not an address or a block', () => {
     const r = parseConfigText('smtp:\n  connectionLimitExceptions: [localhost]\n');
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('postmaster', () => {
+  it('is unset by default and reaches the routing snapshot when set', () => {
+    expect(parseOk('domains: [solarmora.com]\n').postmaster).toBeUndefined();
+    const c = parseOk('domains: [solarmora.com]\npostmaster: ops@crm.test\n');
+    expect(toSnapshotInput(c, 1).postmaster).toBe('ops@crm.test');
+    expect(renderConfigYaml(c)).toBe('domains: [ solarmora.com ]\npostmaster: ops@crm.test\n');
+  });
+  it('must be an address', () => {
+    expect(problemsOf('domains: [solarmora.com]\npostmaster: root\n')).toEqual([
+      '2:13: error: postmaster: "root" is not an email address; write it as name@domain, like ops@solarmora.com, or leave postmaster out for a mailbox of its own',
+    ]);
+    expect(problemsOf('domains: [solarmora.com]\npostmaster: [a@b.example]\n')[0]).toMatch(/^2:13: error: postmaster: expected a string, found a list/);
   });
 });

@@ -129,9 +129,12 @@ const hostSchema = z.strictObject({
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 35 * 1024 * 1024;
 export const DEFAULT_MAX_RECIPIENTS = 1000;
-/** Postfix's smtpd_client_connection_count_limit default; our own networks are exempt, as there. */
+/**
+ * Postfix's smtpd_client_connection_count_limit default. No address is exempt unless the
+ * configuration says so: a proxy or a local relay in front of us would otherwise make every
+ * client look like one exempt loopback peer.
+ */
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 50;
-export const DEFAULT_CONNECTION_LIMIT_EXCEPTIONS = ['127.0.0.0/8', '::1'] as const;
 export const DEFAULT_RETRY = { firstRetry: 60_000, maxInterval: 3_600_000, giveUpAfter: 5 * 86_400_000 } as const;
 
 const deskChannelSchema = z.strictObject({
@@ -143,6 +146,8 @@ const deskChannelSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   domains: z.array(z.string()).default(() => []),
+  // Where postmaster@ every hosted domain goes; without it, a mailbox of its own at the first domain.
+  postmaster: z.string().min(1).optional(),
   // "/" (the top-level unit) always exists; listing it first makes one canonical form.
   orgUnits: z
     .array(z.string())
@@ -160,7 +165,7 @@ export const configSchema = z.strictObject({
       maxConnectionsPerClient: z.number().int().min(1).default(DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
       connectionLimitExceptions: z
         .array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'an IP address or a CIDR block such as 10.0.0.0/8'))
-        .default(() => [...DEFAULT_CONNECTION_LIMIT_EXCEPTIONS]),
+        .default(() => []),
     })
     .prefault({}),
   spam: z
@@ -195,6 +200,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       domain: z.string().min(1),
       channels: z.array(deskChannelSchema).default(() => []),
+      webhooks: z
+        .strictObject({
+          // Default false: a webhook to loopback, a private range or the metadata address is refused.
+          allowPrivateDestinations: z.boolean().default(false),
+        })
+        .prefault({}),
     })
     .optional(),
 });

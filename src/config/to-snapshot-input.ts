@@ -12,5 +12,6 @@ export function toSnapshotInput(config: Config, version: number): SnapshotInput 
     hosts: config.hosts,
     ...(config.outbound.smarthost !== undefined ? { smarthost: config.outbound.smarthost } : {}),
     deskDomains: config.desk ? [config.desk.domain] : [],
+    ...(config.postmaster !== undefined ? { postmaster: config.postmaster } : {}),
   };
 }

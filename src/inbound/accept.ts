@@ -2,6 +2,7 @@
  * Pure decisions of the SMTP conversation: what to answer to DATA, how to make a
  * received message safe to store and pass on, and what we record about it.
  */
+import { isUtf8 } from 'node:buffer';
 import { smtpReply, type SmtpReply } from '../base/errors.js';
 import { headerEnd } from '../base/headers.js';
 import type { RecipientPlan } from '../routing/index.js';
@@ -9,6 +10,32 @@ import { MAX_HEADER_BYTES, MAX_HEADER_FIELDS, type DataProblem } from './data-re
 
 /** RFC 5321 6.3 suggests 100; we refuse a little earlier since real paths stay under 20. */
 export const MAX_RECEIVED_HEADERS = 50;
+
+/** RFC 5321 4.5.3.1.4: 1,000 characters is the longest command line a server must take. */
+export const MAX_ADDRESS_LENGTH = 1000;
+
+export type AddressDecision = { readonly kind: 'accept' } | { readonly kind: 'reject'; readonly reply: SmtpReply };
+
+/**
+ * MAIL FROM and RCPT TO, judged on the bytes the client wrote between < and > (the decoded
+ * address hides both problems: bad bytes become U+FFFD, and an A-label domain is shown in
+ * Unicode). An address must be UTF-8, and may leave ASCII only in a transaction whose MAIL
+ * FROM carried SMTPUTF8 (RFC 6531 3.6.4 and 3.7.4.1). The replies stay ASCII: a client
+ * that did not ask for SMTPUTF8 may not take anything else.
+ */
+export function decideEnvelopeAddress(input: { role: 'sender' | 'recipient'; written: Uint8Array; smtpUtf8: boolean }): AddressDecision {
+  const who = input.role === 'sender' ? 'sender' : 'recipient';
+  if (input.written.length > MAX_ADDRESS_LENGTH) {
+    return { kind: 'reject', reply: smtpReply(501, input.role === 'sender' ? '5.1.7' : '5.1.3', `The ${who} address is too long; an address has at most ${MAX_ADDRESS_LENGTH} characters`) };
+  }
+  if (!isUtf8(input.written)) {
+    return { kind: 'reject', reply: smtpReply(553, '5.6.7', `The ${who} address is not valid UTF-8; send addresses in UTF-8 (RFC 6531), or in ASCII`) };
+  }
+  if (!input.smtpUtf8 && input.written.some((b) => b >= 0x80)) {
+    return { kind: 'reject', reply: smtpReply(553, '5.6.7', `The ${who} address is not ASCII, and MAIL FROM did not carry SMTPUTF8; give SMTPUTF8 on MAIL FROM to use such addresses (RFC 6531)`) };
+  }
+  return { kind: 'accept' };
+}
 
 export type DataDecision = { readonly kind: 'accept' } | { readonly kind: 'reject'; readonly reply: SmtpReply };
 
@@ -34,6 +61,18 @@ export function decideData(input: {
     return { kind: 'reject', reply: smtpReply(552, '5.3.4', `Message header has ${input.headerFields ?? 'too many'} fields (limit ${MAX_HEADER_FIELDS}); check the sending program`) };
   }
   return { kind: 'accept' };
+}
+
+/**
+ * Postfix's stress-adaptive behaviour: once more than this share of the concurrent-client
+ * limit is in use, idle clients get the short timeout, so sessions that sit doing nothing
+ * cannot hold the last places against clients with mail to send.
+ */
+export const PRESSURE_SHARE = 0.8;
+
+/** The idle timeout for every session while `open` of `maxClients` places are taken. */
+export function decideIdleTimeout(input: { open: number; maxClients: number; idleTimeoutMs: number; pressureIdleTimeoutMs: number }): number {
+  return input.open > input.maxClients * PRESSURE_SHARE ? input.pressureIdleTimeoutMs : input.idleTimeoutMs;
 }
 
 export function countReceivedHeaders(raw: Buffer): number {

@@ -7,11 +7,14 @@
  *          deliveries are committed (fsync) in one transaction.
  * INPUTS   TCP clients; the live configuration. OUTPUTS committed messages; a wake-up
  *          for the queue runner.
- * TRUSTS   Everything from the client is hostile: addresses are only looked up, line
- *          endings are normalised (no SMTP smuggling), size and recipients are capped.
+ * TRUSTS   Everything from the client is hostile: addresses are only looked up (and must
+ *          be UTF-8, and ASCII without SMTPUTF8), line endings are normalised (no SMTP
+ *          smuggling), size, recipients and sessions per client are capped, and idle
+ *          sessions are dropped sooner when most places are taken.
  * SECURITY Needs the store and, for STARTTLS, the certificate key. No console or CRM
  *          credentials. Not an open relay: a recipient outside hosted domains gets 550 5.7.1.
- * EVENTS   inbound.connected, inbound.recipient_rejected, inbound.rejected, inbound.accepted.
+ * EVENTS   inbound.connected, inbound.recipient_rejected, inbound.rejected, inbound.accepted,
+ *          inbound.pressure.
  */
 export * from './accept.js';
 export { startSmtpListener, type ListenerDeps, type ListenerOptions, type RunningListener } from './io/smtp-listener.js';

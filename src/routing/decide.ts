@@ -6,6 +6,7 @@
 import { smtpReply } from '../base/errors.js';
 import { applyEnvelopeChange, domainOf, inDomainTree, normalizeAddress } from './address.js';
 import { applyingRules, isRecognized } from './match.js';
+import { decidePostmaster, isPostmasterRecipient } from './postmaster.js';
 import type {
   AddedRecipient,
   DeliveryTarget,
@@ -90,6 +91,8 @@ export function decideRecipient(address: string, snapshot: RoutingSnapshot): Rec
   const recipient = normalizeAddress(address);
   const domain = domainOf(recipient);
   const noTransform: MessageTransform = { headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false };
+
+  if (isPostmasterRecipient(recipient, snapshot)) return decidePostmaster(recipient, snapshot);
 
   if (!snapshot.domains.has(domain)) {
     // The desk's intake is ours too, but it is not a hosted domain: the rules are not for it.

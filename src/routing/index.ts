@@ -10,6 +10,7 @@
  * INPUTS / OUTPUTS
  *   buildSnapshot(SnapshotInput) → RoutingSnapshot, once per config version.
  *   decideRecipient(address, snapshot) → RecipientDecision (accept with a RecipientPlan, or an SMTP reject).
+ *   postmaster (bare, or at any hosted or desk domain) is decided before the rules.
  *   planDeliveries(RecipientPlan[], SpamVerdict) → PlannedDelivery[].
  *   validateRouting(RoutingInput) → Problem[] (errors refuse the config; warnings do not).
  *

@@ -107,6 +107,11 @@ export interface RoutingSnapshot {
    * A subdomain counts too: channel addresses live under `<token>.case.<desk domain>`.
    */
   readonly deskDomains: ReadonlySet<string>;
+  /**
+   * Where postmaster mail goes (RFC 5321 4.5.1), normalized: the configured address, else
+   * postmaster@<first hosted domain>; undefined with neither.
+   */
+  readonly postmaster?: Address;
 }
 
 export interface SpamVerdict {

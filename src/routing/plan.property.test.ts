@@ -56,6 +56,7 @@ const anyRule: fc.Arbitrary<RoutingRule> = fc
 
 const rules = fc.array(anyRule, { maxLength: 8 });
 const verdict: fc.Arbitrary<SpamVerdict> = fc.boolean().map((spam) => ({ spam, score: spam ? 10 : 0, reasons: [] }));
+const summaryOf = (ds: readonly PlannedDelivery[]) => ds.map((d) => `${d.transport}:${d.recipient}${d.held ? ' held' : ''}`);
 const key = (d: PlannedDelivery) => `${d.transport}:${d.recipient}@${d.route ?? ''}${d.held ? `:${d.holdReason}` : ''}`;
 
 function applying(rs: readonly RoutingRule[], addr: string) {
@@ -187,6 +188,23 @@ describe('planner properties', () => {
       fc.property(rules, fc.constantFrom(...LOCALS).map((l) => `${l}@gmail.com`), (rs, addr) => {
         const d = decideRecipient(addr, snapshotWith(rs));
         expect(d.kind === 'reject' && `${d.reply.code} ${d.reply.enhanced}`).toBe('550 5.7.1');
+      }),
+    );
+  });
+
+  it('no rule can refuse, hold or rewrite mail for postmaster', () => {
+    const postmaster = fc.constantFrom('postmaster', `postmaster@${HOSTED}`, 'postmaster@desk.solarmora.test').chain(casing);
+    const aimed = fc
+      .record({ rule: anyRule, single: postmaster, recognizedAddresses: fc.boolean() })
+      .map(({ rule: r, single, recognizedAddresses }) => ({ ...r, enabled: true, match: { single }, recognizedAddresses }));
+    const table = fc.array(fc.oneof(anyRule, aimed, anyRule.map((r) => ({ ...r, match: { pattern: 'postmaster.*' } }))), { maxLength: 8 });
+    fc.assert(
+      fc.property(table, postmaster, verdict, (rs, addr, v) => {
+        const d = decideRecipient(addr, snapshotWith(rs));
+        expect(d).toEqual(decideRecipient(addr, snapshotWith([])));
+        if (d.kind !== 'accept') throw new Error('postmaster must be accepted');
+        expect(d.plan.rules).toEqual([]);
+        expect(summaryOf(planDeliveries([d.plan], v))).toEqual(['mailbox:postmaster@solarmora.com']);
       }),
     );
   });

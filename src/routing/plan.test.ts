@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { decideRecipient } from './decide.js';
 import type { PlannedDelivery, RecipientDecision, RoutingRule, SpamVerdict } from './model.js';
 import { planDeliveries } from './plan.js';
-import { added, rule, snapshotWith } from './testing.js';
+import { buildSnapshot } from './snapshot.js';
+import { added, DIRECTORY, rule, snapshotWith } from './testing.js';
 
 const HAM: SpamVerdict = { spam: false, score: 0, reasons: [] };
 const SPAM: SpamVerdict = { spam: true, score: 12, reasons: ['GTUBE'] };
@@ -192,6 +193,57 @@ describe('decideRecipient: where a recipient goes (ham)', () => {
     if (to) expect(summary(deliveries)).toEqual(to);
   });
 });
+
+describe('postmaster (RFC 5321 4.5.1)', () => {
+  const cases: { name: string; rules?: RoutingRule[]; postmaster?: string; domains?: string[]; rcpt: string; reply?: string; to?: string[] }[] = [
+    { name: 'at a hosted domain: a mailbox of its own by default', rcpt: 'postmaster@solarmora.com', to: ['mailbox:postmaster@solarmora.com'] },
+    { name: 'bare, in any case', rcpt: '<PostMaster>', to: ['mailbox:postmaster@solarmora.com'] },
+    { name: 'at every hosted domain, to the first one’s mailbox', domains: ['solarmora.com', 'solarmora.net'], rcpt: 'POSTMASTER@solarmora.net', to: ['mailbox:postmaster@solarmora.com'] },
+    { name: 'at the desk’s domain too', rcpt: 'postmaster@desk.solarmora.test', to: ['mailbox:postmaster@solarmora.com'] },
+    { name: 'not at a domain we do not take mail for', rcpt: 'postmaster@gmail.com', reply: '550 5.7.1' },
+    { name: 'configured as a user: that mailbox', postmaster: 'Bob@solarmora.com', rcpt: 'postmaster', to: ['mailbox:bob@solarmora.com'] },
+    { name: 'configured as an alias: the user’s mailbox', postmaster: 'a.smith@solarmora.com', rcpt: 'postmaster@solarmora.com', to: ['mailbox:alice@solarmora.com'] },
+    { name: 'configured as a group: its members', postmaster: 'inner@solarmora.com', rcpt: 'postmaster@solarmora.com', to: ['mailbox:alice@solarmora.com', 'mailbox:bob@solarmora.com', 'smtp:partner@elsewhere.example'] },
+    { name: 'configured outside: relayed there', postmaster: 'ops@crm.test', rcpt: 'postmaster@solarmora.com', to: ['smtp:ops@crm.test'] },
+    { name: 'configured but held by nobody: a mailbox of its own there', postmaster: 'hostmaster@solarmora.com', rcpt: 'postmaster', to: ['mailbox:hostmaster@solarmora.com'] },
+    { name: 'no hosted domain and none configured: nowhere to go', domains: [], rcpt: 'postmaster', reply: '550 5.1.1' },
+    { name: 'no hosted domain but configured', domains: [], postmaster: 'ops@crm.test', rcpt: 'postmaster', to: ['smtp:ops@crm.test'] },
+    { name: 'a reject rule for every address, recognized too, cannot refuse it', rules: [rule({ match: { all: true }, action: 'reject', recognizedAddresses: true })], rcpt: 'postmaster@solarmora.com', to: ['mailbox:postmaster@solarmora.com'] },
+    { name: 'nor a quarantine rule hold it', rules: [rule({ match: { pattern: 'postmaster@.*' }, action: 'quarantine', recognizedAddresses: true })], rcpt: 'postmaster@solarmora.com', to: ['mailbox:postmaster@solarmora.com'] },
+    {
+      name: 'nor a modify rule rewrite it, add to it or route it',
+      rules: [rule({ match: { single: 'postmaster@solarmora.com' }, recognizedAddresses: true, modify: { ...toCrm, addRecipients: [added('x@crm.test')], prependSubject: '[pm] ' } })],
+      rcpt: 'postmaster@solarmora.com',
+      to: ['mailbox:postmaster@solarmora.com'],
+    },
+  ];
+  it.each(cases)('$name', ({ rules = [], postmaster, domains, rcpt, reply, to }) => {
+    const snap = buildSnapshot({ ...DIRECTORY, ...(domains ? { domains } : {}), ...(postmaster ? { postmaster } : {}), rules, version: 1 });
+    const d = decideRecipient(rcpt, snap);
+    expect(replyOf(d)).toBe(reply ?? 'accept');
+    if (d.kind !== 'accept') return;
+    expect(d.plan.rules).toEqual([]);
+    expect(d.plan.transform).toEqual({ headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false });
+    if (to) expect(summary(planDeliveries([d.plan], HAM))).toEqual(to);
+  });
+
+  it('leaves postmaster@ a domain to the user or group that holds that very address', () => {
+    const snap = buildSnapshot({ ...DIRECTORY, users: [...DIRECTORY.users, { address: 'postmaster@solarmora.com', orgUnit: '/', aliases: [], status: 'active' }], postmaster: 'ops@crm.test', rules: [], version: 1 });
+    expect(summary(deliveriesFor(snap, 'Postmaster@solarmora.com'))).toEqual(['mailbox:postmaster@solarmora.com']);
+    expect(summary(deliveriesFor(snap, 'postmaster@desk.solarmora.test'))).toEqual(['smtp:ops@crm.test']);
+  });
+
+  it('holds spam for an outside postmaster in quarantine, as for rules; a mailbox just flags it', () => {
+    const outside = buildSnapshot({ ...DIRECTORY, postmaster: 'ops@crm.test', rules: [], version: 1 });
+    expect(summary(deliveriesFor(outside, 'postmaster', SPAM))).toEqual(['smtp:ops@crm.test held:spam']);
+    expect(summary(deliveriesFor(snapshotWith([]), 'postmaster', SPAM))).toEqual(['mailbox:postmaster@solarmora.com']);
+  });
+});
+
+function deliveriesFor(snap: ReturnType<typeof snapshotWith>, rcpt: string, verdict = HAM): PlannedDelivery[] {
+  const d = decideRecipient(rcpt, snap);
+  return d.kind === 'accept' ? planDeliveries([d.plan], verdict) : [];
+}
 
 describe('reject replies', () => {
   it('carry the rule text and the rule name', () => {

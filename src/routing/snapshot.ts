@@ -23,6 +23,8 @@ export interface SnapshotInput {
   readonly hosts: readonly NextHopHost[];
   readonly smarthost?: string;
   readonly deskDomains: readonly string[];
+  /** The configured postmaster address; without it, postmaster@<first hosted domain>. */
+  readonly postmaster?: string;
 }
 
 export function buildSnapshot(input: SnapshotInput): RoutingSnapshot {
@@ -69,6 +71,9 @@ export function buildSnapshot(input: SnapshotInput): RoutingSnapshot {
     otherRules.push(i);
   });
 
+  const firstDomain = input.domains[0];
+  const postmaster = input.postmaster !== undefined ? normalizeAddress(input.postmaster) : firstDomain !== undefined ? `postmaster@${normalizeDomain(firstDomain)}` : undefined;
+
   const hosts = new Map<string, NextHopHost>();
   for (const h of input.hosts) if (!hosts.has(h.name)) hosts.set(h.name, h);
 
@@ -86,5 +91,6 @@ export function buildSnapshot(input: SnapshotInput): RoutingSnapshot {
     hosts,
     ...(input.smarthost !== undefined ? { smarthost: input.smarthost } : {}),
     deskDomains: new Set(input.deskDomains.map(normalizeDomain)),
+    ...(postmaster !== undefined ? { postmaster } : {}),
   };
 }

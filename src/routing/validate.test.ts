@@ -37,6 +37,7 @@ describe('validateRouting', () => {
       path: 'groups[2].address',
       message: /already held by user alice@solarmora.com \(as an alias\)/,
     },
+    { name: 'postmaster not an address', extra: { postmaster: 'postmaster' }, path: 'postmaster', message: /^"postmaster" is not an email address; write it as name@domain/ },
     { name: 'duplicate host name', extra: { hosts: [...DIRECTORY.hosts, { name: 'crm', host: 'x', port: 25, tls: 'none', domains: [] }] }, path: 'hosts[2].name', message: /already defined/ },
   ];
   it.each(errors)('error: $name', ({ rules, extra, path, message }) => {
@@ -98,12 +99,26 @@ describe('validateRouting', () => {
       path: 'defaultRouting[0].modify.changeEnvelopeRecipient',
       message: /ghost@solarmora.com/,
     },
+    {
+      name: 'a single match names a postmaster address',
+      rules: [rule({ match: { single: 'PostMaster@solarmora.com' }, modify: { changeRoute: 'crm' } })],
+      path: 'defaultRouting[0].match.single',
+      message: /is a postmaster address: its mail goes to the postmaster before any rule is looked at \(RFC 5321 4\.5\.1\), so this rule never applies/,
+    },
     { name: 'an added recipient nobody holds', rules: [rule({ match: help, modify: { addRecipients: [added('ghost@solarmora.com')] } })], path: 'defaultRouting[0].modify.addRecipients[0].address', message: /goes nowhere/ },
   ];
   it.each(warnings)('warning: $name', ({ rules, path, message }) => {
     const found = problems(rules);
     expect(found.filter((p) => p.severity === 'error')).toEqual([]);
     expect(found.find((p) => p.path === path && p.severity === 'warning')?.message).toMatch(message);
+  });
+
+  it('warns when the postmaster named is held by nobody, and only then', () => {
+    const warned = (postmaster?: string) => problems([], postmaster === undefined ? {} : { postmaster }).filter((p) => p.path === 'postmaster');
+    expect(warned('ghost@solarmora.com')).toEqual([
+      expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/no user, alias or group holds ghost@solarmora.com, so postmaster mail is kept in a mailbox of its own \(relaydesk mailbox list ghost@solarmora.com\)/) }),
+    ]);
+    for (const fine of [undefined, 'bob@solarmora.com', 'a.smith@solarmora.com', 'inner@solarmora.com', 'ops@crm.test', 'postmaster@solarmora.com']) expect(warned(fine)).toEqual([]);
   });
 
   it('does not warn about changes that cannot meet', () => {

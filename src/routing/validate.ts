@@ -9,10 +9,12 @@ import {
   isDomainName,
   isLocalPart,
   isMailAddress,
+  localPartOf,
   normalizeAddress,
   normalizeDomain,
 } from './address.js';
 import { ruleMatches } from './match.js';
+import { isPostmasterRecipient, POSTMASTER } from './postmaster.js';
 import type { Address, Problem, RoutingRule, RoutingSnapshot } from './model.js';
 import { patternProblem } from './pattern.js';
 import { buildSnapshot, type SnapshotInput } from './snapshot.js';
@@ -31,6 +33,7 @@ export function validateRouting(input: RoutingInput): Problem[] {
     ...checkDomains(input),
     ...checkDirectory(input, snapshot),
     ...checkHosts(input),
+    ...checkPostmaster(input, snapshot),
     ...checkRules(input, snapshot),
     ...checkOverlappingChanges(input.rules, snapshot),
   ];
@@ -107,6 +110,23 @@ function checkHosts(input: RoutingInput): Problem[] {
   return problems;
 }
 
+function checkPostmaster(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
+  if (input.postmaster === undefined) return [];
+  if (!isMailAddress(input.postmaster.trim())) {
+    return [error('postmaster', `"${input.postmaster}" is not an email address; write it as name@domain, like ops@solarmora.com, or leave postmaster out for a mailbox of its own`)];
+  }
+  const address = normalizeAddress(input.postmaster);
+  if (isUnheldHosted(address, snapshot) && localPartOf(address) !== POSTMASTER) {
+    return [
+      warning(
+        'postmaster',
+        `no user, alias or group holds ${address}, so postmaster mail is kept in a mailbox of its own (relaydesk mailbox list ${address}); add the user, or name an address that exists`,
+      ),
+    ];
+  }
+  return [];
+}
+
 function hostHint(names: ReadonlySet<string>): string {
   return names.size === 0
     ? 'define it under hosts first'
@@ -137,6 +157,14 @@ function checkRules(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
     if ('single' in m) {
       const bad = addressProblems(`${base}.match.single`, m.single, null, 'address');
       problems.push(...bad);
+      if (bad.length === 0 && isPostmasterRecipient(normalizeAddress(m.single), snapshot)) {
+        problems.push(
+          warning(
+            `${base}.match.single`,
+            `"${m.single}" is a postmaster address: its mail goes to the postmaster before any rule is looked at (RFC 5321 4.5.1), so this rule never applies; remove the rule, or set postmaster: to where that mail should go`,
+          ),
+        );
+      }
       const holder = bad.length === 0 ? holderOf(normalizeAddress(m.single), snapshot) : undefined;
       if (holder !== undefined) {
         problems.push(

@@ -2,19 +2,20 @@
  * A Relaydesk node with the web role and the desk configured behind the gateway, plus a
  * small JSON client for its API. Mail reaches the desk over real SMTP (swaks).
  */
+import type { WebhookLookup } from '../../src/desk/io/webhooks.js';
 import { createApiToken } from '../../src/web/auth/api-tokens.js';
 import { listDeskChannels } from '../../src/store/index.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
 import { startTestNode, type Dialect, type TestNode } from '../support/relaydesk.js';
 
-export const deskConfig = (sinkPort: number) => `
+export const deskConfig = (sinkPort: number, opts: { allowPrivateWebhooks?: boolean } = {}) => `
 domains: [solarmora.com]
 hosts:
   - { name: world, host: 127.0.0.1, port: ${sinkPort}, tls: none, domains: [example.net, customer.example] }
 desk:
   domain: case.relaydesk.test
-  channels:
+${opts.allowPrivateWebhooks ? '  webhooks: { allowPrivateDestinations: true }\n' : ''}  channels:
     - { name: Support, kind: support, publicAddress: help@solarmora.com, autoAcknowledge: true }
     - { name: Sales, kind: sales, publicAddress: sales@solarmora.com, autoAcknowledge: false }
     - { name: Spare, kind: support, publicAddress: spare@solarmora.com, autoAcknowledge: false }
@@ -49,16 +50,24 @@ export interface ApiNode {
   readonly agent: string;
   call<T = any>(method: string, path: string, opts?: { token?: string | null; body?: unknown; rawBody?: string }): Promise<ApiAnswer<T>>;
   mail(to: string, from: string, headers: Record<string, string>, body?: string): Promise<void>;
+  configure(opts: { allowPrivateWebhooks?: boolean }): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** `extra`: more top-level YAML (a section the desk configuration does not have, such as `smtp:`). */
-export async function startApiNode(dialect: Dialect, extra = ''): Promise<ApiNode> {
+/**
+ * `allowPrivateWebhooks`: desk.webhooks.allowPrivateDestinations, for receivers on loopback.
+ * `webhookLookup`: how webhook host names resolve. `apply(opts)` applies the configuration
+ * again with other options. `extra`: more top-level YAML (a section the desk configuration
+ * does not have, such as `smtp:`).
+ */
+export async function startApiNode(dialect: Dialect, opts: { allowPrivateWebhooks?: boolean; webhookLookup?: WebhookLookup; extra?: string } = {}): Promise<ApiNode> {
   const sink = await startSink();
-  const gw = await startTestNode({ dialect, config: deskConfig(sink.port) + extra, roles: ['inbound', 'queue', 'web'] });
+  const extra = opts.extra ?? '';
+  const gw = await startTestNode({ dialect, config: deskConfig(sink.port, opts) + extra, roles: ['inbound', 'queue', 'web'], ...(opts.webhookLookup ? { webhookLookup: opts.webhookLookup } : {}) });
   const channels = await listDeskChannels(gw.store.db);
   const address = (name: string) => channels.find((c) => c.name === name)!.inboundAddresses[0]!.address;
-  await gw.apply(deskConfig(sink.port) + extra + rules(address('Support'), address('Sales')));
+  const configure = (o: { allowPrivateWebhooks?: boolean }) => gw.apply(deskConfig(sink.port, o) + extra + rules(address('Support'), address('Sales')));
+  await configure(opts);
   const now = Date.now();
   const admin = (await createApiToken(gw.store.db, { name: 'admin-script', role: 'admin', now })).token;
   const agent = (await createApiToken(gw.store.db, { name: 'agent-script', role: 'agent', now })).token;
@@ -86,6 +95,7 @@ export async function startApiNode(dialect: Dialect, extra = ''): Promise<ApiNod
       const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', from, '--to', to, ...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]), '--body', body]);
       if (!r.lastReply?.startsWith('250')) throw new Error(`mail to ${to} refused: ${r.lastReply}`);
     },
+    configure,
     async stop() {
       await gw.stop();
       await sink.stop();

@@ -1,13 +1,15 @@
 /**
  * Webhooks through the durable queue: a signed POST per subscription, retried after a
  * 5xx with the same idempotency key and body, refused for good on a 4xx without a DSN,
- * every attempt in the message trace.
+ * every attempt in the message trace. Loopback, private and link-local destinations are
+ * refused unless desk.webhooks.allowPrivateDestinations says otherwise: at creation for a
+ * literal address, and at each delivery for what a name resolves to.
  */
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMessagesByMessageId, loadDeliveries, loadTrace } from '../../src/store/index.js';
-import { verifyWebhookSignature } from '../../src/desk/io/webhooks.js';
+import { verifyWebhookSignature, type WebhookLookup } from '../../src/desk/io/webhooks.js';
 import { eventually, DIALECTS } from '../support/relaydesk.js';
 import { startApiNode, type ApiNode } from './api-helpers.js';
 
@@ -53,7 +55,8 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
 
   beforeAll(async () => {
     rx = await startReceiver();
-    n = await startApiNode(dialect);
+    // The receiver is on loopback: only allowed by the configuration.
+    n = await startApiNode(dialect, { allowPrivateWebhooks: true });
   });
   afterAll(async () => {
     await n?.stop();
@@ -153,5 +156,74 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     await n.call('PATCH', `/api/cases/${number}`, { body: { status: 'pending' } });
     await new Promise((res) => setTimeout(res, 1_500));
     expect(rx.received).toHaveLength(before);
+  });
+});
+
+describe.each(DIALECTS)('webhook destinations on %s', (dialect) => {
+  let n: ApiNode;
+  let rx: Awaited<ReturnType<typeof startReceiver>>;
+  /** Every name the node resolved for a webhook, in order. */
+  const lookups: string[] = [];
+  /** hooks.example.test is a name that points at the receiver on loopback. */
+  const lookup: WebhookLookup = async (hostname) => {
+    lookups.push(hostname);
+    if (hostname === 'hooks.example.test') return [{ address: '127.0.0.1', family: 4 }];
+    throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+  };
+  const SETTING = 'webhooks go to public addresses only; to send them there, set desk.webhooks.allowPrivateDestinations: true in the configuration';
+
+  beforeAll(async () => {
+    rx = await startReceiver();
+    n = await startApiNode(dialect, { webhookLookup: lookup });
+  });
+  afterAll(async () => {
+    await n?.stop();
+    await rx?.close();
+  });
+
+  it('refuses a loopback, private or metadata address at creation, naming the setting that allows it', async () => {
+    const refusals = [
+      [rx.url, '127.0.0.1 is a loopback address'],
+      ['http://[::1]:8080/x', '[::1] is a loopback address'],
+      ['http://[::ffff:10.0.0.1]/x', '[::ffff:a00:1] is a private address'],
+      ['http://169.254.169.254/latest/meta-data/', '169.254.169.254 is a link-local address (the range of the cloud metadata service 169.254.169.254)'],
+      ['http://localhost:8080/x', 'localhost is this machine (a loopback name)'],
+    ] as const;
+    for (const [url, why] of refusals) {
+      const r = await n.call('POST', '/api/webhooks', { body: { url, events: ['case.created'] } });
+      expect(r.status, url).toBe(400);
+      expect(r.body.error).toBe(`the webhook was not added: ${why}; ${SETTING}`);
+    }
+    expect((await n.call('GET', '/api/webhooks')).body.items).toEqual([]);
+    expect(lookups).toEqual([]);
+  });
+
+  it('refuses at delivery a name that resolves to loopback: the event fails for good and the trace says why', async () => {
+    const made = await n.call('POST', '/api/webhooks', { body: { url: rx.url.replace('127.0.0.1', 'hooks.example.test'), events: ['case.created', 'case.updated'] } });
+    expect(made.status).toBe(201);
+    await n.mail('help@solarmora.com', 'rebind@customer.example', { Subject: 'Resolve me', 'Message-Id': '<resolve-1@customer.example>' });
+    const last = await eventually(async () => {
+      const hook = (await n.call('GET', '/api/webhooks')).body.items[0];
+      return hook?.lastDelivery?.status === 'bounced' && hook.lastDelivery;
+    }, 10_000, 'the refused delivery');
+    const why = `not sent: hooks.example.test resolves to 127.0.0.1, a loopback address; ${SETTING}`;
+    expect(last).toMatchObject({ attempts: 1, lastReply: why });
+    const steps = (await n.call('GET', `/api/messages/${last.queueId}/trace`)).body.steps as { code: string; summary: string }[];
+    expect(steps.find((s) => s.code === 'queue.bounced')?.summary).toContain(why);
+    expect(rx.received).toEqual([]);
+    // Resolved once, by the connection itself: no second lookup could have answered otherwise.
+    expect(lookups).toEqual(['hooks.example.test']);
+  });
+
+  it('delivers to such destinations once the configuration allows them, connecting to the address it checked', async () => {
+    await n.configure({ allowPrivateWebhooks: true });
+    expect((await n.call('POST', '/api/webhooks', { body: { url: rx.url, events: ['lead.created'] } })).status).toBe(201);
+    const [c] = (await n.call('GET', '/api/cases')).body.items;
+    expect((await n.call('PATCH', `/api/cases/${c.number}`, { body: { status: 'open' } })).status).toBe(200);
+    const [r] = await eventually(async () => rx.received.length > 0 && rx.received, 10_000, 'the POST');
+    expect(r!.headers['x-relaydesk-event']).toBe('case.updated');
+    // No DNS knows hooks.example.test: the connection went where the checked lookup said.
+    expect(r!.headers.host).toBe(`hooks.example.test:${new URL(rx.url).port}`);
+    expect(lookups).toEqual(['hooks.example.test', 'hooks.example.test']);
   });
 });

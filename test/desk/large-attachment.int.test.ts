@@ -16,7 +16,7 @@ describe.each(DIALECTS)('a 30 MB attachment on %s', (dialect) => {
   const content = randomBytes(30 * 1024 * 1024);
 
   beforeAll(async () => {
-    n = await startApiNode(dialect, 'smtp:\n  maxMessageSize: 50MB\n');
+    n = await startApiNode(dialect, { extra: 'smtp:\n  maxMessageSize: 50MB\n' });
   });
   afterAll(async () => {
     await n?.stop();

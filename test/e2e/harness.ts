@@ -31,11 +31,11 @@ export const worldHost = (sinkPort: number) => `hosts:
   - { name: world, host: 127.0.0.1, port: ${sinkPort}, tls: none, domains: [customer.example, example.com] }
 `;
 
-const config = (sinkPort: number, ch: TestChannel) => `
+const config = (sinkPort: number, ch: TestChannel, allowPrivateWebhooks: boolean) => `
 domains: [solarmora.com]
 ${worldHost(sinkPort)}desk:
   domain: case.relaydesk.test
-  channels:
+${allowPrivateWebhooks ? '  webhooks: { allowPrivateDestinations: true }\n' : ''}  channels:
     - { name: ${ch.name}, kind: ${ch.kind}, publicAddress: ${ch.publicAddress}, autoAcknowledge: false }
 `;
 
@@ -60,13 +60,15 @@ export interface Desk {
   stop(): Promise<void>;
 }
 
-export async function startDesk(channel: TestChannel = SUPPORT): Promise<Desk> {
+/** `allowPrivateWebhooks`: for a webhook receiver on loopback (desk.webhooks.allowPrivateDestinations). */
+export async function startDesk(channel: TestChannel = SUPPORT, opts: { allowPrivateWebhooks?: boolean } = {}): Promise<Desk> {
   const sink = await startSink();
-  const gw = await startTestNode({ dialect: 'sqlite', config: config(sink.port, channel), roles: ['inbound', 'queue', 'web'] });
+  const allow = opts.allowPrivateWebhooks ?? false;
+  const gw = await startTestNode({ dialect: 'sqlite', config: config(sink.port, channel, allow), roles: ['inbound', 'queue', 'web'] });
   const created = (await listDeskChannels(gw.store.db)).find((c) => c.name === channel.name);
   const inboundAddress = created?.inboundAddresses[0]?.address;
   if (!inboundAddress) throw new Error(`the ${channel.name} channel has no inbound address`);
-  await gw.apply(config(sink.port, channel) + routing(channel, inboundAddress));
+  await gw.apply(config(sink.port, channel, allow) + routing(channel, inboundAddress));
   const server = ['--server', `127.0.0.1:${gw.smtpPort}`];
   const accepted = (r: SwaksResult) => {
     expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);

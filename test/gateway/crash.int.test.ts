@@ -68,7 +68,7 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
       storeArgs = ['--database', db.url];
     }
     const cfgFile = path.join(os.tmpdir(), `relaydesk-crash-${process.pid}-${dialect}.yaml`);
-    await writeFile(cfgFile, `domains: [solarmora.com]\nhosts:\n  - { name: crm, host: 127.0.0.1, port: ${sink.port}, tls: none, domains: [crm.test] }\ndefaultRouting:\n  - description: help to crm\n    match: { single: help@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }\nqueue:\n  retry: { firstRetry: 1s, maxInterval: 1s }\n`);
+    await writeFile(cfgFile, `domains: [solarmora.com]\nhosts:\n  - { name: crm, host: 127.0.0.1, port: ${sink.port}, tls: none, domains: [crm.test] }\ndefaultRouting:\n  - description: help to crm\n    match: { single: help@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }\nqueue:\n  retry: { firstRetry: 1s, maxInterval: 1s }\n# ${N} clients, all on loopback: none may be turned away by the per-client limit.\nsmtp:\n  connectionLimitExceptions: [127.0.0.0/8]\n`);
     cleanups.push(() => rm(cfgFile, { force: true }));
     const applied = await run(['apply', '-f', cfgFile, ...storeArgs]);
     expect(applied.code, applied.out).toBe(0);

@@ -135,8 +135,46 @@ describe('the SMTP conversation', () => {
     expect(raw).not.toMatch(/[^\r]\n/);
   });
 
-  it('answers 421 past maxConnectionsPerClient, and counts closed sessions out', async () => {
-    await applyConfigText(ts.store.db, `${config(sink.port)}  maxConnectionsPerClient: 2\n  connectionLimitExceptions: []\n`, { appliedBy: 'test', now: Date.now() });
+  it('refuses envelope addresses that are not UTF-8 (553 5.6.7), and non-ASCII ones without SMTPUTF8 on MAIL FROM', async () => {
+    const c = await rawSmtp(port);
+    // `command` sends latin1: "é" goes as the single byte E9, which is not UTF-8.
+    const utf8 = (line: string) => {
+      c.send(Buffer.from(`${line}\r\n`, 'utf8'));
+      return c.reply();
+    };
+    try {
+      await c.reply();
+      await c.command('EHLO client.example');
+      expect(await c.command('MAIL FROM:<café@example.net>')).toMatch(/^553 5\.6\.7 The sender address is not valid UTF-8/);
+      expect(await utf8('MAIL FROM:<café@example.net>')).toMatch(/^553 5\.6\.7 The sender address is not ASCII, and MAIL FROM did not carry SMTPUTF8/);
+      // Plain bad syntax stays the library's 501.
+      expect(await c.command('MAIL FROM:<a@@example.net>')).toMatch(/^501 5\.1\.7 /);
+      expect(await c.command('MAIL FROM:<customer@example.net>')).toMatch(/^250 /);
+      expect(await utf8('RCPT TO:<hélp@solarmora.com>')).toMatch(/^553 5\.6\.7 The recipient address is not ASCII/);
+      // An A-label is ASCII, though the library shows it in Unicode: only routing refuses it.
+      expect(await c.command('RCPT TO:<help@xn--bcher-kva.example>')).toMatch(/^550 5\.7\.1 /);
+      expect(await c.command('RCPT TO:<a b@solarmora.com>')).toMatch(/^501 5\.1\.3 /);
+      expect(await c.command('RCPT TO:<help@solarmora.com>')).toMatch(/^250 /);
+      expect(await c.command('RSET')).toMatch(/^250 /);
+
+      expect(await utf8('MAIL FROM:<café@example.net> SMTPUTF8')).toMatch(/^250 /);
+      expect(await c.command('RCPT TO:<help\xff@solarmora.com>')).toMatch(/^553 5\.6\.7 The recipient address is not valid UTF-8/);
+      // A real U+FFFD is UTF-8: it is looked up like any address, and nobody has it.
+      expect(await utf8('RCPT TO:<\ufffd@solarmora.com>')).toMatch(/^550 5\.1\.1 /);
+      expect(await utf8('RCPT TO:<hélp@solarmora.com>')).toMatch(/^550 5\.1\.1 /);
+      expect(await c.command('RCPT TO:<help@solarmora.com>')).toMatch(/^250 /);
+      expect(await c.command('RSET')).toMatch(/^250 /);
+      // SMTPUTF8 belongs to its transaction: the next MAIL FROM without it gets none.
+      expect(await c.command('MAIL FROM:<customer@example.net>')).toMatch(/^250 /);
+      expect(await utf8('RCPT TO:<hélp@solarmora.com>')).toMatch(/^553 5\.6\.7 /);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('answers 421 past maxConnectionsPerClient, loopback included, and counts closed sessions out', async () => {
+    // No exemption by default: the clients here are all on 127.0.0.1.
+    await applyConfigText(ts.store.db, `${config(sink.port)}  maxConnectionsPerClient: 2\n`, { appliedBy: 'test', now: Date.now() });
     try {
       const a = await rawSmtp(port);
       expect(await a.reply()).toMatch(/^220 /);
@@ -150,6 +188,11 @@ describe('the SMTP conversation', () => {
       await new Promise((r) => setTimeout(r, 100));
       const d = await rawSmtp(port);
       expect(await d.reply()).toMatch(/^220 /);
+      // An exempt block lifts the limit for the addresses in it.
+      await applyConfigText(ts.store.db, `${config(sink.port)}  maxConnectionsPerClient: 2\n  connectionLimitExceptions: [127.0.0.0/8]\n`, { appliedBy: 'test', now: Date.now() });
+      const e = await rawSmtp(port);
+      expect(await e.reply()).toMatch(/^220 /);
+      e.close();
       d.close();
       a.close();
     } finally {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/base/log.js';
 import { applyConfigText } from '../../src/config/io/apply.js';
-import { startNode, type Role, type RunningNode } from '../../src/cli/start.js';
+import { startNode, type NodeOptions, type Role, type RunningNode } from '../../src/cli/start.js';
 import type { Resolver } from '../../src/spam/index.js';
 import { readAll, wholeMessage } from '../../src/base/message-source.js';
 import { loadSource, openStore, type Db, type StoreHandle } from '../../src/store/index.js';
@@ -45,6 +45,8 @@ export interface TestNode {
   readonly node: RunningNode;
   readonly smtpPort: number;
   readonly store: StoreHandle;
+  /** Where the store is, for a CLI run against it (`--data DIR` or `--database URL`). */
+  readonly location: TestStore['location'];
   apply(yaml: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -53,7 +55,16 @@ export interface TestNode {
  * `sharedDatabase`: a PostgreSQL database another node uses too (several nodes, one store);
  * this node then opens its own connections to it and leaves the database in place at stop.
  */
-export async function startTestNode(opts: { dialect: Dialect; config?: string; resolver?: Resolver; roles?: Role[]; hostname?: string; sharedDatabase?: string }): Promise<TestNode> {
+export async function startTestNode(opts: {
+  dialect: Dialect;
+  config?: string;
+  resolver?: Resolver;
+  roles?: Role[];
+  hostname?: string;
+  sharedDatabase?: string;
+  smtpLimits?: NodeOptions['smtpLimits'];
+  webhookLookup?: NodeOptions['webhookLookup'];
+}): Promise<TestNode> {
   const ts = opts.sharedDatabase ? await joinStore(opts.sharedDatabase) : await openTestStore(opts.dialect);
   const apply = async (yaml: string) => (await applyConfigText(ts.store.db, yaml, { appliedBy: 'test', now: Date.now() })).version;
   if (opts.config) await apply(opts.config);
@@ -66,11 +77,14 @@ export async function startTestNode(opts: { dialect: Dialect; config?: string; r
     roles: opts.roles ?? ['inbound', 'queue'],
     resolver: opts.resolver ?? fixedResolver({}),
     logger: silentLogger,
+    ...(opts.smtpLimits ? { smtpLimits: opts.smtpLimits } : {}),
+    ...(opts.webhookLookup ? { webhookLookup: opts.webhookLookup } : {}),
   });
   return {
     node,
     smtpPort: node.smtpPort ?? 0,
     store: ts.store,
+    location: ts.location,
     apply,
     async stop() {
       await node.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exceptionsOrDefault, numberOrDefault, textOrDefault, withDkimKeys, withSetting } from '../../web/ui/src/pages/settings/settings-doc.js';
+import { listOrDefault, numberOrDefault, textOrDefault, withDkimKeys, withSetting } from '../../web/ui/src/pages/settings/settings-doc.js';
 
 describe('the settings page writing the configuration document', () => {
   const doc = { domains: ['solarmora.com'], smtp: { maxRecipients: 50 }, desk: { domain: 'case.example' }, srs: {} };
@@ -21,9 +21,9 @@ describe('the settings page writing the configuration document', () => {
     expect(next.desk).toBe(doc.desk);
   });
 
-  it('writes the connection-limit exceptions only when they differ from the default, even empty', () => {
-    expect(exceptionsOrDefault(['127.0.0.0/8', '::1'])).toBeUndefined();
-    expect(exceptionsOrDefault([])).toEqual([]);
+  it('writes a list such as the connection-limit exceptions only when it is not empty, its default', () => {
+    expect(listOrDefault([])).toBeUndefined();
+    expect(listOrDefault(['127.0.0.0/8', '::1'])).toEqual(['127.0.0.0/8', '::1']);
   });
 
   it('drops the dkim list when its last key is deleted', () => {

@@ -1,6 +1,7 @@
 import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { deleteWebhook, insertWebhook, listWebhooks, type Db, type WebhookRow } from '../../store/index.js';
+import { checkDestinationHost } from '../destination-address.js';
 import { WEBHOOK_EVENTS, type WebhookEventType } from './webhooks.js';
 
 /** A subscription as it is shown after it was made: the secret is never shown again. */
@@ -14,8 +15,12 @@ export interface WebhookSummary {
 
 export const summarizeWebhook = (w: WebhookRow): WebhookSummary => ({ id: w.id, url: w.url, events: w.events, createdBy: w.createdBy, createdAt: new Date(w.createdAt).toISOString() });
 
-/** Why a URL cannot receive webhooks, or null when it can. Pure. */
-export function checkWebhookUrl(text: string): string | null {
+/**
+ * Why a URL cannot receive webhooks, or null when it can. Pure. A host that is a literal
+ * address (or localhost) is judged here; a name is judged by what it resolves to, when
+ * each event is sent.
+ */
+export function checkWebhookUrl(text: string, opts: { allowPrivateDestinations: boolean }): string | null {
   let url: URL;
   try {
     url = new URL(text);
@@ -25,7 +30,7 @@ export function checkWebhookUrl(text: string): string | null {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `webhooks are sent over http or https only, not ${url.protocol.replace(/:$/, '')}`;
   if (url.username || url.password) return 'the URL must not carry a user or password; the signature authenticates each POST';
   if (url.hash) return 'the URL must not have a #fragment';
-  return null;
+  return checkDestinationHost(url.hostname, opts.allowPrivateDestinations);
 }
 
 export function checkWebhookEvents(events: readonly string[]): string | null {
@@ -35,8 +40,11 @@ export function checkWebhookEvents(events: readonly string[]): string | null {
 }
 
 /** Subscribes `url` to `events`; without a secret one is made. The secret is returned once. */
-export async function addWebhook(db: Db, input: { url: string; events: readonly string[]; secret?: string; createdBy: string; now: number }): Promise<WebhookSummary & { secret: string }> {
-  const problems = [checkWebhookUrl(input.url), checkWebhookEvents(input.events)].filter((p): p is string => p !== null);
+export async function addWebhook(
+  db: Db,
+  input: { url: string; events: readonly string[]; secret?: string; createdBy: string; now: number; /** desk.webhooks.allowPrivateDestinations in force */ allowPrivateDestinations: boolean },
+): Promise<WebhookSummary & { secret: string }> {
+  const problems = [checkWebhookUrl(input.url, { allowPrivateDestinations: input.allowPrivateDestinations }), checkWebhookEvents(input.events)].filter((p): p is string => p !== null);
   if (input.secret !== undefined && input.secret.length < 16) problems.push('the secret must be at least 16 characters; leave it out to have one made');
   if (problems.length) throw new RelaydeskError('BAD_INPUT', `the webhook was not added: ${problems[0]}`, problems);
   const row: WebhookRow = {

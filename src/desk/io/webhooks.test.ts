@@ -53,7 +53,24 @@ describe('signWebhook and verifyWebhookSignature', () => {
 describe('checkWebhookUrl', () => {
   it.each([
     ['https://crm.example.com/hooks', null],
-    ['http://127.0.0.1:8080/x?y=1', null],
+    ['http://93.184.216.34:8080/x?y=1', null],
+    ['http://127.0.0.1:8080/x?y=1', /^127\.0\.0\.1 is a loopback address; .*desk\.webhooks\.allowPrivateDestinations: true/],
+    ['http://2130706433/', /^127\.0\.0\.1 is a loopback address/],
+    ['http://0x7f.1/', /^127\.0\.0\.1 is a loopback address/],
+    ['http://0177.0.0.1/', /^127\.0\.0\.1 is a loopback address/],
+    ['http://%31%32%37.0.0.1/', /^127\.0\.0\.1 is a loopback address/],
+    ['http://127.0.0.1./', /^127\.0\.0\.1 is a loopback address/],
+    ['http://0/', /^0\.0\.0\.0 is an unspecified address/],
+    ['http://[::]/', /^\[::\] is an unspecified address/],
+    ['http://LOCALHOST./', /^localhost\. is this machine/],
+    ['http://[::1]:8080/', /^\[::1\] is a loopback address/],
+    ['http://[::ffff:127.0.0.1]/', /^\[::ffff:7f00:1\] is a loopback address/],
+    ['http://169.254.169.254/latest/meta-data/', /^169\.254\.169\.254 is a link-local address \(the range of the cloud metadata service/],
+    ['http://10.1.2.3/', /private address/],
+    ['http://100.64.0.1/', /carrier-grade NAT/],
+    ['http://0.0.0.0:8080/', /unspecified address/],
+    ['http://[fd00::1]/', /private address/],
+    ['https://localhost:8443/', /^localhost is this machine/],
     ['ftp://example.com/x', /http or https only/],
     ['file:///etc/passwd', /http or https only/],
     ['javascript:alert(1)', /http or https only/],
@@ -61,9 +78,14 @@ describe('checkWebhookUrl', () => {
     ['https://user:pw@example.com/', /user or password/],
     ['https://example.com/#frag', /fragment/],
   ] as const)('%s', (url, problem) => {
-    const r = checkWebhookUrl(url);
+    const r = checkWebhookUrl(url, { allowPrivateDestinations: false });
     if (problem === null) expect(r).toBeNull();
     else expect(r).toMatch(problem);
+  });
+
+  it('takes private destinations when the configuration allows them', () => {
+    for (const url of ['http://127.0.0.1:8080/x', 'http://[::1]/', 'http://169.254.169.254/', 'http://localhost/']) expect(checkWebhookUrl(url, { allowPrivateDestinations: true })).toBeNull();
+    expect(checkWebhookUrl('ftp://127.0.0.1/', { allowPrivateDestinations: true })).toMatch(/http or https only/);
   });
 });
 

@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import dns from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { Transaction } from 'kysely';
 import { EVENTS } from '../../base/events.js';
 import { newQueueId, randomToken } from '../../base/ids.js';
@@ -21,6 +23,7 @@ import {
   type ReceivedRecord,
 } from '../../store/index.js';
 import type { Database } from '../../store/schema.js';
+import { checkDestinationHost, checkResolvedAddresses } from '../destination-address.js';
 import { caseView, conversionView, isoTime, leadView, messageView } from './desk-views.js';
 
 /**
@@ -189,19 +192,63 @@ export function decideWebhookOutcome(status: number): 'delivered' | 'deferred' |
   return 'deferred';
 }
 
+/** Every address a host name resolves to, as `dns.lookup` gives them. Tests inject fixed answers. */
+export type WebhookLookup = (hostname: string) => Promise<readonly { readonly address: string; readonly family: number }[]>;
+
+export const systemWebhookLookup: WebhookLookup = (hostname) => dns.lookup(hostname, { all: true });
+
+/** The destination is not allowed (desk.webhooks.allowPrivateDestinations): retrying cannot help. */
+export class WebhookDestinationRefused extends Error {}
+
 export interface WebhookPost {
   readonly url: string;
   readonly body: Buffer;
   readonly headers: Record<string, string>;
   readonly timeoutMs: number;
+  readonly lookup: WebhookLookup;
+  readonly allowPrivateDestinations: boolean;
 }
 
-/** One POST, no redirects followed; the answer's status and the start of its body. */
+/**
+ * The socket's `lookup`: it resolves the name once, checks every address it got, and hands
+ * the socket only those. The connection therefore goes to an address that was checked, and
+ * a name that answers one thing to a check and another to the connection (DNS rebinding)
+ * gains nothing.
+ */
+function checkedLookup(resolve: WebhookLookup, allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (found) => {
+        const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : [...found];
+        const first = wanted[0];
+        if (first === undefined) {
+          return callback(Object.assign(new Error(`${hostname} has no address to connect to`), { code: 'ENOTFOUND' }), '');
+        }
+        const refused = checkResolvedAddresses(hostname, wanted.map((a) => a.address), allowPrivate);
+        if (refused !== null) return callback(new WebhookDestinationRefused(refused), '');
+        if (options.all) callback(null, wanted.map((a) => ({ address: a.address, family: a.family })));
+        else callback(null, first.address, first.family);
+      },
+      (e: unknown) => callback(e as NodeJS.ErrnoException, ''),
+    );
+  };
+}
+
+/**
+ * One POST, no redirects followed; the answer's status and the start of its body. A host
+ * that is an address is checked here (the socket looks nothing up for it); a name is
+ * checked by what it resolves to, on the way to the connection.
+ */
 export function postWebhook(p: WebhookPost): Promise<{ status: number; text: string; location: string | null }> {
   return new Promise((resolve, reject) => {
     const url = new URL(p.url);
+    const refused = checkDestinationHost(url.hostname, p.allowPrivateDestinations);
+    if (refused !== null) return reject(new WebhookDestinationRefused(refused));
     const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(url, { method: 'POST', headers: { ...p.headers, 'Content-Length': String(p.body.length) } }, (res) => {
+    const lookup = checkedLookup(p.lookup, p.allowPrivateDestinations);
+    // No pooled sockets (agent: false): a kept-alive connection would skip the checked lookup,
+    // and could outlive the configuration that allowed its destination.
+    const req = lib.request(url, { method: 'POST', headers: { ...p.headers, 'Content-Length': String(p.body.length) }, lookup, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -220,10 +267,14 @@ export function postWebhook(p: WebhookPost): Promise<{ status: number; text: str
   });
 }
 
-/** The webhook transport of the queue: one signed POST per delivery (subscription). */
-export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; timeoutMs?: number; userAgent?: string }): TransportHandler {
-  return async ({ message, source, deliveries }) => {
+/**
+ * The webhook transport of the queue: one signed POST per delivery (subscription), only to
+ * destinations the configuration in force allows at the time of sending.
+ */
+export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; lookup?: WebhookLookup; timeoutMs?: number; userAgent?: string }): TransportHandler {
+  return async ({ message, source, deliveries, config }) => {
     const out = new Map<number, AttemptOutcome>();
+    const allowPrivateDestinations = config.config.desk?.webhooks.allowPrivateDestinations ?? false;
     let envelope: WebhookEnvelope | null = null;
     // The event as it was queued: small JSON, read whole (bounded all the same).
     const raw = await readAll(wholeMessage(source), MAX_EVENT_BYTES);
@@ -249,6 +300,8 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
           url: sub.url,
           body: raw,
           timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+          lookup: deps.lookup ?? systemWebhookLookup,
+          allowPrivateDestinations,
           headers: {
             'Content-Type': 'application/json',
             'User-Agent': deps.userAgent ?? 'Relaydesk-Webhook/0.1',
@@ -262,7 +315,8 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
         const kind = decideWebhookOutcome(r.status);
         out.set(d.id, kind === 'bounced' ? { kind, reply: said, remoteMta: host, status: '5.0.0' } : { kind, reply: said, remoteMta: host });
       } catch (e) {
-        out.set(d.id, { kind: 'deferred', reply: `POST ${host} failed: ${(e as Error).message}`, remoteMta: host });
+        if (e instanceof WebhookDestinationRefused) out.set(d.id, { kind: 'bounced', reply: `not sent: ${e.message}`, remoteMta: host, status: '5.7.1' });
+        else out.set(d.id, { kind: 'deferred', reply: `POST ${host} failed: ${(e as Error).message}`, remoteMta: host });
       }
     }
     return out;

@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions } from 'smtp-server';
 // The connection class is not part of the package's typed API; the version is pinned
 // in package.json and `prompt-smtp-server.int.test.ts` fails if its shape changes.
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { decideIdleTimeout } from '../accept.js';
 
 /** The one enhanced status code a reply text may start with, e.g. "5.7.1 Relaying denied". */
 const ENHANCED_PREFIX = /^([245]\.\d{1,3}\.\d{1,3}) (.*)$/s;
@@ -16,6 +17,18 @@ export interface PromptServerOptions extends SMTPServerOptions {
    * front, which can be set here when wanted).
    */
   greetingDelayMs?: number;
+  /**
+   * The idle timeout while more than 80 % of `maxClients` are in use (Postfix's stress
+   * mode); `socketTimeout` holds otherwise. Unset: `socketTimeout` always.
+   */
+  pressureSocketTimeout?: number;
+  /** Told when the pressure timeout starts or stops applying, with the sessions open then. */
+  onPressureChange?: (underPressure: boolean, open: number) => void;
+}
+
+/** An address from MAIL FROM or RCPT TO, with the bytes the client wrote between < and >. */
+export interface WrittenAddress extends SMTPServerAddress {
+  readonly written: Buffer;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access */
@@ -60,13 +73,47 @@ class PromptConnection extends (SMTPConnection as any) {
     if (this.#enhanced && context !== false && !(this as any)._server.options.hideENHANCEDSTATUSCODES) return this.#enhanced;
     return (super._getEnhancedStatusCode as any)(code, context);
   }
+
+  /**
+   * The library's parse, plus the address as written. The library decodes the command line
+   * as UTF-8 (bad bytes become U+FFFD) and turns an A-label domain into Unicode, so only the
+   * bytes can tell bad UTF-8 from a real U+FFFD, and a non-ASCII address from an ASCII one.
+   */
+  _parseAddressCommand(name: string, command: unknown): unknown {
+    const parsed = (super._parseAddressCommand as any)(name, command);
+    if (parsed && Buffer.isBuffer(command)) {
+      // The library accepted exactly one "<…>" with no "<" or ">" inside: the first pair.
+      const start = command.indexOf(0x3c);
+      const end = command.indexOf(0x3e, start + 1);
+      parsed.written = Buffer.from(command.subarray(start + 1, end));
+    }
+    return parsed;
+  }
+
+  /** The library's close handling, then a word to the server: one place fewer is taken. */
+  _onClose(): void {
+    (super._onClose as any)();
+    (this as any)._server.connectionsChanged();
+  }
 }
+
+/** smtp-server's own idle timeout when none is given. */
+const LIBRARY_SOCKET_TIMEOUT_MS = 60_000;
 
 export class PromptSMTPServer extends SMTPServer {
   readonly #delay: number;
+  readonly #idleTimeout: number;
+  readonly #pressureTimeout: number | undefined;
+  readonly #onPressureChange: ((underPressure: boolean, open: number) => void) | undefined;
+  #applied: number;
+
   constructor(options: PromptServerOptions) {
     super(options);
     this.#delay = options.greetingDelayMs ?? 0;
+    this.#idleTimeout = options.socketTimeout ?? LIBRARY_SOCKET_TIMEOUT_MS;
+    this.#pressureTimeout = options.pressureSocketTimeout;
+    this.#onPressureChange = options.onPressureChange;
+    this.#applied = this.#idleTimeout;
   }
 
   /** Replaces the library's `connect` only to use PromptConnection. */
@@ -76,7 +123,26 @@ export class PromptSMTPServer extends SMTPServer {
     self.connections.add(connection);
     connection.on('error', (err: Error) => self._onError(err));
     connection.on('connect', (data: unknown) => self._onClientConnect(data));
+    // Before init, which arms the new socket with the timeout in force.
+    this.connectionsChanged();
     connection.init();
+  }
+
+  /**
+   * Sets the idle timeout that the number of open sessions calls for, on every open
+   * socket when it changes (the library arms new sockets from `options.socketTimeout`).
+   */
+  connectionsChanged(): void {
+    if (this.#pressureTimeout === undefined) return;
+    const self = this as any;
+    const open: number = self.connections.size;
+    const timeout = decideIdleTimeout({ open, maxClients: self.options.maxClients ?? Infinity, idleTimeoutMs: this.#idleTimeout, pressureIdleTimeoutMs: this.#pressureTimeout });
+    if (timeout === this.#applied) return;
+    this.#applied = timeout;
+    self.options.socketTimeout = timeout;
+    // Without a callback this only re-arms the timer; the connection's own listener stays.
+    for (const c of self.connections) c._socket?.setTimeout(timeout);
+    this.#onPressureChange?.(timeout !== this.#idleTimeout, open);
   }
 }
 

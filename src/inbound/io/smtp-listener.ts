@@ -7,9 +7,9 @@ import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
 import { srsReverse } from '../../outbound/index.js';
 import { decideRecipient, type RecipientDecision, type RecipientPlan, type RoutingSnapshot } from '../../routing/index.js';
-import { decideData, countReceivedHeaders, isSrsAddress, planSrsReturn } from '../accept.js';
+import { decideData, decideEnvelopeAddress, countReceivedHeaders, isSrsAddress, planSrsReturn } from '../accept.js';
 import type { IncomingMessage } from './incoming.js';
-import { PromptSMTPServer, smtpError } from './prompt-smtp-server.js';
+import { PromptSMTPServer, smtpError, type WrittenAddress } from './prompt-smtp-server.js';
 import type { Receiver } from './receive.js';
 
 export interface ListenerOptions {
@@ -17,8 +17,12 @@ export interface ListenerOptions {
   readonly port: number;
   readonly hostname: string;
   readonly tls?: { key: Buffer; cert: Buffer };
-  /** Concurrent connections; past it new clients get 421 and come back later. */
+  /** Concurrent connections; past it new clients get 421 and come back later. Default 500. */
   readonly maxClients?: number;
+  /** Idle time before a client is dropped with 421 4.4.2. Default 5 minutes. */
+  readonly idleTimeoutMs?: number;
+  /** The idle time instead while more than 80 % of maxClients are in use. Default 10 s. */
+  readonly pressureIdleTimeoutMs?: number;
 }
 
 export interface ListenerDeps {
@@ -40,10 +44,11 @@ interface Transaction {
   plans: { address: string; plan: RecipientPlan }[];
 }
 
-/** RFC 5321 4.5.3.1.4: 1,000 characters is the longest command line a server must take. */
-const MAX_COMMAND_LENGTH = 1000;
+const DEFAULT_MAX_CLIENTS = 500;
 /** Idle time before we drop a client (RFC 5321 4.5.3.2.7 asks for at least 5 minutes). */
-const SOCKET_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** Postfix's smtpd_timeout under stress (its default is ${stress?10s:300s}). */
+export const DEFAULT_PRESSURE_IDLE_TIMEOUT_MS = 10_000;
 
 export interface RunningListener {
   readonly port: number;
@@ -78,8 +83,13 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
     disableReverseLookup: true,
     hideENHANCEDSTATUSCODES: false,
-    maxClients: opts.maxClients ?? 500,
-    socketTimeout: SOCKET_TIMEOUT_MS,
+    maxClients: opts.maxClients ?? DEFAULT_MAX_CLIENTS,
+    socketTimeout: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    pressureSocketTimeout: opts.pressureIdleTimeoutMs ?? DEFAULT_PRESSURE_IDLE_TIMEOUT_MS,
+    onPressureChange(underPressure, open) {
+      if (underPressure) deps.logger.warn({ event: EVENTS.pressure, open }, 'more than 80% of the client limit in use: idle sessions now time out sooner');
+      else deps.logger.info({ event: EVENTS.pressure, open }, 'client load back under 80% of the limit: the normal idle timeout holds again');
+    },
     logger: false,
     onConnect(session, cb) {
       deps.logger.debug({ event: EVENTS.connected, sid: session.id, ip: session.remoteAddress }, 'client connected');
@@ -101,7 +111,11 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       );
     },
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
-      if (address.address.length > MAX_COMMAND_LENGTH) return cb(smtpError(501, '5.1.7', 'Sender address is too long'));
+      const check = decideEnvelopeAddress({ role: 'sender', written: (address as WrittenAddress).written, smtpUtf8: smtpUtf8Of(address) });
+      if (check.kind === 'reject') {
+        deps.logger.info({ event: EVENTS.rejected, sid: session.id, qid: null, code: check.reply.code }, 'sender address refused');
+        return cb(smtpError(check.reply.code, check.reply.enhanced, check.reply.text));
+      }
       transactions.set(session.id, { plans: [] });
       // Take up a newly applied configuration (and its size limit) before this transaction.
       deps.live.current().then(
@@ -116,6 +130,13 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       );
     },
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
+      // The MAIL FROM of this transaction, as accepted (a refused one never lands here).
+      const mailFrom = session.envelope.mailFrom;
+      const check = decideEnvelopeAddress({ role: 'recipient', written: (address as WrittenAddress).written, smtpUtf8: mailFrom !== false && smtpUtf8Of(mailFrom) });
+      if (check.kind === 'reject') {
+        deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, code: check.reply.code }, 'recipient address refused');
+        return cb(smtpError(check.reply.code, check.reply.enhanced, check.reply.text));
+      }
       const tx = transactions.get(session.id) ?? { plans: [] };
       transactions.set(session.id, tx);
       deps.live.current().then(
@@ -228,6 +249,12 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
  */
 async function readData(stream: Readable, incoming: IncomingMessage): Promise<void> {
   for await (const chunk of stream) await incoming.write(chunk as Buffer);
+}
+
+/** Whether MAIL FROM carried the SMTPUTF8 parameter (the library refuses it with a value). */
+function smtpUtf8Of(mailFrom: SMTPServerAddress): boolean {
+  const args: unknown = mailFrom.args;
+  return typeof args === 'object' && args !== null && (args as Record<string, unknown>).SMTPUTF8 === true;
 }
 
 /** Addresses and CIDR blocks (validated by the config schema) as one lookup. */

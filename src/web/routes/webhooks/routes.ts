@@ -54,7 +54,17 @@ const create = defineRoute({
   response: webhookSchema.extend({ secret: z.string().describe('HMAC-SHA256 key of X-Relaydesk-Signature (t=TIMESTAMP,sha256=HMAC of "TIMESTAMP." + body); shown only now') }),
   status: 201,
   failures: [403],
-  command: ({ input: { body }, principal, deps }) => addWebhook(deps.db, { url: body.url, events: body.events, ...(body.secret !== undefined ? { secret: body.secret } : {}), createdBy: principalLabel(principal), now: deps.now() }),
+  async command({ input: { body }, principal, deps }) {
+    const { config } = await deps.live.current();
+    return addWebhook(deps.db, {
+      url: body.url,
+      events: body.events,
+      ...(body.secret !== undefined ? { secret: body.secret } : {}),
+      createdBy: principalLabel(principal),
+      now: deps.now(),
+      allowPrivateDestinations: config.desk?.webhooks.allowPrivateDestinations ?? false,
+    });
+  },
 });
 
 const remove = defineRoute({

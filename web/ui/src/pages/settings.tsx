@@ -7,7 +7,6 @@ import { SettingField } from './settings/fields.js';
 import { DkimSection, SrsSection } from './settings/signing.js';
 import {
   DEFAULTS,
-  exceptionsOrDefault,
   listOrDefault,
   numberOrDefault,
   sectionOf,
@@ -64,7 +63,7 @@ function LimitsSection({ editor, draft, all }: SectionProps) {
   const { t } = useI18n();
   const smtp = sectionOf<SmtpDoc>(draft, 'smtp');
   const set = (key: keyof SmtpDoc, value: unknown) => editor.update((d) => withSetting(d, ['smtp', key], value));
-  const exceptions = smtp.connectionLimitExceptions ?? [...DEFAULTS.connectionLimitExceptions];
+  const exceptions = smtp.connectionLimitExceptions ?? [];
   return (
     <fieldset className="settings-section">
       <legend>{t('settings.limits')}</legend>
@@ -107,9 +106,9 @@ function LimitsSection({ editor, draft, all }: SectionProps) {
         addLabel={t('settings.addException')}
         removeLabel={(n) => t('settings.removeExceptionN', { n })}
         problemsAt={(i) => problemsUnder(all, `smtp.connectionLimitExceptions[${i}]`)}
-        onChange={(next) => set('connectionLimitExceptions', exceptionsOrDefault(next))}
+        onChange={(next) => set('connectionLimitExceptions', listOrDefault(next))}
       />
-      <p className="field-hint">{t('settings.exceptions.hint', { default: DEFAULTS.connectionLimitExceptions.join(', ') })}</p>
+      <p className="field-hint">{t('settings.exceptions.hint')}</p>
     </fieldset>
   );
 }

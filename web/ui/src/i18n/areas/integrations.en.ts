@@ -40,7 +40,7 @@ export const integrationsEn = {
   'integrations.webhooks.logLink': 'Open the email log',
   'integrations.webhooks.formTitle': 'New webhook',
   'integrations.webhooks.field.url': 'Receiver URL',
-  'integrations.webhooks.field.urlHint': 'http or https, such as https://crm.example.com/hooks/relaydesk. Redirects are not followed.',
+  'integrations.webhooks.field.urlHint': 'http or https, such as https://crm.example.com/hooks/relaydesk. Redirects are not followed. Loopback, private and link-local addresses are refused unless the configuration sets desk.webhooks.allowPrivateDestinations.',
   'integrations.webhooks.field.events': 'Events to send',
   'integrations.webhooks.event.case.created': 'a case was opened',
   'integrations.webhooks.event.case.updated': 'a case changed: status, assignee, a reply or a note',

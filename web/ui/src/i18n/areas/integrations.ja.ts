@@ -42,7 +42,7 @@ export const integrationsJa: Record<keyof typeof integrationsEn, string> = {
   'integrations.webhooks.logLink': 'メールログを開く',
   'integrations.webhooks.formTitle': '新しい Webhook',
   'integrations.webhooks.field.url': '受信先 URL',
-  'integrations.webhooks.field.urlHint': 'http または https（例: https://crm.example.com/hooks/relaydesk）。リダイレクトはたどりません。',
+  'integrations.webhooks.field.urlHint': 'http または https（例: https://crm.example.com/hooks/relaydesk）。リダイレクトはたどりません。ループバック・プライベート・リンクローカルのアドレスは、設定で desk.webhooks.allowPrivateDestinations を有効にしない限り拒否されます。',
   'integrations.webhooks.field.events': '送信するイベント',
   'integrations.webhooks.event.case.created': 'ケースが作成された',
   'integrations.webhooks.event.case.updated': 'ケースが変更された（ステータス、担当者、返信、メモ）',

@@ -9,7 +9,7 @@ export const settingsEn = {
   'settings.maxRecipients': 'Maximum recipients per message',
   'settings.maxConnections': 'Connections per client',
   'settings.exceptions': 'Exempt from the connection limit',
-  'settings.exceptions.hint': 'IP addresses or CIDR blocks such as 10.0.0.0/8. Default: {default}.',
+  'settings.exceptions.hint': 'IP addresses or CIDR blocks such as 10.0.0.0/8. By default none: every client, loopback included, counts against the limit.',
   'settings.exceptionN': 'Exception {n}',
   'settings.addException': 'Add exception',
   'settings.removeExceptionN': 'Remove exception {n}',

@@ -11,7 +11,7 @@ export const settingsJa: Record<keyof typeof settingsEn, string> = {
   'settings.maxRecipients': '1 通あたりの最大宛先数',
   'settings.maxConnections': 'クライアントごとの接続数',
   'settings.exceptions': '接続数の上限から除外',
-  'settings.exceptions.hint': 'IP アドレスまたは 10.0.0.0/8 のような CIDR。既定値: {default}',
+  'settings.exceptions.hint': 'IP アドレスまたは 10.0.0.0/8 のような CIDR。既定では除外なし（ループバックを含め、すべてのクライアントが上限の対象）',
   'settings.exceptionN': '除外 {n}',
   'settings.addException': '除外を追加',
   'settings.removeExceptionN': '除外 {n} を削除',

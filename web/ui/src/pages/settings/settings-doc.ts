@@ -36,7 +36,6 @@ export const DEFAULTS = {
   maxMessageSize: '35MB',
   maxRecipients: 1000,
   maxConnectionsPerClient: 50,
-  connectionLimitExceptions: ['127.0.0.0/8', '::1'],
   firstRetry: '1m',
   maxInterval: '1h',
   giveUpAfter: '5d',
@@ -84,12 +83,6 @@ export function numberOrDefault(text: string): number | string | undefined {
 
 /** A list whose default is empty: empty means no key. */
 export const listOrDefault = (items: readonly string[]): string[] | undefined => (items.length === 0 ? undefined : [...items]);
-
-/** connectionLimitExceptions: its default is not empty, so only the default itself means no key. */
-export function exceptionsOrDefault(items: readonly string[]): string[] | undefined {
-  const same = items.length === DEFAULTS.connectionLimitExceptions.length && items.every((v, i) => v === DEFAULTS.connectionLimitExceptions[i]);
-  return same ? undefined : [...items];
-}
 
 export const dkimKeysOf = (doc: ConfigDocument): DkimKeyDoc[] => (Array.isArray(doc.dkim) ? (doc.dkim as DkimKeyDoc[]) : []);
 
