@@ -7,6 +7,7 @@ import * as m0004 from './0004-users.js';
 import * as m0005 from './0005-console-lookups.js';
 import * as m0006 from './0006-login-failures.js';
 import * as m0007 from './0007-webhook-deliveries.js';
+import * as m0009 from './0009-intake-fingerprint.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -20,6 +21,7 @@ const STEPS: Record<string, Step> = {
   '0005-console-lookups': m0005,
   '0006-login-failures': m0006,
   '0007-webhook-deliveries': m0007,
+  '0009-intake-fingerprint': m0009,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {
