@@ -55,6 +55,8 @@ export interface Message {
   readonly text: string;
   readonly html: string | null;
   readonly author: string | null;
+  /** An earlier, different message came with the same Message-ID; this one was kept as a message of its own. */
+  readonly messageIdReused: boolean;
   readonly createdAt: string;
   readonly attachments: readonly Attachment[];
 }

@@ -132,6 +132,7 @@ const core = {
   'case.remoteImagesShown': 'Remote images are shown.',
   'case.attachments': 'Attachments',
   'case.noBody': '(no text)',
+  'case.messageIdReused': 'An earlier, different message came with the same Message-ID ({messageId}). This one is kept as a message of its own; the email log finds both by that Message-ID.',
   'case.linked': 'Linked cases',
   'case.relation.previous': 'previous',
   'case.relation.follow-up': 'follow-up',

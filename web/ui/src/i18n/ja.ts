@@ -138,6 +138,7 @@ export const ja: Record<MessageKey, string> = {
   'case.remoteImagesShown': '外部画像を表示しています。',
   'case.attachments': '添付ファイル',
   'case.noBody': '（本文なし）',
+  'case.messageIdReused': '以前に届いた別のメールが同じ Message-ID（{messageId}）を使っていました。このメールは別のメールとして保存しています。メールログでその Message-ID を検索すると両方が見つかります。',
   'case.linked': '関連ケース',
   'case.relation.previous': '前のケース',
   'case.relation.follow-up': '後続のケース',
