@@ -3,7 +3,8 @@
  * classified the message and looked everything up in the store; this decides, and the io layer
  * carries the decision out in one transaction.
  *
- * Order: duplicate → forwarding verification → Gmail confirmation → our own loop → threading.
+ * Order: duplicate (see decideDedupe) → forwarding verification → Gmail confirmation → our own
+ * loop → threading.
  * Threading, strongest evidence first: (1) a signed per-case reply address, then our `[#N]`
  * subject token; (2) In-Reply-To/References naming a message of one of this channel's cases;
  * (3) never the subject alone — two customers can write "Invoice" the same day.
@@ -44,7 +45,7 @@ export interface IntakeInput {
   readonly channel: IntakeChannel;
   readonly now: Date;
   readonly verdict: MachineMailVerdict;
-  /** An earlier intake of the same Message-ID (or content hash) on this channel. */
+  /** An earlier intake of this same message on this channel (decideDedupe's duplicate). */
   readonly duplicateOf: { readonly intakeId: string } | null;
   /** Nonces of this channel's verification mails still awaited (sent by `desk verify`). */
   readonly pendingVerificationNonces: readonly string[];

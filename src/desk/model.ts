@@ -196,3 +196,25 @@ export type IntakeDecision =
       readonly flagAddresses: readonly Address[];
     }
   | { readonly kind: 'suspend'; readonly reason: SuspendReason; readonly detail: string };
+
+/** An earlier intake on the same channel under the same Message-ID (or, without one, the same content). */
+export interface EarlierIntake {
+  readonly intakeId: string;
+  readonly queueId: string;
+  /** What the earlier message said (see fingerprintMessage); null when it was taken in before fingerprints were kept. */
+  readonly fingerprint: string | null;
+}
+
+/**
+ * Whether a message was taken in before. A copy of one already taken in is a duplicate; a
+ * different message under a Message-ID already seen is new, and says whose Message-ID it reuses.
+ */
+export type DedupeVerdict =
+  | { readonly kind: 'duplicate'; readonly of: string }
+  | {
+      readonly kind: 'new';
+      /** Other messages (their queue ids) that came with the same Message-ID; null when none did. */
+      readonly reused: { readonly messageId: string; readonly queueIds: readonly string[] } | null;
+      /** On a redo: this message's own earlier intakes, which the new one replaces. */
+      readonly replaces: readonly string[];
+    };

@@ -178,6 +178,8 @@ export interface DeskMessageTable {
   queue_id: string | null;
   author: string | null;
   machine_kind: string | null;
+  /** 1 when an earlier, different message came with the same Message-ID. */
+  message_id_reused: Generated<number>;
   created_at: number;
 }
 
@@ -197,6 +199,10 @@ export interface DeskIntakeTable {
   id: Generated<number>;
   channel_id: string;
   dedupe_key: string;
+  /** Null for mail without a Message-ID. */
+  message_id: string | null;
+  /** Null for intakes recorded before fingerprints were kept. */
+  fingerprint: string | null;
   queue_id: string;
   effect: string;
   target: string | null;

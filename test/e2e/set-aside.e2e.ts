@@ -1,12 +1,13 @@
 /**
  * Mail the desk set aside, in the agents' desk: an auto-reply with no case to attach to is
- * listed as suspended; recovering it from the page turns it into a case.
+ * listed as suspended; recovering it from the page turns it into a case. The email log says
+ * why mail was set aside, and a case shows a message that reused another's Message-ID.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCases, listSuspended } from '../../src/store/index.js';
 import { eventually } from '../support/relaydesk.js';
-import { launchBrowser, logIn, screenshot, startDesk, type Browsing, type Desk } from './harness.js';
+import { launchBrowser, logIn, screenshot, seriousAxeViolations, startDesk, type Browsing, type Desk } from './harness.js';
 
 describe('suspended and failed mail in the desk', () => {
   let desk: Desk;
@@ -85,5 +86,37 @@ describe('suspended and failed mail in the desk', () => {
     await admin.getByLabel('Received from').fill('2020-01-01T00:00');
     await admin.getByRole('button', { name: 'Search' }).click();
     await admin.getByRole('row', { name: /Trace this one/ }).waitFor();
+  });
+
+  it('shows in the email log why the desk set a mail aside', async () => {
+    // The auto-reply of the first test, recovered since.
+    const admin = (await browsing.newPage()).page;
+    await logIn(admin, desk.baseUrl, 'admin@solarmora.com');
+    await admin.getByRole('link', { name: 'Email log' }).click();
+    await admin.getByLabel('Outcome').selectOption({ label: 'set aside by the desk' });
+    await admin.getByRole('button', { name: 'Search' }).click();
+    const row = admin.getByRole('row', { name: /away@customer\.example/ });
+    await row.waitFor({ timeout: 10_000 });
+    await expect(row.textContent()).resolves.toMatch(/Set aside by the desk \(automatic reply\): .+ \(recovered since\)/);
+    await row.getByRole('button', { name: /trace/i }).click();
+    await admin.getByRole('region', { name: /Trace of/ }).getByText(/^Set aside by the desk \(automatic reply\)/).waitFor({ timeout: 10_000 });
+    expect(await seriousAxeViolations(admin)).toEqual([]);
+    await screenshot(admin, '13-email-log-set-aside');
+    await admin.getByLabel('Language').selectOption('ja');
+    await admin.getByRole('row', { name: /away@customer\.example/ }).getByText(/デスクが保留にしました（自動返信）: .+（その後復元済み）$/).waitFor({ timeout: 10_000 });
+  });
+
+  it('shows on its case a message that came with a Message-ID another message used', async () => {
+    const headers = { 'Message-Id': '<same-id@tickets.customer.example>' };
+    await desk.mail({ from: 'tickets@customer.example', subject: 'Ticket 1 opened', body: 'First ticket.', headers: { ...headers, Date: 'Tue, 14 Jan 2025 10:00:00 +0000' } });
+    await desk.mail({ from: 'tickets@customer.example', subject: 'Ticket 2 opened', body: 'Second ticket.', headers: { ...headers, Date: 'Tue, 14 Jan 2025 10:05:00 +0000' } });
+    const c = await eventually(async () => (await listCases(desk.gw.store.db, { limit: 50 })).find((x) => x.subject === 'Ticket 2 opened'), 10_000, 'the second case');
+    ({ page } = await browsing.newPage());
+    await logIn(page, desk.baseUrl, 'agent@solarmora.com');
+    await page.goto(`${desk.baseUrl}/cases/${c.number}`);
+    const note = page.getByRole('note').filter({ hasText: 'An earlier, different message came with the same Message-ID (<same-id@tickets.customer.example>)' });
+    await note.waitFor({ timeout: 10_000 });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, '14-case-reused-message-id');
   });
 });

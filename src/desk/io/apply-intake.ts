@@ -14,7 +14,7 @@ import {
   type StoredChannel,
 } from '../../store/index.js';
 import { renderAcknowledgement } from '../ack-template.js';
-import type { IntakeDecision } from '../model.js';
+import type { DedupeVerdict, IntakeDecision } from '../model.js';
 import type { ParsedMessage } from '../parse-message.js';
 import { replyHeaders } from '../reply-headers.js';
 import type { LiveState } from '../../config/io/live-config.js';
@@ -28,12 +28,15 @@ import { emitDeskEvent } from './webhooks.js';
  */
 export async function applyIntakeDecision(
   deps: DeskDeps & { state?: LiveState },
-  x: { decision: IntakeDecision; channel: StoredChannel; parsed: ParsedMessage; req: IntakeRequest; dedupeKey: string; now: number },
+  x: { decision: IntakeDecision; dedupe: DedupeVerdict; dedupeKey: string; fingerprint: string; channel: StoredChannel; parsed: ParsedMessage; req: IntakeRequest; now: number },
 ): Promise<string> {
   const { decision: d, channel, parsed, req, now } = x;
   // Acknowledgements go out under the configuration in force now (routes, desk domain).
   const state = deps.state ?? (await deps.live.current());
   if (d.kind === 'duplicate') return `duplicate of an earlier intake (#${d.of}); nothing done`;
+  const reused = x.dedupe.kind === 'new' ? x.dedupe.reused : null;
+  // Said in the trace line, so the email log shows why a second message under one Message-ID was kept.
+  const reusedLine = reused === null ? '' : `; its Message-ID ${reused.messageId} was already used by a different message (${reused.queueIds.join(', ')}), so it was not taken for a duplicate`;
   // Spam that reached the desk (a route that bypasses the filter, or mail straight to a
   // channel address) never opens anything: an agent looks at it first.
   const spamStop = req.spam && (d.kind === 'new-case' || d.kind === 'new-lead');
@@ -50,6 +53,7 @@ export async function applyIntakeDecision(
     queueId: req.queueId,
     author: null,
     machineKind,
+    messageIdReused: reused !== null,
     now,
     attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, contentId: a.contentId, inline: a.inline, content: a.content })),
   });
@@ -61,10 +65,22 @@ export async function applyIntakeDecision(
   };
   let acked = false;
   const summary = await retryOnNumberRace(() => deps.db.transaction().execute(async (trx) => {
-    const done = (effect: string, target: string | null, line: string) => recordIntake(trx, { channelId: channel.id, dedupeKey: x.dedupeKey, queueId: req.queueId, effect, target, now }).then(() => line);
+    const done = (effect: string, target: string | null, line: string) =>
+      recordIntake(trx, {
+        channelId: channel.id,
+        dedupeKey: x.dedupeKey,
+        messageId: parsed.messageId,
+        fingerprint: x.fingerprint,
+        queueId: req.queueId,
+        effect,
+        target,
+        replaces: x.dedupe.kind === 'new' ? x.dedupe.replaces.map(Number) : [],
+        now,
+      }).then(() => line + reusedLine);
     if (spamStop) {
-      await insertSuspended(trx, { channelId: channel.id, queueId: req.queueId, recipient: req.recipient, reason: 'spam', detail: 'classified as spam by the gateway', from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
-      return done('suspend', null, 'suspended: spam');
+      const detail = 'classified as spam by the gateway';
+      await insertSuspended(trx, { channelId: channel.id, queueId: req.queueId, recipient: req.recipient, reason: 'spam', detail, from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
+      return done('suspend', null, `suspended (spam): ${detail}; kept in the suspended list (relaydesk desk suspended)`);
     }
     switch (d.kind) {
       case 'verification':
@@ -135,7 +151,7 @@ export async function applyIntakeDecision(
       }
       case 'suspend':
         await insertSuspended(trx, { channelId: channel.id, queueId: req.queueId, recipient: req.recipient, reason: d.reason, detail: d.detail, from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
-        return done('suspend', null, `suspended: ${d.reason}`);
+        return done('suspend', null, `suspended (${d.reason}): ${d.detail}; kept in the suspended list (relaydesk desk suspended)`);
     }
   }));
   if (acked) deps.wake();

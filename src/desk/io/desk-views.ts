@@ -37,6 +37,8 @@ export interface MessageView {
   readonly html: string | null;
   readonly author: string | null;
   readonly machineKind: string | null;
+  /** An earlier, different message came with the same Message-ID; this one was kept all the same. */
+  readonly messageIdReused: boolean;
   readonly queueId: string | null;
   readonly createdAt: string;
   readonly attachments: { id: number; filename: string; contentType: string; size: number; contentId: string | null; inline: boolean }[];
@@ -80,6 +82,7 @@ export function messageView(m: DeskMessageRow): MessageView {
     html: m.html,
     author: m.author,
     machineKind: m.machineKind,
+    messageIdReused: m.messageIdReused,
     queueId: m.queueId,
     createdAt: isoTime(m.createdAt),
     attachments: m.attachments.map((a) => ({ ...a, id: Number(a.id) })),

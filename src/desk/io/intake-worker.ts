@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig, LiveState } from '../../config/io/live-config.js';
@@ -12,7 +11,7 @@ import {
   type StoreHandle,
   countRecentOpenedBy,
   findCaseByMessageIds,
-  findIntake,
+  findEarlierIntakes,
   findLeadByMessageIds,
   findOpenLeadByEmail,
   insertFailed,
@@ -25,9 +24,11 @@ import {
 import { findCaseToken } from '../ack-template.js';
 import { matchChannel, parseCaseReplyAddress } from '../channel-address.js';
 import { classifyMachineMail, requesterOf } from '../classify-machine-mail.js';
+import { decideDedupe } from '../decide-dedupe.js';
 import { decideIntake, DEFAULT_INTAKE_LIMITS } from '../decide-intake.js';
+import { fingerprintMessage } from '../message-fingerprint.js';
 import type { CaseRef, Channel, IntakeMessage } from '../model.js';
-import { parseInboundMessage, type ParsedMessage } from '../parse-message.js';
+import { parseInboundMessage } from '../parse-message.js';
 import { DEFAULT_PART_BUDGET } from '../stored-parts.js';
 import { applyIntakeDecision } from './apply-intake.js';
 import { readInbound } from './read-inbound.js';
@@ -131,12 +132,22 @@ async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeReque
   const match = matchChannel(req.recipient, { xOriginalTo: parsed.xOriginalTo, deliveredTo: parsed.deliveredTo, to: parsed.to }, channels);
   if (match.kind !== 'channel') {
     const reason = match.kind === 'retired' ? 'retired-address' : 'unknown-address';
-    await insertSuspended(deps.db, { channelId: match.kind === 'retired' ? match.channelId : null, queueId: req.queueId, recipient: req.recipient, reason, detail: `no current channel has the address <${req.recipient}>`, from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
-    return `suspended: ${reason} <${req.recipient}>`;
+    const detail = `no current channel has the address <${req.recipient}>`;
+    await insertSuspended(deps.db, { channelId: match.kind === 'retired' ? match.channelId : null, queueId: req.queueId, recipient: req.recipient, reason, detail, from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
+    return `suspended (${reason}): ${detail}; kept in the suspended list (relaydesk desk suspended)`;
   }
   const channel = stored.find((c) => c.id === match.channelId)!;
   const message: IntakeMessage = { ...parsed, envelope: { mailFrom: req.mailFrom, recipient: req.recipient } };
-  const dedupeKey = parsed.messageId ?? `sha256:${contentHash(parsed)}`;
+  const fingerprint = fingerprintMessage(parsed);
+  const dedupeKey = parsed.messageId === null ? fingerprint : `${parsed.messageId} ${fingerprint}`;
+  const earlier = await findEarlierIntakes(deps.db, channel.id, { messageId: parsed.messageId, dedupeKey, queueId: req.queueId });
+  const dedupe = decideDedupe({
+    messageId: parsed.messageId,
+    fingerprint,
+    queueId: req.queueId,
+    earlier: earlier.map((e) => ({ intakeId: String(e.id), queueId: e.queueId, fingerprint: e.fingerprint })),
+    redo: req.redo === true,
+  });
   const ids = [...(parsed.inReplyTo ? [parsed.inReplyTo] : []), ...parsed.references];
   const token = findCaseToken(parsed.subject);
   const tokenCase = token === null ? null : await loadCaseByNumber(deps.db, token);
@@ -149,7 +160,7 @@ async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeReque
     channel: { id: channel.id, kind: channel.kind, publicAddress: channel.publicAddress, autoAcknowledge: channel.autoAcknowledge },
     now: new Date(now),
     verdict: classifyMachineMail(message, { ourLoopId: deps.keys.loopId }),
-    duplicateOf: req.redo ? null : await findIntake(deps.db, channel.id, dedupeKey).then((r) => (r ? { intakeId: String(r.id) } : null)),
+    duplicateOf: dedupe.kind === 'duplicate' ? { intakeId: dedupe.of } : null,
     pendingVerificationNonces: channel.verification.state === 'pending' && channel.verification.nonce ? [channel.verification.nonce] : [],
     subjectToken: token === null ? null : { caseNumber: token, case: caseRef(inChannel(tokenCase)) },
     replyAddressCase: caseRef(inChannel(replyCase)),
@@ -159,17 +170,13 @@ async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeReque
     recentCasesFromSender: requester ? await countRecentOpenedBy(deps.db, requester.address, now - HOUR_MS) : 0,
     limits: req.redo ? { ...DEFAULT_INTAKE_LIMITS, maxNewCasesPerSenderPerHour: Number.MAX_SAFE_INTEGER } : DEFAULT_INTAKE_LIMITS,
   });
-  const summary = await applyIntakeDecision(deps, { decision, channel, parsed, req, dedupeKey, now });
-  deps.logger.info({ event: 'desk.intake', qid: req.queueId, channel: channel.name, effect: decision.kind }, summary);
+  const summary = await applyIntakeDecision(deps, { decision, dedupe, dedupeKey, fingerprint, channel, parsed, req, now });
+  const reused = dedupe.kind === 'new' && dedupe.reused !== null;
+  deps.logger.info({ event: 'desk.intake', qid: req.queueId, channel: channel.name, effect: decision.kind, ...(reused ? { messageIdReused: parsed.messageId } : {}) }, summary);
   return summary;
 }
 
 function caseRef(c: CaseRow | null): CaseRef | null {
   if (!c) return null;
   return { id: String(c.id), number: c.number, status: c.status as CaseRef['status'], requester: c.requester.address, participants: c.participants.map((p) => p.address) };
-}
-
-/** Mail without a Message-ID is known again by what it says, not by how it travelled. */
-function contentHash(p: ParsedMessage): string {
-  return createHash('sha256').update(JSON.stringify([p.from?.address ?? '', p.subject, p.date ?? '', p.text.slice(0, 100_000)])).digest('hex');
 }

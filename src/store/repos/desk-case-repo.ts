@@ -39,6 +39,8 @@ export interface DeskMessageRow {
   readonly queueId: string | null;
   readonly author: string | null;
   readonly machineKind: string | null;
+  /** A received message whose Message-ID an earlier, different message already used. */
+  readonly messageIdReused: boolean;
   readonly createdAt: number;
   readonly attachments: { id: number; filename: string; contentType: string; size: number; contentId: string | null; inline: boolean }[];
 }
@@ -143,7 +145,9 @@ export async function touchCase(trx: Exec, caseId: number, now: number): Promise
 export type AttachmentContent = { readonly bytes: Buffer } | { readonly blobId: string } | null;
 
 /** A message to record on a case or lead: the stored fields, with its time and its attachments' bytes. */
-export interface NewDeskMessage extends Omit<DeskMessageRow, 'id' | 'createdAt' | 'attachments'> {
+export interface NewDeskMessage extends Omit<DeskMessageRow, 'id' | 'createdAt' | 'attachments' | 'messageIdReused'> {
+  /** Only the intake knows; everything else the desk records is false. */
+  readonly messageIdReused?: boolean;
   readonly now: number;
   readonly attachments: readonly { filename: string; contentType: string; size: number; contentId: string | null; inline: boolean; content: AttachmentContent }[];
 }
@@ -171,6 +175,7 @@ export async function insertDeskMessage(trx: Exec, m: NewDeskMessage): Promise<n
       queue_id: m.queueId,
       author: m.author,
       machine_kind: m.machineKind,
+      message_id_reused: m.messageIdReused ? 1 : 0,
       created_at: m.now,
     })
     .returning('id')
@@ -218,6 +223,7 @@ export async function loadDeskMessages(db: Exec, where: DeskMessageOwner): Promi
     queueId: r.queue_id,
     author: r.author,
     machineKind: r.machine_kind,
+    messageIdReused: Number(r.message_id_reused) === 1,
     createdAt: r.created_at,
     attachments: atts.filter((a) => a.desk_message_id === r.id).map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: a.size, contentId: a.content_id, inline: a.inline === 1 })),
   }));

@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Db } from '../db.js';
-import type { Database } from '../schema.js';
+import type { Database, DeskFailedTable, DeskSuspendedTable } from '../schema.js';
 
 type Exec = Kysely<Database> | Transaction<Database>;
 
@@ -27,14 +27,16 @@ export async function insertSuspended(trx: Exec, s: Omit<SuspendedRow, 'id' | 's
   return row.id;
 }
 
+const toSuspended = (r: Selectable<DeskSuspendedTable>): SuspendedRow => ({ id: r.id, channelId: r.channel_id, queueId: r.queue_id, recipient: r.recipient, reason: r.reason, detail: r.detail, from: r.from_address, subject: r.subject, state: r.state, createdAt: r.created_at });
+
 export async function listSuspended(db: Db, limit = 200): Promise<SuspendedRow[]> {
   const rows = await db.selectFrom('desk_suspended').selectAll().where('state', '=', 'suspended').orderBy('id', 'desc').limit(limit).execute();
-  return rows.map((r) => ({ id: r.id, channelId: r.channel_id, queueId: r.queue_id, recipient: r.recipient, reason: r.reason, detail: r.detail, from: r.from_address, subject: r.subject, state: r.state, createdAt: r.created_at }));
+  return rows.map(toSuspended);
 }
 
 export async function loadSuspended(db: Exec, id: number): Promise<SuspendedRow | null> {
   const r = await db.selectFrom('desk_suspended').selectAll().where('id', '=', id).executeTakeFirst();
-  return r ? { id: r.id, channelId: r.channel_id, queueId: r.queue_id, recipient: r.recipient, reason: r.reason, detail: r.detail, from: r.from_address, subject: r.subject, state: r.state, createdAt: r.created_at } : null;
+  return r ? toSuspended(r) : null;
 }
 
 export async function setSuspendedState(db: Exec, id: number, state: 'recovered' | 'deleted'): Promise<boolean> {
@@ -63,14 +65,28 @@ export async function insertFailed(db: Exec, f: { queueId: string; recipient: st
   return row.id;
 }
 
+const toFailed = (r: Selectable<DeskFailedTable>): FailedRow => ({ id: r.id, queueId: r.queue_id, recipient: r.recipient, error: r.error, state: r.state, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at });
+
 export async function listFailed(db: Db, limit = 200): Promise<FailedRow[]> {
   const rows = await db.selectFrom('desk_failed').selectAll().where('state', '=', 'failed').orderBy('id', 'desc').limit(limit).execute();
-  return rows.map((r) => ({ id: r.id, queueId: r.queue_id, recipient: r.recipient, error: r.error, state: r.state, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at }));
+  return rows.map(toFailed);
 }
 
 export async function loadFailed(db: Exec, id: number): Promise<FailedRow | null> {
   const r = await db.selectFrom('desk_failed').selectAll().where('id', '=', id).executeTakeFirst();
-  return r ? { id: r.id, queueId: r.queue_id, recipient: r.recipient, error: r.error, state: r.state, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at } : null;
+  return r ? toFailed(r) : null;
+}
+
+/**
+ * What the desk set aside (suspended) or could not process (failed) of one received message,
+ * in every state: the email log shows it even after it was recovered, retried or deleted.
+ */
+export async function loadSetAsideOfMessage(db: Exec, queueId: string): Promise<{ suspended: SuspendedRow[]; failed: FailedRow[] }> {
+  const [suspended, failed] = await Promise.all([
+    db.selectFrom('desk_suspended').selectAll().where('queue_id', '=', queueId).orderBy('id').execute(),
+    db.selectFrom('desk_failed').selectAll().where('queue_id', '=', queueId).orderBy('id').execute(),
+  ]);
+  return { suspended: suspended.map(toSuspended), failed: failed.map(toFailed) };
 }
 
 export async function updateFailed(db: Exec, input: { id: number; state: 'failed' | 'resolved'; error?: string; now: number }): Promise<void> {

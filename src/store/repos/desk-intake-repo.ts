@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 
 /**
- * What the intake did with each received message (one effect per channel and Message-ID),
+ * What the intake did with each received message (one effect per channel, Message-ID and content),
  * the flood count it asks for, and the mark the console's desk events follow.
  */
 type Exec = Kysely<Database> | Transaction<Database>;
@@ -15,17 +15,42 @@ export async function countRecentOpenedBy(db: Exec, address: string, since: numb
   return Number(c?.n ?? 0) + Number(l?.n ?? 0);
 }
 
-export async function findIntake(db: Exec, channelId: string, dedupeKey: string): Promise<{ id: number; effect: string; target: string | null } | null> {
-  const r = await db.selectFrom('desk_intake').select(['id', 'effect', 'target']).where('channel_id', '=', channelId).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
-  return r ?? null;
+/**
+ * This channel's earlier intakes that may be the same message: under its Message-ID, with its
+ * dedupe key (mail without a Message-ID), or of the same stored message (queue id).
+ */
+export async function findEarlierIntakes(db: Exec, channelId: string, m: { messageId: string | null; dedupeKey: string; queueId: string }): Promise<{ id: number; queueId: string; fingerprint: string | null }[]> {
+  return db
+    .selectFrom('desk_intake')
+    .select(['id', 'queue_id as queueId', 'fingerprint'])
+    .where('channel_id', '=', channelId)
+    .where((eb) => eb.or([eb('dedupe_key', '=', m.dedupeKey), eb('queue_id', '=', m.queueId), ...(m.messageId === null ? [] : [eb('message_id', '=', m.messageId)])]))
+    .orderBy('id')
+    .execute();
 }
 
-export async function recordIntake(trx: Exec, input: { channelId: string; dedupeKey: string; queueId: string; effect: string; target: string | null; now: number }): Promise<void> {
+export interface IntakeRecord {
+  readonly channelId: string;
+  /** Unique per channel: the Message-ID and the fingerprint (the fingerprint alone without one). */
+  readonly dedupeKey: string;
+  readonly messageId: string | null;
+  readonly fingerprint: string;
+  readonly queueId: string;
+  readonly effect: string;
+  readonly target: string | null;
+  /** Earlier intakes of this same message that this one replaces (a redo: recover, retry). */
+  readonly replaces: readonly number[];
+  readonly now: number;
+}
+
+export async function recordIntake(trx: Exec, input: IntakeRecord): Promise<void> {
+  if (input.replaces.length > 0) await trx.deleteFrom('desk_intake').where('channel_id', '=', input.channelId).where('id', 'in', [...input.replaces]).execute();
+  const row = { queue_id: input.queueId, message_id: input.messageId, fingerprint: input.fingerprint, effect: input.effect, target: input.target, created_at: input.now };
   await trx
     .insertInto('desk_intake')
-    .values({ channel_id: input.channelId, dedupe_key: input.dedupeKey, queue_id: input.queueId, effect: input.effect, target: input.target, created_at: input.now })
-    // A redo (recover, retry) replaces what the first intake did.
-    .onConflict((oc) => oc.columns(['channel_id', 'dedupe_key']).doUpdateSet({ queue_id: input.queueId, effect: input.effect, target: input.target, created_at: input.now }))
+    .values({ channel_id: input.channelId, dedupe_key: input.dedupeKey, ...row })
+    // Two nodes taking in copies of one message at once: the later effect is the one recorded.
+    .onConflict((oc) => oc.columns(['channel_id', 'dedupe_key']).doUpdateSet(row))
     .execute();
 }
 

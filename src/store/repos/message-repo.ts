@@ -253,8 +253,12 @@ export interface MessageSearch {
   readonly messageId?: string;
   readonly since?: number;
   readonly until?: number;
+  /** Some delivery has this status, or the desk set the message aside (suspended) or could not process it (failed). */
+  readonly outcome?: MessageOutcome;
   readonly limit?: number;
 }
+
+export type MessageOutcome = DeliveryStatus | 'suspended' | 'failed';
 
 export async function searchMessages(db: Db, q: MessageSearch): Promise<MessageRow[]> {
   let query = db.selectFrom('messages').selectAll();
@@ -263,6 +267,10 @@ export async function searchMessages(db: Db, q: MessageSearch): Promise<MessageR
   if (q.messageId) query = query.where('message_id', 'like', `%${q.messageId}%`);
   if (q.since !== undefined) query = query.where('received_at', '>=', q.since);
   if (q.until !== undefined) query = query.where('received_at', '<=', q.until);
+  // In the query, not after it: a rare outcome is found however much mail came since.
+  if (q.outcome === 'suspended') query = query.where('queue_id', 'in', db.selectFrom('desk_suspended').select('queue_id'));
+  else if (q.outcome === 'failed') query = query.where('queue_id', 'in', db.selectFrom('desk_failed').select('queue_id'));
+  else if (q.outcome) query = query.where('queue_id', 'in', db.selectFrom('deliveries').select('queue_id').where('status', '=', q.outcome));
   if (q.recipient) {
     const r = `%${q.recipient}%`;
     query = query.where((eb) =>

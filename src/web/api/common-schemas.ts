@@ -37,6 +37,7 @@ export const messageSchema = z.object({
   html: z.string().nullable().describe('sanitised at intake; show it in a sandboxed frame'),
   author: z.string().nullable(),
   machineKind: z.string().nullable(),
+  messageIdReused: z.boolean().describe('an earlier, different message came with the same Message-ID; this one was kept as a message of its own'),
   queueId: z.string().nullable(),
   createdAt: time,
   attachments: z.array(z.object({ id: z.number().int(), filename: z.string(), contentType: z.string(), size: z.number().int(), contentId: z.string().nullable(), inline: z.boolean() })),

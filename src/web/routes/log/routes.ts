@@ -1,11 +1,46 @@
 import { z } from 'zod';
-import { loadDeliveries, loadIntakesOfMessage, loadMessage, loadTrace, searchMessages } from '../../../store/index.js';
+import { isoTime } from '../../../desk/io/desk-views.js';
+import { loadDeliveries, loadIntakesOfMessage, loadMessage, loadSetAsideOfMessage, loadTrace, searchMessages } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
 
 /** The email log: find a message, then every step it took (the same trace as `relaydesk trace`). */
-const deliverySchema = z.object({ id: z.number().int(), recipient: z.string(), originalRecipient: z.string(), transport: z.string(), status: z.string(), attempts: z.number().int(), lastReply: z.string().nullable() });
-const messageSchema = z.object({ id: z.string(), messageId: z.string().nullable(), mailFrom: z.string(), subject: z.string().nullable(), receivedAt: z.string(), spam: z.boolean(), deliveries: z.array(deliverySchema) });
+const deliverySchema = z.object({
+  id: z.number().int(),
+  recipient: z.string(),
+  originalRecipient: z.string(),
+  transport: z.string(),
+  status: z.string(),
+  attempts: z.number().int(),
+  lastReply: z.string().nullable().describe("the last reply: why a delivery bounced, or the last failure of one that expired or waits for a retry; the desk's is what the intake did"),
+});
+const suspendedSchema = z.object({
+  id: z.number().int().describe('its id in the suspended list'),
+  recipient: z.string(),
+  reason: z.string().describe('loop, flood, no-requester, auto-reply, bulk, bounce, spam, unknown-address, retired-address'),
+  detail: z.string().describe('the reason in a sentence'),
+  state: z.string().describe('suspended (still in the list), recovered or deleted'),
+  createdAt: z.string(),
+});
+const failedSchema = z.object({
+  id: z.number().int().describe('its id in the failed list'),
+  recipient: z.string(),
+  error: z.string(),
+  state: z.string().describe('failed (still in the list) or resolved by a retry'),
+  attempts: z.number().int(),
+  updatedAt: z.string(),
+});
+const messageSchema = z.object({
+  id: z.string(),
+  messageId: z.string().nullable(),
+  mailFrom: z.string(),
+  subject: z.string().nullable(),
+  receivedAt: z.string(),
+  spam: z.boolean(),
+  deliveries: z.array(deliverySchema),
+  suspended: z.array(suspendedSchema).describe('what the desk set aside of it, with the reason'),
+  failed: z.array(failedSchema).describe('what the desk could not process of it, with the error'),
+});
 const stepSchema = z.object({ at: z.string(), code: z.string(), summary: z.string(), deliveryId: z.number().int().nullable() });
 const intakeSchema = z.object({
   channel: z.string(),
@@ -17,15 +52,20 @@ const intakeSchema = z.object({
 const text = (what: string) => z.string().max(200).optional().describe(what);
 const time = (what: string) => z.string().datetime({ offset: true }).optional().describe(what);
 
-const view = async (deps: { db: Parameters<typeof loadDeliveries>[0] }, m: { queueId: string; messageId: string | null; mailFrom: string; subject: string | null; receivedAt: number; spam: boolean }) => ({
-  id: m.queueId,
-  messageId: m.messageId,
-  mailFrom: m.mailFrom,
-  subject: m.subject,
-  receivedAt: new Date(m.receivedAt).toISOString(),
-  spam: m.spam,
-  deliveries: (await loadDeliveries(deps.db, m.queueId)).map((d) => ({ id: d.id, recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, status: d.status, attempts: d.attempts, lastReply: d.lastReply })),
-});
+const view = async (deps: { db: Parameters<typeof loadDeliveries>[0] }, m: { queueId: string; messageId: string | null; mailFrom: string; subject: string | null; receivedAt: number; spam: boolean }) => {
+  const [deliveries, setAside] = await Promise.all([loadDeliveries(deps.db, m.queueId), loadSetAsideOfMessage(deps.db, m.queueId)]);
+  return {
+    id: m.queueId,
+    messageId: m.messageId,
+    mailFrom: m.mailFrom,
+    subject: m.subject,
+    receivedAt: isoTime(m.receivedAt),
+    spam: m.spam,
+    deliveries: deliveries.map((d) => ({ id: d.id, recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, status: d.status, attempts: d.attempts, lastReply: d.lastReply })),
+    suspended: setAside.suspended.map((s) => ({ id: Number(s.id), recipient: s.recipient, reason: s.reason, detail: s.detail, state: s.state, createdAt: isoTime(s.createdAt) })),
+    failed: setAside.failed.map((f) => ({ id: Number(f.id), recipient: f.recipient, error: f.error, state: f.state, attempts: f.attempts, updatedAt: isoTime(f.updatedAt) })),
+  };
+};
 
 const search = defineRoute({
   method: 'GET',
@@ -41,7 +81,10 @@ const search = defineRoute({
     messageId: text('Message-ID contains'),
     since: time('received at or after (ISO time)'),
     until: time('received at or before (ISO time)'),
-    outcome: z.enum(['delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'active', 'deleted']).optional().describe('some delivery has this status'),
+    outcome: z
+      .enum(['delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'active', 'deleted', 'suspended', 'failed'])
+      .optional()
+      .describe('some delivery has this status; suspended: the desk set it aside; failed: the desk could not process it'),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   }),
   response: z.object({ items: z.array(messageSchema) }),
@@ -54,16 +97,11 @@ const search = defineRoute({
       messageId: q.messageId,
       since: q.since ? Date.parse(q.since) : undefined,
       until: q.until ? Date.parse(q.until) : undefined,
-      // The outcome is decided per delivery, after the search; fetch more to fill the page.
-      limit: q.outcome ? Math.min(q.limit * 5, 1000) : q.limit,
+      outcome: q.outcome,
+      limit: q.limit,
     });
     const items = [];
-    for (const m of rows) {
-      const v = await view(deps, m);
-      if (q.outcome && !v.deliveries.some((d) => d.status === q.outcome)) continue;
-      items.push(v);
-      if (items.length >= q.limit) break;
-    }
+    for (const m of rows) items.push(await view(deps, m));
     return { items };
   },
 });

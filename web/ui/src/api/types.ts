@@ -55,6 +55,8 @@ export interface Message {
   readonly text: string;
   readonly html: string | null;
   readonly author: string | null;
+  /** An earlier, different message came with the same Message-ID; this one was kept as a message of its own. */
+  readonly messageIdReused: boolean;
   readonly createdAt: string;
   readonly attachments: readonly Attachment[];
 }
@@ -130,6 +132,10 @@ export interface LoggedMessage {
   readonly receivedAt: string;
   readonly spam: boolean;
   readonly deliveries: readonly { readonly id: number; readonly recipient: string; readonly originalRecipient: string; readonly transport: string; readonly status: string; readonly attempts: number; readonly lastReply: string | null }[];
+  /** What the desk set aside of it, in any state (suspended, recovered, deleted). */
+  readonly suspended: readonly { readonly id: number; readonly recipient: string; readonly reason: string; readonly detail: string; readonly state: string; readonly createdAt: string }[];
+  /** What the desk could not process of it, in any state (failed, resolved). */
+  readonly failed: readonly { readonly id: number; readonly recipient: string; readonly error: string; readonly state: string; readonly attempts: number; readonly updatedAt: string }[];
 }
 
 export interface MessageTrace {

@@ -1,6 +1,7 @@
 /**
- * The queue's and the desk's words (delivery statuses, transports, intake effects) in the
- * console's language; a word the console does not know yet is shown as the server gave it.
+ * The queue's and the desk's words (delivery statuses, transports, intake effects, reasons
+ * for setting mail aside) in the console's language; a word the console does not know yet is
+ * shown as the server gave it.
  */
 import type { MessageKey } from '../i18n/en.js';
 import { en } from '../i18n/en.js';
@@ -24,4 +25,9 @@ export const transportText = (t: Translate, transport: string): string => {
 export const intakeEffectText = (t: Translate, effect: string): string => {
   const key = known('trace.effect', effect);
   return key ? t(key) : effect;
+};
+
+export const suspendReasonText = (t: Translate, reason: string): string => {
+  const key = known('suspended.reason', reason);
+  return key ? t(key) : reason;
 };

@@ -32,6 +32,11 @@ export function MessageCard({ m, basePath }: { m: Message; basePath: string }) {
         {m.direction !== 'note' && m.to.length > 0 && <span className="muted">{t('case.to', { to: m.to.join(', ') })}</span>}
         <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
       </header>
+      {m.messageIdReused && (
+        <p className="message-flag" role="note">
+          {t('case.messageIdReused', { messageId: m.messageId ?? '' })}
+        </p>
+      )}
       {m.html ? <MailFrame basePath={basePath} messageId={m.id} html={m.html} text={m.text} from={who} /> : <pre className="message-text">{m.text || t('case.noBody')}</pre>}
       {m.attachments.length > 0 && (
         <div className="attachments">

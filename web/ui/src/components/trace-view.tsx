@@ -1,10 +1,12 @@
 /**
  * A message's trace as the console shows it (email log, test the route): every step in
- * order, and what the desk made of it, linked to the case or lead.
+ * order, what the desk made of it, linked to the case or lead, and why any of it did not go
+ * through (a bounce, an expiry, mail the desk set aside or could not process).
  */
-import type { MessageTrace } from '../api/types.js';
-import { useI18n } from '../i18n/i18n.js';
-import { intakeEffectText } from './delivery-text.js';
+import type { LoggedMessage, MessageTrace } from '../api/types.js';
+import type { MessageKey } from '../i18n/en.js';
+import { useI18n, type Translate } from '../i18n/i18n.js';
+import { deliveryStatusText, intakeEffectText, suspendReasonText } from './delivery-text.js';
 import { Link } from '../router.js';
 
 export function TraceSteps({ steps, label }: { steps: MessageTrace['steps']; label?: string }) {
@@ -33,6 +35,59 @@ export function DeskOutcomes({ desk }: { desk: MessageTrace['desk'] }) {
           ) : (
             t('trace.deskOther', { channel: x.channel, effect: intakeEffectText(t, x.effect) })
           )}
+        </p>
+      ))}
+    </>
+  );
+}
+
+/** The reply that explains a delivery's status, for the statuses a reply explains. */
+const REPLY_KEYS: Partial<Record<string, MessageKey>> = { bounced: 'log.lastReply.bounced', expired: 'log.lastReply.expired', deferred: 'log.lastReply.deferred' };
+const STATE_KEYS: Partial<Record<string, MessageKey>> = { recovered: 'log.state.recovered', deleted: 'log.state.deleted', resolved: 'log.state.resolved' };
+
+/** What the desk set aside or could not process of a message, each with why and what became of it since. */
+function setAsideLines(t: Translate, m: LoggedMessage): { key: string; text: string }[] {
+  const since = (line: string, state: string) => {
+    const key = STATE_KEYS[state];
+    return key ? t('log.withState', { line, state: t(key) }) : line;
+  };
+  return [
+    ...m.suspended.map((s) => ({ key: `s${s.id}`, text: since(t('log.setAside', { reason: suspendReasonText(t, s.reason), detail: s.detail }), s.state) })),
+    ...m.failed.map((f) => ({ key: `f${f.id}`, text: since(t('log.failedIntake', { error: f.error }), f.state) })),
+  ];
+}
+
+/** Each delivery's status with the reply behind it, then what the desk set aside or could not process. */
+export function MessageOutcomes({ m }: { m: LoggedMessage }) {
+  const { t } = useI18n();
+  return (
+    <ul className="outcomes">
+      {m.deliveries.map((d) => {
+        const key = REPLY_KEYS[d.status];
+        return (
+          <li key={`d${d.id}`}>
+            {d.recipient}: {deliveryStatusText(t, d.status)}
+            {key && d.lastReply && <span className="outcome-reason">{t(key, { reply: d.lastReply, attempts: d.attempts })}</span>}
+          </li>
+        );
+      })}
+      {setAsideLines(t, m).map((l) => (
+        <li key={l.key} className="set-aside">
+          {l.text}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** In a trace, beside what the desk made of the message: what it set aside or could not process, and why. */
+export function SetAsideNotes({ m }: { m: LoggedMessage }) {
+  const { t } = useI18n();
+  return (
+    <>
+      {setAsideLines(t, m).map((l) => (
+        <p key={l.key} className="desk-outcome">
+          {l.text}
         </p>
       ))}
     </>

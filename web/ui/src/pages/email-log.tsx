@@ -4,10 +4,24 @@ import type { Items, LoggedMessage, MessageTrace } from '../api/types.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { deliveryStatusText } from '../components/delivery-text.js';
-import { DeskOutcomes, TraceSteps } from '../components/trace-view.js';
-import { useI18n } from '../i18n/i18n.js';
+import { DeskOutcomes, MessageOutcomes, SetAsideNotes, TraceSteps } from '../components/trace-view.js';
+import { useI18n, type Translate } from '../i18n/i18n.js';
 
-const OUTCOMES = ['', 'delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'deleted'] as const;
+const OUTCOMES = ['', 'delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'deleted', 'suspended', 'failed'] as const;
+
+/** Delivery statuses in the queue's words; the desk's two outcomes in its own. */
+const outcomeText = (t: Translate, outcome: (typeof OUTCOMES)[number]): string => {
+  switch (outcome) {
+    case '':
+      return t('log.anyOutcome');
+    case 'suspended':
+      return t('log.outcome.suspended');
+    case 'failed':
+      return t('log.outcome.failed');
+    default:
+      return deliveryStatusText(t, outcome);
+  }
+};
 
 const isoOf = (local: string): string | undefined => (local ? new Date(local).toISOString() : undefined);
 
@@ -51,7 +65,7 @@ export function EmailLogPage() {
           <select value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.target.value })}>
             {OUTCOMES.map((o) => (
               <option key={o} value={o}>
-                {o === '' ? t('log.anyOutcome') : deliveryStatusText(t, o)}
+                {outcomeText(t, o)}
               </option>
             ))}
           </select>
@@ -85,7 +99,9 @@ export function EmailLogPage() {
                     <code>{m.id}</code>
                   </td>
                   <td>{m.mailFrom || '<>'}</td>
-                  <td>{m.deliveries.map((d) => `${d.recipient}: ${deliveryStatusText(t, d.status)}`).join(', ')}</td>
+                  <td>
+                    <MessageOutcomes m={m} />
+                  </td>
                   <td>{m.subject ?? ''}</td>
                   <td className="actions">
                     <button type="button" aria-expanded={open === m.id} aria-label={t('log.traceLabel', { id: m.id })} onClick={() => setOpen(open === m.id ? null : m.id)}>
@@ -113,6 +129,7 @@ function TraceTimeline({ queueId }: { queueId: string }) {
       {state.kind === 'ready' && (
         <>
           <DeskOutcomes desk={state.data.desk} />
+          <SetAsideNotes m={state.data.message} />
           <TraceSteps steps={state.data.steps} />
         </>
       )}
