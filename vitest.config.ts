@@ -14,6 +14,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           pool: 'forks',
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/no-unhandled.ts'],
         },
       },
       './vitest.e2e.config.ts',

@@ -14,5 +14,6 @@ export default defineConfig({
     pool: 'forks',
     // Builds the console from web/ui once per run, so the tests see the current source.
     globalSetup: ['test/e2e/global-setup.ts'],
+    setupFiles: ['test/support/no-unhandled.ts'],
   },
 });

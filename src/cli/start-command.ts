@@ -54,6 +54,15 @@ export function startCommand(): Command {
         import('../config/io/live-config.js'),
       ]);
       const logger = createLogger({ level: o.logLevel });
+      // A promise that fails with nobody listening must not take the node, and every session
+      // and delivery under way, down with it: say so loudly and go on.
+      process.on('unhandledRejection', (reason) => {
+        logger.error({ event: 'node.unhandled_rejection', err: reason instanceof Error ? reason.stack : String(reason) }, 'a failure nobody handled; the node goes on');
+      });
+      process.on('uncaughtExceptionMonitor', (err) => {
+        logger.fatal({ event: 'node.uncaught_exception', err: err.stack }, 'an unexpected error stops the node');
+        logger.flush();
+      });
       let store: StoreHandle;
       try {
         store = await openStoreFrom(o, { relaxed: true });

@@ -8,7 +8,7 @@ import { createBounceFactory } from '../queue/io/bounces.js';
 import { QueueRunner } from '../queue/io/queue-runner.js';
 import { mailboxTransport, smtpTransport } from '../queue/io/transports.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
-import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, type StoreHandle, type StoreLocation } from '../store/index.js';
+import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, type StoreHandle, type StoreLocation } from '../store/index.js';
 import { deskTransport } from '../desk/io/intake-worker.js';
 import { deskKeys } from '../desk/io/outgoing.js';
 import { webhookTransport, type WebhookLookup } from '../desk/io/webhooks.js';
@@ -66,6 +66,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const store = 'db' in opts.store ? opts.store : await openStore(opts.store, { relaxed: true });
   const ownsStore = !('db' in opts.store);
   const live = await LiveConfig.open(store.db, logger);
+  // The node's view of its store, for /healthz and the logs: asked on a timer, and told by
+  // the queue and the web whenever they meet a store that does not answer.
+  const health = new StoreHealth(() => store.ping(), { now: () => clock.now(), logger });
+  health.start();
   const resolver = opts.resolver ?? createSystemResolver();
   const stops: (() => Promise<void>)[] = [];
   let runner: QueueRunner | null = null;
@@ -92,6 +96,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           webhook: webhookTransport({ db: store.db, logger, now: () => clock.now(), ...(opts.webhookLookup ? { lookup: opts.webhookLookup } : {}) }),
         },
         bounces: createBounceFactory({ hostname: opts.hostname }),
+        health,
       });
       runner.start();
       const r = runner;
@@ -115,7 +120,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       stops.unshift(() => listener.close());
     }
     if (opts.roles.includes('web')) {
-      const web = await startWebServer({ db: store.db, logger, live, hostname: opts.hostname, keys, wake: () => runner?.wake(), ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}) }, { host: opts.listen, port: opts.httpPort });
+      const web = await startWebServer({ db: store.db, logger, live, health, hostname: opts.hostname, keys, wake: () => runner?.wake(), ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}) }, { host: opts.listen, port: opts.httpPort });
       httpPort = web.port;
       stops.unshift(async () => {
         // Requests under way get a moment to finish; then every connection closes, so a
@@ -131,6 +136,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     }
   } catch (e) {
     for (const s of stops) await s().catch(() => undefined);
+    health.stop();
     if (ownsStore) await store.close();
     throw e;
   }
@@ -144,6 +150,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     async stop() {
       // Listeners first (no new mail), then the queue (outcomes recorded), then the store.
       for (const s of stops) await s().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'error while stopping'));
+      health.stop();
       if (ownsStore) await store.close();
     },
   };

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import { RelaydeskError } from '../base/errors.js';
 import type { DialectCaps } from './dialects/caps.js';
@@ -24,6 +25,8 @@ export interface StoreHandle {
    * `durableTransaction` makes durable (chunks of a message still arriving).
    */
   lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Fails when the store cannot be used now: the database does not answer, or its file is gone. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
   let caps: DialectCaps;
   let where: string;
   let walSync: WalSync | null = null;
+  let stillThere: () => void = () => undefined;
   if ('databaseUrl' in loc) {
     const { dialect } = createPostgresDialect(loc.databaseUrl);
     db = new Kysely<Database>({ dialect });
@@ -53,6 +57,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
       const { dialect, file, walFile } = createSqliteDialect(loc.dataDir, opts.relaxed ?? false);
       db = new Kysely<Database>({ dialect });
       where = file;
+      stillThere = fileStillThere(file);
       if (opts.relaxed) walSync = new WalSync(walFile);
     } catch (e) {
       throw new RelaydeskError('STORE_UNAVAILABLE', `cannot open the data directory ${loc.dataDir}: ${(e as Error).message}. Check that it exists and is writable, or pass --data DIR.`, [], { cause: e });
@@ -74,13 +79,19 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
     throw new RelaydeskError('STORE_UNAVAILABLE', `cannot reach the database at ${where}: ${(e as Error).message}. Check that it is running and the URL is right.`, [], { cause: e });
   }
   const wal = walSync;
+  // A message committed into a file that is no longer on disk would be lost at the next
+  // start: refuse to accept it (451) rather than answer 250 for it.
   const durableTransaction = wal
     ? async <T>(fn: (trx: Transaction<Database>) => Promise<T>) => {
+        stillThere();
         const result = await db.transaction().execute(fn);
         await wal.sync();
         return result;
       }
-    : <T>(fn: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(fn);
+    : <T>(fn: (trx: Transaction<Database>) => Promise<T>) => {
+        stillThere();
+        return db.transaction().execute(fn);
+      };
   const lazySql = caps.lazyCommitSql;
   const lazyTransaction = lazySql
     ? <T>(fn: (trx: Transaction<Database>) => Promise<T>) =>
@@ -95,10 +106,34 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
     where,
     durableTransaction,
     lazyTransaction,
+    ping: async () => {
+      stillThere();
+      await sql`select 1`.execute(db);
+    },
     close: async () => {
       await wal?.close();
       await db.destroy();
     },
+  };
+}
+
+/**
+ * A check that the database file is still the one opened: an open SQLite file that was
+ * deleted (a data directory removed by mistake) keeps working for this process, but
+ * nothing written to it survives a restart.
+ */
+function fileStillThere(file: string): () => void {
+  const { ino, dev } = statSync(file);
+  return () => {
+    let now: { ino: number; dev: number } | undefined;
+    try {
+      now = statSync(file);
+    } catch {
+      now = undefined;
+    }
+    if (!now || now.ino !== ino || now.dev !== dev) {
+      throw new RelaydeskError('STORE_UNAVAILABLE', `the store file ${file} was removed or replaced while the server runs; mail already accepted is still delivered, new mail is refused with 451 until the server is restarted on a data directory that is in place`);
+    }
   };
 }
 

@@ -16,6 +16,8 @@ export { openStore, type Db, type StoreHandle, type StoreLocation, type StoreOpt
 export type { DialectCaps } from './dialects/caps.js';
 export type { DeliveryStatus } from './schema.js';
 export { ReceiveWriter } from './receive-writer.js';
+export { describeStoreError, isTransientStoreError, isUniqueViolation } from './errors.js';
+export { StoreHealth, type StoreHealthState } from './health.js';
 export { GroupCommit } from './group-commit.js';
 export * from './repos/config-repo.js';
 export * from './repos/delivery-repo.js';

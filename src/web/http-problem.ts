@@ -1,4 +1,5 @@
 import { isRelaydeskError, RelaydeskError, type ErrorCode } from '../base/errors.js';
+import { describeStoreError, isTransientStoreError } from '../store/index.js';
 
 /**
  * The one shape of an HTTP error: `{ error, code, details }` — a sentence with cause and
@@ -25,7 +26,11 @@ export class HttpProblem extends RelaydeskError {
 export function toProblem(e: unknown): { status: number; body: ProblemBody; fault: boolean } {
   if (isRelaydeskError(e)) {
     const status = e.spec.http ?? 500;
-    return { status, body: { error: e.message, code: e.code, details: e.details }, fault: status >= 500 };
+    return { status, body: { error: e.message, code: e.code, details: e.details }, fault: status >= 500 && e.code !== 'STORE_UNAVAILABLE' };
+  }
+  // The database restarting, a lost connection, a full disk: the request may work in a moment.
+  if (isTransientStoreError(e)) {
+    return { status: 503, body: { error: `the store is not available right now: ${describeStoreError(e)}; try again in a moment`, code: 'STORE_UNAVAILABLE', details: [] }, fault: false };
   }
   // Fastify's own refusals (bad JSON, body too large, wrong content type) carry a 4xx.
   const fst = e as { statusCode?: number; code?: string; message?: string };

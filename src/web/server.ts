@@ -6,7 +6,7 @@ import type { Logger } from '../base/log.js';
 import { LiveConfig } from '../config/io/live-config.js';
 import { loadDeskKeys } from '../desk/io/desk-context.js';
 import type { DeskKeys } from '../desk/io/outgoing.js';
-import { countByStatus, loadConfigVersion, type Db } from '../store/index.js';
+import { countByStatus, describeStoreError, loadConfigVersion, StoreHealth, type Db } from '../store/index.js';
 import { apiPlugin } from './api/api-plugin.js';
 import { bearerTokenAuthenticator } from './auth/api-tokens.js';
 import type { Authenticator } from './auth/principal.js';
@@ -37,6 +37,8 @@ export interface WebDeps {
   readonly authenticators?: readonly Authenticator[];
   /** Failed logins allowed per email and per IP (tests lower or raise them). */
   readonly loginLimits?: SessionRouteDeps['limits'];
+  /** The node's view of its store; /healthz reports it. Default: one of the web server's own. */
+  readonly health?: StoreHealth;
 }
 
 
@@ -67,12 +69,21 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
   });
   await app.register(fastifyCookie);
+  // Asks the store each time: a load balancer or an admin learns at once whether this node
+  // can take mail, and if not, why and since when.
+  const health = deps.health ?? new StoreHealth(async () => void (await loadConfigVersion(deps.db)), { now: Date.now, logger: deps.logger });
   app.get('/healthz', async (_req, reply) => {
     try {
       const version = await loadConfigVersion(deps.db);
-      return { ok: true, configVersion: version };
+      health.saw(null);
+      return { ok: true, configVersion: version, store: health.state };
     } catch (e) {
-      return reply.code(503).send({ ok: false, error: `store unavailable: ${(e as Error).message}` });
+      health.saw(e);
+      const since = health.state.ok ? Date.now() : health.state.since;
+      return reply
+        .code(503)
+        .header('Retry-After', '5')
+        .send({ ok: false, error: `store unavailable since ${new Date(since).toISOString()}: ${describeStoreError(e)}`, store: { ok: false, error: describeStoreError(e), since } });
     }
   });
   app.get('/metrics', async (_req, reply) => {
@@ -81,6 +92,10 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   });
   app.setErrorHandler(async (err, _req, reply) => {
     const p = toProblem(err);
+    if (p.body.code === 'STORE_UNAVAILABLE') {
+      health.saw(err);
+      reply.header('Retry-After', '5');
+    }
     return reply.code(p.status).send(p.body);
   });
   app.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND', details: [] }));
@@ -88,7 +103,7 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   await app.register(sessionRoutes({ db: deps.db, logger: deps.logger, now, ...(deps.loginLimits ? { limits: deps.loginLimits } : {}) }), { prefix: '/api' });
   await app.register(
     apiPlugin(
-      { db: deps.db, logger: deps.logger, live, hostname: deps.hostname ?? os.hostname(), keys, wake: deps.wake ?? (() => undefined), now, ...(deps.smtp ? { smtp: deps.smtp } : {}) },
+      { db: deps.db, logger: deps.logger, live, hostname: deps.hostname ?? os.hostname(), keys, wake: deps.wake ?? (() => undefined), now, health, ...(deps.smtp ? { smtp: deps.smtp } : {}) },
       deps.authenticators ?? [bearerTokenAuthenticator(deps.db), sessionAuthenticator(deps.db)],
     ),
     { prefix: '/api' },

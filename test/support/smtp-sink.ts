@@ -39,6 +39,8 @@ export interface SinkOptions extends SinkBehaviour {
   greetingDelay?: number;
   /** Offer STARTTLS (smtp-server's self-signed certificate); off by default. */
   starttls?: boolean;
+  /** Milliseconds between the end of DATA and the reply: deliveries stay in flight that long. */
+  dataDelay?: number;
 }
 
 export interface SinkRefusal extends SinkEnvelope, SinkReply {
@@ -108,9 +110,13 @@ export async function startSink(opts: SinkOptions = {}): Promise<Sink> {
           refusals.push({ stage: 'data', mailFrom: message.mailFrom, rcptTo: message.rcptTo, ...refusal });
           return callback(smtpError(refusal));
         }
-        messages.push({ ...message, receivedAt: new Date() });
-        for (const wake of [...waiters]) wake();
-        callback(null, 'Ok: recorded');
+        const accept = () => {
+          messages.push({ ...message, receivedAt: new Date() });
+          for (const wake of [...waiters]) wake();
+          callback(null, 'Ok: recorded');
+        };
+        if (opts.dataDelay) setTimeout(accept, opts.dataDelay);
+        else accept();
       });
     },
   };

@@ -1,4 +1,4 @@
-import { insertReceived } from '../../store/index.js';
+import { insertReceived, isUniqueViolation } from '../../store/index.js';
 import {
   createCase,
   createLead,
@@ -167,9 +167,7 @@ async function retryOnNumberRace<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      const msg = `${(e as { code?: string }).code ?? ''} ${(e as Error).message}`;
-      const race = /23505|SQLITE_CONSTRAINT_UNIQUE/.test(msg) && /number/.test(msg);
-      if (!race || attempt >= 5) throw e;
+      if (!isUniqueViolation(e, 'number') || attempt >= 5) throw e;
     }
   }
 }

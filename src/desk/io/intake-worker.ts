@@ -7,6 +7,7 @@ import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runn
 import {
   BlobWriter,
   deleteSpooledBlobs,
+  isTransientStoreError,
   newAttachmentBlobId,
   type StoreHandle,
   countRecentOpenedBy,
@@ -71,7 +72,7 @@ export function deskTransport(deps: DeskDeps): TransportHandler {
         out.set(d.id, { kind: 'delivered', reply: summary });
       } catch (e) {
         const error = (e as Error).message;
-        if (isStoreUnavailable(e)) {
+        if (isTransientStoreError(e)) {
           out.set(d.id, { kind: 'deferred', reply: `desk store unavailable: ${error}` });
           continue;
         }
@@ -86,11 +87,6 @@ export function deskTransport(deps: DeskDeps): TransportHandler {
     }
     return out;
   };
-}
-
-function isStoreUnavailable(e: unknown): boolean {
-  const code = (e as { code?: string }).code ?? '';
-  return /^(SQLITE_BUSY|SQLITE_LOCKED|SQLITE_IOERR|SQLITE_FULL|ECONNREFUSED|ECONNRESET|57P01|53300)/.test(code);
 }
 
 export interface IntakeRequest {

@@ -18,6 +18,7 @@ import {
   type DialectCaps,
   type MessageRow,
   type ReceivedRecord,
+  type StoreHealth,
 } from '../../store/index.js';
 import { applyTransform } from '../../outbound/index.js';
 import type { MessageTransform } from '../../routing/index.js';
@@ -54,6 +55,8 @@ export interface QueueRunnerDeps {
   readonly nodeName: string;
   readonly transports: Readonly<Record<string, TransportHandler>>;
   readonly bounces: BounceFactory;
+  /** Told when the store stops or starts answering (for /healthz). */
+  readonly health?: StoreHealth;
 }
 
 /** Deliveries in flight at once across all destinations (Postfix's active queue window). */
@@ -64,9 +67,22 @@ const ACTIVE_WINDOW = 400;
  */
 const LEASE_MS = 60_000;
 const RENEW_EVERY_MS = 15_000;
+/** An attempt does not start on a lease with less than this left: it could not finish in it. */
+const LEASE_MARGIN_MS = 10_000;
 /** Even without a wake-up (another node, the CLI releasing mail) due work is found this soon. */
 const IDLE_POLL_MS = 1_000;
 const RECLAIM_EVERY_MS = 10_000;
+/** While the store does not answer, the loop asks again after this, doubling up to the cap. */
+const STORE_RETRY_FIRST_MS = 500;
+const STORE_RETRY_MAX_MS = 15_000;
+/** Outcomes kept in memory while the store does not answer; past this the oldest go. */
+const MAX_UNRECORDED = 20_000;
+
+/** One claim: its lease owner (this process and a claim number) and when it was last known good. */
+interface Claim {
+  readonly owner: string;
+  readonly at: number;
+}
 
 export class QueueRunner {
   #running = false;
@@ -77,14 +93,23 @@ export class QueueRunner {
   #pending = new Set<Promise<void>>();
   #lastReclaim = 0;
   #lastRenew = 0;
+  /** When a renewal of every lease of this process last succeeded. */
+  #renewedAt = 0;
   #backlog = false;
   /** Window slots promised to deliveries being committed by the receiver. */
   #reserved = 0;
   /** The earliest retry this node scheduled itself; saves polling the store for it. */
   #nextLocalDue = Infinity;
+  #claims = 0;
+  /** Store failures in a row; the loop backs off while there are any. */
+  #storeFailures = 0;
+  /** Since when the store answers again after an outage (0: no outage seen). */
+  #recoveredAt = 0;
+  /** Outcomes whose commit failed, kept until the store answers again. */
+  readonly #unrecorded: AttemptCompletion[] = [];
   readonly owner: string;
   /** Outcomes of attempts that end together share one commit. */
-  readonly #completions: GroupCommit<AttemptCompletion, void>;
+  readonly #completions: GroupCommit<AttemptCompletion, boolean>;
 
   constructor(private readonly deps: QueueRunnerDeps) {
     this.#completions = new GroupCommit((items) => completeMany(deps.db, items));
@@ -111,6 +136,12 @@ export class QueueRunner {
     this.wake();
     await this.#loop;
     await Promise.allSettled([...this.#pending]);
+    if (this.#unrecorded.length > 0) await this.#flushUnrecorded().catch(() => undefined);
+  }
+
+  /** A lease owner for one claim: renewals cover every claim of the process, completions only their own. */
+  #newClaim(): Claim {
+    return { owner: `${this.owner}#${++this.#claims}`, at: this.deps.clock.now() };
   }
 
   async #run(): Promise<void> {
@@ -124,31 +155,70 @@ export class QueueRunner {
     while (this.#running) {
       this.#woken = false;
       let claimed: DeliveryRow[] = [];
+      let claim: Claim | null = null;
       let room = 0;
       const now = deps.clock.now();
       try {
-        if (now - this.#lastReclaim > RECLAIM_EVERY_MS) {
+        // What the store missed while it was away goes first: outcomes before anything is
+        // attempted again, then this node's leases, before anyone's expired ones are taken.
+        if (this.#unrecorded.length > 0) await this.#flushUnrecorded();
+        if ((this.#inFlight > 0 || this.#storeFailures > 0) && now - this.#lastRenew > RENEW_EVERY_MS) {
+          await renewLeases(deps.db, { owner: this.owner, now, leaseMs: LEASE_MS });
+          this.#lastRenew = now;
+          this.#renewedAt = now;
+        }
+        // After an outage every node comes back at about the same time: the owners of leases
+        // that expired meanwhile get a lease's time to renew them before others take them.
+        if (now - this.#lastReclaim > RECLAIM_EVERY_MS && now - this.#recoveredAt > LEASE_MS) {
           this.#lastReclaim = now;
           const n = await reclaimExpiredLeases(deps.db, now);
           if (n > 0) deps.logger.warn({ event: 'queue.reclaimed', count: n }, 'took back deliveries whose lease expired');
         }
-        if (this.#inFlight > 0 && now - this.#lastRenew > RENEW_EVERY_MS) {
-          this.#lastRenew = now;
-          await renewLeases(deps.db, { owner: this.owner, now, leaseMs: LEASE_MS });
-        }
         room = ACTIVE_WINDOW - this.#inFlight - this.#reserved;
         if (this.#nextLocalDue <= now) this.#nextLocalDue = Infinity;
-        if (room > 0) claimed = await claimDue(deps.db, deps.caps, { now, limit: room, owner: this.owner, leaseMs: LEASE_MS });
+        if (room > 0) {
+          claim = this.#newClaim();
+          claimed = await claimDue(deps.db, deps.caps, { now, limit: room, owner: claim.owner, leaseMs: LEASE_MS });
+        }
+        this.#storeAnswered(now);
       } catch (e) {
-        deps.logger.error({ event: 'queue.store_error', err: (e as Error).message }, 'cannot claim deliveries; retrying');
+        this.#storeFailed(e);
       }
-      for (const group of groupDeliveries(claimed)) this.#dispatch(group.deliveries);
+      for (const group of groupDeliveries(claimed)) this.#dispatch(group.deliveries, claim!);
       // A full claim may have left due work behind: come back as soon as room frees up.
       this.#backlog = room <= 0 || claimed.length === room;
-      if (this.#woken) continue;
+      if (this.#woken && this.#storeFailures === 0) continue;
+      const wait = this.#storeFailures > 0 ? Math.min(STORE_RETRY_MAX_MS, STORE_RETRY_FIRST_MS * 2 ** (this.#storeFailures - 1)) : Math.min(IDLE_POLL_MS, this.#nextLocalDue - deps.clock.now());
       // Due work we know of (our own deferrals) sets the alarm; the poll finds what other
       // nodes and the CLI (a release from quarantine) made due.
-      await this.#sleep(Math.max(0, Math.min(IDLE_POLL_MS, this.#nextLocalDue - deps.clock.now())));
+      await this.#sleep(Math.max(0, wait));
+    }
+  }
+
+  #storeAnswered(now: number): void {
+    if (this.#storeFailures === 0) return;
+    this.deps.logger.warn({ event: 'queue.store_back', failures: this.#storeFailures }, 'the store answers again; the queue goes on');
+    this.#storeFailures = 0;
+    this.#recoveredAt = now;
+    this.deps.health?.saw(null);
+  }
+
+  #storeFailed(e: unknown): void {
+    this.#storeFailures++;
+    this.deps.health?.saw(e);
+    // Once when it starts, then seldom: an outage must not flood the log.
+    if (this.#storeFailures === 1 || this.#storeFailures % 20 === 0) {
+      this.deps.logger.error({ event: 'queue.store_error', failures: this.#storeFailures, unrecorded: this.#unrecorded.length, err: (e as Error).message }, 'the queue cannot reach the store; it tries again with backoff, keeping outcomes in memory meanwhile');
+    }
+  }
+
+  async #flushUnrecorded(): Promise<void> {
+    while (this.#unrecorded.length > 0) {
+      const items = this.#unrecorded.slice(0, 200);
+      const recorded = await completeMany(this.deps.db, items);
+      this.#unrecorded.splice(0, items.length);
+      const lost = recorded.filter((r) => !r).length;
+      this.deps.logger.warn({ event: 'queue.recorded_late', count: items.length, takenOver: lost }, 'outcomes kept while the store was away are recorded');
     }
   }
 
@@ -167,9 +237,10 @@ export class QueueRunner {
 
   /** Room in the active window for deliveries about to be committed (see Receiver's handoff). */
   reserve(count: number): { owner: string; until: number } | null {
-    if (!this.#running || this.#inFlight + this.#reserved + count > ACTIVE_WINDOW) return null;
+    if (!this.#running || this.#storeFailures > 0 || this.#inFlight + this.#reserved + count > ACTIVE_WINDOW) return null;
     this.#reserved += count;
-    return { owner: this.owner, until: this.deps.clock.now() + LEASE_MS };
+    const claim = this.#newClaim();
+    return { owner: claim.owner, until: claim.at + LEASE_MS };
   }
 
   release(count: number): void {
@@ -182,8 +253,10 @@ export class QueueRunner {
     const { record, ids } = input;
     const message = messageRowOf(record);
     const rows: DeliveryRow[] = [];
+    let claim: Claim | null = null;
     record.deliveries.forEach((d, i) => {
-      if (d.status !== 'active') return;
+      if (d.status !== 'active' || !d.lease) return;
+      claim ??= { owner: d.lease.owner, at: d.lease.until - LEASE_MS };
       rows.push({
         id: ids[i]!,
         queueId: message.queueId,
@@ -205,13 +278,17 @@ export class QueueRunner {
         updatedAt: message.receivedAt,
       });
     });
-    for (const group of groupDeliveries(rows)) this.#dispatch(group.deliveries, { message, source: input.source });
+    if (!claim) return;
+    for (const group of groupDeliveries(rows)) this.#dispatch(group.deliveries, claim, { message, source: input.source });
   }
 
-  #dispatch(deliveries: readonly DeliveryRow[], known?: { message: MessageRow; source: MessageSource }): void {
+  #dispatch(deliveries: readonly DeliveryRow[], claim: Claim, known?: { message: MessageRow; source: MessageSource }): void {
     this.#inFlight += deliveries.length;
-    const p = this.#attempt(deliveries, known)
-      .catch((e: unknown) => this.deps.logger.error({ event: 'queue.attempt_failed', qid: deliveries[0]?.queueId, err: (e as Error).message }, 'attempt could not be recorded; the lease will expire and it is retried'))
+    const p = this.#attempt(deliveries, claim, known)
+      .catch((e: unknown) => {
+        this.deps.health?.saw(e);
+        this.deps.logger.error({ event: 'queue.attempt_failed', qid: deliveries[0]?.queueId, err: (e as Error).message }, 'attempt could not start; its lease expires and it is tried again');
+      })
       .finally(() => {
         this.#inFlight -= deliveries.length;
         this.#pending.delete(p);
@@ -220,12 +297,23 @@ export class QueueRunner {
     this.#pending.add(p);
   }
 
-  async #attempt(deliveries: readonly DeliveryRow[], known?: { message: MessageRow; source: MessageSource }): Promise<void> {
+  /** Whether the claim's lease is sure to last a while yet (renewed, or young). */
+  #leaseHolds(claim: Claim): boolean {
+    return Math.max(claim.at, this.#renewedAt) + LEASE_MS - LEASE_MARGIN_MS > this.deps.clock.now();
+  }
+
+  async #attempt(deliveries: readonly DeliveryRow[], claim: Claim, known?: { message: MessageRow; source: MessageSource }): Promise<void> {
     const { deps } = this;
     const first = deliveries[0]!;
     // The version in force now: an apply a moment ago (on any node) is already used.
     const config = await deps.live.current().catch(() => deps.live.cached);
     const stored = known ?? (await loadSource(deps.db, first.queueId));
+    // A lease that may have run out (renewals failed while the store was away) may be
+    // another node's by now: sending would deliver twice. It comes back when it expires.
+    if (!this.#leaseHolds(claim)) {
+      deps.logger.warn({ event: 'queue.lease_lapsed', qid: first.queueId, count: deliveries.length }, 'not attempted: the lease could not be renewed in time; it is tried again once it expires');
+      return;
+    }
     const message = stored?.message ?? null;
     const startedAt = deps.clock.now();
     let outcomes: ReadonlyMap<number, AttemptOutcome>;
@@ -245,10 +333,10 @@ export class QueueRunner {
         }
       }
     }
-    await this.#record(deliveries, outcomes, message, stored?.source.header ?? null, startedAt, config);
+    await this.#record(deliveries, claim, outcomes, message, stored?.source.header ?? null, startedAt, config);
   }
 
-  async #record(deliveries: readonly DeliveryRow[], outcomes: ReadonlyMap<number, AttemptOutcome>, message: MessageRow | null, header: Buffer | null, startedAt: number, state: LiveState): Promise<void> {
+  async #record(deliveries: readonly DeliveryRow[], claim: Claim, outcomes: ReadonlyMap<number, AttemptOutcome>, message: MessageRow | null, header: Buffer | null, startedAt: number, state: LiveState): Promise<void> {
     const { deps } = this;
     const now = deps.clock.now();
     const r = state.config.queue.retry;
@@ -262,7 +350,18 @@ export class QueueRunner {
       trace.push(...dsn.trace);
       if (dsn.record) newMessages.push(dsn.record);
     }
-    await this.#completions.submit({ owner: this.owner, now, results, trace, newMessages, mailbox });
+    const completion: AttemptCompletion = { owner: claim.owner, now, results, trace, newMessages, mailbox };
+    try {
+      const recorded = await this.#completions.submit(completion);
+      if (!recorded) deps.logger.warn({ event: 'queue.taken_over', qid: deliveries[0]?.queueId }, 'the outcome was not recorded: the lease had expired and the delivery was taken over');
+    } catch (e) {
+      // The attempt happened: its outcome waits in memory for the store, so it is neither
+      // lost nor repeated (the lease keeps the delivery this node's meanwhile).
+      this.#storeFailed(e);
+      this.#unrecorded.push(completion);
+      if (this.#unrecorded.length > MAX_UNRECORDED) this.#unrecorded.splice(0, this.#unrecorded.length - MAX_UNRECORDED);
+      return;
+    }
     if (newMessages.length > 0) this.wake();
   }
 }

@@ -8,11 +8,21 @@ export const postgresCaps: DialectCaps = { autoIdType: 'bigserial', blobType: 'b
 // all well inside Number's exact range.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/** No query may hang a caller (an SMTP session, a queue attempt) on a server that stopped answering. */
+const QUERY_TIMEOUT_MS = 30_000;
+
 export function createPostgresDialect(url: string): { dialect: PostgresDialect; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true });
   // An idle connection the server ends (a restart, an administrator's termination) is reported
   // here. Unheard, it would crash the node; the pool has dropped the connection already, and
   // the next query opens a new one, so there is nothing else to do.
   pool.on('error', () => undefined);
+  // A connection in use (in a query, between the statements of a transaction) that dies
+  // reports on the client itself, where the pool listens no more. The query under way fails
+  // with the same error, and its caller decides (451, 503, a retry); the listener only keeps
+  // the event from ending the process. The pool drops the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return { dialect: new PostgresDialect({ pool }), pool };
 }

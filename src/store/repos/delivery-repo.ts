@@ -84,13 +84,21 @@ export async function reclaimExpiredLeases(db: Db, now: number): Promise<number>
   return Number(r.numUpdatedRows);
 }
 
-/** Keeps this owner's claims alive while its attempts run (a long transfer outlives one lease). */
+/** A LIKE pattern that matches `prefix` as it is, then anything. */
+function startsWith(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Keeps a process's claims alive while its attempts run (a long transfer outlives one
+ * lease). Each claim is owned by `<process>#<claim>`, so every claim of the process is renewed.
+ */
 export async function renewLeases(db: Db, input: { owner: string; now: number; leaseMs: number }): Promise<number> {
   const r = await db
     .updateTable('deliveries')
     .set({ lease_until: input.now + input.leaseMs })
     .where('status', '=', 'active')
-    .where('lease_owner', '=', input.owner)
+    .where('lease_owner', 'like', startsWith(`${input.owner}#`))
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
@@ -104,8 +112,8 @@ export async function reclaimOwnStaleLeases(db: Db, input: { nodeName: string; o
     .updateTable('deliveries')
     .set({ status: 'deferred', lease_until: null, lease_owner: null, next_attempt_at: input.now, updated_at: input.now })
     .where('status', '=', 'active')
-    .where('lease_owner', 'like', `${input.nodeName.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`)
-    .where('lease_owner', '!=', input.owner)
+    .where('lease_owner', 'like', startsWith(`${input.nodeName}/`))
+    .where('lease_owner', 'not like', startsWith(`${input.owner}#`))
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
@@ -131,8 +139,9 @@ export interface AttemptResult {
  * Records attempt outcomes, their trace, and any messages they cause (DSNs) in one
  * transaction, so a bounce is never recorded without its DSN (nor a mailbox
  * delivery without its mailbox entry), or the reverse.
- * Only rows still leased by `owner` change: a release or delete that happened
- * meanwhile is not overwritten.
+ * Only rows still leased by `owner` (the claim's own token) change: a release, a delete,
+ * or another node that took the delivery over after this lease expired is not overwritten,
+ * and then the attempt's trace and messages are not recorded either.
  */
 export interface AttemptCompletion {
   readonly owner: string;
@@ -143,12 +152,17 @@ export interface AttemptCompletion {
   readonly mailbox?: readonly Omit<MailboxEntry, 'id'>[];
 }
 
-/** Several attempts' completions in one transaction (the queue runner group-commits them). */
-export async function completeMany(db: Db, inputs: readonly AttemptCompletion[]): Promise<void[]> {
-  await db.transaction().execute(async (trx) => {
+/**
+ * Several attempts' completions in one transaction (the queue runner group-commits them).
+ * Resolves, for each, whether it was recorded (false: its lease was no longer its own).
+ */
+export async function completeMany(db: Db, inputs: readonly AttemptCompletion[]): Promise<boolean[]> {
+  return db.transaction().execute(async (trx) => {
+    const recorded: boolean[] = [];
     for (const input of inputs) {
+      let changed = 0;
       for (const r of input.results) {
-        await runCompiledOnce(
+        const u = await runCompiledOnce(
           trx,
           'complete-delivery',
           (p) =>
@@ -159,13 +173,16 @@ export async function completeMany(db: Db, inputs: readonly AttemptCompletion[])
               .where('lease_owner', '=', p('owner')),
           { status: r.status, attempts: r.attempts, next: r.nextAttemptAt, reply: r.lastReply, none: null, now: input.now, id: r.id, owner: input.owner },
         );
+        changed += Number(u.numAffectedRows ?? 0);
       }
+      recorded.push(changed > 0 || input.results.length === 0);
+      if (changed === 0 && input.results.length > 0) continue;
       await appendTrace(trx, input.trace);
       for (const e of input.mailbox ?? []) await storeInMailbox(trx, e);
       for (const m of input.newMessages) await insertReceived(trx, m);
     }
+    return recorded;
   });
-  return inputs.map(() => undefined);
 }
 
 export async function loadDeliveries(db: Db, queueId: string): Promise<DeliveryRow[]> {

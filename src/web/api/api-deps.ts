@@ -4,7 +4,7 @@ import { liveDeskContext } from '../../desk/io/desk-context.js';
 import type { DeskContext } from '../../desk/io/desk-service.js';
 import type { DeskDeps } from '../../desk/io/intake-worker.js';
 import type { DeskKeys } from '../../desk/io/outgoing.js';
-import type { Db } from '../../store/index.js';
+import type { Db, StoreHealth } from '../../store/index.js';
 
 /** What the API's commands need: the store, the live configuration, our name and keys. */
 export interface ApiDeps {
@@ -18,6 +18,8 @@ export interface ApiDeps {
   readonly now: () => number;
   /** This node's SMTP listener, for test mails through the whole inbound path; absent without the inbound role. */
   readonly smtp?: { readonly host: string; readonly port: number };
+  /** Told when a request met a store that does not answer (/healthz reports it). */
+  readonly health?: StoreHealth;
 }
 
 export const deskContextOf = (deps: ApiDeps): Promise<DeskContext> => liveDeskContext({ db: deps.db, live: deps.live, hostname: deps.hostname, keys: deps.keys, now: deps.now() });

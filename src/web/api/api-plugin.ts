@@ -34,6 +34,10 @@ export function apiPlugin(deps: ApiDeps, authenticators: readonly Authenticator[
       const p = toProblem(err);
       if (p.fault) deps.logger.error({ event: 'api.fault', method: req.method, url: req.routeOptions.url, err: (err as Error).message }, 'API request failed');
       if (p.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="relaydesk"');
+      if (p.body.code === 'STORE_UNAVAILABLE') {
+        deps.health?.saw(err);
+        reply.header('Retry-After', '5');
+      }
       return reply.code(p.status).send(p.body);
     });
     api.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `no API endpoint ${req.method} ${req.url.split('?')[0]}; see /api/openapi.json`, code: 'NOT_FOUND', details: [] }));
