@@ -8,7 +8,7 @@ import { createBounceFactory } from '../queue/io/bounces.js';
 import { QueueRunner } from '../queue/io/queue-runner.js';
 import { mailboxTransport, smtpTransport } from '../queue/io/transports.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
-import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, type StoreHandle, type StoreLocation } from '../store/index.js';
+import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, touchNode, type StoreHandle, type StoreLocation } from '../store/index.js';
 import { deskTransport } from '../desk/io/intake-worker.js';
 import { deskKeys } from '../desk/io/outgoing.js';
 import { webhookTransport, type WebhookLookup } from '../desk/io/webhooks.js';
@@ -68,7 +68,16 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const live = await LiveConfig.open(store.db, logger);
   // The node's view of its store, for /healthz and the logs: asked on a timer, and told by
   // the queue and the web whenever they meet a store that does not answer.
-  const health = new StoreHealth(() => store.ping(), { now: () => clock.now(), logger });
+  const nodeName = opts.nodeName ?? opts.hostname;
+  const startedAt = clock.now();
+  // The probe writes (this node's row), since a full disk still answers reads.
+  const health = new StoreHealth(
+    async () => {
+      await store.ping();
+      await touchNode(store.db, { name: nodeName, pid: process.pid, startedAt, now: clock.now() });
+    },
+    { now: () => clock.now(), logger },
+  );
   health.start();
   const resolver = opts.resolver ?? createSystemResolver();
   const stops: (() => Promise<void>)[] = [];
@@ -115,7 +124,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         }));
       };
       const receiver = new Receiver({ store, owner: `${opts.nodeName ?? opts.hostname}/${process.pid}`, live, writer: new ReceiveWriter(store), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake(), ...(runner ? { handoff: runner } : {}) });
-      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls, ...opts.smtpLimits });
+      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, health, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls, ...opts.smtpLimits });
       smtpPort = listener.port;
       stops.unshift(() => listener.close());
     }

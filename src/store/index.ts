@@ -24,6 +24,7 @@ export * from './repos/delivery-repo.js';
 export * from './repos/mailbox-repo.js';
 export * from './repos/message-repo.js';
 export * from './repos/blob-repo.js';
+export * from './repos/node-repo.js';
 export * from './repos/secret-repo.js';
 export * from './repos/trace-repo.js';
 export * from './repos/desk-channel-repo.js';

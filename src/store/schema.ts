@@ -269,11 +269,20 @@ export interface DeskConfirmationTable {
   created_at: number;
 }
 
+/** A running node, as it last said so (every few seconds). */
+export interface NodeTable {
+  name: string;
+  pid: number;
+  started_at: number;
+  seen_at: number;
+}
+
 export interface Database {
   config_versions: ConfigVersionTable;
   messages: MessageTable;
   blob_chunks: BlobChunkTable;
   spool: SpoolTable;
+  nodes: NodeTable;
   deliveries: DeliveryTable;
   trace_events: TraceEventTable;
   mailbox_messages: MailboxMessageTable;

@@ -6,7 +6,7 @@ import type { Logger } from '../base/log.js';
 import { LiveConfig } from '../config/io/live-config.js';
 import { loadDeskKeys } from '../desk/io/desk-context.js';
 import type { DeskKeys } from '../desk/io/outgoing.js';
-import { countByStatus, describeStoreError, loadConfigVersion, StoreHealth, type Db } from '../store/index.js';
+import { countByStatus, loadConfigVersion, StoreHealth, type Db } from '../store/index.js';
 import { apiPlugin } from './api/api-plugin.js';
 import { bearerTokenAuthenticator } from './auth/api-tokens.js';
 import type { Authenticator } from './auth/principal.js';
@@ -73,18 +73,18 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   // can take mail, and if not, why and since when.
   const health = deps.health ?? new StoreHealth(async () => void (await loadConfigVersion(deps.db)), { now: Date.now, logger: deps.logger });
   app.get('/healthz', async (_req, reply) => {
-    try {
-      const version = await loadConfigVersion(deps.db);
-      health.saw(null);
-      return { ok: true, configVersion: version, store: health.state };
-    } catch (e) {
-      health.saw(e);
-      const since = health.state.ok ? Date.now() : health.state.since;
+    const store = await health.check();
+    if (!store.ok) {
       return reply
         .code(503)
         .header('Retry-After', '5')
-        .send({ ok: false, error: `store unavailable since ${new Date(since).toISOString()}: ${describeStoreError(e)}`, store: { ok: false, error: describeStoreError(e), since } });
+        .send({ ok: false, error: `store unavailable since ${new Date(store.since).toISOString()}: ${store.error}`, store });
     }
+    const configVersion = await live.current().then(
+      (s) => s.version,
+      () => live.cached.version,
+    );
+    return { ok: true, configVersion, store };
   });
   app.get('/metrics', async (_req, reply) => {
     reply.header('Content-Type', registry.contentType);

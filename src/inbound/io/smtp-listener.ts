@@ -34,6 +34,8 @@ export interface ListenerDeps {
   readonly srsSecret: string;
   /** Whether the desk takes mail for an address in its domain (current channel or reply address). */
   readonly deskTakes: (address: string) => Promise<boolean>;
+  /** Told when the store failed a session (451), so /healthz says why at once. */
+  readonly health?: { saw(e: unknown): void };
 }
 
 /** SRS addresses older than this are refused, as libsrs2 does by default. */
@@ -107,7 +109,10 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
           }
           cb();
         },
-        () => cb(smtpError(421, '4.3.0', 'Temporary local problem (store unavailable); please try again later')),
+        (e: unknown) => {
+          deps.health?.saw(e);
+          cb(smtpError(421, '4.3.0', 'Temporary local problem (store unavailable); please try again later'));
+        },
       );
     },
     onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
@@ -124,6 +129,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
           cb();
         },
         (e: unknown) => {
+          deps.health?.saw(e);
           deps.logger.error({ event: EVENTS.rejected, sid: session.id, err: (e as Error).message }, 'store unavailable at MAIL FROM');
           cb(smtpError(451, '4.3.0', 'Temporary local problem (store unavailable); please try again later'));
         },
@@ -169,6 +175,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
           }
         },
         (e: unknown) => {
+          deps.health?.saw(e);
           deps.logger.error({ event: EVENTS.rejected, sid: session.id, err: (e as Error).message }, 'store unavailable at RCPT');
           cb(smtpError(451, '4.3.0', 'Temporary local problem (store unavailable); please try again later'));
         },
@@ -191,6 +198,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
           }
           if (!tx || tx.plans.length === 0) return refuse(503, '5.5.1', 'No valid recipients');
           if (incoming.storeError) {
+            deps.health?.saw(incoming.storeError);
             deps.logger.error({ event: EVENTS.rejected, sid: session.id, qid: null, err: incoming.storeError.message }, 'message not stored while it arrived; answered 451');
             return refuse(451, '4.3.0', 'Temporary local problem: the message could not be stored; please try again later');
           }
@@ -205,6 +213,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
             });
             cb(null, `2.0.0 Ok: queued as ${queueId}`);
           } catch (e) {
+            deps.health?.saw(e);
             deps.logger.error({ event: EVENTS.rejected, sid: session.id, qid: null, err: (e as Error).message }, 'message not committed; answered 451');
             await refuse(451, '4.3.0', 'Temporary local problem: the message could not be stored; please try again later');
           }
