@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dnsError, fixedResolver, unresponsiveResolver, type FixedRecords } from '../../../test/support/fixed-dns.js';
 import { GTUBE } from '../gtube.js';
 import type { SpamPolicy } from '../model.js';
-import { checkMessage, type CheckEnvelope, type Resolver } from './check-message.js';
+import { checkMessage, MAX_DKIM_SIGNATURES, type CheckEnvelope, type Resolver } from './check-message.js';
 
 const noLists: SpamPolicy = { allowSenders: [], denySenders: [] };
 
@@ -58,6 +58,21 @@ beforeAll(() => {
 });
 
 describe('checkMessage', () => {
+  it(`verifies at most ${MAX_DKIM_SIGNATURES} DKIM signatures, however many the message carries`, async () => {
+    let raw = message();
+    for (let i = 0; i < 25; i++) raw = await sign(raw);
+    let lookups = 0;
+    const fixed = fixedResolver(records);
+    const resolver: Resolver = (name, rrtype) => {
+      if (name.includes('._domainkey.')) lookups++;
+      return fixed(name, rrtype);
+    };
+    const out = await checkMessage(raw, envelope, { resolver, policy: noLists });
+    expect(out.authResults.dkim.length).toBe(MAX_DKIM_SIGNATURES);
+    expect(out.authResults.dkim.every((d) => d.result === 'pass')).toBe(true);
+    expect(lookups).toBeLessThanOrEqual(MAX_DKIM_SIGNATURES);
+  });
+
   it('passes SPF, DKIM and DMARC for a signed message from an allowed IP: ham', async () => {
     const raw = await sign(message());
     const out = await checkMessage(raw, envelope, { resolver: fixedResolver(records), policy: noLists });
