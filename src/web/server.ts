@@ -84,6 +84,10 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
       (s) => s.version,
       () => live.cached.version,
     );
+    const unusable = live.unusable;
+    if (unusable) {
+      return reply.code(503).send({ ok: false, error: `the stored configuration (version ${unusable.version}) does not validate and no other is loaded, so mail gets 451; apply a corrected one (relaydesk apply -f FILE): ${unusable.problems.join('; ')}`, store });
+    }
     return { ok: true, configVersion, store };
   });
   app.get('/metrics', async (_req, reply) => {

@@ -18,6 +18,8 @@ export interface LiveState {
 export class LiveConfig {
   #state: LiveState;
   #loading: Promise<LiveState> | null = null;
+  /** The newest stored version when it does not validate (read once, not on every command). */
+  #unusable: { readonly version: number; readonly problems: readonly string[] } | null = null;
 
   private constructor(private readonly db: Db, private readonly logger: Logger, initial: LiveState) {
     this.#state = initial;
@@ -32,7 +34,7 @@ export class LiveConfig {
   /** The newest state; on a store error the last good state is kept and the error thrown. */
   async current(): Promise<LiveState> {
     const version = await loadConfigVersion(this.db);
-    if (version === this.#state.version) return this.#state;
+    if (version === this.#state.version || version === this.#unusable?.version) return this.#state;
     this.#loading ??= this.#reload().finally(() => {
       this.#loading = null;
     });
@@ -44,6 +46,15 @@ export class LiveConfig {
     return this.#state;
   }
 
+  /**
+   * Set when the newest stored version does not validate (a release that checks more than
+   * the one that applied it) and no version was loaded at all: the node then has no rules
+   * and must not refuse mail for good (550) on that account. See `current()`.
+   */
+  get unusable(): { readonly version: number; readonly problems: readonly string[] } | null {
+    return this.#state.version === 0 ? this.#unusable : null;
+  }
+
   async #reload(): Promise<LiveState> {
     const stored = await loadCurrentConfig(this.db);
     if (!stored) return this.#state;
@@ -51,9 +62,12 @@ export class LiveConfig {
     if (!parsed.ok) {
       // A stored version always passed validation when applied; failing now means the
       // schema changed under it. Keep serving the last good rules and say so loudly.
-      this.logger.error({ event: 'config.invalid_stored', version: stored.version, problems: parsed.problems.slice(0, 20) }, 'stored configuration no longer validates; keeping the previous one');
+      const problems = parsed.problems.slice(0, 20).map((p) => `${p.path}: ${p.message}`);
+      this.#unusable = { version: stored.version, problems };
+      this.logger.error({ event: 'config.invalid_stored', version: stored.version, problems }, `stored configuration version ${stored.version} no longer validates; ${this.#state.version > 0 ? `keeping version ${this.#state.version}` : 'mail gets 451 until a valid one is applied'}: ${problems.join('; ')}`);
       return this.#state;
     }
+    this.#unusable = null;
     const snapshot = buildSnapshot(toSnapshotInput(parsed.config, stored.version));
     this.#state = { version: stored.version, config: parsed.config, snapshot };
     this.logger.info({ event: 'config.loaded', version: stored.version, rules: parsed.config.defaultRouting.length }, 'configuration loaded');

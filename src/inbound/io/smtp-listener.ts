@@ -126,6 +126,13 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       deps.live.current().then(
         (state) => {
           server.options.size = state.config.smtp.maxMessageSize;
+          // Without any rules loaded (the stored ones no longer validate), every recipient
+          // would get a permanent 550: the sender is asked to come back instead.
+          const unusable = deps.live.unusable;
+          if (unusable) {
+            deps.logger.error({ event: EVENTS.rejected, sid: session.id, version: unusable.version }, 'no usable configuration; answered 451');
+            return cb(smtpError(451, '4.3.5', 'Temporary local problem: this server cannot load its configuration; please try again later'));
+          }
           cb();
         },
         (e: unknown) => {
