@@ -67,9 +67,10 @@ describe('checkMessage', () => {
       if (name.includes('._domainkey.')) lookups++;
       return fixed(name, rrtype);
     };
-    const out = await checkMessage(raw, envelope, { resolver, policy: noLists });
+    // The bound is the point, not the time: a busy machine may take a while for ten RSA checks.
+    const out = await checkMessage(raw, envelope, { resolver, policy: noLists, timeoutMs: 60_000 });
     expect(out.authResults.dkim.length).toBe(MAX_DKIM_SIGNATURES);
-    expect(out.authResults.dkim.every((d) => d.result === 'pass')).toBe(true);
+    expect(out.authResults.dkim.map((d) => d.result)).toEqual(Array.from({ length: MAX_DKIM_SIGNATURES }, () => 'pass'));
     expect(lookups).toBeLessThanOrEqual(MAX_DKIM_SIGNATURES);
   });
 
