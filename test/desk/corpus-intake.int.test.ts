@@ -321,5 +321,5 @@ describe.each(DIALECTS)('the eml corpus through the gateway into the desk on %s'
     const over = await send(build(limit + 1024, 'over-limit'), 'over-limit@customer.example');
     expect(over.code).toBe(552);
     expect(over.reply).toMatch(/5\.3\.4/);
-  }, 60_000);
+  }, 150_000);
 });
