@@ -32,3 +32,4 @@ export * from './repos/desk-inbox-repo.js';
 export * from './repos/api-repo.js';
 export * from './repos/user-repo.js';
 export * from './repos/login-failure-repo.js';
+export * from './repos/retention-repo.js';

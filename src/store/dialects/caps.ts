@@ -17,4 +17,9 @@ export interface DialectCaps {
    * ordinary commits are relaxed already.
    */
   readonly lazyCommitSql: string | null;
+  /**
+   * Freed pages stay in the file until `PRAGMA incremental_vacuum` returns them (SQLite with
+   * auto_vacuum=INCREMENTAL); false where the database reuses and returns space itself.
+   */
+  readonly incrementalVacuum: boolean;
 }

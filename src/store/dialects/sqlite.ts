@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import type { DialectCaps } from './caps.js';
 
-export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob', skipLocked: false, concurrentWriters: false, relaxedCommits: true, lazyCommitSql: null };
+export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob', skipLocked: false, concurrentWriters: false, relaxedCommits: true, lazyCommitSql: null, incrementalVacuum: true };
 
 /**
  * The embedded default: one file in the data directory, in WAL mode so the CLI can
@@ -22,12 +22,43 @@ export function createSqliteDialect(dataDir: string, relaxed: boolean): { dialec
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'relaydesk.sqlite');
   const db = new Database(file);
+  // Space that retention frees goes back to the file system (see returnFreePages). The mode
+  // is fixed by the first table, so a new store gets it before anything else.
+  if (isEmpty(db)) db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   db.pragma(relaxed ? 'synchronous = NORMAL' : 'synchronous = FULL');
   db.pragma('foreign_keys = ON');
   // Another process (the CLI, a second server) may hold the write lock briefly.
   db.pragma('busy_timeout = 10000');
+  // A burst (a purge, a flood of mail) can grow the WAL; it shrinks back to this after a checkpoint.
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  if (relaxed) switchToIncrementalVacuum(db);
   return { dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }), file, walFile: `${file}-wal` };
+}
+
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/**
+ * A store made before it had incremental auto-vacuum is switched over by one VACUUM when the
+ * server opens it, if it is small enough for that to take seconds; a larger one is left as it
+ * is and the retention job says how to switch it by hand (`freeSpaceMode`).
+ */
+export const VACUUM_AT_OPEN_MAX_BYTES = 1024 ** 3;
+
+function isEmpty(db: Database.Database): boolean {
+  return (db.prepare('select count(*) as n from sqlite_schema').get() as { n: number }).n === 0;
+}
+
+function switchToIncrementalVacuum(db: Database.Database): void {
+  if (db.pragma('auto_vacuum', { simple: true }) !== 0) return;
+  const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+  if (bytes > VACUUM_AT_OPEN_MAX_BYTES) return;
+  try {
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.exec('vacuum');
+  } catch {
+    // Another process has the store open, or the disk is short of room for the copy: the
+    // store works as before, and the next start tries again.
+  }
 }
 
 /** Distinct statements kept prepared; multi-row inserts make a few shapes each. */
