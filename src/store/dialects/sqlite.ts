@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import type { DialectCaps } from './caps.js';
 
-export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob', skipLocked: false, concurrentWriters: false, relaxedCommits: true, lazyCommitSql: null, incrementalVacuum: true };
+export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob', skipLocked: false, concurrentWriters: false, relaxedCommits: true, lazyCommitSql: null, incrementalVacuum: true, sizeSource: 'file' };
 
 /**
  * The embedded default: one file in the data directory, in WAL mode so the CLI can
