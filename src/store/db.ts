@@ -24,6 +24,11 @@ export interface StoreHandle {
    * `durableTransaction` makes durable (chunks of a message still arriving).
    */
   lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Gives up to `maxPages` free pages back to the file system and says how many it gave
+   * (SQLite with incremental auto-vacuum; 0 where the database manages its own space).
+   */
+  returnFreePages(maxPages: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -43,6 +48,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
   let caps: DialectCaps;
   let where: string;
   let walSync: WalSync | null = null;
+  let freePages: ((maxPages: number) => number) | null = null;
   if ('databaseUrl' in loc) {
     const { dialect } = createPostgresDialect(loc.databaseUrl);
     db = new Kysely<Database>({ dialect });
@@ -50,8 +56,10 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
     where = redactUrl(loc.databaseUrl);
   } else {
     try {
-      const { dialect, file, walFile } = createSqliteDialect(loc.dataDir, opts.relaxed ?? false);
+      const sqlite = createSqliteDialect(loc.dataDir, opts.relaxed ?? false);
+      const { dialect, file, walFile } = sqlite;
       db = new Kysely<Database>({ dialect });
+      freePages = sqlite.returnFreePages;
       where = file;
       if (opts.relaxed) walSync = new WalSync(walFile);
     } catch (e) {
@@ -95,6 +103,8 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
     where,
     durableTransaction,
     lazyTransaction,
+    // On the store's one connection, taken as a query would take it: never inside a transaction.
+    returnFreePages: freePages ? (maxPages) => db.connection().execute(async () => freePages(maxPages)) : async () => 0,
     close: async () => {
       await wal?.close();
       await db.destroy();

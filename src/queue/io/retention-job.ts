@@ -13,7 +13,6 @@ import {
   freeSpaceMode,
   purgeFinished,
   releaseMaintenance,
-  returnFreePages,
   type MaintenanceRun,
   type StoreHandle,
 } from '../../store/index.js';
@@ -41,7 +40,7 @@ export interface RetentionCounts {
 }
 
 export interface RetentionJobDeps {
-  readonly store: Pick<StoreHandle, 'db' | 'caps' | 'where'>;
+  readonly store: Pick<StoreHandle, 'db' | 'caps' | 'where' | 'returnFreePages'>;
   readonly live: LiveConfig;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -185,7 +184,7 @@ export class RetentionJob {
     for (;;) {
       if (this.#stopped) return false;
       if (overBudget()) return true;
-      const n = await returnFreePages(store, VACUUM_PAGES_PER_STEP);
+      const n = await store.returnFreePages(VACUUM_PAGES_PER_STEP);
       counts.pagesReturned += n;
       if (n < VACUUM_PAGES_PER_STEP) return false;
       await pause(BETWEEN_BATCHES_MS);

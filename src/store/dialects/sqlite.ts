@@ -18,7 +18,7 @@ export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob'
  * so the message is on disk before we answer 250. Short-lived processes (the CLI)
  * open the store unrelaxed: synchronous=FULL, every commit of theirs is fsync'd.
  */
-export function createSqliteDialect(dataDir: string, relaxed: boolean): { dialect: SqliteDialect; file: string; walFile: string } {
+export function createSqliteDialect(dataDir: string, relaxed: boolean): { dialect: SqliteDialect; file: string; walFile: string; returnFreePages: (maxPages: number) => number } {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'relaydesk.sqlite');
   const db = new Database(file);
@@ -33,7 +33,7 @@ export function createSqliteDialect(dataDir: string, relaxed: boolean): { dialec
   // A burst (a purge, a flood of mail) can grow the WAL; it shrinks back to this after a checkpoint.
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   if (relaxed) switchToIncrementalVacuum(db);
-  return { dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }), file, walFile: `${file}-wal` };
+  return { dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }), file, walFile: `${file}-wal`, returnFreePages: (maxPages) => returnFreePages(db, maxPages) };
 }
 
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
@@ -59,6 +59,23 @@ function switchToIncrementalVacuum(db: Database.Database): void {
     // Another process has the store open, or the disk is short of room for the copy: the
     // store works as before, and the next start tries again.
   }
+}
+
+/**
+ * Gives up to `maxPages` free pages back to the file system. Through better-sqlite3's pragma
+ * call, which steps the statement to its end: run once as an ordinary statement (as Kysely
+ * runs a statement without result columns), it frees a single page. The file shrinks when a
+ * checkpoint has copied the WAL back; a passive one is tried at once (it never waits for
+ * readers, so it cannot stall the event loop; an incomplete one is finished by the next).
+ */
+function returnFreePages(db: Database.Database, maxPages: number): number {
+  const free = () => Number(db.pragma('freelist_count', { simple: true }));
+  const before = free();
+  if (before === 0) return 0;
+  db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
+  const returned = before - free();
+  db.pragma('wal_checkpoint(PASSIVE)');
+  return returned;
 }
 
 /** Distinct statements kept prepared; multi-row inserts make a few shapes each. */

@@ -1,4 +1,8 @@
 /** Retention's batches on both dialects: what each removes, what it keeps, and that batches lose nothing. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/relaydesk.js';
 import {
@@ -9,6 +13,8 @@ import {
   deleteSpoolOrphans,
   expireHeld,
   finishMaintenance,
+  freeSpaceMode,
+  openStore,
   insertFailed,
   insertSuspended,
   loadHeader,
@@ -175,5 +181,52 @@ describe.each(DIALECTS)('retention batches on %s', (dialect) => {
     await finishMaintenance(db(), { job: 'retention', holder: 'b/1', run: { startedAt: 1_161, durationMs: 7, holder: 'b/1', counts: { bodies: 2 } } });
     expect(await loadLastMaintenance(db(), 'retention')).toEqual({ startedAt: 1_161, durationMs: 7, holder: 'b/1', counts: { bodies: 2 } });
     expect(await claimMaintenance(db(), { job: 'retention', holder: 'a/1', now: 1_170, leaseMs: 100 })).toBe(true);
+  });
+});
+
+describe('giving space back on SQLite', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'relaydesk-vacuum-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('makes a new store with incremental auto-vacuum, and PostgreSQL needs none', async () => {
+    const fresh = await openStore({ dataDir: path.join(dir, 'new') });
+    expect(await freeSpaceMode(fresh)).toBe('incremental');
+    await fresh.close();
+    const pg = await openTestStore('postgres');
+    expect(await freeSpaceMode(pg.store)).toBe('database');
+    expect(await pg.store.returnFreePages(100)).toBe(0);
+    await pg.cleanup();
+  });
+
+  it('switches a store made before at the server\'s open (one VACUUM), keeping its data, and then gives freed pages back', async () => {
+    const dataDir = path.join(dir, 'old');
+    await openStore({ dataDir }).then((s) => s.close());
+    // As a store made before retention: no auto-vacuum, some data.
+    const raw = new Database(path.join(dataDir, 'relaydesk.sqlite'));
+    raw.pragma('auto_vacuum = NONE');
+    raw.exec('vacuum');
+    expect(raw.pragma('auto_vacuum', { simple: true })).toBe(0);
+    const insert = raw.prepare('insert into blob_chunks (blob_id, seq, data) values (?, ?, ?)');
+    for (let i = 0; i < 200; i++) insert.run(`OLD${i}`, 0, Buffer.alloc(8192, i));
+    raw.close();
+
+    // The CLI's open leaves it as it is (a VACUUM needs the store to itself).
+    const cli = await openStore({ dataDir });
+    expect(await freeSpaceMode(cli)).toBe('none');
+    await cli.close();
+
+    const server = await openStore({ dataDir }, { relaxed: true });
+    expect(await freeSpaceMode(server)).toBe('incremental');
+    expect((await server.db.selectFrom('blob_chunks').select('blob_id').execute()).length).toBe(200);
+    await server.db.deleteFrom('blob_chunks').execute();
+    expect(await server.returnFreePages(100)).toBe(100);
+    expect(await server.returnFreePages(10_000)).toBeGreaterThan(300);
+    expect(await server.returnFreePages(10_000)).toBe(0);
+    await server.close();
   });
 });

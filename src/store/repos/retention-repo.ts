@@ -153,16 +153,6 @@ export async function freeSpaceMode(store: Pick<StoreHandle, 'db' | 'caps'>): Pr
   return Number(r.rows[0]?.auto_vacuum) === 2 ? 'incremental' : 'none';
 }
 
-/** Gives up to `maxPages` free pages back to the file system (SQLite, incremental auto-vacuum); returns how many. */
-export async function returnFreePages(store: Pick<StoreHandle, 'db' | 'caps'>, maxPages: number): Promise<number> {
-  if (!store.caps.incrementalVacuum) return 0;
-  const free = async () => Number((await sql<{ freelist_count: number }>`pragma freelist_count`.execute(store.db)).rows[0]?.freelist_count ?? 0);
-  const before = await free();
-  if (before === 0) return 0;
-  await sql.raw(`pragma incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`).execute(store.db);
-  return before - (await free());
-}
-
 /** What a maintenance run removed, by kind. */
 export type MaintenanceCounts = Readonly<Record<string, number>>;
 
