@@ -138,8 +138,12 @@ export function queueCommand(): Command {
           }
           if (opts.json) return printJson({ counts: await countByStatus(store.db), messages: withDeliveries });
           printTable(
-            withDeliveries.map((m) => [m.queueId, formatTime(m.receivedAt), m.mailFrom || '<>', m.deliveries.map((d) => `${d.recipient}:${d.status}`).join(' '), m.bodyPurgedAt === null ? '' : `purged ${formatTime(m.bodyPurgedAt).slice(0, 10)}`, m.subject ?? '']),
-            ['QUEUE ID', 'RECEIVED', 'FROM', 'DELIVERIES', 'BODY', 'SUBJECT'],
+            // The mark goes first: a long list of deliveries is cut at the column's width.
+            withDeliveries.map((m) => {
+              const deliveries = m.deliveries.map((d) => `${d.recipient}:${d.status}`).join(' ');
+              return [m.queueId, formatTime(m.receivedAt), m.mailFrom || '<>', m.bodyPurgedAt === null ? deliveries : `(body purged ${formatTime(m.bodyPurgedAt).slice(0, 10)}) ${deliveries}`, m.subject ?? ''];
+            }),
+            ['QUEUE ID', 'RECEIVED', 'FROM', 'DELIVERIES', 'SUBJECT'],
           );
         });
       }),

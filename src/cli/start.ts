@@ -103,7 +103,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         await r.stop();
         await sender.close();
       });
-      const job = new RetentionJob({ store, live, clock, logger, holder: `${opts.nodeName ?? opts.hostname}/${process.pid}` });
+      // Unique per run, like the queue's lease owner: two nodes in one process never share the job.
+      const job = new RetentionJob({ store, live, clock, logger, holder: `${opts.nodeName ?? opts.hostname}/${process.pid}/${randomToken(6)}` });
       job.start();
       retention = job;
       stops.push(() => job.stop());

@@ -224,7 +224,7 @@ describe.each(DIALECTS)('retention on a real node (%s)', (dialect) => {
     expect(after.kinds.deskAttachments.bytes).toBe(attachment.length);
     expect((await api('GET', '/api/cases?search=Keep')).body.items).toHaveLength(1);
     // Any node and the CLI read the last run from the store.
-    expect(await loadLastMaintenance(db(), 'retention')).toEqual({ startedAt: expect.any(Number), durationMs: expect.any(Number), holder: expect.stringMatching(/^gw\.relaydesk\.test\/\d+$/), counts: expect.objectContaining({ logEntries: before.kinds.log.rows }) });
+    expect(await loadLastMaintenance(db(), 'retention')).toEqual({ startedAt: expect.any(Number), durationMs: expect.any(Number), holder: expect.stringMatching(/^gw\.relaydesk\.test\/\d+\/\w+$/), counts: expect.objectContaining({ logEntries: before.kinds.log.rows }) });
   });
 });
 

@@ -44,7 +44,7 @@ export interface RetentionJobDeps {
   readonly live: LiveConfig;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Names this process on the job's lease (`<node name>/<pid>`). */
+  /** Names this run of the node on the job's lease (`<node name>/<pid>/<random>`). */
   readonly holder: string;
 }
 
@@ -91,8 +91,7 @@ export class RetentionJob {
    * Runs the job now (after any run under way) and resolves with what it did; null when
    * another node holds the job. Tests and benchmarks call it after moving their clock.
    */
-  async runNow(): Promise<MaintenanceRun | null> {
-    await this.#current?.catch(() => undefined);
+  runNow(): Promise<MaintenanceRun | null> {
     return this.#start().run;
   }
 
@@ -106,9 +105,14 @@ export class RetentionJob {
     this.#timer.unref();
   }
 
+  /** Starts a run once the one under way (if any) has ended: a node never runs two at once. */
   #start(): { run: Promise<MaintenanceRun | null>; done: Promise<boolean> } {
     let workLeft = false;
-    const run = this.#runOnce((left) => (workLeft = left));
+    const previous = this.#current;
+    const run = (async () => {
+      await previous?.catch(() => undefined);
+      return this.#runOnce((left) => (workLeft = left));
+    })();
     this.#current = run;
     const done = run.then(
       () => workLeft,
