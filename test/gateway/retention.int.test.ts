@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/base/clock.js';
-import { countByStatus, insertSuspended, listDeskChannels, loadLastMaintenance, loadStoreStats, type Db } from '../../src/store/index.js';
+import { claimMaintenance, countByStatus, insertSuspended, listDeskChannels, loadLastMaintenance, loadStoreStats, releaseMaintenance, type Db } from '../../src/store/index.js';
 import { createApiToken } from '../../src/web/auth/api-tokens.js';
 import { DIALECTS, eventually, startTestNode, type Dialect, type TestNode } from '../support/relaydesk.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
@@ -127,6 +127,13 @@ describe.each(DIALECTS)('retention on a real node (%s)', (dialect) => {
     expect(run?.counts).toMatchObject({ quarantine: 0, bodies: 0, logEntries: 0, setAside: 0, spool: 0 });
     expect(await withBody(db())).toEqual(before);
     expect(before.length).toBeGreaterThanOrEqual(BULK + 4);
+  });
+
+  it('leaves the job to the node that holds it', async () => {
+    expect(await claimMaintenance(db(), { job: 'retention', holder: 'gw2.relaydesk.test/1/other', now: clock.now(), leaseMs: 10 * 60_000 })).toBe(true);
+    expect(await job().runNow()).toBeNull();
+    await releaseMaintenance(db(), { job: 'retention', holder: 'gw2.relaydesk.test/1/other' });
+    expect(await job().runNow()).not.toBeNull();
   });
 
   it('removes a spool orphan an hour old, with its chunks', async () => {

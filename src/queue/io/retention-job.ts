@@ -153,7 +153,8 @@ export class RetentionJob {
           this.#sizes.set(stage.name, nextBatchSize(limit, performance.now() - t));
           for (const [k, v] of Object.entries(add) as [keyof RetentionCounts, number][]) counts[k] += v;
           if (!batchWasFull(removed, limit)) break;
-          await claimMaintenance(db, { job: RETENTION_JOB, holder: deps.holder, now: deps.clock.now(), leaseMs: LEASE_MS });
+          // Renewed between batches; a node that lost it (its store stalled past the lease) stops.
+          if (!(await claimMaintenance(db, { job: RETENTION_JOB, holder: deps.holder, now: deps.clock.now(), leaseMs: LEASE_MS }))) break stages;
           await pause(BETWEEN_BATCHES_MS);
         }
       }
