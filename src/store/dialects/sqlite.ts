@@ -42,7 +42,7 @@ const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
  * server opens it, if it is small enough for that to take seconds; a larger one is left as it
  * is and the retention job says how to switch it by hand (`freeSpaceMode`).
  */
-export const VACUUM_AT_OPEN_MAX_BYTES = 1024 ** 3;
+const VACUUM_AT_OPEN_MAX_BYTES = 1024 ** 3;
 
 function isEmpty(db: Database.Database): boolean {
   return (db.prepare('select count(*) as n from sqlite_schema').get() as { n: number }).n === 0;
