@@ -26,6 +26,7 @@ export const EVENTS = {
   dsnSuppressed: 'queue.dsn_suppressed',
   mailboxStored: 'mailbox.stored',
   configApplied: 'config.applied',
+  retentionPurged: 'retention.purged',
 } as const;
 
 export type EventCode = (typeof EVENTS)[keyof typeof EVENTS];

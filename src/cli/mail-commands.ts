@@ -7,6 +7,7 @@ import {
   loadDeliveries,
   loadMessage,
   loadTrace,
+  loggedDeliveries,
   resolveHeld,
   countByStatus,
   searchMessages,
@@ -95,13 +96,17 @@ export function traceCommand(): Command {
         for (const m of messages) {
           const steps = await loadTrace(store.db, m.queueId);
           // Each delivery carries its own steps (attempts, deferrals, the outcome), so a script
-          // need not match them up by deliveryId.
-          const deliveries = (await loadDeliveries(store.db, m.queueId)).map((d) => ({ ...d, steps: steps.filter((s) => s.deliveryId === d.id) }));
-          out.push({ message: m, deliveries, steps });
+          // need not match them up by deliveryId. Once purged, the deliveries are the summary
+          // kept on the message, and there are no steps.
+          const { deliverySummary, ...message } = m;
+          const rows = m.bodyPurgedAt === null ? await loadDeliveries(store.db, m.queueId) : (deliverySummary ?? []);
+          const deliveries = rows.map((d) => ({ ...d, steps: steps.filter((s) => s.deliveryId === d.id) }));
+          out.push({ message, deliveries, steps });
         }
         if (opts.json) return printJson(queueId ? out[0] : out);
         for (const t of out) {
           process.stdout.write(`${t.message.queueId}  ${t.message.subject ?? '(no subject)'}  from <${t.message.mailFrom}>\n`);
+          if (t.message.bodyPurgedAt !== null) process.stdout.write(`  body and trace purged on ${formatTime(t.message.bodyPurgedAt)} (retention.messages); how each delivery ended is kept:\n`);
           for (const s of t.steps) process.stdout.write(`  ${formatTime(s.at)}  ${s.code.padEnd(26)} ${s.summary}\n`);
           for (const d of t.deliveries) process.stdout.write(`  delivery ${d.id}: <${d.originalRecipient}> → <${d.recipient}> ${d.transport} ${d.status} after ${d.attempts} attempt(s)${d.lastReply ? `: ${d.lastReply}` : ''}\n`);
         }
@@ -125,10 +130,19 @@ export function queueCommand(): Command {
         await withStore(opts, async (store) => {
           const rows = await searchMessages(store.db, { sender: opts.sender, recipient: opts.recipient, subject: opts.subject, limit });
           const withDeliveries = [];
-          for (const m of rows) withDeliveries.push({ ...m, deliveries: (await loadDeliveries(store.db, m.queueId)).map((d) => ({ id: d.id, recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, status: d.status, attempts: d.attempts, lastReply: d.lastReply })) });
+          for (const m of rows) {
+            // A purged message's summary is its deliveries: listed once, as deliveries.
+            const { deliverySummary: _summary, ...row } = m;
+            const deliveries = (await loggedDeliveries(store.db, m)).map((d) => ({ id: d.id, recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, status: d.status, attempts: d.attempts, lastReply: d.lastReply }));
+            withDeliveries.push({ ...row, deliveries });
+          }
           if (opts.json) return printJson({ counts: await countByStatus(store.db), messages: withDeliveries });
           printTable(
-            withDeliveries.map((m) => [m.queueId, formatTime(m.receivedAt), m.mailFrom || '<>', m.deliveries.map((d) => `${d.recipient}:${d.status}`).join(' '), m.subject ?? '']),
+            // The mark goes first: a long list of deliveries is cut at the column's width.
+            withDeliveries.map((m) => {
+              const deliveries = m.deliveries.map((d) => `${d.recipient}:${d.status}`).join(' ');
+              return [m.queueId, formatTime(m.receivedAt), m.mailFrom || '<>', m.bodyPurgedAt === null ? deliveries : `(body purged ${formatTime(m.bodyPurgedAt).slice(0, 10)}) ${deliveries}`, m.subject ?? ''];
+            }),
             ['QUEUE ID', 'RECEIVED', 'FROM', 'DELIVERIES', 'SUBJECT'],
           );
         });

@@ -6,6 +6,7 @@ import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck } fro
 import { SmtpSender } from '../outbound/index.js';
 import { createBounceFactory } from '../queue/io/bounces.js';
 import { QueueRunner } from '../queue/io/queue-runner.js';
+import { RetentionJob } from '../queue/io/retention-job.js';
 import { mailboxTransport, smtpTransport } from '../queue/io/transports.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
 import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, touchNode, type StoreHandle, type StoreLocation } from '../store/index.js';
@@ -48,6 +49,8 @@ export interface RunningNode {
   readonly httpPort: number | null;
   readonly store: StoreHandle;
   readonly runner: QueueRunner | null;
+  /** With the queue role: the job that purges old mail (tests and benchmarks run it on demand). */
+  readonly retention: RetentionJob | null;
   /**
    * With the web role and no console user yet: the one-time link that creates the first
    * admin (only its hash is stored). The start command prints it; tests read it here.
@@ -82,6 +85,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const resolver = opts.resolver ?? createSystemResolver();
   const stops: (() => Promise<void>)[] = [];
   let runner: QueueRunner | null = null;
+  let retention: RetentionJob | null = null;
   let smtpPort: number | null = null;
   let httpPort: number | null = null;
   let setupLink: string | null = null;
@@ -113,6 +117,11 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         await r.stop();
         await sender.close();
       });
+      // Unique per run, like the queue's lease owner: two nodes in one process never share the job.
+      const job = new RetentionJob({ store, live, clock, logger, holder: `${opts.nodeName ?? opts.hostname}/${process.pid}/${randomToken(6)}` });
+      job.start();
+      retention = job;
+      stops.push(() => job.stop());
     }
     if (opts.roles.includes('inbound')) {
       const spamCheck: SpamCheck = (message, env, facts) => {
@@ -155,6 +164,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     httpPort,
     store,
     runner,
+    retention,
     setupLink,
     async stop() {
       // Listeners first (no new mail), then the queue (outcomes recorded), then the store.

@@ -5,6 +5,7 @@
 import { isDomainName, isMailAddress, validateRouting, type Problem } from '../routing/index.js';
 import type { Config } from './schema.js';
 import { toSnapshotInput } from './to-snapshot-input.js';
+import { renderDuration } from './units.js';
 
 const error = (path: string, message: string): Problem => ({ path, message, severity: 'error' });
 
@@ -24,6 +25,10 @@ export function checkConfig(config: Config): Problem[] {
       const ok = s.startsWith('@') ? isDomainName(s.slice(1)) : isMailAddress(s);
       if (!ok) problems.push(error(`spam.${list}[${i}]`, `"${s}" is neither an address nor @domain; write it like bob@example.com or @example.com`));
     });
+  }
+  const { messages, log } = config.retention;
+  if (log < messages) {
+    problems.push(error('retention.log', `the email log would be kept ${renderDuration(log)}, less than the ${renderDuration(messages)} bodies are kept (retention.messages); make log at least as long as messages`));
   }
   if (config.srs?.domain !== undefined && !isDomainName(config.srs.domain)) {
     problems.push(error('srs.domain', `"${config.srs.domain}" is not a domain name; use one of your domains, like solarmora.com`));

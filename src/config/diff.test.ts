@@ -39,6 +39,7 @@ describe('diffConfig', () => {
     ['group members', 'members: [alice@solarmora.com, partner@elsewhere.example]', 'members: [alice@solarmora.com]', ['~ group sales-team@solarmora.com: members alice@solarmora.com, partner@elsewhere.example → alice@solarmora.com']],
     ['a host port', 'port: 2526', 'port: 2600', ['~ host crm (127.0.0.1:2600): port 2526 → 2600']],
     ['a size, in its unit', 'maxMessageSize: 35MB', 'maxMessageSize: 10MB', ['~ smtp.maxMessageSize 35MB → 10MB']],
+    ['a retention window, as a duration', 'domains: [solarmora.com]', 'domains: [solarmora.com]\nretention: { messages: 7d }', ['~ retention.messages 30d → 7d']],
     ['the postmaster', 'domains: [solarmora.com]', 'domains: [solarmora.com]\npostmaster: ops@crm.test', ['~ postmaster (none) → ops@crm.test']],
     ['the match', 'single: help@solarmora.com', 'single: helpdesk@solarmora.com', ['~ defaultRouting[0] "Forward help to the CRM": match.single help@solarmora.com → helpdesk@solarmora.com']],
   ])('%s', (_name, from, to, expected) => {

@@ -24,7 +24,7 @@ export function diffConfig(before: Config | null, after: Config): string[] {
 }
 
 function pick(c: Config): Record<string, unknown> {
-  return { postmaster: c.postmaster, outbound: c.outbound, smtp: c.smtp, spam: c.spam, queue: c.queue, srs: c.srs, desk: c.desk };
+  return { postmaster: c.postmaster, outbound: c.outbound, smtp: c.smtp, spam: c.spam, queue: c.queue, retention: c.retention, srs: c.srs, desk: c.desk };
 }
 
 function diffSet(noun: string, before: readonly string[], after: readonly string[]): string[] {
@@ -112,7 +112,7 @@ function show(path: string, json: string | undefined): string {
   if (json === undefined) return '(none)';
   const value: unknown = JSON.parse(json);
   if (typeof value === 'number' && path === 'smtp.maxMessageSize') return String(renderSize(value));
-  if (typeof value === 'number' && path.startsWith('queue.retry.')) return renderDuration(value);
+  if (typeof value === 'number' && (path.startsWith('queue.retry.') || path.startsWith('retention.'))) return renderDuration(value);
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.length === 0 ? '[]' : value.join(', ');
   return json;

@@ -26,7 +26,7 @@
  * EVENTS
  *   None emitted here; io/ emits config.applied.
  */
-export { configSchema, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETRY, type Config, type DeskChannel } from './schema.js';
+export { configSchema, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETENTION, DEFAULT_RETRY, type Config, type DeskChannel } from './schema.js';
 export { parseConfigText, type ParseConfigResult } from './parse-config.js';
 export { renderConfigYaml } from './render-config.js';
 export { diffConfig } from './diff.js';

@@ -5,7 +5,7 @@
  */
 import { Document, isCollection, type Node } from 'yaml';
 import type { RoutingRule } from '../routing/index.js';
-import { DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETRY, type Config } from './schema.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETENTION, DEFAULT_RETRY, type Config } from './schema.js';
 import { renderDuration, renderSize } from './units.js';
 
 type Plain = Record<string, unknown>;
@@ -23,6 +23,7 @@ function compact(obj: Plain): Plain {
 }
 
 const unlessDefault = <T>(value: T, fallback: T): T | undefined => (value === fallback ? undefined : value);
+const durationUnlessDefault = (ms: number, fallback: number): string | undefined => (ms === fallback ? undefined : renderDuration(ms));
 
 function renderRule(rule: RoutingRule): Plain {
   const m = rule.modify;
@@ -86,6 +87,12 @@ export function renderConfigYaml(config: Config): string {
         maxInterval: retry.maxInterval === DEFAULT_RETRY.maxInterval ? undefined : renderDuration(retry.maxInterval),
         giveUpAfter: retry.giveUpAfter === DEFAULT_RETRY.giveUpAfter ? undefined : renderDuration(retry.giveUpAfter),
       }),
+    }),
+    retention: compact({
+      messages: durationUnlessDefault(config.retention.messages, DEFAULT_RETENTION.messages),
+      log: durationUnlessDefault(config.retention.log, DEFAULT_RETENTION.log),
+      quarantine: durationUnlessDefault(config.retention.quarantine, DEFAULT_RETENTION.quarantine),
+      deskSetAside: durationUnlessDefault(config.retention.deskSetAside, DEFAULT_RETENTION.deskSetAside),
     }),
   });
   // domains is always written, even empty: it is the first thing a reader looks for.

@@ -67,6 +67,7 @@ describe('defaults', () => {
     ['smtp.maxRecipients', empty.smtp.maxRecipients, 1000],
     ['spam', empty.spam, { engine: 'builtin', allowSenders: [], denySenders: [] }],
     ['queue.retry', empty.queue.retry, { firstRetry: 60_000, maxInterval: 3_600_000, giveUpAfter: 432_000_000 }],
+    ['retention: 30d of bodies, 90d of log, 30d of quarantine and set-aside mail', empty.retention, { messages: 30 * 86_400_000, log: 90 * 86_400_000, quarantine: 30 * 86_400_000, deskSetAside: 30 * 86_400_000 }],
     ['outbound', empty.outbound, {}],
     ['srs and desk are absent', [empty.srs, empty.desk], [undefined, undefined]],
   ])('%s', (_name, actual, expected) => expect(actual).toEqual(expected));
@@ -166,6 +167,10 @@ describe('problems, each with its place', () => {
     { name: 'two changes', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { changeEnvelopeRecipient: { replaceUsername: a, replaceDomain: b.com } }\n', expected: 'give only one of replaceRecipient, replaceUsername, replaceDomain' },
     { name: 'a bad size', text: 'smtp: { maxMessageSize: 35 parsecs }\n', expected: '1:25: error: smtp.maxMessageSize: "35 parsecs" is not a size; write it like 35MB' },
     { name: 'a bad duration', text: 'queue: { retry: { firstRetry: soon } }\n', expected: 'queue.retry.firstRetry: "soon" is not a duration' },
+    { name: 'a bad retention window', text: 'retention: { messages: a month }\n', expected: '1:24: error: retention.messages: "a month" is not a duration; write it like 90s, 1m, 1h30m or 5d' },
+    { name: 'a retention window under an hour', text: 'retention: { quarantine: 10m }\n', expected: '1:26: error: retention.quarantine: a retention window is at least 1h; write 1h or more' },
+    { name: 'a log kept shorter than bodies', text: 'retention:\n  messages: 60d\n  log: 30d\n', expected: '3:8: error: retention.log: the email log would be kept 30d, less than the 60d bodies are kept (retention.messages); make log at least as long as messages' },
+    { name: 'an unknown retention field', text: 'retention: { trace: 5d }\n', expected: 'retention.trace: unknown field; remove it (fields here: messages, log, quarantine, deskSetAside)' },
     { name: 'header injection', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X-A": "1\\r\\nBcc: x@y.z" } }\n', expected: 'a header value must be one line' },
     { name: 'a bad header name', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X A": "1" } }\n', expected: 'a header name is printable ASCII' },
     { name: 'an invalid pattern, with the line', text: 'defaultRouting:\n  - description: x\n    match: { pattern: "^(" }\n', expected: '3:23: error: defaultRouting[0].match.pattern: "^(" is not a valid regular expression' },
@@ -253,10 +258,12 @@ describe('renderConfigYaml', () => {
   });
 
   it('keeps non-default values, in their written units', () => {
-    const c = parseOk('smtp: { maxMessageSize: 10M, maxRecipients: 50 }\nqueue: { retry: { firstRetry: 90s } }\nsrs: {}\n');
+    const c = parseOk('smtp: { maxMessageSize: 10M, maxRecipients: 50 }\nqueue: { retry: { firstRetry: 90s } }\nretention: { messages: 7d, log: 30d, quarantine: 30d }\nsrs: {}\n');
     const yaml = renderConfigYaml(c);
     expect(yaml).toContain('maxMessageSize: 10MB');
     expect(yaml).toContain('firstRetry: 1m30s');
+    expect(yaml).toContain('retention:\n  messages: 7d\n  log: 30d\n');
+    expect(yaml).not.toContain('quarantine: 30d');
     expect(yaml).toContain('srs: {}');
     expect(parseOk(yaml)).toEqual(c);
   });
@@ -303,6 +310,7 @@ describe('renderConfigYaml', () => {
         smtp: fc.record({ maxMessageSize: fc.integer({ min: 0, max: 2 ** 40 }), maxRecipients: fc.integer({ min: 1, max: 5000 }) }, { requiredKeys: [] }),
         spam: fc.record({ allowSenders: fc.array(fc.constantFrom('@crm.test', 'a@b.com')), denySenders: fc.array(fc.constantFrom('@x.com')) }, { requiredKeys: [] }),
         queue: fc.record({ retry: fc.record({ firstRetry: fc.nat({ max: 10 ** 9 }).map(renderDuration), giveUpAfter: fc.nat({ max: 10 ** 9 }).map(renderDuration) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+        retention: fc.record({ messages: fc.integer({ min: 3_600_000, max: 10 ** 10 }).map(renderDuration), quarantine: fc.integer({ min: 3_600_000, max: 10 ** 10 }).map(renderDuration), deskSetAside: fc.constantFrom('1h', '30d', '1d12h') }, { requiredKeys: [] }),
         srs: fc.record({ domain: fc.constant('solarmora.com'), secret: text.filter((s) => s.length > 0) }, { requiredKeys: [] }),
         desk: fc.record({ domain: fc.constant('desk.test'), webhooks: fc.record({ allowPrivateDestinations: fc.boolean() }, { requiredKeys: [] }), channels: fc.array(fc.record({ name: text.filter((s) => s.length > 0), kind: fc.constantFrom('support', 'sales'), autoAcknowledge: fc.boolean() }, { requiredKeys: ['name', 'kind'] }), { maxLength: 2 }) }, { requiredKeys: ['domain'] }),
       },

@@ -27,6 +27,11 @@ export interface StoreHandle {
   lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** Fails when the store cannot be used now: the database does not answer, or its file is gone. */
   ping(): Promise<void>;
+  /**
+   * Gives up to `maxPages` free pages back to the file system and says how many it gave
+   * (SQLite with incremental auto-vacuum; 0 where the database manages its own space).
+   */
+  returnFreePages(maxPages: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
   let where: string;
   let walSync: WalSync | null = null;
   let stillThere: () => void = () => undefined;
+  let freePages: ((maxPages: number) => number) | null = null;
   if ('databaseUrl' in loc) {
     const { dialect } = createPostgresDialect(loc.databaseUrl);
     db = new Kysely<Database>({ dialect });
@@ -54,8 +60,10 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
     where = redactUrl(loc.databaseUrl);
   } else {
     try {
-      const { dialect, file, walFile } = createSqliteDialect(loc.dataDir, opts.relaxed ?? false);
+      const sqlite = createSqliteDialect(loc.dataDir, opts.relaxed ?? false);
+      const { dialect, file, walFile } = sqlite;
       db = new Kysely<Database>({ dialect });
+      freePages = sqlite.returnFreePages;
       where = file;
       stillThere = fileStillThere(file);
       if (opts.relaxed) walSync = new WalSync(walFile);
@@ -110,6 +118,8 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
       stillThere();
       await sql`select 1`.execute(db);
     },
+    // On the store's one connection, taken as a query would take it: never inside a transaction.
+    returnFreePages: freePages ? (maxPages) => db.connection().execute(async () => freePages(maxPages)) : async () => 0,
     close: async () => {
       await wal?.close();
       await db.destroy();

@@ -35,3 +35,5 @@ export * from './repos/desk-inbox-repo.js';
 export * from './repos/api-repo.js';
 export * from './repos/user-repo.js';
 export * from './repos/login-failure-repo.js';
+export * from './repos/retention-repo.js';
+export * from './repos/store-stats-repo.js';

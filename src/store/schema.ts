@@ -28,8 +28,10 @@ export interface MessageTable {
   spam_score: number;
   spam_reasons: string;
   auth_results: string;
-  /** When retention removed the body (the row and its trace stay). */
+  /** When retention removed the body, deliveries and trace (the row stays, as the email log's entry). */
   body_purged_at: number | null;
+  /** Set with body_purged_at: how each delivery ended (JSON, see retention-repo.ts). */
+  delivery_summary: string | null;
 }
 
 /**
@@ -277,6 +279,18 @@ export interface NodeTable {
   seen_at: number;
 }
 
+/** One row per maintenance job: who runs it now (a lease), and how its last run went. */
+export interface MaintenanceTable {
+  job: string;
+  holder: string | null;
+  lease_until: number | null;
+  last_started_at: number | null;
+  last_duration_ms: number | null;
+  last_holder: string | null;
+  /** JSON: how many of each kind the last run removed. */
+  last_counts: string | null;
+}
+
 export interface Database {
   config_versions: ConfigVersionTable;
   messages: MessageTable;
@@ -301,4 +315,5 @@ export interface Database {
   desk_contacts: DeskContactTable;
   desk_opportunities: DeskOpportunityTable;
   desk_confirmations: DeskConfirmationTable;
+  maintenance: MaintenanceTable;
 }

@@ -64,6 +64,8 @@ export async function startTestNode(opts: {
   sharedDatabase?: string;
   smtpLimits?: NodeOptions['smtpLimits'];
   webhookLookup?: NodeOptions['webhookLookup'];
+  /** The node's clock (default the system's); a test moves it to age mail past retention. */
+  clock?: NodeOptions['clock'];
 }): Promise<TestNode> {
   const ts = opts.sharedDatabase ? await joinStore(opts.sharedDatabase) : await openTestStore(opts.dialect);
   const apply = async (yaml: string) => (await applyConfigText(ts.store.db, yaml, { appliedBy: 'test', now: Date.now() })).version;
@@ -79,6 +81,7 @@ export async function startTestNode(opts: {
     logger: silentLogger,
     ...(opts.smtpLimits ? { smtpLimits: opts.smtpLimits } : {}),
     ...(opts.webhookLookup ? { webhookLookup: opts.webhookLookup } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
   return {
     node,

@@ -2,7 +2,8 @@ import { RelaydeskError } from '../../base/errors.js';
 import { withHeader } from '../../base/message-source.js';
 import { applyTransform } from '../../outbound/index.js';
 import type { MessageTransform } from '../../routing/index.js';
-import { loadDeliveries, loadFailed, loadSource, loadSuspended, setSuspendedState, updateFailed, type Db } from '../../store/index.js';
+import { loadDeliveries, loadFailed, loadMessage, loadSource, loadSuspended, setSuspendedState, updateFailed, type Db } from '../../store/index.js';
+import { isoTime } from './desk-views.js';
 import { runIntake, type DeskDeps } from './intake-worker.js';
 
 /** Headers that set a message aside as machine mail or as one of our own. */
@@ -11,7 +12,15 @@ const MACHINE_MARKS = /^(Auto-Submitted|Precedence|X-Autoreply|X-Autorespond|X-A
 /** Runs the intake on a stored message again (recover, retry); returns the intake's line. */
 export async function reprocessMessage(deps: DeskDeps, input: { queueId: string; recipient: string; asHuman: boolean }): Promise<string> {
   const stored = await loadSource(deps.db, input.queueId);
-  if (!stored) throw new RelaydeskError('NOT_FOUND', `the message ${input.queueId} is no longer in the store (its body may have been purged by retention)`);
+  if (!stored) {
+    const purgedAt = (await loadMessage(deps.db, input.queueId))?.bodyPurgedAt;
+    throw new RelaydeskError(
+      'NOT_FOUND',
+      purgedAt != null
+        ? `the body of message ${input.queueId} was purged on ${isoTime(purgedAt)} (retention.messages), so it cannot be taken in again; the email log keeps how it was delivered`
+        : `the message ${input.queueId} is no longer in the store; the email log may still list it`,
+    );
+  }
   const { message } = stored;
   // The desk got the rule's copy (X-Original-To and other header edits), not the received bytes.
   const delivery = (await loadDeliveries(deps.db, input.queueId)).find((d) => d.transport === 'desk' && d.recipient.toLowerCase() === input.recipient.toLowerCase());

@@ -17,4 +17,14 @@ export interface DialectCaps {
    * ordinary commits are relaxed already.
    */
   readonly lazyCommitSql: string | null;
+  /**
+   * Freed pages stay in the file until `PRAGMA incremental_vacuum` returns them (SQLite with
+   * auto_vacuum=INCREMENTAL); false where the database reuses and returns space itself.
+   */
+  readonly incrementalVacuum: boolean;
+  /**
+   * Where sizes on disk are read: `file` (SQLite: the file, its WAL, page counts and the
+   * dbstat table) or `catalog` (PostgreSQL: pg_total_relation_size, pg_database_size).
+   */
+  readonly sizeSource: 'file' | 'catalog';
 }

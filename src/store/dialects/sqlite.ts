@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import type { DialectCaps } from './caps.js';
 
-export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob', skipLocked: false, concurrentWriters: false, relaxedCommits: true, lazyCommitSql: null };
+export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob', skipLocked: false, concurrentWriters: false, relaxedCommits: true, lazyCommitSql: null, incrementalVacuum: true, sizeSource: 'file' };
 
 /**
  * The embedded default: one file in the data directory, in WAL mode so the CLI can
@@ -18,16 +18,64 @@ export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob'
  * so the message is on disk before we answer 250. Short-lived processes (the CLI)
  * open the store unrelaxed: synchronous=FULL, every commit of theirs is fsync'd.
  */
-export function createSqliteDialect(dataDir: string, relaxed: boolean): { dialect: SqliteDialect; file: string; walFile: string } {
+export function createSqliteDialect(dataDir: string, relaxed: boolean): { dialect: SqliteDialect; file: string; walFile: string; returnFreePages: (maxPages: number) => number } {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'relaydesk.sqlite');
   const db = new Database(file);
+  // Space that retention frees goes back to the file system (see returnFreePages). The mode
+  // is fixed by the first table, so a new store gets it before anything else.
+  if (isEmpty(db)) db.pragma('auto_vacuum = INCREMENTAL');
   db.pragma('journal_mode = WAL');
   db.pragma(relaxed ? 'synchronous = NORMAL' : 'synchronous = FULL');
   db.pragma('foreign_keys = ON');
   // Another process (the CLI, a second server) may hold the write lock briefly.
   db.pragma('busy_timeout = 10000');
-  return { dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }), file, walFile: `${file}-wal` };
+  // A burst (a purge, a flood of mail) can grow the WAL; it shrinks back to this after a checkpoint.
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  if (relaxed) switchToIncrementalVacuum(db);
+  return { dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }), file, walFile: `${file}-wal`, returnFreePages: (maxPages) => returnFreePages(db, maxPages) };
+}
+
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+/**
+ * A store made before it had incremental auto-vacuum is switched over by one VACUUM when the
+ * server opens it, if it is small enough for that to take seconds; a larger one is left as it
+ * is and the retention job says how to switch it by hand (`freeSpaceMode`).
+ */
+const VACUUM_AT_OPEN_MAX_BYTES = 1024 ** 3;
+
+function isEmpty(db: Database.Database): boolean {
+  return (db.prepare('select count(*) as n from sqlite_schema').get() as { n: number }).n === 0;
+}
+
+function switchToIncrementalVacuum(db: Database.Database): void {
+  if (db.pragma('auto_vacuum', { simple: true }) !== 0) return;
+  const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+  if (bytes > VACUUM_AT_OPEN_MAX_BYTES) return;
+  try {
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.exec('vacuum');
+  } catch {
+    // Another process has the store open, or the disk is short of room for the copy: the
+    // store works as before, and the next start tries again.
+  }
+}
+
+/**
+ * Gives up to `maxPages` free pages back to the file system. Through better-sqlite3's pragma
+ * call, which steps the statement to its end: run once as an ordinary statement (as Kysely
+ * runs a statement without result columns), it frees a single page. The file shrinks when a
+ * checkpoint has copied the WAL back; a passive one is tried at once (it never waits for
+ * readers, so it cannot stall the event loop; an incomplete one is finished by the next).
+ */
+function returnFreePages(db: Database.Database, maxPages: number): number {
+  const free = () => Number(db.pragma('freelist_count', { simple: true }));
+  const before = free();
+  if (before === 0) return 0;
+  db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
+  const returned = before - free();
+  db.pragma('wal_checkpoint(PASSIVE)');
+  return returned;
 }
 
 /** Distinct statements kept prepared; multi-row inserts make a few shapes each. */

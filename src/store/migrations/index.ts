@@ -9,6 +9,7 @@ import * as m0006 from './0006-login-failures.js';
 import * as m0007 from './0007-webhook-deliveries.js';
 import * as m0008 from './0008-streamed-bodies.js';
 import * as m0009 from './0009-intake-fingerprint.js';
+import * as m0010 from './0010-retention.js';
 import * as m0011 from './0011-nodes.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -25,6 +26,7 @@ const STEPS: Record<string, Step> = {
   '0007-webhook-deliveries': m0007,
   '0008-streamed-bodies': m0008,
   '0009-intake-fingerprint': m0009,
+  '0010-retention': m0010,
   '0011-nodes': m0011,
 };
 

@@ -5,6 +5,7 @@ import { runCompiledOnce } from '../compiled-once.js';
 import { headerEnd } from '../../base/headers.js';
 import type { MessageSource } from '../../base/message-source.js';
 import { insertChunks, openBlob, readChunk, toChunks, unspool } from './blob-repo.js';
+import type { DeliverySummary } from './retention-repo.js';
 import { appendTrace, type TraceEvent } from './trace-repo.js';
 
 export interface NewMessage {
@@ -188,14 +189,16 @@ export interface MessageRow {
   readonly spamScore: number;
   readonly spamReasons: string[];
   readonly authResults: Record<string, unknown>;
-  /** When retention removed the body; null while it is kept. */
+  /** When retention removed the body, deliveries and trace; null while they are kept. */
   readonly bodyPurgedAt: number | null;
+  /** Once purged: how each delivery ended (see loggedDeliveries). */
+  readonly deliverySummary: DeliverySummary[] | null;
 }
 
 /** The row a record becomes once committed (for the node that received it, without reading it back). */
 export function messageRowOf(rec: ReceivedRecord): MessageRow {
   const m = rec.message;
-  return { ...m, size: contentSize(rec.content), bodyPurgedAt: null, spamReasons: [...m.spamReasons] };
+  return { ...m, size: contentSize(rec.content), bodyPurgedAt: null, deliverySummary: null, spamReasons: [...m.spamReasons] };
 }
 
 function toMessageRow(r: Database['messages']): MessageRow {
@@ -215,6 +218,7 @@ function toMessageRow(r: Database['messages']): MessageRow {
     spamReasons: JSON.parse(r.spam_reasons) as string[],
     authResults: JSON.parse(r.auth_results) as Record<string, unknown>,
     bodyPurgedAt: r.body_purged_at === null ? null : Number(r.body_purged_at),
+    deliverySummary: r.delivery_summary === null ? null : (JSON.parse(r.delivery_summary) as DeliverySummary[]),
   };
 }
 
@@ -270,11 +274,21 @@ export async function searchMessages(db: Db, q: MessageSearch): Promise<MessageR
   // In the query, not after it: a rare outcome is found however much mail came since.
   if (q.outcome === 'suspended') query = query.where('queue_id', 'in', db.selectFrom('desk_suspended').select('queue_id'));
   else if (q.outcome === 'failed') query = query.where('queue_id', 'in', db.selectFrom('desk_failed').select('queue_id'));
-  else if (q.outcome) query = query.where('queue_id', 'in', db.selectFrom('deliveries').select('queue_id').where('status', '=', q.outcome));
+  else if (q.outcome) {
+    // A purged message's deliveries live on in its summary (JSON, so "status":"…" is exact).
+    const outcome = q.outcome;
+    query = query.where((eb) =>
+      eb.or([eb('queue_id', 'in', db.selectFrom('deliveries').select('queue_id').where('status', '=', outcome)), eb.and([eb('body_purged_at', 'is not', null), eb('delivery_summary', 'like', `%"status":"${outcome}"%`)])]),
+    );
+  }
   if (q.recipient) {
     const r = `%${q.recipient}%`;
     query = query.where((eb) =>
-      eb.exists(eb.selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.queue_id', '=', 'messages.queue_id').where((e2) => e2.or([e2('recipient', 'like', r), e2('original_recipient', 'like', r)]))),
+      eb.or([
+        eb.exists(eb.selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.queue_id', '=', 'messages.queue_id').where((e2) => e2.or([e2('recipient', 'like', r), e2('original_recipient', 'like', r)]))),
+        // In a purged message's summary: a last reply that names the address matches too.
+        eb.and([eb('body_purged_at', 'is not', null), eb('delivery_summary', 'like', r)]),
+      ]),
     );
   }
   const rows = await query.orderBy('received_at', 'desc').limit(Math.min(q.limit ?? 100, 1000)).execute();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoTime } from '../../../desk/io/desk-views.js';
-import { loadDeliveries, loadIntakesOfMessage, loadMessage, loadSetAsideOfMessage, loadTrace, searchMessages } from '../../../store/index.js';
+import { loadIntakesOfMessage, loadMessage, loadSetAsideOfMessage, loadTrace, loggedDeliveries, searchMessages, type Db, type MessageRow } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
 
@@ -37,6 +37,7 @@ const messageSchema = z.object({
   subject: z.string().nullable(),
   receivedAt: z.string(),
   spam: z.boolean(),
+  bodyPurgedAt: z.string().nullable().describe('when retention removed the body and the trace (retention.messages); the deliveries are then a summary of how each ended'),
   deliveries: z.array(deliverySchema),
   suspended: z.array(suspendedSchema).describe('what the desk set aside of it, with the reason'),
   failed: z.array(failedSchema).describe('what the desk could not process of it, with the error'),
@@ -52,8 +53,8 @@ const intakeSchema = z.object({
 const text = (what: string) => z.string().max(200).optional().describe(what);
 const time = (what: string) => z.string().datetime({ offset: true }).optional().describe(what);
 
-const view = async (deps: { db: Parameters<typeof loadDeliveries>[0] }, m: { queueId: string; messageId: string | null; mailFrom: string; subject: string | null; receivedAt: number; spam: boolean }) => {
-  const [deliveries, setAside] = await Promise.all([loadDeliveries(deps.db, m.queueId), loadSetAsideOfMessage(deps.db, m.queueId)]);
+const view = async (deps: { db: Db }, m: MessageRow) => {
+  const [deliveries, setAside] = await Promise.all([loggedDeliveries(deps.db, m), loadSetAsideOfMessage(deps.db, m.queueId)]);
   return {
     id: m.queueId,
     messageId: m.messageId,
@@ -61,6 +62,7 @@ const view = async (deps: { db: Parameters<typeof loadDeliveries>[0] }, m: { que
     subject: m.subject,
     receivedAt: isoTime(m.receivedAt),
     spam: m.spam,
+    bodyPurgedAt: m.bodyPurgedAt === null ? null : isoTime(m.bodyPurgedAt),
     deliveries: deliveries.map((d) => ({ id: d.id, recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, status: d.status, attempts: d.attempts, lastReply: d.lastReply })),
     suspended: setAside.suspended.map((s) => ({ id: Number(s.id), recipient: s.recipient, reason: s.reason, detail: s.detail, state: s.state, createdAt: isoTime(s.createdAt) })),
     failed: setAside.failed.map((f) => ({ id: Number(f.id), recipient: f.recipient, error: f.error, state: f.state, attempts: f.attempts, updatedAt: isoTime(f.updatedAt) })),
@@ -110,7 +112,7 @@ const trace = defineRoute({
   method: 'GET',
   path: '/api/messages/:id/trace',
   operationId: 'messageTrace',
-  summary: "A message's trace: envelope, checks, rules, deliveries and every attempt, in order",
+  summary: "A message's trace: envelope, checks, rules, deliveries and every attempt, in order (none once retention purged it: see message.bodyPurgedAt)",
   tag: 'log',
   action: 'log.read',
   params: z.strictObject({ id: z.string().regex(/^[0-9A-Z]{8,32}$/, 'a queue id such as 238D2CC4SDD156X') }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENTS } from '../../../base/events.js';
+import { isoTime } from '../../../desk/io/desk-views.js';
 import { isHeld, listHeld, loadHeader, loadMessage, resolveHeld } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
@@ -53,9 +54,11 @@ const show = defineRoute({
   failures: [403, 404],
   async command({ input: { params }, deps }) {
     // The quarantine shows held mail only; any other message is the email log's.
-    if (!(await isHeld(deps.db, params.id))) throw new HttpProblem('NOT_FOUND', `no held message ${params.id}; find other messages in the email log`);
-    const [m, header] = await Promise.all([loadMessage(deps.db, params.id), loadHeader(deps.db, params.id)]);
-    if (!m || !header) throw new HttpProblem('NOT_FOUND', `no held message ${params.id}`);
+    const [held, m, header] = await Promise.all([isHeld(deps.db, params.id), loadMessage(deps.db, params.id), loadHeader(deps.db, params.id)]);
+    if (m?.bodyPurgedAt != null) {
+      throw new HttpProblem('NOT_FOUND', `message ${params.id} is no longer held, and its body was purged on ${isoTime(m.bodyPurgedAt)} (retention.messages); the email log keeps how each delivery ended`);
+    }
+    if (!held || !m || !header) throw new HttpProblem('NOT_FOUND', `no held message ${params.id}; find other messages in the email log`);
     const block = header.subarray(0, Math.min(header.length, HEADER_VIEW_MAX));
     return { id: params.id, headers: block.toString('latin1'), truncated: block.length === HEADER_VIEW_MAX, spamScore: m.spamScore, spamReasons: m.spamReasons, authResults: m.authResults };
   },

@@ -131,6 +131,8 @@ export interface LoggedMessage {
   readonly subject: string | null;
   readonly receivedAt: string;
   readonly spam: boolean;
+  /** When retention removed the body and the trace; the deliveries are then how each ended. */
+  readonly bodyPurgedAt: string | null;
   readonly deliveries: readonly { readonly id: number; readonly recipient: string; readonly originalRecipient: string; readonly transport: string; readonly status: string; readonly attempts: number; readonly lastReply: string | null }[];
   /** What the desk set aside of it, in any state (suspended, recovered, deleted). */
   readonly suspended: readonly { readonly id: number; readonly recipient: string; readonly reason: string; readonly detail: string; readonly state: string; readonly createdAt: string }[];

@@ -80,6 +80,21 @@ export function MessageOutcomes({ m }: { m: LoggedMessage }) {
   );
 }
 
+/** Once retention purged a message: when, and that its outcome per delivery is what is left. */
+export function PurgedNote({ m, full }: { m: LoggedMessage; full?: boolean }) {
+  const { t, formatTime } = useI18n();
+  if (m.bodyPurgedAt === null) return null;
+  const date = formatTime(m.bodyPurgedAt);
+  return full ? (
+    <>
+      <p className="purged">{t('trace.purged', { date })}</p>
+      <MessageOutcomes m={m} />
+    </>
+  ) : (
+    <span className="purged">{t('log.purged', { date })}</span>
+  );
+}
+
 /** In a trace, beside what the desk made of the message: what it set aside or could not process, and why. */
 export function SetAsideNotes({ m }: { m: LoggedMessage }) {
   const { t } = useI18n();

@@ -284,6 +284,8 @@ const core = {
   'log.state.recovered': 'recovered since',
   'log.state.deleted': 'deleted since',
   'log.state.resolved': 'processed on a retry since',
+  'log.purged': 'Body purged on {date}',
+  'trace.purged': 'The body and the trace were purged on {date} (retention). How each delivery ended is kept:',
   'suspended.reason.loop': 'mail loop',
   'suspended.reason.flood': 'too many new cases from one sender',
   'suspended.reason.no-requester': 'nobody to answer',

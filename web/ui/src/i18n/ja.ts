@@ -290,6 +290,8 @@ export const ja: Record<MessageKey, string> = {
   'log.state.recovered': 'その後復元済み',
   'log.state.deleted': 'その後削除済み',
   'log.state.resolved': 'その後再試行で処理済み',
+  'log.purged': '本文は {date} に削除済み',
+  'trace.purged': '本文と追跡は保存期間に従い {date} に削除されました。各配信の結果は残っています:',
   'suspended.reason.loop': 'メールループ',
   'suspended.reason.flood': '同じ送信者からの新規ケースが多すぎる',
   'suspended.reason.no-requester': '返信先がない',

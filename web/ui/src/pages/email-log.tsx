@@ -4,7 +4,7 @@ import type { Items, LoggedMessage, MessageTrace } from '../api/types.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { deliveryStatusText } from '../components/delivery-text.js';
-import { DeskOutcomes, MessageOutcomes, SetAsideNotes, TraceSteps } from '../components/trace-view.js';
+import { DeskOutcomes, MessageOutcomes, PurgedNote, SetAsideNotes, TraceSteps } from '../components/trace-view.js';
 import { useI18n, type Translate } from '../i18n/i18n.js';
 
 const OUTCOMES = ['', 'delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'deleted', 'suspended', 'failed'] as const;
@@ -101,6 +101,7 @@ export function EmailLogPage() {
                   <td>{m.mailFrom || '<>'}</td>
                   <td>
                     <MessageOutcomes m={m} />
+                    <PurgedNote m={m} />
                   </td>
                   <td>{m.subject ?? ''}</td>
                   <td className="actions">
@@ -130,6 +131,7 @@ function TraceTimeline({ queueId }: { queueId: string }) {
         <>
           <DeskOutcomes desk={state.data.desk} />
           <SetAsideNotes m={state.data.message} />
+          <PurgedNote m={state.data.message} full />
           <TraceSteps steps={state.data.steps} />
         </>
       )}
