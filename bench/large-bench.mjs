@@ -112,6 +112,36 @@ function treeCpuS(roots) {
   for (const p of treePids(roots)) t += procStat(p)?.cpu ?? 0;
   return t / CLK_TCK;
 }
+/**
+ * Time each thread of the tree has spent runnable but waiting for a CPU (schedstat's
+ * run_delay, ns), by thread id: on a busy machine this shows how much of a run's wall time
+ * a target lost to other work rather than to its own.
+ */
+function runQueueWaits(roots) {
+  const waits = new Map();
+  for (const p of treePids(roots)) {
+    let tids;
+    try {
+      tids = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tids) {
+      try {
+        waits.set(Number(t), Number(fs.readFileSync(`/proc/${p}/task/${t}/schedstat`, 'latin1').split(' ')[1]));
+      } catch {
+        // the thread has just exited
+      }
+    }
+  }
+  return waits;
+}
+/** Seconds waited during the run by the threads alive at its end (those that exited are lost). */
+function waitedS(start, end, only) {
+  let ns = 0;
+  for (const [t, v] of end) if (only === undefined || t === only) ns += v - (start.get(t) ?? 0);
+  return ns / 1e9;
+}
 function queueFiles(dirs) {
   let n = 0;
   const walk = (d) => {
@@ -156,6 +186,7 @@ async function loadRun(target, phase, rep) {
   const load0 = loadavg();
   const c0 = sinkCount();
   const cpu0 = treeCpuS(roots);
+  const wait0 = runQueueWaits(roots);
   const peak = { rss: 0, pss: 0, procs: 0 };
   const samples = [];
   let tStart = now();
@@ -191,6 +222,8 @@ async function loadRun(target, phase, rep) {
   if (count >= goal) tDone = now();
   stopped = true;
   clearTimeout(timer);
+  const wait1 = runQueueWaits(roots);
+  const cpu1 = treeCpuS(roots);
   const tEnd = tDone ?? now();
   const delivered = count - c0;
   const e2e = tEnd - src.t0;
@@ -216,7 +249,9 @@ async function loadRun(target, phase, rep) {
     delivered_msgs_s: +(delivered / e2e).toFixed(2),
     delivered_mib_s: +((delivered * phase.size) / MIB / e2e).toFixed(1),
     accepted_mib_s: +((phase.count * phase.size) / MIB / accept).toFixed(1),
-    cpu_s: +(treeCpuS(roots) - cpu0).toFixed(1),
+    cpu_s: +(cpu1 - cpu0).toFixed(1),
+    runq_wait_s: +waitedS(wait0, wait1).toFixed(1),
+    main_thread_runq_wait_s: +waitedS(wait0, wait1, roots[0]).toFixed(1),
     rss_before_mib: +before.rssMiB.toFixed(1),
     peak_rss_mib: +peak.rss.toFixed(1),
     peak_pss_mib: +peak.pss.toFixed(1),
@@ -230,7 +265,7 @@ async function loadRun(target, phase, rep) {
     `${phase.name} rep${rep} ${target.name}: ${delivered}/${phase.count} delivered in ${r.e2e_s}s ` +
       `(${r.delivered_mib_s} MiB/s, ${r.delivered_msgs_s} msgs/s, drain ${r.drain_s}s) ` +
       `peak RSS ${r.peak_rss_mib} MiB PSS ${r.peak_pss_mib} MiB (before ${r.rss_before_mib}, after ${r.rss_after_mib}) ` +
-      `cpu ${r.cpu_s}s load ${load0} -> ${r.load_end} rc=${src.code}${r.complete ? '' : ' INCOMPLETE'}${r.src_err ? ` err=${r.src_err}` : ''}`,
+      `cpu ${r.cpu_s}s runq-wait ${r.runq_wait_s}s (main thread ${r.main_thread_runq_wait_s}s) load ${load0} -> ${r.load_end} rc=${src.code}${r.complete ? '' : ' INCOMPLETE'}${r.src_err ? ` err=${r.src_err}` : ''}`,
   );
   return r;
 }
@@ -248,9 +283,10 @@ const cell = (a, d = 0) => `${fmt(median(a), d)}${spread(a, d)}`;
 function summary(results) {
   const L = [];
   L.push('Medians over the reps, (min–max) when there are several. MiB/s counts the payload (`-l SIZE`) of each message the sink counted.');
+  L.push("Waiting for a CPU: time the tree's threads were runnable but not running (schedstat), summed over the threads alive at the end of the run; in brackets the root process's main thread alone (Relaydesk's event loop; Postfix's master).");
   L.push('');
-  L.push('| phase | target | msgs | delivered MiB/s | delivered msgs/s | accepted MiB/s | drain s | peak RSS MiB | peak PSS MiB | RSS before → after MiB | CPU s | complete |');
-  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| phase | target | msgs | delivered MiB/s | delivered msgs/s | accepted MiB/s | drain s | peak RSS MiB | peak PSS MiB | RSS before → after MiB | CPU s | waiting for a CPU s: tree (main thread) | complete |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const ph of plan.phases) {
     for (const t of plan.targets) {
       const s = results.filter((r) => r.phase === ph.name && r.target === t.name);
@@ -259,7 +295,7 @@ function summary(results) {
       L.push(
         `| ${ph.name} c=${ph.conc} | ${t.name} | ${ph.count} | ${col('delivered_mib_s', 1)} | ${col('delivered_msgs_s', 1)} | ${col('accepted_mib_s', 1)} | ` +
           `${col('drain_s', 1)} | ${col('peak_rss_mib')} | ${col('peak_pss_mib')} | ${s.map((r) => `${fmt(r.rss_before_mib)} → ${fmt(r.rss_after_mib)}`).join(', ')} | ` +
-          `${col('cpu_s', 1)} | ${s.filter((r) => r.complete).length}/${s.length} |`,
+          `${col('cpu_s', 1)} | ${col('runq_wait_s', 1)} (${col('main_thread_runq_wait_s', 1)}) | ${s.filter((r) => r.complete).length}/${s.length} |`,
       );
     }
   }

@@ -138,6 +138,7 @@ fi
   echo "date: $(date -u +%FT%TZ)"
   echo "machine: $(nproc) CPUs, $(free -m | awk '/^Mem:/{print $2}') MiB RAM, kernel $(uname -r); /tmp: $avail MiB free"
   echo "relaydesk: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)$(git -C "$REPO" diff --quiet HEAD -- src 2>/dev/null || echo ' + uncommitted src changes'), node $(node --version), pid ${GW_PID:--} port $SMTP_PORT, store sqlite in $WORK/gw"
+  [[ -z "$GW_PID" ]] || echo "relaydesk RSS after start, before any mail: $(($(awk '{print $2}' /proc/"$GW_PID"/statm) * 4 / 1024)) MiB"
   echo "postfix: $(postconf -d -h mail_version) pid ${PF_PID:--} port $PF_PORT; sink pid $SINK_PID port $SINK_PORT"
   echo "knobs: TARGETS='$TARGETS' REPS=$REPS BIG=${BIG_COUNT}x${BIG_SIZE}@c$BIG_CONC SMALL=${SMALL_COUNT}x${SMALL_SIZE}@c$SMALL_CONC QUICK=${QUICK:-0}"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -198,6 +199,7 @@ sleep 0.2 # let the tee on stderr flush
 
 # ------------------------------------------------------------ after the runs
 {
+  set +e # what follows only describes the run; a failing look must not lose the report
   echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
   if want relaydesk; then
     if kill -0 "$GW_PID" 2>/dev/null; then
@@ -222,7 +224,7 @@ sleep 0.2 # let the tee on stderr flush
   if want postfix; then
     cp "$PF/maillog" "$OUT/postfix-maillog" 2>/dev/null || true
     echo "postfix maillog warnings/errors: $(grep -Ec 'warning:|error:|fatal:|panic:' "$OUT/postfix-maillog" 2>/dev/null) (log: $OUT/postfix-maillog)"
-    grep -E 'warning:|error:|fatal:|panic:' "$OUT/postfix-maillog" 2>/dev/null | sed -E 's/^.*(warning|error|fatal|panic):/\1:/' | sort | uniq -c | sort -rn | head -5 | sed 's/^/  /'
+    { grep -E 'warning:|error:|fatal:|panic:' "$OUT/postfix-maillog" 2>/dev/null || true; } | sed -E 's/^.*(warning|error|fatal|panic):/\1:/' | sort | uniq -c | sort -rn | head -5 | sed 's/^/  /'
   fi
 } | tee -a "$OUT/env.txt" >&2
 
