@@ -45,6 +45,7 @@ smtp:
 '
 cd "$REPO"
 printf '%s' "$CHANNELS" >"$TMP/channels.yaml"
+node scripts/build-server.mjs || die "building the server failed"
 node bin/relaydesk.js apply -f "$TMP/channels.yaml" --data "$STORE" >"$OUT/apply.log" 2>&1 || { cat "$OUT/apply.log" >&2; die "relaydesk apply failed"; }
 INBOUND=$(node bin/relaydesk.js desk channels --json --data "$STORE" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).find(c=>c.name==="Support").inboundAddress))')
 [[ "$INBOUND" == support@*.case.relaydesk.test ]] || die "no inbound address for Support: '$INBOUND'"

@@ -53,10 +53,12 @@ start_gateway() {
   local data=$1 port=$2 logf=$3 i
   shift 3
   write_config "$data/relaydesk.yaml" "${SINK_PORT:-2526}"
+  # The node runs dist/server: built from these sources, so a run measures them.
+  (cd "$REPO" && node scripts/build-server.mjs) || die "building the server failed"
   (cd "$REPO" && exec node bin/relaydesk.js apply -f "$data/relaydesk.yaml" --data "$data/store") >"$data/apply.log" 2>&1 ||
     { cat "$data/apply.log" >&2; die "relaydesk apply failed"; }
   # `node` is started directly by this shell (no subshell, no wrapper), so $! is
-  # the node PID; bin/relaydesk.js loads tsx in-process, it forks nothing.
+  # the node PID; bin/relaydesk.js imports dist/server in-process, it forks nothing.
   cd "$REPO"
   node "$@" bin/relaydesk.js start --data "$data/store" --smtp-port "$port" --http-port 0 \
     --no-dns --log-level warn --roles inbound,queue >"$logf" 2>&1 &

@@ -21,6 +21,7 @@ import { listDeskChannels, openStore } from '../src/store/index.js';
 import { createApiToken } from '../src/web/auth/api-tokens.js';
 import { GTUBE } from '../src/spam/index.js';
 import { runCli, startChildNode, type ChildNode } from '../test/support/child-node.js';
+import { buildServer } from '../test/support/build-server.js';
 import { startCluster } from '../test/support/pg-cluster.js';
 import { freePort } from '../test/support/ports.js';
 
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   const run = randomBytes(3).toString('hex');
   const durationMs = o.minutes * 60_000;
+  buildServer(); // the node under test runs dist/server: build it from these sources
   log(`${o.minutes} min at ${o.rate} msgs/s offered; run ${run}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 
   const cluster = await startCluster('relaydesk_soak');

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { isRelaydeskError } from '../base/errors.js';
-import { openStore, type StoreHandle, type StoreOptions } from '../store/index.js';
+import type { StoreHandle, StoreOptions } from '../store/index.js';
 
 export interface StoreFlags {
   data?: string;
@@ -21,7 +21,9 @@ export function withStoreOptions(cmd: Command): Command {
     .addOption(new Option('--database <url>', 'PostgreSQL URL (postgres://…), for several nodes sharing one database').env('RELAYDESK_DATABASE_URL'));
 }
 
-export function openStoreFrom(flags: StoreFlags, opts: StoreOptions = {}): Promise<StoreHandle> {
+export async function openStoreFrom(flags: StoreFlags, opts: StoreOptions = {}): Promise<StoreHandle> {
+  // Loaded here, not at the top: `--version` and `--help` never open a store.
+  const { openStore } = await import('../store/index.js');
   if (flags.database) return openStore({ databaseUrl: flags.database }, opts);
   return openStore({ dataDir: path.resolve(flags.data ?? './data') }, opts);
 }
@@ -70,6 +72,19 @@ export async function withStore<T>(flags: StoreFlags, fn: (store: StoreHandle) =
     return await fn(store);
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Output cut short by its reader (`relaydesk queue list | head`) is the reader's choice, not a
+ * failure: the command ends quietly with status 0 instead of an EPIPE stack trace.
+ */
+export function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
   }
 }
 

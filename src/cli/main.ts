@@ -1,35 +1,39 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isRelaydeskError } from '../base/errors.js';
-import { CliFailure, EXIT } from './common.js';
-import { applyCommand, exportCommand } from './config-commands.js';
-import { deskCommand } from './desk-commands.js';
-import { mailboxCommand, quarantineCommand, queueCommand, traceCommand } from './mail-commands.js';
-import { startCommand } from './start-command.js';
-import { storeCommand } from './store-commands.js';
-import { tokenCommand } from './token-commands.js';
-import { userCommand } from './user-commands.js';
-import { webhookCommand } from './webhook-commands.js';
+import { CliFailure, EXIT, quietOnClosedPipe } from './common.js';
 
+quietOnClosedPipe();
+
+/**
+ * Each command's module, loaded only when that command runs: a command pays for what it uses
+ * (`queue list` never loads the SMTP server or the mail parser), and `--version` loads none.
+ */
+const COMMANDS: Record<string, () => Promise<Command[]>> = {
+  start: async () => [(await import('./start-command.js')).startCommand()],
+  apply: async () => [(await import('./config-commands.js')).applyCommand()],
+  export: async () => [(await import('./config-commands.js')).exportCommand()],
+  quarantine: async () => [(await import('./mail-commands.js')).quarantineCommand()],
+  mailbox: async () => [(await import('./mail-commands.js')).mailboxCommand()],
+  trace: async () => [(await import('./mail-commands.js')).traceCommand()],
+  queue: async () => [(await import('./mail-commands.js')).queueCommand()],
+  store: async () => [(await import('./store-commands.js')).storeCommand()],
+  desk: async () => [(await import('./desk-commands.js')).deskCommand()],
+  token: async () => [(await import('./token-commands.js')).tokenCommand()],
+  webhook: async () => [(await import('./webhook-commands.js')).webhookCommand()],
+  user: async () => [(await import('./user-commands.js')).userCommand()],
+};
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const program = new Command('relaydesk')
   .description('Mail gateway with default routing rules, and the help desk that turns email into cases')
-  .version('0.1.0')
+  .version(version)
   .showHelpAfterError('(run with --help for usage)')
   // An option after a subcommand's name is that subcommand's (`desk suspended delete 1 --data D`).
   .enablePositionalOptions()
   .exitOverride();
 
-program.addCommand(startCommand());
-program.addCommand(applyCommand());
-program.addCommand(exportCommand());
-program.addCommand(quarantineCommand());
-program.addCommand(mailboxCommand());
-program.addCommand(traceCommand());
-program.addCommand(queueCommand());
-program.addCommand(storeCommand());
-program.addCommand(deskCommand());
-program.addCommand(tokenCommand());
-program.addCommand(webhookCommand());
-program.addCommand(userCommand());
+for (const cmd of await commandsFor(process.argv.slice(2))) program.addCommand(cmd);
 // addCommand() does not pass settings down (only .command() does), so give each its own.
 for (const c of [...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
   c.exitOverride().showHelpAfterError(`(run \`relaydesk ${c.parent === program ? c.name() : `${c.parent?.name()} ${c.name()}`} --help\` for usage)`);
@@ -65,4 +69,19 @@ try {
 /** The error catalog's code for a CLI exit status, so `--json` errors always carry one. */
 function codeOf(exitCode: number): string {
   return exitCode === EXIT.store ? 'STORE_UNAVAILABLE' : exitCode === EXIT.notFound ? 'NOT_FOUND' : 'BAD_INPUT';
+}
+
+/**
+ * The commands this invocation needs: the one it names (also as `help NAME`), none for a bare
+ * `--version`, and all of them for help or a word that is not a command (so the usage lists them).
+ */
+async function commandsFor(args: readonly string[]): Promise<Command[]> {
+  const words = args.filter((a) => !a.startsWith('-'));
+  const named = words[0] === 'help' ? words[1] : words[0];
+  const load = named !== undefined && Object.hasOwn(COMMANDS, named) ? COMMANDS[named] : undefined;
+  if (load) return load();
+  if (named === undefined && args.some((a) => a === '--version' || a === '-V')) return [];
+  const all: Command[] = [];
+  for (const l of Object.values(COMMANDS)) all.push(...(await l()));
+  return all;
 }

@@ -2,8 +2,6 @@ import { statSync } from 'node:fs';
 import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import { RelaydeskError } from '../base/errors.js';
 import type { DialectCaps } from './dialects/caps.js';
-import { createPostgresDialect, postgresCaps } from './dialects/postgres.js';
-import { createSqliteDialect, sqliteCaps } from './dialects/sqlite.js';
 import { WalSync } from './dialects/wal-sync.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -53,12 +51,15 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
   let walSync: WalSync | null = null;
   let stillThere: () => void = () => undefined;
   let freePages: ((maxPages: number) => number) | null = null;
+  // Each dialect's driver is loaded only by the stores that use it (a CLI command starts faster).
   if ('databaseUrl' in loc) {
+    const { createPostgresDialect, postgresCaps } = await import('./dialects/postgres.js');
     const { dialect } = createPostgresDialect(loc.databaseUrl);
     db = new Kysely<Database>({ dialect });
     caps = postgresCaps;
     where = redactUrl(loc.databaseUrl);
   } else {
+    const { createSqliteDialect, sqliteCaps } = await import('./dialects/sqlite.js');
     try {
       const sqlite = createSqliteDialect(loc.dataDir, opts.relaxed ?? false);
       const { dialect, file, walFile } = sqlite;

@@ -29,7 +29,7 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * Runs started by one test file at once: each costs a node + tsx start (1-2 s of CPU), and
+ * Runs started by one test file at once: each costs a node start and its store, and
  * more than a couple in parallel only make them all slow enough to hit their timeouts.
  */
 const MAX_PARALLEL = 2;

@@ -8,6 +8,7 @@
  * RELAYDESK_TEST_PG_URL. Set RELAYDESK_TEST_PG_URL yourself to use an existing server instead.
  */
 import type { TestProject } from 'vitest/node';
+import { buildServer } from './build-server.js';
 import { startCluster } from './pg-cluster.js';
 
 declare module 'vitest' {
@@ -18,6 +19,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The CLI and crash tests run bin/relaydesk.js, which runs dist/server.
+  buildServer();
   const external = process.env.RELAYDESK_TEST_PG_URL;
   if (external) {
     project.provide('pgUrl', external);

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database, DeliveryStatus } from '../schema.js';
 import { runCompiledOnce } from '../compiled-once.js';
-import { headerEnd } from '../../base/headers.js';
+import { headerEnd } from '../../base/header-end.js';
 import type { MessageSource } from '../../base/message-source.js';
 import { insertChunks, openBlob, readChunk, toChunks, unspool } from './blob-repo.js';
 import type { DeliverySummary } from './retention-repo.js';
