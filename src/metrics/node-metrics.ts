@@ -91,7 +91,7 @@ export function createNodeMetrics(node: string): NodeMetrics {
   for (const verdict of ['ham', 'spam']) verdicts.inc({ verdict }, 0);
   for (const transport of TRANSPORTS) for (const outcome of ['delivered', 'deferred', 'bounced', 'expired']) outcomes.inc({ transport, outcome }, 0);
   for (const outcome of ['new_case', 'failed']) intakes.inc({ outcome, reason: '' }, 0);
-  for (const outcome of ['delivered', 'deferred', 'bounced']) webhooks.inc({ outcome, reason: '' }, 0);
+  for (const [outcome, reason] of [['delivered', 'http_2xx'], ['deferred', 'http_5xx'], ['deferred', 'no_answer'], ['bounced', 'http_4xx']] as const) webhooks.inc({ outcome, reason }, 0);
 
   let watched = false;
   return {
