@@ -40,6 +40,8 @@ export interface ScrapeReaders {
   /** When the oldest delivery still deferred was accepted (ms since the epoch), or null. */
   oldestDeferredAt(): Promise<number | null>;
   config(): { readonly version: number; readonly usable: boolean };
+  /** Whether the store answers, as the node sees it (what /healthz reports). */
+  storeUp(): boolean;
   now(): number;
 }
 
@@ -122,7 +124,7 @@ export function createNodeMetrics(node: string): NodeMetrics {
 
 function watchStore(registry: client.Registry, readers: ScrapeReaders): void {
   const registers = [registry];
-  // All three read the store; the first to be collected asks, and the other uses its answer.
+  // Both read the store; the first to be collected asks, and the other uses its answer.
   let reading: Promise<{ counts: Record<string, number>; oldest: number | null } | null> | null = null;
   const read = () => {
     reading ??= Promise.all([readers.countByStatus(), readers.oldestDeferredAt()])
@@ -133,10 +135,10 @@ function watchStore(registry: client.Registry, readers: ScrapeReaders): void {
   };
   new client.Gauge({
     name: 'relaydesk_store_up',
-    help: '1 when the store answered the queue figures of this scrape, else 0',
+    help: '1 while the store answers, as the node sees it (its probe and every store call), else 0',
     registers,
-    async collect() {
-      this.set((await read()) ? 1 : 0);
+    collect() {
+      this.set(readers.storeUp() ? 1 : 0);
     },
   });
   new client.Gauge({

@@ -55,14 +55,6 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const live = deps.live ?? (await LiveConfig.open(deps.db, deps.logger));
   const keys = deps.keys ?? (await loadDeskKeys(deps.db));
-  const metrics = deps.metrics ?? createNodeMetrics(deps.hostname ?? os.hostname());
-  metrics.watch({
-    countByStatus: () => countByStatus(deps.db),
-    oldestDeferredAt: () => oldestCreatedAt(deps.db, 'deferred'),
-    config: () => ({ version: live.cached.version, usable: live.unusable === null }),
-    now: Date.now,
-  });
-  const registry = metrics.registry;
 
   app.addHook('onSend', async (_req, reply) => {
     // A route may set a stricter one of its own (a frame showing mail HTML); it is kept.
@@ -72,6 +64,16 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   // Asks the store each time: a load balancer or an admin learns at once whether this node
   // can take mail, and if not, why and since when.
   const health = deps.health ?? new StoreHealth(async () => void (await loadConfigVersion(deps.db)), { now: Date.now, logger: deps.logger });
+
+  const metrics = deps.metrics ?? createNodeMetrics(deps.hostname ?? os.hostname());
+  metrics.watch({
+    countByStatus: () => countByStatus(deps.db),
+    oldestDeferredAt: () => oldestCreatedAt(deps.db, 'deferred'),
+    config: () => ({ version: live.cached.version, usable: live.unusable === null }),
+    storeUp: () => health.state.ok,
+    now: Date.now,
+  });
+  const registry = metrics.registry;
   app.get('/healthz', async (_req, reply) => {
     const store = await health.check();
     if (!store.ok) {
