@@ -226,3 +226,32 @@ describe.each(DIALECTS)('metrics on %s', (dialect) => {
     expect(after.get('relaydesk_config_version')).toBe(version);
   });
 });
+
+describe('metrics of the global client limit', () => {
+  let gw: TestNode;
+  beforeAll(async () => {
+    gw = await startTestNode({ dialect: 'sqlite', roles: ['inbound', 'web'], config: 'domains: [solarmora.com]\n', smtpLimits: { maxClients: 1 } });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('counts a client turned away because every place is taken', async () => {
+    const first = await rawSmtp(gw.smtpPort);
+    try {
+      expect(await first.reply()).toMatch(/^220 /);
+      const second = await rawSmtp(gw.smtpPort);
+      try {
+        expect(await second.reply()).toMatch(/^421 /);
+      } finally {
+        second.close();
+      }
+      const s = await scrape(gw.node.httpPort!);
+      expect(s.get('relaydesk_smtp_connections_refused_total', { reason: 'global_limit' })).toBe(1);
+      expect(s.get('relaydesk_smtp_connections_refused_total', { reason: 'per_client_limit' })).toBe(0);
+      expect(s.get('relaydesk_smtp_connections_open')).toBe(1);
+    } finally {
+      first.close();
+    }
+  });
+});
