@@ -15,7 +15,6 @@
  */
 export {
   createNodeMetrics,
-  statusClassOf,
   type CommitKind,
   type DeskMetrics,
   type InboundMetrics,

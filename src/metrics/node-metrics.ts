@@ -60,7 +60,7 @@ const LATENCY_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 2 * 3600,
 const COMMIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** "2xx", "4xx" or "5xx" for an SMTP reply code. */
-export function statusClassOf(code: number): string {
+function statusClassOf(code: number): string {
   return `${Math.floor(code / 100)}xx`;
 }
 
