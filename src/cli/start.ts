@@ -8,6 +8,7 @@ import { createBounceFactory } from '../queue/io/bounces.js';
 import { QueueRunner } from '../queue/io/queue-runner.js';
 import { RetentionJob } from '../queue/io/retention-job.js';
 import { mailboxTransport, smtpTransport } from '../queue/io/transports.js';
+import { createNodeMetrics } from '../metrics/index.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
 import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, touchNode, type StoreHandle, type StoreLocation } from '../store/index.js';
 import { deskTransport } from '../desk/io/intake-worker.js';
@@ -82,6 +83,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     { now: () => clock.now(), logger },
   );
   health.start();
+  // Per node, not per process: tests run several nodes in one process.
+  const metrics = createNodeMetrics(nodeName);
   const resolver = opts.resolver ?? createSystemResolver();
   const stops: (() => Promise<void>)[] = [];
   let runner: QueueRunner | null = null;
@@ -105,11 +108,12 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         transports: {
           smtp: smtpTransport({ sender, srsSecret, now: () => clock.now() }),
           mailbox: mailboxTransport(() => clock.now()),
-          desk: deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake() }),
-          webhook: webhookTransport({ db: store.db, logger, now: () => clock.now(), ...(opts.webhookLookup ? { lookup: opts.webhookLookup } : {}) }),
+          desk: deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake(), metrics }),
+          webhook: webhookTransport({ db: store.db, logger, now: () => clock.now(), metrics, ...(opts.webhookLookup ? { lookup: opts.webhookLookup } : {}) }),
         },
         bounces: createBounceFactory({ hostname: opts.hostname }),
         health,
+        metrics,
       });
       runner.start();
       const r = runner;
@@ -132,13 +136,14 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           authenticationResultsHeader: r.authenticationResultsHeader,
         }));
       };
-      const receiver = new Receiver({ store, owner: `${opts.nodeName ?? opts.hostname}/${process.pid}`, live, writer: new ReceiveWriter(store), spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake(), ...(runner ? { handoff: runner } : {}) });
-      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, health, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls, ...opts.smtpLimits });
+      const receiver = new Receiver({ store, owner: `${opts.nodeName ?? opts.hostname}/${process.pid}`, live, writer: new ReceiveWriter(store, (s) => metrics.storeCommit('receive', s)), metrics, spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake(), ...(runner ? { handoff: runner } : {}) });
+      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, health, metrics, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls, ...opts.smtpLimits });
       smtpPort = listener.port;
       stops.unshift(() => listener.close());
     }
     if (opts.roles.includes('web')) {
-      const web = await startWebServer({ db: store.db, logger, live, health, hostname: opts.hostname, keys, wake: () => runner?.wake(), ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}) }, { host: opts.listen, port: opts.httpPort });
+      const queue = runner;
+      const web = await startWebServer({ db: store.db, logger, live, health, metrics, ...(queue ? { queueAlive: () => queue.alive } : {}), hostname: opts.hostname, keys, wake: () => runner?.wake(), ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}) }, { host: opts.listen, port: opts.httpPort });
       httpPort = web.port;
       stops.unshift(async () => {
         // Requests under way get a moment to finish; then every connection closes, so a

@@ -10,8 +10,12 @@ const MAX_BATCH = 64;
 export class GroupCommit<T, R> {
   #pending: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   #flushing = false;
+  private readonly commit: (items: readonly T[]) => Promise<R[]>;
 
-  constructor(private readonly commit: (items: readonly T[]) => Promise<R[]>) {}
+  /** `observe` is told how long each commit took that succeeded (for the commit-latency metric). */
+  constructor(commit: (items: readonly T[]) => Promise<R[]>, observe?: (seconds: number) => void) {
+    this.commit = observe ? (items) => timed(() => commit(items), observe) : commit;
+  }
 
   submit(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
@@ -49,4 +53,11 @@ export class GroupCommit<T, R> {
       this.#flushing = false;
     }
   }
+}
+
+async function timed<R>(fn: () => Promise<R>, observe: (seconds: number) => void): Promise<R> {
+  const started = performance.now();
+  const r = await fn();
+  observe((performance.now() - started) / 1000);
+  return r;
 }

@@ -9,13 +9,16 @@ import { insertReceived, type ReceivedRecord } from './repos/message-repo.js';
 export class ReceiveWriter {
   readonly #group: GroupCommit<ReceivedRecord, number[]>;
 
-  constructor(store: Pick<StoreHandle, 'durableTransaction'>) {
-    this.#group = new GroupCommit((records) =>
-      store.durableTransaction(async (trx) => {
-        const ids: number[][] = [];
-        for (const rec of records) ids.push(await insertReceived(trx, rec));
-        return ids;
-      }),
+  /** `observe` is told how long each commit took (for the commit-latency metric). */
+  constructor(store: Pick<StoreHandle, 'durableTransaction'>, observe?: (seconds: number) => void) {
+    this.#group = new GroupCommit(
+      (records) =>
+        store.durableTransaction(async (trx) => {
+          const ids: number[][] = [];
+          for (const rec of records) ids.push(await insertReceived(trx, rec));
+          return ids;
+        }),
+      observe,
     );
   }
 

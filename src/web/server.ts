@@ -1,12 +1,12 @@
 import os from 'node:os';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
-import client from 'prom-client';
 import type { Logger } from '../base/log.js';
 import { LiveConfig } from '../config/io/live-config.js';
 import { loadDeskKeys } from '../desk/io/desk-context.js';
 import type { DeskKeys } from '../desk/io/outgoing.js';
-import { countByStatus, loadConfigVersion, StoreHealth, type Db } from '../store/index.js';
+import { createNodeMetrics, type NodeMetrics } from '../metrics/index.js';
+import { countByStatus, loadConfigVersion, oldestCreatedAt, StoreHealth, type Db } from '../store/index.js';
 import { apiPlugin } from './api/api-plugin.js';
 import { bearerTokenAuthenticator } from './auth/api-tokens.js';
 import type { Authenticator } from './auth/principal.js';
@@ -39,6 +39,10 @@ export interface WebDeps {
   readonly loginLimits?: SessionRouteDeps['limits'];
   /** The node's view of its store; /healthz reports it. Default: one of the web server's own. */
   readonly health?: StoreHealth;
+  /** The node's metrics, exposed at /metrics. Default: a registry of the web server's own. */
+  readonly metrics?: NodeMetrics;
+  /** With the queue role: whether the queue runner's loop comes round (for /readyz). */
+  readonly queueAlive?: () => boolean;
 }
 
 
@@ -51,18 +55,6 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const live = deps.live ?? (await LiveConfig.open(deps.db, deps.logger));
   const keys = deps.keys ?? (await loadDeskKeys(deps.db));
-  const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'relaydesk_' });
-  new client.Gauge({
-    name: 'relaydesk_deliveries',
-    help: 'Deliveries in the store by status',
-    labelNames: ['status'],
-    registers: [registry],
-    async collect() {
-      const counts = await countByStatus(deps.db);
-      for (const s of ['queued', 'active', 'deferred', 'held', 'delivered', 'bounced', 'expired', 'deleted']) this.set({ status: s }, counts[s] ?? 0);
-    },
-  });
 
   app.addHook('onSend', async (_req, reply) => {
     // A route may set a stricter one of its own (a frame showing mail HTML); it is kept.
@@ -72,6 +64,16 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   // Asks the store each time: a load balancer or an admin learns at once whether this node
   // can take mail, and if not, why and since when.
   const health = deps.health ?? new StoreHealth(async () => void (await loadConfigVersion(deps.db)), { now: Date.now, logger: deps.logger });
+
+  const metrics = deps.metrics ?? createNodeMetrics(deps.hostname ?? os.hostname());
+  metrics.watch({
+    countByStatus: () => countByStatus(deps.db),
+    oldestDeferredAt: () => oldestCreatedAt(deps.db, 'deferred'),
+    config: () => ({ version: live.cached.version, usable: live.unusable === null }),
+    storeUp: () => health.state.ok,
+    now: Date.now,
+  });
+  const registry = metrics.registry;
   app.get('/healthz', async (_req, reply) => {
     const store = await health.check();
     if (!store.ok) {
@@ -89,6 +91,11 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
       return reply.code(503).send({ ok: false, error: `the stored configuration (version ${unusable.version}) does not validate and no other is loaded, so mail gets 451; apply a corrected one (relaydesk apply -f FILE): ${unusable.problems.join('; ')}`, store });
     }
     return { ok: true, configVersion, store };
+  });
+  app.get('/readyz', async (_req, reply) => {
+    const r = await readiness({ health, live, ...(deps.queueAlive ? { queueAlive: deps.queueAlive } : {}) });
+    if (!r.ready) reply.code(503).header('Retry-After', '5');
+    return r;
   });
   app.get('/metrics', async (_req, reply) => {
     reply.header('Content-Type', registry.contentType);
@@ -116,4 +123,28 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   await app.listen({ host: opts.host, port: opts.port });
   const addr = app.server.address();
   return { app, port: typeof addr === 'object' && addr ? addr.port : opts.port };
+}
+
+interface Check {
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/**
+ * Whether this node can do its work now, check by check: its store answers, it has a
+ * configuration that validates, and (with the queue role) its queue runner comes round.
+ */
+async function readiness(x: { health: StoreHealth; live: LiveConfig; queueAlive?: () => boolean }): Promise<{ ready: boolean; checks: Record<string, Check> }> {
+  const store = await x.health.check();
+  // Takes up a configuration applied meanwhile (on any node), valid or not.
+  await x.live.current().catch(() => undefined);
+  const unusable = x.live.unusable;
+  const checks: Record<string, Check> = {
+    store: store.ok ? { ok: true } : { ok: false, error: `store unavailable since ${new Date(store.since).toISOString()}: ${store.error}` },
+    config: unusable
+      ? { ok: false, error: `the stored configuration (version ${unusable.version}) does not validate and no other is loaded, so mail gets 451; apply a corrected one (relaydesk apply -f FILE): ${unusable.problems.join('; ')}` }
+      : { ok: true },
+  };
+  if (x.queueAlive) checks.queue = x.queueAlive() ? { ok: true } : { ok: false, error: 'the queue runner has not come round for a minute; see the log for store errors, or restart the node' };
+  return { ready: Object.values(checks).every((c) => c.ok), checks };
 }

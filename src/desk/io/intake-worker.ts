@@ -28,7 +28,8 @@ import { classifyMachineMail, requesterOf } from '../classify-machine-mail.js';
 import { decideDedupe } from '../decide-dedupe.js';
 import { decideIntake, DEFAULT_INTAKE_LIMITS } from '../decide-intake.js';
 import { fingerprintMessage } from '../message-fingerprint.js';
-import type { CaseRef, Channel, IntakeMessage } from '../model.js';
+import type { CaseRef, Channel, IntakeDecision, IntakeMessage } from '../model.js';
+import type { DeskMetrics } from '../../metrics/index.js';
 import { parseInboundMessage } from '../parse-message.js';
 import { DEFAULT_PART_BUDGET } from '../stored-parts.js';
 import { applyIntakeDecision } from './apply-intake.js';
@@ -46,6 +47,8 @@ export interface DeskDeps {
   readonly wake: () => void;
   /** For large attachments written while a message is read; default: ordinary transactions. */
   readonly lazyTransaction?: StoreHandle['lazyTransaction'];
+  /** Counts intake outcomes (the queue's intakes; an admin's recover or retry is not counted). */
+  readonly metrics?: DeskMetrics;
 }
 
 /**
@@ -77,6 +80,7 @@ export function deskTransport(deps: DeskDeps): TransportHandler {
           continue;
         }
         deps.logger.error({ event: 'desk.failed', qid: message.queueId, rcpt: d.recipient, err: error }, 'desk intake failed; message set aside in the failed list');
+        deps.metrics?.deskIntake('failed', '');
         try {
           const id = await insertFailed(deps.db, { queueId: message.queueId, recipient: d.recipient, error, now: deps.clock.now() });
           out.set(d.id, { kind: 'delivered', reply: `desk could not process it: ${error}; kept as failed #${id} (relaydesk desk failed)` });
@@ -119,6 +123,7 @@ async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeReque
   if (read.refused) {
     const head = await parseInboundMessage(read.message.subarray(0, Math.min(read.message.length, 64 * 1024)));
     await insertSuspended(deps.db, { channelId: null, queueId: req.queueId, recipient: req.recipient, reason: 'mime-limits', detail: `the message has ${read.refused}; the desk reads no further (the whole message is in the gateway's store as ${req.queueId})`, from: head.from?.address ?? null, subject: head.subject, createdAt: now });
+    deps.metrics?.deskIntake('set_aside', 'mime_limits');
     return `suspended: mime-limits (${read.refused})`;
   }
   const parsed = await parseInboundMessage(read.message, {}, read.stored);
@@ -130,6 +135,7 @@ async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeReque
     const reason = match.kind === 'retired' ? 'retired-address' : 'unknown-address';
     const detail = `no current channel has the address <${req.recipient}>`;
     await insertSuspended(deps.db, { channelId: match.kind === 'retired' ? match.channelId : null, queueId: req.queueId, recipient: req.recipient, reason, detail, from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
+    deps.metrics?.deskIntake('set_aside', labelOf(reason));
     return `suspended (${reason}): ${detail}; kept in the suspended list (relaydesk desk suspended)`;
   }
   const channel = stored.find((c) => c.id === match.channelId)!;
@@ -169,7 +175,35 @@ async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeReque
   const summary = await applyIntakeDecision(deps, { decision, dedupe, dedupeKey, fingerprint, channel, parsed, req, now });
   const reused = dedupe.kind === 'new' && dedupe.reused !== null;
   deps.logger.info({ event: 'desk.intake', qid: req.queueId, channel: channel.name, effect: decision.kind, ...(reused ? { messageIdReused: parsed.messageId } : {}) }, summary);
+  const outcome = intakeOutcomeOf(decision, req.spam);
+  deps.metrics?.deskIntake(outcome.outcome, outcome.reason);
   return summary;
+}
+
+/** The metric's outcome and reason for a decision carried out (spam never opens a case or lead: see applyIntakeDecision). */
+function intakeOutcomeOf(d: IntakeDecision, spam: boolean): { outcome: string; reason: string } {
+  switch (d.kind) {
+    case 'new-case':
+    case 'new-lead':
+      return spam ? { outcome: 'set_aside', reason: 'spam' } : { outcome: labelOf(d.kind), reason: '' };
+    case 'append':
+      return { outcome: 'threaded', reason: '' };
+    case 'append-lead':
+      return { outcome: 'lead_threaded', reason: '' };
+    case 'attach-machine-mail':
+      return { outcome: 'machine_mail_attached', reason: '' };
+    case 'suspend':
+      return { outcome: 'set_aside', reason: labelOf(d.reason) };
+    case 'duplicate':
+    case 'verification':
+    case 'forwarding-confirmation':
+      return { outcome: labelOf(d.kind), reason: '' };
+  }
+}
+
+/** Prometheus label values in the families' own spelling (snake_case). */
+function labelOf(word: string): string {
+  return word.replace(/-/g, '_');
 }
 
 function caseRef(c: CaseRow | null): CaseRef | null {

@@ -9,6 +9,7 @@ import { newQueueId, randomToken } from '../../base/ids.js';
 import { readAll, wholeMessage } from '../../base/message-source.js';
 import type { Logger } from '../../base/log.js';
 import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
+import type { WebhookMetrics } from '../../metrics/index.js';
 import {
   insertReceived,
   listDeskChannels,
@@ -271,7 +272,7 @@ export function postWebhook(p: WebhookPost): Promise<{ status: number; text: str
  * The webhook transport of the queue: one signed POST per delivery (subscription), only to
  * destinations the configuration in force allows at the time of sending.
  */
-export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; lookup?: WebhookLookup; timeoutMs?: number; userAgent?: string }): TransportHandler {
+export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; lookup?: WebhookLookup; timeoutMs?: number; userAgent?: string; metrics?: WebhookMetrics }): TransportHandler {
   return async ({ message, source, deliveries, config }) => {
     const out = new Map<number, AttemptOutcome>();
     const allowPrivateDestinations = config.config.desk?.webhooks.allowPrivateDestinations ?? false;
@@ -287,10 +288,12 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
       const sub = await loadWebhook(deps.db, d.recipient);
       if (!sub) {
         out.set(d.id, { kind: 'bounced', reply: `webhook subscription ${d.recipient} was removed; event not sent`, status: '5.1.1' });
+        deps.metrics?.webhookPost('bounced', 'subscription_removed');
         continue;
       }
       if (!envelope?.id || !envelope.type) {
         out.set(d.id, { kind: 'bounced', reply: `the stored event of ${message.queueId} is not a webhook event`, status: '5.6.0' });
+        deps.metrics?.webhookPost('bounced', 'bad_event');
         continue;
       }
       const host = new URL(sub.url).host;
@@ -314,9 +317,11 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
         const said = `HTTP ${r.status}${r.location ? ` (redirect to ${r.location} not followed; fix the webhook URL)` : ''}${r.text ? `: ${r.text.replace(/\s+/g, ' ').trim()}` : ''}`;
         const kind = decideWebhookOutcome(r.status);
         out.set(d.id, kind === 'bounced' ? { kind, reply: said, remoteMta: host, status: '5.0.0' } : { kind, reply: said, remoteMta: host });
+        deps.metrics?.webhookPost(kind, `http_${Math.floor(r.status / 100)}xx`);
       } catch (e) {
         if (e instanceof WebhookDestinationRefused) out.set(d.id, { kind: 'bounced', reply: `not sent: ${e.message}`, remoteMta: host, status: '5.7.1' });
         else out.set(d.id, { kind: 'deferred', reply: `POST ${host} failed: ${(e as Error).message}`, remoteMta: host });
+        deps.metrics?.webhookPost(e instanceof WebhookDestinationRefused ? 'bounced' : 'deferred', e instanceof WebhookDestinationRefused ? 'destination_refused' : 'no_answer');
       }
     }
     return out;

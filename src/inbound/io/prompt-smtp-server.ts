@@ -24,6 +24,8 @@ export interface PromptServerOptions extends SMTPServerOptions {
   pressureSocketTimeout?: number;
   /** Told when the pressure timeout starts or stops applying, with the sessions open then. */
   onPressureChange?: (underPressure: boolean, open: number) => void;
+  /** Told when a client is turned away because `maxClients` sessions are open. */
+  onClientLimit?: () => void;
 }
 
 /** An address from MAIL FROM or RCPT TO, with the bytes the client wrote between < and >. */
@@ -46,6 +48,7 @@ class PromptConnection extends (SMTPConnection as any) {
     const self = this as any;
     self._setListeners(() => {
       if (self._server.options.maxClients && self._server.connections.size > self._server.options.maxClients) {
+        self._server.options.onClientLimit?.();
         return self.send(421, self.name + ' Too many connected clients, try again in a moment', false);
       }
       if (this.#delay > 0) setTimeout(() => self.connectionReady(), this.#delay).unref();

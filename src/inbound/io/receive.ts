@@ -10,6 +10,7 @@ import { bufferedSource, type MessageSource } from '../../base/message-source.js
 import { renderReceivedHeader, stripForgedAuthResults } from '../accept.js';
 import { MAX_HEADER_BYTES, MAX_HEADER_FIELDS } from '../data-reader.js';
 import { IncomingMessage } from './incoming.js';
+import type { InboundMetrics } from '../../metrics/index.js';
 
 export interface SpamCheckResult {
   readonly verdict: SpamVerdict;
@@ -47,6 +48,8 @@ export interface ReceiverDeps {
    * reading back of what was just written. A crash leaves them to lease expiry.
    */
   readonly handoff?: Handoff;
+  /** Counts accepted messages and their spam verdicts. */
+  readonly metrics?: Pick<InboundMetrics, 'messageAccepted'>;
 }
 
 export interface Handoff {
@@ -132,6 +135,7 @@ export class Receiver {
       { event: EVENTS.accepted, sid: input.sessionId, qid: queueId, from: input.mailFrom, rcpts: input.recipients.length, deliveries: deliveries.length, held: deliveries.filter((d) => d.status === 'held').length, size, spam: check.verdict.spam },
       'message accepted',
     );
+    deps.metrics?.messageAccepted(check.verdict.spam);
     if (lease) {
       // A small message is still whole in memory; a large one is read back as it is sent.
       const source = incoming.spooled ? storedSource(deps.store.db, queueId, header, size) : bufferedSource(header, content.body);

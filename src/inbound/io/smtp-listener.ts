@@ -5,6 +5,7 @@ import type { Clock } from '../../base/clock.js';
 import { EVENTS } from '../../base/events.js';
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
+import type { InboundMetrics } from '../../metrics/index.js';
 import { srsReverse } from '../../outbound/index.js';
 import { decideRecipient, type RecipientDecision, type RecipientPlan, type RoutingSnapshot } from '../../routing/index.js';
 import { decideData, decideEnvelopeAddress, countReceivedHeaders, isSrsAddress, planSrsReturn } from '../accept.js';
@@ -36,6 +37,8 @@ export interface ListenerDeps {
   readonly deskTakes: (address: string) => Promise<boolean>;
   /** Told when the store failed a session (451), so /healthz says why at once. */
   readonly health?: { saw(e: unknown): void };
+  /** Counts sessions and the replies to RCPT and DATA. */
+  readonly metrics?: InboundMetrics;
 }
 
 /** SRS addresses older than this are refused, as libsrs2 does by default. */
@@ -75,6 +78,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     return { kind: 'accept', plan: planSrsReturn(address, r.address) };
   };
   const initial = deps.live.cached.config;
+  const m = deps.metrics;
 
   const server = new PromptSMTPServer({
     name: opts.hostname,
@@ -93,11 +97,13 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       else deps.logger.info({ event: EVENTS.pressure, open }, 'client load back under 80% of the limit: the normal idle timeout holds again');
     },
     logger: false,
+    onClientLimit: () => m?.connectionRefused('global_limit'),
     onConnect(session, cb) {
       deps.logger.debug({ event: EVENTS.connected, sid: session.id, ip: session.remoteAddress }, 'client connected');
       const ip = session.remoteAddress;
       perClient.set(ip, (perClient.get(ip) ?? 0) + 1);
       counted.add(session.id);
+      m?.connectionOpened();
       deps.live.current().then(
         ({ config: { smtp } }) => {
           // EHLO comes after this: it must advertise the SIZE in force, not the last one seen.
@@ -105,12 +111,15 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
           const open = perClient.get(ip) ?? 0;
           if (open > smtp.maxConnectionsPerClient && !isExempt(ip, smtp.connectionLimitExceptions)) {
             deps.logger.warn({ event: EVENTS.rejected, sid: session.id, ip, open }, 'too many connections from one client');
+            m?.connectionRefused('per_client_limit');
             return cb(smtpError(421, '4.7.0', `Too many connections from ${ip} (limit ${smtp.maxConnectionsPerClient}); try again later`));
           }
+          m?.connectionAccepted();
           cb();
         },
         (e: unknown) => {
           deps.health?.saw(e);
+          m?.connectionRefused('store_unavailable');
           cb(smtpError(421, '4.3.0', 'Temporary local problem (store unavailable); please try again later'));
         },
       );
@@ -148,6 +157,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       const check = decideEnvelopeAddress({ role: 'recipient', written: (address as WrittenAddress).written, smtpUtf8: mailFrom !== false && smtpUtf8Of(mailFrom) });
       if (check.kind === 'reject') {
         deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, code: check.reply.code }, 'recipient address refused');
+        m?.reply('rcpt', check.reply.code, 'bad_address');
         return cb(smtpError(check.reply.code, check.reply.enhanced, check.reply.text));
       }
       const tx = transactions.get(session.id) ?? { plans: [] };
@@ -155,6 +165,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       deps.live.current().then(
         (state) => {
           if (tx.plans.length >= state.config.smtp.maxRecipients) {
+            m?.reply('rcpt', 452, 'too_many_recipients');
             return cb(smtpError(452, '4.5.3', `Too many recipients in one transaction (limit ${state.config.smtp.maxRecipients}); send the rest in another`));
           }
           const decision = decide(address.address, state.snapshot, state.config.srs?.secret);
@@ -164,26 +175,34 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
               (ok) => {
                 if (ok) {
                   tx.plans.push({ address: address.address, plan: decision.plan });
+                  m?.reply('rcpt', 250, 'accepted');
                   return cb();
                 }
                 deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: 550 }, 'recipient rejected: no such desk address');
+                m?.reply('rcpt', 550, 'no_such_address');
                 cb(smtpError(550, '5.1.1', `<${address.address}>: no such address here; check the address`));
               },
-              () => cb(smtpError(451, '4.3.0', 'Temporary local problem (store unavailable); please try again later')),
+              () => {
+                m?.reply('rcpt', 451, 'store_unavailable');
+                cb(smtpError(451, '4.3.0', 'Temporary local problem (store unavailable); please try again later'));
+              },
             );
           }
           switch (decision.kind) {
             case 'reject':
               deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: decision.reply.code, rule: decision.rule }, 'recipient rejected');
+              m?.reply('rcpt', decision.reply.code, rejectReasonOf(decision));
               return cb(smtpError(decision.reply.code, decision.reply.enhanced, decision.reply.text));
             case 'accept':
               tx.plans.push({ address: address.address, plan: decision.plan });
+              m?.reply('rcpt', 250, 'accepted');
               return cb();
           }
         },
         (e: unknown) => {
           deps.health?.saw(e);
           deps.logger.error({ event: EVENTS.rejected, sid: session.id, err: (e as Error).message }, 'store unavailable at RCPT');
+          m?.reply('rcpt', 451, 'store_unavailable');
           cb(smtpError(451, '4.3.0', 'Temporary local problem (store unavailable); please try again later'));
         },
       );
@@ -201,12 +220,17 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
           if (dataDecision.kind === 'reject') {
             const reply = dataDecision.reply;
             deps.logger.info({ event: EVENTS.rejected, sid: session.id, qid: null, code: reply.code, size: read.size }, 'message refused at DATA');
+            m?.reply('data', reply.code, reply.enhanced === '5.4.6' ? 'loop' : 'too_large');
             return refuse(reply.code, reply.enhanced, reply.text);
           }
-          if (!tx || tx.plans.length === 0) return refuse(503, '5.5.1', 'No valid recipients');
+          if (!tx || tx.plans.length === 0) {
+            m?.reply('data', 503, 'no_recipients');
+            return refuse(503, '5.5.1', 'No valid recipients');
+          }
           if (incoming.storeError) {
             deps.health?.saw(incoming.storeError);
             deps.logger.error({ event: EVENTS.rejected, sid: session.id, qid: null, err: incoming.storeError.message }, 'message not stored while it arrived; answered 451');
+            m?.reply('data', 451, 'store_unavailable');
             return refuse(451, '4.3.0', 'Temporary local problem: the message could not be stored; please try again later');
           }
           try {
@@ -218,15 +242,18 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
               tls: Boolean(session.secure),
               sessionId: session.id,
             });
+            m?.reply('data', 250, 'accepted');
             cb(null, `2.0.0 Ok: queued as ${queueId}`);
           } catch (e) {
             deps.health?.saw(e);
             deps.logger.error({ event: EVENTS.rejected, sid: session.id, qid: null, err: (e as Error).message }, 'message not committed; answered 451');
+            m?.reply('data', 451, 'store_unavailable');
             await refuse(451, '4.3.0', 'Temporary local problem: the message could not be stored; please try again later');
           }
         },
         (e: unknown) => {
           deps.logger.warn({ event: EVENTS.rejected, sid: session.id, err: (e as Error).message }, 'DATA stream failed');
+          m?.reply('data', 451, 'read_failed');
           void refuse(451, '4.3.0', 'Temporary problem while reading the message; please try again');
         },
       );
@@ -234,6 +261,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     onClose(session) {
       transactions.delete(session.id);
       if (counted.delete(session.id)) {
+        m?.connectionClosed();
         const left = (perClient.get(session.remoteAddress) ?? 1) - 1;
         if (left <= 0) perClient.delete(session.remoteAddress);
         else perClient.set(session.remoteAddress, left);
@@ -265,6 +293,13 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
  */
 async function readData(stream: Readable, incoming: IncomingMessage): Promise<void> {
   for await (const chunk of stream) await incoming.write(chunk as Buffer);
+}
+
+/** The reason label of a refused recipient: a fixed word, never the address or the rule's name. */
+function rejectReasonOf(decision: { readonly reply: { readonly enhanced: string }; readonly rule?: string }): string {
+  if (decision.rule !== undefined) return 'rule';
+  // 5.7.1 without a rule: a domain we do not host, or an SRS address that does not verify.
+  return decision.reply.enhanced === '5.1.1' ? 'no_such_address' : 'relay_denied';
 }
 
 /** Whether MAIL FROM carried the SMTPUTF8 parameter (the library refuses it with a value). */

@@ -26,6 +26,7 @@ import type { RetryPolicy } from '../schedule.js';
 import { settleAttempt, type AttemptOutcome } from '../settle.js';
 import { groupDeliveries } from '../group.js';
 import type { BounceFactory } from './bounces.js';
+import type { QueueMetrics } from '../../metrics/index.js';
 
 export type { AttemptOutcome };
 
@@ -57,6 +58,8 @@ export interface QueueRunnerDeps {
   readonly bounces: BounceFactory;
   /** Told when the store stops or starts answering (for /healthz). */
   readonly health?: StoreHealth;
+  /** Counts outcomes and times the commits that record them. */
+  readonly metrics?: QueueMetrics;
 }
 
 /** Deliveries in flight at once across all destinations (Postfix's active queue window). */
@@ -77,6 +80,8 @@ const STORE_RETRY_FIRST_MS = 500;
 const STORE_RETRY_MAX_MS = 15_000;
 /** Outcomes kept in memory while the store does not answer; past this the oldest go. */
 const MAX_UNRECORDED = 20_000;
+/** A loop that has not come round for this long is stuck (it comes round at least every STORE_RETRY_MAX_MS). */
+const STALLED_AFTER_MS = 60_000;
 
 /** One claim: its lease owner (this process and a claim number) and when it was last known good. */
 interface Claim {
@@ -105,6 +110,8 @@ export class QueueRunner {
   #storeFailures = 0;
   /** Since when the store answers again after an outage (0: no outage seen). */
   #recoveredAt = 0;
+  /** When the loop last came round (for readiness). */
+  #tickedAt = 0;
   /** Outcomes whose commit failed, kept until the store answers again. */
   readonly #unrecorded: AttemptCompletion[] = [];
   readonly owner: string;
@@ -112,7 +119,7 @@ export class QueueRunner {
   readonly #completions: GroupCommit<AttemptCompletion, boolean>;
 
   constructor(private readonly deps: QueueRunnerDeps) {
-    this.#completions = new GroupCommit((items) => completeMany(deps.db, items));
+    this.#completions = new GroupCommit((items) => completeMany(deps.db, items), (s) => deps.metrics?.storeCommit('complete', s));
     this.owner = `${deps.nodeName}/${process.pid}/${randomToken(6)}`;
   }
 
@@ -139,6 +146,11 @@ export class QueueRunner {
     if (this.#unrecorded.length > 0) await this.#flushUnrecorded().catch(() => undefined);
   }
 
+  /** Whether the loop runs and came round lately (a loop stuck on a store call does not). */
+  get alive(): boolean {
+    return this.#running && this.deps.clock.now() - this.#tickedAt < STALLED_AFTER_MS;
+  }
+
   /** A lease owner for one claim: renewals cover every claim of the process, completions only their own. */
   #newClaim(): Claim {
     return { owner: `${this.owner}#${++this.#claims}`, at: this.deps.clock.now() };
@@ -153,6 +165,7 @@ export class QueueRunner {
       deps.logger.error({ event: 'queue.store_error', err: (e as Error).message }, 'cannot take back earlier claims; they return when their leases expire');
     }
     while (this.#running) {
+      this.#tickedAt = deps.clock.now();
       this.#woken = false;
       let claimed: DeliveryRow[] = [];
       let claim: Claim | null = null;
@@ -344,6 +357,7 @@ export class QueueRunner {
     const { results, trace, mailbox, failures, nextDue } = settleAttempt({ deliveries, outcomes, receivedAt: message?.receivedAt ?? null, startedAt, now, policy });
     this.#nextLocalDue = Math.min(this.#nextLocalDue, nextDue);
     results.forEach((res, i) => deps.logger.info({ event: `queue.${res.status}`, qid: deliveries[i]?.queueId, rcpt: deliveries[i]?.recipient, attempt: res.attempts, reply: res.lastReply }, `delivery ${res.status}`));
+    results.forEach((res, i) => deps.metrics?.deliveryOutcome(deliveries[i]!.transport, res.status, message ? (now - message.receivedAt) / 1000 : null));
     const newMessages: ReceivedRecord[] = [];
     if (failures.length > 0 && message && header) {
       const dsn = deps.bounces.forFailures({ message, header, failures, now, snapshot: state.snapshot });

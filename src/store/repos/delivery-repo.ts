@@ -243,6 +243,12 @@ export async function countByStatus(db: Db): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
+/** When the oldest delivery in a status was accepted (ms since the epoch), or null when there is none. */
+export async function oldestCreatedAt(db: Db, status: DeliveryStatus): Promise<number | null> {
+  const r = await db.selectFrom('deliveries').select((eb) => eb.fn.min('created_at').as('oldest')).where('status', '=', status).executeTakeFirst();
+  return r?.oldest === null || r?.oldest === undefined ? null : Number(r.oldest);
+}
+
 export interface LatestDelivery {
   readonly queueId: string;
   readonly status: string;
