@@ -30,13 +30,15 @@ const BETWEEN_BATCHES_MS = 10;
 export class TrafficRollupJob {
   #timer: NodeJS.Timeout | null = null;
   #current: Promise<MaintenanceRun | null> | null = null;
-  #stopped = true;
+  #started = false;
+  /** Set by stop(): a run under way ends after its batch, and no run is scheduled. */
+  #stopped = false;
 
   constructor(private readonly deps: TrafficRollupDeps) {}
 
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
+    if (this.#started) return;
+    this.#started = true;
     this.#schedule(nextRollupDelay(this.deps.clock.now(), false));
   }
 
