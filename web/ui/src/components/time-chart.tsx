@@ -46,7 +46,8 @@ export function TimeChart({ times, series, summary, formatTick, testId }: { time
           stroke: s.color,
           width: 2,
           scale: s.rightAxis ? 'r' : 'y',
-          ...(s.bars && bars ? { paths: bars, fill: s.color, points: { show: false } } : { points: { show: false } }),
+          // Points as well as lines: a minute between two without figures has no line to draw.
+          ...(s.bars && bars ? { paths: bars, fill: s.color, points: { show: false } } : { points: { show: true, size: 5, fill: s.color } }),
         })),
       ],
     };

@@ -99,7 +99,9 @@ function Figures({ data, formatTick, formatTime }: { data: Traffic; formatTick: 
   const sampled = [...data.buckets].reverse().find((b) => b.queueSize !== null) ?? null;
   const range = rangeText(t, data.range).toLowerCase();
   const mailSummary = t('dashboard.mail.summary', { range, ...Object.fromEntries(MAIL.map((m) => [m.key, data.totals[m.key]])) });
-  const queueSummary = sampled ? t('dashboard.queue.summary', { size: sampled.queueSize ?? 0, minutes: Math.round((sampled.oldestDeferredSeconds ?? 0) / 60) }) : t('dashboard.queue.none');
+  const queueSummary = sampled
+    ? `${t('dashboard.queue.summary', { size: sampled.queueSize ?? 0 })} ${sampled.oldestDeferredSeconds === null ? t('dashboard.queue.noneDeferred') : t('dashboard.queue.oldest', { minutes: Math.round(sampled.oldestDeferredSeconds / 60) })}`
+    : t('dashboard.queue.none');
   const casesSummary = t('dashboard.cases.summary', { range, count: data.totals.casesOpened });
 
   return (
@@ -138,7 +140,7 @@ function ChartPanel({ id, title, summary, times, series, formatTick, formatTime 
       <TimeChart times={times} series={series} summary={summary} formatTick={formatTick} testId={`${id}-chart`} />
       <details>
         <summary>{t('dashboard.table.show')}</summary>
-        <table className="figures">
+        <table className="list figures">
           <caption>{title}</caption>
           <thead>
             <tr>
@@ -178,7 +180,7 @@ function Hops({ hops, formatTime }: { hops: Hop[]; formatTime: (iso: string) => 
       {hops.length === 0 ? (
         <p>{t('dashboard.hops.empty')}</p>
       ) : (
-        <table data-testid="hops">
+        <table className="list" data-testid="hops">
           <thead>
             <tr>
               <th scope="col">{t('dashboard.hops.col.hop')}</th>
