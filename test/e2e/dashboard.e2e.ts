@@ -5,6 +5,8 @@
  * no axe violation and nothing the page's CSP refused. An agent keeps the cases as first page
  * and has no dashboard.
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { countByStatus, loadTrafficMinutes, MINUTE_MS, rollMinutes, sampleQueue } from '../../src/store/index.js';
@@ -12,8 +14,6 @@ import type { Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
 import { eventually, type TestNode } from '../support/relaydesk.js';
 import { launchBrowser, logIn, screenshot, startConsoleNode, worldHost, type AxeViolation, type Browsing, type ConsoleNode, type InPage } from './harness.js';
-import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
 
 const ADMIN = 'admin@solarmora.com';
 const AGENT = 'agent@solarmora.com';
