@@ -3,7 +3,8 @@
  * in by the desk, all over SMTP; then the node's clock moves past the minute and the job
  * counts it. The counts are those of the mail sent; rolling again changes nothing; after
  * hours without a run the job catches up in batches; another node's lease keeps it out;
- * retention drops the figures past retention.stats; the API gives them to admins only.
+ * retention drops the figures past retention.stats; the API gives them to admins only, and on
+ * PostgreSQL another node of the same database gives the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/base/clock.js';
@@ -163,6 +164,18 @@ describe.each(DIALECTS)('traffic rollup on a real node (%s)', (dialect: Dialect)
     const refused = await get('/api/traffic', agent);
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatch(/stats\.read needs the admin role/);
+    if ('databaseUrl' in gw.location) {
+      // Another node of the same database, without the queue role, shows the same figures.
+      const other = await startTestNode({ dialect, sharedDatabase: gw.location.databaseUrl, roles: ['web'] });
+      try {
+        const res = await fetch(`http://127.0.0.1:${other.node.httpPort}/api/traffic?range=hour`, { headers: { authorization: `Bearer ${admin}` } });
+        const body = (await res.json()) as { totals: unknown; hops: unknown };
+        expect(body.totals).toEqual(r.body.totals);
+        expect(body.hops).toEqual(r.body.hops);
+      } finally {
+        await other.stop();
+      }
+    }
   });
 
   it('leaves the job to the node holding its lease', async () => {
