@@ -7,6 +7,7 @@ import { SmtpSender } from '../outbound/index.js';
 import { createBounceFactory } from '../queue/io/bounces.js';
 import { QueueRunner } from '../queue/io/queue-runner.js';
 import { RetentionJob } from '../queue/io/retention-job.js';
+import { TrafficRollupJob } from '../queue/io/traffic-rollup-job.js';
 import { mailboxTransport, smtpTransport } from '../queue/io/transports.js';
 import { createNodeMetrics } from '../metrics/index.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
@@ -52,6 +53,8 @@ export interface RunningNode {
   readonly runner: QueueRunner | null;
   /** With the queue role: the job that purges old mail (tests and benchmarks run it on demand). */
   readonly retention: RetentionJob | null;
+  /** The dashboard's rollup job (queue role). */
+  readonly trafficRollup: TrafficRollupJob | null;
   /**
    * With the web role and no console user yet: the one-time link that creates the first
    * admin (only its hash is stored). The start command prints it; tests read it here.
@@ -89,6 +92,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const stops: (() => Promise<void>)[] = [];
   let runner: QueueRunner | null = null;
   let retention: RetentionJob | null = null;
+  let trafficRollup: TrafficRollupJob | null = null;
   let smtpPort: number | null = null;
   let httpPort: number | null = null;
   let setupLink: string | null = null;
@@ -126,6 +130,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       job.start();
       retention = job;
       stops.push(() => job.stop());
+      const rollup = new TrafficRollupJob({ db: store.db, live, clock, logger, holder: `${opts.nodeName ?? opts.hostname}/${process.pid}/${randomToken(6)}` });
+      rollup.start();
+      trafficRollup = rollup;
+      stops.push(() => rollup.stop());
     }
     if (opts.roles.includes('inbound')) {
       const spamCheck: SpamCheck = (message, env, facts) => {
@@ -170,6 +178,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     store,
     runner,
     retention,
+    trafficRollup,
     setupLink,
     async stop() {
       // Listeners first (no new mail), then the queue (outcomes recorded), then the store.

@@ -93,6 +93,7 @@ export function renderConfigYaml(config: Config): string {
       log: durationUnlessDefault(config.retention.log, DEFAULT_RETENTION.log),
       quarantine: durationUnlessDefault(config.retention.quarantine, DEFAULT_RETENTION.quarantine),
       deskSetAside: durationUnlessDefault(config.retention.deskSetAside, DEFAULT_RETENTION.deskSetAside),
+      stats: durationUnlessDefault(config.retention.stats, DEFAULT_RETENTION.stats),
     }),
   });
   // domains is always written, even empty: it is the first thing a reader looks for.

@@ -67,7 +67,7 @@ describe('defaults', () => {
     ['smtp.maxRecipients', empty.smtp.maxRecipients, 1000],
     ['spam', empty.spam, { engine: 'builtin', allowSenders: [], denySenders: [] }],
     ['queue.retry', empty.queue.retry, { firstRetry: 60_000, maxInterval: 3_600_000, giveUpAfter: 432_000_000 }],
-    ['retention: 30d of bodies, 90d of log, 30d of quarantine and set-aside mail', empty.retention, { messages: 30 * 86_400_000, log: 90 * 86_400_000, quarantine: 30 * 86_400_000, deskSetAside: 30 * 86_400_000 }],
+    ['retention: 30d of bodies, 90d of log, 30d of quarantine, set-aside mail and traffic figures', empty.retention, { messages: 30 * 86_400_000, log: 90 * 86_400_000, quarantine: 30 * 86_400_000, deskSetAside: 30 * 86_400_000, stats: 30 * 86_400_000 }],
     ['outbound', empty.outbound, {}],
     ['srs and desk are absent', [empty.srs, empty.desk], [undefined, undefined]],
   ])('%s', (_name, actual, expected) => expect(actual).toEqual(expected));
@@ -170,7 +170,7 @@ describe('problems, each with its place', () => {
     { name: 'a bad retention window', text: 'retention: { messages: a month }\n', expected: '1:24: error: retention.messages: "a month" is not a duration; write it like 90s, 1m, 1h30m or 5d' },
     { name: 'a retention window under an hour', text: 'retention: { quarantine: 10m }\n', expected: '1:26: error: retention.quarantine: a retention window is at least 1h; write 1h or more' },
     { name: 'a log kept shorter than bodies', text: 'retention:\n  messages: 60d\n  log: 30d\n', expected: '3:8: error: retention.log: the email log would be kept 30d, less than the 60d bodies are kept (retention.messages); make log at least as long as messages' },
-    { name: 'an unknown retention field', text: 'retention: { trace: 5d }\n', expected: 'retention.trace: unknown field; remove it (fields here: messages, log, quarantine, deskSetAside)' },
+    { name: 'an unknown retention field', text: 'retention: { trace: 5d }\n', expected: 'retention.trace: unknown field; remove it (fields here: messages, log, quarantine, deskSetAside, stats)' },
     { name: 'header injection', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X-A": "1\\r\\nBcc: x@y.z" } }\n', expected: 'a header value must be one line' },
     { name: 'a bad header name', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X A": "1" } }\n', expected: 'a header name is printable ASCII' },
     { name: 'an invalid pattern, with the line', text: 'defaultRouting:\n  - description: x\n    match: { pattern: "^(" }\n', expected: '3:23: error: defaultRouting[0].match.pattern: "^(" is not a valid regular expression' },

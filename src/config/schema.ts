@@ -136,7 +136,7 @@ export const DEFAULT_MAX_RECIPIENTS = 1000;
  */
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 50;
 export const DEFAULT_RETRY = { firstRetry: 60_000, maxInterval: 3_600_000, giveUpAfter: 5 * 86_400_000 } as const;
-export const DEFAULT_RETENTION = { messages: 30 * 86_400_000, log: 90 * 86_400_000, quarantine: 30 * 86_400_000, deskSetAside: 30 * 86_400_000 } as const;
+export const DEFAULT_RETENTION = { messages: 30 * 86_400_000, log: 90 * 86_400_000, quarantine: 30 * 86_400_000, deskSetAside: 30 * 86_400_000, stats: 30 * 86_400_000 } as const;
 
 /** Retention works on a minute's clock and in batches: a shorter window would race mail still being looked at. */
 const retentionWindow = duration.pipe(z.number().min(3_600_000, 'a retention window is at least 1h; write 1h or more'));
@@ -196,6 +196,7 @@ export const configSchema = z.strictObject({
       log: retentionWindow.default(DEFAULT_RETENTION.log),
       quarantine: retentionWindow.default(DEFAULT_RETENTION.quarantine),
       deskSetAside: retentionWindow.default(DEFAULT_RETENTION.deskSetAside),
+      stats: retentionWindow.default(DEFAULT_RETENTION.stats),
     })
     .prefault({}),
   srs: z.strictObject({ domain: z.string().min(1).optional(), secret: z.string().min(1).optional() }).optional(),

@@ -4,7 +4,8 @@
  * JOB      Claims due deliveries under leases, hands each group to its transport
  *          (smtp, mailbox, desk), records the outcome, schedules retries, gives up
  *          after the configured time and sends DSNs for what failed. Its retention job
- *          removes what the `retention` windows say is old (retention.ts decides).
+ *          removes what the `retention` windows say is old (retention.ts decides); its
+ *          traffic rollup job counts each finished minute for the dashboard (traffic.ts).
  * INPUTS   Delivery rows in the store; wake-ups from the receiver after each commit.
  * OUTPUTS  Delivery states (delivered, deferred, bounced, expired), trace events, DSN messages;
  *          purged messages (the log entry kept with each delivery's outcome).

@@ -6,7 +6,7 @@ const D = 24 * H;
 
 describe('decideCutoffs', () => {
   const now = 100 * D;
-  const cut = decideCutoffs({ messagesMs: 30 * D, logMs: 90 * D, quarantineMs: 14 * D, deskSetAsideMs: 7 * D }, now);
+  const cut = decideCutoffs({ messagesMs: 30 * D, logMs: 90 * D, quarantineMs: 14 * D, deskSetAsideMs: 7 * D, statsMs: 30 * D }, now);
 
   it.each([
     ['bodies of mail finished 30 days ago', cut.purgeFinishedBefore, 70 * D],
@@ -14,6 +14,7 @@ describe('decideCutoffs', () => {
     ['quarantine held 14 days', cut.expireHeldBefore, 86 * D],
     ['set-aside desk mail after 7 days', cut.dropSetAsideBefore, 93 * D],
     ['spool marks an hour old, whatever the policy', cut.dropSpoolBefore, now - H],
+    ['traffic figures after 30 days', cut.dropStatsBefore, 70 * D],
   ])('%s', (_what, actual, expected) => expect(actual).toBe(expected));
 });
 

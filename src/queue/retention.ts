@@ -13,6 +13,8 @@ export interface RetentionPolicy {
   readonly quarantineMs: number;
   /** The desk's suspended and failed entries, counted from when they were set aside. */
   readonly deskSetAsideMs: number;
+  /** The dashboard's per-minute figures and idle next hops, counted from the minute (or the hop's last news). */
+  readonly statsMs: number;
 }
 
 /**
@@ -32,6 +34,8 @@ export interface RetentionCutoffs {
   readonly dropSetAsideBefore: number;
   /** Spool marks (and their chunks) older than this are removed. */
   readonly dropSpoolBefore: number;
+  /** Traffic minutes before this, and next hops not heard from since, are deleted. */
+  readonly dropStatsBefore: number;
 }
 
 export function decideCutoffs(policy: RetentionPolicy, now: number): RetentionCutoffs {
@@ -41,6 +45,7 @@ export function decideCutoffs(policy: RetentionPolicy, now: number): RetentionCu
     expireHeldBefore: now - policy.quarantineMs,
     dropSetAsideBefore: now - policy.deskSetAsideMs,
     dropSpoolBefore: now - SPOOL_ORPHAN_AFTER_MS,
+    dropStatsBefore: now - policy.statsMs,
   };
 }
 

@@ -37,3 +37,4 @@ export * from './repos/user-repo.js';
 export * from './repos/login-failure-repo.js';
 export * from './repos/retention-repo.js';
 export * from './repos/store-stats-repo.js';
+export * from './repos/traffic-repo.js';

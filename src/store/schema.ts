@@ -291,6 +291,38 @@ export interface MaintenanceTable {
   last_counts: string | null;
 }
 
+/** One finished minute of traffic, as the rollup job counted it (the dashboard's source). */
+export interface TrafficMinuteTable {
+  /** The minute's start. */
+  minute: number;
+  /** Messages received (over SMTP or generated here). */
+  accepted: number;
+  /** Deliveries (one per recipient) that ended delivered, were deferred, or bounced or expired. */
+  delivered: number;
+  deferred: number;
+  bounced: number;
+  /** Messages classified as spam and held in quarantine. */
+  spam_held: number;
+  cases_opened: number;
+  /** Deliveries waiting (queued, active, deferred) when the minute was sampled; null when no node sampled it. */
+  queue_size: number | null;
+  /** How long the oldest deferred delivery had been waiting then (null: none, or not sampled). */
+  oldest_deferred_ms: number | null;
+  rolled_at: number;
+}
+
+/** A next hop's health: `kind` is route (a host by name), domain (by MX or a host's domains) or the local transport. */
+export interface TrafficHopTable {
+  kind: string;
+  name: string;
+  last_success_at: number | null;
+  last_error_at: number | null;
+  last_error: string | null;
+  /** Its deliveries waiting for a retry, at the last sample. */
+  deferred: number;
+  updated_at: number;
+}
+
 export interface Database {
   config_versions: ConfigVersionTable;
   messages: MessageTable;
@@ -316,4 +348,6 @@ export interface Database {
   desk_opportunities: DeskOpportunityTable;
   desk_confirmations: DeskConfirmationTable;
   maintenance: MaintenanceTable;
+  traffic_minutes: TrafficMinuteTable;
+  traffic_hops: TrafficHopTable;
 }

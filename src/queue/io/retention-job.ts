@@ -8,6 +8,7 @@ import {
   deleteLogEntries,
   deleteSetAside,
   deleteSpoolOrphans,
+  deleteTrafficBefore,
   expireHeld,
   finishMaintenance,
   freeSpaceMode,
@@ -37,6 +38,8 @@ export interface RetentionCounts {
   spool: number;
   /** SQLite pages given back to the file system. */
   pagesReturned: number;
+  /** Traffic minutes (the dashboard's figures) deleted. */
+  stats: number;
 }
 
 export interface RetentionJobDeps {
@@ -61,9 +64,10 @@ type Stage = { readonly name: string; batch(limit: number, c: RetentionCutoffs, 
  * Keeps the store its size: once a minute (and sooner while there is a backlog) it drops
  * held mail past `retention.quarantine`, purges finished mail past `retention.messages`,
  * removes log entries past `retention.log`, set-aside desk mail past
- * `retention.deskSetAside` and spool orphans, each in small transactions, then gives the
- * freed space back (SQLite). One node at a time runs it (a lease in the store). What is due
- * is decided by the pure queue/retention.ts, on the node's clock.
+ * `retention.deskSetAside`, spool orphans, and the dashboard's figures past
+ * `retention.stats`, each in small transactions, then gives the freed space back (SQLite).
+ * One node at a time runs it (a lease in the store). What is due is decided by the pure
+ * queue/retention.ts, on the node's clock.
  */
 export class RetentionJob {
   #timer: NodeJS.Timeout | null = null;
@@ -133,11 +137,11 @@ export class RetentionJob {
     const startedAt = deps.clock.now();
     if (!(await claimMaintenance(db, { job: RETENTION_JOB, holder: deps.holder, now: startedAt, leaseMs: LEASE_MS }))) return null;
     const t0 = performance.now();
-    const counts: RetentionCounts = { quarantine: 0, bodies: 0, bodyBytes: 0, deliveries: 0, traceEvents: 0, logEntries: 0, setAside: 0, spool: 0, pagesReturned: 0 };
+    const counts: RetentionCounts = { quarantine: 0, bodies: 0, bodyBytes: 0, deliveries: 0, traceEvents: 0, logEntries: 0, setAside: 0, spool: 0, pagesReturned: 0, stats: 0 };
     let workLeft = false;
     try {
       const r = (await deps.live.current().catch(() => deps.live.cached)).config.retention;
-      const policy: RetentionPolicy = { messagesMs: r.messages, logMs: r.log, quarantineMs: r.quarantine, deskSetAsideMs: r.deskSetAside };
+      const policy: RetentionPolicy = { messagesMs: r.messages, logMs: r.log, quarantineMs: r.quarantine, deskSetAsideMs: r.deskSetAside, statsMs: r.stats };
       const cutoffs = decideCutoffs(policy, startedAt);
       const overBudget = () => performance.now() - t0 > RUN_BUDGET_MS;
       stages: for (const stage of stagesOf(db)) {
@@ -161,7 +165,7 @@ export class RetentionJob {
       if (!this.#stopped) workLeft = (await this.#returnSpace(counts, overBudget)) || workLeft;
       const run: MaintenanceRun = { startedAt, durationMs: performance.now() - t0, holder: deps.holder, counts: { ...counts } };
       await finishMaintenance(db, { job: RETENTION_JOB, holder: deps.holder, run });
-      const removed = counts.quarantine + counts.bodies + counts.logEntries + counts.setAside + counts.spool;
+      const removed = counts.quarantine + counts.bodies + counts.logEntries + counts.setAside + counts.spool + counts.stats;
       if (removed > 0) deps.logger.info({ event: EVENTS.retentionPurged, ...counts, durationMs: Math.round(run.durationMs), more: workLeft }, 'retention removed old mail');
       report(workLeft);
       return run;
@@ -234,6 +238,13 @@ function stagesOf(db: RetentionJobDeps['store']['db']): Stage[] {
       async batch(limit, c) {
         const r = await deleteSpoolOrphans(db, { before: c.dropSpoolBefore, limit });
         return { removed: r.blobs, add: { spool: r.blobs } };
+      },
+    },
+    {
+      name: 'stats',
+      async batch(limit, c) {
+        const r = await deleteTrafficBefore(db, { before: c.dropStatsBefore, limit });
+        return { removed: r.minutes, add: { stats: r.minutes } };
       },
     },
   ];

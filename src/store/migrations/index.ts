@@ -11,6 +11,7 @@ import * as m0008 from './0008-streamed-bodies.js';
 import * as m0009 from './0009-intake-fingerprint.js';
 import * as m0010 from './0010-retention.js';
 import * as m0011 from './0011-nodes.js';
+import * as m0012 from './0012-traffic-rollups.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -28,6 +29,7 @@ const STEPS: Record<string, Step> = {
   '0009-intake-fingerprint': m0009,
   '0010-retention': m0010,
   '0011-nodes': m0011,
+  '0012-traffic-rollups': m0012,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {

@@ -13,13 +13,14 @@ import { mailFrameRoutes } from '../routes/mail-frame/routes.js';
 import { quarantineRoutes } from '../routes/quarantine/routes.js';
 import { logRoutes } from '../routes/log/routes.js';
 import { tokenRoutes } from '../routes/tokens/routes.js';
+import { trafficRoutes } from '../routes/traffic/routes.js';
 import { userRoutes } from '../routes/users/routes.js';
 import { webhookRoutes } from '../routes/webhooks/routes.js';
 import type { ApiDeps } from './api-deps.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRoutes, type ApiRoute } from './route-kit.js';
 
-export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...inboxRoutes, ...webhookRoutes, ...tokenRoutes, ...userRoutes, ...configRoutes, ...configDocumentRoutes, ...routingRoutes, ...quarantineRoutes, ...logRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...inboxRoutes, ...webhookRoutes, ...tokenRoutes, ...userRoutes, ...configRoutes, ...configDocumentRoutes, ...routingRoutes, ...quarantineRoutes, ...logRoutes, ...trafficRoutes];
 
 export const API_VERSION = '0.1.0';
 

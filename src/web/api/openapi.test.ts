@@ -21,6 +21,13 @@ describe('buildOpenApi', () => {
     expect(doc.paths['/api/channels/{name}/rotate']!.post!.responses).toHaveProperty('403');
   });
 
+  it('documents the traffic figures as admin only, with the range to show', () => {
+    const get = doc.paths['/api/traffic']!.get! as unknown as { parameters: unknown[]; responses: Record<string, unknown>; 'x-relaydesk-action'?: string };
+    expect(get.parameters).toEqual([expect.objectContaining({ name: 'range', in: 'query', schema: expect.objectContaining({ enum: ['hour', 'day', 'week'] }) })]);
+    expect(get.responses).toHaveProperty('403');
+    expect(get['x-relaydesk-action']).toBe('stats.read');
+  });
+
   it('survives a JSON round trip', () => {
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
   });

@@ -16,6 +16,7 @@ describe('decidePermission', () => {
     ['webhook.manage', 'allow', 'deny'],
     ['user.manage', 'allow', 'deny'],
     ['config.manage', 'allow', 'deny'],
+    ['stats.read', 'allow', 'deny'],
   ] as const)('%s: admin %s, agent %s', (action: Action, forAdmin, forAgent) => {
     expect(decidePermission(admin, action).kind).toBe(forAdmin);
     expect(decidePermission(agent, action).kind).toBe(forAgent);

@@ -5,7 +5,7 @@ import { Shell } from './components/shell.js';
 import { useI18n } from './i18n/i18n.js';
 import { LoginPage } from './pages/login.js';
 import { SetupPage } from './pages/setup.js';
-import { HOME } from './routes.js';
+import { homeOf } from './routes.js';
 import { navigate, useLocationPath } from './router.js';
 import { SessionContext, type SessionState } from './session.js';
 
@@ -59,8 +59,8 @@ export function App() {
 
   // The sign-in and setup pages have their own address; the console keeps the one asked for.
   useEffect(() => {
-    if (boot.kind === 'signedIn' && (path === '/' || path === '/login' || path === '/setup')) navigate(HOME, { replace: true });
-  }, [boot.kind, path]);
+    if (boot.kind === 'signedIn' && (path === '/' || path === '/login' || path === '/setup')) navigate(homeOf(boot.session.user.role), { replace: true });
+  }, [boot, path]);
 
   if (boot.kind === 'loading') return <p className="boot" role="status">{t('app.loading')}</p>;
   if (boot.kind === 'offline') {

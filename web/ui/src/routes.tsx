@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import type { Role } from './api/types.js';
 import type { MessageKey } from './i18n/en.js';
 import { AccountPage } from './pages/account.js';
@@ -21,6 +21,10 @@ import { EmailLogPage } from './pages/email-log.js';
 import { FailedPage } from './pages/failed.js';
 import { LeadsPage } from './pages/leads.js';
 import { SuspendedPage } from './pages/suspended.js';
+import { Loading } from './components/status.js';
+
+// The charts library comes with the dashboard only: agents never load it.
+const DashboardPage = lazy(async () => ({ default: (await import('./pages/dashboard.js')).DashboardPage }));
 
 /**
  * Every page of the signed-in console, in navigation order. A page is added here once: the
@@ -44,6 +48,16 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/leads/:id', roles: BOTH, render: (p) => <LeadViewPage id={p.id ?? ''} /> },
   { path: '/suspended', roles: BOTH, nav: { section: 'desk', label: 'nav.suspended' }, render: () => <SuspendedPage /> },
   { path: '/failed', roles: BOTH, nav: { section: 'desk', label: 'nav.failed' }, render: () => <FailedPage /> },
+  {
+    path: '/admin/dashboard',
+    roles: ADMIN,
+    nav: { section: 'admin', label: 'nav.dashboard' },
+    render: () => (
+      <Suspense fallback={<Loading />}>
+        <DashboardPage />
+      </Suspense>
+    ),
+  },
   { path: '/admin/domains', roles: ADMIN, nav: { section: 'admin', label: 'nav.domains' }, render: () => <DomainsPage /> },
   { path: '/admin/org-units', roles: ADMIN, nav: { section: 'admin', label: 'nav.orgUnits' }, render: () => <OrgUnitsPage /> },
   { path: '/admin/users', roles: ADMIN, nav: { section: 'admin', label: 'nav.directoryUsers' }, render: () => <DirectoryUsersPage /> },
@@ -60,4 +74,5 @@ export const PAGES: readonly PageRoute[] = [
   { path: '/account', roles: BOTH, render: () => <AccountPage /> },
 ];
 
-export const HOME = '/cases';
+/** The first page after sign-in: admins see the traffic, agents their cases. */
+export const homeOf = (role: Role): string => (role === 'admin' ? '/admin/dashboard' : '/cases');

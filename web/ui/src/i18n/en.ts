@@ -1,4 +1,5 @@
 import { configurationEn } from './areas/configuration.en.js';
+import { dashboardEn } from './areas/dashboard.en.js';
 import { directoryEn } from './areas/directory.en.js';
 import { leadsEn } from './areas/leads.en.js';
 import { hostsEn } from './areas/hosts.en.js';
@@ -334,8 +335,8 @@ const core = {
 } as const;
 
 /** The dictionary in its parts: a key belongs to exactly one (test/ui/dictionaries.test.ts). */
-export const EN_PARTS = { core, directory: directoryEn, configuration: configurationEn, leads: leadsEn, routing: routingEn, people: peopleEn, integrations: integrationsEn, hosts: hostsEn, settings: settingsEn } as const;
+export const EN_PARTS = { core, directory: directoryEn, configuration: configurationEn, leads: leadsEn, routing: routingEn, people: peopleEn, integrations: integrationsEn, hosts: hostsEn, settings: settingsEn, dashboard: dashboardEn } as const;
 
-export const en = { ...core, ...directoryEn, ...configurationEn, ...leadsEn, ...routingEn, ...peopleEn, ...integrationsEn, ...hostsEn, ...settingsEn } as const;
+export const en = { ...core, ...directoryEn, ...configurationEn, ...leadsEn, ...routingEn, ...peopleEn, ...integrationsEn, ...hostsEn, ...settingsEn, ...dashboardEn } as const;
 
 export type MessageKey = keyof typeof en;
