@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 REPO=$PWD
 
 # As in .ci/run: the native modules build here from source, against Node's own headers.
-export npm_config_build_from_source=true DOWNLOAD_FORCE_BUILD=1 RE2_DOWNLOAD_FORCE_BUILD=1
+export DOWNLOAD_FORCE_BUILD=1 RE2_DOWNLOAD_FORCE_BUILD=1
 headers=$(dirname "$(dirname "$(command -v node)")")
 if [ -z "${npm_config_nodedir:-}" ] && [ -f "$headers/include/node/node_api.h" ]; then export npm_config_nodedir="$headers"; fi
 
@@ -44,7 +44,7 @@ step "npm install the tarball into an empty folder"
 mkdir "$work/app"
 cd "$work/app"
 printf '{ "name": "relaydesk-install-check", "version": "1.0.0", "private": true }\n' >package.json
-npm install --no-audit --no-fund --omit=dev "$work/$tgz" >install.log 2>&1 || { tail -40 install.log >&2; fail "npm install of the tarball failed"; }
+npm_config_build_from_source=true npm install --no-audit --no-fund --omit=dev "$work/$tgz" >install.log 2>&1 || { tail -40 install.log >&2; fail "npm install of the tarball failed"; }
 for dev in tsx typescript vite vitest esbuild; do
   [ ! -e "node_modules/$dev" ] || fail "a development package was installed: $dev"
 done
