@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isRelaydeskError } from '../base/errors.js';
 import { CliFailure, EXIT } from './common.js';
+import { registerBackupCommands } from './backup-commands.js';
 import { applyCommand, exportCommand } from './config-commands.js';
 import { deskCommand } from './desk-commands.js';
 import { mailboxCommand, quarantineCommand, queueCommand, traceCommand } from './mail-commands.js';
@@ -30,6 +31,7 @@ program.addCommand(deskCommand());
 program.addCommand(tokenCommand());
 program.addCommand(webhookCommand());
 program.addCommand(userCommand());
+registerBackupCommands(program);
 // addCommand() does not pass settings down (only .command() does), so give each its own.
 for (const c of [...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
   c.exitOverride().showHelpAfterError(`(run \`relaydesk ${c.parent === program ? c.name() : `${c.parent?.name()} ${c.name()}`} --help\` for usage)`);
