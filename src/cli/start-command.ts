@@ -90,8 +90,8 @@ export function startCommand(): Command {
         `Relaydesk is running (store: ${store.where}).`,
         node.smtpPort !== null ? `  SMTP      ${o.listen}:${node.smtpPort}` : null,
         web ? `  Web       ${web}  (health: /healthz, metrics: /metrics)` : null,
-        // The link is shown this once (only its hash is stored); a restart prints a new one.
-        node.setupLink ? `  Console   first start: create the admin at\n            ${node.setupLink}\n            (the link works once; it is not shown again)` : null,
+        // Every node sharing the store, and every restart, prints this same link until it is used.
+        node.setupLink ? `  Console   first start: create the admin at\n            ${node.setupLink}\n            (the link works once; every node prints this same link until then)` : null,
         web && !node.setupLink
           ? `  Console   ${web} — log in as ${admins.length ? admins.slice(0, 3).join(', ') + (admins.length > 3 ? ` (+${admins.length - 3} more admins)` : '') : 'a user'}; locked out: relaydesk user passwd EMAIL`
           : null,
