@@ -47,6 +47,7 @@ function backupCommand(): Command {
         throw new CliFailure(`the backup of ${dataDir} failed: ${(e as Error).message}; check the room left at ${path.dirname(dest)} and try again`, EXIT.store);
       }
       const durationMs = Date.now() - started;
+      if (shown >= 0) process.stderr.write(`backup: 100% of ${mib(bytes)}\n`);
       if (o.json) printJson({ path: dest, bytes, durationMs });
       else process.stdout.write(`Backed up ${path.join(dataDir, SQLITE_STORE_FILE)} to ${dest} (${mib(bytes)}, ${(durationMs / 1000).toFixed(1)} s).\nRestore it with: relaydesk restore --from ${dest} --data NEW_DIR\n`);
     });
