@@ -130,6 +130,61 @@ describe.each(DIALECTS)('SIGTERM on %s', (dialect: Dialect) => {
     expect(missing()).toEqual([]);
   }, 120_000);
 
+  it('a message still arriving at --stop-timeout is cut off with 421 and no 250; the stop goes on and exits 0', async () => {
+    const { args } = await newStore();
+    const applied = await runCli(['apply', '-f', '-', ...args], config(9));
+    expect(applied.code, applied.out).toBe(0);
+    const port = await freePort();
+    const node = await startChildNode({ storeArgs: args, smtpPort: port, nodeArgs: ['--stop-timeout', '2'] });
+    cleanups.push(() => node.stop());
+    const exited = exitOf(node);
+    const hold = await rawSmtp(port);
+    cleanups.push(async () => hold.close());
+    await hold.reply();
+    await hold.command('EHLO client.example');
+    await hold.command('MAIL FROM:<hold@example.net>');
+    expect(await hold.command('RCPT TO:<relay@solarmora.com>')).toMatch(/^250/);
+    expect(await hold.command('DATA')).toMatch(/^354/);
+    hold.send('Subject: never finished\r\n\r\nhalf');
+    const t0 = Date.now();
+    node.process.kill('SIGTERM');
+    expect(await hold.reply(10_000)).toMatch(/^421 4\.3\.2 gw\.relaydesk\.test Service shutting down/);
+    expect(await exited).toEqual({ code: 0, signal: null });
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(1_900);
+    expect(took).toBeLessThan(10_000);
+  }, 60_000);
+
+  it('a delivery that outlives --stop-timeout and its margin ends the process with 75, the delivery still claimed (until its lease expires or the node starts again)', async () => {
+    // A next hop that never answers the end of DATA holds the attempt.
+    const sink = await startSink({ dataDelay: 120_000 });
+    cleanups.push(() => sink.stop());
+    const { args, location } = await newStore();
+    const applied = await runCli(['apply', '-f', '-', ...args], config(sink.port));
+    expect(applied.code, applied.out).toBe(0);
+    const port = await freePort();
+    const node = await startChildNode({ storeArgs: args, smtpPort: port, nodeArgs: ['--stop-timeout', '1'] });
+    cleanups.push(() => node.stop());
+    const exited = exitOf(node);
+    const sent = await smtpLoad({ port, concurrency: 1, maxMessages: 1, until: () => false, message: message(`stuck-${dialect}`) });
+    expect(sent.acked.size).toBe(1);
+    await eventually(async () => sink.connections > 0, 20_000, 'the attempt under way');
+    const t0 = Date.now();
+    node.process.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 75, signal: null });
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(10_500);
+    expect(took).toBeLessThan(20_000);
+    expect(node.output()).toContain('"event":"node.stop_timeout"');
+    const store = await openStore(location);
+    try {
+      const rows = await store.db.selectFrom('deliveries').select(['status', 'lease_owner']).execute();
+      expect(rows).toEqual([{ status: 'active', lease_owner: expect.stringMatching(/^gw\.relaydesk\.test\//) }]);
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+
   it('a second SIGTERM exits at once with 143', async () => {
     const { args } = await newStore();
     const applied = await runCli(['apply', '-f', '-', ...args], config(9));
