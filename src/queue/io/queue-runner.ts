@@ -143,6 +143,9 @@ export class QueueRunner {
       await Promise.race([Promise.allSettled([...this.#pending]), new Promise((r) => setTimeout(r, 20))]);
     }
     if (this.#unrecorded.length > 0) await this.#flushUnrecorded().catch(() => undefined);
+    // Outcomes the store has not taken keep their claims: given back, those deliveries would
+    // be attempted again; they return when their leases expire, like a crashed node's.
+    if (this.#unrecorded.length > 0) return;
     try {
       const n = await releaseLeases(this.deps.db, { owner: this.owner, now: this.deps.clock.now() });
       if (n > 0) this.deps.logger.info({ event: 'queue.released', count: n }, 'gave back deliveries claimed but not attempted; they are due at once');
