@@ -130,7 +130,7 @@ export function startCommand(): Command {
 /** After --stop-timeout, the time the queue and the store get to wind up before the process exits anyway. */
 const STOP_MARGIN_MS = 10_000;
 /** The exit status of a stop that did not finish in time (EX_TEMPFAIL: what was under way is tried again). */
-export const EXIT_STOP_TIMEOUT = 75;
+const EXIT_STOP_TIMEOUT = 75;
 
 function parsePort(v: string, flag: string): number {
   const n = Number(v);
