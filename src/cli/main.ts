@@ -22,6 +22,8 @@ const COMMANDS: Record<string, () => Promise<Command[]>> = {
   token: async () => [(await import('./token-commands.js')).tokenCommand()],
   webhook: async () => [(await import('./webhook-commands.js')).webhookCommand()],
   user: async () => [(await import('./user-commands.js')).userCommand()],
+  backup: async () => [(await import('./backup-commands.js')).backupCommand()],
+  restore: async () => [(await import('./backup-commands.js')).restoreCommand()],
 };
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

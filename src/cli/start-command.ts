@@ -31,8 +31,11 @@ export function startCommand(): Command {
     .option('--dns-servers <list>', 'comma-separated DNS servers (ip or ip:port) instead of the system resolver')
     .option('--no-dns', 'look nothing up: no SPF/DKIM/DMARC/ARC checks, no MX (static routes only); for closed networks')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
-    .action(async (o: StoreFlags & { smtpPort: string; httpPort: string; listen: string; hostname: string; roles: string; tlsKey?: string; tlsCert?: string; dnsServers?: string; dns: boolean; logLevel: string }) => {
+    .addOption(new Option('--stop-timeout <seconds>', 'on SIGTERM/SIGINT: how long messages being received get to finish').default('30'))
+    .action(async (o: StoreFlags & { smtpPort: string; httpPort: string; listen: string; hostname: string; roles: string; tlsKey?: string; tlsCert?: string; dnsServers?: string; dns: boolean; logLevel: string; stopTimeout: string }) => {
       const smtpPort = parsePort(o.smtpPort, '--smtp-port');
+      const stopTimeout = Number(o.stopTimeout);
+      if (!Number.isFinite(stopTimeout) || stopTimeout < 0 || stopTimeout > 3600) throw new CliFailure(`--stop-timeout must be a number of seconds from 0 to 3600, not "${o.stopTimeout}"`, EXIT.usage);
       const httpPort = parsePort(o.httpPort, '--http-port');
       const roles = o.roles.split(',').map((r) => r.trim()).filter(Boolean);
       const unknown = roles.filter((r) => !ALL_ROLES.includes(r as Role));
@@ -87,8 +90,8 @@ export function startCommand(): Command {
         `Relaydesk is running (store: ${store.where}).`,
         node.smtpPort !== null ? `  SMTP      ${o.listen}:${node.smtpPort}` : null,
         web ? `  Web       ${web}  (health: /healthz, metrics: /metrics)` : null,
-        // The link is shown this once (only its hash is stored); a restart prints a new one.
-        node.setupLink ? `  Console   first start: create the admin at\n            ${node.setupLink}\n            (the link works once; it is not shown again)` : null,
+        // Every node sharing the store, and every restart, prints this same link until it is used.
+        node.setupLink ? `  Console   first start: create the admin at\n            ${node.setupLink}\n            (the link works once; every node prints this same link until then)` : null,
         web && !node.setupLink
           ? `  Console   ${web} — log in as ${admins.length ? admins.slice(0, 3).join(', ') + (admins.length > 3 ? ` (+${admins.length - 3} more admins)` : '') : 'a user'}; locked out: relaydesk user passwd EMAIL`
           : null,
@@ -99,18 +102,35 @@ export function startCommand(): Command {
       ].filter((l): l is string => l !== null);
       process.stdout.write(`${lines.join('\n')}\n`);
       await new Promise<void>((resolve) => {
-        const onSignal = (sig: string) => {
-          logger.info({ event: 'node.stopping', signal: sig }, 'stopping');
+        const onSignal = (sig: NodeJS.Signals) => {
+          logger.info({ event: 'node.stopping', signal: sig, stopTimeout }, `stopping (${sig} again exits at once)`);
+          // A second signal, or a stop that outlives its time, ends the process at once:
+          // whatever was under way got no 250 (SMTP) or keeps its lease until it expires (queue).
+          const again = (sig2: NodeJS.Signals) => exitNow(128 + os.constants.signals[sig2], { event: 'node.stop_forced', signal: sig2 }, 'second signal: exiting at once');
+          process.once('SIGINT', again);
+          process.once('SIGTERM', again);
+          setTimeout(() => exitNow(EXIT_STOP_TIMEOUT, { event: 'node.stop_timeout', stopTimeout }, `the stop took longer than --stop-timeout ${stopTimeout} s and ${STOP_MARGIN_MS / 1000} s more; exiting at once`), stopTimeout * 1000 + STOP_MARGIN_MS).unref();
           resolve();
+        };
+        const exitNow = (code: number, fields: object, msg: string) => {
+          logger.error(fields, msg);
+          logger.flush();
+          process.exit(code);
         };
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
       });
-      await node.stop();
+      await node.stop({ drainMs: stopTimeout * 1000 });
       await store.close();
+      logger.info({ event: 'node.stopped' }, 'stopped');
       logger.flush();
     });
 }
+
+/** After --stop-timeout, the time the queue and the store get to wind up before the process exits anyway. */
+const STOP_MARGIN_MS = 10_000;
+/** The exit status of a stop that did not finish in time (EX_TEMPFAIL: what was under way is tried again). */
+const EXIT_STOP_TIMEOUT = 75;
 
 function parsePort(v: string, flag: string): number {
   const n = Number(v);

@@ -60,7 +60,12 @@ export interface RunningNode {
    * admin (only its hash is stored). The start command prints it; tests read it here.
    */
   readonly setupLink: string | null;
-  stop(): Promise<void>;
+  /**
+   * Stops the node: no new mail (421 4.3.2), messages being received get up to `drainMs`
+   * (default 30 s) for their reply, attempts in flight finish and unattempted claims are
+   * given back, then the store closes.
+   */
+  stop(opts?: { drainMs?: number }): Promise<void>;
 }
 
 /** How long a stopping node waits for HTTP requests under way before it closes their connections. */
@@ -89,7 +94,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   // Per node, not per process: tests run several nodes in one process.
   const metrics = createNodeMetrics(nodeName);
   const resolver = opts.resolver ?? createSystemResolver();
-  const stops: (() => Promise<void>)[] = [];
+  const stops: ((drainMs?: number) => Promise<void>)[] = [];
   let runner: QueueRunner | null = null;
   let retention: RetentionJob | null = null;
   let trafficRollup: TrafficRollupJob | null = null;
@@ -147,7 +152,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       const receiver = new Receiver({ store, owner: `${opts.nodeName ?? opts.hostname}/${process.pid}`, live, writer: new ReceiveWriter(store, (s) => metrics.storeCommit('receive', s)), metrics, spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake(), ...(runner ? { handoff: runner } : {}) });
       const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, health, metrics, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls, ...opts.smtpLimits });
       smtpPort = listener.port;
-      stops.unshift(() => listener.close());
+      stops.unshift((drainMs) => listener.close(drainMs));
     }
     if (opts.roles.includes('web')) {
       const queue = runner;
@@ -180,9 +185,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     retention,
     trafficRollup,
     setupLink,
-    async stop() {
-      // Listeners first (no new mail), then the queue (outcomes recorded), then the store.
-      for (const s of stops) await s().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'error while stopping'));
+    async stop(stopOpts = {}) {
+      // All at once: the listeners turn new mail away while the queue stops claiming at
+      // once (it waits for the messages being committed with a claim of its own), then the store.
+      await Promise.all(stops.map((s) => s(stopOpts.drainMs).catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'error while stopping'))));
       health.stop();
       if (ownsStore) await store.close();
     },

@@ -19,6 +19,7 @@ export { ReceiveWriter } from './receive-writer.js';
 export { describeStoreError, isTransientStoreError, isUniqueViolation } from './errors.js';
 export { StoreHealth, type StoreHealthState } from './health.js';
 export { GroupCommit } from './group-commit.js';
+export { backupSqliteStore, checkSqliteStoreFile, liveNodesInFile, restoreSqliteStore, SQLITE_STORE_FILE, type BackupProgress, type StoreFileCheck } from './sqlite-backup.js';
 export * from './repos/config-repo.js';
 export * from './repos/delivery-repo.js';
 export * from './repos/mailbox-repo.js';

@@ -85,7 +85,7 @@ describe('the relaydesk process', { timeout: 120_000 }, () => {
     expect(one.stdout).toContain('list');
     const all = await relaydesk(['--help']);
     expect(all.code).toBe(0);
-    for (const c of ['start', 'apply', 'export', 'quarantine', 'mailbox', 'trace', 'queue', 'store', 'desk', 'token', 'webhook', 'user']) expect(all.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    for (const c of ['start', 'apply', 'export', 'quarantine', 'mailbox', 'trace', 'queue', 'store', 'desk', 'token', 'webhook', 'user', 'backup', 'restore']) expect(all.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
   });
 
   it('an unknown command is a usage error (exit 2) that lists the commands', async () => {

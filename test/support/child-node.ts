@@ -36,9 +36,9 @@ export interface ChildNode {
 }
 
 /** Starts `relaydesk start` with these store flags and ports, and waits until it says it runs. */
-export async function startChildNode(opts: { storeArgs: readonly string[]; smtpPort: number; roles?: string; web?: boolean; logLevel?: string }): Promise<ChildNode> {
+export async function startChildNode(opts: { storeArgs: readonly string[]; smtpPort: number; roles?: string; web?: boolean; logLevel?: string; nodeArgs?: readonly string[] }): Promise<ChildNode> {
   const roles = opts.roles ?? (opts.web ? 'inbound,queue,web' : 'inbound,queue');
-  const p = cli(['start', ...opts.storeArgs, '--smtp-port', String(opts.smtpPort), '--http-port', '0', '--no-dns', '--log-level', opts.logLevel ?? 'warn', '--roles', roles, '--hostname', 'gw.relaydesk.test']);
+  const p = cli(['start', ...opts.storeArgs, '--smtp-port', String(opts.smtpPort), '--http-port', '0', '--no-dns', '--log-level', opts.logLevel ?? 'warn', '--roles', roles, '--hostname', 'gw.relaydesk.test', ...(opts.nodeArgs ?? [])]);
   let out = '';
   p.stdout!.on('data', (d) => (out += d));
   p.stderr!.on('data', (d) => (out += d));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { adminQuery } from './postgres.js';
 
-const PG_BIN = process.env.RELAYDESK_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+export const PG_BIN = process.env.RELAYDESK_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 /** A free port can be taken between freePort() and the postmaster's bind; try a few. */
 const START_ATTEMPTS = 3;
 

@@ -47,6 +47,7 @@ class PromptConnection extends (SMTPConnection as any) {
   init(): void {
     const self = this as any;
     self._setListeners(() => {
+      if (self._server.shutdownReply) return this.sayShuttingDown();
       if (self._server.options.maxClients && self._server.connections.size > self._server.options.maxClients) {
         self._server.options.onClientLimit?.();
         return self.send(421, self.name + ' Too many connected clients, try again in a moment', false);
@@ -54,6 +55,31 @@ class PromptConnection extends (SMTPConnection as any) {
       if (this.#delay > 0) setTimeout(() => self.connectionReady(), this.#delay).unref();
       else self.connectionReady();
     });
+  }
+
+  /**
+   * 421 and close, with the enhanced code as part of the text: it is the same line whether or
+   * not the client said EHLO (the library leaves the code out before it).
+   */
+  sayShuttingDown(): void {
+    const self = this as any;
+    (SMTPConnection as any).prototype.send.call(this, 421, self._server.shutdownReply, false);
+    self.close();
+  }
+
+  /** Whether a message is being received (DATA sent, its reply not yet). */
+  get inData(): boolean {
+    return Boolean((this as any)._dataStream);
+  }
+
+  /** While the server shuts down, every command but QUIT is answered 421 (RFC 5321 3.8). */
+  _onCommand(command: unknown, callback: () => void): unknown {
+    const self = this as any;
+    if (self._server.shutdownReply && self._ready && !self._upgrading && !/^QUIT\b/i.test(String(command ?? ''))) {
+      this.sayShuttingDown();
+      return callback?.();
+    }
+    return (super._onCommand as any)(command, callback);
   }
 
   /** Lets a handler choose the enhanced status code by starting its text with it. */
@@ -109,6 +135,8 @@ export class PromptSMTPServer extends SMTPServer {
   readonly #pressureTimeout: number | undefined;
   readonly #onPressureChange: ((underPressure: boolean, open: number) => void) | undefined;
   #applied: number;
+  /** Set by `shutDown`: the reply every new connection and every command but QUIT gets. */
+  shutdownReply: string | null = null;
 
   constructor(options: PromptServerOptions) {
     super(options);
@@ -129,6 +157,33 @@ export class PromptSMTPServer extends SMTPServer {
     // Before init, which arms the new socket with the timeout in force.
     this.connectionsChanged();
     connection.init();
+  }
+
+  /**
+   * Starts a shutdown: the listening socket stays open so that new clients hear why they
+   * are turned away (421) instead of a refused connection; sessions that are not receiving
+   * a message are told and closed now, the others once their message has its reply.
+   */
+  shutDown(reply: string): void {
+    this.shutdownReply = reply;
+    for (const c of (this as any).connections as Set<PromptConnection>) if (!c.inData) c.sayShuttingDown();
+  }
+
+  /** Sessions receiving a message now. */
+  get sessionsInData(): number {
+    let n = 0;
+    for (const c of (this as any).connections as Set<PromptConnection>) if (c.inData) n++;
+    return n;
+  }
+
+  /** Sessions open now. */
+  get sessionsOpen(): number {
+    return ((this as any).connections as Set<unknown>).size;
+  }
+
+  /** Ends a shutdown: whoever is still connected is told and closed. */
+  closeRemaining(): void {
+    for (const c of (this as any).connections as Set<PromptConnection>) c.sayShuttingDown();
   }
 
   /**

@@ -55,9 +55,19 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 /** Postfix's smtpd_timeout under stress (its default is ${stress?10s:300s}). */
 export const DEFAULT_PRESSURE_IDLE_TIMEOUT_MS = 10_000;
 
+/** How long a stop waits, by default, for messages being received to get their reply. */
+export const DEFAULT_DRAIN_MS = 30_000;
+/** After the last message got its reply, the time its client has to say QUIT. */
+const QUIT_LINGER_MS = 1_000;
+const DRAIN_POLL_MS = 50;
+
 export interface RunningListener {
   readonly port: number;
-  close(): Promise<void>;
+  /**
+   * Stops taking mail: new clients and new commands get 421 4.3.2 at once, sessions in DATA
+   * get up to `drainMs` to be received and answered; then every session is closed.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOptions): Promise<RunningListener> {
@@ -282,7 +292,29 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   return {
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async close(drainMs = DEFAULT_DRAIN_MS) {
+      deps.logger.info({ event: 'inbound.draining', open: server.sessionsOpen, inData: server.sessionsInData }, 'stopping: new clients get 421, messages being received finish');
+      server.shutDown(`4.3.2 ${opts.hostname} Service shutting down`);
+      // Wall time, not the node's clock: a test's frozen clock must not hold a stop forever.
+      let expired = false;
+      const timer = setTimeout(() => (expired = true), drainMs);
+      const waitFor = async (done: () => boolean) => {
+        while (!done() && !expired) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+      };
+      try {
+        await waitFor(() => server.sessionsInData === 0);
+        const cut = server.sessionsInData;
+        if (cut > 0) deps.logger.warn({ event: 'inbound.drain_cut', count: cut }, 'messages still being received when the wait ran out are cut off (they got no 250; their clients send them again)');
+        const linger = setTimeout(() => (expired = true), QUIT_LINGER_MS);
+        await waitFor(() => server.sessionsOpen === 0);
+        clearTimeout(linger);
+      } finally {
+        clearTimeout(timer);
+      }
+      server.closeRemaining();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      deps.logger.info({ event: 'inbound.stopped' }, 'SMTP listener stopped');
+    },
   };
 }
 

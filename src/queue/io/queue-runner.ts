@@ -12,6 +12,7 @@ import {
   messageRowOf,
   reclaimExpiredLeases,
   reclaimOwnStaleLeases,
+  releaseLeases,
   renewLeases,
   type Db,
   type DeliveryRow,
@@ -137,13 +138,27 @@ export class QueueRunner {
     w?.();
   }
 
-  /** Stops claiming; waits for attempts in flight so their outcomes are recorded. */
+  /**
+   * Stops claiming; waits for attempts in flight so their outcomes are recorded, and for
+   * messages being committed with a claim of ours; then gives back every claim left.
+   */
   async stop(): Promise<void> {
     this.#running = false;
     this.wake();
     await this.#loop;
-    await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size > 0 || this.#reserved > 0) {
+      await Promise.race([Promise.allSettled([...this.#pending]), new Promise((r) => setTimeout(r, 20))]);
+    }
     if (this.#unrecorded.length > 0) await this.#flushUnrecorded().catch(() => undefined);
+    // Outcomes the store has not taken keep their claims: given back, those deliveries would
+    // be attempted again; they return when their leases expire, like a crashed node's.
+    if (this.#unrecorded.length > 0) return;
+    try {
+      const n = await releaseLeases(this.deps.db, { owner: this.owner, now: this.deps.clock.now() });
+      if (n > 0) this.deps.logger.info({ event: 'queue.released', count: n }, 'gave back deliveries claimed but not attempted; they are due at once');
+    } catch (e) {
+      this.deps.logger.warn({ event: 'queue.store_error', err: (e as Error).message }, 'cannot give back the claims of this process; they return when their leases expire');
+    }
   }
 
   /** Whether the loop runs and came round lately (a loop stuck on a store call does not). */
@@ -263,6 +278,8 @@ export class QueueRunner {
   /** Deliveries committed already claimed by this runner: attempt them now, from memory. */
   adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number; source: MessageSource }): void {
     this.#reserved -= input.count;
+    // Stopping: the claim is given back with the others (see stop), not attempted now.
+    if (!this.#running) return;
     const { record, ids } = input;
     const message = messageRowOf(record);
     const rows: DeliveryRow[] = [];

@@ -118,6 +118,20 @@ export async function reclaimOwnStaleLeases(db: Db, input: { nodeName: string; o
   return Number(r.numUpdatedRows);
 }
 
+/**
+ * A stopping process gives its claims back: what it claimed and will not attempt is due
+ * again at once, for another node or its own next run, without waiting for the lease.
+ */
+export async function releaseLeases(db: Db, input: { owner: string; now: number }): Promise<number> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ status: 'deferred', lease_until: null, lease_owner: null, next_attempt_at: input.now, updated_at: input.now })
+    .where('status', '=', 'active')
+    .where('lease_owner', 'like', startsWith(`${input.owner}#`))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 export async function nextDueAt(db: Db): Promise<number | null> {
   const r = await db
     .selectFrom('deliveries')

@@ -222,11 +222,31 @@ export async function countSessionsOfUser(db: Exec, email: string): Promise<numb
   return Number(r?.n ?? 0);
 }
 
-/** The one valid setup token from now on (an earlier link stops working). */
-export async function replaceSetupToken(db: Kysely<Database>, hash: string, now: number): Promise<void> {
+/** The `secrets` row that holds the setup token while no user exists (see `shareSetupToken`). */
+const SETUP_SECRET = 'setup-link';
+
+/**
+ * The setup token of the store, the same for every node that asks until the first admin
+ * exists: the first to ask creates it (insert-if-absent on the secret's unique name), the
+ * others read it. Only its hash is a valid token (`setup_tokens`); a hash left by an
+ * earlier release, which made one per start, stops working.
+ */
+export async function shareSetupToken(db: Kysely<Database>, input: { generate: () => string; hash: (token: string) => string; now: number }): Promise<string> {
+  await db.insertInto('secrets').values({ name: SETUP_SECRET, value: input.generate() }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  const token = (await db.selectFrom('secrets').select('value').where('name', '=', SETUP_SECRET).executeTakeFirstOrThrow()).value;
+  const hash = input.hash(token);
+  await users(db).transaction().execute(async (trx) => {
+    await trx.deleteFrom('setup_tokens').where('hash', '<>', hash).execute();
+    await trx.insertInto('setup_tokens').values({ hash, created_at: input.now }).onConflict((oc) => oc.column('hash').doNothing()).execute();
+  });
+  return token;
+}
+
+/** Once a user exists no setup link is needed: nothing of one stays in the store. */
+export async function dropSetupToken(db: Kysely<Database>): Promise<void> {
   await users(db).transaction().execute(async (trx) => {
     await trx.deleteFrom('setup_tokens').execute();
-    await trx.insertInto('setup_tokens').values({ hash, created_at: now }).execute();
+    await trx.deleteFrom('secrets').where('name', '=', SETUP_SECRET).execute();
   });
 }
 
@@ -243,6 +263,7 @@ export async function createFirstAdmin(db: Kysely<Database>, input: { tokenHash:
     if (Number((await trx.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0) > 0) return 'users-exist';
     const used = await trx.deleteFrom('setup_tokens').where('hash', '=', input.tokenHash).executeTakeFirst();
     if (Number(used.numDeletedRows) !== 1) return 'bad-token';
+    await trx.deleteFrom('secrets').where('name', '=', SETUP_SECRET).execute();
     await insertUserIn(trx, { email: input.email, role: 'admin', passwordHash: input.passwordHash, now: input.now });
     return 'created';
   });

@@ -1,16 +1,18 @@
 import { randomToken } from '../../base/ids.js';
-import { countUsers, replaceSetupToken, type Db } from '../../store/index.js';
+import { countUsers, dropSetupToken, shareSetupToken, type Db } from '../../store/index.js';
 import { hashToken } from './api-tokens.js';
 
 /**
- * The one-time link that creates the first admin, made at a start while the store has no
- * users (null otherwise). Only its hash is stored, and each start replaces it: the link is
- * printed once, so a restart must print a new one that works.
+ * The one-time link that creates the first admin, while the store has no users (null
+ * otherwise). Every node of a cluster, and every restart, prints the same link until it
+ * is used: the store holds one token for all of them, and drops it with the first admin.
  */
 export async function prepareSetupLink(db: Db, consoleUrl: string, now: number): Promise<string | null> {
-  if ((await countUsers(db)) > 0) return null;
-  const token = randomToken(32);
-  await replaceSetupToken(db, hashToken(token), now);
+  if ((await countUsers(db)) > 0) {
+    await dropSetupToken(db);
+    return null;
+  }
+  const token = await shareSetupToken(db, { generate: () => randomToken(32), hash: hashToken, now });
   return `${consoleUrl.replace(/\/$/, '')}/setup#token=${token}`;
 }
 
