@@ -89,7 +89,7 @@ export function startCommand(): Command {
       const lines = [
         `Relaydesk is running (store: ${store.where}).`,
         node.smtpPort !== null ? `  SMTP      ${o.listen}:${node.smtpPort}` : null,
-        web ? `  Web       ${web}  (health: /healthz, metrics: /metrics)` : null,
+        web ? `  Web       ${web}  (health: /healthz, readiness: /readyz, metrics: /metrics)` : null,
         // Every node sharing the store, and every restart, prints this same link until it is used.
         node.setupLink ? `  Console   first start: create the admin at\n            ${node.setupLink}\n            (the link works once; every node prints this same link until then)` : null,
         web && !node.setupLink
