@@ -18,6 +18,7 @@ import {
   type StoreHandle,
 } from '../../store/index.js';
 import { BATCH, BETWEEN_BATCHES_MS, batchWasFull, decideCutoffs, nextBatchSize, nextRunDelay, RUN_BUDGET_MS, type RetentionCutoffs, type RetentionPolicy } from '../retention.js';
+import { MaintenanceLoop } from './maintenance-loop.js';
 
 export const RETENTION_JOB = 'retention';
 
@@ -70,25 +71,29 @@ type Stage = { readonly name: string; batch(limit: number, c: RetentionCutoffs, 
  * queue/retention.ts, on the node's clock.
  */
 export class RetentionJob {
-  #timer: NodeJS.Timeout | null = null;
-  #current: Promise<MaintenanceRun | null> | null = null;
+  /** Set by stop() (and before start()): a run under way ends after its batch. */
   #stopped = true;
   #warnedFreeSpace = false;
   readonly #sizes = new Map<string, number>();
+  readonly #loop: MaintenanceLoop;
 
-  constructor(private readonly deps: RetentionJobDeps) {}
+  constructor(private readonly deps: RetentionJobDeps) {
+    this.#loop = new MaintenanceLoop({
+      run: (report) => this.#runOnce(report),
+      nextDelay: nextRunDelay,
+      failed: (e) => deps.logger.error({ event: 'retention.store_error', err: (e as Error).message }, 'retention could not finish a run; it tries again in a minute'),
+    });
+  }
 
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#schedule(FIRST_RUN_MS);
+    this.#loop.start(FIRST_RUN_MS);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#current?.catch(() => undefined);
+    await this.#loop.stop();
   }
 
   /**
@@ -96,39 +101,7 @@ export class RetentionJob {
    * another node holds the job. Tests and benchmarks call it after moving their clock.
    */
   runNow(): Promise<MaintenanceRun | null> {
-    return this.#start().run;
-  }
-
-  #schedule(ms: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      const { done } = this.#start();
-      void done.then((workLeft) => this.#schedule(nextRunDelay(workLeft)));
-    }, ms);
-    this.#timer.unref();
-  }
-
-  /** Starts a run once the one under way (if any) has ended: a node never runs two at once. */
-  #start(): { run: Promise<MaintenanceRun | null>; done: Promise<boolean> } {
-    let workLeft = false;
-    const previous = this.#current;
-    const run = (async () => {
-      await previous?.catch(() => undefined);
-      return this.#runOnce((left) => (workLeft = left));
-    })();
-    this.#current = run;
-    const done = run.then(
-      () => workLeft,
-      (e: unknown) => {
-        this.deps.logger.error({ event: 'retention.store_error', err: (e as Error).message }, 'retention could not finish a run; it tries again in a minute');
-        return false;
-      },
-    );
-    void done.finally(() => {
-      if (this.#current === run) this.#current = null;
-    });
-    return { run, done };
+    return this.#loop.runNow();
   }
 
   async #runOnce(report: (workLeft: boolean) => void): Promise<MaintenanceRun | null> {

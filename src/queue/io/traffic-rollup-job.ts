@@ -3,6 +3,7 @@ import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
 import { claimMaintenance, finishMaintenance, firstMessageAt, lastRolledMinute, releaseMaintenance, rollMinutes, sampleQueue, type Db, type MaintenanceRun } from '../../store/index.js';
 import { decideRollupRange, nextRollupDelay, rollupBatches, MINUTE_MS, RUN_BUDGET_MS } from '../traffic.js';
+import { MaintenanceLoop } from './maintenance-loop.js';
 
 export const TRAFFIC_ROLLUP_JOB = 'traffic-rollup';
 
@@ -28,61 +29,33 @@ const BETWEEN_BATCHES_MS = 10;
  * same figures. What is due is decided by the pure queue/traffic.ts, on the node's clock.
  */
 export class TrafficRollupJob {
-  #timer: NodeJS.Timeout | null = null;
-  #current: Promise<MaintenanceRun | null> | null = null;
   #started = false;
   /** Set by stop(): a run under way ends after its batch, and no run is scheduled. */
   #stopped = false;
+  readonly #loop: MaintenanceLoop;
 
-  constructor(private readonly deps: TrafficRollupDeps) {}
+  constructor(private readonly deps: TrafficRollupDeps) {
+    this.#loop = new MaintenanceLoop({
+      run: (report) => this.#runOnce(report),
+      nextDelay: (workLeft) => nextRollupDelay(deps.clock.now(), workLeft),
+      failed: (e) => deps.logger.error({ event: 'traffic.store_error', err: (e as Error).message }, 'the traffic rollup could not finish a run; it tries again next minute'),
+    });
+  }
 
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#schedule(nextRollupDelay(this.deps.clock.now(), false));
+    this.#loop.start(nextRollupDelay(this.deps.clock.now(), false));
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#current?.catch(() => undefined);
+    await this.#loop.stop();
   }
 
   /** Runs the job now (after any run under way); null when another node holds it. */
   runNow(): Promise<MaintenanceRun | null> {
-    return this.#start().run;
-  }
-
-  #schedule(ms: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      const { done } = this.#start();
-      void done.then((workLeft) => this.#schedule(nextRollupDelay(this.deps.clock.now(), workLeft)));
-    }, ms);
-    this.#timer.unref();
-  }
-
-  #start(): { run: Promise<MaintenanceRun | null>; done: Promise<boolean> } {
-    let workLeft = false;
-    const previous = this.#current;
-    const run = (async () => {
-      await previous?.catch(() => undefined);
-      return this.#runOnce((left) => (workLeft = left));
-    })();
-    this.#current = run;
-    const done = run.then(
-      () => workLeft,
-      (e: unknown) => {
-        this.deps.logger.error({ event: 'traffic.store_error', err: (e as Error).message }, 'the traffic rollup could not finish a run; it tries again next minute');
-        return false;
-      },
-    );
-    void done.finally(() => {
-      if (this.#current === run) this.#current = null;
-    });
-    return { run, done };
+    return this.#loop.runNow();
   }
 
   async #runOnce(report: (workLeft: boolean) => void): Promise<MaintenanceRun | null> {
