@@ -13,6 +13,7 @@ import { startCluster, type Cluster } from '../support/pg-cluster.js';
 import { freePort } from '../support/ports.js';
 import { eventually } from '../support/relaydesk.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
+import { messageIdOf as idOf } from '../support/relay-config.js';
 
 const config = (sinkPort: number, inbound?: string) => `
 domains: [solarmora.com]
@@ -36,8 +37,6 @@ ${inbound ? `  - description: help to the desk
     modify:
       changeEnvelopeRecipient: { replaceRecipient: ${inbound} }
 ` : ''}`;
-
-const idOf = (raw: Buffer | string) => /^Message-ID: <([^>]+)>/im.exec(raw.toString())?.[1];
 
 describe('PostgreSQL stopped under load and started again', () => {
   let cluster: Cluster;

@@ -15,23 +15,7 @@ import { freshPgDatabase } from '../support/postgres.js';
 import { DIALECTS, eventually, type Dialect } from '../support/relaydesk.js';
 import { rawSmtp } from '../support/smtp-raw.js';
 import { startSink } from '../support/smtp-sink.js';
-
-const config = (sinkPort: number) => `
-domains: [solarmora.com]
-hosts:
-  - { name: crm, host: 127.0.0.1, port: ${sinkPort}, tls: none, domains: [crm.test] }
-smtp:
-  connectionLimitExceptions: [127.0.0.0/8]
-queue:
-  retry: { firstRetry: 1s, maxInterval: 1s }
-defaultRouting:
-  - description: relay to the CRM
-    match: { single: relay@solarmora.com }
-    modify:
-      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }
-`;
-
-const idOf = (raw: Buffer) => /^Message-ID: <([^>]+)>/im.exec(raw.toString())?.[1];
+import { messageIdOf as idOf, relayToSinkConfig as config } from '../support/relay-config.js';
 
 const message = (tag: string) => (n: number) => {
   const id = `${tag}-${n}@customer.example`;

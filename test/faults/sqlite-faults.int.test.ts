@@ -13,23 +13,8 @@ import { healthOf, runCli, smtpLoad, startChildNode, type ChildNode } from '../s
 import { freePort } from '../support/ports.js';
 import { eventually } from '../support/relaydesk.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
+import { messageIdOf as idOf, relayToSinkConfig as config } from '../support/relay-config.js';
 
-const config = (sinkPort: number) => `
-domains: [solarmora.com]
-hosts:
-  - { name: crm, host: 127.0.0.1, port: ${sinkPort}, tls: none, domains: [crm.test] }
-smtp:
-  connectionLimitExceptions: [127.0.0.0/8]
-queue:
-  retry: { firstRetry: 1s, maxInterval: 1s }
-defaultRouting:
-  - description: relay to the CRM
-    match: { single: relay@solarmora.com }
-    modify:
-      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }
-`;
-
-const idOf = (raw: Buffer) => /^Message-ID: <([^>]+)>/im.exec(raw.toString())?.[1];
 const isRoot = process.getuid?.() === 0;
 
 describe('SQLite faults', () => {
