@@ -2,6 +2,7 @@
  * The dashboard's ranges and how their rolled minutes become buckets. Pure: the minutes and
  * the time are arguments.
  */
+import type { TrafficMinute } from '../../../store/index.js';
 
 export type TrafficRange = 'hour' | 'day' | 'week';
 
@@ -14,17 +15,8 @@ export const RANGES: Record<TrafficRange, { readonly bucketMinutes: number; read
   week: { bucketMinutes: 60, buckets: 168 },
 };
 
-export interface MinuteFigures {
-  readonly minute: number;
-  readonly accepted: number;
-  readonly delivered: number;
-  readonly deferred: number;
-  readonly bounced: number;
-  readonly spamHeld: number;
-  readonly casesOpened: number;
-  readonly queueSize: number | null;
-  readonly oldestDeferredMs: number | null;
-}
+/** One rolled minute, as the store keeps it. */
+export type MinuteFigures = TrafficMinute;
 
 export interface Bucket {
   readonly at: number;
