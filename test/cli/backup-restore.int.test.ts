@@ -115,13 +115,19 @@ describe('backup and restore', () => {
     const restore = await runCli(['restore', '--from', file, '--data', restoredDir, '--json']);
     expect(restore.code, restore.out).toBe(0);
     expect(JSON.parse(restore.out)).toMatchObject({ path: path.join(restoredDir, 'relaydesk.sqlite'), from: file });
-    const restoredNode = await startChildNode({ storeArgs: ['--data', restoredDir], smtpPort: await freePort() });
-    cleanups.push(() => restoredNode.stop());
     const restored = await casesOf(['--data', restoredDir]);
     // The copy is the store at one moment: every case made before it, none that was not in the original.
     expect(restored.slice(0, before.length)).toEqual(before);
     const originalByNumber = new Map(original.map((c) => [c.number, c.subject]));
     for (const c of restored) expect(originalByNumber.get(c.number)).toBe(c.subject);
+    const restoredNode = await startChildNode({ storeArgs: ['--data', restoredDir], smtpPort: await freePort() });
+    cleanups.push(() => restoredNode.stop());
+    // Mail the copy had accepted but not yet taken into the desk becomes cases on the restored
+    // node, numbered in its own order: each one a case of the original, none twice.
+    const served = await casesOf(['--data', restoredDir]);
+    const originalSubjects = new Set(original.map((c) => c.subject));
+    expect(served.filter((c) => !originalSubjects.has(c.subject))).toEqual([]);
+    expect(new Set(served.map((c) => c.subject)).size).toBe(served.length);
     console.log(`[backup] ${out.bytes} bytes in ${out.durationMs} ms with ${duringResult.acked.size} messages accepted meanwhile; cases: ${before.length} before, ${restored.length} in the copy, ${original.length} in the original at the end`);
 
     // The restored node takes new mail into the same desk.
