@@ -90,6 +90,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     },
     { now: () => clock.now(), logger },
   );
+  // The node's row is written at once, not after the first interval: `relaydesk restore`
+  // and the other nodes see a node that started a moment ago as running.
+  await health.check();
   health.start();
   // Per node, not per process: tests run several nodes in one process.
   const metrics = createNodeMetrics(nodeName);
