@@ -4,10 +4,8 @@ import { Command, Option } from 'commander';
 import type { Resolver } from '../spam/index.js';
 import { listUsers, type StoreHandle } from '../store/index.js';
 import { CliFailure, EXIT, openStoreFrom, withStoreOptions, type StoreFlags } from './common.js';
+import { ALL_ROLES, type Role } from './roles.js';
 import type { RunningNode } from './start.js';
-
-export type Role = 'inbound' | 'queue' | 'web';
-export const ALL_ROLES: readonly Role[] = ['inbound', 'queue', 'web'];
 
 /** A resolver for machines without DNS: every name is unknown, at once. */
 function noDnsResolver(): Resolver {
