@@ -18,7 +18,7 @@ import type { DedupeVerdict, IntakeDecision } from '../model.js';
 import type { ParsedMessage } from '../parse-message.js';
 import { replyHeaders } from '../reply-headers.js';
 import type { LiveState } from '../../config/io/live-config.js';
-import type { DeskDeps, IntakeRequest } from './intake-worker.js';
+import type { DeskDeps, IntakeRequest } from './intake-deps.js';
 import { composeMail, newMessageId, outgoingRecord } from './outgoing.js';
 import { emitDeskEvent } from './webhooks.js';
 
