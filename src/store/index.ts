@@ -12,7 +12,7 @@
  * SQLite (WAL, synchronous=FULL) is the embedded default; PostgreSQL serves several
  * nodes. Differences live in `dialects/` as capability flags.
  */
-export { openStore, type Db, type StoreHandle, type StoreLocation, type StoreOptions } from './db.js';
+export { openStore, type Db, type DbTransaction, type StoreHandle, type StoreLocation, type StoreOptions } from './db.js';
 export type { DialectCaps } from './dialects/caps.js';
 export type { DeliveryStatus } from './schema.js';
 export { ReceiveWriter } from './receive-writer.js';
