@@ -29,6 +29,7 @@ import { DEFAULT_PART_BUDGET } from '../stored-parts.js';
 import { applyIntakeDecision } from './apply-intake.js';
 import { readInbound } from './read-inbound.js';
 import type { DeskDeps, IntakeRequest } from './intake-deps.js';
+import { EVENTS } from '../../base/events.js';
 
 export type { DeskDeps, IntakeRequest } from './intake-deps.js';
 
@@ -60,7 +61,7 @@ export function deskTransport(deps: DeskDeps): TransportHandler {
           out.set(d.id, { kind: 'deferred', reply: `desk store unavailable: ${error}` });
           continue;
         }
-        deps.logger.error({ event: 'desk.failed', qid: message.queueId, rcpt: d.recipient, err: error }, 'desk intake failed; message set aside in the failed list');
+        deps.logger.error({ event: EVENTS.deskFailed, qid: message.queueId, rcpt: d.recipient, err: error }, 'desk intake failed; message set aside in the failed list');
         deps.metrics?.deskIntake('failed', '');
         try {
           const id = await insertFailed(deps.db, { queueId: message.queueId, recipient: d.recipient, error, now: deps.clock.now() });
@@ -142,7 +143,7 @@ async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeReque
   });
   const summary = await applyIntakeDecision(deps, { decision, dedupe, dedupeKey, fingerprint, channel, parsed, req, now });
   const reused = dedupe.kind === 'new' && dedupe.reused !== null;
-  deps.logger.info({ event: 'desk.intake', qid: req.queueId, channel: channel.name, effect: decision.kind, ...(reused ? { messageIdReused: parsed.messageId } : {}) }, summary);
+  deps.logger.info({ event: EVENTS.deskIntake, qid: req.queueId, channel: channel.name, effect: decision.kind, ...(reused ? { messageIdReused: parsed.messageId } : {}) }, summary);
   const outcome = intakeOutcomeOf(decision, req.spam);
   deps.metrics?.deskIntake(outcome.outcome, outcome.reason);
   return summary;
