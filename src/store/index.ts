@@ -7,7 +7,8 @@
  * TRUSTS   Nothing: every value arrives validated by its component.
  * SECURITY Holds message bodies and secrets; the database URL's password is never
  *          printed (see `StoreHandle.where`).
- * EVENTS   None of its own; callers record trace events through `appendTrace`.
+ * EVENTS   store.unavailable and store.recovered (StoreHealth, in the log); callers record
+ *          trace events through `appendTrace`.
  *
  * SQLite (WAL, synchronous=FULL) is the embedded default; PostgreSQL serves several
  * nodes. Differences live in `dialects/` as capability flags.
