@@ -4,10 +4,9 @@ import { Command, Option } from 'commander';
 import type { Resolver } from '../spam/index.js';
 import { listUsers, type StoreHandle } from '../store/index.js';
 import { CliFailure, EXIT, openStoreFrom, withStoreOptions, type StoreFlags } from './common.js';
+import { ALL_ROLES, type Role } from './roles.js';
 import type { RunningNode } from './start.js';
-
-export type Role = 'inbound' | 'queue' | 'web';
-export const ALL_ROLES: readonly Role[] = ['inbound', 'queue', 'web'];
+import { EVENTS } from '../base/events.js';
 
 /** A resolver for machines without DNS: every name is unknown, at once. */
 function noDnsResolver(): Resolver {
@@ -60,10 +59,10 @@ export function startCommand(): Command {
       // A promise that fails with nobody listening must not take the node, and every session
       // and delivery under way, down with it: say so loudly and go on.
       process.on('unhandledRejection', (reason) => {
-        logger.error({ event: 'node.unhandled_rejection', err: reason instanceof Error ? reason.stack : String(reason) }, 'a failure nobody handled; the node goes on');
+        logger.error({ event: EVENTS.unhandledRejection, err: reason instanceof Error ? reason.stack : String(reason) }, 'a failure nobody handled; the node goes on');
       });
       process.on('uncaughtExceptionMonitor', (err) => {
-        logger.fatal({ event: 'node.uncaught_exception', err: err.stack }, 'an unexpected error stops the node');
+        logger.fatal({ event: EVENTS.uncaughtException, err: err.stack }, 'an unexpected error stops the node');
         logger.flush();
       });
       let store: StoreHandle;
@@ -103,13 +102,13 @@ export function startCommand(): Command {
       process.stdout.write(`${lines.join('\n')}\n`);
       await new Promise<void>((resolve) => {
         const onSignal = (sig: NodeJS.Signals) => {
-          logger.info({ event: 'node.stopping', signal: sig, stopTimeout }, `stopping (${sig} again exits at once)`);
+          logger.info({ event: EVENTS.nodeStopping, signal: sig, stopTimeout }, `stopping (${sig} again exits at once)`);
           // A second signal, or a stop that outlives its time, ends the process at once:
           // whatever was under way got no 250 (SMTP) or keeps its lease until it expires (queue).
-          const again = (sig2: NodeJS.Signals) => exitNow(128 + os.constants.signals[sig2], { event: 'node.stop_forced', signal: sig2 }, 'second signal: exiting at once');
+          const again = (sig2: NodeJS.Signals) => exitNow(128 + os.constants.signals[sig2], { event: EVENTS.nodeStopForced, signal: sig2 }, 'second signal: exiting at once');
           process.once('SIGINT', again);
           process.once('SIGTERM', again);
-          setTimeout(() => exitNow(EXIT_STOP_TIMEOUT, { event: 'node.stop_timeout', stopTimeout }, `the stop took longer than --stop-timeout ${stopTimeout} s and ${STOP_MARGIN_MS / 1000} s more; exiting at once`), stopTimeout * 1000 + STOP_MARGIN_MS).unref();
+          setTimeout(() => exitNow(EXIT_STOP_TIMEOUT, { event: EVENTS.nodeStopTimeout, stopTimeout }, `the stop took longer than --stop-timeout ${stopTimeout} s and ${STOP_MARGIN_MS / 1000} s more; exiting at once`), stopTimeout * 1000 + STOP_MARGIN_MS).unref();
           resolve();
         };
         const exitNow = (code: number, fields: object, msg: string) => {
@@ -122,7 +121,7 @@ export function startCommand(): Command {
       });
       await node.stop({ drainMs: stopTimeout * 1000 });
       await store.close();
-      logger.info({ event: 'node.stopped' }, 'stopped');
+      logger.info({ event: EVENTS.nodeStopped }, 'stopped');
       logger.flush();
     });
 }

@@ -18,7 +18,7 @@ import { webhookTransport, type WebhookLookup } from '../desk/io/webhooks.js';
 import { consoleUrl, prepareSetupLink } from '../web/auth/setup-token.js';
 import { startWebServer, type WebDeps } from '../web/server.js';
 
-import type { Role } from './start-command.js';
+import type { Role } from './roles.js';
 
 export type { Role };
 

@@ -24,7 +24,8 @@
  *   round-trips, the diff only says they changed.
  *
  * EVENTS
- *   None emitted here; io/ emits config.applied.
+ *   None emitted here; io/ logs config.loaded and config.invalid_stored, and the
+ *   console's routes log config.applied.
  */
 export { configSchema, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETENTION, DEFAULT_RETRY, type Config, type DeskChannel } from './schema.js';
 export { parseConfigText, type ParseConfigResult } from './parse-config.js';

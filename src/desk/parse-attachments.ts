@@ -4,10 +4,21 @@
  * Pure: CPU only.
  */
 import type { Attachment } from 'mailparser';
-import type { OmittedAttachment, ParsedAttachment, ParseLimits } from './parse-message.js';
 import { STORED_PART_HEADER, storedPartOf, type StoredParts } from './stored-parts.js';
 
 const MAX_UUENCODED_BLOCKS = 20;
+
+export interface ParsedAttachment {
+  filename: string;
+  contentType: string;
+  size: number;
+  contentId: string | null;
+  inline: boolean;
+  /** The bytes, or the blob the reader stored them in (large parts). */
+  content: { readonly bytes: Buffer } | { readonly blobId: string };
+}
+
+export interface OmittedAttachment { filename: string; size: number; reason: string }
 
 export interface FoundFile { filename: string | null; contentType: string; content: ParsedAttachment['content']; size: number; contentId: string | null; inline: boolean }
 
@@ -25,7 +36,7 @@ export function fromMailparser(a: Attachment, stored: StoredParts): FoundFile {
   };
 }
 
-export function keepAttachments(found: FoundFile[], lim: ParseLimits, problems: string[]): { attachments: ParsedAttachment[]; omitted: OmittedAttachment[] } {
+export function keepAttachments(found: FoundFile[], lim: { readonly maxAttachments: number; readonly maxAttachmentBytes: number }, problems: string[]): { attachments: ParsedAttachment[]; omitted: OmittedAttachment[] } {
   const attachments: ParsedAttachment[] = [];
   const omitted: OmittedAttachment[] = [];
   let bytes = 0;

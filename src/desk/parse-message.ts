@@ -12,7 +12,7 @@
  */
 import libmime from 'libmime';
 import { simpleParser, type AddressObject, type Attachment, type EmailAddress, type ParsedMail } from 'mailparser';
-import { extractUuencoded, fromMailparser, keepAttachments } from './parse-attachments.js';
+import { extractUuencoded, fromMailparser, keepAttachments, type OmittedAttachment, type ParsedAttachment } from './parse-attachments.js';
 import { readHeaderBlock, type HeaderBlock } from './read-header-block.js';
 import { decodeBytes, relabelCharsets, sniffCharset } from './relabel-charsets.js';
 import { sanitizeEmailHtml } from './sanitize-email-html.js';
@@ -43,18 +43,6 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
 };
 
 export interface MailAddress { name: string; address: string }
-
-export interface ParsedAttachment {
-  filename: string;
-  contentType: string;
-  size: number;
-  contentId: string | null;
-  inline: boolean;
-  /** The bytes, or the blob the reader stored them in (large parts). */
-  content: { readonly bytes: Buffer } | { readonly blobId: string };
-}
-
-export interface OmittedAttachment { filename: string; size: number; reason: string }
 
 export interface ReportedRecipient { address: string; action: string | null; status: string | null }
 

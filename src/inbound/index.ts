@@ -14,7 +14,8 @@
  * SECURITY Needs the store and, for STARTTLS, the certificate key. No console or CRM
  *          credentials. Not an open relay: a recipient outside hosted domains gets 550 5.7.1.
  * EVENTS   inbound.connected, inbound.recipient_rejected, inbound.rejected, inbound.accepted,
- *          inbound.pressure.
+ *          inbound.pressure; in the log only, inbound.error, inbound.draining,
+ *          inbound.drain_cut and inbound.stopped.
  */
 export * from './accept.js';
 export { startSmtpListener, type ListenerDeps, type ListenerOptions, type RunningListener } from './io/smtp-listener.js';

@@ -13,7 +13,10 @@
  * SECURITY Holds no credentials of its own; talks to next hops through outbound.
  * EVENTS   queue.attempt, queue.delivered, queue.deferred, queue.bounced, queue.expired,
  *          queue.dsn_queued, queue.dsn_suppressed, mailbox.stored, queue.deleted (held
- *          mail dropped by retention), retention.purged.
+ *          mail dropped by retention), retention.purged; in the log only, queue.released,
+ *          queue.reclaimed, queue.attempt_failed, queue.lease_lapsed, queue.taken_over,
+ *          queue.recorded_late, queue.store_error, queue.store_back, retention.store_error,
+ *          retention.no_free_space_return and traffic.store_error.
  */
 export { decideRetry, DEFAULT_RETRY, type RetryDecision, type RetryPolicy } from './schedule.js';
 export { groupDeliveries, type DeliveryGroup } from './group.js';

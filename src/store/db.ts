@@ -7,6 +7,8 @@ import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
+/** The open transaction a repository function runs in, for callers that add to it. */
+export type DbTransaction = Transaction<Database>;
 
 export interface StoreHandle {
   readonly db: Db;

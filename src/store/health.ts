@@ -1,5 +1,6 @@
 import type { Logger } from '../base/log.js';
 import { describeStoreError, isTransientStoreError } from './errors.js';
+import { EVENTS } from '../base/events.js';
 
 export interface StoreHealthState {
   /** Whether the store answered the last time it was asked. */
@@ -93,7 +94,7 @@ export class StoreHealth {
     }
     const now = this.deps.now();
     this.#state = { ok: error === null, error, since: now };
-    if (error === null) this.deps.logger.warn({ event: 'store.recovered', downMs: now - was.since }, `the store answers again after ${Math.round((now - was.since) / 1000)} s`);
-    else this.deps.logger.error({ event: 'store.unavailable', err: error }, `the store does not answer: ${error}; SMTP answers 451 and the queue waits until it is back`);
+    if (error === null) this.deps.logger.warn({ event: EVENTS.storeRecovered, downMs: now - was.since }, `the store answers again after ${Math.round((now - was.since) / 1000)} s`);
+    else this.deps.logger.error({ event: EVENTS.storeUnavailable, err: error }, `the store does not answer: ${error}; SMTP answers 451 and the queue waits until it is back`);
   }
 }

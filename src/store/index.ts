@@ -7,12 +7,13 @@
  * TRUSTS   Nothing: every value arrives validated by its component.
  * SECURITY Holds message bodies and secrets; the database URL's password is never
  *          printed (see `StoreHandle.where`).
- * EVENTS   None of its own; callers record trace events through `appendTrace`.
+ * EVENTS   store.unavailable and store.recovered (StoreHealth, in the log); callers record
+ *          trace events through `appendTrace`.
  *
  * SQLite (WAL, synchronous=FULL) is the embedded default; PostgreSQL serves several
  * nodes. Differences live in `dialects/` as capability flags.
  */
-export { openStore, type Db, type StoreHandle, type StoreLocation, type StoreOptions } from './db.js';
+export { openStore, type Db, type DbTransaction, type StoreHandle, type StoreLocation, type StoreOptions } from './db.js';
 export type { DialectCaps } from './dialects/caps.js';
 export type { DeliveryStatus } from './schema.js';
 export { ReceiveWriter } from './receive-writer.js';

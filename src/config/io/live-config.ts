@@ -2,6 +2,7 @@ import type { Logger } from '../../base/log.js';
 import { buildSnapshot, type RoutingSnapshot } from '../../routing/index.js';
 import { loadConfigVersion, loadCurrentConfig, type Db } from '../../store/index.js';
 import { parseConfigText, toSnapshotInput, type Config } from '../index.js';
+import { EVENTS } from '../../base/events.js';
 
 export interface LiveState {
   readonly version: number;
@@ -64,13 +65,13 @@ export class LiveConfig {
       // schema changed under it. Keep serving the last good rules and say so loudly.
       const problems = parsed.problems.slice(0, 20).map((p) => `${p.path}: ${p.message}`);
       this.#unusable = { version: stored.version, problems };
-      this.logger.error({ event: 'config.invalid_stored', version: stored.version, problems }, `stored configuration version ${stored.version} no longer validates; ${this.#state.version > 0 ? `keeping version ${this.#state.version}` : 'mail gets 451 until a valid one is applied'}: ${problems.join('; ')}`);
+      this.logger.error({ event: EVENTS.configInvalidStored, version: stored.version, problems }, `stored configuration version ${stored.version} no longer validates; ${this.#state.version > 0 ? `keeping version ${this.#state.version}` : 'mail gets 451 until a valid one is applied'}: ${problems.join('; ')}`);
       return this.#state;
     }
     this.#unusable = null;
     const snapshot = buildSnapshot(toSnapshotInput(parsed.config, stored.version));
     this.#state = { version: stored.version, config: parsed.config, snapshot };
-    this.logger.info({ event: 'config.loaded', version: stored.version, rules: parsed.config.defaultRouting.length }, 'configuration loaded');
+    this.logger.info({ event: EVENTS.configLoaded, version: stored.version, rules: parsed.config.defaultRouting.length }, 'configuration loaded');
     return this.#state;
   }
 }

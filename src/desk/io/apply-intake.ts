@@ -10,6 +10,7 @@ import {
   saveVerification,
   setCaseStatus,
   touchCase,
+  type DbTransaction,
   type NewDeskMessage,
   type StoredChannel,
 } from '../../store/index.js';
@@ -18,7 +19,7 @@ import type { DedupeVerdict, IntakeDecision } from '../model.js';
 import type { ParsedMessage } from '../parse-message.js';
 import { replyHeaders } from '../reply-headers.js';
 import type { LiveState } from '../../config/io/live-config.js';
-import type { DeskDeps, IntakeRequest } from './intake-worker.js';
+import type { DeskDeps, IntakeRequest } from './intake-deps.js';
 import { composeMail, newMessageId, outgoingRecord } from './outgoing.js';
 import { emitDeskEvent } from './webhooks.js';
 
@@ -59,7 +60,7 @@ export async function applyIntakeDecision(
   });
   // What the parser's limits left out is said on the case, or an agent never learns it was there.
   const cut = [...parsed.omitted.map((a) => `${a.filename} (${a.size} bytes): ${a.reason}`), ...parsed.problems.filter((p) => /^text cut at /.test(p))];
-  const noteLimits = async (trx: Parameters<typeof insertDeskMessage>[0], target: { caseId: number | null; leadId: number | null }) => {
+  const noteLimits = async (trx: DbTransaction, target: { caseId: number | null; leadId: number | null }) => {
     if (cut.length === 0) return;
     await insertDeskMessage(trx, { ...target, direction: 'note', messageId: null, inReplyTo: null, from: null, recipients: { to: [], cc: [] }, subject: 'Not kept from this message', text: `Left out by the desk's size limits:\n${cut.join('\n')}\nThe whole message is in the gateway's store as ${req.queueId}.`, html: null, queueId: req.queueId, author: 'system', machineKind: null, now, attachments: [] });
   };

@@ -1,15 +1,11 @@
-import type { Clock } from '../../base/clock.js';
-import type { Logger } from '../../base/log.js';
-import type { LiveConfig, LiveState } from '../../config/io/live-config.js';
+import type { LiveState } from '../../config/io/live-config.js';
 import { Slots } from '../../base/slots.js';
-import type { MessageSource } from '../../base/message-source.js';
 import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
 import {
   BlobWriter,
   deleteSpooledBlobs,
   isTransientStoreError,
   newAttachmentBlobId,
-  type StoreHandle,
   countRecentOpenedBy,
   findCaseByMessageIds,
   findEarlierIntakes,
@@ -20,7 +16,6 @@ import {
   listDeskChannels,
   loadCaseByNumber,
   type CaseRow,
-  type Db,
 } from '../../store/index.js';
 import { findCaseToken } from '../ack-template.js';
 import { matchChannel, parseCaseReplyAddress } from '../channel-address.js';
@@ -29,27 +24,14 @@ import { decideDedupe } from '../decide-dedupe.js';
 import { decideIntake, DEFAULT_INTAKE_LIMITS } from '../decide-intake.js';
 import { fingerprintMessage } from '../message-fingerprint.js';
 import type { CaseRef, Channel, IntakeDecision, IntakeMessage } from '../model.js';
-import type { DeskMetrics } from '../../metrics/index.js';
 import { parseInboundMessage } from '../parse-message.js';
 import { DEFAULT_PART_BUDGET } from '../stored-parts.js';
 import { applyIntakeDecision } from './apply-intake.js';
 import { readInbound } from './read-inbound.js';
-import type { DeskKeys } from './outgoing.js';
+import type { DeskDeps, IntakeRequest } from './intake-deps.js';
+import { EVENTS } from '../../base/events.js';
 
-export interface DeskDeps {
-  readonly db: Db;
-  readonly live: LiveConfig;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly hostname: string;
-  readonly keys: DeskKeys;
-  /** New mail (acknowledgements) was queued: deliver it now. */
-  readonly wake: () => void;
-  /** For large attachments written while a message is read; default: ordinary transactions. */
-  readonly lazyTransaction?: StoreHandle['lazyTransaction'];
-  /** Counts intake outcomes (the queue's intakes; an admin's recover or retry is not counted). */
-  readonly metrics?: DeskMetrics;
-}
+export type { DeskDeps, IntakeRequest } from './intake-deps.js';
 
 /**
  * Messages parsed at once. Parsing is CPU work with up to a budget of memory each
@@ -79,7 +61,7 @@ export function deskTransport(deps: DeskDeps): TransportHandler {
           out.set(d.id, { kind: 'deferred', reply: `desk store unavailable: ${error}` });
           continue;
         }
-        deps.logger.error({ event: 'desk.failed', qid: message.queueId, rcpt: d.recipient, err: error }, 'desk intake failed; message set aside in the failed list');
+        deps.logger.error({ event: EVENTS.deskFailed, qid: message.queueId, rcpt: d.recipient, err: error }, 'desk intake failed; message set aside in the failed list');
         deps.metrics?.deskIntake('failed', '');
         try {
           const id = await insertFailed(deps.db, { queueId: message.queueId, recipient: d.recipient, error, now: deps.clock.now() });
@@ -91,19 +73,6 @@ export function deskTransport(deps: DeskDeps): TransportHandler {
     }
     return out;
   };
-}
-
-export interface IntakeRequest {
-  readonly queueId: string;
-  readonly recipient: string;
-  readonly mailFrom: string;
-  readonly source: MessageSource;
-  readonly spam: boolean;
-  /**
-   * An admin asks for the intake again (recover, retry): earlier effects do not count as
-   * a duplicate, and the flood limit does not hold back what the admin let in.
-   */
-  readonly redo?: boolean;
 }
 
 /** One message in, exactly one effect; returns a line for the trace. */
@@ -174,7 +143,7 @@ async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeReque
   });
   const summary = await applyIntakeDecision(deps, { decision, dedupe, dedupeKey, fingerprint, channel, parsed, req, now });
   const reused = dedupe.kind === 'new' && dedupe.reused !== null;
-  deps.logger.info({ event: 'desk.intake', qid: req.queueId, channel: channel.name, effect: decision.kind, ...(reused ? { messageIdReused: parsed.messageId } : {}) }, summary);
+  deps.logger.info({ event: EVENTS.deskIntake, qid: req.queueId, channel: channel.name, effect: decision.kind, ...(reused ? { messageIdReused: parsed.messageId } : {}) }, summary);
   const outcome = intakeOutcomeOf(decision, req.spam);
   deps.metrics?.deskIntake(outcome.outcome, outcome.reason);
   return summary;

@@ -3,7 +3,6 @@ import dns from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { Transaction } from 'kysely';
 import { EVENTS } from '../../base/events.js';
 import { newQueueId, randomToken } from '../../base/ids.js';
 import { readAll, wholeMessage } from '../../base/message-source.js';
@@ -20,10 +19,10 @@ import {
   loadLead,
   loadWebhook,
   type Db,
+  type DbTransaction,
   type NewDelivery,
   type ReceivedRecord,
 } from '../../store/index.js';
-import type { Database } from '../../store/schema.js';
 import { checkDestinationHost, checkResolvedAddresses } from '../destination-address.js';
 import { caseView, conversionView, isoTime, leadView, messageView } from './desk-views.js';
 
@@ -66,7 +65,7 @@ const IDENTITY = { headers: [], prependSubject: [], spamHeaders: false, removeAt
  * transaction. Nothing is read or written when no one subscribed. Returns how many
  * deliveries were queued.
  */
-export async function emitDeskEvent(trx: Transaction<Database>, event: DeskEvent): Promise<number> {
+export async function emitDeskEvent(trx: DbTransaction, event: DeskEvent): Promise<number> {
   const subs = (await listWebhooks(trx)).filter((s) => s.events.includes(event.type));
   if (subs.length === 0) return 0;
   const data = await eventData(trx, event);
@@ -118,7 +117,7 @@ export async function emitDeskEvent(trx: Transaction<Database>, event: DeskEvent
 }
 
 /** The event's payload, from the rows as the effect left them (same views as the API). */
-async function eventData(trx: Transaction<Database>, event: DeskEvent): Promise<Record<string, unknown> | null> {
+async function eventData(trx: DbTransaction, event: DeskEvent): Promise<Record<string, unknown> | null> {
   const channels = await listDeskChannels(trx);
   const caseOf = async (id: number | null) => {
     const c = id === null ? null : await loadCaseById(trx, id);

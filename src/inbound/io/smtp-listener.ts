@@ -279,7 +279,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     },
   });
 
-  server.on('error', (err: Error) => deps.logger.warn({ event: 'inbound.error', err: err.message }, 'SMTP server error'));
+  server.on('error', (err: Error) => deps.logger.warn({ event: EVENTS.inboundError, err: err.message }, 'SMTP server error'));
 
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
@@ -293,7 +293,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
   return {
     port,
     async close(drainMs = DEFAULT_DRAIN_MS) {
-      deps.logger.info({ event: 'inbound.draining', open: server.sessionsOpen, inData: server.sessionsInData }, 'stopping: new clients get 421, messages being received finish');
+      deps.logger.info({ event: EVENTS.draining, open: server.sessionsOpen, inData: server.sessionsInData }, 'stopping: new clients get 421, messages being received finish');
       server.shutDown(`4.3.2 ${opts.hostname} Service shutting down`);
       // Wall time, not the node's clock: a test's frozen clock must not hold a stop forever.
       let expired = false;
@@ -304,7 +304,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       try {
         await waitFor(() => server.sessionsInData === 0);
         const cut = server.sessionsInData;
-        if (cut > 0) deps.logger.warn({ event: 'inbound.drain_cut', count: cut }, 'messages still being received when the wait ran out are cut off (they got no 250; their clients send them again)');
+        if (cut > 0) deps.logger.warn({ event: EVENTS.drainCut, count: cut }, 'messages still being received when the wait ran out are cut off (they got no 250; their clients send them again)');
         const linger = setTimeout(() => (expired = true), QUIT_LINGER_MS);
         await waitFor(() => server.sessionsOpen === 0);
         clearTimeout(linger);
@@ -313,7 +313,7 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       }
       server.closeRemaining();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      deps.logger.info({ event: 'inbound.stopped' }, 'SMTP listener stopped');
+      deps.logger.info({ event: EVENTS.inboundStopped }, 'SMTP listener stopped');
     },
   };
 }

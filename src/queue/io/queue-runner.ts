@@ -8,6 +8,7 @@ import {
   completeMany,
   GroupCommit,
   type AttemptCompletion,
+  type AttemptResult,
   loadSource,
   messageRowOf,
   reclaimExpiredLeases,
@@ -28,6 +29,7 @@ import { settleAttempt, type AttemptOutcome } from '../settle.js';
 import { groupDeliveries } from '../group.js';
 import type { BounceFactory } from './bounces.js';
 import type { QueueMetrics } from '../../metrics/index.js';
+import { EVENTS, type EventCode } from '../../base/events.js';
 
 export type { AttemptOutcome };
 
@@ -83,6 +85,8 @@ const STORE_RETRY_MAX_MS = 15_000;
 const MAX_UNRECORDED = 20_000;
 /** A loop that has not come round for this long is stuck (it comes round at least every STORE_RETRY_MAX_MS). */
 const STALLED_AFTER_MS = 60_000;
+
+const RESULT_EVENTS: Record<AttemptResult['status'], EventCode> = { delivered: EVENTS.delivered, deferred: EVENTS.deferred, bounced: EVENTS.bounced, expired: EVENTS.expired };
 
 /** One claim: its lease owner (this process and a claim number) and when it was last known good. */
 interface Claim {
@@ -155,9 +159,9 @@ export class QueueRunner {
     if (this.#unrecorded.length > 0) return;
     try {
       const n = await releaseLeases(this.deps.db, { owner: this.owner, now: this.deps.clock.now() });
-      if (n > 0) this.deps.logger.info({ event: 'queue.released', count: n }, 'gave back deliveries claimed but not attempted; they are due at once');
+      if (n > 0) this.deps.logger.info({ event: EVENTS.released, count: n }, 'gave back deliveries claimed but not attempted; they are due at once');
     } catch (e) {
-      this.deps.logger.warn({ event: 'queue.store_error', err: (e as Error).message }, 'cannot give back the claims of this process; they return when their leases expire');
+      this.deps.logger.warn({ event: EVENTS.queueStoreError, err: (e as Error).message }, 'cannot give back the claims of this process; they return when their leases expire');
     }
   }
 
@@ -175,9 +179,9 @@ export class QueueRunner {
     const { deps } = this;
     try {
       const n = await reclaimOwnStaleLeases(deps.db, { nodeName: deps.nodeName, owner: this.owner, now: deps.clock.now() });
-      if (n > 0) deps.logger.warn({ event: 'queue.reclaimed', count: n }, 'took back deliveries that an earlier run of this node had claimed');
+      if (n > 0) deps.logger.warn({ event: EVENTS.reclaimed, count: n }, 'took back deliveries that an earlier run of this node had claimed');
     } catch (e) {
-      deps.logger.error({ event: 'queue.store_error', err: (e as Error).message }, 'cannot take back earlier claims; they return when their leases expire');
+      deps.logger.error({ event: EVENTS.queueStoreError, err: (e as Error).message }, 'cannot take back earlier claims; they return when their leases expire');
     }
     while (this.#running) {
       this.#tickedAt = deps.clock.now();
@@ -200,7 +204,7 @@ export class QueueRunner {
         if (now - this.#lastReclaim > RECLAIM_EVERY_MS && now - this.#recoveredAt > LEASE_MS) {
           this.#lastReclaim = now;
           const n = await reclaimExpiredLeases(deps.db, now);
-          if (n > 0) deps.logger.warn({ event: 'queue.reclaimed', count: n }, 'took back deliveries whose lease expired');
+          if (n > 0) deps.logger.warn({ event: EVENTS.reclaimed, count: n }, 'took back deliveries whose lease expired');
         }
         room = ACTIVE_WINDOW - this.#inFlight - this.#reserved;
         if (this.#nextLocalDue <= now) this.#nextLocalDue = Infinity;
@@ -225,7 +229,7 @@ export class QueueRunner {
 
   #storeAnswered(now: number): void {
     if (this.#storeFailures === 0) return;
-    this.deps.logger.warn({ event: 'queue.store_back', failures: this.#storeFailures }, 'the store answers again; the queue goes on');
+    this.deps.logger.warn({ event: EVENTS.queueStoreBack, failures: this.#storeFailures }, 'the store answers again; the queue goes on');
     this.#storeFailures = 0;
     this.#recoveredAt = now;
     this.deps.health?.saw(null);
@@ -236,7 +240,7 @@ export class QueueRunner {
     this.deps.health?.saw(e);
     // Once when it starts, then seldom: an outage must not flood the log.
     if (this.#storeFailures === 1 || this.#storeFailures % 20 === 0) {
-      this.deps.logger.error({ event: 'queue.store_error', failures: this.#storeFailures, unrecorded: this.#unrecorded.length, err: (e as Error).message }, 'the queue cannot reach the store; it tries again with backoff, keeping outcomes in memory meanwhile');
+      this.deps.logger.error({ event: EVENTS.queueStoreError, failures: this.#storeFailures, unrecorded: this.#unrecorded.length, err: (e as Error).message }, 'the queue cannot reach the store; it tries again with backoff, keeping outcomes in memory meanwhile');
     }
   }
 
@@ -246,7 +250,7 @@ export class QueueRunner {
       const recorded = await completeMany(this.deps.db, items);
       this.#unrecorded.splice(0, items.length);
       const lost = recorded.filter((r) => !r).length;
-      this.deps.logger.warn({ event: 'queue.recorded_late', count: items.length, takenOver: lost }, 'outcomes kept while the store was away are recorded');
+      this.deps.logger.warn({ event: EVENTS.recordedLate, count: items.length, takenOver: lost }, 'outcomes kept while the store was away are recorded');
     }
   }
 
@@ -317,7 +321,7 @@ export class QueueRunner {
     const p = this.#attempt(deliveries, claim, known)
       .catch((e: unknown) => {
         this.deps.health?.saw(e);
-        this.deps.logger.error({ event: 'queue.attempt_failed', qid: deliveries[0]?.queueId, err: (e as Error).message }, 'attempt could not start; its lease expires and it is tried again');
+        this.deps.logger.error({ event: EVENTS.attemptFailed, qid: deliveries[0]?.queueId, err: (e as Error).message }, 'attempt could not start; its lease expires and it is tried again');
       })
       .finally(() => {
         this.#inFlight -= deliveries.length;
@@ -341,7 +345,7 @@ export class QueueRunner {
     // A lease that may have run out (renewals failed while the store was away) may be
     // another node's by now: sending would deliver twice. It comes back when it expires.
     if (!this.#leaseHolds(claim)) {
-      deps.logger.warn({ event: 'queue.lease_lapsed', qid: first.queueId, count: deliveries.length }, 'not attempted: the lease could not be renewed in time; it is tried again once it expires');
+      deps.logger.warn({ event: EVENTS.leaseLapsed, qid: first.queueId, count: deliveries.length }, 'not attempted: the lease could not be renewed in time; it is tried again once it expires');
       return;
     }
     const message = stored?.message ?? null;
@@ -373,7 +377,7 @@ export class QueueRunner {
     const policy: RetryPolicy = { firstRetryMs: r.firstRetry, maxIntervalMs: r.maxInterval, giveUpAfterMs: r.giveUpAfter };
     const { results, trace, mailbox, failures, nextDue } = settleAttempt({ deliveries, outcomes, receivedAt: message?.receivedAt ?? null, startedAt, now, policy });
     this.#nextLocalDue = Math.min(this.#nextLocalDue, nextDue);
-    results.forEach((res, i) => deps.logger.info({ event: `queue.${res.status}`, qid: deliveries[i]?.queueId, rcpt: deliveries[i]?.recipient, attempt: res.attempts, reply: res.lastReply }, `delivery ${res.status}`));
+    results.forEach((res, i) => deps.logger.info({ event: RESULT_EVENTS[res.status], qid: deliveries[i]?.queueId, rcpt: deliveries[i]?.recipient, attempt: res.attempts, reply: res.lastReply }, `delivery ${res.status}`));
     results.forEach((res, i) => deps.metrics?.deliveryOutcome(deliveries[i]!.transport, res.status, message ? (now - message.receivedAt) / 1000 : null));
     const newMessages: ReceivedRecord[] = [];
     if (failures.length > 0 && message && header) {
@@ -384,7 +388,7 @@ export class QueueRunner {
     const completion: AttemptCompletion = { owner: claim.owner, now, results, trace, newMessages, mailbox };
     try {
       const recorded = await this.#completions.submit(completion);
-      if (!recorded) deps.logger.warn({ event: 'queue.taken_over', qid: deliveries[0]?.queueId }, 'the outcome was not recorded: the lease had expired and the delivery was taken over');
+      if (!recorded) deps.logger.warn({ event: EVENTS.takenOver, qid: deliveries[0]?.queueId }, 'the outcome was not recorded: the lease had expired and the delivery was taken over');
     } catch (e) {
       // The attempt happened: its outcome waits in memory for the store, so it is neither
       // lost nor repeated (the lease keeps the delivery this node's meanwhile).

@@ -81,7 +81,7 @@ export class RetentionJob {
     this.#loop = new MaintenanceLoop({
       run: (report) => this.#runOnce(report),
       nextDelay: nextRunDelay,
-      failed: (e) => deps.logger.error({ event: 'retention.store_error', err: (e as Error).message }, 'retention could not finish a run; it tries again in a minute'),
+      failed: (e) => deps.logger.error({ event: EVENTS.retentionStoreError, err: (e as Error).message }, 'retention could not finish a run; it tries again in a minute'),
     });
   }
 
@@ -156,7 +156,7 @@ export class RetentionJob {
       if (!this.#warnedFreeSpace) {
         this.#warnedFreeSpace = true;
         logger.warn(
-          { event: 'retention.no_free_space_return', file: store.where },
+          { event: EVENTS.retentionNoFreeSpaceReturn, file: store.where },
           `this store was made before it could give space back, and it is too large to switch at start: freed space is reused, but the file does not shrink. To switch it, stop Relaydesk and run: sqlite3 ${store.where} "PRAGMA auto_vacuum = INCREMENTAL; VACUUM;" (it needs free disk space about the size of the file), then start it again`,
         );
       }

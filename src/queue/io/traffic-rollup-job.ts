@@ -4,6 +4,7 @@ import type { LiveConfig } from '../../config/io/live-config.js';
 import { claimMaintenance, finishMaintenance, firstMessageAt, lastRolledMinute, releaseMaintenance, rollMinutes, sampleQueue, type Db, type MaintenanceRun } from '../../store/index.js';
 import { decideRollupRange, nextRollupDelay, rollupBatches, MINUTE_MS, RUN_BUDGET_MS } from '../traffic.js';
 import { MaintenanceLoop } from './maintenance-loop.js';
+import { EVENTS } from '../../base/events.js';
 
 export const TRAFFIC_ROLLUP_JOB = 'traffic-rollup';
 
@@ -38,7 +39,7 @@ export class TrafficRollupJob {
     this.#loop = new MaintenanceLoop({
       run: (report) => this.#runOnce(report),
       nextDelay: (workLeft) => nextRollupDelay(deps.clock.now(), workLeft),
-      failed: (e) => deps.logger.error({ event: 'traffic.store_error', err: (e as Error).message }, 'the traffic rollup could not finish a run; it tries again next minute'),
+      failed: (e) => deps.logger.error({ event: EVENTS.trafficStoreError, err: (e as Error).message }, 'the traffic rollup could not finish a run; it tries again next minute'),
     });
   }
 

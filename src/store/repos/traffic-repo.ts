@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { EVENTS } from '../../base/events.js';
 import type { Db } from '../db.js';
 import type { Database } from '../schema.js';
 
@@ -12,10 +13,10 @@ import type { Database } from '../schema.js';
 export const MINUTE_MS = 60_000;
 
 /** Trace codes that end an attempt, and what each counts as. */
-const OUTCOMES = { 'queue.delivered': 'delivered', 'queue.deferred': 'deferred', 'queue.bounced': 'bounced', 'queue.expired': 'bounced' } as const;
+const OUTCOMES = { [EVENTS.delivered]: 'delivered', [EVENTS.deferred]: 'deferred', [EVENTS.bounced]: 'bounced', [EVENTS.expired]: 'bounced' } as const;
 type OutcomeCode = keyof typeof OUTCOMES;
 const OUTCOME_CODES = Object.keys(OUTCOMES) as OutcomeCode[];
-const HELD_CODE = 'queue.held';
+const HELD_CODE = EVENTS.held;
 
 export type HopKind = 'route' | 'domain' | 'local';
 
@@ -118,7 +119,7 @@ async function mergeHopOutcomes(trx: Transaction<Database>, input: { from: numbe
     const h = hops.get(key) ?? { ...hop, success: null, error: null };
     hops.set(key, h);
     const at = Number(r.at);
-    if (r.code === 'queue.delivered') h.success = Math.max(h.success ?? 0, at);
+    if (r.code === EVENTS.delivered) h.success = Math.max(h.success ?? 0, at);
     else if (!h.error || at > h.error.at || (at === h.error.at && Number(r.id) > h.error.id)) h.error = { at, id: Number(r.id) };
   }
   if (hops.size === 0) return;

@@ -19,6 +19,7 @@ import { webhookRoutes } from '../routes/webhooks/routes.js';
 import type { ApiDeps } from './api-deps.js';
 import { buildOpenApi } from './openapi.js';
 import { registerRoutes, type ApiRoute } from './route-kit.js';
+import { EVENTS } from '../../base/events.js';
 
 export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...inboxRoutes, ...webhookRoutes, ...tokenRoutes, ...userRoutes, ...configRoutes, ...configDocumentRoutes, ...routingRoutes, ...quarantineRoutes, ...logRoutes, ...trafficRoutes];
 
@@ -33,7 +34,7 @@ export function apiPlugin(deps: ApiDeps, authenticators: readonly Authenticator[
   return async (api: FastifyInstance) => {
     api.setErrorHandler(async (err, req, reply) => {
       const p = toProblem(err);
-      if (p.fault) deps.logger.error({ event: 'api.fault', method: req.method, url: req.routeOptions.url, err: (err as Error).message }, 'API request failed');
+      if (p.fault) deps.logger.error({ event: EVENTS.apiFault, method: req.method, url: req.routeOptions.url, err: (err as Error).message }, 'API request failed');
       if (p.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="relaydesk"');
       if (p.body.code === 'STORE_UNAVAILABLE') {
         deps.health?.saw(err);

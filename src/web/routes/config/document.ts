@@ -14,6 +14,7 @@ import { isoTime } from '../../../desk/io/desk-views.js';
 import { listConfigVersions, loadConfigTexts, type Db } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { dryRunJson, dryRunSchema, problemJson as problemJsonOf, problemSchema } from './problems.js';
+import { EVENTS } from '../../../base/events.js';
 
 /** How far back "last changed" looks: older rules say "at or before". */
 const HISTORY_DEPTH = 200;
@@ -110,7 +111,7 @@ const put = defineRoute({
   async command({ input: { body }, principal, deps }) {
     const by = `web:${principal.name}`;
     const r = await applyConfigText(deps.db, toText(body.document), { appliedBy: by, now: deps.now(), basedOn: body.basedOn });
-    if (r.applied) deps.logger.info({ event: 'config.applied', version: r.version, by }, 'configuration saved from the console');
+    if (r.applied) deps.logger.info({ event: EVENTS.configApplied, version: r.version, by }, 'configuration saved from the console');
     // Load it now rather than at the next SMTP command, so the answer can say it is in force.
     const active = await deps.live.current();
     return { version: r.version, previousVersion: r.previousVersion, applied: r.applied, activeVersion: active.version, changes: [...r.changes], warnings: r.warnings.map(problemJson) };

@@ -5,6 +5,7 @@ import { isoTime } from '../../../desk/io/desk-views.js';
 import { listConfigVersions } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { dryRunJson, dryRunSchema, problemJson as problemJsonOf, problemSchema } from './problems.js';
+import { EVENTS } from '../../../base/events.js';
 
 /** The YAML file's size limit: far above any real configuration, far below the body limit. */
 const YAML_MAX = 512 * 1024;
@@ -51,7 +52,7 @@ const put = defineRoute({
   async command({ input: { body }, principal, deps }) {
     // basedOn is checked against the version the save itself is based on: no window between.
     const r = await applyConfigText(deps.db, body.yaml, { appliedBy: `web:${principal.name}`, now: deps.now(), basedOn: body.basedOn });
-    if (r.applied) deps.logger.info({ event: 'config.applied', version: r.version, by: `web:${principal.name}` }, 'configuration applied from the console');
+    if (r.applied) deps.logger.info({ event: EVENTS.configApplied, version: r.version, by: `web:${principal.name}` }, 'configuration applied from the console');
     return { version: r.version, previousVersion: r.previousVersion, applied: r.applied, changes: [...r.changes], warnings: r.warnings.map(problemJson) };
   },
 });

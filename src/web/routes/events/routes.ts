@@ -11,6 +11,7 @@ import type { ApiDeps } from '../../api/api-deps.js';
 import type { Authenticator } from '../../auth/principal.js';
 import { SECURITY_HEADERS } from '../../security-headers.js';
 import { requireDeskRead } from '../mail-frame/routes.js';
+import { EVENTS } from '../../../base/events.js';
 
 /** How often the mark is read while someone listens. */
 const FEED_MS = 1_000;
@@ -77,7 +78,7 @@ export class DeskFeed {
       mark = await loadDeskMark(this.db);
     } catch (e) {
       // The lists still poll on their own; a store outage shows there.
-      this.logger.warn({ event: 'web.events_unavailable', err: (e as Error).message }, 'desk events paused: the store did not answer');
+      this.logger.warn({ event: EVENTS.eventsUnavailable, err: (e as Error).message }, 'desk events paused: the store did not answer');
       return;
     }
     const before = this.#mark;

@@ -8,6 +8,7 @@ import { LoginLimiter, type LoginLimits } from '../../auth/login-limiter.js';
 import { emailSchema, givenPasswordSchema, hashPassword, newPasswordSchema, verifyDecoy, verifyPassword } from '../../auth/passwords.js';
 import { checkCsrf, clearSessionCookie, openSession, sessionOf, setSessionCookie } from '../../auth/sessions.js';
 import { HttpProblem } from '../../http-problem.js';
+import { EVENTS } from '../../../base/events.js';
 
 export interface SessionRouteDeps {
   readonly db: Db;
@@ -48,7 +49,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
 
   const tooMany = (reply: FastifyReply, wait: number, ip: string, email: string | null): FastifyReply => {
     const seconds = Math.ceil(wait / 1000);
-    deps.logger.warn({ event: 'web.login_limited', ip, email }, 'login refused: too many failures');
+    deps.logger.warn({ event: EVENTS.loginLimited, ip, email }, 'login refused: too many failures');
     return reply
       .code(429)
       .header('Retry-After', String(seconds))
@@ -87,7 +88,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     const session = await openSession(deps.db, user, now);
     await recordLogin(deps.db, user.id, now);
     setSessionCookie(req, reply, session);
-    deps.logger.info({ event: 'web.login', email: user.email, role: user.role, ip: req.ip }, 'console login');
+    deps.logger.info({ event: EVENTS.login, email: user.email, role: user.role, ip: req.ip }, 'console login');
     return present(user, session.csrfToken);
   };
 
@@ -105,7 +106,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
         const user = await findUserByEmail(deps.db, body.email);
         const ok = user && !user.disabled ? await verifyPassword(user.passwordHash, body.password) : await verifyDecoy(body.password);
         if (!user || !ok) {
-          deps.logger.info({ event: 'web.login_failed', email: body.email, ip: req.ip }, 'console login failed');
+          deps.logger.info({ event: EVENTS.loginFailed, email: body.email, ip: req.ip }, 'console login failed');
           throw new WrongGuess(new HttpProblem('BAD_CREDENTIALS', BAD_CREDENTIALS));
         }
         await limiter.reset(`email:${body.email}`);
@@ -118,7 +119,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
       if (s) {
         checkCsrf(req, s);
         await deleteSession(deps.db, s.idHash);
-        deps.logger.info({ event: 'web.logout', email: s.user.email }, 'console logout');
+        deps.logger.info({ event: EVENTS.logout, email: s.user.email }, 'console logout');
       }
       clearSessionCookie(req, reply);
       return reply.code(204).send();
@@ -137,7 +138,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
         const r = await changeUser(deps.db, user.email, { passwordHash: await hashPassword(body.next), keepSession: s.idHash, now: deps.now() });
         if (r.kind !== 'changed') throw new HttpProblem('UNAUTHENTICATED', 'the user of this session no longer exists; log in again');
         await limiter.reset(`email:${user.email}`);
-        deps.logger.info({ event: 'web.password_changed', email: user.email }, 'console password changed; other sessions ended');
+        deps.logger.info({ event: EVENTS.passwordChanged, email: user.email }, 'console password changed; other sessions ended');
         return reply.code(204).send();
       });
     });
@@ -157,7 +158,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
         }
         const user = await findUserByEmail(deps.db, body.email);
         if (!user) throw new Error('the first admin vanished right after it was created');
-        deps.logger.info({ event: 'web.setup_done', email: user.email }, 'first admin created');
+        deps.logger.info({ event: EVENTS.setupDone, email: user.email }, 'first admin created');
         return logIn(req, reply, user);
       });
     });

@@ -4,6 +4,7 @@ import type { ApiTokenRow } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { createApiToken, listTokens, revokeApiToken } from '../../auth/api-tokens.js';
 import { principalLabel } from '../../auth/principal.js';
+import { EVENTS } from '../../../base/events.js';
 
 const tokenSchema = z.object({ name: z.string(), role: z.enum(['admin', 'agent']), hint: z.string().describe('the first characters of the token'), createdAt: z.string(), lastUsedAt: z.string().nullable() });
 const present = (t: ApiTokenRow) => ({ name: t.name, role: t.role, hint: t.hint, createdAt: isoTime(t.createdAt), lastUsedAt: t.lastUsedAt === null ? null : isoTime(t.lastUsedAt) });
@@ -33,7 +34,7 @@ const create = defineRoute({
   failures: [403, 409],
   async command({ input: { body }, principal, deps }) {
     const t = await createApiToken(deps.db, { name: body.name, role: body.role, now: deps.now() });
-    deps.logger.info({ event: 'api.token_created', name: t.name, role: t.role, by: principalLabel(principal) }, 'API token created');
+    deps.logger.info({ event: EVENTS.tokenCreated, name: t.name, role: t.role, by: principalLabel(principal) }, 'API token created');
     return { ...present(t), token: t.token };
   },
 });

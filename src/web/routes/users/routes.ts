@@ -5,6 +5,7 @@ import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { emailSchema, generatePassword, newPasswordSchema } from '../../auth/passwords.js';
 import { principalLabel } from '../../auth/principal.js';
 import { addUser, removeUser, resetPassword, updateUser } from '../../auth/users.js';
+import { EVENTS } from '../../../base/events.js';
 
 const role = z.enum(['admin', 'agent']);
 const userSchema = z.object({ email: z.string(), role, disabled: z.boolean(), createdAt: z.string(), updatedAt: z.string(), lastLoginAt: z.string().nullable() });
@@ -36,7 +37,7 @@ const create = defineRoute({
   failures: [403, 409],
   async command({ input: { body }, principal, deps }) {
     const r = await addUser(deps.db, { email: body.email, role: body.role, ...(body.password !== undefined ? { password: body.password } : {}), now: deps.now() });
-    deps.logger.info({ event: 'web.user_created', email: r.user.email, role: r.user.role, by: principalLabel(principal) }, 'console user created');
+    deps.logger.info({ event: EVENTS.userCreated, email: r.user.email, role: r.user.role, by: principalLabel(principal) }, 'console user created');
     return { ...present(r.user), initialPassword: r.initialPassword };
   },
 });
@@ -54,7 +55,7 @@ const update = defineRoute({
   failures: [403, 404, 409],
   async command({ input: { params, body }, principal, deps }) {
     const u = await updateUser(deps.db, params.email, { ...body, now: deps.now() });
-    deps.logger.info({ event: 'web.user_changed', email: u.email, role: u.role, disabled: u.disabled, by: principalLabel(principal) }, 'console user changed');
+    deps.logger.info({ event: EVENTS.userChanged, email: u.email, role: u.role, disabled: u.disabled, by: principalLabel(principal) }, 'console user changed');
     return present(u);
   },
 });
@@ -74,7 +75,7 @@ const reset = defineRoute({
   async command({ input: { params, body }, principal, deps }) {
     const password = body?.password ?? generatePassword();
     const u = await resetPassword(deps.db, params.email, password, deps.now());
-    deps.logger.info({ event: 'web.user_password_reset', email: u.email, generated: body?.password === undefined, by: principalLabel(principal) }, 'console user password reset; their sessions ended');
+    deps.logger.info({ event: EVENTS.userPasswordReset, email: u.email, generated: body?.password === undefined, by: principalLabel(principal) }, 'console user password reset; their sessions ended');
     return { email: u.email, password };
   },
 });
@@ -91,7 +92,7 @@ const remove = defineRoute({
   failures: [403, 404, 409],
   async command({ input: { params }, principal, deps }) {
     const r = await removeUser(deps.db, params.email);
-    deps.logger.info({ event: 'web.user_deleted', email: r.email, by: principalLabel(principal) }, 'console user deleted');
+    deps.logger.info({ event: EVENTS.userDeleted, email: r.email, by: principalLabel(principal) }, 'console user deleted');
     return r;
   },
 });

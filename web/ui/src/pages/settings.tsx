@@ -1,9 +1,9 @@
-import { problemsUnder, type ConfigDocument, type ConfigProblem } from '../api/config-document.js';
-import { checkProblems, OtherProblems, problemsElsewhere, SaveBar, useConfigEditor, type ConfigEditor } from '../components/config-editor.js';
+import { problemsUnder, type ConfigProblem } from '../api/config-document.js';
+import { checkProblems, OtherProblems, problemsElsewhere, SaveBar, useConfigEditor } from '../components/config-editor.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useI18n } from '../i18n/i18n.js';
 import { AddressListEditor } from './directory/directory-kit.js';
-import { SettingField } from './settings/fields.js';
+import { SettingField, type SectionProps } from './settings/fields.js';
 import { DkimSection, SrsSection } from './settings/signing.js';
 import {
   DEFAULTS,
@@ -49,12 +49,6 @@ export function MailSettingsPage() {
       <SaveBar editor={editor} />
     </>
   );
-}
-
-export interface SectionProps {
-  editor: ConfigEditor;
-  draft: ConfigDocument;
-  all: readonly ConfigProblem[];
 }
 
 const shown = (v: string | number | undefined) => (v === undefined ? '' : String(v));

@@ -1,6 +1,13 @@
-/** A labelled input of the settings form with its hint and the check's problems under it. */
-import type { ConfigProblem } from '../../api/config-document.js';
-import { FieldProblems } from '../../components/config-editor.js';
+/** Pieces of the settings form: what a section is given, and a labelled input with its hint and the check's problems under it. */
+import type { ConfigDocument, ConfigProblem } from '../../api/config-document.js';
+import { FieldProblems, type ConfigEditor } from '../../components/config-editor.js';
+
+/** What each section of the settings form is given. */
+export interface SectionProps {
+  editor: ConfigEditor;
+  draft: ConfigDocument;
+  all: readonly ConfigProblem[];
+}
 
 export function SettingField(props: {
   id: string;

@@ -7,8 +7,7 @@ import { useState } from 'react';
 import { problemsUnder } from '../../api/config-document.js';
 import { FieldProblems } from '../../components/config-editor.js';
 import { useI18n } from '../../i18n/i18n.js';
-import type { SectionProps } from '../settings.js';
-import { SettingField } from './fields.js';
+import { SettingField, type SectionProps } from './fields.js';
 import { dkimKeysOf, sectionOf, textOrDefault, withDkimKeys, withSetting, type DkimKeyDoc, type SrsDoc } from './settings-doc.js';
 
 export function SrsSection({ editor, draft, all }: SectionProps) {
