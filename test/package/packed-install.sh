@@ -4,7 +4,8 @@
 # `npx relaydesk start` runs, serves the console and /healthz, takes a mail over SMTP into a
 # mailbox that `npx relaydesk mailbox list` shows, and stops on SIGTERM.
 #
-#   bash test/package/packed-install.sh        # about 5 minutes: the native modules build from source
+#   bash test/package/packed-install.sh                    # about 5 minutes: the native modules build from source
+#   bash test/package/packed-install.sh --tarball FILE     # a tarball `npm pack` made already
 #
 # Prints "packed install: passed" and exits 0, or names the step that failed and exits 1.
 set -euo pipefail
@@ -30,8 +31,14 @@ fail() {
   exit 1
 }
 
-step "npm pack"
-tgz=$(npm pack --silent --pack-destination "$work" | tail -1)
+if [ "${1:-}" = --tarball ]; then
+  [ -f "${2:-}" ] || fail "--tarball needs the path of a file made by npm pack"
+  cp "$2" "$work/"
+  tgz=$(basename "$2")
+else
+  step "npm pack"
+  tgz=$(npm pack --silent --pack-destination "$work" | tail -1)
+fi
 listing=$(tar -tzf "$work/$tgz")
 for f in package/bin/relaydesk.js package/dist/server/main.js package/dist/ui/index.html package/README.md; do
   grep -qx "$f" <<<"$listing" || fail "the tarball has no $f"
