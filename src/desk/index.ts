@@ -48,4 +48,5 @@ export { deskTransport, type DeskDeps } from './io/intake-worker.js';
 export { deskKeys, newMessageId, type DeskKeys } from './io/outgoing.js';
 export { loadChannelViews } from './io/channel-views.js';
 export { addWebhook, listWebhookSummaries, removeWebhook } from './io/webhook-subscriptions.js';
-export { WEBHOOK_EVENTS, WEBHOOK_TRANSPORT, webhookTransport, type WebhookLookup } from './io/webhooks.js';
+export { WEBHOOK_EVENTS } from './webhook-format.js';
+export { WEBHOOK_TRANSPORT, webhookTransport, type WebhookLookup } from './io/webhooks.js';

@@ -7,4 +7,4 @@
  */
 export { newInboundAddress } from './channel-address.js';
 export { addWebhook, listWebhookSummaries, removeWebhook } from './io/webhook-subscriptions.js';
-export { WEBHOOK_EVENTS } from './io/webhooks.js';
+export { WEBHOOK_EVENTS } from './webhook-format.js';
