@@ -40,7 +40,7 @@
  * desk commands load the services they act with on use, from their own files.
  */
 export { newInboundAddress } from './channel-address.js';
-export { caseView, conversionView, isoTime, leadView, messageView } from './io/desk-views.js';
+export { caseView, conversionView, isoTime, leadView, messageView } from './views.js';
 export { liveDeskContext, loadDeskContext, loadDeskDeps, loadDeskKeys } from './io/desk-context.js';
 export { actOnLead, answerCase, changeCase, rotateChannel, verifyChannel, type DeskContext, type LeadAction } from './io/desk-service.js';
 export { deleteSuspended, recoverSuspended, retryFailed } from './io/desk-inbox.js';

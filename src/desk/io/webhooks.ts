@@ -24,8 +24,8 @@ import {
 } from '../../store/index.js';
 import type { Database } from '../../store/schema.js';
 import { checkDestinationHost, checkResolvedAddresses } from '../destination-address.js';
+import { caseView, conversionView, isoTime, leadView, messageView } from '../views.js';
 import { webhookHeaders, type WebhookEnvelope, type WebhookEventType } from '../webhook-format.js';
-import { caseView, conversionView, isoTime, leadView, messageView } from './desk-views.js';
 
 /**
  * Webhooks: each desk effect that someone subscribed to becomes a message in the
