@@ -34,10 +34,11 @@
  *          event types: case.created, case.updated, message.received, lead.created,
  *          lead.converted.
  *
- * The server is bundled with code splitting, and a command loads every module this file
- * names, used or not (esbuild keeps a re-export's chunk: evanw/esbuild#2922). Commands
- * that must start fast and never take in mail use the lighter face, ./light.ts; the CLI's
- * desk commands load the services they act with on use, from their own files.
+ * The server is bundled with code splitting, and a command that imports this file loads
+ * every module it names, used or not: esbuild keeps the chunk of each re-export. Code
+ * that short commands load, and that never takes in or writes mail, uses the lighter
+ * face, ./light.ts; the CLI's desk commands load the services they act with on use, from
+ * their own files.
  */
 export { newInboundAddress } from './channel-address.js';
 export { caseView, conversionView, isoTime, leadView, messageView } from './views.js';

@@ -1,9 +1,9 @@
 /**
- * desk, light face — the part of the desk's face that loads no mail parser, composer or
- * HTML sanitiser, for code that short commands load: the configuration's apply and export,
- * and the webhook commands. index.ts describes the desk; this file only keeps a command
- * that never takes in or writes mail from loading the machinery that does (a command
- * loads every module a face names: see index.ts).
+ * desk, light face — the few parts of the desk's face that short commands need: the
+ * configuration's apply and export (inbound addresses) and the webhook commands
+ * (subscriptions). It names no module that loads the mail parser, composer or HTML
+ * sanitiser, which a command importing index.ts would load (see there why). index.ts
+ * describes the desk.
  */
 export { newInboundAddress } from './channel-address.js';
 export { addWebhook, listWebhookSummaries, removeWebhook } from './io/webhook-subscriptions.js';
