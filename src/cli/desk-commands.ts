@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Command, Option } from 'commander';
-import type { DeskContext, LeadAction } from '../desk/io/desk-service.js';
+import type { DeskContext, LeadAction } from '../desk/index.js';
 import {
   findLinkedCases,
   listCases,
@@ -22,7 +22,9 @@ type Json = { json?: boolean };
 const deskContext = async (store: StoreHandle): Promise<DeskContext> => (await import('../desk/io/desk-context.js')).loadDeskContext(store.db);
 
 // The desk's services bring the mail parser, composer and sanitizer: only the commands that
-// act on the desk load them, so reading a case starts fast.
+// act on the desk load them, so reading a case starts fast. They are loaded from their own
+// files, not through the desk's index: the bundle would then load the whole desk (all its
+// services, for an action that needs one), as a command loads every module a face names.
 const service = () => import('../desk/io/desk-service.js');
 const inbox = () => import('../desk/io/desk-inbox.js');
 const deskDeps = async (store: StoreHandle) => (await import('../desk/io/desk-context.js')).loadDeskDeps(store.db);

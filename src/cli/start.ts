@@ -12,9 +12,7 @@ import { mailboxTransport, smtpTransport } from '../queue/io/transports.js';
 import { createNodeMetrics } from '../metrics/index.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
 import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, touchNode, type StoreHandle, type StoreLocation } from '../store/index.js';
-import { deskTransport } from '../desk/io/intake-worker.js';
-import { deskKeys } from '../desk/io/outgoing.js';
-import { webhookTransport, type WebhookLookup } from '../desk/io/webhooks.js';
+import { deskKeys, deskTransport, webhookTransport, type WebhookLookup } from '../desk/index.js';
 import { consoleUrl, prepareSetupLink } from '../web/auth/setup-token.js';
 import { startWebServer, type WebDeps } from '../web/server.js';
 

@@ -2,8 +2,7 @@ import { Command } from 'commander';
 import os from 'node:os';
 import { silentLogger } from '../base/log.js';
 import { LiveConfig } from '../config/io/live-config.js';
-import { addWebhook, listWebhookSummaries, removeWebhook } from '../desk/io/webhook-subscriptions.js';
-import { WEBHOOK_EVENTS } from '../desk/io/webhooks.js';
+import { addWebhook, listWebhookSummaries, removeWebhook, WEBHOOK_EVENTS } from '../desk/light.js';
 import { asCliFailure, CliFailure, EXIT, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };

@@ -2,7 +2,7 @@
  * A Relaydesk node with the web role and the desk configured behind the gateway, plus a
  * small JSON client for its API. Mail reaches the desk over real SMTP (swaks).
  */
-import type { WebhookLookup } from '../../src/desk/io/webhooks.js';
+import type { WebhookLookup } from '../../src/desk/index.js';
 import { createApiToken } from '../../src/web/auth/api-tokens.js';
 import { listDeskChannels } from '../../src/store/index.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';

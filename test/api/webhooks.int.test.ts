@@ -9,7 +9,8 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMessagesByMessageId, loadDeliveries, loadTrace } from '../../src/store/index.js';
-import { verifyWebhookSignature, type WebhookLookup } from '../../src/desk/io/webhooks.js';
+import type { WebhookLookup } from '../../src/desk/index.js';
+import { verifyWebhookSignature } from '../../src/desk/webhook-format.js';
 import { eventually, DIALECTS } from '../support/relaydesk.js';
 import { startApiNode, type ApiNode } from './api-helpers.js';
 

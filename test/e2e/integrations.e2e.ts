@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../src/desk/io/webhooks.js';
+import { verifyWebhookSignature } from '../../src/desk/webhook-format.js';
 import { listWebhooks } from '../../src/store/index.js';
 import { eventually } from '../support/relaydesk.js';
 import { launchBrowser, logIn, screenshot, seriousAxeViolations, startDesk, type Browsing, type Desk, type InPage } from './harness.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WEBHOOK_EVENTS as SERVER_EVENTS } from '../../src/desk/io/webhooks.js';
+import { WEBHOOK_EVENTS as SERVER_EVENTS } from '../../src/desk/webhook-format.js';
 import { WEBHOOK_EVENTS } from '../../web/ui/src/api/integration-types.js';
 import { en } from '../../web/ui/src/i18n/en.js';
 

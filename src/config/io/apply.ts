@@ -1,7 +1,7 @@
 import { parseDocument } from 'yaml';
 import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
-import { newInboundAddress } from '../../desk/channel-address.js';
+import { newInboundAddress } from '../../desk/light.js';
 import { loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
 import { diffConfig, parseConfigText, renderConfigYaml, type Config, type Problem } from '../index.js';
 

@@ -1,5 +1,5 @@
 import { listConfirmations, listDeskChannels, loadTrace, type Db } from '../../store/index.js';
-import { isoTime } from './desk-views.js';
+import { isoTime } from '../views.js';
 import { verificationState } from './desk-service.js';
 
 export interface ChannelView {

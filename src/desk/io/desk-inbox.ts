@@ -3,7 +3,7 @@ import { withHeader } from '../../base/message-source.js';
 import { applyTransform } from '../../outbound/index.js';
 import type { MessageTransform } from '../../routing/index.js';
 import { loadDeliveries, loadFailed, loadMessage, loadSource, loadSuspended, setSuspendedState, updateFailed, type Db } from '../../store/index.js';
-import { isoTime } from './desk-views.js';
+import { isoTime } from '../views.js';
 import { runIntake, type DeskDeps } from './intake-worker.js';
 
 /** Headers that set a message aside as machine mail or as one of our own. */

@@ -2,7 +2,7 @@ import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { deleteWebhook, insertWebhook, listWebhooks, type Db, type WebhookRow } from '../../store/index.js';
 import { checkDestinationHost } from '../destination-address.js';
-import { WEBHOOK_EVENTS, type WebhookEventType } from './webhooks.js';
+import { WEBHOOK_EVENTS, type WebhookEventType } from '../webhook-format.js';
 
 /** A subscription as it is shown after it was made: the secret is never shown again. */
 export interface WebhookSummary {

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import dns from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -24,7 +23,8 @@ import {
   type ReceivedRecord,
 } from '../../store/index.js';
 import { checkDestinationHost, checkResolvedAddresses } from '../destination-address.js';
-import { caseView, conversionView, isoTime, leadView, messageView } from './desk-views.js';
+import { caseView, conversionView, isoTime, leadView, messageView } from '../views.js';
+import { webhookHeaders, type WebhookEnvelope, type WebhookEventType } from '../webhook-format.js';
 
 /**
  * Webhooks: each desk effect that someone subscribed to becomes a message in the
@@ -33,23 +33,12 @@ import { caseView, conversionView, isoTime, leadView, messageView } from './desk
  * event's JSON; each subscription is one delivery with transport `webhook`, retried
  * and traced like any mail.
  */
-export const WEBHOOK_EVENTS = ['case.created', 'case.updated', 'message.received', 'lead.created', 'lead.converted'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
-
 export type DeskEvent =
   | { readonly type: 'case.created'; readonly caseId: number; readonly at: number }
   | { readonly type: 'case.updated'; readonly caseId: number; readonly at: number; readonly change: 'status' | 'assignee' | 'reply' | 'note' }
   | { readonly type: 'message.received'; readonly caseId: number | null; readonly leadId: number | null; readonly deskMessageId: number; readonly at: number }
   | { readonly type: 'lead.created'; readonly leadId: number; readonly at: number }
   | { readonly type: 'lead.converted'; readonly leadId: number; readonly at: number };
-
-/** What a receiver gets, as the POST body. `id` is also the idempotency key. */
-export interface WebhookEnvelope {
-  readonly id: string;
-  readonly type: WebhookEventType;
-  readonly createdAt: string;
-  readonly data: Record<string, unknown>;
-}
 
 export const WEBHOOK_TRANSPORT = 'webhook';
 /** A receiver that does not answer within this long is retried later (a temporary failure). */
@@ -151,33 +140,6 @@ async function eventData(trx: DbTransaction, event: DeskEvent): Promise<Record<s
       return l && { lead: l, conversion: conversionView(await loadConversion(trx, event.leadId)) };
     }
   }
-}
-
-/**
- * `t=<unix seconds>,sha256=<hex>`: HMAC-SHA256, with the subscription's secret, of the
- * timestamp, a dot and the exact body bytes. The timestamp is signed so that a receiver
- * can refuse an old delivery replayed by someone who recorded it.
- */
-export function signWebhook(secret: string, timestamp: number, body: Buffer | string): string {
-  return `t=${timestamp},sha256=${webhookMac(secret, timestamp, body)}`;
-}
-
-/** How old a delivery a receiver should still take, by default: retries are signed anew. */
-export const WEBHOOK_TOLERANCE_S = 300;
-
-/** What a receiver does with X-Relaydesk-Signature; here so the scheme is tested from both ends. */
-export function verifyWebhookSignature(secret: string, header: string, body: Buffer | string, nowS: number, toleranceS = WEBHOOK_TOLERANCE_S): boolean {
-  const m = /^t=(\d{1,12}),sha256=([0-9a-f]{64})$/.exec(header.trim());
-  if (!m) return false;
-  const timestamp = Number(m[1]);
-  if (Math.abs(nowS - timestamp) > toleranceS) return false;
-  const expected = Buffer.from(webhookMac(secret, timestamp, body), 'hex');
-  const given = Buffer.from(m[2] as string, 'hex');
-  return timingSafeEqual(expected, given);
-}
-
-function webhookMac(secret: string, timestamp: number, body: Buffer | string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
 }
 
 /**
@@ -304,14 +266,7 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
           timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
           lookup: deps.lookup ?? systemWebhookLookup,
           allowPrivateDestinations,
-          headers: {
-            'Content-Type': 'application/json',
-            'User-Agent': deps.userAgent ?? 'Relaydesk-Webhook/0.1',
-            'X-Relaydesk-Event': envelope.type,
-            'X-Relaydesk-Delivery': envelope.id,
-            'X-Relaydesk-Timestamp': String(sentAt),
-            'X-Relaydesk-Signature': signWebhook(sub.secret, sentAt, raw),
-          },
+          headers: webhookHeaders({ envelope, body: raw, secret: sub.secret, sentAt, userAgent: deps.userAgent ?? 'Relaydesk-Webhook/0.1' }),
         });
         const said = `HTTP ${r.status}${r.location ? ` (redirect to ${r.location} not followed; fix the webhook URL)` : ''}${r.text ? `: ${r.text.replace(/\s+/g, ' ').trim()}` : ''}`;
         const kind = decideWebhookOutcome(r.status);

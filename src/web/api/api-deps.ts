@@ -1,9 +1,6 @@
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/io/live-config.js';
-import { liveDeskContext } from '../../desk/io/desk-context.js';
-import type { DeskContext } from '../../desk/io/desk-service.js';
-import type { DeskDeps } from '../../desk/io/intake-worker.js';
-import type { DeskKeys } from '../../desk/io/outgoing.js';
+import { liveDeskContext, type DeskContext, type DeskDeps, type DeskKeys } from '../../desk/index.js';
 import type { Db, StoreHealth } from '../../store/index.js';
 
 /** What the API's commands need: the store, the live configuration, our name and keys. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Response shapes shared by several resources; they mirror desk/io/desk-views.ts. */
+/** Response shapes shared by several resources; they mirror desk/views.ts. */
 export const problemSchema = z.object({
   error: z.string().describe('what went wrong and how to fix it, as a sentence'),
   code: z.string().describe('stable code, e.g. BAD_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT'),

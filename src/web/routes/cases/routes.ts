@@ -1,5 +1,4 @@
-import { answerCase, changeCase } from '../../../desk/io/desk-service.js';
-import { caseView, messageView } from '../../../desk/io/desk-views.js';
+import { answerCase, caseView, changeCase, messageView } from '../../../desk/index.js';
 import { findLinkedCases, listCases, listDeskChannels, loadCaseByNumber, loadDeskMessages, type CaseRow, type Db } from '../../../store/index.js';
 import { caseSchema } from '../../api/common-schemas.js';
 import { deskContextOf, type ApiDeps } from '../../api/api-deps.js';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { loadChannelViews } from '../../../desk/io/channel-views.js';
-import { rotateChannel, verifyChannel } from '../../../desk/io/desk-service.js';
+import { loadChannelViews, rotateChannel, verifyChannel } from '../../../desk/index.js';
 import { deskContextOf } from '../../api/api-deps.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 

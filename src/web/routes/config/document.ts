@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { parseConfigText, type Problem } from '../../../config/index.js';
 import { applyConfigText, dryRunConfigText, exportConfigText } from '../../../config/io/apply.js';
 import { ruleChanges, ruleKey } from '../../../config/rule-history.js';
-import { isoTime } from '../../../desk/io/desk-views.js';
+import { isoTime } from '../../../desk/index.js';
 import { listConfigVersions, loadConfigTexts, type Db } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { dryRunJson, dryRunSchema, problemJson as problemJsonOf, problemSchema } from './problems.js';

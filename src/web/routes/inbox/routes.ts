@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { deleteSuspended, recoverSuspended, retryFailed } from '../../../desk/io/desk-inbox.js';
-import { isoTime } from '../../../desk/io/desk-views.js';
+import { deleteSuspended, isoTime, recoverSuspended, retryFailed } from '../../../desk/index.js';
 import { listFailed, listSuspended } from '../../../store/index.js';
 import { idParam } from '../../api/common-schemas.js';
 import { deskDepsOf } from '../../api/api-deps.js';

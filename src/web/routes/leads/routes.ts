@@ -1,5 +1,4 @@
-import { actOnLead, type LeadAction } from '../../../desk/io/desk-service.js';
-import { conversionView, leadView, messageView } from '../../../desk/io/desk-views.js';
+import { actOnLead, conversionView, leadView, messageView, type LeadAction } from '../../../desk/index.js';
 import { listDeskChannels, listLeads, loadConversion, loadDeskMessages, loadLead, type Db, type LeadRow } from '../../../store/index.js';
 import { deskContextOf, type ApiDeps } from '../../api/api-deps.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';

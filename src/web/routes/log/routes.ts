@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime } from '../../../desk/io/desk-views.js';
+import { isoTime } from '../../../desk/index.js';
 import { loadIntakesOfMessage, loadMessage, loadSetAsideOfMessage, loadTrace, loggedDeliveries, searchMessages, type Db, type MessageRow } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';

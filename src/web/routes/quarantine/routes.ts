@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENTS } from '../../../base/events.js';
-import { isoTime } from '../../../desk/io/desk-views.js';
+import { isoTime } from '../../../desk/index.js';
 import { isHeld, listHeld, loadHeader, loadMessage, resolveHeld } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';

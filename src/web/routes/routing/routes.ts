@@ -6,7 +6,7 @@
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { randomToken } from '../../../base/ids.js';
-import { newMessageId } from '../../../desk/io/outgoing.js';
+import { newMessageId } from '../../../desk/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime } from '../../../desk/io/desk-views.js';
+import { isoTime } from '../../../desk/index.js';
 import type { ApiTokenRow } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { createApiToken, listTokens, revokeApiToken } from '../../auth/api-tokens.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime } from '../../../desk/io/desk-views.js';
+import { isoTime } from '../../../desk/index.js';
 import { listUsers, type UserRow } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { emailSchema, generatePassword, newPasswordSchema } from '../../auth/passwords.js';

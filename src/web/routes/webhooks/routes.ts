@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { addWebhook, listWebhookSummaries, removeWebhook } from '../../../desk/io/webhook-subscriptions.js';
-import { WEBHOOK_EVENTS, WEBHOOK_TRANSPORT } from '../../../desk/io/webhooks.js';
-import { isoTime } from '../../../desk/io/desk-views.js';
+import { addWebhook, isoTime, listWebhookSummaries, removeWebhook, WEBHOOK_EVENTS, WEBHOOK_TRANSPORT } from '../../../desk/index.js';
 import { latestDeliveryTo } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { principalLabel } from '../../auth/principal.js';

@@ -16,7 +16,7 @@ export interface CreatedApiToken extends ApiToken {
   readonly token: string;
 }
 
-/** The server's list (src/desk/io/webhooks.ts); a unit test keeps the two equal. */
+/** The server's list (src/desk/webhook-format.ts); a unit test keeps the two equal. */
 export const WEBHOOK_EVENTS = ['case.created', 'case.updated', 'message.received', 'lead.created', 'lead.converted'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -1,4 +1,4 @@
-import type { CaseRow, DeskMessageRow, LeadRow, StoredChannel } from '../../store/index.js';
+import type { CaseRow, DeskMessageRow, LeadRow, StoredChannel } from '../store/index.js';
 
 /**
  * How the desk's records look to the outside (the REST API and webhook payloads): one

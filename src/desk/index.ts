@@ -1,0 +1,53 @@
+/**
+ * desk — email to case: the CRM on the far side of a routing rule.
+ *
+ * JOB      Takes in mail delivered to a channel's inbound address: parses it within a
+ *          budget, sanitises its HTML, tells machines from people, drops duplicates,
+ *          threads replies, and opens or appends a case (support) or a lead (sales),
+ *          acknowledging a new case to its requester where the channel says so. Carries
+ *          out agents' actions: answers by email from the channel's public address,
+ *          internal notes, status and assignee, lead moves and conversion, a new inbound
+ *          address (rotate), a forwarding check (verify). Suspended and failed intakes can
+ *          be recovered, retried or dropped. Each effect someone subscribed to becomes a
+ *          signed webhook POST.
+ * INPUTS   Deliveries with transport `desk` from the queue (deskTransport); agents' actions
+ *          with a DeskContext (the store, the routing in force, this node's name and keys);
+ *          the configuration in force (desk domain, channels, webhooks).
+ * OUTPUTS  Cases, leads, desk messages, suspended and failed lists in the store; mail we
+ *          write (acknowledgements, answers, checks) queued through routing like received
+ *          mail; webhook events queued as deliveries with transport `webhook`, posted by
+ *          webhookTransport; the shapes the API and webhooks show (caseView and the rest).
+ * TRUSTS   Inbound mail is hostile: parts, depth, sizes and HTML length are capped
+ *          (DEFAULT_PART_BUDGET), HTML loses scripts, handlers and remote loads; auto-replies,
+ *          bulk mail, bounces and our own mail coming back (X-Relaydesk-Loop) are never
+ *          acknowledged and open no case; a sender opens at most 20 cases an hour. A reply
+ *          address reaches a case only with its signature. Webhook URLs are an admin's, but
+ *          their POSTs leave from inside the network: private, loopback and link-local
+ *          destinations are refused (unless desk.webhooks.allowPrivateDestinations), for
+ *          literal addresses and for every address a name resolves to, and redirects are
+ *          not followed.
+ * SECURITY Holds the desk secret (loop id, reply-address signatures; made once per
+ *          installation, kept in the store) and each webhook subscription's signing secret.
+ *          No SMTP or CRM credentials: its mail leaves through the queue and outbound.
+ * EVENTS   desk.intake and desk.failed (log). Mail it writes and webhook events carry
+ *          inbound.envelope, routing.planned and inbound.accepted in their trace. Webhook
+ *          event types: case.created, case.updated, message.received, lead.created,
+ *          lead.converted.
+ *
+ * The server is bundled with code splitting, and a command that imports this file loads
+ * every module it names, used or not: esbuild keeps the chunk of each re-export. Code
+ * that short commands load, and that never takes in or writes mail, uses the lighter
+ * face, ./light.ts; the CLI's desk commands load the services they act with on use, from
+ * their own files.
+ */
+export { newInboundAddress } from './channel-address.js';
+export { caseView, conversionView, isoTime, leadView, messageView } from './views.js';
+export { liveDeskContext, loadDeskContext, loadDeskDeps, loadDeskKeys } from './io/desk-context.js';
+export { actOnLead, answerCase, changeCase, rotateChannel, verifyChannel, type DeskContext, type LeadAction } from './io/desk-service.js';
+export { deleteSuspended, recoverSuspended, retryFailed } from './io/desk-inbox.js';
+export { deskTransport, type DeskDeps } from './io/intake-worker.js';
+export { deskKeys, newMessageId, type DeskKeys } from './io/outgoing.js';
+export { loadChannelViews } from './io/channel-views.js';
+export { addWebhook, listWebhookSummaries, removeWebhook } from './io/webhook-subscriptions.js';
+export { WEBHOOK_EVENTS } from './webhook-format.js';
+export { WEBHOOK_TRANSPORT, webhookTransport, type WebhookLookup } from './io/webhooks.js';
