@@ -79,7 +79,8 @@ describe('console users in chromium', () => {
     expect(amyPassword).toMatch(GENERATED);
     expect(await secretBox().textContent()).toContain('it is not shown again');
     await row(AMY).waitFor();
-    expect(await page.getByTestId('people-notice').textContent()).toBe(`${AMY} is added with the role Agent.`);
+    // The notice may render a moment after the box: wait for its text, do not read it at once.
+    await page.getByTestId('people-notice').getByText(`${AMY} is added with the role Agent.`, { exact: true }).waitFor();
     await secretBox().getByRole('button', { name: `Copy the password for ${AMY}` }).click();
     await secretBox().getByText('Copied to the clipboard.').waitFor();
     expect(await page.evaluate(() => (globalThis as InPage).navigator.clipboard.readText())).toBe(amyPassword);
@@ -113,7 +114,7 @@ describe('console users in chromium', () => {
     const next = (await page.getByTestId('one-time-password-value').textContent()) ?? '';
     expect(next).toMatch(GENERATED);
     expect(next).not.toBe(amyPassword);
-    expect(await page.getByTestId('people-notice').textContent()).toContain('their sessions have ended');
+    await page.getByTestId('people-notice').getByText('their sessions have ended').waitFor();
     await screenshot(page, 'people-03-reset-password');
 
     // The agent's next request finds the session gone and lands on the sign-in page.
@@ -132,7 +133,7 @@ describe('console users in chromium', () => {
   it('makes the agent an admin, then an agent again', async () => {
     await row(AMY).getByRole('button', { name: `Make admin: ${AMY}` }).click();
     await row(AMY).getByRole('button', { name: `Make agent: ${AMY}` }).waitFor();
-    expect(await page.getByTestId('people-notice').textContent()).toBe(`${AMY} now has the role Admin.`);
+    await page.getByTestId('people-notice').getByText(`${AMY} now has the role Admin.`, { exact: true }).waitFor();
     expect((await stored(AMY))?.role).toBe('admin');
 
     await row(AMY).getByRole('button', { name: `Make agent: ${AMY}` }).click();
