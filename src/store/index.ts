@@ -38,5 +38,6 @@ export * from './repos/api-repo.js';
 export * from './repos/user-repo.js';
 export * from './repos/login-failure-repo.js';
 export * from './repos/retention-repo.js';
+export type { DeliverySummary } from './repos/delivery-summary.js';
 export * from './repos/store-stats-repo.js';
 export * from './repos/traffic-repo.js';

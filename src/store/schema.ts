@@ -30,7 +30,7 @@ export interface MessageTable {
   auth_results: string;
   /** When retention removed the body, deliveries and trace (the row stays, as the email log's entry). */
   body_purged_at: number | null;
-  /** Set with body_purged_at: how each delivery ended (JSON, see retention-repo.ts). */
+  /** Set with body_purged_at: how each delivery ended (JSON, see repos/delivery-summary.ts). */
   delivery_summary: string | null;
 }
 

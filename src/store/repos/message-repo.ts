@@ -5,7 +5,7 @@ import { runCompiledOnce } from '../compiled-once.js';
 import { headerEnd } from '../../base/header-end.js';
 import type { MessageSource } from '../../base/message-source.js';
 import { insertChunks, openBlob, readChunk, toChunks, unspool } from './blob-repo.js';
-import type { DeliverySummary } from './retention-repo.js';
+import type { DeliverySummary } from './delivery-summary.js';
 import { appendTrace, type TraceEvent } from './trace-repo.js';
 
 export interface NewMessage {

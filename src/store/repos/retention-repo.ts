@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Db, StoreHandle } from '../db.js';
 import type { Database, DeliveryStatus } from '../schema.js';
 import { loadDeliveries, toDeliveryRow, type DeliveryRow } from './delivery-repo.js';
+import type { DeliverySummary } from './delivery-summary.js';
 import type { MessageRow } from './message-repo.js';
 import { appendTrace } from './trace-repo.js';
 
@@ -10,19 +11,6 @@ import { appendTrace } from './trace-repo.js';
  * how much it removed, so the job can tell whether more is due. Cases, leads and their mail
  * (desk_cases, desk_messages, desk_attachments and their blobs) are never touched here.
  */
-
-/** How one delivery of a purged message ended: what the email log keeps of it. */
-export interface DeliverySummary {
-  readonly id: number;
-  readonly recipient: string;
-  readonly originalRecipient: string;
-  readonly transport: string;
-  readonly status: DeliveryStatus;
-  readonly attempts: number;
-  readonly lastReply: string | null;
-  /** When it reached that status. */
-  readonly at: number;
-}
 
 export function summarizeDelivery(d: DeliveryRow): DeliverySummary {
   return { id: d.id, recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, status: d.status, attempts: d.attempts, lastReply: d.lastReply, at: d.updatedAt };
