@@ -20,3 +20,4 @@
  */
 export { decideRetry, DEFAULT_RETRY, type RetryDecision, type RetryPolicy } from './schedule.js';
 export { groupDeliveries, type DeliveryGroup } from './group.js';
+export { generatedRecord } from './generated-mail.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { newQueueId, randomToken } from '../../base/ids.js';
-import { generatedRecord } from '../../queue/io/generated-mail.js';
+import { generatedRecord } from '../../queue/index.js';
 import type { RoutingSnapshot } from '../../routing/index.js';
 import type { ReceivedRecord } from '../../store/index.js';
 

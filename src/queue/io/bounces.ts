@@ -3,7 +3,7 @@ import { newQueueId } from '../../base/ids.js';
 import { renderDsn } from '../../outbound/index.js';
 import type { RoutingSnapshot } from '../../routing/index.js';
 import type { DeliveryRow, MessageRow, ReceivedRecord, TraceEvent } from '../../store/index.js';
-import { generatedRecord } from './generated-mail.js';
+import { generatedRecord } from '../generated-mail.js';
 
 export interface Failure {
   readonly delivery: DeliveryRow;

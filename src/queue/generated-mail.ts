@@ -1,7 +1,7 @@
-import { summarizeHeaders } from '../../base/headers.js';
-import { EVENTS } from '../../base/events.js';
-import { decideRecipient, planDeliveries, type RoutingSnapshot } from '../../routing/index.js';
-import { contentOf, type NewDelivery, type ReceivedRecord } from '../../store/index.js';
+import { summarizeHeaders } from '../base/headers.js';
+import { EVENTS } from '../base/events.js';
+import { decideRecipient, planDeliveries, type RoutingSnapshot } from '../routing/index.js';
+import { contentOf, type NewDelivery, type ReceivedRecord } from '../store/index.js';
 
 const HAM = { spam: false, score: 0, reasons: [] } as const;
 const NO_TRANSFORM = { headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false };
