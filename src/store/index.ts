@@ -10,8 +10,9 @@
  * EVENTS   store.unavailable and store.recovered (StoreHealth, in the log); callers record
  *          trace events through `appendTrace`.
  *
- * SQLite (WAL, synchronous=FULL) is the embedded default; PostgreSQL serves several
- * nodes. Differences live in `dialects/` as capability flags.
+ * SQLite (WAL) is the embedded default: the server commits with synchronous=NORMAL and
+ * fsyncs the WAL before a 250 (durableTransaction), the CLI with synchronous=FULL; PostgreSQL
+ * serves several nodes. Differences live in `dialects/` as capability flags.
  */
 export { openStore, type Db, type DbTransaction, type StoreHandle, type StoreLocation, type StoreOptions } from './db.js';
 export type { DialectCaps } from './dialects/caps.js';
