@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { openStore } from '../src/store/index.js';
-import { createApiToken } from '../src/web/auth/api-tokens.js';
+import { createApiToken } from '../src/accounts/index.js';
 import { startWebServer } from '../src/web/server.js';
 
 const { values: opt } = parseArgs({ options: { cases: { type: 'string', default: '100000' }, runs: { type: 'string', default: '30' } } });

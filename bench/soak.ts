@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { listDeskChannels, openStore } from '../src/store/index.js';
-import { createApiToken } from '../src/web/auth/api-tokens.js';
+import { createApiToken } from '../src/accounts/index.js';
 import { GTUBE } from '../src/spam/index.js';
 import { runCli, startChildNode, type ChildNode } from '../test/support/child-node.js';
 import { buildServer } from '../test/support/build-server.js';

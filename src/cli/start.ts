@@ -13,7 +13,7 @@ import { createNodeMetrics } from '../metrics/index.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
 import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, touchNode, type StoreHandle, type StoreLocation } from '../store/index.js';
 import { deskKeys, deskTransport, webhookTransport, type WebhookLookup } from '../desk/index.js';
-import { consoleUrl, prepareSetupLink } from '../web/auth/setup-token.js';
+import { consoleUrl, prepareSetupLink } from '../accounts/index.js';
 import { startWebServer, type WebDeps } from '../web/server.js';
 
 import type { Role } from './roles.js';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { createApiToken, listTokens, revokeApiToken } from '../web/auth/api-tokens.js';
+import { createApiToken, listTokens, revokeApiToken } from '../accounts/light.js';
 import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };

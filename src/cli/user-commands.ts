@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { listUsers } from '../store/index.js';
-import { emailSchema, generatePassword, newPasswordSchema } from '../web/auth/passwords.js';
-import { addUser, resetPassword } from '../web/auth/users.js';
+import { addUser, emailSchema, generatePassword, newPasswordSchema, resetPassword } from '../accounts/index.js';
 import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 
 type Json = { json?: boolean };

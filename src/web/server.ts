@@ -7,7 +7,7 @@ import { loadDeskKeys, type DeskKeys } from '../desk/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../metrics/index.js';
 import { countByStatus, loadConfigVersion, oldestCreatedAt, StoreHealth, type Db } from '../store/index.js';
 import { apiPlugin } from './api/api-plugin.js';
-import { bearerTokenAuthenticator } from './auth/api-tokens.js';
+import { bearerTokenAuthenticator } from './auth/bearer-tokens.js';
 import type { Authenticator } from './auth/principal.js';
 import { sessionAuthenticator } from './auth/sessions.js';
 import { toProblem } from './http-problem.js';

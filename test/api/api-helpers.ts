@@ -3,7 +3,7 @@
  * small JSON client for its API. Mail reaches the desk over real SMTP (swaks).
  */
 import type { WebhookLookup } from '../../src/desk/index.js';
-import { createApiToken } from '../../src/web/auth/api-tokens.js';
+import { createApiToken } from '../../src/accounts/index.js';
 import { listDeskChannels } from '../../src/store/index.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeskChannels } from '../../src/store/index.js';
-import { createApiToken } from '../../src/web/auth/api-tokens.js';
+import { createApiToken } from '../../src/accounts/index.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { DIALECTS, eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
 

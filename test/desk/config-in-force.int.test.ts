@@ -4,7 +4,7 @@
  * that queued the mail and on another node sharing its PostgreSQL.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiToken } from '../../src/web/auth/api-tokens.js';
+import { createApiToken } from '../../src/accounts/index.js';
 import { listDeskChannels } from '../../src/store/index.js';
 import { loadDeskContext } from '../../src/desk/io/desk-context.js';
 import { answerCase } from '../../src/desk/io/desk-service.js';

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { exportConfigText } from '../../src/config/io/apply.js';
 import { listDeskChannels } from '../../src/store/index.js';
-import { addUser } from '../../src/web/auth/users.js';
+import { addUser } from '../../src/accounts/index.js';
 import { eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
 import { launchBrowser, logIn, PASSWORD, screenshot, seriousAxeViolations, type Browsing } from './harness.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { listDeskChannels } from '../../src/store/index.js';
-import { addUser } from '../../src/web/auth/users.js';
+import { addUser } from '../../src/accounts/index.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { swaks, type SwaksResult } from '../support/swaks.js';
 import { startTestNode, type TestNode } from '../support/relaydesk.js';

@@ -4,8 +4,7 @@
  * force on the other at its next SMTP command; the login limit counts failures from both.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken } from '../../src/web/auth/api-tokens.js';
-import { addUser } from '../../src/web/auth/users.js';
+import { addUser, createApiToken } from '../../src/accounts/index.js';
 import { freshPgDatabase, type PgDatabase } from '../support/postgres.js';
 import { eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/base/clock.js';
 import { claimMaintenance, countByStatus, insertSuspended, listDeskChannels, loadLastMaintenance, loadStoreStats, releaseMaintenance, type Db } from '../../src/store/index.js';
-import { createApiToken } from '../../src/web/auth/api-tokens.js';
+import { createApiToken } from '../../src/accounts/index.js';
 import { DIALECTS, eventually, startTestNode, type Dialect, type TestNode } from '../support/relaydesk.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { smtpSource, swaks } from '../support/swaks.js';

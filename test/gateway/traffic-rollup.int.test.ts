@@ -13,7 +13,7 @@ import { LiveConfig } from '../../src/config/io/live-config.js';
 import { TrafficRollupJob } from '../../src/queue/io/traffic-rollup-job.js';
 import { floorMinute, SETTLE_MS } from '../../src/queue/traffic.js';
 import { claimMaintenance, countByStatus, listDeskChannels, loadHopHealth, loadTrafficMinutes, releaseMaintenance, rollMinutes, type Db } from '../../src/store/index.js';
-import { createApiToken } from '../../src/web/auth/api-tokens.js';
+import { createApiToken } from '../../src/accounts/index.js';
 import { DIALECTS, eventually, startTestNode, type Dialect, type TestNode } from '../support/relaydesk.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';

@@ -4,7 +4,7 @@
  * password, token or session id in the log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiToken } from '../../src/web/auth/api-tokens.js';
+import { createApiToken } from '../../src/accounts/index.js';
 import { DIALECTS } from '../support/relaydesk.js';
 import { ConsoleClient, setupTokenOf, startConsoleNode, type ConsoleNode } from './console-client.js';
 

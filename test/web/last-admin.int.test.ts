@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listUsers } from '../../src/store/index.js';
-import { addUser, removeUser, updateUser } from '../../src/web/auth/users.js';
+import { addUser, removeUser, updateUser } from '../../src/accounts/index.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/relaydesk.js';
 
 const ROUNDS = 15;

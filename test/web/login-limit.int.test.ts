@@ -4,7 +4,7 @@
  * right password, or a guesser could keep going until one is right.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../../src/web/auth/users.js';
+import { addUser } from '../../src/accounts/index.js';
 import { startTestNode, type TestNode } from '../support/relaydesk.js';
 import { ConsoleClient } from './console-client.js';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type StoreHandle } from '../../src/store/index.js';
-import { LoginLimiter } from '../../src/web/auth/login-limiter.js';
+import { LoginLimiter } from '../../src/accounts/index.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/relaydesk.js';
 
 const MIN = 60_000;

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeskChannels } from '../../src/store/index.js';
-import { createApiToken } from '../../src/web/auth/api-tokens.js';
+import { createApiToken } from '../../src/accounts/index.js';
 import { DIALECTS, eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
 import { rawSmtp } from '../support/smtp-raw.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';

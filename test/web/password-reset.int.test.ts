@@ -4,7 +4,7 @@
  * never logged. Agents are refused; an unknown user is a 404.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../../src/web/auth/users.js';
+import { addUser } from '../../src/accounts/index.js';
 import { DIALECTS } from '../support/relaydesk.js';
 import { ConsoleClient, startConsoleNode, type ConsoleNode } from './console-client.js';
 

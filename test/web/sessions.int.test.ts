@@ -5,8 +5,9 @@
 import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByEmail } from '../../src/store/index.js';
-import { hashSessionId, openSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, sessionOf } from '../../src/web/auth/sessions.js';
-import { addUser, updateUser } from '../../src/web/auth/users.js';
+import { addUser, updateUser } from '../../src/accounts/index.js';
+import { hashSessionId, openSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../src/accounts/sessions.js';
+import { sessionOf } from '../../src/web/auth/sessions.js';
 import { DIALECTS, openTestStore, type TestStore } from '../support/relaydesk.js';
 
 const HOUR = 60 * 60 * 1000;

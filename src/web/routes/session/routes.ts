@@ -2,11 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../../base/log.js';
 import { changeUser, countUsers, createFirstAdmin, deleteSession, findUserByEmail, recordLogin, type Db, type UserRow } from '../../../store/index.js';
-import { hashToken } from '../../auth/api-tokens.js';
+import { emailSchema, givenPasswordSchema, hashPassword, hashToken, LoginLimiter, newPasswordSchema, openSession, verifyDecoy, verifyPassword, type LoginLimits } from '../../../accounts/index.js';
 import { crossSiteRefusal } from '../../auth/csrf.js';
-import { LoginLimiter, type LoginLimits } from '../../auth/login-limiter.js';
-import { emailSchema, givenPasswordSchema, hashPassword, newPasswordSchema, verifyDecoy, verifyPassword } from '../../auth/passwords.js';
-import { checkCsrf, clearSessionCookie, openSession, sessionOf, setSessionCookie } from '../../auth/sessions.js';
+import { checkCsrf, clearSessionCookie, sessionOf, setSessionCookie } from '../../auth/sessions.js';
 import { HttpProblem } from '../../http-problem.js';
 import { EVENTS } from '../../../base/events.js';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isoTime } from '../../../desk/index.js';
 import type { ApiTokenRow } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
-import { createApiToken, listTokens, revokeApiToken } from '../../auth/api-tokens.js';
+import { createApiToken, listTokens, revokeApiToken } from '../../../accounts/index.js';
 import { principalLabel } from '../../auth/principal.js';
 import { EVENTS } from '../../../base/events.js';
 

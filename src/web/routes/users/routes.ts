@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { isoTime } from '../../../desk/index.js';
 import { listUsers, type UserRow } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
-import { emailSchema, generatePassword, newPasswordSchema } from '../../auth/passwords.js';
+import { addUser, emailSchema, generatePassword, newPasswordSchema, removeUser, resetPassword, updateUser } from '../../../accounts/index.js';
 import { principalLabel } from '../../auth/principal.js';
-import { addUser, removeUser, resetPassword, updateUser } from '../../auth/users.js';
 import { EVENTS } from '../../../base/events.js';
 
 const role = z.enum(['admin', 'agent']);

@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
-import { randomToken } from '../../base/ids.js';
-import { isMailAddress } from '../../routing/index.js';
+import { randomToken } from '../base/ids.js';
+import { isMailAddress } from '../routing/index.js';
 
 /**
  * Passwords are kept as argon2id PHC strings (the library's default algorithm, with its

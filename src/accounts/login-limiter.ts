@@ -7,7 +7,7 @@
  * An attempt is recorded before the password is checked and forgotten if it succeeds, so a
  * burst of parallel guesses counts as what it is instead of all passing one empty count.
  */
-import { clearLoginFailures, forgetLoginAttempts, recentLoginFailures, recordLoginFailure, type Db } from '../../store/index.js';
+import { clearLoginFailures, forgetLoginAttempts, recentLoginFailures, recordLoginFailure, type Db } from '../store/index.js';
 
 export interface LoginLimits {
   readonly max: number;

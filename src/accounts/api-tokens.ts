@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import { RelaydeskError } from '../../base/errors.js';
-import { randomToken } from '../../base/ids.js';
-import { deleteApiToken, findApiTokenByHash, insertApiToken, listApiTokens, touchApiToken, type ApiTokenRow, type Db } from '../../store/index.js';
-import type { Authenticator, Role } from './principal.js';
+import { RelaydeskError } from '../base/errors.js';
+import { randomToken } from '../base/ids.js';
+import { deleteApiToken, findApiTokenByHash, insertApiToken, listApiTokens, touchApiToken, type ApiRole, type ApiTokenRow, type Db } from '../store/index.js';
 
 /** Tokens look like `rd_` and 40 random [a-z0-9]: ~206 bits, easy to spot in a leaked file. */
 export const TOKEN_PREFIX = 'rd_';
@@ -19,7 +17,7 @@ export function checkTokenName(name: string): string | null {
 }
 
 /** Makes a token; the token itself is in the answer and nowhere else (only its hash is kept). */
-export async function createApiToken(db: Db, input: { name: string; role: Role; now: number }): Promise<ApiTokenRow & { token: string }> {
+export async function createApiToken(db: Db, input: { name: string; role: ApiRole; now: number }): Promise<ApiTokenRow & { token: string }> {
   const bad = checkTokenName(input.name);
   if (bad) throw new RelaydeskError('BAD_INPUT', bad);
   const token = `${TOKEN_PREFIX}${randomToken(40)}`;
@@ -37,19 +35,13 @@ export async function revokeApiToken(db: Db, name: string): Promise<{ name: stri
   return { name, revoked: true };
 }
 
-/** `Authorization: Bearer rd_…` against the stored hashes. */
-export function bearerTokenAuthenticator(db: Db, now: () => number = Date.now): Authenticator {
-  return async (req: FastifyRequest) => {
-    const header = req.headers.authorization;
-    if (header === undefined) return { kind: 'none' };
-    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-    if (!m) return { kind: 'refused', reason: 'the Authorization header must read "Bearer rd_…"' };
-    const token = m[1]!;
-    if (!TOKEN_SHAPE.test(token)) return { kind: 'refused', reason: 'that is not a Relaydesk API token (they start with rd_); make one with `relaydesk token create`' };
-    const row = await findApiTokenByHash(db, hashToken(token));
-    if (!row) return { kind: 'refused', reason: 'the API token is unknown or revoked; make a new one with `relaydesk token create`' };
-    const t = now();
-    if (row.lastUsedAt === null || t - row.lastUsedAt > TOUCH_EVERY_MS) await touchApiToken(db, row.name, t);
-    return { kind: 'principal', principal: { kind: 'token', name: row.name, role: row.role } };
-  };
+/** Whether a string has the shape of a token at all, before the store is asked. */
+export const isTokenShape = (token: string): boolean => TOKEN_SHAPE.test(token);
+
+/** The live token a script presents, or null (unknown or revoked); notes its use. */
+export async function findLiveToken(db: Db, token: string, now: number): Promise<ApiTokenRow | null> {
+  const row = await findApiTokenByHash(db, hashToken(token));
+  if (!row) return null;
+  if (row.lastUsedAt === null || now - row.lastUsedAt > TOUCH_EVERY_MS) await touchApiToken(db, row.name, now);
+  return row;
 }

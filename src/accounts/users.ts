@@ -1,5 +1,5 @@
-import { RelaydeskError } from '../../base/errors.js';
-import { changeUser, clearLoginFailures, deleteUser, findUserByEmail, insertUser, type Db, type UserRole, type UserRow } from '../../store/index.js';
+import { RelaydeskError } from '../base/errors.js';
+import { changeUser, clearLoginFailures, deleteUser, findUserByEmail, insertUser, type Db, type UserRole, type UserRow } from '../store/index.js';
 import { generatePassword, hashPassword, PASSWORD_MIN } from './passwords.js';
 
 /**

@@ -1,5 +1,5 @@
-import { randomToken } from '../../base/ids.js';
-import { countUsers, dropSetupToken, shareSetupToken, type Db } from '../../store/index.js';
+import { randomToken } from '../base/ids.js';
+import { countUsers, dropSetupToken, shareSetupToken, type Db } from '../store/index.js';
 import { hashToken } from './api-tokens.js';
 
 /**
