@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Command } from 'commander';
 import type { Problem } from '../config/index.js';
-import { applyConfigText, ConfigInvalidError, exportConfigText, formatProblem } from '../config/io/apply.js';
+import { applyConfigText, ConfigInvalidError, exportConfigText, describeProblem } from '../config/index.js';
 import { CliFailure, EXIT, printJson, withStore, withStoreOptions, type StoreFlags } from './common.js';
 
 export function applyCommand(): Command {
@@ -22,7 +22,7 @@ export function applyCommand(): Command {
         try {
           const r = await applyConfigText(store.db, text, { appliedBy: `cli:${os.userInfo().username}`, now: Date.now(), dryRun: opts.dryRun });
           if (opts.json) return printJson({ ...r, warnings: r.warnings.map(problemJson) });
-          for (const w of r.warnings) process.stdout.write(`${formatProblem(w)}\n`);
+          for (const w of r.warnings) process.stdout.write(`${describeProblem(w)}\n`);
           if (r.changes.length === 0 && !r.applied) {
             process.stdout.write(`no changes; configuration version ${r.version} stays in force\n`);
             return;
@@ -54,7 +54,7 @@ export function exportCommand(): Command {
 
 /** A problem for scripts: where it is (path, line, column) and what to do, plus the line `apply` prints. */
 function problemJson(p: Problem): Problem & { text: string } {
-  return { ...p, text: formatProblem(p) };
+  return { ...p, text: describeProblem(p) };
 }
 
 async function readStdin(): Promise<string> {

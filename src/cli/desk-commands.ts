@@ -18,16 +18,13 @@ import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, with
 
 type Json = { json?: boolean };
 
-/** The configuration in force and the desk's keys, as an agent's action needs them. */
-const deskContext = async (store: StoreHandle): Promise<DeskContext> => (await import('../desk/io/desk-context.js')).loadDeskContext(store.db);
-
 // The desk's services bring the mail parser, composer and sanitizer: only the commands that
-// act on the desk load them, so reading a case starts fast. They are loaded from their own
-// files, not through the desk's index: the bundle would then load the whole desk (all its
-// services, for an action that needs one), as a command loads every module a face names.
-const service = () => import('../desk/io/desk-service.js');
-const inbox = () => import('../desk/io/desk-inbox.js');
-const deskDeps = async (store: StoreHandle) => (await import('../desk/io/desk-context.js')).loadDeskDeps(store.db);
+// act on the desk load them (through the desk's face, on first use), so reading a case,
+// which needs the store alone, starts fast.
+const deskFace = () => import('../desk/index.js');
+/** The configuration in force and the desk's keys, as an agent's action needs them. */
+const deskContext = async (store: StoreHandle): Promise<DeskContext> => (await deskFace()).loadDeskContext(store.db);
+const deskDeps = async (store: StoreHandle) => (await deskFace()).loadDeskDeps(store.db);
 
 function positiveInt(v: string, what: string): number {
   const n = Number(String(v).replace(/^#/, ''));
@@ -43,7 +40,7 @@ export function deskCommand(): Command {
     dataCommand('channels', 'channels with their inbound addresses and forwarding verification').action(async (o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
         // The same view as GET /api/channels: one description of a channel for every interface.
-        const out = await (await import('../desk/io/channel-views.js')).loadChannelViews(store.db, Date.now());
+        const out = await (await deskFace()).loadChannelViews(store.db, Date.now());
         if (o.json) return printJson(out);
         if (out.length === 0) return void process.stdout.write('no desk channels; add desk.channels to the configuration\n');
         for (const c of out) {
@@ -63,7 +60,7 @@ export function deskCommand(): Command {
         const wait = Number(o.wait);
         if (!Number.isFinite(wait) || wait < 0 || wait > 600) throw new CliFailure(`--wait must be 0 to 600 seconds, not "${o.wait}"`, EXIT.usage);
         await withStore(o, async (store) => {
-          let r: { channel: string; state: string; queueId: string | null; detail: string } = await asCliFailure(async () => (await service()).verifyChannel(await deskContext(store), name));
+          let r: { channel: string; state: string; queueId: string | null; detail: string } = await asCliFailure(async () => (await deskFace()).verifyChannel(await deskContext(store), name));
           const deadline = Date.now() + wait * 1000;
           while (r.state === 'pending' && Date.now() < deadline) {
             await new Promise((res) => setTimeout(res, 250));
@@ -81,7 +78,7 @@ export function deskCommand(): Command {
       .argument('<channel>', 'channel name')
       .action(async (name: string, o: StoreFlags & Json) => {
         await withStore(o, async (store) => {
-          const r = await asCliFailure(async () => (await service()).rotateChannel(await deskContext(store), name));
+          const r = await asCliFailure(async () => (await deskFace()).rotateChannel(await deskContext(store), name));
           if (o.json) return printJson(r);
           process.stdout.write(`${r.channel}: new inbound address ${r.address}\n  retired: ${r.retired.join(', ') || '-'}\n  update the routing rule that points at the old address\n`);
         });
@@ -119,7 +116,7 @@ export function deskCommand(): Command {
         const number = positiveInt(num, 'the case number');
         await withStore(o, async (store) => {
           if (o.status || o.assign !== undefined) {
-            await asCliFailure(async () => (await service()).changeCase(await deskContext(store), { caseNumber: number, ...(o.status ? { status: o.status as never } : {}), ...(o.assign !== undefined ? { assignee: o.assign === 'none' ? null : o.assign } : {}) }));
+            await asCliFailure(async () => (await deskFace()).changeCase(await deskContext(store), { caseNumber: number, ...(o.status ? { status: o.status as never } : {}), ...(o.assign !== undefined ? { assignee: o.assign === 'none' ? null : o.assign } : {}) }));
           }
           const c = await loadCaseByNumber(store.db, number);
           if (!c) throw new CliFailure(`no case #${number}`, EXIT.notFound);
@@ -149,7 +146,7 @@ export function deskCommand(): Command {
       .action(async (num: string, o: StoreFlags & Json & { body: string; status?: 'pending' | 'solved'; note?: boolean; author: string }) => {
         const number = positiveInt(num, 'the case number');
         await withStore(o, async (store) => {
-          const r = await asCliFailure(async () => (await service()).answerCase(await deskContext(store), { caseNumber: number, body: o.body, author: o.author, ...(o.status ? { status: o.status } : {}), note: Boolean(o.note) }));
+          const r = await asCliFailure(async () => (await deskFace()).answerCase(await deskContext(store), { caseNumber: number, body: o.body, author: o.author, ...(o.status ? { status: o.status } : {}), note: Boolean(o.note) }));
           if (o.json) return printJson(r);
           process.stdout.write(o.note ? `note added to #${number}\n` : `answer to #${number} queued as ${r.queueId}; case is ${r.status}\n`);
         });
@@ -181,7 +178,7 @@ export function deskCommand(): Command {
         const amount = o.amount === undefined ? undefined : Number(o.amount);
         if (amount !== undefined && !(Number.isFinite(amount) && amount >= 0)) throw new CliFailure(`--amount must be a number of at least 0, not "${o.amount}"`, EXIT.usage);
         await withStore(o, async (store) => {
-          if (action) await asCliFailure(async () => (await service()).actOnLead(await deskContext(store), { leadId: id, action: action as LeadAction, ...(amount !== undefined ? { amount } : {}), ...(o.stage ? { stage: o.stage } : {}) }));
+          if (action) await asCliFailure(async () => (await deskFace()).actOnLead(await deskContext(store), { leadId: id, action: action as LeadAction, ...(amount !== undefined ? { amount } : {}), ...(o.stage ? { stage: o.stage } : {}) }));
           const lead = await loadLead(store.db, id);
           if (!lead) throw new CliFailure(`no lead ${id}`, EXIT.notFound);
           const conversion = await loadConversion(store.db, id);
@@ -205,7 +202,7 @@ export function deskCommand(): Command {
     dataCommand('recover', 'take a suspended message in as if it were ordinary mail').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
-        const { result: summary } = await asCliFailure(async () => (await inbox()).recoverSuspended(await deskDeps(store), id));
+        const { result: summary } = await asCliFailure(async () => (await deskFace()).recoverSuspended(await deskDeps(store), id));
         if (o.json) return printJson({ id, result: summary });
         process.stdout.write(`recovered ${id}: ${summary}\n`);
       });
@@ -215,7 +212,7 @@ export function deskCommand(): Command {
     dataCommand('delete', 'drop a suspended message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
-        await asCliFailure(async () => (await inbox()).deleteSuspended(store.db, id));
+        await asCliFailure(async () => (await deskFace()).deleteSuspended(store.db, id));
         if (o.json) return printJson({ id, deleted: true });
         process.stdout.write(`deleted ${id}\n`);
       });
@@ -237,7 +234,7 @@ export function deskCommand(): Command {
     dataCommand('retry', 'run the intake again for a failed message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
       const id = positiveInt(idText, 'the id');
       await withStore(o, async (store) => {
-        const r = await asCliFailure(async () => (await inbox()).retryFailed(await deskDeps(store), id));
+        const r = await asCliFailure(async () => (await deskFace()).retryFailed(await deskDeps(store), id));
         if (r.state === 'failed') throw new CliFailure(`failed again: ${r.error}`, EXIT.invalid);
         if (o.json) return printJson({ id, result: r.result });
         process.stdout.write(`retried ${id}: ${r.result}\n`);

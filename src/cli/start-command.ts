@@ -53,7 +53,7 @@ export function startCommand(): Command {
         import('../base/log.js'),
         import('../spam/index.js'),
         import('./start.js'),
-        import('../config/io/live-config.js'),
+        import('../config/index.js'),
       ]);
       const logger = createLogger({ level: o.logLevel });
       // A promise that fails with nobody listening must not take the node, and every session

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../base/clock.js';
 import { randomToken } from '../base/ids.js';
 import { createLogger, type Logger } from '../base/log.js';
-import { LiveConfig } from '../config/io/live-config.js';
+import { LiveConfig } from '../config/index.js';
 import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck } from '../inbound/index.js';
 import { SmtpSender } from '../outbound/index.js';
 import { createBounceFactory } from '../queue/io/bounces.js';
@@ -14,7 +14,7 @@ import { checkMessage, createSystemResolver, type Resolver } from '../spam/index
 import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, touchNode, type StoreHandle, type StoreLocation } from '../store/index.js';
 import { deskKeys, deskTransport, webhookTransport, type WebhookLookup } from '../desk/index.js';
 import { consoleUrl, prepareSetupLink } from '../accounts/index.js';
-import { startWebServer, type WebDeps } from '../web/server.js';
+import { startWebServer, type WebDeps } from '../web/index.js';
 
 import type { Role } from './roles.js';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import os from 'node:os';
 import { silentLogger } from '../base/log.js';
-import { LiveConfig } from '../config/io/live-config.js';
+import { LiveConfig } from '../config/index.js';
 import { addWebhook, listWebhookSummaries, removeWebhook, WEBHOOK_EVENTS } from '../desk/light.js';
 import { asCliFailure, CliFailure, EXIT, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 

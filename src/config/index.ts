@@ -5,14 +5,19 @@
  *   Parse and check the whole file (syntax, schema, references, routing semantics) and
  *   list every problem with its place; render a Config back to canonical YAML
  *   (`relaydesk export`); say what a new version changes (`relaydesk apply`).
- *   Storing and applying versions is io/ (not exported here).
+ *   io/ stores and applies versions and keeps each node's live view of the one in force.
  *
  * INPUTS / OUTPUTS
  *   parseConfigText(text) → { ok, config, warnings } | { ok: false, problems }.
  *   renderConfigYaml(Config) → text that parses back to an equal Config.
  *   diffConfig(before | null, after) → lines such as "+ domain solarmora.com".
  *   toSnapshotInput(Config, version) → what routing's buildSnapshot takes.
- *   formatProblem(Problem, file?) → "FILE:LINE:COL: error: PATH: message".
+ *   formatProblem(Problem, file?) → "FILE:LINE:COL: error: PATH: message";
+ *   describeProblem(Problem) → "warning: PATH: message (line N)" for the console and CLI.
+ *   ruleChanges(history) → when each routing rule came, changed and went.
+ *   applyConfigText(db, text, …) / dryRunConfigText / exportConfigText — io: versions
+ *   in the store, refused whole with every problem (ConfigInvalidError) when invalid.
+ *   LiveConfig — io: the version in force on this node, reloaded when another applies.
  *
  * TRUSTS
  *   The file comes from an admin but is parsed as untrusted text: YAML aliases are
@@ -20,7 +25,7 @@
  *   and reply texts are refused if they could inject lines.
  *
  * SECURITY
- *   Pure. The file may hold secrets (srs.secret): the export prints them so that it
+ *   Pure outside io/. The file may hold secrets (srs.secret): the export prints them so that it
  *   round-trips, the diff only says they changed.
  *
  * EVENTS
@@ -32,6 +37,9 @@ export { parseConfigText, type ParseConfigResult } from './parse-config.js';
 export { renderConfigYaml } from './render-config.js';
 export { diffConfig } from './diff.js';
 export { toSnapshotInput } from './to-snapshot-input.js';
-export { formatProblem } from './format-problem.js';
+export { describeProblem, formatProblem } from './format-problem.js';
+export { ruleChanges, ruleKey, type RuleChange, type VersionRules } from './rule-history.js';
+export { applyConfigText, ConfigInvalidError, dryRunConfigText, exportConfigText, type ApplyResult, type DryRun } from './io/apply.js';
+export { LiveConfig, type LiveState } from './io/live-config.js';
 export type { Problem } from '../routing/index.js';
 export { parseDuration, parseSize, renderDuration, renderSize } from './units.js';

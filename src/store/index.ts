@@ -7,8 +7,14 @@
  * TRUSTS   Nothing: every value arrives validated by its component.
  * SECURITY Holds message bodies and secrets; the database URL's password is never
  *          printed (see `StoreHandle.where`).
- * EVENTS   store.unavailable and store.recovered (StoreHealth, in the log); callers record
- *          trace events through `appendTrace`.
+ * EVENTS   store.unavailable and store.recovered (StoreHealth, in the log). Trace events are
+ *          written by the repositories, in the transaction of the change they record.
+ *
+ * The face is closed: one repository file per aggregate under repos/ (messages, deliveries,
+ * cases, leads, channels, users, …), and this file names each function and row type other
+ * components may use. Callers pass `Db` and `DbTransaction` along and never build queries:
+ * no other folder imports Kysely, and store errors are classified here
+ * (`isTransientStoreError`, `isUniqueViolation`), not by their codes elsewhere.
  *
  * SQLite (WAL) is the embedded default: the server commits with synchronous=NORMAL and
  * fsyncs the WAL before a 250 (durableTransaction), the CLI with synchronous=FULL; PostgreSQL
@@ -22,23 +28,23 @@ export { describeStoreError, isTransientStoreError, isUniqueViolation } from './
 export { StoreHealth, type StoreHealthState } from './health.js';
 export { GroupCommit } from './group-commit.js';
 export { backupSqliteStore, checkSqliteStoreFile, liveNodesInFile, restoreSqliteStore, SQLITE_STORE_FILE, type BackupProgress, type StoreFileCheck } from './sqlite-backup.js';
-export * from './repos/config-repo.js';
-export * from './repos/delivery-repo.js';
-export * from './repos/mailbox-repo.js';
-export * from './repos/message-repo.js';
-export * from './repos/blob-repo.js';
-export * from './repos/node-repo.js';
-export * from './repos/secret-repo.js';
-export * from './repos/trace-repo.js';
-export * from './repos/desk-channel-repo.js';
-export * from './repos/desk-case-repo.js';
-export * from './repos/desk-intake-repo.js';
-export * from './repos/desk-lead-repo.js';
-export * from './repos/desk-inbox-repo.js';
-export * from './repos/api-repo.js';
-export * from './repos/user-repo.js';
-export * from './repos/login-failure-repo.js';
-export * from './repos/retention-repo.js';
+export { listConfigVersions, loadConfigTexts, loadConfigVersion, loadCurrentConfig, saveConfigVersion } from './repos/config-repo.js';
+export { claimDue, completeMany, countByStatus, isHeld, latestDeliveryTo, listHeld, loadDeliveries, oldestCreatedAt, reclaimExpiredLeases, reclaimOwnStaleLeases, releaseLeases, renewLeases, resolveHeld, type AttemptCompletion, type AttemptResult, type DeliveryRow } from './repos/delivery-repo.js';
+export { listMailbox, storeInMailbox, type MailboxEntry } from './repos/mailbox-repo.js';
+export { contentOf, findMessagesByMessageId, insertReceived, loadHeader, loadMessage, loadSource, messageRowOf, searchMessages, storedSource, type MessageContent, type MessageRow, type NewDelivery, type ReceivedRecord } from './repos/message-repo.js';
+export { BlobWriter, deleteSpooledBlobs, openBlob } from './repos/blob-repo.js';
+export { touchNode } from './repos/node-repo.js';
+export { loadOrCreateSecret } from './repos/secret-repo.js';
+export { loadTrace, type TraceEvent } from './repos/trace-repo.js';
+export { deskTakesAddress, listDeskChannels, rotateInboundAddress, saveVerification, syncDeskChannels, type StoredChannel } from './repos/desk-channel-repo.js';
+export { createCase, findCaseByMessageIds, findLinkedCases, insertDeskMessage, listCases, loadAttachment, loadCaseById, loadCaseByNumber, loadDeskMessages, newAttachmentBlobId, setCaseStatus, touchCase, type CaseRow, type DeskMessageOwner, type DeskMessageRow, type NewDeskMessage } from './repos/desk-case-repo.js';
+export { countRecentOpenedBy, findEarlierIntakes, loadDeskMark, loadIntakesOfMessage, recordIntake } from './repos/desk-intake-repo.js';
+export { createLead, findLeadByMessageIds, findOpenLeadByEmail, listLeads, loadLead, setLeadStatus, type LeadRow } from './repos/desk-lead-repo.js';
+export { createAccount, createContact, createOpportunity, findAccountByName, findContactByEmail, insertConfirmation, insertFailed, insertSuspended, listConfirmations, listFailed, listSuspended, loadConversion, loadFailed, loadSetAsideOfMessage, loadSuspended, setSuspendedState, updateFailed } from './repos/desk-inbox-repo.js';
+export { deleteApiToken, deleteWebhook, findApiTokenByHash, insertApiToken, insertWebhook, listApiTokens, listWebhooks, loadWebhook, touchApiToken, type ApiRole, type ApiTokenRow, type WebhookRow } from './repos/api-repo.js';
+export { changeUser, countUsers, createFirstAdmin, deleteSession, deleteStaleSessions, deleteUser, dropSetupToken, findSession, findUserByEmail, insertSession, insertUser, listUsers, recordLogin, shareSetupToken, touchSession, type SessionRow, type UserRole, type UserRow } from './repos/user-repo.js';
+export { clearLoginFailures, forgetLoginAttempts, recentLoginFailures, recordLoginFailure } from './repos/login-failure-repo.js';
+export { claimMaintenance, deleteLogEntries, deleteSetAside, deleteSpoolOrphans, expireHeld, finishMaintenance, freeSpaceMode, loadLastMaintenance, loggedDeliveries, purgeFinished, releaseMaintenance, type MaintenanceRun } from './repos/retention-repo.js';
+export { loadStoreStats, type StoreKind } from './repos/store-stats-repo.js';
+export { deleteTrafficBefore, firstMessageAt, lastRolledMinute, loadHopHealth, loadTrafficMinutes, MINUTE_MS, rollMinutes, sampleQueue, type TrafficMinute } from './repos/traffic-repo.js';
 export type { DeliverySummary } from './repos/delivery-summary.js';
-export * from './repos/store-stats-repo.js';
-export * from './repos/traffic-repo.js';

@@ -2,7 +2,7 @@ import os from 'node:os';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../base/log.js';
-import { LiveConfig } from '../config/io/live-config.js';
+import { LiveConfig } from '../config/index.js';
 import { loadDeskKeys, type DeskKeys } from '../desk/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../metrics/index.js';
 import { countByStatus, loadConfigVersion, oldestCreatedAt, StoreHealth, type Db } from '../store/index.js';

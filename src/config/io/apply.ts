@@ -3,7 +3,12 @@ import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { newInboundAddress } from '../../desk/light.js';
 import { loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
-import { diffConfig, parseConfigText, renderConfigYaml, type Config, type Problem } from '../index.js';
+import type { Problem } from '../../routing/index.js';
+import { diffConfig } from '../diff.js';
+import { describeProblem } from '../format-problem.js';
+import { parseConfigText } from '../parse-config.js';
+import { renderConfigYaml } from '../render-config.js';
+import type { Config } from '../schema.js';
 
 export interface ApplyResult {
   /** The version now in force (unchanged on a dry run or when nothing changed). */
@@ -85,7 +90,7 @@ export async function dryRunConfigText(db: Db, text: string, now: number): Promi
 export class ConfigInvalidError extends RelaydeskError {
   constructor(readonly problems: readonly Problem[]) {
     const errors = problems.filter((p) => p.severity === 'error').length;
-    super('CONFIG_INVALID', `the configuration has ${errors} problem${errors === 1 ? '' : 's'}; nothing was changed`, problems.map(formatProblem));
+    super('CONFIG_INVALID', `the configuration has ${errors} problem${errors === 1 ? '' : 's'}; nothing was changed`, problems.map((p) => describeProblem(p)));
   }
 }
 
@@ -93,11 +98,6 @@ export async function exportConfigText(db: Db): Promise<{ version: number; yaml:
   const current = await loadCurrentConfig(db);
   if (!current) return { version: 0, yaml: renderConfigYaml(emptyConfig()) };
   return { version: current.version, yaml: current.yaml };
-}
-
-export function formatProblem(p: Problem): string {
-  const where = p.line !== undefined ? ` (line ${p.line})` : '';
-  return `${p.severity === 'warning' ? 'warning: ' : ''}${p.path ? `${p.path}: ` : ''}${p.message}${where}`;
 }
 
 function parseStored(yaml: string): Config | null {

@@ -1,7 +1,9 @@
 import type { Logger } from '../../base/log.js';
 import { buildSnapshot, type RoutingSnapshot } from '../../routing/index.js';
 import { loadConfigVersion, loadCurrentConfig, type Db } from '../../store/index.js';
-import { parseConfigText, toSnapshotInput, type Config } from '../index.js';
+import { parseConfigText } from '../parse-config.js';
+import type { Config } from '../schema.js';
+import { toSnapshotInput } from '../to-snapshot-input.js';
 import { EVENTS } from '../../base/events.js';
 
 export interface LiveState {

@@ -18,7 +18,7 @@ import { renderAcknowledgement } from '../ack-template.js';
 import type { DedupeVerdict, IntakeDecision } from '../model.js';
 import type { ParsedMessage } from '../parse-message.js';
 import { replyHeaders } from '../reply-headers.js';
-import type { LiveState } from '../../config/io/live-config.js';
+import type { LiveState } from '../../config/index.js';
 import type { DeskDeps, IntakeRequest } from './intake-deps.js';
 import { composeMail, newMessageId, outgoingRecord } from './outgoing.js';
 import { emitDeskEvent } from './webhooks.js';

@@ -3,7 +3,7 @@ import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { silentLogger, type Logger } from '../../base/log.js';
 import { parseConfigText, toSnapshotInput } from '../../config/index.js';
-import { LiveConfig } from '../../config/io/live-config.js';
+import { LiveConfig } from '../../config/index.js';
 import { buildSnapshot } from '../../routing/index.js';
 import { loadCurrentConfig, loadOrCreateSecret, type Db } from '../../store/index.js';
 import type { DeskContext } from './desk-service.js';

@@ -3,7 +3,7 @@
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
 import type { MessageSource } from '../../base/message-source.js';
-import type { LiveConfig } from '../../config/io/live-config.js';
+import type { LiveConfig } from '../../config/index.js';
 import type { DeskMetrics } from '../../metrics/index.js';
 import type { Db, StoreHandle } from '../../store/index.js';
 import type { DeskKeys } from './outgoing.js';

@@ -1,4 +1,4 @@
-import type { LiveState } from '../../config/io/live-config.js';
+import type { LiveState } from '../../config/index.js';
 import { Slots } from '../../base/slots.js';
 import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
 import {

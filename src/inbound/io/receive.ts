@@ -2,7 +2,7 @@ import type { Clock } from '../../base/clock.js';
 import { EVENTS } from '../../base/events.js';
 import { newQueueId } from '../../base/ids.js';
 import type { Logger } from '../../base/log.js';
-import type { LiveConfig } from '../../config/io/live-config.js';
+import type { LiveConfig } from '../../config/index.js';
 import { planDeliveries, type PlannedDelivery, type RecipientPlan, type SpamVerdict } from '../../routing/index.js';
 import { storedSource, type NewDelivery, type ReceivedRecord, type ReceiveWriter, type StoreHandle, type TraceEvent } from '../../store/index.js';
 import { summarizeHeaders } from '../../base/headers.js';

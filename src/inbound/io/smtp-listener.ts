@@ -4,7 +4,7 @@ import type { SMTPServerAddress, SMTPServerDataStream, SMTPServerSession } from 
 import type { Clock } from '../../base/clock.js';
 import { EVENTS } from '../../base/events.js';
 import type { Logger } from '../../base/log.js';
-import type { LiveConfig } from '../../config/io/live-config.js';
+import type { LiveConfig } from '../../config/index.js';
 import type { InboundMetrics } from '../../metrics/index.js';
 import { srsReverse } from '../../outbound/index.js';
 import { decideRecipient, type RecipientDecision, type RecipientPlan, type RoutingSnapshot } from '../../routing/index.js';

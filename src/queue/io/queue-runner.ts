@@ -1,7 +1,7 @@
 import type { Clock } from '../../base/clock.js';
 import { randomToken } from '../../base/ids.js';
 import type { Logger } from '../../base/log.js';
-import type { LiveConfig, LiveState } from '../../config/io/live-config.js';
+import type { LiveConfig, LiveState } from '../../config/index.js';
 import type { MessageSource } from '../../base/message-source.js';
 import {
   claimDue,

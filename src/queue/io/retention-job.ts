@@ -2,7 +2,7 @@ import type { Clock } from '../../base/clock.js';
 import { EVENTS } from '../../base/events.js';
 import type { Logger } from '../../base/log.js';
 import { renderDuration } from '../../config/index.js';
-import type { LiveConfig } from '../../config/io/live-config.js';
+import type { LiveConfig } from '../../config/index.js';
 import {
   claimMaintenance,
   deleteLogEntries,

@@ -1,6 +1,6 @@
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
-import type { LiveConfig } from '../../config/io/live-config.js';
+import type { LiveConfig } from '../../config/index.js';
 import { claimMaintenance, finishMaintenance, firstMessageAt, lastRolledMinute, releaseMaintenance, rollMinutes, sampleQueue, type Db, type MaintenanceRun } from '../../store/index.js';
 import { decideRollupRange, nextRollupDelay, rollupBatches, MINUTE_MS, RUN_BUDGET_MS } from '../traffic.js';
 import { MaintenanceLoop } from './maintenance-loop.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../base/log.js';
-import type { LiveConfig } from '../../config/io/live-config.js';
+import type { LiveConfig } from '../../config/index.js';
 import { liveDeskContext, type DeskContext, type DeskDeps, type DeskKeys } from '../../desk/index.js';
 import type { Db, StoreHealth } from '../../store/index.js';
 

@@ -8,8 +8,8 @@
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { parseConfigText, type Problem } from '../../../config/index.js';
-import { applyConfigText, dryRunConfigText, exportConfigText } from '../../../config/io/apply.js';
-import { ruleChanges, ruleKey } from '../../../config/rule-history.js';
+import { applyConfigText, dryRunConfigText, exportConfigText } from '../../../config/index.js';
+import { ruleChanges, ruleKey } from '../../../config/index.js';
 import { isoTime } from '../../../desk/index.js';
 import { listConfigVersions, loadConfigTexts, type Db } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Problem } from '../../../config/index.js';
-import { formatProblem, type DryRun } from '../../../config/io/apply.js';
+import { describeProblem, type DryRun } from '../../../config/index.js';
 
 export const problemSchema = z.object({
   path: z.string().describe('where, such as defaultRouting[2].match.pattern'),
@@ -17,7 +17,7 @@ export const problemSchema = z.object({
 /** A document has no lines: its problems are placed by path alone. */
 export const problemJson = (p: Problem, opts: { lines: boolean }) => {
   const shown = opts.lines ? p : { ...p, line: undefined };
-  return { path: p.path, message: p.message, severity: p.severity, ...(shown.line !== undefined ? { line: shown.line } : {}), text: formatProblem(shown) };
+  return { path: p.path, message: p.message, severity: p.severity, ...(shown.line !== undefined ? { line: shown.line } : {}), text: describeProblem(shown) };
 };
 
 export const dryRunSchema = (what: string) =>

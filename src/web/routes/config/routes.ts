@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Problem } from '../../../config/index.js';
-import { applyConfigText, dryRunConfigText, exportConfigText } from '../../../config/io/apply.js';
+import { applyConfigText, dryRunConfigText, exportConfigText } from '../../../config/index.js';
 import { isoTime } from '../../../desk/index.js';
 import { listConfigVersions } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
