@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { CliFailure, EXIT, printJson, withStoreOptions, type StoreFlags } from './common.js';
+import { systemClock } from '../base/clock.js';
 
 /** Below this a backup takes a moment; above it, stderr hears how far it is. */
 const PROGRESS_FROM_BYTES = 64 * 1024 * 1024;
@@ -26,7 +27,7 @@ export function backupCommand(): Command {
       if (!existsSync(path.join(dataDir, SQLITE_STORE_FILE))) throw new CliFailure(`no Relaydesk store in ${dataDir} (it has no ${SQLITE_STORE_FILE}); pass the --data DIR the server runs with`, EXIT.store);
       if (existsSync(dest)) throw new CliFailure(`${dest} exists already; choose a new file name (a backup never overwrites one)`, EXIT.invalid);
       if (!existsSync(path.dirname(dest))) throw new CliFailure(`the directory ${path.dirname(dest)} does not exist; create it or choose another --to`, EXIT.invalid);
-      const started = Date.now();
+      const started = systemClock.now();
       let shown = -1;
       const progress = ({ totalBytes, doneBytes }: { totalBytes: number; doneBytes: number }) => {
         if (totalBytes < PROGRESS_FROM_BYTES) return;
@@ -41,7 +42,7 @@ export function backupCommand(): Command {
       } catch (e) {
         throw new CliFailure(`the backup of ${dataDir} failed: ${(e as Error).message}; check the room left at ${path.dirname(dest)} and try again`, EXIT.store);
       }
-      const durationMs = Date.now() - started;
+      const durationMs = systemClock.now() - started;
       if (shown >= 0) process.stderr.write(`backup: 100% of ${mib(bytes)}\n`);
       if (o.json) printJson({ path: dest, bytes, durationMs });
       else process.stdout.write(`Backed up ${path.join(dataDir, SQLITE_STORE_FILE)} to ${dest} (${mib(bytes)}, ${(durationMs / 1000).toFixed(1)} s).\nRestore it with: relaydesk restore --from ${dest} --data NEW_DIR\n`);
@@ -60,7 +61,7 @@ export function restoreCommand(): Command {
       const dataDir = path.resolve(o.data);
       const target = path.join(dataDir, SQLITE_STORE_FILE);
       if (existsSync(target) || existsSync(`${target}-wal`)) {
-        const live = liveNodesInFile(target, Date.now() - LIVE_WITHIN_MS);
+        const live = liveNodesInFile(target, systemClock.now() - LIVE_WITHIN_MS);
         const running = live.length ? ` and a server is running on it (${live.map((n) => `${n.name}, pid ${n.pid}`).join('; ')})` : '';
         throw new CliFailure(`${dataDir} already holds a Relaydesk store${running}; restore never overwrites a store: choose a new, empty --data directory, then start the server with it`, EXIT.invalid);
       }
@@ -69,7 +70,7 @@ export function restoreCommand(): Command {
       if (!check.ok) throw new CliFailure(`${from} cannot be restored: ${check.reason}`, EXIT.invalid);
       const fresh = !existsSync(dataDir);
       if (!fresh && readdirSync(dataDir).length > 0) process.stderr.write(`restore: ${dataDir} is not empty; the store goes beside what is there\n`);
-      const started = Date.now();
+      const started = systemClock.now();
       let restored: { file: string; bytes: number };
       try {
         mkdirSync(dataDir, { recursive: true });
@@ -77,7 +78,7 @@ export function restoreCommand(): Command {
       } catch (e) {
         throw new CliFailure(`the restore into ${dataDir} failed: ${(e as Error).message}; check that the directory is writable and has room`, EXIT.store);
       }
-      const durationMs = Date.now() - started;
+      const durationMs = systemClock.now() - started;
       if (o.json) printJson({ path: restored.file, from, bytes: restored.bytes, migrations: check.migrations.length, durationMs });
       else process.stdout.write(`Restored ${from} into ${dataDir} (${mib(restored.bytes)}).\nStart the server on it with: relaydesk start --data ${dataDir}\n`);
     });

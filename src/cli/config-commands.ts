@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { Problem } from '../config/index.js';
 import { applyConfigText, ConfigInvalidError, exportConfigText, describeProblem } from '../config/index.js';
 import { CliFailure, EXIT, printJson, withStore, withStoreOptions, type StoreFlags } from './common.js';
+import { systemClock } from '../base/clock.js';
 
 export function applyCommand(): Command {
   return withStoreOptions(new Command('apply'))
@@ -20,7 +21,7 @@ export function applyCommand(): Command {
       }
       await withStore(opts, async (store) => {
         try {
-          const r = await applyConfigText(store.db, text, { appliedBy: `cli:${os.userInfo().username}`, now: Date.now(), dryRun: opts.dryRun });
+          const r = await applyConfigText(store.db, text, { appliedBy: `cli:${os.userInfo().username}`, now: systemClock.now(), dryRun: opts.dryRun });
           if (opts.json) return printJson({ ...r, warnings: r.warnings.map(problemJson) });
           for (const w of r.warnings) process.stdout.write(`${describeProblem(w)}\n`);
           if (r.changes.length === 0 && !r.applied) {

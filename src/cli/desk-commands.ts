@@ -15,6 +15,7 @@ import {
   type StoreHandle,
 } from '../store/index.js';
 import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
+import { systemClock } from '../base/clock.js';
 
 type Json = { json?: boolean };
 
@@ -40,7 +41,7 @@ export function deskCommand(): Command {
     dataCommand('channels', 'channels with their inbound addresses and forwarding verification').action(async (o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
         // The same view as GET /api/channels: one description of a channel for every interface.
-        const out = await (await deskFace()).loadChannelViews(store.db, Date.now());
+        const out = await (await deskFace()).loadChannelViews(store.db, systemClock.now());
         if (o.json) return printJson(out);
         if (out.length === 0) return void process.stdout.write('no desk channels; add desk.channels to the configuration\n');
         for (const c of out) {
@@ -61,8 +62,8 @@ export function deskCommand(): Command {
         if (!Number.isFinite(wait) || wait < 0 || wait > 600) throw new CliFailure(`--wait must be 0 to 600 seconds, not "${o.wait}"`, EXIT.usage);
         await withStore(o, async (store) => {
           let r: { channel: string; state: string; queueId: string | null; detail: string } = await asCliFailure(async () => (await deskFace()).verifyChannel(await deskContext(store), name));
-          const deadline = Date.now() + wait * 1000;
-          while (r.state === 'pending' && Date.now() < deadline) {
+          const deadline = systemClock.now() + wait * 1000;
+          while (r.state === 'pending' && systemClock.now() < deadline) {
             await new Promise((res) => setTimeout(res, 250));
             const ch = (await listDeskChannels(store.db)).find((c) => c.name === r.channel);
             if (ch && ch.verification.state !== 'pending') r = { ...r, state: ch.verification.state, detail: ch.verification.detail ?? '' };

@@ -13,6 +13,7 @@ import {
   searchMessages,
 } from '../store/index.js';
 import { CliFailure, EXIT, formatTime, printJson, printTable, withStore, withStoreOptions, type StoreFlags } from './common.js';
+import { systemClock } from '../base/clock.js';
 
 type Json = { json?: boolean };
 
@@ -45,7 +46,7 @@ export function quarantineCommand(): Command {
         .option('--json', 'print as JSON')
         .action(async (id: string, opts: StoreFlags & Json) => {
           await withStore(opts, async (store) => {
-            const now = Date.now();
+            const now = systemClock.now();
             const n = await resolveHeld(store.db, {
               queueId: id,
               to,

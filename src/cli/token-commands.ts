@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { createApiToken, listTokens, revokeApiToken } from '../accounts/light.js';
 import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
+import { systemClock } from '../base/clock.js';
 
 type Json = { json?: boolean };
 
@@ -14,7 +15,7 @@ export function tokenCommand(): Command {
       .addOption(new Option('--role <role>', 'admin: everything; agent: the desk only').choices(['admin', 'agent']).default('agent'))
       .action(async (o: StoreFlags & Json & { name: string; role: 'admin' | 'agent' }) => {
         await withStore(o, async (store) => {
-          const t = await asCliFailure(() => createApiToken(store.db, { name: o.name, role: o.role, now: Date.now() }));
+          const t = await asCliFailure(() => createApiToken(store.db, { name: o.name, role: o.role, now: systemClock.now() }));
           if (o.json) return printJson({ name: t.name, role: t.role, token: t.token, createdAt: new Date(t.createdAt).toISOString() });
           process.stdout.write(`token ${t.name} (${t.role}):\n  ${t.token}\nKeep it now: it is not shown again. Send it as "Authorization: Bearer <token>".\n`);
         });

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { listUsers } from '../store/index.js';
 import { addUser, emailSchema, generatePassword, newPasswordSchema, resetPassword } from '../accounts/index.js';
 import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
+import { systemClock } from '../base/clock.js';
 
 type Json = { json?: boolean };
 
@@ -39,7 +40,7 @@ export function userCommand(): Command {
         const e = email(address);
         const password = await passwordFrom(o);
         await withStore(o, async (store) => {
-          const r = await asCliFailure(() => addUser(store.db, { email: e, role: o.role, ...(password !== undefined ? { password } : {}), now: Date.now() }));
+          const r = await asCliFailure(() => addUser(store.db, { email: e, role: o.role, ...(password !== undefined ? { password } : {}), now: systemClock.now() }));
           if (o.json) return printJson({ email: r.user.email, role: r.user.role, initialPassword: r.initialPassword });
           process.stdout.write(`added ${r.user.email} (${r.user.role})\n`);
           if (r.initialPassword) process.stdout.write(`  initial password: ${r.initialPassword}\nKeep it now: it is not shown again. Change it in the console after logging in.\n`);
@@ -65,7 +66,7 @@ export function userCommand(): Command {
         const given = await passwordFrom(o);
         const password = given ?? generatePassword();
         await withStore(o, async (store) => {
-          const u = await asCliFailure(() => resetPassword(store.db, e, password, Date.now()));
+          const u = await asCliFailure(() => resetPassword(store.db, e, password, systemClock.now()));
           if (o.json) return printJson({ email: u.email, role: u.role, password: given === undefined ? password : null });
           process.stdout.write(`new password set for ${u.email}; every session of this user has ended\n`);
           if (given === undefined) process.stdout.write(`  password: ${password}\nKeep it now: it is not shown again.\n`);

@@ -4,6 +4,7 @@ import { silentLogger } from '../base/log.js';
 import { LiveConfig } from '../config/index.js';
 import { addWebhook, listWebhookSummaries, removeWebhook, WEBHOOK_EVENTS } from '../desk/light.js';
 import { asCliFailure, CliFailure, EXIT, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
+import { systemClock } from '../base/clock.js';
 
 type Json = { json?: boolean };
 
@@ -21,7 +22,7 @@ export function webhookCommand(): Command {
         await withStore(o, async (store) => {
           const { config } = (await LiveConfig.open(store.db, silentLogger)).cached;
           const allowPrivateDestinations = config.desk?.webhooks.allowPrivateDestinations ?? false;
-          const w = await asCliFailure(() => addWebhook(store.db, { url, events, ...(o.secret !== undefined ? { secret: o.secret } : {}), createdBy: `cli:${os.userInfo().username}`, now: Date.now(), allowPrivateDestinations }));
+          const w = await asCliFailure(() => addWebhook(store.db, { url, events, ...(o.secret !== undefined ? { secret: o.secret } : {}), createdBy: `cli:${os.userInfo().username}`, now: systemClock.now(), allowPrivateDestinations }));
           if (o.json) return printJson(w);
           process.stdout.write(`webhook ${w.id} → ${w.url}\n  events ${w.events.join(', ')}\n  secret ${w.secret}\nKeep the secret now: it is not shown again. Check X-Relaydesk-Signature (t=TIMESTAMP,sha256=HMAC of "TIMESTAMP." and the body) with it.\n`);
         });

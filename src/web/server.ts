@@ -14,6 +14,7 @@ import { toProblem } from './http-problem.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import { sessionRoutes, type SessionRouteDeps } from './routes/session/routes.js';
 import { uiStatic } from './ui-static.js';
+import { systemClock } from '../base/clock.js';
 
 export { SECURITY_HEADERS } from './security-headers.js';
 
@@ -109,7 +110,7 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
     return reply.code(p.status).send(p.body);
   });
   app.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND', details: [] }));
-  const now = () => Date.now();
+  const now = () => systemClock.now();
   await app.register(sessionRoutes({ db: deps.db, logger: deps.logger, now, ...(deps.loginLimits ? { limits: deps.loginLimits } : {}) }), { prefix: '/api' });
   await app.register(
     apiPlugin(

@@ -70,14 +70,14 @@ function resolveRoute(verb: 'release' | 'delete') {
     method: verb === 'release' ? 'POST' : 'DELETE',
     path: verb === 'release' ? '/api/quarantine/:id/release' : '/api/quarantine/:id',
     operationId: verb === 'release' ? 'releaseQuarantined' : 'deleteQuarantined',
-    summary: verb === 'release' ? 'Deliver a held message as if it were not spam' : 'Drop a held message (its trace is kept)',
+    summary: verb === 'release' ? 'Deliver a quarantined message as if it were not spam' : 'Drop a quarantined message (its trace is kept)',
     tag: 'quarantine',
     action: 'quarantine.manage',
     params: queueIdParams,
     response: z.object({ id: z.string(), deliveries: z.number().int() }),
     failures: [403, 404],
     async command({ input: { params }, principal, deps }) {
-      const now = Date.now();
+      const now = deps.now();
       const n = await resolveHeld(deps.db, {
         queueId: params.id,
         to,
