@@ -21,7 +21,7 @@ export function quarantineCommand(): Command {
   const q = new Command('quarantine').description('messages held for review: spam, and quarantine rules');
   q.addCommand(
     withStoreOptions(new Command('list'))
-      .description('list held messages')
+      .description('list the messages in quarantine')
       .option('--json', 'print as JSON')
       .action(async (opts: StoreFlags & Json) => {
         await withStore(opts, async (store) => {
@@ -53,7 +53,7 @@ export function quarantineCommand(): Command {
               now,
               trace: { queueId: id, at: now, code: to === 'queued' ? EVENTS.released : EVENTS.deleted, summary: to === 'queued' ? 'released from quarantine by an admin (cli)' : 'deleted from quarantine by an admin (cli)' },
             });
-            if (n === 0) throw new CliFailure(`no held message with id ${id}; see \`relaydesk quarantine list\``, EXIT.notFound);
+            if (n === 0) throw new CliFailure(`no quarantined message with id ${id}; see \`relaydesk quarantine list\``, EXIT.notFound);
             if (opts.json) return printJson({ id, [to === 'queued' ? 'released' : 'deleted']: n });
             process.stdout.write(to === 'queued' ? `released ${id}: ${n} deliver${n === 1 ? 'y' : 'ies'} queued\n` : `deleted ${id}: ${n} held deliver${n === 1 ? 'y' : 'ies'} dropped\n`);
           });

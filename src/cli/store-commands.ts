@@ -11,7 +11,7 @@ const KIND_NAMES: Readonly<Record<StoreKind, string>> = {
   traces: 'trace events',
   deliveries: 'deliveries',
   log: 'email log entries',
-  quarantine: 'quarantine (held messages)',
+  quarantine: 'messages in quarantine',
   deskAttachments: 'desk attachments',
   setAside: 'desk set-aside (suspended, failed)',
   spool: 'spool (being written)',

@@ -132,7 +132,7 @@ describe('CLI errors', { timeout: 120_000 }, () => {
     ]);
     for (const r of [release, del]) {
       expect(r.code, describeRun(r)).toBe(4);
-      expect(r.stderr).toBe('relaydesk: no held message with id NOSUCHID; see `relaydesk quarantine list`\n');
+      expect(r.stderr).toBe('relaydesk: no quarantined message with id NOSUCHID; see `relaydesk quarantine list`\n');
     }
     expect(releaseJson.code, describeRun(releaseJson)).toBe(4);
     expect(parseJson(releaseJson)).toMatchObject({ code: 'NOT_FOUND', error: expect.stringContaining('NOSUCHID') });

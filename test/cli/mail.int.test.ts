@@ -187,7 +187,7 @@ describe.each(DIALECTS)('CLI against a running server on %s', { timeout: 180_000
     const [list, release, trace] = await Promise.all([cli('quarantine', 'list', '--json'), cli('quarantine', 'release', id), cli('trace', id, '--json')]);
     expect(parseJson<Held[]>(list).map((h) => h.id)).not.toContain(id);
     expect(release.code, describeRun(release)).toBe(4);
-    expect(release.stderr).toContain(`no held message with id ${id}`);
+    expect(release.stderr).toContain(`no quarantined message with id ${id}`);
     const t = parseJson<Trace>(trace);
     expect(t.steps.map((s) => s.code)).toContain('queue.deleted');
     expect(t.deliveries.map((d) => d.status)).not.toContain('delivered');

@@ -39,7 +39,7 @@ const show = defineRoute({
   method: 'GET',
   path: '/api/quarantine/:id',
   operationId: 'showQuarantined',
-  summary: "A held message's header block and the checks' verdicts, to decide on a release",
+  summary: "A quarantined message's header block and the checks' verdicts, to decide on a release",
   tag: 'quarantine',
   action: 'quarantine.manage',
   params: queueIdParams,
@@ -58,7 +58,7 @@ const show = defineRoute({
     if (m?.bodyPurgedAt != null) {
       throw new HttpProblem('NOT_FOUND', `message ${params.id} is no longer held, and its body was purged on ${isoTime(m.bodyPurgedAt)} (retention.messages); the email log keeps how each delivery ended`);
     }
-    if (!held || !m || !header) throw new HttpProblem('NOT_FOUND', `no held message ${params.id}; find other messages in the email log`);
+    if (!held || !m || !header) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}; find other messages in the email log`);
     const block = header.subarray(0, Math.min(header.length, HEADER_VIEW_MAX));
     return { id: params.id, headers: block.toString('latin1'), truncated: block.length === HEADER_VIEW_MAX, spamScore: m.spamScore, spamReasons: m.spamReasons, authResults: m.authResults };
   },
@@ -84,7 +84,7 @@ function resolveRoute(verb: 'release' | 'delete') {
         now,
         trace: { queueId: params.id, at: now, code: to === 'queued' ? EVENTS.released : EVENTS.deleted, summary: `${to === 'queued' ? 'released from' : 'deleted from'} quarantine by ${principal.name}` },
       });
-      if (n === 0) throw new HttpProblem('NOT_FOUND', `no held message ${params.id}`);
+      if (n === 0) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}`);
       if (to === 'queued') deps.wake();
       return { id: params.id, deliveries: n };
     },
