@@ -3,12 +3,9 @@ import { randomToken } from '../base/ids.js';
 import { createLogger, type Logger } from '../base/log.js';
 import { LiveConfig } from '../config/index.js';
 import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck } from '../inbound/index.js';
-import { SmtpSender } from '../outbound/index.js';
-import { createBounceFactory } from '../queue/io/bounces.js';
-import { QueueRunner } from '../queue/io/queue-runner.js';
-import { RetentionJob } from '../queue/io/retention-job.js';
-import { TrafficRollupJob } from '../queue/io/traffic-rollup-job.js';
-import { mailboxTransport, smtpTransport } from '../queue/io/transports.js';
+import { mailboxTransport } from '../mailbox/index.js';
+import { SmtpSender, smtpTransport } from '../outbound/index.js';
+import { QueueRunner, RetentionJob, TrafficRollupJob, type Transport } from '../queue/index.js';
 import { createNodeMetrics } from '../metrics/index.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
 import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, touchNode, type StoreHandle, type StoreLocation } from '../store/index.js';
@@ -108,6 +105,13 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const keys = deskKeys(await loadOrCreateSecret(store.db, 'desk', () => randomToken(32)));
     if (opts.roles.includes('queue')) {
       const sender = new SmtpSender({ resolver, logger, hostname: opts.hostname });
+      // Every transport this node runs; a delivery names its own by key.
+      const transports: Transport[] = [
+        smtpTransport({ sender, srsSecret, now: () => clock.now() }),
+        mailboxTransport(() => clock.now()),
+        deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake(), metrics }),
+        webhookTransport({ db: store.db, logger, now: () => clock.now(), metrics, ...(opts.webhookLookup ? { lookup: opts.webhookLookup } : {}) }),
+      ];
       runner = new QueueRunner({
         db: store.db,
         caps: store.caps,
@@ -115,13 +119,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         clock,
         logger,
         nodeName: opts.nodeName ?? opts.hostname,
-        transports: {
-          smtp: smtpTransport({ sender, srsSecret, now: () => clock.now() }),
-          mailbox: mailboxTransport(() => clock.now()),
-          desk: deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake(), metrics }),
-          webhook: webhookTransport({ db: store.db, logger, now: () => clock.now(), metrics, ...(opts.webhookLookup ? { lookup: opts.webhookLookup } : {}) }),
-        },
-        bounces: createBounceFactory({ hostname: opts.hostname }),
+        hostname: opts.hostname,
+        transports,
         health,
         metrics,
       });

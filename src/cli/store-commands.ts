@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { silentLogger } from '../base/log.js';
-import { renderDuration } from '../config/index.js';
-import { LiveConfig } from '../config/index.js';
-import { RETENTION_JOB } from '../queue/io/retention-job.js';
+import { LiveConfig, renderDuration } from '../config/index.js';
+import { RETENTION_JOB } from '../queue/light.js';
 import { loadLastMaintenance, loadStoreStats, type StoreKind } from '../store/index.js';
 import { dataCommand, formatTime, printJson, printTable, withStore, type StoreFlags } from './common.js';
 

@@ -10,13 +10,16 @@
  *          address (rotate), a forwarding check (verify). Suspended and failed intakes can
  *          be recovered, retried or dropped. Each effect someone subscribed to becomes a
  *          signed webhook POST.
- * INPUTS   Deliveries with transport `desk` from the queue (deskTransport); agents' actions
+ * INPUTS   Deliveries with transport `desk` from the queue (deskTransport, the queue's
+ *          Transport with key `desk`, added to the node's list by cli/start.ts); agents' actions
  *          with a DeskContext (the store, the routing in force, this node's name and keys);
  *          the configuration in force (desk domain, channels, webhooks).
  * OUTPUTS  Cases, leads, desk messages, suspended and failed lists in the store; mail we
- *          write (acknowledgements, answers, checks) queued through routing like received
- *          mail; webhook events queued as deliveries with transport `webhook`, posted by
- *          webhookTransport; the shapes the API and webhooks show (caseView and the rest).
+ *          write (acknowledgements, answers, checks) built by the queue's generatedMail,
+ *          routed like received mail and put on the queue with enqueue in the effect's
+ *          transaction; webhook events queued the same way as deliveries with transport
+ *          `webhook`, posted by webhookTransport (the queue's Transport with that key); the
+ *          shapes the API and webhooks show (caseView and the rest).
  * TRUSTS   Inbound mail is hostile: parts, depth, sizes and HTML length are capped
  *          (DEFAULT_PART_BUDGET), HTML loses scripts, handlers and remote loads; auto-replies,
  *          bulk mail, bounces and our own mail coming back (X-Relaydesk-Loop) are never
@@ -50,4 +53,5 @@ export { deskKeys, newMessageId, type DeskKeys } from './io/outgoing.js';
 export { loadChannelViews } from './io/channel-views.js';
 export { addWebhook, listWebhookSummaries, removeWebhook } from './io/webhook-subscriptions.js';
 export { WEBHOOK_EVENTS } from './webhook-format.js';
-export { WEBHOOK_TRANSPORT, webhookTransport, type WebhookLookup } from './io/webhooks.js';
+export { WEBHOOK_TRANSPORT } from './webhook-event.js';
+export { webhookTransport, type WebhookLookup } from './io/webhooks.js';

@@ -19,6 +19,8 @@
  *   classifyReply(reply, command?) / classifySendFailure(failure, host) → ClassifiedReply.
  *   new SmtpSender(opts).send(SendRequest) → Promise<SendResult>: `perRecipient`, one
  *     DeliveryOutcome (delivered | deferred | bounced) per distinct recipient. `close()`.
+ *   smtpTransport({ sender, srsSecret, now }) → the queue's `smtp` Transport: next hop,
+ *     SRS for foreign senders, DKIM where configured, one send per group of deliveries.
  *
  * TRUSTS
  *   Remote SMTP replies and DNS answers are untrusted: replies are flattened to one line
@@ -60,5 +62,6 @@ export {
   type SendResult,
   type SmtpSenderOptions,
 } from './io/smtp-sender.js';
+export { smtpTransport } from './io/smtp-transport.js';
 export { resolverFromLookup, type DnsResolver, type LookupFunction } from './io/mx-targets.js';
 export { keyForMessage, signDkim, type DkimKey } from './dkim-sign.js';

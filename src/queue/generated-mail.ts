@@ -1,17 +1,69 @@
-import { summarizeHeaders } from '../base/headers.js';
+import type { HeaderSummary } from '../base/headers.js';
 import { EVENTS } from '../base/events.js';
 import { decideRecipient, planDeliveries, type RoutingSnapshot } from '../routing/index.js';
-import { contentOf, type NewDelivery, type ReceivedRecord } from '../store/index.js';
+import { contentOf, type MessageContent, type NewDelivery, type ReceivedRecord } from '../store/index.js';
 
 const HAM = { spam: false, score: 0, reasons: [] } as const;
 const NO_TRANSFORM = { headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false };
 
+/** What a message we write ourselves is made of; `generatedRecord` turns it into a queue record. */
+export interface GeneratedMessage {
+  readonly queueId: string;
+  readonly now: number;
+  readonly mailFrom: string;
+  /** Stands where a received message has its client's HELO name. */
+  readonly helo: string;
+  /** The routing version its deliveries were planned with (0: none were). */
+  readonly configVersion: number;
+  readonly messageId: string | null;
+  readonly subject: string | null;
+  readonly headerFrom: string | null;
+  readonly content: MessageContent;
+  /** Each delivery with the trace line that says where it goes. */
+  readonly deliveries: readonly { readonly delivery: NewDelivery; readonly planned: string }[];
+  /** The trace's first line: what was written, by whom, for whom. */
+  readonly envelope: { readonly summary: string; readonly data: Record<string, unknown> };
+}
+
 /**
- * Where mail we write ourselves (DSNs, acknowledgements, agents' answers) goes: a local
- * address the way any mail to it would (mailbox, group, a rule to the desk), anything
- * else by SMTP. Null when the address is in a hosted domain and no one holds it.
+ * The one builder of what we write ourselves (DSNs, acknowledgements, agents' answers,
+ * forwarding checks, webhook events): a message ready to commit like a received one, never
+ * spam, whose trace says who made it and where each delivery goes.
  */
-export function deliveriesFor(address: string, snapshot: RoutingSnapshot, now: number): NewDelivery[] | null {
+export function generatedRecord(m: GeneratedMessage): ReceivedRecord {
+  const { queueId, now } = m;
+  return {
+    message: {
+      queueId,
+      messageId: m.messageId,
+      mailFrom: m.mailFrom,
+      helo: m.helo,
+      clientIp: '127.0.0.1',
+      subject: m.subject,
+      headerFrom: m.headerFrom,
+      receivedAt: now,
+      configVersion: m.configVersion,
+      spam: false,
+      spamScore: 0,
+      spamReasons: [],
+      authResults: {},
+    },
+    content: m.content,
+    deliveries: m.deliveries.map((d) => d.delivery),
+    trace: [
+      { queueId, at: now, code: EVENTS.envelope, summary: m.envelope.summary, data: m.envelope.data },
+      ...m.deliveries.map(({ delivery: d, planned }) => ({ queueId, at: now, code: EVENTS.planned, summary: planned, data: { recipient: d.recipient, transport: d.transport } })),
+      { queueId, at: now, code: EVENTS.accepted, summary: `generated: queued as ${queueId}`, data: {} },
+    ],
+  };
+}
+
+/**
+ * Where mail we write goes: a local address the way any mail to it would (mailbox, group,
+ * a rule to the desk), anything else by SMTP. Null when the address is in a hosted domain
+ * and no one holds it.
+ */
+function deliveriesFor(address: string, snapshot: RoutingSnapshot, now: number): NewDelivery[] | null {
   const decision = decideRecipient(address, snapshot);
   const base = { requireTls: false, suppressBounces: true, spamFlag: false, status: 'queued' as const, holdReason: null, nextAttemptAt: now };
   if (decision.kind === 'accept') {
@@ -24,10 +76,18 @@ export function deliveriesFor(address: string, snapshot: RoutingSnapshot, now: n
   return [{ ...base, recipient: address, originalRecipient: address, transport: 'smtp', route: null, transform: NO_TRANSFORM, rules: [] }];
 }
 
-/** A message we wrote, ready to commit like a received one; its trace says who made it. */
-export function generatedRecord(input: {
+/**
+ * Mail we wrote (the whole message in `raw`) to `recipients`, routed like any mail to
+ * them; `undeliverable` lists those in a hosted domain that no one holds.
+ */
+export function generatedMail(input: {
   queueId: string;
   raw: Buffer;
+  /**
+   * `raw`'s header fields, as summarizeHeaders reads them. The caller reads them: the
+   * header decoder is a module short commands that load this builder's face do without.
+   */
+  summary: HeaderSummary;
   mailFrom: string;
   recipients: readonly string[];
   snapshot: RoutingSnapshot;
@@ -42,33 +102,19 @@ export function generatedRecord(input: {
     if (ds) deliveries.push(...ds);
     else undeliverable.push(r);
   }
-  const summary = summarizeHeaders(input.raw);
-  const { queueId, now } = input;
-  return {
-    undeliverable,
-    record: {
-      message: {
-        queueId,
-        messageId: summary.messageId,
-        mailFrom: input.mailFrom,
-        helo: input.hostname,
-        clientIp: '127.0.0.1',
-        subject: summary.subject,
-        headerFrom: summary.from,
-        receivedAt: now,
-        configVersion: input.snapshot.version,
-        spam: false,
-        spamScore: 0,
-        spamReasons: [],
-        authResults: {},
-      },
-      content: contentOf(input.raw),
-      deliveries,
-      trace: [
-        { queueId, at: now, code: EVENTS.envelope, summary: `${input.origin} from <${input.mailFrom}> to ${input.recipients.map((r) => `<${r}>`).join(', ')}`, data: { mailFrom: input.mailFrom, recipients: input.recipients, origin: input.origin } },
-        ...deliveries.map((d) => ({ queueId, at: now, code: EVENTS.planned, summary: `<${d.originalRecipient}> → <${d.recipient}> by ${d.transport === 'smtp' ? (d.route ? `route ${d.route}` : 'next hop by domain') : d.transport}: queued`, data: { recipient: d.recipient, transport: d.transport } })),
-        { queueId, at: now, code: EVENTS.accepted, summary: `generated: queued as ${queueId}`, data: {} },
-      ],
-    },
-  };
+  const { summary } = input;
+  const record = generatedRecord({
+    queueId: input.queueId,
+    now: input.now,
+    mailFrom: input.mailFrom,
+    helo: input.hostname,
+    configVersion: input.snapshot.version,
+    messageId: summary.messageId,
+    subject: summary.subject,
+    headerFrom: summary.from,
+    content: contentOf(input.raw),
+    deliveries: deliveries.map((d) => ({ delivery: d, planned: `<${d.originalRecipient}> → <${d.recipient}> by ${d.transport === 'smtp' ? (d.route ? `route ${d.route}` : 'next hop by domain') : d.transport}: queued` })),
+    envelope: { summary: `${input.origin} from <${input.mailFrom}> to ${input.recipients.map((r) => `<${r}>`).join(', ')}`, data: { mailFrom: input.mailFrom, recipients: input.recipients, origin: input.origin } },
+  });
+  return { record, undeliverable };
 }

@@ -4,6 +4,9 @@
  * io/retention-job.ts carries the decisions out.
  */
 
+/** The job's name in the store's maintenance table (its lease and last run). */
+export const RETENTION_JOB = 'retention';
+
 export interface RetentionPolicy {
   /** Body, deliveries and trace of a finished message, counted from when its last delivery ended. */
   readonly messagesMs: number;

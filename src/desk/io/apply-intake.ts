@@ -1,4 +1,5 @@
-import { insertReceived, isUniqueViolation } from '../../store/index.js';
+import { enqueue } from '../../queue/light.js';
+import { isUniqueViolation } from '../../store/index.js';
 import {
   createCase,
   createLead,
@@ -120,7 +121,7 @@ export async function applyIntakeDecision(
           const raw = await composeMail(mail);
           const out = outgoingRecord({ raw, mail, snapshot: state.snapshot, now, hostname: deps.hostname, origin: `acknowledgement of case #${c.number}` });
           if (out.record.deliveries.length > 0) {
-            await insertReceived(trx, out.record);
+            await enqueue(trx, out.record);
             await insertDeskMessage(trx, { caseId: c.id, leadId: null, direction: 'out', messageId: ackMessageId, inReplyTo: parsed.messageId, from: mail.from, recipients: { to: [d.requester.address], cc: [] }, subject: rendered.subject, text: rendered.text, html: null, queueId: out.queueId, author: 'auto-acknowledgement', machineKind: null, now, attachments: [] });
             acked = true;
           }

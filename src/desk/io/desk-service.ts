@@ -1,5 +1,6 @@
 import { randomToken } from '../../base/ids.js';
 import { RelaydeskError } from '../../base/errors.js';
+import { enqueue } from '../../queue/light.js';
 import type { RoutingSnapshot } from '../../routing/index.js';
 import {
   createAccount,
@@ -8,7 +9,6 @@ import {
   findAccountByName,
   findContactByEmail,
   insertDeskMessage,
-  insertReceived,
   listDeskChannels,
   loadCaseByNumber,
   loadDeskMessages,
@@ -83,7 +83,7 @@ export async function answerCase(ctx: DeskContext, input: { caseNumber: number; 
   if (out.record.deliveries.length === 0) throw new RelaydeskError('BAD_INPUT', `no recipient of the answer can be reached (${out.undeliverable.join(', ')})`);
   const status = change.kind === 'changed' ? change.to : c.status;
   await ctx.db.transaction().execute(async (trx) => {
-    await insertReceived(trx, out.record);
+    await enqueue(trx, out.record);
     await insertDeskMessage(trx, { caseId: c.id, leadId: null, direction: 'out', messageId, inReplyTo: lastIn || null, from: mail.from, recipients: { to: to.map((t) => t.address), cc: cc.map((t) => t.address) }, subject: mail.subject, text: input.body, html: null, queueId: out.queueId, author: input.author, machineKind: null, now: ctx.now, attachments: [] });
     await setCaseStatus(trx, { caseId: c.id, status, now: ctx.now });
     await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: ctx.now, change: 'reply' });
@@ -186,7 +186,7 @@ export async function verifyChannel(ctx: DeskContext, name: string): Promise<{ c
     return { channel: ch.name, state: 'failed', queueId: null, detail };
   }
   await ctx.db.transaction().execute(async (trx) => {
-    await insertReceived(trx, out.record);
+    await enqueue(trx, out.record);
     await saveVerification(trx, { channelId: ch.id, state: 'pending', nonce, queueId: out.queueId, sentAt: ctx.now, verifiedAt: null, detail: `check sent as ${out.queueId}; waiting for it to come back`, now: ctx.now });
   });
   return { channel: ch.name, state: 'pending', queueId: out.queueId, detail: `check sent as ${out.queueId}` };

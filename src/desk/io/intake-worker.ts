@@ -1,6 +1,6 @@
 import type { LiveState } from '../../config/index.js';
 import { Slots } from '../../base/slots.js';
-import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
+import type { AttemptOutcome, Transport } from '../../queue/light.js';
 import {
   BlobWriter,
   deleteSpooledBlobs,
@@ -42,36 +42,39 @@ const PARALLEL_INTAKES = 2;
 const HOUR_MS = 3_600_000;
 
 /**
- * The desk as a transport of the queue: each delivery to a channel address runs the
+ * The desk as the queue's `desk` transport: each delivery to a channel address runs the
  * intake once. A message that cannot be processed goes to the dead-letter list
  * (`relaydesk desk failed`) and counts as delivered, so it never blocks the queue;
  * a store that is down is a temporary failure and the queue retries.
  */
-export function deskTransport(deps: DeskDeps): TransportHandler {
+export function deskTransport(deps: DeskDeps): Transport {
   const slots = new Slots(PARALLEL_INTAKES);
-  return async ({ message, source, deliveries, config }) => {
-    const out = new Map<number, AttemptOutcome>();
-    for (const d of deliveries) {
-      try {
-        const summary = await slots.run(() => runIntake({ ...deps, state: config }, { queueId: message.queueId, recipient: d.recipient, mailFrom: message.mailFrom, source, spam: d.spamFlag }));
-        out.set(d.id, { kind: 'delivered', reply: summary });
-      } catch (e) {
-        const error = (e as Error).message;
-        if (isTransientStoreError(e)) {
-          out.set(d.id, { kind: 'deferred', reply: `desk store unavailable: ${error}` });
-          continue;
-        }
-        deps.logger.error({ event: EVENTS.deskFailed, qid: message.queueId, rcpt: d.recipient, err: error }, 'desk intake failed; message set aside in the failed list');
-        deps.metrics?.deskIntake('failed', '');
+  return {
+    key: 'desk',
+    async deliver({ message, source, deliveries, config }) {
+      const out = new Map<number, AttemptOutcome>();
+      for (const d of deliveries) {
         try {
-          const id = await insertFailed(deps.db, { queueId: message.queueId, recipient: d.recipient, error, now: deps.clock.now() });
-          out.set(d.id, { kind: 'delivered', reply: `desk could not process it: ${error}; kept as failed #${id} (relaydesk desk failed)` });
-        } catch (e2) {
-          out.set(d.id, { kind: 'deferred', reply: `desk intake failed (${error}) and could not be recorded (${(e2 as Error).message})` });
+          const summary = await slots.run(() => runIntake({ ...deps, state: config }, { queueId: message.queueId, recipient: d.recipient, mailFrom: message.mailFrom, source, spam: d.spamFlag }));
+          out.set(d.id, { kind: 'delivered', reply: summary });
+        } catch (e) {
+          const error = (e as Error).message;
+          if (isTransientStoreError(e)) {
+            out.set(d.id, { kind: 'deferred', reply: `desk store unavailable: ${error}` });
+            continue;
+          }
+          deps.logger.error({ event: EVENTS.deskFailed, qid: message.queueId, rcpt: d.recipient, err: error }, 'desk intake failed; message set aside in the failed list');
+          deps.metrics?.deskIntake('failed', '');
+          try {
+            const id = await insertFailed(deps.db, { queueId: message.queueId, recipient: d.recipient, error, now: deps.clock.now() });
+            out.set(d.id, { kind: 'delivered', reply: `desk could not process it: ${error}; kept as failed #${id} (relaydesk desk failed)` });
+          } catch (e2) {
+            out.set(d.id, { kind: 'deferred', reply: `desk intake failed (${error}) and could not be recorded (${(e2 as Error).message})` });
+          }
         }
       }
-    }
-    return out;
+      return out;
+    },
   };
 }
 

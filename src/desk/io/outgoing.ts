@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { summarizeHeaders } from '../../base/headers.js';
 import { newQueueId, randomToken } from '../../base/ids.js';
-import { generatedRecord } from '../../queue/index.js';
+import { generatedMail } from '../../queue/light.js';
 import type { RoutingSnapshot } from '../../routing/index.js';
 import type { ReceivedRecord } from '../../store/index.js';
 
@@ -75,6 +76,6 @@ export async function composeMail(m: OutgoingMail): Promise<Buffer> {
 export function outgoingRecord(input: { raw: Buffer; mail: OutgoingMail; snapshot: RoutingSnapshot; now: number; hostname: string; origin: string }): { record: ReceivedRecord; queueId: string; undeliverable: string[] } {
   const queueId = newQueueId(input.now);
   const recipients = [...input.mail.to, ...(input.mail.cc ?? [])].map((r) => r.address);
-  const { record, undeliverable } = generatedRecord({ queueId, raw: input.raw, mailFrom: input.mail.from.address, recipients, snapshot: input.snapshot, now: input.now, hostname: input.hostname, origin: input.origin });
+  const { record, undeliverable } = generatedMail({ queueId, raw: input.raw, summary: summarizeHeaders(input.raw), mailFrom: input.mail.from.address, recipients, snapshot: input.snapshot, now: input.now, hostname: input.hostname, origin: input.origin });
   return { record, queueId, undeliverable };
 }

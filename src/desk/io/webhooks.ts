@@ -2,14 +2,12 @@ import dns from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { EVENTS } from '../../base/events.js';
 import { newQueueId, randomToken } from '../../base/ids.js';
 import { readAll, wholeMessage } from '../../base/message-source.js';
 import type { Logger } from '../../base/log.js';
-import type { AttemptOutcome, TransportHandler } from '../../queue/io/queue-runner.js';
+import { enqueue, type AttemptOutcome, type Transport } from '../../queue/light.js';
 import type { WebhookMetrics } from '../../metrics/index.js';
 import {
-  insertReceived,
   listDeskChannels,
   listWebhooks,
   loadCaseById,
@@ -19,11 +17,10 @@ import {
   loadWebhook,
   type Db,
   type DbTransaction,
-  type NewDelivery,
-  type ReceivedRecord,
 } from '../../store/index.js';
 import { checkDestinationHost, checkResolvedAddresses } from '../destination-address.js';
 import { caseView, conversionView, isoTime, leadView, messageView } from '../views.js';
+import { WEBHOOK_TRANSPORT, webhookEventRecord } from '../webhook-event.js';
 import { webhookHeaders, type WebhookEnvelope, type WebhookEventType } from '../webhook-format.js';
 
 /**
@@ -40,14 +37,12 @@ export type DeskEvent =
   | { readonly type: 'lead.created'; readonly leadId: number; readonly at: number }
   | { readonly type: 'lead.converted'; readonly leadId: number; readonly at: number };
 
-export const WEBHOOK_TRANSPORT = 'webhook';
 /** A receiver that does not answer within this long is retried later (a temporary failure). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** A queued event is a few KB of JSON; anything far larger is not one of ours. */
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 /** Of a receiver's answer, only this much is kept in the trace. */
 const MAX_RESPONSE_CHARS = 300;
-const IDENTITY = { headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false };
 
 /**
  * Queues `event` for every subscription that asked for its type, in the caller's
@@ -61,47 +56,7 @@ export async function emitDeskEvent(trx: DbTransaction, event: DeskEvent): Promi
   if (!data) return 0;
   const queueId = newQueueId(event.at);
   const envelope: WebhookEnvelope = { id: `evt_${randomToken(24)}`, type: event.type, createdAt: isoTime(event.at), data };
-  const deliveries: NewDelivery[] = subs.map((s) => ({
-    recipient: s.id,
-    originalRecipient: s.url,
-    transport: WEBHOOK_TRANSPORT,
-    route: null,
-    requireTls: false,
-    // A receiver that refuses is the admin's to see in the trace; no DSN goes anywhere.
-    suppressBounces: true,
-    spamFlag: false,
-    transform: IDENTITY,
-    rules: [],
-    status: 'queued',
-    holdReason: null,
-    nextAttemptAt: event.at,
-  }));
-  const at = event.at;
-  const record: ReceivedRecord = {
-    message: {
-      queueId,
-      messageId: envelope.id,
-      mailFrom: '',
-      helo: 'relaydesk',
-      clientIp: '127.0.0.1',
-      subject: `webhook ${event.type}`,
-      headerFrom: null,
-      receivedAt: at,
-      configVersion: 0,
-      spam: false,
-      spamScore: 0,
-      spamReasons: [],
-      authResults: {},
-    },
-    content: { header: Buffer.alloc(0), body: [Buffer.from(JSON.stringify(envelope), 'utf8')] },
-    deliveries,
-    trace: [
-      { queueId, at, code: EVENTS.envelope, summary: `webhook event ${event.type} (${envelope.id}) for ${subs.length} subscription(s)`, data: { event: event.type, eventId: envelope.id } },
-      ...subs.map((s) => ({ queueId, at, code: EVENTS.planned, summary: `<${s.id}> → POST ${s.url} by webhook: queued`, data: { recipient: s.id, transport: WEBHOOK_TRANSPORT } })),
-      { queueId, at, code: EVENTS.accepted, summary: `generated: queued as ${queueId}`, data: {} },
-    ],
-  };
-  await insertReceived(trx, record);
+  await enqueue(trx, webhookEventRecord({ queueId, envelope, subscriptions: subs, at: event.at }));
   return subs.length;
 }
 
@@ -233,51 +188,54 @@ export function postWebhook(p: WebhookPost): Promise<{ status: number; text: str
  * The webhook transport of the queue: one signed POST per delivery (subscription), only to
  * destinations the configuration in force allows at the time of sending.
  */
-export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; lookup?: WebhookLookup; timeoutMs?: number; userAgent?: string; metrics?: WebhookMetrics }): TransportHandler {
-  return async ({ message, source, deliveries, config }) => {
-    const out = new Map<number, AttemptOutcome>();
-    const allowPrivateDestinations = config.config.desk?.webhooks.allowPrivateDestinations ?? false;
-    let envelope: WebhookEnvelope | null = null;
-    // The event as it was queued: small JSON, read whole (bounded all the same).
-    const raw = await readAll(wholeMessage(source), MAX_EVENT_BYTES);
-    try {
-      envelope = JSON.parse(raw.toString('utf8')) as WebhookEnvelope;
-    } catch {
-      envelope = null;
-    }
-    for (const d of deliveries) {
-      const sub = await loadWebhook(deps.db, d.recipient);
-      if (!sub) {
-        out.set(d.id, { kind: 'bounced', reply: `webhook subscription ${d.recipient} was removed; event not sent`, status: '5.1.1' });
-        deps.metrics?.webhookPost('bounced', 'subscription_removed');
-        continue;
-      }
-      if (!envelope?.id || !envelope.type) {
-        out.set(d.id, { kind: 'bounced', reply: `the stored event of ${message.queueId} is not a webhook event`, status: '5.6.0' });
-        deps.metrics?.webhookPost('bounced', 'bad_event');
-        continue;
-      }
-      const host = new URL(sub.url).host;
-      const sentAt = Math.floor(deps.now() / 1000);
+export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; lookup?: WebhookLookup; timeoutMs?: number; userAgent?: string; metrics?: WebhookMetrics }): Transport {
+  return {
+    key: WEBHOOK_TRANSPORT,
+    async deliver({ message, source, deliveries, config }) {
+      const out = new Map<number, AttemptOutcome>();
+      const allowPrivateDestinations = config.config.desk?.webhooks.allowPrivateDestinations ?? false;
+      let envelope: WebhookEnvelope | null = null;
+      // The event as it was queued: small JSON, read whole (bounded all the same).
+      const raw = await readAll(wholeMessage(source), MAX_EVENT_BYTES);
       try {
-        const r = await postWebhook({
-          url: sub.url,
-          body: raw,
-          timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
-          lookup: deps.lookup ?? systemWebhookLookup,
-          allowPrivateDestinations,
-          headers: webhookHeaders({ envelope, body: raw, secret: sub.secret, sentAt, userAgent: deps.userAgent ?? 'Relaydesk-Webhook/0.1' }),
-        });
-        const said = `HTTP ${r.status}${r.location ? ` (redirect to ${r.location} not followed; fix the webhook URL)` : ''}${r.text ? `: ${r.text.replace(/\s+/g, ' ').trim()}` : ''}`;
-        const kind = decideWebhookOutcome(r.status);
-        out.set(d.id, kind === 'bounced' ? { kind, reply: said, remoteMta: host, status: '5.0.0' } : { kind, reply: said, remoteMta: host });
-        deps.metrics?.webhookPost(kind, `http_${Math.floor(r.status / 100)}xx`);
-      } catch (e) {
-        if (e instanceof WebhookDestinationRefused) out.set(d.id, { kind: 'bounced', reply: `not sent: ${e.message}`, remoteMta: host, status: '5.7.1' });
-        else out.set(d.id, { kind: 'deferred', reply: `POST ${host} failed: ${(e as Error).message}`, remoteMta: host });
-        deps.metrics?.webhookPost(e instanceof WebhookDestinationRefused ? 'bounced' : 'deferred', e instanceof WebhookDestinationRefused ? 'destination_refused' : 'no_answer');
+        envelope = JSON.parse(raw.toString('utf8')) as WebhookEnvelope;
+      } catch {
+        envelope = null;
       }
-    }
-    return out;
+      for (const d of deliveries) {
+        const sub = await loadWebhook(deps.db, d.recipient);
+        if (!sub) {
+          out.set(d.id, { kind: 'bounced', reply: `webhook subscription ${d.recipient} was removed; event not sent`, status: '5.1.1' });
+          deps.metrics?.webhookPost('bounced', 'subscription_removed');
+          continue;
+        }
+        if (!envelope?.id || !envelope.type) {
+          out.set(d.id, { kind: 'bounced', reply: `the stored event of ${message.queueId} is not a webhook event`, status: '5.6.0' });
+          deps.metrics?.webhookPost('bounced', 'bad_event');
+          continue;
+        }
+        const host = new URL(sub.url).host;
+        const sentAt = Math.floor(deps.now() / 1000);
+        try {
+          const r = await postWebhook({
+            url: sub.url,
+            body: raw,
+            timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+            lookup: deps.lookup ?? systemWebhookLookup,
+            allowPrivateDestinations,
+            headers: webhookHeaders({ envelope, body: raw, secret: sub.secret, sentAt, userAgent: deps.userAgent ?? 'Relaydesk-Webhook/0.1' }),
+          });
+          const said = `HTTP ${r.status}${r.location ? ` (redirect to ${r.location} not followed; fix the webhook URL)` : ''}${r.text ? `: ${r.text.replace(/\s+/g, ' ').trim()}` : ''}`;
+          const kind = decideWebhookOutcome(r.status);
+          out.set(d.id, kind === 'bounced' ? { kind, reply: said, remoteMta: host, status: '5.0.0' } : { kind, reply: said, remoteMta: host });
+          deps.metrics?.webhookPost(kind, `http_${Math.floor(r.status / 100)}xx`);
+        } catch (e) {
+          if (e instanceof WebhookDestinationRefused) out.set(d.id, { kind: 'bounced', reply: `not sent: ${e.message}`, remoteMta: host, status: '5.7.1' });
+          else out.set(d.id, { kind: 'deferred', reply: `POST ${host} failed: ${(e as Error).message}`, remoteMta: host });
+          deps.metrics?.webhookPost(e instanceof WebhookDestinationRefused ? 'bounced' : 'deferred', e instanceof WebhookDestinationRefused ? 'destination_refused' : 'no_answer');
+        }
+      }
+      return out;
+    },
   };
 }

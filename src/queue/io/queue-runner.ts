@@ -1,5 +1,5 @@
 import type { Clock } from '../../base/clock.js';
-import { randomToken } from '../../base/ids.js';
+import { newQueueId, randomToken } from '../../base/ids.js';
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig, LiveState } from '../../config/index.js';
 import type { MessageSource } from '../../base/message-source.js';
@@ -27,23 +27,10 @@ import type { MessageTransform } from '../../routing/index.js';
 import type { RetryPolicy } from '../schedule.js';
 import { settleAttempt, type AttemptOutcome } from '../settle.js';
 import { groupDeliveries } from '../group.js';
-import type { BounceFactory } from './bounces.js';
+import { bounceFor } from '../bounces.js';
+import type { Transport } from '../transport.js';
 import type { QueueMetrics } from '../../metrics/index.js';
 import { EVENTS, type EventCode } from '../../base/events.js';
-
-export type { AttemptOutcome };
-
-export interface AttemptContext {
-  readonly message: MessageRow;
-  /** This group's copy of the message (its rule's header edits applied), read as sent. */
-  readonly source: MessageSource;
-  readonly deliveries: readonly DeliveryRow[];
-  /** The configuration in force when the attempt started (hosts, smarthost, DKIM, SRS…). */
-  readonly config: LiveState;
-}
-
-/** A transport carries one group of deliveries of one message and says how each went. */
-export type TransportHandler = (ctx: AttemptContext) => Promise<ReadonlyMap<number, AttemptOutcome>>;
 
 export interface QueueRunnerDeps {
   readonly db: Db;
@@ -57,8 +44,10 @@ export interface QueueRunnerDeps {
    * the leases of its own earlier runs.
    */
   readonly nodeName: string;
-  readonly transports: Readonly<Record<string, TransportHandler>>;
-  readonly bounces: BounceFactory;
+  /** What carries deliveries on this node, each found by its key; none is known here by name. */
+  readonly transports: readonly Transport[];
+  /** The name DSNs are reported by (reporting MTA, MAILER-DAEMON@). */
+  readonly hostname: string;
   /** Told when the store stops or starts answering (for /healthz). */
   readonly health?: StoreHealth;
   /** Counts outcomes and times the commits that record them. */
@@ -122,8 +111,13 @@ export class QueueRunner {
   readonly owner: string;
   /** Outcomes of attempts that end together share one commit. */
   readonly #completions: GroupCommit<AttemptCompletion, boolean>;
+  readonly #transports = new Map<string, Transport>();
 
   constructor(private readonly deps: QueueRunnerDeps) {
+    for (const t of deps.transports) {
+      if (this.#transports.has(t.key)) throw new Error(`two transports have the key "${t.key}"; give each its own, as deliveries find their transport by it`);
+      this.#transports.set(t.key, t);
+    }
     this.#completions = new GroupCommit((items) => completeMany(deps.db, items), (s) => deps.metrics?.storeCommit('complete', s));
     this.owner = `${deps.nodeName}/${process.pid}/${randomToken(6)}`;
   }
@@ -354,14 +348,14 @@ export class QueueRunner {
     if (!stored || !message) {
       outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'bounced', reply: 'message body missing from the store', status: '5.3.0' } as const]));
     } else {
-      const handler = deps.transports[first.transport];
-      if (!handler) {
+      const transport = this.#transports.get(first.transport);
+      if (!transport) {
         outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `no ${first.transport} transport runs on this node; start one with --roles` } as const]));
       } else {
         try {
           // The copy this group gets (headers, subject, attachments), whatever carries it.
           const copy = await applyTransform(stored.source, first.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } });
-          outcomes = await handler({ message, source: copy, deliveries, config });
+          outcomes = await transport.deliver({ message, source: copy, deliveries, config });
         } catch (e) {
           outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `local error: ${(e as Error).message}` } as const]));
         }
@@ -381,7 +375,7 @@ export class QueueRunner {
     results.forEach((res, i) => deps.metrics?.deliveryOutcome(deliveries[i]!.transport, res.status, message ? (now - message.receivedAt) / 1000 : null));
     const newMessages: ReceivedRecord[] = [];
     if (failures.length > 0 && message && header) {
-      const dsn = deps.bounces.forFailures({ message, header, failures, now, snapshot: state.snapshot });
+      const dsn = bounceFor({ message, header, failures, now, snapshot: state.snapshot, hostname: deps.hostname, queueId: newQueueId(now) });
       trace.push(...dsn.trace);
       if (dsn.record) newMessages.push(dsn.record);
     }

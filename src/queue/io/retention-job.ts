@@ -17,10 +17,8 @@ import {
   type MaintenanceRun,
   type StoreHandle,
 } from '../../store/index.js';
-import { BATCH, BETWEEN_BATCHES_MS, batchWasFull, decideCutoffs, nextBatchSize, nextRunDelay, RUN_BUDGET_MS, type RetentionCutoffs, type RetentionPolicy } from '../retention.js';
+import { BATCH, BETWEEN_BATCHES_MS, batchWasFull, decideCutoffs, nextBatchSize, nextRunDelay, RETENTION_JOB, RUN_BUDGET_MS, type RetentionCutoffs, type RetentionPolicy } from '../retention.js';
 import { MaintenanceLoop } from './maintenance-loop.js';
-
-export const RETENTION_JOB = 'retention';
 
 /** How much one run removed, by kind (also what `relaydesk store stats` shows as the last purge). */
 export interface RetentionCounts {

@@ -1,0 +1,38 @@
+import { wholeMessage } from '../../base/message-source.js';
+import type { AttemptOutcome, Transport } from '../../queue/index.js';
+import { keyForMessage, signDkim } from '../dkim-sign.js';
+import { chooseNextHop } from '../next-hop.js';
+import { srsForward } from '../srs.js';
+import type { SmtpSender } from './smtp-sender.js';
+
+/**
+ * The queue's `smtp` transport: the next hop (route, hosts, smarthost, MX), SRS for forwarded
+ * foreign senders so the next hop's SPF check holds, DKIM where configured, then one send for
+ * the group's recipients.
+ */
+export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now: () => number }): Transport {
+  return {
+    key: 'smtp',
+    async deliver({ message, source, deliveries, config: state }) {
+      const first = deliveries[0]!;
+      const { snapshot, config } = state;
+      const domain = first.recipient.slice(first.recipient.lastIndexOf('@') + 1);
+      const hop = chooseNextHop(domain, first.route ?? undefined, snapshot.hosts, snapshot.smarthost);
+      const senderDomain = message.mailFrom.slice(message.mailFrom.lastIndexOf('@') + 1).toLowerCase();
+      const srsDomain = config.srs?.domain ?? [...snapshot.domains][0];
+      const mailFrom =
+        message.mailFrom && srsDomain && !snapshot.domains.has(senderDomain)
+          ? srsForward(message.mailFrom, { domain: srsDomain, secret: config.srs?.secret ?? deps.srsSecret, now: new Date(deps.now()), isLocalDomain: (d) => snapshot.domains.has(d.toLowerCase()) })
+          : message.mailFrom;
+      const key = keyForMessage(source.header, config.dkim);
+      const signed = key ? await signDkim(source, key) : source;
+      const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw: () => wholeMessage(signed), ...(signed.size !== null ? { size: signed.size } : {}), requireTls: first.requireTls });
+      const out = new Map<number, AttemptOutcome>();
+      for (const d of deliveries) {
+        const o = result.perRecipient.get(d.recipient);
+        out.set(d.id, o ?? { kind: 'deferred', reply: 'the next hop gave no answer for this recipient' });
+      }
+      return out;
+    },
+  };
+}
