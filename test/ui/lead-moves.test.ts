@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyLeadEvent } from '../../src/desk/lead.js';
-import { LEAD_STATUSES } from '../../web/ui/src/api/types.js';
-import { canConvert, movesFrom } from '../../web/ui/src/api/lead-types.js';
+import { LEAD_STATUSES } from '../../web/ui/src/api/shapes.js';
+import { canConvert, movesFrom } from '../../web/ui/src/api/lead-moves.js';
 
 // The console offers a move only where the server's status machine would make it.
 const EVENT = { work: 'start-working', qualify: 'qualify', disqualify: 'disqualify' } as const;

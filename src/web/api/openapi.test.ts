@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_ROUTES } from './api-plugin.js';
+import { SESSION_ROUTE_DOCS } from '../routes/session/routes.js';
 import { buildOpenApi } from './openapi.js';
 
 describe('buildOpenApi', () => {
@@ -26,6 +27,21 @@ describe('buildOpenApi', () => {
     expect(get.parameters).toEqual([expect.objectContaining({ name: 'range', in: 'query', schema: expect.objectContaining({ enum: ['hour', 'day', 'week'] }) })]);
     expect(get.responses).toHaveProperty('403');
     expect(get['x-relaydesk-action']).toBe('stats.read');
+  });
+
+  it('describes the configuration document as the file is written, with its defaults left out', () => {
+    const answer = doc.paths['/api/config/document']!.get!.responses['200'] as { content: { 'application/json': { schema: { properties: { document: { properties: Record<string, { type?: unknown; properties?: Record<string, unknown>; required?: string[] }> } } } } } };
+    const document = answer.content['application/json'].schema.properties.document;
+    expect(document.properties.smtp?.properties?.maxMessageSize).toEqual({ type: ['string', 'number'] });
+    expect(document.properties.smtp?.required).toBeUndefined();
+    expect(document.properties.users).toMatchObject({ type: 'array', items: { required: ['address'] } });
+  });
+
+  it('describes the session routes apart from the API, a 204 without content', () => {
+    expect(doc.paths).not.toHaveProperty('/api/session');
+    const console = buildOpenApi([...API_ROUTES, ...SESSION_ROUTE_DOCS], { version: 'test' }) as typeof doc;
+    expect(console.paths['/api/session']!.delete!.responses['204']).toEqual({ description: expect.any(String) });
+    expect(console.paths['/api/session']!.post!.requestBody).toMatchObject({ required: true });
   });
 
   it('survives a JSON round trip', () => {

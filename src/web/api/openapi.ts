@@ -4,20 +4,52 @@ import type { ApiRoute } from './route-kit.js';
 
 type JsonSchema = Record<string, unknown>;
 
+/**
+ * What the document needs of a route: an API route is one, and so is a route of the
+ * console's own (the session) that is not part of the token API but is described the same way.
+ */
+export type RouteDoc = Pick<ApiRoute, 'method' | 'path' | 'operationId' | 'summary' | 'tag' | 'params' | 'query' | 'body' | 'status' | 'failures'> & {
+  readonly action?: ApiRoute['action'];
+  /** None for a 204. */
+  readonly response?: z.ZodType;
+};
+
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
   201: 'Created',
   202: 'Accepted',
+  204: 'Done; no content',
   400: 'The request is not valid; `details` lists every problem',
   401: 'No token, or a token that is unknown or revoked',
   403: 'The token\'s role may not do this (admin only)',
   404: 'No such record',
   409: 'The record\'s state does not allow this change',
+  429: 'Too many failed attempts; wait as long as Retry-After says',
   503: 'A part of this node the request needs is not answering; retry, and check the node if it persists',
 };
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+const givenBack = new WeakSet<z.core.$ZodType>();
+
+/**
+ * Marks a schema of an answer that sends back what a client once gave, as it was given (the
+ * configuration document): the document shows its input side, not what parsing makes of it.
+ */
+export function answeredAsGiven<S extends z.ZodType>(schema: S): S {
+  givenBack.add(schema);
+  return schema;
+}
+
+function jsonSchema(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+    override: (ctx) => {
+      if (io === 'input' || !givenBack.has(ctx.zodSchema)) return;
+      for (const k of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as JsonSchema)[k];
+      Object.assign(ctx.jsonSchema, jsonSchema(ctx.zodSchema, 'input'));
+    },
+  }) as JsonSchema;
   return rest;
 }
 
@@ -40,19 +72,19 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
  * The OpenAPI 3.1 document of the routes, made from the very zod schemas that
  * validate requests (JSON Schema 2020-12 is OpenAPI 3.1's schema language).
  */
-export function buildOpenApi(routes: readonly ApiRoute[], info: { version: string }): JsonSchema {
+export function buildOpenApi(routes: readonly RouteDoc[], info: { version: string }): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const responses: Record<string, unknown> = {
-      [r.status]: { description: STATUS_TEXT[r.status] ?? 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } },
+      [r.status]: { description: STATUS_TEXT[r.status] ?? 'OK', ...(r.response ? { content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } } : {}) },
     };
     for (const code of [400, 401, ...r.failures]) responses[code] = { description: STATUS_TEXT[code], content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } };
     (paths[path] ??= {})[r.method.toLowerCase()] = {
       operationId: r.operationId,
       summary: r.summary,
       tags: [r.tag],
-      'x-relaydesk-action': r.action,
+      ...(r.action ? { 'x-relaydesk-action': r.action } : {}),
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
       ...(r.body ? { requestBody: { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
       responses,

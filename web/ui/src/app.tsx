@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError, onUnauthenticated, setCsrfToken } from './api/client.js';
-import type { Session } from './api/types.js';
+import type { Session } from './api/shapes.js';
 import { Shell } from './components/shell.js';
 import { useI18n } from './i18n/i18n.js';
 import { LoginPage } from './pages/login.js';
@@ -25,11 +25,11 @@ export function App() {
   const load = useCallback(async () => {
     setBoot({ kind: 'loading' });
     try {
-      const session = await api<Session>('GET', '/session', undefined, { quiet401: true });
+      const session = await api.get('/api/session', { quiet401: true });
       signedIn(session);
     } catch (e) {
       if (!(e instanceof ApiError) || e.status === 0) return setBoot({ kind: 'offline' });
-      const setup = await api<{ needed: boolean }>('GET', '/setup', undefined, { quiet401: true }).catch(() => ({ needed: false }));
+      const setup = await api.get('/api/setup', { quiet401: true }).catch(() => ({ needed: false }));
       setCsrfToken(null);
       setBoot({ kind: 'signedOut', setupNeeded: setup.needed, notice: null });
     }
@@ -49,7 +49,7 @@ export function App() {
   );
 
   const logout = useCallback(async () => {
-    await api('DELETE', '/session').catch(() => undefined);
+    await api.delete('/api/session').catch(() => undefined);
     setCsrfToken(null);
     setBoot({ kind: 'signedOut', setupNeeded: false, notice: null });
     navigate('/login', { replace: true });

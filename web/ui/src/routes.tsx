@@ -1,5 +1,5 @@
 import { lazy, Suspense, type ReactNode } from 'react';
-import type { Role } from './api/types.js';
+import type { Role } from './api/shapes.js';
 import type { MessageKey } from './i18n/en.js';
 import { AccountPage } from './pages/account.js';
 import { CaseViewPage } from './pages/case-view.js';

@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react';
-import type { User } from './api/types.js';
+import type { User } from './api/shapes.js';
 
 export interface SessionState {
   readonly user: User;

@@ -7,11 +7,10 @@
  */
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { parseConfigText, type Problem } from '../../../config/index.js';
-import { applyConfigText, dryRunConfigText, exportConfigText } from '../../../config/index.js';
-import { ruleChanges, ruleKey } from '../../../config/index.js';
+import { applyConfigText, configSchema, dryRunConfigText, exportConfigText, parseConfigText, ruleChanges, ruleKey, type Problem } from '../../../config/index.js';
 import { isoTime } from '../../../desk/index.js';
 import { listConfigVersions, loadConfigTexts, type Db } from '../../../store/index.js';
+import { answeredAsGiven } from '../../api/openapi.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { dryRunJson, dryRunSchema, problemJson as problemJsonOf, problemSchema } from './problems.js';
 import { EVENTS } from '../../../base/events.js';
@@ -22,6 +21,12 @@ const HISTORY_DEPTH = 200;
 const problemJson = (p: Problem) => problemJsonOf(p, { lines: false });
 
 const documentSchema = z.record(z.string(), z.unknown()).describe('the configuration file as an object (the YAML reference describes its fields)');
+
+/**
+ * The document as GET answers it: the file as the admin wrote it, so the shape of the
+ * configuration's input (defaults left out). Saves take any object and report its problems.
+ */
+const savedDocumentSchema = answeredAsGiven(configSchema.describe('the configuration file as an object: the fields of the YAML reference, defaults left out'));
 
 const ruleChangeSchema = z.object({
   version: z.number().int(),
@@ -68,7 +73,7 @@ const get = defineRoute({
   response: z.object({
     version: z.number().int().describe('send it back as `basedOn` when saving'),
     activeVersion: z.number().int().describe('the version this node routes mail with right now'),
-    document: documentSchema,
+    document: savedDocumentSchema,
     ruleChanges: z.array(ruleChangeSchema).describe('one per defaultRouting rule, in order'),
   }),
   failures: [403],

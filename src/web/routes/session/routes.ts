@@ -6,6 +6,7 @@ import { emailSchema, givenPasswordSchema, hashPassword, hashToken, LoginLimiter
 import { crossSiteRefusal } from '../../auth/csrf.js';
 import { checkCsrf, clearSessionCookie, sessionOf, setSessionCookie } from '../../auth/sessions.js';
 import { HttpProblem } from '../../http-problem.js';
+import type { RouteDoc } from '../../api/openapi.js';
 import { EVENTS } from '../../../base/events.js';
 
 export interface SessionRouteDeps {
@@ -33,6 +34,26 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 }
 
 const present = (user: UserRow, csrfToken: string) => ({ user: { email: user.email, role: user.role }, csrfToken });
+
+const sessionSchema = z.object({
+  user: z.object({ email: z.string(), role: z.enum(['admin', 'agent']) }),
+  csrfToken: z.string().describe('send it as X-CSRF-Token with every request that changes something'),
+});
+
+const doc = (d: Omit<RouteDoc, 'tag' | 'status' | 'failures'> & { status?: number; failures?: readonly number[] }): RouteDoc => ({ tag: 'session', status: 200, failures: [], ...d });
+
+/**
+ * These routes in the document's terms. They are the console's, not the token API's, so
+ * /api/openapi.json leaves them out; the console's types are made from both.
+ */
+export const SESSION_ROUTE_DOCS: readonly RouteDoc[] = [
+  doc({ method: 'GET', path: '/api/session', operationId: 'getSession', summary: 'Who is logged in, with the CSRF token of the session', response: sessionSchema }),
+  doc({ method: 'POST', path: '/api/session', operationId: 'logIn', summary: 'Log in: sets the session cookie', body: loginBody, response: sessionSchema, failures: [403, 429] }),
+  doc({ method: 'DELETE', path: '/api/session', operationId: 'logOut', summary: 'Log out: ends the session and clears its cookie', status: 204 }),
+  doc({ method: 'POST', path: '/api/session/password', operationId: 'changeOwnPassword', summary: 'Change the password of the logged-in user; their other sessions end', body: passwordBody, status: 204, failures: [403, 429] }),
+  doc({ method: 'GET', path: '/api/setup', operationId: 'getSetup', summary: 'Whether the first admin is still to be made', response: z.object({ needed: z.boolean() }) }),
+  doc({ method: 'POST', path: '/api/setup', operationId: 'setUp', summary: 'Make the first admin with the setup link\'s token, and log them in', body: setupBody, response: sessionSchema, failures: [403, 409, 429] }),
+];
 
 /**
  * The console's access, under /api: who is logged in (GET /session), log in and out,

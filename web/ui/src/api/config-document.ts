@@ -2,117 +2,39 @@
  * The configuration file as the admin pages edit it (GET/PUT /api/config/document): the
  * same fields as the YAML reference, in its compact form (defaults left out).
  */
-import { api } from './client.js';
+import { api, type Answer } from './client.js';
 
-export interface AddedRecipientDoc {
-  address: string;
-  doNotDeliverSpam?: boolean;
-  suppressBounces?: boolean;
-}
+export type ConfigDocumentState = Answer<'get', '/api/config/document'>;
+type DescribedDocument = ConfigDocumentState['document'];
+/** The file as the pages edit it; defaults are left out. */
+export type ConfigDocument = Omit<DescribedDocument, 'defaultRouting'> & { defaultRouting?: RuleDoc[] };
+export type RuleChange = ConfigDocumentState['ruleChanges'][number];
+export type ConfigCheck = Answer<'post', '/api/config/check'>;
+export type ConfigSaved = Answer<'put', '/api/config/document'>;
+/** A problem's `path` is such as defaultRouting[2].match.pattern. */
+export type ConfigProblem = ConfigCheck['problems'][number];
 
-export interface RuleDoc {
-  description: string;
-  enabled?: boolean;
-  match: { single?: string; pattern?: string; group?: string; all?: true };
-  action?: 'modify' | 'reject' | 'quarantine';
-  rejectText?: string;
-  modify?: {
-    changeEnvelopeRecipient?: { replaceRecipient?: string; replaceUsername?: string; replaceDomain?: string };
-    changeRoute?: string;
-    bypassSpamFilter?: boolean;
-    /** A bare address means the default options (no spam, no bounces). */
-    addRecipients?: (string | AddedRecipientDoc)[];
-    addXOriginalToHeader?: boolean;
-    addSpamHeaders?: boolean;
-    customHeaders?: Record<string, string>;
-    prependSubject?: string;
-    requireTls?: boolean;
-    removeAttachments?: boolean;
-  };
-  recognizedAddresses?: boolean;
-}
+type Section<K extends keyof DescribedDocument> = NonNullable<DescribedDocument[K]>;
+export type DirectoryUserDoc = Section<'users'>[number];
+export type GroupDoc = Section<'groups'>[number];
+export type HostDoc = Section<'hosts'>[number];
+export type ChannelDoc = NonNullable<Section<'desk'>['channels']>[number];
+type DescribedRule = Section<'defaultRouting'>[number];
+type DescribedModify = NonNullable<DescribedRule['modify']>;
+/** An added recipient written out. */
+export type AddedRecipientDoc = NonNullable<DescribedModify['addRecipients']>[number];
+/**
+ * A rule as the file has it. The file also takes a bare address as an added recipient with
+ * the default options, a shorthand the schema reads before checking and the description
+ * cannot say.
+ */
+export type RuleDoc = Omit<DescribedRule, 'modify'> & {
+  modify?: Omit<DescribedModify, 'addRecipients'> & { addRecipients?: (string | AddedRecipientDoc)[] };
+};
 
-export interface DirectoryUserDoc {
-  address: string;
-  orgUnit?: string;
-  aliases?: string[];
-  status?: 'active' | 'suspended';
-}
-
-export interface GroupDoc {
-  address: string;
-  members?: string[];
-}
-
-export interface HostDoc {
-  name: string;
-  host: string;
-  port?: number;
-  tls?: 'none' | 'opportunistic' | 'required';
-  domains?: string[];
-}
-
-export interface ChannelDoc {
-  name: string;
-  kind: 'support' | 'sales';
-  publicAddress?: string;
-  autoAcknowledge?: boolean;
-}
-
-export interface ConfigDocument {
-  domains?: string[];
-  orgUnits?: string[];
-  users?: DirectoryUserDoc[];
-  groups?: GroupDoc[];
-  hosts?: HostDoc[];
-  defaultRouting?: RuleDoc[];
-  desk?: { domain: string; channels?: ChannelDoc[] };
-  /** Sections no page edits (smtp, spam, queue, srs, dkim…) pass through untouched. */
-  [section: string]: unknown;
-}
-
-export interface RuleChange {
-  version: number;
-  changedAt: string;
-  changedBy: string;
-  orEarlier: boolean;
-}
-
-export interface ConfigDocumentState {
-  version: number;
-  activeVersion: number;
-  document: ConfigDocument;
-  ruleChanges: RuleChange[];
-}
-
-export interface ConfigProblem {
-  /** Such as defaultRouting[2].match.pattern. */
-  path: string;
-  message: string;
-  severity: 'error' | 'warning';
-  text: string;
-}
-
-export interface ConfigCheck {
-  ok: boolean;
-  version: number;
-  changes: string[];
-  warnings: ConfigProblem[];
-  problems: ConfigProblem[];
-}
-
-export interface ConfigSaved {
-  version: number;
-  previousVersion: number;
-  applied: boolean;
-  activeVersion: number;
-  changes: string[];
-  warnings: ConfigProblem[];
-}
-
-export const loadConfigDocument = () => api<ConfigDocumentState>('GET', '/config/document');
-export const checkConfigDocument = (document: ConfigDocument) => api<ConfigCheck>('POST', '/config/check', { document });
-export const saveConfigDocument = (document: ConfigDocument, basedOn: number) => api<ConfigSaved>('PUT', '/config/document', { document, basedOn });
+export const loadConfigDocument = () => api.get('/api/config/document');
+export const checkConfigDocument = (document: ConfigDocument) => api.post('/api/config/check', { body: { document } });
+export const saveConfigDocument = (document: ConfigDocument, basedOn: number) => api.put('/api/config/document', { body: { document, basedOn } });
 
 /** The problems at a path or below it: `under(list, 'users[2]')` has users[2].aliases[0] too. */
 export function problemsUnder(list: readonly ConfigProblem[], path: string): ConfigProblem[] {

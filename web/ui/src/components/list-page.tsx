@@ -1,6 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { api, ApiError } from '../api/client.js';
-import type { Items } from '../api/types.js';
+import { api, ApiError, type Answer, type PathOf } from '../api/client.js';
 import type { MessageKey } from '../i18n/en.js';
 import { useI18n } from '../i18n/i18n.js';
 import { ErrorNote, Loading } from './status.js';
@@ -14,21 +13,24 @@ export interface Notice {
 /** Runs an action and says how it went in the page's live region; the list reloads after it. */
 export type Act = (run: () => Promise<string | Notice>) => Promise<void>;
 
+/** The collections that answer a plain GET with `items`, each with an id. */
+type ListPath = { [P in PathOf<'get'>]: Answer<'get', P> extends { items: readonly { id: number | string }[] } ? P : never }[PathOf<'get'>];
+
 /**
  * A page that lists what an API collection holds, with a live status line for the actions
  * its rows offer (suspended and failed mail, and the lists to come in the admin console).
  */
-export function ListPage<T extends { readonly id: number | string }>(props: {
-  path: string;
+export function ListPage<P extends ListPath>(props: {
+  path: P;
   title: MessageKey;
   intro: MessageKey;
   empty: MessageKey;
   columns: readonly MessageKey[];
-  row: (item: T, act: Act) => ReactNode;
+  row: (item: Answer<'get', P>['items'][number], act: Act) => ReactNode;
   poll?: boolean;
 }) {
   const { t } = useI18n();
-  const { state, reload } = useApi(() => api<Items<T>>('GET', props.path), [props.path], props.poll === false ? {} : { pollMs: POLL_MS });
+  const { state, reload } = useApi(() => (api.get as (path: ListPath) => Promise<Answer<'get', P>>)(props.path), [props.path], props.poll === false ? {} : { pollMs: POLL_MS });
   const [notice, setNotice] = useState<Notice | null>(null);
   const act: Act = async (run) => {
     try {

@@ -1,4 +1,4 @@
-import type { Message } from '../api/types.js';
+import type { Message } from '../api/shapes.js';
 import { useI18n } from '../i18n/i18n.js';
 import { MailFrame } from './mail-frame.js';
 

@@ -3,7 +3,7 @@
  * order, what the desk made of it, linked to the case or lead, and why any of it did not go
  * through (a bounce, an expiry, mail the desk set aside or could not process).
  */
-import type { LoggedMessage, MessageTrace } from '../api/types.js';
+import type { LoggedMessage, MessageTrace } from '../api/shapes.js';
 import type { MessageKey } from '../i18n/en.js';
 import { useI18n, type Translate } from '../i18n/i18n.js';
 import { deliveryStatusText, intakeEffectText, suspendReasonText } from './delivery-text.js';

@@ -15,7 +15,7 @@ export function AccountPage() {
     e.preventDefault();
     if (next !== confirm) return setResult({ ok: false, text: t('setup.mismatch') });
     try {
-      await api('POST', '/session/password', { current, next });
+      await api.post('/api/session/password', { body: { current, next } });
       setCurrent('');
       setNext('');
       setConfirm('');

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
-import { CASE_STATUSES, type Case, type CaseDetail, type CaseStatus } from '../api/types.js';
+import { CASE_STATUSES, type Case, type CaseDetail, type CaseStatus } from '../api/shapes.js';
 import { MessageCard } from '../components/message-card.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
@@ -12,7 +12,7 @@ type Notice = { ok: boolean; text: string } | null;
 
 export function CaseViewPage({ number }: { number: number }) {
   const { t } = useI18n();
-  const { state, reload, setState } = useApi(() => api<CaseDetail>('GET', `/cases/${number}`), [number], { pollMs: POLL_MS });
+  const { state, reload, setState } = useApi(() => api.get('/api/cases/{number}', { params: { number } }), [number], { pollMs: POLL_MS });
   const [notice, setNotice] = useState<Notice>(null);
 
   if (state.kind === 'loading') return <Loading />;
@@ -80,7 +80,7 @@ function CaseHeader({ c, onChanged, onError }: { c: CaseDetail; onChanged(c: Cas
   const [assignee, setAssignee] = useState(c.assignee ?? '');
   const patch = async (body: { status?: CaseStatus; assignee?: string | null }) => {
     try {
-      const next = await api<Case>('PATCH', `/cases/${c.number}`, body);
+      const next = await api.patch('/api/cases/{number}', { params: { number: c.number }, body });
       setAssignee(next.assignee ?? '');
       onChanged(next);
     } catch (e) {
@@ -157,8 +157,8 @@ function Composer({ c, onSent, onError }: { c: CaseDetail; onSent(text: string):
     if (!body.trim()) return;
     setBusy(true);
     try {
-      if (mode === 'reply') await api('POST', `/cases/${c.number}/replies`, after ? { body, status: after } : { body });
-      else await api('POST', `/cases/${c.number}/notes`, { body });
+      if (mode === 'reply') await api.post('/api/cases/{number}/replies', { params: { number: c.number }, body: after ? { body, status: after } : { body } });
+      else await api.post('/api/cases/{number}/notes', { params: { number: c.number }, body: { body } });
       setBody('');
       onSent(mode === 'reply' ? t('case.replySent') : t('case.noteAdded'));
     } catch (err) {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, query } from '../api/client.js';
-import { CASE_STATUSES, type Case, type CasePage, type CaseStatus, type Channel, type Items } from '../api/types.js';
+import { api, ApiError } from '../api/client.js';
+import { CASE_STATUSES, type Case, type CaseStatus, type Channel } from '../api/shapes.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useDeskEvents } from '../components/desk-events.js';
 import { POLL_MS } from '../components/use-api.js';
@@ -42,12 +42,12 @@ export function CasesPage() {
   const highest = useRef(0);
 
   const pageQuery = useCallback(
-    (c?: string) => query({ status: filters.status, assignee: filters.assignee, channel: filters.channel, search: filters.search, cursor: c, limit: PAGE_SIZE }),
+    (c?: string) => ({ status: filters.status, assignee: filters.assignee, channel: filters.channel, search: filters.search, cursor: c, limit: PAGE_SIZE }),
     [filters],
   );
 
   useEffect(() => {
-    api<Items<Channel>>('GET', '/channels')
+    api.get('/api/channels')
       .then((r) => setChannels(r.items))
       .catch(() => setChannels([]));
   }, []);
@@ -58,7 +58,7 @@ export function CasesPage() {
     setLoading(true);
     setError(null);
     setArrived(0);
-    api<CasePage>('GET', `/cases${pageQuery()}`)
+    api.get('/api/cases', { query: pageQuery() })
       .then((page) => {
         if (mine !== generation.current) return;
         setItems([...page.items]);
@@ -74,7 +74,7 @@ export function CasesPage() {
   // next poll when the announcement is lost.
   const refresh = useCallback(() => {
     const mine = generation.current;
-    api<CasePage>('GET', `/cases${pageQuery()}`)
+    api.get('/api/cases', { query: pageQuery() })
       .then((page) => {
         if (mine !== generation.current) return;
         const fresh = page.items.filter((c) => c.number > highest.current).length;
@@ -97,7 +97,7 @@ export function CasesPage() {
     if (!cursor) return;
     const mine = generation.current;
     try {
-      const page = await api<CasePage>('GET', `/cases${pageQuery(cursor)}`);
+      const page = await api.get('/api/cases', { query: pageQuery(cursor) });
       if (mine !== generation.current) return;
       setItems((loaded) => {
         const seen = new Set(loaded.map((c) => c.number));

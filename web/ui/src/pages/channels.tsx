@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api/client.js';
-import type { Channel, Items } from '../api/types.js';
+import type { Channel } from '../api/shapes.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -12,7 +12,7 @@ const PENDING_POLL_MS = 1_000;
 
 export function ChannelsPage() {
   const { t } = useI18n();
-  const { state, reload } = useApi(() => api<Items<Channel>>('GET', '/channels'), []);
+  const { state, reload } = useApi(() => api.get('/api/channels'), []);
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
@@ -48,13 +48,13 @@ export function ChannelsPage() {
   };
   const verify = (c: Channel) =>
     act(c, async () => {
-      const r = await api<{ state: 'pending' | 'failed'; detail: string }>('POST', `/channels/${encodeURIComponent(c.name)}/verify`);
+      const r = await api.post('/api/channels/{name}/verify', { params: { name: c.name } });
       return r.state === 'failed' ? t('configuration.channels.verifyFailed', { name: c.name }) : t('configuration.channels.verifySent', { name: c.name });
     });
   const rotate = (c: Channel) => {
     if (!window.confirm(t('configuration.channels.confirmRotate', { name: c.name, address: c.inboundAddress ?? '' }))) return;
     void act(c, async () => {
-      const r = await api<{ address: string; retired: string[] }>('POST', `/channels/${encodeURIComponent(c.name)}/rotate`);
+      const r = await api.post('/api/channels/{name}/rotate', { params: { name: c.name } });
       return t('configuration.channels.rotated', { name: c.name, address: r.address, old: r.retired.join(', ') || t('channels.none') });
     });
   };

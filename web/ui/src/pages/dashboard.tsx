@@ -1,5 +1,6 @@
 import { useCallback, useMemo, useState } from 'react';
 import { api } from '../api/client.js';
+import { allOf, type Traffic, type TrafficRange } from '../api/shapes.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { TimeChart, type ChartSeries } from '../components/time-chart.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
@@ -7,39 +8,10 @@ import { useI18n, type Translate } from '../i18n/i18n.js';
 import type { MessageKey } from '../i18n/en.js';
 import '../dashboard.css';
 
-type Range = 'hour' | 'day' | 'week';
-const RANGES: readonly Range[] = ['hour', 'day', 'week'];
-
-interface Bucket {
-  at: string;
-  accepted: number | null;
-  delivered: number | null;
-  deferred: number | null;
-  bounced: number | null;
-  spamHeld: number | null;
-  casesOpened: number | null;
-  queueSize: number | null;
-  oldestDeferredSeconds: number | null;
-}
-type Count = 'accepted' | 'delivered' | 'deferred' | 'bounced' | 'spamHeld' | 'casesOpened';
-interface Hop {
-  kind: 'route' | 'domain' | 'local';
-  name: string;
-  lastSuccessAt: string | null;
-  lastErrorAt: string | null;
-  lastError: string | null;
-  deferred: number;
-}
-interface Traffic {
-  range: Range;
-  bucketMinutes: number;
-  from: string;
-  to: string;
-  buckets: Bucket[];
-  totals: Record<Count, number>;
-  rolledUntil: string | null;
-  hops: Hop[];
-}
+type Range = TrafficRange;
+const RANGES = allOf<Range>()(['hour', 'day', 'week']);
+type Hop = Traffic['hops'][number];
+type Count = keyof Traffic['totals'];
 
 const MAIL: readonly { key: Exclude<Count, 'casesOpened'>; color: string }[] = [
   { key: 'accepted', color: '#0b5cad' },
@@ -56,7 +28,7 @@ const rangeText = (t: Translate, r: Range) => t(`dashboard.range.${r}`);
 export function DashboardPage() {
   const { t, lang, formatTime } = useI18n();
   const [range, setRange] = useState<Range>('hour');
-  const { state } = useApi(() => api<Traffic>('GET', `/traffic?range=${range}`), [range], { pollMs: POLL_MS * 6 });
+  const { state } = useApi(() => api.get('/api/traffic', { query: { range } }), [range], { pollMs: POLL_MS * 6 });
   const formatTick = useMemo(() => {
     const f = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', range === 'week' ? { month: 'numeric', day: 'numeric', hour: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
     return (ms: number) => f.format(new Date(ms));

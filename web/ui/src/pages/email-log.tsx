@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, query } from '../api/client.js';
-import type { Items, LoggedMessage, MessageTrace } from '../api/types.js';
+import { api } from '../api/client.js';
+import type { LoggedMessage, MessageTrace } from '../api/shapes.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { deliveryStatusText } from '../components/delivery-text.js';
@@ -8,9 +8,10 @@ import { DeskOutcomes, MessageOutcomes, PurgedNote, SetAsideNotes, TraceSteps } 
 import { useI18n, type Translate } from '../i18n/i18n.js';
 
 const OUTCOMES = ['', 'delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'deleted', 'suspended', 'failed'] as const;
+type Outcome = (typeof OUTCOMES)[number];
 
 /** Delivery statuses in the queue's words; the desk's two outcomes in its own. */
-const outcomeText = (t: Translate, outcome: (typeof OUTCOMES)[number]): string => {
+const outcomeText = (t: Translate, outcome: Outcome): string => {
   switch (outcome) {
     case '':
       return t('log.anyOutcome');
@@ -28,11 +29,11 @@ const isoOf = (local: string): string | undefined => (local ? new Date(local).to
 /** Find a message by sender, recipient, subject, Message-ID, time or outcome, and follow its trace step by step. */
 export function EmailLogPage() {
   const { t, formatTime } = useI18n();
-  const [form, setForm] = useState({ sender: '', recipient: '', subject: '', messageId: '', outcome: '', since: '', until: '' });
+  const [form, setForm] = useState({ sender: '', recipient: '', subject: '', messageId: '', outcome: '' as Outcome, since: '', until: '' });
   const [filters, setFilters] = useState(form);
   const [open, setOpen] = useState<string | null>(null);
   // datetime-local inputs give the browser's local time without a zone; the API takes ISO with one.
-  const { state } = useApi(() => api<Items<LoggedMessage>>('GET', `/messages${query({ ...filters, since: isoOf(filters.since), until: isoOf(filters.until), limit: 100 })}`), [JSON.stringify(filters)]);
+  const { state } = useApi(() => api.get('/api/messages', { query: { ...filters, since: isoOf(filters.since), until: isoOf(filters.until), limit: 100 } }), [JSON.stringify(filters)]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setFilters(form);
@@ -62,7 +63,7 @@ export function EmailLogPage() {
         </label>
         <label>
           {t('log.field.outcome')}
-          <select value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.target.value })}>
+          <select value={form.outcome} onChange={(e) => setForm({ ...form, outcome: e.target.value as Outcome })}>
             {OUTCOMES.map((o) => (
               <option key={o} value={o}>
                 {outcomeText(t, o)}
@@ -121,7 +122,7 @@ export function EmailLogPage() {
 
 function TraceTimeline({ queueId }: { queueId: string }) {
   const { t } = useI18n();
-  const { state } = useApi(() => api<MessageTrace>('GET', `/messages/${queueId}/trace`), [queueId]);
+  const { state } = useApi(() => api.get('/api/messages/{id}/trace', { params: { id: queueId } }), [queueId]);
   return (
     <section aria-labelledby="trace-title" className="trace">
       <h2 id="trace-title">{t('log.traceTitle', { id: queueId })}</h2>

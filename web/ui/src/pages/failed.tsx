@@ -1,15 +1,12 @@
 import { api } from '../api/client.js';
-import type { FailedMail } from '../api/types.js';
 import { ListPage } from '../components/list-page.js';
 import { useI18n } from '../i18n/i18n.js';
-
-type RetryResult = { id: number; state: 'resolved'; result: string } | { id: number; state: 'failed'; error: string };
 
 export function FailedPage() {
   const { t, formatTime } = useI18n();
   return (
-    <ListPage<FailedMail>
-      path="/failed"
+    <ListPage
+      path="/api/failed"
       title="failed.title"
       intro="failed.intro"
       empty="failed.empty"
@@ -31,7 +28,7 @@ export function FailedPage() {
               aria-label={t('failed.retryLabel', { queueId: f.queueId })}
               onClick={() =>
                 void act(async () => {
-                  const r = await api<RetryResult>('POST', `/failed/${f.id}/retry`);
+                  const r = await api.post('/api/failed/{id}/retry', { params: { id: f.id } });
                   return r.state === 'resolved' ? { ok: true, text: t('failed.resolved', { result: r.result }) } : { ok: false, text: t('failed.failedAgain', { error: r.error }) };
                 })
               }

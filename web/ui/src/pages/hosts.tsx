@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
-import { problemsUnder, type ConfigDocument, type ConfigProblem, type HostDoc } from '../api/config-document.js';
-import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, type ConfigEditor, useCheckedChange, useConfigEditor } from '../components/config-editor.js';
-import { DataTable, useEntryEditing } from '../components/entry-editing.js';
-import { ErrorNote, Loading } from '../components/status.js';
+import type { ConfigDocument, HostDoc } from '../api/config-document.js';
+import { FieldProblems, RefusedChange, type ConfigEditor, useCheckedChange, useConfigEditor } from '../components/config-editor.js';
+import { describedBy, EntryForm, EntryListPage, entryProblems, TextField, useEntryEditing } from '../components/entry-editing.js';
 import { useI18n } from '../i18n/i18n.js';
 import { AddressListEditor } from './directory/directory-kit.js';
 import '../admin.css';
@@ -12,17 +11,6 @@ type Tls = NonNullable<HostDoc['tls']>;
 const TLS_MODES: readonly Tls[] = ['none', 'opportunistic', 'required'];
 const DEFAULT_PORT = 25;
 const BLANK: HostDoc = { name: '', host: '', port: DEFAULT_PORT, tls: 'opportunistic', domains: [] };
-
-const hostsOf = (doc: ConfigDocument | null | undefined): HostDoc[] => doc?.hosts ?? [];
-const withHosts = (doc: ConfigDocument, hosts: HostDoc[]): ConfigDocument => ({ ...doc, hosts });
-
-/** `outbound` is a section the document passes through untyped; only its smarthost is read. */
-function smarthostOf(doc: ConfigDocument | null | undefined): string | undefined {
-  const outbound = doc?.outbound;
-  if (typeof outbound !== 'object' || outbound === null) return undefined;
-  const name = (outbound as { smarthost?: unknown }).smarthost;
-  return typeof name === 'string' ? name : undefined;
-}
 
 /** No smarthost is no key at all, so the exported file stays as short as the admin left it. */
 function withSmarthost(doc: ConfigDocument, name: string | undefined): ConfigDocument {
@@ -35,41 +23,27 @@ export function HostsPage() {
   const { t } = useI18n();
   const editor = useConfigEditor();
   const entries = useEntryEditing(editor, 'hosts');
-
-  if (editor.loadError) return <ErrorNote error={editor.loadError} />;
-  if (!editor.loaded || !editor.draft) return <Loading />;
-  const { saved: hosts, open, busy } = entries;
-  const smarthost = smarthostOf(editor.loaded.document);
+  const { saved: hosts, busy } = entries;
+  const smarthost = editor.loaded?.document.outbound?.smarthost;
   const remove = (h: HostDoc, i: number) => {
     if (window.confirm(t('hosts.confirmDelete', { name: h.name }))) void entries.changeSaved((list) => list.filter((_, k) => k !== i));
   };
 
   return (
-    <>
-      <h1>{t('hosts.title')}</h1>
-      <p>{t('hosts.intro')}</p>
-      <RefusedChange problems={entries.refused} />
-      {hosts.length === 0 ? (
-        <p className="empty">{t('hosts.empty')}</p>
-      ) : (
-        <DataTable columns={['hosts.col.name', 'hosts.col.host', 'hosts.col.port', 'hosts.col.tls', 'hosts.col.domains', 'hosts.col.smarthost', 'hosts.col.actions']}>
-          {hosts.map((h, i) => (
-            <HostRow key={h.name} host={h} isSmarthost={h.name === smarthost} busy={busy} onEdit={() => entries.startEdit(i)} onDelete={() => remove(h, i)} />
-          ))}
-        </DataTable>
-      )}
-      {open ? (
-        <HostForm editor={editor} index={open.index} isNew={open.isNew} host={open.entry} onChange={entries.set} onClose={entries.cancel} onSaved={entries.done} />
-      ) : (
-        <p>
-          <button type="button" className="primary" disabled={editor.saving} onClick={() => entries.startAdd(BLANK)}>
-            {t('hosts.add')}
-          </button>
-        </p>
-      )}
-      {!open && editor.saveError && <ErrorNote error={editor.saveError} />}
+    <EntryListPage
+      editor={editor}
+      entries={entries}
+      title="hosts.title"
+      intro="hosts.intro"
+      empty="hosts.empty"
+      add="hosts.add"
+      columns={['hosts.col.name', 'hosts.col.host', 'hosts.col.port', 'hosts.col.tls', 'hosts.col.domains', 'hosts.col.smarthost', 'hosts.col.actions']}
+      blank={BLANK}
+      row={(h, i) => <HostRow key={h.name} host={h} isSmarthost={h.name === smarthost} busy={busy} onEdit={() => entries.startEdit(i)} onDelete={() => remove(h, i)} />}
+      form={(open) => <HostForm editor={editor} index={open.index} isNew={open.isNew} host={open.entry} onChange={entries.set} onClose={entries.cancel} onSaved={entries.done} />}
+    >
       <SmarthostSection editor={editor} hosts={hosts} current={smarthost} busy={busy} />
-    </>
+    </EntryListPage>
   );
 }
 
@@ -101,48 +75,27 @@ function HostRow(props: { host: HostDoc; isSmarthost: boolean; busy: boolean; on
   );
 }
 
-/** An input's wiring to the problems the check found for it. */
-function problemAttrs(id: string, problems: readonly ConfigProblem[]) {
-  return {
-    'aria-invalid': problems.some((p) => p.severity === 'error') || undefined,
-    'aria-describedby': problems.length > 0 ? `${id}-problems` : undefined,
-  };
-}
-
 function HostForm(props: { editor: ConfigEditor; index: number; isNew: boolean; host: HostDoc; onChange(host: HostDoc): void; onClose(): void; onSaved(): void }) {
   const { t } = useI18n();
   const { editor, index, host } = props;
   const base = `hosts[${index}]`;
-  const { errors, warnings } = checkProblems(editor.check);
-  const all: ConfigProblem[] = [...errors, ...warnings];
-  const at = (field: string) => problemsUnder(all, `${base}.${field}`);
+  const { all, at } = entryProblems(editor, base);
   const set = (patch: Partial<HostDoc>) => props.onChange({ ...host, ...patch });
-  const fields = ['name', 'host', 'port', 'tls', 'domains'].map((f) => `${base}.${f}`);
 
   return (
-    <section className="entry-form" aria-labelledby="host-form-title">
-      <h2 id="host-form-title">{props.isNew ? t('hosts.addTitle') : t('hosts.editTitle', { name: host.name })}</h2>
+    <EntryForm
+      id="host-form"
+      title={props.isNew ? t('hosts.addTitle') : t('hosts.editTitle', { name: host.name })}
+      editor={editor}
+      base={base}
+      fields={['name', 'host', 'port', 'tls', 'domains']}
+      closeLabel={t('hosts.close')}
+      onClose={props.onClose}
+      onSaved={props.onSaved}
+    >
       <div className="form-grid">
-        <label htmlFor="host-name">{t('hosts.name')}</label>
-        <div>
-          <input
-            id="host-name"
-            value={host.name}
-            placeholder="crm"
-            autoComplete="off"
-            spellCheck={false}
-            {...problemAttrs('host-name', at('name'))}
-            aria-describedby={['host-name-hint', ...(at('name').length > 0 ? ['host-name-problems'] : [])].join(' ')}
-            onChange={(e) => set({ name: e.target.value })}
-          />
-          <p id="host-name-hint" className="field-hint">{t('hosts.nameHint')}</p>
-          <FieldProblems id="host-name-problems" problems={at('name')} />
-        </div>
-        <label htmlFor="host-host">{t('hosts.host')}</label>
-        <div>
-          <input id="host-host" value={host.host} placeholder="mx.crm.example" autoComplete="off" spellCheck={false} {...problemAttrs('host-host', at('host'))} onChange={(e) => set({ host: e.target.value })} />
-          <FieldProblems id="host-host-problems" problems={at('host')} />
-        </div>
+        <TextField id="host-name" label={t('hosts.name')} hint={t('hosts.nameHint')} value={host.name} placeholder="crm" problems={at('name')} onChange={(name) => set({ name })} />
+        <TextField id="host-host" label={t('hosts.host')} value={host.host} placeholder="mx.crm.example" problems={at('host')} onChange={(h) => set({ host: h })} />
         <label htmlFor="host-port">{t('hosts.port')}</label>
         <div>
           <input
@@ -152,7 +105,7 @@ function HostForm(props: { editor: ConfigEditor; index: number; isNew: boolean; 
             max={65535}
             value={host.port ?? ''}
             placeholder={String(DEFAULT_PORT)}
-            {...problemAttrs('host-port', at('port'))}
+            {...describedBy('host-port', at('port'))}
             // An empty field means the default port, which the document leaves out.
             onChange={(e) => set({ port: e.target.value === '' ? undefined : e.target.valueAsNumber })}
           />
@@ -177,18 +130,11 @@ function HostForm(props: { editor: ConfigEditor; index: number; isNew: boolean; 
         itemLabel={(n) => t('hosts.domainN', { n })}
         addLabel={t('hosts.addDomain')}
         removeLabel={(n) => t('hosts.removeDomainN', { n })}
-        problemsAt={(j) => problemsUnder(all, `${base}.domains[${j}]`)}
+        problemsAt={(j) => at(`domains[${j}]`)}
         onChange={(next) => set({ domains: next })}
       />
       <FieldProblems id="host-domains-problems" problems={all.filter((p) => p.path === `${base}.domains`)} />
-      <OtherProblems problems={problemsElsewhere(all, fields)} />
-      <SaveBar editor={editor} onSaved={props.onSaved} />
-      <p>
-        <button type="button" onClick={props.onClose}>
-          {t('hosts.close')}
-        </button>
-      </p>
-    </section>
+    </EntryForm>
   );
 }
 

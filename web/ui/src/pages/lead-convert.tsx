@@ -1,6 +1,7 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { api } from '../api/client.js';
-import { canConvert, OPPORTUNITY_STAGES, type Conversion, type LeadAfterAction, type LeadSummary, type OpportunityStage } from '../api/lead-types.js';
+import { canConvert } from '../api/lead-moves.js';
+import { OPPORTUNITY_STAGES, type Conversion, type LeadAfterAction, type LeadSummary, type OpportunityStage } from '../api/shapes.js';
 import { useI18n } from '../i18n/i18n.js';
 
 /** The amount as typed, or null when it is not a number the server takes (finite, at least 0). */
@@ -27,7 +28,7 @@ export function ConvertForm({ lead, onDone, onError }: { lead: LeadSummary; onDo
     if (value === null) return;
     setBusy(true);
     try {
-      onDone(await api<LeadAfterAction>('POST', `/leads/${lead.id}/convert`, value === undefined ? { stage } : { amount: value, stage }));
+      onDone(await api.post('/api/leads/{id}/convert', { params: { id: lead.id }, body: value === undefined ? { stage } : { amount: value, stage } }));
     } catch (err) {
       onError(err);
     } finally {

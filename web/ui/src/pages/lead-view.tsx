@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { api, ApiError } from '../api/client.js';
-import { movesFrom, type LeadAfterAction, type LeadDetail, type LeadMove } from '../api/lead-types.js';
+import { movesFrom, type LeadMove } from '../api/lead-moves.js';
+import type { LeadAfterAction, LeadDetail } from '../api/shapes.js';
 import { MessageCard } from '../components/message-card.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
@@ -19,7 +20,7 @@ function problemText(e: unknown, t: Translate): string {
 
 export function LeadViewPage({ id }: { id: string }) {
   const { t } = useI18n();
-  const { state, reload, setState } = useApi(() => api<LeadDetail>('GET', `/leads/${encodeURIComponent(id)}`), [id], { pollMs: POLL_MS });
+  const { state, reload, setState } = useApi(() => api.get('/api/leads/{id}', { params: { id } }), [id], { pollMs: POLL_MS });
   const [notice, setNotice] = useState<Notice>(null);
 
   if (state.kind === 'loading') return <Loading />;
@@ -106,7 +107,7 @@ function LeadMoves({ lead, onDone, onError }: { lead: LeadDetail; onDone(next: L
   const run = async (move: LeadMove) => {
     setBusy(true);
     try {
-      const next = await api<LeadAfterAction>('POST', `/leads/${lead.id}/${move}`);
+      const next = await api.post(`/api/leads/{id}/${move}`, { params: { id: lead.id } });
       onDone(next, t('leads.moved', { status: t(`leads.status.${next.status}`) }));
     } catch (e) {
       onError(e);

@@ -1,7 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { api, query } from '../api/client.js';
-import type { LeadSummary } from '../api/lead-types.js';
-import { LEAD_STATUSES, type Items, type LeadStatus } from '../api/types.js';
+import { api } from '../api/client.js';
+import { LEAD_STATUSES, type LeadStatus, type LeadSummary } from '../api/shapes.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -14,8 +13,8 @@ const COLUMN_LIMIT = 100;
 type Board = Readonly<Record<LeadStatus, readonly LeadSummary[]>>;
 
 async function loadBoard(): Promise<Board> {
-  const columns = await Promise.all(LEAD_STATUSES.map((status) => api<Items<LeadSummary>>('GET', `/leads${query({ status, limit: COLUMN_LIMIT })}`)));
-  return Object.fromEntries(LEAD_STATUSES.map((s, i) => [s, columns[i]?.items ?? []])) as Board;
+  const columns = await Promise.all(LEAD_STATUSES.map((status) => api.get('/api/leads', { query: { status, limit: COLUMN_LIMIT } })));
+  return Object.fromEntries(LEAD_STATUSES.map((s, i): [LeadStatus, readonly LeadSummary[]] => [s, columns[i]?.items ?? []])) as Board;
 }
 
 /** How many leads a poll brought that this page had not seen; the first load counts none. */

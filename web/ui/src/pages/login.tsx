@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
-import type { Session } from '../api/types.js';
+import type { Session } from '../api/shapes.js';
 import { LanguageSelect } from '../components/language-select.js';
 import { useI18n } from '../i18n/i18n.js';
 
@@ -16,7 +16,7 @@ export function LoginPage({ onSignedIn, setupNeeded, notice }: { onSignedIn(s: S
     setBusy(true);
     setError(null);
     try {
-      onSignedIn(await api<Session>('POST', '/session', { email, password }, { quiet401: true }));
+      onSignedIn(await api.post('/api/session', { body: { email, password }, quiet401: true }));
     } catch (err) {
       const a = err instanceof ApiError ? err : null;
       setError(a?.status === 0 ? t('app.error.network') : a?.status === 401 || a?.status === 400 ? t('login.failed') : (a?.message ?? String(err)));

@@ -1,14 +1,13 @@
 import { useState } from 'react';
 import { api } from '../api/client.js';
-import type { ConsoleUser, CreatedUser, OneTimePassword, PasswordReset } from '../api/people-types.js';
-import type { Items } from '../api/types.js';
+import type { ConsoleUser, CreatedUser } from '../api/shapes.js';
 import { DataTable } from '../components/entry-editing.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { useSession } from '../session.js';
 import { AddPerson } from './people/add-person.js';
-import { OneTimePasswordBox } from './people/one-time-password.js';
+import { OneTimePasswordBox, type OneTimePassword } from './people/one-time-password.js';
 import { PersonRow, type PersonActions } from './people/person-row.js';
 import { problemOf, ProblemNote, type Problem } from './people/problem.js';
 import '../admin.css';
@@ -26,7 +25,7 @@ const userPath = (email: string) => `/users/${encodeURIComponent(email)}`;
 export function PeoplePage() {
   const { t } = useI18n();
   const { user: me } = useSession();
-  const { state, reload } = useApi(() => api<Items<ConsoleUser>>('GET', '/users'), []);
+  const { state, reload } = useApi(() => api.get('/api/users'), []);
   const [notice, setNotice] = useState('');
   // One problem at a time, shown where it happened: above the table or in the add form.
   const [problem, setProblem] = useState<{ where: 'list' | 'add'; problem: Problem } | null>(null);
@@ -58,7 +57,7 @@ export function PeoplePage() {
     setRole(u, role) {
       if (isMe(u) && role === 'agent' && !window.confirm(t('people.confirmSelfDemote'))) return;
       void run(t('people.failed.role', { email: u.email }), async () => {
-        await api('PATCH', userPath(u.email), { role });
+        await api.patch('/api/users/{email}', { params: { email: u.email }, body: { role } });
         // The console's pages follow the role of the session, read when it starts.
         if (isMe(u)) window.location.assign('/');
         return t('people.done.role', { email: u.email, role: t(`role.${role}`) });
@@ -67,14 +66,14 @@ export function PeoplePage() {
     setDisabled(u, disabled) {
       if (isMe(u) && disabled && !window.confirm(t('people.confirmSelfDisable'))) return;
       void run(t('people.failed.status', { email: u.email }), async () => {
-        await api('PATCH', userPath(u.email), { disabled });
+        await api.patch('/api/users/{email}', { params: { email: u.email }, body: { disabled } });
         return t(disabled ? 'people.done.disabled' : 'people.done.enabled', { email: u.email });
       });
     },
     resetPassword(u) {
       if (!window.confirm(t('people.confirmReset', { email: u.email }))) return;
       void run(t('people.failed.reset', { email: u.email }), async () => {
-        const r = await api<PasswordReset>('POST', `${userPath(u.email)}/password`, {});
+        const r = await api.post('/api/users/{email}/password', { params: { email: u.email }, body: {} });
         setSecret({ email: r.email, password: r.password, kind: 'reset' });
         return t('people.done.reset', { email: u.email });
       });
@@ -82,7 +81,7 @@ export function PeoplePage() {
     remove(u) {
       if (!window.confirm(t(isMe(u) ? 'people.confirmSelfDelete' : 'people.confirmDelete', { email: u.email }))) return;
       void run(t('people.failed.delete', { email: u.email }), async () => {
-        await api('DELETE', userPath(u.email));
+        await api.delete('/api/users/{email}', { params: { email: u.email } });
         if (secret?.email === u.email) setSecret(null);
         return t('people.done.deleted', { email: u.email });
       });

@@ -1,26 +1,16 @@
 import { Fragment, useState } from 'react';
 import { api } from '../api/client.js';
-import type { HeldMessage } from '../api/types.js';
 import { ListPage } from '../components/list-page.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
 
-interface HeldDetail {
-  id: string;
-  headers: string;
-  truncated: boolean;
-  spamScore: number;
-  spamReasons: string[];
-  authResults: Record<string, unknown>;
-}
-
 export function QuarantinePage() {
   const { t, formatTime } = useI18n();
   const [open, setOpen] = useState<string | null>(null);
   return (
-    <ListPage<HeldMessage>
-      path="/quarantine"
+    <ListPage
+      path="/api/quarantine"
       title="quarantine.title"
       intro="quarantine.intro"
       empty="quarantine.empty"
@@ -43,7 +33,7 @@ export function QuarantinePage() {
             <button
               type="button"
               aria-label={t('quarantine.releaseLabel', { id: h.id })}
-              onClick={() => void act(async () => t('quarantine.released', { id: h.id, count: (await api<{ deliveries: number }>('POST', `/quarantine/${h.id}/release`)).deliveries }))}
+              onClick={() => void act(async () => t('quarantine.released', { id: h.id, count: (await api.post('/api/quarantine/{id}/release', { params: { id: h.id } })).deliveries }))}
             >
               {t('quarantine.release')}
             </button>
@@ -51,7 +41,7 @@ export function QuarantinePage() {
               type="button"
               aria-label={t('quarantine.deleteLabel', { id: h.id })}
               onClick={() => {
-                if (window.confirm(t('quarantine.confirmDelete'))) void act(async () => (await api('DELETE', `/quarantine/${h.id}`), t('quarantine.deleted', { id: h.id })));
+                if (window.confirm(t('quarantine.confirmDelete'))) void act(async () => (await api.delete('/api/quarantine/{id}', { params: { id: h.id } }), t('quarantine.deleted', { id: h.id })));
               }}
             >
               {t('quarantine.delete')}
@@ -74,7 +64,7 @@ export function QuarantinePage() {
 /** What an admin reads before a release: the checks' verdicts and the headers as received. */
 function HeldDetails({ id }: { id: string }) {
   const { t } = useI18n();
-  const { state } = useApi(() => api<HeldDetail>('GET', `/quarantine/${id}`), [id]);
+  const { state } = useApi(() => api.get('/api/quarantine/{id}', { params: { id } }), [id]);
   if (state.kind === 'loading') return <Loading />;
   if (state.kind === 'error') return <ErrorNote error={state.error} />;
   const d = state.data;

@@ -1,9 +1,10 @@
-import { problemsUnder, type ConfigProblem } from '../api/config-document.js';
-import { checkProblems, OtherProblems, problemsElsewhere, SaveBar, useConfigEditor } from '../components/config-editor.js';
+import { problemsUnder } from '../api/config-document.js';
+import { OtherProblems, problemsElsewhere, SaveBar, useConfigEditor } from '../components/config-editor.js';
+import { checkedProblems, TextField } from '../components/entry-editing.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useI18n } from '../i18n/i18n.js';
 import { AddressListEditor } from './directory/directory-kit.js';
-import { SettingField, type SectionProps } from './settings/fields.js';
+import type { SectionProps } from './settings/fields.js';
 import { DkimSection, SrsSection } from './settings/signing.js';
 import {
   DEFAULTS,
@@ -31,8 +32,7 @@ export function MailSettingsPage() {
   const editor = useConfigEditor();
   if (editor.loadError) return <ErrorNote error={editor.loadError} />;
   if (!editor.loaded || !editor.draft) return <Loading />;
-  const { errors, warnings } = checkProblems(editor.check);
-  const all: ConfigProblem[] = [...errors, ...warnings];
+  const all = checkedProblems(editor);
   const props = { editor, draft: editor.draft, all };
   return (
     <>
@@ -62,7 +62,7 @@ function LimitsSection({ editor, draft, all }: SectionProps) {
     <fieldset className="settings-section">
       <legend>{t('settings.limits')}</legend>
       <div className="form-grid">
-        <SettingField
+        <TextField
           id="smtp-max-size"
           label={t('settings.maxMessageSize')}
           hint={t('settings.maxMessageSize.hint', { default: DEFAULTS.maxMessageSize })}
@@ -71,7 +71,7 @@ function LimitsSection({ editor, draft, all }: SectionProps) {
           problems={problemsUnder(all, 'smtp.maxMessageSize')}
           onChange={(v) => set('maxMessageSize', textOrDefault(v))}
         />
-        <SettingField
+        <TextField
           id="smtp-max-recipients"
           type="number"
           label={t('settings.maxRecipients')}
@@ -81,7 +81,7 @@ function LimitsSection({ editor, draft, all }: SectionProps) {
           problems={problemsUnder(all, 'smtp.maxRecipients')}
           onChange={(v) => set('maxRecipients', numberOrDefault(v))}
         />
-        <SettingField
+        <TextField
           id="smtp-max-connections"
           type="number"
           label={t('settings.maxConnections')}
@@ -136,7 +136,7 @@ function RetrySection({ editor, draft, all }: SectionProps) {
   const { t } = useI18n();
   const retry = sectionOf<RetryDoc>(draft, 'queue', 'retry');
   const field = (key: keyof RetryDoc, id: string) => (
-    <SettingField
+    <TextField
       id={id}
       label={t(`settings.${key}`)}
       hint={t('settings.duration.hint', { default: DEFAULTS[key] })}

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
-import type { Session } from '../api/types.js';
+import type { Session } from '../api/shapes.js';
 import { LanguageSelect } from '../components/language-select.js';
 import { useI18n } from '../i18n/i18n.js';
 import { navigate } from '../router.js';
@@ -22,19 +22,20 @@ export function SetupPage({ onDone }: { onDone(s: Session): void }) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api<{ needed: boolean }>('GET', '/setup', undefined, { quiet401: true })
+    api.get('/api/setup', { quiet401: true })
       .then((r) => setNeeded(r.needed))
       .catch(() => setNeeded(true));
   }, []);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (!token) return;
     if (password !== confirm) return setError(t('setup.mismatch'));
     setBusy(true);
     setError(null);
     try {
       // Setup logs the new admin in.
-      const session = await api<Session>('POST', '/setup', { token, email, password }, { quiet401: true });
+      const session = await api.post('/api/setup', { body: { token, email, password }, quiet401: true });
       // The token is spent: drop it from the address bar and the history.
       window.history.replaceState(null, '', '/setup');
       onDone(session);

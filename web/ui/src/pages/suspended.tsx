@@ -1,13 +1,12 @@
 import { api } from '../api/client.js';
-import type { SuspendedMail } from '../api/types.js';
 import { ListPage } from '../components/list-page.js';
 import { useI18n } from '../i18n/i18n.js';
 
 export function SuspendedPage() {
   const { t, formatTime } = useI18n();
   return (
-    <ListPage<SuspendedMail>
-      path="/suspended"
+    <ListPage
+      path="/api/suspended"
       title="suspended.title"
       intro="suspended.intro"
       empty="suspended.empty"
@@ -22,14 +21,14 @@ export function SuspendedPage() {
             <time dateTime={s.createdAt}>{formatTime(s.createdAt)}</time>
           </td>
           <td className="actions">
-            <button type="button" aria-label={t('suspended.recoverLabel', { from: s.from ?? s.queueId })} onClick={() => void act(async () => t('suspended.recovered', { result: (await api<{ result: string }>('POST', `/suspended/${s.id}/recover`)).result }))}>
+            <button type="button" aria-label={t('suspended.recoverLabel', { from: s.from ?? s.queueId })} onClick={() => void act(async () => t('suspended.recovered', { result: (await api.post('/api/suspended/{id}/recover', { params: { id: s.id } })).result }))}>
               {t('suspended.recover')}
             </button>
             <button
               type="button"
               aria-label={t('suspended.deleteLabel', { from: s.from ?? s.queueId })}
               onClick={() => {
-                if (window.confirm(t('suspended.confirmDelete'))) void act(async () => (await api('DELETE', `/suspended/${s.id}`), t('suspended.deleted')));
+                if (window.confirm(t('suspended.confirmDelete'))) void act(async () => (await api.delete('/api/suspended/{id}', { params: { id: s.id } }), t('suspended.deleted')));
               }}
             >
               {t('suspended.delete')}

@@ -1,6 +1,7 @@
 /** Pieces the directory pages share: an editor for a list of addresses, list helpers. */
 import type { ConfigProblem } from '../../api/config-document.js';
 import { FieldProblems } from '../../components/config-editor.js';
+import { describedBy } from '../../components/entry-editing.js';
 
 /** A list of addresses (aliases, members), one input each, with each entry's problems below it. */
 export function AddressListEditor(props: {
@@ -21,7 +22,7 @@ export function AddressListEditor(props: {
         <ol>
           {items.map((value, i) => {
             const problems = props.problemsAt(i);
-            const problemsId = `${props.id}-${i}-problems`;
+            const itemId = `${props.id}-${i}`;
             return (
               <li key={i}>
                 <span className="list-editor-item">
@@ -30,15 +31,14 @@ export function AddressListEditor(props: {
                     value={value}
                     autoComplete="off"
                     spellCheck={false}
-                    aria-invalid={problems.some((p) => p.severity === 'error') || undefined}
-                    aria-describedby={problems.length > 0 ? problemsId : undefined}
+                    {...describedBy(itemId, problems)}
                     onChange={(e) => onChange(items.map((v, j) => (j === i ? e.target.value : v)))}
                   />
                   <button type="button" aria-label={props.removeLabel(i + 1)} onClick={() => onChange(items.filter((_, j) => j !== i))}>
                     ×
                   </button>
                 </span>
-                <FieldProblems id={problemsId} problems={problems} />
+                <FieldProblems id={`${itemId}-problems`} problems={problems} />
               </li>
             );
           })}

@@ -1,5 +1,6 @@
 import { problemsUnder, type ConfigDocument } from '../../api/config-document.js';
-import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, useCheckedChange, useConfigEditor } from '../../components/config-editor.js';
+import { FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, useCheckedChange, useConfigEditor } from '../../components/config-editor.js';
+import { checkedProblems, describedBy } from '../../components/entry-editing.js';
 import { ErrorNote, Loading } from '../../components/status.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { sameAddress, withEntry } from './directory-kit.js';
@@ -21,8 +22,7 @@ export function DomainsPage() {
   const next = saved.length;
   const typed = draft?.domains?.[next] ?? '';
   const duplicate = typed.trim() !== '' && saved.some((d) => sameAddress(d, typed));
-  const { errors, warnings } = checkProblems(editor.check);
-  const all = [...errors, ...warnings];
+  const all = checkedProblems(editor);
   const fieldProblems = duplicate ? [{ severity: 'error' as const, message: t('directory.domains.duplicate', { domain: typed.trim() }) }] : problemsUnder(all, `domains[${next}]`);
 
   const type = (value: string) => {
@@ -88,8 +88,7 @@ export function DomainsPage() {
               placeholder="solarmora.com"
               autoComplete="off"
               spellCheck={false}
-              aria-invalid={fieldProblems.some((p) => p.severity === 'error') || undefined}
-              aria-describedby={fieldProblems.length > 0 ? 'domain-name-problems' : undefined}
+              {...describedBy('domain-name', fieldProblems)}
               onChange={(e) => type(e.target.value)}
             />
             <FieldProblems id="domain-name-problems" problems={fieldProblems} />

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { problemsUnder, type ConfigDocument } from '../../api/config-document.js';
-import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, useCheckedChange, useConfigEditor } from '../../components/config-editor.js';
+import { FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, useCheckedChange, useConfigEditor } from '../../components/config-editor.js';
+import { checkedProblems, describedBy } from '../../components/entry-editing.js';
 import { ErrorNote, Loading } from '../../components/status.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { withEntry } from './directory-kit.js';
@@ -65,8 +66,7 @@ export function OrgUnitsPage() {
   const trimmed = name.trim();
   const path = childPath(parent, trimmed);
   const localError = trimmed === '' ? null : trimmed.includes('/') ? t('directory.orgUnits.slash') : units.includes(path) ? t('directory.orgUnits.duplicate', { path }) : null;
-  const { errors, warnings } = checkProblems(editor.check);
-  const all = [...errors, ...warnings];
+  const all = checkedProblems(editor);
   const fieldProblems = localError ? [{ severity: 'error' as const, message: localError }] : problemsUnder(all, `orgUnits[${next}]`);
 
   // Even a unit refused here stays in the draft: the draft is what the name field shows.
@@ -147,8 +147,7 @@ export function OrgUnitsPage() {
           value={name}
           placeholder="Sales"
           autoComplete="off"
-          aria-invalid={fieldProblems.some((p) => p.severity === 'error') || undefined}
-          aria-describedby={fieldProblems.length > 0 ? 'unit-name-problems' : undefined}
+          {...describedBy('unit-name', fieldProblems)}
           onChange={(e) => edit(parent, e.target.value)}
         />
         {trimmed !== '' && !localError && <p className="muted">{t('directory.orgUnits.willBe', { path })}</p>}

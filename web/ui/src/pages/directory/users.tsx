@@ -1,7 +1,6 @@
-import { problemsUnder, type ConfigProblem, type DirectoryUserDoc } from '../../api/config-document.js';
-import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, type ConfigEditor, useConfigEditor } from '../../components/config-editor.js';
-import { DataTable, useEntryEditing } from '../../components/entry-editing.js';
-import { ErrorNote, Loading } from '../../components/status.js';
+import type { DirectoryUserDoc } from '../../api/config-document.js';
+import { FieldProblems, type ConfigEditor, useConfigEditor } from '../../components/config-editor.js';
+import { EntryForm, EntryListPage, entryProblems, TextField, useEntryEditing } from '../../components/entry-editing.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { AddressListEditor } from './directory-kit.js';
 import { unitPaths } from './org-units.js';
@@ -18,72 +17,58 @@ export function DirectoryUsersPage() {
   const { t } = useI18n();
   const editor = useConfigEditor();
   const entries = useEntryEditing(editor, 'users');
-  const { loaded, draft } = editor;
-
-  if (editor.loadError) return <ErrorNote error={editor.loadError} />;
-  if (!loaded || !draft) return <Loading />;
-  const { saved: users, open, busy } = entries;
+  const { busy } = entries;
   const setStatus = (i: number, status: 'active' | 'suspended') => void entries.changeSaved((list) => list.map((u, j) => (j === i ? { ...u, status } : u)));
   const remove = (u: DirectoryUserDoc, i: number) => {
     if (window.confirm(t('directory.users.confirmDelete', { address: u.address }))) void entries.changeSaved((list) => list.filter((_, j) => j !== i));
   };
 
   return (
-    <>
-      <h1>{t('directory.users.title')}</h1>
-      <p>{t('directory.users.intro')}</p>
-      <RefusedChange problems={entries.refused} />
-      {users.length === 0 ? (
-        <p className="empty">{t('directory.users.empty')}</p>
-      ) : (
-        <DataTable columns={['directory.users.col.address', 'directory.users.col.orgUnit', 'directory.users.col.aliases', 'directory.users.col.status', 'directory.col.actions']}>
-          {users.map((u, i) => {
-            const status = u.status ?? 'active';
-            return (
-              <tr key={u.address} data-user={u.address}>
-                <td>{u.address}</td>
-                <td>
-                  <code>{u.orgUnit ?? '/'}</code>
-                </td>
-                <td>{(u.aliases ?? []).join(', ')}</td>
-                <td>
-                  <span className={`badge user-${status}`}>{t(`directory.users.status.${status}`)}</span>
-                </td>
-                <td>
-                  <div className="actions">
-                    <button type="button" disabled={busy} aria-label={t('directory.editLabel', { name: u.address })} onClick={() => entries.startEdit(i)}>
-                      {t('directory.edit')}
-                    </button>
-                    {status === 'active' ? (
-                      <button type="button" disabled={busy} aria-label={t('directory.users.suspendLabel', { address: u.address })} onClick={() => setStatus(i, 'suspended')}>
-                        {t('directory.users.suspend')}
-                      </button>
-                    ) : (
-                      <button type="button" disabled={busy} aria-label={t('directory.users.reactivateLabel', { address: u.address })} onClick={() => setStatus(i, 'active')}>
-                        {t('directory.users.reactivate')}
-                      </button>
-                    )}
-                    <button type="button" disabled={busy} aria-label={t('directory.deleteLabel', { name: u.address })} onClick={() => remove(u, i)}>
-                      {t('directory.delete')}
-                    </button>
-                  </div>
-                </td>
-              </tr>
-            );
-          })}
-        </DataTable>
-      )}
-      {open ? (
-        <UserForm editor={editor} index={open.index} isNew={open.isNew} user={open.entry} units={unitPaths(draft)} onChange={entries.set} onClose={entries.cancel} onSaved={entries.done} />
-      ) : (
-        <p>
-          <button type="button" className="primary" disabled={editor.saving} onClick={() => entries.startAdd(BLANK)}>
-            {t('directory.users.add')}
-          </button>
-        </p>
-      )}
-      {!open && editor.saveError && <ErrorNote error={editor.saveError} />}
-    </>
+    <EntryListPage
+      editor={editor}
+      entries={entries}
+      title="directory.users.title"
+      intro="directory.users.intro"
+      empty="directory.users.empty"
+      add="directory.users.add"
+      columns={['directory.users.col.address', 'directory.users.col.orgUnit', 'directory.users.col.aliases', 'directory.users.col.status', 'directory.col.actions']}
+      blank={BLANK}
+      row={(u, i) => {
+        const status = u.status ?? 'active';
+        return (
+          <tr key={u.address} data-user={u.address}>
+            <td>{u.address}</td>
+            <td>
+              <code>{u.orgUnit ?? '/'}</code>
+            </td>
+            <td>{(u.aliases ?? []).join(', ')}</td>
+            <td>
+              <span className={`badge user-${status}`}>{t(`directory.users.status.${status}`)}</span>
+            </td>
+            <td>
+              <div className="actions">
+                <button type="button" disabled={busy} aria-label={t('directory.editLabel', { name: u.address })} onClick={() => entries.startEdit(i)}>
+                  {t('directory.edit')}
+                </button>
+                {status === 'active' ? (
+                  <button type="button" disabled={busy} aria-label={t('directory.users.suspendLabel', { address: u.address })} onClick={() => setStatus(i, 'suspended')}>
+                    {t('directory.users.suspend')}
+                  </button>
+                ) : (
+                  <button type="button" disabled={busy} aria-label={t('directory.users.reactivateLabel', { address: u.address })} onClick={() => setStatus(i, 'active')}>
+                    {t('directory.users.reactivate')}
+                  </button>
+                )}
+                <button type="button" disabled={busy} aria-label={t('directory.deleteLabel', { name: u.address })} onClick={() => remove(u, i)}>
+                  {t('directory.delete')}
+                </button>
+              </div>
+            </td>
+          </tr>
+        );
+      }}
+      form={(open, draft) => <UserForm editor={editor} index={open.index} isNew={open.isNew} user={open.entry} units={unitPaths(draft)} onChange={entries.set} onClose={entries.cancel} onSaved={entries.done} />}
+    />
   );
 }
 
@@ -91,32 +76,24 @@ function UserForm(props: { editor: ConfigEditor; index: number; isNew: boolean; 
   const { t } = useI18n();
   const { editor, index, user } = props;
   const base = `users[${index}]`;
-  const { errors, warnings } = checkProblems(editor.check);
-  const all: ConfigProblem[] = [...errors, ...warnings];
-  const at = (field: string) => problemsUnder(all, `${base}.${field}`);
+  const { all, at } = entryProblems(editor, base);
   const set = (patch: Partial<DirectoryUserDoc>) => props.onChange({ ...user, ...patch });
   const aliases = user.aliases ?? [];
-  const fields = ['address', 'orgUnit', 'status', 'aliases'].map((f) => `${base}.${f}`);
   const units = props.units.includes(user.orgUnit ?? '/') ? props.units : [...props.units, user.orgUnit ?? '/'];
 
   return (
-    <section className="entry-form" aria-labelledby="user-form-title">
-      <h2 id="user-form-title">{props.isNew ? t('directory.users.addTitle') : t('directory.users.editTitle', { address: user.address })}</h2>
+    <EntryForm
+      id="user-form"
+      title={props.isNew ? t('directory.users.addTitle') : t('directory.users.editTitle', { address: user.address })}
+      editor={editor}
+      base={base}
+      fields={['address', 'orgUnit', 'status', 'aliases']}
+      closeLabel={t('directory.cancel')}
+      onClose={props.onClose}
+      onSaved={props.onSaved}
+    >
       <div className="form-grid">
-        <label htmlFor="user-address">{t('directory.users.address')}</label>
-        <div>
-          <input
-            id="user-address"
-            value={user.address}
-            placeholder="alice@solarmora.com"
-            autoComplete="off"
-            spellCheck={false}
-            aria-invalid={at('address').some((p) => p.severity === 'error') || undefined}
-            aria-describedby={at('address').length > 0 ? 'user-address-problems' : undefined}
-            onChange={(e) => set({ address: e.target.value })}
-          />
-          <FieldProblems id="user-address-problems" problems={at('address')} />
-        </div>
+        <TextField id="user-address" label={t('directory.users.address')} value={user.address} placeholder="alice@solarmora.com" problems={at('address')} onChange={(address) => set({ address })} />
         <label htmlFor="user-org-unit">{t('directory.users.orgUnit')}</label>
         <div>
           <select id="user-org-unit" value={user.orgUnit ?? '/'} aria-describedby={at('orgUnit').length > 0 ? 'user-org-unit-problems' : undefined} onChange={(e) => set({ orgUnit: e.target.value })}>
@@ -144,17 +121,10 @@ function UserForm(props: { editor: ConfigEditor; index: number; isNew: boolean; 
         itemLabel={(n) => t('directory.users.aliasN', { n })}
         addLabel={t('directory.users.addAlias')}
         removeLabel={(n) => t('directory.users.removeAliasN', { n })}
-        problemsAt={(j) => problemsUnder(all, `${base}.aliases[${j}]`)}
+        problemsAt={(j) => at(`aliases[${j}]`)}
         onChange={(next) => set({ aliases: next })}
       />
       <FieldProblems id="user-aliases-problems" problems={all.filter((p) => p.path === `${base}.aliases`)} />
-      <OtherProblems problems={problemsElsewhere(all, fields)} />
-      <SaveBar editor={editor} onSaved={props.onSaved} />
-      <p>
-        <button type="button" onClick={props.onClose}>
-          {t('directory.cancel')}
-        </button>
-      </p>
-    </section>
+    </EntryForm>
   );
 }

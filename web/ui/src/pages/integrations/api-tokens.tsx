@@ -4,8 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client.js';
-import { API_ROLES, type ApiRole, type ApiToken, type CreatedApiToken } from '../../api/integration-types.js';
-import type { Items } from '../../api/types.js';
+import { API_ROLES, type ApiRole, type ApiToken, type CreatedApiToken } from '../../api/shapes.js';
 import { DataTable } from '../../components/entry-editing.js';
 import { ErrorNote, Loading } from '../../components/status.js';
 import { useApi } from '../../components/use-api.js';
@@ -15,7 +14,7 @@ import { ShownOnce } from './shown-once.js';
 
 export function ApiTokensSection() {
   const { t } = useI18n();
-  const { state, reload } = useApi(() => api<Items<ApiToken>>('GET', '/tokens'), []);
+  const { state, reload } = useApi(() => api.get('/api/tokens'), []);
   const [created, setCreated] = useState<CreatedApiToken | null>(null);
   const row = useRowAction(reload);
 
@@ -23,7 +22,7 @@ export function ApiTokensSection() {
     if (!window.confirm(t('integrations.tokens.confirmRevoke', { name }))) return;
     if (created?.name === name) setCreated(null);
     void row.run(async () => {
-      await api('DELETE', `/tokens/${encodeURIComponent(name)}`);
+      await api.delete('/api/tokens/{name}', { params: { name } });
       return t('integrations.tokens.revoked', { name });
     });
   };
@@ -64,7 +63,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
     setBusy(true);
     setRefused(null);
     try {
-      onCreated(await api<CreatedApiToken>('POST', '/tokens', { name: name.trim(), role }));
+      onCreated(await api.post('/api/tokens', { body: { name: name.trim(), role } }));
       setName('');
     } catch (error) {
       setRefused(error);

@@ -4,8 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client.js';
-import { WEBHOOK_EVENTS, type CreatedWebhook, type Webhook, type WebhookEvent } from '../../api/integration-types.js';
-import type { Items } from '../../api/types.js';
+import { WEBHOOK_EVENTS, type CreatedWebhook, type Webhook, type WebhookEvent } from '../../api/shapes.js';
 import { DataTable } from '../../components/entry-editing.js';
 import { ErrorNote, Loading } from '../../components/status.js';
 import { useApi } from '../../components/use-api.js';
@@ -16,7 +15,7 @@ import { ShownOnce } from './shown-once.js';
 
 export function WebhooksSection() {
   const { t } = useI18n();
-  const { state, reload } = useApi(() => api<Items<Webhook>>('GET', '/webhooks'), []);
+  const { state, reload } = useApi(() => api.get('/api/webhooks'), []);
   const [created, setCreated] = useState<CreatedWebhook | null>(null);
   const row = useRowAction(reload);
 
@@ -24,7 +23,7 @@ export function WebhooksSection() {
     if (!window.confirm(t('integrations.webhooks.confirmRemove', { url: hook.url }))) return;
     if (created?.id === hook.id) setCreated(null);
     void row.run(async () => {
-      await api('DELETE', `/webhooks/${encodeURIComponent(hook.id)}`);
+      await api.delete('/api/webhooks/{id}', { params: { id: hook.id } });
       return t('integrations.webhooks.removed', { url: hook.url });
     });
   };
@@ -75,7 +74,7 @@ function AddWebhookForm({ onAdded }: { onAdded: (hook: CreatedWebhook) => void }
     setRefused(null);
     try {
       // Sent in the catalog's order, whatever order they were ticked in.
-      onAdded(await api<CreatedWebhook>('POST', '/webhooks', { url: url.trim(), events: WEBHOOK_EVENTS.filter((x) => events.has(x)) }));
+      onAdded(await api.post('/api/webhooks', { body: { url: url.trim(), events: WEBHOOK_EVENTS.filter((x) => events.has(x)) } }));
       setUrl('');
       setEvents(new Set());
     } catch (error) {

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client.js';
-import type { CreatedUser } from '../../api/people-types.js';
-import type { Role } from '../../api/types.js';
+import type { CreatedUser } from '../../api/shapes.js';
+import type { Role } from '../../api/shapes.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { problemOf, ProblemNote, type Problem } from './problem.js';
 
@@ -25,7 +25,7 @@ export function AddPerson(props: { problem: Problem | null; onStart(): void; onA
     props.onStart();
     try {
       const body = { email, role, ...(mode === 'choose' ? { password } : {}) };
-      const created = await api<CreatedUser>('POST', '/users', body);
+      const created = await api.post('/api/users', { body });
       setEmail('');
       setPassword('');
       setMode('generate');

@@ -1,6 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import type { OneTimePassword } from '../../api/people-types.js';
 import { useI18n } from '../../i18n/i18n.js';
+
+/** A password the server answered once (a create's or a reset's), to be shown once. */
+export interface OneTimePassword {
+  readonly email: string;
+  readonly password: string;
+  readonly kind: 'initial' | 'reset';
+}
 
 /**
  * A password the server will never show again (a new user's, or a reset one): set apart,

@@ -1,5 +1,5 @@
-import type { ConsoleUser } from '../../api/people-types.js';
-import type { Role } from '../../api/types.js';
+import type { ConsoleUser } from '../../api/shapes.js';
+import type { Role } from '../../api/shapes.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { Link } from '../../router.js';
 

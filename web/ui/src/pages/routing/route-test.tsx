@@ -3,20 +3,14 @@
  * every copy has reached its destination — and, for a desk channel, until its case exists.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../api/client.js';
-import type { MessageTrace } from '../../api/types.js';
+import { api, ApiError, type Answer } from '../../api/client.js';
+import type { MessageTrace } from '../../api/shapes.js';
 import { deliveryStatusText, transportText } from '../../components/delivery-text.js';
 import { ErrorNote } from '../../components/status.js';
 import { DeskOutcomes, TraceSteps } from '../../components/trace-view.js';
 import { useI18n } from '../../i18n/i18n.js';
 
-interface Sent {
-  accepted: boolean;
-  queueId: string | null;
-  reply: string;
-  messageId: string;
-  subject: string;
-}
+type Sent = Answer<'post', '/api/routing/test'>;
 
 const POLL_MS = 500;
 /** Past this the panel stops watching and says where the message is; the email log keeps it. */
@@ -43,13 +37,14 @@ export function RouteTest({ initialAddress, rule, onClose }: { initialAddress: s
   useEffect(() => inputRef.current?.focus(), []);
 
   useEffect(() => {
-    if (!sent?.queueId) return;
+    const queueId = sent?.queueId;
+    if (!queueId) return;
     const started = Date.now();
     let timer = 0;
     let stopped = false;
     const poll = async () => {
       try {
-        const tr = await api<MessageTrace>('GET', `/messages/${sent.queueId}/trace`);
+        const tr = await api.get('/api/messages/{id}/trace', { params: { id: queueId } });
         if (stopped) return;
         setTrace(tr);
         if (traceFinished(tr)) return;
@@ -79,7 +74,7 @@ export function RouteTest({ initialAddress, rule, onClose }: { initialAddress: s
     setTrace(null);
     setGaveUp(false);
     try {
-      setSent(await api<Sent>('POST', '/routing/test', { address: address.trim(), rule }));
+      setSent(await api.post('/api/routing/test', { body: { address: address.trim(), rule } }));
     } catch (err) {
       setError(err instanceof ApiError ? err : new ApiError(0, String(err), 'CLIENT', []));
     } finally {

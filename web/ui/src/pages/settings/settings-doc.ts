@@ -6,30 +6,12 @@
  */
 import type { ConfigDocument } from '../../api/config-document.js';
 
-export interface SmtpDoc {
-  maxMessageSize?: string | number;
-  maxRecipients?: number;
-  maxConnectionsPerClient?: number;
-  connectionLimitExceptions?: string[];
-}
-export interface SpamDoc {
-  allowSenders?: string[];
-  denySenders?: string[];
-}
-export interface RetryDoc {
-  firstRetry?: string;
-  maxInterval?: string;
-  giveUpAfter?: string;
-}
-export interface SrsDoc {
-  domain?: string;
-  secret?: string;
-}
-export interface DkimKeyDoc {
-  domain: string;
-  selector: string;
-  privateKey: string;
-}
+type Doc<K extends keyof ConfigDocument> = NonNullable<ConfigDocument[K]>;
+export type SmtpDoc = Doc<'smtp'>;
+export type SpamDoc = Doc<'spam'>;
+export type RetryDoc = NonNullable<Doc<'queue'>['retry']>;
+export type SrsDoc = Doc<'srs'>;
+export type DkimKeyDoc = Doc<'dkim'>[number];
 
 /** The server's defaults (src/config/schema.ts), as an admin would write them. */
 export const DEFAULTS = {

@@ -7,7 +7,8 @@ import { useState } from 'react';
 import { problemsUnder } from '../../api/config-document.js';
 import { FieldProblems } from '../../components/config-editor.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { SettingField, type SectionProps } from './fields.js';
+import { TextField } from '../../components/entry-editing.js';
+import type { SectionProps } from './fields.js';
 import { dkimKeysOf, sectionOf, textOrDefault, withDkimKeys, withSetting, type DkimKeyDoc, type SrsDoc } from './settings-doc.js';
 
 export function SrsSection({ editor, draft, all }: SectionProps) {
@@ -32,7 +33,7 @@ export function SrsSection({ editor, draft, all }: SectionProps) {
       </p>
       {enabled && (
         <div className="form-grid">
-          <SettingField
+          <TextField
             id="srs-domain"
             label={t('settings.srs.domain')}
             hint={t('settings.srs.domain.hint')}
@@ -41,7 +42,7 @@ export function SrsSection({ editor, draft, all }: SectionProps) {
             problems={problemsUnder(all, 'srs.domain')}
             onChange={(v) => editor.update((d) => withSetting(d, ['srs', 'domain'], textOrDefault(v), ['srs']))}
           />
-          <SettingField
+          <TextField
             id="srs-secret"
             type={reveal ? 'text' : 'password'}
             label={t('settings.srs.secret')}
@@ -150,8 +151,8 @@ function AddDkimKey({ onAdd }: { onAdd(entry: DkimKeyDoc): void }) {
     <fieldset className="list-editor">
       <legend>{t('settings.dkim.add.title')}</legend>
       <div className="form-grid">
-        <SettingField id="dkim-new-domain" label={t('settings.dkim.domain')} placeholder="solarmora.com" value={entry.domain} problems={[]} onChange={(v) => set({ domain: v })} />
-        <SettingField id="dkim-new-selector" label={t('settings.dkim.selector')} placeholder="2025a" value={entry.selector} problems={[]} onChange={(v) => set({ selector: v })} />
+        <TextField id="dkim-new-domain" label={t('settings.dkim.domain')} placeholder="solarmora.com" value={entry.domain} problems={[]} onChange={(v) => set({ domain: v })} />
+        <TextField id="dkim-new-selector" label={t('settings.dkim.selector')} placeholder="2025a" value={entry.selector} problems={[]} onChange={(v) => set({ selector: v })} />
         <label htmlFor="dkim-new-key">{t('settings.dkim.privateKey')}</label>
         <textarea
           id="dkim-new-key"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WEBHOOK_EVENTS as SERVER_EVENTS } from '../../src/desk/webhook-format.js';
-import { WEBHOOK_EVENTS } from '../../web/ui/src/api/integration-types.js';
+import { WEBHOOK_EVENTS } from '../../web/ui/src/api/shapes.js';
 import { en } from '../../web/ui/src/i18n/en.js';
 
 // The console offers a checkbox per event: one the server lacks would be refused on save,
