@@ -54,8 +54,8 @@ describe('console users in chromium', () => {
     });
 
   it('lists the console users and marks the signed-in admin as "you"', async () => {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console users' }).click();
-    await page.getByRole('heading', { name: 'Console users', level: 1 }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Console accounts' }).click();
+    await page.getByRole('heading', { name: 'Console accounts', level: 1 }).waitFor();
     await row(AGENT_EMAIL).waitFor();
     expect(await row(ADMIN).getByText('you', { exact: true }).count()).toBe(1);
     expect(await row(AGENT_EMAIL).getByText('you', { exact: true }).count()).toBe(0);
@@ -72,7 +72,7 @@ describe('console users in chromium', () => {
     await page.getByLabel('Email', { exact: true }).fill(AMY);
     expect(await page.getByLabel('Role', { exact: true }).inputValue()).toBe('agent');
     expect(await page.getByLabel('Generate a password (shown once)').isChecked()).toBe(true);
-    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('button', { name: 'Add account' }).click();
 
     await secretBox().getByRole('heading', { name: `Initial password for ${AMY}` }).waitFor();
     amyPassword = (await page.getByTestId('one-time-password-value').textContent()) ?? '';
@@ -179,10 +179,10 @@ describe('console users in chromium', () => {
 
   it('shows the server\'s sentences for a bad email, a short password and a taken email', async () => {
     const email = page.getByLabel('Email', { exact: true });
-    const add = page.getByRole('button', { name: 'Add user' });
+    const add = page.getByRole('button', { name: 'Add account' });
     await email.fill('not-an-email');
     await add.click();
-    await problem().getByText('The user was not added.').waitFor();
+    await problem().getByText('The account was not added.').waitFor();
     expect(await problem().textContent()).toContain('must be an email address like ana@solarmora.com');
 
     await email.fill('bo@solarmora.com');
@@ -230,11 +230,11 @@ describe('console users in chromium', () => {
     const { context, page: ja } = await browsing.newPage({ locale: 'ja-JP' });
     try {
       await logIn(ja, baseUrl, ADMIN);
-      await ja.getByRole('navigation').getByRole('link', { name: 'コンソールのユーザー' }).click();
-      await ja.getByRole('heading', { level: 1, name: 'コンソールのユーザー' }).waitFor();
+      await ja.getByRole('navigation').getByRole('link', { name: 'コンソールのアカウント' }).click();
+      await ja.getByRole('heading', { level: 1, name: 'コンソールのアカウント' }).waitFor();
       await ja.locator(`tr[data-user="${ADMIN}"]`).getByText('あなた', { exact: true }).waitFor();
       await ja.getByLabel('メールアドレス', { exact: true }).fill('kenji@solarmora.com');
-      await ja.getByRole('button', { name: 'ユーザーを追加' }).click();
+      await ja.getByRole('button', { name: 'アカウントを追加' }).click();
       await ja.getByRole('heading', { name: 'kenji@solarmora.com の初期パスワード' }).waitFor();
       ja.once('dialog', (d) => void d.accept());
       await ja.getByRole('button', { name: `${ADMIN} を削除` }).click();

@@ -42,7 +42,7 @@ const core = {
   'nav.groups': 'Groups',
   'nav.hosts': 'Hosts',
   'nav.settings': 'Mail settings',
-  'nav.people': 'Console users',
+  'nav.people': 'Console accounts',
   'nav.integrations': 'API tokens and webhooks',
   'nav.configuration': 'Configuration',
   'nav.account': 'Account',

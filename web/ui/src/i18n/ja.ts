@@ -48,7 +48,7 @@ export const ja: Record<MessageKey, string> = {
   'nav.groups': 'グループ',
   'nav.hosts': 'ホスト',
   'nav.settings': 'メールの設定',
-  'nav.people': 'コンソールのユーザー',
+  'nav.people': 'コンソールのアカウント',
   'nav.integrations': 'API トークンと Webhook',
   'nav.channels': 'チャネル',
   'nav.configuration': '設定',

@@ -1,8 +1,8 @@
 /** English strings of the people pages; merged into en.ts. */
 export const peopleEn = {
-  'people.title': 'Console users',
-  'people.intro': 'The people who sign in to this console. Admins see everything; agents see the desk only. These are not the mail users of the directory.',
-  'people.tableCaption': 'Console users, with their role, status and last sign-in',
+  'people.title': 'Console accounts',
+  'people.intro': 'The people who sign in to this console. Admins see everything; agents see the desk only. These are accounts, not the directory users who receive mail.',
+  'people.tableCaption': 'Console accounts, with their role, status and last sign-in',
 
   'people.col.email': 'Email',
   'people.col.role': 'Role',
@@ -46,7 +46,7 @@ export const peopleEn = {
   'people.failed.status': 'The status of {email} was not changed.',
   'people.failed.reset': 'The password of {email} was not reset.',
   'people.failed.delete': '{email} was not deleted.',
-  'people.failed.add': 'The user was not added.',
+  'people.failed.add': 'The account was not added.',
 
   'people.secret.newTitle': 'New password for {email}',
   'people.secret.initialTitle': 'Initial password for {email}',
@@ -57,7 +57,7 @@ export const peopleEn = {
   'people.secret.copyFailed': 'Could not copy; select the password and copy it by hand.',
   'people.secret.dismiss': 'I have saved it',
 
-  'people.add.title': 'Add user',
+  'people.add.title': 'Add account',
   'people.add.email': 'Email',
   'people.add.role': 'Role',
   'people.add.password': 'Password',
@@ -65,6 +65,6 @@ export const peopleEn = {
   'people.add.choose': 'Set a password',
   'people.add.newPassword': 'Their password',
   'people.add.hint': 'At least 10 characters.',
-  'people.add.submit': 'Add user',
+  'people.add.submit': 'Add account',
   'people.add.submitting': 'Adding…',
 } as const;

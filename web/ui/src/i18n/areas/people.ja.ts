@@ -2,9 +2,9 @@ import type { peopleEn } from './people.en.js';
 
 /** people の日本語。キーは people.en.ts と同じ。 */
 export const peopleJa: Record<keyof typeof peopleEn, string> = {
-  'people.title': 'コンソールのユーザー',
-  'people.intro': 'このコンソールにログインする人たちです。管理者はすべてを、エージェントはデスクだけを見られます。ディレクトリのメールユーザーとは別のものです。',
-  'people.tableCaption': 'コンソールのユーザーと、その役割・状態・最終ログイン',
+  'people.title': 'コンソールのアカウント',
+  'people.intro': 'このコンソールにログインする人たちです。管理者はすべてを、エージェントはデスクだけを見られます。メールを受け取るディレクトリのユーザーとは別の、アカウントです。',
+  'people.tableCaption': 'コンソールのアカウントと、その役割・状態・最終ログイン',
 
   'people.col.email': 'メールアドレス',
   'people.col.role': '役割',
@@ -48,7 +48,7 @@ export const peopleJa: Record<keyof typeof peopleEn, string> = {
   'people.failed.status': '{email} の状態は変更されませんでした。',
   'people.failed.reset': '{email} のパスワードは再設定されませんでした。',
   'people.failed.delete': '{email} は削除されませんでした。',
-  'people.failed.add': 'ユーザーは追加されませんでした。',
+  'people.failed.add': 'アカウントは追加されませんでした。',
 
   'people.secret.newTitle': '{email} の新しいパスワード',
   'people.secret.initialTitle': '{email} の初期パスワード',
@@ -59,7 +59,7 @@ export const peopleJa: Record<keyof typeof peopleEn, string> = {
   'people.secret.copyFailed': 'コピーできませんでした。パスワードを選択して手動でコピーしてください。',
   'people.secret.dismiss': '保存しました',
 
-  'people.add.title': 'ユーザーを追加',
+  'people.add.title': 'アカウントを追加',
   'people.add.email': 'メールアドレス',
   'people.add.role': '役割',
   'people.add.password': 'パスワード',
@@ -67,6 +67,6 @@ export const peopleJa: Record<keyof typeof peopleEn, string> = {
   'people.add.choose': 'パスワードを指定する',
   'people.add.newPassword': '本人のパスワード',
   'people.add.hint': '10 文字以上。',
-  'people.add.submit': 'ユーザーを追加',
+  'people.add.submit': 'アカウントを追加',
   'people.add.submitting': '追加しています…',
 };
