@@ -18,7 +18,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../../src/config/schema.js';
 import { parseInboundMessage } from '../../src/desk/parse-message.js';
-import { recoverSuspended } from '../../src/desk/io/desk-inbox.js';
+import { recoverSuspended } from '../../src/desk/io/set-aside.js';
 import { loadDeskDeps } from '../../src/desk/io/desk-context.js';
 import { listConfirmations, listDeskChannels, listFailed, listSuspended, loadCaseById, loadCaseByNumber, loadDeskMessages, type CaseRow, type DeskMessageRow, type StoredChannel } from '../../src/store/index.js';
 import { DIALECTS, eventually, startTestNode, type TestNode } from '../support/relaydesk.js';

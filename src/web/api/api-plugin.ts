@@ -6,7 +6,7 @@ import { channelRoutes } from '../routes/channels/routes.js';
 import { configDocumentRoutes } from '../routes/config/document.js';
 import { configRoutes } from '../routes/config/routes.js';
 import { routingRoutes } from '../routes/routing/routes.js';
-import { inboxRoutes } from '../routes/inbox/routes.js';
+import { setAsideRoutes } from '../routes/set-aside/routes.js';
 import { leadRoutes } from '../routes/leads/routes.js';
 import { deskEventRoutes, DeskFeed } from '../routes/events/routes.js';
 import { mailFrameRoutes } from '../routes/mail-frame/routes.js';
@@ -21,7 +21,7 @@ import { buildOpenApi } from './openapi.js';
 import { registerRoutes, type ApiRoute } from './route-kit.js';
 import { EVENTS } from '../../base/events.js';
 
-export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...inboxRoutes, ...webhookRoutes, ...tokenRoutes, ...userRoutes, ...configRoutes, ...configDocumentRoutes, ...routingRoutes, ...quarantineRoutes, ...logRoutes, ...trafficRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...setAsideRoutes, ...webhookRoutes, ...tokenRoutes, ...userRoutes, ...configRoutes, ...configDocumentRoutes, ...routingRoutes, ...quarantineRoutes, ...logRoutes, ...trafficRoutes];
 
 export const API_VERSION = '0.1.0';
 

@@ -85,4 +85,4 @@ const retry = defineRoute({
   },
 });
 
-export const inboxRoutes: readonly ApiRoute[] = [listSuspendedRoute, recover, remove, listFailedRoute, retry];
+export const setAsideRoutes: readonly ApiRoute[] = [listSuspendedRoute, recover, remove, listFailedRoute, retry];
