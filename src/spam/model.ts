@@ -5,7 +5,7 @@
  * `SpamVerdict`, because the planner is what acts on it.
  */
 
-export type { SpamVerdict } from '../routing/model.js';
+export type { SpamVerdict } from '../routing/index.js';
 
 /**
  * One authentication method's result, in RFC 8601 words. mailauth's own spellings
