@@ -7,7 +7,7 @@ const ASCII_PRINTABLE = /^[\x20-\x7e\t]*$/;
 
 /** One line, no controls: CR and LF (header injection) and other C0/DEL become spaces. */
 export function sanitizeHeaderValue(value: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
   return value.replace(/[\r\n]+/g, ' ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
 }
 

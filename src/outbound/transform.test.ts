@@ -97,7 +97,7 @@ describe('applyTransform', () => {
       const lines = ['From: a@example.com', ...(c.subject === null ? [] : [`Subject: ${c.subject}`]), '', 'body', ''];
       const out = await applyTransform(Buffer.from(lines.join('\r\n'), 'latin1'), t({ prependSubject: c.prefixes }), {});
       expect((await simpleParser(out)).subject).toBe(c.want);
-      expect(out.toString('latin1')).toMatch(/^[\x00-\x7f]*$/);
+      expect(out.toString('latin1')).not.toMatch(/[\x80-\xff]/);
     });
   }
 

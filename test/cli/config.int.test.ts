@@ -222,7 +222,7 @@ describe.each(DIALECTS)('apply and export on %s', { timeout: 120_000 }, (dialect
   });
 
   it('applies a change and prints it with the new version', async () => {
-    const changed = GOOD.replace('maxMessageSize: 10MB', 'maxMessageSize: 20MB').replace(/  - description: Help to the old CRM[\s\S]*?old@crm\.test \}\n/, '');
+    const changed = GOOD.replace('maxMessageSize: 10MB', 'maxMessageSize: 20MB').replace(/ {2}- description: Help to the old CRM[\s\S]*?old@crm\.test \}\n/, '');
     const r = await run('apply', '-f', await store.file('changed.yaml', changed), '--json');
     expect(r.code, describeRun(r)).toBe(0);
     const body = parseJson<ApplyJson>(r);

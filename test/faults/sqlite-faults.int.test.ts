@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { healthOf, runCli, smtpLoad, startChildNode, type ChildNode } from '../support/child-node.js';
+import { healthOf, runCli, smtpLoad, startChildNode } from '../support/child-node.js';
 import { freePort } from '../support/ports.js';
 import { eventually } from '../support/relaydesk.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';

@@ -72,7 +72,7 @@ export async function startCluster(database = 'relaydesk_test'): Promise<Cluster
       } catch (err) {
         const serverLog = await readFile(log, 'utf8').catch(() => '');
         if (attempt < START_ATTEMPTS && /could not bind|Address already in use/i.test(serverLog)) continue;
-        throw new Error(`${(err as Error).message}\n--- ${log} ---\n${serverLog}`);
+        throw new Error(`${(err as Error).message}\n--- ${log} ---\n${serverLog}`, { cause: err });
       }
     }
     process.once('exit', stopNow);

@@ -175,7 +175,7 @@ describe.each(DIALECTS)('metrics on %s', (dialect) => {
     // Two sessions are this client's limit; the third is turned away, and two stay open.
     await eventually(async () => (await scrape(port)).get('relaydesk_smtp_connections_open') === 0, 5_000, 'the sessions before to close');
     const opened = [];
-    let during: Scrape | null = null;
+    let during: Scrape | undefined;
     try {
       for (const want of [/^220 /, /^220 /, /^421 /]) {
         const c = await rawSmtp(gw.smtpPort);

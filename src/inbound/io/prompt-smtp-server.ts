@@ -33,7 +33,7 @@ export interface WrittenAddress extends SMTPServerAddress {
   readonly written: Buffer;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the connection class and its members have no types (see the import above) */
 class PromptConnection extends (SMTPConnection as any) {
   #enhanced: string | null = null;
   #delay: number;
