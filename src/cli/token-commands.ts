@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { createApiToken, listTokens, revokeApiToken } from '../accounts/light.js';
-import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
+import { asCliFailure, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 import { systemClock } from '../base/clock.js';
 
 type Json = { json?: boolean };

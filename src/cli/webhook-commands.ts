@@ -3,7 +3,7 @@ import os from 'node:os';
 import { silentLogger } from '../base/log.js';
 import { LiveConfig } from '../config/index.js';
 import { addWebhook, listWebhookSummaries, removeWebhook, WEBHOOK_EVENTS } from '../desk/light.js';
-import { asCliFailure, CliFailure, EXIT, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
+import { asCliFailure, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 import { systemClock } from '../base/clock.js';
 
 type Json = { json?: boolean };

@@ -67,6 +67,7 @@ const EXTENSIONS: Record<string, string> = {
 /** A name the desk can show and a browser can save: no directories, no controls, bounded. */
 function safeFilename(name: string | null, contentType: string, index: number): string {
   const base = (name ?? '').split(/[/\\]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- a file name keeps no control characters
   const clean = base.replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '').replace(/^[\s.]+|[\s.]+$/g, '').slice(0, 200);
   if (clean) return clean;
   if (/^application\/(vnd\.)?ms-tnef$/i.test(contentType)) return 'winmail.dat';

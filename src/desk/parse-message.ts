@@ -187,6 +187,7 @@ function buildMessage(mail: ParsedMail, head: HeaderBlock, body: Buffer, lim: Pa
   let html: string | null = null;
   let remoteImages = 0;
   if (typeof mail.html === 'string' && mail.html.trim()) {
+    // eslint-disable-next-line no-control-regex -- NUL cannot be stored or shown
     const clean = sanitizeEmailHtml(mail.html.replace(/\u0000/g, ''), { maxInputChars: lim.maxHtmlChars });
     html = clean.html;
     remoteImages = clean.remoteImages;
@@ -309,10 +310,12 @@ function reportTypeOf(mail: ParsedMail): string | null {
 /** NUL cannot be stored in a PostgreSQL text column; other C0 controls only confuse a screen. */
 function cleanText(text: string, problems: string[]): string {
   if (text.includes('\u0000')) problems.push('NUL bytes removed from text');
+  // eslint-disable-next-line no-control-regex -- the text keeps tabs and line breaks and drops the other control characters
   return text.replace(/^\uFEFF/, '').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
 }
 
 function cleanLine(value: string): string {
+  // eslint-disable-next-line no-control-regex -- a header value keeps no control characters
   return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 

@@ -72,6 +72,7 @@ export async function relabelCharsets(raw: Buffer, problems: string[]): Promise<
 }
 
 const SINGLE_BYTE_LABEL = /^(us-?ascii|ascii|iso[-_]?8859-\d+|latin-?\d|windows-125\d|cp125\d)$/i;
+// eslint-disable-next-line no-control-regex -- ISO-2022-JP is recognised by its escape sequences
 const ISO_2022_JP_ESCAPE = /\x1b\$[@B]|\x1b\(J/;
 
 function chooseCharset(bytes: Buffer, label: string | null, html: boolean, problems: string[]): string | null {

@@ -155,6 +155,7 @@ function filterStyle(style: string, removed: Set<string>): string {
 
 /** Entities and whitespace are already decoded here; control characters can still hide a scheme. */
 function isSafeHref(href: string): boolean {
+  // eslint-disable-next-line no-control-regex -- browsers ignore control characters in a URL's scheme, so the check must too
   const compact = href.replace(/[\u0000-\u0020\u007f-\u009f]/g, '').toLowerCase();
   if (compact.startsWith('//')) return false;
   const scheme = /^([a-z][a-z0-9+.-]*):/.exec(compact)?.[1];
@@ -162,6 +163,7 @@ function isSafeHref(href: string): boolean {
 }
 
 function urlScheme(href: string): string {
+  // eslint-disable-next-line no-control-regex -- browsers ignore control characters in a URL's scheme, so the check must too
   const compact = href.replace(/[\u0000-\u0020\u007f-\u009f]/g, '').toLowerCase();
   return /^([a-z][a-z0-9+.-]*):/.exec(compact)?.[1]?.concat(':') ?? 'protocol-relative';
 }

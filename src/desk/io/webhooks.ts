@@ -21,7 +21,7 @@ import {
 import { checkDestinationHost, checkResolvedAddresses } from '../destination-address.js';
 import { caseView, conversionView, isoTime, leadView, messageView } from '../views.js';
 import { WEBHOOK_TRANSPORT, webhookEventRecord } from '../webhook-event.js';
-import { webhookHeaders, type WebhookEnvelope, type WebhookEventType } from '../webhook-format.js';
+import { webhookHeaders, type WebhookEnvelope } from '../webhook-format.js';
 
 /**
  * Webhooks: each desk effect that someone subscribed to becomes a message in the
@@ -194,7 +194,7 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
     async deliver({ message, source, deliveries, config }) {
       const out = new Map<number, AttemptOutcome>();
       const allowPrivateDestinations = config.config.desk?.webhooks.allowPrivateDestinations ?? false;
-      let envelope: WebhookEnvelope | null = null;
+      let envelope: WebhookEnvelope | null;
       // The event as it was queued: small JSON, read whole (bounded all the same).
       const raw = await readAll(wholeMessage(source), MAX_EVENT_BYTES);
       try {

@@ -129,7 +129,7 @@ async function* addresses(hosts: readonly string[], tls: TlsMode, o: PlanTargets
       yield { name, address: name, port: o.mxPort, tls };
       continue;
     }
-    let ips: readonly string[] = [];
+    let ips: readonly string[];
     try {
       ips = await withTimeout(o.resolver.resolve4(name), o.timeoutMs, `A lookup for ${name}`);
     } catch {

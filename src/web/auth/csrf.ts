@@ -23,7 +23,7 @@ export function crossSiteRefusal(req: FastifyRequest): string | null {
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `the request came from another site (Sec-Fetch-Site: ${site}); log in from the console's own page`;
   const origin = req.headers.origin;
   if (typeof origin === 'string') {
-    let host: string | null = null;
+    let host: string | null;
     try {
       host = origin === 'null' ? null : new URL(origin).host;
     } catch {

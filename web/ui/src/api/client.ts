@@ -59,7 +59,7 @@ type Parts<O> = ([PathParams<O>] extends [never] ? unknown : { params: PathParam
   ([RequestBody<O>] extends [never] ? unknown : O extends { requestBody: unknown } ? { body: JsonBody<RequestBody<O>> } : { body?: JsonBody<RequestBody<O>> });
 /** Before a session exists a 401 is an answer, not the end of one. */
 type Options<O> = Parts<O> & { quiet401?: boolean };
-type Args<O> = {} extends Parts<O> ? [opts?: Options<O>] : [opts: Options<O>];
+type Args<O> = Record<never, never> extends Parts<O> ? [opts?: Options<O>] : [opts: Options<O>];
 
 interface Request {
   params?: Record<string, string | number>;

@@ -62,7 +62,7 @@ export function TimeChart({ times, series, summary, formatTick, testId }: { time
       plot.current = null;
     };
     // The chart is rebuilt when its series change shape; new figures only replace the data.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the series themselves are new each render; their shape says when to rebuild
   }, [shape, formatTick]);
 
   useEffect(() => {

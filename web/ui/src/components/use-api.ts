@@ -32,7 +32,7 @@ export function useApi<T>(load: () => Promise<T>, deps: readonly unknown[], opts
     if (!opts.pollMs) return;
     const timer = window.setInterval(() => void reload(true), opts.pollMs);
     return () => window.clearInterval(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller's deps list is what says when to load again
   }, [...deps, opts.pollMs, reload]);
 
   useDeskEvents(() => void reload(true), !!opts.pollMs);

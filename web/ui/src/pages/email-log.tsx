@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client.js';
-import type { LoggedMessage, MessageTrace } from '../api/shapes.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { deliveryStatusText } from '../components/delivery-text.js';

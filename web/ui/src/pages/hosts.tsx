@@ -142,9 +142,10 @@ function HostForm(props: { editor: ConfigEditor; index: number; isNew: boolean; 
 function SmarthostSection(props: { editor: ConfigEditor; hosts: readonly HostDoc[]; current: string | undefined; busy: boolean }) {
   const { t } = useI18n();
   const change = useCheckedChange(props.editor);
-  const [choice, setChoice] = useState(props.current ?? '');
+  const current = props.current;
+  const [choice, setChoice] = useState(current ?? '');
   // A save or another admin's change moves what is in force; the select follows it.
-  useEffect(() => setChoice(props.current ?? ''), [props.current]);
+  useEffect(() => setChoice(current ?? ''), [current]);
   const names = props.hosts.map((h) => h.name);
   // A smarthost naming a host that is gone still shows, so the admin sees what is in force.
   const options = props.current !== undefined && !names.includes(props.current) ? [...names, props.current] : names;

@@ -15,7 +15,6 @@ import '../people.css';
 
 const COLUMNS = ['people.col.email', 'people.col.role', 'people.col.status', 'people.col.lastLogin', 'people.col.created', 'people.col.actions'] as const;
 
-const userPath = (email: string) => `/users/${encodeURIComponent(email)}`;
 
 /**
  * The people who sign in to this console (not the directory's mail users): their roles,
