@@ -12,9 +12,7 @@
 // prints one JSON line: { name, port, count, ok, failed, greeting:{p50,p90,p99,max}, ... }
 import net from 'node:net';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const HOST = '127.0.0.1';
 const PORT = Number(args.port);
 const COUNT = Math.min(5000, Number(args.count ?? 300));

@@ -94,13 +94,19 @@ function seed(file: string): void {
   const db = new Database(file);
   const channel = (name: string, kind: string) => {
     const id = `ch_bench_${name.toLowerCase()}`;
-    db.prepare(`insert into desk_channels (id, name, kind, public_address, auto_acknowledge, verification_state, created_at, updated_at) values (?, ?, ?, null, 0, 'unverified', ?, ?)`).run(id, name, kind, Date.now(), Date.now());
+    db.prepare(
+      `insert into desk_channels (id, name, kind, public_address, auto_acknowledge, verification_state, created_at, updated_at) values (?, ?, ?, null, 0, 'unverified', ?, ?)`,
+    ).run(id, name, kind, Date.now(), Date.now());
     return id;
   };
   const support = channel('Support', 'support');
   const sales = channel('Sales', 'support');
-  const insCase = db.prepare(`insert into desk_cases (number, channel_id, subject, requester_name, requester_address, status, assignee, linked_to, original_recipient, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, null, 'help@solarmora.com', ?, ?)`);
-  const insMsg = db.prepare(`insert into desk_messages (case_id, lead_id, direction, message_id, in_reply_to, from_name, from_address, recipients, subject, text, html, queue_id, author, machine_kind, created_at) values (?, null, 'in', ?, null, ?, ?, '{"to":["help@solarmora.com"],"cc":[]}', ?, ?, null, ?, null, null, ?)`);
+  const insCase = db.prepare(
+    `insert into desk_cases (number, channel_id, subject, requester_name, requester_address, status, assignee, linked_to, original_recipient, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, null, 'help@solarmora.com', ?, ?)`,
+  );
+  const insMsg = db.prepare(
+    `insert into desk_messages (case_id, lead_id, direction, message_id, in_reply_to, from_name, from_address, recipients, subject, text, html, queue_id, author, machine_kind, created_at) values (?, null, 'in', ?, null, ?, ?, '{"to":["help@solarmora.com"],"cc":[]}', ?, ?, null, ?, null, null, ?)`,
+  );
   const start = Date.now() - CASES * 1000;
   db.transaction(() => {
     for (let i = 0; i < CASES; i++) {

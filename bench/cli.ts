@@ -19,7 +19,9 @@ import Database from 'better-sqlite3';
 import { openStore } from '../src/store/index.js';
 import { buildServer } from '../test/support/build-server.js';
 
-const { values: opt } = parseArgs({ options: { messages: { type: 'string', default: '100000' }, runs: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } } });
+const { values: opt } = parseArgs({
+  options: { messages: { type: 'string', default: '100000' }, runs: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } },
+});
 const MESSAGES = Number(opt.messages);
 const RUNS = Number(opt.runs);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -85,8 +87,12 @@ function seed(file: string): number {
      values (?, 'support@crm.example', 'help@solarmora.com', 'smtp', null, 0, 0, 0, '{}', '[]', ?, null, 1, ?, null, null, ?, ?, ?)`,
   );
   const insTrace = db.prepare(`insert into trace_events (queue_id, delivery_id, at, code, summary, data) values (?, ?, ?, ?, ?, '{}')`);
-  const insChannel = db.prepare(`insert into desk_channels (id, name, kind, public_address, auto_acknowledge, verification_state, created_at, updated_at) values ('ch_bench', 'Support', 'support', null, 0, 'unverified', ?, ?)`);
-  const insCase = db.prepare(`insert into desk_cases (number, channel_id, subject, requester_name, requester_address, status, assignee, linked_to, original_recipient, created_at, updated_at) values (?, 'ch_bench', ?, ?, ?, 'open', null, null, 'help@solarmora.com', ?, ?)`);
+  const insChannel = db.prepare(
+    `insert into desk_channels (id, name, kind, public_address, auto_acknowledge, verification_state, created_at, updated_at) values ('ch_bench', 'Support', 'support', null, 0, 'unverified', ?, ?)`,
+  );
+  const insCase = db.prepare(
+    `insert into desk_cases (number, channel_id, subject, requester_name, requester_address, status, assignee, linked_to, original_recipient, created_at, updated_at) values (?, 'ch_bench', ?, ?, ?, 'open', null, null, 'help@solarmora.com', ?, ?)`,
+  );
   const insDeskMessage = db.prepare(
     `insert into desk_messages (case_id, lead_id, direction, message_id, in_reply_to, from_name, from_address, recipients, subject, text, html, queue_id, author, machine_kind, created_at)
      values (?, null, 'in', ?, null, ?, ?, '{"to":["help@solarmora.com"],"cc":[]}', ?, ?, null, null, null, null, ?)`,
@@ -96,7 +102,14 @@ function seed(file: string): number {
     for (let i = 0; i < MESSAGES; i++) {
       const at = start + i * 1000;
       const queueId = `BENCH${String(i).padStart(8, '0')}`;
-      insMessage.run(queueId, `<bench-${i}@customer.example>`, `customer${i % 997}@customer.example`, `Order ${i}: where is my parcel?`, `customer${i % 997}@customer.example`, at);
+      insMessage.run(
+        queueId,
+        `<bench-${i}@customer.example>`,
+        `customer${i % 997}@customer.example`,
+        `Order ${i}: where is my parcel?`,
+        `customer${i % 997}@customer.example`,
+        at,
+      );
       const status = i % 50 === 0 ? 'deferred' : 'delivered';
       const reply = status === 'delivered' ? '250 2.0.0 Ok: queued' : '451 4.3.0 try again later';
       const deliveryId = insDelivery.run(queueId, status, at + 60_000, reply, at, at + 1000).lastInsertRowid;
@@ -107,7 +120,16 @@ function seed(file: string): number {
     for (let c = 0; c < 1000; c++) {
       const at = start + c * 60_000;
       const caseId = insCase.run(1001 + c, `Parcel question ${c}`, `Customer ${c}`, `customer${c}@customer.example`, at, at).lastInsertRowid;
-      for (let m = 0; m < 5; m++) insDeskMessage.run(caseId, `<case-${c}-${m}@customer.example>`, `Customer ${c}`, `customer${c}@customer.example`, `Parcel question ${c}`, `Message ${m} of case ${c}.\n\nWhere is my parcel?`, at + m * 1000);
+      for (let m = 0; m < 5; m++)
+        insDeskMessage.run(
+          caseId,
+          `<case-${c}-${m}@customer.example>`,
+          `Customer ${c}`,
+          `customer${c}@customer.example`,
+          `Parcel question ${c}`,
+          `Message ${m} of case ${c}.\n\nWhere is my parcel?`,
+          at + m * 1000,
+        );
     }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
@@ -132,10 +154,18 @@ try {
   ];
   const nodeMs = results[0]!.medianMs;
   const nodeCpuMs = results[0]!.medianCpuMs;
-  const report = { messages: MESSAGES, runs: RUNS, loadAverage: { start: round(load1!), end: round(os.loadavg()[0]!) }, cpus: os.cpus().length, results: results.map((r) => ({ ...r, vsNode: round(r.medianMs / nodeMs), cpuVsNode: round(r.medianCpuMs / nodeCpuMs) })) };
+  const report = {
+    messages: MESSAGES,
+    runs: RUNS,
+    loadAverage: { start: round(load1!), end: round(os.loadavg()[0]!) },
+    cpus: os.cpus().length,
+    results: results.map((r) => ({ ...r, vsNode: round(r.medianMs / nodeMs), cpuVsNode: round(r.medianCpuMs / nodeCpuMs) })),
+  };
   if (opt.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
-    process.stdout.write(`CLI on a store of ${MESSAGES} messages, ${RUNS} runs each; load average ${report.loadAverage.start} → ${report.loadAverage.end} on ${report.cpus} CPUs\n\n`);
+    process.stdout.write(
+      `CLI on a store of ${MESSAGES} messages, ${RUNS} runs each; load average ${report.loadAverage.start} → ${report.loadAverage.end} on ${report.cpus} CPUs\n\n`,
+    );
     const cols: [string, number, (r: (typeof report.results)[number]) => string | number][] = [
       ['command', 36, (r) => r.name],
       ['median ms', 11, (r) => r.medianMs],
@@ -145,7 +175,8 @@ try {
       ['CPU × node', 12, (r) => r.cpuVsNode],
       ['peak RSS MiB', 14, (r) => r.peakRssMiB],
     ];
-    const row = (cells: (string | number)[]) => `${cells.map((c, i) => (i === 0 ? String(c).padEnd(cols[i]![1]) : String(c).padStart(cols[i]![1]))).join('')}\n`;
+    const row = (cells: (string | number)[]) =>
+      `${cells.map((c, i) => (i === 0 ? String(c).padEnd(cols[i]![1]) : String(c).padStart(cols[i]![1]))).join('')}\n`;
     process.stdout.write(row(cols.map((c) => c[0])));
     for (const r of report.results) process.stdout.write(row(cols.map((c) => c[2](r))));
   }

@@ -74,7 +74,10 @@ const idle = self.get('(idle)') ?? 0;
 const busy = total - idle;
 const pct = (v) => `${((100 * v) / busy).toFixed(1)}%`;
 const table = (title, m, n, filter = () => true) => {
-  const rows = [...m].filter(([k]) => filter(k)).sort((a, b) => b[1] - a[1]).slice(0, n);
+  const rows = [...m]
+    .filter(([k]) => filter(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n);
   console.log(`\n${title}`);
   for (const [k, v] of rows) console.log(`  ${v.toFixed(0).padStart(7)} ms  ${pct(v).padStart(6)}  ${k}`);
 };

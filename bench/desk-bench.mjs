@@ -45,7 +45,15 @@ ro.pragma('busy_timeout = 5000');
 const channelId = ro.prepare(`select id from desk_channels where name = 'Support'`).pluck().get();
 if (!channelId) throw new Error('no Support channel in the store');
 
-const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: PORT, secure: false, ignoreTLS: true, name: 'bench.customer.example', pool: false, socketTimeout: 60_000 });
+const smtp = nodemailer.createTransport({
+  host: '127.0.0.1',
+  port: PORT,
+  secure: false,
+  ignoreTLS: true,
+  name: 'bench.customer.example',
+  pool: false,
+  socketTimeout: 60_000,
+});
 const BODY = `${'Hello, the printer on the third floor shows error E-42 again after the firmware update. '.repeat(10)}\r\n`;
 
 function message(tag, i) {
@@ -121,7 +129,20 @@ async function steady() {
   const got = await waitAll(w, [...started.keys()], 60_000);
   w.stop();
   const lat = [...started].filter(([id]) => w.seen.has(id)).map(([id, t]) => w.seen.get(id) - t);
-  return { count: COUNT, rate: RATE, offered: (COUNT / sendSpan) * 1000, cases: got, refused: refused.length, firstRefusal: refused[0] ?? null, late: behind, effects: w.effects, p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), max: pct(lat, 100) };
+  return {
+    count: COUNT,
+    rate: RATE,
+    offered: (COUNT / sendSpan) * 1000,
+    cases: got,
+    refused: refused.length,
+    firstRefusal: refused[0] ?? null,
+    late: behind,
+    effects: w.effects,
+    p50: pct(lat, 50),
+    p90: pct(lat, 90),
+    p99: pct(lat, 99),
+    max: pct(lat, 100),
+  };
 }
 
 // seed -----------------------------------------------------------------------------------------
@@ -132,8 +153,12 @@ function seed() {
   const t = now();
   const firstNumber = (rw.prepare('select coalesce(max(number), 1000) from desk_cases').pluck().get() ?? 1000) + 1;
   const at = Date.now() - 3 * 86_400_000;
-  const insCase = rw.prepare(`insert into desk_cases (number, channel_id, subject, requester_name, requester_address, status, assignee, linked_to, original_recipient, created_at, updated_at) values (?, ?, ?, ?, ?, ?, null, null, 'help@solarmora.com', ?, ?)`);
-  const insMsg = rw.prepare(`insert into desk_messages (case_id, lead_id, direction, message_id, in_reply_to, from_name, from_address, recipients, subject, text, html, queue_id, author, machine_kind, created_at) values (?, null, 'in', ?, null, ?, ?, '{"to":["help@solarmora.com"],"cc":[]}', ?, ?, null, ?, null, null, ?)`);
+  const insCase = rw.prepare(
+    `insert into desk_cases (number, channel_id, subject, requester_name, requester_address, status, assignee, linked_to, original_recipient, created_at, updated_at) values (?, ?, ?, ?, ?, ?, null, null, 'help@solarmora.com', ?, ?)`,
+  );
+  const insMsg = rw.prepare(
+    `insert into desk_messages (case_id, lead_id, direction, message_id, in_reply_to, from_name, from_address, recipients, subject, text, html, queue_id, author, machine_kind, created_at) values (?, null, 'in', ?, null, ?, ?, '{"to":["help@solarmora.com"],"cc":[]}', ?, ?, null, ?, null, null, ?)`,
+  );
   const insIntake = rw.prepare(`insert into desk_intake (channel_id, dedupe_key, queue_id, effect, target, created_at) values (?, ?, ?, 'new-case', ?, ?)`);
   const statuses = ['new', 'open', 'pending', 'solved', 'closed'];
   const ids = [];
@@ -176,28 +201,45 @@ async function burst() {
       }
     }),
   );
-  const got = await waitAll(w, msgs.map((m) => m.id), 120_000);
+  const got = await waitAll(
+    w,
+    msgs.map((m) => m.id),
+    120_000,
+  );
   w.stop();
   const lastCase = Math.max(...msgs.filter((m) => w.seen.has(m.id)).map((m) => w.seen.get(m.id)));
   const lat = msgs.filter((m) => w.seen.has(m.id)).map((m) => w.seen.get(m.id) - started.get(m.id));
   return {
-    count: BURST, conc: CONC, cases: got, refused: refused.length, firstRefusal: refused[0] ?? null, effects: w.effects,
+    count: BURST,
+    conc: CONC,
+    cases: got,
+    refused: refused.length,
+    firstRefusal: refused[0] ?? null,
+    effects: w.effects,
     acceptedPerS: (BURST / (lastAccept - t0)) * 1000,
     intoCasesPerS: (got / (lastCase - t0)) * 1000,
     drainS: (lastCase - lastAccept) / 1000,
-    p50: pct(lat, 50), p99: pct(lat, 99),
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
   };
 }
 
 // (c) lookups at size -------------------------------------------------------------------------------
 function lookups(messageIds) {
   // The statements the intake runs, as Kysely writes them (src/store/repos/desk-case-repo.ts).
-  const byMessageIds = ro.prepare('select "desk_cases"."id" from "desk_messages" inner join "desk_cases" on "desk_cases"."id" = "desk_messages"."case_id" where "desk_messages"."message_id" in (?) and "desk_cases"."channel_id" = ? order by "desk_messages"."id" desc limit ?');
+  const byMessageIds = ro.prepare(
+    'select "desk_cases"."id" from "desk_messages" inner join "desk_cases" on "desk_cases"."id" = "desk_messages"."case_id" where "desk_messages"."message_id" in (?) and "desk_cases"."channel_id" = ? order by "desk_messages"."id" desc limit ?',
+  );
   const caseById = ro.prepare('select * from "desk_cases" where "id" = ?');
   const participants = ro.prepare('select "name", "address" from "desk_participants" where "case_id" = ? order by "address"');
   const intake = ro.prepare('select "id", "effect", "target" from "desk_intake" where "channel_id" = ? and "dedupe_key" = ?');
   const recent = ro.prepare('select count(*) as "n" from "desk_cases" where "requester_address" = ? and "created_at" >= ?');
-  const plan = (st, ...args) => ro.prepare(`explain query plan ${st.source}`).all(...args).map((r) => r.detail).join('; ');
+  const plan = (st, ...args) =>
+    ro
+      .prepare(`explain query plan ${st.source}`)
+      .all(...args)
+      .map((r) => r.detail)
+      .join('; ');
   const time = (fn) => {
     const xs = new Array(LOOKUPS);
     for (let i = 0; i < LOOKUPS; i++) {
@@ -214,7 +256,10 @@ function lookups(messageIds) {
   const results = {
     'thread hit (findCaseByMessageIds + loadCaseById)': time(() => {
       const r = byMessageIds.get(pick(), channelId, 1);
-      if (!r) { misses++; return; }
+      if (!r) {
+        misses++;
+        return;
+      }
       caseById.get(r.id);
       participants.all(r.id);
     }),
@@ -223,7 +268,9 @@ function lookups(messageIds) {
     'flood count (countRecentOpenedBy, cases)': time((i) => recent.get(`seed${i % 20_000}@customer${i % 97}.example`, Date.now() - 3_600_000)),
   };
   return {
-    lookups: LOOKUPS, misses, results,
+    lookups: LOOKUPS,
+    misses,
+    results,
     plans: {
       findCaseByMessageIds: plan(byMessageIds, pick(), channelId, 1),
       findIntake: plan(intake, channelId, pick()),
@@ -234,7 +281,15 @@ function lookups(messageIds) {
 
 const a = await steady();
 log(`(a) done: ${a.cases}/${a.count} cases, p50 ${ms(a.p50)} ms, p99 ${ms(a.p99)} ms`);
-const s = SEED > 0 ? seed() : { seeded: 0, seconds: 0, casesInStore: ro.prepare('select count(*) from desk_cases').pluck().get(), messageIds: ro.prepare('select message_id from desk_messages where message_id is not null').pluck().all() };
+const s =
+  SEED > 0
+    ? seed()
+    : {
+        seeded: 0,
+        seconds: 0,
+        casesInStore: ro.prepare('select count(*) from desk_cases').pluck().get(),
+        messageIds: ro.prepare('select message_id from desk_messages where message_id is not null').pluck().all(),
+      };
 log(`seeded in ${s.seconds.toFixed(1)} s; ${s.casesInStore} cases in the store`);
 await sleep(1000);
 const b = await burst();
@@ -250,11 +305,29 @@ const out = [
   '',
   line(['measure', 'figure', 'notes']),
   line(['---', '---', '---']),
-  line(['(a) mail → case latency p50', `${ms(a.p50)} ms`, `${a.count} msgs offered at ${a.offered.toFixed(1)}/s (target ${a.rate}/s), one SMTP connection each; ${a.cases} cases, ${a.refused} refused, ${a.late} sent late`]),
-  line(['(a) mail → case latency p90 / p99 / max', `${ms(a.p90)} / ${ms(a.p99)} / ${ms(a.max)} ms`, 'from just before connect to the desk_intake row being visible (5 ms poll)']),
-  line(['(b) intake throughput into cases', `${b.intoCasesPerS.toFixed(0)} msg/s`, `${b.count} msgs, c=${b.conc}, with ${s.casesInStore} cases already in the store; ${b.cases} cases, ${b.refused} refused`]),
-  line(['(b) accepted by the gateway', `${b.acceptedPerS.toFixed(0)} msg/s`, `drain after the last 250: ${b.drainS.toFixed(2)} s; latency p50 ${ms(b.p50)} ms, p99 ${ms(b.p99)} ms`]),
-  ...Object.entries(c.results).map(([k, v]) => line([`(c) ${k}`, `p50 ${v.p50.toFixed(0)} µs, p99 ${v.p99.toFixed(0)} µs`, `${c.lookups} lookups, random seeded Message-IDs, max ${v.max.toFixed(0)} µs`])),
+  line([
+    '(a) mail → case latency p50',
+    `${ms(a.p50)} ms`,
+    `${a.count} msgs offered at ${a.offered.toFixed(1)}/s (target ${a.rate}/s), one SMTP connection each; ${a.cases} cases, ${a.refused} refused, ${a.late} sent late`,
+  ]),
+  line([
+    '(a) mail → case latency p90 / p99 / max',
+    `${ms(a.p90)} / ${ms(a.p99)} / ${ms(a.max)} ms`,
+    'from just before connect to the desk_intake row being visible (5 ms poll)',
+  ]),
+  line([
+    '(b) intake throughput into cases',
+    `${b.intoCasesPerS.toFixed(0)} msg/s`,
+    `${b.count} msgs, c=${b.conc}, with ${s.casesInStore} cases already in the store; ${b.cases} cases, ${b.refused} refused`,
+  ]),
+  line([
+    '(b) accepted by the gateway',
+    `${b.acceptedPerS.toFixed(0)} msg/s`,
+    `drain after the last 250: ${b.drainS.toFixed(2)} s; latency p50 ${ms(b.p50)} ms, p99 ${ms(b.p99)} ms`,
+  ]),
+  ...Object.entries(c.results).map(([k, v]) =>
+    line([`(c) ${k}`, `p50 ${v.p50.toFixed(0)} µs, p99 ${v.p99.toFixed(0)} µs`, `${c.lookups} lookups, random seeded Message-IDs, max ${v.max.toFixed(0)} µs`]),
+  ),
   '',
   `seed: ${s.seeded} cases in ${s.seconds.toFixed(1)} s; effects (a) ${JSON.stringify(a.effects)}, (b) ${JSON.stringify(b.effects)}`,
   `query plans: findCaseByMessageIds: ${c.plans.findCaseByMessageIds}`,

@@ -71,7 +71,7 @@ function treePids(roots) {
     if (st) parent.set(Number(d), st.ppid);
   }
   const out = new Set(roots.filter((p) => parent.has(p)));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [p, pp] of parent) {
       if (!out.has(p) && out.has(pp)) {
@@ -283,15 +283,23 @@ const cell = (a, d = 0) => `${fmt(median(a), d)}${spread(a, d)}`;
 function summary(results) {
   const L = [];
   L.push('Medians over the reps, (min–max) when there are several. MiB/s counts the payload (`-l SIZE`) of each message the sink counted.');
-  L.push("Waiting for a CPU: time the tree's threads were runnable but not running (schedstat), summed over the threads alive at the end of the run; in brackets the root process's main thread alone (Relaydesk's event loop; Postfix's master).");
+  L.push(
+    "Waiting for a CPU: time the tree's threads were runnable but not running (schedstat), summed over the threads alive at the end of the run; in brackets the root process's main thread alone (Relaydesk's event loop; Postfix's master).",
+  );
   L.push('');
-  L.push('| phase | target | msgs | delivered MiB/s | delivered msgs/s | accepted MiB/s | drain s | peak RSS MiB | peak PSS MiB | RSS before → after MiB | CPU s | waiting for a CPU s: tree (main thread) | complete |');
+  L.push(
+    '| phase | target | msgs | delivered MiB/s | delivered msgs/s | accepted MiB/s | drain s | peak RSS MiB | peak PSS MiB | RSS before → after MiB | CPU s | waiting for a CPU s: tree (main thread) | complete |',
+  );
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const ph of plan.phases) {
     for (const t of plan.targets) {
       const s = results.filter((r) => r.phase === ph.name && r.target === t.name);
       if (!s.length) continue;
-      const col = (k, d = 0) => cell(s.map((r) => r[k]), d);
+      const col = (k, d = 0) =>
+        cell(
+          s.map((r) => r[k]),
+          d,
+        );
       L.push(
         `| ${ph.name} c=${ph.conc} | ${t.name} | ${ph.count} | ${col('delivered_mib_s', 1)} | ${col('delivered_msgs_s', 1)} | ${col('accepted_mib_s', 1)} | ` +
           `${col('drain_s', 1)} | ${col('peak_rss_mib')} | ${col('peak_pss_mib')} | ${s.map((r) => `${fmt(r.rss_before_mib)} → ${fmt(r.rss_after_mib)}`).join(', ')} | ` +
@@ -319,7 +327,9 @@ function summary(results) {
       });
       return ps.length > 1 ? ` [${ps.join(', ')}]` : '';
     };
-    L.push(`| ${ph.name} c=${ph.conc} | ${fmt(ratio('delivered_mib_s'), 2)}${pairs('delivered_mib_s')} | ${fmt(ratio('peak_rss_mib'), 2)}${pairs('peak_rss_mib')} | ${fmt(ratio('peak_pss_mib'), 2)}${pairs('peak_pss_mib')} |`);
+    L.push(
+      `| ${ph.name} c=${ph.conc} | ${fmt(ratio('delivered_mib_s'), 2)}${pairs('delivered_mib_s')} | ${fmt(ratio('peak_rss_mib'), 2)}${pairs('peak_rss_mib')} | ${fmt(ratio('peak_pss_mib'), 2)}${pairs('peak_pss_mib')} |`,
+    );
     const maxRss = Math.max(...g.map((r) => r.peak_rss_mib));
     const all = g.every((r) => r.complete);
     verdicts.push(
@@ -337,7 +347,9 @@ function summary(results) {
 
 async function main() {
   const results = [];
-  log(`plan: targets=${plan.targets.map((t) => t.name).join(',')} phases=${plan.phases.map((p) => `${p.count}x${p.size}@c${p.conc}`).join(',')} reps=${plan.reps}`);
+  log(
+    `plan: targets=${plan.targets.map((t) => t.name).join(',')} phases=${plan.phases.map((p) => `${p.count}x${p.size}@c${p.conc}`).join(',')} reps=${plan.reps}`,
+  );
   for (const ph of plan.phases) {
     for (let rep = 1; rep <= plan.reps; rep++) {
       const order = rep % 2 ? plan.targets : [...plan.targets].reverse();

@@ -28,9 +28,14 @@ const rows = fs
   .map((l) => JSON.parse(l));
 const runs = rows.filter((r) => /^rep\d+$/.test(r.tag));
 const lat = rows.filter((r) => r.tag === 'latency');
-const probe = latencyFile && fs.existsSync(latencyFile)
-  ? fs.readFileSync(latencyFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-  : [];
+const probe =
+  latencyFile && fs.existsSync(latencyFile)
+    ? fs
+        .readFileSync(latencyFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);

@@ -53,7 +53,11 @@ if (MESSAGES > 2_000_000) throw new Error('--messages is capped at 2,000,000 so 
 
 const log = (s: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
-const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -149,7 +153,18 @@ try {
   const clock = { now: () => Date.now() + offset };
   store = await openStore({ dataDir }, { relaxed: true });
   await applyConfigText(store.db, config(sinkPort), { appliedBy: 'bench', now: Date.now() });
-  node = await startNode({ store, listen: '127.0.0.1', smtpPort: 0, httpPort: 0, hostname: 'gw.relaydesk.test', roles: ['inbound', 'queue'], resolver: noDns, authenticate: false, clock, logger: pino({ level: 'info' }, { write: onLogLine }) });
+  node = await startNode({
+    store,
+    listen: '127.0.0.1',
+    smtpPort: 0,
+    httpPort: 0,
+    hostname: 'gw.relaydesk.test',
+    roles: ['inbound', 'queue'],
+    resolver: noDns,
+    authenticate: false,
+    clock,
+    logger: pino({ level: 'info' }, { write: onLogLine }),
+  });
   const smtpPort = node.smtpPort!;
   const file = store.where;
   const onDisk = () => {
@@ -158,10 +173,16 @@ try {
     return { main, wal, total: main + wal };
   };
   log(`node on 127.0.0.1:${smtpPort}, smtp-sink pid ${sink.pid} on 127.0.0.1:${sinkPort}, store ${file}`);
-  log(`${MESSAGES} messages of ${SIZE} bytes from ${SESSIONS} sessions, ${PER_DAY} per simulated day; retention messages 1d, log 2d; load average ${loadAtStart}`);
+  log(
+    `${MESSAGES} messages of ${SIZE} bytes from ${SESSIONS} sessions, ${PER_DAY} per simulated day; retention messages 1d, log 2d; load average ${loadAtStart}`,
+  );
 
-  console.log(`retention over ${MESSAGES.toLocaleString('en')} messages (${SIZE} B each, ${SESSIONS} sessions, ${PER_DAY.toLocaleString('en')} per simulated day; retention messages 1d, log 2d), SQLite`);
-  console.log('| day | elapsed s | sent | msgs/s | file+WAL MiB | (file, WAL) | max during block MiB | log rows | with body | purged during block: runs, bodies, log entries, pages returned, longest run ms |');
+  console.log(
+    `retention over ${MESSAGES.toLocaleString('en')} messages (${SIZE} B each, ${SESSIONS} sessions, ${PER_DAY.toLocaleString('en')} per simulated day; retention messages 1d, log 2d), SQLite`,
+  );
+  console.log(
+    '| day | elapsed s | sent | msgs/s | file+WAL MiB | (file, WAL) | max during block MiB | log rows | with body | purged during block: runs, bodies, log entries, pages returned, longest run ms |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   const started = performance.now();
   let sent = 0;
@@ -176,7 +197,11 @@ try {
     peak = onDisk().total;
     Object.assign(removed, { runs: 0, bodies: 0, logEntries: 0, pagesReturned: 0, longestMs: 0 });
     const t = performance.now();
-    const r = await run(SMTP_SOURCE, ['-s', String(SESSIONS), '-m', String(n), '-l', String(SIZE), '-f', 'bench@customer.example', '-t', 'help@solarmora.com', `127.0.0.1:${smtpPort}`], BLOCK_TIMEOUT_MS);
+    const r = await run(
+      SMTP_SOURCE,
+      ['-s', String(SESSIONS), '-m', String(n), '-l', String(SIZE), '-f', 'bench@customer.example', '-t', 'help@solarmora.com', `127.0.0.1:${smtpPort}`],
+      BLOCK_TIMEOUT_MS,
+    );
     if (r.code !== 0) throw new Error(`smtp-source exited ${r.code}: ${r.stderr.slice(0, 500)}`);
     const drainUntil = Date.now() + BLOCK_TIMEOUT_MS;
     for (;;) {
@@ -191,14 +216,18 @@ try {
     const stats = await loadStoreStats(store);
     const purge = `${removed.runs}, ${removed.bodies.toLocaleString('en')}, ${removed.logEntries.toLocaleString('en')}, ${removed.pagesReturned.toLocaleString('en')}, ${removed.longestMs}`;
     const elapsed = ((performance.now() - started) / 1000).toFixed(0);
-    console.log(`| ${day} | ${elapsed} | ${sent.toLocaleString('en')} | ${(n / seconds).toFixed(0)} | ${mib(size.total)} | (${mib(size.main)}, ${mib(size.wal)}) | ${mib(Math.max(peak, size.total))} | ${stats.kinds.log.rows.toLocaleString('en')} | ${stats.kinds.bodies.rows.toLocaleString('en')} | ${purge} |`);
+    console.log(
+      `| ${day} | ${elapsed} | ${sent.toLocaleString('en')} | ${(n / seconds).toFixed(0)} | ${mib(size.total)} | (${mib(size.main)}, ${mib(size.wal)}) | ${mib(Math.max(peak, size.total))} | ${stats.kinds.log.rows.toLocaleString('en')} | ${stats.kinds.bodies.rows.toLocaleString('en')} | ${purge} |`,
+    );
     // The block has drained: nothing is in flight when the day passes.
     offset += DAY;
   }
   clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
   console.log('');
-  console.log(`${sent.toLocaleString('en')} messages in ${seconds.toFixed(0)} s (${(sent / seconds).toFixed(0)} msgs/s end to end); load average at start ${loadAtStart}, at end ${loadavg()} (${os.cpus().length} CPUs)`);
+  console.log(
+    `${sent.toLocaleString('en')} messages in ${seconds.toFixed(0)} s (${(sent / seconds).toFixed(0)} msgs/s end to end); load average at start ${loadAtStart}, at end ${loadavg()} (${os.cpus().length} CPUs)`,
+  );
 } finally {
   await stopAll();
 }

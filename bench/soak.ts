@@ -123,11 +123,15 @@ defaultRouting:
     match: { single: relay@solarmora.com }
     modify:
       changeEnvelopeRecipient: { replaceRecipient: support@crm.test }
-${inbound ? `  - description: help to the desk
+${
+  inbound
+    ? `  - description: help to the desk
     match: { single: help@solarmora.com }
     modify:
       changeEnvelopeRecipient: { replaceRecipient: ${inbound} }
-` : ''}`;
+`
+    : ''
+}`;
 }
 
 function peakRssSampler(pid: () => number | undefined) {
@@ -214,9 +218,25 @@ async function main(): Promise<void> {
         return;
       }
       const to = path === 'desk' ? 'help@solarmora.com' : 'relay@solarmora.com';
-      const body = path === 'large' ? 'z'.repeat(76).concat('\r\n').repeat(Math.ceil((2 + (n % 4)) * 1024 * 1024 / 78)) : path === 'spam' ? `${GTUBE}\r\n` : `Message ${n}.\r\n`;
+      const body =
+        path === 'large'
+          ? 'z'
+              .repeat(76)
+              .concat('\r\n')
+              .repeat(Math.ceil(((2 + (n % 4)) * 1024 * 1024) / 78))
+          : path === 'spam'
+            ? `${GTUBE}\r\n`
+            : `Message ${n}.\r\n`;
       const raw = `From: c${n}@customer.example\r\nTo: ${to}\r\nSubject: soak ${path} ${n}\r\nMessage-ID: <${id}>\r\nDate: ${new Date().toUTCString()}\r\n\r\n${body}`;
-      const t = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 30_000 });
+      const t = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: smtpPort,
+        secure: false,
+        ignoreTLS: true,
+        connectionTimeout: 5_000,
+        greetingTimeout: 5_000,
+        socketTimeout: 30_000,
+      });
       try {
         await t.sendMail({ envelope: { from: `c${n}@customer.example`, to: [to] }, raw });
         acked.get(path)!.add(id);
@@ -246,7 +266,10 @@ async function main(): Promise<void> {
       while (!stopping && Date.now() < endAt) {
         await sleep(5_000);
         if (!node?.alive()) continue;
-        const res = await fetch(`http://127.0.0.1:${node.httpPort}/api/cases?limit=50`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) }).catch(() => null);
+        const res = await fetch(`http://127.0.0.1:${node.httpPort}/api/cases?limit=50`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(5_000),
+        }).catch(() => null);
         if (res?.ok) {
           const body = (await res.json()) as { items: { number: number }[] };
           for (const c of body.items) if (!caseNumbers.includes(c.number)) caseNumbers.push(c.number);
@@ -287,8 +310,23 @@ async function main(): Promise<void> {
 
     // ------------------------------------------------------------------ accounting
     const store2 = await openStore({ databaseUrl: cluster.url });
-    const onCases = async () => new Set((await store2.db.selectFrom('desk_messages').select('message_id').where('direction', '=', 'in').execute()).map((r) => r.message_id?.replace(/^<|>$/g, '') ?? ''));
-    const held = async () => new Set((await store2.db.selectFrom('messages').innerJoin('deliveries', 'deliveries.queue_id', 'messages.queue_id').select('messages.message_id').where('deliveries.status', '=', 'held').execute()).map((r) => r.message_id?.replace(/^<|>$/g, '') ?? ''));
+    const onCases = async () =>
+      new Set(
+        (await store2.db.selectFrom('desk_messages').select('message_id').where('direction', '=', 'in').execute()).map(
+          (r) => r.message_id?.replace(/^<|>$/g, '') ?? '',
+        ),
+      );
+    const held = async () =>
+      new Set(
+        (
+          await store2.db
+            .selectFrom('messages')
+            .innerJoin('deliveries', 'deliveries.queue_id', 'messages.queue_id')
+            .select('messages.message_id')
+            .where('deliveries.status', '=', 'held')
+            .execute()
+        ).map((r) => r.message_id?.replace(/^<|>$/g, '') ?? ''),
+      );
     const reached = (id: string) => (hop.counts.get(id) ?? 0) > 0;
     const missing = async () => {
       const cases = await onCases();
@@ -319,12 +357,26 @@ async function main(): Promise<void> {
       const what = p === 'desk' ? 'on a case' : p === 'spam' ? 'held in quarantine' : 'delivered';
       return { path: p, acknowledged: ids.size, [what]: ids.size - left[p].length, duplicated: dup, lost: left[p].length };
     });
-    const summary = { minutes: o.minutes, offered, refused: Object.fromEntries(refused), faults, peakRssMiB: Math.round(rss.peak / 1048576), nodeAlive: node?.alive() ?? false, paths: lines };
+    const summary = {
+      minutes: o.minutes,
+      offered,
+      refused: Object.fromEntries(refused),
+      faults,
+      peakRssMiB: Math.round(rss.peak / 1048576),
+      nodeAlive: node?.alive() ?? false,
+      paths: lines,
+    };
     if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
       process.stdout.write(`soak: ${o.minutes} min, ${offered} offered at ${o.rate}/s; faults: ${faults.join('; ') || 'none'}\n`);
       process.stdout.write(`refused at the door (retried by a real sender): ${JSON.stringify(summary.refused)}\n`);
-      for (const l of lines) process.stdout.write(`${l.path.padEnd(6)} ${Object.entries(l).slice(1).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+      for (const l of lines)
+        process.stdout.write(
+          `${l.path.padEnd(6)} ${Object.entries(l)
+            .slice(1)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}\n`,
+        );
       process.stdout.write(`peak RSS ${summary.peakRssMiB} MiB\n`);
     }
     process.exitCode = lines.some((l) => l.lost > 0) ? 1 : 0;

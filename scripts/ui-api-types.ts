@@ -14,5 +14,5 @@ const out = new URL('../web/ui/src/api/api.gen.ts', import.meta.url);
 const document = buildOpenApi([...API_ROUTES, ...SESSION_ROUTE_DOCS], { version: API_VERSION });
 // A field with a default may be left out: the console sends and keeps documents in that form.
 const ast = await openapiTS(JSON.parse(JSON.stringify(document)), { defaultNonNullable: false });
-const header = '// Made by scripts/ui-api-types.ts from the server\'s route schemas; do not edit.\n';
+const header = "// Made by scripts/ui-api-types.ts from the server's route schemas; do not edit.\n";
 await writeFile(out, header + astToString(ast));

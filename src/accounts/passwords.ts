@@ -51,5 +51,7 @@ export async function verifyDecoy(password: string): Promise<false> {
 
 /** An initial password for a user an admin adds: ~124 bits, readable in groups of six. */
 export function generatePassword(): string {
-  return randomToken(24).match(/.{1,6}/g)!.join('-');
+  return randomToken(24)
+    .match(/.{1,6}/g)!
+    .join('-');
 }

@@ -6,12 +6,19 @@ import { generatePassword, hashPassword, PASSWORD_MIN } from './passwords.js';
  * The console's users as commands, for the API and the CLI alike. Emails arrive
  * validated and lowercased (passwords.ts has the schemas).
  */
-export async function addUser(db: Db, input: { email: string; role: UserRole; password?: string; now: number }): Promise<{ user: UserRow; initialPassword: string | null }> {
-  if (input.password !== undefined && input.password.length < PASSWORD_MIN) throw new RelaydeskError('BAD_INPUT', `a password needs at least ${PASSWORD_MIN} characters`);
+export async function addUser(
+  db: Db,
+  input: { email: string; role: UserRole; password?: string; now: number },
+): Promise<{ user: UserRow; initialPassword: string | null }> {
+  if (input.password !== undefined && input.password.length < PASSWORD_MIN)
+    throw new RelaydeskError('BAD_INPUT', `a password needs at least ${PASSWORD_MIN} characters`);
   const initialPassword = input.password === undefined ? generatePassword() : null;
   const passwordHash = await hashPassword(input.password ?? initialPassword!);
   if (!(await insertUser(db, { email: input.email, role: input.role, passwordHash, now: input.now }))) {
-    throw new RelaydeskError('CONFLICT', `a user ${input.email} exists already; change it on the Console users page, with PATCH /api/users/${input.email} and POST /api/users/${input.email}/password, or with \`relaydesk user passwd\``);
+    throw new RelaydeskError(
+      'CONFLICT',
+      `a user ${input.email} exists already; change it on the Console users page, with PATCH /api/users/${input.email} and POST /api/users/${input.email}/password, or with \`relaydesk user passwd\``,
+    );
   }
   const user = await findUserByEmail(db, input.email);
   if (!user) throw new RelaydeskError('INTERNAL', `the user ${input.email} vanished right after it was created`);

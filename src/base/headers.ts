@@ -40,4 +40,3 @@ export function summarizeHeaders(raw: Buffer): HeaderSummary {
     date: get('Date'),
   };
 }
-

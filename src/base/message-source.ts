@@ -24,7 +24,15 @@ export function sourceOf(raw: Buffer): MessageSource {
 /** A source from a header and body pieces held in memory. */
 export function bufferedSource(header: Buffer, body: readonly Buffer[]): MessageSource {
   const size = body.reduce((n, b) => n + b.length, header.length);
-  return { header, size, body: () => Readable.from(body.filter((b) => b.length > 0), { objectMode: false }) };
+  return {
+    header,
+    size,
+    body: () =>
+      Readable.from(
+        body.filter((b) => b.length > 0),
+        { objectMode: false },
+      ),
+  };
 }
 
 /** The same body under another header (header edits, a signature on top). */

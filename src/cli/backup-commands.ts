@@ -24,9 +24,11 @@ export function backupCommand(): Command {
       const { backupSqliteStore, SQLITE_STORE_FILE } = await import('../store/index.js');
       const dataDir = path.resolve(o.data ?? './data');
       const dest = path.resolve(o.to);
-      if (!existsSync(path.join(dataDir, SQLITE_STORE_FILE))) throw new CliFailure(`no Relaydesk store in ${dataDir} (it has no ${SQLITE_STORE_FILE}); pass the --data DIR the server runs with`, EXIT.store);
+      if (!existsSync(path.join(dataDir, SQLITE_STORE_FILE)))
+        throw new CliFailure(`no Relaydesk store in ${dataDir} (it has no ${SQLITE_STORE_FILE}); pass the --data DIR the server runs with`, EXIT.store);
       if (existsSync(dest)) throw new CliFailure(`${dest} exists already; choose a new file name (a backup never overwrites one)`, EXIT.invalid);
-      if (!existsSync(path.dirname(dest))) throw new CliFailure(`the directory ${path.dirname(dest)} does not exist; create it or choose another --to`, EXIT.invalid);
+      if (!existsSync(path.dirname(dest)))
+        throw new CliFailure(`the directory ${path.dirname(dest)} does not exist; create it or choose another --to`, EXIT.invalid);
       const started = systemClock.now();
       let shown = -1;
       const progress = ({ totalBytes, doneBytes }: { totalBytes: number; doneBytes: number }) => {
@@ -40,12 +42,18 @@ export function backupCommand(): Command {
       try {
         ({ bytes } = await backupSqliteStore(dataDir, dest, progress));
       } catch (e) {
-        throw new CliFailure(`the backup of ${dataDir} failed: ${(e as Error).message}; check the room left at ${path.dirname(dest)} and try again`, EXIT.store);
+        throw new CliFailure(
+          `the backup of ${dataDir} failed: ${(e as Error).message}; check the room left at ${path.dirname(dest)} and try again`,
+          EXIT.store,
+        );
       }
       const durationMs = systemClock.now() - started;
       if (shown >= 0) process.stderr.write(`backup: 100% of ${mib(bytes)}\n`);
       if (o.json) printJson({ path: dest, bytes, durationMs });
-      else process.stdout.write(`Backed up ${path.join(dataDir, SQLITE_STORE_FILE)} to ${dest} (${mib(bytes)}, ${(durationMs / 1000).toFixed(1)} s).\nRestore it with: relaydesk restore --from ${dest} --data NEW_DIR\n`);
+      else
+        process.stdout.write(
+          `Backed up ${path.join(dataDir, SQLITE_STORE_FILE)} to ${dest} (${mib(bytes)}, ${(durationMs / 1000).toFixed(1)} s).\nRestore it with: relaydesk restore --from ${dest} --data NEW_DIR\n`,
+        );
     });
 }
 
@@ -63,7 +71,10 @@ export function restoreCommand(): Command {
       if (existsSync(target) || existsSync(`${target}-wal`)) {
         const live = liveNodesInFile(target, systemClock.now() - LIVE_WITHIN_MS);
         const running = live.length ? ` and a server is running on it (${live.map((n) => `${n.name}, pid ${n.pid}`).join('; ')})` : '';
-        throw new CliFailure(`${dataDir} already holds a Relaydesk store${running}; restore never overwrites a store: choose a new, empty --data directory, then start the server with it`, EXIT.invalid);
+        throw new CliFailure(
+          `${dataDir} already holds a Relaydesk store${running}; restore never overwrites a store: choose a new, empty --data directory, then start the server with it`,
+          EXIT.invalid,
+        );
       }
       if (!existsSync(from)) throw new CliFailure(`${from} does not exist; pass the file that relaydesk backup wrote`, EXIT.notFound);
       const check = await checkSqliteStoreFile(from);

@@ -35,7 +35,12 @@ const SQLITE_FILE = 'relaydesk.sqlite';
 export const EXIT = { invalid: 1, usage: 2, store: 3, notFound: 4 } as const;
 
 export class CliFailure extends Error {
-  constructor(message: string, readonly exitCode: number, readonly details: readonly string[] = [], readonly json?: unknown) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly details: readonly string[] = [],
+    readonly json?: unknown,
+  ) {
     super(message);
   }
 }
@@ -45,7 +50,8 @@ export async function asCliFailure<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (isRelaydeskError(e)) throw new CliFailure(e.message, e.code === 'NOT_FOUND' ? EXIT.notFound : EXIT.invalid, e.details, { error: e.message, code: e.code, details: e.details });
+    if (isRelaydeskError(e))
+      throw new CliFailure(e.message, e.code === 'NOT_FOUND' ? EXIT.notFound : EXIT.invalid, e.details, { error: e.message, code: e.code, details: e.details });
     throw e;
   }
 }
@@ -93,14 +99,18 @@ export function printJson(value: unknown): void {
 }
 
 export function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** A fixed-width table for humans; `--json` is the stable interface for scripts. */
 export function printTable(rows: readonly (readonly string[])[], header: readonly string[]): void {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.min(60, Math.max(...all.map((r) => (r[i] ?? '').length))));
-  const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : (c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!)))).join('  ');
+  const line = (r: readonly string[]) =>
+    r.map((c, i) => (i === r.length - 1 ? c : c.length > widths[i]! ? `${c.slice(0, widths[i]! - 1)}…` : c.padEnd(widths[i]!))).join('  ');
   process.stdout.write(`${line(header)}\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
 }

@@ -17,26 +17,41 @@ export function applyCommand(): Command {
       try {
         text = opts.file === '-' ? await readStdin() : await readFile(opts.file, 'utf8');
       } catch (e) {
-        throw new CliFailure(`cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT.invalid);
+        throw new CliFailure(
+          `cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+          EXIT.invalid,
+        );
       }
-      await withStore(opts, async (store) => {
-        try {
-          const r = await applyConfigText(store.db, text, { appliedBy: `cli:${os.userInfo().username}`, now: systemClock.now(), dryRun: opts.dryRun });
-          if (opts.json) return printJson({ ...r, warnings: r.warnings.map(problemJson) });
-          for (const w of r.warnings) process.stdout.write(`${describeProblem(w)}\n`);
-          if (r.changes.length === 0 && !r.applied) {
-            process.stdout.write(`no changes; configuration version ${r.version} stays in force\n`);
-            return;
+      await withStore(
+        opts,
+        async (store) => {
+          try {
+            const r = await applyConfigText(store.db, text, { appliedBy: `cli:${os.userInfo().username}`, now: systemClock.now(), dryRun: opts.dryRun });
+            if (opts.json) return printJson({ ...r, warnings: r.warnings.map(problemJson) });
+            for (const w of r.warnings) process.stdout.write(`${describeProblem(w)}\n`);
+            if (r.changes.length === 0 && !r.applied) {
+              process.stdout.write(`no changes; configuration version ${r.version} stays in force\n`);
+              return;
+            }
+            for (const c of r.changes) process.stdout.write(`${c}\n`);
+            process.stdout.write(
+              r.applied
+                ? `applied: configuration version ${r.version} (was ${r.previousVersion}); running servers use it for their next SMTP command\n`
+                : `dry run: nothing applied (version ${r.version} stays in force)\n`,
+            );
+          } catch (e) {
+            if (e instanceof ConfigInvalidError) {
+              throw new CliFailure(`${opts.file}: ${e.message}`, EXIT.invalid, e.details, {
+                error: e.message,
+                code: e.code,
+                problems: e.problems.map(problemJson),
+              });
+            }
+            throw e;
           }
-          for (const c of r.changes) process.stdout.write(`${c}\n`);
-          process.stdout.write(r.applied ? `applied: configuration version ${r.version} (was ${r.previousVersion}); running servers use it for their next SMTP command\n` : `dry run: nothing applied (version ${r.version} stays in force)\n`);
-        } catch (e) {
-          if (e instanceof ConfigInvalidError) {
-            throw new CliFailure(`${opts.file}: ${e.message}`, EXIT.invalid, e.details, { error: e.message, code: e.code, problems: e.problems.map(problemJson) });
-          }
-          throw e;
-        }
-      }, { create: true });
+        },
+        { create: true },
+      );
     });
 }
 

@@ -33,7 +33,6 @@ function positiveInt(v: string, what: string): number {
   return n;
 }
 
-
 export function deskCommand(): Command {
   const desk = new Command('desk').description('the help desk: channels, cases, leads, and mail the desk set aside').enablePositionalOptions();
 
@@ -45,9 +44,14 @@ export function deskCommand(): Command {
         if (o.json) return printJson(out);
         if (out.length === 0) return void process.stdout.write('no desk channels; add desk.channels to the configuration\n');
         for (const c of out) {
-          process.stdout.write(`${c.name} (${c.kind})  public ${c.publicAddress ?? '-'}\n  inbound  ${c.inboundAddress}\n  verification: ${c.verification.state}${c.verification.detail ? ` — ${c.verification.detail}` : ''}\n`);
+          process.stdout.write(
+            `${c.name} (${c.kind})  public ${c.publicAddress ?? '-'}\n  inbound  ${c.inboundAddress}\n  verification: ${c.verification.state}${c.verification.detail ? ` — ${c.verification.detail}` : ''}\n`,
+          );
           for (const t of c.verification.trace) process.stdout.write(`    ${t}\n`);
-          for (const f of c.forwardingConfirmations) process.stdout.write(`  Gmail forwarding confirmation: code ${f.code}${f.url ? ` ${f.url}` : ''}${f.forwardFrom ? ` (from ${f.forwardFrom})` : ''}\n`);
+          for (const f of c.forwardingConfirmations)
+            process.stdout.write(
+              `  Gmail forwarding confirmation: code ${f.code}${f.url ? ` ${f.url}` : ''}${f.forwardFrom ? ` (from ${f.forwardFrom})` : ''}\n`,
+            );
         }
       });
     }),
@@ -61,7 +65,9 @@ export function deskCommand(): Command {
         const wait = Number(o.wait);
         if (!Number.isFinite(wait) || wait < 0 || wait > 600) throw new CliFailure(`--wait must be 0 to 600 seconds, not "${o.wait}"`, EXIT.usage);
         await withStore(o, async (store) => {
-          let r: { channel: string; state: string; queueId: string | null; detail: string } = await asCliFailure(async () => (await deskFace()).verifyChannel(await deskContext(store), name));
+          let r: { channel: string; state: string; queueId: string | null; detail: string } = await asCliFailure(async () =>
+            (await deskFace()).verifyChannel(await deskContext(store), name),
+          );
           const deadline = systemClock.now() + wait * 1000;
           while (r.state === 'pending' && systemClock.now() < deadline) {
             await new Promise((res) => setTimeout(res, 250));
@@ -81,7 +87,9 @@ export function deskCommand(): Command {
         await withStore(o, async (store) => {
           const r = await asCliFailure(async () => (await deskFace()).rotateChannel(await deskContext(store), name));
           if (o.json) return printJson(r);
-          process.stdout.write(`${r.channel}: new inbound address ${r.address}\n  retired: ${r.retired.join(', ') || '-'}\n  update the routing rule that points at the old address\n`);
+          process.stdout.write(
+            `${r.channel}: new inbound address ${r.address}\n  retired: ${r.retired.join(', ') || '-'}\n  update the routing rule that points at the old address\n`,
+          );
         });
       }),
   );
@@ -99,11 +107,20 @@ export function deskCommand(): Command {
           const channels = await listDeskChannels(store.db);
           const channel = o.channel ? channels.find((c) => c.name.toLowerCase() === o.channel!.toLowerCase()) : undefined;
           if (o.channel && !channel) throw new CliFailure(`no desk channel "${o.channel}"`, EXIT.notFound);
-          const rows = await listCases(store.db, { status: o.status, channelId: channel?.id, assignee: o.assignee === undefined ? undefined : o.assignee === 'none' ? null : o.assignee, search: o.search, limit });
+          const rows = await listCases(store.db, {
+            status: o.status,
+            channelId: channel?.id,
+            assignee: o.assignee === undefined ? undefined : o.assignee === 'none' ? null : o.assignee,
+            search: o.search,
+            limit,
+          });
           const name = (id: string) => channels.find((c) => c.id === id)?.name ?? id;
           if (o.json) return printJson(rows.map((r) => ({ ...r, channel: name(r.channelId) })));
           if (rows.length === 0) return void process.stdout.write('no cases\n');
-          printTable(rows.map((r) => [`#${r.number}`, r.status, name(r.channelId), r.requester.address, r.assignee ?? '-', formatTime(r.updatedAt), r.subject]), ['CASE', 'STATUS', 'CHANNEL', 'REQUESTER', 'ASSIGNEE', 'UPDATED', 'SUBJECT']);
+          printTable(
+            rows.map((r) => [`#${r.number}`, r.status, name(r.channelId), r.requester.address, r.assignee ?? '-', formatTime(r.updatedAt), r.subject]),
+            ['CASE', 'STATUS', 'CHANNEL', 'REQUESTER', 'ASSIGNEE', 'UPDATED', 'SUBJECT'],
+          );
         });
       }),
   );
@@ -117,20 +134,34 @@ export function deskCommand(): Command {
         const number = positiveInt(num, 'the case number');
         await withStore(o, async (store) => {
           if (o.status || o.assign !== undefined) {
-            await asCliFailure(async () => (await deskFace()).changeCase(await deskContext(store), { caseNumber: number, ...(o.status ? { status: o.status as never } : {}), ...(o.assign !== undefined ? { assignee: o.assign === 'none' ? null : o.assign } : {}) }));
+            await asCliFailure(async () =>
+              (await deskFace()).changeCase(await deskContext(store), {
+                caseNumber: number,
+                ...(o.status ? { status: o.status as never } : {}),
+                ...(o.assign !== undefined ? { assignee: o.assign === 'none' ? null : o.assign } : {}),
+              }),
+            );
           }
           const c = await loadCaseByNumber(store.db, number);
           if (!c) throw new CliFailure(`no case #${number}`, EXIT.notFound);
           const messages = await loadDeskMessages(store.db, { caseId: c.id });
           const links = await findLinkedCases(store.db, c.id);
           if (o.json) return printJson({ ...c, messages, links });
-          process.stdout.write(`#${c.number} ${c.subject}\n  status ${c.status}  requester ${c.requester.name ? `${c.requester.name} ` : ''}<${c.requester.address}>  assignee ${c.assignee ?? '-'}\n`);
+          process.stdout.write(
+            `#${c.number} ${c.subject}\n  status ${c.status}  requester ${c.requester.name ? `${c.requester.name} ` : ''}<${c.requester.address}>  assignee ${c.assignee ?? '-'}\n`,
+          );
           if (c.participants.length) process.stdout.write(`  participants ${c.participants.map((p) => p.address).join(', ')}\n`);
           for (const l of links) process.stdout.write(`  ${l.relation} case #${l.number} (${l.status})\n`);
           for (const m of messages) {
             const who = m.direction === 'note' ? `note by ${m.author}` : m.direction === 'out' ? `out by ${m.author}` : `in from ${m.from?.address ?? '?'}`;
             process.stdout.write(`\n  [${formatTime(m.createdAt)}] ${who}${m.machineKind ? ` (${m.machineKind})` : ''}: ${m.subject}\n`);
-            process.stdout.write(`${m.text.split('\n').slice(0, 20).map((l) => `    ${l}`).join('\n')}\n`);
+            process.stdout.write(
+              `${m.text
+                .split('\n')
+                .slice(0, 20)
+                .map((l) => `    ${l}`)
+                .join('\n')}\n`,
+            );
             for (const a of m.attachments) process.stdout.write(`    [attachment] ${a.filename} (${a.contentType}, ${a.size} bytes)\n`);
           }
         });
@@ -138,7 +169,7 @@ export function deskCommand(): Command {
   );
 
   desk.addCommand(
-    dataCommand('reply', 'answer a case by email from the channel\'s public address, or add an internal note')
+    dataCommand('reply', "answer a case by email from the channel's public address, or add an internal note")
       .argument('<number>', 'case number')
       .requiredOption('--body <text>', 'the text of the answer')
       .addOption(new Option('--status <status>', 'status after the answer').choices(['pending', 'solved']))
@@ -147,7 +178,15 @@ export function deskCommand(): Command {
       .action(async (num: string, o: StoreFlags & Json & { body: string; status?: 'pending' | 'solved'; note?: boolean; author: string }) => {
         const number = positiveInt(num, 'the case number');
         await withStore(o, async (store) => {
-          const r = await asCliFailure(async () => (await deskFace()).answerCase(await deskContext(store), { caseNumber: number, body: o.body, author: o.author, ...(o.status ? { status: o.status } : {}), note: Boolean(o.note) }));
+          const r = await asCliFailure(async () =>
+            (await deskFace()).answerCase(await deskContext(store), {
+              caseNumber: number,
+              body: o.body,
+              author: o.author,
+              ...(o.status ? { status: o.status } : {}),
+              note: Boolean(o.note),
+            }),
+          );
           if (o.json) return printJson(r);
           process.stdout.write(o.note ? `note added to #${number}\n` : `answer to #${number} queued as ${r.queueId}; case is ${r.status}\n`);
         });
@@ -162,7 +201,10 @@ export function deskCommand(): Command {
           const rows = await listLeads(store.db, { status: o.status });
           if (o.json) return printJson(rows);
           if (rows.length === 0) return void process.stdout.write('no leads\n');
-          printTable(rows.map((l) => [String(l.id), l.status, l.name, l.email, l.company ?? '-', l.subject]), ['ID', 'STATUS', 'NAME', 'EMAIL', 'COMPANY', 'SUBJECT']);
+          printTable(
+            rows.map((l) => [String(l.id), l.status, l.name, l.email, l.company ?? '-', l.subject]),
+            ['ID', 'STATUS', 'NAME', 'EMAIL', 'COMPANY', 'SUBJECT'],
+          );
         });
       }),
   );
@@ -175,49 +217,70 @@ export function deskCommand(): Command {
       .option('--stage <stage>', 'with convert: the opportunity stage')
       .action(async (idText: string, action: string | undefined, o: StoreFlags & Json & { amount?: string; stage?: string }) => {
         const id = positiveInt(idText, 'the lead id');
-        if (action && !['work', 'qualify', 'disqualify', 'convert'].includes(action)) throw new CliFailure(`unknown lead action "${action}"; use work, qualify, disqualify or convert`, EXIT.usage);
+        if (action && !['work', 'qualify', 'disqualify', 'convert'].includes(action))
+          throw new CliFailure(`unknown lead action "${action}"; use work, qualify, disqualify or convert`, EXIT.usage);
         const amount = o.amount === undefined ? undefined : Number(o.amount);
-        if (amount !== undefined && !(Number.isFinite(amount) && amount >= 0)) throw new CliFailure(`--amount must be a number of at least 0, not "${o.amount}"`, EXIT.usage);
+        if (amount !== undefined && !(Number.isFinite(amount) && amount >= 0))
+          throw new CliFailure(`--amount must be a number of at least 0, not "${o.amount}"`, EXIT.usage);
         await withStore(o, async (store) => {
-          if (action) await asCliFailure(async () => (await deskFace()).actOnLead(await deskContext(store), { leadId: id, action: action as LeadAction, ...(amount !== undefined ? { amount } : {}), ...(o.stage ? { stage: o.stage } : {}) }));
+          if (action)
+            await asCliFailure(async () =>
+              (await deskFace()).actOnLead(await deskContext(store), {
+                leadId: id,
+                action: action as LeadAction,
+                ...(amount !== undefined ? { amount } : {}),
+                ...(o.stage ? { stage: o.stage } : {}),
+              }),
+            );
           const lead = await loadLead(store.db, id);
           if (!lead) throw new CliFailure(`no lead ${id}`, EXIT.notFound);
           const conversion = await loadConversion(store.db, id);
           const messages = await loadDeskMessages(store.db, { leadId: id });
           if (o.json) return printJson({ ...lead, conversion, messages });
-          process.stdout.write(`lead ${lead.id}: ${lead.name} <${lead.email}>${lead.company ? `, ${lead.company}` : ''} — ${lead.status}\n  ${lead.subject}\n  ${messages.length} message(s)\n`);
+          process.stdout.write(
+            `lead ${lead.id}: ${lead.name} <${lead.email}>${lead.company ? `, ${lead.company}` : ''} — ${lead.status}\n  ${lead.subject}\n  ${messages.length} message(s)\n`,
+          );
           if (conversion) process.stdout.write(`  converted: ${JSON.stringify(conversion)}\n`);
         });
       }),
   );
 
-  const suspended = dataCommand('suspended', 'mail the desk set aside (auto-replies, bounces without a case, loops, floods, spam)').action(async (o: StoreFlags & Json) => {
-    await withStore(o, async (store) => {
-      const rows = await listSuspended(store.db);
-      if (o.json) return printJson(rows);
-      if (rows.length === 0) return void process.stdout.write('nothing suspended\n');
-      printTable(rows.map((r) => [String(r.id), formatTime(r.createdAt), r.reason, r.from ?? '-', r.subject ?? '']), ['ID', 'WHEN', 'REASON', 'FROM', 'SUBJECT']);
-    });
-  });
-  suspended.addCommand(
-    dataCommand('recover', 'take a suspended message in as if it were ordinary mail').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
-      const id = positiveInt(idText, 'the id');
+  const suspended = dataCommand('suspended', 'mail the desk set aside (auto-replies, bounces without a case, loops, floods, spam)').action(
+    async (o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
-        const { result: summary } = await asCliFailure(async () => (await deskFace()).recoverSuspended(await deskDeps(store), id));
-        if (o.json) return printJson({ id, result: summary });
-        process.stdout.write(`recovered ${id}: ${summary}\n`);
+        const rows = await listSuspended(store.db);
+        if (o.json) return printJson(rows);
+        if (rows.length === 0) return void process.stdout.write('nothing suspended\n');
+        printTable(
+          rows.map((r) => [String(r.id), formatTime(r.createdAt), r.reason, r.from ?? '-', r.subject ?? '']),
+          ['ID', 'WHEN', 'REASON', 'FROM', 'SUBJECT'],
+        );
       });
-    }),
+    },
   );
   suspended.addCommand(
-    dataCommand('delete', 'drop a suspended message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
-      const id = positiveInt(idText, 'the id');
-      await withStore(o, async (store) => {
-        await asCliFailure(async () => (await deskFace()).deleteSuspended(store.db, id));
-        if (o.json) return printJson({ id, deleted: true });
-        process.stdout.write(`deleted ${id}\n`);
-      });
-    }),
+    dataCommand('recover', 'take a suspended message in as if it were ordinary mail')
+      .argument('<id>')
+      .action(async (idText: string, o: StoreFlags & Json) => {
+        const id = positiveInt(idText, 'the id');
+        await withStore(o, async (store) => {
+          const { result: summary } = await asCliFailure(async () => (await deskFace()).recoverSuspended(await deskDeps(store), id));
+          if (o.json) return printJson({ id, result: summary });
+          process.stdout.write(`recovered ${id}: ${summary}\n`);
+        });
+      }),
+  );
+  suspended.addCommand(
+    dataCommand('delete', 'drop a suspended message')
+      .argument('<id>')
+      .action(async (idText: string, o: StoreFlags & Json) => {
+        const id = positiveInt(idText, 'the id');
+        await withStore(o, async (store) => {
+          await asCliFailure(async () => (await deskFace()).deleteSuspended(store.db, id));
+          if (o.json) return printJson({ id, deleted: true });
+          process.stdout.write(`deleted ${id}\n`);
+        });
+      }),
   );
   // Its own options (--data, --json) come before a subcommand's name; after it they are the subcommand's.
   suspended.enablePositionalOptions();
@@ -228,19 +291,24 @@ export function deskCommand(): Command {
       const rows = await listFailed(store.db);
       if (o.json) return printJson(rows);
       if (rows.length === 0) return void process.stdout.write('no failed messages\n');
-      printTable(rows.map((r) => [String(r.id), formatTime(r.createdAt), r.queueId, String(r.attempts), r.error]), ['ID', 'WHEN', 'QUEUE ID', 'TRIES', 'ERROR']);
+      printTable(
+        rows.map((r) => [String(r.id), formatTime(r.createdAt), r.queueId, String(r.attempts), r.error]),
+        ['ID', 'WHEN', 'QUEUE ID', 'TRIES', 'ERROR'],
+      );
     });
   });
   failed.addCommand(
-    dataCommand('retry', 'run the intake again for a failed message').argument('<id>').action(async (idText: string, o: StoreFlags & Json) => {
-      const id = positiveInt(idText, 'the id');
-      await withStore(o, async (store) => {
-        const r = await asCliFailure(async () => (await deskFace()).retryFailed(await deskDeps(store), id));
-        if (r.state === 'failed') throw new CliFailure(`failed again: ${r.error}`, EXIT.invalid);
-        if (o.json) return printJson({ id, result: r.result });
-        process.stdout.write(`retried ${id}: ${r.result}\n`);
-      });
-    }),
+    dataCommand('retry', 'run the intake again for a failed message')
+      .argument('<id>')
+      .action(async (idText: string, o: StoreFlags & Json) => {
+        const id = positiveInt(idText, 'the id');
+        await withStore(o, async (store) => {
+          const r = await asCliFailure(async () => (await deskFace()).retryFailed(await deskDeps(store), id));
+          if (r.state === 'failed') throw new CliFailure(`failed again: ${r.error}`, EXIT.invalid);
+          if (o.json) return printJson({ id, result: r.result });
+          process.stdout.write(`retried ${id}: ${r.result}\n`);
+        });
+      }),
   );
   failed.enablePositionalOptions();
   desk.addCommand(failed);

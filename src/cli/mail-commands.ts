@@ -29,7 +29,15 @@ export function quarantineCommand(): Command {
           if (opts.json) return printJson(held.map((h) => ({ id: h.queueId, ...h })));
           if (held.length === 0) return void process.stdout.write('quarantine is empty\n');
           printTable(
-            held.map((h) => [h.queueId, formatTime(h.receivedAt), h.mailFrom || '<>', h.recipients.map((r) => r.originalRecipient).join(','), String(h.spamScore), h.recipients[0]?.holdReason ?? '', h.subject ?? '']),
+            held.map((h) => [
+              h.queueId,
+              formatTime(h.receivedAt),
+              h.mailFrom || '<>',
+              h.recipients.map((r) => r.originalRecipient).join(','),
+              String(h.spamScore),
+              h.recipients[0]?.holdReason ?? '',
+              h.subject ?? '',
+            ]),
             ['ID', 'RECEIVED', 'FROM', 'TO', 'SCORE', 'REASON', 'SUBJECT'],
           );
         });
@@ -51,11 +59,20 @@ export function quarantineCommand(): Command {
               queueId: id,
               to,
               now,
-              trace: { queueId: id, at: now, code: to === 'queued' ? EVENTS.released : EVENTS.deleted, summary: to === 'queued' ? 'released from quarantine by an admin (cli)' : 'deleted from quarantine by an admin (cli)' },
+              trace: {
+                queueId: id,
+                at: now,
+                code: to === 'queued' ? EVENTS.released : EVENTS.deleted,
+                summary: to === 'queued' ? 'released from quarantine by an admin (cli)' : 'deleted from quarantine by an admin (cli)',
+              },
             });
             if (n === 0) throw new CliFailure(`no quarantined message with id ${id}; see \`relaydesk quarantine list\``, EXIT.notFound);
             if (opts.json) return printJson({ id, [to === 'queued' ? 'released' : 'deleted']: n });
-            process.stdout.write(to === 'queued' ? `released ${id}: ${n} deliver${n === 1 ? 'y' : 'ies'} queued\n` : `deleted ${id}: ${n} held deliver${n === 1 ? 'y' : 'ies'} dropped\n`);
+            process.stdout.write(
+              to === 'queued'
+                ? `released ${id}: ${n} deliver${n === 1 ? 'y' : 'ies'} queued\n`
+                : `deleted ${id}: ${n} held deliver${n === 1 ? 'y' : 'ies'} dropped\n`,
+            );
           });
         }),
     );
@@ -67,15 +84,18 @@ export function mailboxCommand(): Command {
   const m = new Command('mailbox').description('mail stored for recognized users');
   m.addCommand(
     withStoreOptions(new Command('list'))
-      .description('list the messages in a user\'s mailbox, newest first')
-      .argument('<address>', 'the user\'s address')
+      .description("list the messages in a user's mailbox, newest first")
+      .argument('<address>', "the user's address")
       .option('--json', 'print as JSON')
       .action(async (address: string, opts: StoreFlags & Json) => {
         await withStore(opts, async (store) => {
           const rows = await listMailbox(store.db, address);
           if (opts.json) return printJson(rows);
           if (rows.length === 0) return void process.stdout.write(`no messages for ${address}\n`);
-          printTable(rows.map((r) => [r.queueId, formatTime(r.storedAt), r.spam ? 'spam' : '', r.from ?? '', r.subject ?? '']), ['QUEUE ID', 'STORED', 'SPAM', 'FROM', 'SUBJECT']);
+          printTable(
+            rows.map((r) => [r.queueId, formatTime(r.storedAt), r.spam ? 'spam' : '', r.from ?? '', r.subject ?? '']),
+            ['QUEUE ID', 'STORED', 'SPAM', 'FROM', 'SUBJECT'],
+          );
         });
       }),
   );
@@ -92,7 +112,8 @@ export function traceCommand(): Command {
       if (!queueId && !opts.messageId) throw new CliFailure('give a queue id or --message-id', EXIT.usage);
       await withStore(opts, async (store) => {
         const messages = queueId ? [await loadMessage(store.db, queueId)].filter((m) => m !== null) : await findMessagesByMessageId(store.db, opts.messageId!);
-        if (messages.length === 0) throw new CliFailure(queueId ? `no message with queue id ${queueId}` : `no message with Message-ID ${opts.messageId}`, EXIT.notFound);
+        if (messages.length === 0)
+          throw new CliFailure(queueId ? `no message with queue id ${queueId}` : `no message with Message-ID ${opts.messageId}`, EXIT.notFound);
         const out = [];
         for (const m of messages) {
           const steps = await loadTrace(store.db, m.queueId);
@@ -107,9 +128,13 @@ export function traceCommand(): Command {
         if (opts.json) return printJson(queueId ? out[0] : out);
         for (const t of out) {
           process.stdout.write(`${t.message.queueId}  ${t.message.subject ?? '(no subject)'}  from <${t.message.mailFrom}>\n`);
-          if (t.message.bodyPurgedAt !== null) process.stdout.write(`  body and trace purged on ${formatTime(t.message.bodyPurgedAt)} (retention.messages); how each delivery ended is kept:\n`);
+          if (t.message.bodyPurgedAt !== null)
+            process.stdout.write(`  body and trace purged on ${formatTime(t.message.bodyPurgedAt)} (retention.messages); how each delivery ended is kept:\n`);
           for (const s of t.steps) process.stdout.write(`  ${formatTime(s.at)}  ${s.code.padEnd(26)} ${s.summary}\n`);
-          for (const d of t.deliveries) process.stdout.write(`  delivery ${d.id}: <${d.originalRecipient}> → <${d.recipient}> ${d.transport} ${d.status} after ${d.attempts} attempt(s)${d.lastReply ? `: ${d.lastReply}` : ''}\n`);
+          for (const d of t.deliveries)
+            process.stdout.write(
+              `  delivery ${d.id}: <${d.originalRecipient}> → <${d.recipient}> ${d.transport} ${d.status} after ${d.attempts} attempt(s)${d.lastReply ? `: ${d.lastReply}` : ''}\n`,
+            );
         }
       });
     });
@@ -134,7 +159,15 @@ export function queueCommand(): Command {
           for (const m of rows) {
             // A purged message's summary is its deliveries: listed once, as deliveries.
             const { deliverySummary: _summary, ...row } = m;
-            const deliveries = (await loggedDeliveries(store.db, m)).map((d) => ({ id: d.id, recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, status: d.status, attempts: d.attempts, lastReply: d.lastReply }));
+            const deliveries = (await loggedDeliveries(store.db, m)).map((d) => ({
+              id: d.id,
+              recipient: d.recipient,
+              originalRecipient: d.originalRecipient,
+              transport: d.transport,
+              status: d.status,
+              attempts: d.attempts,
+              lastReply: d.lastReply,
+            }));
             withDeliveries.push({ ...row, deliveries });
           }
           if (opts.json) return printJson({ counts: await countByStatus(store.db), messages: withDeliveries });
@@ -142,7 +175,13 @@ export function queueCommand(): Command {
             // The mark goes first: a long list of deliveries is cut at the column's width.
             withDeliveries.map((m) => {
               const deliveries = m.deliveries.map((d) => `${d.recipient}:${d.status}`).join(' ');
-              return [m.queueId, formatTime(m.receivedAt), m.mailFrom || '<>', m.bodyPurgedAt === null ? deliveries : `(body purged ${formatTime(m.bodyPurgedAt).slice(0, 10)}) ${deliveries}`, m.subject ?? ''];
+              return [
+                m.queueId,
+                formatTime(m.receivedAt),
+                m.mailFrom || '<>',
+                m.bodyPurgedAt === null ? deliveries : `(body purged ${formatTime(m.bodyPurgedAt).slice(0, 10)}) ${deliveries}`,
+                m.subject ?? '',
+              ];
             }),
             ['QUEUE ID', 'RECEIVED', 'FROM', 'DELIVERIES', 'SUBJECT'],
           );
@@ -151,4 +190,3 @@ export function queueCommand(): Command {
   );
   return q;
 }
-

@@ -50,7 +50,8 @@ try {
     // --help and --version "fail" with exit code 0; commander already printed them (to stderr
     // for errors), but a script that asked for --json still gets its error on stdout.
     process.exitCode = e.exitCode === 0 ? 0 : EXIT.usage;
-    if (wantsJson && e.exitCode !== 0) process.stdout.write(`${JSON.stringify({ error: e.message.replace(/^error: /, ''), code: 'BAD_INPUT', details: [] }, null, 2)}\n`);
+    if (wantsJson && e.exitCode !== 0)
+      process.stdout.write(`${JSON.stringify({ error: e.message.replace(/^error: /, ''), code: 'BAD_INPUT', details: [] }, null, 2)}\n`);
   } else if (e instanceof CliFailure) {
     if (wantsJson) process.stdout.write(`${JSON.stringify(e.json ?? { error: e.message, code: codeOf(e.exitCode), details: e.details }, null, 2)}\n`);
     else {

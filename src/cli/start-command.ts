@@ -31,99 +31,145 @@ export function startCommand(): Command {
     .option('--no-dns', 'look nothing up: no SPF/DKIM/DMARC/ARC checks, no MX (static routes only); for closed networks')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .addOption(new Option('--stop-timeout <seconds>', 'on SIGTERM/SIGINT: how long messages being received get to finish').default('30'))
-    .action(async (o: StoreFlags & { smtpPort: string; httpPort: string; listen: string; hostname: string; roles: string; tlsKey?: string; tlsCert?: string; dnsServers?: string; dns: boolean; logLevel: string; stopTimeout: string }) => {
-      const smtpPort = parsePort(o.smtpPort, '--smtp-port');
-      const stopTimeout = Number(o.stopTimeout);
-      if (!Number.isFinite(stopTimeout) || stopTimeout < 0 || stopTimeout > 3600) throw new CliFailure(`--stop-timeout must be a number of seconds from 0 to 3600, not "${o.stopTimeout}"`, EXIT.usage);
-      const httpPort = parsePort(o.httpPort, '--http-port');
-      const roles = o.roles.split(',').map((r) => r.trim()).filter(Boolean);
-      const unknown = roles.filter((r) => !ALL_ROLES.includes(r as Role));
-      if (unknown.length) throw new CliFailure(`unknown role ${unknown.join(', ')}; roles are ${ALL_ROLES.join(', ')}`, EXIT.usage);
-      if (Boolean(o.tlsKey) !== Boolean(o.tlsCert)) throw new CliFailure('--tls-key and --tls-cert go together', EXIT.usage);
-      let tls: { key: Buffer; cert: Buffer } | undefined;
-      if (o.tlsKey && o.tlsCert) {
-        try {
-          tls = { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) };
-        } catch (e) {
-          throw new CliFailure(`cannot read the TLS key or certificate: ${(e as Error).message}`, EXIT.invalid);
+    .action(
+      async (
+        o: StoreFlags & {
+          smtpPort: string;
+          httpPort: string;
+          listen: string;
+          hostname: string;
+          roles: string;
+          tlsKey?: string;
+          tlsCert?: string;
+          dnsServers?: string;
+          dns: boolean;
+          logLevel: string;
+          stopTimeout: string;
+        },
+      ) => {
+        const smtpPort = parsePort(o.smtpPort, '--smtp-port');
+        const stopTimeout = Number(o.stopTimeout);
+        if (!Number.isFinite(stopTimeout) || stopTimeout < 0 || stopTimeout > 3600)
+          throw new CliFailure(`--stop-timeout must be a number of seconds from 0 to 3600, not "${o.stopTimeout}"`, EXIT.usage);
+        const httpPort = parsePort(o.httpPort, '--http-port');
+        const roles = o.roles
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean);
+        const unknown = roles.filter((r) => !ALL_ROLES.includes(r as Role));
+        if (unknown.length) throw new CliFailure(`unknown role ${unknown.join(', ')}; roles are ${ALL_ROLES.join(', ')}`, EXIT.usage);
+        if (Boolean(o.tlsKey) !== Boolean(o.tlsCert)) throw new CliFailure('--tls-key and --tls-cert go together', EXIT.usage);
+        let tls: { key: Buffer; cert: Buffer } | undefined;
+        if (o.tlsKey && o.tlsCert) {
+          try {
+            tls = { key: readFileSync(o.tlsKey), cert: readFileSync(o.tlsCert) };
+          } catch (e) {
+            throw new CliFailure(`cannot read the TLS key or certificate: ${(e as Error).message}`, EXIT.invalid);
+          }
         }
-      }
-      // The server's modules load only for this command; other commands start faster.
-      const [{ createLogger }, { createSystemResolver }, { startNode }, { LiveConfig }] = await Promise.all([
-        import('../base/log.js'),
-        import('../spam/index.js'),
-        import('./start.js'),
-        import('../config/index.js'),
-      ]);
-      const logger = createLogger({ level: o.logLevel });
-      // A promise that fails with nobody listening must not take the node, and every session
-      // and delivery under way, down with it: say so loudly and go on.
-      process.on('unhandledRejection', (reason) => {
-        logger.error({ event: EVENTS.unhandledRejection, err: reason instanceof Error ? reason.stack : String(reason) }, 'a failure nobody handled; the node goes on');
-      });
-      process.on('uncaughtExceptionMonitor', (err) => {
-        logger.fatal({ event: EVENTS.uncaughtException, err: err.stack }, 'an unexpected error stops the node');
-        logger.flush();
-      });
-      let store: StoreHandle;
-      try {
-        store = await openStoreFrom(o, { relaxed: true });
-      } catch (e) {
-        throw new CliFailure((e as Error).message, EXIT.store);
-      }
-      const resolver = o.dns === false ? noDnsResolver() : createSystemResolver(o.dnsServers ? { servers: o.dnsServers.split(',') } : {});
-      let node: RunningNode;
-      try {
-        node = await startNode({ store, listen: o.listen, smtpPort, httpPort, hostname: o.hostname, roles: roles as Role[], resolver, authenticate: o.dns !== false, tls, logger });
-      } catch (e) {
-        await store.close();
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EADDRINUSE') throw new CliFailure(`a port is already in use (${err.message}); stop the other server or choose --smtp-port/--http-port`, EXIT.usage);
-        throw e;
-      }
-      const live = await LiveConfig.open(store.db, logger);
-      const version = live.cached.version;
-      const web = node.httpPort !== null ? `http://${o.listen === '0.0.0.0' ? '127.0.0.1' : o.listen}:${node.httpPort}/` : null;
-      const admins = web && !node.setupLink ? (await listUsers(store.db)).filter((u) => u.role === 'admin' && !u.disabled).map((u) => u.email) : [];
-      const lines = [
-        `Relaydesk is running (store: ${store.where}).`,
-        node.smtpPort !== null ? `  SMTP      ${o.listen}:${node.smtpPort}` : null,
-        web ? `  Web       ${web}  (health: /healthz, readiness: /readyz, metrics: /metrics)` : null,
-        // Every node sharing the store, and every restart, prints this same link until it is used.
-        node.setupLink ? `  Console   first start: create the admin at\n            ${node.setupLink}\n            (the link works once; every node prints this same link until then)` : null,
-        web && !node.setupLink
-          ? `  Console   ${web} — log in as ${admins.length ? admins.slice(0, 3).join(', ') + (admins.length > 3 ? ` (+${admins.length - 3} more admins)` : '') : 'a user'}; locked out: relaydesk user passwd EMAIL`
-          : null,
-        version === 0
-          ? '  No configuration yet: set it up in the console (Domains, Channels, Default routing),\n            or write one (see README, "Configuration") and run relaydesk apply -f relaydesk.yaml'
-          : `  Configuration version ${version} (${live.cached.config.domains.length} domain(s), ${live.cached.config.defaultRouting.length} routing rule(s)); change it in the console or with relaydesk apply -f FILE`,
-        '  Stop with Ctrl-C.',
-      ].filter((l): l is string => l !== null);
-      process.stdout.write(`${lines.join('\n')}\n`);
-      await new Promise<void>((resolve) => {
-        const onSignal = (sig: NodeJS.Signals) => {
-          logger.info({ event: EVENTS.nodeStopping, signal: sig, stopTimeout }, `stopping (${sig} again exits at once)`);
-          // A second signal, or a stop that outlives its time, ends the process at once:
-          // whatever was under way got no 250 (SMTP) or keeps its lease until it expires (queue).
-          const again = (sig2: NodeJS.Signals) => exitNow(128 + os.constants.signals[sig2], { event: EVENTS.nodeStopForced, signal: sig2 }, 'second signal: exiting at once');
-          process.once('SIGINT', again);
-          process.once('SIGTERM', again);
-          setTimeout(() => exitNow(EXIT_STOP_TIMEOUT, { event: EVENTS.nodeStopTimeout, stopTimeout }, `the stop took longer than --stop-timeout ${stopTimeout} s and ${STOP_MARGIN_MS / 1000} s more; exiting at once`), stopTimeout * 1000 + STOP_MARGIN_MS).unref();
-          resolve();
-        };
-        const exitNow = (code: number, fields: object, msg: string) => {
-          logger.error(fields, msg);
+        // The server's modules load only for this command; other commands start faster.
+        const [{ createLogger }, { createSystemResolver }, { startNode }, { LiveConfig }] = await Promise.all([
+          import('../base/log.js'),
+          import('../spam/index.js'),
+          import('./start.js'),
+          import('../config/index.js'),
+        ]);
+        const logger = createLogger({ level: o.logLevel });
+        // A promise that fails with nobody listening must not take the node, and every session
+        // and delivery under way, down with it: say so loudly and go on.
+        process.on('unhandledRejection', (reason) => {
+          logger.error(
+            { event: EVENTS.unhandledRejection, err: reason instanceof Error ? reason.stack : String(reason) },
+            'a failure nobody handled; the node goes on',
+          );
+        });
+        process.on('uncaughtExceptionMonitor', (err) => {
+          logger.fatal({ event: EVENTS.uncaughtException, err: err.stack }, 'an unexpected error stops the node');
           logger.flush();
-          process.exit(code);
-        };
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-      });
-      await node.stop({ drainMs: stopTimeout * 1000 });
-      await store.close();
-      logger.info({ event: EVENTS.nodeStopped }, 'stopped');
-      logger.flush();
-    });
+        });
+        let store: StoreHandle;
+        try {
+          store = await openStoreFrom(o, { relaxed: true });
+        } catch (e) {
+          throw new CliFailure((e as Error).message, EXIT.store);
+        }
+        const resolver = o.dns === false ? noDnsResolver() : createSystemResolver(o.dnsServers ? { servers: o.dnsServers.split(',') } : {});
+        let node: RunningNode;
+        try {
+          node = await startNode({
+            store,
+            listen: o.listen,
+            smtpPort,
+            httpPort,
+            hostname: o.hostname,
+            roles: roles as Role[],
+            resolver,
+            authenticate: o.dns !== false,
+            tls,
+            logger,
+          });
+        } catch (e) {
+          await store.close();
+          const err = e as NodeJS.ErrnoException;
+          if (err.code === 'EADDRINUSE')
+            throw new CliFailure(`a port is already in use (${err.message}); stop the other server or choose --smtp-port/--http-port`, EXIT.usage);
+          throw e;
+        }
+        const live = await LiveConfig.open(store.db, logger);
+        const version = live.cached.version;
+        const web = node.httpPort !== null ? `http://${o.listen === '0.0.0.0' ? '127.0.0.1' : o.listen}:${node.httpPort}/` : null;
+        const admins = web && !node.setupLink ? (await listUsers(store.db)).filter((u) => u.role === 'admin' && !u.disabled).map((u) => u.email) : [];
+        const lines = [
+          `Relaydesk is running (store: ${store.where}).`,
+          node.smtpPort !== null ? `  SMTP      ${o.listen}:${node.smtpPort}` : null,
+          web ? `  Web       ${web}  (health: /healthz, readiness: /readyz, metrics: /metrics)` : null,
+          // Every node sharing the store, and every restart, prints this same link until it is used.
+          node.setupLink
+            ? `  Console   first start: create the admin at\n            ${node.setupLink}\n            (the link works once; every node prints this same link until then)`
+            : null,
+          web && !node.setupLink
+            ? `  Console   ${web} — log in as ${admins.length ? admins.slice(0, 3).join(', ') + (admins.length > 3 ? ` (+${admins.length - 3} more admins)` : '') : 'a user'}; locked out: relaydesk user passwd EMAIL`
+            : null,
+          version === 0
+            ? '  No configuration yet: set it up in the console (Domains, Channels, Default routing),\n            or write one (see README, "Configuration") and run relaydesk apply -f relaydesk.yaml'
+            : `  Configuration version ${version} (${live.cached.config.domains.length} domain(s), ${live.cached.config.defaultRouting.length} routing rule(s)); change it in the console or with relaydesk apply -f FILE`,
+          '  Stop with Ctrl-C.',
+        ].filter((l): l is string => l !== null);
+        process.stdout.write(`${lines.join('\n')}\n`);
+        await new Promise<void>((resolve) => {
+          const onSignal = (sig: NodeJS.Signals) => {
+            logger.info({ event: EVENTS.nodeStopping, signal: sig, stopTimeout }, `stopping (${sig} again exits at once)`);
+            // A second signal, or a stop that outlives its time, ends the process at once:
+            // whatever was under way got no 250 (SMTP) or keeps its lease until it expires (queue).
+            const again = (sig2: NodeJS.Signals) =>
+              exitNow(128 + os.constants.signals[sig2], { event: EVENTS.nodeStopForced, signal: sig2 }, 'second signal: exiting at once');
+            process.once('SIGINT', again);
+            process.once('SIGTERM', again);
+            setTimeout(
+              () =>
+                exitNow(
+                  EXIT_STOP_TIMEOUT,
+                  { event: EVENTS.nodeStopTimeout, stopTimeout },
+                  `the stop took longer than --stop-timeout ${stopTimeout} s and ${STOP_MARGIN_MS / 1000} s more; exiting at once`,
+                ),
+              stopTimeout * 1000 + STOP_MARGIN_MS,
+            ).unref();
+            resolve();
+          };
+          const exitNow = (code: number, fields: object, msg: string) => {
+            logger.error(fields, msg);
+            logger.flush();
+            process.exit(code);
+          };
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+        });
+        await node.stop({ drainMs: stopTimeout * 1000 });
+        await store.close();
+        logger.info({ event: EVENTS.nodeStopped }, 'stopped');
+        logger.flush();
+      },
+    );
 }
 
 /** After --stop-timeout, the time the queue and the store get to wind up before the process exits anyway. */

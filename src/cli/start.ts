@@ -8,7 +8,16 @@ import { SmtpSender, smtpTransport } from '../outbound/index.js';
 import { QueueRunner, RetentionJob, TrafficRollupJob, type Transport } from '../queue/index.js';
 import { createNodeMetrics } from '../metrics/index.js';
 import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
-import { deskTakesAddress, loadOrCreateSecret, openStore, ReceiveWriter, StoreHealth, touchNode, type StoreHandle, type StoreLocation } from '../store/index.js';
+import {
+  deskTakesAddress,
+  loadOrCreateSecret,
+  openStore,
+  ReceiveWriter,
+  StoreHealth,
+  touchNode,
+  type StoreHandle,
+  type StoreLocation,
+} from '../store/index.js';
 import { deskKeys, deskTransport, webhookTransport, type WebhookLookup } from '../desk/index.js';
 import { consoleUrl, prepareSetupLink } from '../accounts/index.js';
 import { startWebServer, type WebDeps } from '../web/index.js';
@@ -143,20 +152,55 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     if (opts.roles.includes('inbound')) {
       const spamCheck: SpamCheck = (message, env, facts) => {
         const spam = live.cached.config.spam;
-        return checkMessage(message, { ...env, mtaHostname: opts.hostname }, { resolver, policy: { allowSenders: spam.allowSenders, denySenders: spam.denySenders }, authenticate: opts.authenticate ?? true }, facts).then((r) => ({
+        return checkMessage(
+          message,
+          { ...env, mtaHostname: opts.hostname },
+          { resolver, policy: { allowSenders: spam.allowSenders, denySenders: spam.denySenders }, authenticate: opts.authenticate ?? true },
+          facts,
+        ).then((r) => ({
           verdict: r.verdict,
           authResults: { ...r.authResults },
           authenticationResultsHeader: r.authenticationResultsHeader,
         }));
       };
-      const receiver = new Receiver({ store, owner: `${opts.nodeName ?? opts.hostname}/${process.pid}`, live, writer: new ReceiveWriter(store, (s) => metrics.storeCommit('receive', s)), metrics, spamCheck, clock, logger, hostname: opts.hostname, onQueued: () => runner?.wake(), ...(runner ? { handoff: runner } : {}) });
-      const listener = await startSmtpListener({ live, receiver, clock, logger, srsSecret, health, metrics, deskTakes: (a) => deskTakesAddress(store.db, a) }, { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls, ...opts.smtpLimits });
+      const receiver = new Receiver({
+        store,
+        owner: `${opts.nodeName ?? opts.hostname}/${process.pid}`,
+        live,
+        writer: new ReceiveWriter(store, (s) => metrics.storeCommit('receive', s)),
+        metrics,
+        spamCheck,
+        clock,
+        logger,
+        hostname: opts.hostname,
+        onQueued: () => runner?.wake(),
+        ...(runner ? { handoff: runner } : {}),
+      });
+      const listener = await startSmtpListener(
+        { live, receiver, clock, logger, srsSecret, health, metrics, deskTakes: (a) => deskTakesAddress(store.db, a) },
+        { host: opts.listen, port: opts.smtpPort, hostname: opts.hostname, tls: opts.tls, ...opts.smtpLimits },
+      );
       smtpPort = listener.port;
       stops.unshift((drainMs) => listener.close(drainMs));
     }
     if (opts.roles.includes('web')) {
       const queue = runner;
-      const web = await startWebServer({ db: store.db, logger, live, health, metrics, ...(queue ? { queueAlive: () => queue.alive } : {}), hostname: opts.hostname, keys, wake: () => runner?.wake(), ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}), ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}) }, { host: opts.listen, port: opts.httpPort });
+      const web = await startWebServer(
+        {
+          db: store.db,
+          logger,
+          live,
+          health,
+          metrics,
+          ...(queue ? { queueAlive: () => queue.alive } : {}),
+          hostname: opts.hostname,
+          keys,
+          wake: () => runner?.wake(),
+          ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}),
+          ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}),
+        },
+        { host: opts.listen, port: opts.httpPort },
+      );
       httpPort = web.port;
       stops.unshift(async () => {
         // Requests under way get a moment to finish; then every connection closes, so a

@@ -31,45 +31,57 @@ export function formatBytes(n: number): string {
 export function storeCommand(): Command {
   const s = new Command('store').description('the store itself: what it holds and what retention removes');
   s.addCommand(
-    dataCommand('stats', 'rows, bytes and the oldest item of each kind of data, the size on disk, and the last purge').action(async (opts: StoreFlags & { json?: boolean }) => {
-      await withStore(opts, async (store) => {
-        const [stats, last, live] = await Promise.all([loadStoreStats(store), loadLastMaintenance(store.db, RETENTION_JOB), LiveConfig.open(store.db, silentLogger)]);
-        const r = live.cached.config.retention;
-        const retention = { messages: renderDuration(r.messages), log: renderDuration(r.log), quarantine: renderDuration(r.quarantine), deskSetAside: renderDuration(r.deskSetAside) };
-        const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-        if (opts.json) {
-          return printJson({
-            where: store.where,
-            onDisk: stats.onDisk,
-            kinds: Object.fromEntries(Object.entries(stats.kinds).map(([k, v]) => [k, { ...v, oldest: iso(v.oldest) }])),
-            purgedLogEntries: stats.purgedLogEntries,
-            lastPurge: last && { at: iso(last.startedAt), durationMs: last.durationMs, node: last.holder, counts: last.counts },
-            retention,
-          });
-        }
-        printTable(
-          (Object.keys(KIND_NAMES) as StoreKind[]).map((k) => {
-            const v = stats.kinds[k];
-            return [KIND_NAMES[k], v.rows.toLocaleString('en'), formatBytes(v.bytes), v.oldest === null ? '' : formatTime(v.oldest)];
-          }),
-          ['KIND', 'ROWS', 'SIZE', 'OLDEST'],
-        );
-        const d = stats.onDisk;
-        const parts = d.file !== undefined ? ` (file ${formatBytes(d.file)} + WAL ${formatBytes(d.wal ?? 0)}; ${formatBytes(d.freeInside ?? 0)} free inside)` : '';
-        const out = [
-          '',
-          `email log entries purged (outcome kept, body and trace gone): ${stats.purgedLogEntries.toLocaleString('en')}`,
-          `on disk: ${formatBytes(d.bytes)}${parts}  ${store.where}`,
-          last
-            ? `last purge: ${formatTime(last.startedAt)} by ${last.holder}, ${(last.durationMs / 1000).toFixed(1)} s: ${Object.entries(last.counts)
-                .map(([k, n]) => `${k} ${n.toLocaleString('en')}`)
-                .join(', ')}`
-            : 'last purge: none yet (the queue role runs it every minute)',
-          `retention: messages ${retention.messages}, log ${retention.log}, quarantine ${retention.quarantine}, deskSetAside ${retention.deskSetAside}`,
-        ];
-        process.stdout.write(`${out.join('\n')}\n`);
-      });
-    }),
+    dataCommand('stats', 'rows, bytes and the oldest item of each kind of data, the size on disk, and the last purge').action(
+      async (opts: StoreFlags & { json?: boolean }) => {
+        await withStore(opts, async (store) => {
+          const [stats, last, live] = await Promise.all([
+            loadStoreStats(store),
+            loadLastMaintenance(store.db, RETENTION_JOB),
+            LiveConfig.open(store.db, silentLogger),
+          ]);
+          const r = live.cached.config.retention;
+          const retention = {
+            messages: renderDuration(r.messages),
+            log: renderDuration(r.log),
+            quarantine: renderDuration(r.quarantine),
+            deskSetAside: renderDuration(r.deskSetAside),
+          };
+          const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+          if (opts.json) {
+            return printJson({
+              where: store.where,
+              onDisk: stats.onDisk,
+              kinds: Object.fromEntries(Object.entries(stats.kinds).map(([k, v]) => [k, { ...v, oldest: iso(v.oldest) }])),
+              purgedLogEntries: stats.purgedLogEntries,
+              lastPurge: last && { at: iso(last.startedAt), durationMs: last.durationMs, node: last.holder, counts: last.counts },
+              retention,
+            });
+          }
+          printTable(
+            (Object.keys(KIND_NAMES) as StoreKind[]).map((k) => {
+              const v = stats.kinds[k];
+              return [KIND_NAMES[k], v.rows.toLocaleString('en'), formatBytes(v.bytes), v.oldest === null ? '' : formatTime(v.oldest)];
+            }),
+            ['KIND', 'ROWS', 'SIZE', 'OLDEST'],
+          );
+          const d = stats.onDisk;
+          const parts =
+            d.file !== undefined ? ` (file ${formatBytes(d.file)} + WAL ${formatBytes(d.wal ?? 0)}; ${formatBytes(d.freeInside ?? 0)} free inside)` : '';
+          const out = [
+            '',
+            `email log entries purged (outcome kept, body and trace gone): ${stats.purgedLogEntries.toLocaleString('en')}`,
+            `on disk: ${formatBytes(d.bytes)}${parts}  ${store.where}`,
+            last
+              ? `last purge: ${formatTime(last.startedAt)} by ${last.holder}, ${(last.durationMs / 1000).toFixed(1)} s: ${Object.entries(last.counts)
+                  .map(([k, n]) => `${k} ${n.toLocaleString('en')}`)
+                  .join(', ')}`
+              : 'last purge: none yet (the queue role runs it every minute)',
+            `retention: messages ${retention.messages}, log ${retention.log}, quarantine ${retention.quarantine}, deskSetAside ${retention.deskSetAside}`,
+          ];
+          process.stdout.write(`${out.join('\n')}\n`);
+        });
+      },
+    ),
   );
   return s;
 }

@@ -5,7 +5,6 @@ import { systemClock } from '../base/clock.js';
 
 type Json = { json?: boolean };
 
-
 /** `relaydesk token create|list|revoke`: API tokens for scripts (`Authorization: Bearer rd_…`). */
 export function tokenCommand(): Command {
   const token = new Command('token').description('API tokens for the REST API (Authorization: Bearer rd_…)');
@@ -25,20 +24,34 @@ export function tokenCommand(): Command {
     dataCommand('list', 'tokens by name, role and last use (never the tokens themselves)').action(async (o: StoreFlags & Json) => {
       await withStore(o, async (store) => {
         const rows = await listTokens(store.db);
-        if (o.json) return printJson(rows.map((t) => ({ name: t.name, role: t.role, hint: t.hint, createdAt: new Date(t.createdAt).toISOString(), lastUsedAt: t.lastUsedAt === null ? null : new Date(t.lastUsedAt).toISOString() })));
+        if (o.json)
+          return printJson(
+            rows.map((t) => ({
+              name: t.name,
+              role: t.role,
+              hint: t.hint,
+              createdAt: new Date(t.createdAt).toISOString(),
+              lastUsedAt: t.lastUsedAt === null ? null : new Date(t.lastUsedAt).toISOString(),
+            })),
+          );
         if (rows.length === 0) return void process.stdout.write('no API tokens; make one with relaydesk token create --name NAME\n');
-        printTable(rows.map((t) => [t.name, t.role, `${t.hint}…`, formatTime(t.createdAt), t.lastUsedAt === null ? 'never' : formatTime(t.lastUsedAt)]), ['NAME', 'ROLE', 'TOKEN', 'CREATED', 'LAST USED']);
+        printTable(
+          rows.map((t) => [t.name, t.role, `${t.hint}…`, formatTime(t.createdAt), t.lastUsedAt === null ? 'never' : formatTime(t.lastUsedAt)]),
+          ['NAME', 'ROLE', 'TOKEN', 'CREATED', 'LAST USED'],
+        );
       });
     }),
   );
   token.addCommand(
-    dataCommand('revoke', 'revoke a token at once').argument('<name>', 'the token name').action(async (name: string, o: StoreFlags & Json) => {
-      await withStore(o, async (store) => {
-        const r = await asCliFailure(() => revokeApiToken(store.db, name));
-        if (o.json) return printJson(r);
-        process.stdout.write(`revoked ${name}\n`);
-      });
-    }),
+    dataCommand('revoke', 'revoke a token at once')
+      .argument('<name>', 'the token name')
+      .action(async (name: string, o: StoreFlags & Json) => {
+        await withStore(o, async (store) => {
+          const r = await asCliFailure(() => revokeApiToken(store.db, name));
+          if (o.json) return printJson(r);
+          process.stdout.write(`revoked ${name}\n`);
+        });
+      }),
   );
   return token;
 }

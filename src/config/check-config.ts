@@ -28,7 +28,12 @@ export function checkConfig(config: Config): Problem[] {
   }
   const { messages, log } = config.retention;
   if (log < messages) {
-    problems.push(error('retention.log', `the email log would be kept ${renderDuration(log)}, less than the ${renderDuration(messages)} bodies are kept (retention.messages); make log at least as long as messages`));
+    problems.push(
+      error(
+        'retention.log',
+        `the email log would be kept ${renderDuration(log)}, less than the ${renderDuration(messages)} bodies are kept (retention.messages); make log at least as long as messages`,
+      ),
+    );
   }
   if (config.srs?.domain !== undefined && !isDomainName(config.srs.domain)) {
     problems.push(error('srs.domain', `"${config.srs.domain}" is not a domain name; use one of your domains, like solarmora.com`));

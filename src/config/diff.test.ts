@@ -31,17 +31,42 @@ describe('diffConfig', () => {
   });
 
   it.each([
-    ['a rule option', 'prependSubject: "[help] "', 'prependSubject: "[crm] "', ['~ defaultRouting[0] "Forward help to the CRM": modify.prependSubject [help]  → [crm] ']],
-    ['a rule flag', 'bypassSpamFilter: false', 'bypassSpamFilter: true', ['~ defaultRouting[0] "Forward help to the CRM": modify.bypassSpamFilter false → true']],
+    [
+      'a rule option',
+      'prependSubject: "[help] "',
+      'prependSubject: "[crm] "',
+      ['~ defaultRouting[0] "Forward help to the CRM": modify.prependSubject [help]  → [crm] '],
+    ],
+    [
+      'a rule flag',
+      'bypassSpamFilter: false',
+      'bypassSpamFilter: true',
+      ['~ defaultRouting[0] "Forward help to the CRM": modify.bypassSpamFilter false → true'],
+    ],
     ['a domain', 'domains: [solarmora.com]', 'domains: [solarmora.com, solarmora.org]', ['+ domain solarmora.org']],
     ['a user status', 'status: active', 'status: suspended', ['~ user alice@solarmora.com: status active → suspended']],
     ['aliases', 'aliases: [a.smith@solarmora.com]', 'aliases: []', ['~ user alice@solarmora.com: aliases a.smith@solarmora.com → []']],
-    ['group members', 'members: [alice@solarmora.com, partner@elsewhere.example]', 'members: [alice@solarmora.com]', ['~ group sales-team@solarmora.com: members alice@solarmora.com, partner@elsewhere.example → alice@solarmora.com']],
+    [
+      'group members',
+      'members: [alice@solarmora.com, partner@elsewhere.example]',
+      'members: [alice@solarmora.com]',
+      ['~ group sales-team@solarmora.com: members alice@solarmora.com, partner@elsewhere.example → alice@solarmora.com'],
+    ],
     ['a host port', 'port: 2526', 'port: 2600', ['~ host crm (127.0.0.1:2600): port 2526 → 2600']],
     ['a size, in its unit', 'maxMessageSize: 35MB', 'maxMessageSize: 10MB', ['~ smtp.maxMessageSize 35MB → 10MB']],
-    ['a retention window, as a duration', 'domains: [solarmora.com]', 'domains: [solarmora.com]\nretention: { messages: 7d }', ['~ retention.messages 30d → 7d']],
+    [
+      'a retention window, as a duration',
+      'domains: [solarmora.com]',
+      'domains: [solarmora.com]\nretention: { messages: 7d }',
+      ['~ retention.messages 30d → 7d'],
+    ],
     ['the postmaster', 'domains: [solarmora.com]', 'domains: [solarmora.com]\npostmaster: ops@crm.test', ['~ postmaster (none) → ops@crm.test']],
-    ['the match', 'single: help@solarmora.com', 'single: helpdesk@solarmora.com', ['~ defaultRouting[0] "Forward help to the CRM": match.single help@solarmora.com → helpdesk@solarmora.com']],
+    [
+      'the match',
+      'single: help@solarmora.com',
+      'single: helpdesk@solarmora.com',
+      ['~ defaultRouting[0] "Forward help to the CRM": match.single help@solarmora.com → helpdesk@solarmora.com'],
+    ],
   ])('%s', (_name, from, to, expected) => {
     expect(diffConfig(base, edit(from, to))).toEqual(expected);
   });
@@ -66,8 +91,14 @@ describe('diffConfig', () => {
   });
 
   it('reads a reordered table as moves', () => {
-    const two = (a: string, b: string) => config(`domains: [solarmora.com]\ndefaultRouting:\n  - { description: ${a}, match: { single: ${a}@solarmora.com }, action: reject }\n  - { description: ${b}, match: { single: ${b}@solarmora.com }, action: reject }\n`);
-    expect(diffConfig(two('one', 'two'), two('two', 'one'))).toEqual(['~ defaultRouting[0] "two": moved from [1]', '~ defaultRouting[1] "one": moved from [0]']);
+    const two = (a: string, b: string) =>
+      config(
+        `domains: [solarmora.com]\ndefaultRouting:\n  - { description: ${a}, match: { single: ${a}@solarmora.com }, action: reject }\n  - { description: ${b}, match: { single: ${b}@solarmora.com }, action: reject }\n`,
+      );
+    expect(diffConfig(two('one', 'two'), two('two', 'one'))).toEqual([
+      '~ defaultRouting[0] "two": moved from [1]',
+      '~ defaultRouting[1] "one": moved from [0]',
+    ]);
   });
 
   it('never prints a secret', () => {

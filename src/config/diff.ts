@@ -12,13 +12,42 @@ export function diffConfig(before: Config | null, after: Config): string[] {
   // A first apply is measured against the defaults, so only what the file sets is listed.
   const b = before ?? configSchema.parse({});
   return [
-    ...diffSet('domain', b.domains.map((d) => d.toLowerCase()), after.domains.map((d) => d.toLowerCase())),
+    ...diffSet(
+      'domain',
+      b.domains.map((d) => d.toLowerCase()),
+      after.domains.map((d) => d.toLowerCase()),
+    ),
     ...diffSet('orgUnit', b.orgUnits, after.orgUnits),
-    ...diffKeyed('user', b.users, after.users, (u) => normalizeAddress(u.address), (u) => u.address),
-    ...diffKeyed('group', b.groups, after.groups, (g) => normalizeAddress(g.address), (g) => g.address),
-    ...diffKeyed('host', b.hosts, after.hosts, (h) => h.name, (h) => `${h.name} (${h.host}:${h.port})`),
+    ...diffKeyed(
+      'user',
+      b.users,
+      after.users,
+      (u) => normalizeAddress(u.address),
+      (u) => u.address,
+    ),
+    ...diffKeyed(
+      'group',
+      b.groups,
+      after.groups,
+      (g) => normalizeAddress(g.address),
+      (g) => g.address,
+    ),
+    ...diffKeyed(
+      'host',
+      b.hosts,
+      after.hosts,
+      (h) => h.name,
+      (h) => `${h.name} (${h.host}:${h.port})`,
+    ),
     ...diffRules(b.defaultRouting, after.defaultRouting),
-    ...diffKeyed('DKIM key', b.dkim, after.dkim, (k) => `${k.domain.toLowerCase()}/${k.selector}`, (k) => `${k.domain} (selector ${k.selector})`, { secret: true }),
+    ...diffKeyed(
+      'DKIM key',
+      b.dkim,
+      after.dkim,
+      (k) => `${k.domain.toLowerCase()}/${k.selector}`,
+      (k) => `${k.domain} (selector ${k.selector})`,
+      { secret: true },
+    ),
     ...diffLeaves('', pick(b), pick(after)),
   ];
 }

@@ -11,8 +11,7 @@ import { configSchema, ruleSchema, type Config } from './schema.js';
 import { formatPath, locate, parsePath, type PathSegment } from './yaml-paths.js';
 
 export type ParseConfigResult =
-  | { readonly ok: true; readonly config: Config; readonly warnings: Problem[] }
-  | { readonly ok: false; readonly problems: Problem[] };
+  { readonly ok: true; readonly config: Config; readonly warnings: Problem[] } | { readonly ok: false; readonly problems: Problem[] };
 
 /** Anchors and aliases are allowed, but not enough of them to blow up memory. */
 const MAX_ALIAS_COUNT = 100;
@@ -20,14 +19,15 @@ const MAX_ALIAS_COUNT = 100;
 export function parseConfigText(text: string): ParseConfigResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  const syntax: Problem[] = [...doc.errors.map((e) => ({ e, severity: 'error' as const })), ...doc.warnings.map((e) => ({ e, severity: 'warning' as const }))].map(
-    ({ e, severity }) => ({
-      path: '',
-      message: `${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')} (YAML syntax); fix the file there`,
-      severity,
-      ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}),
-    }),
-  );
+  const syntax: Problem[] = [
+    ...doc.errors.map((e) => ({ e, severity: 'error' as const })),
+    ...doc.warnings.map((e) => ({ e, severity: 'warning' as const })),
+  ].map(({ e, severity }) => ({
+    path: '',
+    message: `${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')} (YAML syntax); fix the file there`,
+    severity,
+    ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}),
+  }));
   if (syntax.some((p) => p.severity === 'error')) return { ok: false, problems: syntax };
 
   let raw: unknown;

@@ -5,7 +5,14 @@
  */
 import { Document, isCollection, type Node } from 'yaml';
 import type { RoutingRule } from '../routing/index.js';
-import { DEFAULT_MAX_CONNECTIONS_PER_CLIENT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETENTION, DEFAULT_RETRY, type Config } from './schema.js';
+import {
+  DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_RECIPIENTS,
+  DEFAULT_RETENTION,
+  DEFAULT_RETRY,
+  type Config,
+} from './schema.js';
 import { renderDuration, renderSize } from './units.js';
 
 type Plain = Record<string, unknown>;

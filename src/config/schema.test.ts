@@ -9,7 +9,6 @@ import { ISSUE_EXAMPLE } from './testing.js';
 import { toSnapshotInput } from './to-snapshot-input.js';
 import { parseDuration, parseSize, renderDuration, renderSize } from './units.js';
 
-
 function parseOk(text: string): Config {
   const r = parseConfigText(text);
   if (!r.ok) throw new Error(r.problems.map((p) => formatProblem(p)).join('\n'));
@@ -67,7 +66,11 @@ describe('defaults', () => {
     ['smtp.maxRecipients', empty.smtp.maxRecipients, 1000],
     ['spam', empty.spam, { engine: 'builtin', allowSenders: [], denySenders: [] }],
     ['queue.retry', empty.queue.retry, { firstRetry: 60_000, maxInterval: 3_600_000, giveUpAfter: 432_000_000 }],
-    ['retention: 30d of bodies, 90d of log, 30d of quarantine, set-aside mail and traffic figures', empty.retention, { messages: 30 * 86_400_000, log: 90 * 86_400_000, quarantine: 30 * 86_400_000, deskSetAside: 30 * 86_400_000, stats: 30 * 86_400_000 }],
+    [
+      'retention: 30d of bodies, 90d of log, 30d of quarantine, set-aside mail and traffic figures',
+      empty.retention,
+      { messages: 30 * 86_400_000, log: 90 * 86_400_000, quarantine: 30 * 86_400_000, deskSetAside: 30 * 86_400_000, stats: 30 * 86_400_000 },
+    ],
     ['outbound', empty.outbound, {}],
     ['srs and desk are absent', [empty.srs, empty.desk], [undefined, undefined]],
   ])('%s', (_name, actual, expected) => expect(actual).toEqual(expected));
@@ -86,7 +89,14 @@ defaultRouting:
     const r = c.defaultRouting[0];
     expect([r?.enabled, r?.action, r?.recognizedAddresses]).toEqual([true, 'modify', false]);
     expect(r?.modify.addRecipients).toEqual([{ address: 'x@crm.test', doNotDeliverSpam: true, suppressBounces: true }]);
-    expect(r?.modify).toMatchObject({ bypassSpamFilter: false, addXOriginalToHeader: false, addSpamHeaders: false, customHeaders: {}, requireTls: false, removeAttachments: false });
+    expect(r?.modify).toMatchObject({
+      bypassSpamFilter: false,
+      addXOriginalToHeader: false,
+      addSpamHeaders: false,
+      customHeaders: {},
+      requireTls: false,
+      removeAttachments: false,
+    });
   });
 
   it('takes the desk, srs and queue sections', () => {
@@ -111,7 +121,9 @@ queue: { retry: { firstRetry: 30s, maxInterval: 2h, giveUpAfter: 1d12h } }
     expect(on.desk?.webhooks.allowPrivateDestinations).toBe(true);
     expect(renderConfigYaml(on)).toContain('  webhooks:\n    allowPrivateDestinations: true\n');
     expect(renderConfigYaml(parseOk('desk: { domain: desk.solarmora.test }\n'))).not.toContain('webhooks');
-    expect(problemsOf('desk:\n  domain: desk.solarmora.test\n  webhooks: { allowPrivate: true }\n')).toEqual(['3:15: error: desk.webhooks.allowPrivate: unknown field; remove it (fields here: allowPrivateDestinations)']);
+    expect(problemsOf('desk:\n  domain: desk.solarmora.test\n  webhooks: { allowPrivate: true }\n')).toEqual([
+      '3:15: error: desk.webhooks.allowPrivate: unknown field; remove it (fields here: allowPrivateDestinations)',
+    ]);
   });
 });
 
@@ -144,7 +156,8 @@ describe('units', () => {
     ['5', undefined],
   ])('parseDuration(%j) = %s', (v, out) => expect(parseDuration(v)).toBe(out));
   it('renderDuration round-trips', () => {
-    fc.assert(fc.property(fc.nat({ max: 10 * 86_400_000 }), (ms) => {
+    fc.assert(
+      fc.property(fc.nat({ max: 10 * 86_400_000 }), (ms) => {
         expect(parseDuration(renderDuration(ms))).toBe(ms);
       }),
     );
@@ -155,30 +168,120 @@ describe('problems, each with its place', () => {
   const cases: { name: string; text: string; expected: string }[] = [
     { name: 'YAML syntax with line:col', text: 'domains: [solarmora.com\nusers: []\n', expected: '2:1: error: ' },
     { name: 'a duplicate key', text: 'domains: []\ndomains: []\n', expected: '2:1: error: Map keys must be unique' },
-    { name: 'a typo in a field, with a suggestion', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modfy: {}\n', expected: '4:5: error: defaultRouting[0].modfy: unknown field; did you mean "modify"?' },
+    {
+      name: 'a typo in a field, with a suggestion',
+      text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modfy: {}\n',
+      expected: '4:5: error: defaultRouting[0].modfy: unknown field; did you mean "modify"?',
+    },
     { name: 'a typo at the top', text: 'domain: [solarmora.com]\n', expected: '1:1: error: domain: unknown field; did you mean "domains"?' },
-    { name: 'a typo in modify', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { bypassSpamFiltre: true }\n', expected: 'defaultRouting[0].modify.bypassSpamFiltre: unknown field; did you mean "bypassSpamFilter"?' },
-    { name: 'an unknown field with no near name', text: 'smtp: { banner: hi }\n', expected: '1:9: error: smtp.banner: unknown field; remove it (fields here: maxMessageSize, maxRecipients, maxConnectionsPerClient, connectionLimitExceptions)' },
-    { name: 'a missing field', text: 'defaultRouting:\n  - match: { all: true }\n', expected: '2:5: error: defaultRouting[0].description: this field is required; add it' },
-    { name: 'a wrong type', text: 'smtp:\n  maxRecipients: many\n', expected: '2:18: error: smtp.maxRecipients: expected a number, found string "many"; correct the value' },
-    { name: 'a wrong enum', text: 'users:\n  - address: a@solarmora.com\n    status: gone\n', expected: '3:13: error: users[0].status: "gone" is not allowed; use one of: active, suspended' },
-    { name: 'two matches', text: 'defaultRouting:\n  - description: x\n    match: { single: a@b.com, pattern: x }\n', expected: '3:12: error: defaultRouting[0].match: give only one of single, pattern, group, all (found single and pattern); remove the others' },
-    { name: 'no match', text: 'defaultRouting:\n  - description: x\n    match: {}\n', expected: 'defaultRouting[0].match: give one of single, pattern, group, all' },
-    { name: 'two changes', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { changeEnvelopeRecipient: { replaceUsername: a, replaceDomain: b.com } }\n', expected: 'give only one of replaceRecipient, replaceUsername, replaceDomain' },
-    { name: 'a bad size', text: 'smtp: { maxMessageSize: 35 parsecs }\n', expected: '1:25: error: smtp.maxMessageSize: "35 parsecs" is not a size; write it like 35MB' },
+    {
+      name: 'a typo in modify',
+      text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { bypassSpamFiltre: true }\n',
+      expected: 'defaultRouting[0].modify.bypassSpamFiltre: unknown field; did you mean "bypassSpamFilter"?',
+    },
+    {
+      name: 'an unknown field with no near name',
+      text: 'smtp: { banner: hi }\n',
+      expected:
+        '1:9: error: smtp.banner: unknown field; remove it (fields here: maxMessageSize, maxRecipients, maxConnectionsPerClient, connectionLimitExceptions)',
+    },
+    {
+      name: 'a missing field',
+      text: 'defaultRouting:\n  - match: { all: true }\n',
+      expected: '2:5: error: defaultRouting[0].description: this field is required; add it',
+    },
+    {
+      name: 'a wrong type',
+      text: 'smtp:\n  maxRecipients: many\n',
+      expected: '2:18: error: smtp.maxRecipients: expected a number, found string "many"; correct the value',
+    },
+    {
+      name: 'a wrong enum',
+      text: 'users:\n  - address: a@solarmora.com\n    status: gone\n',
+      expected: '3:13: error: users[0].status: "gone" is not allowed; use one of: active, suspended',
+    },
+    {
+      name: 'two matches',
+      text: 'defaultRouting:\n  - description: x\n    match: { single: a@b.com, pattern: x }\n',
+      expected: '3:12: error: defaultRouting[0].match: give only one of single, pattern, group, all (found single and pattern); remove the others',
+    },
+    {
+      name: 'no match',
+      text: 'defaultRouting:\n  - description: x\n    match: {}\n',
+      expected: 'defaultRouting[0].match: give one of single, pattern, group, all',
+    },
+    {
+      name: 'two changes',
+      text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { changeEnvelopeRecipient: { replaceUsername: a, replaceDomain: b.com } }\n',
+      expected: 'give only one of replaceRecipient, replaceUsername, replaceDomain',
+    },
+    {
+      name: 'a bad size',
+      text: 'smtp: { maxMessageSize: 35 parsecs }\n',
+      expected: '1:25: error: smtp.maxMessageSize: "35 parsecs" is not a size; write it like 35MB',
+    },
     { name: 'a bad duration', text: 'queue: { retry: { firstRetry: soon } }\n', expected: 'queue.retry.firstRetry: "soon" is not a duration' },
-    { name: 'a bad retention window', text: 'retention: { messages: a month }\n', expected: '1:24: error: retention.messages: "a month" is not a duration; write it like 90s, 1m, 1h30m or 5d' },
-    { name: 'a retention window under an hour', text: 'retention: { quarantine: 10m }\n', expected: '1:26: error: retention.quarantine: a retention window is at least 1h; write 1h or more' },
-    { name: 'a log kept shorter than bodies', text: 'retention:\n  messages: 60d\n  log: 30d\n', expected: '3:8: error: retention.log: the email log would be kept 30d, less than the 60d bodies are kept (retention.messages); make log at least as long as messages' },
-    { name: 'an unknown retention field', text: 'retention: { trace: 5d }\n', expected: 'retention.trace: unknown field; remove it (fields here: messages, log, quarantine, deskSetAside, stats)' },
-    { name: 'header injection', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X-A": "1\\r\\nBcc: x@y.z" } }\n', expected: 'a header value must be one line' },
-    { name: 'a bad header name', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X A": "1" } }\n', expected: 'a header name is printable ASCII' },
-    { name: 'an invalid pattern, with the line', text: 'defaultRouting:\n  - description: x\n    match: { pattern: "^(" }\n', expected: '3:23: error: defaultRouting[0].match.pattern: "^(" is not a valid regular expression' },
-    { name: 'a lookbehind RE2 lacks, with the line', text: 'defaultRouting:\n  - description: x\n    match: { pattern: \'.*(?<!@gmail\\.com)\' }\n', expected: '3:23: error: defaultRouting[0].match.pattern: ".*(?<!@gmail\\.com)" uses a negative lookbehind ((?<!), which RE2 patterns do not support; ' },
-    { name: 'a route naming no host', text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { changeRoute: crm }\n', expected: '4:28: error: defaultRouting[0].modify.changeRoute: no host is named "crm"; define it under hosts first' },
-    { name: 'an unknown org unit', text: 'domains: [solarmora.com]\nusers: [{ address: a@solarmora.com, orgUnit: /Sale }]\norgUnits: [/, /Sales]\n', expected: 'users[0].orgUnit: "/Sale" is not an org unit; add it to orgUnits or use one of: /, /Sales' },
-    { name: 'a bad spam list entry', text: 'spam: { allowSenders: [example.com] }\n', expected: 'spam.allowSenders[0]: "example.com" is neither an address nor @domain' },
-    { name: 'duplicate desk channels', text: 'desk: { domain: desk.test, channels: [{ name: a, kind: support }, { name: a, kind: sales }] }\n', expected: 'desk.channels[1].name: a channel named "a" already exists' },
+    {
+      name: 'a bad retention window',
+      text: 'retention: { messages: a month }\n',
+      expected: '1:24: error: retention.messages: "a month" is not a duration; write it like 90s, 1m, 1h30m or 5d',
+    },
+    {
+      name: 'a retention window under an hour',
+      text: 'retention: { quarantine: 10m }\n',
+      expected: '1:26: error: retention.quarantine: a retention window is at least 1h; write 1h or more',
+    },
+    {
+      name: 'a log kept shorter than bodies',
+      text: 'retention:\n  messages: 60d\n  log: 30d\n',
+      expected:
+        '3:8: error: retention.log: the email log would be kept 30d, less than the 60d bodies are kept (retention.messages); make log at least as long as messages',
+    },
+    {
+      name: 'an unknown retention field',
+      text: 'retention: { trace: 5d }\n',
+      expected: 'retention.trace: unknown field; remove it (fields here: messages, log, quarantine, deskSetAside, stats)',
+    },
+    {
+      name: 'header injection',
+      text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X-A": "1\\r\\nBcc: x@y.z" } }\n',
+      expected: 'a header value must be one line',
+    },
+    {
+      name: 'a bad header name',
+      text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { customHeaders: { "X A": "1" } }\n',
+      expected: 'a header name is printable ASCII',
+    },
+    {
+      name: 'an invalid pattern, with the line',
+      text: 'defaultRouting:\n  - description: x\n    match: { pattern: "^(" }\n',
+      expected: '3:23: error: defaultRouting[0].match.pattern: "^(" is not a valid regular expression',
+    },
+    {
+      name: 'a lookbehind RE2 lacks, with the line',
+      text: "defaultRouting:\n  - description: x\n    match: { pattern: '.*(?<!@gmail\\.com)' }\n",
+      expected: '3:23: error: defaultRouting[0].match.pattern: ".*(?<!@gmail\\.com)" uses a negative lookbehind ((?<!), which RE2 patterns do not support; ',
+    },
+    {
+      name: 'a route naming no host',
+      text: 'defaultRouting:\n  - description: x\n    match: { all: true }\n    modify: { changeRoute: crm }\n',
+      expected: '4:28: error: defaultRouting[0].modify.changeRoute: no host is named "crm"; define it under hosts first',
+    },
+    {
+      name: 'an unknown org unit',
+      text: 'domains: [solarmora.com]\nusers: [{ address: a@solarmora.com, orgUnit: /Sale }]\norgUnits: [/, /Sales]\n',
+      expected: 'users[0].orgUnit: "/Sale" is not an org unit; add it to orgUnits or use one of: /, /Sales',
+    },
+    {
+      name: 'a bad spam list entry',
+      text: 'spam: { allowSenders: [example.com] }\n',
+      expected: 'spam.allowSenders[0]: "example.com" is neither an address nor @domain',
+    },
+    {
+      name: 'duplicate desk channels',
+      text: 'desk: { domain: desk.test, channels: [{ name: a, kind: support }, { name: a, kind: sales }] }\n',
+      expected: 'desk.channels[1].name: a channel named "a" already exists',
+    },
     { name: 'a file that is not a mapping', text: '- a\n- b\n', expected: 'error: the file must be a mapping of settings' },
   ];
   it.each(cases)('$name', ({ text, expected }) => {
@@ -236,7 +339,12 @@ outbound: { smarthost: relay }
 
   it('refuses an alias bomb', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 0; i < 8; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
+    for (let i = 0; i < 8; i++)
+      lines.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(', ')}]`,
+      );
     const r = parseConfigText(lines.join('\n'));
     expect(r.ok).toBe(false);
   });
@@ -258,7 +366,9 @@ describe('renderConfigYaml', () => {
   });
 
   it('keeps non-default values, in their written units', () => {
-    const c = parseOk('smtp: { maxMessageSize: 10M, maxRecipients: 50 }\nqueue: { retry: { firstRetry: 90s } }\nretention: { messages: 7d, log: 30d, quarantine: 30d }\nsrs: {}\n');
+    const c = parseOk(
+      'smtp: { maxMessageSize: 10M, maxRecipients: 50 }\nqueue: { retry: { firstRetry: 90s } }\nretention: { messages: 7d, log: 30d, quarantine: 30d }\nsrs: {}\n',
+    );
     const yaml = renderConfigYaml(c);
     expect(yaml).toContain('maxMessageSize: 10MB');
     expect(yaml).toContain('firstRetry: 1m30s');
@@ -269,19 +379,28 @@ describe('renderConfigYaml', () => {
   });
 
   it('round-trips any valid config (property)', () => {
-    const email = fc.tuple(fc.constantFrom('a', 'b', 'help', 'x.y', 'Yes', 'null', '123'), fc.constantFrom('solarmora.com', 'crm.test')).map(([l, d]) => `${l}@${d}`);
+    const email = fc
+      .tuple(fc.constantFrom('a', 'b', 'help', 'x.y', 'Yes', 'null', '123'), fc.constantFrom('solarmora.com', 'crm.test'))
+      .map(([l, d]) => `${l}@${d}`);
     const text = fc.string({ maxLength: 12 }).filter((s) => !/[\r\n]/.test(s));
     const ruleArb = fc.record(
       {
         description: text.filter((s) => s.length > 0),
         enabled: fc.boolean(),
-        match: fc.oneof(email.map((single) => ({ single })), fc.constantFrom('.*', 'a|b', '#x: y').map((pattern) => ({ pattern })), fc.constant({ all: true })),
+        match: fc.oneof(
+          email.map((single) => ({ single })),
+          fc.constantFrom('.*', 'a|b', '#x: y').map((pattern) => ({ pattern })),
+          fc.constant({ all: true }),
+        ),
         action: fc.constantFrom('modify', 'reject', 'quarantine'),
         rejectText: text,
         recognizedAddresses: fc.boolean(),
         modify: fc.record(
           {
-            changeEnvelopeRecipient: fc.oneof(email.map((replaceRecipient) => ({ replaceRecipient })), fc.constant({ replaceDomain: 'crm.test' })),
+            changeEnvelopeRecipient: fc.oneof(
+              email.map((replaceRecipient) => ({ replaceRecipient })),
+              fc.constant({ replaceDomain: 'crm.test' }),
+            ),
             changeRoute: fc.constantFrom('crm', 'crm2'),
             bypassSpamFilter: fc.boolean(),
             addRecipients: fc.array(fc.oneof(email, fc.record({ address: email, doNotDeliverSpam: fc.boolean(), suppressBounces: fc.boolean() }))),
@@ -302,17 +421,63 @@ describe('renderConfigYaml', () => {
         domains: fc.array(fc.constantFrom('solarmora.com', 'crm.test')),
         postmaster: email,
         orgUnits: fc.array(fc.constantFrom('/', '/Sales', '/A B')),
-        users: fc.array(fc.record({ address: email, aliases: fc.array(email), status: fc.constantFrom('active', 'suspended'), orgUnit: fc.constantFrom('/', '/Sales') }, { requiredKeys: ['address'] })),
+        users: fc.array(
+          fc.record(
+            { address: email, aliases: fc.array(email), status: fc.constantFrom('active', 'suspended'), orgUnit: fc.constantFrom('/', '/Sales') },
+            { requiredKeys: ['address'] },
+          ),
+        ),
         groups: fc.array(fc.record({ address: email, members: fc.array(email) }, { requiredKeys: ['address'] })),
-        hosts: fc.array(fc.record({ name: fc.constantFrom('crm', 'crm2'), host: fc.constantFrom('127.0.0.1', 'mx.crm.test'), port: fc.integer({ min: 1, max: 65535 }), tls: fc.constantFrom('none', 'opportunistic', 'required') }, { requiredKeys: ['name', 'host'] })),
+        hosts: fc.array(
+          fc.record(
+            {
+              name: fc.constantFrom('crm', 'crm2'),
+              host: fc.constantFrom('127.0.0.1', 'mx.crm.test'),
+              port: fc.integer({ min: 1, max: 65535 }),
+              tls: fc.constantFrom('none', 'opportunistic', 'required'),
+            },
+            { requiredKeys: ['name', 'host'] },
+          ),
+        ),
         outbound: fc.record({ smarthost: fc.constantFrom('crm', 'crm2') }, { requiredKeys: [] }),
         defaultRouting: fc.array(ruleArb, { maxLength: 4 }),
         smtp: fc.record({ maxMessageSize: fc.integer({ min: 0, max: 2 ** 40 }), maxRecipients: fc.integer({ min: 1, max: 5000 }) }, { requiredKeys: [] }),
-        spam: fc.record({ allowSenders: fc.array(fc.constantFrom('@crm.test', 'a@b.com')), denySenders: fc.array(fc.constantFrom('@x.com')) }, { requiredKeys: [] }),
-        queue: fc.record({ retry: fc.record({ firstRetry: fc.nat({ max: 10 ** 9 }).map(renderDuration), giveUpAfter: fc.nat({ max: 10 ** 9 }).map(renderDuration) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
-        retention: fc.record({ messages: fc.integer({ min: 3_600_000, max: 10 ** 10 }).map(renderDuration), quarantine: fc.integer({ min: 3_600_000, max: 10 ** 10 }).map(renderDuration), deskSetAside: fc.constantFrom('1h', '30d', '1d12h') }, { requiredKeys: [] }),
+        spam: fc.record(
+          { allowSenders: fc.array(fc.constantFrom('@crm.test', 'a@b.com')), denySenders: fc.array(fc.constantFrom('@x.com')) },
+          { requiredKeys: [] },
+        ),
+        queue: fc.record(
+          {
+            retry: fc.record(
+              { firstRetry: fc.nat({ max: 10 ** 9 }).map(renderDuration), giveUpAfter: fc.nat({ max: 10 ** 9 }).map(renderDuration) },
+              { requiredKeys: [] },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        retention: fc.record(
+          {
+            messages: fc.integer({ min: 3_600_000, max: 10 ** 10 }).map(renderDuration),
+            quarantine: fc.integer({ min: 3_600_000, max: 10 ** 10 }).map(renderDuration),
+            deskSetAside: fc.constantFrom('1h', '30d', '1d12h'),
+          },
+          { requiredKeys: [] },
+        ),
         srs: fc.record({ domain: fc.constant('solarmora.com'), secret: text.filter((s) => s.length > 0) }, { requiredKeys: [] }),
-        desk: fc.record({ domain: fc.constant('desk.test'), webhooks: fc.record({ allowPrivateDestinations: fc.boolean() }, { requiredKeys: [] }), channels: fc.array(fc.record({ name: text.filter((s) => s.length > 0), kind: fc.constantFrom('support', 'sales'), autoAcknowledge: fc.boolean() }, { requiredKeys: ['name', 'kind'] }), { maxLength: 2 }) }, { requiredKeys: ['domain'] }),
+        desk: fc.record(
+          {
+            domain: fc.constant('desk.test'),
+            webhooks: fc.record({ allowPrivateDestinations: fc.boolean() }, { requiredKeys: [] }),
+            channels: fc.array(
+              fc.record(
+                { name: text.filter((s) => s.length > 0), kind: fc.constantFrom('support', 'sales'), autoAcknowledge: fc.boolean() },
+                { requiredKeys: ['name', 'kind'] },
+              ),
+              { maxLength: 2 },
+            ),
+          },
+          { requiredKeys: ['domain'] },
+        ),
       },
       { requiredKeys: [] },
     );

@@ -7,8 +7,7 @@ import { z } from 'zod';
 import type { EnvelopeRecipientChange, RecipientMatch } from '../routing/index.js';
 import { parseDuration, parseSize } from './units.js';
 
-const noLineBreaks = (what: string) =>
-  z.string().refine((s) => !/[\r\n]/.test(s), `${what} must be one line; remove the line breaks`);
+const noLineBreaks = (what: string) => z.string().refine((s) => !/[\r\n]/.test(s), `${what} must be one line; remove the line breaks`);
 
 // RFC 5322 field name: printable ASCII except the colon.
 const headerName = z.string().regex(/^[!-9;-~]+$/, 'a header name is printable ASCII without spaces or ":"');
@@ -38,9 +37,7 @@ function exactlyOne(keys: readonly string[]) {
       ctx.addIssue({
         code: 'custom',
         message:
-          given.length === 0
-            ? `give one of ${keys.join(', ')}`
-            : `give only one of ${keys.join(', ')} (found ${given.join(' and ')}); remove the others`,
+          given.length === 0 ? `give one of ${keys.join(', ')}` : `give only one of ${keys.join(', ')} (found ${given.join(' and ')}); remove the others`,
       });
     }
   };
@@ -136,7 +133,13 @@ export const DEFAULT_MAX_RECIPIENTS = 1000;
  */
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 50;
 export const DEFAULT_RETRY = { firstRetry: 60_000, maxInterval: 3_600_000, giveUpAfter: 5 * 86_400_000 } as const;
-export const DEFAULT_RETENTION = { messages: 30 * 86_400_000, log: 90 * 86_400_000, quarantine: 30 * 86_400_000, deskSetAside: 30 * 86_400_000, stats: 30 * 86_400_000 } as const;
+export const DEFAULT_RETENTION = {
+  messages: 30 * 86_400_000,
+  log: 90 * 86_400_000,
+  quarantine: 30 * 86_400_000,
+  deskSetAside: 30 * 86_400_000,
+  stats: 30 * 86_400_000,
+} as const;
 
 /** Retention works on a minute's clock and in batches: a shorter window would race mail still being looked at. */
 const retentionWindow = duration.pipe(z.number().min(3_600_000, 'a retention window is at least 1h; write 1h or more'));
@@ -205,7 +208,9 @@ export const configSchema = z.strictObject({
       z.strictObject({
         domain: z.string().min(1),
         selector: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a DKIM selector is letters, digits, ".", "_" or "-"'),
-        privateKey: z.string().refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)'),
+        privateKey: z
+          .string()
+          .refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)'),
       }),
     )
     .default(() => []),

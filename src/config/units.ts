@@ -30,7 +30,11 @@ export function parseSize(value: string | number): number | undefined {
 
 /** The shortest exact form: 36700160 → "35MB"; sizes that are not whole units stay numbers. */
 export function renderSize(bytes: number): string | number {
-  for (const [unit, factor] of [['GB', 1024 ** 3], ['MB', 1024 ** 2], ['KB', 1024]] as const) {
+  for (const [unit, factor] of [
+    ['GB', 1024 ** 3],
+    ['MB', 1024 ** 2],
+    ['KB', 1024],
+  ] as const) {
     if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
   }
   return bytes;

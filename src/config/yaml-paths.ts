@@ -38,12 +38,7 @@ export interface Position {
  * unknown field). A path that is missing (a required field) points at the nearest
  * ancestor that exists.
  */
-export function locate(
-  doc: Document,
-  lineCounter: LineCounter,
-  segments: readonly PathSegment[],
-  atKey = false,
-): Position | undefined {
+export function locate(doc: Document, lineCounter: LineCounter, segments: readonly PathSegment[], atKey = false): Position | undefined {
   let node: unknown = doc.contents;
   let found: unknown = node;
   for (let i = 0; i < segments.length; i++) {

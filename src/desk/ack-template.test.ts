@@ -49,12 +49,7 @@ describe('subjects we send', () => {
       fc.property(fc.string(), fc.integer({ min: 1, max: 10 ** 9 }), (subject, n) => {
         const once = replySubject(subject, n);
         const twice = replySubject(once, n);
-        return (
-          findCaseToken(once) === n &&
-          twice === once &&
-          (once.match(/\[#\d+\]/g) ?? []).length === 1 &&
-          !/^\[#\d+\] Re: Re:/i.test(once)
-        );
+        return findCaseToken(once) === n && twice === once && (once.match(/\[#\d+\]/g) ?? []).length === 1 && !/^\[#\d+\] Re: Re:/i.test(once);
       }),
     );
   });

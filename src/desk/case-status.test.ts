@@ -4,10 +4,15 @@ import type { CaseStatus } from './model.js';
 
 describe('agent-set: the allowed edges, and every other move refused', () => {
   const allowed = new Set([
-    'new>open', 'new>pending', 'new>solved',
-    'open>pending', 'open>solved',
-    'pending>open', 'pending>solved',
-    'solved>open', 'solved>closed',
+    'new>open',
+    'new>pending',
+    'new>solved',
+    'open>pending',
+    'open>solved',
+    'pending>open',
+    'pending>solved',
+    'solved>open',
+    'solved>closed',
   ]);
   const pairs = CASE_STATUSES.flatMap((from) => CASE_STATUSES.map((to) => [from, to] as const));
   it.each(pairs)('%s → %s', (from, to) => {

@@ -72,12 +72,7 @@ describe('matchChannel', () => {
     ['envelope compares case-insensitively', `<${SALES_IN.toUpperCase()}>`, none, { kind: 'channel', channelId: 'ch-sales', via: 'envelope' }],
     ['retired inbound address', SUPPORT_OLD, none, { kind: 'retired', channelId: 'ch-support' }],
     ['unknown address', 'someone@case.relaydesk.test', none, { kind: 'none' }],
-    [
-      'header does not rescue an address that is not ours',
-      'x@elsewhere.test',
-      { xOriginalTo: 'help@solarmora.com' },
-      { kind: 'none' },
-    ],
+    ['header does not rescue an address that is not ours', 'x@elsewhere.test', { xOriginalTo: 'help@solarmora.com' }, { kind: 'none' }],
     [
       'X-Original-To names another channel’s public address',
       SUPPORT_IN,

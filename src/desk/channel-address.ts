@@ -70,11 +70,7 @@ export type ChannelMatch =
  * Cc reaches support through help@'s rule — so it moves the message only when it names exactly
  * one channel and not the one the envelope chose.
  */
-export function matchChannel(
-  envelopeRecipient: string,
-  headers: AddressingHeaders,
-  channels: readonly Channel[],
-): ChannelMatch {
+export function matchChannel(envelopeRecipient: string, headers: AddressingHeaders, channels: readonly Channel[]): ChannelMatch {
   const rcpt = normalizeAddress(envelopeRecipient);
   let envelopeChannel: Channel | undefined;
   for (const ch of channels) {
@@ -136,10 +132,7 @@ function replyData(channelId: string, caseNumber: number): string {
  * into one case even when the client drops the subject token. The signature makes it
  * unforgeable; note it reveals the inbound host, whose local part is guessable.
  */
-export function caseReplyAddress(
-  args: { readonly caseNumber: number; readonly channelId: string; readonly inboundAddress: Address },
-  sign: Signer,
-): Address {
+export function caseReplyAddress(args: { readonly caseNumber: number; readonly channelId: string; readonly inboundAddress: Address }, sign: Signer): Address {
   if (!Number.isSafeInteger(args.caseNumber) || args.caseNumber < 1) {
     throw new RangeError(`case number ${args.caseNumber} must be a positive integer`);
   }
@@ -161,9 +154,7 @@ export function parseCaseReplyAddress(address: string, channelId: string, sign: 
   if (!m || m[1] === undefined || m[2] === undefined) return { kind: 'not-a-reply-address' };
   const caseNumber = Number(m[1]);
   if (!Number.isSafeInteger(caseNumber)) return { kind: 'not-a-reply-address' };
-  return sameText(sign(replyData(channelId, caseNumber)), m[2])
-    ? { kind: 'case-reply', caseNumber }
-    : { kind: 'bad-signature', caseNumber };
+  return sameText(sign(replyData(channelId, caseNumber)), m[2]) ? { kind: 'case-reply', caseNumber } : { kind: 'bad-signature', caseNumber };
 }
 
 // Compares without stopping at the first difference, so timing does not reveal a signature prefix.

@@ -97,9 +97,21 @@ describe('requesterOf', () => {
   it.each<[string, Partial<IntakeMessage>, string | null]>([
     ['From', {}, 'taro@customer.co.jp'],
     ['From wins over Reply-To for a person', { replyTo: [{ name: '', address: 'other@customer.co.jp' }] }, 'taro@customer.co.jp'],
-    ['Reply-To when From is the public address (a form relay)', { from: { name: 'Help', address: 'Help@Solarmora.com' }, replyTo: [{ name: 'Hanako', address: 'hanako@customer.co.jp' }] }, 'hanako@customer.co.jp'],
-    ['Reply-To when From is a no-reply', { from: { name: 'Shop', address: 'noreply@shop.test' }, replyTo: [{ name: '', address: 'owner@shop.test' }] }, 'owner@shop.test'],
-    ['a no-reply Reply-To is skipped', { from: { name: 'Shop', address: 'noreply@shop.test' }, replyTo: [{ address: 'no-reply@shop.test' }, { address: 'ok@shop.test' }] }, 'ok@shop.test'],
+    [
+      'Reply-To when From is the public address (a form relay)',
+      { from: { name: 'Help', address: 'Help@Solarmora.com' }, replyTo: [{ name: 'Hanako', address: 'hanako@customer.co.jp' }] },
+      'hanako@customer.co.jp',
+    ],
+    [
+      'Reply-To when From is a no-reply',
+      { from: { name: 'Shop', address: 'noreply@shop.test' }, replyTo: [{ name: '', address: 'owner@shop.test' }] },
+      'owner@shop.test',
+    ],
+    [
+      'a no-reply Reply-To is skipped',
+      { from: { name: 'Shop', address: 'noreply@shop.test' }, replyTo: [{ address: 'no-reply@shop.test' }, { address: 'ok@shop.test' }] },
+      'ok@shop.test',
+    ],
     ['no-reply From with no Reply-To stays From', { from: { name: 'Shop', address: 'noreply@shop.test' } }, 'noreply@shop.test'],
     ['no From: Reply-To', { from: null, replyTo: [{ address: 'r@x.test' }] }, 'r@x.test'],
     ['no From, no Reply-To: envelope sender', { from: null }, 'taro@customer.co.jp'],
@@ -131,7 +143,11 @@ describe('isGmailForwardingConfirmation', () => {
       ),
       { code: '987654321', confirmUrl: 'https://mail.google.com/mail/vf-abc', forwardFrom: 'help@solarmora.com' },
     ],
-    ['code only in the body, no link', gmail('Gmail Forwarding Confirmation', 'Confirmation code: 55555555'), { code: '55555555', confirmUrl: null, forwardFrom: null }],
+    [
+      'code only in the body, no link',
+      gmail('Gmail Forwarding Confirmation', 'Confirmation code: 55555555'),
+      { code: '55555555', confirmUrl: null, forwardFrom: null },
+    ],
     ['another sender', gmail('(#123456789) Gmail Forwarding Confirmation - Receive Mail from a@b.test', url, 'forwarding-noreply@evil.test'), null],
     ['no code', gmail('Gmail Forwarding Confirmation', url), null],
   ])('%s', (_n, m, expected) => expect(isGmailForwardingConfirmation(m)).toEqual(expected));

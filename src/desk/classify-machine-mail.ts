@@ -122,9 +122,7 @@ function toMailbox(m: MailboxLike | null | undefined): Mailbox | null {
 export function requesterOf(msg: IntakeMessage, publicAddress: Address | null): Mailbox | null {
   const from = toMailbox(msg.from);
   const ours = publicAddress === null ? '' : normalizeAddress(publicAddress);
-  const replyTo = (msg.replyTo ?? [])
-    .map(toMailbox)
-    .find((m): m is Mailbox => m !== null && m.address !== ours && mayAutoAnswer(m.address));
+  const replyTo = (msg.replyTo ?? []).map(toMailbox).find((m): m is Mailbox => m !== null && m.address !== ours && mayAutoAnswer(m.address));
   if (from && from.address !== ours && mayAutoAnswer(from.address)) return from;
   if (replyTo) return replyTo;
   if (from) return from;

@@ -120,7 +120,11 @@ describe('decideIntake: one message, one effect', () => {
       { kind: 'suspend', reason: 'flood', detail: 'taro@customer.co.jp already opened 21 in the last hour (limit 20)' },
     ],
     ['a duplicate has no second effect', input({ duplicateOf: { intakeId: 'in-42' }, referencedCase: caseRef('solved') }), { kind: 'duplicate', of: 'in-42' }],
-    ['an out-of-office with no case → suspended, no case, no ack', input({ message: outOfOffice }), { kind: 'suspend', reason: 'auto-reply', detail: 'Auto-Submitted: auto-replied' }],
+    [
+      'an out-of-office with no case → suspended, no case, no ack',
+      input({ message: outOfOffice }),
+      { kind: 'suspend', reason: 'auto-reply', detail: 'Auto-Submitted: auto-replied' },
+    ],
     [
       'an out-of-office on a solved case → attached, not reopened',
       input({ message: outOfOffice, subjectToken: { caseNumber: 1001, case: caseRef('solved') } }),
@@ -186,8 +190,17 @@ describe('decideIntake: one message, one effect', () => {
     const d = decideIntake(
       input({
         message: message({
-          to: [{ name: 'Support', address: 'Help@Solarmora.com' }, { name: '', address: SUPPORT_IN }, { name: 'Me', address: 'TARO@customer.co.jp' }],
-          cc: [{ name: 'Hanako\r\n', address: 'hanako@customer.co.jp' }, { name: 'dup', address: 'HANAKO@customer.co.jp' }, { name: '', address: 'noreply@x.test' }, ...many],
+          to: [
+            { name: 'Support', address: 'Help@Solarmora.com' },
+            { name: '', address: SUPPORT_IN },
+            { name: 'Me', address: 'TARO@customer.co.jp' },
+          ],
+          cc: [
+            { name: 'Hanako\r\n', address: 'hanako@customer.co.jp' },
+            { name: 'dup', address: 'HANAKO@customer.co.jp' },
+            { name: '', address: 'noreply@x.test' },
+            ...many,
+          ],
         }),
       }),
     );
@@ -200,7 +213,15 @@ describe('decideIntake: one message, one effect', () => {
 
 describe('decideIntake on a sales channel', () => {
   const sales = (over: Partial<IntakeInput> = {}): IntakeInput =>
-    input({ channel: SALES, message: message({ envelope: { mailFrom: TARO.address, recipient: 'sales@k2m9.case.test' }, from: { name: '株式会社ソラモラ 山田 太郎', address: TARO.address }, subject: '見積もり依頼' }), ...over });
+    input({
+      channel: SALES,
+      message: message({
+        envelope: { mailFrom: TARO.address, recipient: 'sales@k2m9.case.test' },
+        from: { name: '株式会社ソラモラ 山田 太郎', address: TARO.address },
+        subject: '見積もり依頼',
+      }),
+      ...over,
+    });
   const lead: LeadRef = { id: 'lead-1', status: 'working' };
   it.each<[string, IntakeInput, IntakeDecision]>([
     [
@@ -208,7 +229,14 @@ describe('decideIntake on a sales channel', () => {
       sales(),
       {
         kind: 'new-lead',
-        lead: { name: '山田 太郎', email: TARO.address, company: '株式会社ソラモラ', companyDomain: 'customer.co.jp', source: 'email', subject: '見積もり依頼' },
+        lead: {
+          name: '山田 太郎',
+          email: TARO.address,
+          company: '株式会社ソラモラ',
+          companyDomain: 'customer.co.jp',
+          source: 'email',
+          subject: '見積もり依頼',
+        },
         receivedAt: NOW,
       },
     ],
@@ -219,7 +247,11 @@ describe('decideIntake on a sales channel', () => {
       input({ channel: SALES, message: outOfOffice, openLeadForSender: lead }),
       { kind: 'attach-machine-mail', target: { kind: 'lead', leadId: 'lead-1' }, machine: 'auto-reply', flagAddresses: [] },
     ],
-    ['a bounce with no lead → suspended', input({ channel: SALES, message: dsn }), { kind: 'suspend', reason: 'bounce', detail: 'multipart/report delivery report' }],
+    [
+      'a bounce with no lead → suspended',
+      input({ channel: SALES, message: dsn }),
+      { kind: 'suspend', reason: 'bounce', detail: 'multipart/report delivery report' },
+    ],
     [
       'a flood of new leads → suspended',
       sales({ recentCasesFromSender: 20 }),
@@ -268,10 +300,19 @@ describe('sequences through decideIntake', () => {
 describe('properties', () => {
   const statusArb = fc.constantFrom<CaseStatus>('new', 'open', 'pending', 'solved', 'closed');
   const caseArb = fc.option(
-    fc.record({ id: fc.string({ minLength: 1 }), number: fc.integer({ min: 1 }), status: statusArb, requester: fc.constantFrom(TARO.address, 'x@y.test'), participants: fc.constant([]) }),
+    fc.record({
+      id: fc.string({ minLength: 1 }),
+      number: fc.integer({ min: 1 }),
+      status: statusArb,
+      requester: fc.constantFrom(TARO.address, 'x@y.test'),
+      participants: fc.constant([]),
+    }),
     { nil: null },
   );
-  const leadArb = fc.option(fc.record({ id: fc.string({ minLength: 1 }), status: fc.constantFrom('new', 'working', 'qualified') as fc.Arbitrary<LeadRef['status']> }), { nil: null });
+  const leadArb = fc.option(
+    fc.record({ id: fc.string({ minLength: 1 }), status: fc.constantFrom('new', 'working', 'qualified') as fc.Arbitrary<LeadRef['status']> }),
+    { nil: null },
+  );
   const machineArb: fc.Arbitrary<MachineMailVerdict> = fc.oneof(
     fc.record({ kind: fc.constant('auto-reply' as const), reason: fc.string() }),
     fc.record({ kind: fc.constant('bulk' as const), reason: fc.string() }),
@@ -282,21 +323,31 @@ describe('properties', () => {
 
   it('machine mail never opens a case or a lead and is never acknowledged', () => {
     fc.assert(
-      fc.property(machineArb, caseArb, caseArb, leadArb, leadArb, fc.boolean(), fc.nat(40), fromArb, (verdict, ref, token, refLead, senderLead, sales, recent, from) => {
-        const d = decideIntake(
-          input({
-            channel: sales ? SALES : SUPPORT,
-            message: message({ from: { name: '', address: from } }),
-            verdict,
-            referencedCase: ref,
-            subjectToken: token ? { caseNumber: token.number, case: token } : null,
-            referencedLead: refLead,
-            openLeadForSender: senderLead,
-            recentCasesFromSender: recent,
-          }),
-        );
-        return d.kind !== 'new-case' && d.kind !== 'new-lead' && d.kind !== 'append' && d.kind !== 'append-lead';
-      }),
+      fc.property(
+        machineArb,
+        caseArb,
+        caseArb,
+        leadArb,
+        leadArb,
+        fc.boolean(),
+        fc.nat(40),
+        fromArb,
+        (verdict, ref, token, refLead, senderLead, sales, recent, from) => {
+          const d = decideIntake(
+            input({
+              channel: sales ? SALES : SUPPORT,
+              message: message({ from: { name: '', address: from } }),
+              verdict,
+              referencedCase: ref,
+              subjectToken: token ? { caseNumber: token.number, case: token } : null,
+              referencedLead: refLead,
+              openLeadForSender: senderLead,
+              recentCasesFromSender: recent,
+            }),
+          );
+          return d.kind !== 'new-case' && d.kind !== 'new-lead' && d.kind !== 'append' && d.kind !== 'append-lead';
+        },
+      ),
     );
   });
 

@@ -99,10 +99,7 @@ function threadTarget(input: IntakeInput): { case: CaseRef; via: ThreadVia } | n
 }
 
 /** Machine mail joins the thread it refers to, never waking it; with no thread it waits for a person. */
-function decideMachineMail(
-  verdict: Exclude<NonLoopVerdict, { kind: 'human' }>,
-  target: IntakeTarget | null,
-): IntakeDecision {
+function decideMachineMail(verdict: Exclude<NonLoopVerdict, { kind: 'human' }>, target: IntakeTarget | null): IntakeDecision {
   if (target === null) return { kind: 'suspend', reason: verdict.kind, detail: verdict.reason };
   return {
     kind: 'attach-machine-mail',

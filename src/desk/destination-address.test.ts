@@ -66,7 +66,24 @@ describe('classifyIp', () => {
     expect(classifyIp(ip)).toBe(range);
   });
 
-  it.each(['localhost', 'crm.example.com', '', '1.2.3', '1.2.3.4.5', '256.0.0.1', '1.2.3.-1', '::g', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3', ':1', '1:', '::ffff:1.2.3', '[::1', 'dead:beef'])('%j is not an IP address', (text) => {
+  it.each([
+    'localhost',
+    'crm.example.com',
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.0.0.1',
+    '1.2.3.-1',
+    '::g',
+    '1::2::3',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3',
+    ':1',
+    '1:',
+    '::ffff:1.2.3',
+    '[::1',
+    'dead:beef',
+  ])('%j is not an IP address', (text) => {
     expect(classifyIp(text)).toBeUndefined();
   });
 
@@ -79,7 +96,11 @@ describe('classifyIp', () => {
       lists.push([range, list]);
     };
     add('unspecified', [['0.0.0.0', 8]]);
-    add('private', [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16]]);
+    add('private', [
+      ['10.0.0.0', 8],
+      ['172.16.0.0', 12],
+      ['192.168.0.0', 16],
+    ]);
     add('shared', [['100.64.0.0', 10]]);
     add('loopback', [['127.0.0.0', 8]]);
     add('link-local', [['169.254.0.0', 16]]);
@@ -136,10 +157,16 @@ describe('checkDestinationHost and checkResolvedAddresses', () => {
     expect(checkDestinationHost('127.0.0.1', false)).toBe(
       '127.0.0.1 is a loopback address; webhooks go to public addresses only; to send them there, set desk.webhooks.allowPrivateDestinations: true in the configuration',
     );
-    expect(checkDestinationHost('[::ffff:a9fe:a9fe]', false)).toMatch(/^\[::ffff:a9fe:a9fe\] is a link-local address \(the range of the cloud metadata service 169\.254\.169\.254\); .*allowPrivateDestinations: true/);
+    expect(checkDestinationHost('[::ffff:a9fe:a9fe]', false)).toMatch(
+      /^\[::ffff:a9fe:a9fe\] is a link-local address \(the range of the cloud metadata service 169\.254\.169\.254\); .*allowPrivateDestinations: true/,
+    );
     expect(checkDestinationHost('LocalHost', false)).toMatch(/^LocalHost is this machine \(a loopback name\)/);
-    expect(checkResolvedAddresses('hooks.example.test', ['93.184.216.34', '10.0.0.7'], false)).toMatch(/^hooks\.example\.test resolves to 10\.0\.0\.7, a private address; .*allowPrivateDestinations: true/);
-    expect(checkResolvedAddresses('hooks.example.test', ['hooks.example.test'], false)).toBe('hooks.example.test resolves to "hooks.example.test", which is not an IP address');
+    expect(checkResolvedAddresses('hooks.example.test', ['93.184.216.34', '10.0.0.7'], false)).toMatch(
+      /^hooks\.example\.test resolves to 10\.0\.0\.7, a private address; .*allowPrivateDestinations: true/,
+    );
+    expect(checkResolvedAddresses('hooks.example.test', ['hooks.example.test'], false)).toBe(
+      'hooks.example.test resolves to "hooks.example.test", which is not an IP address',
+    );
   });
   it('let public destinations through, and everything once the setting allows it', () => {
     expect(checkDestinationHost('crm.example.com', false)).toBeNull();

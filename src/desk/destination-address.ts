@@ -61,7 +61,7 @@ const IPV4_BLOCKS = IPV4_RANGES.map(([first, prefix, range]) => {
 });
 
 function classifyIpv4(address: number): AddressRange {
-  for (const { network, mask, range } of IPV4_BLOCKS) if (((address & mask) >>> 0) === network) return range;
+  for (const { network, mask, range } of IPV4_BLOCKS) if ((address & mask) >>> 0 === network) return range;
   return 'public';
 }
 

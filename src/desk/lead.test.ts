@@ -50,12 +50,36 @@ function msg(from: { name: string; address: string } | null, over: Partial<Intak
 
 describe('leadFromMessage', () => {
   it.each<[string, IntakeMessage, { name: string; email: string; company: string | null; companyDomain: string | null }]>([
-    ['display name with company', msg({ name: 'Jane Doe (Acme Corp)', address: 'Jane@Acme.com' }), { name: 'Jane Doe', email: 'jane@acme.com', company: 'Acme Corp', companyDomain: 'acme.com' }],
-    ['company from the domain', msg({ name: 'Jane Doe', address: 'jane@acme.com' }), { name: 'Jane Doe', email: 'jane@acme.com', company: 'Acme', companyDomain: 'acme.com' }],
-    ['webmail: no company', msg({ name: 'Jane Doe', address: 'jane.doe@gmail.com' }), { name: 'Jane Doe', email: 'jane.doe@gmail.com', company: null, companyDomain: null }],
-    ['Japanese display name, company first', msg({ name: '株式会社ソラモラ 山田 太郎', address: 'yamada@solarmora.co.jp' }), { name: '山田 太郎', email: 'yamada@solarmora.co.jp', company: '株式会社ソラモラ', companyDomain: 'solarmora.co.jp' }],
-    ['Japanese name on webmail', msg({ name: '佐藤 花子', address: 'hanako@yahoo.co.jp' }), { name: '佐藤 花子', email: 'hanako@yahoo.co.jp', company: null, companyDomain: null }],
-    ['no display name: the local part', msg({ name: '', address: 'k.tanaka@tanaka-denki.co.jp' }), { name: 'k.tanaka', email: 'k.tanaka@tanaka-denki.co.jp', company: 'Tanaka-denki', companyDomain: 'tanaka-denki.co.jp' }],
+    [
+      'display name with company',
+      msg({ name: 'Jane Doe (Acme Corp)', address: 'Jane@Acme.com' }),
+      { name: 'Jane Doe', email: 'jane@acme.com', company: 'Acme Corp', companyDomain: 'acme.com' },
+    ],
+    [
+      'company from the domain',
+      msg({ name: 'Jane Doe', address: 'jane@acme.com' }),
+      { name: 'Jane Doe', email: 'jane@acme.com', company: 'Acme', companyDomain: 'acme.com' },
+    ],
+    [
+      'webmail: no company',
+      msg({ name: 'Jane Doe', address: 'jane.doe@gmail.com' }),
+      { name: 'Jane Doe', email: 'jane.doe@gmail.com', company: null, companyDomain: null },
+    ],
+    [
+      'Japanese display name, company first',
+      msg({ name: '株式会社ソラモラ 山田 太郎', address: 'yamada@solarmora.co.jp' }),
+      { name: '山田 太郎', email: 'yamada@solarmora.co.jp', company: '株式会社ソラモラ', companyDomain: 'solarmora.co.jp' },
+    ],
+    [
+      'Japanese name on webmail',
+      msg({ name: '佐藤 花子', address: 'hanako@yahoo.co.jp' }),
+      { name: '佐藤 花子', email: 'hanako@yahoo.co.jp', company: null, companyDomain: null },
+    ],
+    [
+      'no display name: the local part',
+      msg({ name: '', address: 'k.tanaka@tanaka-denki.co.jp' }),
+      { name: 'k.tanaka', email: 'k.tanaka@tanaka-denki.co.jp', company: 'Tanaka-denki', companyDomain: 'tanaka-denki.co.jp' },
+    ],
     [
       'a web form sending as sales@: the Reply-To',
       msg({ name: 'Website', address: 'sales@solarmora.com' }, { replyTo: [{ name: 'Bob | Builders Ltd', address: 'bob@builders.co.uk' }] }),
@@ -71,11 +95,31 @@ describe('lead status machine', () => {
   const statuses: LeadStatus[] = ['new', 'working', 'qualified', 'converted', 'disqualified'];
   const events: LeadEvent['kind'][] = ['start-working', 'qualify', 'disqualify', 'convert', 'reopen'];
   const expected: Record<string, LeadStatus | 'same' | 'rejected'> = {
-    'new/start-working': 'working', 'new/qualify': 'qualified', 'new/disqualify': 'disqualified', 'new/convert': 'converted', 'new/reopen': 'rejected',
-    'working/start-working': 'same', 'working/qualify': 'qualified', 'working/disqualify': 'disqualified', 'working/convert': 'converted', 'working/reopen': 'same',
-    'qualified/start-working': 'rejected', 'qualified/qualify': 'same', 'qualified/disqualify': 'disqualified', 'qualified/convert': 'converted', 'qualified/reopen': 'rejected',
-    'converted/start-working': 'rejected', 'converted/qualify': 'rejected', 'converted/disqualify': 'rejected', 'converted/convert': 'same', 'converted/reopen': 'rejected',
-    'disqualified/start-working': 'rejected', 'disqualified/qualify': 'rejected', 'disqualified/disqualify': 'same', 'disqualified/convert': 'rejected', 'disqualified/reopen': 'working',
+    'new/start-working': 'working',
+    'new/qualify': 'qualified',
+    'new/disqualify': 'disqualified',
+    'new/convert': 'converted',
+    'new/reopen': 'rejected',
+    'working/start-working': 'same',
+    'working/qualify': 'qualified',
+    'working/disqualify': 'disqualified',
+    'working/convert': 'converted',
+    'working/reopen': 'same',
+    'qualified/start-working': 'rejected',
+    'qualified/qualify': 'same',
+    'qualified/disqualify': 'disqualified',
+    'qualified/convert': 'converted',
+    'qualified/reopen': 'rejected',
+    'converted/start-working': 'rejected',
+    'converted/qualify': 'rejected',
+    'converted/disqualify': 'rejected',
+    'converted/convert': 'same',
+    'converted/reopen': 'rejected',
+    'disqualified/start-working': 'rejected',
+    'disqualified/qualify': 'rejected',
+    'disqualified/disqualify': 'same',
+    'disqualified/convert': 'rejected',
+    'disqualified/reopen': 'working',
   };
   it.each(statuses.flatMap((s) => events.map((e) => [s, e] as const)))('%s + %s', (status, event) => {
     const want = expected[`${status}/${event}`];

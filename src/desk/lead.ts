@@ -17,7 +17,10 @@ function hasCorpMarker(text: string): boolean {
 }
 
 function clean(text: string): string {
-  return text.replace(/[\s\u3000]+/g, ' ').replace(/^["'\s]+|["'\s]+$/g, '').trim();
+  return text
+    .replace(/[\s\u3000]+/g, ' ')
+    .replace(/^["'\s]+|["'\s]+$/g, '')
+    .trim();
 }
 
 /** Of two halves, the one with a company marker is the company; with none or both, the second. */
@@ -60,20 +63,83 @@ export function splitDisplayName(displayName: string): { name: string; company: 
 
 // Second-level suffixes under which organisations register (solarmora.co.jp, not co.jp).
 const TWO_LEVEL_SUFFIXES = new Set([
-  'co.jp', 'ne.jp', 'or.jp', 'ac.jp', 'go.jp', 'ad.jp', 'ed.jp', 'gr.jp', 'lg.jp',
-  'co.uk', 'org.uk', 'ac.uk', 'com.au', 'net.au', 'org.au', 'co.nz', 'com.br', 'com.cn',
-  'com.tw', 'co.kr', 'com.sg', 'co.in', 'com.mx', 'co.za', 'com.hk',
+  'co.jp',
+  'ne.jp',
+  'or.jp',
+  'ac.jp',
+  'go.jp',
+  'ad.jp',
+  'ed.jp',
+  'gr.jp',
+  'lg.jp',
+  'co.uk',
+  'org.uk',
+  'ac.uk',
+  'com.au',
+  'net.au',
+  'org.au',
+  'co.nz',
+  'com.br',
+  'com.cn',
+  'com.tw',
+  'co.kr',
+  'com.sg',
+  'co.in',
+  'com.mx',
+  'co.za',
+  'com.hk',
 ]);
 
 /** Public webmail and consumer ISP domains: they say nothing about the sender's company. */
 const WEBMAIL = new Set([
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.jp', 'ymail.com', 'rocketmail.com',
-  'outlook.com', 'outlook.jp', 'hotmail.com', 'hotmail.co.jp', 'hotmail.co.uk', 'live.com', 'live.jp',
-  'msn.com', 'icloud.com', 'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com',
-  'gmx.de', 'gmx.net', 'web.de', 'mail.com', 'mail.ru', 'yandex.ru', 'yandex.com', 'qq.com', '163.com',
-  '126.com', 'naver.com', 'zoho.com', 'fastmail.com', 'hey.com', 'docomo.ne.jp', 'ezweb.ne.jp',
-  'au.com', 'softbank.ne.jp', 'i.softbank.jp', 'nifty.com', 'biglobe.ne.jp', 'ocn.ne.jp',
-  'so-net.ne.jp', 'plala.or.jp', 'ybb.ne.jp', 'excite.co.jp', 'infoseek.jp',
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.com',
+  'yahoo.co.jp',
+  'ymail.com',
+  'rocketmail.com',
+  'outlook.com',
+  'outlook.jp',
+  'hotmail.com',
+  'hotmail.co.jp',
+  'hotmail.co.uk',
+  'live.com',
+  'live.jp',
+  'msn.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'aol.com',
+  'proton.me',
+  'protonmail.com',
+  'gmx.com',
+  'gmx.de',
+  'gmx.net',
+  'web.de',
+  'mail.com',
+  'mail.ru',
+  'yandex.ru',
+  'yandex.com',
+  'qq.com',
+  '163.com',
+  '126.com',
+  'naver.com',
+  'zoho.com',
+  'fastmail.com',
+  'hey.com',
+  'docomo.ne.jp',
+  'ezweb.ne.jp',
+  'au.com',
+  'softbank.ne.jp',
+  'i.softbank.jp',
+  'nifty.com',
+  'biglobe.ne.jp',
+  'ocn.ne.jp',
+  'so-net.ne.jp',
+  'plala.or.jp',
+  'ybb.ne.jp',
+  'excite.co.jp',
+  'infoseek.jp',
 ]);
 
 /** `mail.solarmora.co.jp` → `solarmora.co.jp`. */

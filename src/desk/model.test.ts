@@ -10,15 +10,7 @@ describe('model', () => {
   });
   it('decisions and statuses are closed unions', () => {
     expectTypeOf<IntakeDecision['kind']>().toEqualTypeOf<
-      | 'duplicate'
-      | 'verification'
-      | 'forwarding-confirmation'
-      | 'append'
-      | 'new-case'
-      | 'new-lead'
-      | 'append-lead'
-      | 'attach-machine-mail'
-      | 'suspend'
+      'duplicate' | 'verification' | 'forwarding-confirmation' | 'append' | 'new-case' | 'new-lead' | 'append-lead' | 'attach-machine-mail' | 'suspend'
     >();
     expectTypeOf<CaseStatus>().toEqualTypeOf<'new' | 'open' | 'pending' | 'solved' | 'closed'>();
   });

@@ -60,9 +60,7 @@ export interface MailboxLike {
   readonly address?: string | null;
 }
 
-export type HeaderMap =
-  | ReadonlyMap<string, string | readonly string[]>
-  | Readonly<Record<string, string | readonly string[] | undefined>>;
+export type HeaderMap = ReadonlyMap<string, string | readonly string[]> | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export type ChannelKind = 'support' | 'sales';
 

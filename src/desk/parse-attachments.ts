@@ -18,9 +18,20 @@ export interface ParsedAttachment {
   content: { readonly bytes: Buffer } | { readonly blobId: string };
 }
 
-export interface OmittedAttachment { filename: string; size: number; reason: string }
+export interface OmittedAttachment {
+  filename: string;
+  size: number;
+  reason: string;
+}
 
-export interface FoundFile { filename: string | null; contentType: string; content: ParsedAttachment['content']; size: number; contentId: string | null; inline: boolean }
+export interface FoundFile {
+  filename: string | null;
+  contentType: string;
+  content: ParsedAttachment['content'];
+  size: number;
+  contentId: string | null;
+  inline: boolean;
+}
 
 /** A file mailparser found; its bytes are in the store when the reader put them there. */
 export function fromMailparser(a: Attachment, stored: StoredParts): FoundFile {
@@ -36,7 +47,11 @@ export function fromMailparser(a: Attachment, stored: StoredParts): FoundFile {
   };
 }
 
-export function keepAttachments(found: FoundFile[], lim: { readonly maxAttachments: number; readonly maxAttachmentBytes: number }, problems: string[]): { attachments: ParsedAttachment[]; omitted: OmittedAttachment[] } {
+export function keepAttachments(
+  found: FoundFile[],
+  lim: { readonly maxAttachments: number; readonly maxAttachmentBytes: number },
+  problems: string[],
+): { attachments: ParsedAttachment[]; omitted: OmittedAttachment[] } {
   const attachments: ParsedAttachment[] = [];
   const omitted: OmittedAttachment[] = [];
   let bytes = 0;
@@ -60,15 +75,25 @@ export function keepAttachments(found: FoundFile[], lim: { readonly maxAttachmen
 }
 
 const EXTENSIONS: Record<string, string> = {
-  'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'text/plain': 'txt',
-  'text/html': 'html', 'text/calendar': 'ics', 'message/rfc822': 'eml', 'text/rfc822-headers': 'txt',
+  'application/pdf': 'pdf',
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'text/plain': 'txt',
+  'text/html': 'html',
+  'text/calendar': 'ics',
+  'message/rfc822': 'eml',
+  'text/rfc822-headers': 'txt',
 };
 
 /** A name the desk can show and a browser can save: no directories, no controls, bounded. */
 function safeFilename(name: string | null, contentType: string, index: number): string {
   const base = (name ?? '').split(/[/\\]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex -- a file name keeps no control characters
-  const clean = base.replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '').replace(/^[\s.]+|[\s.]+$/g, '').slice(0, 200);
+  const clean = base
+    // eslint-disable-next-line no-control-regex -- a file name keeps no control characters
+    .replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '')
+    .replace(/^[\s.]+|[\s.]+$/g, '')
+    .slice(0, 200);
   if (clean) return clean;
   if (/^application\/(vnd\.)?ms-tnef$/i.test(contentType)) return 'winmail.dat';
   return `attachment-${index}.${EXTENSIONS[contentType.toLowerCase()] ?? 'bin'}`;
@@ -91,7 +116,14 @@ export function extractUuencoded(text: string): { text: string; files: FoundFile
       }
       bytes.push(...chunk.slice(0, length));
     }
-    files.push({ filename: name.trim(), contentType: 'application/octet-stream', content: { bytes: Buffer.from(bytes) }, size: bytes.length, contentId: null, inline: false });
+    files.push({
+      filename: name.trim(),
+      contentType: 'application/octet-stream',
+      content: { bytes: Buffer.from(bytes) },
+      size: bytes.length,
+      contentId: null,
+      inline: false,
+    });
     return '';
   });
   return { text: rest, files };

@@ -6,9 +6,14 @@ const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
 
 function withAttachments(sizes: number[]): Buffer {
   const parts = sizes
-    .map((size, i) => `--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64(Buffer.alloc(size, 7))}\r\n`)
+    .map(
+      (size, i) =>
+        `--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64(Buffer.alloc(size, 7))}\r\n`,
+    )
     .join('');
-  return Buffer.from(`From: a@example.com\r\nSubject: files\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n${parts}--b--\r\n`);
+  return Buffer.from(
+    `From: a@example.com\r\nSubject: files\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n${parts}--b--\r\n`,
+  );
 }
 
 describe('parseInboundMessage', () => {
@@ -41,7 +46,9 @@ describe('parseInboundMessage', () => {
   });
 
   it('turns an HTML-only body into text and sanitises the HTML', async () => {
-    const msg = await parseInboundMessage(Buffer.from('From: a@example.com\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick="x()">Hello <b>there</b></p><script>bad()</script>'));
+    const msg = await parseInboundMessage(
+      Buffer.from('From: a@example.com\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p onclick="x()">Hello <b>there</b></p><script>bad()</script>'),
+    );
     expect(msg.text).toContain('Hello there');
     expect(msg.text).not.toContain('bad()');
     expect(msg.html).toBe('<p>Hello <b>there</b></p>');
@@ -58,9 +65,22 @@ describe('parseInboundMessage', () => {
   });
 
   it('never throws on mangled MIME built from real pieces', async () => {
-    const pieces = ['From: a@example.com\r\n', 'Content-Type: multipart/mixed; boundary="x"\r\n', '\r\n', '--x\r\n', '--x--\r\n',
-      'Content-Transfer-Encoding: base64\r\n', 'Content-Type: text/plain; charset=iso-2022-jp\r\n', '=?UTF-8?B?44GK?=', '\x1b$B$3\r\n',
-      'begin 644 a.txt\r\n', 'end\r\n', '\u00e9\u3042', 'Content-Type: message/delivery-status\r\n', 'Final-Recipient: rfc822;\r\n'];
+    const pieces = [
+      'From: a@example.com\r\n',
+      'Content-Type: multipart/mixed; boundary="x"\r\n',
+      '\r\n',
+      '--x\r\n',
+      '--x--\r\n',
+      'Content-Transfer-Encoding: base64\r\n',
+      'Content-Type: text/plain; charset=iso-2022-jp\r\n',
+      '=?UTF-8?B?44GK?=',
+      '\x1b$B$3\r\n',
+      'begin 644 a.txt\r\n',
+      'end\r\n',
+      '\u00e9\u3042',
+      'Content-Type: message/delivery-status\r\n',
+      'Final-Recipient: rfc822;\r\n',
+    ];
     await fc.assert(
       fc.asyncProperty(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), async (list) => {
         const msg = await parseInboundMessage(Buffer.from(list.join('')));

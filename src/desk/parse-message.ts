@@ -42,9 +42,16 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxAttachments: 100,
 };
 
-export interface MailAddress { name: string; address: string }
+export interface MailAddress {
+  name: string;
+  address: string;
+}
 
-export interface ReportedRecipient { address: string; action: string | null; status: string | null }
+export interface ReportedRecipient {
+  address: string;
+  action: string | null;
+  status: string | null;
+}
 
 export interface ParsedMessage {
   messageId: string | null;
@@ -133,8 +140,11 @@ function parseMime(raw: Buffer, lim: ParseLimits): Promise<ParsedMail> {
 
 /** When the MIME tree is beyond repair, the headers we kept and the body as one text part. */
 function asPlainText(head: HeaderBlock, body: Buffer, lim: ParseLimits): Buffer {
-  const kept = head.block.toString('latin1').split(/\r\n(?![ \t])/)
-    .filter((line) => line && !/^content-/i.test(line)).join('\r\n');
+  const kept = head.block
+    .toString('latin1')
+    .split(/\r\n(?![ \t])/)
+    .filter((line) => line && !/^content-/i.test(line))
+    .join('\r\n');
   const text = body.subarray(0, lim.maxTextChars * 4);
   const charset = sniffCharset(text);
   return Buffer.concat([Buffer.from(`${kept}\r\nContent-Type: text/plain; charset=${charset}\r\n\r\n`, 'latin1'), text]);
@@ -219,7 +229,10 @@ function buildMessage(mail: ParsedMail, head: HeaderBlock, body: Buffer, lim: Pa
     xAutoreply,
     listId: get('list-id') === null ? null : cleanLine(decodeWords(get('list-id') ?? '')).slice(0, 300),
     xOriginalTo: bareAddress(get('x-original-to')),
-    deliveredTo: all('delivered-to').map(bareAddress).filter((a): a is string => a !== null).slice(0, lim.maxParticipants),
+    deliveredTo: all('delivered-to')
+      .map(bareAddress)
+      .filter((a): a is string => a !== null)
+      .slice(0, lim.maxParticipants),
     xLoop: get(LOOP_HEADER.toLowerCase())?.slice(0, 300) ?? null,
     isReport,
     reportType,
@@ -231,10 +244,33 @@ function buildMessage(mail: ParsedMail, head: HeaderBlock, body: Buffer, lim: Pa
 
 function emptyMessage(problems: string[]): ParsedMessage {
   return {
-    messageId: null, inReplyTo: null, references: [], subject: '', from: null, replyTo: [], to: [], cc: [],
-    truncatedRecipients: 0, date: null, text: '', html: null, remoteImages: 0, attachments: [], omitted: [],
-    autoSubmitted: null, precedence: null, xAutoreply: {}, listId: null, xOriginalTo: null, deliveredTo: [],
-    xLoop: null, isReport: false, reportType: null, reportedRecipients: [], returnPath: null, problems,
+    messageId: null,
+    inReplyTo: null,
+    references: [],
+    subject: '',
+    from: null,
+    replyTo: [],
+    to: [],
+    cc: [],
+    truncatedRecipients: 0,
+    date: null,
+    text: '',
+    html: null,
+    remoteImages: 0,
+    attachments: [],
+    omitted: [],
+    autoSubmitted: null,
+    precedence: null,
+    xAutoreply: {},
+    listId: null,
+    xOriginalTo: null,
+    deliveredTo: [],
+    xLoop: null,
+    isReport: false,
+    reportType: null,
+    reportedRecipients: [],
+    returnPath: null,
+    problems,
   };
 }
 
@@ -279,12 +315,21 @@ function readDate(value: string | null): string | null {
 function bareAddress(value: string | null): string | null {
   if (value === null) return null;
   const inner = /<([^<>]*)>/.exec(value)?.[1] ?? value;
-  const address = inner.replace(/\([^()]*\)/g, '').trim().slice(0, 320);
+  const address = inner
+    .replace(/\([^()]*\)/g, '')
+    .trim()
+    .slice(0, 320);
   return address.includes('@') ? address : null;
 }
 
 function token(value: string | null): string | null {
-  return value === null ? null : value.replace(/\([^()]*\)/g, '').trim().toLowerCase().slice(0, 200);
+  return value === null
+    ? null
+    : value
+        .replace(/\([^()]*\)/g, '')
+        .trim()
+        .toLowerCase()
+        .slice(0, 200);
 }
 
 function decodeWords(value: string): string {
@@ -315,8 +360,13 @@ function cleanText(text: string, problems: string[]): string {
 }
 
 function cleanLine(value: string): string {
-  // eslint-disable-next-line no-control-regex -- a header value keeps no control characters
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return (
+    value
+      // eslint-disable-next-line no-control-regex -- a header value keeps no control characters
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 function errorText(err: unknown): string {
@@ -327,13 +377,18 @@ function errorText(err: unknown): string {
 
 function parseDeliveryStatus(content: Buffer): ReportedRecipient[] {
   const out: ReportedRecipient[] = [];
-  const text = content.subarray(0, 256 * 1024).toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+  const text = content
+    .subarray(0, 256 * 1024)
+    .toString('utf8')
+    .replace(/\r?\n[ \t]+/g, ' ');
   for (const block of text.split(/\r?\n\s*\r?\n/)) {
-    const field = (name: string): string | null =>
-      new RegExp(`^${name}[ \\t]*:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim() ?? null;
+    const field = (name: string): string | null => new RegExp(`^${name}[ \\t]*:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim() ?? null;
     const recipient = field('Final-Recipient') ?? field('Original-Recipient');
     if (!recipient) continue;
-    const address = recipient.slice(recipient.indexOf(';') + 1).trim().replace(/^<|>$/g, '');
+    const address = recipient
+      .slice(recipient.indexOf(';') + 1)
+      .trim()
+      .replace(/^<|>$/g, '');
     out.push({ address, action: field('Action')?.toLowerCase() ?? null, status: field('Status') });
   }
   return out;

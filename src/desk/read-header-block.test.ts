@@ -7,7 +7,10 @@ describe('readHeaderBlock', () => {
       const raw = Buffer.from(`Subject: a${eol}From: b@example.com${eol}${eol}body`);
       const head = readHeaderBlock(raw, 1000, 50, []);
       expect(raw.subarray(head.bodyStart).toString()).toBe('body');
-      expect(head.fields).toEqual([{ name: 'subject', value: 'a' }, { name: 'from', value: 'b@example.com' }]);
+      expect(head.fields).toEqual([
+        { name: 'subject', value: 'a' },
+        { name: 'from', value: 'b@example.com' },
+      ]);
     }
   });
 
@@ -32,7 +35,7 @@ describe('readHeaderBlock', () => {
     expect(head.fields[0]?.value.match(/@/g)).toHaveLength(10);
   });
 
-  it('ends the header block at a line that is not a field: a gateway\'s trace on top of a headerless message', () => {
+  it("ends the header block at a line that is not a field: a gateway's trace on top of a headerless message", () => {
     const raw = Buffer.from('Received: from a\r\n\tby b\r\nX-Original-To: help@solarmora.com\r\njust some text\r\nwith: a colon later\r\n');
     const problems: string[] = [];
     const head = readHeaderBlock(raw, 1000, 50, problems);

@@ -33,9 +33,27 @@ export interface HeaderBlock {
 
 /** Fields read before the junk; each still has to fit the budget on its own. */
 const DECIDING_FIELDS = new Set([
-  'from', 'sender', 'reply-to', 'to', 'cc', 'subject', 'date', 'message-id', 'in-reply-to', 'references',
-  'mime-version', 'content-type', 'content-transfer-encoding', 'content-disposition', 'return-path',
-  'auto-submitted', 'precedence', 'list-id', 'x-original-to', 'delivered-to', 'x-relaydesk-loop',
+  'from',
+  'sender',
+  'reply-to',
+  'to',
+  'cc',
+  'subject',
+  'date',
+  'message-id',
+  'in-reply-to',
+  'references',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+  'content-disposition',
+  'return-path',
+  'auto-submitted',
+  'precedence',
+  'list-id',
+  'x-original-to',
+  'delivered-to',
+  'x-relaydesk-loop',
 ]);
 
 /**

@@ -20,8 +20,7 @@ describe('sniffCharset', () => {
 });
 
 describe('relabelCharsets', () => {
-  const message = (contentType: string, body: Buffer): Buffer =>
-    Buffer.concat([Buffer.from(`Subject: x\r\n${contentType}\r\n\r\n`), body]);
+  const message = (contentType: string, body: Buffer): Buffer => Buffer.concat([Buffer.from(`Subject: x\r\n${contentType}\r\n\r\n`), body]);
 
   it('labels an unlabelled Shift_JIS part and notes it', async () => {
     const problems: string[] = [];

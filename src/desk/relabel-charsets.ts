@@ -66,9 +66,7 @@ export async function relabelCharsets(raw: Buffer, problems: string[]): Promise<
     const chosen = chooseCharset(bytes, label, type === 'text/html', problems);
     if (chosen) node.setCharset(chosen);
   }
-  return Buffer.concat(
-    chunks.map((c) => (c.type === 'node' ? c.getHeaders() : (c.value ?? Buffer.alloc(0)))),
-  );
+  return Buffer.concat(chunks.map((c) => (c.type === 'node' ? c.getHeaders() : (c.value ?? Buffer.alloc(0)))));
 }
 
 const SINGLE_BYTE_LABEL = /^(us-?ascii|ascii|iso[-_]?8859-\d+|latin-?\d|windows-125\d|cp125\d)$/i;

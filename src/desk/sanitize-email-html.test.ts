@@ -33,7 +33,8 @@ describe('sanitizeEmailHtml', () => {
   });
 
   it('keeps formatting, tables, mailto links and safe inline styles', () => {
-    const html = '<table border="1"><tr><td colspan="2" style="color: #333; font-weight: bold">Cell</td></tr></table><p><b>b</b> <i>i</i> <a href="mailto:a@example.com">mail</a></p>';
+    const html =
+      '<table border="1"><tr><td colspan="2" style="color: #333; font-weight: bold">Cell</td></tr></table><p><b>b</b> <i>i</i> <a href="mailto:a@example.com">mail</a></p>';
     expect(clean(html)).toBe(
       '<table border="1"><tr><td colspan="2" style="color: #333; font-weight: bold">Cell</td></tr></table><p><b>b</b> <i>i</i> <a href="mailto:a@example.com" rel="noopener noreferrer" target="_blank">mail</a></p>',
     );

@@ -20,7 +20,12 @@ const row: CaseRow = {
 describe('caseView', () => {
   it('knows a case by its number, names its channel and gives times in ISO 8601', () => {
     const v = caseView(row, [{ id: 'ch_support', name: 'support' }]);
-    expect(v).toMatchObject({ number: 1001, channel: { id: 'ch_support', name: 'support' }, createdAt: '2025-11-27T07:53:20.000Z', updatedAt: '2025-11-27T07:54:20.000Z' });
+    expect(v).toMatchObject({
+      number: 1001,
+      channel: { id: 'ch_support', name: 'support' },
+      createdAt: '2025-11-27T07:53:20.000Z',
+      updatedAt: '2025-11-27T07:54:20.000Z',
+    });
     expect(v).not.toHaveProperty('id');
   });
 

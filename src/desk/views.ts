@@ -45,7 +45,11 @@ export interface MessageView {
 }
 
 /** A stored lead as the API shows it: its channel named, its times in ISO. */
-export type LeadView = Omit<LeadRow, 'channelId' | 'createdAt' | 'updatedAt'> & { readonly channel: ChannelRef; readonly createdAt: string; readonly updatedAt: string };
+export type LeadView = Omit<LeadRow, 'channelId' | 'createdAt' | 'updatedAt'> & {
+  readonly channel: ChannelRef;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
 
 export const isoTime = (ms: number): string => new Date(Number(ms)).toISOString();
 
@@ -128,6 +132,12 @@ export function conversionView(c: { contact: unknown; account: unknown; opportun
   return {
     contact: { id: num(contact.id), name: str(contact.name), email: str(contact.email), accountId: orNull(contact.account_id, num) },
     account: { id: num(account.id), name: str(account.name), domain: orNull(account.domain, str) },
-    opportunity: { id: num(opportunity.id), name: str(opportunity.name), amount: orNull(opportunity.amount, num), stage: str(opportunity.stage), createdAt: isoTime(num(opportunity.created_at)) },
+    opportunity: {
+      id: num(opportunity.id),
+      name: str(opportunity.name),
+      amount: orNull(opportunity.amount, num),
+      stage: str(opportunity.stage),
+      createdAt: isoTime(num(opportunity.created_at)),
+    },
   };
 }

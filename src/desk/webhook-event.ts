@@ -11,7 +11,12 @@ export const WEBHOOK_TRANSPORT = 'webhook';
 
 const IDENTITY = { headers: [], prependSubject: [], spamHeaders: false, removeAttachments: false };
 
-export function webhookEventRecord(input: { queueId: string; envelope: WebhookEnvelope; subscriptions: readonly { readonly id: string; readonly url: string }[]; at: number }): ReceivedRecord {
+export function webhookEventRecord(input: {
+  queueId: string;
+  envelope: WebhookEnvelope;
+  subscriptions: readonly { readonly id: string; readonly url: string }[];
+  at: number;
+}): ReceivedRecord {
   const { queueId, envelope, subscriptions, at } = input;
   return generatedRecord({
     queueId,
@@ -41,6 +46,9 @@ export function webhookEventRecord(input: { queueId: string; envelope: WebhookEn
       },
       planned: `<${s.id}> → POST ${s.url} by webhook: queued`,
     })),
-    envelope: { summary: `webhook event ${envelope.type} (${envelope.id}) for ${subscriptions.length} subscription(s)`, data: { event: envelope.type, eventId: envelope.id } },
+    envelope: {
+      summary: `webhook event ${envelope.type} (${envelope.id}) for ${subscriptions.length} subscription(s)`,
+      data: { event: envelope.type, eventId: envelope.id },
+    },
   });
 }

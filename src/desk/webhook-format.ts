@@ -45,7 +45,13 @@ function webhookMac(secret: string, timestamp: number, body: Buffer | string): s
 }
 
 /** The headers of one POST of `body` (the queued envelope's bytes), signed at `sentAt` (unix seconds). */
-export function webhookHeaders(input: { envelope: Pick<WebhookEnvelope, 'id' | 'type'>; body: Buffer; secret: string; sentAt: number; userAgent: string }): Record<string, string> {
+export function webhookHeaders(input: {
+  envelope: Pick<WebhookEnvelope, 'id' | 'type'>;
+  body: Buffer;
+  secret: string;
+  sentAt: number;
+  userAgent: string;
+}): Record<string, string> {
   return {
     'Content-Type': 'application/json',
     'User-Agent': input.userAgent,

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { countReceivedHeaders, decideData, decideEnvelopeAddress, MAX_ADDRESS_LENGTH, isSrsAddress, renderReceivedHeader, stripForgedAuthResults, MAX_RECEIVED_HEADERS } from './accept.js';
+import {
+  countReceivedHeaders,
+  decideData,
+  decideEnvelopeAddress,
+  MAX_ADDRESS_LENGTH,
+  isSrsAddress,
+  renderReceivedHeader,
+  stripForgedAuthResults,
+  MAX_RECEIVED_HEADERS,
+} from './accept.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 
@@ -12,7 +21,11 @@ describe('decideData', () => {
     [{ size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: MAX_RECEIVED_HEADERS + 1 }, 'reject', '554 5.4.6'],
     [{ size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: 0, problem: 'too-big' as const }, 'reject', '552 5.3.4'],
     [{ size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: 0, problem: 'header-too-big' as const }, 'reject', '552 5.3.4'],
-    [{ size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: 0, problem: 'too-many-header-fields' as const, headerFields: 1001 }, 'reject', '552 5.3.4'],
+    [
+      { size: 50, maxSize: 100, sizeExceeded: false, receivedHeaders: 0, problem: 'too-many-header-fields' as const, headerFields: 1001 },
+      'reject',
+      '552 5.3.4',
+    ],
   ])('%j → %s %s', (input, kind, reply) => {
     const d = decideData(input);
     expect(d.kind).toBe(kind);
@@ -28,7 +41,9 @@ describe('countReceivedHeaders', () => {
 
 describe('stripForgedAuthResults', () => {
   it('drops a folded field in our name and keeps others', () => {
-    const raw = b('Authentication-Results: gw.test;\r\n\tspf=pass\r\nAuthentication-Results: other.example; dkim=pass\r\nSubject: x\r\n\r\nAuthentication-Results: gw.test; body stays\r\n');
+    const raw = b(
+      'Authentication-Results: gw.test;\r\n\tspf=pass\r\nAuthentication-Results: other.example; dkim=pass\r\nSubject: x\r\n\r\nAuthentication-Results: gw.test; body stays\r\n',
+    );
     const out = stripForgedAuthResults(raw, 'GW.test').toString('latin1');
     expect(out).toBe('Authentication-Results: other.example; dkim=pass\r\nSubject: x\r\n\r\nAuthentication-Results: gw.test; body stays\r\n');
   });
@@ -50,7 +65,15 @@ describe('isSrsAddress', () => {
 
 describe('renderReceivedHeader', () => {
   it('keeps client-controlled text from breaking the header', () => {
-    const h = renderReceivedHeader({ helo: 'evil\r\nBcc: x@y', clientIp: '127.0.0.1', hostname: 'gw.test', queueId: 'Q1', recipient: 'a@b', tls: false, date: new Date(0) });
+    const h = renderReceivedHeader({
+      helo: 'evil\r\nBcc: x@y',
+      clientIp: '127.0.0.1',
+      hostname: 'gw.test',
+      queueId: 'Q1',
+      recipient: 'a@b',
+      tls: false,
+      date: new Date(0),
+    });
     expect(h.split('\r\n').filter((l) => l && !/^\s/.test(l))).toHaveLength(1);
     expect(h).toContain('with ESMTP id Q1');
   });
@@ -66,7 +89,13 @@ describe('decideEnvelopeAddress', () => {
     ['a UTF-8 sender with SMTPUTF8', 'sender', utf8('café@bücher.example'), true, 'accept'],
     ['a UTF-8 recipient with SMTPUTF8', 'recipient', utf8('用户@例子.广告'), true, 'accept'],
     ['a real U+FFFD is UTF-8', 'recipient', utf8('\ufffd@solarmora.com'), true, 'accept'],
-    ['a UTF-8 sender without SMTPUTF8', 'sender', utf8('café@example.net'), false, '553 5.6.7 The sender address is not ASCII, and MAIL FROM did not carry SMTPUTF8'],
+    [
+      'a UTF-8 sender without SMTPUTF8',
+      'sender',
+      utf8('café@example.net'),
+      false,
+      '553 5.6.7 The sender address is not ASCII, and MAIL FROM did not carry SMTPUTF8',
+    ],
     ['a UTF-8 recipient domain without SMTPUTF8', 'recipient', utf8('help@bücher.example'), false, '553 5.6.7 The recipient address is not ASCII'],
     ['Latin-1 bytes', 'sender', bytes('caf', [0xe9], '@example.net'), false, '553 5.6.7 The sender address is not valid UTF-8'],
     ['Latin-1 bytes even with SMTPUTF8', 'recipient', bytes('caf', [0xe9], '@example.net'), true, '553 5.6.7 The recipient address is not valid UTF-8'],

@@ -26,13 +26,27 @@ export type AddressDecision = { readonly kind: 'accept' } | { readonly kind: 're
 export function decideEnvelopeAddress(input: { role: 'sender' | 'recipient'; written: Uint8Array; smtpUtf8: boolean }): AddressDecision {
   const who = input.role === 'sender' ? 'sender' : 'recipient';
   if (input.written.length > MAX_ADDRESS_LENGTH) {
-    return { kind: 'reject', reply: smtpReply(501, input.role === 'sender' ? '5.1.7' : '5.1.3', `The ${who} address is too long; an address has at most ${MAX_ADDRESS_LENGTH} characters`) };
+    return {
+      kind: 'reject',
+      reply: smtpReply(
+        501,
+        input.role === 'sender' ? '5.1.7' : '5.1.3',
+        `The ${who} address is too long; an address has at most ${MAX_ADDRESS_LENGTH} characters`,
+      ),
+    };
   }
   if (!isUtf8(input.written)) {
     return { kind: 'reject', reply: smtpReply(553, '5.6.7', `The ${who} address is not valid UTF-8; send addresses in UTF-8 (RFC 6531), or in ASCII`) };
   }
   if (!input.smtpUtf8 && input.written.some((b) => b >= 0x80)) {
-    return { kind: 'reject', reply: smtpReply(553, '5.6.7', `The ${who} address is not ASCII, and MAIL FROM did not carry SMTPUTF8; give SMTPUTF8 on MAIL FROM to use such addresses (RFC 6531)`) };
+    return {
+      kind: 'reject',
+      reply: smtpReply(
+        553,
+        '5.6.7',
+        `The ${who} address is not ASCII, and MAIL FROM did not carry SMTPUTF8; give SMTPUTF8 on MAIL FROM to use such addresses (RFC 6531)`,
+      ),
+    };
   }
   return { kind: 'accept' };
 }
@@ -49,16 +63,36 @@ export function decideData(input: {
   headerFields?: number;
 }): DataDecision {
   if (input.sizeExceeded || input.size > input.maxSize || input.problem === 'too-big') {
-    return { kind: 'reject', reply: smtpReply(552, '5.3.4', `Message size exceeds the limit of ${input.maxSize} bytes; send a smaller message or share large files by link`) };
+    return {
+      kind: 'reject',
+      reply: smtpReply(552, '5.3.4', `Message size exceeds the limit of ${input.maxSize} bytes; send a smaller message or share large files by link`),
+    };
   }
   if (input.problem === 'header-too-big') {
-    return { kind: 'reject', reply: smtpReply(552, '5.3.4', `Message header exceeds the limit of ${MAX_HEADER_BYTES} bytes (or the message has no blank line after its header); check the sending program`) };
+    return {
+      kind: 'reject',
+      reply: smtpReply(
+        552,
+        '5.3.4',
+        `Message header exceeds the limit of ${MAX_HEADER_BYTES} bytes (or the message has no blank line after its header); check the sending program`,
+      ),
+    };
   }
   if (input.receivedHeaders > MAX_RECEIVED_HEADERS) {
-    return { kind: 'reject', reply: smtpReply(554, '5.4.6', `Routing loop detected: the message has ${input.receivedHeaders} Received headers (limit ${MAX_RECEIVED_HEADERS}); check the forwarding between your servers`) };
+    return {
+      kind: 'reject',
+      reply: smtpReply(
+        554,
+        '5.4.6',
+        `Routing loop detected: the message has ${input.receivedHeaders} Received headers (limit ${MAX_RECEIVED_HEADERS}); check the forwarding between your servers`,
+      ),
+    };
   }
   if (input.problem === 'too-many-header-fields') {
-    return { kind: 'reject', reply: smtpReply(552, '5.3.4', `Message header has ${input.headerFields ?? 'too many'} fields (limit ${MAX_HEADER_FIELDS}); check the sending program`) };
+    return {
+      kind: 'reject',
+      reply: smtpReply(552, '5.3.4', `Message header has ${input.headerFields ?? 'too many'} fields (limit ${MAX_HEADER_FIELDS}); check the sending program`),
+    };
   }
   return { kind: 'accept' };
 }

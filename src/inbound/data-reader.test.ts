@@ -55,14 +55,18 @@ describe('DataReader line endings', () => {
 
   it('reads any message in any chunks as it would read it whole', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 400 }).map((a) => Buffer.from(a.map((c) => [0x0d, 0x0a, 0x41, 0x3a, 0x20, c][c % 6]!))), fc.array(fc.nat(), { maxLength: 8 }), (raw, at) => {
-        const whole = normalizedAtOnce(raw);
-        const r = readInPieces(cut(raw, at));
-        expect(Buffer.concat([r.header, r.body]).equals(whole)).toBe(true);
-        expect(r.size).toBe(whole.length);
-        const blank = whole[0] === 0x0d && whole[1] === 0x0a ? 2 : whole.indexOf('\r\n\r\n') >= 0 ? whole.indexOf('\r\n\r\n') + 4 : whole.length;
-        expect(r.header.length).toBe(blank);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }).map((a) => Buffer.from(a.map((c) => [0x0d, 0x0a, 0x41, 0x3a, 0x20, c][c % 6]!))),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (raw, at) => {
+          const whole = normalizedAtOnce(raw);
+          const r = readInPieces(cut(raw, at));
+          expect(Buffer.concat([r.header, r.body]).equals(whole)).toBe(true);
+          expect(r.size).toBe(whole.length);
+          const blank = whole[0] === 0x0d && whole[1] === 0x0a ? 2 : whole.indexOf('\r\n\r\n') >= 0 ? whole.indexOf('\r\n\r\n') + 4 : whole.length;
+          expect(r.header.length).toBe(blank);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -15,7 +15,16 @@ export function mailboxTransport(now: () => number): Transport {
         out.set(d.id, {
           kind: 'delivered',
           reply: 'stored in mailbox',
-          mailbox: { address: d.recipient.toLowerCase(), queueId: message.queueId, subject: h.subject, from: h.from, date: h.date, messageId: h.messageId, spam: d.spamFlag, storedAt: now() },
+          mailbox: {
+            address: d.recipient.toLowerCase(),
+            queueId: message.queueId,
+            subject: h.subject,
+            from: h.from,
+            date: h.date,
+            messageId: h.messageId,
+            spam: d.spamFlag,
+            storedAt: now(),
+          },
         });
       }
       return out;

@@ -76,15 +76,57 @@ export function createNodeMetrics(node: string): NodeMetrics {
 
   const open = new client.Gauge({ name: 'relaydesk_smtp_connections_open', help: 'SMTP sessions open now', registers });
   const accepted = new client.Counter({ name: 'relaydesk_smtp_connections_accepted_total', help: 'SMTP clients greeted', registers });
-  const refused = new client.Counter({ name: 'relaydesk_smtp_connections_refused_total', help: 'SMTP clients refused with 421, by reason', labelNames: ['reason'], registers });
-  const replies = new client.Counter({ name: 'relaydesk_smtp_replies_total', help: 'Replies to RCPT TO and to the end of DATA, by command, status class and reason', labelNames: ['command', 'class', 'reason'], registers });
+  const refused = new client.Counter({
+    name: 'relaydesk_smtp_connections_refused_total',
+    help: 'SMTP clients refused with 421, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
+  const replies = new client.Counter({
+    name: 'relaydesk_smtp_replies_total',
+    help: 'Replies to RCPT TO and to the end of DATA, by command, status class and reason',
+    labelNames: ['command', 'class', 'reason'],
+    registers,
+  });
   const messages = new client.Counter({ name: 'relaydesk_messages_accepted_total', help: 'Messages committed and answered 250', registers });
-  const verdicts = new client.Counter({ name: 'relaydesk_spam_verdicts_total', help: 'Spam verdicts of accepted messages', labelNames: ['verdict'], registers });
-  const outcomes = new client.Counter({ name: 'relaydesk_delivery_outcomes_total', help: 'Ends of delivery attempts, by transport and outcome', labelNames: ['transport', 'outcome'], registers });
-  const latency = new client.Histogram({ name: 'relaydesk_delivery_latency_seconds', help: 'From acceptance to the final outcome of a delivery', labelNames: ['transport', 'outcome'], buckets: LATENCY_BUCKETS, registers });
-  const intakes = new client.Counter({ name: 'relaydesk_desk_intakes_total', help: 'Desk intakes by outcome, and why mail was set aside', labelNames: ['outcome', 'reason'], registers });
-  const webhooks = new client.Counter({ name: 'relaydesk_webhook_posts_total', help: 'Webhook deliveries by outcome and reason', labelNames: ['outcome', 'reason'], registers });
-  const commits = new client.Histogram({ name: 'relaydesk_store_commit_seconds', help: 'Store commits (a group of writes in one transaction), by kind', labelNames: ['kind'], buckets: COMMIT_BUCKETS, registers });
+  const verdicts = new client.Counter({
+    name: 'relaydesk_spam_verdicts_total',
+    help: 'Spam verdicts of accepted messages',
+    labelNames: ['verdict'],
+    registers,
+  });
+  const outcomes = new client.Counter({
+    name: 'relaydesk_delivery_outcomes_total',
+    help: 'Ends of delivery attempts, by transport and outcome',
+    labelNames: ['transport', 'outcome'],
+    registers,
+  });
+  const latency = new client.Histogram({
+    name: 'relaydesk_delivery_latency_seconds',
+    help: 'From acceptance to the final outcome of a delivery',
+    labelNames: ['transport', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const intakes = new client.Counter({
+    name: 'relaydesk_desk_intakes_total',
+    help: 'Desk intakes by outcome, and why mail was set aside',
+    labelNames: ['outcome', 'reason'],
+    registers,
+  });
+  const webhooks = new client.Counter({
+    name: 'relaydesk_webhook_posts_total',
+    help: 'Webhook deliveries by outcome and reason',
+    labelNames: ['outcome', 'reason'],
+    registers,
+  });
+  const commits = new client.Histogram({
+    name: 'relaydesk_store_commit_seconds',
+    help: 'Store commits (a group of writes in one transaction), by kind',
+    labelNames: ['kind'],
+    buckets: COMMIT_BUCKETS,
+    registers,
+  });
 
   // Zero samples from the start: a rate over a series that appears only with its first
   // event misses that event, and an alert on "absent" cannot tell quiet from broken.
@@ -93,7 +135,13 @@ export function createNodeMetrics(node: string): NodeMetrics {
   for (const verdict of ['ham', 'spam']) verdicts.inc({ verdict }, 0);
   for (const transport of TRANSPORTS) for (const outcome of ['delivered', 'deferred', 'bounced', 'expired']) outcomes.inc({ transport, outcome }, 0);
   for (const outcome of ['new_case', 'failed']) intakes.inc({ outcome, reason: '' }, 0);
-  for (const [outcome, reason] of [['delivered', 'http_2xx'], ['deferred', 'http_5xx'], ['deferred', 'no_answer'], ['bounced', 'http_4xx']] as const) webhooks.inc({ outcome, reason }, 0);
+  for (const [outcome, reason] of [
+    ['delivered', 'http_2xx'],
+    ['deferred', 'http_5xx'],
+    ['deferred', 'no_answer'],
+    ['bounced', 'http_4xx'],
+  ] as const)
+    webhooks.inc({ outcome, reason }, 0);
 
   let watched = false;
   return {

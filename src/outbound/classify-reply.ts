@@ -23,8 +23,13 @@ const REPLY_RE = /^([2-5]\d\d)(?:[ -]|$)(?:([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)
 
 /** Joins the lines of a (multi-line) reply and strips control characters. */
 export function oneLine(reply: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what it removes
-  return reply.replace(/[\x00-\x1f\x7f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return (
+    reply
+      // eslint-disable-next-line no-control-regex -- control characters are what it removes
+      .replace(/[\x00-\x1f\x7f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 export function parseReply(reply: string): ParsedReply {

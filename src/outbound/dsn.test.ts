@@ -67,7 +67,9 @@ describe('renderDsn', () => {
     expect(status).toContain(
       '\r\n\r\nOriginal-Recipient: rfc822; help@solarmora.com\r\nFinal-Recipient: rfc822; support@crm.test\r\nAction: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mx.crm.test\r\nDiagnostic-Code: smtp; 550 5.1.1 <support@crm.test>: Recipient address rejected\r\n',
     );
-    expect(status).toContain('Final-Recipient: rfc822; sales@crm.test\r\nAction: delayed\r\nStatus: 4.4.1\r\nDiagnostic-Code: smtp; 127.0.0.1: connection refused\r\n');
+    expect(status).toContain(
+      'Final-Recipient: rfc822; sales@crm.test\r\nAction: delayed\r\nStatus: 4.4.1\r\nDiagnostic-Code: smtp; 127.0.0.1: connection refused\r\n',
+    );
     expect(p[3]).toContain('Subject: Printer on fire\r\nMessage-ID: <orig-1@foreign.example>\r\n');
     expect(p[3]).not.toMatch(/\r\n\r\n\r\n/);
   });

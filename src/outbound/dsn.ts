@@ -61,7 +61,7 @@ function advice(status: string): string {
   if (subject === '2') return "The recipient's mailbox is full or disabled: try again later, or reach the recipient another way.";
   if (subject === '3') return 'The message is too large or in a form the receiving system cannot take: send it smaller or as a link.';
   if (subject === '7') return "The receiving system's policy refused the message (often spam or security checks): contact its postmaster.";
-  return "Check the address, and if the problem persists forward this report to your mail administrator.";
+  return 'Check the address, and if the problem persists forward this report to your mail administrator.';
 }
 
 function humanPart(input: DsnInput, failed: boolean): string {
@@ -125,12 +125,7 @@ export function renderDsn(input: DsnInput): Buffer {
   const failed = input.recipients.some((r) => r.action === 'failed');
   const original = headersPart(input.originalHeaders);
   // Derived from the content so it cannot occur in it (RFC 2046 §5.1.1) and stays pure.
-  const boundary = `=_dsn_${createHash('sha256')
-    .update(input.queueId)
-    .update(input.now.toISOString())
-    .update(original)
-    .digest('hex')
-    .slice(0, 32)}`;
+  const boundary = `=_dsn_${createHash('sha256').update(input.queueId).update(input.now.toISOString()).update(original).digest('hex').slice(0, 32)}`;
   const id = clean(input.messageId).replace(/^<|>$/g, '');
   const subject = failed ? 'Undelivered Mail Returned to Sender' : 'Delayed Mail (still being retried)';
   const to = clean(input.to);
@@ -169,9 +164,5 @@ export function renderDsn(input: DsnInput): Buffer {
     '',
     '',
   ].join(EOL);
-  return Buffer.concat([
-    Buffer.from(head, 'latin1'),
-    original,
-    Buffer.from(`${EOL}--${boundary}--${EOL}`, 'latin1'),
-  ]);
+  return Buffer.concat([Buffer.from(head, 'latin1'), original, Buffer.from(`${EOL}--${boundary}--${EOL}`, 'latin1')]);
 }

@@ -45,14 +45,7 @@ export { chooseNextHop, orderMxRecords, normalizeDomain, type MxOrder, type MxRe
 export { applyTransform, isAllowedCustomHeaderName, isIdentityTransform, type TransformContext } from './transform.js';
 export { renderDsn, type DsnInput, type DsnRecipient } from './dsn.js';
 export { srsForward, srsReverse, type SrsForwardOptions, type SrsReverseOptions, type SrsReverseResult } from './srs.js';
-export {
-  classifyReply,
-  classifySendFailure,
-  parseReply,
-  type ClassifiedReply,
-  type OutcomeKind,
-  type SendFailure,
-} from './classify-reply.js';
+export { classifyReply, classifySendFailure, parseReply, type ClassifiedReply, type OutcomeKind, type SendFailure } from './classify-reply.js';
 export {
   SmtpSender,
   DEFAULT_MAX_CONNECTIONS_PER_DESTINATION,

@@ -18,12 +18,7 @@ export function normalizeDomain(domain: string): string {
  * Precedence: the delivery's fixed route (a rule's changeRoute), then a host
  * whose `domains` lists the recipient domain, then the smarthost, then MX.
  */
-export function chooseNextHop(
-  recipientDomain: string,
-  route: string | undefined,
-  hosts: ReadonlyMap<string, NextHopHost>,
-  smarthost?: string,
-): NextHop {
+export function chooseNextHop(recipientDomain: string, route: string | undefined, hosts: ReadonlyMap<string, NextHopHost>, smarthost?: string): NextHop {
   if (route !== undefined) return named(route, hosts, 'the route');
   const domain = normalizeDomain(recipientDomain);
   for (const host of hosts.values()) {

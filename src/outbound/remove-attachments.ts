@@ -29,14 +29,7 @@ interface Mailsplit {
 // mailsplit publishes no types; createRequire keeps the cast to this one line.
 const mailsplit = createRequire(import.meta.url)('mailsplit') as Mailsplit;
 
-const CONTENT_HEADERS = [
-  'Content-Type',
-  'Content-Transfer-Encoding',
-  'Content-Disposition',
-  'Content-ID',
-  'Content-Description',
-  'Content-Location',
-];
+const CONTENT_HEADERS = ['Content-Type', 'Content-Transfer-Encoding', 'Content-Disposition', 'Content-ID', 'Content-Description', 'Content-Location'];
 
 function isAttachment(node: SplitNode): boolean {
   return !node.multipart && (node.disposition === 'attachment' || Boolean(node.filename));
@@ -66,12 +59,15 @@ export async function removeAttachments(src: MessageSource): Promise<MessageSour
 /** The root node's header after the filter: the header block run through it alone. */
 async function rootHeader(header: Buffer): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  await pipeline(filtered({ header, size: null, body: () => Readable.from([]) }, true), new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk);
-      done();
-    },
-  }));
+  await pipeline(
+    filtered({ header, size: null, body: () => Readable.from([]) }, true),
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk);
+        done();
+      },
+    }),
+  );
   const out = Buffer.concat(chunks);
   // The root node of a header-only run is all there is; a note, if any, is not header.
   const end = out.indexOf('\r\n\r\n');

@@ -33,7 +33,7 @@ describe('srsForward', () => {
 describe('srsReverse', () => {
   it.each([
     ['SRS0', 'SRS0=XjO9=2V=otherdomain.com=test@example.com', 'test@otherdomain.com'],
-    ['SRS1 gives the first forwarder\'s SRS0', 'SRS1=JIBX=thirddomain.com==opaque+string@example.com', 'SRS0=opaque+string@thirddomain.com'],
+    ["SRS1 gives the first forwarder's SRS0", 'SRS1=JIBX=thirddomain.com==opaque+string@example.com', 'SRS0=opaque+string@thirddomain.com'],
     ['all lowercase (hash compared case-insensitively)', 'srs0=xjo9=2v=otherdomain.com=test@example.com', 'test@otherdomain.com'],
     ['all uppercase keeps the case it was given', 'SRS0=XJO9=2V=OTHERDOMAIN.COM=TEST@EXAMPLE.COM', 'TEST@OTHERDOMAIN.COM'],
   ])('%s', (_name, address, want) => {

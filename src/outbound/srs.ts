@@ -36,9 +36,7 @@ export interface SrsReverseOptions {
   readonly maxAgeDays: number;
 }
 
-export type SrsReverseResult =
-  | { readonly ok: true; readonly address: string }
-  | { readonly ok: false; readonly reason: string };
+export type SrsReverseResult = { readonly ok: true; readonly address: string } | { readonly ok: false; readonly reason: string };
 
 function hash(secret: string, fields: readonly string[]): string {
   const hmac = createHmac('sha1', secret);

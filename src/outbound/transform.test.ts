@@ -19,7 +19,8 @@ const body = Buffer.concat([
   Buffer.from([0xe9, 0xe8, 0x0d, 0x41, 0x0d, 0x0a]),
   Buffer.from('.\r\n..leading dots\r\nend\r\n', 'latin1'),
 ]);
-const head = 'From: a@example.com\r\nTo: help@solarmora.com\r\nSubject: Printer on fire\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n';
+const head =
+  'From: a@example.com\r\nTo: help@solarmora.com\r\nSubject: Printer on fire\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n';
 const raw = Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), body]);
 
 function headerBlock(b: Buffer): string {
@@ -34,7 +35,14 @@ describe('applyTransform', () => {
   it('prepends X-Original-To, custom headers and spam headers in order; body byte-exact', async () => {
     const out = await applyTransform(
       raw,
-      t({ xOriginalTo: 'help@solarmora.com', headers: [['X-Relaydesk-Rule', 'help'], ['X-Two', 'b']], spamHeaders: true }),
+      t({
+        xOriginalTo: 'help@solarmora.com',
+        headers: [
+          ['X-Relaydesk-Rule', 'help'],
+          ['X-Two', 'b'],
+        ],
+        spamHeaders: true,
+      }),
       { spamVerdict: { spam: false, score: 1.5 } },
     );
     expect(headerBlock(out)).toBe(
@@ -67,7 +75,17 @@ describe('applyTransform', () => {
   });
 
   it('skips custom headers that would change the MIME structure', async () => {
-    const out = await applyTransform(raw, t({ headers: [['Content-Type', 'text/html'], ['Bad Name', 'x'], ['X-Ok', 'y']] }), {});
+    const out = await applyTransform(
+      raw,
+      t({
+        headers: [
+          ['Content-Type', 'text/html'],
+          ['Bad Name', 'x'],
+          ['X-Ok', 'y'],
+        ],
+      }),
+      {},
+    );
     expect(headerBlock(out).startsWith('X-Ok: y\r\nFrom:')).toBe(true);
   });
 
@@ -109,7 +127,9 @@ describe('applyTransform', () => {
   it('leaves an 8-bit (SMTPUTF8) subject raw and prefixes it', async () => {
     const m = Buffer.concat([Buffer.from('Subject: ', 'latin1'), Buffer.from('Grüße', 'utf8'), Buffer.from('\r\n\r\nb\r\n', 'latin1')]);
     const out = await applyTransform(m, t({ prependSubject: ['[help] '] }), {});
-    expect(out.equals(Buffer.concat([Buffer.from('Subject: [help] ', 'latin1'), Buffer.from('Grüße', 'utf8'), Buffer.from('\r\n\r\nb\r\n', 'latin1')]))).toBe(true);
+    expect(out.equals(Buffer.concat([Buffer.from('Subject: [help] ', 'latin1'), Buffer.from('Grüße', 'utf8'), Buffer.from('\r\n\r\nb\r\n', 'latin1')]))).toBe(
+      true,
+    );
   });
 });
 
@@ -196,7 +216,9 @@ describe('applyTransform removeAttachments', () => {
   });
 
   it('replaces a single-part message that is itself an attachment', async () => {
-    const single = Buffer.from('Subject: file\r\nContent-Type: application/zip\r\nContent-Disposition: attachment; filename="a.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n');
+    const single = Buffer.from(
+      'Subject: file\r\nContent-Type: application/zip\r\nContent-Disposition: attachment; filename="a.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n',
+    );
     const parsed = await simpleParser(await applyTransform(single, t({ removeAttachments: true }), {}));
     expect(parsed.subject).toBe('file');
     expect(parsed.attachments).toHaveLength(0);

@@ -17,13 +17,7 @@ export const SPAM_HEADER = 'X-Relaydesk-Spam';
 export const SPAM_SCORE_HEADER = 'X-Relaydesk-Spam-Score';
 
 export function isIdentityTransform(t: MessageTransform): boolean {
-  return (
-    t.xOriginalTo === undefined &&
-    t.headers.length === 0 &&
-    t.prependSubject.length === 0 &&
-    !t.spamHeaders &&
-    !t.removeAttachments
-  );
+  return t.xOriginalTo === undefined && t.headers.length === 0 && t.prependSubject.length === 0 && !t.spamHeaders && !t.removeAttachments;
 }
 
 /**
@@ -124,11 +118,7 @@ export function editHeaders(header: Buffer, t: MessageTransform, ctx: TransformC
  * Prepends each prefix once, in order. A prefix already in the (decoded) subject is
  * skipped, as mailing lists do, so replies do not grow "[help] Re: [help] Re: …".
  */
-function prefixSubject(
-  fields: Field[],
-  prefixes: readonly string[],
-  eol: string,
-): { fields: Field[]; missing?: string } {
+function prefixSubject(fields: Field[], prefixes: readonly string[], eol: string): { fields: Field[]; missing?: string } {
   const wanted = [...new Set(prefixes.map((p) => sanitizeHeaderValue(p)))].filter((p) => p.trim() !== '');
   if (wanted.length === 0) return { fields };
   const index = fields.findIndex((f) => f.name.toLowerCase() === 'subject');

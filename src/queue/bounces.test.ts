@@ -44,7 +44,15 @@ const delivery = (recipient: string, suppressBounces = false): DeliveryRow => ({
 });
 const header = Buffer.from('From: <sender@foreign.test>\r\nSubject: hello\r\n\r\n');
 const bounce = (mailFrom: string, d: DeliveryRow) =>
-  bounceFor({ message: message(mailFrom), header, failures: [{ delivery: d, reply: '550 5.1.1 no such user', status: '5.1.1' }], now: 2_000, snapshot: snapshotWith([]), hostname: 'mx.solarmora.com', queueId: 'DSN1' });
+  bounceFor({
+    message: message(mailFrom),
+    header,
+    failures: [{ delivery: d, reply: '550 5.1.1 no such user', status: '5.1.1' }],
+    now: 2_000,
+    snapshot: snapshotWith([]),
+    hostname: 'mx.solarmora.com',
+    queueId: 'DSN1',
+  });
 
 describe('bounceFor', () => {
   it('queues one DSN to the envelope sender, from the null sender, and traces it', () => {

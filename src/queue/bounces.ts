@@ -11,13 +11,24 @@ import type { Settlement } from './settle.js';
  * trace line saying why none is sent: a null sender (a bounce is never bounced) or
  * recipients whose rule asked to suppress bounces. `queueId` is the DSN's, if one is sent.
  */
-export function bounceFor(input: { message: MessageRow; header: Buffer; failures: Settlement['failures']; now: number; snapshot: RoutingSnapshot; hostname: string; queueId: string }): { record: ReceivedRecord | null; trace: TraceEvent[] } {
+export function bounceFor(input: {
+  message: MessageRow;
+  header: Buffer;
+  failures: Settlement['failures'];
+  now: number;
+  snapshot: RoutingSnapshot;
+  hostname: string;
+  queueId: string;
+}): { record: ReceivedRecord | null; trace: TraceEvent[] } {
   const { message, header, failures, now, snapshot, hostname, queueId } = input;
   const trace: TraceEvent[] = [];
   const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({ queueId: message.queueId, at: now, code, summary, data });
   const reportable = failures.filter((f) => !f.delivery.suppressBounces);
   for (const f of failures) {
-    if (f.delivery.suppressBounces) trace.push(ev(EVENTS.dsnSuppressed, `no bounce for <${f.delivery.recipient}>: the rule that added it suppresses bounces`, { recipient: f.delivery.recipient }));
+    if (f.delivery.suppressBounces)
+      trace.push(
+        ev(EVENTS.dsnSuppressed, `no bounce for <${f.delivery.recipient}>: the rule that added it suppresses bounces`, { recipient: f.delivery.recipient }),
+      );
   }
   if (reportable.length === 0) return { record: null, trace };
   if (message.mailFrom === '') {
@@ -42,7 +53,17 @@ export function bounceFor(input: { message: MessageRow; header: Buffer; failures
     })),
     originalHeaders: header,
   });
-  const { record, undeliverable } = generatedMail({ queueId, raw: dsn, summary: summarizeHeaders(dsn), mailFrom: '', recipients: [message.mailFrom], snapshot, now, hostname, origin: `delivery status notification for ${message.queueId}` });
+  const { record, undeliverable } = generatedMail({
+    queueId,
+    raw: dsn,
+    summary: summarizeHeaders(dsn),
+    mailFrom: '',
+    recipients: [message.mailFrom],
+    snapshot,
+    now,
+    hostname,
+    origin: `delivery status notification for ${message.queueId}`,
+  });
   if (undeliverable.length > 0) {
     trace.push(ev(EVENTS.dsnSuppressed, `no bounce: the sender <${message.mailFrom}> is in a hosted domain but no one holds that address`));
     return { record: null, trace };

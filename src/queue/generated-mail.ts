@@ -52,7 +52,13 @@ export function generatedRecord(m: GeneratedMessage): ReceivedRecord {
     deliveries: m.deliveries.map((d) => d.delivery),
     trace: [
       { queueId, at: now, code: EVENTS.envelope, summary: m.envelope.summary, data: m.envelope.data },
-      ...m.deliveries.map(({ delivery: d, planned }) => ({ queueId, at: now, code: EVENTS.planned, summary: planned, data: { recipient: d.recipient, transport: d.transport } })),
+      ...m.deliveries.map(({ delivery: d, planned }) => ({
+        queueId,
+        at: now,
+        code: EVENTS.planned,
+        summary: planned,
+        data: { recipient: d.recipient, transport: d.transport },
+      })),
       { queueId, at: now, code: EVENTS.accepted, summary: `generated: queued as ${queueId}`, data: {} },
     ],
   };
@@ -69,7 +75,15 @@ function deliveriesFor(address: string, snapshot: RoutingSnapshot, now: number):
   if (decision.kind === 'accept') {
     const planned = planDeliveries([decision.plan], HAM);
     if (planned.length === 0) return null;
-    return planned.map((d) => ({ ...base, recipient: d.recipient, originalRecipient: address, transport: d.transport, route: d.route ?? null, transform: d.transform, rules: d.rules }));
+    return planned.map((d) => ({
+      ...base,
+      recipient: d.recipient,
+      originalRecipient: address,
+      transport: d.transport,
+      route: d.route ?? null,
+      transform: d.transform,
+      rules: d.rules,
+    }));
   }
   const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
   if (snapshot.domains.has(domain)) return null;
@@ -113,8 +127,14 @@ export function generatedMail(input: {
     subject: summary.subject,
     headerFrom: summary.from,
     content: contentOf(input.raw),
-    deliveries: deliveries.map((d) => ({ delivery: d, planned: `<${d.originalRecipient}> → <${d.recipient}> by ${d.transport === 'smtp' ? (d.route ? `route ${d.route}` : 'next hop by domain') : d.transport}: queued` })),
-    envelope: { summary: `${input.origin} from <${input.mailFrom}> to ${input.recipients.map((r) => `<${r}>`).join(', ')}`, data: { mailFrom: input.mailFrom, recipients: input.recipients, origin: input.origin } },
+    deliveries: deliveries.map((d) => ({
+      delivery: d,
+      planned: `<${d.originalRecipient}> → <${d.recipient}> by ${d.transport === 'smtp' ? (d.route ? `route ${d.route}` : 'next hop by domain') : d.transport}: queued`,
+    })),
+    envelope: {
+      summary: `${input.origin} from <${input.mailFrom}> to ${input.recipients.map((r) => `<${r}>`).join(', ')}`,
+      data: { mailFrom: input.mailFrom, recipients: input.recipients, origin: input.origin },
+    },
   });
   return { record, undeliverable };
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { groupDeliveries, MAX_RECIPIENTS_PER_ATTEMPT } from './group.js';
 
-const d = (id: number, over: Partial<{ queueId: string; recipient: string; transport: string; route: string | null; requireTls: boolean; transform: unknown }> = {}) => ({
+const d = (
+  id: number,
+  over: Partial<{ queueId: string; recipient: string; transport: string; route: string | null; requireTls: boolean; transform: unknown }> = {},
+) => ({
   id,
   queueId: 'Q1',
   recipient: `r${id}@crm.test`,
@@ -18,7 +21,13 @@ describe('groupDeliveries', () => {
     expect(groups.map((g) => g.deliveries.map((x) => x.id))).toEqual([[1, 2], [3]]);
   });
   it('separates messages, routes, TLS requirements and different copies', () => {
-    const groups = groupDeliveries([d(1), d(2, { queueId: 'Q2' }), d(3, { route: 'crm' }), d(4, { requireTls: true }), d(5, { transform: { headers: [['X', '1']] } })]);
+    const groups = groupDeliveries([
+      d(1),
+      d(2, { queueId: 'Q2' }),
+      d(3, { route: 'crm' }),
+      d(4, { requireTls: true }),
+      d(5, { transform: { headers: [['X', '1']] } }),
+    ]);
     expect(groups).toHaveLength(5);
   });
   it('never groups mailbox deliveries', () => {

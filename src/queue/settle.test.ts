@@ -24,7 +24,14 @@ const delivery = (id: number, attempts = 0): DeliveryRow => ({
 });
 const policy = { firstRetryMs: 1_000, maxIntervalMs: 10_000, giveUpAfterMs: 100_000 };
 const settle = (outcomes: [number, AttemptOutcome][], opts: { receivedAt?: number | null; now?: number; attempts?: number } = {}) =>
-  settleAttempt({ deliveries: outcomes.map(([id]) => delivery(id, opts.attempts ?? 0)), outcomes: new Map(outcomes), receivedAt: opts.receivedAt === undefined ? 0 : opts.receivedAt, startedAt: 0, now: opts.now ?? 50, policy });
+  settleAttempt({
+    deliveries: outcomes.map(([id]) => delivery(id, opts.attempts ?? 0)),
+    outcomes: new Map(outcomes),
+    receivedAt: opts.receivedAt === undefined ? 0 : opts.receivedAt,
+    startedAt: 0,
+    now: opts.now ?? 50,
+    policy,
+  });
 
 describe('settleAttempt', () => {
   it('marks delivered, bounced and deferred deliveries and schedules the retry', () => {

@@ -69,7 +69,9 @@ export function settleAttempt(input: {
         if (next.kind === 'retry') {
           out.results.push({ id: d.id, status: 'deferred', attempts, nextAttemptAt: next.at, lastReply: reply });
           out.nextDue = Math.min(out.nextDue, next.at);
-          out.trace.push(ev(EVENTS.deferred, `<${d.recipient}> deferred: ${reply}; next attempt ${new Date(next.at).toISOString()}`, { nextAttemptAt: next.at }));
+          out.trace.push(
+            ev(EVENTS.deferred, `<${d.recipient}> deferred: ${reply}; next attempt ${new Date(next.at).toISOString()}`, { nextAttemptAt: next.at }),
+          );
         } else {
           out.results.push({ id: d.id, status: 'expired', attempts, nextAttemptAt: now, lastReply: reply });
           out.trace.push(ev(EVENTS.expired, `<${d.recipient}> expired after ${attempts} attempts: ${reply}`));

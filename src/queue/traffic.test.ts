@@ -9,10 +9,22 @@ describe('decideRollupRange', () => {
   it.each([
     ['first run on an empty store: the last finished minute', { now: T0 + 30_000, lastRolled: null, firstMessageAt: null }, { from: T0 - M, to: T0 }],
     ['first run: from the oldest message', { now: T0 + 30_000, lastRolled: null, firstMessageAt: T0 - 5 * M + 1234 }, { from: T0 - 5 * M, to: T0 }],
-    ['first run on a store older than the window: the window only', { now: T0 + 30_000, lastRolled: null, firstMessageAt: T0 - 90 * D }, { from: T0 - 30 * D, to: T0 }],
+    [
+      'first run on a store older than the window: the window only',
+      { now: T0 + 30_000, lastRolled: null, firstMessageAt: T0 - 90 * D },
+      { from: T0 - 30 * D, to: T0 },
+    ],
     ['a minute not yet settled waits', { now: T0 + SETTLE_MS - 1, lastRolled: T0 - 2 * M, firstMessageAt: null }, { from: T0 - 2 * M, to: T0 - M }],
-    ['each run rolls the last minute rolled again, then the new one', { now: T0 + SETTLE_MS, lastRolled: T0 - 2 * M, firstMessageAt: null }, { from: T0 - 2 * M, to: T0 }],
-    ['after downtime: everything since, within the window', { now: T0 + 30_000, lastRolled: T0 - 3 * 60 * M, firstMessageAt: null }, { from: T0 - 3 * 60 * M, to: T0 }],
+    [
+      'each run rolls the last minute rolled again, then the new one',
+      { now: T0 + SETTLE_MS, lastRolled: T0 - 2 * M, firstMessageAt: null },
+      { from: T0 - 2 * M, to: T0 },
+    ],
+    [
+      'after downtime: everything since, within the window',
+      { now: T0 + 30_000, lastRolled: T0 - 3 * 60 * M, firstMessageAt: null },
+      { from: T0 - 3 * 60 * M, to: T0 },
+    ],
     ['after downtime longer than the window', { now: T0 + 30_000, lastRolled: T0 - 40 * D, firstMessageAt: null }, { from: T0 - 30 * D, to: T0 }],
   ])('%s', (_name, input, expected) => {
     expect(decideRollupRange({ ...input, windowMs: 30 * D })).toEqual(expected);

@@ -25,14 +25,7 @@ export function ruleMatches(rule: RoutingRule, index: number, address: Address, 
   return m.all;
 }
 
-export function ruleApplies(
-  rule: RoutingRule,
-  index: number,
-  address: Address,
-  recognized: boolean,
-  snapshot: RoutingSnapshot,
-  utf8?: Buffer,
-): boolean {
+export function ruleApplies(rule: RoutingRule, index: number, address: Address, recognized: boolean, snapshot: RoutingSnapshot, utf8?: Buffer): boolean {
   return rule.enabled && (!recognized || rule.recognizedAddresses) && ruleMatches(rule, index, address, snapshot, utf8);
 }
 

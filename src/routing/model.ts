@@ -9,16 +9,9 @@ import type { CompiledPattern } from './pattern.js';
 /** An address as given on the wire; compare with `normalizeAddress`. */
 export type Address = string;
 
-export type RecipientMatch =
-  | { readonly single: Address }
-  | { readonly pattern: string }
-  | { readonly group: Address }
-  | { readonly all: true };
+export type RecipientMatch = { readonly single: Address } | { readonly pattern: string } | { readonly group: Address } | { readonly all: true };
 
-export type EnvelopeRecipientChange =
-  | { readonly replaceRecipient: Address }
-  | { readonly replaceUsername: string }
-  | { readonly replaceDomain: string };
+export type EnvelopeRecipientChange = { readonly replaceRecipient: Address } | { readonly replaceUsername: string } | { readonly replaceDomain: string };
 
 export interface AddedRecipient {
   readonly address: Address;
@@ -183,8 +176,7 @@ export interface RecipientPlan {
 }
 
 export type RecipientDecision =
-  | { readonly kind: 'reject'; readonly reply: SmtpReply; readonly rule?: string }
-  | { readonly kind: 'accept'; readonly plan: RecipientPlan };
+  { readonly kind: 'reject'; readonly reply: SmtpReply; readonly rule?: string } | { readonly kind: 'accept'; readonly plan: RecipientPlan };
 
 /** A problem in the configuration, placed by its YAML path (and line when known). */
 export interface Problem {

@@ -51,7 +51,9 @@ describe('compilePattern', () => {
 });
 
 describe('patternProblem', () => {
-  it.each(['help@solarmora\\.com', '(?i)x.*', '\\d+@x\\.test', '[[:alpha:]]+', '(?P<x>a)', '[(?=]+', '\\(?=x', '(a)\\12', 'a+?', 'a*?b'])('accepts %j', (p) => expect(patternProblem(p)).toBeUndefined());
+  it.each(['help@solarmora\\.com', '(?i)x.*', '\\d+@x\\.test', '[[:alpha:]]+', '(?P<x>a)', '[(?=]+', '\\(?=x', '(a)\\12', 'a+?', 'a*?b'])('accepts %j', (p) =>
+    expect(patternProblem(p)).toBeUndefined(),
+  );
 
   const unsupported: [pattern: string, what: string, text: string, fix: RegExp][] = [
     ['(a)\\1', 'a backreference', '\\1', /RE2 cannot match text captured earlier, so write the repeated part out, for example \(ab\)ab rather than \(ab\)\\1$/],
@@ -60,7 +62,12 @@ describe('patternProblem', () => {
     ['(?P<n>a)(?P=n)', 'a named backreference', '(?P=n)', /write the repeated part out/],
     ['(a)\\g1', 'a backreference', '\\g1', /write the repeated part out/],
     ['(a)\\g{-1}', 'a backreference', '\\g{-1}', /write the repeated part out/],
-    ['help(?=@)', 'a lookahead', '(?=', /RE2 cannot test text without matching it, so describe the address itself .*, or give the exceptions a rule of their own$/],
+    [
+      'help(?=@)',
+      'a lookahead',
+      '(?=',
+      /RE2 cannot test text without matching it, so describe the address itself .*, or give the exceptions a rule of their own$/,
+    ],
     ['(?!noreply).*@solarmora\\.com', 'a negative lookahead', '(?!', /describe the address itself/],
     ['.*(?<=@solarmora\\.com)', 'a lookbehind', '(?<=', /describe the address itself/],
     ['.*(?<!@gmail\\.com)', 'a negative lookbehind', '(?<!', /describe the address itself/],
@@ -112,6 +119,8 @@ describe('patternProblem', () => {
   });
 
   it('explains a \\Q quote left open, which would swallow the anchoring group', () => {
-    expect(patternProblem('help\\Q+x@')).toBe('"help\\Q+x@" leaves a \\Q quote open, so it would swallow the group that makes the pattern match the whole address; end the quote with \\E');
+    expect(patternProblem('help\\Q+x@')).toBe(
+      '"help\\Q+x@" leaves a \\Q quote open, so it would swallow the group that makes the pattern match the whole address; end the quote with \\E',
+    );
   });
 });

@@ -108,7 +108,7 @@ const GROUPS: readonly (readonly [RegExp, string, string])[] = [
   [/^\(\?(?:R|[+-]?\d+|&[^)]*|P>[^)]*)\)/, 'a recursive or subroutine call', SUBROUTINE_FIX],
   [/^\(\?\(/, 'a conditional group', 'use an alternation such as (?:x|y) instead'],
   [/^\(\?\|/, 'a branch-reset group', 'use a plain group (?:…) instead'],
-  [/^\(\?#[^)]*\)/, 'a comment', 'remove it; the rule\'s description is the place for words'],
+  [/^\(\?#[^)]*\)/, 'a comment', "remove it; the rule's description is the place for words"],
   [/^\(\*[A-Za-z_]*(?::[^)]*)?\)/, 'a backtracking control verb', 'remove it; RE2 never backtracks'],
 ];
 

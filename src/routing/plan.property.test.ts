@@ -11,7 +11,8 @@ const LOCALS = ['help', 'info', 'alice', 'a.smith', 'bob', 'carol', 'sales-team'
 const DOMAINS = ['solarmora.com', 'crm.test', 'desk.solarmora.test', 'gmail.com'];
 const HOSTED = 'solarmora.com';
 
-const casing = (s: string) => fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((up) => [...s].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''));
+const casing = (s: string) =>
+  fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }).map((up) => [...s].map((c, i) => (up[i] ? c.toUpperCase() : c)).join(''));
 const address = fc.tuple(fc.constantFrom(...LOCALS), fc.constantFrom(...DOMAINS)).chain(([l, d]) => casing(`${l}@${d}`));
 const hostedAddress = fc.constantFrom(...LOCALS).chain((l) => casing(`${l}@${HOSTED}`));
 
@@ -45,7 +46,11 @@ const anyRule: fc.Arbitrary<RoutingRule> = fc
     recognizedAddresses: fc.boolean(),
     acc: accumulating,
     change: fc.option(
-      fc.oneof(address.map((replaceRecipient) => ({ replaceRecipient })), fc.constantFrom('bob', 'ghost', 'support').map((replaceUsername) => ({ replaceUsername })), fc.constantFrom('crm.test', 'solarmora.com').map((replaceDomain) => ({ replaceDomain }))),
+      fc.oneof(
+        address.map((replaceRecipient) => ({ replaceRecipient })),
+        fc.constantFrom('bob', 'ghost', 'support').map((replaceUsername) => ({ replaceUsername })),
+        fc.constantFrom('crm.test', 'solarmora.com').map((replaceDomain) => ({ replaceDomain })),
+      ),
       { nil: undefined },
     ),
     changeRoute: fc.option(fc.constantFrom('crm', 'crm2'), { nil: undefined }),
@@ -105,34 +110,45 @@ describe('planner properties', () => {
   });
 
   it('the order of rules that only accumulate does not change the outcome', () => {
-    const accRule = fc.record({ match, acc: accumulating, recognizedAddresses: fc.boolean() }).map(({ match: m, acc, recognizedAddresses }) => rule({ match: m, modify: acc, recognizedAddresses }));
+    const accRule = fc
+      .record({ match, acc: accumulating, recognizedAddresses: fc.boolean() })
+      .map(({ match: m, acc, recognizedAddresses }) => rule({ match: m, modify: acc, recognizedAddresses }));
     fc.assert(
-      fc.property(fc.array(accRule, { maxLength: 6 }).chain((rs) => fc.tuple(fc.constant(rs), fc.shuffledSubarray(rs, { minLength: rs.length }))), hostedAddress, verdict, ([rs, shuffled], addr, v) => {
-        const outcome = (table: RoutingRule[]) => {
-          const d = decideRecipient(addr, snapshotWith(table));
-          if (d.kind === 'reject') return d;
-          const t = d.plan.transform;
-          return {
-            deliveries: planDeliveries([d.plan], v).map(key).sort(),
-            headers: t.headers.map(([n, val]) => `${n.toLowerCase()}:${val}`).sort(),
-            prefixes: [...t.prependSubject].sort(),
-            flags: [d.plan.requireTls, t.removeAttachments, t.spamHeaders, t.xOriginalTo],
+      fc.property(
+        fc.array(accRule, { maxLength: 6 }).chain((rs) => fc.tuple(fc.constant(rs), fc.shuffledSubarray(rs, { minLength: rs.length }))),
+        hostedAddress,
+        verdict,
+        ([rs, shuffled], addr, v) => {
+          const outcome = (table: RoutingRule[]) => {
+            const d = decideRecipient(addr, snapshotWith(table));
+            if (d.kind === 'reject') return d;
+            const t = d.plan.transform;
+            return {
+              deliveries: planDeliveries([d.plan], v).map(key).sort(),
+              headers: t.headers.map(([n, val]) => `${n.toLowerCase()}:${val}`).sort(),
+              prefixes: [...t.prependSubject].sort(),
+              flags: [d.plan.requireTls, t.removeAttachments, t.spamHeaders, t.xOriginalTo],
+            };
           };
-        };
-        // Added recipients that repeat with different options take the first one's: keep them distinct here.
-        const addresses = rs.flatMap((r) => r.modify.addRecipients.map((x) => normalizeAddress(x.address)));
-        fc.pre(new Set(addresses).size === addresses.length);
-        expect(outcome(shuffled)).toEqual(outcome(rs));
-      }),
+          // Added recipients that repeat with different options take the first one's: keep them distinct here.
+          const addresses = rs.flatMap((r) => r.modify.addRecipients.map((x) => normalizeAddress(x.address)));
+          fc.pre(new Set(addresses).size === addresses.length);
+          expect(outcome(shuffled)).toEqual(outcome(rs));
+        },
+      ),
     );
   });
 
   it('rules without recognizedAddresses leave recognized addresses untouched', () => {
     fc.assert(
-      fc.property(rules, fc.constantFrom('alice', 'a.smith', 'bob', 'sales-team', 'inner').chain((l) => casing(`${l}@${HOSTED}`)), (rs, addr) => {
-        const only = rs.map((r) => ({ ...r, recognizedAddresses: false }));
-        expect(decideRecipient(addr, snapshotWith(only))).toEqual(decideRecipient(addr, snapshotWith([])));
-      }),
+      fc.property(
+        rules,
+        fc.constantFrom('alice', 'a.smith', 'bob', 'sales-team', 'inner').chain((l) => casing(`${l}@${HOSTED}`)),
+        (rs, addr) => {
+          const only = rs.map((r) => ({ ...r, recognizedAddresses: false }));
+          expect(decideRecipient(addr, snapshotWith(only))).toEqual(decideRecipient(addr, snapshotWith([])));
+        },
+      ),
     );
   });
 
@@ -185,10 +201,14 @@ describe('planner properties', () => {
 
   it('mail for a domain neither hosted nor the desk is always relaying denied', () => {
     fc.assert(
-      fc.property(rules, fc.constantFrom(...LOCALS).map((l) => `${l}@gmail.com`), (rs, addr) => {
-        const d = decideRecipient(addr, snapshotWith(rs));
-        expect(d.kind === 'reject' && `${d.reply.code} ${d.reply.enhanced}`).toBe('550 5.7.1');
-      }),
+      fc.property(
+        rules,
+        fc.constantFrom(...LOCALS).map((l) => `${l}@gmail.com`),
+        (rs, addr) => {
+          const d = decideRecipient(addr, snapshotWith(rs));
+          expect(d.kind === 'reject' && `${d.reply.code} ${d.reply.enhanced}`).toBe('550 5.7.1');
+        },
+      ),
     );
   });
 
@@ -197,7 +217,14 @@ describe('planner properties', () => {
     const aimed = fc
       .record({ rule: anyRule, single: postmaster, recognizedAddresses: fc.boolean() })
       .map(({ rule: r, single, recognizedAddresses }) => ({ ...r, enabled: true, match: { single }, recognizedAddresses }));
-    const table = fc.array(fc.oneof(anyRule, aimed, anyRule.map((r) => ({ ...r, match: { pattern: 'postmaster.*' } }))), { maxLength: 8 });
+    const table = fc.array(
+      fc.oneof(
+        anyRule,
+        aimed,
+        anyRule.map((r) => ({ ...r, match: { pattern: 'postmaster.*' } })),
+      ),
+      { maxLength: 8 },
+    );
     fc.assert(
       fc.property(table, postmaster, verdict, (rs, addr, v) => {
         const d = decideRecipient(addr, snapshotWith(rs));
@@ -222,7 +249,11 @@ describe('planner properties', () => {
 describe('planner speed', () => {
   it('1,000 single rules cost (almost) nothing per recipient', () => {
     const table = Array.from({ length: 1000 }, (_, i) =>
-      rule({ description: `rule ${i}`, match: { single: `alias${i}@solarmora.com` }, modify: { changeEnvelopeRecipient: { replaceRecipient: `case${i}@crm.test` }, changeRoute: 'crm', addXOriginalToHeader: true } }),
+      rule({
+        description: `rule ${i}`,
+        match: { single: `alias${i}@solarmora.com` },
+        modify: { changeEnvelopeRecipient: { replaceRecipient: `case${i}@crm.test` }, changeRoute: 'crm', addXOriginalToHeader: true },
+      }),
     );
     const snap = snapshotWith(table);
     const recipients = Array.from({ length: 5000 }, (_, i) => `alias${(i * 7) % 1200}@solarmora.com`);
@@ -240,7 +271,11 @@ describe('planner speed', () => {
 
   it('200 pattern rules stay fast (each address is encoded for RE2 once, not once per pattern)', () => {
     const table = Array.from({ length: 200 }, (_, i) =>
-      rule({ description: `team ${i}`, match: { pattern: `team${i}-[a-z0-9]+@solarmora\\.com` }, modify: { changeEnvelopeRecipient: { replaceRecipient: `team${i}@crm.test` }, changeRoute: 'crm' } }),
+      rule({
+        description: `team ${i}`,
+        match: { pattern: `team${i}-[a-z0-9]+@solarmora\\.com` },
+        modify: { changeEnvelopeRecipient: { replaceRecipient: `team${i}@crm.test` }, changeRoute: 'crm' },
+      }),
     );
     const snap = snapshotWith(table);
     const recipients = Array.from({ length: 2000 }, (_, i) => `Team${(i * 7) % 250}-x${i}@solarmora.com`);

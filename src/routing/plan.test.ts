@@ -10,9 +10,7 @@ const SPAM: SpamVerdict = { spam: true, score: 12, reasons: ['GTUBE'] };
 
 /** `transport:recipient[@route][ held:reason]`, sorted: one string says where a copy goes. */
 function summary(deliveries: readonly PlannedDelivery[]): string[] {
-  return deliveries
-    .map((d) => `${d.transport}:${d.recipient}${d.route ? `@${d.route}` : ''}${d.held ? ` held:${d.holdReason}` : ''}`)
-    .sort();
+  return deliveries.map((d) => `${d.transport}:${d.recipient}${d.route ? `@${d.route}` : ''}${d.held ? ` held:${d.holdReason}` : ''}`).sort();
 }
 
 function run(rules: readonly RoutingRule[], recipients: readonly string[], verdict = HAM) {
@@ -35,7 +33,12 @@ describe('decideRecipient: where a recipient goes (ham)', () => {
     { name: 'rules never open relaying', rules: [rule({ match: { all: true }, modify: { changeRoute: 'crm' } })], rcpt: 'x@gmail.com', reply: '550 5.7.1' },
     { name: 'no domain at all', rules: [], rcpt: 'nobody', reply: '550 5.7.1' },
     { name: 'a desk domain goes to the desk', rules: [], rcpt: 'support@desk.solarmora.test', to: ['desk:support@desk.solarmora.test'] },
-    { name: 'a desk subdomain goes to the desk', rules: [], rcpt: 'support@v1su0245.case.desk.solarmora.test', to: ['desk:support@v1su0245.case.desk.solarmora.test'] },
+    {
+      name: 'a desk subdomain goes to the desk',
+      rules: [],
+      rcpt: 'support@v1su0245.case.desk.solarmora.test',
+      to: ['desk:support@v1su0245.case.desk.solarmora.test'],
+    },
     { name: 'unknown hosted address: 5.1.1', rules: [], rcpt: 'nobody@solarmora.com', reply: '550 5.1.1' },
     { name: 'a suspended user is not recognized', rules: [], rcpt: 'carol@solarmora.com', reply: '550 5.1.1' },
     { name: 'a user gets a mailbox delivery', rules: [], rcpt: 'alice@solarmora.com', to: ['mailbox:alice@solarmora.com'] },
@@ -47,13 +50,43 @@ describe('decideRecipient: where a recipient goes (ham)', () => {
       rcpt: 'sales-team@solarmora.com',
       to: ['mailbox:alice@solarmora.com', 'mailbox:bob@solarmora.com', 'smtp:partner@elsewhere.example'],
     },
-    { name: 'the seed rule: replace recipient and route', rules: [rule({ match: help, modify: toCrm })], rcpt: 'help@solarmora.com', to: ['smtp:support@crm.test@crm'] },
-    { name: 'single matches ignore case', rules: [rule({ match: { single: 'HELP@solarmora.com' }, modify: toCrm })], rcpt: 'Help@SOLARMORA.com', to: ['smtp:support@crm.test@crm'] },
-    { name: 'a pattern matches the whole address', rules: [rule({ match: { pattern: 'help' }, modify: toCrm })], rcpt: 'help@solarmora.com', reply: '550 5.1.1' },
-    { name: 'a pattern ignores case', rules: [rule({ match: { pattern: 'HELP@solarmora\\.com' }, modify: toCrm })], rcpt: 'help@solarmora.com', to: ['smtp:support@crm.test@crm'] },
-    { name: 'alternation stays inside the anchors', rules: [rule({ match: { pattern: 'a|b@solarmora\\.com' }, modify: toCrm })], rcpt: 'a@solarmora.com', reply: '550 5.1.1' },
+    {
+      name: 'the seed rule: replace recipient and route',
+      rules: [rule({ match: help, modify: toCrm })],
+      rcpt: 'help@solarmora.com',
+      to: ['smtp:support@crm.test@crm'],
+    },
+    {
+      name: 'single matches ignore case',
+      rules: [rule({ match: { single: 'HELP@solarmora.com' }, modify: toCrm })],
+      rcpt: 'Help@SOLARMORA.com',
+      to: ['smtp:support@crm.test@crm'],
+    },
+    {
+      name: 'a pattern matches the whole address',
+      rules: [rule({ match: { pattern: 'help' }, modify: toCrm })],
+      rcpt: 'help@solarmora.com',
+      reply: '550 5.1.1',
+    },
+    {
+      name: 'a pattern ignores case',
+      rules: [rule({ match: { pattern: 'HELP@solarmora\\.com' }, modify: toCrm })],
+      rcpt: 'help@solarmora.com',
+      to: ['smtp:support@crm.test@crm'],
+    },
+    {
+      name: 'alternation stays inside the anchors',
+      rules: [rule({ match: { pattern: 'a|b@solarmora\\.com' }, modify: toCrm })],
+      rcpt: 'a@solarmora.com',
+      reply: '550 5.1.1',
+    },
     { name: 'an invalid pattern matches nothing', rules: [rule({ match: { pattern: '^(' }, modify: toCrm })], rcpt: 'help@solarmora.com', reply: '550 5.1.1' },
-    { name: 'all matches every non-recognized address', rules: [rule({ match: { all: true }, modify: { changeRoute: 'crm2' } })], rcpt: 'anyone@solarmora.com', to: ['smtp:anyone@solarmora.com@crm2'] },
+    {
+      name: 'all matches every non-recognized address',
+      rules: [rule({ match: { all: true }, modify: { changeRoute: 'crm2' } })],
+      rcpt: 'anyone@solarmora.com',
+      to: ['smtp:anyone@solarmora.com@crm2'],
+    },
     { name: 'a disabled rule does nothing', rules: [rule({ enabled: false, match: help, modify: toCrm })], rcpt: 'help@solarmora.com', reply: '550 5.1.1' },
     {
       name: 'recognizedAddresses false leaves a user alone',
@@ -134,7 +167,12 @@ describe('decideRecipient: where a recipient goes (ham)', () => {
       rcpt: 'help@solarmora.com',
       to: ['smtp:alice@solarmora.com@crm'],
     },
-    { name: 'a route alone relays the original address', rules: [rule({ match: help, modify: { changeRoute: 'crm' } })], rcpt: 'help@solarmora.com', to: ['smtp:help@solarmora.com@crm'] },
+    {
+      name: 'a route alone relays the original address',
+      rules: [rule({ match: help, modify: { changeRoute: 'crm' } })],
+      rcpt: 'help@solarmora.com',
+      to: ['smtp:help@solarmora.com@crm'],
+    },
     {
       name: 'only added recipients get it when the original has no destination',
       rules: [rule({ match: help, modify: { addRecipients: [added('bob@solarmora.com'), added('x@crm.test')] } })],
@@ -166,7 +204,12 @@ describe('decideRecipient: where a recipient goes (ham)', () => {
       rcpt: 'help@solarmora.com',
       reply: '550 5.7.1',
     },
-    { name: 'reject spares recognized addresses by default', rules: [rule({ match: { all: true }, action: 'reject' })], rcpt: 'bob@solarmora.com', to: ['mailbox:bob@solarmora.com'] },
+    {
+      name: 'reject spares recognized addresses by default',
+      rules: [rule({ match: { all: true }, action: 'reject' })],
+      rcpt: 'bob@solarmora.com',
+      to: ['mailbox:bob@solarmora.com'],
+    },
     {
       name: 'reject of a recognized address with recognizedAddresses',
       rules: [rule({ match: { all: true }, action: 'reject', recognizedAddresses: true })],
@@ -185,7 +228,12 @@ describe('decideRecipient: where a recipient goes (ham)', () => {
       rcpt: 'bob@solarmora.com',
       to: ['mailbox:bob@solarmora.com held:quarantine-rule'],
     },
-    { name: 'a quarantine rule gives no destination by itself', rules: [rule({ match: help, action: 'quarantine' })], rcpt: 'help@solarmora.com', reply: '550 5.1.1' },
+    {
+      name: 'a quarantine rule gives no destination by itself',
+      rules: [rule({ match: help, action: 'quarantine' })],
+      rcpt: 'help@solarmora.com',
+      reply: '550 5.1.1',
+    },
   ];
   it.each(cases)('$name', ({ rules, rcpt, reply, to }) => {
     const { decisions, deliveries } = run(rules, [rcpt]);
@@ -198,21 +246,57 @@ describe('postmaster (RFC 5321 4.5.1)', () => {
   const cases: { name: string; rules?: RoutingRule[]; postmaster?: string; domains?: string[]; rcpt: string; reply?: string; to?: string[] }[] = [
     { name: 'at a hosted domain: a mailbox of its own by default', rcpt: 'postmaster@solarmora.com', to: ['mailbox:postmaster@solarmora.com'] },
     { name: 'bare, in any case', rcpt: '<PostMaster>', to: ['mailbox:postmaster@solarmora.com'] },
-    { name: 'at every hosted domain, to the first one’s mailbox', domains: ['solarmora.com', 'solarmora.net'], rcpt: 'POSTMASTER@solarmora.net', to: ['mailbox:postmaster@solarmora.com'] },
+    {
+      name: 'at every hosted domain, to the first one’s mailbox',
+      domains: ['solarmora.com', 'solarmora.net'],
+      rcpt: 'POSTMASTER@solarmora.net',
+      to: ['mailbox:postmaster@solarmora.com'],
+    },
     { name: 'at the desk’s domain too', rcpt: 'postmaster@desk.solarmora.test', to: ['mailbox:postmaster@solarmora.com'] },
     { name: 'not at a domain we do not take mail for', rcpt: 'postmaster@gmail.com', reply: '550 5.7.1' },
     { name: 'configured as a user: that mailbox', postmaster: 'Bob@solarmora.com', rcpt: 'postmaster', to: ['mailbox:bob@solarmora.com'] },
-    { name: 'configured as an alias: the user’s mailbox', postmaster: 'a.smith@solarmora.com', rcpt: 'postmaster@solarmora.com', to: ['mailbox:alice@solarmora.com'] },
-    { name: 'configured as a group: its members', postmaster: 'inner@solarmora.com', rcpt: 'postmaster@solarmora.com', to: ['mailbox:alice@solarmora.com', 'mailbox:bob@solarmora.com', 'smtp:partner@elsewhere.example'] },
+    {
+      name: 'configured as an alias: the user’s mailbox',
+      postmaster: 'a.smith@solarmora.com',
+      rcpt: 'postmaster@solarmora.com',
+      to: ['mailbox:alice@solarmora.com'],
+    },
+    {
+      name: 'configured as a group: its members',
+      postmaster: 'inner@solarmora.com',
+      rcpt: 'postmaster@solarmora.com',
+      to: ['mailbox:alice@solarmora.com', 'mailbox:bob@solarmora.com', 'smtp:partner@elsewhere.example'],
+    },
     { name: 'configured outside: relayed there', postmaster: 'ops@crm.test', rcpt: 'postmaster@solarmora.com', to: ['smtp:ops@crm.test'] },
-    { name: 'configured but held by nobody: a mailbox of its own there', postmaster: 'hostmaster@solarmora.com', rcpt: 'postmaster', to: ['mailbox:hostmaster@solarmora.com'] },
+    {
+      name: 'configured but held by nobody: a mailbox of its own there',
+      postmaster: 'hostmaster@solarmora.com',
+      rcpt: 'postmaster',
+      to: ['mailbox:hostmaster@solarmora.com'],
+    },
     { name: 'no hosted domain and none configured: nowhere to go', domains: [], rcpt: 'postmaster', reply: '550 5.1.1' },
     { name: 'no hosted domain but configured', domains: [], postmaster: 'ops@crm.test', rcpt: 'postmaster', to: ['smtp:ops@crm.test'] },
-    { name: 'a reject rule for every address, recognized too, cannot refuse it', rules: [rule({ match: { all: true }, action: 'reject', recognizedAddresses: true })], rcpt: 'postmaster@solarmora.com', to: ['mailbox:postmaster@solarmora.com'] },
-    { name: 'nor a quarantine rule hold it', rules: [rule({ match: { pattern: 'postmaster@.*' }, action: 'quarantine', recognizedAddresses: true })], rcpt: 'postmaster@solarmora.com', to: ['mailbox:postmaster@solarmora.com'] },
+    {
+      name: 'a reject rule for every address, recognized too, cannot refuse it',
+      rules: [rule({ match: { all: true }, action: 'reject', recognizedAddresses: true })],
+      rcpt: 'postmaster@solarmora.com',
+      to: ['mailbox:postmaster@solarmora.com'],
+    },
+    {
+      name: 'nor a quarantine rule hold it',
+      rules: [rule({ match: { pattern: 'postmaster@.*' }, action: 'quarantine', recognizedAddresses: true })],
+      rcpt: 'postmaster@solarmora.com',
+      to: ['mailbox:postmaster@solarmora.com'],
+    },
     {
       name: 'nor a modify rule rewrite it, add to it or route it',
-      rules: [rule({ match: { single: 'postmaster@solarmora.com' }, recognizedAddresses: true, modify: { ...toCrm, addRecipients: [added('x@crm.test')], prependSubject: '[pm] ' } })],
+      rules: [
+        rule({
+          match: { single: 'postmaster@solarmora.com' },
+          recognizedAddresses: true,
+          modify: { ...toCrm, addRecipients: [added('x@crm.test')], prependSubject: '[pm] ' },
+        }),
+      ],
       rcpt: 'postmaster@solarmora.com',
       to: ['mailbox:postmaster@solarmora.com'],
     },
@@ -228,7 +312,13 @@ describe('postmaster (RFC 5321 4.5.1)', () => {
   });
 
   it('leaves postmaster@ a domain to the user or group that holds that very address', () => {
-    const snap = buildSnapshot({ ...DIRECTORY, users: [...DIRECTORY.users, { address: 'postmaster@solarmora.com', orgUnit: '/', aliases: [], status: 'active' }], postmaster: 'ops@crm.test', rules: [], version: 1 });
+    const snap = buildSnapshot({
+      ...DIRECTORY,
+      users: [...DIRECTORY.users, { address: 'postmaster@solarmora.com', orgUnit: '/', aliases: [], status: 'active' }],
+      postmaster: 'ops@crm.test',
+      rules: [],
+      version: 1,
+    });
     expect(summary(deliveriesFor(snap, 'Postmaster@solarmora.com'))).toEqual(['mailbox:postmaster@solarmora.com']);
     expect(summary(deliveriesFor(snap, 'postmaster@desk.solarmora.test'))).toEqual(['smtp:ops@crm.test']);
   });
@@ -247,7 +337,10 @@ function deliveriesFor(snap: ReturnType<typeof snapshotWith>, rcpt: string, verd
 
 describe('reject replies', () => {
   it('carry the rule text and the rule name', () => {
-    const d = decideRecipient('help@solarmora.com', snapshotWith([rule({ description: 'No help', match: help, action: 'reject', rejectText: 'Write to support@crm.test\r\ninstead' })]));
+    const d = decideRecipient(
+      'help@solarmora.com',
+      snapshotWith([rule({ description: 'No help', match: help, action: 'reject', rejectText: 'Write to support@crm.test\r\ninstead' })]),
+    );
     expect(d).toEqual({ kind: 'reject', reply: { code: 550, enhanced: '5.7.1', text: 'Write to support@crm.test instead' }, rule: 'No help' });
   });
   it('have a sensible default text', () => {
@@ -265,8 +358,18 @@ describe('reject replies', () => {
 
 describe('planDeliveries: spam', () => {
   const cases: { name: string; rules: RoutingRule[]; rcpt: string; to: string[] }[] = [
-    { name: 'a rule-routed relay is held', rules: [rule({ match: help, modify: toCrm })], rcpt: 'help@solarmora.com', to: ['smtp:support@crm.test@crm held:spam'] },
-    { name: 'bypassSpamFilter relays it', rules: [rule({ match: help, modify: { ...toCrm, bypassSpamFilter: true } })], rcpt: 'help@solarmora.com', to: ['smtp:support@crm.test@crm'] },
+    {
+      name: 'a rule-routed relay is held',
+      rules: [rule({ match: help, modify: toCrm })],
+      rcpt: 'help@solarmora.com',
+      to: ['smtp:support@crm.test@crm held:spam'],
+    },
+    {
+      name: 'bypassSpamFilter relays it',
+      rules: [rule({ match: help, modify: { ...toCrm, bypassSpamFilter: true } })],
+      rcpt: 'help@solarmora.com',
+      to: ['smtp:support@crm.test@crm'],
+    },
     {
       name: 'bypass from any applying rule counts',
       rules: [rule({ match: help, modify: toCrm }), rule({ match: { all: true }, modify: { bypassSpamFilter: true } })],
@@ -319,14 +422,29 @@ describe('planDeliveries: spam', () => {
 describe('planDeliveries: combining and transforms', () => {
   it('accumulates added recipients, headers and prefixes once each, in table order', () => {
     const rules = [
-      rule({ description: 'one', match: help, modify: { ...toCrm, addRecipients: [added('x@crm.test')], customHeaders: { 'X-Rule': 'help' }, prependSubject: '[help] ' } }),
-      rule({ description: 'two', match: { all: true }, modify: { addRecipients: [added('X@crm.test', false), added('y@crm.test')], customHeaders: { 'x-rule': 'help', 'X-Other': '1' }, prependSubject: '[help] ' } }),
+      rule({
+        description: 'one',
+        match: help,
+        modify: { ...toCrm, addRecipients: [added('x@crm.test')], customHeaders: { 'X-Rule': 'help' }, prependSubject: '[help] ' },
+      }),
+      rule({
+        description: 'two',
+        match: { all: true },
+        modify: {
+          addRecipients: [added('X@crm.test', false), added('y@crm.test')],
+          customHeaders: { 'x-rule': 'help', 'X-Other': '1' },
+          prependSubject: '[help] ',
+        },
+      }),
       rule({ description: 'three', match: { pattern: 'help@.*' }, modify: { prependSubject: '[ext] ' } }),
     ];
     const { decisions, deliveries } = run(rules, ['help@solarmora.com']);
     const plan = decisions[0]?.kind === 'accept' ? decisions[0].plan : undefined;
     expect(plan?.rules).toEqual(['one', 'two', 'three']);
-    expect(plan?.transform.headers).toEqual([['X-Rule', 'help'], ['X-Other', '1']]);
+    expect(plan?.transform.headers).toEqual([
+      ['X-Rule', 'help'],
+      ['X-Other', '1'],
+    ]);
     expect(plan?.transform.prependSubject).toEqual(['[help] ', '[ext] ']);
     expect(summary(deliveries)).toEqual(['smtp:support@crm.test@crm', 'smtp:x@crm.test', 'smtp:y@crm.test']);
     // The first rule that adds an address sets its options.
@@ -346,7 +464,10 @@ describe('planDeliveries: combining and transforms', () => {
   });
 
   it('keeps the original recipient and the bounce policy per copy', () => {
-    const { deliveries } = run([rule({ match: help, modify: { ...toCrm, addRecipients: [added('x@crm.test', true, false), added('y@crm.test')] } })], ['help@solarmora.com']);
+    const { deliveries } = run(
+      [rule({ match: help, modify: { ...toCrm, addRecipients: [added('x@crm.test', true, false), added('y@crm.test')] } })],
+      ['help@solarmora.com'],
+    );
     expect(deliveries.map((d) => [d.recipient, d.originalRecipient, d.suppressBounces])).toEqual([
       ['support@crm.test', 'help@solarmora.com', false],
       ['x@crm.test', 'help@solarmora.com', false],
@@ -355,7 +476,16 @@ describe('planDeliveries: combining and transforms', () => {
   });
 
   it('sends one copy per place when a recipient is also added', () => {
-    const { deliveries } = run([rule({ match: help, modify: { changeEnvelopeRecipient: { replaceRecipient: 'bob@solarmora.com' }, addRecipients: [added('bob@solarmora.com', true, true)] } })], ['help@solarmora.com'], SPAM);
+    const { deliveries } = run(
+      [
+        rule({
+          match: help,
+          modify: { changeEnvelopeRecipient: { replaceRecipient: 'bob@solarmora.com' }, addRecipients: [added('bob@solarmora.com', true, true)] },
+        }),
+      ],
+      ['help@solarmora.com'],
+      SPAM,
+    );
     expect(summary(deliveries)).toEqual(['mailbox:bob@solarmora.com']);
     expect(deliveries[0]?.suppressBounces).toBe(false);
   });
@@ -363,13 +493,20 @@ describe('planDeliveries: combining and transforms', () => {
   it('merges two envelope recipients that reach the same place, preferring the copy that goes out', () => {
     const rules = [
       rule({ description: 'help', match: help, modify: { ...toCrm, customHeaders: { 'X-A': '1' } } }),
-      rule({ description: 'info', match: { single: 'info@solarmora.com' }, modify: { addRecipients: [added('support@crm.test')], customHeaders: { 'X-B': '2' }, changeRoute: 'crm' } }),
+      rule({
+        description: 'info',
+        match: { single: 'info@solarmora.com' },
+        modify: { addRecipients: [added('support@crm.test')], customHeaders: { 'X-B': '2' }, changeRoute: 'crm' },
+      }),
     ];
     // info@ itself is relayed via crm; its added copy of support@crm.test has no route, so it stays separate.
     const ham = run(rules, ['help@solarmora.com', 'info@solarmora.com']).deliveries;
     expect(summary(ham)).toEqual(['smtp:info@solarmora.com@crm', 'smtp:support@crm.test', 'smtp:support@crm.test@crm']);
 
-    const same = [rule({ description: 'help', match: help, modify: { ...toCrm, customHeaders: { 'X-A': '1' } } }), rule({ description: 'info', match: { single: 'info@solarmora.com' }, modify: { ...toCrm, bypassSpamFilter: true, prependSubject: '[info] ' } })];
+    const same = [
+      rule({ description: 'help', match: help, modify: { ...toCrm, customHeaders: { 'X-A': '1' } } }),
+      rule({ description: 'info', match: { single: 'info@solarmora.com' }, modify: { ...toCrm, bypassSpamFilter: true, prependSubject: '[info] ' } }),
+    ];
     const spam = run(same, ['help@solarmora.com', 'info@solarmora.com'], SPAM).deliveries;
     expect(summary(spam)).toEqual(['smtp:support@crm.test@crm']);
     expect(spam[0]?.originalRecipient).toBe('info@solarmora.com');

@@ -39,8 +39,7 @@ export function planDeliveries(accepted: readonly RecipientPlan[], verdict: Spam
  */
 export function mergeDeliveries(a: PlannedDelivery, b: PlannedDelivery): PlannedDelivery {
   if (a.held !== b.held) return a.held ? b : a;
-  const holdReason =
-    a.holdReason === 'quarantine-rule' || b.holdReason === 'quarantine-rule' ? 'quarantine-rule' : (a.holdReason ?? b.holdReason);
+  const holdReason = a.holdReason === 'quarantine-rule' || b.holdReason === 'quarantine-rule' ? 'quarantine-rule' : (a.holdReason ?? b.holdReason);
   return {
     ...a,
     requireTls: a.requireTls || b.requireTls,

@@ -4,14 +4,7 @@
  * plus the (usually few) non-single rules, however long the rule table is.
  */
 import { normalizeAddress, normalizeDomain } from './address.js';
-import type {
-  Address,
-  DirectoryGroup,
-  DirectoryUser,
-  NextHopHost,
-  RoutingRule,
-  RoutingSnapshot,
-} from './model.js';
+import type { Address, DirectoryGroup, DirectoryUser, NextHopHost, RoutingRule, RoutingSnapshot } from './model.js';
 import { compilePattern, type CompiledPattern } from './pattern.js';
 
 export interface SnapshotInput {
@@ -72,7 +65,8 @@ export function buildSnapshot(input: SnapshotInput): RoutingSnapshot {
   });
 
   const firstDomain = input.domains[0];
-  const postmaster = input.postmaster !== undefined ? normalizeAddress(input.postmaster) : firstDomain !== undefined ? `postmaster@${normalizeDomain(firstDomain)}` : undefined;
+  const postmaster =
+    input.postmaster !== undefined ? normalizeAddress(input.postmaster) : firstDomain !== undefined ? `postmaster@${normalizeDomain(firstDomain)}` : undefined;
 
   const hosts = new Map<string, NextHopHost>();
   for (const h of input.hosts) if (!hosts.has(h.name)) hosts.set(h.name, h);

@@ -3,16 +3,7 @@
  * file; warnings are printed and applied anyway. Paths are those of the YAML file, so
  * the admin can find each problem; every message gives the cause and the fix.
  */
-import {
-  domainOf,
-  inDomainTree,
-  isDomainName,
-  isLocalPart,
-  isMailAddress,
-  localPartOf,
-  normalizeAddress,
-  normalizeDomain,
-} from './address.js';
+import { domainOf, inDomainTree, isDomainName, isLocalPart, isMailAddress, localPartOf, normalizeAddress, normalizeDomain } from './address.js';
 import { ruleMatches } from './match.js';
 import { isPostmasterRecipient, POSTMASTER } from './postmaster.js';
 import type { Address, Problem, RoutingRule, RoutingSnapshot } from './model.js';
@@ -56,12 +47,7 @@ function addressProblems(path: string, address: string, hosted: ReadonlySet<stri
     return [error(path, `"${address}" is not a valid email address; write it as name@domain`)];
   }
   if (hosted && !hosted.has(domainOf(normalizeAddress(address)))) {
-    return [
-      error(
-        path,
-        `${what} "${address}" is not in a hosted domain; add ${domainOf(normalizeAddress(address))} to domains or correct the address`,
-      ),
-    ];
+    return [error(path, `${what} "${address}" is not in a hosted domain; add ${domainOf(normalizeAddress(address))} to domains or correct the address`)];
   }
   return [];
 }
@@ -113,7 +99,12 @@ function checkHosts(input: RoutingInput): Problem[] {
 function checkPostmaster(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
   if (input.postmaster === undefined) return [];
   if (!isMailAddress(input.postmaster.trim())) {
-    return [error('postmaster', `"${input.postmaster}" is not an email address; write it as name@domain, like ops@solarmora.com, or leave postmaster out for a mailbox of its own`)];
+    return [
+      error(
+        'postmaster',
+        `"${input.postmaster}" is not an email address; write it as name@domain, like ops@solarmora.com, or leave postmaster out for a mailbox of its own`,
+      ),
+    ];
   }
   const address = normalizeAddress(input.postmaster);
   if (isUnheldHosted(address, snapshot) && localPartOf(address) !== POSTMASTER) {
@@ -128,9 +119,7 @@ function checkPostmaster(input: RoutingInput, snapshot: RoutingSnapshot): Proble
 }
 
 function hostHint(names: ReadonlySet<string>): string {
-  return names.size === 0
-    ? 'define it under hosts first'
-    : `define it under hosts or use one of: ${[...names].join(', ')}`;
+  return names.size === 0 ? 'define it under hosts first' : `define it under hosts or use one of: ${[...names].join(', ')}`;
 }
 
 /** Who holds an address, in words, or undefined when it is not recognized. */
@@ -146,9 +135,7 @@ function holderOf(address: Address, snapshot: RoutingSnapshot): string | undefin
 function checkRules(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
   const problems: Problem[] = [];
   if (input.rules.length > MAX_RULES) {
-    problems.push(
-      error('defaultRouting', `${input.rules.length} rules is more than the limit of ${MAX_RULES}; merge rules, for example with a pattern match`),
-    );
+    problems.push(error('defaultRouting', `${input.rules.length} rules is more than the limit of ${MAX_RULES}; merge rules, for example with a pattern match`));
   }
   const hostNames = new Set(input.hosts.map((h) => h.name));
   input.rules.forEach((rule, i) => {
@@ -220,7 +207,10 @@ function checkModify(rule: RoutingRule, base: string, hostNames: ReadonlySet<str
   }
   if (rewritten !== undefined && m.changeRoute === undefined && isUnheldHosted(rewritten, snapshot)) {
     problems.push(
-      warning(path, `the new recipient ${rewritten} is in a hosted domain but no user, alias or group holds it, so the mail has nowhere to go; add it to the directory or change the rule`),
+      warning(
+        path,
+        `the new recipient ${rewritten} is in a hosted domain but no user, alias or group holds it, so the mail has nowhere to go; add it to the directory or change the rule`,
+      ),
     );
   }
   m.addRecipients.forEach((a, j) => {
@@ -228,7 +218,9 @@ function checkModify(rule: RoutingRule, base: string, hostNames: ReadonlySet<str
     const bad = addressProblems(p, a.address, null, 'address');
     problems.push(...bad);
     if (bad.length === 0 && isUnheldHosted(normalizeAddress(a.address), snapshot)) {
-      problems.push(warning(p, `${a.address} is in a hosted domain but no user, alias or group holds it, so this copy goes nowhere; add it to the directory or remove it`));
+      problems.push(
+        warning(p, `${a.address} is in a hosted domain but no user, alias or group holds it, so this copy goes nowhere; add it to the directory or remove it`),
+      );
     }
   });
   return problems;
@@ -236,12 +228,7 @@ function checkModify(rule: RoutingRule, base: string, hostNames: ReadonlySet<str
 
 function isUnheldHosted(address: Address, snapshot: RoutingSnapshot): boolean {
   const domain = domainOf(address);
-  return (
-    snapshot.domains.has(domain) &&
-    !snapshot.mailboxes.has(address) &&
-    !snapshot.groups.has(address) &&
-    !inDomainTree(domain, snapshot.deskDomains)
-  );
+  return snapshot.domains.has(domain) && !snapshot.mailboxes.has(address) && !snapshot.groups.has(address) && !inDomainTree(domain, snapshot.deskDomains);
 }
 
 /**

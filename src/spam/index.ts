@@ -59,10 +59,5 @@ export { HEADER_RULES, MAX_VISIBLE_RECIPIENTS, matchHeaderRules } from './header
 export type { HeaderRule } from './header-rules.js';
 export { GTUBE, GtubeScanner, containsGtube } from './gtube.js';
 export { MAX_HEADER_BYTES, parseHeaders } from './parse-headers.js';
-export {
-  DEFAULT_CHECK_TIMEOUT_MS,
-  LOOKUP_TIMEOUT_MS,
-  checkMessage,
-  createSystemResolver,
-} from './io/check-message.js';
+export { DEFAULT_CHECK_TIMEOUT_MS, LOOKUP_TIMEOUT_MS, checkMessage, createSystemResolver } from './io/check-message.js';
 export type { CheckEnvelope, CheckFacts, CheckOptions, CheckResult, Resolver } from './io/check-message.js';

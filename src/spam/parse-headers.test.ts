@@ -36,17 +36,23 @@ describe('parseAddressList', () => {
   it.each([
     ['alice@example.com', [{ name: '', address: 'alice@example.com' }]],
     ['Alice <alice@example.com>', [{ name: 'Alice', address: 'alice@example.com' }]],
-    ['"Smith, Alice" <alice@example.com>, bob@example.com', [
-      { name: 'Smith, Alice', address: 'alice@example.com' },
-      { name: '', address: 'bob@example.com' },
-    ]],
+    [
+      '"Smith, Alice" <alice@example.com>, bob@example.com',
+      [
+        { name: 'Smith, Alice', address: 'alice@example.com' },
+        { name: '', address: 'bob@example.com' },
+      ],
+    ],
     ['"a \\"quoted\\" name" <q@example.com>', [{ name: 'a "quoted" name', address: 'q@example.com' }]],
     ['bob@example.com (Bob, the builder)', [{ name: '', address: 'bob@example.com' }]],
-    ['team: a@example.com, b@example.com;, c@example.com', [
-      { name: '', address: 'a@example.com' },
-      { name: '', address: 'b@example.com' },
-      { name: '', address: 'c@example.com' },
-    ]],
+    [
+      'team: a@example.com, b@example.com;, c@example.com',
+      [
+        { name: '', address: 'a@example.com' },
+        { name: '', address: 'b@example.com' },
+        { name: '', address: 'c@example.com' },
+      ],
+    ],
     ['undisclosed-recipients:;', []],
     ['=?utf-8?B?SsO8cmdlbg==?= <j@example.com>', [{ name: 'Jürgen', address: 'j@example.com' }]],
   ])('%s', (value, expected) => {

@@ -121,10 +121,7 @@ function stripComments(text: string): string {
 
 function cleanDisplayName(text: string): string {
   const trimmed = stripComments(text).trim();
-  const unquoted =
-    trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2
-      ? trimmed.slice(1, -1).replace(/\\(.)/g, '$1')
-      : trimmed;
+  const unquoted = trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2 ? trimmed.slice(1, -1).replace(/\\(.)/g, '$1') : trimmed;
   return decodeEncodedWords(unquoted).trim();
 }
 

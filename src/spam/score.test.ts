@@ -119,7 +119,12 @@ const cases: Case[] = [
   { name: 'ARC fail', checks: checks({ auth: { arc: { result: 'fail' } } }), spam: false, reasons: ['arc-fail'], score: 0.5 },
   {
     name: 'header hits are reasons with their own scores',
-    checks: checks({ headerHits: [{ rule: 'missing-date', score: 1 }, { rule: 'missing-message-id', score: 0.5 }] }),
+    checks: checks({
+      headerHits: [
+        { rule: 'missing-date', score: 1 },
+        { rule: 'missing-message-id', score: 0.5 },
+      ],
+    }),
     spam: false,
     reasons: ['header:missing-date', 'header:missing-message-id'],
     score: 1.5,

@@ -52,7 +52,11 @@ describe('summarizeAuth', () => {
 
   it('reads a body hash mismatch as a failed signature', () => {
     const result = mailauthResult({
-      dkim: { headerFrom: [], envelopeFrom: false, results: [dkimRow('neutral', { comment: 'body hash did not verify' }), dkimRow('neutral', { comment: 'no key' })] },
+      dkim: {
+        headerFrom: [],
+        envelopeFrom: false,
+        results: [dkimRow('neutral', { comment: 'body hash did not verify' }), dkimRow('neutral', { comment: 'no key' })],
+      },
     });
     expect(summarizeAuth(result, { keyLookupFailed: false }).dkim.map((d) => d.result)).toEqual(['fail', 'neutral']);
   });
@@ -60,7 +64,11 @@ describe('summarizeAuth', () => {
   it('drops the placeholder row of an unsigned message', () => {
     // mailauth's typings promise a signing domain; its placeholder row has none.
     const result = mailauthResult({
-      dkim: { headerFrom: [], envelopeFrom: false, results: [{ signingDomain: undefined as unknown as string, status: { result: 'none', comment: 'message not signed' }, info: '' }] },
+      dkim: {
+        headerFrom: [],
+        envelopeFrom: false,
+        results: [{ signingDomain: undefined as unknown as string, status: { result: 'none', comment: 'message not signed' }, info: '' }],
+      },
     });
     expect(summarizeAuth(result, { keyLookupFailed: false }).dkim).toEqual([]);
   });
@@ -85,15 +93,28 @@ describe('summarizeAuth', () => {
 describe('unverifiedAuth', () => {
   it('is temperror everywhere and not spam by itself', () => {
     const auth = unverifiedAuth('checks timed out');
-    expect([auth.spf.result, auth.dmarc.result, auth.arc.result, ...auth.dkim.map((d) => d.result)]).toEqual(['temperror', 'temperror', 'temperror', 'temperror']);
-    const verdict = scoreMessage({ auth, gtube: false, headerHits: [], mailFrom: 'a@example.com', headerFrom: ['a@example.com'] }, { allowSenders: [], denySenders: [] });
+    expect([auth.spf.result, auth.dmarc.result, auth.arc.result, ...auth.dkim.map((d) => d.result)]).toEqual([
+      'temperror',
+      'temperror',
+      'temperror',
+      'temperror',
+    ]);
+    const verdict = scoreMessage(
+      { auth, gtube: false, headerHits: [], mailFrom: 'a@example.com', headerFrom: ['a@example.com'] },
+      { allowSenders: [], denySenders: [] },
+    );
     expect(verdict).toEqual({ spam: false, score: 0, reasons: ['dmarc-temperror', 'spf-temperror', 'dkim-temperror'] });
   });
 
   it('renders a header that cannot be broken by its reason', () => {
     const header = renderUnverifiedHeader('mx.solarmora.com', 'bad (reason)\r\nX-Injected: 1');
     expect(header).toMatch(/^Authentication-Results: mx\.solarmora\.com;\r\n spf=temperror/);
-    expect(header.split('\r\n').filter((l) => l !== '').every((l) => l.startsWith('Authentication-Results:') || l.startsWith(' '))).toBe(true);
+    expect(
+      header
+        .split('\r\n')
+        .filter((l) => l !== '')
+        .every((l) => l.startsWith('Authentication-Results:') || l.startsWith(' ')),
+    ).toBe(true);
     expect(header.endsWith('\r\n')).toBe(true);
   });
 });

@@ -7,16 +7,7 @@
 import type { AuthenticateResult, DKIMResult } from 'mailauth';
 import type { AuthResult, AuthSummary, DkimSummary, DmarcPolicy } from './model.js';
 
-const AUTH_RESULTS: ReadonlySet<string> = new Set<AuthResult>([
-  'pass',
-  'fail',
-  'softfail',
-  'neutral',
-  'none',
-  'temperror',
-  'permerror',
-  'policy',
-]);
+const AUTH_RESULTS: ReadonlySet<string> = new Set<AuthResult>(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'policy']);
 
 function isAuthResult(value: string): value is AuthResult {
   return AUTH_RESULTS.has(value);

@@ -41,5 +41,10 @@ export async function runCompiledOnce<R>(
     byKey.set(key, entry);
   }
   for (const name of entry.order) if (!(name in values)) throw new Error(`statement ${key}: no value for ${name}`);
-  return db.executeQuery(CompiledQuery.raw(entry.sql, entry.order.map((n) => values[n]))) as Promise<QueryResult<R>>;
+  return db.executeQuery(
+    CompiledQuery.raw(
+      entry.sql,
+      entry.order.map((n) => values[n]),
+    ),
+  ) as Promise<QueryResult<R>>;
 }

@@ -71,7 +71,12 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
       stillThere = fileStillThere(file);
       if (opts.relaxed) walSync = new WalSync(walFile);
     } catch (e) {
-      throw new RelaydeskError('STORE_UNAVAILABLE', `cannot open the data directory ${loc.dataDir}: ${(e as Error).message}. Check that it exists and is writable, or pass --data DIR.`, [], { cause: e });
+      throw new RelaydeskError(
+        'STORE_UNAVAILABLE',
+        `cannot open the data directory ${loc.dataDir}: ${(e as Error).message}. Check that it exists and is writable, or pass --data DIR.`,
+        [],
+        { cause: e },
+      );
     }
     caps = { ...sqliteCaps, relaxedCommits: opts.relaxed ?? false };
   }
@@ -87,7 +92,12 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
   } catch (e) {
     await db.destroy().catch(() => undefined);
     if (e instanceof RelaydeskError) throw e;
-    throw new RelaydeskError('STORE_UNAVAILABLE', `cannot reach the database at ${where}: ${(e as Error).message}. Check that it is running and the URL is right.`, [], { cause: e });
+    throw new RelaydeskError(
+      'STORE_UNAVAILABLE',
+      `cannot reach the database at ${where}: ${(e as Error).message}. Check that it is running and the URL is right.`,
+      [],
+      { cause: e },
+    );
   }
   const wal = walSync;
   // A message committed into a file that is no longer on disk would be lost at the next
@@ -145,7 +155,10 @@ function fileStillThere(file: string): () => void {
       now = undefined;
     }
     if (!now || now.ino !== ino || now.dev !== dev) {
-      throw new RelaydeskError('STORE_UNAVAILABLE', `the store file ${file} was removed or replaced while the server runs; mail already accepted is still delivered, new mail is refused with 451 until the server is restarted on a data directory that is in place`);
+      throw new RelaydeskError(
+        'STORE_UNAVAILABLE',
+        `the store file ${file} was removed or replaced while the server runs; mail already accepted is still delivered, new mail is refused with 451 until the server is restarted on a data directory that is in place`,
+      );
     }
   };
 }

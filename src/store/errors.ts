@@ -9,9 +9,23 @@ const PG_TRANSIENT = /^(08|57P0[123]|53[0-9]{3}|40001|40P01|55P03|58030)/;
 /** SQLite result codes (with their extended forms) that pass: a lock, an I/O fault, a full disk. */
 const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|PROTOCOL|NOMEM)/;
 /** Errors of the connection itself (sockets, files under the store). */
-const SYSTEM_TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOSPC', 'EIO', 'ENOENT', 'EROFS']);
+const SYSTEM_TRANSIENT = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENOSPC',
+  'EIO',
+  'ENOENT',
+  'EROFS',
+]);
 /** What node-postgres says when the connection died under it; these carry no code. */
-const PG_MESSAGES = /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Query read timeout|Connection ended unexpectedly|terminating connection|the database system is (starting up|shutting down|in recovery mode)/i;
+const PG_MESSAGES =
+  /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|Query read timeout|Connection ended unexpectedly|terminating connection|the database system is (starting up|shutting down|in recovery mode)/i;
 
 function codeOf(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;

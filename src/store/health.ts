@@ -94,7 +94,15 @@ export class StoreHealth {
     }
     const now = this.deps.now();
     this.#state = { ok: error === null, error, since: now };
-    if (error === null) this.deps.logger.warn({ event: EVENTS.storeRecovered, downMs: now - was.since }, `the store answers again after ${Math.round((now - was.since) / 1000)} s`);
-    else this.deps.logger.error({ event: EVENTS.storeUnavailable, err: error }, `the store does not answer: ${error}; SMTP answers 451 and the queue waits until it is back`);
+    if (error === null)
+      this.deps.logger.warn(
+        { event: EVENTS.storeRecovered, downMs: now - was.since },
+        `the store answers again after ${Math.round((now - was.since) / 1000)} s`,
+      );
+    else
+      this.deps.logger.error(
+        { event: EVENTS.storeUnavailable, err: error },
+        `the store does not answer: ${error}; SMTP answers 451 and the queue waits until it is back`,
+      );
   }
 }

@@ -27,24 +27,153 @@ export { ReceiveWriter } from './receive-writer.js';
 export { describeStoreError, isTransientStoreError, isUniqueViolation } from './errors.js';
 export { StoreHealth, type StoreHealthState } from './health.js';
 export { GroupCommit } from './group-commit.js';
-export { backupSqliteStore, checkSqliteStoreFile, liveNodesInFile, restoreSqliteStore, SQLITE_STORE_FILE, type BackupProgress, type StoreFileCheck } from './sqlite-backup.js';
+export {
+  backupSqliteStore,
+  checkSqliteStoreFile,
+  liveNodesInFile,
+  restoreSqliteStore,
+  SQLITE_STORE_FILE,
+  type BackupProgress,
+  type StoreFileCheck,
+} from './sqlite-backup.js';
 export { listConfigVersions, loadConfigTexts, loadConfigVersion, loadCurrentConfig, saveConfigVersion } from './repos/config-repo.js';
-export { claimDue, completeMany, countByStatus, isHeld, latestDeliveryTo, listHeld, loadDeliveries, oldestCreatedAt, reclaimExpiredLeases, reclaimOwnStaleLeases, releaseLeases, renewLeases, resolveHeld, type AttemptCompletion, type AttemptResult, type DeliveryRow } from './repos/delivery-repo.js';
+export {
+  claimDue,
+  completeMany,
+  countByStatus,
+  isHeld,
+  latestDeliveryTo,
+  listHeld,
+  loadDeliveries,
+  oldestCreatedAt,
+  reclaimExpiredLeases,
+  reclaimOwnStaleLeases,
+  releaseLeases,
+  renewLeases,
+  resolveHeld,
+  type AttemptCompletion,
+  type AttemptResult,
+  type DeliveryRow,
+} from './repos/delivery-repo.js';
 export { listMailbox, storeInMailbox, type MailboxEntry } from './repos/mailbox-repo.js';
-export { contentOf, findMessagesByMessageId, insertReceived, loadHeader, loadMessage, loadSource, messageRowOf, searchMessages, storedSource, type MessageContent, type MessageRow, type NewDelivery, type ReceivedRecord } from './repos/message-repo.js';
+export {
+  contentOf,
+  findMessagesByMessageId,
+  insertReceived,
+  loadHeader,
+  loadMessage,
+  loadSource,
+  messageRowOf,
+  searchMessages,
+  storedSource,
+  type MessageContent,
+  type MessageRow,
+  type NewDelivery,
+  type ReceivedRecord,
+} from './repos/message-repo.js';
 export { BlobWriter, deleteSpooledBlobs, openBlob } from './repos/blob-repo.js';
 export { touchNode } from './repos/node-repo.js';
 export { loadOrCreateSecret } from './repos/secret-repo.js';
 export { loadTrace, type TraceEvent } from './repos/trace-repo.js';
 export { deskTakesAddress, listDeskChannels, rotateInboundAddress, saveVerification, syncDeskChannels, type StoredChannel } from './repos/desk-channel-repo.js';
-export { createCase, findCaseByMessageIds, findLinkedCases, insertDeskMessage, listCases, loadAttachment, loadCaseById, loadCaseByNumber, loadDeskMessages, newAttachmentBlobId, setCaseStatus, touchCase, type CaseRow, type DeskMessageOwner, type DeskMessageRow, type NewDeskMessage } from './repos/desk-case-repo.js';
+export {
+  createCase,
+  findCaseByMessageIds,
+  findLinkedCases,
+  insertDeskMessage,
+  listCases,
+  loadAttachment,
+  loadCaseById,
+  loadCaseByNumber,
+  loadDeskMessages,
+  newAttachmentBlobId,
+  setCaseStatus,
+  touchCase,
+  type CaseRow,
+  type DeskMessageOwner,
+  type DeskMessageRow,
+  type NewDeskMessage,
+} from './repos/desk-case-repo.js';
 export { countRecentOpenedBy, findEarlierIntakes, loadDeskMark, loadIntakesOfMessage, recordIntake } from './repos/desk-intake-repo.js';
 export { createLead, findLeadByMessageIds, findOpenLeadByEmail, listLeads, loadLead, setLeadStatus, type LeadRow } from './repos/desk-lead-repo.js';
-export { createAccount, createContact, createOpportunity, findAccountByName, findContactByEmail, insertConfirmation, insertFailed, insertSuspended, listConfirmations, listFailed, listSuspended, loadConversion, loadFailed, loadSetAsideOfMessage, loadSuspended, setSuspendedState, updateFailed } from './repos/desk-set-aside-repo.js';
-export { deleteApiToken, deleteWebhook, findApiTokenByHash, insertApiToken, insertWebhook, listApiTokens, listWebhooks, loadWebhook, touchApiToken, type ApiRole, type ApiTokenRow, type WebhookRow } from './repos/api-repo.js';
-export { changeUser, countUsers, createFirstAdmin, deleteSession, deleteStaleSessions, deleteUser, dropSetupToken, findSession, findUserByEmail, insertSession, insertUser, listUsers, recordLogin, shareSetupToken, touchSession, type SessionRow, type UserRole, type UserRow } from './repos/user-repo.js';
+export {
+  createAccount,
+  createContact,
+  createOpportunity,
+  findAccountByName,
+  findContactByEmail,
+  insertConfirmation,
+  insertFailed,
+  insertSuspended,
+  listConfirmations,
+  listFailed,
+  listSuspended,
+  loadConversion,
+  loadFailed,
+  loadSetAsideOfMessage,
+  loadSuspended,
+  setSuspendedState,
+  updateFailed,
+} from './repos/desk-set-aside-repo.js';
+export {
+  deleteApiToken,
+  deleteWebhook,
+  findApiTokenByHash,
+  insertApiToken,
+  insertWebhook,
+  listApiTokens,
+  listWebhooks,
+  loadWebhook,
+  touchApiToken,
+  type ApiRole,
+  type ApiTokenRow,
+  type WebhookRow,
+} from './repos/api-repo.js';
+export {
+  changeUser,
+  countUsers,
+  createFirstAdmin,
+  deleteSession,
+  deleteStaleSessions,
+  deleteUser,
+  dropSetupToken,
+  findSession,
+  findUserByEmail,
+  insertSession,
+  insertUser,
+  listUsers,
+  recordLogin,
+  shareSetupToken,
+  touchSession,
+  type SessionRow,
+  type UserRole,
+  type UserRow,
+} from './repos/user-repo.js';
 export { clearLoginFailures, forgetLoginAttempts, recentLoginFailures, recordLoginFailure } from './repos/login-failure-repo.js';
-export { claimMaintenance, deleteLogEntries, deleteSetAside, deleteSpoolOrphans, expireHeld, finishMaintenance, freeSpaceMode, loadLastMaintenance, loggedDeliveries, purgeFinished, releaseMaintenance, type MaintenanceRun } from './repos/retention-repo.js';
+export {
+  claimMaintenance,
+  deleteLogEntries,
+  deleteSetAside,
+  deleteSpoolOrphans,
+  expireHeld,
+  finishMaintenance,
+  freeSpaceMode,
+  loadLastMaintenance,
+  loggedDeliveries,
+  purgeFinished,
+  releaseMaintenance,
+  type MaintenanceRun,
+} from './repos/retention-repo.js';
 export { loadStoreStats, type StoreKind } from './repos/store-stats-repo.js';
-export { deleteTrafficBefore, firstMessageAt, lastRolledMinute, loadHopHealth, loadTrafficMinutes, MINUTE_MS, rollMinutes, sampleQueue, type TrafficMinute } from './repos/traffic-repo.js';
+export {
+  deleteTrafficBefore,
+  firstMessageAt,
+  lastRolledMinute,
+  loadHopHealth,
+  loadTrafficMinutes,
+  MINUTE_MS,
+  rollMinutes,
+  sampleQueue,
+  type TrafficMinute,
+} from './repos/traffic-repo.js';
 export type { DeliverySummary } from './repos/delivery-summary.js';

@@ -84,9 +84,14 @@ export async function checkSqliteStoreFile(file: string): Promise<StoreFileCheck
     const table = db.prepare("select name from sqlite_schema where type = 'table' and name = 'kysely_migration'").get();
     if (!table) return { ok: false, reason: 'it is an SQLite database, but not a Relaydesk store (it has no migrations table)' };
     const migrations = (db.prepare('select name from kysely_migration order by name').all() as { name: string }[]).map((r) => r.name);
-    if (!migrations.includes(knownMigrations[0]!)) return { ok: false, reason: `it is not a Relaydesk store (its migrations table lacks ${knownMigrations[0]})` };
+    if (!migrations.includes(knownMigrations[0]!))
+      return { ok: false, reason: `it is not a Relaydesk store (its migrations table lacks ${knownMigrations[0]})` };
     const unknown = migrations.filter((m) => !knownMigrations.includes(m));
-    if (unknown.length) return { ok: false, reason: `a newer Relaydesk made it (migrations this version does not know: ${unknown.join(', ')}); restore it with that version or a later one` };
+    if (unknown.length)
+      return {
+        ok: false,
+        reason: `a newer Relaydesk made it (migrations this version does not know: ${unknown.join(', ')}); restore it with that version or a later one`,
+      };
     return { ok: true, migrations };
   } finally {
     db.close();
@@ -99,7 +104,9 @@ export function liveNodesInFile(file: string, since: number): { name: string; pi
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     if (!db.prepare("select name from sqlite_schema where type = 'table' and name = 'nodes'").get()) return [];
-    return (db.prepare('select name, pid, seen_at from nodes where seen_at > ? order by name').all(since) as { name: string; pid: number; seen_at: number }[]).map((r) => ({ name: r.name, pid: r.pid, seenAt: Number(r.seen_at) }));
+    return (
+      db.prepare('select name, pid, seen_at from nodes where seen_at > ? order by name').all(since) as { name: string; pid: number; seen_at: number }[]
+    ).map((r) => ({ name: r.name, pid: r.pid, seenAt: Number(r.seen_at) }));
   } catch {
     return [];
   } finally {

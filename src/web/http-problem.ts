@@ -30,12 +30,17 @@ export function toProblem(e: unknown): { status: number; body: ProblemBody; faul
   }
   // The database restarting, a lost connection, a full disk: the request may work in a moment.
   if (isTransientStoreError(e)) {
-    return { status: 503, body: { error: `the store is not available right now: ${describeStoreError(e)}; try again in a moment`, code: 'STORE_UNAVAILABLE', details: [] }, fault: false };
+    return {
+      status: 503,
+      body: { error: `the store is not available right now: ${describeStoreError(e)}; try again in a moment`, code: 'STORE_UNAVAILABLE', details: [] },
+      fault: false,
+    };
   }
   // Fastify's own refusals (bad JSON, body too large, wrong content type) carry a 4xx.
   const fst = e as { statusCode?: number; code?: string; message?: string };
   if (typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
-    const code: ErrorCode = fst.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fst.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : fst.statusCode === 404 ? 'NOT_FOUND' : 'BAD_INPUT';
+    const code: ErrorCode =
+      fst.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fst.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : fst.statusCode === 404 ? 'NOT_FOUND' : 'BAD_INPUT';
     return { status: fst.statusCode, body: { error: `the request was refused: ${fst.message ?? 'invalid request'}`, code, details: [] }, fault: false };
   }
   return { status: 500, body: { error: 'an internal error stopped the request; it is logged, try again later', code: 'INTERNAL', details: [] }, fault: true };

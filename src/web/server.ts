@@ -45,7 +45,6 @@ export interface WebDeps {
   readonly queueAlive?: () => boolean;
 }
 
-
 /**
  * The HTTP side: health and metrics for operators, and the REST API under /api. Queue
  * figures are read from the store at scrape time, so every node reports the same truth.
@@ -88,7 +87,11 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
     );
     const unusable = live.unusable;
     if (unusable) {
-      return reply.code(503).send({ ok: false, error: `the stored configuration (version ${unusable.version}) does not validate and no other is loaded, so mail gets 451; apply a corrected one (relaydesk apply -f FILE): ${unusable.problems.join('; ')}`, store });
+      return reply.code(503).send({
+        ok: false,
+        error: `the stored configuration (version ${unusable.version}) does not validate and no other is loaded, so mail gets 451; apply a corrected one (relaydesk apply -f FILE): ${unusable.problems.join('; ')}`,
+        store,
+      });
     }
     return { ok: true, configVersion, store };
   });
@@ -109,12 +112,24 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
     }
     return reply.code(p.status).send(p.body);
   });
-  app.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND', details: [] }));
+  app.setNotFoundHandler(async (req, reply) =>
+    reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND', details: [] }),
+  );
   const now = () => systemClock.now();
   await app.register(sessionRoutes({ db: deps.db, logger: deps.logger, now, ...(deps.loginLimits ? { limits: deps.loginLimits } : {}) }), { prefix: '/api' });
   await app.register(
     apiPlugin(
-      { db: deps.db, logger: deps.logger, live, hostname: deps.hostname ?? os.hostname(), keys, wake: deps.wake ?? (() => undefined), now, health, ...(deps.smtp ? { smtp: deps.smtp } : {}) },
+      {
+        db: deps.db,
+        logger: deps.logger,
+        live,
+        hostname: deps.hostname ?? os.hostname(),
+        keys,
+        wake: deps.wake ?? (() => undefined),
+        now,
+        health,
+        ...(deps.smtp ? { smtp: deps.smtp } : {}),
+      },
       deps.authenticators ?? [bearerTokenAuthenticator(deps.db), sessionAuthenticator(deps.db)],
     ),
     { prefix: '/api' },
@@ -142,9 +157,15 @@ async function readiness(x: { health: StoreHealth; live: LiveConfig; queueAlive?
   const checks: Record<string, Check> = {
     store: store.ok ? { ok: true } : { ok: false, error: `store unavailable since ${new Date(store.since).toISOString()}: ${store.error}` },
     config: unusable
-      ? { ok: false, error: `the stored configuration (version ${unusable.version}) does not validate and no other is loaded, so mail gets 451; apply a corrected one (relaydesk apply -f FILE): ${unusable.problems.join('; ')}` }
+      ? {
+          ok: false,
+          error: `the stored configuration (version ${unusable.version}) does not validate and no other is loaded, so mail gets 451; apply a corrected one (relaydesk apply -f FILE): ${unusable.problems.join('; ')}`,
+        }
       : { ok: true },
   };
-  if (x.queueAlive) checks.queue = x.queueAlive() ? { ok: true } : { ok: false, error: 'the queue runner has not come round for a minute; see the log for store errors, or restart the node' };
+  if (x.queueAlive)
+    checks.queue = x.queueAlive()
+      ? { ok: true }
+      : { ok: false, error: 'the queue runner has not come round for a minute; see the log for store errors, or restart the node' };
   return { ready: Object.values(checks).every((c) => c.ok), checks };
 }

@@ -49,7 +49,7 @@ describe('the console at /', () => {
     expect(escape.body).not.toContain('root:');
   });
 
-  it('leaves unknown API paths to the API\'s own 404', async () => {
+  it("leaves unknown API paths to the API's own 404", async () => {
     const r = await app.inject('/api/nothing-here');
     expect(r.statusCode).toBe(404);
     expect(r.json()).toEqual({ code: 'NOT_FOUND' });

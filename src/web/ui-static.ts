@@ -10,7 +10,8 @@ export const UI_DIST = fileURLToPath(new URL('../../dist/ui/', import.meta.url))
 /** Vite names every built asset for its content hash, so a year-long immutable cache is safe. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-const MISSING = 'The web console is not built. Run `npm run build:ui` in the Relaydesk directory (npm ci does it too), then reload this page; the API under /api works without it.';
+const MISSING =
+  'The web console is not built. Run `npm run build:ui` in the Relaydesk directory (npm ci does it too), then reload this page; the API under /api works without it.';
 
 /**
  * The console (a single-page app) at `/`: hashed assets under /assets, index.html for every

@@ -60,10 +60,18 @@ export interface ApiNode {
  * again with other options. `extra`: more top-level YAML (a section the desk configuration
  * does not have, such as `smtp:`).
  */
-export async function startApiNode(dialect: Dialect, opts: { allowPrivateWebhooks?: boolean; webhookLookup?: WebhookLookup; extra?: string } = {}): Promise<ApiNode> {
+export async function startApiNode(
+  dialect: Dialect,
+  opts: { allowPrivateWebhooks?: boolean; webhookLookup?: WebhookLookup; extra?: string } = {},
+): Promise<ApiNode> {
   const sink = await startSink();
   const extra = opts.extra ?? '';
-  const gw = await startTestNode({ dialect, config: deskConfig(sink.port, opts) + extra, roles: ['inbound', 'queue', 'web'], ...(opts.webhookLookup ? { webhookLookup: opts.webhookLookup } : {}) });
+  const gw = await startTestNode({
+    dialect,
+    config: deskConfig(sink.port, opts) + extra,
+    roles: ['inbound', 'queue', 'web'],
+    ...(opts.webhookLookup ? { webhookLookup: opts.webhookLookup } : {}),
+  });
   const channels = await listDeskChannels(gw.store.db);
   const address = (name: string) => channels.find((c) => c.name === name)!.inboundAddresses[0]!.address;
   const configure = (o: { allowPrivateWebhooks?: boolean }) => gw.apply(deskConfig(sink.port, o) + extra + rules(address('Support'), address('Sales')));
@@ -92,7 +100,17 @@ export async function startApiNode(dialect: Dialect, opts: { allowPrivateWebhook
       return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
     },
     async mail(to, from, headers, body = 'Hello') {
-      const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', from, '--to', to, ...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]), '--body', body]);
+      const r = await swaks([
+        '--server',
+        `127.0.0.1:${gw.smtpPort}`,
+        '--from',
+        from,
+        '--to',
+        to,
+        ...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]),
+        '--body',
+        body,
+      ]);
       if (!r.lastReply?.startsWith('250')) throw new Error(`mail to ${to} refused: ${r.lastReply}`);
     },
     configure,

@@ -11,14 +11,28 @@ describe.each(DIALECTS)('the REST API on %s', (dialect) => {
   let first: number;
 
   const waitForCase = (from: string) =>
-    eventually(async () => {
-      const r = await n.call('GET', `/api/cases?search=${encodeURIComponent(from)}`);
-      return r.body.items.length > 0 && r.body.items[0];
-    }, 10_000, `a case from ${from}`);
+    eventually(
+      async () => {
+        const r = await n.call('GET', `/api/cases?search=${encodeURIComponent(from)}`);
+        return r.body.items.length > 0 && r.body.items[0];
+      },
+      10_000,
+      `a case from ${from}`,
+    );
 
   beforeAll(async () => {
     n = await startApiNode(dialect);
-    await n.mail('help@solarmora.com', 'carol@customer.example', { From: 'Carol Customer <carol@customer.example>', Cc: 'dave@customer.example', Subject: 'Printer on fire', 'Message-Id': '<api-first@customer.example>' }, 'It is smoking.');
+    await n.mail(
+      'help@solarmora.com',
+      'carol@customer.example',
+      {
+        From: 'Carol Customer <carol@customer.example>',
+        Cc: 'dave@customer.example',
+        Subject: 'Printer on fire',
+        'Message-Id': '<api-first@customer.example>',
+      },
+      'It is smoking.',
+    );
     first = (await waitForCase('carol@customer.example')).number;
   });
   afterAll(async () => {
@@ -30,7 +44,22 @@ describe.each(DIALECTS)('the REST API on %s', (dialect) => {
     expect(res.status).toBe(200);
     const doc = JSON.parse(await res.text());
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/api/channels', '/api/channels/{name}/rotate', '/api/channels/{name}/verify', '/api/cases', '/api/cases/{number}', '/api/cases/{number}/replies', '/api/cases/{number}/notes', '/api/leads', '/api/leads/{id}', '/api/leads/{id}/convert', '/api/suspended', '/api/failed', '/api/webhooks', '/api/tokens']) {
+    for (const p of [
+      '/api/channels',
+      '/api/channels/{name}/rotate',
+      '/api/channels/{name}/verify',
+      '/api/cases',
+      '/api/cases/{number}',
+      '/api/cases/{number}/replies',
+      '/api/cases/{number}/notes',
+      '/api/leads',
+      '/api/leads/{id}',
+      '/api/leads/{id}/convert',
+      '/api/suspended',
+      '/api/failed',
+      '/api/webhooks',
+      '/api/tokens',
+    ]) {
       expect(doc.paths, p).toHaveProperty([p]);
     }
     expect(doc.paths['/api/cases/{number}'].patch.requestBody.content['application/json'].schema.properties.status.enum).toContain('solved');
@@ -106,7 +135,8 @@ describe.each(DIALECTS)('the REST API on %s', (dialect) => {
   });
 
   it('lists with filters and pages by case number', async () => {
-    for (const i of [1, 2, 3]) await n.mail('help@solarmora.com', `page${i}@customer.example`, { Subject: `Page ${i}`, 'Message-Id': `<api-page${i}@customer.example>` });
+    for (const i of [1, 2, 3])
+      await n.mail('help@solarmora.com', `page${i}@customer.example`, { Subject: `Page ${i}`, 'Message-Id': `<api-page${i}@customer.example>` });
     await eventually(async () => (await n.call('GET', '/api/cases?search=page')).body.items.length === 3, 10_000, 'three cases');
     const p1 = await n.call('GET', '/api/cases?search=page&limit=2');
     expect(p1.body.items.map((c: { subject: string }) => c.subject)).toEqual(['Page 3', 'Page 2']);
@@ -126,7 +156,13 @@ describe.each(DIALECTS)('the REST API on %s', (dialect) => {
   it('gets a case with its messages and participants, and refuses a disallowed transition with 409', async () => {
     const r = await n.call('GET', `/api/cases/${first}`, { token: n.agent });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ number: first, subject: 'Printer on fire', status: 'new', requester: { name: 'Carol Customer', address: 'carol@customer.example' }, channel: { name: 'Support' } });
+    expect(r.body).toMatchObject({
+      number: first,
+      subject: 'Printer on fire',
+      status: 'new',
+      requester: { name: 'Carol Customer', address: 'carol@customer.example' },
+      channel: { name: 'Support' },
+    });
     expect(r.body.participants.map((p: { address: string }) => p.address)).toContain('dave@customer.example');
     expect(r.body.messages[0]).toMatchObject({ direction: 'in', messageId: '<api-first@customer.example>' });
     expect(r.body.messages[0].text).toContain('It is smoking.');
@@ -156,15 +192,26 @@ describe.each(DIALECTS)('the REST API on %s', (dialect) => {
     expect(note.status).toBe(201);
     const msgs = (await n.call('GET', `/api/cases/${first}`)).body.messages;
     expect(msgs.map((m: { direction: string }) => m.direction)).toEqual(expect.arrayContaining(['in', 'out', 'note']));
-    expect(msgs.filter((m: { direction: string }) => m.direction === 'out').map((m: { author: string }) => m.author)).toEqual(['auto-acknowledgement', 'token:agent-script']);
+    expect(msgs.filter((m: { direction: string }) => m.direction === 'out').map((m: { author: string }) => m.author)).toEqual([
+      'auto-acknowledgement',
+      'token:agent-script',
+    ]);
     await new Promise((res) => setTimeout(res, 300));
     expect(n.sink.messages.some((m) => m.raw.includes('internal only'))).toBe(false);
     expect((await n.call('POST', `/api/cases/${first}/replies`, { body: { body: '   ' } })).status).toBe(400);
   });
 
   it('qualifies and converts a lead into a contact, an account and an opportunity', async () => {
-    await n.mail('sales@solarmora.com', 'erin@bigcorp.example', { From: 'Erin Buyer <erin@bigcorp.example>', Subject: 'We want 500 seats', 'Message-Id': '<api-lead@bigcorp.example>' });
-    const lead = await eventually(async () => (await n.call('GET', '/api/leads')).body.items.find((l: { email: string }) => l.email === 'erin@bigcorp.example'), 10_000, 'a lead');
+    await n.mail('sales@solarmora.com', 'erin@bigcorp.example', {
+      From: 'Erin Buyer <erin@bigcorp.example>',
+      Subject: 'We want 500 seats',
+      'Message-Id': '<api-lead@bigcorp.example>',
+    });
+    const lead = await eventually(
+      async () => (await n.call('GET', '/api/leads')).body.items.find((l: { email: string }) => l.email === 'erin@bigcorp.example'),
+      10_000,
+      'a lead',
+    );
     expect(lead).toMatchObject({ status: 'new', name: 'Erin Buyer', channel: { name: 'Sales' } });
     const detail = await n.call('GET', `/api/leads/${lead.id}`, { token: n.agent });
     expect(detail.body.messages).toHaveLength(1);
@@ -183,8 +230,16 @@ describe.each(DIALECTS)('the REST API on %s', (dialect) => {
   });
 
   it('lists suspended mail and recovers it into a case; lists failed mail', async () => {
-    await n.mail('help@solarmora.com', 'ooo@customer.example', { Subject: 'Out of office', 'Auto-Submitted': 'auto-replied', 'Message-Id': '<api-ooo@customer.example>' });
-    const s = await eventually(async () => (await n.call('GET', '/api/suspended', { token: n.agent })).body.items.find((x: { from: string }) => x.from === 'ooo@customer.example'), 10_000, 'suspended');
+    await n.mail('help@solarmora.com', 'ooo@customer.example', {
+      Subject: 'Out of office',
+      'Auto-Submitted': 'auto-replied',
+      'Message-Id': '<api-ooo@customer.example>',
+    });
+    const s = await eventually(
+      async () => (await n.call('GET', '/api/suspended', { token: n.agent })).body.items.find((x: { from: string }) => x.from === 'ooo@customer.example'),
+      10_000,
+      'suspended',
+    );
     const r = await n.call('POST', `/api/suspended/${s.id}/recover`, { token: n.agent });
     expect(r.status).toBe(200);
     expect(r.body.result).toMatch(/opened case #\d+/);

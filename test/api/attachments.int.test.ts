@@ -18,7 +18,24 @@ describe('attachments and mail frames', () => {
 
   it('serves an attachment as a download, byte for byte, and refuses what is not there', async () => {
     const html = '<html><body><script>alert(1)</script>not a page of ours</body></html>';
-    const r = await swaks(['--server', `127.0.0.1:${n.gw.smtpPort}`, '--from', 'ann@customer.example', '--to', 'help@solarmora.com', '--header', 'Subject: With a file', '--body', 'See the file.', '--attach-type', 'text/html', '--attach-name', 'évil page.html', '--attach', html]);
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${n.gw.smtpPort}`,
+      '--from',
+      'ann@customer.example',
+      '--to',
+      'help@solarmora.com',
+      '--header',
+      'Subject: With a file',
+      '--body',
+      'See the file.',
+      '--attach-type',
+      'text/html',
+      '--attach-name',
+      'évil page.html',
+      '--attach',
+      html,
+    ]);
     expect(r.lastReply).toMatch(/^250 /);
     const c = await eventually(async () => (await n.call('GET', '/api/cases?search=With%20a%20file')).body.items[0], 10_000, 'the case');
     const detail = (await n.call('GET', `/api/cases/${c.number}`)).body;
@@ -35,10 +52,16 @@ describe('attachments and mail frames', () => {
   });
 
   it('serves a message frame with a CSP that allows no script and no remote load until asked', async () => {
-    await n.mail('help@solarmora.com', 'bob@customer.example', { Subject: 'Html mail', 'Content-Type': 'text/html; charset=utf-8' }, '<p>Hi <img src="https://tracker.example/p.gif"></p>');
+    await n.mail(
+      'help@solarmora.com',
+      'bob@customer.example',
+      { Subject: 'Html mail', 'Content-Type': 'text/html; charset=utf-8' },
+      '<p>Hi <img src="https://tracker.example/p.gif"></p>',
+    );
     const c = await eventually(async () => (await n.call('GET', '/api/cases?search=Html%20mail')).body.items[0], 10_000, 'the case');
     const m = (await n.call('GET', `/api/cases/${c.number}`)).body.messages[0];
-    const frame = (images: boolean) => fetch(`${n.base}/api/cases/${c.number}/messages/${m.id}/frame${images ? '?images=1' : ''}`, { headers: { authorization: `Bearer ${n.agent}` } });
+    const frame = (images: boolean) =>
+      fetch(`${n.base}/api/cases/${c.number}/messages/${m.id}/frame${images ? '?images=1' : ''}`, { headers: { authorization: `Bearer ${n.agent}` } });
     const blocked = await frame(false);
     expect(blocked.headers.get('content-security-policy')).toMatch(/^default-src 'none'; img-src data:;/);
     const blockedBody = await blocked.text();

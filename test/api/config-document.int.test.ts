@@ -37,7 +37,11 @@ describe('configuration document API', () => {
     );
     doc.users = [{ address: 'held@solarmora.com' }];
     doc.defaultRouting.push({ description: 'held', match: { single: 'held@solarmora.com' } });
-    doc.defaultRouting.push({ description: 'again', match: { single: 'help@solarmora.com' }, modify: { changeEnvelopeRecipient: { replaceRecipient: 'other@example.net' } } });
+    doc.defaultRouting.push({
+      description: 'again',
+      match: { single: 'help@solarmora.com' },
+      modify: { changeEnvelopeRecipient: { replaceRecipient: 'other@example.net' } },
+    });
     const r = await n.call('POST', '/api/config/check', { body: { document: doc } });
     expect(r.status).toBe(200);
     expect(r.body.ok).toBe(false);
@@ -52,13 +56,19 @@ describe('configuration document API', () => {
   it('explains a pattern construct RE2 lacks at its path, with the cause and the fix', async () => {
     const { body: cur } = await n.call('GET', '/api/config/document');
     const doc = structuredClone(cur.document);
-    doc.defaultRouting.unshift({ description: 'all but noreply', match: { pattern: '(?!noreply@).*@solarmora\\.com' }, modify: { changeEnvelopeRecipient: { replaceRecipient: 'support@crm.test' } } });
+    doc.defaultRouting.unshift({
+      description: 'all but noreply',
+      match: { pattern: '(?!noreply@).*@solarmora\\.com' },
+      modify: { changeEnvelopeRecipient: { replaceRecipient: 'support@crm.test' } },
+    });
     const r = await n.call('POST', '/api/config/check', { body: { document: doc } });
     expect(r.status).toBe(200);
     expect(r.body.ok).toBe(false);
     const problem = r.body.problems.find((p: any) => p.path === 'defaultRouting[0].match.pattern');
     expect(problem).toMatchObject({ severity: 'error' });
-    expect(problem.message).toMatch(/^"\(\?!noreply@\)\.\*@solarmora\\\.com" uses a negative lookahead \(\(\?!\), which RE2 patterns do not support; RE2 cannot test text without matching it, so describe the address itself/);
+    expect(problem.message).toMatch(
+      /^"\(\?!noreply@\)\.\*@solarmora\\\.com" uses a negative lookahead \(\(\?!\), which RE2 patterns do not support; RE2 cannot test text without matching it, so describe the address itself/,
+    );
     expect(problem.text).toBe(`defaultRouting[0].match.pattern: ${problem.message}`);
     expect((await n.call('GET', '/api/config/document')).body.version).toBe(cur.version);
   });
@@ -96,19 +106,23 @@ describe('configuration document API', () => {
     expect(r.status).toBe(202);
     expect(r.body.accepted).toBe(true);
     expect(r.body.queueId).toMatch(/^[0-9A-Z]+$/);
-    const trace = await eventually(async () => {
-      const t = await n.call('GET', `/api/messages/${r.body.queueId}/trace`);
-      // The case is committed by the intake a moment before the queue records the delivery.
-      const delivered = t.body.steps?.some((s: any) => s.code === 'queue.delivered');
-      return t.body.desk?.[0]?.caseNumber && delivered ? t.body : null;
-    }, 10_000, 'the test mail delivered and its case opened');
+    const trace = await eventually(
+      async () => {
+        const t = await n.call('GET', `/api/messages/${r.body.queueId}/trace`);
+        // The case is committed by the intake a moment before the queue records the delivery.
+        const delivered = t.body.steps?.some((s: any) => s.code === 'queue.delivered');
+        return t.body.desk?.[0]?.caseNumber && delivered ? t.body : null;
+      },
+      10_000,
+      'the test mail delivered and its case opened',
+    );
     expect(trace.desk[0]).toMatchObject({ channel: 'Support', effect: 'new-case' });
     expect(trace.steps.map((s: any) => s.code)).toEqual(expect.arrayContaining(['routing.rule_applied', 'queue.delivered']));
     const c = await n.call('GET', `/api/cases/${trace.desk[0].caseNumber}`);
     expect(c.body.subject).toBe(r.body.subject);
   });
 
-  it('reports a refused test mail with the gateway\'s reply', async () => {
+  it("reports a refused test mail with the gateway's reply", async () => {
     const r = await n.call('POST', '/api/routing/test', { body: { address: 'nobody@solarmora.com' } });
     expect(r.status).toBe(202);
     expect(r.body).toMatchObject({ accepted: false, queueId: null });

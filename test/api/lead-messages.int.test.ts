@@ -42,17 +42,24 @@ interface Seen {
   attachmentId: number;
 }
 
-describe('a lead\'s mail frame and attachments', () => {
+describe("a lead's mail frame and attachments", () => {
   let n: ApiNode;
   let first: Seen;
   let second: Seen;
 
-  const get = (path: string, token: string | null = n.agent) => fetch(`${n.base}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+  const get = (path: string, token: string | null = n.agent) =>
+    fetch(`${n.base}${path}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
 
   const send = async (from: string, subject: string): Promise<Seen> => {
-    const r = await swaks(['--server', `127.0.0.1:${n.gw.smtpPort}`, '--from', from, '--to', 'sales@solarmora.com', '--data', '-'], { input: salesMail(from, subject) });
+    const r = await swaks(['--server', `127.0.0.1:${n.gw.smtpPort}`, '--from', from, '--to', 'sales@solarmora.com', '--data', '-'], {
+      input: salesMail(from, subject),
+    });
     expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
-    const lead = await eventually(async () => (await n.call('GET', '/api/leads')).body.items.find((l: { email: string }) => l.email === from), 10_000, `the lead of ${from}`);
+    const lead = await eventually(
+      async () => (await n.call('GET', '/api/leads')).body.items.find((l: { email: string }) => l.email === from),
+      10_000,
+      `the lead of ${from}`,
+    );
     const m = (await n.call('GET', `/api/leads/${lead.id}`)).body.messages[0];
     return { leadId: lead.id, messageId: m.id, attachmentId: m.attachments[0].id };
   };
@@ -71,7 +78,9 @@ describe('a lead\'s mail frame and attachments', () => {
     const blocked = await get(base);
     expect(blocked.status).toBe(200);
     expect(blocked.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(blocked.headers.get('content-security-policy')).toBe("default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+    expect(blocked.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
+    );
     expect(blocked.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(blocked.headers.get('cache-control')).toBe('no-store');
     const blockedBody = await blocked.text();
@@ -99,7 +108,7 @@ describe('a lead\'s mail frame and attachments', () => {
     expect(await res.text()).toBe(ATTACHMENT);
   });
 
-  it('answers 404 for a message or attachment that is not that lead\'s', async () => {
+  it("answers 404 for a message or attachment that is not that lead's", async () => {
     const paths = [
       // The second lead's message and attachment, asked for through the first lead.
       `/api/leads/${first.leadId}/messages/${second.messageId}/frame`,
@@ -123,7 +132,7 @@ describe('a lead\'s mail frame and attachments', () => {
     expect((await get(`/api/leads/${second.leadId}/messages/${second.messageId}/attachments/${second.attachmentId}`)).status).toBe(200);
   });
 
-  it('keeps cases and leads apart: neither path serves the other\'s messages', async () => {
+  it("keeps cases and leads apart: neither path serves the other's messages", async () => {
     await n.mail('help@solarmora.com', 'carol@customer.example', { Subject: 'Support, not sales' }, 'Help!');
     const c = await eventually(async () => (await n.call('GET', '/api/cases?search=Support%2C%20not%20sales')).body.items[0], 10_000, 'the case');
     const caseMessage = (await n.call('GET', `/api/cases/${c.number}`)).body.messages[0];
@@ -155,7 +164,11 @@ describe('a lead\'s mail frame and attachments', () => {
   it('notes on the lead which address a bounce of its thread names', async () => {
     const from = 'buyer-bounce@customer.example';
     await n.mail('sales@solarmora.com', from, { Subject: 'Quote please', 'Message-Id': '<lead-bounce-1@customer.example>' }, 'A quote for 10, please.');
-    const lead = await eventually(async () => (await n.call('GET', '/api/leads')).body.items.find((l: { email: string }) => l.email === from), 10_000, 'the lead');
+    const lead = await eventually(
+      async () => (await n.call('GET', '/api/leads')).body.items.find((l: { email: string }) => l.email === from),
+      10_000,
+      'the lead',
+    );
     const dsn = [
       'From: Mail Delivery System <mailer-daemon@customer.example>',
       'To: sales@solarmora.com',
@@ -180,10 +193,17 @@ describe('a lead\'s mail frame and attachments', () => {
       '--dsn--',
       '',
     ].join('\r\n');
-    const r = await swaks(['--server', `127.0.0.1:${n.gw.smtpPort}`, '--from', 'mailer-daemon@customer.example', '--to', 'sales@solarmora.com', '--data', '-'], { input: dsn });
+    const r = await swaks(
+      ['--server', `127.0.0.1:${n.gw.smtpPort}`, '--from', 'mailer-daemon@customer.example', '--to', 'sales@solarmora.com', '--data', '-'],
+      { input: dsn },
+    );
     expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
     const queueId = /queued as ([0-9A-Z]+)/.exec(r.lastReply ?? '')?.[1];
-    const note = await eventually(async () => (await n.call('GET', `/api/leads/${lead.id}`)).body.messages.find((m: { direction: string }) => m.direction === 'note'), 10_000, 'the note on the lead');
+    const note = await eventually(
+      async () => (await n.call('GET', `/api/leads/${lead.id}`)).body.messages.find((m: { direction: string }) => m.direction === 'note'),
+      10_000,
+      'the note on the lead',
+    );
     expect(note.text).toContain('gone@customer.example');
     expect((await n.call('GET', `/api/leads/${lead.id}`)).body.status).toBe('new');
     // The bounce's trace leads to the lead, not to a case that happens to share its id.

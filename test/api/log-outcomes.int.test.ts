@@ -69,13 +69,24 @@ describe.each(DIALECTS)('the email log finds every outcome with its reason, on %
     return r.body.items[0];
   };
   const settled = (qid: string, status: string) =>
-    eventually(async () => {
-      const r = await api('GET', `/api/messages/${qid}/trace`);
-      return r.status === 200 && r.body.message.deliveries.every((d: { status: string }) => d.status === status) && r.body;
-    }, 20_000, `${qid} ${status}`);
+    eventually(
+      async () => {
+        const r = await api('GET', `/api/messages/${qid}/trace`);
+        return r.status === 200 && r.body.message.deliveries.every((d: { status: string }) => d.status === status) && r.body;
+      },
+      20_000,
+      `${qid} ${status}`,
+    );
 
   beforeAll(async () => {
-    sink = await startSink({ reply: (rcpt) => (rcpt === 'nobody@crm.test' ? { code: 550, message: '5.1.1 no such queue here' } : rcpt === 'later@crm.test' ? { code: 451, message: '4.3.0 try again later' } : null) });
+    sink = await startSink({
+      reply: (rcpt) =>
+        rcpt === 'nobody@crm.test'
+          ? { code: 550, message: '5.1.1 no such queue here' }
+          : rcpt === 'later@crm.test'
+            ? { code: 451, message: '4.3.0 try again later' }
+            : null,
+    });
     gw = await startTestNode({ dialect, config: config(sink.port), roles: ['inbound', 'queue', 'web'] });
     const [support] = await listDeskChannels(gw.store.db);
     await gw.apply(config(sink.port, support!.inboundAddresses[0]!.address));
@@ -99,7 +110,11 @@ describe.each(DIALECTS)('the email log finds every outcome with its reason, on %
     await settled(queued.bounced, 'bounced');
     await settled(queued.expired, 'expired');
     for (let i = 0; i < 6; i++) await mail('help@solarmora.com', 'newer@example.net', `Subject: Newer ${i}\r\nMessage-ID: <newer-${i}@example.net>`);
-    await eventually(async () => (await api('GET', '/api/messages?sender=newer%40&outcome=delivered')).body.items.length === 6, 20_000, 'the newer mail delivered');
+    await eventually(
+      async () => (await api('GET', '/api/messages?sender=newer%40&outcome=delivered')).body.items.length === 6,
+      20_000,
+      'the newer mail delivered',
+    );
   }, 90_000);
   afterAll(async () => {
     smtp?.close();
@@ -131,7 +146,9 @@ describe.each(DIALECTS)('the email log finds every outcome with its reason, on %
   it("finds mail bounced after it was accepted, with the next hop's reply", async () => {
     const m = await newest('bounced');
     expect(m.id).toBe(queued.bounced);
-    expect(m.deliveries).toEqual([expect.objectContaining({ recipient: 'nobody@crm.test', status: 'bounced', lastReply: expect.stringContaining('550 5.1.1 no such queue here') })]);
+    expect(m.deliveries).toEqual([
+      expect.objectContaining({ recipient: 'nobody@crm.test', status: 'bounced', lastReply: expect.stringContaining('550 5.1.1 no such queue here') }),
+    ]);
     const trace = (await api('GET', `/api/messages/${m.id}/trace`)).body;
     expect(trace.steps.find((s: { code: string }) => s.code === 'queue.bounced').summary).toContain('550 5.1.1 no such queue here');
   });
@@ -139,7 +156,9 @@ describe.each(DIALECTS)('the email log finds every outcome with its reason, on %
   it('finds mail that expired, with the last reply and that it expired', async () => {
     const m = await newest('expired');
     expect(m.id).toBe(queued.expired);
-    expect(m.deliveries).toEqual([expect.objectContaining({ recipient: 'later@crm.test', status: 'expired', lastReply: expect.stringContaining('451 4.3.0 try again later') })]);
+    expect(m.deliveries).toEqual([
+      expect.objectContaining({ recipient: 'later@crm.test', status: 'expired', lastReply: expect.stringContaining('451 4.3.0 try again later') }),
+    ]);
     expect(m.deliveries[0].attempts).toBeGreaterThan(1);
     const trace = (await api('GET', `/api/messages/${m.id}/trace`)).body;
     expect(trace.steps.find((s: { code: string }) => s.code === 'queue.expired').summary).toMatch(/expired after \d+ attempts: .*451 4\.3\.0 try again later/);
@@ -147,8 +166,16 @@ describe.each(DIALECTS)('the email log finds every outcome with its reason, on %
 
   it('shows a message that reuses a Message-ID as such on its case, and the log finds both by that Message-ID', async () => {
     const id = '<reused@tickets.example.net>';
-    const first = await mail('help@solarmora.com', 'tickets@example.net', `Subject: Ticket 1 opened\r\nMessage-ID: ${id}\r\nDate: Tue, 14 Jan 2025 10:00:00 +0000`);
-    const second = await mail('help@solarmora.com', 'tickets@example.net', `Subject: Ticket 2 opened\r\nMessage-ID: ${id}\r\nDate: Tue, 14 Jan 2025 10:05:00 +0000`);
+    const first = await mail(
+      'help@solarmora.com',
+      'tickets@example.net',
+      `Subject: Ticket 1 opened\r\nMessage-ID: ${id}\r\nDate: Tue, 14 Jan 2025 10:00:00 +0000`,
+    );
+    const second = await mail(
+      'help@solarmora.com',
+      'tickets@example.net',
+      `Subject: Ticket 2 opened\r\nMessage-ID: ${id}\r\nDate: Tue, 14 Jan 2025 10:05:00 +0000`,
+    );
     await settled(first, 'delivered');
     const trace = await settled(second, 'delivered');
     const [caseOfSecond] = trace.desk;

@@ -14,10 +14,14 @@ describe('email log API', () => {
 
   it('finds a message and shows every step it took', async () => {
     await n.mail('help@solarmora.com', 'logged@customer.example', { Subject: 'Find me in the log' });
-    const found = await eventually(async () => {
-      const r = await n.call('GET', '/api/messages?sender=logged%40customer&outcome=delivered');
-      return r.body.items?.length === 1 && r.body.items[0];
-    }, 10_000, 'the delivered message in the log');
+    const found = await eventually(
+      async () => {
+        const r = await n.call('GET', '/api/messages?sender=logged%40customer&outcome=delivered');
+        return r.body.items?.length === 1 && r.body.items[0];
+      },
+      10_000,
+      'the delivered message in the log',
+    );
     expect(found.subject).toBe('Find me in the log');
     expect(found.deliveries[0].transport).toBe('desk');
     expect((await n.call('GET', '/api/messages?recipient=help%40solarmora.com&subject=Find%20me')).body.items).toHaveLength(1);

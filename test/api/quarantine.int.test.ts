@@ -17,10 +17,14 @@ describe('quarantine API', () => {
   it('lists held spam for admins only, releases one and deletes another', async () => {
     await n.mail('help@solarmora.com', 'spammer@customer.example', { Subject: 'Held one' }, GTUBE);
     await n.mail('help@solarmora.com', 'spammer@customer.example', { Subject: 'Held two' }, GTUBE);
-    const items = await eventually(async () => {
-      const r = await n.call('GET', '/api/quarantine');
-      return r.body.items.length >= 2 && r.body.items;
-    }, 10_000, 'two held messages');
+    const items = await eventually(
+      async () => {
+        const r = await n.call('GET', '/api/quarantine');
+        return r.body.items.length >= 2 && r.body.items;
+      },
+      10_000,
+      'two held messages',
+    );
     const one = items.find((h: { subject: string }) => h.subject === 'Held one');
     const two = items.find((h: { subject: string }) => h.subject === 'Held two');
     expect(one.spamReasons).toContain('gtube');

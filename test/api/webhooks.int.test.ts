@@ -69,7 +69,9 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     const bad = await n.call('POST', '/api/webhooks', { body: { url: 'ftp://example.com/x', events: ['case.exploded'], secret: 'short' } });
     expect(bad.status).toBe(400);
     expect(bad.body.details).toHaveLength(3);
-    const made = await n.call('POST', '/api/webhooks', { body: { url: rx.url, events: ['case.created', 'case.updated', 'message.received', 'lead.created', 'lead.converted'] } });
+    const made = await n.call('POST', '/api/webhooks', {
+      body: { url: rx.url, events: ['case.created', 'case.updated', 'message.received', 'lead.created', 'lead.converted'] },
+    });
     expect(made.status).toBe(201);
     expect(made.body.secret).toMatch(/^whsec_/);
     secret = made.body.secret;
@@ -80,29 +82,42 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
   });
 
   it('POSTs case.created, signed with HMAC-SHA256 of the timestamp and the body, with the event id as idempotency key', async () => {
-    await n.mail('help@solarmora.com', 'hook@customer.example', { From: 'Hook Customer <hook@customer.example>', Subject: 'Webhook me', 'Message-Id': '<hook-1@customer.example>' });
+    await n.mail('help@solarmora.com', 'hook@customer.example', {
+      From: 'Hook Customer <hook@customer.example>',
+      Subject: 'Webhook me',
+      'Message-Id': '<hook-1@customer.example>',
+    });
     const [r] = await eventually(async () => events('case.created').length > 0 && events('case.created'), 10_000, 'case.created');
     const body = parse(r!);
     expect(r!.headers['content-type']).toBe('application/json');
     const timestamp = r!.headers['x-relaydesk-timestamp'] as string;
-    expect(r!.headers['x-relaydesk-signature']).toBe(`t=${timestamp},sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(r!.body).digest('hex')}`);
+    expect(r!.headers['x-relaydesk-signature']).toBe(
+      `t=${timestamp},sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(r!.body).digest('hex')}`,
+    );
     expect(verifyWebhookSignature(secret, r!.headers['x-relaydesk-signature'] as string, r!.body, Date.now() / 1000)).toBe(true);
     expect(r!.headers['x-relaydesk-delivery']).toBe(body.id);
     expect(body.id).toMatch(/^evt_/);
     expect(Number(r!.headers['x-relaydesk-timestamp'])).toBeGreaterThan(Date.now() / 1000 - 60);
-    expect(body).toMatchObject({ type: 'case.created', data: { case: { subject: 'Webhook me', status: 'new', requester: { address: 'hook@customer.example' }, channel: { name: 'Support' } } } });
+    expect(body).toMatchObject({
+      type: 'case.created',
+      data: { case: { subject: 'Webhook me', status: 'new', requester: { address: 'hook@customer.example' }, channel: { name: 'Support' } } },
+    });
     expect(Date.parse(body.createdAt)).not.toBeNaN();
     // The subscription's list entry says how its newest event went.
-    const last = await eventually(async () => {
-      const hook = (await n.call('GET', '/api/webhooks')).body.items.find((w: { id: string }) => w.id === hookId);
-      return hook?.lastDelivery?.status === 'delivered' && hook.lastDelivery;
-    }, 10_000, 'the last delivery in the list');
+    const last = await eventually(
+      async () => {
+        const hook = (await n.call('GET', '/api/webhooks')).body.items.find((w: { id: string }) => w.id === hookId);
+        return hook?.lastDelivery?.status === 'delivered' && hook.lastDelivery;
+      },
+      10_000,
+      'the last delivery in the list',
+    );
     expect(last.lastReply).toMatch(/^HTTP 2\d\d/);
     expect((await n.call('GET', `/api/messages/${last.queueId}/trace`)).status).toBe(200);
   });
 
   it('retries after a 500 and delivers the same body and idempotency key, with both attempts traced', async () => {
-    const number = (parse(events('case.created')[0]!)).data.case.number;
+    const number = parse(events('case.created')[0]!).data.case.number;
     let failures = 0;
     rx.answerWith((r) => (r.headers['x-relaydesk-event'] === 'case.updated' && failures++ === 0 ? 500 : 200));
     expect((await n.call('PATCH', `/api/cases/${number}`, { body: { status: 'open' } })).status).toBe(200);
@@ -115,13 +130,19 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     expect(verifyWebhookSignature(secret, b!.headers['x-relaydesk-signature'] as string, b!.body, Date.now() / 1000)).toBe(true);
     expect(parse(b!).data).toMatchObject({ change: 'status', case: { number, status: 'open' } });
     const [message] = await findMessagesByMessageId(n.gw.store.db, parse(b!).id);
-    const trace = await eventually(async () => {
-      const t = await loadTrace(n.gw.store.db, message!.queueId);
-      return t.some((e) => e.code === 'queue.delivered') && t;
-    }, 5_000, 'the delivery in the trace');
+    const trace = await eventually(
+      async () => {
+        const t = await loadTrace(n.gw.store.db, message!.queueId);
+        return t.some((e) => e.code === 'queue.delivered') && t;
+      },
+      5_000,
+      'the delivery in the trace',
+    );
     expect(trace.map((e) => e.code)).toEqual(expect.arrayContaining(['queue.deferred', 'queue.delivered']));
     expect(trace.find((e) => e.code === 'queue.deferred')!.summary).toMatch(/HTTP 500/);
-    expect((await loadDeliveries(n.gw.store.db, message!.queueId)).map((d) => [d.transport, d.status, d.recipient])).toEqual([['webhook', 'delivered', hookId]]);
+    expect((await loadDeliveries(n.gw.store.db, message!.queueId)).map((d) => [d.transport, d.status, d.recipient])).toEqual([
+      ['webhook', 'delivered', hookId],
+    ]);
   });
 
   it('gives up on a 4xx at once, without a bounce message', async () => {
@@ -129,10 +150,14 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
     await n.mail('sales@solarmora.com', 'gone@bigcorp.example', { Subject: 'Lead for a gone hook', 'Message-Id': '<hook-lead@bigcorp.example>' });
     const [r] = await eventually(async () => events('lead.created').length > 0 && events('lead.created'), 10_000, 'lead.created');
     const [message] = await findMessagesByMessageId(n.gw.store.db, parse(r!).id);
-    const deliveries = await eventually(async () => {
-      const ds = await loadDeliveries(n.gw.store.db, message!.queueId);
-      return ds[0]?.status === 'bounced' && ds;
-    }, 5_000, 'bounced');
+    const deliveries = await eventually(
+      async () => {
+        const ds = await loadDeliveries(n.gw.store.db, message!.queueId);
+        return ds[0]?.status === 'bounced' && ds;
+      },
+      5_000,
+      'bounced',
+    );
     expect(deliveries[0]!.lastReply).toMatch(/HTTP 410/);
     const trace = await loadTrace(n.gw.store.db, message!.queueId);
     expect(trace.map((e) => e.code)).toContain('queue.dsn_suppressed');
@@ -143,8 +168,13 @@ describe.each(DIALECTS)('webhooks on %s', (dialect) => {
 
   it('sends message.received for a reply and lead.converted with the conversion; nothing after removal', async () => {
     rx.answerWith(() => 200);
-    const number = (parse(events('case.created')[0]!)).data.case.number;
-    await n.mail('help@solarmora.com', 'hook@customer.example', { Subject: `Re: [#${number}] Webhook me`, 'Message-Id': '<hook-2@customer.example>' }, 'Second message');
+    const number = parse(events('case.created')[0]!).data.case.number;
+    await n.mail(
+      'help@solarmora.com',
+      'hook@customer.example',
+      { Subject: `Re: [#${number}] Webhook me`, 'Message-Id': '<hook-2@customer.example>' },
+      'Second message',
+    );
     const [m] = await eventually(async () => events('message.received').length > 0 && events('message.received'), 10_000, 'message.received');
     expect(parse(m!).data).toMatchObject({ case: { number }, message: { direction: 'in', messageId: '<hook-2@customer.example>' } });
     const lead = (await n.call('GET', '/api/leads')).body.items[0];
@@ -200,13 +230,19 @@ describe.each(DIALECTS)('webhook destinations on %s', (dialect) => {
   });
 
   it('refuses at delivery a name that resolves to loopback: the event fails for good and the trace says why', async () => {
-    const made = await n.call('POST', '/api/webhooks', { body: { url: rx.url.replace('127.0.0.1', 'hooks.example.test'), events: ['case.created', 'case.updated'] } });
+    const made = await n.call('POST', '/api/webhooks', {
+      body: { url: rx.url.replace('127.0.0.1', 'hooks.example.test'), events: ['case.created', 'case.updated'] },
+    });
     expect(made.status).toBe(201);
     await n.mail('help@solarmora.com', 'rebind@customer.example', { Subject: 'Resolve me', 'Message-Id': '<resolve-1@customer.example>' });
-    const last = await eventually(async () => {
-      const hook = (await n.call('GET', '/api/webhooks')).body.items[0];
-      return hook?.lastDelivery?.status === 'bounced' && hook.lastDelivery;
-    }, 10_000, 'the refused delivery');
+    const last = await eventually(
+      async () => {
+        const hook = (await n.call('GET', '/api/webhooks')).body.items[0];
+        return hook?.lastDelivery?.status === 'bounced' && hook.lastDelivery;
+      },
+      10_000,
+      'the refused delivery',
+    );
     const why = `not sent: hooks.example.test resolves to 127.0.0.1, a loopback address; ${SETTING}`;
     expect(last).toMatchObject({ attempts: 1, lastReply: why });
     const steps = (await n.call('GET', `/api/messages/${last.queueId}/trace`)).body.steps as { code: string; summary: string }[];

@@ -25,16 +25,24 @@ desk:
   domain: case.relaydesk.test
   channels:
     - { name: Support, kind: support, publicAddress: help@solarmora.com, autoAcknowledge: false }
-${inbound ? `defaultRouting:
+${
+  inbound
+    ? `defaultRouting:
   - description: help to the desk
     match: { single: help@solarmora.com }
     modify:
       changeEnvelopeRecipient: { replaceRecipient: ${inbound} }
-` : ''}`;
+`
+    : ''
+}`;
 
 const message = (tag: string) => (n: number) => {
   const id = `${tag}-${n}@customer.example`;
-  return { id, to: 'help@solarmora.com', raw: `From: customer${n}@example.net\r\nTo: help@solarmora.com\r\nSubject: ${tag} question ${n}\r\nMessage-ID: <${id}>\r\n\r\nPlease help with ${n}.\r\n` };
+  return {
+    id,
+    to: 'help@solarmora.com',
+    raw: `From: customer${n}@example.net\r\nTo: help@solarmora.com\r\nSubject: ${tag} question ${n}\r\nMessage-ID: <${id}>\r\n\r\nPlease help with ${n}.\r\n`,
+  };
 };
 
 /** Applies the desk configuration, then the route to the channel's generated address. */
@@ -80,10 +88,14 @@ describe('backup and restore', () => {
 
     const warmup = await smtpLoad({ port, concurrency: 3, maxMessages: 30, until: () => false, message: message('before') });
     expect(warmup.acked.size).toBe(30);
-    const before = await eventually(async () => {
-      const c = await casesOf(['--data', data]);
-      return c.length === 30 ? c : undefined;
-    }, 30_000, '30 cases before the backup');
+    const before = await eventually(
+      async () => {
+        const c = await casesOf(['--data', data]);
+        return c.length === 30 ? c : undefined;
+      },
+      30_000,
+      '30 cases before the backup',
+    );
 
     // Mail keeps arriving while the backup runs.
     let done = false;
@@ -128,12 +140,18 @@ describe('backup and restore', () => {
     const originalSubjects = new Set(original.map((c) => c.subject));
     expect(served.filter((c) => !originalSubjects.has(c.subject))).toEqual([]);
     expect(new Set(served.map((c) => c.subject)).size).toBe(served.length);
-    console.log(`[backup] ${out.bytes} bytes in ${out.durationMs} ms with ${duringResult.acked.size} messages accepted meanwhile; cases: ${before.length} before, ${restored.length} in the copy, ${original.length} in the original at the end`);
+    console.log(
+      `[backup] ${out.bytes} bytes in ${out.durationMs} ms with ${duringResult.acked.size} messages accepted meanwhile; cases: ${before.length} before, ${restored.length} in the copy, ${original.length} in the original at the end`,
+    );
 
     // The restored node takes new mail into the same desk.
     const after = await smtpLoad({ port: restoredNode.smtpPort, concurrency: 1, maxMessages: 1, until: () => false, message: message('after') });
     expect(after.acked.size).toBe(1);
-    await eventually(async () => (await casesOf(['--data', restoredDir])).some((c) => c.subject === 'after question 0'), 30_000, 'a new case on the restored store');
+    await eventually(
+      async () => (await casesOf(['--data', restoredDir])).some((c) => c.subject === 'after question 0'),
+      30_000,
+      'a new case on the restored store',
+    );
   }, 180_000);
 
   it('refuses a file that is not a Relaydesk store, a store that exists, and a PostgreSQL store', async () => {
@@ -183,10 +201,14 @@ describe('backup and restore', () => {
     cleanups.push(() => node.stop());
     const load = await smtpLoad({ port, concurrency: 3, maxMessages: 20, until: () => false, message: message('pg') });
     expect(load.acked.size).toBe(20);
-    const original = await eventually(async () => {
-      const c = await casesOf(['--database', source.url]);
-      return c.length === 20 ? c : undefined;
-    }, 30_000, '20 cases');
+    const original = await eventually(
+      async () => {
+        const c = await casesOf(['--database', source.url]);
+        return c.length === 20 ? c : undefined;
+      },
+      30_000,
+      '20 cases',
+    );
 
     // The README's recipe, while the node runs.
     const dump = path.join(dir, 'relaydesk.dump');
@@ -200,7 +222,11 @@ describe('backup and restore', () => {
     expect(await casesOf(['--database', target.url])).toEqual(original);
     const after = await smtpLoad({ port: copy.smtpPort, concurrency: 1, maxMessages: 1, until: () => false, message: message('pg-after') });
     expect(after.acked.size).toBe(1);
-    await eventually(async () => (await casesOf(['--database', target.url])).some((c) => c.subject === 'pg-after question 0'), 30_000, 'a new case on the restored database');
+    await eventually(
+      async () => (await casesOf(['--database', target.url])).some((c) => c.subject === 'pg-after question 0'),
+      30_000,
+      'a new case on the restored database',
+    );
     // The new case continues the numbering of the copied ones.
     const numbers = (await casesOf(['--database', target.url])).map((c) => c.number);
     expect(new Set(numbers).size).toBe(numbers.length);

@@ -153,7 +153,23 @@ export async function startServer(storeArgs: readonly string[]): Promise<ServerC
 }
 
 function startOn(storeArgs: readonly string[], port: number): Promise<ServerChild> {
-  const args = ['start', ...storeArgs, '--listen', '127.0.0.1', '--smtp-port', String(port), '--http-port', '0', '--no-dns', '--roles', 'inbound,queue', '--log-level', 'warn', '--hostname', 'gw.relaydesk.test'];
+  const args = [
+    'start',
+    ...storeArgs,
+    '--listen',
+    '127.0.0.1',
+    '--smtp-port',
+    String(port),
+    '--http-port',
+    '0',
+    '--no-dns',
+    '--roles',
+    'inbound,queue',
+    '--log-level',
+    'warn',
+    '--hostname',
+    'gw.relaydesk.test',
+  ];
   const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

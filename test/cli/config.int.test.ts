@@ -113,14 +113,25 @@ describe.each(DIALECTS)('apply and export on %s', { timeout: 120_000 }, (dialect
 
     const r = await run('apply', '-f', file);
     expect(r.code, describeRun(r)).toBe(0);
-    for (const change of ['+ domain solarmora.com', '+ user alice@solarmora.com', '+ host crm (127.0.0.1:2526)', '+ defaultRouting[0] "Forward help to the CRM"', '+ defaultRouting[1] "Help to the old CRM"', '+ defaultRouting[2] "Copy Alice\'s alias"']) {
+    for (const change of [
+      '+ domain solarmora.com',
+      '+ user alice@solarmora.com',
+      '+ host crm (127.0.0.1:2526)',
+      '+ defaultRouting[0] "Forward help to the CRM"',
+      '+ defaultRouting[1] "Help to the old CRM"',
+      '+ defaultRouting[2] "Copy Alice\'s alias"',
+    ]) {
       expect(r.stdout).toContain(change);
     }
     expect(r.stdout).toContain('applied: configuration version 1 (was 0)');
     // A `single` match on a real account's address: the warning names the user that holds it.
-    expect(r.stdout).toMatch(/^warning: defaultRouting\[2\]\.match\.single: "a\.smith@solarmora\.com" is an alias of user alice@solarmora\.com.*\(line \d+\)$/m);
+    expect(r.stdout).toMatch(
+      /^warning: defaultRouting\[2\]\.match\.single: "a\.smith@solarmora\.com" is an alias of user alice@solarmora\.com.*\(line \d+\)$/m,
+    );
     // Two rules change the same recipient: the second is named, with the first.
-    expect(r.stdout).toMatch(/^warning: defaultRouting\[1\]\.modify\.changeEnvelopeRecipient: rule "Help to the old CRM" and rule 0 "Forward help to the CRM" both change the recipient of help@solarmora\.com/m);
+    expect(r.stdout).toMatch(
+      /^warning: defaultRouting\[1\]\.modify\.changeEnvelopeRecipient: rule "Help to the old CRM" and rule 0 "Forward help to the CRM" both change the recipient of help@solarmora\.com/m,
+    );
     expect(r.stderr).toBe('');
     expect((await exported()).version).toBe(1);
   });
@@ -197,7 +208,9 @@ describe.each(DIALECTS)('apply and export on %s', { timeout: 120_000 }, (dialect
       const x = await run('apply', '-f', file, ...(dryRun ? ['--dry-run'] : []));
       expect(x.code, describeRun(x)).toBe(1);
       const line = x.stderr.split('\n').find((l) => l.trim().startsWith('defaultRouting[0].match.pattern:'));
-      expect(line, x.stderr).toContain('"(a)\\1@solarmora\\.com" uses a backreference (\\1), which RE2 patterns do not support; RE2 cannot match text captured earlier');
+      expect(line, x.stderr).toContain(
+        '"(a)\\1@solarmora\\.com" uses a backreference (\\1), which RE2 patterns do not support; RE2 cannot match text captured earlier',
+      );
       expect(line).toContain(`(line ${lineOf(text, 'pattern:')})`);
     }
   });
@@ -207,7 +220,12 @@ describe.each(DIALECTS)('apply and export on %s', { timeout: 120_000 }, (dialect
     const syntax = await store.file('syntax.yaml', 'domains: [solarmora.com\nusers: []\n');
     const empty = await store.file('empty.yaml', '');
     const comment = await store.file('comment.yaml', '# only a comment\n');
-    const [r, j, ...emptyRuns] = await Promise.all([run('apply', '-f', syntax), run('apply', '-f', syntax, '--json'), run('apply', '-f', empty), run('apply', '-f', comment)]);
+    const [r, j, ...emptyRuns] = await Promise.all([
+      run('apply', '-f', syntax),
+      run('apply', '-f', syntax, '--json'),
+      run('apply', '-f', empty),
+      run('apply', '-f', comment),
+    ]);
     expect(r.code, describeRun(r)).toBe(1);
     expect(r.stderr).toMatch(/the configuration has 1 problem; nothing was changed/);
     expect(r.stderr).toMatch(/\(YAML syntax\); fix the file there \(line 2\)/);
@@ -222,7 +240,10 @@ describe.each(DIALECTS)('apply and export on %s', { timeout: 120_000 }, (dialect
   });
 
   it('applies a change and prints it with the new version', async () => {
-    const changed = GOOD.replace('maxMessageSize: 10MB', 'maxMessageSize: 20MB').replace(/ {2}- description: Help to the old CRM[\s\S]*?old@crm\.test \}\n/, '');
+    const changed = GOOD.replace('maxMessageSize: 10MB', 'maxMessageSize: 20MB').replace(
+      / {2}- description: Help to the old CRM[\s\S]*?old@crm\.test \}\n/,
+      '',
+    );
     const r = await run('apply', '-f', await store.file('changed.yaml', changed), '--json');
     expect(r.code, describeRun(r)).toBe(0);
     const body = parseJson<ApplyJson>(r);

@@ -60,13 +60,28 @@ describe('relaydesk desk …', () => {
     await store?.cleanup();
   });
 
-  it('turns a customer mail into a case the CLI shows, and emails the agent\'s answer', async () => {
-    const r = await swaks(['--server', `127.0.0.1:${server.smtpPort}`, '--from', 'carol@customer.example', '--to', 'help@solarmora.com', '--header', 'Subject: Printer on fire', '--body', 'It smokes.']);
+  it("turns a customer mail into a case the CLI shows, and emails the agent's answer", async () => {
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${server.smtpPort}`,
+      '--from',
+      'carol@customer.example',
+      '--to',
+      'help@solarmora.com',
+      '--header',
+      'Subject: Printer on fire',
+      '--body',
+      'It smokes.',
+    ]);
     expect(r.lastReply).toMatch(/^250 /);
-    const cases = await eventually(async () => {
-      const list = await json<{ number: number; requester: { address: string }; status: string }[]>('desk', 'cases', '--status', 'new');
-      return list.length > 0 && list;
-    }, 20_000, 'a case');
+    const cases = await eventually(
+      async () => {
+        const list = await json<{ number: number; requester: { address: string }; status: string }[]>('desk', 'cases', '--status', 'new');
+        return list.length > 0 && list;
+      },
+      20_000,
+      'a case',
+    );
     const n = cases[0]!.number;
     expect(cases[0]!.requester.address).toBe('carol@customer.example');
     const shown = await json<{ subject: string; messages: { direction: string; text: string }[] }>('desk', 'case', String(n));
@@ -85,11 +100,26 @@ describe('relaydesk desk …', () => {
   }, 60_000);
 
   it('qualifies and converts a lead, and refuses a conversion twice with a clear reason', async () => {
-    await swaks(['--server', `127.0.0.1:${server.smtpPort}`, '--from', 'dan@bigcorp.example', '--to', 'sales@solarmora.com', '--header', 'From: Dan Buyer <dan@bigcorp.example>', '--header', 'Subject: 500 seats']);
-    const leads = await eventually(async () => {
-      const l = await json<{ id: number; email: string }[]>('desk', 'leads');
-      return l.length > 0 && l;
-    }, 20_000, 'a lead');
+    await swaks([
+      '--server',
+      `127.0.0.1:${server.smtpPort}`,
+      '--from',
+      'dan@bigcorp.example',
+      '--to',
+      'sales@solarmora.com',
+      '--header',
+      'From: Dan Buyer <dan@bigcorp.example>',
+      '--header',
+      'Subject: 500 seats',
+    ]);
+    const leads = await eventually(
+      async () => {
+        const l = await json<{ id: number; email: string }[]>('desk', 'leads');
+        return l.length > 0 && l;
+      },
+      20_000,
+      'a lead',
+    );
     const id = String(leads[0]!.id);
     await cli('desk', 'lead', id, 'qualify');
     const converted = await json<{ status: string; conversion: { opportunity: { amount: number } } }>('desk', 'lead', id, 'convert', '--amount', '12000');
@@ -109,13 +139,28 @@ describe('relaydesk desk …', () => {
     expect(rotated.retired).toHaveLength(1);
     const old = await swaks(['--server', `127.0.0.1:${server.smtpPort}`, '--from', 'x@customer.example', '--to', rotated.retired[0]!, '--quit-after', 'RCPT']);
     expect(old.lastReply).toMatch(/^550 5\.1\.1 /);
-    await swaks(['--server', `127.0.0.1:${server.smtpPort}`, '--from', 'ooo@customer.example', '--to', 'help@solarmora.com', '--header', 'Subject: Out of office', '--header', 'Auto-Submitted: auto-replied']);
-    const suspended = await eventually(async () => {
-      const s = await json<{ id: number; reason: string; from: string }[]>('desk', 'suspended');
-      return s.find((x) => x.from === 'ooo@customer.example');
-    }, 20_000, 'suspended');
+    await swaks([
+      '--server',
+      `127.0.0.1:${server.smtpPort}`,
+      '--from',
+      'ooo@customer.example',
+      '--to',
+      'help@solarmora.com',
+      '--header',
+      'Subject: Out of office',
+      '--header',
+      'Auto-Submitted: auto-replied',
+    ]);
+    const suspended = await eventually(
+      async () => {
+        const s = await json<{ id: number; reason: string; from: string }[]>('desk', 'suspended');
+        return s.find((x) => x.from === 'ooo@customer.example');
+      },
+      20_000,
+      'suspended',
+    );
     expect(suspended.reason).toBe('auto-reply');
     await cli('desk', 'suspended', 'delete', String(suspended.id));
-    expect((await json<unknown[]>('desk', 'failed'))).toEqual([]);
+    expect(await json<unknown[]>('desk', 'failed')).toEqual([]);
   }, 90_000);
 });

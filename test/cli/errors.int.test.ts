@@ -90,7 +90,9 @@ describe('CLI errors', { timeout: 120_000 }, () => {
       relaydesk(['export', '--data', missing]),
     ]);
     expect(apply.code, describeRun(apply)).toBe(3);
-    expect(apply.stderr).toMatch(new RegExp(`cannot open the data directory ${impossible.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOTDIR.*writable, or pass --data DIR`));
+    expect(apply.stderr).toMatch(
+      new RegExp(`cannot open the data directory ${impossible.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOTDIR.*writable, or pass --data DIR`),
+    );
     expect(applyJson.code, describeRun(applyJson)).toBe(3);
     expect(parseJson(applyJson)).toMatchObject({ code: 'STORE_UNAVAILABLE', error: expect.stringContaining('cannot open the data directory') });
     for (const r of [list, trace, exported]) {

@@ -7,7 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
 import { DIALECTS } from '../support/relaydesk.js';
-import { cliStore, describeRun, GTUBE, openSmtpSession, parseJson, queuedId, relaydesk, startServer, type CliResult, type CliStore, type ServerChild } from './cli-helpers.js';
+import {
+  cliStore,
+  describeRun,
+  GTUBE,
+  openSmtpSession,
+  parseJson,
+  queuedId,
+  relaydesk,
+  startServer,
+  type CliResult,
+  type CliStore,
+  type ServerChild,
+} from './cli-helpers.js';
 
 function config(sinkPort: number, extraRules = ''): string {
   return `domains: [solarmora.com]
@@ -86,7 +98,9 @@ describe.each(DIALECTS)('CLI against a running server on %s', { timeout: 180_000
   let server: ServerChild;
   const cli = (...args: string[]) => relaydesk([...args, ...store.args]);
   const send = (to: string, subject: string, extra: string[] = []) =>
-    swaks(['--server', `127.0.0.1:${server.smtpPort}`, '--from', 'customer@example.net', '--to', to, '--header', `Subject: ${subject}`, ...extra], { timeoutMs: 30_000 });
+    swaks(['--server', `127.0.0.1:${server.smtpPort}`, '--from', 'customer@example.net', '--to', to, '--header', `Subject: ${subject}`, ...extra], {
+      timeoutMs: 30_000,
+    });
 
   beforeAll(async () => {
     sink = await startSink();
@@ -105,11 +119,20 @@ describe.each(DIALECTS)('CLI against a running server on %s', { timeout: 180_000
     const direct = await send('alice@solarmora.com', 'hello alice', ['--header', 'Message-Id: <mbox-1@example.net>']);
     const viaAlias = await send('a.smith@solarmora.com', 'hello alias');
     const ids = [queuedId(direct.lastReply), queuedId(viaAlias.lastReply)];
-    const r = await until(() => cli('mailbox', 'list', 'alice@solarmora.com', '--json'), (r) => r.code === 0 && parseJson<unknown[]>(r).length >= 2);
+    const r = await until(
+      () => cli('mailbox', 'list', 'alice@solarmora.com', '--json'),
+      (r) => r.code === 0 && parseJson<unknown[]>(r).length >= 2,
+    );
     expect(r.code, describeRun(r)).toBe(0);
     const rows = parseJson<{ queueId: string; subject: string; from: string; messageId: string; spam: boolean; date: string }[]>(r);
     expect(rows.map((m) => m.queueId).sort()).toEqual([...ids].sort());
-    expect(rows.find((m) => m.queueId === ids[0])).toMatchObject({ subject: 'hello alice', from: 'customer@example.net', messageId: '<mbox-1@example.net>', spam: false, date: expect.any(String) });
+    expect(rows.find((m) => m.queueId === ids[0])).toMatchObject({
+      subject: 'hello alice',
+      from: 'customer@example.net',
+      messageId: '<mbox-1@example.net>',
+      spam: false,
+      date: expect.any(String),
+    });
     const human = await cli('mailbox', 'list', 'ALICE@solarmora.com');
     expect(human.code, describeRun(human)).toBe(0);
     expect(human.stdout).toMatch(/^QUEUE ID\s+STORED\s+SPAM\s+FROM\s+SUBJECT/);
@@ -122,23 +145,39 @@ describe.each(DIALECTS)('CLI against a running server on %s', { timeout: 180_000
     const sent = await send('help@solarmora.com', 'trace me', ['--header', 'Message-Id: <trace-1@example.net>']);
     const id = queuedId(sent.lastReply);
     await sink.waitFor((m) => m.raw.toString().includes('Subject: trace me'), 30_000);
-    const r = await until(() => cli('trace', id, '--json'), (r) => r.code === 0 && parseJson<Trace>(r).deliveries.every((d) => d.status === 'delivered'));
+    const r = await until(
+      () => cli('trace', id, '--json'),
+      (r) => r.code === 0 && parseJson<Trace>(r).deliveries.every((d) => d.status === 'delivered'),
+    );
     expect(r.code, describeRun(r)).toBe(0);
     const t = parseJson<Trace>(r);
     expect(t.message).toMatchObject({ queueId: id, messageId: '<trace-1@example.net>', mailFrom: 'customer@example.net', subject: 'trace me', spam: false });
     const codes = t.steps.map((s) => s.code);
-    expect(codes).toEqual(expect.arrayContaining(['inbound.envelope', 'spam.auth_results', 'spam.verdict', 'routing.rule_applied', 'inbound.accepted', 'queue.delivered']));
+    expect(codes).toEqual(
+      expect.arrayContaining(['inbound.envelope', 'spam.auth_results', 'spam.verdict', 'routing.rule_applied', 'inbound.accepted', 'queue.delivered']),
+    );
     expect(t.steps.find((s) => s.code === 'inbound.envelope')!.data).toMatchObject({ mailFrom: 'customer@example.net', recipients: ['help@solarmora.com'] });
     expect(t.steps.find((s) => s.code === 'spam.verdict')!.data).toMatchObject({ spam: false });
     expect(t.steps.find((s) => s.code === 'routing.rule_applied')!.data).toMatchObject({ rule: 'Forward help to the CRM', recipient: 'help@solarmora.com' });
     expect(t.deliveries).toHaveLength(1);
     const d = t.deliveries[0]!;
-    expect(d).toMatchObject({ recipient: 'support@crm.test', originalRecipient: 'help@solarmora.com', transport: 'smtp', status: 'delivered', attempts: 1, rules: ['Forward help to the CRM'] });
+    expect(d).toMatchObject({
+      recipient: 'support@crm.test',
+      originalRecipient: 'help@solarmora.com',
+      transport: 'smtp',
+      status: 'delivered',
+      attempts: 1,
+      rules: ['Forward help to the CRM'],
+    });
     expect(d.lastReply).toMatch(/^250/);
     expect(d.steps.map((s) => s.code)).toContain('queue.delivered');
     expect(d.steps.find((s) => s.code === 'queue.delivered')!.data).toMatchObject({ attempt: 1 });
 
-    const [byMid, byBareMid, human] = await Promise.all([cli('trace', '--message-id', '<trace-1@example.net>', '--json'), cli('trace', '--message-id', 'trace-1@example.net', '--json'), cli('trace', id)]);
+    const [byMid, byBareMid, human] = await Promise.all([
+      cli('trace', '--message-id', '<trace-1@example.net>', '--json'),
+      cli('trace', '--message-id', 'trace-1@example.net', '--json'),
+      cli('trace', id),
+    ]);
     for (const m of [byMid, byBareMid]) {
       expect(m.code, describeRun(m)).toBe(0);
       expect(parseJson<Trace[]>(m).map((x) => x.message.queueId)).toEqual([id]);
@@ -155,7 +194,11 @@ describe.each(DIALECTS)('CLI against a running server on %s', { timeout: 180_000
     const list = await cli('quarantine', 'list', '--json');
     expect(list.code, describeRun(list)).toBe(0);
     const held = parseJson<Held[]>(list).find((h) => h.id === id);
-    expect(held).toMatchObject({ queueId: id, subject: 'spam to release', recipients: [{ recipient: 'support@crm.test', originalRecipient: 'help@solarmora.com', holdReason: 'spam' }] });
+    expect(held).toMatchObject({
+      queueId: id,
+      subject: 'spam to release',
+      recipients: [{ recipient: 'support@crm.test', originalRecipient: 'help@solarmora.com', holdReason: 'spam' }],
+    });
     expect(held!.spamReasons).toContain('gtube');
     const human = await cli('quarantine', 'list');
     expect(human.stdout).toMatch(new RegExp(`^${id}\\s+\\S+ \\S+\\s+customer@example\\.net\\s+help@solarmora\\.com\\s+\\d+\\s+spam\\s+spam to release$`, 'm'));
@@ -173,7 +216,12 @@ describe.each(DIALECTS)('CLI against a running server on %s', { timeout: 180_000
     expect(parseJson<Held[]>(after).map((h) => h.id)).not.toContain(id);
     const again = await cli('quarantine', 'release', id);
     expect(again.code, describeRun(again)).toBe(4);
-    const t = parseJson<Trace>(await until(() => cli('trace', id, '--json'), (r) => parseJson<Trace>(r).deliveries[0]?.status === 'delivered'));
+    const t = parseJson<Trace>(
+      await until(
+        () => cli('trace', id, '--json'),
+        (r) => parseJson<Trace>(r).deliveries[0]?.status === 'delivered',
+      ),
+    );
     expect(t.message.spam).toBe(true);
     expect(t.steps.map((s) => s.code)).toEqual(expect.arrayContaining(['queue.held', 'queue.released', 'queue.delivered']));
   });
@@ -197,13 +245,26 @@ describe.each(DIALECTS)('CLI against a running server on %s', { timeout: 180_000
   });
 
   it('queue list shows recent messages with their deliveries and the counts by state', async () => {
-    const [all, alice, human] = await Promise.all([cli('queue', 'list', '--json'), cli('queue', 'list', '--recipient', 'alice@', '--json'), cli('queue', 'list', '--limit', '2')]);
+    const [all, alice, human] = await Promise.all([
+      cli('queue', 'list', '--json'),
+      cli('queue', 'list', '--recipient', 'alice@', '--json'),
+      cli('queue', 'list', '--limit', '2'),
+    ]);
     expect(all.code, describeRun(all)).toBe(0);
-    const body = parseJson<{ counts: Record<string, number>; messages: { queueId: string; subject: string; deliveries: { recipient: string; status: string; attempts: number }[] }[] }>(all);
-    expect(body.messages.map((m) => m.subject)).toEqual(expect.arrayContaining(['hello alice', 'hello alias', 'trace me', 'spam to release', 'spam to delete']));
+    const body = parseJson<{
+      counts: Record<string, number>;
+      messages: { queueId: string; subject: string; deliveries: { recipient: string; status: string; attempts: number }[] }[];
+    }>(all);
+    expect(body.messages.map((m) => m.subject)).toEqual(
+      expect.arrayContaining(['hello alice', 'hello alias', 'trace me', 'spam to release', 'spam to delete']),
+    );
     expect(body.counts.delivered).toBeGreaterThanOrEqual(4);
-    expect(body.messages.find((m) => m.subject === 'trace me')!.deliveries).toEqual([expect.objectContaining({ recipient: 'support@crm.test', status: 'delivered', attempts: 1 })]);
-    const aliceOnly = parseJson<{ messages: { subject: string }[] }>(alice).messages.map((m) => m.subject).sort();
+    expect(body.messages.find((m) => m.subject === 'trace me')!.deliveries).toEqual([
+      expect.objectContaining({ recipient: 'support@crm.test', status: 'delivered', attempts: 1 }),
+    ]);
+    const aliceOnly = parseJson<{ messages: { subject: string }[] }>(alice)
+      .messages.map((m) => m.subject)
+      .sort();
     expect(aliceOnly).toEqual(['hello alias', 'hello alice']);
     expect(human.code, describeRun(human)).toBe(0);
     expect(human.stdout.trim().split('\n')).toHaveLength(3);

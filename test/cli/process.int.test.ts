@@ -51,7 +51,13 @@ describe('the relaydesk process', { timeout: 120_000 }, () => {
        values (?, ?, 'customer@customer.example', 'mx.example', '192.0.2.7', 4096, ?, 'customer@customer.example', ?, 1, 0, 0, '[]', '[]', null, null)`,
     );
     db.transaction(() => {
-      for (let i = 0; i < MESSAGES; i++) ins.run(`PIPE${String(i).padStart(6, '0')}`, `<pipe-${i}@customer.example>`, `Order ${i}: where is my parcel? ${'x'.repeat(100)}`, Date.now() - i * 1000);
+      for (let i = 0; i < MESSAGES; i++)
+        ins.run(
+          `PIPE${String(i).padStart(6, '0')}`,
+          `<pipe-${i}@customer.example>`,
+          `Order ${i}: where is my parcel? ${'x'.repeat(100)}`,
+          Date.now() - i * 1000,
+        );
     })();
     db.close();
   });
@@ -85,7 +91,8 @@ describe('the relaydesk process', { timeout: 120_000 }, () => {
     expect(one.stdout).toContain('list');
     const all = await relaydesk(['--help']);
     expect(all.code).toBe(0);
-    for (const c of ['start', 'apply', 'export', 'quarantine', 'mailbox', 'trace', 'queue', 'store', 'desk', 'token', 'webhook', 'user', 'backup', 'restore']) expect(all.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    for (const c of ['start', 'apply', 'export', 'quarantine', 'mailbox', 'trace', 'queue', 'store', 'desk', 'token', 'webhook', 'user', 'backup', 'restore'])
+      expect(all.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
   });
 
   it('an unknown command is a usage error (exit 2) that lists the commands', async () => {

@@ -4,7 +4,16 @@
  * size on disk and the last purge, as a table and as JSON.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimMaintenance, contentOf, finishMaintenance, openStore, purgeFinished, ReceiveWriter, type ReceivedRecord, type StoreHandle } from '../../src/store/index.js';
+import {
+  claimMaintenance,
+  contentOf,
+  finishMaintenance,
+  openStore,
+  purgeFinished,
+  ReceiveWriter,
+  type ReceivedRecord,
+  type StoreHandle,
+} from '../../src/store/index.js';
 import { DIALECTS } from '../support/relaydesk.js';
 import { cliStore, describeRun, parseJson, relaydesk, type CliStore } from './cli-helpers.js';
 
@@ -12,9 +21,38 @@ const D = 86_400_000;
 
 function record(queueId: string, subject: string, at: number): ReceivedRecord {
   return {
-    message: { queueId, messageId: `<${queueId}@customer.example>`, mailFrom: 'ann@customer.example', helo: 'h', clientIp: '127.0.0.1', subject, headerFrom: 'ann@customer.example', receivedAt: at, configVersion: 1, spam: false, spamScore: 0, spamReasons: [], authResults: {} },
+    message: {
+      queueId,
+      messageId: `<${queueId}@customer.example>`,
+      mailFrom: 'ann@customer.example',
+      helo: 'h',
+      clientIp: '127.0.0.1',
+      subject,
+      headerFrom: 'ann@customer.example',
+      receivedAt: at,
+      configVersion: 1,
+      spam: false,
+      spamScore: 0,
+      spamReasons: [],
+      authResults: {},
+    },
     content: contentOf(Buffer.from(`Subject: ${subject}\r\n\r\n${'x'.repeat(5000)}\r\n`)),
-    deliveries: [{ recipient: 'support@crm.test', originalRecipient: 'help@solarmora.com', transport: 'smtp', route: null, requireTls: false, suppressBounces: false, spamFlag: false, transform: {}, rules: [], status: 'queued', holdReason: null, nextAttemptAt: at }],
+    deliveries: [
+      {
+        recipient: 'support@crm.test',
+        originalRecipient: 'help@solarmora.com',
+        transport: 'smtp',
+        route: null,
+        requireTls: false,
+        suppressBounces: false,
+        spamFlag: false,
+        transform: {},
+        rules: [],
+        status: 'queued',
+        holdReason: null,
+        nextAttemptAt: at,
+      },
+    ],
     trace: [{ queueId, at, code: 'inbound.accepted', summary: 'accepted' }],
   };
 }
@@ -31,10 +69,18 @@ describe.each(DIALECTS)('relaydesk on purged mail (%s)', (dialect) => {
     const writer = new ReceiveWriter(store);
     await writer.save(record('OLDPURGED0001', 'An old one', now - 40 * D));
     await writer.save(record('NEWKEPT000001', 'A new one', now - 1 * D));
-    await store.db.updateTable('deliveries').set({ status: 'delivered', attempts: 1, last_reply: '250 2.0.0 queued as X1', updated_at: now - 40 * D }).where('queue_id', '=', 'OLDPURGED0001').execute();
+    await store.db
+      .updateTable('deliveries')
+      .set({ status: 'delivered', attempts: 1, last_reply: '250 2.0.0 queued as X1', updated_at: now - 40 * D })
+      .where('queue_id', '=', 'OLDPURGED0001')
+      .execute();
     await purgeFinished(store.db, { before: now - 7 * D, now: now - 1 * D, limit: 10 });
     expect(await claimMaintenance(store.db, { job: 'retention', holder: 'gw1/42', now: now - 1 * D, leaseMs: 60_000 })).toBe(true);
-    await finishMaintenance(store.db, { job: 'retention', holder: 'gw1/42', run: { startedAt: now - 1 * D, durationMs: 1234, holder: 'gw1/42', counts: { bodies: 1, traceEvents: 1 } } });
+    await finishMaintenance(store.db, {
+      job: 'retention',
+      holder: 'gw1/42',
+      run: { startedAt: now - 1 * D, durationMs: 1234, holder: 'gw1/42', counts: { bodies: 1, traceEvents: 1 } },
+    });
   });
   afterAll(async () => {
     await store?.close();
@@ -44,8 +90,12 @@ describe.each(DIALECTS)('relaydesk on purged mail (%s)', (dialect) => {
   it('trace says when the body and trace were purged, and how each delivery ended', async () => {
     const r = await relaydesk(['trace', 'OLDPURGED0001', ...cs.args]);
     expect(r.code, describeRun(r)).toBe(0);
-    expect(r.stdout).toMatch(/^OLDPURGED0001 {2}An old one {2}from <ann@customer\.example>\n {2}body and trace purged on \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(retention\.messages\); how each delivery ended is kept:\n {2}delivery \d+: <help@solarmora\.com> → <support@crm\.test> smtp delivered after 1 attempt\(s\): 250 2\.0\.0 queued as X1\n$/);
-    const json = parseJson<{ message: { bodyPurgedAt: number }; deliveries: { status: string; steps: unknown[] }[]; steps: unknown[] }>(await relaydesk(['trace', 'OLDPURGED0001', '--json', ...cs.args]));
+    expect(r.stdout).toMatch(
+      /^OLDPURGED0001 {2}An old one {2}from <ann@customer\.example>\n {2}body and trace purged on \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(retention\.messages\); how each delivery ended is kept:\n {2}delivery \d+: <help@solarmora\.com> → <support@crm\.test> smtp delivered after 1 attempt\(s\): 250 2\.0\.0 queued as X1\n$/,
+    );
+    const json = parseJson<{ message: { bodyPurgedAt: number }; deliveries: { status: string; steps: unknown[] }[]; steps: unknown[] }>(
+      await relaydesk(['trace', 'OLDPURGED0001', '--json', ...cs.args]),
+    );
     expect(json.message.bodyPurgedAt).toBe(now - 1 * D);
     expect(json.message).not.toHaveProperty('deliverySummary');
     expect(json.deliveries).toEqual([expect.objectContaining({ status: 'delivered', recipient: 'support@crm.test', steps: [] })]);
@@ -62,7 +112,9 @@ describe.each(DIALECTS)('relaydesk on purged mail (%s)', (dialect) => {
     const line = r.stdout.split('\n').find((l) => l.startsWith('OLDPURGED0001'))!;
     expect(line).toMatch(/ \(body purged \d{4}-\d\d-\d\d\) support@crm\.test:delivered +An old one$/);
     expect(r.stdout.split('\n').find((l) => l.startsWith('NEWKEPT000001'))).toMatch(/support@crm\.test:queued +A new one$/);
-    const json = parseJson<{ messages: { queueId: string; bodyPurgedAt: number | null; deliveries: { status: string }[] }[] }>(await relaydesk(['queue', 'list', '--json', ...cs.args]));
+    const json = parseJson<{ messages: { queueId: string; bodyPurgedAt: number | null; deliveries: { status: string }[] }[] }>(
+      await relaydesk(['queue', 'list', '--json', ...cs.args]),
+    );
     expect(json.messages.find((m) => m.queueId === 'OLDPURGED0001')).toMatchObject({ bodyPurgedAt: now - 1 * D, deliveries: [{ status: 'delivered' }] });
   });
 
@@ -74,7 +126,13 @@ describe.each(DIALECTS)('relaydesk on purged mail (%s)', (dialect) => {
     expect(r.stdout).toMatch(/^email log entries +2 +\d/m);
     expect(r.stdout).toMatch(/^last purge: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ by gw1\/42, 1\.2 s: bodies 1, traceEvents 1$/m);
     expect(r.stdout).toContain('retention: messages 7d, log 90d, quarantine 30d, deskSetAside 30d');
-    const json = parseJson<{ kinds: Record<string, { rows: number; bytes: number; oldest: string | null }>; purgedLogEntries: number; onDisk: { bytes: number; file?: number }; lastPurge: unknown; retention: unknown }>(await relaydesk(['store', 'stats', '--json', ...cs.args]));
+    const json = parseJson<{
+      kinds: Record<string, { rows: number; bytes: number; oldest: string | null }>;
+      purgedLogEntries: number;
+      onDisk: { bytes: number; file?: number };
+      lastPurge: unknown;
+      retention: unknown;
+    }>(await relaydesk(['store', 'stats', '--json', ...cs.args]));
     expect(json.kinds.bodies).toEqual({ rows: 1, bytes: expect.any(Number), oldest: new Date(now - 1 * D).toISOString() });
     // The kept message's two chunks (header block and body), summed from their lengths.
     expect(json.kinds.bodies!.bytes).toBeGreaterThan(5000);

@@ -30,7 +30,9 @@ describe('relaydesk webhook add and private destinations', () => {
       run('webhook', 'add', 'http://169.254.169.254/latest/meta-data/', '--events', 'case.created'),
     ]);
     expect(loopback.code, describeRun(loopback)).toBe(1);
-    expect(loopback.stderr).toContain('the webhook was not added: 127.0.0.1 is a loopback address; webhooks go to public addresses only; to send them there, set desk.webhooks.allowPrivateDestinations: true in the configuration');
+    expect(loopback.stderr).toContain(
+      'the webhook was not added: 127.0.0.1 is a loopback address; webhooks go to public addresses only; to send them there, set desk.webhooks.allowPrivateDestinations: true in the configuration',
+    );
     expect(metadata.code, describeRun(metadata)).toBe(1);
     expect(metadata.stderr).toContain('169.254.169.254 is a link-local address');
 

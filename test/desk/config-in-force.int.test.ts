@@ -34,7 +34,11 @@ defaultRouting:
 async function api(node: TestNode) {
   const token = (await createApiToken(node.store.db, { name: `admin-${Math.random()}`, role: 'admin', now: Date.now() })).token;
   return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${node.node.httpPort}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`http://127.0.0.1:${node.node.httpPort}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
     return { status: res.status, body: (await res.json()) as any };
   };
@@ -56,7 +60,18 @@ describe('the desk sends under the configuration in force', () => {
     const inbound = (await listDeskChannels(web.store.db))[0]!.inboundAddresses[0]!.address;
     await web.apply(config(oldSink.port, newSink.port, 'old', inbound));
     const call = await api(web);
-    const sent = await swaks(['--server', `127.0.0.1:${web.smtpPort}`, '--from', 'ann@customer.example', '--to', 'help@solarmora.com', '--header', 'Subject: Printer on fire', '--body', 'Help']);
+    const sent = await swaks([
+      '--server',
+      `127.0.0.1:${web.smtpPort}`,
+      '--from',
+      'ann@customer.example',
+      '--to',
+      'help@solarmora.com',
+      '--header',
+      'Subject: Printer on fire',
+      '--body',
+      'Help',
+    ]);
     expect(sent.lastReply).toMatch(/^250 /);
     const c = await eventually(async () => (await call('GET', '/api/cases')).body.items[0], 10_000, 'the case');
     // The acknowledgement went out under the smarthost of the time.
@@ -72,7 +87,10 @@ describe('the desk sends under the configuration in force', () => {
 
   it.each(DIALECTS)('an answer right after a new smarthost is applied goes to it (%s)', async (dialect) => {
     const [oldSink, newSink] = await Promise.all([startSink(), startSink()]);
-    cleanups.push(() => oldSink.stop(), () => newSink.stop());
+    cleanups.push(
+      () => oldSink.stop(),
+      () => newSink.stop(),
+    );
     const node = await startTestNode({ dialect, roles: ['inbound', 'queue', 'web'] });
     cleanups.push(() => node.stop());
     await scenario(node, oldSink, newSink);
@@ -80,7 +98,11 @@ describe('the desk sends under the configuration in force', () => {
 
   it('the same when another node sends it (two nodes, one PostgreSQL)', async () => {
     const [oldSink, newSink, db] = await Promise.all([startSink(), startSink(), freshPgDatabase()]);
-    cleanups.push(() => oldSink.stop(), () => newSink.stop(), () => db.drop());
+    cleanups.push(
+      () => oldSink.stop(),
+      () => newSink.stop(),
+      () => db.drop(),
+    );
     // A takes mail and serves the API; only B runs a queue, so B sends everything.
     const a = await startTestNode({ dialect: 'postgres', sharedDatabase: db.url, hostname: 'a.relaydesk.test', roles: ['inbound', 'web'] });
     cleanups.push(() => a.stop());

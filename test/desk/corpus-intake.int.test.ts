@@ -20,11 +20,24 @@ import { DEFAULT_MAX_MESSAGE_SIZE } from '../../src/config/schema.js';
 import { parseInboundMessage } from '../../src/desk/parse-message.js';
 import { recoverSuspended } from '../../src/desk/io/set-aside.js';
 import { loadDeskDeps } from '../../src/desk/io/desk-context.js';
-import { listConfirmations, listDeskChannels, listFailed, listSuspended, loadCaseById, loadCaseByNumber, loadDeskMessages, type CaseRow, type DeskMessageRow, type StoredChannel } from '../../src/store/index.js';
+import {
+  listConfirmations,
+  listDeskChannels,
+  listFailed,
+  listSuspended,
+  loadCaseById,
+  loadCaseByNumber,
+  loadDeskMessages,
+  type CaseRow,
+  type DeskMessageRow,
+  type StoredChannel,
+} from '../../src/store/index.js';
 import { DIALECTS, eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
 
 const DIR = path.resolve(import.meta.dirname, '../fixtures/eml');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.eml')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.eml'))
+  .sort();
 
 const base = `
 domains: [solarmora.com]
@@ -108,7 +121,11 @@ const UNSAFE_HTML: [string, RegExp][] = [
   ['a remote src', /[\s"'/]src\s*=\s*["']?\s*(?:https?:)?\/\//i],
 ];
 
-interface IntakeRow { id: number; effect: string; target: string | null }
+interface IntakeRow {
+  id: number;
+  effect: string;
+  target: string | null;
+}
 
 describe.each(DIALECTS)('the eml corpus through the gateway into the desk on %s', (dialect) => {
   let gw: TestNode;
@@ -131,7 +148,11 @@ describe.each(DIALECTS)('the eml corpus through the gateway into the desk on %s'
     gw.store.db.selectFrom('desk_intake').select(['id', 'effect', 'target']).where('queue_id', '=', queueId).executeTakeFirst();
   /** Waits for the desk's one effect, or for the message to land in the failed list. */
   const effectOf = (queueId: string, what: string, timeoutMs = 20_000): Promise<IntakeRow | { failed: string }> =>
-    eventually(async () => (await intakeOf(queueId)) ?? (await listFailed(gw.store.db, 500)).filter((f) => f.queueId === queueId).map((f) => ({ failed: f.error }))[0], timeoutMs, `the desk's effect of ${what}`);
+    eventually(
+      async () => (await intakeOf(queueId)) ?? (await listFailed(gw.store.db, 500)).filter((f) => f.queueId === queueId).map((f) => ({ failed: f.error }))[0],
+      timeoutMs,
+      `the desk's effect of ${what}`,
+    );
   const messagesOf = async (queueId: string): Promise<DeskMessageRow[]> => {
     const rows = await gw.store.db.selectFrom('desk_messages').select(['case_id']).where('queue_id', '=', queueId).execute();
     const out: DeskMessageRow[] = [];
@@ -155,15 +176,31 @@ describe.each(DIALECTS)('the eml corpus through the gateway into the desk on %s'
     seen['recovered from spam'] = (seen['recovered from spam'] ?? 0) + 1;
     return (await intakeOf(queueId))!;
   };
-  const ageCases = () => gw.store.db.updateTable('desk_cases').set({ created_at: sql<number>`created_at - 7200000` }).execute();
+  const ageCases = () =>
+    gw.store.db
+      .updateTable('desk_cases')
+      .set({ created_at: sql<number>`created_at - 7200000` })
+      .execute();
 
   beforeAll(async () => {
     gw = await startTestNode({ dialect, config: base });
     channel = (await listDeskChannels(gw.store.db))[0]!;
     await gw.apply(withRule(channel.inboundAddresses[0]!.address));
-    smtp = nodemailer.createTransport({ host: '127.0.0.1', port: gw.smtpPort, secure: false, ignoreTLS: true, name: 'client.customer.example', socketTimeout: 60_000 });
+    smtp = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: gw.smtpPort,
+      secure: false,
+      ignoreTLS: true,
+      name: 'client.customer.example',
+      socketTimeout: 60_000,
+    });
     // The case the fixtures' "[#1001]" subjects name.
-    const r = await send(Buffer.from('From: First Customer <first@customer.example>\r\nTo: help@solarmora.com\r\nSubject: Printer is broken\r\nMessage-ID: <orig-first@customer.example>\r\n\r\nIt prints nothing.\r\n'), 'first@customer.example');
+    const r = await send(
+      Buffer.from(
+        'From: First Customer <first@customer.example>\r\nTo: help@solarmora.com\r\nSubject: Printer is broken\r\nMessage-ID: <orig-first@customer.example>\r\n\r\nIt prints nothing.\r\n',
+      ),
+      'first@customer.example',
+    );
     expect(r.code).toBe(250);
     const row = await effectOf(r.queueId!, 'the first case');
     expect(row).toMatchObject({ effect: 'new-case' });
@@ -212,7 +249,12 @@ describe.each(DIALECTS)('the eml corpus through the gateway into the desk on %s'
           expect(c.participants.length).toBeLessThanOrEqual(50);
         }
         if (!GARBLED.has(file)) {
-          for (const [what, s] of [['case subject', c.subject], ['subject', m.subject], ['text', m.text]] as const) expect(s, `${what} has U+FFFD`).not.toContain('\uFFFD');
+          for (const [what, s] of [
+            ['case subject', c.subject],
+            ['subject', m.subject],
+            ['text', m.text],
+          ] as const)
+            expect(s, `${what} has U+FFFD`).not.toContain('\uFFFD');
         }
         expect(m.text).not.toContain('\u0000');
         for (const [what, re] of UNSAFE_HTML) expect(re.test(m.html ?? ''), `stored HTML keeps ${what}`).toBe(false);
@@ -256,14 +298,33 @@ describe.each(DIALECTS)('the eml corpus through the gateway into the desk on %s'
     const c = (await loadCaseByNumber(gw.store.db, 1001))!;
     expect(c.status).toBe('new');
     const msgs = await loadDeskMessages(gw.store.db, { caseId: c.id });
-    expect(msgs.filter((m) => m.direction === 'in').map((m) => m.machineKind ?? 'person').sort()).toEqual(['auto-reply', 'auto-reply', 'bounce', 'person', 'person']);
-    const out = await gw.store.db.selectFrom('desk_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('direction', '=', 'out').executeTakeFirstOrThrow();
+    expect(
+      msgs
+        .filter((m) => m.direction === 'in')
+        .map((m) => m.machineKind ?? 'person')
+        .sort(),
+    ).toEqual(['auto-reply', 'auto-reply', 'bounce', 'person', 'person']);
+    const out = await gw.store.db
+      .selectFrom('desk_messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('direction', '=', 'out')
+      .executeTakeFirstOrThrow();
     expect(Number(out.n), 'no acknowledgement or other mail from the desk').toBe(0);
     expect(await listFailed(gw.store.db, 500)).toEqual([]);
-    const cases = await gw.store.db.selectFrom('desk_cases').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const cases = await gw.store.db
+      .selectFrom('desk_cases')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(cases.n)).toBe(1 + (seen['new-case'] ?? 0));
     expect(seen['recovered from spam']).toBe(SPAM_AT_GATEWAY.size);
-    expect((seen['new-case'] ?? 0) + (seen['append'] ?? 0) + (seen['attach-machine-mail'] ?? 0) + (seen['suspend'] ?? 0) + (seen['forwarding-confirmation'] ?? 0) + (seen['refused by the gateway'] ?? 0)).toBe(files.length);
+    expect(
+      (seen['new-case'] ?? 0) +
+        (seen['append'] ?? 0) +
+        (seen['attach-machine-mail'] ?? 0) +
+        (seen['suspend'] ?? 0) +
+        (seen['forwarding-confirmation'] ?? 0) +
+        (seen['refused by the gateway'] ?? 0),
+    ).toBe(files.length);
     const suspended = await listSuspended(gw.store.db, 500);
     expect(suspended).toHaveLength(seen['suspend'] ?? 0);
     console.log(`[${dialect}] ${files.length} fixtures: ${JSON.stringify(seen)}`);
@@ -274,7 +335,10 @@ describe.each(DIALECTS)('the eml corpus through the gateway into the desk on %s'
 
   it('10,000 recipients in To: one case, participants capped at 50', async () => {
     const to = Array.from({ length: 10_000 }, (_, i) => `"User ${i}" <user${i}@example.com>`).join(',\r\n ');
-    const r = await send(Buffer.from(`${head('many-rcpts', `To: ${to}\r\n`)}Content-Type: text/plain; charset=UTF-8\r\n\r\nHello everyone.\r\n`), 'many-rcpts@customer.example');
+    const r = await send(
+      Buffer.from(`${head('many-rcpts', `To: ${to}\r\n`)}Content-Type: text/plain; charset=UTF-8\r\n\r\nHello everyone.\r\n`),
+      'many-rcpts@customer.example',
+    );
     expect(r.reply).toMatch(/^250 /);
     expect(await effectOf(r.queueId!, 'the 10,000-recipient mail')).toMatchObject({ effect: 'new-case' });
     const [m] = await messagesOf(r.queueId!);

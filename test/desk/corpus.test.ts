@@ -30,8 +30,16 @@ interface Expectation {
 
 const EXPECTED: Record<string, Expectation> = {
   // Japanese first
-  'iso-2022-jp-subject-and-body.eml': { subject: 'お問い合わせ：請求書について', text: ['お世話になっております。', '請求書の件でお問い合わせいたします。'], fields: { problems: [] } },
-  'iso-2022-jp-no-charset-label.eml': { subject: '見積もり依頼', text: ['見積もりをお願いします。', '納期は来月です。'], problems: [/without charset label \(read as iso-2022-jp\)/] },
+  'iso-2022-jp-subject-and-body.eml': {
+    subject: 'お問い合わせ：請求書について',
+    text: ['お世話になっております。', '請求書の件でお問い合わせいたします。'],
+    fields: { problems: [] },
+  },
+  'iso-2022-jp-no-charset-label.eml': {
+    subject: '見積もり依頼',
+    text: ['見積もりをお願いします。', '納期は来月です。'],
+    problems: [/without charset label \(read as iso-2022-jp\)/],
+  },
   'shift-jis-body.eml': { subject: 'お問い合わせ（Shift_JIS）', text: ['請求書の件でお問い合わせいたします。', '半角ｶﾀｶﾅと記号「①」'] },
   'shift-jis-no-charset-label.eml': { text: ['ラベルのないシフトJISの本文です。', 'お問い合わせ番号は１２３です。'], problems: [/read as shift_jis/] },
   'shift-jis-no-content-type.eml': { text: ['配送状況を確認したいです。'], problems: [/read as shift_jis/] },
@@ -42,13 +50,22 @@ const EXPECTED: Record<string, Expectation> = {
   'rfc2047-shift-jis-split-mid-character.eml': { subject: 'ご注文の確認' },
   'rfc2047-iso-2022-jp-split-words.eml': { subject: '納品書の再送のお願い', text: ['再送をお願いします。'] },
   'rfc2047-q-encoding-mixed.eml': { subject: 'Re: Café – order #42 déjà vu' },
-  'japanese-display-name-from.eml': { subject: 'ログインできません', text: ['ログインできません。'], fields: { from: { name: '山田 太郎', address: 'taro.yamada@example.co.jp' }, to: [{ name: 'サポート窓口', address: 'help@solarmora.com' }] } },
+  'japanese-display-name-from.eml': {
+    subject: 'ログインできません',
+    text: ['ログインできません。'],
+    fields: { from: { name: '山田 太郎', address: 'taro.yamada@example.co.jp' }, to: [{ name: 'サポート窓口', address: 'help@solarmora.com' }] },
+  },
   'raw-shift-jis-subject-header.eml': { subject: '生のシフトJIS件名', text: ['件名がエンコードされていません。'], problems: [/raw 8-bit header/] },
   'japanese-html-only-shift-jis-meta.eml': { subject: 'HTMLのみ', text: ['HTMLだけのメールです。'], html: ['返信をお待ちしております。'] },
   'rfc2231-japanese-filename.eml': { subject: '見積書を添付します', attachments: ['見積書_2025年1月.pdf'] },
   'rfc2047-japanese-filename.eml': { text: ['添付をご確認ください。'], attachments: ['請求一覧.xlsx'] },
   'rfc2231-latin1-filename-continuations.eml': { attachments: ['Rechnung Müller.pdf'] },
-  'seed-scenario-customer-mail-with-attachment.eml': { subject: '【至急】商品が届きません', text: ['先週注文した商品がまだ届きません。', '注文番号：A-12345'], attachments: ['受領書.png'], fields: { from: { name: '佐藤 花子', address: 'hanako.sato@example.jp' }, messageId: '<seed-1@example.jp>' } },
+  'seed-scenario-customer-mail-with-attachment.eml': {
+    subject: '【至急】商品が届きません',
+    text: ['先週注文した商品がまだ届きません。', '注文番号：A-12345'],
+    attachments: ['受領書.png'],
+    fields: { from: { name: '佐藤 花子', address: 'hanako.sato@example.jp' }, messageId: '<seed-1@example.jp>' },
+  },
   // other charsets
   'windows-1251-cyrillic.eml': { subject: 'Вопрос по заказу', text: ['Мой заказ ещё не пришёл.'] },
   'koi8-r-cyrillic.eml': { subject: 'Счёт', text: ['Пришлите, пожалуйста, счёт.'] },
@@ -62,13 +79,20 @@ const EXPECTED: Record<string, Expectation> = {
   'wrong-charset-label-utf8-as-ascii.eml': { text: ['ラベルは us-ascii ですが中身は UTF-8 です。', 'naïve café'] },
   'wrong-charset-label-utf8-as-iso-8859-1.eml': { text: ['Müller, Ørsted, 東京.'], problems: [/labelled iso-8859-1 is utf-8/] },
   'unknown-charset-label.eml': { text: ['UTF-8 bytes: Grüße.'], problems: [/unknown charset label "x-user-defined-bogus"/] },
-  '8bit-utf8-headers-smtputf8.eml': { subject: 'Ärende: 注文について — UTF-8 raw header', fields: { from: { name: 'Jöran Ångström', address: 'jöran@exämple.se' } } },
+  '8bit-utf8-headers-smtputf8.eml': {
+    subject: 'Ärende: 注文について — UTF-8 raw header',
+    fields: { from: { name: 'Jöran Ångström', address: 'jöran@exämple.se' } },
+  },
   'utf8-bom-body.eml': { text: ['Body starting with a byte order mark.'] },
   // MIME structure
   'broken-mime-missing-boundary.eml': { text: ['The boundary parameter is missing.'], problems: [/multipart without readable parts/] },
   'broken-mime-unterminated-multipart.eml': { text: ['The closing boundary never comes.'], attachments: ['cut.bin'] },
   'broken-mime-wrong-boundary.eml': { text: ['Parts use a different boundary than declared.'], problems: [/multipart without readable parts/] },
-  'nested-multipart-alternative-related-mixed.eml': { text: ['Plain alternative of the nested message.'], html: ['<b>nested</b>', 'src="cid:logo@x"'], attachments: ['attachment-1.png', 'terms.pdf'] },
+  'nested-multipart-alternative-related-mixed.eml': {
+    text: ['Plain alternative of the nested message.'],
+    html: ['<b>nested</b>', 'src="cid:logo@x"'],
+    attachments: ['attachment-1.png', 'terms.pdf'],
+  },
   'multipart-only-attachment-no-text.eml': { attachments: ['scan.pdf'], fields: { text: '' } },
   'bare-lf-line-endings.eml': { subject: 'Bare LF', text: ['Lines end with LF only.\nSecond line.'] },
   'very-long-line.eml': { text: ['START word word', 'word END'] },
@@ -76,14 +100,44 @@ const EXPECTED: Record<string, Expectation> = {
   'headers-only-no-blank-line.eml': { subject: 'Headers only', fields: { text: '' }, problems: [/no empty line after the header block/] },
   'quoted-printable-soft-breaks.eml': { text: ['soft line break by the sender', 'Café and お問い合わせ.', '1+1=2', 'at end'] },
   'base64-garbage.eml': { text: ['Readable part before the garbage.'], attachments: ['junk.bin'], garbled: true },
-  'duplicate-headers.eml': { subject: 'First subject', fields: { messageId: '<dup-1@example.com>', from: { name: 'First', address: 'first@example.com' }, date: '2025-01-17T08:00:00.000Z' } },
-  'folded-long-headers.eml': { subject: 'This subject is folded across three lines', fields: { messageId: '<folded@example.com>', references: ['<r1@example.com>', '<r2@example.com>', '<r3@example.com>'], inReplyTo: '<r3@example.com>' } },
+  'duplicate-headers.eml': {
+    subject: 'First subject',
+    fields: { messageId: '<dup-1@example.com>', from: { name: 'First', address: 'first@example.com' }, date: '2025-01-17T08:00:00.000Z' },
+  },
+  'folded-long-headers.eml': {
+    subject: 'This subject is folded across three lines',
+    fields: { messageId: '<folded@example.com>', references: ['<r1@example.com>', '<r2@example.com>', '<r3@example.com>'], inReplyTo: '<r3@example.com>' },
+  },
   'null-bytes-in-body.eml': { text: ['BeforeNULbytes after.'], problems: [/NUL bytes removed/] },
   'unknown-content-transfer-encoding.eml': { text: ['kept as is'] },
   'text-flowed-delsp.eml': { text: ['read by a client that understands format=flowed.'] },
-  'message-id-without-angle-brackets.eml': { fields: { messageId: '<bare-id-123@example.com>', inReplyTo: '<parent-1@example.com>', references: ['<root@example.com>', '<parent-1@example.com>'] } },
-  'reply-with-references-chain.eml': { subject: 'RE: [#1001] Printer is broken', fields: { inReplyTo: '<ack-1001@solarmora.com>', references: ['<orig-1@example.com>', '<ack-1001@solarmora.com>'], cc: [{ name: 'Boss', address: 'boss@example.com' }, { name: '', address: 'colleague@example.com' }], replyTo: [{ name: 'Customer Desk', address: 'desk@example.com' }, { name: '', address: 'other@example.com' }] } },
-  'undisclosed-recipients-group.eml': { fields: { to: [], cc: [{ name: '', address: 'a@example.com' }, { name: '', address: 'b@example.com' }] } },
+  'message-id-without-angle-brackets.eml': {
+    fields: { messageId: '<bare-id-123@example.com>', inReplyTo: '<parent-1@example.com>', references: ['<root@example.com>', '<parent-1@example.com>'] },
+  },
+  'reply-with-references-chain.eml': {
+    subject: 'RE: [#1001] Printer is broken',
+    fields: {
+      inReplyTo: '<ack-1001@solarmora.com>',
+      references: ['<orig-1@example.com>', '<ack-1001@solarmora.com>'],
+      cc: [
+        { name: 'Boss', address: 'boss@example.com' },
+        { name: '', address: 'colleague@example.com' },
+      ],
+      replyTo: [
+        { name: 'Customer Desk', address: 'desk@example.com' },
+        { name: '', address: 'other@example.com' },
+      ],
+    },
+  },
+  'undisclosed-recipients-group.eml': {
+    fields: {
+      to: [],
+      cc: [
+        { name: '', address: 'a@example.com' },
+        { name: '', address: 'b@example.com' },
+      ],
+    },
+  },
   'missing-from.eml': { subject: 'No From header', fields: { from: null }, problems: [/^no From$/] },
   'missing-message-id.eml': { subject: 'No Message-ID', fields: { messageId: null }, problems: [/^no Message-ID$/] },
   'missing-subject-and-date.eml': { fields: { subject: '', date: null }, text: ['No subject, no date'] },
@@ -105,25 +159,59 @@ const EXPECTED: Record<string, Expectation> = {
   'smime-signed.eml': { text: ['S/MIME signed'], attachments: ['smime.p7s'] },
   'many-small-attachments.eml': { attachments: Array.from({ length: 40 }, (_, i) => `file-${i}.txt`) },
   // HTML
-  'only-html.eml': { text: ['your order #5521 has shipped.', 'Item one'], html: ['<h1>Order status</h1>', 'href="https://example.com/track?id=5521"', 'rel="noopener noreferrer"'] },
+  'only-html.eml': {
+    text: ['your order #5521 has shipped.', 'Item one'],
+    html: ['<h1>Order status</h1>', 'href="https://example.com/track?id=5521"', 'rel="noopener noreferrer"'],
+  },
   'html-with-script.eml': { text: ['Plain part of the scripted mail.'], html: ['<p>Visible text</p>'] },
-  'html-onerror-javascript-links-css-expression-svg-script-remote-image.eml': { html: ['data-remote-src="https://tracker.example/pixel.gif?u=1"', 'href="https://example.com/ok"', 'color: blue'], fields: { remoteImages: 2 } },
+  'html-onerror-javascript-links-css-expression-svg-script-remote-image.eml': {
+    html: ['data-remote-src="https://tracker.example/pixel.gif?u=1"', 'href="https://example.com/ok"', 'color: blue'],
+    fields: { remoteImages: 2 },
+  },
   'html-meta-refresh-base-iframe-form.eml': { text: ['Refresh me'], html: ['<p>Refresh me</p>'] },
   'html-data-uri-images.eml': { html: ['src="data:image/png;base64,'] },
   'html-malformed-unclosed-tags.eml': { text: ['Cell one', 'tail text & entities'], html: ['Cell two'] },
   'html-and-text-different.eml': { text: ['Plain version: order 77 is delayed.'], html: ['HTML version: order <b>77</b>'] },
   // machine mail and routing headers
-  'dsn-multipart-report.eml': { text: ['could not be delivered'], fields: { isReport: true, reportType: 'delivery-status', returnPath: '', autoSubmitted: 'auto-replied', reportedRecipients: [{ address: 'nobody@example.net', action: 'failed', status: '5.1.1' }] } },
-  'dsn-multiple-recipients-delayed.eml': { fields: { isReport: true, reportedRecipients: [{ address: 'first@example.net', action: 'delayed', status: '4.4.7' }, { address: 'second@example.net', action: 'failed', status: '5.2.2' }] }, attachments: ['attachment-1.eml'] },
+  'dsn-multipart-report.eml': {
+    text: ['could not be delivered'],
+    fields: {
+      isReport: true,
+      reportType: 'delivery-status',
+      returnPath: '',
+      autoSubmitted: 'auto-replied',
+      reportedRecipients: [{ address: 'nobody@example.net', action: 'failed', status: '5.1.1' }],
+    },
+  },
+  'dsn-multiple-recipients-delayed.eml': {
+    fields: {
+      isReport: true,
+      reportedRecipients: [
+        { address: 'first@example.net', action: 'delayed', status: '4.4.7' },
+        { address: 'second@example.net', action: 'failed', status: '5.2.2' },
+      ],
+    },
+    attachments: ['attachment-1.eml'],
+  },
   'mdn-disposition-notification.eml': { text: ['Your message was displayed.'], fields: { isReport: true, reportType: 'disposition-notification' } },
-  'mailer-daemon-plain-bounce.eml': { text: ['qmail-send program'], fields: { isReport: false, returnPath: '', from: { name: '', address: 'MAILER-DAEMON@old.example.net' } } },
+  'mailer-daemon-plain-bounce.eml': {
+    text: ['qmail-send program'],
+    fields: { isReport: false, returnPath: '', from: { name: '', address: 'MAILER-DAEMON@old.example.net' } },
+  },
   'out-of-office-auto-submitted.eml': { fields: { autoSubmitted: 'auto-replied', xAutoreply: { 'x-auto-response-suppress': 'All' } } },
   'precedence-bulk.eml': { fields: { precedence: 'bulk' } },
   'x-autoreply.eml': { fields: { precedence: 'auto_reply', xAutoreply: { 'x-autoreply': 'yes', 'x-autorespond': 'Auto reply', 'x-autogenerated': 'true' } } },
   'x-auto-response-suppress-exchange.eml': { fields: { xAutoreply: { 'x-auto-response-suppress': 'DR, OOF, AutoReply' } } },
   'list-id-mailing-list.eml': { fields: { listId: 'Developers <dev.lists.example.org>', precedence: 'list' } },
   'loop-header-relaydesk.eml': { fields: { xLoop: 'v1su0245ewejzhe7.case.relaydesk.test', autoSubmitted: 'auto-replied' } },
-  'delivered-to-x-original-to-gmail-forward.eml': { fields: { xOriginalTo: 'help@solarmora.com', deliveredTo: ['support@v1su0245ewejzhe7.case.relaydesk.test', 'help@solarmora.com'], returnPath: 'customer@example.com', messageId: '<CAF=abc123@mail.gmail.com>' } },
+  'delivered-to-x-original-to-gmail-forward.eml': {
+    fields: {
+      xOriginalTo: 'help@solarmora.com',
+      deliveredTo: ['support@v1su0245ewejzhe7.case.relaydesk.test', 'help@solarmora.com'],
+      returnPath: 'customer@example.com',
+      messageId: '<CAF=abc123@mail.gmail.com>',
+    },
+  },
   'gmail-forwarding-confirmation.eml': {
     subject: '(#812734519) Gmail Forwarding Confirmation - Receive Mail from help@solarmora.com',
     text: ['Confirmation code: 812734519', 'https://mail-settings.google.com/mail/vf-%5BANGjdJ8xQ2kP7vT3mR9wZ1yB4nL6cE0sH5uA%5D-Zk3pQ9wXn2Lr8Tb5Yc1Vm7Hd4Sg'],
@@ -146,7 +234,9 @@ const UNSAFE_HTML: [string, RegExp][] = [
   ['url(', /url\s*\(/i],
 ];
 
-const files = readdirSync(DIR).filter((f) => f.endsWith('.eml')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.eml'))
+  .sort();
 
 describe('intake corpus (test/fixtures/eml)', () => {
   it('holds at least 60 messages, each with an entry in EXPECTED and each under 1 MB', () => {
@@ -185,7 +275,11 @@ describe('intake corpus (test/fixtures/eml)', () => {
     for (const [key, value] of Object.entries(want.fields ?? {})) {
       expect(msg[key as keyof ParsedMessage], key).toEqual(value);
     }
-    for (const re of want.problems ?? []) expect(msg.problems.some((p) => re.test(p)), `problem ${re}`).toBe(true);
+    for (const re of want.problems ?? [])
+      expect(
+        msg.problems.some((p) => re.test(p)),
+        `problem ${re}`,
+      ).toBe(true);
   });
 });
 

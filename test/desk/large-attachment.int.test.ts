@@ -50,7 +50,11 @@ describe.each(DIALECTS)('a 30 MB attachment on %s', (dialect) => {
     const client = nodemailer.createTransport({ host: '127.0.0.1', port: n.gw.smtpPort, secure: false, ignoreTLS: true });
     await client.sendMail({ envelope: { from: 'ann@customer.example', to: ['help@solarmora.com'] }, raw });
     client.close();
-    const listed = await eventually(async () => (await n.call('GET', '/api/cases')).body.items.find((c: { subject: string }) => c.subject === 'The disk image'), 60_000, 'the case');
+    const listed = await eventually(
+      async () => (await n.call('GET', '/api/cases')).body.items.find((c: { subject: string }) => c.subject === 'The disk image'),
+      60_000,
+      'the case',
+    );
     const view = (await n.call('GET', `/api/cases/${listed.number}`)).body;
     const m = view.messages.find((x: { direction: string }) => x.direction === 'in');
     expect(m.text).toContain('broken disk');
@@ -62,7 +66,9 @@ describe.each(DIALECTS)('a 30 MB attachment on %s', (dialect) => {
     expect(chunks.length).toBeGreaterThan(100);
     expect(await n.gw.store.db.selectFrom('spool').selectAll().execute()).toEqual([]);
 
-    const res = await fetch(`${n.base}/api/cases/${listed.number}/messages/${m.id}/attachments/${m.attachments[0].id}`, { headers: { authorization: `Bearer ${n.agent}` } });
+    const res = await fetch(`${n.base}/api/cases/${listed.number}/messages/${m.id}/attachments/${m.attachments[0].id}`, {
+      headers: { authorization: `Bearer ${n.agent}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-length')).toBe(String(content.length));
     expect(sha(new Uint8Array(await res.arrayBuffer()))).toBe(sha(content));

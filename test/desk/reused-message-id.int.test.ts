@@ -60,7 +60,11 @@ describe.each(DIALECTS)('a Message-ID used twice, on %s', (dialect) => {
   const sendMail = (m: Mail) => send(rawOf(m), { from: /<([^>]+)>/.exec(m.from)?.[1] ?? m.from, to: m.to ?? 'help@solarmora.com' });
   /** The desk's delivery of a message once the queue has recorded it, with the intake's line as its reply. */
   const deskDelivery = (qid: string, attempts = 1) =>
-    eventually(async () => (await loadDeliveries(gw.store.db, qid)).find((d) => d.transport === 'desk' && d.status === 'delivered' && d.attempts === attempts), 15_000, `the desk's delivery of ${qid}`);
+    eventually(
+      async () => (await loadDeliveries(gw.store.db, qid)).find((d) => d.transport === 'desk' && d.status === 'delivered' && d.attempts === attempts),
+      15_000,
+      `the desk's delivery of ${qid}`,
+    );
   const casesOf = async (address: string): Promise<CaseRow[]> => (await listCases(gw.store.db, { limit: 500 })).filter((c) => c.requester.address === address);
   const incoming = async (caseId: number): Promise<DeskMessageRow[]> => (await loadDeskMessages(gw.store.db, { caseId })).filter((m) => m.direction === 'in');
 
@@ -76,14 +80,23 @@ describe.each(DIALECTS)('a Message-ID used twice, on %s', (dialect) => {
     await gw?.stop();
   });
 
-  const first: Mail = { from: 'Carol <carol@customer.example>', subject: 'Printer on fire', messageId: '<ticket-7@tickets.customer.example>', text: 'It is smoking.' };
+  const first: Mail = {
+    from: 'Carol <carol@customer.example>',
+    subject: 'Printer on fire',
+    messageId: '<ticket-7@tickets.customer.example>',
+    text: 'It is smoking.',
+  };
 
   it('gives the same message delivered again by the queue (same queue id) no second case and no second message', async () => {
     const qid = await sendMail(first);
     expect((await deskDelivery(qid)).lastReply).toMatch(/^opened case #\d+/);
     // A node that dies holding the delivery's lease: the queue takes it back and delivers the same stored message again.
     const [d] = (await loadDeliveries(gw.store.db, qid)).filter((x) => x.transport === 'desk');
-    await gw.store.db.updateTable('deliveries').set({ status: 'deferred', next_attempt_at: Date.now(), lease_until: null, lease_owner: null }).where('id', '=', d!.id).execute();
+    await gw.store.db
+      .updateTable('deliveries')
+      .set({ status: 'deferred', next_attempt_at: Date.now(), lease_until: null, lease_owner: null })
+      .where('id', '=', d!.id)
+      .execute();
     gw.node.runner?.wake();
     expect((await deskDelivery(qid, 2)).lastReply).toMatch(/^duplicate of an earlier intake/);
     const cases = await casesOf('carol@customer.example');
@@ -94,7 +107,10 @@ describe.each(DIALECTS)('a Message-ID used twice, on %s', (dialect) => {
   });
 
   it("gives the same message sent again by the customer's server (new Received fields, new queue id) no second case and no second message", async () => {
-    const again = rawOf({ ...first, extra: 'Received: from mx2.customer.example (mx2.customer.example [192.0.2.9]) by mx1.customer.example; Tue, 14 Jan 2025 01:20:00 +0000\r\n' });
+    const again = rawOf({
+      ...first,
+      extra: 'Received: from mx2.customer.example (mx2.customer.example [192.0.2.9]) by mx1.customer.example; Tue, 14 Jan 2025 01:20:00 +0000\r\n',
+    });
     const qid = await send(again, { from: 'carol@customer.example', to: 'help@solarmora.com' });
     expect((await deskDelivery(qid)).lastReply).toMatch(/^duplicate of an earlier intake/);
     const cases = await casesOf('carol@customer.example');
@@ -103,8 +119,14 @@ describe.each(DIALECTS)('a Message-ID used twice, on %s', (dialect) => {
   });
 
   it('keeps a different message under a Message-ID already used as a case of its own, marked as reusing it', async () => {
-    const firstQid = (await gw.store.db.selectFrom('desk_messages').select('queue_id').where('message_id', '=', first.messageId).executeTakeFirstOrThrow()).queue_id!;
-    const other: Mail = { from: 'Dave <dave@customer.example>', subject: 'Invoice 2025-01', messageId: first.messageId, text: 'Please send the invoice again.' };
+    const firstQid = (await gw.store.db.selectFrom('desk_messages').select('queue_id').where('message_id', '=', first.messageId).executeTakeFirstOrThrow())
+      .queue_id!;
+    const other: Mail = {
+      from: 'Dave <dave@customer.example>',
+      subject: 'Invoice 2025-01',
+      messageId: first.messageId,
+      text: 'Please send the invoice again.',
+    };
     const qid = await sendMail(other);
     const reply = (await deskDelivery(qid)).lastReply!;
     expect(reply).toMatch(/^opened case #\d+/);
@@ -123,7 +145,9 @@ describe.each(DIALECTS)('a Message-ID used twice, on %s', (dialect) => {
   it('adds a different message under a reused Message-ID to the case it names, marked', async () => {
     const [c] = await casesOf('carol@customer.example');
     const qid = await sendMail({ ...first, subject: `Re: [#${c!.number}] Printer on fire`, text: 'Now it is out.', date: 'Tue, 14 Jan 2025 11:00:00 +0900' });
-    expect((await deskDelivery(qid)).lastReply).toMatch(new RegExp(`^appended to case #${c!.number} \\(subject-token\\).*was already used by a different message`));
+    expect((await deskDelivery(qid)).lastReply).toMatch(
+      new RegExp(`^appended to case #${c!.number} \\(subject-token\\).*was already used by a different message`),
+    );
     expect(await casesOf('carol@customer.example')).toHaveLength(1);
     const msgs = await incoming(c!.id);
     expect(msgs.map((m) => [m.text.trim(), m.messageIdReused])).toEqual([
@@ -133,7 +157,13 @@ describe.each(DIALECTS)('a Message-ID used twice, on %s', (dialect) => {
   });
 
   it('adds a different message under a reused Message-ID to the open lead of its sender, marked', async () => {
-    const lead: Mail = { from: 'Erin Buyer <erin@bigcorp.example>', to: 'sales@solarmora.com', subject: 'Quote for 50 seats', messageId: '<form@webform.bigcorp.example>', text: 'How much?' };
+    const lead: Mail = {
+      from: 'Erin Buyer <erin@bigcorp.example>',
+      to: 'sales@solarmora.com',
+      subject: 'Quote for 50 seats',
+      messageId: '<form@webform.bigcorp.example>',
+      text: 'How much?',
+    };
     await deskDelivery(await sendMail(lead));
     const qid = await sendMail({ ...lead, subject: 'Quote for 80 seats', text: 'Make that 80.' });
     expect((await deskDelivery(qid)).lastReply).toMatch(/^appended to lead \d+ \(sender\).*was already used by a different message/);

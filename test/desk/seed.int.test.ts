@@ -6,7 +6,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerCase, changeCase, actOnLead, rotateChannel, verifyChannel, type DeskContext } from '../../src/desk/io/desk-service.js';
 import { deskKeys } from '../../src/desk/io/outgoing.js';
-import { findLinkedCases, listCases, listDeskChannels, listLeads, listSuspended, loadCaseByNumber, loadConversion, loadDeskMessages, loadOrCreateSecret, type StoredChannel } from '../../src/store/index.js';
+import {
+  findLinkedCases,
+  listCases,
+  listDeskChannels,
+  listLeads,
+  listSuspended,
+  loadCaseByNumber,
+  loadConversion,
+  loadDeskMessages,
+  loadOrCreateSecret,
+  type StoredChannel,
+} from '../../src/store/index.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
 import { DIALECTS, eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
@@ -42,7 +53,17 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
   let ctx: () => Promise<DeskContext>;
 
   const mail = (to: string, from: string, headers: Record<string, string>, body = 'Hello') =>
-    swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', from, '--to', to, ...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]), '--body', body]);
+    swaks([
+      '--server',
+      `127.0.0.1:${gw.smtpPort}`,
+      '--from',
+      from,
+      '--to',
+      to,
+      ...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]),
+      '--body',
+      body,
+    ]);
   const casesFrom = async (address: string) => (await listCases(gw.store.db, { limit: 500 })).filter((c) => c.requester.address === address);
 
   beforeAll(async () => {
@@ -67,9 +88,37 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
   });
 
   it('opens a case for a mail to help@, with the customer as requester and the attachment intact, and acknowledges it', async () => {
-    const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'carol@customer.example', '--to', 'help@solarmora.com', '--header', 'From: Carol Customer <carol@customer.example>', '--header', 'Subject: Printer on fire', '--header', 'Message-Id: <first@customer.example>', '--body', 'It is smoking.\nPlease help.', '--attach-type', 'text/plain', '--attach-name', 'log.txt', '--attach', '@/etc/hostname']);
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${gw.smtpPort}`,
+      '--from',
+      'carol@customer.example',
+      '--to',
+      'help@solarmora.com',
+      '--header',
+      'From: Carol Customer <carol@customer.example>',
+      '--header',
+      'Subject: Printer on fire',
+      '--header',
+      'Message-Id: <first@customer.example>',
+      '--body',
+      'It is smoking.\nPlease help.',
+      '--attach-type',
+      'text/plain',
+      '--attach-name',
+      'log.txt',
+      '--attach',
+      '@/etc/hostname',
+    ]);
     expect(r.lastReply).toMatch(/^250 /);
-    const [c] = await eventually(async () => { const cs = await casesFrom('carol@customer.example'); return cs.length > 0 && cs; }, 10_000, 'a case');
+    const [c] = await eventually(
+      async () => {
+        const cs = await casesFrom('carol@customer.example');
+        return cs.length > 0 && cs;
+      },
+      10_000,
+      'a case',
+    );
     expect(c!.number).toBeGreaterThanOrEqual(1001);
     expect(c!.requester).toEqual({ name: 'Carol Customer', address: 'carol@customer.example' });
     expect(c!.originalRecipient).toBe('help@solarmora.com');
@@ -86,20 +135,43 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
 
   it('threads a reply by In-Reply-To, by the [#N] token alone, and never by the subject alone', async () => {
     const [c] = await casesFrom('carol@customer.example');
-    await mail('help@solarmora.com', 'carol@customer.example', { Subject: 'Re: Printer on fire', 'In-Reply-To': '<first@customer.example>', 'Message-Id': '<second@customer.example>' }, 'Still smoking');
+    await mail(
+      'help@solarmora.com',
+      'carol@customer.example',
+      { Subject: 'Re: Printer on fire', 'In-Reply-To': '<first@customer.example>', 'Message-Id': '<second@customer.example>' },
+      'Still smoking',
+    );
     await mail('help@solarmora.com', 'carol@customer.example', { Subject: `About [#${c!.number}]`, 'Message-Id': '<third@customer.example>' }, 'Token only');
-    await eventually(async () => (await loadDeskMessages(gw.store.db, { caseId: c!.id })).filter((m) => m.direction === 'in').length === 3, 10_000, 'two replies threaded');
-    await mail('help@solarmora.com', 'carol@customer.example', { Subject: 'Printer on fire', 'Message-Id': '<fourth@customer.example>' }, 'Same subject, new thread');
+    await eventually(
+      async () => (await loadDeskMessages(gw.store.db, { caseId: c!.id })).filter((m) => m.direction === 'in').length === 3,
+      10_000,
+      'two replies threaded',
+    );
+    await mail(
+      'help@solarmora.com',
+      'carol@customer.example',
+      { Subject: 'Printer on fire', 'Message-Id': '<fourth@customer.example>' },
+      'Same subject, new thread',
+    );
     await eventually(async () => (await casesFrom('carol@customer.example')).length === 2, 10_000, 'a second case');
   });
 
   it('delivers the same message twice into one case, and keeps an out-of-office reply out of cases and acks', async () => {
     const before = (await casesFrom('dup@customer.example')).length;
     // The same message twice: swaks would stamp each send with the time, so the Date is fixed.
-    for (let i = 0; i < 2; i++) await mail('help@solarmora.com', 'dup@customer.example', { Subject: 'Twice', 'Message-Id': '<twice@customer.example>', Date: 'Mon, 02 Jun 2025 09:00:00 +0000' });
+    for (let i = 0; i < 2; i++)
+      await mail('help@solarmora.com', 'dup@customer.example', {
+        Subject: 'Twice',
+        'Message-Id': '<twice@customer.example>',
+        Date: 'Mon, 02 Jun 2025 09:00:00 +0000',
+      });
     await eventually(async () => (await casesFrom('dup@customer.example')).length === before + 1, 10_000, 'one case');
     const acksBefore = sink.messages.filter((m) => m.rcptTo.includes('ooo@customer.example')).length;
-    await mail('help@solarmora.com', 'ooo@customer.example', { Subject: 'Out of office', 'Auto-Submitted': 'auto-replied', 'Message-Id': '<ooo@customer.example>' });
+    await mail('help@solarmora.com', 'ooo@customer.example', {
+      Subject: 'Out of office',
+      'Auto-Submitted': 'auto-replied',
+      'Message-Id': '<ooo@customer.example>',
+    });
     await eventually(async () => (await listSuspended(gw.store.db)).some((s) => s.from === 'ooo@customer.example'), 10_000, 'suspended');
     await new Promise((r) => setTimeout(r, 300));
     expect(await casesFrom('ooo@customer.example')).toHaveLength(0);
@@ -108,21 +180,31 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
     expect(await casesFrom('dup@customer.example')).toHaveLength(before + 1);
   });
 
-  it('reopens a solved case on the requester\'s reply, and opens a linked case for a reply to a closed one', async () => {
+  it("reopens a solved case on the requester's reply, and opens a linked case for a reply to a closed one", async () => {
     const [c] = await casesFrom('carol@customer.example').then((cs) => cs.filter((x) => x.subject === 'Printer on fire').sort((a, b) => a.number - b.number));
     await changeCase(await ctx(), { caseNumber: c!.number, status: 'solved' });
-    await mail('help@solarmora.com', 'carol@customer.example', { Subject: `Re: [#${c!.number}] Printer on fire`, 'Message-Id': '<reopen@customer.example>' }, 'It is back');
+    await mail(
+      'help@solarmora.com',
+      'carol@customer.example',
+      { Subject: `Re: [#${c!.number}] Printer on fire`, 'Message-Id': '<reopen@customer.example>' },
+      'It is back',
+    );
     await eventually(async () => (await loadCaseByNumber(gw.store.db, c!.number))?.status === 'open', 10_000, 'reopened');
     await changeCase(await ctx(), { caseNumber: c!.number, status: 'solved' });
     await changeCase(await ctx(), { caseNumber: c!.number, status: 'closed' });
     const count = (await casesFrom('carol@customer.example')).length;
-    await mail('help@solarmora.com', 'carol@customer.example', { Subject: `Re: [#${c!.number}] Printer on fire`, 'Message-Id': '<afterclose@customer.example>' }, 'Again');
+    await mail(
+      'help@solarmora.com',
+      'carol@customer.example',
+      { Subject: `Re: [#${c!.number}] Printer on fire`, 'Message-Id': '<afterclose@customer.example>' },
+      'Again',
+    );
     await eventually(async () => (await casesFrom('carol@customer.example')).length === count + 1, 10_000, 'linked case');
     const links = await findLinkedCases(gw.store.db, c!.id);
     expect(links.some((l) => l.relation === 'follow-up')).toBe(true);
   });
 
-  it('sends an agent\'s answer with threading headers and records it', async () => {
+  it("sends an agent's answer with threading headers and records it", async () => {
     // The second thread ("same subject, new thread") is still open.
     const [c] = (await casesFrom('carol@customer.example')).filter((x) => x.status === 'new').sort((a, b) => a.number - b.number);
     const r = await answerCase(await ctx(), { caseNumber: c!.number, body: 'We are on our way.', author: 'agent@solarmora.com', status: 'pending' });
@@ -141,7 +223,8 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
   });
 
   it('opens 20 cases for 25 new mails from one sender within a minute and suspends the rest', async () => {
-    for (let i = 0; i < 25; i++) await mail('help@solarmora.com', 'flood@customer.example', { Subject: `Flood ${i}`, 'Message-Id': `<flood-${i}@customer.example>` });
+    for (let i = 0; i < 25; i++)
+      await mail('help@solarmora.com', 'flood@customer.example', { Subject: `Flood ${i}`, 'Message-Id': `<flood-${i}@customer.example>` });
     await eventually(async () => (await listSuspended(gw.store.db)).filter((s) => s.from === 'flood@customer.example').length === 5, 20_000, '5 suspended');
     expect(await casesFrom('flood@customer.example')).toHaveLength(20);
   }, 60_000);
@@ -151,7 +234,12 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
     const ack = await sink.waitFor((m) => m.rcptTo.includes('bot@customer.example'), 10_000);
     const ackId = /^Message-ID: (<[^>]+>)/im.exec(ack.raw.toString())![1]!;
     // The auto-replier answers the acknowledgement.
-    await mail('help@solarmora.com', 'bot@customer.example', { Subject: 'Auto: Start', 'In-Reply-To': ackId, 'Auto-Submitted': 'auto-replied', 'Message-Id': '<bot-2@customer.example>' });
+    await mail('help@solarmora.com', 'bot@customer.example', {
+      Subject: 'Auto: Start',
+      'In-Reply-To': ackId,
+      'Auto-Submitted': 'auto-replied',
+      'Message-Id': '<bot-2@customer.example>',
+    });
     await new Promise((r) => setTimeout(r, 1000));
     expect(sink.messages.filter((m) => m.rcptTo.includes('bot@customer.example'))).toHaveLength(1);
     const [c] = await casesFrom('bot@customer.example');
@@ -163,7 +251,11 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
     const ok = await verifyChannel(await ctx(), 'Support');
     expect(ok.state).toBe('pending');
     gw.node.runner?.wake();
-    await eventually(async () => (await listDeskChannels(gw.store.db)).find((c) => c.name === 'Support')?.verification.state === 'verified', 10_000, 'verified');
+    await eventually(
+      async () => (await listDeskChannels(gw.store.db)).find((c) => c.name === 'Support')?.verification.state === 'verified',
+      10_000,
+      'verified',
+    );
     await gw.apply(base(sink.port));
     const bad = await verifyChannel(await ctx(), 'Support');
     expect(bad.state).toBe('failed');
@@ -187,7 +279,11 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
   });
 
   it('turns sales mail into a lead that is qualified and converted into contact, account and opportunity', async () => {
-    await mail('sales@solarmora.com', 'dan@bigcorp.example', { From: 'Dan Buyer <dan@bigcorp.example>', Subject: 'Quote for 500 seats', 'Message-Id': '<lead-1@bigcorp.example>' });
+    await mail('sales@solarmora.com', 'dan@bigcorp.example', {
+      From: 'Dan Buyer <dan@bigcorp.example>',
+      Subject: 'Quote for 500 seats',
+      'Message-Id': '<lead-1@bigcorp.example>',
+    });
     const lead = await eventually(async () => (await listLeads(gw.store.db)).find((l) => l.email === 'dan@bigcorp.example'), 10_000, 'a lead');
     expect(lead.name).toBe('Dan Buyer');
     await mail('sales@solarmora.com', 'dan@bigcorp.example', { Subject: 'Also: training', 'Message-Id': '<lead-2@bigcorp.example>' });

@@ -228,11 +228,14 @@ describe('the admin pages in chromium', () => {
     expect(after.version).toBe(before.version + 2);
     expect(after.doc.desk?.channels?.map((c) => c.name)).toEqual(['Support']);
     expect((await listDeskChannels(gw.store.db)).map((c) => c.name)).toEqual(['Support']);
-    await page.locator(`tr[data-version="${before.version + 2}"]`).getByText(`web:${ADMIN}`).waitFor();
+    await page
+      .locator(`tr[data-version="${before.version + 2}"]`)
+      .getByText(`web:${ADMIN}`)
+      .waitFor();
     await expect.poll(() => page.getByTestId('config-version').textContent()).toBe(`Version ${before.version + 2}`);
   });
 
-  it('checks a channel\'s forwarding (failed with the reason, then verified once a rule routes it) and rotates its address', async () => {
+  it("checks a channel's forwarding (failed with the reason, then verified once a rule routes it) and rotates its address", async () => {
     await go('Channels', 'Channels');
     const row = page.locator('tr[data-channel="Support"]');
     await row.waitFor();
@@ -257,7 +260,9 @@ describe('the admin pages in chromium', () => {
 
     // The seed's rule, pointed at the new address: the check goes round and the page sees it arrive.
     const { yaml } = await exportConfigText(gw.store.db);
-    await gw.apply(`${yaml}defaultRouting:\n  - description: Forward help to the desk\n    match: { single: help@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: ${rotated} }\n`);
+    await gw.apply(
+      `${yaml}defaultRouting:\n  - description: Forward help to the desk\n    match: { single: help@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: ${rotated} }\n`,
+    );
     await page.getByRole('button', { name: 'Verify forwarding of Support' }).click();
     await eventually(async () => (await row.getByTestId('verification').textContent())?.includes('Verified'), 20_000, 'the page to show the channel verified');
     const [verified] = await listDeskChannels(gw.store.db);
@@ -281,7 +286,7 @@ describe('the admin pages in chromium', () => {
     expect(support?.name).toBe('Support');
   });
 
-  it('shows a warning the check gives elsewhere (a rule\'s source address held by a user) without blocking Save', async () => {
+  it("shows a warning the check gives elsewhere (a rule's source address held by a user) without blocking Save", async () => {
     await go('Users', 'Mail users');
     await page.getByRole('button', { name: 'Edit alice@solarmora.com' }).click();
     await page.getByRole('button', { name: 'Add alias' }).click();

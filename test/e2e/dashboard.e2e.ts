@@ -56,7 +56,8 @@ describe('the traffic dashboard in chromium', () => {
     return { context, page };
   };
   /** The figure a total shows, as a number. */
-  const total = async (page: Page, key: string) => Number((await page.getByTestId('totals').locator(`[data-total="${key}"] dd`).textContent())?.replace(/[^\d]/g, ''));
+  const total = async (page: Page, key: string) =>
+    Number((await page.getByTestId('totals').locator(`[data-total="${key}"] dd`).textContent())?.replace(/[^\d]/g, ''));
   /** The chart drew: uPlot's canvas is there with a size. */
   const drawn = async (page: Page, id: string) => {
     const canvas = page.getByTestId(`${id}-chart`).locator('canvas');
@@ -70,7 +71,19 @@ describe('the traffic dashboard in chromium', () => {
     [node, browsing] = await Promise.all([startConsoleNode(config), launchBrowser()]);
     ({ gw, sink, baseUrl } = node);
     const from = floorMinute(Date.now());
-    const send = (subject: string, body: string) => swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'ann@customer.example', '--to', 'relay@solarmora.com', '--header', `Subject: ${subject}`, '--body', body]);
+    const send = (subject: string, body: string) =>
+      swaks([
+        '--server',
+        `127.0.0.1:${gw.smtpPort}`,
+        '--from',
+        'ann@customer.example',
+        '--to',
+        'relay@solarmora.com',
+        '--header',
+        `Subject: ${subject}`,
+        '--body',
+        body,
+      ]);
     for (let i = 1; i <= RELAYED; i++) expect((await send(`Relay ${i}`, 'Hello.')).lastReply).toMatch(/^250 /);
     expect((await send('Spam', GTUBE)).lastReply).toMatch(/^250 /);
     await sink.waitForCount(RELAYED, 30_000);
@@ -90,7 +103,7 @@ describe('the traffic dashboard in chromium', () => {
     await node?.stop();
   });
 
-  it('is the admin\'s first page, with the figures of the mail sent in its totals, charts and tables', async () => {
+  it("is the admin's first page, with the figures of the mail sent in its totals, charts and tables", async () => {
     const { context, page } = await open();
     try {
       await logIn(page, baseUrl, ADMIN);
@@ -114,11 +127,16 @@ describe('the traffic dashboard in chromium', () => {
       await mail.getByText('Show the figures as a table').click();
       const table = mail.getByRole('table', { name: 'Mail, per minute' });
       await table.waitFor();
-      const accepted = await table.locator('tbody tr').evaluateAll((rows) => rows.reduce((n, r) => n + (Number((r as unknown as { cells: { textContent: string }[] }).cells[1]!.textContent) || 0), 0));
+      const accepted = await table
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.reduce((n, r) => n + (Number((r as unknown as { cells: { textContent: string }[] }).cells[1]!.textContent) || 0), 0));
       expect(accepted).toBe(RELAYED + 1);
 
       // The next hop of the relayed mail, with its last success.
-      const hop = page.getByTestId('hops').locator('tr[data-hop]').filter({ hasText: /world|customer\.example/ });
+      const hop = page
+        .getByTestId('hops')
+        .locator('tr[data-hop]')
+        .filter({ hasText: /world|customer\.example/ });
       expect(await hop.count()).toBe(1);
       expect(await hop.locator('td').first().locator('time').count()).toBe(1);
       expect(await axeViolations(page)).toEqual([]);
@@ -156,7 +174,7 @@ describe('the traffic dashboard in chromium', () => {
     }
   });
 
-  it('keeps the cases as an agent\'s first page, without the dashboard', async () => {
+  it("keeps the cases as an agent's first page, without the dashboard", async () => {
     const { context, page } = await open();
     try {
       await logIn(page, baseUrl, AGENT);

@@ -49,7 +49,21 @@ describe('the web console in chromium', () => {
     expect(page.url()).not.toContain('token=');
 
     const nav = page.getByRole('navigation', { name: 'Main' });
-    for (const name of ['Cases', 'Leads', 'Suspended', 'Failed', 'Domains', 'Organisational units', 'Users', 'Groups', 'Default routing', 'Quarantine', 'Email log', 'Channels', 'Configuration']) {
+    for (const name of [
+      'Cases',
+      'Leads',
+      'Suspended',
+      'Failed',
+      'Domains',
+      'Organisational units',
+      'Users',
+      'Groups',
+      'Default routing',
+      'Quarantine',
+      'Email log',
+      'Channels',
+      'Configuration',
+    ]) {
       await expect.poll(() => nav.getByRole('link', { name, exact: true }).count(), { message: name }).toBe(1);
     }
     await nav.getByRole('link', { name: 'Channels' }).click();
@@ -71,7 +85,7 @@ describe('the web console in chromium', () => {
     await page.getByText('Setup is done already.', { exact: false }).waitFor();
   });
 
-  it('shows an agent a customer\'s new mail without a reload; the agent\'s reply reaches the customer with threading headers', async () => {
+  it("shows an agent a customer's new mail without a reload; the agent's reply reaches the customer with threading headers", async () => {
     await desk.addUser('agent@solarmora.com', 'agent');
     const page = await open();
     await page.goto(`${desk.baseUrl}/`);
@@ -91,19 +105,30 @@ describe('the web console in chromium', () => {
     await page.getByText('No cases match this view.').waitFor();
 
     // Anything that reloads the page would drop this mark.
-    await page.evaluate(() => { (globalThis as InPage).__sameDocument = true; });
+    await page.evaluate(() => {
+      (globalThis as InPage).__sameDocument = true;
+    });
     // The console listens to the server's desk events with its session cookie; this second
     // listener records what the stream says when the mail arrives.
     await page.evaluate(() => {
       const w = globalThis as InPage;
       w.__deskEvents = 0;
-      new w.EventSource('/api/events').addEventListener('desk', () => { w.__deskEvents = (w.__deskEvents ?? 0) + 1; });
+      new w.EventSource('/api/events').addEventListener('desk', () => {
+        w.__deskEvents = (w.__deskEvents ?? 0) + 1;
+      });
     });
-    await desk.mail({ from: 'carol@customer.example', subject: 'Printer on fire', body: 'It is smoking.\nPlease help.', headers: { From: 'Carol Customer <carol@customer.example>', 'Message-Id': '<e2e-first@customer.example>' } });
+    await desk.mail({
+      from: 'carol@customer.example',
+      subject: 'Printer on fire',
+      body: 'It is smoking.\nPlease help.',
+      headers: { From: 'Carol Customer <carol@customer.example>', 'Message-Id': '<e2e-first@customer.example>' },
+    });
     const row = page.getByRole('link', { name: 'Printer on fire' });
     await row.waitFor({ timeout: 20_000 });
     expect(await page.evaluate(() => (globalThis as InPage).__sameDocument)).toBe(true);
-    await expect.poll(() => page.evaluate(() => (globalThis as InPage).__deskEvents), { message: 'a desk event for the new mail', timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as InPage).__deskEvents), { message: 'a desk event for the new mail', timeout: 10_000 })
+      .toBeGreaterThan(0);
     await page.getByText('1 new case(s) arrived.').waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, '03-case-list');
@@ -198,7 +223,14 @@ describe('the web console in chromium', () => {
     for (let i = 0; i < senders.length; i += 8) {
       await Promise.all(senders.slice(i, i + 8).map((n) => desk.mail({ from: `many${n}@customer.example`, subject: `Many ${n}`, body: 'x' })));
     }
-    const total = await eventually(async () => { const n = await fetchCaseCount(desk); return n >= 54 && n; }, 30_000, '54 cases');
+    const total = await eventually(
+      async () => {
+        const n = await fetchCaseCount(desk);
+        return n >= 54 && n;
+      },
+      30_000,
+      '54 cases',
+    );
     const page = await open();
     await logIn(page, desk.baseUrl, 'agent@solarmora.com');
     const rows = page.getByTestId('case-list').locator('tbody tr');

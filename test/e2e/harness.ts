@@ -110,7 +110,10 @@ export interface ConsoleNode {
 export async function startConsoleNode(configOf: (sinkPort: number) => string): Promise<ConsoleNode> {
   const sink = await startSink();
   const gw = await startTestNode({ dialect: 'sqlite', config: configOf(sink.port), roles: ['inbound', 'queue', 'web'] });
-  for (const [email, role] of [['admin@solarmora.com', 'admin'], ['agent@solarmora.com', 'agent']] as const) {
+  for (const [email, role] of [
+    ['admin@solarmora.com', 'admin'],
+    ['agent@solarmora.com', 'agent'],
+  ] as const) {
     await addUser(gw.store.db, { email, role, password: PASSWORD, now: Date.now() });
   }
   return {

@@ -104,8 +104,21 @@ describe('the hosts page in chromium', () => {
 
   it('delivers through the host: a rule sends help@ to crm.test and the sink receives it', async () => {
     const { yaml } = await exportConfigText(gw.store.db);
-    await gw.apply(`${yaml}defaultRouting:\n  - description: Forward help to the CRM\n    match: { single: help@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }\n`);
-    const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'customer@example.net', '--to', 'help@solarmora.com', '--header', 'Subject: Through the host', '--body', 'Hello.']);
+    await gw.apply(
+      `${yaml}defaultRouting:\n  - description: Forward help to the CRM\n    match: { single: help@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }\n`,
+    );
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${gw.smtpPort}`,
+      '--from',
+      'customer@example.net',
+      '--to',
+      'help@solarmora.com',
+      '--header',
+      'Subject: Through the host',
+      '--body',
+      'Hello.',
+    ]);
     expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
     const m = await eventually(async () => sink.messages.find((x) => x.rcptTo.includes('support@crm.test')), 15_000, 'the mail at the sink');
     expect(m.raw.toString()).toMatch(/^Subject: Through the host$/m);
@@ -126,7 +139,7 @@ describe('the hosts page in chromium', () => {
     }
   });
 
-  it('refuses to delete the smarthost with the check\'s reason, and deletes it once the smarthost is cleared', async () => {
+  it("refuses to delete the smarthost with the check's reason, and deletes it once the smarthost is cleared", async () => {
     await page.reload();
     await page.getByRole('button', { name: 'Delete the host crm' }).click();
     await page.getByRole('alert').getByText('no host is named "crm"', { exact: false }).waitFor();

@@ -108,9 +108,13 @@ describe('hostile HTML mail in the case view', () => {
     await screenshot(page, '08-hostile-html-blocked');
   });
 
-  it('keeps the mail\'s own inline formatting', async () => {
+  it("keeps the mail's own inline formatting", async () => {
     const frame = await mailFrame();
-    expect(await frame.getByText("The sender's own formatting.").evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color)).toBe('rgb(0, 0, 255)');
+    expect(
+      await frame
+        .getByText("The sender's own formatting.")
+        .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color),
+    ).toBe('rgb(0, 0, 255)');
   });
 
   it('loads the remote image once the agent allows remote images, and still runs no script', async () => {

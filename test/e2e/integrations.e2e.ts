@@ -50,7 +50,10 @@ describe('API tokens and webhooks in chromium', () => {
   /** A REST call as a program would make it, with a token from the page. */
   const call = (path: string, token: string) => fetch(`${desk.baseUrl}${path}`, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
   const openPage = async (p: Page, link: string, heading: string) => {
-    await p.getByRole('navigation', { name: /^(Main|メイン)$/ }).getByRole('link', { name: link, exact: true }).click();
+    await p
+      .getByRole('navigation', { name: /^(Main|メイン)$/ })
+      .getByRole('link', { name: link, exact: true })
+      .click();
     await p.getByRole('heading', { level: 1, name: heading }).waitFor();
   };
 
@@ -80,7 +83,10 @@ describe('API tokens and webhooks in chromium', () => {
     const form = page.getByRole('form', { name: 'New API token' });
     await form.getByLabel('Token name').fill('crm sync');
     await form.getByRole('button', { name: 'Create token' }).click();
-    await form.getByRole('alert').getByText('the token name "crm sync" must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit').waitFor();
+    await form
+      .getByRole('alert')
+      .getByText('the token name "crm sync" must be 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit')
+      .waitFor();
 
     await form.getByLabel('Token name').fill('crm-sync');
     await form.getByLabel('Role').selectOption('agent');
@@ -158,7 +164,10 @@ describe('API tokens and webhooks in chromium', () => {
     const form = page.getByRole('form', { name: 'New webhook' });
     await form.getByLabel('Receiver URL').fill(rx.url);
     await form.getByRole('button', { name: 'Add webhook' }).click();
-    await form.getByRole('alert').getByText(/name at least one event/).waitFor();
+    await form
+      .getByRole('alert')
+      .getByText(/name at least one event/)
+      .waitFor();
 
     await form.getByLabel(/case\.created/).check();
     await form.getByLabel(/lead\.converted/).check();
@@ -183,12 +192,19 @@ describe('API tokens and webhooks in chromium', () => {
     await screenshot(page, 'integrations-02-webhook-secret-shown-once');
 
     await desk.mail({ from: 'customer@customer.example', subject: 'Printer on fire', body: 'It is smoking.' });
-    const created = await eventually(async () => rx.received.find((r) => r.headers['x-relaydesk-event'] === 'case.created'), 15_000, 'case.created at the receiver');
+    const created = await eventually(
+      async () => rx.received.find((r) => r.headers['x-relaydesk-event'] === 'case.created'),
+      15_000,
+      'case.created at the receiver',
+    );
     const signature = created.headers['x-relaydesk-signature'] as string;
     expect(signature).toMatch(/^t=\d+,sha256=[0-9a-f]{64}$/);
     expect(verifyWebhookSignature(secret, signature, created.body, Date.now() / 1000)).toBe(true);
     expect(verifyWebhookSignature(`${secret}x`, signature, created.body, Date.now() / 1000)).toBe(false);
-    expect(JSON.parse(created.body.toString('utf8'))).toMatchObject({ type: 'case.created', data: { case: { subject: 'Printer on fire', requester: { address: 'customer@customer.example' } } } });
+    expect(JSON.parse(created.body.toString('utf8'))).toMatchObject({
+      type: 'case.created',
+      data: { case: { subject: 'Printer on fire', requester: { address: 'customer@customer.example' } } },
+    });
 
     await box.getByRole('button', { name: 'I have copied it' }).click();
     const asked: string[] = [];
@@ -204,11 +220,24 @@ describe('API tokens and webhooks in chromium', () => {
 
     // A webhook event is queued in the same transaction as the change it reports: once the
     // second case exists, any event for it would be in the queue already.
-    const webhookDeliveries = async () => Number((await desk.gw.store.db.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).where('transport', '=', 'webhook').executeTakeFirstOrThrow()).n);
+    const webhookDeliveries = async () =>
+      Number(
+        (
+          await desk.gw.store.db
+            .selectFrom('deliveries')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('transport', '=', 'webhook')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const queuedBefore = await webhookDeliveries();
     const before = rx.received.length;
     await desk.mail({ from: 'other@customer.example', subject: 'After the removal', body: 'Nobody listens.' });
-    await eventually(async () => ((await (await call('/api/cases?search=removal', agentToken)).json()) as { items: unknown[] }).items.length > 0, 15_000, 'the second case');
+    await eventually(
+      async () => ((await (await call('/api/cases?search=removal', agentToken)).json()) as { items: unknown[] }).items.length > 0,
+      15_000,
+      'the second case',
+    );
     expect(await webhookDeliveries()).toBe(queuedBefore);
     expect(rx.received).toHaveLength(before);
   });
@@ -224,7 +253,10 @@ describe('API tokens and webhooks in chromium', () => {
       const box = ja.getByTestId('new-token');
       await box.waitFor();
       expect(await box.textContent()).toContain('二度と表示されません');
-      await ja.getByRole('form', { name: '新しい Webhook' }).getByLabel(/case\.updated/).check();
+      await ja
+        .getByRole('form', { name: '新しい Webhook' })
+        .getByLabel(/case\.updated/)
+        .check();
       await ja.getByText('ケースが変更された（ステータス、担当者、返信、メモ）').waitFor();
       expect(await ja.locator('tr[data-token="ja-export"]').textContent()).toContain('エージェント');
       expect(await seriousAxeViolations(ja)).toEqual([]);

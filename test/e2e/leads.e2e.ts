@@ -66,7 +66,8 @@ describe('the leads board in chromium', () => {
   const mailSales = async (from: string, { Subject: subject = '', ...headers }: Record<string, string>, body: string) => {
     await desk.mail({ from, subject, body, headers });
   };
-  const leadOf = (email: string) => eventually(async () => (await listLeads(gw.store.db, { limit: 500 })).find((l) => l.email === email), 20_000, `the lead of ${email}`);
+  const leadOf = (email: string) =>
+    eventually(async () => (await listLeads(gw.store.db, { limit: 500 })).find((l) => l.email === email), 20_000, `the lead of ${email}`);
 
   /** Stands in for a sender's image host; every request it sees is a remote load. */
   let imageServer: http.Server;
@@ -101,10 +102,22 @@ describe('the leads board in chromium', () => {
     const board = page.getByRole('group', { name: 'Leads by status' });
     await board.waitFor();
     // One column per status, in the order of the lead's life.
-    expect(await board.getByRole('heading', { level: 2 }).allTextContents()).toEqual(['New 0 lead(s)', 'Working 0 lead(s)', 'Qualified 0 lead(s)', 'Converted 0 lead(s)', 'Disqualified 0 lead(s)']);
+    expect(await board.getByRole('heading', { level: 2 }).allTextContents()).toEqual([
+      'New 0 lead(s)',
+      'Working 0 lead(s)',
+      'Qualified 0 lead(s)',
+      'Converted 0 lead(s)',
+      'Disqualified 0 lead(s)',
+    ]);
 
-    await page.evaluate(() => { (globalThis as InPage).__sameDocument = true; });
-    await mailSales('dana@customer.example', { From: '"Dana Buyer (Kumo Trading Ltd)" <dana@customer.example>', Subject: 'Quote for 40 licences' }, 'We would like a quote for 40 licences.\nBest, Dana');
+    await page.evaluate(() => {
+      (globalThis as InPage).__sameDocument = true;
+    });
+    await mailSales(
+      'dana@customer.example',
+      { From: '"Dana Buyer (Kumo Trading Ltd)" <dana@customer.example>', Subject: 'Quote for 40 licences' },
+      'We would like a quote for 40 licences.\nBest, Dana',
+    );
     const newColumn = page.getByRole('region', { name: /^New/ });
     const card = newColumn.getByRole('link', { name: 'Dana Buyer' });
     await card.waitFor({ timeout: 20_000 });
@@ -159,7 +172,10 @@ describe('the leads board in chromium', () => {
     await screenshot(page, '14-lead-converted');
 
     await page.getByRole('link', { name: 'Back to leads' }).click();
-    await page.getByRole('region', { name: /^Converted/ }).getByRole('link', { name: 'Dana Buyer' }).waitFor();
+    await page
+      .getByRole('region', { name: /^Converted/ })
+      .getByRole('link', { name: 'Dana Buyer' })
+      .waitFor();
     expect(await page.getByRole('region', { name: /^New/ }).getByText('None').count()).toBe(1);
   });
 
@@ -190,7 +206,11 @@ describe('the leads board in chromium', () => {
   });
 
   it('shows the board and a lead in Japanese, without tofu', async () => {
-    await mailSales('taro@example.com', { From: `${encoded('株式会社ソラモラ 山田 太郎')} <taro@example.com>`, Subject: encoded('見積もりのお願い') }, 'Mitsumori onegai shimasu.');
+    await mailSales(
+      'taro@example.com',
+      { From: `${encoded('株式会社ソラモラ 山田 太郎')} <taro@example.com>`, Subject: encoded('見積もりのお願い') },
+      'Mitsumori onegai shimasu.',
+    );
     const lead = await leadOf('taro@example.com');
     const page = await open({ locale: 'ja-JP' });
     await logIn(page, baseUrl, AGENT);
@@ -198,7 +218,13 @@ describe('the leads board in chromium', () => {
     const newColumn = page.getByRole('region', { name: /^新規/ });
     await newColumn.getByRole('link', { name: lead.name }).waitFor({ timeout: 20_000 });
     expect(await newColumn.locator('.lead-card').first().textContent()).toContain('見積もりのお願い');
-    expect(await page.getByRole('group', { name: 'ステータス別のリード' }).getByRole('heading', { level: 2 }).allTextContents()).toEqual(['新規 1 件', '対応中 0 件', '見込みあり 0 件', '商談化済み 1 件', '対象外 1 件']);
+    expect(await page.getByRole('group', { name: 'ステータス別のリード' }).getByRole('heading', { level: 2 }).allTextContents()).toEqual([
+      '新規 1 件',
+      '対応中 0 件',
+      '見込みあり 0 件',
+      '商談化済み 1 件',
+      '対象外 1 件',
+    ]);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, '15-ja-leads-board');
 

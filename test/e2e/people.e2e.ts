@@ -62,7 +62,11 @@ describe('console users in chromium', () => {
     expect(await row(ADMIN).textContent()).toContain('Admin');
     expect(await row(AGENT_EMAIL).textContent()).toMatch(/Agent.*Enabled.*Never/);
     // Your own password is changed on the Account page, where the current one is asked for.
-    expect(await row(ADMIN).getByRole('button', { name: /^Reset password/ }).count()).toBe(0);
+    expect(
+      await row(ADMIN)
+        .getByRole('button', { name: /^Reset password/ })
+        .count(),
+    ).toBe(0);
     expect(await row(ADMIN).getByRole('link', { name: 'Change your password' }).getAttribute('href')).toBe('/account');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'people-01-list');
@@ -74,14 +78,18 @@ describe('console users in chromium', () => {
     expect(await page.getByLabel('Generate a password (shown once)').isChecked()).toBe(true);
     await page.getByRole('button', { name: 'Add account' }).click();
 
-    await secretBox().getByRole('heading', { name: `Initial password for ${AMY}` }).waitFor();
+    await secretBox()
+      .getByRole('heading', { name: `Initial password for ${AMY}` })
+      .waitFor();
     amyPassword = (await page.getByTestId('one-time-password-value').textContent()) ?? '';
     expect(amyPassword).toMatch(GENERATED);
     expect(await secretBox().textContent()).toContain('it is not shown again');
     await row(AMY).waitFor();
     // The notice may render a moment after the box: wait for its text, do not read it at once.
     await page.getByTestId('people-notice').getByText(`${AMY} is added with the role Agent.`, { exact: true }).waitFor();
-    await secretBox().getByRole('button', { name: `Copy the password for ${AMY}` }).click();
+    await secretBox()
+      .getByRole('button', { name: `Copy the password for ${AMY}` })
+      .click();
     await secretBox().getByText('Copied to the clipboard.').waitFor();
     expect(await page.evaluate(() => (globalThis as InPage).navigator.clipboard.readText())).toBe(amyPassword);
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -100,7 +108,7 @@ describe('console users in chromium', () => {
     expect((await stored(AMY))?.lastLoginAt).not.toBeNull();
   });
 
-  it('resets the agent\'s password after a confirm: the agent\'s open session ends and only the new password works', async () => {
+  it("resets the agent's password after a confirm: the agent's open session ends and only the new password works", async () => {
     const resetButton = row(AMY).getByRole('button', { name: `Reset password for ${AMY}` });
     const asked = nextDialog('dismiss');
     await resetButton.click();
@@ -110,7 +118,9 @@ describe('console users in chromium', () => {
     const confirmed = nextDialog('accept');
     await resetButton.click();
     await confirmed;
-    await secretBox().getByRole('heading', { name: `New password for ${AMY}` }).waitFor();
+    await secretBox()
+      .getByRole('heading', { name: `New password for ${AMY}` })
+      .waitFor();
     const next = (await page.getByTestId('one-time-password-value').textContent()) ?? '';
     expect(next).toMatch(GENERATED);
     expect(next).not.toBe(amyPassword);
@@ -131,18 +141,28 @@ describe('console users in chromium', () => {
   });
 
   it('makes the agent an admin, then an agent again', async () => {
-    await row(AMY).getByRole('button', { name: `Make admin: ${AMY}` }).click();
-    await row(AMY).getByRole('button', { name: `Make agent: ${AMY}` }).waitFor();
+    await row(AMY)
+      .getByRole('button', { name: `Make admin: ${AMY}` })
+      .click();
+    await row(AMY)
+      .getByRole('button', { name: `Make agent: ${AMY}` })
+      .waitFor();
     await page.getByTestId('people-notice').getByText(`${AMY} now has the role Admin.`, { exact: true }).waitFor();
     expect((await stored(AMY))?.role).toBe('admin');
 
-    await row(AMY).getByRole('button', { name: `Make agent: ${AMY}` }).click();
-    await row(AMY).getByRole('button', { name: `Make admin: ${AMY}` }).waitFor();
+    await row(AMY)
+      .getByRole('button', { name: `Make agent: ${AMY}` })
+      .click();
+    await row(AMY)
+      .getByRole('button', { name: `Make admin: ${AMY}` })
+      .waitFor();
     expect((await stored(AMY))?.role).toBe('agent');
   });
 
   it('disables a user, whose session ends and who cannot sign in, then enables them again', async () => {
-    await row(AMY).getByRole('button', { name: `Disable ${AMY}` }).click();
+    await row(AMY)
+      .getByRole('button', { name: `Disable ${AMY}` })
+      .click();
     await row(AMY).getByText('Disabled', { exact: true }).waitFor();
     expect((await stored(AMY))?.disabled).toBe(true);
     await agentPage.reload();
@@ -151,13 +171,15 @@ describe('console users in chromium', () => {
     await agentPage.getByRole('button', { name: 'Sign in' }).click();
     await agentPage.getByText('The email or password is not right.', { exact: false }).waitFor();
 
-    await row(AMY).getByRole('button', { name: `Enable ${AMY}` }).click();
+    await row(AMY)
+      .getByRole('button', { name: `Enable ${AMY}` })
+      .click();
     await row(AMY).getByText('Enabled', { exact: true }).waitFor();
     expect((await stored(AMY))?.disabled).toBe(false);
     await logIn(agentPage, baseUrl, AMY, amyPassword);
   });
 
-  it('keeps the last enabled admin: demote, disable and delete of yourself show the server\'s sentence', async () => {
+  it("keeps the last enabled admin: demote, disable and delete of yourself show the server's sentence", async () => {
     const attempts = [
       { button: `Make agent: ${ADMIN}`, lead: `The role of ${ADMIN} was not changed.`, asks: /^Make yourself an agent\?/ },
       { button: `Disable ${ADMIN}`, lead: `The status of ${ADMIN} was not changed.`, asks: /^Disable your own account\?/ },
@@ -177,7 +199,7 @@ describe('console users in chromium', () => {
     expect(await page.getByTestId('current-user').textContent()).toContain(ADMIN);
   });
 
-  it('shows the server\'s sentences for a bad email, a short password and a taken email', async () => {
+  it("shows the server's sentences for a bad email, a short password and a taken email", async () => {
     const email = page.getByLabel('Email', { exact: true });
     const add = page.getByRole('button', { name: 'Add account' });
     await email.fill('not-an-email');
@@ -189,13 +211,17 @@ describe('console users in chromium', () => {
     await page.getByLabel('Set a password').check();
     await page.getByLabel('Their password').fill('short');
     await add.click();
-    await problem().getByText(/a password needs at least 10 characters/).waitFor();
+    await problem()
+      .getByText(/a password needs at least 10 characters/)
+      .waitFor();
     expect(await stored('bo@solarmora.com')).toBeUndefined();
 
     await email.fill(AMY);
     await page.getByLabel('Their password').fill('long enough password');
     await add.click();
-    await problem().getByText(/a user amy@solarmora\.com exists already/).waitFor();
+    await problem()
+      .getByText(/a user amy@solarmora\.com exists already/)
+      .waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'people-05-problems');
 

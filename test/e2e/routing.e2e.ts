@@ -49,7 +49,7 @@ describe('default routing in chromium', () => {
     await button.click();
   };
 
-  it('builds the gateway issue\'s rule section by section; the export equals that issue\'s YAML', async () => {
+  it("builds the gateway issue's rule section by section; the export equals that issue's YAML", async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Default routing' }).click();
     await page.getByRole('heading', { name: 'Default routing', level: 1 }).waitFor();
     await page.getByText('No rules yet').waitFor();
@@ -93,7 +93,18 @@ describe('default routing in chromium', () => {
   });
 
   it('puts a saved rule in force at once: the next mail follows it', async () => {
-    const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'customer@example.net', '--to', 'help@solarmora.com', '--header', 'Subject: Printer on fire', '--body', 'Please help.']);
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${gw.smtpPort}`,
+      '--from',
+      'customer@example.net',
+      '--to',
+      'help@solarmora.com',
+      '--header',
+      'Subject: Printer on fire',
+      '--body',
+      'Please help.',
+    ]);
     expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
     const m = await eventually(async () => sink.messages.find((x) => x.rcptTo.includes('support@crm.test')), 10_000, 'the mail at the CRM');
     const text = m.raw.toString();

@@ -13,7 +13,17 @@ import { parseConfigText } from '../../src/config/index.js';
 import type { Sink } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
 import type { TestNode } from '../support/relaydesk.js';
-import { launchBrowser, logIn, screenshot, seriousAxeViolations, startConsoleNode, worldHost, type Browsing, type ConsoleNode, type InPage } from './harness.js';
+import {
+  launchBrowser,
+  logIn,
+  screenshot,
+  seriousAxeViolations,
+  startConsoleNode,
+  worldHost,
+  type Browsing,
+  type ConsoleNode,
+  type InPage,
+} from './harness.js';
 
 describe('the seed, click by click, in chromium', () => {
   let node: ConsoleNode;
@@ -27,7 +37,11 @@ describe('the seed, click by click, in chromium', () => {
   let caseNumber = 0;
   let step = 0;
   const shot = (page: Page, name: string) => screenshot(page, `seed-${String(++step).padStart(2, '0')}-${name}`);
-  const nav = (page: Page, name: string) => page.getByRole('navigation', { name: /^(Main|メイン)$/ }).getByRole('link', { name, exact: true }).click();
+  const nav = (page: Page, name: string) =>
+    page
+      .getByRole('navigation', { name: /^(Main|メイン)$/ })
+      .getByRole('link', { name, exact: true })
+      .click();
 
   beforeAll(async () => {
     // Only the way out to the customers' servers is configured; the admin does the rest.
@@ -51,10 +65,12 @@ describe('the seed, click by click, in chromium', () => {
     await admin.getByLabel('Domain name').fill('solarmora.com');
     await admin.getByRole('button', { name: 'Add domain' }).click();
     await admin.getByRole('cell', { name: 'solarmora.com', exact: true }).waitFor();
-    await expect.poll(async () => {
-      const c = parseConfigText((await exportConfigText(gw.store.db)).yaml);
-      return c.ok ? c.config.domains : [];
-    }).toEqual(['solarmora.com']);
+    await expect
+      .poll(async () => {
+        const c = parseConfigText((await exportConfigText(gw.store.db)).yaml);
+        return c.ok ? c.config.domains : [];
+      })
+      .toEqual(['solarmora.com']);
     expect(await seriousAxeViolations(admin)).toEqual([]);
     await shot(admin, 'domain-added');
   });
@@ -123,20 +139,27 @@ describe('the seed, click by click, in chromium', () => {
     await admin.getByRole('heading', { level: 1, name: /Route test/ }).waitFor();
   });
 
-  it('5. a customer\'s mail, sent with swaks, appears in the agent\'s list without a reload', async () => {
+  it("5. a customer's mail, sent with swaks, appears in the agent's list without a reload", async () => {
     await logIn(agent, baseUrl, 'agent@solarmora.com');
     await agent.getByRole('link', { name: /Route test/ }).waitFor();
     await agent.evaluate(() => {
       (globalThis as InPage).__sameDocument = true;
     });
     const sent = await swaks([
-      '--server', `127.0.0.1:${gw.smtpPort}`,
-      '--from', 'dana@customer.example',
-      '--to', 'help@solarmora.com',
-      '--header', 'From: Dana Customer <dana@customer.example>',
-      '--header', 'Subject: Order 1234 arrived broken',
-      '--header', 'Message-Id: <seed-order-1234@customer.example>',
-      '--body', 'The vase was in pieces.\nCan you send another?',
+      '--server',
+      `127.0.0.1:${gw.smtpPort}`,
+      '--from',
+      'dana@customer.example',
+      '--to',
+      'help@solarmora.com',
+      '--header',
+      'From: Dana Customer <dana@customer.example>',
+      '--header',
+      'Subject: Order 1234 arrived broken',
+      '--header',
+      'Message-Id: <seed-order-1234@customer.example>',
+      '--body',
+      'The vase was in pieces.\nCan you send another?',
     ]);
     expect(sent.lastReply, sent.stdout + sent.stderr).toMatch(/^250 /);
     const link = agent.getByRole('link', { name: 'Order 1234 arrived broken' });
@@ -164,7 +187,7 @@ describe('the seed, click by click, in chromium', () => {
     expect(answer.mailFrom).toBe('help@solarmora.com');
   });
 
-  it('7. the email log shows every hop of the customer\'s mail', async () => {
+  it("7. the email log shows every hop of the customer's mail", async () => {
     await nav(admin, 'Email log');
     await admin.getByLabel('Sender contains').fill('dana@customer.example');
     await admin.getByLabel('Subject contains').fill('Order 1234');

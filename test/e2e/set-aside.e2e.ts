@@ -25,7 +25,12 @@ describe('suspended and failed mail in the desk', () => {
   });
 
   it('lists a suspended auto-reply and recovers it into a case', async () => {
-    await desk.mail({ from: 'away@customer.example', subject: 'Out of office until Monday', body: 'I am away.', headers: { 'Auto-Submitted': 'auto-replied' } });
+    await desk.mail({
+      from: 'away@customer.example',
+      subject: 'Out of office until Monday',
+      body: 'I am away.',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
     await eventually(async () => (await listSuspended(desk.gw.store.db)).find((s) => s.from === 'away@customer.example'), 10_000, 'suspended');
     ({ page } = await browsing.newPage());
     await logIn(page, desk.baseUrl, 'agent@solarmora.com');
@@ -39,11 +44,18 @@ describe('suspended and failed mail in the desk', () => {
     const cases = await listCases(desk.gw.store.db, { limit: 50 });
     expect(cases.some((c) => c.requester.address === 'away@customer.example')).toBe(true);
     await page.getByRole('link', { name: 'Failed' }).click();
-    await page.getByText(/nothing|no /i).first().waitFor({ timeout: 10_000 });
+    await page
+      .getByText(/nothing|no /i)
+      .first()
+      .waitFor({ timeout: 10_000 });
   });
 
   it('shows an admin the quarantine, and releasing a held message opens its case', async () => {
-    await desk.mail({ from: 'spam@customer.example', subject: 'Held for review', body: 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X' });
+    await desk.mail({
+      from: 'spam@customer.example',
+      subject: 'Held for review',
+      body: 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X',
+    });
     const admin = (await browsing.newPage()).page;
     await logIn(admin, desk.baseUrl, 'admin@solarmora.com');
     await admin.getByRole('link', { name: 'Quarantine' }).click();
@@ -56,8 +68,15 @@ describe('suspended and failed mail in the desk', () => {
     expect(await details.textContent()).toContain('Subject: Held for review');
     await screenshot(admin, '11-quarantine');
     await row.getByRole('button', { name: /Release/ }).click();
-    await admin.getByRole('status').filter({ hasText: /Released/ }).waitFor({ timeout: 10_000 });
-    await eventually(async () => (await listCases(desk.gw.store.db, { limit: 50 })).some((c) => c.subject === 'Held for review'), 10_000, 'a case for the released mail');
+    await admin
+      .getByRole('status')
+      .filter({ hasText: /Released/ })
+      .waitFor({ timeout: 10_000 });
+    await eventually(
+      async () => (await listCases(desk.gw.store.db, { limit: 50 })).some((c) => c.subject === 'Held for review'),
+      10_000,
+      'a case for the released mail',
+    );
   });
 
   it('lets an admin find a message in the email log and read its trace', async () => {
@@ -99,18 +118,38 @@ describe('suspended and failed mail in the desk', () => {
     await row.waitFor({ timeout: 10_000 });
     await expect(row.textContent()).resolves.toMatch(/Set aside by the desk \(automatic reply\): .+ \(recovered since\)/);
     await row.getByRole('button', { name: /trace/i }).click();
-    await admin.getByRole('region', { name: /Trace of/ }).getByText(/^Set aside by the desk \(automatic reply\)/).waitFor({ timeout: 10_000 });
+    await admin
+      .getByRole('region', { name: /Trace of/ })
+      .getByText(/^Set aside by the desk \(automatic reply\)/)
+      .waitFor({ timeout: 10_000 });
     expect(await seriousAxeViolations(admin)).toEqual([]);
     await screenshot(admin, '13-email-log-set-aside');
     await admin.getByLabel('Language').selectOption('ja');
-    await admin.getByRole('row', { name: /away@customer\.example/ }).getByText(/デスクが保留にしました（自動返信）: .+（その後復元済み）$/).waitFor({ timeout: 10_000 });
+    await admin
+      .getByRole('row', { name: /away@customer\.example/ })
+      .getByText(/デスクが保留にしました（自動返信）: .+（その後復元済み）$/)
+      .waitFor({ timeout: 10_000 });
   });
 
   it('shows on its case a message that came with a Message-ID another message used', async () => {
     const headers = { 'Message-Id': '<same-id@tickets.customer.example>' };
-    await desk.mail({ from: 'tickets@customer.example', subject: 'Ticket 1 opened', body: 'First ticket.', headers: { ...headers, Date: 'Tue, 14 Jan 2025 10:00:00 +0000' } });
-    await desk.mail({ from: 'tickets@customer.example', subject: 'Ticket 2 opened', body: 'Second ticket.', headers: { ...headers, Date: 'Tue, 14 Jan 2025 10:05:00 +0000' } });
-    const c = await eventually(async () => (await listCases(desk.gw.store.db, { limit: 50 })).find((x) => x.subject === 'Ticket 2 opened'), 10_000, 'the second case');
+    await desk.mail({
+      from: 'tickets@customer.example',
+      subject: 'Ticket 1 opened',
+      body: 'First ticket.',
+      headers: { ...headers, Date: 'Tue, 14 Jan 2025 10:00:00 +0000' },
+    });
+    await desk.mail({
+      from: 'tickets@customer.example',
+      subject: 'Ticket 2 opened',
+      body: 'Second ticket.',
+      headers: { ...headers, Date: 'Tue, 14 Jan 2025 10:05:00 +0000' },
+    });
+    const c = await eventually(
+      async () => (await listCases(desk.gw.store.db, { limit: 50 })).find((x) => x.subject === 'Ticket 2 opened'),
+      10_000,
+      'the second case',
+    );
     ({ page } = await browsing.newPage());
     await logIn(page, desk.baseUrl, 'agent@solarmora.com');
     await page.goto(`${desk.baseUrl}/cases/${c.number}`);

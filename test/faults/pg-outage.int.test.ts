@@ -32,11 +32,15 @@ defaultRouting:
     match: { single: relay@solarmora.com }
     modify:
       changeEnvelopeRecipient: { replaceRecipient: support@crm.test }
-${inbound ? `  - description: help to the desk
+${
+  inbound
+    ? `  - description: help to the desk
     match: { single: help@solarmora.com }
     modify:
       changeEnvelopeRecipient: { replaceRecipient: ${inbound} }
-` : ''}`;
+`
+    : ''
+}`;
 
 describe('PostgreSQL stopped under load and started again', () => {
   let cluster: Cluster;
@@ -89,11 +93,15 @@ describe('PostgreSQL stopped under load and started again', () => {
     phase = 'down';
     const downAt = Date.now();
     // While the database is away: the node runs, and its health says why.
-    const unhealthy = await eventually(async () => {
-      if (!node.alive()) throw new Error(`the node died when the database stopped:\n${node.output().slice(-4000)}`);
-      const h = await healthOf(node.httpPort!);
-      return h && h.status === 503 ? h : undefined;
-    }, 15_000, '/healthz to report the store');
+    const unhealthy = await eventually(
+      async () => {
+        if (!node.alive()) throw new Error(`the node died when the database stopped:\n${node.output().slice(-4000)}`);
+        const h = await healthOf(node.httpPort!);
+        return h && h.status === 503 ? h : undefined;
+      },
+      15_000,
+      '/healthz to report the store',
+    );
     expect(unhealthy.body.error).toMatch(/store unavailable since .*: .*(database|connect|refuse|terminat)/i);
     await new Promise((r) => setTimeout(r, 3_000));
     expect(node.alive(), node.output()).toBe(true);
@@ -112,10 +120,17 @@ describe('PostgreSQL stopped under load and started again', () => {
     const desked = [...result.acked].filter((id) => Number(id.split('-')[1]!.split('@')[0]) % 2 === 1);
     // Every relay answered 250 reaches the CRM; every desk message answered 250 is on a case.
     const missingRelays = () => relayed.filter((id) => !sink.messages.some((m) => idOf(m.raw) === id));
-    await eventually(async () => missingRelays().length === 0, 90_000, `every acknowledged relay at the CRM (missing ${missingRelays().length})`).catch(() => undefined);
+    await eventually(async () => missingRelays().length === 0, 90_000, `every acknowledged relay at the CRM (missing ${missingRelays().length})`).catch(
+      () => undefined,
+    );
     const store = await openStore({ databaseUrl: cluster.url });
     try {
-      const onCases = async () => new Set((await store.db.selectFrom('desk_messages').select('message_id').where('direction', '=', 'in').execute()).map((r) => r.message_id?.replace(/^<|>$/g, '')));
+      const onCases = async () =>
+        new Set(
+          (await store.db.selectFrom('desk_messages').select('message_id').where('direction', '=', 'in').execute()).map((r) =>
+            r.message_id?.replace(/^<|>$/g, ''),
+          ),
+        );
       const missingDesk = async () => {
         const seen = await onCases();
         return desked.filter((id) => !seen.has(id));
@@ -137,7 +152,11 @@ describe('PostgreSQL stopped under load and started again', () => {
         for (const id of await missingDesk()) {
           const m = await store.db.selectFrom('messages').select(['queue_id']).where('message_id', '=', `<${id}>`).execute();
           for (const r of m) {
-            const d = await store.db.selectFrom('deliveries').select(['status', 'attempts', 'last_reply', 'transport']).where('queue_id', '=', r.queue_id).execute();
+            const d = await store.db
+              .selectFrom('deliveries')
+              .select(['status', 'attempts', 'last_reply', 'transport'])
+              .where('queue_id', '=', r.queue_id)
+              .execute();
             const f = await store.db.selectFrom('desk_failed').selectAll().where('queue_id', '=', r.queue_id).execute();
             const su = await store.db.selectFrom('desk_suspended').selectAll().where('queue_id', '=', r.queue_id).execute();
             console.log('MISSING', id, JSON.stringify(d), JSON.stringify(f), JSON.stringify(su));
@@ -154,6 +173,9 @@ describe('PostgreSQL stopped under load and started again', () => {
     // It took mail again once the database was back, without a restart.
     expect([...result.acked].filter((id) => phaseOf.get(id) === 'after').length).toBeGreaterThan(0);
     // Mail was refused while the database was away (451), not accepted and lost.
-    expect([...result.refused.keys()].every((code) => /^4\d\d$|^E/.test(code)), JSON.stringify([...result.refused])).toBe(true);
+    expect(
+      [...result.refused.keys()].every((code) => /^4\d\d$|^E/.test(code)),
+      JSON.stringify([...result.refused]),
+    ).toBe(true);
   }, 240_000);
 });

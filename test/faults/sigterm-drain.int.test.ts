@@ -19,7 +19,11 @@ import { messageIdOf as idOf, relayToSinkConfig as config } from '../support/rel
 
 const message = (tag: string) => (n: number) => {
   const id = `${tag}-${n}@customer.example`;
-  return { id, to: 'relay@solarmora.com', raw: `From: c${n}@example.net\r\nTo: relay@solarmora.com\r\nSubject: ${tag} ${n}\r\nMessage-ID: <${id}>\r\n\r\n${'y'.repeat(70)}\r\n` };
+  return {
+    id,
+    to: 'relay@solarmora.com',
+    raw: `From: c${n}@example.net\r\nTo: relay@solarmora.com\r\nSubject: ${tag} ${n}\r\nMessage-ID: <${id}>\r\n\r\n${'y'.repeat(70)}\r\n`,
+  };
 };
 
 function exitOf(node: ChildNode): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -99,7 +103,11 @@ describe.each(DIALECTS)('SIGTERM on %s', (dialect: Dialect) => {
     try {
       const ids = new Set((await store.db.selectFrom('messages').select('message_id').execute()).map((r) => r.message_id?.replace(/^<|>$/g, '')));
       expect([...acked].filter((id) => !ids.has(id))).toEqual([]);
-      const leased = await store.db.selectFrom('deliveries').select(['id', 'status', 'lease_owner']).where((eb) => eb.or([eb('status', '=', 'active'), eb('lease_owner', 'is not', null)])).execute();
+      const leased = await store.db
+        .selectFrom('deliveries')
+        .select(['id', 'status', 'lease_owner'])
+        .where((eb) => eb.or([eb('status', '=', 'active'), eb('lease_owner', 'is not', null)]))
+        .execute();
       expect(leased).toEqual([]);
     } finally {
       await store.close();
@@ -110,7 +118,9 @@ describe.each(DIALECTS)('SIGTERM on %s', (dialect: Dialect) => {
     cleanups.push(() => again.stop());
     const missing = () => [...acked].filter((id) => !sink.messages.some((m) => idOf(m.raw) === id));
     await eventually(async () => missing().length === 0, 60_000, 'every acknowledged message at the CRM').catch(() => undefined);
-    console.log(`[SIGTERM ${dialect}] ${result.sent} sent, ${acked.size} answered 250, refused ${JSON.stringify(Object.fromEntries(result.refused))}; missing after restart: ${missing().length}`);
+    console.log(
+      `[SIGTERM ${dialect}] ${result.sent} sent, ${acked.size} answered 250, refused ${JSON.stringify(Object.fromEntries(result.refused))}; missing after restart: ${missing().length}`,
+    );
     expect(missing()).toEqual([]);
   }, 120_000);
 

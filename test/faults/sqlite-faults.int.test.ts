@@ -36,57 +36,76 @@ describe('SQLite faults', () => {
 
   const message = (tag: string, size: number) => (n: number) => {
     const id = `${tag}-${n}@customer.example`;
-    const body = 'x'.repeat(76).concat('\r\n').repeat(Math.ceil(size / 78));
-    return { id, to: 'relay@solarmora.com', raw: `From: c${n}@example.net\r\nTo: relay@solarmora.com\r\nSubject: ${tag} ${n}\r\nMessage-ID: <${id}>\r\n\r\n${body}` };
+    const body = 'x'
+      .repeat(76)
+      .concat('\r\n')
+      .repeat(Math.ceil(size / 78));
+    return {
+      id,
+      to: 'relay@solarmora.com',
+      raw: `From: c${n}@example.net\r\nTo: relay@solarmora.com\r\nSubject: ${tag} ${n}\r\nMessage-ID: <${id}>\r\n\r\n${body}`,
+    };
   };
 
-  it.skipIf(!isRoot)('a full disk: 451 while it is full, mail again once there is room, nothing acknowledged lost', async () => {
-    const sink = await startSink();
-    cleanups.push(() => sink.stop());
-    const mount = await mkdtemp(path.join(os.tmpdir(), 'relaydesk-full-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
-    cleanups.push(async () => {
-      execFileSync('umount', ['-l', mount]);
-      await rm(mount, { recursive: true, force: true });
-    });
-    const data = path.join(mount, 'data');
-    const applied = await runCli(['apply', '-f', '-', '--data', data], config(sink.port));
-    expect(applied.code, applied.out).toBe(0);
-    // Leave a few MB: the node starts, then the disk fills under load.
-    const filler = path.join(mount, 'filler');
-    const free = Number(execFileSync('df', ['--output=avail', '-B1', mount]).toString().split('\n')[1]);
-    await writeFile(filler, Buffer.alloc(Math.max(0, free - 6 * 1024 * 1024)));
-    // The sink refuses for a while, so accepted mail waits in the store while it fills.
-    sink.setReply({ dataReply: () => ({ code: 451, message: '4.3.0 not now' }) });
-    const node = await startChildNode({ storeArgs: ['--data', data], smtpPort: await freePort(), web: true });
-    cleanups.push(() => node.stop());
+  it.skipIf(!isRoot)(
+    'a full disk: 451 while it is full, mail again once there is room, nothing acknowledged lost',
+    async () => {
+      const sink = await startSink();
+      cleanups.push(() => sink.stop());
+      const mount = await mkdtemp(path.join(os.tmpdir(), 'relaydesk-full-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
+      cleanups.push(async () => {
+        execFileSync('umount', ['-l', mount]);
+        await rm(mount, { recursive: true, force: true });
+      });
+      const data = path.join(mount, 'data');
+      const applied = await runCli(['apply', '-f', '-', '--data', data], config(sink.port));
+      expect(applied.code, applied.out).toBe(0);
+      // Leave a few MB: the node starts, then the disk fills under load.
+      const filler = path.join(mount, 'filler');
+      const free = Number(execFileSync('df', ['--output=avail', '-B1', mount]).toString().split('\n')[1]);
+      await writeFile(filler, Buffer.alloc(Math.max(0, free - 6 * 1024 * 1024)));
+      // The sink refuses for a while, so accepted mail waits in the store while it fills.
+      sink.setReply({ dataReply: () => ({ code: 451, message: '4.3.0 not now' }) });
+      const node = await startChildNode({ storeArgs: ['--data', data], smtpPort: await freePort(), web: true });
+      cleanups.push(() => node.stop());
 
-    let full = false;
-    const first = await smtpLoad({ port: node.smtpPort, concurrency: 8, maxMessages: 400, until: () => full, message: message('full', 100 * 1024) }).then((r) => {
-      full = true;
-      return r;
-    });
-    // It filled up: the node refused with 451, stayed up, and says why.
-    expect(first.refused.get('451') ?? 0, JSON.stringify([...first.refused])).toBeGreaterThan(0);
-    expect(node.alive(), node.output()).toBe(true);
-    const h = await eventually(async () => {
-      const r = await healthOf(node.httpPort!);
-      return r && r.status === 503 ? r : undefined;
-    }, 15_000, '/healthz to report the full disk').catch(() => null);
+      let full = false;
+      const first = await smtpLoad({ port: node.smtpPort, concurrency: 8, maxMessages: 400, until: () => full, message: message('full', 100 * 1024) }).then(
+        (r) => {
+          full = true;
+          return r;
+        },
+      );
+      // It filled up: the node refused with 451, stayed up, and says why.
+      expect(first.refused.get('451') ?? 0, JSON.stringify([...first.refused])).toBeGreaterThan(0);
+      expect(node.alive(), node.output()).toBe(true);
+      const h = await eventually(
+        async () => {
+          const r = await healthOf(node.httpPort!);
+          return r && r.status === 503 ? r : undefined;
+        },
+        15_000,
+        '/healthz to report the full disk',
+      ).catch(() => null);
 
-    // Room again, and the next hop takes mail: new mail is accepted, everything is delivered.
-    await rm(filler, { force: true });
-    sink.setReply({});
-    await eventually(async () => (await healthOf(node.httpPort!))?.status === 200, 20_000, '/healthz to report the store back');
-    const second = await smtpLoad({ port: node.smtpPort, concurrency: 4, maxMessages: 20, until: () => false, message: message('room', 2 * 1024) });
-    expect(second.acked.size).toBe(20);
-    const all = new Set([...first.acked, ...second.acked]);
-    const { missing, twice } = await delivered(sink, all);
-    console.log(`[disk full] ${first.sent} sent while filling, ${first.acked.size} answered 250, refused ${JSON.stringify(Object.fromEntries(first.refused))}; health while full: ${h ? h.body.error : 'not reported in time'}; after freeing room 20/20 accepted; arrived twice: ${twice}; missing: ${missing.length}`);
-    expect(h?.body.error ?? '').toMatch(/full|space/i);
-    expect(missing).toEqual([]);
-    expect(node.alive(), node.output()).toBe(true);
-  }, 180_000);
+      // Room again, and the next hop takes mail: new mail is accepted, everything is delivered.
+      await rm(filler, { force: true });
+      sink.setReply({});
+      await eventually(async () => (await healthOf(node.httpPort!))?.status === 200, 20_000, '/healthz to report the store back');
+      const second = await smtpLoad({ port: node.smtpPort, concurrency: 4, maxMessages: 20, until: () => false, message: message('room', 2 * 1024) });
+      expect(second.acked.size).toBe(20);
+      const all = new Set([...first.acked, ...second.acked]);
+      const { missing, twice } = await delivered(sink, all);
+      console.log(
+        `[disk full] ${first.sent} sent while filling, ${first.acked.size} answered 250, refused ${JSON.stringify(Object.fromEntries(first.refused))}; health while full: ${h ? h.body.error : 'not reported in time'}; after freeing room 20/20 accepted; arrived twice: ${twice}; missing: ${missing.length}`,
+      );
+      expect(h?.body.error ?? '').toMatch(/full|space/i);
+      expect(missing).toEqual([]);
+      expect(node.alive(), node.output()).toBe(true);
+    },
+    180_000,
+  );
 
   it('a data directory removed while the node runs: 451 for new mail, accepted mail still delivered', async () => {
     const sink = await startSink();
@@ -107,15 +126,21 @@ describe('SQLite faults', () => {
     const after = await smtpLoad({ port: node.smtpPort, concurrency: 2, maxMessages: 6, until: () => false, message: message('after', 2 * 1024) });
     expect(after.acked.size, 'mail accepted into a store file that is gone').toBe(0);
     expect(after.refused.get('451') ?? 0).toBeGreaterThan(0);
-    const h = await eventually(async () => {
-      const r = await healthOf(node.httpPort!);
-      return r && r.status === 503 ? r : undefined;
-    }, 15_000, '/healthz to report the missing store');
+    const h = await eventually(
+      async () => {
+        const r = await healthOf(node.httpPort!);
+        return r && r.status === 503 ? r : undefined;
+      },
+      15_000,
+      '/healthz to report the missing store',
+    );
     expect(h.body.error).toMatch(/removed or replaced/);
 
     sink.setReply({});
     const { missing, twice } = await delivered(sink, before.acked);
-    console.log(`[data dir removed] 20 accepted before, then ${after.sent} refused (${JSON.stringify(Object.fromEntries(after.refused))}); delivered ${20 - missing.length}/20, twice: ${twice}`);
+    console.log(
+      `[data dir removed] 20 accepted before, then ${after.sent} refused (${JSON.stringify(Object.fromEntries(after.refused))}); delivered ${20 - missing.length}/20, twice: ${twice}`,
+    );
     expect(missing).toEqual([]);
     expect(node.alive(), node.output()).toBe(true);
   }, 120_000);

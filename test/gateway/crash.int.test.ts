@@ -68,7 +68,10 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
       storeArgs = ['--database', db.url];
     }
     const cfgFile = path.join(os.tmpdir(), `relaydesk-crash-${process.pid}-${dialect}.yaml`);
-    await writeFile(cfgFile, `domains: [solarmora.com]\nhosts:\n  - { name: crm, host: 127.0.0.1, port: ${sink.port}, tls: none, domains: [crm.test] }\ndefaultRouting:\n  - description: help to crm\n    match: { single: help@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }\nqueue:\n  retry: { firstRetry: 1s, maxInterval: 1s }\n# ${N} clients, all on loopback: none may be turned away by the per-client limit.\nsmtp:\n  connectionLimitExceptions: [127.0.0.0/8]\n`);
+    await writeFile(
+      cfgFile,
+      `domains: [solarmora.com]\nhosts:\n  - { name: crm, host: 127.0.0.1, port: ${sink.port}, tls: none, domains: [crm.test] }\ndefaultRouting:\n  - description: help to crm\n    match: { single: help@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }\nqueue:\n  retry: { firstRetry: 1s, maxInterval: 1s }\n# ${N} clients, all on loopback: none may be turned away by the per-client limit.\nsmtp:\n  connectionLimitExceptions: [127.0.0.0/8]\n`,
+    );
     cleanups.push(() => rm(cfgFile, { force: true }));
     const applied = await run(['apply', '-f', cfgFile, ...storeArgs]);
     expect(applied.code, applied.out).toBe(0);
@@ -83,9 +86,23 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
     let killed = false;
     const sends = Array.from({ length: N }, (_, i) =>
       (async () => {
-        const t = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 10_000 });
+        const t = nodemailer.createTransport({
+          host: '127.0.0.1',
+          port,
+          secure: false,
+          ignoreTLS: true,
+          connectionTimeout: 5_000,
+          greetingTimeout: 5_000,
+          socketTimeout: 10_000,
+        });
         try {
-          await t.sendMail({ envelope: { from: 'customer@example.net', to: ['help@solarmora.com'] }, from: 'customer@example.net', to: 'help@solarmora.com', subject: `crash-${i}`, text: `message ${i}` });
+          await t.sendMail({
+            envelope: { from: 'customer@example.net', to: ['help@solarmora.com'] },
+            from: 'customer@example.net',
+            to: 'help@solarmora.com',
+            subject: `crash-${i}`,
+            text: `message ${i}`,
+          });
           acked.add(`crash-${i}`);
           if (!killed && acked.size >= N / 4) {
             killed = true;
@@ -114,7 +131,9 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
       if (s) counts.set(s, (counts.get(s) ?? 0) + 1);
     }
     const twice = [...counts.values()].filter((c) => c > 1).length;
-    console.log(`[crash ${dialect}] acknowledged ${ackedAtKill} of ${N} before the kill (${acked.size} in all); delivered ${counts.size}; arrived twice: ${twice}; missing: ${missing().length}`);
+    console.log(
+      `[crash ${dialect}] acknowledged ${ackedAtKill} of ${N} before the kill (${acked.size} in all); delivered ${counts.size}; arrived twice: ${twice}; missing: ${missing().length}`,
+    );
     expect(missing()).toEqual([]);
     server.kill('SIGTERM');
     await new Promise<void>((r) => server.once('exit', () => r()));

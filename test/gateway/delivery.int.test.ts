@@ -43,25 +43,53 @@ describe.each(DIALECTS)('outbound on %s', (dialect) => {
 
   it('defers while the next hop is down and delivers when it comes back', async () => {
     await sink.stop();
-    const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'customer@example.net', '--to', 'help@solarmora.com', '--h-Subject', 'while down']);
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${gw.smtpPort}`,
+      '--from',
+      'customer@example.net',
+      '--to',
+      'help@solarmora.com',
+      '--h-Subject',
+      'while down',
+    ]);
     const qid = qidOf(r.lastReply);
     expect(qid).not.toBe('');
-    const deferred = await eventually(async () => (await loadDeliveries(gw.store.db, qid)).find((d) => d.recipient === 'support@crm.test' && d.status === 'deferred' && d.attempts >= 2), 10_000, 'two failed attempts');
+    const deferred = await eventually(
+      async () => (await loadDeliveries(gw.store.db, qid)).find((d) => d.recipient === 'support@crm.test' && d.status === 'deferred' && d.attempts >= 2),
+      10_000,
+      'two failed attempts',
+    );
     expect(deferred.lastReply).toBeTruthy();
     await sink.restartOnSamePort();
     await sink.waitFor((m) => m.rcptTo.includes('support@crm.test') && m.raw.includes('while down'), 15_000);
     // The sink has it; the outcome is recorded right after the next hop's 250.
-    const trace = await eventually(async () => {
-      const t = await loadTrace(gw.store.db, qid);
-      return t.some((s) => s.code === 'queue.delivered') && t;
-    }, 5_000, 'delivered in the trace');
+    const trace = await eventually(
+      async () => {
+        const t = await loadTrace(gw.store.db, qid);
+        return t.some((s) => s.code === 'queue.delivered') && t;
+      },
+      5_000,
+      'delivered in the trace',
+    );
     expect(trace.filter((s) => s.code === 'queue.deferred').length).toBeGreaterThanOrEqual(2);
   });
 
   it('sends a DSN to the sender when the next hop answers 550, and none for a suppressed added recipient', async () => {
-    sink.setReply({ reply: (rcpt) => (rcpt === 'support@crm.test' || rcpt === 'quiet@elsewhere.example' ? { code: 550, message: '5.1.1 no such queue here' } : null) });
+    sink.setReply({
+      reply: (rcpt) => (rcpt === 'support@crm.test' || rcpt === 'quiet@elsewhere.example' ? { code: 550, message: '5.1.1 no such queue here' } : null),
+    });
     try {
-      const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'customer@example.net', '--to', 'help@solarmora.com', '--h-Subject', 'will bounce']);
+      const r = await swaks([
+        '--server',
+        `127.0.0.1:${gw.smtpPort}`,
+        '--from',
+        'customer@example.net',
+        '--to',
+        'help@solarmora.com',
+        '--h-Subject',
+        'will bounce',
+      ]);
       const qid = qidOf(r.lastReply);
       const dsn = await sink.waitFor((m) => m.mailFrom === '' && m.rcptTo.includes('customer@example.net'), 10_000);
       const text = dsn.raw.toString();
@@ -70,10 +98,14 @@ describe.each(DIALECTS)('outbound on %s', (dialect) => {
       expect(text).toMatch(/Status: 5\.1\.1/);
       expect(text).toContain('no such queue here');
       expect(text).not.toMatch(/Final-Recipient: rfc822;\s*quiet@elsewhere\.example/i);
-      const trace = await eventually(async () => {
-        const t = await loadTrace(gw.store.db, qid);
-        return t.some((s) => s.code === 'queue.dsn_queued') && t;
-      }, 5_000, 'the bounce in the trace');
+      const trace = await eventually(
+        async () => {
+          const t = await loadTrace(gw.store.db, qid);
+          return t.some((s) => s.code === 'queue.dsn_queued') && t;
+        },
+        5_000,
+        'the bounce in the trace',
+      );
       expect(trace.some((s) => s.code === 'queue.bounced')).toBe(true);
       expect(trace.some((s) => s.code === 'queue.dsn_suppressed' && s.summary.includes('quiet@elsewhere.example'))).toBe(true);
       expect(trace.some((s) => s.code === 'queue.dsn_queued')).toBe(true);

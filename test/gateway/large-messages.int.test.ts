@@ -26,7 +26,9 @@ defaultRouting:
 
 /** A message of about `bytes` bytes: a short text and a base64 attachment of random bytes. */
 function bigMessage(bytes: number, id: string): Buffer {
-  const payload = randomBytes(Math.floor((bytes * 3) / 4)).toString('base64').replace(/.{76}/g, '$&\r\n');
+  const payload = randomBytes(Math.floor((bytes * 3) / 4))
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
   return Buffer.from(
     [
       'From: Ann <ann@customer.example>',
@@ -69,7 +71,15 @@ describe.each(DIALECTS)('large messages on %s', (dialect) => {
   });
 
   const chunksOf = async (blobId: string) =>
-    Number((await gw.store.db.selectFrom('blob_chunks').select((eb) => eb.fn.countAll().as('n')).where('blob_id', '=', blobId).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await gw.store.db
+          .selectFrom('blob_chunks')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('blob_id', '=', blobId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const spoolRows = () => gw.store.db.selectFrom('spool').selectAll().execute();
 
   it('stores a 30 MB message in chunks as it arrives and relays it byte for byte', async () => {
@@ -101,7 +111,11 @@ describe.each(DIALECTS)('large messages on %s', (dialect) => {
     c.close();
     // …and go once the session breaks.
     await eventually(async () => (await spoolRows()).length === 0, 10_000, 'the spool to empty');
-    const orphans = await gw.store.db.selectFrom('blob_chunks').select('blob_id').where('blob_id', 'not in', gw.store.db.selectFrom('messages').select('queue_id')).execute();
+    const orphans = await gw.store.db
+      .selectFrom('blob_chunks')
+      .select('blob_id')
+      .where('blob_id', 'not in', gw.store.db.selectFrom('messages').select('queue_id'))
+      .execute();
     expect(orphans).toEqual([]);
   }, 60_000);
 
@@ -119,7 +133,11 @@ describe.each(DIALECTS)('large messages on %s', (dialect) => {
       expect(await c.command('.')).toMatch(/^552 5\.3\.4 /);
       c.close();
       expect(await spoolRows()).toEqual([]);
-      const orphans = await gw.store.db.selectFrom('blob_chunks').select('blob_id').where('blob_id', 'not in', gw.store.db.selectFrom('messages').select('queue_id')).execute();
+      const orphans = await gw.store.db
+        .selectFrom('blob_chunks')
+        .select('blob_id')
+        .where('blob_id', 'not in', gw.store.db.selectFrom('messages').select('queue_id'))
+        .execute();
       expect(orphans).toEqual([]);
     } finally {
       await gw.apply(config(sink.port));

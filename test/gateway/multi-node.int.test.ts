@@ -45,30 +45,54 @@ describe('two nodes on one PostgreSQL database', () => {
 
   it('delivers every message taken by either node exactly once', async () => {
     const sends = Array.from({ length: MESSAGES }, (_, i) =>
-      swaks(['--server', `127.0.0.1:${(i % 2 === 0 ? a : b).smtpPort}`, '--from', 'customer@example.net', '--to', 'help@solarmora.com', '--header', `Message-Id: <multi-${i}@example.net>`, '--body', `message ${i}`]),
+      swaks([
+        '--server',
+        `127.0.0.1:${(i % 2 === 0 ? a : b).smtpPort}`,
+        '--from',
+        'customer@example.net',
+        '--to',
+        'help@solarmora.com',
+        '--header',
+        `Message-Id: <multi-${i}@example.net>`,
+        '--body',
+        `message ${i}`,
+      ]),
     );
     for (const r of await Promise.all(sends)) expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
     await sink.waitForCount(MESSAGES, 20_000, (m) => m.rcptTo.includes('support@crm.test'));
     // Every delivery is final (delivered, one attempt): no node will send any of them again,
     // so what the sink holds now is all it will ever get.
-    const rows = await eventually(async () => {
-      const r = await a.store.db.selectFrom('deliveries').select(['status', 'attempts']).where('recipient', '=', 'support@crm.test').execute();
-      return r.length === MESSAGES && r.every((d) => d.status === 'delivered') && r;
-    }, 10_000, 'every delivery final');
+    const rows = await eventually(
+      async () => {
+        const r = await a.store.db.selectFrom('deliveries').select(['status', 'attempts']).where('recipient', '=', 'support@crm.test').execute();
+        return r.length === MESSAGES && r.every((d) => d.status === 'delivered') && r;
+      },
+      10_000,
+      'every delivery final',
+    );
     expect(rows.every((d) => d.attempts === 1)).toBe(true);
     const ids = sink.messages.map((m) => /^Message-Id: (<[^>]+>)/im.exec(m.raw.toString())?.[1]);
     expect(ids.filter((id) => id?.startsWith('<multi-')).sort()).toEqual(Array.from({ length: MESSAGES }, (_, i) => `<multi-${i}@example.net>`).sort());
   });
 
-  it('puts a configuration saved through one node\'s console in force on the other at once', async () => {
+  it("puts a configuration saved through one node's console in force on the other at once", async () => {
     const token = (await createApiToken(b.store.db, { name: 'admin-b', role: 'admin', now: Date.now() })).token;
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`http://127.0.0.1:${b.node.httpPort}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      const res = await fetch(`http://127.0.0.1:${b.node.httpPort}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field
       return { status: res.status, body: (await res.json()) as any };
     };
     const { body: cur } = await call('GET', '/api/config/document');
-    cur.document.defaultRouting.unshift({ description: 'Old address', match: { single: 'old@solarmora.com' }, action: 'reject', rejectText: 'old@ is closed; write to help@solarmora.com' });
+    cur.document.defaultRouting.unshift({
+      description: 'Old address',
+      match: { single: 'old@solarmora.com' },
+      action: 'reject',
+      rejectText: 'old@ is closed; write to help@solarmora.com',
+    });
     const saved = await call('PUT', '/api/config/document', { document: cur.document, basedOn: cur.version });
     expect(saved.status).toBe(200);
     const r = await swaks(['--server', `127.0.0.1:${a.smtpPort}`, '--from', 'customer@example.net', '--to', 'old@solarmora.com', '--body', 'x']);

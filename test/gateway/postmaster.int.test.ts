@@ -32,7 +32,8 @@ defaultRouting:
 describe.each(DIALECTS)('postmaster on %s', (dialect) => {
   let gw: TestNode;
   let sink: Sink;
-  const send = (to: string, subject: string) => swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'reporter@example.net', '--to', to, '--h-Subject', subject]);
+  const send = (to: string, subject: string) =>
+    swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'reporter@example.net', '--to', to, '--h-Subject', subject]);
 
   beforeAll(async () => {
     sink = await startSink();
@@ -53,14 +54,20 @@ describe.each(DIALECTS)('postmaster on %s', (dialect) => {
       expect(await c.command('RCPT TO:<PostMaster@Solarmora.NET>')).toMatch(/^250 /);
       expect(await c.command('RCPT TO:<POSTMASTER>')).toMatch(/^250 /);
       expect(await c.command('DATA')).toMatch(/^354 /);
-      expect(await c.command('From: Reporter <reporter@example.net>\r\nSubject: to the postmaster\r\n\r\nYour server is an open relay.\r\n.')).toMatch(/^250 2\.0\.0 Ok: queued as /);
+      expect(await c.command('From: Reporter <reporter@example.net>\r\nSubject: to the postmaster\r\n\r\nYour server is an open relay.\r\n.')).toMatch(
+        /^250 2\.0\.0 Ok: queued as /,
+      );
     } finally {
       c.close();
     }
-    const [stored] = await eventually(async () => {
-      const rows = await listMailbox(gw.store.db, 'postmaster@solarmora.com');
-      return rows.length > 0 && rows;
-    }, 10_000, 'the postmaster mailbox');
+    const [stored] = await eventually(
+      async () => {
+        const rows = await listMailbox(gw.store.db, 'postmaster@solarmora.com');
+        return rows.length > 0 && rows;
+      },
+      10_000,
+      'the postmaster mailbox',
+    );
     expect(stored?.subject).toBe('to the postmaster');
     // Two postmaster recipients, one mailbox: one copy.
     expect(await listMailbox(gw.store.db, 'postmaster@solarmora.com')).toHaveLength(1);
@@ -90,7 +97,9 @@ describe.each(DIALECTS)('postmaster on %s', (dialect) => {
 
   it('refuses a postmaster that is not an address, and changes nothing', async () => {
     const before = await gw.apply(config(sink.port, 'postmaster: bob@solarmora.com\n'));
-    await expect(gw.apply(config(sink.port, 'postmaster: root\n'))).rejects.toMatchObject({ details: expect.arrayContaining([expect.stringMatching(/^postmaster: "root" is not an email address/)]) });
+    await expect(gw.apply(config(sink.port, 'postmaster: root\n'))).rejects.toMatchObject({
+      details: expect.arrayContaining([expect.stringMatching(/^postmaster: "root" is not an email address/)]),
+    });
     expect(await gw.apply(config(sink.port, 'postmaster: bob@solarmora.com\n'))).toBe(before);
   });
 });

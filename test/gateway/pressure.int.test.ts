@@ -31,7 +31,11 @@ describe('idle sessions under connection pressure', () => {
   const settle = () => new Promise((r) => setTimeout(r, 200));
 
   beforeAll(async () => {
-    gw = await startTestNode({ dialect: 'sqlite', config: 'domains: [solarmora.com]\n', smtpLimits: { maxClients: 10, idleTimeoutMs: 60_000, pressureIdleTimeoutMs: PRESSURE_MS } });
+    gw = await startTestNode({
+      dialect: 'sqlite',
+      config: 'domains: [solarmora.com]\n',
+      smtpLimits: { maxClients: 10, idleTimeoutMs: 60_000, pressureIdleTimeoutMs: PRESSURE_MS },
+    });
   });
   afterEach(async () => {
     for (const c of open) c.close();

@@ -12,7 +12,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/base/clock.js';
-import { claimMaintenance, countByStatus, insertSuspended, listDeskChannels, loadLastMaintenance, loadStoreStats, releaseMaintenance, type Db } from '../../src/store/index.js';
+import {
+  claimMaintenance,
+  countByStatus,
+  insertSuspended,
+  listDeskChannels,
+  loadLastMaintenance,
+  loadStoreStats,
+  releaseMaintenance,
+  type Db,
+} from '../../src/store/index.js';
 import { createApiToken } from '../../src/accounts/index.js';
 import { DIALECTS, eventually, startTestNode, type Dialect, type TestNode } from '../support/relaydesk.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
@@ -62,14 +71,20 @@ async function startRetentionNode(dialect: Dialect, clock: Clock, extra = ''): P
 
 /** Every delivery final or held: nothing left in flight before the clock moves. */
 async function settled(db: Db): Promise<Record<string, number>> {
-  return eventually(async () => {
-    const c = await countByStatus(db);
-    return !c.queued && !c.active && !c.deferred && c;
-  }, 30_000, 'every delivery final or held');
+  return eventually(
+    async () => {
+      const c = await countByStatus(db);
+      return !c.queued && !c.active && !c.deferred && c;
+    },
+    30_000,
+    'every delivery final or held',
+  );
 }
 
-const queueIdOf = async (db: Db, subject: string) => (await db.selectFrom('messages').select('queue_id').where('subject', '=', subject).executeTakeFirstOrThrow()).queue_id;
-const withBody = async (db: Db) => (await db.selectFrom('messages').select('queue_id').where('body_purged_at', 'is', null).orderBy('queue_id').execute()).map((r) => r.queue_id);
+const queueIdOf = async (db: Db, subject: string) =>
+  (await db.selectFrom('messages').select('queue_id').where('subject', '=', subject).executeTakeFirstOrThrow()).queue_id;
+const withBody = async (db: Db) =>
+  (await db.selectFrom('messages').select('queue_id').where('body_purged_at', 'is', null).orderBy('queue_id').execute()).map((r) => r.queue_id);
 
 describe.each(DIALECTS)('retention on a real node (%s)', (dialect) => {
   const clock = movableClock();
@@ -94,14 +109,50 @@ describe.each(DIALECTS)('retention on a real node (%s)', (dialect) => {
     await writeFile(file, attachment);
     const server = ['--server', `127.0.0.1:${gw.smtpPort}`];
     const sent = [
-      await swaks([...server, '--from', 'ann@customer.example', '--to', 'help@solarmora.com', '--header', 'Subject: Keep this case', '--body', 'Please keep this.', '--attach-type', 'text/plain', '--attach-name', 'notes.txt', '--attach', `@${file}`]),
+      await swaks([
+        ...server,
+        '--from',
+        'ann@customer.example',
+        '--to',
+        'help@solarmora.com',
+        '--header',
+        'Subject: Keep this case',
+        '--body',
+        'Please keep this.',
+        '--attach-type',
+        'text/plain',
+        '--attach-name',
+        'notes.txt',
+        '--attach',
+        `@${file}`,
+      ]),
       // Spam: held in quarantine, since the relay rule does not bypass the spam filter.
       await swaks([...server, '--from', 'rev@customer.example', '--to', 'relay@solarmora.com', '--header', 'Subject: Held for review', '--body', GTUBE]),
-      await swaks([...server, '--from', 'ooo@customer.example', '--to', 'help@solarmora.com', '--header', 'Subject: Out of office', '--header', 'Auto-Submitted: auto-replied', '--body', 'Away.']),
+      await swaks([
+        ...server,
+        '--from',
+        'ooo@customer.example',
+        '--to',
+        'help@solarmora.com',
+        '--header',
+        'Subject: Out of office',
+        '--header',
+        'Auto-Submitted: auto-replied',
+        '--body',
+        'Away.',
+      ]),
     ];
     for (const r of sent) expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
     // More than one batch of mail relayed to the outside (a batch starts at 200 messages).
-    const bulk = await smtpSource({ port: gw.smtpPort, sessions: 4, messages: BULK, size: 2048, from: 'bulk@customer.example', to: 'relay@solarmora.com', timeoutMs: 120_000 });
+    const bulk = await smtpSource({
+      port: gw.smtpPort,
+      sessions: 4,
+      messages: BULK,
+      size: 2048,
+      from: 'bulk@customer.example',
+      to: 'relay@solarmora.com',
+      timeoutMs: 120_000,
+    });
     expect(bulk.code, bulk.stderr).toBe(0);
     // The Support channel acknowledges the case: that mail is relayed to the sink too.
     await sink.waitForCount(BULK + 1, 60_000);
@@ -113,7 +164,10 @@ describe.each(DIALECTS)('retention on a real node (%s)', (dialect) => {
     await eventually(async () => (await db().selectFrom('desk_suspended').select('id').execute()).length === 1, 10_000, 'the auto-reply set aside');
     // A DATA phase whose process died: a spool mark and its chunks, left behind.
     await db().insertInto('spool').values({ blob_id: 'ORPHAN0000000001', owner: 'gw.relaydesk.test/1', started_at: clock.now() }).execute();
-    await db().insertInto('blob_chunks').values([1, 2].map((seq) => ({ blob_id: 'ORPHAN0000000001', seq, data: Buffer.alloc(1000, 7) }))).execute();
+    await db()
+      .insertInto('blob_chunks')
+      .values([1, 2].map((seq) => ({ blob_id: 'ORPHAN0000000001', seq, data: Buffer.alloc(1000, 7) })))
+      .execute();
   }, 180_000);
   afterAll(async () => {
     await gw?.stop();
@@ -165,7 +219,15 @@ describe.each(DIALECTS)('retention on a real node (%s)', (dialect) => {
     expect(bulk).toHaveLength(BULK);
     for (const m of bulk) {
       expect(Number(m.body_purged_at)).toBeGreaterThan(Date.now() + 30 * D);
-      expect(JSON.parse(m.delivery_summary!)).toEqual([expect.objectContaining({ recipient: 'far@customer.example', originalRecipient: 'relay@solarmora.com', transport: 'smtp', status: 'delivered', lastReply: expect.stringMatching(/^250 /) })]);
+      expect(JSON.parse(m.delivery_summary!)).toEqual([
+        expect.objectContaining({
+          recipient: 'far@customer.example',
+          originalRecipient: 'relay@solarmora.com',
+          transport: 'smtp',
+          status: 'delivered',
+          lastReply: expect.stringMatching(/^250 /),
+        }),
+      ]);
     }
     const found = await api('GET', '/api/messages?recipient=far%40customer.example&outcome=delivered&limit=500');
     expect(found.body.items).toHaveLength(BULK);
@@ -187,14 +249,19 @@ describe.each(DIALECTS)('retention on a real node (%s)', (dialect) => {
     const detail = (await api('GET', `/api/cases/${cases.body.items[0].number}`)).body;
     const m = detail.messages.find((x: { attachments: unknown[] }) => x.attachments.length > 0);
     expect(m.text).toContain('Please keep this.');
-    const res = await fetch(`http://127.0.0.1:${gw.node.httpPort}/api/cases/${cases.body.items[0].number}/messages/${m.id}/attachments/${m.attachments[0].id}`, { headers: { authorization: `Bearer ${admin}` } });
+    const res = await fetch(
+      `http://127.0.0.1:${gw.node.httpPort}/api/cases/${cases.body.items[0].number}/messages/${m.id}/attachments/${m.attachments[0].id}`,
+      { headers: { authorization: `Bearer ${admin}` } },
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(attachment);
   });
 
   it('drops held mail past retention.quarantine with a trace line saying so', async () => {
     const steps = (await api('GET', `/api/messages/${ids.held}/trace`)).body.steps as { code: string; summary: string }[];
-    expect(steps.at(-1)).toEqual(expect.objectContaining({ code: 'queue.deleted', summary: 'deleted from quarantine by retention: held longer than 30d (retention.quarantine)' }));
+    expect(steps.at(-1)).toEqual(
+      expect.objectContaining({ code: 'queue.deleted', summary: 'deleted from quarantine by retention: held longer than 30d (retention.quarantine)' }),
+    );
     expect((await api('GET', '/api/quarantine')).body.items).toEqual([]);
     const log = (await api('GET', '/api/messages?subject=Held%20for%20review')).body.items[0];
     expect(log.deliveries).toEqual([expect.objectContaining({ status: 'deleted' })]);
@@ -203,10 +270,21 @@ describe.each(DIALECTS)('retention on a real node (%s)', (dialect) => {
 
   it('says a body was purged, and when, where a body is read', async () => {
     // A desk entry pointing at purged mail (the desk never keeps one, but it must say why it cannot act).
-    const id = await insertSuspended(db(), { channelId: null, queueId: ids.kept, recipient: 'support@case.relaydesk.test', reason: 'loop', detail: 'test', from: null, subject: null, createdAt: clock.now() });
+    const id = await insertSuspended(db(), {
+      channelId: null,
+      queueId: ids.kept,
+      recipient: 'support@case.relaydesk.test',
+      reason: 'loop',
+      detail: 'test',
+      from: null,
+      subject: null,
+      createdAt: clock.now(),
+    });
     const recover = await api('POST', `/api/suspended/${id}/recover`);
     expect(recover.status).toBe(404);
-    expect(recover.body.error).toMatch(new RegExp(`^the body of message ${ids.kept} was purged on \\d{4}-\\d\\d-\\d\\dT.*\\(retention\\.messages\\), so it cannot be taken in again`));
+    expect(recover.body.error).toMatch(
+      new RegExp(`^the body of message ${ids.kept} was purged on \\d{4}-\\d\\d-\\d\\dT.*\\(retention\\.messages\\), so it cannot be taken in again`),
+    );
     await db().deleteFrom('desk_suspended').where('id', '=', id).execute();
   });
 
@@ -226,12 +304,24 @@ describe.each(DIALECTS)('retention on a real node (%s)', (dialect) => {
     expect(run.counts.logEntries).toBe(before.kinds.log.rows);
     expect(await db().selectFrom('messages').select('queue_id').execute()).toEqual([]);
     const after = await loadStoreStats(gw.store);
-    expect(after.kinds).toMatchObject({ log: { rows: 0 }, traces: { rows: 0 }, deliveries: { rows: 0 }, setAside: { rows: 0 }, spool: { rows: 0 }, quarantine: { rows: 0 } });
+    expect(after.kinds).toMatchObject({
+      log: { rows: 0 },
+      traces: { rows: 0 },
+      deliveries: { rows: 0 },
+      setAside: { rows: 0 },
+      spool: { rows: 0 },
+      quarantine: { rows: 0 },
+    });
     expect(after.kinds.deskAttachments.rows).toBe(1);
     expect(after.kinds.deskAttachments.bytes).toBe(attachment.length);
     expect((await api('GET', '/api/cases?search=Keep')).body.items).toHaveLength(1);
     // Any node and the CLI read the last run from the store.
-    expect(await loadLastMaintenance(db(), 'retention')).toEqual({ startedAt: expect.any(Number), durationMs: expect.any(Number), holder: expect.stringMatching(/^gw\.relaydesk\.test\/\d+\/\w+$/), counts: expect.objectContaining({ logEntries: before.kinds.log.rows }) });
+    expect(await loadLastMaintenance(db(), 'retention')).toEqual({
+      startedAt: expect.any(Number),
+      durationMs: expect.any(Number),
+      holder: expect.stringMatching(/^gw\.relaydesk\.test\/\d+\/\w+$/),
+      counts: expect.objectContaining({ logEntries: before.kinds.log.rows }),
+    });
   });
 });
 
@@ -251,7 +341,15 @@ describe('retention on SQLite gives the space back', () => {
     const sizes: { full: number; purged: number; file: number }[] = [];
     let delivered = 0;
     for (let cycle = 0; cycle < 3; cycle++) {
-      const r = await smtpSource({ port: gw.smtpPort, sessions: 4, messages: 300, size: 20_000, from: 'bulk@customer.example', to: 'relay@solarmora.com', timeoutMs: 120_000 });
+      const r = await smtpSource({
+        port: gw.smtpPort,
+        sessions: 4,
+        messages: 300,
+        size: 20_000,
+        from: 'bulk@customer.example',
+        to: 'relay@solarmora.com',
+        timeoutMs: 120_000,
+      });
       expect(r.code, r.stderr).toBe(0);
       delivered += 300;
       await sink.waitForCount(delivered, 60_000);

@@ -79,7 +79,11 @@ describe.each(DIALECTS)('the seed on %s', (dialect) => {
     expect(text).toContain('Line one\r\nLine two: ünïcödé');
     await sink.waitFor((m) => m.rcptTo.includes('copy@elsewhere.example'));
     await sink.waitFor((m) => m.rcptTo.includes('partner@elsewhere.example'));
-    const box = await eventually(async () => (await listMailbox(gw.store.db, 'alice@solarmora.com')).find((e) => e.subject === 'Printer on fire'), 10_000, 'alice mailbox');
+    const box = await eventually(
+      async () => (await listMailbox(gw.store.db, 'alice@solarmora.com')).find((e) => e.subject === 'Printer on fire'),
+      10_000,
+      'alice mailbox',
+    );
     expect(box.spam).toBe(false);
     // The CRM got exactly one copy.
     expect(sink.messages.filter((m) => m.rcptTo.includes('support@crm.test') && m.raw.includes('Printer on fire'))).toHaveLength(1);
@@ -92,7 +96,18 @@ describe.each(DIALECTS)('the seed on %s', (dialect) => {
     await eventually(async () => (await loadDeliveries(gw.store.db, qid!)).every((d) => d.status === 'delivered') || undefined, 10_000, 'all delivered');
     const steps = await loadTrace(gw.store.db, qid!);
     const codes = steps.map((s) => s.code);
-    expect(codes).toEqual(expect.arrayContaining(['inbound.envelope', 'spam.auth_results', 'spam.verdict', 'routing.rule_applied', 'routing.planned', 'inbound.accepted', 'queue.delivered', 'mailbox.stored']));
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'inbound.envelope',
+        'spam.auth_results',
+        'spam.verdict',
+        'routing.rule_applied',
+        'routing.planned',
+        'inbound.accepted',
+        'queue.delivered',
+        'mailbox.stored',
+      ]),
+    );
     expect(steps.find((s) => s.code === 'routing.rule_applied')?.summary).toContain('Forward help to the CRM');
     const delivered = steps.filter((s) => s.code === 'queue.delivered').map((s) => s.summary);
     expect(delivered.some((s) => s.includes('support@crm.test') && s.includes('250'))).toBe(true);
@@ -106,13 +121,24 @@ describe.each(DIALECTS)('the seed on %s', (dialect) => {
     const held = await eventually(async () => (await listHeld(gw.store.db)).find((h) => h.queueId === qid), 5_000, 'held');
     expect(held.spamReasons).toContain('gtube');
     // Added recipients default to doNotDeliverSpam: the group's copies are held as well.
-    expect(held.recipients.map((x) => x.recipient)).toEqual(expect.arrayContaining(['support@crm.test', 'alice@solarmora.com', 'partner@elsewhere.example', 'copy@elsewhere.example']));
+    expect(held.recipients.map((x) => x.recipient)).toEqual(
+      expect.arrayContaining(['support@crm.test', 'alice@solarmora.com', 'partner@elsewhere.example', 'copy@elsewhere.example']),
+    );
     await new Promise((res) => setTimeout(res, 500));
     expect(sink.messages.slice(before).some((m) => m.raw.includes('gtube test'))).toBe(false);
-    const released = await resolveHeld(gw.store.db, { queueId: qid, to: 'queued', now: Date.now(), trace: { queueId: qid, at: Date.now(), code: 'queue.released', summary: 'released in test' } });
+    const released = await resolveHeld(gw.store.db, {
+      queueId: qid,
+      to: 'queued',
+      now: Date.now(),
+      trace: { queueId: qid, at: Date.now(), code: 'queue.released', summary: 'released in test' },
+    });
     expect(released).toBeGreaterThan(0);
     // Released mail goes on as if it were not spam (a desk behind the route must not set it aside).
-    expect((await loadDeliveries(gw.store.db, qid)).filter((d) => d.status === 'queued' || d.status === 'active' || d.status === 'delivered').every((d) => !d.spamFlag || d.transport === 'mailbox')).toBe(true);
+    expect(
+      (await loadDeliveries(gw.store.db, qid))
+        .filter((d) => d.status === 'queued' || d.status === 'active' || d.status === 'delivered')
+        .every((d) => !d.spamFlag || d.transport === 'mailbox'),
+    ).toBe(true);
     gw.node.runner?.wake();
     const got = await sink.waitFor((m) => m.rcptTo.includes('support@crm.test') && m.raw.includes('gtube test'));
     expect(got.raw.toString()).toContain(GTUBE);
@@ -121,7 +147,11 @@ describe.each(DIALECTS)('the seed on %s', (dialect) => {
   it('puts spam for a recognized user in the mailbox, flagged', async () => {
     const r = await send(gw.smtpPort, 'a.smith@solarmora.com', ['--h-Subject', 'gtube direct', '--body', GTUBE]);
     expect(r.lastReply).toMatch(/^250 /);
-    const alice = await eventually(async () => (await listMailbox(gw.store.db, 'alice@solarmora.com')).find((e) => e.subject === 'gtube direct'), 5_000, 'flagged copy');
+    const alice = await eventually(
+      async () => (await listMailbox(gw.store.db, 'alice@solarmora.com')).find((e) => e.subject === 'gtube direct'),
+      5_000,
+      'flagged copy',
+    );
     expect(alice.spam).toBe(true);
   });
 
@@ -149,7 +179,12 @@ describe.each(DIALECTS)('the seed on %s', (dialect) => {
 
   it('applies a new configuration on the next SMTP command', async () => {
     expect((await send(gw.smtpPort, 'new@solarmora.com')).lastReply).toMatch(/^550 5\.1\.1/);
-    await gw.apply(seedConfig(sink.port).replace('defaultRouting:', `defaultRouting:\n  - description: New address\n    match: { single: new@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: new@crm.test }`) + 'smtp:\n  maxMessageSize: 20KB\n');
+    await gw.apply(
+      seedConfig(sink.port).replace(
+        'defaultRouting:',
+        `defaultRouting:\n  - description: New address\n    match: { single: new@solarmora.com }\n    modify:\n      changeEnvelopeRecipient: { replaceRecipient: new@crm.test }`,
+      ) + 'smtp:\n  maxMessageSize: 20KB\n',
+    );
     expect((await send(gw.smtpPort, 'new@solarmora.com')).lastReply).toMatch(/^250 /);
     await sink.waitFor((m) => m.rcptTo.includes('new@crm.test'));
   });

@@ -46,7 +46,25 @@ describe('the SMTP conversation', () => {
     ts = await openTestStore('sqlite');
     await applyConfigText(ts.store.db, config(sink.port), { appliedBy: 'test', now: Date.now() });
     tmp = mkdtempSync(path.join(os.tmpdir(), 'relaydesk-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(tmp, 'key.pem'), '-out', path.join(tmp, 'cert.pem'), '-days', '2', '-subj', '/CN=gw.relaydesk.test'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        path.join(tmp, 'key.pem'),
+        '-out',
+        path.join(tmp, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=gw.relaydesk.test',
+      ],
+      { stdio: 'ignore' },
+    );
     node = await startNode({
       store: ts.store,
       listen: '127.0.0.1',
@@ -93,7 +111,17 @@ describe('the SMTP conversation', () => {
   });
 
   it('speaks STARTTLS when a certificate is configured', async () => {
-    const r = await swaks(['--server', `127.0.0.1:${port}`, '--tls', '--from', 'customer@example.net', '--to', 'help@solarmora.com', '--h-Subject', 'over tls']);
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${port}`,
+      '--tls',
+      '--from',
+      'customer@example.net',
+      '--to',
+      'help@solarmora.com',
+      '--h-Subject',
+      'over tls',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/TLS started/);
     const m = await sink.waitFor((x) => x.raw.includes('over tls'));
@@ -118,7 +146,9 @@ describe('the SMTP conversation', () => {
     expect(await c.reply()).toMatch(/^250/);
     expect(await c.reply()).toMatch(/^250/);
     expect(await c.reply()).toMatch(/^354/);
-    c.send('Subject: smuggle-outer\r\n\r\nfirst\n.\nMAIL FROM:<evil@example.net>\r\nRCPT TO:<victim@crm.test>\r\nDATA\r\nSubject: smuggle-inner\r\n\r\nsecond\r\n.\r\n');
+    c.send(
+      'Subject: smuggle-outer\r\n\r\nfirst\n.\nMAIL FROM:<evil@example.net>\r\nRCPT TO:<victim@crm.test>\r\nDATA\r\nSubject: smuggle-inner\r\n\r\nsecond\r\n.\r\n',
+    );
     const done = await c.reply();
     expect(done).toMatch(/^250 2\.0\.0 Ok: queued as/);
     // Anything the server took as commands would answer now; nothing may come.
@@ -189,7 +219,10 @@ describe('the SMTP conversation', () => {
       const d = await rawSmtp(port);
       expect(await d.reply()).toMatch(/^220 /);
       // An exempt block lifts the limit for the addresses in it.
-      await applyConfigText(ts.store.db, `${config(sink.port)}  maxConnectionsPerClient: 2\n  connectionLimitExceptions: [127.0.0.0/8]\n`, { appliedBy: 'test', now: Date.now() });
+      await applyConfigText(ts.store.db, `${config(sink.port)}  maxConnectionsPerClient: 2\n  connectionLimitExceptions: [127.0.0.0/8]\n`, {
+        appliedBy: 'test',
+        now: Date.now(),
+      });
       const e = await rawSmtp(port);
       expect(await e.reply()).toMatch(/^220 /);
       e.close();

@@ -12,7 +12,16 @@ import { silentLogger } from '../../src/base/log.js';
 import { LiveConfig } from '../../src/config/io/live-config.js';
 import { TrafficRollupJob } from '../../src/queue/io/traffic-rollup-job.js';
 import { floorMinute, SETTLE_MS } from '../../src/queue/traffic.js';
-import { claimMaintenance, countByStatus, listDeskChannels, loadHopHealth, loadTrafficMinutes, releaseMaintenance, rollMinutes, type Db } from '../../src/store/index.js';
+import {
+  claimMaintenance,
+  countByStatus,
+  listDeskChannels,
+  loadHopHealth,
+  loadTrafficMinutes,
+  releaseMaintenance,
+  rollMinutes,
+  type Db,
+} from '../../src/store/index.js';
 import { createApiToken } from '../../src/accounts/index.js';
 import { DIALECTS, eventually, startTestNode, type Dialect, type TestNode } from '../support/relaydesk.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
@@ -81,17 +90,29 @@ describe.each(DIALECTS)('traffic rollup on a real node (%s)', (dialect: Dialect)
 
   beforeAll(async () => {
     sink = await startSink({
-      reply: (rcpt) => (rcpt === 'nobody@customer.example' ? { code: 550, message: '5.1.1 nobody here' } : rcpt === 'someone@slow.example' ? { code: 451, message: '4.3.2 try again later' } : null),
+      reply: (rcpt) =>
+        rcpt === 'nobody@customer.example'
+          ? { code: 550, message: '5.1.1 nobody here' }
+          : rcpt === 'someone@slow.example'
+            ? { code: 451, message: '4.3.2 try again later' }
+            : null,
     });
     gw = await startTestNode({ dialect, config: config(sink.port, null), roles: ['inbound', 'queue', 'web'], clock });
     // The node's own job runs on its timer; the test runs the job itself, when it chooses.
     await gw.node.trafficRollup!.stop();
-    rollup = new TrafficRollupJob({ db: gw.store.db, live: await LiveConfig.open(gw.store.db, silentLogger), clock, logger: silentLogger, holder: 'test/1/rollup' });
+    rollup = new TrafficRollupJob({
+      db: gw.store.db,
+      live: await LiveConfig.open(gw.store.db, silentLogger),
+      clock,
+      logger: silentLogger,
+      holder: 'test/1/rollup',
+    });
     const inbound = (await listDeskChannels(gw.store.db))[0]!.inboundAddresses[0]!.address;
     await gw.apply(config(sink.port, inbound));
     sentAt = clock.now();
     const server = ['--server', `127.0.0.1:${gw.smtpPort}`];
-    const send = (to: string, subject: string, body = 'Hello.') => swaks([...server, '--from', 'ann@customer.example', '--to', to, '--header', `Subject: ${subject}`, '--body', body]);
+    const send = (to: string, subject: string, body = 'Hello.') =>
+      swaks([...server, '--from', 'ann@customer.example', '--to', to, '--header', `Subject: ${subject}`, '--body', body]);
     const sent = [
       await send('relay@solarmora.com', 'Relay 1'),
       await send('relay@solarmora.com', 'Relay 2'),
@@ -104,10 +125,14 @@ describe.each(DIALECTS)('traffic rollup on a real node (%s)', (dialect: Dialect)
     for (const r of sent) expect(r.lastReply, r.stdout + r.stderr).toMatch(/^250 /);
     // Three relays and the bounce's DSN to ann@customer.example reach the sink.
     await sink.waitForCount(4, 30_000);
-    await eventually(async () => {
-      const c = await countByStatus(db());
-      return c.delivered === 5 && c.bounced === 1 && c.deferred === 1 && c.held === 1 && !c.queued && !c.active;
-    }, 30_000, 'every delivery settled');
+    await eventually(
+      async () => {
+        const c = await countByStatus(db());
+        return c.delivered === 5 && c.bounced === 1 && c.deferred === 1 && c.held === 1 && !c.queued && !c.active;
+      },
+      30_000,
+      'every delivery settled',
+    );
     await eventually(async () => (await db().selectFrom('desk_cases').select('id').execute()).length === 1, 10_000, 'the case opened');
   }, 120_000);
   afterAll(async () => {
@@ -132,7 +157,7 @@ describe.each(DIALECTS)('traffic rollup on a real node (%s)', (dialect: Dialect)
     expect(last.oldestDeferredMs).toBeGreaterThanOrEqual(2 * M);
   });
 
-  it('keeps each next hop\'s last success, last error and deferred count', async () => {
+  it("keeps each next hop's last success, last error and deferred count", async () => {
     const hops = await loadHopHealth(db());
     const slow = hops.find((h) => h.name === 'slow' || h.name === 'slow.example');
     const world = hops.find((h) => h.name === 'world' || h.name === 'customer.example');
@@ -155,7 +180,11 @@ describe.each(DIALECTS)('traffic rollup on a real node (%s)', (dialect: Dialect)
     const agent = (await createApiToken(db(), { name: 'agent', role: 'agent', now: Date.now() })).token;
     const r = await get('/api/traffic?range=hour', admin);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ range: 'hour', bucketMinutes: 1, totals: { accepted: 8, delivered: 5, deferred: 1, bounced: 1, spamHeld: 1, casesOpened: 1 } });
+    expect(r.body).toMatchObject({
+      range: 'hour',
+      bucketMinutes: 1,
+      totals: { accepted: 8, delivered: 5, deferred: 1, bounced: 1, spamHeld: 1, casesOpened: 1 },
+    });
     expect(r.body.buckets).toHaveLength(60);
     expect(r.body.hops.length).toBeGreaterThanOrEqual(3);
     const week = await get('/api/traffic?range=week', admin);
@@ -199,7 +228,18 @@ describe.each(DIALECTS)('traffic rollup on a real node (%s)', (dialect: Dialect)
     // Minutes that were never sampled stay without a sample (a gap in the chart, not a zero).
     expect(rows.filter((r) => r.minute >= firstRun.to && r.minute < firstRun.to + H).every((r) => r.queueSize === null)).toBe(true);
 
-    const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'ann@customer.example', '--to', 'relay@solarmora.com', '--header', 'Subject: Later on', '--body', 'Hi.']);
+    const r = await swaks([
+      '--server',
+      `127.0.0.1:${gw.smtpPort}`,
+      '--from',
+      'ann@customer.example',
+      '--to',
+      'relay@solarmora.com',
+      '--header',
+      'Subject: Later on',
+      '--body',
+      'Hi.',
+    ]);
     expect(r.lastReply).toMatch(/^250 /);
     const at = clock.now();
     await sink.waitForCount(5, 30_000);

@@ -43,17 +43,21 @@ describe('a stored configuration that no longer validates', () => {
     expect(((await h.json()) as { error: string }).error).toMatch(/version 1\) does not validate.*defaultRouting\[0\]\.match\.pattern/);
 
     await gw.apply(valid);
-    await eventually(async () => {
-      const s = await rawSmtp(gw.smtpPort);
-      try {
-        await s.reply();
-        await s.command('EHLO client.example');
-        await s.command('MAIL FROM:<a@example.net>');
-        return /^250/.test(await s.command('RCPT TO:<alice@solarmora.com>'));
-      } finally {
-        s.close();
-      }
-    }, 5_000, 'the valid configuration in force');
+    await eventually(
+      async () => {
+        const s = await rawSmtp(gw.smtpPort);
+        try {
+          await s.reply();
+          await s.command('EHLO client.example');
+          await s.command('MAIL FROM:<a@example.net>');
+          return /^250/.test(await s.command('RCPT TO:<alice@solarmora.com>'));
+        } finally {
+          s.close();
+        }
+      },
+      5_000,
+      'the valid configuration in force',
+    );
     expect((await fetch(`http://127.0.0.1:${gw.node.httpPort}/healthz`)).status).toBe(200);
   });
 });

@@ -22,7 +22,9 @@ describe('idle PostgreSQL connections ended by the server', () => {
     const admin = new pg.Client({ connectionString: url.toString() });
     await admin.connect();
     try {
-      const r = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [url.pathname.slice(1)]);
+      const r = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+        url.pathname.slice(1),
+      ]);
       expect(r.rowCount).toBeGreaterThan(0);
     } finally {
       await admin.end();

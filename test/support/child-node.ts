@@ -10,7 +10,11 @@ import nodemailer from 'nodemailer';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [path.join(ROOT, 'bin/relaydesk.js'), ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  return spawn(process.execPath, [path.join(ROOT, 'bin/relaydesk.js'), ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
 }
 
 /** Runs a command to its end; `input` goes to its standard input. */
@@ -36,9 +40,31 @@ export interface ChildNode {
 }
 
 /** Starts `relaydesk start` with these store flags and ports, and waits until it says it runs. */
-export async function startChildNode(opts: { storeArgs: readonly string[]; smtpPort: number; roles?: string; web?: boolean; logLevel?: string; nodeArgs?: readonly string[] }): Promise<ChildNode> {
+export async function startChildNode(opts: {
+  storeArgs: readonly string[];
+  smtpPort: number;
+  roles?: string;
+  web?: boolean;
+  logLevel?: string;
+  nodeArgs?: readonly string[];
+}): Promise<ChildNode> {
   const roles = opts.roles ?? (opts.web ? 'inbound,queue,web' : 'inbound,queue');
-  const p = cli(['start', ...opts.storeArgs, '--smtp-port', String(opts.smtpPort), '--http-port', '0', '--no-dns', '--log-level', opts.logLevel ?? 'warn', '--roles', roles, '--hostname', 'gw.relaydesk.test', ...(opts.nodeArgs ?? [])]);
+  const p = cli([
+    'start',
+    ...opts.storeArgs,
+    '--smtp-port',
+    String(opts.smtpPort),
+    '--http-port',
+    '0',
+    '--no-dns',
+    '--log-level',
+    opts.logLevel ?? 'warn',
+    '--roles',
+    roles,
+    '--hostname',
+    'gw.relaydesk.test',
+    ...(opts.nodeArgs ?? []),
+  ]);
   let out = '';
   p.stdout!.on('data', (d) => (out += d));
   p.stderr!.on('data', (d) => (out += d));
@@ -99,7 +125,15 @@ export async function smtpLoad(opts: {
   const worker = async () => {
     while (!opts.until() && next < opts.maxMessages) {
       const m = opts.message(next++);
-      const t = nodemailer.createTransport({ host: '127.0.0.1', port: opts.port, secure: false, ignoreTLS: true, connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 15_000 });
+      const t = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: opts.port,
+        secure: false,
+        ignoreTLS: true,
+        connectionTimeout: 5_000,
+        greetingTimeout: 5_000,
+        socketTimeout: 15_000,
+      });
       try {
         await t.sendMail({ envelope: { from: 'customer@example.net', to: [m.to] }, raw: m.raw });
         acked.add(m.id);

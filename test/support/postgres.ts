@@ -17,9 +17,7 @@ export interface PgDatabase {
 export function pgUrl(): string {
   const url = inject('pgUrl') ?? process.env.RELAYDESK_TEST_PG_URL;
   if (!url) {
-    throw new Error(
-      'no PostgreSQL for the tests: run them through vitest (its globalSetup starts one), or set RELAYDESK_TEST_PG_URL',
-    );
+    throw new Error('no PostgreSQL for the tests: run them through vitest (its globalSetup starts one), or set RELAYDESK_TEST_PG_URL');
   }
   return url;
 }

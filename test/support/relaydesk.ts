@@ -34,11 +34,25 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   if (dialect === 'sqlite') {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'relaydesk-test-'));
     const store = await openStore({ dataDir }, { relaxed: true });
-    return { store, location: { dataDir }, cleanup: async () => { await store.close().catch(() => undefined); await rm(dataDir, { recursive: true, force: true }); } };
+    return {
+      store,
+      location: { dataDir },
+      cleanup: async () => {
+        await store.close().catch(() => undefined);
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
   }
   const pg = await freshPgDatabase();
   const store = await openStore({ databaseUrl: pg.url });
-  return { store, location: { databaseUrl: pg.url }, cleanup: async () => { await store.close().catch(() => undefined); await pg.drop(); } };
+  return {
+    store,
+    location: { databaseUrl: pg.url },
+    cleanup: async () => {
+      await store.close().catch(() => undefined);
+      await pg.drop();
+    },
+  };
 }
 
 export interface TestNode {
@@ -98,7 +112,13 @@ export async function startTestNode(opts: {
 
 async function joinStore(databaseUrl: string): Promise<TestStore> {
   const store = await openStore({ databaseUrl });
-  return { store, location: { databaseUrl }, cleanup: async () => { await store.close().catch(() => undefined); } };
+  return {
+    store,
+    location: { databaseUrl },
+    cleanup: async () => {
+      await store.close().catch(() => undefined);
+    },
+  };
 }
 
 /** Polls until `fn` returns a value that is not undefined/false, or fails after `timeoutMs`. */

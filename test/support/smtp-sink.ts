@@ -168,7 +168,11 @@ export async function startSink(opts: SinkOptions = {}): Promise<Sink> {
       return connections;
     },
     waitFor(predicate, timeoutMs = DEFAULT_WAIT_MS) {
-      return waitUntil(() => messages.find(predicate), timeoutMs, () => 'no matching message');
+      return waitUntil(
+        () => messages.find(predicate),
+        timeoutMs,
+        () => 'no matching message',
+      );
     },
     waitForCount(count, timeoutMs = DEFAULT_WAIT_MS, predicate = () => true) {
       return waitUntil(

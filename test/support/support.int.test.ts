@@ -37,9 +37,7 @@ describe('PostgreSQL test cluster', () => {
     await a.drop();
     await b.drop();
     const name = new URL(a.url).pathname.slice(1);
-    expect(await query(inject('pgUrl'), `select count(*)::int as n from pg_database where datname = '${name}'`)).toEqual([
-      { n: 0 },
-    ]);
+    expect(await query(inject('pgUrl'), `select count(*)::int as n from pg_database where datname = '${name}'`)).toEqual([{ n: 0 }]);
     await client.end().catch(() => {});
   });
 });

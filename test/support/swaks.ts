@@ -121,11 +121,7 @@ function runTool(command: string, args: string[], opts: ToolOptions, aptPackage:
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(
-        err.code === 'ENOENT'
-          ? new Error(`${command} is missing, and the tests need it: install it with \`apt-get install -y ${aptPackage}\``)
-          : err,
-      );
+      reject(err.code === 'ENOENT' ? new Error(`${command} is missing, and the tests need it: install it with \`apt-get install -y ${aptPackage}\``) : err);
     });
     child.once('close', (code) => {
       clearTimeout(timer);

@@ -13,7 +13,11 @@ describe('the console dictionaries', () => {
     ['en', en as Record<string, string>],
     ['ja', ja as Record<string, string>],
   ])('%s has no empty value', (_lang, dict) => {
-    expect(Object.entries(dict).filter(([, v]) => v.trim() === '').map(([k]) => k)).toEqual([]);
+    expect(
+      Object.entries(dict)
+        .filter(([, v]) => v.trim() === '')
+        .map(([k]) => k),
+    ).toEqual([]);
   });
 
   it('define each key in one part only (a later part would silently replace an earlier one)', () => {

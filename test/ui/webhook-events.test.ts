@@ -6,7 +6,7 @@ import { en } from '../../web/ui/src/i18n/en.js';
 // The console offers a checkbox per event: one the server lacks would be refused on save,
 // and one the console lacks could not be subscribed to from the page.
 describe('the webhook events the console offers', () => {
-  it('are the server\'s, in its order', () => {
+  it("are the server's, in its order", () => {
     expect([...WEBHOOK_EVENTS]).toEqual([...SERVER_EVENTS]);
   });
 

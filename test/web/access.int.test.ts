@@ -14,7 +14,8 @@ const AGENT = 'amy@solarmora.com';
 const AGENT_PW = 'agent password 1';
 const AGENT_PW2 = 'agent password 2';
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 describe.each(DIALECTS)('console access on %s', (dialect) => {
   let n: ConsoleNode;
@@ -50,7 +51,10 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
     const cross = await admin.call('POST', '/api/setup', { body: { token, email: ADMIN, password: ADMIN_PW }, headers: { origin: 'https://evil.example' } });
     expect(cross.status).toBe(403);
     expect(cross.body.code).toBe('CSRF');
-    const fetchSite = await admin.call('POST', '/api/setup', { body: { token, email: ADMIN, password: ADMIN_PW }, headers: { 'sec-fetch-site': 'cross-site' } });
+    const fetchSite = await admin.call('POST', '/api/setup', {
+      body: { token, email: ADMIN, password: ADMIN_PW },
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     expect(fetchSite.body.code).toBe('CSRF');
     const short = await admin.call('POST', '/api/setup', { body: { token, email: ADMIN, password: 'short' } });
     expect(short.status).toBe(400);
@@ -60,7 +64,10 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
 
   it('creates the first admin with the link, logs them in with a strict httpOnly cookie, and refuses a second setup', async () => {
     const token = setupTokenOf(n.node.setupLink!);
-    const r = await admin.call('POST', '/api/setup', { body: { token, email: 'Ana@Solarmora.com', password: ADMIN_PW }, headers: { origin: n.base, 'sec-fetch-site': 'same-origin' } });
+    const r = await admin.call('POST', '/api/setup', {
+      body: { token, email: 'Ana@Solarmora.com', password: ADMIN_PW },
+      headers: { origin: n.base, 'sec-fetch-site': 'same-origin' },
+    });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ user: { email: ADMIN, role: 'admin' }, csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     const cookie = admin.setCookie!;
@@ -76,7 +83,11 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
     const again = await new ConsoleClient(n.base).call('POST', '/api/setup', { body: { token, email: 'eve@solarmora.com', password: 'eve password!' } });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('CONFLICT');
-    const stored = await n.ts.store.db.withTables<{ users: { email: string; password_hash: string } }>().selectFrom('users').select(['email', 'password_hash']).execute();
+    const stored = await n.ts.store.db
+      .withTables<{ users: { email: string; password_hash: string } }>()
+      .selectFrom('users')
+      .select(['email', 'password_hash'])
+      .execute();
     expect(stored).toHaveLength(1);
     expect(stored[0]!.password_hash).toMatch(/^\$argon2id\$/);
   });
@@ -94,7 +105,10 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
     expect(ok.status).toBe(200);
     expect(ok.body.user).toEqual({ email: ADMIN, role: 'admin' });
     expect(c.cookie).not.toBe(admin.cookie);
-    const cross = await new ConsoleClient(n.base).call('POST', '/api/session', { body: { email: ADMIN, password: ADMIN_PW }, headers: { origin: 'http://evil.example' } });
+    const cross = await new ConsoleClient(n.base).call('POST', '/api/session', {
+      body: { email: ADMIN, password: ADMIN_PW },
+      headers: { origin: 'http://evil.example' },
+    });
     expect(cross.status).toBe(403);
     expect(cross.body.code).toBe('CSRF');
   });
@@ -165,7 +179,7 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
     expect((await new ConsoleClient(n.base).login(AGENT, AGENT_PW2)).status).toBe(200);
   });
 
-  it('keeps the last enabled admin, and ends a disabled user\'s sessions', async () => {
+  it("keeps the last enabled admin, and ends a disabled user's sessions", async () => {
     const demote = await admin.call('PATCH', `/api/users/${ADMIN}`, { body: { role: 'agent' }, csrf: true });
     expect(demote.status).toBe(409);
     expect((await admin.call('DELETE', `/api/users/${ADMIN}`, { csrf: true })).status).toBe(409);

@@ -27,7 +27,16 @@ export async function startConsoleNode(dialect: Dialect): Promise<ConsoleNode> {
   const ts = await openTestStore(dialect);
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-  const node = await startNode({ store: ts.store, listen: '127.0.0.1', smtpPort: 0, httpPort: 0, hostname: 'gw.relaydesk.test', roles: ['inbound', 'queue', 'web'], resolver: fixedResolver({}), logger });
+  const node = await startNode({
+    store: ts.store,
+    listen: '127.0.0.1',
+    smtpPort: 0,
+    httpPort: 0,
+    hostname: 'gw.relaydesk.test',
+    roles: ['inbound', 'queue', 'web'],
+    resolver: fixedResolver({}),
+    logger,
+  });
   return {
     node,
     ts,

@@ -38,11 +38,15 @@ defaultRouting:
     match: { single: later@solarmora.com }
     modify:
       changeEnvelopeRecipient: { replaceRecipient: busy@crm.test }
-${inbound ? `  - description: help to the desk
+${
+  inbound
+    ? `  - description: help to the desk
     match: { single: help@solarmora.com }
     modify:
       changeEnvelopeRecipient: { replaceRecipient: ${inbound} }
-` : ''}`;
+`
+    : ''
+}`;
 
 /** Every family named in the README's Metrics section. */
 const FAMILIES = [
@@ -119,7 +123,11 @@ async function startReceiver() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`, bodies, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`,
+    bodies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe.each(DIALECTS)('metrics on %s', (dialect) => {
@@ -128,7 +136,10 @@ describe.each(DIALECTS)('metrics on %s', (dialect) => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let version: number;
   beforeAll(async () => {
-    [sink, receiver] = await Promise.all([startSink({ reply: (rcpt) => (rcpt === 'busy@crm.test' ? { code: 451, message: '4.3.0 busy, try later' } : null) }), startReceiver()]);
+    [sink, receiver] = await Promise.all([
+      startSink({ reply: (rcpt) => (rcpt === 'busy@crm.test' ? { code: 451, message: '4.3.0 busy, try later' } : null) }),
+      startReceiver(),
+    ]);
     gw = await startTestNode({ dialect, roles: ['inbound', 'queue', 'web'] });
     await gw.apply(config(sink.port));
     const inbound = (await listDeskChannels(gw.store.db))[0]!.inboundAddresses[0]!.address;
@@ -165,12 +176,21 @@ describe.each(DIALECTS)('metrics on %s', (dialect) => {
     const before = await scrape(port);
     const server = ['--server', `127.0.0.1:${gw.smtpPort}`];
 
-    expect((await swaks([...server, '--from', 'ann@customer.example', '--to', 'relay@solarmora.com', '--header', 'Subject: relayed'])).lastReply).toMatch(/^250 /);
-    expect((await swaks([...server, '--from', 'ann@customer.example', '--to', 'later@solarmora.com', '--header', 'Subject: deferred'])).lastReply).toMatch(/^250 /);
-    expect((await swaks([...server, '--from', 'ann@customer.example', '--to', 'relay@solarmora.com', '--header', 'Subject: spam', '--body', GTUBE])).lastReply).toMatch(/^250 /);
+    expect((await swaks([...server, '--from', 'ann@customer.example', '--to', 'relay@solarmora.com', '--header', 'Subject: relayed'])).lastReply).toMatch(
+      /^250 /,
+    );
+    expect((await swaks([...server, '--from', 'ann@customer.example', '--to', 'later@solarmora.com', '--header', 'Subject: deferred'])).lastReply).toMatch(
+      /^250 /,
+    );
+    expect(
+      (await swaks([...server, '--from', 'ann@customer.example', '--to', 'relay@solarmora.com', '--header', 'Subject: spam', '--body', GTUBE])).lastReply,
+    ).toMatch(/^250 /);
     const refused = await swaks([...server, '--from', 'ann@customer.example', '--to', 'nobody@solarmora.com']);
     expect(refused.lastReply).toMatch(/^550 5\.1\.1 /);
-    expect((await swaks([...server, '--from', 'ann@customer.example', '--to', 'help@solarmora.com', '--header', 'Subject: Printer on fire', '--body', 'It smokes.'])).lastReply).toMatch(/^250 /);
+    expect(
+      (await swaks([...server, '--from', 'ann@customer.example', '--to', 'help@solarmora.com', '--header', 'Subject: Printer on fire', '--body', 'It smokes.']))
+        .lastReply,
+    ).toMatch(/^250 /);
 
     // Two sessions are this client's limit; the third is turned away, and two stay open.
     await eventually(async () => (await scrape(port)).get('relaydesk_smtp_connections_open') === 0, 5_000, 'the sessions before to close');
@@ -189,14 +209,20 @@ describe.each(DIALECTS)('metrics on %s', (dialect) => {
 
     await sink.waitFor((m) => m.raw.includes('Subject: relayed'), 10_000);
     await eventually(async () => receiver.bodies.some((b) => b.includes('case.created')), 15_000, 'the case.created webhook');
-    const after = await eventually(async () => {
-      const s = await scrape(port);
-      const done = s.get('relaydesk_delivery_outcomes_total', { transport: 'webhook', outcome: 'delivered' }) > before.get('relaydesk_delivery_outcomes_total', { transport: 'webhook', outcome: 'delivered' });
-      const deferred = s.get('relaydesk_queue_oldest_deferred_age_seconds') > 0;
-      // The server sees the client's close a moment after the client makes it.
-      const closed = s.get('relaydesk_smtp_connections_open') === 0;
-      return done && deferred && closed && s;
-    }, 10_000, 'the webhook outcome recorded, a deferred delivery aging and every session closed');
+    const after = await eventually(
+      async () => {
+        const s = await scrape(port);
+        const done =
+          s.get('relaydesk_delivery_outcomes_total', { transport: 'webhook', outcome: 'delivered' }) >
+          before.get('relaydesk_delivery_outcomes_total', { transport: 'webhook', outcome: 'delivered' });
+        const deferred = s.get('relaydesk_queue_oldest_deferred_age_seconds') > 0;
+        // The server sees the client's close a moment after the client makes it.
+        const closed = s.get('relaydesk_smtp_connections_open') === 0;
+        return done && deferred && closed && s;
+      },
+      10_000,
+      'the webhook outcome recorded, a deferred delivery aging and every session closed',
+    );
     const moved = (name: string, labels: Record<string, string> = {}) => after.get(name, labels) - before.get(name, labels);
 
     expect(during!.get('relaydesk_smtp_connections_open')).toBeGreaterThanOrEqual(2);

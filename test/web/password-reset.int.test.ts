@@ -14,7 +14,7 @@ const AGENT = 'amy@solarmora.com';
 const AGENT_PW = 'agent password 1';
 const CHOSEN_PW = 'a password the admin chose';
 
-describe.each(DIALECTS)('resetting a console user\'s password on %s', (dialect) => {
+describe.each(DIALECTS)("resetting a console user's password on %s", (dialect) => {
   let n: ConsoleNode;
   let admin: ConsoleClient;
   const secrets: string[] = [ADMIN_PW, AGENT_PW, CHOSEN_PW];
@@ -33,7 +33,7 @@ describe.each(DIALECTS)('resetting a console user\'s password on %s', (dialect) 
 
   const loginStatus = async (email: string, password: string) => (await new ConsoleClient(n.base).login(email, password)).status;
 
-  it('generates a new password: the old one stops working, the new one works, the user\'s sessions end', async () => {
+  it("generates a new password: the old one stops working, the new one works, the user's sessions end", async () => {
     const agent = new ConsoleClient(n.base);
     expect((await agent.login(AGENT, AGENT_PW)).status).toBe(200);
     expect((await agent.call('GET', '/api/cases')).status).toBe(200);
@@ -106,7 +106,7 @@ describe.each(DIALECTS)('resetting a console user\'s password on %s', (dialect) 
     for (const s of secrets) expect(all, 'a password is in the log').not.toContain(s);
   });
 
-  it('lifts a login lockout, as the lockout\'s message promises', async () => {
+  it("lifts a login lockout, as the lockout's message promises", async () => {
     for (let i = 0; i < 5; i++) expect(await loginStatus(AGENT, `wrong password ${i}`)).toBe(401);
     const locked = await new ConsoleClient(n.base).login(AGENT, 'any password at all');
     expect(locked.status).toBe(429);

@@ -40,10 +40,14 @@ describe('/readyz', () => {
 
   it.each(DIALECTS)('is 200 with every check passed on %s', async (dialect) => {
     const n = await node({ dialect });
-    const r = await eventually(async () => {
-      const x = await readyz(n);
-      return x.status === 200 && x;
-    }, 5_000, 'the queue runner to come round');
+    const r = await eventually(
+      async () => {
+        const x = await readyz(n);
+        return x.status === 200 && x;
+      },
+      5_000,
+      'the queue runner to come round',
+    );
     expect(r.body).toEqual({ ready: true, checks: { store: { ok: true }, config: { ok: true }, queue: { ok: true } } });
   });
 
@@ -65,7 +69,13 @@ describe('/readyz', () => {
   it('is 503 while the stored configuration does not validate, and 200 once a valid one is applied', async () => {
     const n = await node({ dialect: 'sqlite', unconfigured: true });
     // Stored as an older release would have stored it: RE2 refuses the lookahead today.
-    await saveConfigVersion(n.store.db, { basedOn: 0, yaml: `${valid}defaultRouting:\n  - description: old\n    match: { pattern: "help(?!desk)@solarmora\\\\.com" }\n    action: reject\n`, appliedBy: 'test', summary: 'old', now: Date.now() });
+    await saveConfigVersion(n.store.db, {
+      basedOn: 0,
+      yaml: `${valid}defaultRouting:\n  - description: old\n    match: { pattern: "help(?!desk)@solarmora\\\\.com" }\n    action: reject\n`,
+      appliedBy: 'test',
+      summary: 'old',
+      now: Date.now(),
+    });
     const r = await readyz(n);
     expect(r.status).toBe(503);
     expect(r.body.checks.config).toEqual({ ok: false, error: expect.stringMatching(/version 1\) does not validate.*defaultRouting\[0\]\.match\.pattern/) });
@@ -93,10 +103,14 @@ describe('/readyz', () => {
     const n = await node({ dialect: 'postgres', sharedDatabase: cluster.url });
     await eventually(async () => (await readyz(n)).status === 200, 5_000, 'ready');
     await cluster.kill();
-    const r = await eventually(async () => {
-      const x = await readyz(n);
-      return x.status === 503 && x;
-    }, 15_000, '/readyz to see the store gone');
+    const r = await eventually(
+      async () => {
+        const x = await readyz(n);
+        return x.status === 503 && x;
+      },
+      15_000,
+      '/readyz to see the store gone',
+    );
     expect(r.body.ready).toBe(false);
     expect(r.body.checks.store).toEqual({ ok: false, error: expect.stringMatching(/^store unavailable since /) });
     await storeDownInMetrics(n);

@@ -26,7 +26,10 @@ describe('the setup link on a cluster', () => {
     cleanups.push(() => pg.drop());
     const storeArgs = ['--database', pg.url];
     const [a, b] = await Promise.all([1, 2].map(async (): Promise<ChildNode> => startChildNode({ storeArgs, smtpPort: await freePort(), web: true })));
-    cleanups.push(() => a!.stop(), () => b!.stop());
+    cleanups.push(
+      () => a!.stop(),
+      () => b!.stop(),
+    );
     const linkA = linkOf(a!.output());
     const linkB = linkOf(b!.output());
     expect(linkA, a!.output()).toBeDefined();
@@ -64,8 +67,13 @@ describe('the setup link on a cluster', () => {
     const ts = await openTestStore(dialect);
     cleanups.push(() => ts.cleanup());
     // What an earlier release left: a token of its own start.
-    await ts.store.db.withTables<{ setup_tokens: { hash: string; created_at: number } }>().insertInto('setup_tokens').values({ hash: 'left-by-an-earlier-start', created_at: 1 }).execute();
-    const start = () => startNode({ store: ts.store, listen: '127.0.0.1', smtpPort: 0, httpPort: 0, hostname: 'gw.relaydesk.test', roles: ['web'], logger: silentLogger });
+    await ts.store.db
+      .withTables<{ setup_tokens: { hash: string; created_at: number } }>()
+      .insertInto('setup_tokens')
+      .values({ hash: 'left-by-an-earlier-start', created_at: 1 })
+      .execute();
+    const start = () =>
+      startNode({ store: ts.store, listen: '127.0.0.1', smtpPort: 0, httpPort: 0, hostname: 'gw.relaydesk.test', roles: ['web'], logger: silentLogger });
     const first = await start();
     const link1 = first.setupLink;
     await first.stop();

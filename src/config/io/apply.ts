@@ -24,11 +24,21 @@ export interface ApplyResult {
  * is in the error's details. On success the new version is one row: a running
  * server sees it at its next SMTP command.
  */
-export async function applyConfigText(db: Db, text: string, opts: { appliedBy: string; now: number; dryRun?: boolean; /** Refuse (CONFLICT) unless this version is still in force. */ basedOn?: number }): Promise<ApplyResult> {
+export async function applyConfigText(
+  db: Db,
+  text: string,
+  opts: { appliedBy: string; now: number; dryRun?: boolean; /** Refuse (CONFLICT) unless this version is still in force. */ basedOn?: number },
+): Promise<ApplyResult> {
   // An empty file (a truncated copy, `-f -` with nothing piped) would otherwise apply as
   // "remove everything"; whoever means that writes `{}`.
   if (parseDocument(text).contents === null) {
-    throw new ConfigInvalidError([{ path: '', message: 'the file is empty (or only comments), and applying it would remove the whole configuration; write `{}` if that is what you mean', severity: 'error' }]);
+    throw new ConfigInvalidError([
+      {
+        path: '',
+        message: 'the file is empty (or only comments), and applying it would remove the whole configuration; write `{}` if that is what you mean',
+        severity: 'error',
+      },
+    ]);
   }
   const parsed = parseConfigText(text);
   if (!parsed.ok) throw new ConfigInvalidError(parsed.problems);
@@ -37,7 +47,10 @@ export async function applyConfigText(db: Db, text: string, opts: { appliedBy: s
   const changes = diffConfig(before, parsed.config);
   const previousVersion = current?.version ?? 0;
   if (opts.basedOn !== undefined && opts.basedOn !== previousVersion) {
-    throw new RelaydeskError('CONFLICT', `the configuration changed since it was loaded (now version ${previousVersion}, edited from version ${opts.basedOn}); reload it, redo the change and apply again`);
+    throw new RelaydeskError(
+      'CONFLICT',
+      `the configuration changed since it was loaded (now version ${previousVersion}, edited from version ${opts.basedOn}); reload it, redo the change and apply again`,
+    );
   }
   if (opts.dryRun || (current && changes.length === 0)) {
     return { version: previousVersion, previousVersion, changes, warnings: parsed.warnings, applied: false };
@@ -46,16 +59,20 @@ export async function applyConfigText(db: Db, text: string, opts: { appliedBy: s
   const desk = parsed.config.desk;
   let created: string[] = [];
   // The version and the channels it creates are one change: both or neither.
-  const version = await saveConfigVersion(db, { basedOn: previousVersion, yaml, appliedBy: opts.appliedBy, summary: changes.slice(0, 20).join('\n'), now: opts.now }, async (trx) => {
-    if (!desk) return;
-    created = await syncDeskChannels(trx, {
-      channels: desk.channels.map((c) => ({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: c.autoAcknowledge })),
-      now: opts.now,
-      newId: () => `ch_${randomToken(12)}`,
-      // The seed's shape: support@v1su0245ewejzhe7.case.my-crm.com
-      newAddress: (c) => newInboundAddress(c.kind, desk.domain, randomToken(16)),
-    });
-  });
+  const version = await saveConfigVersion(
+    db,
+    { basedOn: previousVersion, yaml, appliedBy: opts.appliedBy, summary: changes.slice(0, 20).join('\n'), now: opts.now },
+    async (trx) => {
+      if (!desk) return;
+      created = await syncDeskChannels(trx, {
+        channels: desk.channels.map((c) => ({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: c.autoAcknowledge })),
+        now: opts.now,
+        newId: () => `ch_${randomToken(12)}`,
+        // The seed's shape: support@v1su0245ewejzhe7.case.my-crm.com
+        newAddress: (c) => newInboundAddress(c.kind, desk.domain, randomToken(16)),
+      });
+    },
+  );
   return { version, previousVersion, changes: [...changes, ...created], warnings: parsed.warnings, applied: true };
 }
 
@@ -90,7 +107,11 @@ export async function dryRunConfigText(db: Db, text: string, now: number): Promi
 export class ConfigInvalidError extends RelaydeskError {
   constructor(readonly problems: readonly Problem[]) {
     const errors = problems.filter((p) => p.severity === 'error').length;
-    super('CONFIG_INVALID', `the configuration has ${errors} problem${errors === 1 ? '' : 's'}; nothing was changed`, problems.map((p) => describeProblem(p)));
+    super(
+      'CONFIG_INVALID',
+      `the configuration has ${errors} problem${errors === 1 ? '' : 's'}; nothing was changed`,
+      problems.map((p) => describeProblem(p)),
+    );
   }
 }
 

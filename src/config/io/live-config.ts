@@ -24,7 +24,11 @@ export class LiveConfig {
   /** The newest stored version when it does not validate (read once, not on every command). */
   #unusable: { readonly version: number; readonly problems: readonly string[] } | null = null;
 
-  private constructor(private readonly db: Db, private readonly logger: Logger, initial: LiveState) {
+  private constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    initial: LiveState,
+  ) {
     this.#state = initial;
   }
 
@@ -67,7 +71,10 @@ export class LiveConfig {
       // schema changed under it. Keep serving the last good rules and say so loudly.
       const problems = parsed.problems.slice(0, 20).map((p) => `${p.path}: ${p.message}`);
       this.#unusable = { version: stored.version, problems };
-      this.logger.error({ event: EVENTS.configInvalidStored, version: stored.version, problems }, `stored configuration version ${stored.version} no longer validates; ${this.#state.version > 0 ? `keeping version ${this.#state.version}` : 'mail gets 451 until a valid one is applied'}: ${problems.join('; ')}`);
+      this.logger.error(
+        { event: EVENTS.configInvalidStored, version: stored.version, problems },
+        `stored configuration version ${stored.version} no longer validates; ${this.#state.version > 0 ? `keeping version ${this.#state.version}` : 'mail gets 451 until a valid one is applied'}: ${problems.join('; ')}`,
+      );
       return this.#state;
     }
     this.#unusable = null;

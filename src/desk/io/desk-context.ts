@@ -40,7 +40,10 @@ export async function liveDeskContext(x: { db: Db; live: LiveConfig; hostname: s
 }
 
 /** What the intake needs when an admin runs it again (recover, retry) outside the queue. */
-export async function loadDeskDeps(db: Db, opts: { hostname?: string; logger?: Logger; wake?: () => void; live?: LiveConfig; keys?: DeskKeys } = {}): Promise<DeskDeps> {
+export async function loadDeskDeps(
+  db: Db,
+  opts: { hostname?: string; logger?: Logger; wake?: () => void; live?: LiveConfig; keys?: DeskKeys } = {},
+): Promise<DeskDeps> {
   const logger = opts.logger ?? silentLogger;
   return {
     db,

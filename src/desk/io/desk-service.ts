@@ -56,12 +56,31 @@ async function caseOrFail(db: Db, number: number) {
  * the participants), threaded with In-Reply-To/References and our `[#N]` token, queued
  * durably with the case's record of it. With `note`, an internal note that is never mailed.
  */
-export async function answerCase(ctx: DeskContext, input: { caseNumber: number; body: string; author: string; status?: 'pending' | 'solved'; note?: boolean }): Promise<{ queueId: string | null; status: string; messageId: string | null }> {
+export async function answerCase(
+  ctx: DeskContext,
+  input: { caseNumber: number; body: string; author: string; status?: 'pending' | 'solved'; note?: boolean },
+): Promise<{ queueId: string | null; status: string; messageId: string | null }> {
   if (input.body.trim() === '') throw new RelaydeskError('BAD_INPUT', 'the answer is empty; write something with --body');
   const c = await caseOrFail(ctx.db, input.caseNumber);
   if (input.note) {
     await ctx.db.transaction().execute(async (trx) => {
-      await insertDeskMessage(trx, { caseId: c.id, leadId: null, direction: 'note', messageId: null, inReplyTo: null, from: null, recipients: { to: [], cc: [] }, subject: 'Internal note', text: input.body, html: null, queueId: null, author: input.author, machineKind: null, now: ctx.now, attachments: [] });
+      await insertDeskMessage(trx, {
+        caseId: c.id,
+        leadId: null,
+        direction: 'note',
+        messageId: null,
+        inReplyTo: null,
+        from: null,
+        recipients: { to: [], cc: [] },
+        subject: 'Internal note',
+        text: input.body,
+        html: null,
+        queueId: null,
+        author: input.author,
+        machineKind: null,
+        now: ctx.now,
+        attachments: [],
+      });
       await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: ctx.now, change: 'note' });
     });
     return { queueId: null, status: c.status, messageId: null };
@@ -74,24 +93,61 @@ export async function answerCase(ctx: DeskContext, input: { caseNumber: number; 
   const ids = history.map((m) => m.messageId).filter((m): m is string => Boolean(m));
   const lastIn = [...history].reverse().find((m) => m.direction === 'in' && m.messageId)?.messageId ?? '';
   const messageId = newMessageId(ctx.deskDomain ?? ctx.hostname);
-  const headers = replyHeaders({ caseMessageIds: ids, inReplyTo: lastIn, ourMessageId: messageId, loopId: ctx.keys.loopId, kind: 'reply' }).filter(([k]) => k.toLowerCase() !== 'message-id');
+  const headers = replyHeaders({ caseMessageIds: ids, inReplyTo: lastIn, ourMessageId: messageId, loopId: ctx.keys.loopId, kind: 'reply' }).filter(
+    ([k]) => k.toLowerCase() !== 'message-id',
+  );
   const to = [c.requester];
   const cc = c.participants.filter((p) => p.address !== c.requester.address && p.address !== channel.publicAddress);
-  const mail = { from: { name: channel.name, address: channel.publicAddress }, to, cc, subject: replySubject(c.subject, c.number), text: input.body, messageId, headers, date: new Date(ctx.now) };
+  const mail = {
+    from: { name: channel.name, address: channel.publicAddress },
+    to,
+    cc,
+    subject: replySubject(c.subject, c.number),
+    text: input.body,
+    messageId,
+    headers,
+    date: new Date(ctx.now),
+  };
   const raw = await composeMail(mail);
-  const out = outgoingRecord({ raw, mail, snapshot: ctx.snapshot, now: ctx.now, hostname: ctx.hostname, origin: `answer to case #${c.number} by ${input.author}` });
+  const out = outgoingRecord({
+    raw,
+    mail,
+    snapshot: ctx.snapshot,
+    now: ctx.now,
+    hostname: ctx.hostname,
+    origin: `answer to case #${c.number} by ${input.author}`,
+  });
   if (out.record.deliveries.length === 0) throw new RelaydeskError('BAD_INPUT', `no recipient of the answer can be reached (${out.undeliverable.join(', ')})`);
   const status = change.kind === 'changed' ? change.to : c.status;
   await ctx.db.transaction().execute(async (trx) => {
     await enqueue(trx, out.record);
-    await insertDeskMessage(trx, { caseId: c.id, leadId: null, direction: 'out', messageId, inReplyTo: lastIn || null, from: mail.from, recipients: { to: to.map((t) => t.address), cc: cc.map((t) => t.address) }, subject: mail.subject, text: input.body, html: null, queueId: out.queueId, author: input.author, machineKind: null, now: ctx.now, attachments: [] });
+    await insertDeskMessage(trx, {
+      caseId: c.id,
+      leadId: null,
+      direction: 'out',
+      messageId,
+      inReplyTo: lastIn || null,
+      from: mail.from,
+      recipients: { to: to.map((t) => t.address), cc: cc.map((t) => t.address) },
+      subject: mail.subject,
+      text: input.body,
+      html: null,
+      queueId: out.queueId,
+      author: input.author,
+      machineKind: null,
+      now: ctx.now,
+      attachments: [],
+    });
     await setCaseStatus(trx, { caseId: c.id, status, now: ctx.now });
     await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: ctx.now, change: 'reply' });
   });
   return { queueId: out.queueId, status, messageId };
 }
 
-export async function changeCase(ctx: DeskContext, input: { caseNumber: number; status?: CaseStatus; assignee?: string | null }): Promise<{ status: string; assignee: string | null }> {
+export async function changeCase(
+  ctx: DeskContext,
+  input: { caseNumber: number; status?: CaseStatus; assignee?: string | null },
+): Promise<{ status: string; assignee: string | null }> {
   const c = await caseOrFail(ctx.db, input.caseNumber);
   let status = c.status;
   if (input.status) {
@@ -108,7 +164,10 @@ export async function changeCase(ctx: DeskContext, input: { caseNumber: number; 
 
 export type LeadAction = 'work' | 'qualify' | 'disqualify' | 'convert';
 
-export async function actOnLead(ctx: DeskContext, input: { leadId: number; action: LeadAction; amount?: number; stage?: string }): Promise<{ status: string; contactId?: number; accountId?: number; opportunityId?: number }> {
+export async function actOnLead(
+  ctx: DeskContext,
+  input: { leadId: number; action: LeadAction; amount?: number; stage?: string },
+): Promise<{ status: string; contactId?: number; accountId?: number; opportunityId?: number }> {
   const lead = await loadLead(ctx.db, input.leadId);
   if (!lead) throw new RelaydeskError('NOT_FOUND', `no lead ${input.leadId}; see \`relaydesk desk leads\``);
   if (input.action !== 'convert') {
@@ -132,9 +191,23 @@ export async function actOnLead(ctx: DeskContext, input: { leadId: number; actio
   );
   if (plan.kind === 'rejected') throw new RelaydeskError('CONFLICT', `lead ${lead.id} cannot be converted: ${plan.reason}`);
   return ctx.db.transaction().execute(async (trx) => {
-    const accountId = plan.account.kind === 'reuse' ? Number(plan.account.accountId) : await createAccount(trx, { name: plan.account.name, domain: plan.account.domain, now: ctx.now });
-    const contactId = plan.contact.kind === 'reuse' ? Number(plan.contact.contactId) : await createContact(trx, { name: plan.contact.name, email: plan.contact.email, accountId, now: ctx.now });
-    const opportunityId = await createOpportunity(trx, { name: plan.opportunity.name, accountId, contactId, leadId: lead.id, amount: plan.opportunity.amount, stage: plan.opportunity.stage, now: ctx.now });
+    const accountId =
+      plan.account.kind === 'reuse'
+        ? Number(plan.account.accountId)
+        : await createAccount(trx, { name: plan.account.name, domain: plan.account.domain, now: ctx.now });
+    const contactId =
+      plan.contact.kind === 'reuse'
+        ? Number(plan.contact.contactId)
+        : await createContact(trx, { name: plan.contact.name, email: plan.contact.email, accountId, now: ctx.now });
+    const opportunityId = await createOpportunity(trx, {
+      name: plan.opportunity.name,
+      accountId,
+      contactId,
+      leadId: lead.id,
+      amount: plan.opportunity.amount,
+      stage: plan.opportunity.stage,
+      now: ctx.now,
+    });
     await setLeadStatus(trx, { leadId: lead.id, status: plan.leadStatus, now: ctx.now, contactId, accountId, opportunityId });
     await emitDeskEvent(trx, { type: 'lead.converted', leadId: lead.id, at: ctx.now });
     return { status: plan.leadStatus, contactId, accountId, opportunityId };
@@ -144,7 +217,11 @@ export async function actOnLead(ctx: DeskContext, input: { leadId: number; actio
 async function channelByName(db: Db, name: string): Promise<StoredChannel> {
   const chs = await listDeskChannels(db);
   const ch = chs.find((c) => c.name.toLowerCase() === name.toLowerCase() || c.id === name);
-  if (!ch) throw new RelaydeskError('NOT_FOUND', `no desk channel "${name}"; channels: ${chs.map((c) => c.name).join(', ') || 'none (add desk.channels to the configuration)'}`);
+  if (!ch)
+    throw new RelaydeskError(
+      'NOT_FOUND',
+      `no desk channel "${name}"; channels: ${chs.map((c) => c.name).join(', ') || 'none (add desk.channels to the configuration)'}`,
+    );
   return ch;
 }
 
@@ -187,7 +264,16 @@ export async function verifyChannel(ctx: DeskContext, name: string): Promise<{ c
   }
   await ctx.db.transaction().execute(async (trx) => {
     await enqueue(trx, out.record);
-    await saveVerification(trx, { channelId: ch.id, state: 'pending', nonce, queueId: out.queueId, sentAt: ctx.now, verifiedAt: null, detail: `check sent as ${out.queueId}; waiting for it to come back`, now: ctx.now });
+    await saveVerification(trx, {
+      channelId: ch.id,
+      state: 'pending',
+      nonce,
+      queueId: out.queueId,
+      sentAt: ctx.now,
+      verifiedAt: null,
+      detail: `check sent as ${out.queueId}; waiting for it to come back`,
+      now: ctx.now,
+    });
   });
   return { channel: ch.name, state: 'pending', queueId: out.queueId, detail: `check sent as ${out.queueId}` };
 }

@@ -55,7 +55,9 @@ export function deskTransport(deps: DeskDeps): Transport {
       const out = new Map<number, AttemptOutcome>();
       for (const d of deliveries) {
         try {
-          const summary = await slots.run(() => runIntake({ ...deps, state: config }, { queueId: message.queueId, recipient: d.recipient, mailFrom: message.mailFrom, source, spam: d.spamFlag }));
+          const summary = await slots.run(() =>
+            runIntake({ ...deps, state: config }, { queueId: message.queueId, recipient: d.recipient, mailFrom: message.mailFrom, source, spam: d.spamFlag }),
+          );
           out.set(d.id, { kind: 'delivered', reply: summary });
         } catch (e) {
           const error = (e as Error).message;
@@ -63,7 +65,10 @@ export function deskTransport(deps: DeskDeps): Transport {
             out.set(d.id, { kind: 'deferred', reply: `desk store unavailable: ${error}` });
             continue;
           }
-          deps.logger.error({ event: EVENTS.deskFailed, qid: message.queueId, rcpt: d.recipient, err: error }, 'desk intake failed; message set aside in the failed list');
+          deps.logger.error(
+            { event: EVENTS.deskFailed, qid: message.queueId, rcpt: d.recipient, err: error },
+            'desk intake failed; message set aside in the failed list',
+          );
           deps.metrics?.deskIntake('failed', '');
           try {
             const id = await insertFailed(deps.db, { queueId: message.queueId, recipient: d.recipient, error, now: deps.clock.now() });
@@ -82,7 +87,11 @@ export function deskTransport(deps: DeskDeps): Transport {
 export async function runIntake(deps: DeskDeps & { state?: LiveState }, req: IntakeRequest): Promise<string> {
   const now = deps.clock.now();
   const lazy = deps.lazyTransaction ?? ((fn) => deps.db.transaction().execute(fn));
-  const read = await readInbound(req.source, () => new BlobWriter({ lazyTransaction: lazy }, newAttachmentBlobId(), { owner: `desk/${process.pid}`, now: () => deps.clock.now() }), DEFAULT_PART_BUDGET);
+  const read = await readInbound(
+    req.source,
+    () => new BlobWriter({ lazyTransaction: lazy }, newAttachmentBlobId(), { owner: `desk/${process.pid}`, now: () => deps.clock.now() }),
+    DEFAULT_PART_BUDGET,
+  );
   try {
     return await intakeOf(deps, req, read, now);
   } finally {
@@ -91,22 +100,51 @@ export async function runIntake(deps: DeskDeps & { state?: LiveState }, req: Int
   }
 }
 
-async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeRequest, read: Awaited<ReturnType<typeof readInbound>>, now: number): Promise<string> {
+async function intakeOf(
+  deps: DeskDeps & { state?: LiveState },
+  req: IntakeRequest,
+  read: Awaited<ReturnType<typeof readInbound>>,
+  now: number,
+): Promise<string> {
   if (read.refused) {
     const head = await parseInboundMessage(read.message.subarray(0, Math.min(read.message.length, 64 * 1024)));
-    await insertSuspended(deps.db, { channelId: null, queueId: req.queueId, recipient: req.recipient, reason: 'mime-limits', detail: `the message has ${read.refused}; the desk reads no further (the whole message is in the gateway's store as ${req.queueId})`, from: head.from?.address ?? null, subject: head.subject, createdAt: now });
+    await insertSuspended(deps.db, {
+      channelId: null,
+      queueId: req.queueId,
+      recipient: req.recipient,
+      reason: 'mime-limits',
+      detail: `the message has ${read.refused}; the desk reads no further (the whole message is in the gateway's store as ${req.queueId})`,
+      from: head.from?.address ?? null,
+      subject: head.subject,
+      createdAt: now,
+    });
     deps.metrics?.deskIntake('set_aside', 'mime_limits');
     return `suspended: mime-limits (${read.refused})`;
   }
   const parsed = await parseInboundMessage(read.message, {}, read.stored);
   parsed.problems.push(...read.problems);
   const stored = await listDeskChannels(deps.db);
-  const channels: Channel[] = stored.map((c) => ({ id: c.id, name: c.name, kind: c.kind, publicAddress: c.publicAddress, inboundAddresses: c.inboundAddresses }));
+  const channels: Channel[] = stored.map((c) => ({
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    publicAddress: c.publicAddress,
+    inboundAddresses: c.inboundAddresses,
+  }));
   const match = matchChannel(req.recipient, { xOriginalTo: parsed.xOriginalTo, deliveredTo: parsed.deliveredTo, to: parsed.to }, channels);
   if (match.kind !== 'channel') {
     const reason = match.kind === 'retired' ? 'retired-address' : 'unknown-address';
     const detail = `no current channel has the address <${req.recipient}>`;
-    await insertSuspended(deps.db, { channelId: match.kind === 'retired' ? match.channelId : null, queueId: req.queueId, recipient: req.recipient, reason, detail, from: parsed.from?.address ?? null, subject: parsed.subject, createdAt: now });
+    await insertSuspended(deps.db, {
+      channelId: match.kind === 'retired' ? match.channelId : null,
+      queueId: req.queueId,
+      recipient: req.recipient,
+      reason,
+      detail,
+      from: parsed.from?.address ?? null,
+      subject: parsed.subject,
+      createdAt: now,
+    });
     deps.metrics?.deskIntake('set_aside', labelOf(reason));
     return `suspended (${reason}): ${detail}; kept in the suspended list (relaydesk desk suspended)`;
   }
@@ -140,13 +178,19 @@ async function intakeOf(deps: DeskDeps & { state?: LiveState }, req: IntakeReque
     replyAddressCase: caseRef(inChannel(replyCase)),
     referencedCase: caseRef(await findCaseByMessageIds(deps.db, channel.id, ids)),
     referencedLead: await findLeadByMessageIds(deps.db, channel.id, ids).then((l) => (l ? { id: String(l.id), status: l.status as never } : null)),
-    openLeadForSender: requester && channel.kind === 'sales' ? await findOpenLeadByEmail(deps.db, channel.id, requester.address).then((l) => (l ? { id: String(l.id), status: l.status as never } : null)) : null,
+    openLeadForSender:
+      requester && channel.kind === 'sales'
+        ? await findOpenLeadByEmail(deps.db, channel.id, requester.address).then((l) => (l ? { id: String(l.id), status: l.status as never } : null))
+        : null,
     recentCasesFromSender: requester ? await countRecentOpenedBy(deps.db, requester.address, now - HOUR_MS) : 0,
     limits: req.redo ? { ...DEFAULT_INTAKE_LIMITS, maxNewCasesPerSenderPerHour: Number.MAX_SAFE_INTEGER } : DEFAULT_INTAKE_LIMITS,
   });
   const summary = await applyIntakeDecision(deps, { decision, dedupe, dedupeKey, fingerprint, channel, parsed, req, now });
   const reused = dedupe.kind === 'new' && dedupe.reused !== null;
-  deps.logger.info({ event: EVENTS.deskIntake, qid: req.queueId, channel: channel.name, effect: decision.kind, ...(reused ? { messageIdReused: parsed.messageId } : {}) }, summary);
+  deps.logger.info(
+    { event: EVENTS.deskIntake, qid: req.queueId, channel: channel.name, effect: decision.kind, ...(reused ? { messageIdReused: parsed.messageId } : {}) },
+    summary,
+  );
   const outcome = intakeOutcomeOf(decision, req.spam);
   deps.metrics?.deskIntake(outcome.outcome, outcome.reason);
   return summary;
@@ -180,5 +224,11 @@ function labelOf(word: string): string {
 
 function caseRef(c: CaseRow | null): CaseRef | null {
   if (!c) return null;
-  return { id: String(c.id), number: c.number, status: c.status as CaseRef['status'], requester: c.requester.address, participants: c.participants.map((p) => p.address) };
+  return {
+    id: String(c.id),
+    number: c.number,
+    status: c.status as CaseRef['status'],
+    requester: c.requester.address,
+    participants: c.participants.map((p) => p.address),
+  };
 }

@@ -73,9 +73,23 @@ export async function composeMail(m: OutgoingMail): Promise<Buffer> {
 }
 
 /** A composed message turned into a queue record from `mailFrom` to every To and Cc. */
-export function outgoingRecord(input: { raw: Buffer; mail: OutgoingMail; snapshot: RoutingSnapshot; now: number; hostname: string; origin: string }): { record: ReceivedRecord; queueId: string; undeliverable: string[] } {
+export function outgoingRecord(input: { raw: Buffer; mail: OutgoingMail; snapshot: RoutingSnapshot; now: number; hostname: string; origin: string }): {
+  record: ReceivedRecord;
+  queueId: string;
+  undeliverable: string[];
+} {
   const queueId = newQueueId(input.now);
   const recipients = [...input.mail.to, ...(input.mail.cc ?? [])].map((r) => r.address);
-  const { record, undeliverable } = generatedMail({ queueId, raw: input.raw, summary: summarizeHeaders(input.raw), mailFrom: input.mail.from.address, recipients, snapshot: input.snapshot, now: input.now, hostname: input.hostname, origin: input.origin });
+  const { record, undeliverable } = generatedMail({
+    queueId,
+    raw: input.raw,
+    summary: summarizeHeaders(input.raw),
+    mailFrom: input.mail.from.address,
+    recipients,
+    snapshot: input.snapshot,
+    now: input.now,
+    hostname: input.hostname,
+    origin: input.origin,
+  });
   return { record, queueId, undeliverable };
 }

@@ -39,10 +39,18 @@ describe('postWebhook and where it may connect', () => {
 
   it('refuses a name when any address it resolves to is not public, and connects nowhere', async () => {
     const before = hosts.length;
-    const { lookup, asked } = answers({ 'mixed.example.test': [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }], 'six.example.test': [{ address: '::1', family: 6 }] });
-    await expect(post(`http://mixed.example.test:${port}/h`, lookup, false)).rejects.toThrow(new WebhookDestinationRefused(
-      'mixed.example.test resolves to 127.0.0.1, a loopback address; webhooks go to public addresses only; to send them there, set desk.webhooks.allowPrivateDestinations: true in the configuration',
-    ));
+    const { lookup, asked } = answers({
+      'mixed.example.test': [
+        { address: '93.184.216.34', family: 4 },
+        { address: '127.0.0.1', family: 4 },
+      ],
+      'six.example.test': [{ address: '::1', family: 6 }],
+    });
+    await expect(post(`http://mixed.example.test:${port}/h`, lookup, false)).rejects.toThrow(
+      new WebhookDestinationRefused(
+        'mixed.example.test resolves to 127.0.0.1, a loopback address; webhooks go to public addresses only; to send them there, set desk.webhooks.allowPrivateDestinations: true in the configuration',
+      ),
+    );
     await expect(post(`http://six.example.test:${port}/h`, lookup, false)).rejects.toThrow(/^six\.example\.test resolves to ::1, a loopback address/);
     expect(asked).toEqual(['mixed.example.test', 'six.example.test']);
     expect(hosts.length).toBe(before);

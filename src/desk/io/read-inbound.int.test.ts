@@ -58,7 +58,7 @@ describe('reading an inbound message for the desk', () => {
     expect('blobId' in a.content && (await readAll(openBlob(ts.store.db, a.content.blobId), 1 << 24)).equals(content)).toBe(true);
   });
 
-  it('ignores a stored-part header the sender wrote: no one else\'s blob can be named', async () => {
+  it("ignores a stored-part header the sender wrote: no one else's blob can be named", async () => {
     const raw = crlf([
       'From: mallory@example.net',
       'Content-Type: multipart/mixed; boundary="b"',

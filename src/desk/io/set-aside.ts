@@ -23,8 +23,12 @@ export async function reprocessMessage(deps: DeskDeps, input: { queueId: string;
   }
   const { message } = stored;
   // The desk got the rule's copy (X-Original-To and other header edits), not the received bytes.
-  const delivery = (await loadDeliveries(deps.db, input.queueId)).find((d) => d.transport === 'desk' && d.recipient.toLowerCase() === input.recipient.toLowerCase());
-  const copy = delivery ? await applyTransform(stored.source, delivery.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } }) : stored.source;
+  const delivery = (await loadDeliveries(deps.db, input.queueId)).find(
+    (d) => d.transport === 'desk' && d.recipient.toLowerCase() === input.recipient.toLowerCase(),
+  );
+  const copy = delivery
+    ? await applyTransform(stored.source, delivery.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } })
+    : stored.source;
   // Recovering says "this is ordinary mail": strip the marks that set it aside (header fields only).
   const source = input.asHuman ? withHeader(copy, Buffer.from(copy.header.toString('binary').replace(MACHINE_MARKS, ''), 'binary')) : copy;
   return runIntake(deps, {
@@ -48,11 +52,13 @@ export async function recoverSuspended(deps: DeskDeps, id: number): Promise<{ id
 
 export async function deleteSuspended(db: Db, id: number): Promise<{ id: number; deleted: true }> {
   const s = await loadSuspended(db, id);
-  if (!s || s.state !== 'suspended' || !(await setSuspendedState(db, id, 'deleted'))) throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``);
+  if (!s || s.state !== 'suspended' || !(await setSuspendedState(db, id, 'deleted')))
+    throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``);
   return { id, deleted: true };
 }
 
-export type RetryOutcome = { readonly id: number; readonly state: 'resolved'; readonly result: string } | { readonly id: number; readonly state: 'failed'; readonly error: string };
+export type RetryOutcome =
+  { readonly id: number; readonly state: 'resolved'; readonly result: string } | { readonly id: number; readonly state: 'failed'; readonly error: string };
 
 /** Runs the intake again for a dead letter; failing again is an outcome, kept with its error. */
 export async function retryFailed(deps: DeskDeps, id: number): Promise<RetryOutcome> {

@@ -13,7 +13,13 @@ export interface WebhookSummary {
   readonly createdAt: string;
 }
 
-export const summarizeWebhook = (w: WebhookRow): WebhookSummary => ({ id: w.id, url: w.url, events: w.events, createdBy: w.createdBy, createdAt: new Date(w.createdAt).toISOString() });
+export const summarizeWebhook = (w: WebhookRow): WebhookSummary => ({
+  id: w.id,
+  url: w.url,
+  events: w.events,
+  createdBy: w.createdBy,
+  createdAt: new Date(w.createdAt).toISOString(),
+});
 
 /**
  * Why a URL cannot receive webhooks, or null when it can. Pure. A host that is a literal
@@ -42,9 +48,18 @@ export function checkWebhookEvents(events: readonly string[]): string | null {
 /** Subscribes `url` to `events`; without a secret one is made. The secret is returned once. */
 export async function addWebhook(
   db: Db,
-  input: { url: string; events: readonly string[]; secret?: string; createdBy: string; now: number; /** desk.webhooks.allowPrivateDestinations in force */ allowPrivateDestinations: boolean },
+  input: {
+    url: string;
+    events: readonly string[];
+    secret?: string;
+    createdBy: string;
+    now: number;
+    /** desk.webhooks.allowPrivateDestinations in force */ allowPrivateDestinations: boolean;
+  },
 ): Promise<WebhookSummary & { secret: string }> {
-  const problems = [checkWebhookUrl(input.url, { allowPrivateDestinations: input.allowPrivateDestinations }), checkWebhookEvents(input.events)].filter((p): p is string => p !== null);
+  const problems = [checkWebhookUrl(input.url, { allowPrivateDestinations: input.allowPrivateDestinations }), checkWebhookEvents(input.events)].filter(
+    (p): p is string => p !== null,
+  );
   if (input.secret !== undefined && input.secret.length < 16) problems.push('the secret must be at least 16 characters; leave it out to have one made');
   if (problems.length) throw new RelaydeskError('BAD_INPUT', `the webhook was not added: ${problems[0]}`, problems);
   const row: WebhookRow = {

@@ -60,7 +60,8 @@ describe('checkWebhookUrl', () => {
   });
 
   it('takes private destinations when the configuration allows them', () => {
-    for (const url of ['http://127.0.0.1:8080/x', 'http://[::1]/', 'http://169.254.169.254/', 'http://localhost/']) expect(checkWebhookUrl(url, { allowPrivateDestinations: true })).toBeNull();
+    for (const url of ['http://127.0.0.1:8080/x', 'http://[::1]/', 'http://169.254.169.254/', 'http://localhost/'])
+      expect(checkWebhookUrl(url, { allowPrivateDestinations: true })).toBeNull();
     expect(checkWebhookUrl('ftp://127.0.0.1/', { allowPrivateDestinations: true })).toMatch(/http or https only/);
   });
 });

@@ -141,9 +141,17 @@ function checkedLookup(resolve: WebhookLookup, allowPrivate: boolean): LookupFun
         if (first === undefined) {
           return callback(Object.assign(new Error(`${hostname} has no address to connect to`), { code: 'ENOTFOUND' }), '');
         }
-        const refused = checkResolvedAddresses(hostname, wanted.map((a) => a.address), allowPrivate);
+        const refused = checkResolvedAddresses(
+          hostname,
+          wanted.map((a) => a.address),
+          allowPrivate,
+        );
         if (refused !== null) return callback(new WebhookDestinationRefused(refused), '');
-        if (options.all) callback(null, wanted.map((a) => ({ address: a.address, family: a.family })));
+        if (options.all)
+          callback(
+            null,
+            wanted.map((a) => ({ address: a.address, family: a.family })),
+          );
         else callback(null, first.address, first.family);
       },
       (e: unknown) => callback(e as NodeJS.ErrnoException, ''),
@@ -172,7 +180,12 @@ export function postWebhook(p: WebhookPost): Promise<{ status: number; text: str
         if (text.length < MAX_RESPONSE_CHARS) text += chunk;
         else res.destroy();
       });
-      const done = () => resolve({ status: res.statusCode ?? 0, text: text.slice(0, MAX_RESPONSE_CHARS), location: typeof res.headers.location === 'string' ? res.headers.location : null });
+      const done = () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          text: text.slice(0, MAX_RESPONSE_CHARS),
+          location: typeof res.headers.location === 'string' ? res.headers.location : null,
+        });
       res.on('end', done);
       res.on('close', done);
       res.on('error', done);
@@ -188,7 +201,15 @@ export function postWebhook(p: WebhookPost): Promise<{ status: number; text: str
  * The webhook transport of the queue: one signed POST per delivery (subscription), only to
  * destinations the configuration in force allows at the time of sending.
  */
-export function webhookTransport(deps: { db: Db; logger: Logger; now: () => number; lookup?: WebhookLookup; timeoutMs?: number; userAgent?: string; metrics?: WebhookMetrics }): Transport {
+export function webhookTransport(deps: {
+  db: Db;
+  logger: Logger;
+  now: () => number;
+  lookup?: WebhookLookup;
+  timeoutMs?: number;
+  userAgent?: string;
+  metrics?: WebhookMetrics;
+}): Transport {
   return {
     key: WEBHOOK_TRANSPORT,
     async deliver({ message, source, deliveries, config }) {
@@ -232,7 +253,10 @@ export function webhookTransport(deps: { db: Db; logger: Logger; now: () => numb
         } catch (e) {
           if (e instanceof WebhookDestinationRefused) out.set(d.id, { kind: 'bounced', reply: `not sent: ${e.message}`, remoteMta: host, status: '5.7.1' });
           else out.set(d.id, { kind: 'deferred', reply: `POST ${host} failed: ${(e as Error).message}`, remoteMta: host });
-          deps.metrics?.webhookPost(e instanceof WebhookDestinationRefused ? 'bounced' : 'deferred', e instanceof WebhookDestinationRefused ? 'destination_refused' : 'no_answer');
+          deps.metrics?.webhookPost(
+            e instanceof WebhookDestinationRefused ? 'bounced' : 'deferred',
+            e instanceof WebhookDestinationRefused ? 'destination_refused' : 'no_answer',
+          );
         }
       }
       return out;

@@ -287,14 +287,26 @@ describe('the parts of smtp-server the subclass depends on', () => {
 
   it('is the exact version package.json pins', () => {
     const require = createRequire(import.meta.url);
-    const pinned = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }).dependencies['smtp-server'];
+    const pinned = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> })
+      .dependencies['smtp-server'];
     const installed = (require('smtp-server/package.json') as { version: string }).version;
     expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
     expect(installed).toBe(pinned);
   });
 
   it('still has the connection methods the subclass replaces or calls', () => {
-    const missing = methods(SMTPConnection.prototype, ['init', '_setListeners', 'connectionReady', 'send', 'close', '_onCommand', '_getEnhancedStatusCode', '_parseAddressCommand', '_onClose', 'on']);
+    const missing = methods(SMTPConnection.prototype, [
+      'init',
+      '_setListeners',
+      'connectionReady',
+      'send',
+      'close',
+      '_onCommand',
+      '_getEnhancedStatusCode',
+      '_parseAddressCommand',
+      '_onClose',
+      'on',
+    ]);
     expect(missing).toEqual([]);
   });
 

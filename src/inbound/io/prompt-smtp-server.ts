@@ -194,7 +194,12 @@ export class PromptSMTPServer extends SMTPServer {
     if (this.#pressureTimeout === undefined) return;
     const self = this as any;
     const open: number = self.connections.size;
-    const timeout = decideIdleTimeout({ open, maxClients: self.options.maxClients ?? Infinity, idleTimeoutMs: this.#idleTimeout, pressureIdleTimeoutMs: this.#pressureTimeout });
+    const timeout = decideIdleTimeout({
+      open,
+      maxClients: self.options.maxClients ?? Infinity,
+      idleTimeoutMs: this.#idleTimeout,
+      pressureIdleTimeoutMs: this.#pressureTimeout,
+    });
     if (timeout === this.#applied) return;
     this.#applied = timeout;
     self.options.socketTimeout = timeout;

@@ -19,7 +19,11 @@ export interface SpamCheckResult {
   readonly authenticationResultsHeader: string | null;
 }
 
-export type SpamCheck = (message: MessageSource, env: { mailFrom: string; clientIp: string; helo: string }, facts: { gtube: boolean }) => Promise<SpamCheckResult>;
+export type SpamCheck = (
+  message: MessageSource,
+  env: { mailFrom: string; clientIp: string; helo: string },
+  facts: { gtube: boolean },
+) => Promise<SpamCheckResult>;
 
 export interface ReceiveInput {
   readonly mailFrom: string;
@@ -69,11 +73,15 @@ export class Receiver {
   /** A new message whose DATA is about to arrive, under the size limit in force. */
   begin(): IncomingMessage {
     const { deps } = this;
-    return new IncomingMessage(newQueueId(deps.clock.now()), { store: deps.store, owner: deps.owner, now: () => deps.clock.now() }, {
-      maxSize: deps.live.cached.config.smtp.maxMessageSize,
-      maxHeaderBytes: MAX_HEADER_BYTES,
-      maxHeaderFields: MAX_HEADER_FIELDS,
-    });
+    return new IncomingMessage(
+      newQueueId(deps.clock.now()),
+      { store: deps.store, owner: deps.owner, now: () => deps.clock.now() },
+      {
+        maxSize: deps.live.cached.config.smtp.maxMessageSize,
+        maxHeaderBytes: MAX_HEADER_BYTES,
+        maxHeaderFields: MAX_HEADER_FIELDS,
+      },
+    );
   }
 
   async receive(incoming: IncomingMessage, input: ReceiveInput): Promise<string> {
@@ -83,7 +91,10 @@ export class Receiver {
     const queueId = incoming.queueId;
     const read = incoming.end();
     const check = await deps.spamCheck(incoming.source(), { mailFrom: input.mailFrom, clientIp: input.clientIp, helo: input.helo }, { gtube: incoming.gtube });
-    const planned = planDeliveries(input.recipients.map((r) => r.plan), check.verdict);
+    const planned = planDeliveries(
+      input.recipients.map((r) => r.plan),
+      check.verdict,
+    );
 
     const received = renderReceivedHeader({
       helo: input.helo,
@@ -132,7 +143,17 @@ export class Receiver {
     }
     const size = header.length - read.header.length + read.size;
     deps.logger.info(
-      { event: EVENTS.accepted, sid: input.sessionId, qid: queueId, from: input.mailFrom, rcpts: input.recipients.length, deliveries: deliveries.length, held: deliveries.filter((d) => d.status === 'held').length, size, spam: check.verdict.spam },
+      {
+        event: EVENTS.accepted,
+        sid: input.sessionId,
+        qid: queueId,
+        from: input.mailFrom,
+        rcpts: input.recipients.length,
+        deliveries: deliveries.length,
+        held: deliveries.filter((d) => d.status === 'held').length,
+        size,
+        spam: check.verdict.spam,
+      },
       'message accepted',
     );
     deps.metrics?.messageAccepted(check.verdict.spam);
@@ -163,19 +184,34 @@ function toNewDelivery(d: PlannedDelivery, now: number, lease: { owner: string; 
   };
 }
 
-function traceOf(x: { queueId: string; at: number; input: ReceiveInput; verdict: SpamVerdict; authResults: Record<string, unknown>; planned: readonly PlannedDelivery[] }): TraceEvent[] {
+function traceOf(x: {
+  queueId: string;
+  at: number;
+  input: ReceiveInput;
+  verdict: SpamVerdict;
+  authResults: Record<string, unknown>;
+  planned: readonly PlannedDelivery[];
+}): TraceEvent[] {
   const { queueId, at, input } = x;
   const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({ queueId, at, code, summary, data });
   const out: TraceEvent[] = [
-    ev(EVENTS.envelope, `from <${input.mailFrom}> to ${input.recipients.map((r) => `<${r.address}>`).join(', ')} via ${input.clientIp} (${input.helo || 'no HELO'})${input.tls ? ' over TLS' : ''}`, {
-      mailFrom: input.mailFrom,
-      recipients: input.recipients.map((r) => r.address),
-      clientIp: input.clientIp,
-      helo: input.helo,
-      tls: input.tls,
-    }),
+    ev(
+      EVENTS.envelope,
+      `from <${input.mailFrom}> to ${input.recipients.map((r) => `<${r.address}>`).join(', ')} via ${input.clientIp} (${input.helo || 'no HELO'})${input.tls ? ' over TLS' : ''}`,
+      {
+        mailFrom: input.mailFrom,
+        recipients: input.recipients.map((r) => r.address),
+        clientIp: input.clientIp,
+        helo: input.helo,
+        tls: input.tls,
+      },
+    ),
     ev(EVENTS.authResults, authLine(x.authResults), x.authResults),
-    ev(EVENTS.verdict, `${x.verdict.spam ? 'spam' : 'not spam'} (score ${x.verdict.score}${x.verdict.reasons.length ? `: ${x.verdict.reasons.join(', ')}` : ''})`, { ...x.verdict }),
+    ev(
+      EVENTS.verdict,
+      `${x.verdict.spam ? 'spam' : 'not spam'} (score ${x.verdict.score}${x.verdict.reasons.length ? `: ${x.verdict.reasons.join(', ')}` : ''})`,
+      { ...x.verdict },
+    ),
   ];
   const seen = new Set<string>();
   for (const d of x.planned) {
@@ -189,7 +225,15 @@ function traceOf(x: { queueId: string; at: number; input: ReceiveInput; verdict:
   for (const d of x.planned) {
     const where = d.transport === 'smtp' ? (d.route ? `route ${d.route}` : 'next hop by domain') : d.transport;
     const state = d.held ? `held (${d.holdReason ?? 'spam'})` : 'queued';
-    out.push(ev(d.held ? EVENTS.held : EVENTS.planned, `<${d.originalRecipient}> → <${d.recipient}> by ${where}: ${state}`, { recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, route: d.route ?? null, held: d.held }));
+    out.push(
+      ev(d.held ? EVENTS.held : EVENTS.planned, `<${d.originalRecipient}> → <${d.recipient}> by ${where}: ${state}`, {
+        recipient: d.recipient,
+        originalRecipient: d.originalRecipient,
+        transport: d.transport,
+        route: d.route ?? null,
+        held: d.held,
+      }),
+    );
   }
   out.push(ev(EVENTS.accepted, `accepted: 250 queued as ${queueId}`, {}));
   return out;

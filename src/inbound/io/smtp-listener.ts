@@ -84,7 +84,11 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     if (!isSrsAddress(address, snapshot.domains)) return decideRecipient(address, snapshot);
     const secrets = configSecret ? [configSecret, deps.srsSecret] : [deps.srsSecret];
     const r = srsReverse(address, { secret: secrets, now: new Date(deps.clock.now()), maxAgeDays: SRS_MAX_AGE_DAYS });
-    if (!r.ok) return { kind: 'reject', reply: { code: 550, enhanced: '5.7.1', text: `Invalid SRS return address (${r.reason}); we only return bounces for mail we forwarded` } };
+    if (!r.ok)
+      return {
+        kind: 'reject',
+        reply: { code: 550, enhanced: '5.7.1', text: `Invalid SRS return address (${r.reason}); we only return bounces for mail we forwarded` },
+      };
     return { kind: 'accept', plan: planSrsReturn(address, r.address) };
   };
   const initial = deps.live.cached.config;
@@ -164,7 +168,11 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
       // The MAIL FROM of this transaction, as accepted (a refused one never lands here).
       const mailFrom = session.envelope.mailFrom;
-      const check = decideEnvelopeAddress({ role: 'recipient', written: (address as WrittenAddress).written, smtpUtf8: mailFrom !== false && smtpUtf8Of(mailFrom) });
+      const check = decideEnvelopeAddress({
+        role: 'recipient',
+        written: (address as WrittenAddress).written,
+        smtpUtf8: mailFrom !== false && smtpUtf8Of(mailFrom),
+      });
       if (check.kind === 'reject') {
         deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, code: check.reply.code }, 'recipient address refused');
         m?.reply('rcpt', check.reply.code, 'bad_address');
@@ -188,7 +196,10 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
                   m?.reply('rcpt', 250, 'accepted');
                   return cb();
                 }
-                deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: 550 }, 'recipient rejected: no such desk address');
+                deps.logger.info(
+                  { event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: 550 },
+                  'recipient rejected: no such desk address',
+                );
                 m?.reply('rcpt', 550, 'no_such_address');
                 cb(smtpError(550, '5.1.1', `<${address.address}>: no such address here; check the address`));
               },
@@ -200,7 +211,10 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
           }
           switch (decision.kind) {
             case 'reject':
-              deps.logger.info({ event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: decision.reply.code, rule: decision.rule }, 'recipient rejected');
+              deps.logger.info(
+                { event: EVENTS.recipientRejected, sid: session.id, qid: null, rcpt: address.address, code: decision.reply.code, rule: decision.rule },
+                'recipient rejected',
+              );
               m?.reply('rcpt', decision.reply.code, rejectReasonOf(decision));
               return cb(smtpError(decision.reply.code, decision.reply.enhanced, decision.reply.text));
             case 'accept':
@@ -226,7 +240,14 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       readData(stream, incoming).then(
         async () => {
           const read = incoming.end();
-          const dataDecision = decideData({ size: read.size, maxSize: limit, sizeExceeded: stream.sizeExceeded, receivedHeaders: countReceivedHeaders(read.header), problem: read.problem, headerFields: read.headerFields });
+          const dataDecision = decideData({
+            size: read.size,
+            maxSize: limit,
+            sizeExceeded: stream.sizeExceeded,
+            receivedHeaders: countReceivedHeaders(read.header),
+            problem: read.problem,
+            headerFields: read.headerFields,
+          });
           if (dataDecision.kind === 'reject') {
             const reply = dataDecision.reply;
             deps.logger.info({ event: EVENTS.rejected, sid: session.id, qid: null, code: reply.code, size: read.size }, 'message refused at DATA');
@@ -239,7 +260,10 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
           }
           if (incoming.storeError) {
             deps.health?.saw(incoming.storeError);
-            deps.logger.error({ event: EVENTS.rejected, sid: session.id, qid: null, err: incoming.storeError.message }, 'message not stored while it arrived; answered 451');
+            deps.logger.error(
+              { event: EVENTS.rejected, sid: session.id, qid: null, err: incoming.storeError.message },
+              'message not stored while it arrived; answered 451',
+            );
             m?.reply('data', 451, 'store_unavailable');
             return refuse(451, '4.3.0', 'Temporary local problem: the message could not be stored; please try again later');
           }
@@ -293,7 +317,10 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
   return {
     port,
     async close(drainMs = DEFAULT_DRAIN_MS) {
-      deps.logger.info({ event: EVENTS.draining, open: server.sessionsOpen, inData: server.sessionsInData }, 'stopping: new clients get 421, messages being received finish');
+      deps.logger.info(
+        { event: EVENTS.draining, open: server.sessionsOpen, inData: server.sessionsInData },
+        'stopping: new clients get 421, messages being received finish',
+      );
       server.shutDown(`4.3.2 ${opts.hostname} Service shutting down`);
       // Wall time, not the node's clock: a test's frozen clock must not hold a stop forever.
       let expired = false;
@@ -304,7 +331,11 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
       try {
         await waitFor(() => server.sessionsInData === 0);
         const cut = server.sessionsInData;
-        if (cut > 0) deps.logger.warn({ event: EVENTS.drainCut, count: cut }, 'messages still being received when the wait ran out are cut off (they got no 250; their clients send them again)');
+        if (cut > 0)
+          deps.logger.warn(
+            { event: EVENTS.drainCut, count: cut },
+            'messages still being received when the wait ran out are cut off (they got no 250; their clients send them again)',
+          );
         const linger = setTimeout(() => (expired = true), QUIT_LINGER_MS);
         await waitFor(() => server.sessionsOpen === 0);
         clearTimeout(linger);

@@ -80,7 +80,9 @@ const host = (port: number, tls: NextHopHost['tls'] = 'none'): NextHop => ({
 
 const body8bit = Buffer.concat([Buffer.from('Grüße — naïve café\r\n', 'utf8'), Buffer.from([0xe9, 0x0d, 0x0a]), Buffer.from('.dot line\r\nend\r\n')]);
 const message = Buffer.concat([
-  Buffer.from('From: a@foreign.example\r\nTo: support@crm.test\r\nSubject: hi\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'),
+  Buffer.from(
+    'From: a@foreign.example\r\nTo: support@crm.test\r\nSubject: hi\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n',
+  ),
   body8bit,
 ]);
 
@@ -92,7 +94,10 @@ afterEach(async () => {
 async function setup(sinkOpts?: Parameters<typeof startSink>[0], senderOpts: Partial<ConstructorParameters<typeof SmtpSender>[0]> = {}) {
   const sink = await startSink(sinkOpts);
   const sender = new SmtpSender({ hostname: 'gw.test', ...senderOpts });
-  cleanups.push(() => sink.close(), () => sender.close());
+  cleanups.push(
+    () => sink.close(),
+    () => sender.close(),
+  );
   return { sink, sender };
 }
 
@@ -105,8 +110,18 @@ function only(map: ReadonlyMap<string, DeliveryOutcome>, key: string): DeliveryO
 describe('SmtpSender', () => {
   it('delivers, byte-exact, with the envelope as given', async () => {
     const { sink, sender } = await setup();
-    const { perRecipient } = await sender.send({ hop: host(sink.port), mailFrom: 'SRS0=abcd=2W=foreign.example=a@gw.test', recipients: ['support@crm.test'], raw: message, requireTls: false });
-    expect(only(perRecipient, 'support@crm.test')).toEqual({ kind: 'delivered', reply: expect.stringMatching(/^250 .*queued as TEST/), remoteMta: '127.0.0.1' });
+    const { perRecipient } = await sender.send({
+      hop: host(sink.port),
+      mailFrom: 'SRS0=abcd=2W=foreign.example=a@gw.test',
+      recipients: ['support@crm.test'],
+      raw: message,
+      requireTls: false,
+    });
+    expect(only(perRecipient, 'support@crm.test')).toEqual({
+      kind: 'delivered',
+      reply: expect.stringMatching(/^250 .*queued as TEST/),
+      remoteMta: '127.0.0.1',
+    });
     expect(sink.received).toHaveLength(1);
     expect(sink.received[0]?.mailFrom).toBe('SRS0=abcd=2W=foreign.example=a@gw.test');
     expect(sink.received[0]?.rcptTo).toEqual(['support@crm.test']);
@@ -115,7 +130,13 @@ describe('SmtpSender', () => {
 
   it('sends the null sender as MAIL FROM:<> and accepts a stream', async () => {
     const { sink, sender } = await setup();
-    const { perRecipient } = await sender.send({ hop: host(sink.port), mailFrom: '', recipients: ['a@crm.test'], raw: Readable.from([message]), requireTls: false });
+    const { perRecipient } = await sender.send({
+      hop: host(sink.port),
+      mailFrom: '',
+      recipients: ['a@crm.test'],
+      raw: Readable.from([message]),
+      requireTls: false,
+    });
     expect(only(perRecipient, 'a@crm.test').kind).toBe('delivered');
     expect(sink.received[0]?.mailFrom).toBe('');
     expect(sink.received[0]?.raw.equals(message)).toBe(true);
@@ -123,10 +144,16 @@ describe('SmtpSender', () => {
 
   it('450 → deferred, 550 → bounced, with the server reply and status', async () => {
     const { sink, sender } = await setup({
-      rcpt: (a) => (a.startsWith('later') ? { code: 450, text: '4.2.0 greylisted, try again' } : a.startsWith('gone') ? { code: 550, text: '5.1.1 no such user' } : null),
+      rcpt: (a) =>
+        a.startsWith('later') ? { code: 450, text: '4.2.0 greylisted, try again' } : a.startsWith('gone') ? { code: 550, text: '5.1.1 no such user' } : null,
     });
     const later = await sender.send({ hop: host(sink.port), mailFrom: 'a@b.example', recipients: ['later@crm.test'], raw: message, requireTls: false });
-    expect(only(later.perRecipient, 'later@crm.test')).toEqual({ kind: 'deferred', status: '4.2.0', reply: '450 4.2.0 greylisted, try again', remoteMta: '127.0.0.1' });
+    expect(only(later.perRecipient, 'later@crm.test')).toEqual({
+      kind: 'deferred',
+      status: '4.2.0',
+      reply: '450 4.2.0 greylisted, try again',
+      remoteMta: '127.0.0.1',
+    });
     const gone = await sender.send({ hop: host(sink.port), mailFrom: 'a@b.example', recipients: ['gone@crm.test'], raw: message, requireTls: false });
     expect(only(gone.perRecipient, 'gone@crm.test')).toEqual({ kind: 'bounced', status: '5.1.1', reply: '550 5.1.1 no such user', remoteMta: '127.0.0.1' });
     expect(sink.received).toHaveLength(0);
@@ -136,7 +163,13 @@ describe('SmtpSender', () => {
     const { sink, sender } = await setup({
       rcpt: (a) => (a.startsWith('later') ? { code: 451, text: '4.3.0 try later' } : a.startsWith('gone') ? { code: 550, text: '5.1.1 unknown' } : null),
     });
-    const { perRecipient } = await sender.send({ hop: host(sink.port), mailFrom: 'a@b.example', recipients: ['ok1@crm.test', 'gone@crm.test', 'later@crm.test', 'ok2@crm.test'], raw: message, requireTls: false });
+    const { perRecipient } = await sender.send({
+      hop: host(sink.port),
+      mailFrom: 'a@b.example',
+      recipients: ['ok1@crm.test', 'gone@crm.test', 'later@crm.test', 'ok2@crm.test'],
+      raw: message,
+      requireTls: false,
+    });
     expect([...perRecipient].map(([r, o]) => [r, o.kind, 'status' in o ? o.status : ''])).toEqual([
       ['ok1@crm.test', 'delivered', ''],
       ['gone@crm.test', 'bounced', '5.1.1'],
@@ -149,7 +182,13 @@ describe('SmtpSender', () => {
   it('server down (closed port) → deferred, no remote MTA', async () => {
     const sender = new SmtpSender({ hostname: 'gw.test' });
     cleanups.push(() => sender.close());
-    const { perRecipient } = await sender.send({ hop: host(await closedPort()), mailFrom: 'a@b.example', recipients: ['x@crm.test'], raw: message, requireTls: false });
+    const { perRecipient } = await sender.send({
+      hop: host(await closedPort()),
+      mailFrom: 'a@b.example',
+      recipients: ['x@crm.test'],
+      raw: message,
+      requireTls: false,
+    });
     const o = only(perRecipient, 'x@crm.test');
     expect(o).toEqual({ kind: 'deferred', status: '4.4.1', reply: '127.0.0.1: connection refused' });
   });
@@ -165,7 +204,8 @@ describe('SmtpSender', () => {
     expect(sink.connections).toBeGreaterThanOrEqual(1);
     expect(sink.connections).toBeLessThanOrEqual(3);
     // Later sends still use the open connections.
-    for (let i = 0; i < 5; i++) await sender.send({ hop: host(sink.port), mailFrom: 'a@b.example', recipients: ['again@crm.test'], raw: message, requireTls: false });
+    for (let i = 0; i < 5; i++)
+      await sender.send({ hop: host(sink.port), mailFrom: 'a@b.example', recipients: ['again@crm.test'], raw: message, requireTls: false });
     expect(sink.connections).toBeLessThanOrEqual(3);
   });
 
@@ -173,7 +213,8 @@ describe('SmtpSender', () => {
     // With Nagle's algorithm on, each message over a reused connection costs ~45 ms here
     // (measured: 46.8 ms vs 3.2 ms). The bound leaves wide room for a loaded machine.
     const { sink, sender } = await setup(undefined, { maxConnectionsPerDestination: 1 });
-    const send = () => sender.send({ hop: host(sink.port), mailFrom: 'a@b.example', recipients: ['x@crm.test', 'y@crm.test'], raw: message, requireTls: false });
+    const send = () =>
+      sender.send({ hop: host(sink.port), mailFrom: 'a@b.example', recipients: ['x@crm.test', 'y@crm.test'], raw: message, requireTls: false });
     await send();
     const start = performance.now();
     for (let i = 0; i < 30; i++) await send();
@@ -193,7 +234,11 @@ describe('SmtpSender', () => {
 
   it('opportunistic and required TLS use STARTTLS when offered (self-signed accepted)', async () => {
     const { sink, sender } = await setup({ starttls: true });
-    for (const [tls, requireTls] of [['opportunistic', false], ['none', true], ['none', false]] as const) {
+    for (const [tls, requireTls] of [
+      ['opportunistic', false],
+      ['none', true],
+      ['none', false],
+    ] as const) {
       const { perRecipient } = await sender.send({ hop: host(sink.port, tls), mailFrom: 'a@b.example', recipients: ['x@crm.test'], raw: message, requireTls });
       expect(only(perRecipient, 'x@crm.test').kind).toBe('delivered');
     }
@@ -209,14 +254,28 @@ describe('SmtpSender', () => {
         hostname: 'gw.test',
         mxPort: sink.port,
         resolver: fixedResolver({
-          'crm.test': { MX: [{ exchange: 'backup.crm.test', priority: 20 }, { exchange: 'primary.crm.test', priority: 10 }] },
+          'crm.test': {
+            MX: [
+              { exchange: 'backup.crm.test', priority: 20 },
+              { exchange: 'primary.crm.test', priority: 10 },
+            ],
+          },
           // 127.0.0.2 is loopback too, but nothing listens there: connection refused.
           'primary.crm.test': { A: ['127.0.0.2'] },
           'backup.crm.test': { A: ['127.0.0.1'] },
         }),
       });
-      cleanups.push(() => sink.close(), () => mxSender.close());
-      const { perRecipient } = await mxSender.send({ hop: { kind: 'mx', domain: 'crm.test' }, mailFrom: 'a@b.example', recipients: ['x@crm.test'], raw: message, requireTls: false });
+      cleanups.push(
+        () => sink.close(),
+        () => mxSender.close(),
+      );
+      const { perRecipient } = await mxSender.send({
+        hop: { kind: 'mx', domain: 'crm.test' },
+        mailFrom: 'a@b.example',
+        recipients: ['x@crm.test'],
+        raw: message,
+        requireTls: false,
+      });
       expect(only(perRecipient, 'x@crm.test')).toMatchObject({ kind: 'delivered', remoteMta: 'backup.crm.test' });
       expect(sink.received).toHaveLength(1);
     });
@@ -224,8 +283,17 @@ describe('SmtpSender', () => {
     it('uses the domain itself when it has no MX (implicit MX)', async () => {
       const sink = await startSink();
       const sender = new SmtpSender({ hostname: 'gw.test', mxPort: sink.port, resolver: fixedResolver({ 'crm.test': { A: ['127.0.0.1'] } }) });
-      cleanups.push(() => sink.close(), () => sender.close());
-      const { perRecipient } = await sender.send({ hop: { kind: 'mx', domain: 'crm.test' }, mailFrom: 'a@b.example', recipients: ['x@crm.test'], raw: message, requireTls: false });
+      cleanups.push(
+        () => sink.close(),
+        () => sender.close(),
+      );
+      const { perRecipient } = await sender.send({
+        hop: { kind: 'mx', domain: 'crm.test' },
+        mailFrom: 'a@b.example',
+        recipients: ['x@crm.test'],
+        raw: message,
+        requireTls: false,
+      });
       expect(only(perRecipient, 'x@crm.test')).toMatchObject({ kind: 'delivered', remoteMta: 'crm.test' });
     });
 
@@ -236,7 +304,13 @@ describe('SmtpSender', () => {
     ])('%s', async (_name, records, kind, status) => {
       const sender = new SmtpSender({ hostname: 'gw.test', resolver: fixedResolver(records) });
       cleanups.push(() => sender.close());
-      const { perRecipient } = await sender.send({ hop: { kind: 'mx', domain: 'crm.test' }, mailFrom: 'a@b.example', recipients: ['x@crm.test'], raw: message, requireTls: false });
+      const { perRecipient } = await sender.send({
+        hop: { kind: 'mx', domain: 'crm.test' },
+        mailFrom: 'a@b.example',
+        recipients: ['x@crm.test'],
+        raw: message,
+        requireTls: false,
+      });
       expect(only(perRecipient, 'x@crm.test')).toMatchObject({ kind, status });
     });
 
@@ -247,7 +321,13 @@ describe('SmtpSender', () => {
         resolver: { resolveMx: () => new Promise(() => {}), resolve4: () => Promise.reject(dnsError('ESERVFAIL', 'A', 'x')) },
       });
       cleanups.push(() => sender.close());
-      const { perRecipient } = await sender.send({ hop: { kind: 'mx', domain: 'crm.test' }, mailFrom: 'a@b.example', recipients: ['x@crm.test'], raw: message, requireTls: false });
+      const { perRecipient } = await sender.send({
+        hop: { kind: 'mx', domain: 'crm.test' },
+        mailFrom: 'a@b.example',
+        recipients: ['x@crm.test'],
+        raw: message,
+        requireTls: false,
+      });
       expect(only(perRecipient, 'x@crm.test')).toMatchObject({ kind: 'deferred', status: '4.4.3' });
     });
   });
@@ -255,7 +335,13 @@ describe('SmtpSender', () => {
   it('a route naming no host is deferred (fixing the config fixes it)', async () => {
     const sender = new SmtpSender({ hostname: 'gw.test' });
     cleanups.push(() => sender.close());
-    const { perRecipient } = await sender.send({ hop: { kind: 'error', reason: 'the route names host "x"' }, mailFrom: '', recipients: ['x@crm.test'], raw: message, requireTls: false });
+    const { perRecipient } = await sender.send({
+      hop: { kind: 'error', reason: 'the route names host "x"' },
+      mailFrom: '',
+      recipients: ['x@crm.test'],
+      raw: message,
+      requireTls: false,
+    });
     expect(only(perRecipient, 'x@crm.test')).toEqual({ kind: 'deferred', status: '4.3.5', reply: 'the route names host "x"' });
   });
 });

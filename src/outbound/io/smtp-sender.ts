@@ -17,15 +17,7 @@ import type { TlsMode } from '../../routing/index.js';
 import { classifySendFailure, oneLine, type SendFailure } from '../classify-reply.js';
 import type { NextHop } from '../next-hop.js';
 import type { Logger } from '../../base/log.js';
-import {
-  DNS_TIMEOUT_MS,
-  planTargets,
-  resolverFromLookup,
-  systemResolver,
-  type DnsResolver,
-  type LookupFunction,
-  type Target,
-} from './mx-targets.js';
+import { DNS_TIMEOUT_MS, planTargets, resolverFromLookup, systemResolver, type DnsResolver, type LookupFunction, type Target } from './mx-targets.js';
 
 export type DeliveryOutcome =
   | { readonly kind: 'delivered'; readonly reply: string; readonly remoteMta: string }

@@ -22,11 +22,23 @@ export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now
       const srsDomain = config.srs?.domain ?? [...snapshot.domains][0];
       const mailFrom =
         message.mailFrom && srsDomain && !snapshot.domains.has(senderDomain)
-          ? srsForward(message.mailFrom, { domain: srsDomain, secret: config.srs?.secret ?? deps.srsSecret, now: new Date(deps.now()), isLocalDomain: (d) => snapshot.domains.has(d.toLowerCase()) })
+          ? srsForward(message.mailFrom, {
+              domain: srsDomain,
+              secret: config.srs?.secret ?? deps.srsSecret,
+              now: new Date(deps.now()),
+              isLocalDomain: (d) => snapshot.domains.has(d.toLowerCase()),
+            })
           : message.mailFrom;
       const key = keyForMessage(source.header, config.dkim);
       const signed = key ? await signDkim(source, key) : source;
-      const result = await deps.sender.send({ hop, mailFrom, recipients: deliveries.map((d) => d.recipient), raw: () => wholeMessage(signed), ...(signed.size !== null ? { size: signed.size } : {}), requireTls: first.requireTls });
+      const result = await deps.sender.send({
+        hop,
+        mailFrom,
+        recipients: deliveries.map((d) => d.recipient),
+        raw: () => wholeMessage(signed),
+        ...(signed.size !== null ? { size: signed.size } : {}),
+        requireTls: first.requireTls,
+      });
       const out = new Map<number, AttemptOutcome>();
       for (const d of deliveries) {
         const o = result.perRecipient.get(d.recipient);

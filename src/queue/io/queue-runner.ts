@@ -75,7 +75,12 @@ const MAX_UNRECORDED = 20_000;
 /** A loop that has not come round for this long is stuck (it comes round at least every STORE_RETRY_MAX_MS). */
 const STALLED_AFTER_MS = 60_000;
 
-const RESULT_EVENTS: Record<AttemptResult['status'], EventCode> = { delivered: EVENTS.delivered, deferred: EVENTS.deferred, bounced: EVENTS.bounced, expired: EVENTS.expired };
+const RESULT_EVENTS: Record<AttemptResult['status'], EventCode> = {
+  delivered: EVENTS.delivered,
+  deferred: EVENTS.deferred,
+  bounced: EVENTS.bounced,
+  expired: EVENTS.expired,
+};
 
 /** One claim: its lease owner (this process and a claim number) and when it was last known good. */
 interface Claim {
@@ -118,7 +123,10 @@ export class QueueRunner {
       if (this.#transports.has(t.key)) throw new Error(`two transports have the key "${t.key}"; give each its own, as deliveries find their transport by it`);
       this.#transports.set(t.key, t);
     }
-    this.#completions = new GroupCommit((items) => completeMany(deps.db, items), (s) => deps.metrics?.storeCommit('complete', s));
+    this.#completions = new GroupCommit(
+      (items) => completeMany(deps.db, items),
+      (s) => deps.metrics?.storeCommit('complete', s),
+    );
     this.owner = `${deps.nodeName}/${process.pid}/${randomToken(6)}`;
   }
 
@@ -155,7 +163,10 @@ export class QueueRunner {
       const n = await releaseLeases(this.deps.db, { owner: this.owner, now: this.deps.clock.now() });
       if (n > 0) this.deps.logger.info({ event: EVENTS.released, count: n }, 'gave back deliveries claimed but not attempted; they are due at once');
     } catch (e) {
-      this.deps.logger.warn({ event: EVENTS.queueStoreError, err: (e as Error).message }, 'cannot give back the claims of this process; they return when their leases expire');
+      this.deps.logger.warn(
+        { event: EVENTS.queueStoreError, err: (e as Error).message },
+        'cannot give back the claims of this process; they return when their leases expire',
+      );
     }
   }
 
@@ -214,7 +225,10 @@ export class QueueRunner {
       // A full claim may have left due work behind: come back as soon as room frees up.
       this.#backlog = room <= 0 || claimed.length === room;
       if (this.#woken && this.#storeFailures === 0) continue;
-      const wait = this.#storeFailures > 0 ? Math.min(STORE_RETRY_MAX_MS, STORE_RETRY_FIRST_MS * 2 ** (this.#storeFailures - 1)) : Math.min(IDLE_POLL_MS, this.#nextLocalDue - deps.clock.now());
+      const wait =
+        this.#storeFailures > 0
+          ? Math.min(STORE_RETRY_MAX_MS, STORE_RETRY_FIRST_MS * 2 ** (this.#storeFailures - 1))
+          : Math.min(IDLE_POLL_MS, this.#nextLocalDue - deps.clock.now());
       // Due work we know of (our own deferrals) sets the alarm; the poll finds what other
       // nodes and the CLI (a release from quarantine) made due.
       await this.#sleep(Math.max(0, wait));
@@ -234,7 +248,10 @@ export class QueueRunner {
     this.deps.health?.saw(e);
     // Once when it starts, then seldom: an outage must not flood the log.
     if (this.#storeFailures === 1 || this.#storeFailures % 20 === 0) {
-      this.deps.logger.error({ event: EVENTS.queueStoreError, failures: this.#storeFailures, unrecorded: this.#unrecorded.length, err: (e as Error).message }, 'the queue cannot reach the store; it tries again with backoff, keeping outcomes in memory meanwhile');
+      this.deps.logger.error(
+        { event: EVENTS.queueStoreError, failures: this.#storeFailures, unrecorded: this.#unrecorded.length, err: (e as Error).message },
+        'the queue cannot reach the store; it tries again with backoff, keeping outcomes in memory meanwhile',
+      );
     }
   }
 
@@ -315,7 +332,10 @@ export class QueueRunner {
     const p = this.#attempt(deliveries, claim, known)
       .catch((e: unknown) => {
         this.deps.health?.saw(e);
-        this.deps.logger.error({ event: EVENTS.attemptFailed, qid: deliveries[0]?.queueId, err: (e as Error).message }, 'attempt could not start; its lease expires and it is tried again');
+        this.deps.logger.error(
+          { event: EVENTS.attemptFailed, qid: deliveries[0]?.queueId, err: (e as Error).message },
+          'attempt could not start; its lease expires and it is tried again',
+        );
       })
       .finally(() => {
         this.#inFlight -= deliveries.length;
@@ -339,7 +359,10 @@ export class QueueRunner {
     // A lease that may have run out (renewals failed while the store was away) may be
     // another node's by now: sending would deliver twice. It comes back when it expires.
     if (!this.#leaseHolds(claim)) {
-      deps.logger.warn({ event: EVENTS.leaseLapsed, qid: first.queueId, count: deliveries.length }, 'not attempted: the lease could not be renewed in time; it is tried again once it expires');
+      deps.logger.warn(
+        { event: EVENTS.leaseLapsed, qid: first.queueId, count: deliveries.length },
+        'not attempted: the lease could not be renewed in time; it is tried again once it expires',
+      );
       return;
     }
     const message = stored?.message ?? null;
@@ -350,11 +373,15 @@ export class QueueRunner {
     } else {
       const transport = this.#transports.get(first.transport);
       if (!transport) {
-        outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `no ${first.transport} transport runs on this node; start one with --roles` } as const]));
+        outcomes = new Map(
+          deliveries.map((d) => [d.id, { kind: 'deferred', reply: `no ${first.transport} transport runs on this node; start one with --roles` } as const]),
+        );
       } else {
         try {
           // The copy this group gets (headers, subject, attachments), whatever carries it.
-          const copy = await applyTransform(stored.source, first.transform as MessageTransform, { spamVerdict: { spam: message.spam, score: message.spamScore } });
+          const copy = await applyTransform(stored.source, first.transform as MessageTransform, {
+            spamVerdict: { spam: message.spam, score: message.spamScore },
+          });
           outcomes = await transport.deliver({ message, source: copy, deliveries, config });
         } catch (e) {
           outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `local error: ${(e as Error).message}` } as const]));
@@ -364,14 +391,34 @@ export class QueueRunner {
     await this.#record(deliveries, claim, outcomes, message, stored?.source.header ?? null, startedAt, config);
   }
 
-  async #record(deliveries: readonly DeliveryRow[], claim: Claim, outcomes: ReadonlyMap<number, AttemptOutcome>, message: MessageRow | null, header: Buffer | null, startedAt: number, state: LiveState): Promise<void> {
+  async #record(
+    deliveries: readonly DeliveryRow[],
+    claim: Claim,
+    outcomes: ReadonlyMap<number, AttemptOutcome>,
+    message: MessageRow | null,
+    header: Buffer | null,
+    startedAt: number,
+    state: LiveState,
+  ): Promise<void> {
     const { deps } = this;
     const now = deps.clock.now();
     const r = state.config.queue.retry;
     const policy: RetryPolicy = { firstRetryMs: r.firstRetry, maxIntervalMs: r.maxInterval, giveUpAfterMs: r.giveUpAfter };
-    const { results, trace, mailbox, failures, nextDue } = settleAttempt({ deliveries, outcomes, receivedAt: message?.receivedAt ?? null, startedAt, now, policy });
+    const { results, trace, mailbox, failures, nextDue } = settleAttempt({
+      deliveries,
+      outcomes,
+      receivedAt: message?.receivedAt ?? null,
+      startedAt,
+      now,
+      policy,
+    });
     this.#nextLocalDue = Math.min(this.#nextLocalDue, nextDue);
-    results.forEach((res, i) => deps.logger.info({ event: RESULT_EVENTS[res.status], qid: deliveries[i]?.queueId, rcpt: deliveries[i]?.recipient, attempt: res.attempts, reply: res.lastReply }, `delivery ${res.status}`));
+    results.forEach((res, i) =>
+      deps.logger.info(
+        { event: RESULT_EVENTS[res.status], qid: deliveries[i]?.queueId, rcpt: deliveries[i]?.recipient, attempt: res.attempts, reply: res.lastReply },
+        `delivery ${res.status}`,
+      ),
+    );
     results.forEach((res, i) => deps.metrics?.deliveryOutcome(deliveries[i]!.transport, res.status, message ? (now - message.receivedAt) / 1000 : null));
     const newMessages: ReceivedRecord[] = [];
     if (failures.length > 0 && message && header) {
@@ -382,7 +429,11 @@ export class QueueRunner {
     const completion: AttemptCompletion = { owner: claim.owner, now, results, trace, newMessages, mailbox };
     try {
       const recorded = await this.#completions.submit(completion);
-      if (!recorded) deps.logger.warn({ event: EVENTS.takenOver, qid: deliveries[0]?.queueId }, 'the outcome was not recorded: the lease had expired and the delivery was taken over');
+      if (!recorded)
+        deps.logger.warn(
+          { event: EVENTS.takenOver, qid: deliveries[0]?.queueId },
+          'the outcome was not recorded: the lease had expired and the delivery was taken over',
+        );
     } catch (e) {
       // The attempt happened: its outcome waits in memory for the store, so it is neither
       // lost nor repeated (the lease keeps the delivery this node's meanwhile).

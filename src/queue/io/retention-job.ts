@@ -17,7 +17,18 @@ import {
   type MaintenanceRun,
   type StoreHandle,
 } from '../../store/index.js';
-import { BATCH, BETWEEN_BATCHES_MS, batchWasFull, decideCutoffs, nextBatchSize, nextRunDelay, RETENTION_JOB, RUN_BUDGET_MS, type RetentionCutoffs, type RetentionPolicy } from '../retention.js';
+import {
+  BATCH,
+  BETWEEN_BATCHES_MS,
+  batchWasFull,
+  decideCutoffs,
+  nextBatchSize,
+  nextRunDelay,
+  RETENTION_JOB,
+  RUN_BUDGET_MS,
+  type RetentionCutoffs,
+  type RetentionPolicy,
+} from '../retention.js';
 import { MaintenanceLoop } from './maintenance-loop.js';
 
 /** How much one run removed, by kind (also what `relaydesk store stats` shows as the last purge). */
@@ -57,7 +68,10 @@ const VACUUM_PAGES_PER_STEP = 4096;
 /** The first run waits a little, so that starting a node does not start with a purge. */
 const FIRST_RUN_MS = 5_000;
 
-type Stage = { readonly name: string; batch(limit: number, c: RetentionCutoffs, now: number, policy: RetentionPolicy): Promise<{ removed: number; add: Partial<RetentionCounts> }> };
+type Stage = {
+  readonly name: string;
+  batch(limit: number, c: RetentionCutoffs, now: number, policy: RetentionPolicy): Promise<{ removed: number; add: Partial<RetentionCounts> }>;
+};
 
 /**
  * Keeps the store its size: once a minute (and sooner while there is a backlog) it drops
@@ -79,7 +93,8 @@ export class RetentionJob {
     this.#loop = new MaintenanceLoop({
       run: (report) => this.#runOnce(report),
       nextDelay: nextRunDelay,
-      failed: (e) => deps.logger.error({ event: EVENTS.retentionStoreError, err: (e as Error).message }, 'retention could not finish a run; it tries again in a minute'),
+      failed: (e) =>
+        deps.logger.error({ event: EVENTS.retentionStoreError, err: (e as Error).message }, 'retention could not finish a run; it tries again in a minute'),
     });
   }
 
@@ -108,7 +123,18 @@ export class RetentionJob {
     const startedAt = deps.clock.now();
     if (!(await claimMaintenance(db, { job: RETENTION_JOB, holder: deps.holder, now: startedAt, leaseMs: LEASE_MS }))) return null;
     const t0 = performance.now();
-    const counts: RetentionCounts = { quarantine: 0, bodies: 0, bodyBytes: 0, deliveries: 0, traceEvents: 0, logEntries: 0, setAside: 0, spool: 0, pagesReturned: 0, stats: 0 };
+    const counts: RetentionCounts = {
+      quarantine: 0,
+      bodies: 0,
+      bodyBytes: 0,
+      deliveries: 0,
+      traceEvents: 0,
+      logEntries: 0,
+      setAside: 0,
+      spool: 0,
+      pagesReturned: 0,
+      stats: 0,
+    };
     let workLeft = false;
     try {
       const r = (await deps.live.current().catch(() => deps.live.cached)).config.retention;
@@ -137,7 +163,8 @@ export class RetentionJob {
       const run: MaintenanceRun = { startedAt, durationMs: performance.now() - t0, holder: deps.holder, counts: { ...counts } };
       await finishMaintenance(db, { job: RETENTION_JOB, holder: deps.holder, run });
       const removed = counts.quarantine + counts.bodies + counts.logEntries + counts.setAside + counts.spool + counts.stats;
-      if (removed > 0) deps.logger.info({ event: EVENTS.retentionPurged, ...counts, durationMs: Math.round(run.durationMs), more: workLeft }, 'retention removed old mail');
+      if (removed > 0)
+        deps.logger.info({ event: EVENTS.retentionPurged, ...counts, durationMs: Math.round(run.durationMs), more: workLeft }, 'retention removed old mail');
       report(workLeft);
       return run;
     } catch (e) {

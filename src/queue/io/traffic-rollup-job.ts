@@ -1,7 +1,17 @@
 import type { Clock } from '../../base/clock.js';
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/index.js';
-import { claimMaintenance, finishMaintenance, firstMessageAt, lastRolledMinute, releaseMaintenance, rollMinutes, sampleQueue, type Db, type MaintenanceRun } from '../../store/index.js';
+import {
+  claimMaintenance,
+  finishMaintenance,
+  firstMessageAt,
+  lastRolledMinute,
+  releaseMaintenance,
+  rollMinutes,
+  sampleQueue,
+  type Db,
+  type MaintenanceRun,
+} from '../../store/index.js';
 import { decideRollupRange, nextRollupDelay, rollupBatches, MINUTE_MS, RUN_BUDGET_MS } from '../traffic.js';
 import { MaintenanceLoop } from './maintenance-loop.js';
 import { EVENTS } from '../../base/events.js';
@@ -39,7 +49,11 @@ export class TrafficRollupJob {
     this.#loop = new MaintenanceLoop({
       run: (report) => this.#runOnce(report),
       nextDelay: (workLeft) => nextRollupDelay(deps.clock.now(), workLeft),
-      failed: (e) => deps.logger.error({ event: EVENTS.trafficStoreError, err: (e as Error).message }, 'the traffic rollup could not finish a run; it tries again next minute'),
+      failed: (e) =>
+        deps.logger.error(
+          { event: EVENTS.trafficStoreError, err: (e as Error).message },
+          'the traffic rollup could not finish a run; it tries again next minute',
+        ),
     });
   }
 

@@ -132,10 +132,14 @@ describe('checkMessage', () => {
   });
 
   it('does not let a forged allow-listed sender through', async () => {
-    const out = await checkMessage(message(`${GTUBE}\r\n`), { ...envelope, clientIp: '203.0.113.9' }, {
-      resolver: fixedResolver(records),
-      policy: { allowSenders: ['@example.com'], denySenders: [] },
-    });
+    const out = await checkMessage(
+      message(`${GTUBE}\r\n`),
+      { ...envelope, clientIp: '203.0.113.9' },
+      {
+        resolver: fixedResolver(records),
+        policy: { allowSenders: ['@example.com'], denySenders: [] },
+      },
+    );
     expect(out.verdict.spam).toBe(true);
     expect(out.verdict.reasons).toContain('allow-list-unauthenticated');
   });
@@ -172,9 +176,12 @@ describe('checkMessage', () => {
   it.each<[string, Resolver]>([
     ['rejects with SERVFAIL', async (name, rrtype) => Promise.reject(dnsError('ESERVFAIL', rrtype, name))],
     ['rejects with something that is not an error', async () => Promise.reject('resolver exploded')],
-    ['throws synchronously', () => {
-      throw new Error('no network');
-    }],
+    [
+      'throws synchronously',
+      () => {
+        throw new Error('no network');
+      },
+    ],
   ])('turns a resolver that %s into temperror, never pass', async (_name, resolver) => {
     const raw = await sign(message());
     const out = await checkMessage(raw, envelope, { resolver, policy: noLists, timeoutMs: 2_000 });
@@ -240,7 +247,12 @@ describe('checkMessage', () => {
   });
 
   it('scores header rules on real messages', async () => {
-    const raw = Buffer.from(message().toString().replace(/^Date: .*\r\n/m, '').replace('Subject: Printer jammed', 'Subject: PRINTER JAMMED AGAIN!!!'));
+    const raw = Buffer.from(
+      message()
+        .toString()
+        .replace(/^Date: .*\r\n/m, '')
+        .replace('Subject: Printer jammed', 'Subject: PRINTER JAMMED AGAIN!!!'),
+    );
     const out = await checkMessage(await sign(raw), envelope, { resolver: fixedResolver(records), policy: noLists });
     expect(out.verdict.reasons).toEqual(['header:missing-date', 'header:subject-all-caps', 'header:subject-exclamations']);
     expect(out.verdict.spam).toBe(false);

@@ -197,7 +197,10 @@ export async function checkMessage(input: Buffer | MessageSource, env: CheckEnve
   let auth: AuthOutcome;
   if (opts.authenticate === false) {
     if (scanner) await scanBody(source.body(), scanner);
-    auth = { summary: unverifiedAuth('authentication checks are off (no DNS)'), header: renderUnverifiedHeader(env.mtaHostname, 'authentication checks are off (no DNS)') };
+    auth = {
+      summary: unverifiedAuth('authentication checks are off (no DNS)'),
+      header: renderUnverifiedHeader(env.mtaHostname, 'authentication checks are off (no DNS)'),
+    };
   } else {
     const read = withHeader(source, bounded);
     const stream = scanner ? wholeMessage({ ...read, body: () => read.body().pipe(scanning(scanner)) }) : wholeMessage(read);

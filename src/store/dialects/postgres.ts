@@ -2,7 +2,16 @@ import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DialectCaps } from './caps.js';
 
-export const postgresCaps: DialectCaps = { autoIdType: 'bigserial', blobType: 'bytea', skipLocked: true, concurrentWriters: true, relaxedCommits: false, lazyCommitSql: 'set local synchronous_commit = off', incrementalVacuum: false, sizeSource: 'catalog' };
+export const postgresCaps: DialectCaps = {
+  autoIdType: 'bigserial',
+  blobType: 'bytea',
+  skipLocked: true,
+  concurrentWriters: true,
+  relaxedCommits: false,
+  lazyCommitSql: 'set local synchronous_commit = off',
+  incrementalVacuum: false,
+  sizeSource: 'catalog',
+};
 
 // int8 arrives as a string by default; our int8 columns are milliseconds and counts,
 // all well inside Number's exact range.

@@ -4,7 +4,16 @@ import Database from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import type { DialectCaps } from './caps.js';
 
-export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob', skipLocked: false, concurrentWriters: false, relaxedCommits: true, lazyCommitSql: null, incrementalVacuum: true, sizeSource: 'file' };
+export const sqliteCaps: DialectCaps = {
+  autoIdType: 'integer',
+  blobType: 'blob',
+  skipLocked: false,
+  concurrentWriters: false,
+  relaxedCommits: true,
+  lazyCommitSql: null,
+  incrementalVacuum: true,
+  sizeSource: 'file',
+};
 
 /**
  * The embedded default: one file in the data directory, in WAL mode so the CLI can
@@ -18,7 +27,10 @@ export const sqliteCaps: DialectCaps = { autoIdType: 'integer', blobType: 'blob'
  * so the message is on disk before we answer 250. Short-lived processes (the CLI)
  * open the store unrelaxed: synchronous=FULL, every commit of theirs is fsync'd.
  */
-export function createSqliteDialect(dataDir: string, relaxed: boolean): { dialect: SqliteDialect; file: string; walFile: string; returnFreePages: (maxPages: number) => number } {
+export function createSqliteDialect(
+  dataDir: string,
+  relaxed: boolean,
+): { dialect: SqliteDialect; file: string; walFile: string; returnFreePages: (maxPages: number) => number } {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'relaydesk.sqlite');
   const db = new Database(file);
@@ -33,7 +45,12 @@ export function createSqliteDialect(dataDir: string, relaxed: boolean): { dialec
   // A burst (a purge, a flood of mail) can grow the WAL; it shrinks back to this after a checkpoint.
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   if (relaxed) switchToIncrementalVacuum(db);
-  return { dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }), file, walFile: `${file}-wal`, returnFreePages: (maxPages) => returnFreePages(db, maxPages) };
+  return {
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }),
+    file,
+    walFile: `${file}-wal`,
+    returnFreePages: (maxPages) => returnFreePages(db, maxPages),
+  };
 }
 
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;

@@ -4,7 +4,9 @@ import type { DialectCaps } from '../dialects/caps.js';
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations are written against the schema as it was */
 export async function up(db: Kysely<any>, caps: DialectCaps): Promise<void> {
   const autoId = (t: any) =>
-    caps.autoIdType === 'integer' ? t.addColumn('id', 'integer', (c: any) => c.primaryKey().autoIncrement()) : t.addColumn('id', 'bigserial', (c: any) => c.primaryKey());
+    caps.autoIdType === 'integer'
+      ? t.addColumn('id', 'integer', (c: any) => c.primaryKey().autoIncrement())
+      : t.addColumn('id', 'bigserial', (c: any) => c.primaryKey());
 
   await db.schema
     .createTable('config_versions')

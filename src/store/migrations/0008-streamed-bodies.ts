@@ -34,7 +34,13 @@ export async function up(db: Kysely<any>, caps: DialectCaps): Promise<void> {
 
   let after = '';
   for (;;) {
-    const rows: { queue_id: string; raw: Uint8Array }[] = await db.selectFrom('message_bodies').select(['queue_id', 'raw']).where('queue_id', '>', after).orderBy('queue_id').limit(BATCH).execute();
+    const rows: { queue_id: string; raw: Uint8Array }[] = await db
+      .selectFrom('message_bodies')
+      .select(['queue_id', 'raw'])
+      .where('queue_id', '>', after)
+      .orderBy('queue_id')
+      .limit(BATCH)
+      .execute();
     if (rows.length === 0) break;
     for (const r of rows) {
       const raw = Buffer.from(r.raw);
@@ -49,7 +55,13 @@ export async function up(db: Kysely<any>, caps: DialectCaps): Promise<void> {
 
   let lastId = 0;
   for (;;) {
-    const rows: { id: number; content: Uint8Array | null }[] = await db.selectFrom('desk_attachments').select(['id', 'content']).where('id', '>', lastId).orderBy('id').limit(BATCH).execute();
+    const rows: { id: number; content: Uint8Array | null }[] = await db
+      .selectFrom('desk_attachments')
+      .select(['id', 'content'])
+      .where('id', '>', lastId)
+      .orderBy('id')
+      .limit(BATCH)
+      .execute();
     if (rows.length === 0) break;
     for (const r of rows) {
       const id = Number(r.id);
@@ -57,7 +69,10 @@ export async function up(db: Kysely<any>, caps: DialectCaps): Promise<void> {
         const content = Buffer.from(r.content);
         const blobId = `att-${id}`;
         for (let at = 0, seq = 0; at < content.length || seq === 0; at += CHUNK, seq++) {
-          await db.insertInto('blob_chunks').values({ blob_id: blobId, seq, data: content.subarray(at, Math.min(content.length, at + CHUNK)) }).execute();
+          await db
+            .insertInto('blob_chunks')
+            .values({ blob_id: blobId, seq, data: content.subarray(at, Math.min(content.length, at + CHUNK)) })
+            .execute();
         }
         await db.updateTable('desk_attachments').set({ blob_id: blobId }).where('id', '=', id).execute();
       }

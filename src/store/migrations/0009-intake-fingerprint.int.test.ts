@@ -33,7 +33,9 @@ describe.each(DIALECTS)('0009-intake-fingerprint on %s', (dialect) => {
       old = new Kysely({ dialect: createPostgresDialect(pg.url).dialect });
       cleanup = pg.drop;
     }
-    const migrated = await new Migrator({ db: old, provider: migrationProvider(dialect === 'sqlite' ? sqliteCaps : postgresCaps) }).migrateTo('0007-webhook-deliveries');
+    const migrated = await new Migrator({ db: old, provider: migrationProvider(dialect === 'sqlite' ? sqliteCaps : postgresCaps) }).migrateTo(
+      '0007-webhook-deliveries',
+    );
     expect(migrated.error).toBeUndefined();
     await old
       .insertInto('desk_intake')
@@ -42,7 +44,26 @@ describe.each(DIALECTS)('0009-intake-fingerprint on %s', (dialect) => {
         { channel_id: 'ch', dedupe_key: 'sha256:0123abcd', queue_id: 'OLDQ2', effect: 'new-case', target: '2', created_at: 2 },
       ])
       .execute();
-    await old.insertInto('desk_messages').values({ case_id: 1, lead_id: null, direction: 'in', message_id: '<old@customer.example>', in_reply_to: null, from_name: null, from_address: null, recipients: '{"to":[],"cc":[]}', subject: 's', text: 't', html: null, queue_id: 'OLDQ1', author: null, machine_kind: null, created_at: 1 }).execute();
+    await old
+      .insertInto('desk_messages')
+      .values({
+        case_id: 1,
+        lead_id: null,
+        direction: 'in',
+        message_id: '<old@customer.example>',
+        in_reply_to: null,
+        from_name: null,
+        from_address: null,
+        recipients: '{"to":[],"cc":[]}',
+        subject: 's',
+        text: 't',
+        html: null,
+        queue_id: 'OLDQ1',
+        author: null,
+        machine_kind: null,
+        created_at: 1,
+      })
+      .execute();
     await old.destroy();
     store = await openStore(loc);
   });
@@ -52,13 +73,19 @@ describe.each(DIALECTS)('0009-intake-fingerprint on %s', (dialect) => {
   });
 
   it('finds an intake recorded before by its Message-ID, without a fingerprint', async () => {
-    const found = await findEarlierIntakes(store.db, 'ch', { messageId: '<old@customer.example>', dedupeKey: '<old@customer.example> sha256:ffff', queueId: 'NEWQ' });
+    const found = await findEarlierIntakes(store.db, 'ch', {
+      messageId: '<old@customer.example>',
+      dedupeKey: '<old@customer.example> sha256:ffff',
+      queueId: 'NEWQ',
+    });
     expect(found).toEqual([{ id: expect.any(Number), queueId: 'OLDQ1', fingerprint: null }]);
   });
 
   it('finds an intake of mail without a Message-ID recorded before by its queue id only', async () => {
     expect(await findEarlierIntakes(store.db, 'ch', { messageId: null, dedupeKey: 'sha256:ffff', queueId: 'NEWQ' })).toEqual([]);
-    expect(await findEarlierIntakes(store.db, 'ch', { messageId: null, dedupeKey: 'sha256:ffff', queueId: 'OLDQ2' })).toEqual([{ id: expect.any(Number), queueId: 'OLDQ2', fingerprint: null }]);
+    expect(await findEarlierIntakes(store.db, 'ch', { messageId: null, dedupeKey: 'sha256:ffff', queueId: 'OLDQ2' })).toEqual([
+      { id: expect.any(Number), queueId: 'OLDQ2', fingerprint: null },
+    ]);
   });
 
   it('marks messages stored before as not reusing a Message-ID', async () => {

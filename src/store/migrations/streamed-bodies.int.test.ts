@@ -45,14 +45,49 @@ describe.each(DIALECTS)('migration 0008 on %s', (dialect) => {
 
     const big = Buffer.concat([Buffer.from('Subject: big\r\nFrom: a@b\r\n\r\n'), randomBytes(700 * 1024)]);
     const small = Buffer.from('Subject: small\r\n\r\nhello\r\n');
-    const bodies: [string, Buffer][] = [['Q1BIG', big], ['Q2SMALL', small]];
+    const bodies: [string, Buffer][] = [
+      ['Q1BIG', big],
+      ['Q2SMALL', small],
+    ];
     for (const [queueId, raw] of bodies) {
-      await old.insertInto('messages').values({ queue_id: queueId, message_id: null, mail_from: 'a@b', helo: 'h', client_ip: '127.0.0.1', size: raw.length, subject: null, header_from: null, received_at: 1, config_version: 1, spam: 0, spam_score: 0, spam_reasons: '[]', auth_results: '{}' }).execute();
+      await old
+        .insertInto('messages')
+        .values({
+          queue_id: queueId,
+          message_id: null,
+          mail_from: 'a@b',
+          helo: 'h',
+          client_ip: '127.0.0.1',
+          size: raw.length,
+          subject: null,
+          header_from: null,
+          received_at: 1,
+          config_version: 1,
+          spam: 0,
+          spam_score: 0,
+          spam_reasons: '[]',
+          auth_results: '{}',
+        })
+        .execute();
       await old.insertInto('message_bodies').values({ queue_id: queueId, raw }).execute();
     }
     const attachment = randomBytes(300 * 1024);
-    await old.insertInto('desk_attachments').values({ desk_message_id: 1, filename: 'a.bin', content_type: 'application/octet-stream', size: attachment.length, content_id: null, inline: 0, content: attachment }).execute();
-    await old.insertInto('desk_attachments').values({ desk_message_id: 1, filename: 'left-out.bin', content_type: 'application/octet-stream', size: 5, content_id: null, inline: 0, content: null }).execute();
+    await old
+      .insertInto('desk_attachments')
+      .values({
+        desk_message_id: 1,
+        filename: 'a.bin',
+        content_type: 'application/octet-stream',
+        size: attachment.length,
+        content_id: null,
+        inline: 0,
+        content: attachment,
+      })
+      .execute();
+    await old
+      .insertInto('desk_attachments')
+      .values({ desk_message_id: 1, filename: 'left-out.bin', content_type: 'application/octet-stream', size: 5, content_id: null, inline: 0, content: null })
+      .execute();
     await old.destroy();
 
     const store = await openStore(loc);

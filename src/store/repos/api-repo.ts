@@ -94,7 +94,10 @@ const toWebhook = (r: ApiWebhookTable): WebhookRow => ({
 });
 
 export async function insertWebhook(db: Exec, w: WebhookRow): Promise<void> {
-  await api(db).insertInto('api_webhooks').values({ id: w.id, url: w.url, events: JSON.stringify(w.events), secret: w.secret, created_by: w.createdBy, created_at: w.createdAt }).execute();
+  await api(db)
+    .insertInto('api_webhooks')
+    .values({ id: w.id, url: w.url, events: JSON.stringify(w.events), secret: w.secret, created_by: w.createdBy, created_at: w.createdAt })
+    .execute();
 }
 
 export async function listWebhooks(db: Exec): Promise<WebhookRow[]> {

@@ -19,7 +19,11 @@ const READ_BATCH = 4;
 export async function insertChunks(trx: Exec, blobId: string, firstSeq: number, parts: readonly Buffer[]): Promise<number> {
   let seq = firstSeq;
   for (const data of parts) {
-    await runCompiledOnce(trx, 'insert-chunk', (p) => trx.insertInto('blob_chunks').values({ blob_id: p('blob_id'), seq: p('seq'), data: p('data') }), { blob_id: blobId, seq, data });
+    await runCompiledOnce(trx, 'insert-chunk', (p) => trx.insertInto('blob_chunks').values({ blob_id: p('blob_id'), seq: p('seq'), data: p('data') }), {
+      blob_id: blobId,
+      seq,
+      data,
+    });
     seq++;
   }
   return seq;
@@ -35,7 +39,12 @@ export function toChunks(buffers: readonly Buffer[]): Buffer[] {
 }
 
 export async function readChunk(db: Exec, blobId: string, seq: number): Promise<Buffer | null> {
-  const r = await runCompiledOnce(db, 'read-chunk', (p) => db.selectFrom('blob_chunks').select('data').where('blob_id', '=', p('blob_id')).where('seq', '=', p('seq')), { blob_id: blobId, seq });
+  const r = await runCompiledOnce(
+    db,
+    'read-chunk',
+    (p) => db.selectFrom('blob_chunks').select('data').where('blob_id', '=', p('blob_id')).where('seq', '=', p('seq')),
+    { blob_id: blobId, seq },
+  );
   const row = r.rows[0] as { data: Uint8Array } | undefined;
   return row ? Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength) : null;
 }
@@ -64,7 +73,14 @@ export function openBlob(db: Db, blobId: string, range: { fromSeq?: number; toSe
       runCompiledOnce(
         db,
         'read-chunks',
-        (p) => db.selectFrom('blob_chunks').select(['seq', 'data']).where('blob_id', '=', p('blob_id')).where('seq', '>=', p('from')).where('seq', '<=', p('to')).orderBy('seq'),
+        (p) =>
+          db
+            .selectFrom('blob_chunks')
+            .select(['seq', 'data'])
+            .where('blob_id', '=', p('blob_id'))
+            .where('seq', '>=', p('from'))
+            .where('seq', '<=', p('to'))
+            .orderBy('seq'),
         { blob_id: blobId, from: next, to: upTo },
       ).then(
         (r) => {

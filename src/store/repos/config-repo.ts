@@ -36,14 +36,27 @@ export async function saveConfigVersion(
   const version = input.basedOn + 1;
   try {
     await db.transaction().execute(async (trx) => {
-      const current = Number((await trx.selectFrom('config_versions').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst())?.v ?? 0);
+      const current = Number(
+        (
+          await trx
+            .selectFrom('config_versions')
+            .select((eb) => eb.fn.max('version').as('v'))
+            .executeTakeFirst()
+        )?.v ?? 0,
+      );
       if (current !== input.basedOn) throw new ConflictSignal(current);
-      await trx.insertInto('config_versions').values({ version, yaml: input.yaml, applied_at: input.now, applied_by: input.appliedBy, summary: input.summary }).execute();
+      await trx
+        .insertInto('config_versions')
+        .values({ version, yaml: input.yaml, applied_at: input.now, applied_by: input.appliedBy, summary: input.summary })
+        .execute();
       if (alsoInTransaction) await alsoInTransaction(trx);
     });
   } catch (e) {
     if (e instanceof ConflictSignal) {
-      throw new RelaydeskError('CONFLICT', `the configuration changed while this one was prepared (now version ${e.current}, expected ${input.basedOn}); apply again`);
+      throw new RelaydeskError(
+        'CONFLICT',
+        `the configuration changed while this one was prepared (now version ${e.current}, expected ${input.basedOn}); apply again`,
+      );
     }
     throw e;
   }
@@ -57,13 +70,22 @@ class ConflictSignal extends Error {
 }
 
 export async function listConfigVersions(db: Db, limit = 50): Promise<{ version: number; appliedAt: number; appliedBy: string; summary: string }[]> {
-  const rows = await db.selectFrom('config_versions').select(['version', 'applied_at', 'applied_by', 'summary']).orderBy('version', 'desc').limit(limit).execute();
+  const rows = await db
+    .selectFrom('config_versions')
+    .select(['version', 'applied_at', 'applied_by', 'summary'])
+    .orderBy('version', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map((r) => ({ version: r.version, appliedAt: r.applied_at, appliedBy: r.applied_by, summary: r.summary }));
 }
 
 /** The text of the given versions, for those not read before. */
 export async function loadConfigTexts(db: Db, versions: readonly number[]): Promise<Map<number, string>> {
   if (versions.length === 0) return new Map();
-  const rows = await db.selectFrom('config_versions').select(['version', 'yaml']).where('version', 'in', [...versions]).execute();
+  const rows = await db
+    .selectFrom('config_versions')
+    .select(['version', 'yaml'])
+    .where('version', 'in', [...versions])
+    .execute();
   return new Map(rows.map((r) => [r.version, r.yaml]));
 }

@@ -182,7 +182,15 @@ export async function completeMany(db: Db, inputs: readonly AttemptCompletion[])
           (p) =>
             trx
               .updateTable('deliveries')
-              .set({ status: p('status'), attempts: p('attempts'), next_attempt_at: p('next'), last_reply: p('reply'), lease_until: p('none'), lease_owner: p('none'), updated_at: p('now') })
+              .set({
+                status: p('status'),
+                attempts: p('attempts'),
+                next_attempt_at: p('next'),
+                last_reply: p('reply'),
+                lease_until: p('none'),
+                lease_owner: p('none'),
+                updated_at: p('now'),
+              })
               .where('id', '=', p('id'))
               .where('lease_owner', '=', p('owner')),
           { status: r.status, attempts: r.attempts, next: r.nextAttemptAt, reply: r.lastReply, none: null, now: input.now, id: r.id, owner: input.owner },
@@ -218,7 +226,17 @@ export async function listHeld(db: Db, limit = 200): Promise<HeldMessage[]> {
   const rows = await db
     .selectFrom('deliveries')
     .innerJoin('messages', 'messages.queue_id', 'deliveries.queue_id')
-    .select(['deliveries.queue_id', 'deliveries.recipient', 'deliveries.original_recipient', 'deliveries.hold_reason', 'messages.received_at', 'messages.mail_from', 'messages.subject', 'messages.spam_score', 'messages.spam_reasons'])
+    .select([
+      'deliveries.queue_id',
+      'deliveries.recipient',
+      'deliveries.original_recipient',
+      'deliveries.hold_reason',
+      'messages.received_at',
+      'messages.mail_from',
+      'messages.subject',
+      'messages.spam_score',
+      'messages.spam_reasons',
+    ])
     .where('deliveries.status', '=', 'held')
     .orderBy('messages.received_at', 'desc')
     .limit(limit * 20)
@@ -228,7 +246,15 @@ export async function listHeld(db: Db, limit = 200): Promise<HeldMessage[]> {
     let m = byId.get(r.queue_id);
     if (!m) {
       if (byId.size >= limit) continue;
-      m = { queueId: r.queue_id, receivedAt: r.received_at, mailFrom: r.mail_from, subject: r.subject, spamScore: r.spam_score, spamReasons: JSON.parse(r.spam_reasons) as string[], recipients: [] };
+      m = {
+        queueId: r.queue_id,
+        receivedAt: r.received_at,
+        mailFrom: r.mail_from,
+        subject: r.subject,
+        spamScore: r.spam_score,
+        spamReasons: JSON.parse(r.spam_reasons) as string[],
+        recipients: [],
+      };
       byId.set(r.queue_id, m);
     }
     m.recipients.push({ recipient: r.recipient, originalRecipient: r.original_recipient, holdReason: r.hold_reason });
@@ -242,7 +268,13 @@ export async function resolveHeld(db: Db, input: { queueId: string; to: 'queued'
     const r = await trx
       .updateTable('deliveries')
       // Released mail goes on as if it were not spam: the desk must not set it aside again.
-      .set({ status: input.to, next_attempt_at: input.now, updated_at: input.now, hold_reason: input.to === 'queued' ? null : sql`hold_reason`, spam_flag: input.to === 'queued' ? 0 : sql`spam_flag` })
+      .set({
+        status: input.to,
+        next_attempt_at: input.now,
+        updated_at: input.now,
+        hold_reason: input.to === 'queued' ? null : sql`hold_reason`,
+        spam_flag: input.to === 'queued' ? 0 : sql`spam_flag`,
+      })
       .where('queue_id', '=', input.queueId)
       .where('status', '=', 'held')
       .executeTakeFirst();
@@ -253,13 +285,21 @@ export async function resolveHeld(db: Db, input: { queueId: string; to: 'queued'
 }
 
 export async function countByStatus(db: Db): Promise<Record<string, number>> {
-  const rows = await db.selectFrom('deliveries').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
 /** When the oldest delivery in a status was accepted (ms since the epoch), or null when there is none. */
 export async function oldestCreatedAt(db: Db, status: DeliveryStatus): Promise<number | null> {
-  const r = await db.selectFrom('deliveries').select((eb) => eb.fn.min('created_at').as('oldest')).where('status', '=', status).executeTakeFirst();
+  const r = await db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.min('created_at').as('oldest'))
+    .where('status', '=', status)
+    .executeTakeFirst();
   return r?.oldest === null || r?.oldest === undefined ? null : Number(r.oldest);
 }
 

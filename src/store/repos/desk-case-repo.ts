@@ -90,9 +90,20 @@ export async function findCaseByMessageIds(db: Exec, channelId: string, ids: rea
 
 export async function createCase(
   trx: Exec,
-  input: { channelId: string; subject: string; requester: { name: string; address: string }; participants: readonly { name: string; address: string }[]; linkedTo: number | null; originalRecipient: string | null; now: number },
+  input: {
+    channelId: string;
+    subject: string;
+    requester: { name: string; address: string };
+    participants: readonly { name: string; address: string }[];
+    linkedTo: number | null;
+    originalRecipient: string | null;
+    now: number;
+  },
 ): Promise<{ id: number; number: number }> {
-  const max = await trx.selectFrom('desk_cases').select((eb) => eb.fn.max('number').as('n')).executeTakeFirst();
+  const max = await trx
+    .selectFrom('desk_cases')
+    .select((eb) => eb.fn.max('number').as('n'))
+    .executeTakeFirst();
   const number = Math.max(FIRST_CASE_NUMBER - 1, Number(max?.n ?? 0)) + 1;
   const row = await trx
     .insertInto('desk_cases')
@@ -149,7 +160,14 @@ export interface NewDeskMessage extends Omit<DeskMessageRow, 'id' | 'createdAt' 
   /** Only the intake knows; everything else the desk records is false. */
   readonly messageIdReused?: boolean;
   readonly now: number;
-  readonly attachments: readonly { filename: string; contentType: string; size: number; contentId: string | null; inline: boolean; content: AttachmentContent }[];
+  readonly attachments: readonly {
+    filename: string;
+    contentType: string;
+    size: number;
+    contentId: string | null;
+    inline: boolean;
+    content: AttachmentContent;
+  }[];
 }
 
 /** A name for a new attachment blob, apart from queue ids (which are upper case). */
@@ -191,7 +209,15 @@ export async function insertDeskMessage(trx: Exec, m: NewDeskMessage): Promise<n
     }
     await trx
       .insertInto('desk_attachments')
-      .values({ desk_message_id: row.id, filename: a.filename, content_type: a.contentType, size: a.size, content_id: a.contentId, inline: a.inline ? 1 : 0, blob_id: blobId })
+      .values({
+        desk_message_id: row.id,
+        filename: a.filename,
+        content_type: a.contentType,
+        size: a.size,
+        content_id: a.contentId,
+        inline: a.inline ? 1 : 0,
+        blob_id: blobId,
+      })
       .execute();
   }
   return row.id;
@@ -206,7 +232,12 @@ export async function loadDeskMessages(db: Exec, where: DeskMessageOwner): Promi
   const rows = await q.orderBy('id').execute();
   const ids = rows.map((r) => r.id);
   const atts = ids.length
-    ? await db.selectFrom('desk_attachments').select(['id', 'desk_message_id', 'filename', 'content_type', 'size', 'content_id', 'inline']).where('desk_message_id', 'in', ids).orderBy('id').execute()
+    ? await db
+        .selectFrom('desk_attachments')
+        .select(['id', 'desk_message_id', 'filename', 'content_type', 'size', 'content_id', 'inline'])
+        .where('desk_message_id', 'in', ids)
+        .orderBy('id')
+        .execute()
     : [];
   return rows.map((r) => ({
     id: r.id,
@@ -225,7 +256,9 @@ export async function loadDeskMessages(db: Exec, where: DeskMessageOwner): Promi
     machineKind: r.machine_kind,
     messageIdReused: Number(r.message_id_reused) === 1,
     createdAt: r.created_at,
-    attachments: atts.filter((a) => a.desk_message_id === r.id).map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: a.size, contentId: a.content_id, inline: a.inline === 1 })),
+    attachments: atts
+      .filter((a) => a.desk_message_id === r.id)
+      .map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: a.size, contentId: a.content_id, inline: a.inline === 1 })),
   }));
 }
 
@@ -251,11 +284,20 @@ export async function listCases(db: Db, f: CaseFilter = {}): Promise<CaseRow[]> 
         eb('subject', 'like', like),
         eb('requester_address', 'like', like),
         eb('requester_name', 'like', like),
-        eb.exists(eb.selectFrom('desk_messages').select('desk_messages.id').whereRef('desk_messages.case_id', '=', 'desk_cases.id').where('desk_messages.text', 'like', like)),
+        eb.exists(
+          eb
+            .selectFrom('desk_messages')
+            .select('desk_messages.id')
+            .whereRef('desk_messages.case_id', '=', 'desk_cases.id')
+            .where('desk_messages.text', 'like', like),
+        ),
       ]),
     );
   }
-  const rows = await q.orderBy('number', 'desc').limit(Math.min(f.limit ?? 50, 500)).execute();
+  const rows = await q
+    .orderBy('number', 'desc')
+    .limit(Math.min(f.limit ?? 50, 500))
+    .execute();
   const out: CaseRow[] = [];
   for (const r of rows) out.push(await withParticipants(db, r));
   return out;
@@ -278,13 +320,18 @@ export async function findLinkedCases(db: Exec, caseId: number): Promise<{ id: n
  * (null when the intake left them out). The owner is part of the lookup, so an
  * attachment is found only through the case or lead its message belongs to.
  */
-export async function loadAttachment(db: Exec, input: DeskMessageOwner & { messageId: number; attachmentId: number }): Promise<{ filename: string; contentType: string; size: number; blobId: string | null } | null> {
+export async function loadAttachment(
+  db: Exec,
+  input: DeskMessageOwner & { messageId: number; attachmentId: number },
+): Promise<{ filename: string; contentType: string; size: number; blobId: string | null } | null> {
   const q = db
     .selectFrom('desk_attachments')
     .innerJoin('desk_messages', 'desk_messages.id', 'desk_attachments.desk_message_id')
     .select(['desk_attachments.filename', 'desk_attachments.content_type', 'desk_attachments.size', 'desk_attachments.blob_id'])
     .where('desk_attachments.id', '=', input.attachmentId)
     .where('desk_messages.id', '=', input.messageId);
-  const r = await ('caseId' in input ? q.where('desk_messages.case_id', '=', input.caseId) : q.where('desk_messages.lead_id', '=', input.leadId)).executeTakeFirst();
+  const r = await (
+    'caseId' in input ? q.where('desk_messages.case_id', '=', input.caseId) : q.where('desk_messages.lead_id', '=', input.leadId)
+  ).executeTakeFirst();
   return r ? { filename: r.filename, contentType: r.content_type, size: r.size, blobId: r.blob_id } : null;
 }

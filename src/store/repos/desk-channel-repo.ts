@@ -31,7 +31,10 @@ export interface ChannelSpec {
  * generated inbound address (by `newAddress`); existing ones take the new settings and
  * keep their addresses. Channels no longer configured are kept (their cases stay).
  */
-export async function syncDeskChannels(db: Kysely<Database> | Transaction<Database>, input: { channels: readonly ChannelSpec[]; now: number; newId: () => string; newAddress: (spec: ChannelSpec) => string }): Promise<string[]> {
+export async function syncDeskChannels(
+  db: Kysely<Database> | Transaction<Database>,
+  input: { channels: readonly ChannelSpec[]; now: number; newId: () => string; newAddress: (spec: ChannelSpec) => string },
+): Promise<string[]> {
   const created: string[] = [];
   const trx = db;
   {
@@ -96,8 +99,16 @@ export async function listDeskChannels(db: Db): Promise<StoredChannel[]> {
 /** Retires the channel's current inbound addresses and issues `address`. */
 export async function rotateInboundAddress(db: Db, input: { channelId: string; address: string; now: number }): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('desk_inbound_addresses').set({ retired: 1, retired_at: input.now }).where('channel_id', '=', input.channelId).where('retired', '=', 0).execute();
-    await trx.insertInto('desk_inbound_addresses').values({ address: input.address, channel_id: input.channelId, retired: 0, created_at: input.now, retired_at: null }).execute();
+    await trx
+      .updateTable('desk_inbound_addresses')
+      .set({ retired: 1, retired_at: input.now })
+      .where('channel_id', '=', input.channelId)
+      .where('retired', '=', 0)
+      .execute();
+    await trx
+      .insertInto('desk_inbound_addresses')
+      .values({ address: input.address, channel_id: input.channelId, retired: 0, created_at: input.now, retired_at: null })
+      .execute();
   });
 }
 
@@ -108,7 +119,16 @@ export async function currentInboundAddresses(db: Db): Promise<string[]> {
 
 export async function saveVerification(
   db: Kysely<Database> | Transaction<Database>,
-  input: { channelId: string; state: StoredChannel['verification']['state']; nonce?: string | null; queueId?: string | null; sentAt?: number | null; verifiedAt?: number | null; detail?: string | null; now: number },
+  input: {
+    channelId: string;
+    state: StoredChannel['verification']['state'];
+    nonce?: string | null;
+    queueId?: string | null;
+    sentAt?: number | null;
+    verifiedAt?: number | null;
+    detail?: string | null;
+    now: number;
+  },
 ): Promise<void> {
   await db
     .updateTable('desk_channels')
@@ -137,6 +157,10 @@ export async function deskTakesAddress(db: Db, address: string): Promise<boolean
   const at = a.lastIndexOf('@');
   if (at < 0 || !a.startsWith('reply+')) return false;
   const host = a.slice(at + 1);
-  const sameHost = await db.selectFrom('desk_inbound_addresses').select('address').where('address', 'like', `%@${host.replace(/[\\%_]/g, (c) => `\\${c}`)}`).executeTakeFirst();
+  const sameHost = await db
+    .selectFrom('desk_inbound_addresses')
+    .select('address')
+    .where('address', 'like', `%@${host.replace(/[\\%_]/g, (c) => `\\${c}`)}`)
+    .executeTakeFirst();
   return sameHost !== undefined;
 }

@@ -10,8 +10,18 @@ type Exec = Kysely<Database> | Transaction<Database>;
 /** New cases and leads opened for this requester since `since` (the flood limit counts both). */
 export async function countRecentOpenedBy(db: Exec, address: string, since: number): Promise<number> {
   const a = address.toLowerCase();
-  const c = await db.selectFrom('desk_cases').select((eb) => eb.fn.countAll<number>().as('n')).where('requester_address', '=', a).where('created_at', '>=', since).executeTakeFirst();
-  const l = await db.selectFrom('desk_leads').select((eb) => eb.fn.countAll<number>().as('n')).where('email', '=', a).where('created_at', '>=', since).executeTakeFirst();
+  const c = await db
+    .selectFrom('desk_cases')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('requester_address', '=', a)
+    .where('created_at', '>=', since)
+    .executeTakeFirst();
+  const l = await db
+    .selectFrom('desk_leads')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('email', '=', a)
+    .where('created_at', '>=', since)
+    .executeTakeFirst();
   return Number(c?.n ?? 0) + Number(l?.n ?? 0);
 }
 
@@ -19,12 +29,18 @@ export async function countRecentOpenedBy(db: Exec, address: string, since: numb
  * This channel's earlier intakes that may be the same message: under its Message-ID, with its
  * dedupe key (mail without a Message-ID), or of the same stored message (queue id).
  */
-export async function findEarlierIntakes(db: Exec, channelId: string, m: { messageId: string | null; dedupeKey: string; queueId: string }): Promise<{ id: number; queueId: string; fingerprint: string | null }[]> {
+export async function findEarlierIntakes(
+  db: Exec,
+  channelId: string,
+  m: { messageId: string | null; dedupeKey: string; queueId: string },
+): Promise<{ id: number; queueId: string; fingerprint: string | null }[]> {
   return db
     .selectFrom('desk_intake')
     .select(['id', 'queue_id as queueId', 'fingerprint'])
     .where('channel_id', '=', channelId)
-    .where((eb) => eb.or([eb('dedupe_key', '=', m.dedupeKey), eb('queue_id', '=', m.queueId), ...(m.messageId === null ? [] : [eb('message_id', '=', m.messageId)])]))
+    .where((eb) =>
+      eb.or([eb('dedupe_key', '=', m.dedupeKey), eb('queue_id', '=', m.queueId), ...(m.messageId === null ? [] : [eb('message_id', '=', m.messageId)])]),
+    )
     .orderBy('id')
     .execute();
 }
@@ -44,8 +60,20 @@ export interface IntakeRecord {
 }
 
 export async function recordIntake(trx: Exec, input: IntakeRecord): Promise<void> {
-  if (input.replaces.length > 0) await trx.deleteFrom('desk_intake').where('channel_id', '=', input.channelId).where('id', 'in', [...input.replaces]).execute();
-  const row = { queue_id: input.queueId, message_id: input.messageId, fingerprint: input.fingerprint, effect: input.effect, target: input.target, created_at: input.now };
+  if (input.replaces.length > 0)
+    await trx
+      .deleteFrom('desk_intake')
+      .where('channel_id', '=', input.channelId)
+      .where('id', 'in', [...input.replaces])
+      .execute();
+  const row = {
+    queue_id: input.queueId,
+    message_id: input.messageId,
+    fingerprint: input.fingerprint,
+    effect: input.effect,
+    target: input.target,
+    created_at: input.now,
+  };
   await trx
     .insertInto('desk_intake')
     .values({ channel_id: input.channelId, dedupe_key: input.dedupeKey, ...row })
@@ -95,7 +123,10 @@ export async function loadIntakesOfMessage(db: Exec, queueId: string): Promise<I
  */
 export async function loadDeskMark(db: Exec): Promise<string> {
   const newest = async (table: 'desk_messages' | 'desk_leads' | 'desk_suspended' | 'desk_failed') => {
-    const r = await db.selectFrom(table).select((eb) => eb.fn.max('id').as('n')).executeTakeFirst();
+    const r = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.max('id').as('n'))
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   };
   return (await Promise.all([newest('desk_messages'), newest('desk_leads'), newest('desk_suspended'), newest('desk_failed')])).join('.');

@@ -46,19 +46,43 @@ export async function loadLead(db: Exec, id: number): Promise<LeadRow | null> {
 export async function listLeads(db: Db, f: { status?: string; limit?: number } = {}): Promise<LeadRow[]> {
   let q = db.selectFrom('desk_leads').selectAll();
   if (f.status) q = q.where('status', '=', f.status);
-  return (await q.orderBy('id', 'desc').limit(Math.min(f.limit ?? 100, 1000)).execute()).map(toLead);
+  return (
+    await q
+      .orderBy('id', 'desc')
+      .limit(Math.min(f.limit ?? 100, 1000))
+      .execute()
+  ).map(toLead);
 }
 
-export async function createLead(trx: Exec, input: { channelId: string; name: string; email: string; company: string | null; companyDomain: string | null; subject: string; now: number }): Promise<number> {
+export async function createLead(
+  trx: Exec,
+  input: { channelId: string; name: string; email: string; company: string | null; companyDomain: string | null; subject: string; now: number },
+): Promise<number> {
   const row = await trx
     .insertInto('desk_leads')
-    .values({ channel_id: input.channelId, name: input.name.slice(0, 200), email: input.email.toLowerCase(), company: input.company, company_domain: input.companyDomain, subject: input.subject.slice(0, 998), status: 'new', contact_id: null, account_id: null, opportunity_id: null, created_at: input.now, updated_at: input.now })
+    .values({
+      channel_id: input.channelId,
+      name: input.name.slice(0, 200),
+      email: input.email.toLowerCase(),
+      company: input.company,
+      company_domain: input.companyDomain,
+      subject: input.subject.slice(0, 998),
+      status: 'new',
+      contact_id: null,
+      account_id: null,
+      opportunity_id: null,
+      created_at: input.now,
+      updated_at: input.now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
 }
 
-export async function setLeadStatus(trx: Exec, input: { leadId: number; status: string; now: number; contactId?: number; accountId?: number; opportunityId?: number }): Promise<void> {
+export async function setLeadStatus(
+  trx: Exec,
+  input: { leadId: number; status: string; now: number; contactId?: number; accountId?: number; opportunityId?: number },
+): Promise<void> {
   await trx
     .updateTable('desk_leads')
     .set({

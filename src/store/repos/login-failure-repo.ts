@@ -28,13 +28,20 @@ export async function recentLoginFailures(db: Exec, key: string, since: number, 
 /** Records an attempt (a failure until it is forgotten); returns its row id. Drops rows past any window. */
 export async function recordLoginFailure(db: Exec, key: string, at: number): Promise<number> {
   const row = await failures(db).insertInto('login_failures').values({ key, at }).returning('id').executeTakeFirstOrThrow();
-  await failures(db).deleteFrom('login_failures').where('at', '<=', at - KEEP_MS).execute();
+  await failures(db)
+    .deleteFrom('login_failures')
+    .where('at', '<=', at - KEEP_MS)
+    .execute();
   return Number(row.id);
 }
 
 /** Forgets attempts that turned out not to be failures. */
 export async function forgetLoginAttempts(db: Exec, ids: readonly number[]): Promise<void> {
-  if (ids.length > 0) await failures(db).deleteFrom('login_failures').where('id', 'in', [...ids]).execute();
+  if (ids.length > 0)
+    await failures(db)
+      .deleteFrom('login_failures')
+      .where('id', 'in', [...ids])
+      .execute();
 }
 
 export async function clearLoginFailures(db: Exec, key: string): Promise<void> {

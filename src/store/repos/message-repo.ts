@@ -229,7 +229,12 @@ export async function loadMessage(db: Db, queueId: string): Promise<MessageRow |
 
 export async function findMessagesByMessageId(db: Db, messageId: string): Promise<MessageRow[]> {
   const bare = messageId.replace(/^<|>$/g, '');
-  const rows = await db.selectFrom('messages').selectAll().where('message_id', 'in', [`<${bare}>`, bare]).orderBy('received_at').execute();
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('message_id', 'in', [`<${bare}>`, bare])
+    .orderBy('received_at')
+    .execute();
   return rows.map(toMessageRow);
 }
 
@@ -278,19 +283,31 @@ export async function searchMessages(db: Db, q: MessageSearch): Promise<MessageR
     // A purged message's deliveries live on in its summary (JSON, so "status":"…" is exact).
     const outcome = q.outcome;
     query = query.where((eb) =>
-      eb.or([eb('queue_id', 'in', db.selectFrom('deliveries').select('queue_id').where('status', '=', outcome)), eb.and([eb('body_purged_at', 'is not', null), eb('delivery_summary', 'like', `%"status":"${outcome}"%`)])]),
+      eb.or([
+        eb('queue_id', 'in', db.selectFrom('deliveries').select('queue_id').where('status', '=', outcome)),
+        eb.and([eb('body_purged_at', 'is not', null), eb('delivery_summary', 'like', `%"status":"${outcome}"%`)]),
+      ]),
     );
   }
   if (q.recipient) {
     const r = `%${q.recipient}%`;
     query = query.where((eb) =>
       eb.or([
-        eb.exists(eb.selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.queue_id', '=', 'messages.queue_id').where((e2) => e2.or([e2('recipient', 'like', r), e2('original_recipient', 'like', r)]))),
+        eb.exists(
+          eb
+            .selectFrom('deliveries')
+            .select('deliveries.id')
+            .whereRef('deliveries.queue_id', '=', 'messages.queue_id')
+            .where((e2) => e2.or([e2('recipient', 'like', r), e2('original_recipient', 'like', r)])),
+        ),
         // In a purged message's summary: a last reply that names the address matches too.
         eb.and([eb('body_purged_at', 'is not', null), eb('delivery_summary', 'like', r)]),
       ]),
     );
   }
-  const rows = await query.orderBy('received_at', 'desc').limit(Math.min(q.limit ?? 100, 1000)).execute();
+  const rows = await query
+    .orderBy('received_at', 'desc')
+    .limit(Math.min(q.limit ?? 100, 1000))
+    .execute();
   return rows.map(toMessageRow);
 }

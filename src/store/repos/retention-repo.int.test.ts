@@ -34,9 +34,36 @@ const D = 86_400_000;
 
 function record(queueId: string, at: number, recipients: string[], status: 'queued' | 'held' = 'queued'): ReceivedRecord {
   return {
-    message: { queueId, messageId: `<${queueId}@t>`, mailFrom: 's@example.net', helo: 'h', clientIp: '127.0.0.1', subject: `subject ${queueId}`, headerFrom: 's@example.net', receivedAt: at, configVersion: 1, spam: false, spamScore: 0, spamReasons: [], authResults: {} },
+    message: {
+      queueId,
+      messageId: `<${queueId}@t>`,
+      mailFrom: 's@example.net',
+      helo: 'h',
+      clientIp: '127.0.0.1',
+      subject: `subject ${queueId}`,
+      headerFrom: 's@example.net',
+      receivedAt: at,
+      configVersion: 1,
+      spam: false,
+      spamScore: 0,
+      spamReasons: [],
+      authResults: {},
+    },
     content: contentOf(Buffer.from(`Subject: subject ${queueId}\r\n\r\n${'body '.repeat(100)}\r\n`)),
-    deliveries: recipients.map((r) => ({ recipient: r, originalRecipient: `orig-${r}`, transport: 'smtp', route: null, requireTls: false, suppressBounces: false, spamFlag: false, transform: {}, rules: [], status, holdReason: status === 'held' ? 'spam' : null, nextAttemptAt: at })),
+    deliveries: recipients.map((r) => ({
+      recipient: r,
+      originalRecipient: `orig-${r}`,
+      transport: 'smtp',
+      route: null,
+      requireTls: false,
+      suppressBounces: false,
+      spamFlag: false,
+      transform: {},
+      rules: [],
+      status,
+      holdReason: status === 'held' ? 'spam' : null,
+      nextAttemptAt: at,
+    })),
     trace: [{ queueId, at, code: 'inbound.accepted', summary: 'accepted' }],
   };
 }
@@ -70,7 +97,16 @@ describe.each(DIALECTS)('retention batches on %s', (dialect) => {
     await save(record('HELD', 1 * D, ['spam@crm.test'], 'held'));
     await save(record('ASIDE', 1 * D, ['desk@case.test']));
     await settle('ASIDE', 'delivered', 2 * D);
-    await insertSuspended(db(), { channelId: null, queueId: 'ASIDE', recipient: 'desk@case.test', reason: 'loop', detail: 'looped', from: null, subject: null, createdAt: 2 * D });
+    await insertSuspended(db(), {
+      channelId: null,
+      queueId: 'ASIDE',
+      recipient: 'desk@case.test',
+      reason: 'loop',
+      detail: 'looped',
+      from: null,
+      subject: null,
+      createdAt: 2 * D,
+    });
 
     const now = 12 * D;
     const before = now - 5 * D;
@@ -91,8 +127,26 @@ describe.each(DIALECTS)('retention batches on %s', (dialect) => {
       expect(await db().selectFrom('deliveries').select('id').where('queue_id', '=', `P${i}`).execute()).toEqual([]);
       // The log keeps how each delivery ended.
       expect(await loggedDeliveries(db(), m)).toEqual([
-        { id: expect.any(Number), recipient: `a${i}@crm.test`, originalRecipient: `orig-a${i}@crm.test`, transport: 'smtp', status: i % 2 ? 'bounced' : 'delivered', attempts: 1, lastReply: `250 ok P${i}`, at: 2 * D },
-        { id: expect.any(Number), recipient: `b${i}@crm.test`, originalRecipient: `orig-b${i}@crm.test`, transport: 'smtp', status: i % 2 ? 'bounced' : 'delivered', attempts: 1, lastReply: `250 ok P${i}`, at: 2 * D },
+        {
+          id: expect.any(Number),
+          recipient: `a${i}@crm.test`,
+          originalRecipient: `orig-a${i}@crm.test`,
+          transport: 'smtp',
+          status: i % 2 ? 'bounced' : 'delivered',
+          attempts: 1,
+          lastReply: `250 ok P${i}`,
+          at: 2 * D,
+        },
+        {
+          id: expect.any(Number),
+          recipient: `b${i}@crm.test`,
+          originalRecipient: `orig-b${i}@crm.test`,
+          transport: 'smtp',
+          status: i % 2 ? 'bounced' : 'delivered',
+          attempts: 1,
+          lastReply: `250 ok P${i}`,
+          at: 2 * D,
+        },
       ]);
     }
     for (const kept of ['OPEN', 'RECENT', 'HELD', 'ASIDE']) {
@@ -130,7 +184,12 @@ describe.each(DIALECTS)('retention batches on %s', (dialect) => {
     await save(record('HELD2', 10 * D, ['x@crm.test', 'y@crm.test'], 'held'));
     const r = await expireHeld(db(), { before: 5 * D, now: 12 * D, limit: 10, code: 'queue.deleted', summary: 'deleted from quarantine by retention' });
     expect(r).toEqual({ messages: 1, deliveries: 1 });
-    const held = await db().selectFrom('deliveries').select(['queue_id', 'status', 'updated_at']).where('queue_id', 'in', ['HELD', 'HELD2']).orderBy('id').execute();
+    const held = await db()
+      .selectFrom('deliveries')
+      .select(['queue_id', 'status', 'updated_at'])
+      .where('queue_id', 'in', ['HELD', 'HELD2'])
+      .orderBy('id')
+      .execute();
     expect(held.map((d) => [d.queue_id, d.status, Number(d.updated_at)])).toEqual([
       ['HELD', 'deleted', 12 * D],
       ['HELD2', 'held', 10 * D],
@@ -146,7 +205,16 @@ describe.each(DIALECTS)('retention batches on %s', (dialect) => {
   });
 
   it('removes purged log entries past the log window, with their mailbox entries, never a kept message', async () => {
-    await storeInMailbox(db(), { address: 'alice@solarmora.com', queueId: 'P0', subject: 's', from: null, date: null, messageId: null, spam: false, storedAt: 2 * D });
+    await storeInMailbox(db(), {
+      address: 'alice@solarmora.com',
+      queueId: 'P0',
+      subject: 's',
+      from: null,
+      date: null,
+      messageId: null,
+      spam: false,
+      storedAt: 2 * D,
+    });
     // Received at the same time as P0, OPEN is kept (its delivery is still deferred): a
     // message is never removed from the log before it is purged.
     expect(await deleteLogEntries(db(), { before: 1 * D + 1, limit: 10 })).toEqual({ messages: 4 });
@@ -159,9 +227,19 @@ describe.each(DIALECTS)('retention batches on %s', (dialect) => {
   });
 
   it('removes spool orphans an hour old with their chunks, and nothing still being written', async () => {
-    for (const [id, at] of [['ORPHAN1', 1_000], ['ORPHAN2', 2_000], ['WRITING', 9_000]] as const) {
+    for (const [id, at] of [
+      ['ORPHAN1', 1_000],
+      ['ORPHAN2', 2_000],
+      ['WRITING', 9_000],
+    ] as const) {
       await db().insertInto('spool').values({ blob_id: id, owner: 'gw/1', started_at: at }).execute();
-      await db().insertInto('blob_chunks').values([{ blob_id: id, seq: 1, data: Buffer.from('x') }, { blob_id: id, seq: 2, data: Buffer.from('y') }]).execute();
+      await db()
+        .insertInto('blob_chunks')
+        .values([
+          { blob_id: id, seq: 1, data: Buffer.from('x') },
+          { blob_id: id, seq: 2, data: Buffer.from('y') },
+        ])
+        .execute();
     }
     expect(await deleteSpoolOrphans(db(), { before: 5_000, limit: 1 })).toEqual({ blobs: 1, chunks: 2 });
     expect(await deleteSpoolOrphans(db(), { before: 5_000, limit: 1 })).toEqual({ blobs: 1, chunks: 2 });
@@ -203,7 +281,7 @@ describe('giving space back on SQLite', () => {
     await pg.cleanup();
   });
 
-  it('switches a store made before at the server\'s open (one VACUUM), keeping its data, and then gives freed pages back', async () => {
+  it("switches a store made before at the server's open (one VACUUM), keeping its data, and then gives freed pages back", async () => {
     const dataDir = path.join(dir, 'old');
     await openStore({ dataDir }).then((s) => s.close());
     // As a store made before retention: no auto-vacuum, some data.

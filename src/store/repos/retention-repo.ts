@@ -13,7 +13,16 @@ import { appendTrace } from './trace-repo.js';
  */
 
 export function summarizeDelivery(d: DeliveryRow): DeliverySummary {
-  return { id: d.id, recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, status: d.status, attempts: d.attempts, lastReply: d.lastReply, at: d.updatedAt };
+  return {
+    id: d.id,
+    recipient: d.recipient,
+    originalRecipient: d.originalRecipient,
+    transport: d.transport,
+    status: d.status,
+    attempts: d.attempts,
+    lastReply: d.lastReply,
+    at: d.updatedAt,
+  };
 }
 
 /**
@@ -29,9 +38,20 @@ export async function loggedDeliveries(db: Db, m: Pick<MessageRow, 'queueId' | '
 const OPEN: readonly DeliveryStatus[] = ['queued', 'active', 'deferred', 'held'];
 
 /** Drops held deliveries held since before `before` (status deleted), with a trace line per message. */
-export async function expireHeld(db: Db, input: { before: number; now: number; limit: number; code: string; summary: string }): Promise<{ messages: number; deliveries: number }> {
+export async function expireHeld(
+  db: Db,
+  input: { before: number; now: number; limit: number; code: string; summary: string },
+): Promise<{ messages: number; deliveries: number }> {
   return db.transaction().execute(async (trx) => {
-    const rows = await trx.selectFrom('deliveries').select('queue_id').distinct().where('status', '=', 'held').where('created_at', '<', input.before).orderBy('queue_id').limit(input.limit).execute();
+    const rows = await trx
+      .selectFrom('deliveries')
+      .select('queue_id')
+      .distinct()
+      .where('status', '=', 'held')
+      .where('created_at', '<', input.before)
+      .orderBy('queue_id')
+      .limit(input.limit)
+      .execute();
     let deliveries = 0;
     for (const { queue_id } of rows) {
       const r = await trx
@@ -73,7 +93,13 @@ export async function purgeFinished(db: Db, input: { before: number; now: number
       .where((eb) =>
         eb.not(
           eb.or([
-            eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.queue_id', '=', 'm.queue_id').where((e) => e.or([e('d.status', 'in', OPEN), e('d.updated_at', '>=', input.before)]))),
+            eb.exists(
+              eb
+                .selectFrom('deliveries as d')
+                .select('d.id')
+                .whereRef('d.queue_id', '=', 'm.queue_id')
+                .where((e) => e.or([e('d.status', 'in', OPEN), e('d.updated_at', '>=', input.before)])),
+            ),
             eb.exists(eb.selectFrom('desk_suspended as s').select('s.id').whereRef('s.queue_id', '=', 'm.queue_id').where('s.state', '=', 'suspended')),
             eb.exists(eb.selectFrom('desk_failed as f').select('f.id').whereRef('f.queue_id', '=', 'm.queue_id').where('f.state', '=', 'failed')),
           ]),
@@ -91,16 +117,32 @@ export async function purgeFinished(db: Db, input: { before: number; now: number
     const trace = await trx.deleteFrom('trace_events').where('queue_id', 'in', ids).executeTakeFirst();
     const deliveries = await trx.deleteFrom('deliveries').where('queue_id', 'in', ids).executeTakeFirst();
     for (const [queueId, summary] of byMessage) {
-      await trx.updateTable('messages').set({ body_purged_at: input.now, delivery_summary: JSON.stringify(summary) }).where('queue_id', '=', queueId).execute();
+      await trx
+        .updateTable('messages')
+        .set({ body_purged_at: input.now, delivery_summary: JSON.stringify(summary) })
+        .where('queue_id', '=', queueId)
+        .execute();
     }
-    return { messages: due.length, bytes: due.reduce((n, r) => n + Number(r.size), 0), deliveries: Number(deliveries.numDeletedRows), traceEvents: Number(trace.numDeletedRows) };
+    return {
+      messages: due.length,
+      bytes: due.reduce((n, r) => n + Number(r.size), 0),
+      deliveries: Number(deliveries.numDeletedRows),
+      traceEvents: Number(trace.numDeletedRows),
+    };
   });
 }
 
 /** Removes up to `limit` purged messages received before `before` from the email log, with their mailbox entries. */
 export async function deleteLogEntries(db: Db, input: { before: number; limit: number }): Promise<{ messages: number }> {
   return db.transaction().execute(async (trx) => {
-    const rows = await trx.selectFrom('messages').select('queue_id').where('body_purged_at', 'is not', null).where('received_at', '<', input.before).orderBy('received_at').limit(input.limit).execute();
+    const rows = await trx
+      .selectFrom('messages')
+      .select('queue_id')
+      .where('body_purged_at', 'is not', null)
+      .where('received_at', '<', input.before)
+      .orderBy('received_at')
+      .limit(input.limit)
+      .execute();
     if (rows.length === 0) return { messages: 0 };
     const ids = rows.map((r) => r.queue_id);
     await trx.deleteFrom('mailbox_messages').where('queue_id', 'in', ids).execute();
@@ -112,8 +154,14 @@ export async function deleteLogEntries(db: Db, input: { before: number; limit: n
 /** Deletes up to `limit` suspended and up to `limit` failed desk entries set aside before `before`. */
 export async function deleteSetAside(db: Db, input: { before: number; limit: number }): Promise<{ suspended: number; failed: number }> {
   return db.transaction().execute(async (trx) => {
-    const suspended = await trx.deleteFrom('desk_suspended').where('id', 'in', trx.selectFrom('desk_suspended').select('id').where('created_at', '<', input.before).orderBy('id').limit(input.limit)).executeTakeFirst();
-    const failed = await trx.deleteFrom('desk_failed').where('id', 'in', trx.selectFrom('desk_failed').select('id').where('created_at', '<', input.before).orderBy('id').limit(input.limit)).executeTakeFirst();
+    const suspended = await trx
+      .deleteFrom('desk_suspended')
+      .where('id', 'in', trx.selectFrom('desk_suspended').select('id').where('created_at', '<', input.before).orderBy('id').limit(input.limit))
+      .executeTakeFirst();
+    const failed = await trx
+      .deleteFrom('desk_failed')
+      .where('id', 'in', trx.selectFrom('desk_failed').select('id').where('created_at', '<', input.before).orderBy('id').limit(input.limit))
+      .executeTakeFirst();
     return { suspended: Number(suspended.numDeletedRows), failed: Number(failed.numDeletedRows) };
   });
 }
@@ -170,7 +218,14 @@ export async function claimMaintenance(db: Db, input: { job: string; holder: str
 export async function finishMaintenance(db: Db, input: { job: string; holder: string; run: MaintenanceRun }): Promise<void> {
   await db
     .updateTable('maintenance')
-    .set({ holder: null, lease_until: null, last_started_at: input.run.startedAt, last_duration_ms: Math.round(input.run.durationMs), last_holder: input.run.holder, last_counts: JSON.stringify(input.run.counts) })
+    .set({
+      holder: null,
+      lease_until: null,
+      last_started_at: input.run.startedAt,
+      last_duration_ms: Math.round(input.run.durationMs),
+      last_holder: input.run.holder,
+      last_counts: JSON.stringify(input.run.counts),
+    })
     .where('job', '=', input.job)
     .where('holder', '=', input.holder)
     .execute();
@@ -184,5 +239,10 @@ export async function releaseMaintenance(db: Db, input: { job: string; holder: s
 export async function loadLastMaintenance(db: Db, job: string): Promise<MaintenanceRun | null> {
   const r = await db.selectFrom('maintenance').selectAll().where('job', '=', job).executeTakeFirst();
   if (!r || r.last_started_at === null || r.last_counts === null) return null;
-  return { startedAt: Number(r.last_started_at), durationMs: Number(r.last_duration_ms ?? 0), holder: r.last_holder ?? '', counts: JSON.parse(r.last_counts) as MaintenanceCounts };
+  return {
+    startedAt: Number(r.last_started_at),
+    durationMs: Number(r.last_duration_ms ?? 0),
+    holder: r.last_holder ?? '',
+    counts: JSON.parse(r.last_counts) as MaintenanceCounts,
+  };
 }

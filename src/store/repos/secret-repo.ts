@@ -4,7 +4,11 @@ import type { Db } from '../db.js';
 export async function loadOrCreateSecret(db: Db, name: string, generate: () => string): Promise<string> {
   const existing = await db.selectFrom('secrets').select('value').where('name', '=', name).executeTakeFirst();
   if (existing) return existing.value;
-  await db.insertInto('secrets').values({ name, value: generate() }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await db
+    .insertInto('secrets')
+    .values({ name, value: generate() })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
   const row = await db.selectFrom('secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
   return row.value;
 }

@@ -47,8 +47,14 @@ export async function loadStoreStats(store: Pick<StoreHandle, 'db' | 'caps' | 'w
         eb.fn.min(eb.case().when('body_purged_at', 'is', null).then(eb.ref('received_at')).end()).as('oldestKept'),
       ])
       .executeTakeFirstOrThrow(),
-    db.selectFrom('trace_events').select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('at').as('oldest')]).executeTakeFirstOrThrow(),
-    db.selectFrom('deliveries').select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')]).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('trace_events')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('at').as('oldest')])
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('deliveries')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')])
+      .executeTakeFirstOrThrow(),
     db
       .selectFrom('messages')
       .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('size').as('bytes'), eb.fn.min('received_at').as('oldest')])
@@ -60,11 +66,22 @@ export async function loadStoreStats(store: Pick<StoreHandle, 'db' | 'caps' | 'w
       .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('dm.created_at').as('oldest')])
       .where('a.blob_id', 'is not', null)
       .executeTakeFirstOrThrow(),
-    db.selectFrom('desk_suspended').select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')]).executeTakeFirstOrThrow(),
-    db.selectFrom('desk_failed').select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')]).executeTakeFirstOrThrow(),
-    db.selectFrom('spool').select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('started_at').as('oldest')]).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('desk_suspended')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')])
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('desk_failed')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')])
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('spool')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('started_at').as('oldest')])
+      .executeTakeFirstOrThrow(),
   ]);
-  const [messagesBytes, traceBytes, deliveryBytes, suspendedBytes, failedBytes] = await Promise.all(['messages', 'trace_events', 'deliveries', 'desk_suspended', 'desk_failed'].map(tableBytes));
+  const [messagesBytes, traceBytes, deliveryBytes, suspendedBytes, failedBytes] = await Promise.all(
+    ['messages', 'trace_events', 'deliveries', 'desk_suspended', 'desk_failed'].map(tableBytes),
+  );
   const oldestOf = (...ts: unknown[]) => {
     const known = ts.map(time).filter((t): t is number => t !== null);
     return known.length ? Math.min(...known) : null;
@@ -81,7 +98,10 @@ export async function loadStoreStats(store: Pick<StoreHandle, 'db' | 'caps' | 'w
       spool: { rows: num(spool.n), bytes: chunkBytes('spool'), oldest: time(spool.oldest) },
     },
     purgedLogEntries: num(messages.purged),
-    onDisk: store.caps.sizeSource === 'file' ? await sqliteOnDisk(db, store.where) : { bytes: num((await sql<{ bytes: unknown }>`select pg_database_size(current_database()) as bytes`.execute(db)).rows[0]?.bytes) },
+    onDisk:
+      store.caps.sizeSource === 'file'
+        ? await sqliteOnDisk(db, store.where)
+        : { bytes: num((await sql<{ bytes: unknown }>`select pg_database_size(current_database()) as bytes`.execute(db)).rows[0]?.bytes) },
   };
 }
 

@@ -21,7 +21,10 @@ export async function appendTrace(db: Db | Transaction<Database>, events: readon
     await runCompiledOnce(
       db,
       'insert-trace',
-      (p) => db.insertInto('trace_events').values({ queue_id: p('queue_id'), delivery_id: p('delivery_id'), at: p('at'), code: p('code'), summary: p('summary'), data: p('data') }),
+      (p) =>
+        db
+          .insertInto('trace_events')
+          .values({ queue_id: p('queue_id'), delivery_id: p('delivery_id'), at: p('at'), code: p('code'), summary: p('summary'), data: p('data') }),
       { queue_id: e.queueId, delivery_id: e.deliveryId ?? null, at: e.at, code: e.code, summary: e.summary, data: JSON.stringify(e.data ?? {}) },
     );
   }
@@ -29,5 +32,13 @@ export async function appendTrace(db: Db | Transaction<Database>, events: readon
 
 export async function loadTrace(db: Db, queueId: string, afterId = 0): Promise<StoredTraceEvent[]> {
   const rows = await db.selectFrom('trace_events').selectAll().where('queue_id', '=', queueId).where('id', '>', afterId).orderBy('id').execute();
-  return rows.map((r) => ({ id: r.id, queueId: r.queue_id, deliveryId: r.delivery_id, at: r.at, code: r.code, summary: r.summary, data: JSON.parse(r.data) as Record<string, unknown> }));
+  return rows.map((r) => ({
+    id: r.id,
+    queueId: r.queue_id,
+    deliveryId: r.delivery_id,
+    at: r.at,
+    code: r.code,
+    summary: r.summary,
+    data: JSON.parse(r.data) as Record<string, unknown>,
+  }));
 }

@@ -34,13 +34,19 @@ const hopKey = (h: { kind: string; name: string }) => `${h.kind}\u0000${h.name}`
 
 /** The last minute rolled, or null before the first run. */
 export async function lastRolledMinute(db: Db): Promise<number | null> {
-  const r = await db.selectFrom('traffic_minutes').select((eb) => eb.fn.max('minute').as('m')).executeTakeFirst();
+  const r = await db
+    .selectFrom('traffic_minutes')
+    .select((eb) => eb.fn.max('minute').as('m'))
+    .executeTakeFirst();
   return r?.m == null ? null : Number(r.m);
 }
 
 /** When the oldest message in the store arrived: the first run rolls from there (within the window). */
 export async function firstMessageAt(db: Db): Promise<number | null> {
-  const r = await db.selectFrom('messages').select((eb) => eb.fn.min('received_at').as('t')).executeTakeFirst();
+  const r = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.min('received_at').as('t'))
+    .executeTakeFirst();
   return r?.t == null ? null : Number(r.t);
 }
 
@@ -59,7 +65,13 @@ export async function rollMinutes(db: Db, input: { from: number; to: number; now
     for (let m = from; m < to; m += MINUTE_MS) rows.set(m, { accepted: 0, delivered: 0, deferred: 0, bounced: 0, spam_held: 0, cases_opened: 0 });
     const at = (m: unknown) => rows.get(Number(m) * MINUTE_MS)!;
 
-    const accepted = await trx.selectFrom('messages').select([minuteOf('received_at').as('m'), (eb) => eb.fn.countAll().as('n')]).where('received_at', '>=', from).where('received_at', '<', to).groupBy(minuteOf('received_at')).execute();
+    const accepted = await trx
+      .selectFrom('messages')
+      .select([minuteOf('received_at').as('m'), (eb) => eb.fn.countAll().as('n')])
+      .where('received_at', '>=', from)
+      .where('received_at', '<', to)
+      .groupBy(minuteOf('received_at'))
+      .execute();
     for (const r of accepted) at(r.m).accepted = Number(r.n);
 
     const outcomes = await trx
@@ -85,7 +97,13 @@ export async function rollMinutes(db: Db, input: { from: number; to: number; now
       .execute();
     for (const r of held) at(r.m).spam_held = Number(r.n);
 
-    const cases = await trx.selectFrom('desk_cases').select([minuteOf('created_at').as('m'), (eb) => eb.fn.countAll().as('n')]).where('created_at', '>=', from).where('created_at', '<', to).groupBy(minuteOf('created_at')).execute();
+    const cases = await trx
+      .selectFrom('desk_cases')
+      .select([minuteOf('created_at').as('m'), (eb) => eb.fn.countAll().as('n')])
+      .where('created_at', '>=', from)
+      .where('created_at', '<', to)
+      .groupBy(minuteOf('created_at'))
+      .execute();
     for (const r of cases) at(r.m).cases_opened = Number(r.n);
 
     for (const [minute, c] of rows) {
@@ -126,7 +144,8 @@ async function mergeHopOutcomes(trx: Transaction<Database>, input: { from: numbe
   const errorIds = [...hops.values()].flatMap((h) => (h.error ? [h.error.id] : []));
   const texts = new Map<number, string>();
   if (errorIds.length > 0) {
-    for (const e of await trx.selectFrom('trace_events').select(['id', 'summary', 'data']).where('id', 'in', errorIds).execute()) texts.set(Number(e.id), replyOf(e.data) ?? e.summary);
+    for (const e of await trx.selectFrom('trace_events').select(['id', 'summary', 'data']).where('id', 'in', errorIds).execute())
+      texts.set(Number(e.id), replyOf(e.data) ?? e.summary);
   }
   const existing = await trx.selectFrom('traffic_hops').selectAll().execute();
   const byKey = new Map(existing.map((e) => [hopKey(e), e]));
@@ -140,7 +159,9 @@ async function mergeHopOutcomes(trx: Transaction<Database>, input: { from: numbe
     await trx
       .insertInto('traffic_hops')
       .values({ kind: h.kind, name: h.name, last_success_at: success, last_error_at: lastErrorAt, last_error: lastError, deferred: 0, updated_at: input.now })
-      .onConflict((oc) => oc.columns(['kind', 'name']).doUpdateSet({ last_success_at: success, last_error_at: lastErrorAt, last_error: lastError, updated_at: input.now }))
+      .onConflict((oc) =>
+        oc.columns(['kind', 'name']).doUpdateSet({ last_success_at: success, last_error_at: lastErrorAt, last_error: lastError, updated_at: input.now }),
+      )
       .execute();
   }
 }
@@ -165,8 +186,16 @@ export interface QueueSample {
 /** The queue as it is now: its size, its oldest deferred delivery, and how many wait per next hop. */
 export async function sampleQueue(db: Db, input: { minute: number; now: number }): Promise<QueueSample> {
   return db.transaction().execute(async (trx) => {
-    const size = await trx.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).where('status', 'in', ['queued', 'active', 'deferred']).executeTakeFirst();
-    const oldest = await trx.selectFrom('deliveries').select((eb) => eb.fn.min('created_at').as('t')).where('status', '=', 'deferred').executeTakeFirst();
+    const size = await trx
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', 'in', ['queued', 'active', 'deferred'])
+      .executeTakeFirst();
+    const oldest = await trx
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.min('created_at').as('t'))
+      .where('status', '=', 'deferred')
+      .executeTakeFirst();
     const sample: QueueSample = { size: Number(size?.n ?? 0), oldestDeferredSince: oldest?.t == null ? null : Number(oldest.t) };
     // A sample taken late (a node catching up) must not replace the one taken on time.
     await trx
@@ -263,7 +292,12 @@ export async function deleteTrafficBefore(db: Db, input: { before: number; limit
     const hops = await trx
       .deleteFrom('traffic_hops')
       .where('deferred', '=', 0)
-      .where((eb) => eb.and([eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', input.before)]), eb.or([eb('last_error_at', 'is', null), eb('last_error_at', '<', input.before)])]))
+      .where((eb) =>
+        eb.and([
+          eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<', input.before)]),
+          eb.or([eb('last_error_at', 'is', null), eb('last_error_at', '<', input.before)]),
+        ]),
+      )
       .where('updated_at', '<', input.before)
       .executeTakeFirst();
     return { minutes: Number(minutes.numDeletedRows), hops: Number(hops.numDeletedRows) };

@@ -55,7 +55,9 @@ export interface UserWithPassword extends UserRow {
 
 const USER_COLUMNS = ['id', 'email', 'role', 'password_hash', 'disabled', 'created_at', 'updated_at', 'last_login_at'] as const;
 
-const toUser = (r: Pick<UserTable, 'email' | 'role' | 'password_hash' | 'disabled' | 'created_at' | 'updated_at' | 'last_login_at'> & { id: number }): UserWithPassword => ({
+const toUser = (
+  r: Pick<UserTable, 'email' | 'role' | 'password_hash' | 'disabled' | 'created_at' | 'updated_at' | 'last_login_at'> & { id: number },
+): UserWithPassword => ({
   id: Number(r.id),
   email: r.email,
   role: r.role === 'admin' ? 'admin' : 'agent',
@@ -69,19 +71,29 @@ const toUser = (r: Pick<UserTable, 'email' | 'role' | 'password_hash' | 'disable
 const withoutPassword = ({ passwordHash: _drop, ...u }: UserWithPassword): UserRow => u;
 
 export async function countUsers(db: Exec): Promise<number> {
-  const r = await users(db).selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+  const r = await users(db)
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
 /** False when a user has that email. */
 export async function insertUser(db: Kysely<Database>, u: { email: string; role: UserRole; passwordHash: string; now: number }): Promise<boolean> {
-  return (await users(db).transaction().execute(async (trx) => insertUserIn(trx, u))) !== null;
+  return (
+    (await users(db)
+      .transaction()
+      .execute(async (trx) => insertUserIn(trx, u))) !== null
+  );
 }
 
 async function insertUserIn(trx: Trx, u: { email: string; role: UserRole; passwordHash: string; now: number }): Promise<number | null> {
   const t = trx;
   if (await t.selectFrom('users').select('id').where('email', '=', u.email).executeTakeFirst()) return null;
-  await t.insertInto('users').values({ email: u.email, role: u.role, password_hash: u.passwordHash, disabled: 0, created_at: u.now, updated_at: u.now, last_login_at: null }).execute();
+  await t
+    .insertInto('users')
+    .values({ email: u.email, role: u.role, password_hash: u.passwordHash, disabled: 0, created_at: u.now, updated_at: u.now, last_login_at: null })
+    .execute();
   const row = await t.selectFrom('users').select('id').where('email', '=', u.email).executeTakeFirstOrThrow();
   return Number(row.id);
 }
@@ -103,42 +115,55 @@ export type UserChangeResult = { kind: 'changed'; user: UserRow } | { kind: 'not
  * store without an enabled admin, who alone can let anyone else back in. Disabling a user,
  * or changing a password, ends that user's sessions (all, or all but `keepSession`).
  */
-export async function changeUser(db: Kysely<Database>, email: string, change: { role?: UserRole; disabled?: boolean; passwordHash?: string; keepSession?: string; now: number }): Promise<UserChangeResult> {
-  return users(db).transaction().execute(async (trx) => {
-    const t = trx;
-    const row = await t.selectFrom('users').select(USER_COLUMNS).where('email', '=', email).executeTakeFirst();
-    if (!row) return { kind: 'not-found' } as const;
-    const before = toUser(row);
-    const after = { role: change.role ?? before.role, disabled: change.disabled ?? before.disabled };
-    const losesAdmin = before.role === 'admin' && !before.disabled && (after.role !== 'admin' || after.disabled);
-    if (losesAdmin && (await countOtherEnabledAdmins(trx, before.id)) === 0) return { kind: 'last-admin' } as const;
-    await t
-      .updateTable('users')
-      .set({ role: after.role, disabled: after.disabled ? 1 : 0, updated_at: change.now, ...(change.passwordHash ? { password_hash: change.passwordHash } : {}) })
-      .where('id', '=', before.id)
-      .execute();
-    if (after.disabled && !before.disabled) await t.deleteFrom('user_sessions').where('user_id', '=', before.id).execute();
-    if (change.passwordHash) {
-      let q = t.deleteFrom('user_sessions').where('user_id', '=', before.id);
-      if (change.keepSession) q = q.where('id_hash', '!=', change.keepSession);
-      await q.execute();
-    }
-    return { kind: 'changed', user: withoutPassword({ ...before, ...after, updatedAt: change.now }) } as const;
-  });
+export async function changeUser(
+  db: Kysely<Database>,
+  email: string,
+  change: { role?: UserRole; disabled?: boolean; passwordHash?: string; keepSession?: string; now: number },
+): Promise<UserChangeResult> {
+  return users(db)
+    .transaction()
+    .execute(async (trx) => {
+      const t = trx;
+      const row = await t.selectFrom('users').select(USER_COLUMNS).where('email', '=', email).executeTakeFirst();
+      if (!row) return { kind: 'not-found' } as const;
+      const before = toUser(row);
+      const after = { role: change.role ?? before.role, disabled: change.disabled ?? before.disabled };
+      const losesAdmin = before.role === 'admin' && !before.disabled && (after.role !== 'admin' || after.disabled);
+      if (losesAdmin && (await countOtherEnabledAdmins(trx, before.id)) === 0) return { kind: 'last-admin' } as const;
+      await t
+        .updateTable('users')
+        .set({
+          role: after.role,
+          disabled: after.disabled ? 1 : 0,
+          updated_at: change.now,
+          ...(change.passwordHash ? { password_hash: change.passwordHash } : {}),
+        })
+        .where('id', '=', before.id)
+        .execute();
+      if (after.disabled && !before.disabled) await t.deleteFrom('user_sessions').where('user_id', '=', before.id).execute();
+      if (change.passwordHash) {
+        let q = t.deleteFrom('user_sessions').where('user_id', '=', before.id);
+        if (change.keepSession) q = q.where('id_hash', '!=', change.keepSession);
+        await q.execute();
+      }
+      return { kind: 'changed', user: withoutPassword({ ...before, ...after, updatedAt: change.now }) } as const;
+    });
 }
 
 /** Deletes a user and the user's sessions; the same last-admin rule as `changeUser`. */
 export async function deleteUser(db: Kysely<Database>, email: string): Promise<'deleted' | 'not-found' | 'last-admin'> {
-  return users(db).transaction().execute(async (trx) => {
-    const t = trx;
-    const row = await t.selectFrom('users').select(USER_COLUMNS).where('email', '=', email).executeTakeFirst();
-    if (!row) return 'not-found';
-    const u = toUser(row);
-    if (u.role === 'admin' && !u.disabled && (await countOtherEnabledAdmins(trx, u.id)) === 0) return 'last-admin';
-    await t.deleteFrom('user_sessions').where('user_id', '=', u.id).execute();
-    await t.deleteFrom('users').where('id', '=', u.id).execute();
-    return 'deleted';
-  });
+  return users(db)
+    .transaction()
+    .execute(async (trx) => {
+      const t = trx;
+      const row = await t.selectFrom('users').select(USER_COLUMNS).where('email', '=', email).executeTakeFirst();
+      if (!row) return 'not-found';
+      const u = toUser(row);
+      if (u.role === 'admin' && !u.disabled && (await countOtherEnabledAdmins(trx, u.id)) === 0) return 'last-admin';
+      await t.deleteFrom('user_sessions').where('user_id', '=', u.id).execute();
+      await t.deleteFrom('users').where('id', '=', u.id).execute();
+      return 'deleted';
+    });
 }
 
 /**
@@ -148,7 +173,12 @@ export async function deleteUser(db: Kysely<Database>, email: string): Promise<'
  * writer anyway); the second transaction waits, then counts what the first committed.
  */
 async function countOtherEnabledAdmins(trx: Trx, id: number): Promise<number> {
-  await trx.updateTable('users').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('role', '=', 'admin').where('disabled', '=', 0).execute();
+  await trx
+    .updateTable('users')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('role', '=', 'admin')
+    .where('disabled', '=', 0)
+    .execute();
   const r = await trx
     .selectFrom('users')
     .select((eb) => eb.fn.countAll().as('n'))
@@ -173,7 +203,10 @@ export interface SessionRow {
 }
 
 export async function insertSession(db: Exec, s: { idHash: string; userId: number; csrfToken: string; now: number; expiresAt: number }): Promise<void> {
-  await users(db).insertInto('user_sessions').values({ id_hash: s.idHash, user_id: s.userId, csrf_token: s.csrfToken, created_at: s.now, last_seen_at: s.now, expires_at: s.expiresAt }).execute();
+  await users(db)
+    .insertInto('user_sessions')
+    .values({ id_hash: s.idHash, user_id: s.userId, csrf_token: s.csrfToken, created_at: s.now, last_seen_at: s.now, expires_at: s.expiresAt })
+    .execute();
 }
 
 /** The session and its user as they are now (a role change applies at the next request). */
@@ -181,7 +214,21 @@ export async function findSession(db: Exec, idHash: string): Promise<SessionRow 
   const r = await users(db)
     .selectFrom('user_sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
-    .select(['s.id_hash', 's.csrf_token', 's.created_at as s_created_at', 's.last_seen_at', 's.expires_at', 'u.id', 'u.email', 'u.role', 'u.password_hash', 'u.disabled', 'u.created_at', 'u.updated_at', 'u.last_login_at'])
+    .select([
+      's.id_hash',
+      's.csrf_token',
+      's.created_at as s_created_at',
+      's.last_seen_at',
+      's.expires_at',
+      'u.id',
+      'u.email',
+      'u.role',
+      'u.password_hash',
+      'u.disabled',
+      'u.created_at',
+      'u.updated_at',
+      'u.last_login_at',
+    ])
     .where('s.id_hash', '=', idHash)
     .executeTakeFirst();
   if (!r) return null;
@@ -232,22 +279,34 @@ const SETUP_SECRET = 'setup-link';
  * earlier release, which made one per start, stops working.
  */
 export async function shareSetupToken(db: Kysely<Database>, input: { generate: () => string; hash: (token: string) => string; now: number }): Promise<string> {
-  await db.insertInto('secrets').values({ name: SETUP_SECRET, value: input.generate() }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await db
+    .insertInto('secrets')
+    .values({ name: SETUP_SECRET, value: input.generate() })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
   const token = (await db.selectFrom('secrets').select('value').where('name', '=', SETUP_SECRET).executeTakeFirstOrThrow()).value;
   const hash = input.hash(token);
-  await users(db).transaction().execute(async (trx) => {
-    await trx.deleteFrom('setup_tokens').where('hash', '<>', hash).execute();
-    await trx.insertInto('setup_tokens').values({ hash, created_at: input.now }).onConflict((oc) => oc.column('hash').doNothing()).execute();
-  });
+  await users(db)
+    .transaction()
+    .execute(async (trx) => {
+      await trx.deleteFrom('setup_tokens').where('hash', '<>', hash).execute();
+      await trx
+        .insertInto('setup_tokens')
+        .values({ hash, created_at: input.now })
+        .onConflict((oc) => oc.column('hash').doNothing())
+        .execute();
+    });
   return token;
 }
 
 /** Once a user exists no setup link is needed: nothing of one stays in the store. */
 export async function dropSetupToken(db: Kysely<Database>): Promise<void> {
-  await users(db).transaction().execute(async (trx) => {
-    await trx.deleteFrom('setup_tokens').execute();
-    await trx.deleteFrom('secrets').where('name', '=', SETUP_SECRET).execute();
-  });
+  await users(db)
+    .transaction()
+    .execute(async (trx) => {
+      await trx.deleteFrom('setup_tokens').execute();
+      await trx.deleteFrom('secrets').where('name', '=', SETUP_SECRET).execute();
+    });
 }
 
 export async function hasSetupToken(db: Exec): Promise<boolean> {
@@ -258,13 +317,28 @@ export async function hasSetupToken(db: Exec): Promise<boolean> {
  * Creates the first admin with the setup token, in one transaction: the token is used up
  * (deleted) by the one request that wins, and only while the store has no users.
  */
-export async function createFirstAdmin(db: Kysely<Database>, input: { tokenHash: string; email: string; passwordHash: string; now: number }): Promise<'created' | 'users-exist' | 'bad-token'> {
-  return users(db).transaction().execute(async (trx) => {
-    if (Number((await trx.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0) > 0) return 'users-exist';
-    const used = await trx.deleteFrom('setup_tokens').where('hash', '=', input.tokenHash).executeTakeFirst();
-    if (Number(used.numDeletedRows) !== 1) return 'bad-token';
-    await trx.deleteFrom('secrets').where('name', '=', SETUP_SECRET).execute();
-    await insertUserIn(trx, { email: input.email, role: 'admin', passwordHash: input.passwordHash, now: input.now });
-    return 'created';
-  });
+export async function createFirstAdmin(
+  db: Kysely<Database>,
+  input: { tokenHash: string; email: string; passwordHash: string; now: number },
+): Promise<'created' | 'users-exist' | 'bad-token'> {
+  return users(db)
+    .transaction()
+    .execute(async (trx) => {
+      if (
+        Number(
+          (
+            await trx
+              .selectFrom('users')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirst()
+          )?.n ?? 0,
+        ) > 0
+      )
+        return 'users-exist';
+      const used = await trx.deleteFrom('setup_tokens').where('hash', '=', input.tokenHash).executeTakeFirst();
+      if (Number(used.numDeletedRows) !== 1) return 'bad-token';
+      await trx.deleteFrom('secrets').where('name', '=', SETUP_SECRET).execute();
+      await insertUserIn(trx, { email: input.email, role: 'admin', passwordHash: input.passwordHash, now: input.now });
+      return 'created';
+    });
 }

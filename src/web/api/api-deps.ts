@@ -19,6 +19,15 @@ export interface ApiDeps {
   readonly health?: StoreHealth;
 }
 
-export const deskContextOf = (deps: ApiDeps): Promise<DeskContext> => liveDeskContext({ db: deps.db, live: deps.live, hostname: deps.hostname, keys: deps.keys, now: deps.now() });
+export const deskContextOf = (deps: ApiDeps): Promise<DeskContext> =>
+  liveDeskContext({ db: deps.db, live: deps.live, hostname: deps.hostname, keys: deps.keys, now: deps.now() });
 
-export const deskDepsOf = (deps: ApiDeps): DeskDeps => ({ db: deps.db, live: deps.live, clock: { now: deps.now }, logger: deps.logger, hostname: deps.hostname, keys: deps.keys, wake: deps.wake });
+export const deskDepsOf = (deps: ApiDeps): DeskDeps => ({
+  db: deps.db,
+  live: deps.live,
+  clock: { now: deps.now },
+  logger: deps.logger,
+  hostname: deps.hostname,
+  keys: deps.keys,
+  wake: deps.wake,
+});

@@ -21,7 +21,21 @@ import { buildOpenApi } from './openapi.js';
 import { registerRoutes, type ApiRoute } from './route-kit.js';
 import { EVENTS } from '../../base/events.js';
 
-export const API_ROUTES: readonly ApiRoute[] = [...channelRoutes, ...caseRoutes, ...leadRoutes, ...setAsideRoutes, ...webhookRoutes, ...tokenRoutes, ...userRoutes, ...configRoutes, ...configDocumentRoutes, ...routingRoutes, ...quarantineRoutes, ...logRoutes, ...trafficRoutes];
+export const API_ROUTES: readonly ApiRoute[] = [
+  ...channelRoutes,
+  ...caseRoutes,
+  ...leadRoutes,
+  ...setAsideRoutes,
+  ...webhookRoutes,
+  ...tokenRoutes,
+  ...userRoutes,
+  ...configRoutes,
+  ...configDocumentRoutes,
+  ...routingRoutes,
+  ...quarantineRoutes,
+  ...logRoutes,
+  ...trafficRoutes,
+];
 
 export const API_VERSION = '0.1.0';
 
@@ -34,7 +48,8 @@ export function apiPlugin(deps: ApiDeps, authenticators: readonly Authenticator[
   return async (api: FastifyInstance) => {
     api.setErrorHandler(async (err, req, reply) => {
       const p = toProblem(err);
-      if (p.fault) deps.logger.error({ event: EVENTS.apiFault, method: req.method, url: req.routeOptions.url, err: (err as Error).message }, 'API request failed');
+      if (p.fault)
+        deps.logger.error({ event: EVENTS.apiFault, method: req.method, url: req.routeOptions.url, err: (err as Error).message }, 'API request failed');
       if (p.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="relaydesk"');
       if (p.body.code === 'STORE_UNAVAILABLE') {
         deps.health?.saw(err);
@@ -42,7 +57,9 @@ export function apiPlugin(deps: ApiDeps, authenticators: readonly Authenticator[
       }
       return reply.code(p.status).send(p.body);
     });
-    api.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: `no API endpoint ${req.method} ${req.url.split('?')[0]}; see /api/openapi.json`, code: 'NOT_FOUND', details: [] }));
+    api.setNotFoundHandler(async (req, reply) =>
+      reply.code(404).send({ error: `no API endpoint ${req.method} ${req.url.split('?')[0]}; see /api/openapi.json`, code: 'NOT_FOUND', details: [] }),
+    );
     api.get('/openapi.json', async () => document);
     registerRoutes(api, API_ROUTES, deps, authenticators);
     await api.register(mailFrameRoutes(deps, authenticators));

@@ -40,7 +40,16 @@ export const messageSchema = z.object({
   messageIdReused: z.boolean().describe('an earlier, different message came with the same Message-ID; this one was kept as a message of its own'),
   queueId: z.string().nullable(),
   createdAt: time,
-  attachments: z.array(z.object({ id: z.number().int(), filename: z.string(), contentType: z.string(), size: z.number().int(), contentId: z.string().nullable(), inline: z.boolean() })),
+  attachments: z.array(
+    z.object({
+      id: z.number().int(),
+      filename: z.string(),
+      contentType: z.string(),
+      size: z.number().int(),
+      contentId: z.string().nullable(),
+      inline: z.boolean(),
+    }),
+  ),
 });
 
 export const leadSchema = z.object({

@@ -4,7 +4,13 @@ import { SESSION_ROUTE_DOCS } from '../routes/session/routes.js';
 import { buildOpenApi } from './openapi.js';
 
 describe('buildOpenApi', () => {
-  const doc = buildOpenApi(API_ROUTES, { version: 'test' }) as { openapi: string; paths: Record<string, Record<string, { operationId: string; parameters: { name: string; in: string }[]; responses: Record<string, unknown>; requestBody?: unknown }>> };
+  const doc = buildOpenApi(API_ROUTES, { version: 'test' }) as {
+    openapi: string;
+    paths: Record<
+      string,
+      Record<string, { operationId: string; parameters: { name: string; in: string }[]; responses: Record<string, unknown>; requestBody?: unknown }>
+    >;
+  };
 
   it('is OpenAPI 3.1 with one operation per route and unique operation ids', () => {
     expect(doc.openapi).toBe('3.1.0');
@@ -24,13 +30,21 @@ describe('buildOpenApi', () => {
 
   it('documents the traffic figures as admin only, with the range to show', () => {
     const get = doc.paths['/api/traffic']!.get! as unknown as { parameters: unknown[]; responses: Record<string, unknown>; 'x-relaydesk-action'?: string };
-    expect(get.parameters).toEqual([expect.objectContaining({ name: 'range', in: 'query', schema: expect.objectContaining({ enum: ['hour', 'day', 'week'] }) })]);
+    expect(get.parameters).toEqual([
+      expect.objectContaining({ name: 'range', in: 'query', schema: expect.objectContaining({ enum: ['hour', 'day', 'week'] }) }),
+    ]);
     expect(get.responses).toHaveProperty('403');
     expect(get['x-relaydesk-action']).toBe('stats.read');
   });
 
   it('describes the configuration document as the file is written, with its defaults left out', () => {
-    const answer = doc.paths['/api/config/document']!.get!.responses['200'] as { content: { 'application/json': { schema: { properties: { document: { properties: Record<string, { type?: unknown; properties?: Record<string, unknown>; required?: string[] }> } } } } } };
+    const answer = doc.paths['/api/config/document']!.get!.responses['200'] as {
+      content: {
+        'application/json': {
+          schema: { properties: { document: { properties: Record<string, { type?: unknown; properties?: Record<string, unknown>; required?: string[] }> } } };
+        };
+      };
+    };
     const document = answer.content['application/json'].schema.properties.document;
     expect(document.properties.smtp?.properties?.maxMessageSize).toEqual({ type: ['string', 'number'] });
     expect(document.properties.smtp?.required).toBeUndefined();

@@ -21,9 +21,9 @@ const STATUS_TEXT: Record<number, string> = {
   204: 'Done; no content',
   400: 'The request is not valid; `details` lists every problem',
   401: 'No token, or a token that is unknown or revoked',
-  403: 'The token\'s role may not do this (admin only)',
+  403: "The token's role may not do this (admin only)",
   404: 'No such record',
-  409: 'The record\'s state does not allow this change',
+  409: "The record's state does not allow this change",
   429: 'Too many failed attempts; wait as long as Retry-After says',
   503: 'A part of this node the request needs is not answering; retry, and check the node if it persists',
 };
@@ -77,16 +77,22 @@ export function buildOpenApi(routes: readonly RouteDoc[], info: { version: strin
   for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const responses: Record<string, unknown> = {
-      [r.status]: { description: STATUS_TEXT[r.status] ?? 'OK', ...(r.response ? { content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } } : {}) },
+      [r.status]: {
+        description: STATUS_TEXT[r.status] ?? 'OK',
+        ...(r.response ? { content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } } : {}),
+      },
     };
-    for (const code of [400, 401, ...r.failures]) responses[code] = { description: STATUS_TEXT[code], content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    for (const code of [400, 401, ...r.failures])
+      responses[code] = { description: STATUS_TEXT[code], content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } };
     (paths[path] ??= {})[r.method.toLowerCase()] = {
       operationId: r.operationId,
       summary: r.summary,
       tags: [r.tag],
       ...(r.action ? { 'x-relaydesk-action': r.action } : {}),
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
-      ...(r.body ? { requestBody: { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } }
+        : {}),
       responses,
     };
   }
@@ -95,7 +101,8 @@ export function buildOpenApi(routes: readonly RouteDoc[], info: { version: strin
     info: {
       title: 'Relaydesk API',
       version: info.version,
-      description: 'The help desk over HTTP: channels, cases and their messages, leads and conversions, suspended and failed mail, webhooks and API tokens. Authenticate with `Authorization: Bearer rd_…` (`relaydesk token create`). Errors are `{ error, code, details }`.',
+      description:
+        'The help desk over HTTP: channels, cases and their messages, leads and conversions, suspended and failed mail, webhooks and API tokens. Authenticate with `Authorization: Bearer rd_…` (`relaydesk token create`). Errors are `{ error, code, details }`.',
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],

@@ -58,7 +58,9 @@ export interface ApiRoute {
   run(req: FastifyRequest, principal: Principal, deps: ApiDeps): Promise<unknown>;
 }
 
-export function defineRoute<P extends Schema = undefined, Q extends Schema = undefined, B extends Schema = undefined, L = undefined, R = unknown>(spec: RouteSpec<P, Q, B, L, R>): ApiRoute {
+export function defineRoute<P extends Schema = undefined, Q extends Schema = undefined, B extends Schema = undefined, L = undefined, R = unknown>(
+  spec: RouteSpec<P, Q, B, L, R>,
+): ApiRoute {
   return {
     method: spec.method,
     path: spec.path,
@@ -83,7 +85,10 @@ export function defineRoute<P extends Schema = undefined, Q extends Schema = und
 }
 
 /** Every problem of every part at once, each as `where.field: what is wrong`. */
-function validateInput<P extends Schema, Q extends Schema, B extends Schema>(spec: { params?: P; query?: Q; body?: B }, req: FastifyRequest): RouteInput<P, Q, B> {
+function validateInput<P extends Schema, Q extends Schema, B extends Schema>(
+  spec: { params?: P; query?: Q; body?: B },
+  req: FastifyRequest,
+): RouteInput<P, Q, B> {
   const details: string[] = [];
   const check = (where: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown): unknown => {
     if (!schema) return undefined;
@@ -95,7 +100,8 @@ function validateInput<P extends Schema, Q extends Schema, B extends Schema>(spe
   const params = check('params', spec.params, req.params);
   const query = check('query', spec.query, req.query ?? {});
   const body = check('body', spec.body, req.body);
-  if (details.length) throw new HttpProblem('BAD_INPUT', `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
+  if (details.length)
+    throw new HttpProblem('BAD_INPUT', `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
   return { params, query, body } as RouteInput<P, Q, B>;
 }
 

@@ -20,7 +20,8 @@ export function sameSecret(a: string, b: string): boolean {
  */
 export function crossSiteRefusal(req: FastifyRequest): string | null {
   const site = req.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return `the request came from another site (Sec-Fetch-Site: ${site}); log in from the console's own page`;
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none')
+    return `the request came from another site (Sec-Fetch-Site: ${site}); log in from the console's own page`;
   const origin = req.headers.origin;
   if (typeof origin === 'string') {
     let host: string | null;

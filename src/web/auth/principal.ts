@@ -20,6 +20,7 @@ export const principalLabel = (p: Principal): string => (p.kind === 'token' ? `t
  * One way to authenticate. `none`: this request does not use it (no such header or
  * cookie), so the next authenticator is asked; `refused`: it uses it, wrongly.
  */
-export type AuthResult = { readonly kind: 'principal'; readonly principal: Principal } | { readonly kind: 'none' } | { readonly kind: 'refused'; readonly reason: string };
+export type AuthResult =
+  { readonly kind: 'principal'; readonly principal: Principal } | { readonly kind: 'none' } | { readonly kind: 'refused'; readonly reason: string };
 
 export type Authenticator = (req: FastifyRequest) => Promise<AuthResult>;

@@ -9,7 +9,8 @@ import { homeOf } from './routes.js';
 import { navigate, useLocationPath } from './router.js';
 import { SessionContext, type SessionState } from './session.js';
 
-type Boot = { kind: 'loading' } | { kind: 'offline' } | { kind: 'signedOut'; setupNeeded: boolean; notice: 'expired' | null } | { kind: 'signedIn'; session: Session };
+type Boot =
+  { kind: 'loading' } | { kind: 'offline' } | { kind: 'signedOut'; setupNeeded: boolean; notice: 'expired' | null } | { kind: 'signedIn'; session: Session };
 
 /** Finds out who is here (session, first-time setup) and shows the sign-in, setup or console. */
 export function App() {
@@ -62,7 +63,12 @@ export function App() {
     if (boot.kind === 'signedIn' && (path === '/' || path === '/login' || path === '/setup')) navigate(homeOf(boot.session.user.role), { replace: true });
   }, [boot, path]);
 
-  if (boot.kind === 'loading') return <p className="boot" role="status">{t('app.loading')}</p>;
+  if (boot.kind === 'loading')
+    return (
+      <p className="boot" role="status">
+        {t('app.loading')}
+      </p>
+    );
   if (boot.kind === 'offline') {
     return (
       <main className="boot" id="main">

@@ -28,11 +28,15 @@ const list = defineRoute({
   response: casePageSchema,
   async command({ input: { query }, principal, deps }) {
     const channels = await listDeskChannels(deps.db);
-    const channel = query.channel === undefined ? undefined : channels.find((c) => c.id === query.channel || c.name.toLowerCase() === query.channel!.toLowerCase());
+    const channel =
+      query.channel === undefined ? undefined : channels.find((c) => c.id === query.channel || c.name.toLowerCase() === query.channel!.toLowerCase());
     if (query.channel !== undefined && !channel) {
-      throw new HttpProblem('BAD_INPUT', `no desk channel "${query.channel}"`, [`query.channel: no desk channel "${query.channel}"; channels: ${channels.map((c) => c.name).join(', ') || 'none'}`]);
+      throw new HttpProblem('BAD_INPUT', `no desk channel "${query.channel}"`, [
+        `query.channel: no desk channel "${query.channel}"; channels: ${channels.map((c) => c.name).join(', ') || 'none'}`,
+      ]);
     }
-    const assignee = query.assignee === undefined ? undefined : query.assignee === 'none' ? null : query.assignee === 'me' ? principalLabel(principal) : query.assignee;
+    const assignee =
+      query.assignee === undefined ? undefined : query.assignee === 'none' ? null : query.assignee === 'me' ? principalLabel(principal) : query.assignee;
     const rows = await listCases(deps.db, {
       ...(query.status ? { status: query.status } : {}),
       ...(channel ? { channelId: channel.id } : {}),
@@ -58,8 +62,16 @@ const get = defineRoute({
   failures: [404],
   load: ({ params }, deps) => loadCase(deps.db, params.number),
   async command({ subject: c, deps }) {
-    const [channels, messages, links] = await Promise.all([listDeskChannels(deps.db), loadDeskMessages(deps.db, { caseId: c.id }), findLinkedCases(deps.db, c.id)]);
-    return { ...caseView(c, channels), messages: messages.map(messageView), links: links.map((l) => ({ number: l.number, status: l.status, relation: l.relation })) };
+    const [channels, messages, links] = await Promise.all([
+      listDeskChannels(deps.db),
+      loadDeskMessages(deps.db, { caseId: c.id }),
+      findLinkedCases(deps.db, c.id),
+    ]);
+    return {
+      ...caseView(c, channels),
+      messages: messages.map(messageView),
+      links: links.map((l) => ({ number: l.number, status: l.status, relation: l.relation })),
+    };
   },
 });
 
@@ -67,7 +79,7 @@ const patch = defineRoute({
   method: 'PATCH',
   path: '/api/cases/:number',
   operationId: 'updateCase',
-  summary: 'Change a case\'s status or assignee (transitions the desk does not allow answer 409)',
+  summary: "Change a case's status or assignee (transitions the desk does not allow answer 409)",
   tag: 'cases',
   action: 'desk.write',
   params: caseParams,
@@ -76,7 +88,11 @@ const patch = defineRoute({
   failures: [404, 409],
   load: ({ params }, deps) => loadCase(deps.db, params.number),
   async command({ input: { params, body }, deps }) {
-    await changeCase(await deskContextOf(deps), { caseNumber: params.number, ...(body.status ? { status: body.status } : {}), ...(body.assignee !== undefined ? { assignee: body.assignee } : {}) });
+    await changeCase(await deskContextOf(deps), {
+      caseNumber: params.number,
+      ...(body.status ? { status: body.status } : {}),
+      ...(body.assignee !== undefined ? { assignee: body.assignee } : {}),
+    });
     return presentCase(deps, params.number);
   },
 });
@@ -85,7 +101,7 @@ const reply = defineRoute({
   method: 'POST',
   path: '/api/cases/:number/replies',
   operationId: 'replyToCase',
-  summary: 'Answer the requester by email from the channel\'s public address, threaded into the case',
+  summary: "Answer the requester by email from the channel's public address, threaded into the case",
   tag: 'messages',
   action: 'desk.write',
   params: caseParams,
@@ -95,7 +111,12 @@ const reply = defineRoute({
   failures: [404, 409],
   load: ({ params }, deps) => loadCase(deps.db, params.number),
   async command({ input: { params, body }, principal, deps }) {
-    const r = await answerCase(await deskContextOf(deps), { caseNumber: params.number, body: body.body, author: principalLabel(principal), ...(body.status ? { status: body.status } : {}) });
+    const r = await answerCase(await deskContextOf(deps), {
+      caseNumber: params.number,
+      body: body.body,
+      author: principalLabel(principal),
+      ...(body.status ? { status: body.status } : {}),
+    });
     deps.wake();
     return { case: await presentCase(deps, params.number), queueId: r.queueId, messageId: r.messageId };
   },

@@ -10,7 +10,11 @@ export const listCasesQuery = z.strictObject({
   channel: z.string().min(1).max(200).optional().describe('channel name or id'),
   assignee: z.string().min(1).max(200).optional().describe('an agent; "none" for unassigned cases, "me" for the caller'),
   search: z.string().min(1).max(200).optional().describe('subject, body or requester contains this'),
-  cursor: z.string().regex(/^[1-9][0-9]{0,15}$/, 'cursor must be the nextCursor of the previous page').optional().describe('nextCursor of the previous page: cases numbered below it'),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'cursor must be the nextCursor of the previous page')
+    .optional()
+    .describe('nextCursor of the previous page: cases numbered below it'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 

@@ -8,10 +8,16 @@ const channelSchema = z.object({
   name: z.string(),
   kind: z.enum(['support', 'sales']),
   publicAddress: z.string().nullable(),
-  inboundAddress: z.string().nullable().describe('where the gateway\'s routing rule must point'),
+  inboundAddress: z.string().nullable().describe("where the gateway's routing rule must point"),
   retiredAddresses: z.array(z.string()),
   autoAcknowledge: z.boolean(),
-  verification: z.object({ state: z.enum(['unverified', 'pending', 'verified', 'failed']), detail: z.string().nullable(), sentAt: z.string().nullable(), verifiedAt: z.string().nullable(), trace: z.array(z.string()) }),
+  verification: z.object({
+    state: z.enum(['unverified', 'pending', 'verified', 'failed']),
+    detail: z.string().nullable(),
+    sentAt: z.string().nullable(),
+    verifiedAt: z.string().nullable(),
+    trace: z.array(z.string()),
+  }),
   forwardingConfirmations: z.array(z.object({ code: z.string(), url: z.string().nullable(), forwardFrom: z.string().nullable(), createdAt: z.string() })),
 });
 

@@ -7,7 +7,16 @@
  */
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { applyConfigText, configSchema, dryRunConfigText, exportConfigText, parseConfigText, ruleChanges, ruleKey, type Problem } from '../../../config/index.js';
+import {
+  applyConfigText,
+  configSchema,
+  dryRunConfigText,
+  exportConfigText,
+  parseConfigText,
+  ruleChanges,
+  ruleKey,
+  type Problem,
+} from '../../../config/index.js';
 import { isoTime } from '../../../desk/index.js';
 import { listConfigVersions, loadConfigTexts, type Db } from '../../../store/index.js';
 import { answeredAsGiven } from '../../api/openapi.js';
@@ -57,9 +66,15 @@ async function documentWithChanges(db: Db) {
   }
   const versions = history.map((v) => ({ version: v.version, appliedAt: v.appliedAt, appliedBy: v.appliedBy, rules: known.get(v.version) ?? [] }));
   const complete = history.length < HISTORY_DEPTH || history[history.length - 1]?.version === 1;
-  const changes = ruleChanges(versions, complete).map((c) => ({ version: c.version, changedAt: isoTime(c.appliedAt), changedBy: c.appliedBy, orEarlier: c.orEarlier }));
+  const changes = ruleChanges(versions, complete).map((c) => ({
+    version: c.version,
+    changedAt: isoTime(c.appliedAt),
+    changedBy: c.appliedBy,
+    orEarlier: c.orEarlier,
+  }));
   const yaml = current ? texts.get(current.version) : undefined;
-  const document = yaml === undefined ? (parse((await exportConfigText(db)).yaml) as Record<string, unknown>) : ((parse(yaml) ?? {}) as Record<string, unknown>);
+  const document =
+    yaml === undefined ? (parse((await exportConfigText(db)).yaml) as Record<string, unknown>) : ((parse(yaml) ?? {}) as Record<string, unknown>);
   return { version: current?.version ?? 0, document, ruleChanges: changes };
 }
 
@@ -119,7 +134,14 @@ const put = defineRoute({
     if (r.applied) deps.logger.info({ event: EVENTS.configApplied, version: r.version, by }, 'configuration saved from the console');
     // Load it now rather than at the next SMTP command, so the answer can say it is in force.
     const active = await deps.live.current();
-    return { version: r.version, previousVersion: r.previousVersion, applied: r.applied, activeVersion: active.version, changes: [...r.changes], warnings: r.warnings.map(problemJson) };
+    return {
+      version: r.version,
+      previousVersion: r.previousVersion,
+      applied: r.applied,
+      activeVersion: active.version,
+      changes: [...r.changes],
+      warnings: r.warnings.map(problemJson),
+    };
   },
 });
 

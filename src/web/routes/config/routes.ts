@@ -47,7 +47,13 @@ const put = defineRoute({
   tag: 'config',
   action: 'config.manage',
   body: z.strictObject({ yaml: yamlText, basedOn: z.number().int().min(0).describe('the version the YAML was edited from (GET /api/config)') }),
-  response: z.object({ version: z.number().int(), previousVersion: z.number().int(), applied: z.boolean(), changes: z.array(z.string()), warnings: z.array(problemSchema) }),
+  response: z.object({
+    version: z.number().int(),
+    previousVersion: z.number().int(),
+    applied: z.boolean(),
+    changes: z.array(z.string()),
+    warnings: z.array(problemSchema),
+  }),
   failures: [403, 409],
   async command({ input: { body }, principal, deps }) {
     // basedOn is checked against the version the save itself is based on: no window between.

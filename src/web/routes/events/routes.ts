@@ -93,11 +93,20 @@ export function deskEventRoutes(deps: ApiDeps, authenticators: readonly Authenti
     api.get('/events', async (req, reply) => {
       await requireDeskRead(req, authenticators);
       if (feed.listeners >= MAX_LISTENERS) {
-        return reply.code(503).header('Retry-After', '30').send({ error: 'too many open event streams on this node; the console falls back to polling', code: 'UNAVAILABLE', details: [] });
+        return reply
+          .code(503)
+          .header('Retry-After', '30')
+          .send({ error: 'too many open event streams on this node; the console falls back to polling', code: 'UNAVAILABLE', details: [] });
       }
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
       // Browsers wait this long before reconnecting after the stream drops.
       res.write('retry: 3000\n\n');
       const unsubscribe = feed.subscribe((mark) => res.write(`event: desk\ndata: ${JSON.stringify({ mark })}\n\n`));

@@ -26,7 +26,10 @@ const list = defineRoute({
   query: listLeadsQuery,
   response: leadListSchema,
   async command({ input: { query }, deps }) {
-    const [rows, channels] = await Promise.all([listLeads(deps.db, { ...(query.status ? { status: query.status } : {}), limit: query.limit }), listDeskChannels(deps.db)]);
+    const [rows, channels] = await Promise.all([
+      listLeads(deps.db, { ...(query.status ? { status: query.status } : {}), limit: query.limit }),
+      listDeskChannels(deps.db),
+    ]);
     return { items: rows.map((l) => leadView(l, channels)) };
   },
 });
@@ -43,7 +46,11 @@ const get = defineRoute({
   failures: [404],
   load: ({ params }, deps) => loadOrFail(deps.db, params.id),
   async command({ subject: lead, deps }) {
-    const [channels, conversion, messages] = await Promise.all([listDeskChannels(deps.db), loadConversion(deps.db, lead.id), loadDeskMessages(deps.db, { leadId: lead.id })]);
+    const [channels, conversion, messages] = await Promise.all([
+      listDeskChannels(deps.db),
+      loadConversion(deps.db, lead.id),
+      loadDeskMessages(deps.db, { leadId: lead.id }),
+    ]);
     return { ...leadView(lead, channels), conversion: conversionView(conversion), messages: messages.map(messageView) };
   },
 });
@@ -79,7 +86,12 @@ const convert = defineRoute({
   failures: [404, 409],
   load: ({ params }, deps) => loadOrFail(deps.db, params.id),
   async command({ input: { params, body }, deps }) {
-    await actOnLead(await deskContextOf(deps), { leadId: params.id, action: 'convert', ...(body.amount !== undefined ? { amount: body.amount } : {}), ...(body.stage ? { stage: body.stage } : {}) });
+    await actOnLead(await deskContextOf(deps), {
+      leadId: params.id,
+      action: 'convert',
+      ...(body.amount !== undefined ? { amount: body.amount } : {}),
+      ...(body.stage ? { stage: body.stage } : {}),
+    });
     return presentWithConversion(deps, params.id);
   },
 });

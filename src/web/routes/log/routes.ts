@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { isoTime } from '../../../desk/index.js';
-import { loadIntakesOfMessage, loadMessage, loadSetAsideOfMessage, loadTrace, loggedDeliveries, searchMessages, type Db, type MessageRow } from '../../../store/index.js';
+import {
+  loadIntakesOfMessage,
+  loadMessage,
+  loadSetAsideOfMessage,
+  loadTrace,
+  loggedDeliveries,
+  searchMessages,
+  type Db,
+  type MessageRow,
+} from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
 
@@ -12,7 +21,10 @@ const deliverySchema = z.object({
   transport: z.string(),
   status: z.string(),
   attempts: z.number().int(),
-  lastReply: z.string().nullable().describe("the last reply: why a delivery bounced, or the last failure of one that expired or waits for a retry; the desk's is what the intake did"),
+  lastReply: z
+    .string()
+    .nullable()
+    .describe("the last reply: why a delivery bounced, or the last failure of one that expired or waits for a retry; the desk's is what the intake did"),
 });
 const suspendedSchema = z.object({
   id: z.number().int().describe('its id in the suspended list'),
@@ -37,7 +49,10 @@ const messageSchema = z.object({
   subject: z.string().nullable(),
   receivedAt: z.string(),
   spam: z.boolean(),
-  bodyPurgedAt: z.string().nullable().describe('when retention removed the body and the trace (retention.messages); the deliveries are then a summary of how each ended'),
+  bodyPurgedAt: z
+    .string()
+    .nullable()
+    .describe('when retention removed the body and the trace (retention.messages); the deliveries are then a summary of how each ended'),
   deliveries: z.array(deliverySchema),
   suspended: z.array(suspendedSchema).describe('what the desk set aside of it, with the reason'),
   failed: z.array(failedSchema).describe('what the desk could not process of it, with the error'),
@@ -63,9 +78,31 @@ const view = async (deps: { db: Db }, m: MessageRow) => {
     receivedAt: isoTime(m.receivedAt),
     spam: m.spam,
     bodyPurgedAt: m.bodyPurgedAt === null ? null : isoTime(m.bodyPurgedAt),
-    deliveries: deliveries.map((d) => ({ id: d.id, recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, status: d.status, attempts: d.attempts, lastReply: d.lastReply })),
-    suspended: setAside.suspended.map((s) => ({ id: Number(s.id), recipient: s.recipient, reason: s.reason, detail: s.detail, state: s.state, createdAt: isoTime(s.createdAt) })),
-    failed: setAside.failed.map((f) => ({ id: Number(f.id), recipient: f.recipient, error: f.error, state: f.state, attempts: f.attempts, updatedAt: isoTime(f.updatedAt) })),
+    deliveries: deliveries.map((d) => ({
+      id: d.id,
+      recipient: d.recipient,
+      originalRecipient: d.originalRecipient,
+      transport: d.transport,
+      status: d.status,
+      attempts: d.attempts,
+      lastReply: d.lastReply,
+    })),
+    suspended: setAside.suspended.map((s) => ({
+      id: Number(s.id),
+      recipient: s.recipient,
+      reason: s.reason,
+      detail: s.detail,
+      state: s.state,
+      createdAt: isoTime(s.createdAt),
+    })),
+    failed: setAside.failed.map((f) => ({
+      id: Number(f.id),
+      recipient: f.recipient,
+      error: f.error,
+      state: f.state,
+      attempts: f.attempts,
+      updatedAt: isoTime(f.updatedAt),
+    })),
   };
 };
 
@@ -116,13 +153,21 @@ const trace = defineRoute({
   tag: 'log',
   action: 'log.read',
   params: z.strictObject({ id: z.string().regex(/^[0-9A-Z]{8,32}$/, 'a queue id such as 238D2CC4SDD156X') }),
-  response: z.object({ message: messageSchema, steps: z.array(stepSchema), desk: z.array(intakeSchema).describe('what the desk made of it, per channel it reached') }),
+  response: z.object({
+    message: messageSchema,
+    steps: z.array(stepSchema),
+    desk: z.array(intakeSchema).describe('what the desk made of it, per channel it reached'),
+  }),
   failures: [403, 404],
   async command({ input: { params }, deps }) {
     const m = await loadMessage(deps.db, params.id);
     if (!m) throw new HttpProblem('NOT_FOUND', `no message with queue id ${params.id}`);
     const [steps, desk] = await Promise.all([loadTrace(deps.db, params.id), loadIntakesOfMessage(deps.db, params.id)]);
-    return { message: await view(deps, m), steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), code: s.code, summary: s.summary, deliveryId: s.deliveryId ?? null })), desk };
+    return {
+      message: await view(deps, m),
+      steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), code: s.code, summary: s.summary, deliveryId: s.deliveryId ?? null })),
+      desk,
+    };
   },
 });
 

@@ -15,7 +15,12 @@ const heldSchema = z.object({
   spamReasons: z.array(z.string()),
   recipients: z.array(z.object({ recipient: z.string(), originalRecipient: z.string(), holdReason: z.string().nullable() })),
 });
-const queueIdParams = z.strictObject({ id: z.string().regex(/^[0-9A-Z]{8,32}$/, 'a queue id such as 238D2CC4SDD156X').describe('the queue id') });
+const queueIdParams = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[0-9A-Z]{8,32}$/, 'a queue id such as 238D2CC4SDD156X')
+    .describe('the queue id'),
+});
 
 const list = defineRoute({
   method: 'GET',
@@ -28,7 +33,17 @@ const list = defineRoute({
   failures: [403],
   async command({ deps }) {
     const rows = await listHeld(deps.db);
-    return { items: rows.map((h) => ({ id: h.queueId, receivedAt: new Date(h.receivedAt).toISOString(), mailFrom: h.mailFrom, subject: h.subject, spamScore: h.spamScore, spamReasons: h.spamReasons, recipients: h.recipients })) };
+    return {
+      items: rows.map((h) => ({
+        id: h.queueId,
+        receivedAt: new Date(h.receivedAt).toISOString(),
+        mailFrom: h.mailFrom,
+        subject: h.subject,
+        spamScore: h.spamScore,
+        spamReasons: h.spamReasons,
+        recipients: h.recipients,
+      })),
+    };
   },
 });
 
@@ -56,11 +71,21 @@ const show = defineRoute({
     // The quarantine shows held mail only; any other message is the email log's.
     const [held, m, header] = await Promise.all([isHeld(deps.db, params.id), loadMessage(deps.db, params.id), loadHeader(deps.db, params.id)]);
     if (m?.bodyPurgedAt != null) {
-      throw new HttpProblem('NOT_FOUND', `message ${params.id} is no longer held, and its body was purged on ${isoTime(m.bodyPurgedAt)} (retention.messages); the email log keeps how each delivery ended`);
+      throw new HttpProblem(
+        'NOT_FOUND',
+        `message ${params.id} is no longer held, and its body was purged on ${isoTime(m.bodyPurgedAt)} (retention.messages); the email log keeps how each delivery ended`,
+      );
     }
     if (!held || !m || !header) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}; find other messages in the email log`);
     const block = header.subarray(0, Math.min(header.length, HEADER_VIEW_MAX));
-    return { id: params.id, headers: block.toString('latin1'), truncated: block.length === HEADER_VIEW_MAX, spamScore: m.spamScore, spamReasons: m.spamReasons, authResults: m.authResults };
+    return {
+      id: params.id,
+      headers: block.toString('latin1'),
+      truncated: block.length === HEADER_VIEW_MAX,
+      spamScore: m.spamScore,
+      spamReasons: m.spamReasons,
+      authResults: m.authResults,
+    };
   },
 });
 
@@ -82,7 +107,12 @@ function resolveRoute(verb: 'release' | 'delete') {
         queueId: params.id,
         to,
         now,
-        trace: { queueId: params.id, at: now, code: to === 'queued' ? EVENTS.released : EVENTS.deleted, summary: `${to === 'queued' ? 'released from' : 'deleted from'} quarantine by ${principal.name}` },
+        trace: {
+          queueId: params.id,
+          at: now,
+          code: to === 'queued' ? EVENTS.released : EVENTS.deleted,
+          summary: `${to === 'queued' ? 'released from' : 'deleted from'} quarantine by ${principal.name}`,
+        },
       });
       if (n === 0) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}`);
       if (to === 'queued') deps.wake();

@@ -34,12 +34,24 @@ const test = defineRoute({
   status: 202,
   failures: [403, 409, 503],
   async command({ input: { body }, deps }) {
-    if (!deps.smtp) throw new HttpProblem('CONFLICT', 'this node does not receive SMTP (it runs without the inbound role), so it cannot send a test mail through itself; test from a node that does');
+    if (!deps.smtp)
+      throw new HttpProblem(
+        'CONFLICT',
+        'this node does not receive SMTP (it runs without the inbound role), so it cannot send a test mail through itself; test from a node that does',
+      );
     const nonce = randomToken(8);
     const from = `route-test@${deps.hostname}`;
     const messageId = newMessageId(deps.hostname);
     const subject = `Route test ${nonce}${body.rule ? `: ${body.rule.replace(/[\r\n]+/g, ' ')}` : ''}`;
-    const transport = createTransport({ host: deps.smtp.host, port: deps.smtp.port, secure: false, ignoreTLS: true, name: deps.hostname, connectionTimeout: SEND_TIMEOUT_MS, socketTimeout: SEND_TIMEOUT_MS });
+    const transport = createTransport({
+      host: deps.smtp.host,
+      port: deps.smtp.port,
+      secure: false,
+      ignoreTLS: true,
+      name: deps.hostname,
+      connectionTimeout: SEND_TIMEOUT_MS,
+      socketTimeout: SEND_TIMEOUT_MS,
+    });
     try {
       const info = await transport.sendMail({
         envelope: { from, to: [body.address] },
@@ -55,7 +67,8 @@ const test = defineRoute({
     } catch (e) {
       const err = e as { responseCode?: number; response?: string; message?: string };
       // The gateway refused it (a reject rule, an unknown address): that is the answer.
-      if (err.responseCode && err.responseCode >= 400) return { accepted: false, queueId: null, reply: String(err.response ?? err.message), messageId, subject };
+      if (err.responseCode && err.responseCode >= 400)
+        return { accepted: false, queueId: null, reply: String(err.response ?? err.message), messageId, subject };
       throw new HttpProblem('UNAVAILABLE', `the test mail could not be sent to this node's SMTP listener (${err.message ?? String(e)})`);
     } finally {
       transport.close();

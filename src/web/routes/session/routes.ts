@@ -2,7 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../../base/log.js';
 import { changeUser, countUsers, createFirstAdmin, deleteSession, findUserByEmail, recordLogin, type Db, type UserRow } from '../../../store/index.js';
-import { emailSchema, givenPasswordSchema, hashPassword, hashToken, LoginLimiter, newPasswordSchema, openSession, verifyDecoy, verifyPassword, type LoginLimits } from '../../../accounts/index.js';
+import {
+  emailSchema,
+  givenPasswordSchema,
+  hashPassword,
+  hashToken,
+  LoginLimiter,
+  newPasswordSchema,
+  openSession,
+  verifyDecoy,
+  verifyPassword,
+  type LoginLimits,
+} from '../../../accounts/index.js';
 import { crossSiteRefusal } from '../../auth/csrf.js';
 import { checkCsrf, clearSessionCookie, sessionOf, setSessionCookie } from '../../auth/sessions.js';
 import { HttpProblem } from '../../http-problem.js';
@@ -40,19 +51,60 @@ const sessionSchema = z.object({
   csrfToken: z.string().describe('send it as X-CSRF-Token with every request that changes something'),
 });
 
-const doc = (d: Omit<RouteDoc, 'tag' | 'status' | 'failures'> & { status?: number; failures?: readonly number[] }): RouteDoc => ({ tag: 'session', status: 200, failures: [], ...d });
+const doc = (d: Omit<RouteDoc, 'tag' | 'status' | 'failures'> & { status?: number; failures?: readonly number[] }): RouteDoc => ({
+  tag: 'session',
+  status: 200,
+  failures: [],
+  ...d,
+});
 
 /**
  * These routes in the document's terms. They are the console's, not the token API's, so
  * /api/openapi.json leaves them out; the console's types are made from both.
  */
 export const SESSION_ROUTE_DOCS: readonly RouteDoc[] = [
-  doc({ method: 'GET', path: '/api/session', operationId: 'getSession', summary: 'Who is logged in, with the CSRF token of the session', response: sessionSchema }),
-  doc({ method: 'POST', path: '/api/session', operationId: 'logIn', summary: 'Log in: sets the session cookie', body: loginBody, response: sessionSchema, failures: [403, 429] }),
+  doc({
+    method: 'GET',
+    path: '/api/session',
+    operationId: 'getSession',
+    summary: 'Who is logged in, with the CSRF token of the session',
+    response: sessionSchema,
+  }),
+  doc({
+    method: 'POST',
+    path: '/api/session',
+    operationId: 'logIn',
+    summary: 'Log in: sets the session cookie',
+    body: loginBody,
+    response: sessionSchema,
+    failures: [403, 429],
+  }),
   doc({ method: 'DELETE', path: '/api/session', operationId: 'logOut', summary: 'Log out: ends the session and clears its cookie', status: 204 }),
-  doc({ method: 'POST', path: '/api/session/password', operationId: 'changeOwnPassword', summary: 'Change the password of the logged-in user; their other sessions end', body: passwordBody, status: 204, failures: [403, 429] }),
-  doc({ method: 'GET', path: '/api/setup', operationId: 'getSetup', summary: 'Whether the first admin is still to be made', response: z.object({ needed: z.boolean() }) }),
-  doc({ method: 'POST', path: '/api/setup', operationId: 'setUp', summary: 'Make the first admin with the setup link\'s token, and log them in', body: setupBody, response: sessionSchema, failures: [403, 409, 429] }),
+  doc({
+    method: 'POST',
+    path: '/api/session/password',
+    operationId: 'changeOwnPassword',
+    summary: 'Change the password of the logged-in user; their other sessions end',
+    body: passwordBody,
+    status: 204,
+    failures: [403, 429],
+  }),
+  doc({
+    method: 'GET',
+    path: '/api/setup',
+    operationId: 'getSetup',
+    summary: 'Whether the first admin is still to be made',
+    response: z.object({ needed: z.boolean() }),
+  }),
+  doc({
+    method: 'POST',
+    path: '/api/setup',
+    operationId: 'setUp',
+    summary: "Make the first admin with the setup link's token, and log them in",
+    body: setupBody,
+    response: sessionSchema,
+    failures: [403, 409, 429],
+  }),
 ];
 
 /**
@@ -72,7 +124,11 @@ export function sessionRoutes(deps: SessionRouteDeps) {
     return reply
       .code(429)
       .header('Retry-After', String(seconds))
-      .send({ error: `too many failed attempts; wait ${Math.ceil(seconds / 60)} minute(s) and try again, or ask an admin to reset the password`, code: 'RATE_LIMITED', details: [] });
+      .send({
+        error: `too many failed attempts; wait ${Math.ceil(seconds / 60)} minute(s) and try again, or ask an admin to reset the password`,
+        code: 'RATE_LIMITED',
+        details: [],
+      });
   };
 
   /**
@@ -152,7 +208,9 @@ export function sessionRoutes(deps: SessionRouteDeps) {
       return guarded(reply, req.ip, s.user.email, async () => {
         const user = await findUserByEmail(deps.db, s.user.email);
         if (!user || !(await verifyPassword(user.passwordHash, body.current))) {
-          throw new WrongGuess(new HttpProblem('BAD_INPUT', 'the current password is wrong; nothing was changed', ['body.current: the current password is wrong']));
+          throw new WrongGuess(
+            new HttpProblem('BAD_INPUT', 'the current password is wrong; nothing was changed', ['body.current: the current password is wrong']),
+          );
         }
         const r = await changeUser(deps.db, user.email, { passwordHash: await hashPassword(body.next), keepSession: s.idHash, now: deps.now() });
         if (r.kind !== 'changed') throw new HttpProblem('UNAUTHENTICATED', 'the user of this session no longer exists; log in again');
@@ -170,10 +228,20 @@ export function sessionRoutes(deps: SessionRouteDeps) {
       return guarded(reply, req.ip, null, async () => {
         if ((await countUsers(deps.db)) > 0) throw setUpAlready();
         const now = deps.now();
-        const outcome = await createFirstAdmin(deps.db, { tokenHash: hashToken(body.token), email: body.email, passwordHash: await hashPassword(body.password), now });
+        const outcome = await createFirstAdmin(deps.db, {
+          tokenHash: hashToken(body.token),
+          email: body.email,
+          passwordHash: await hashPassword(body.password),
+          now,
+        });
         if (outcome === 'users-exist') throw setUpAlready();
         if (outcome === 'bad-token') {
-          throw new WrongGuess(new HttpProblem('FORBIDDEN', 'the setup link is not valid: it works once, and only the last one the server printed; restart the server to print a new one'));
+          throw new WrongGuess(
+            new HttpProblem(
+              'FORBIDDEN',
+              'the setup link is not valid: it works once, and only the last one the server printed; restart the server to print a new one',
+            ),
+          );
         }
         const user = await findUserByEmail(deps.db, body.email);
         if (!user) throw new Error('the first admin vanished right after it was created');
@@ -191,4 +259,5 @@ class WrongGuess extends Error {
   }
 }
 
-const setUpAlready = () => new HttpProblem('CONFLICT', 'the console is set up already; log in, or (locked out) run `relaydesk user passwd EMAIL` on the server');
+const setUpAlready = () =>
+  new HttpProblem('CONFLICT', 'the console is set up already; log in, or (locked out) run `relaydesk user passwd EMAIL` on the server');

@@ -6,8 +6,26 @@ import { deskDepsOf } from '../../api/api-deps.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 
 /** Mail the desk set aside (suspended) and could not process (failed): lists and second chances. */
-const suspendedSchema = z.object({ id: z.number().int(), channelId: z.string().nullable(), queueId: z.string(), recipient: z.string(), reason: z.string(), detail: z.string(), from: z.string().nullable(), subject: z.string().nullable(), createdAt: z.string() });
-const failedSchema = z.object({ id: z.number().int(), queueId: z.string(), recipient: z.string(), error: z.string(), attempts: z.number().int(), createdAt: z.string(), updatedAt: z.string() });
+const suspendedSchema = z.object({
+  id: z.number().int(),
+  channelId: z.string().nullable(),
+  queueId: z.string(),
+  recipient: z.string(),
+  reason: z.string(),
+  detail: z.string(),
+  from: z.string().nullable(),
+  subject: z.string().nullable(),
+  createdAt: z.string(),
+});
+const failedSchema = z.object({
+  id: z.number().int(),
+  queueId: z.string(),
+  recipient: z.string(),
+  error: z.string(),
+  attempts: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
 const idParams = z.strictObject({ id: idParam('the id') });
 
 const listSuspendedRoute = defineRoute({
@@ -76,7 +94,10 @@ const retry = defineRoute({
   tag: 'failed',
   action: 'desk.write',
   params: idParams,
-  response: z.discriminatedUnion('state', [z.object({ id: z.number().int(), state: z.literal('resolved'), result: z.string() }), z.object({ id: z.number().int(), state: z.literal('failed'), error: z.string() })]),
+  response: z.discriminatedUnion('state', [
+    z.object({ id: z.number().int(), state: z.literal('resolved'), result: z.string() }),
+    z.object({ id: z.number().int(), state: z.literal('failed'), error: z.string() }),
+  ]),
   failures: [404],
   async command({ input: { params }, deps }) {
     const r = await retryFailed(deskDepsOf(deps), params.id);

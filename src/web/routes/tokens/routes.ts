@@ -6,8 +6,20 @@ import { createApiToken, listTokens, revokeApiToken } from '../../../accounts/in
 import { principalLabel } from '../../auth/principal.js';
 import { EVENTS } from '../../../base/events.js';
 
-const tokenSchema = z.object({ name: z.string(), role: z.enum(['admin', 'agent']), hint: z.string().describe('the first characters of the token'), createdAt: z.string(), lastUsedAt: z.string().nullable() });
-const present = (t: ApiTokenRow) => ({ name: t.name, role: t.role, hint: t.hint, createdAt: isoTime(t.createdAt), lastUsedAt: t.lastUsedAt === null ? null : isoTime(t.lastUsedAt) });
+const tokenSchema = z.object({
+  name: z.string(),
+  role: z.enum(['admin', 'agent']),
+  hint: z.string().describe('the first characters of the token'),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});
+const present = (t: ApiTokenRow) => ({
+  name: t.name,
+  role: t.role,
+  hint: t.hint,
+  createdAt: isoTime(t.createdAt),
+  lastUsedAt: t.lastUsedAt === null ? null : isoTime(t.lastUsedAt),
+});
 
 const list = defineRoute({
   method: 'GET',

@@ -3,7 +3,18 @@ import { bucketize, rangeSpan, type MinuteFigures } from './buckets.js';
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 11, 2, 12, 0, 0);
-const minute = (at: number, f: Partial<MinuteFigures> = {}): MinuteFigures => ({ minute: at, accepted: 0, delivered: 0, deferred: 0, bounced: 0, spamHeld: 0, casesOpened: 0, queueSize: null, oldestDeferredMs: null, ...f });
+const minute = (at: number, f: Partial<MinuteFigures> = {}): MinuteFigures => ({
+  minute: at,
+  accepted: 0,
+  delivered: 0,
+  deferred: 0,
+  bounced: 0,
+  spamHeld: 0,
+  casesOpened: 0,
+  queueSize: null,
+  oldestDeferredMs: null,
+  ...f,
+});
 
 describe('rangeSpan', () => {
   it.each([
@@ -19,7 +30,14 @@ describe('bucketize', () => {
   const span = { from: T0, to: T0 + 30 * M, bucketMs: 15 * M };
 
   it('sums counts per bucket and keeps the largest sample', () => {
-    const b = bucketize([minute(T0, { accepted: 2, queueSize: 5, oldestDeferredMs: 1000 }), minute(T0 + 14 * M, { accepted: 3, bounced: 1, queueSize: 9, oldestDeferredMs: 500 }), minute(T0 + 15 * M, { delivered: 4, casesOpened: 1 })], span);
+    const b = bucketize(
+      [
+        minute(T0, { accepted: 2, queueSize: 5, oldestDeferredMs: 1000 }),
+        minute(T0 + 14 * M, { accepted: 3, bounced: 1, queueSize: 9, oldestDeferredMs: 500 }),
+        minute(T0 + 15 * M, { delivered: 4, casesOpened: 1 }),
+      ],
+      span,
+    );
     expect(b).toHaveLength(2);
     expect(b[0]).toMatchObject({ at: T0, accepted: 5, bounced: 1, delivered: 0, queueSize: 9, oldestDeferredMs: 1000 });
     expect(b[1]).toMatchObject({ at: T0 + 15 * M, accepted: 0, delivered: 4, casesOpened: 1, queueSize: null });

@@ -46,7 +46,18 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Sums the counts and keeps the largest sample of the minutes in each bucket. */
 export function bucketize(minutes: readonly MinuteFigures[], span: { from: number; to: number; bucketMs: number }): Bucket[] {
   const out: Mutable<Bucket>[] = [];
-  for (let at = span.from; at < span.to; at += span.bucketMs) out.push({ at, accepted: null, delivered: null, deferred: null, bounced: null, spamHeld: null, casesOpened: null, queueSize: null, oldestDeferredMs: null });
+  for (let at = span.from; at < span.to; at += span.bucketMs)
+    out.push({
+      at,
+      accepted: null,
+      delivered: null,
+      deferred: null,
+      bounced: null,
+      spamHeld: null,
+      casesOpened: null,
+      queueSize: null,
+      oldestDeferredMs: null,
+    });
   for (const m of minutes) {
     if (m.minute < span.from || m.minute >= span.to) continue;
     const b = out[Math.floor((m.minute - span.from) / span.bucketMs)]!;

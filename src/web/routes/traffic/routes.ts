@@ -20,7 +20,9 @@ const bucketSchema = z.object({
 });
 
 const hopSchema = z.object({
-  kind: z.enum(['route', 'domain', 'local']).describe('route: a host named by a rule; domain: by MX or a host serving the domain; local: the mailbox, desk or webhook transport'),
+  kind: z
+    .enum(['route', 'domain', 'local'])
+    .describe('route: a host named by a rule; domain: by MX or a host serving the domain; local: the mailbox, desk or webhook transport'),
   name: z.string(),
   lastSuccessAt: z.string().nullable(),
   lastErrorAt: z.string().nullable(),
@@ -28,7 +30,14 @@ const hopSchema = z.object({
   deferred: z.number().int().describe('deliveries waiting for a retry at the last sample'),
 });
 
-const totalsSchema = z.object({ accepted: z.number().int(), delivered: z.number().int(), deferred: z.number().int(), bounced: z.number().int(), spamHeld: z.number().int(), casesOpened: z.number().int() });
+const totalsSchema = z.object({
+  accepted: z.number().int(),
+  delivered: z.number().int(),
+  deferred: z.number().int(),
+  bounced: z.number().int(),
+  spamHeld: z.number().int(),
+  casesOpened: z.number().int(),
+});
 
 const show = defineRoute({
   method: 'GET',
@@ -62,10 +71,21 @@ const show = defineRoute({
       bucketMinutes: RANGES[range].bucketMinutes,
       from: iso(span.from)!,
       to: iso(span.to)!,
-      buckets: buckets.map(({ at, oldestDeferredMs, ...figures }) => ({ at: iso(at)!, ...figures, oldestDeferredSeconds: oldestDeferredMs === null ? null : Math.round(oldestDeferredMs / 1000) })),
+      buckets: buckets.map(({ at, oldestDeferredMs, ...figures }) => ({
+        at: iso(at)!,
+        ...figures,
+        oldestDeferredSeconds: oldestDeferredMs === null ? null : Math.round(oldestDeferredMs / 1000),
+      })),
       totals,
       rolledUntil: last ? iso(last.minute + MINUTE_MS) : null,
-      hops: hops.map((h) => ({ kind: h.kind, name: h.name, lastSuccessAt: iso(h.lastSuccessAt), lastErrorAt: iso(h.lastErrorAt), lastError: h.lastError, deferred: h.deferred })),
+      hops: hops.map((h) => ({
+        kind: h.kind,
+        name: h.name,
+        lastSuccessAt: iso(h.lastSuccessAt),
+        lastErrorAt: iso(h.lastErrorAt),
+        lastError: h.lastError,
+        deferred: h.deferred,
+      })),
     };
   },
 });

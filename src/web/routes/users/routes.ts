@@ -7,15 +7,29 @@ import { principalLabel } from '../../auth/principal.js';
 import { EVENTS } from '../../../base/events.js';
 
 const role = z.enum(['admin', 'agent']);
-const userSchema = z.object({ email: z.string(), role, disabled: z.boolean(), createdAt: z.string(), updatedAt: z.string(), lastLoginAt: z.string().nullable() });
-const present = (u: UserRow) => ({ email: u.email, role: u.role, disabled: u.disabled, createdAt: isoTime(u.createdAt), updatedAt: isoTime(u.updatedAt), lastLoginAt: u.lastLoginAt === null ? null : isoTime(u.lastLoginAt) });
-const emailParams = z.strictObject({ email: emailSchema.describe('the user\'s email') });
+const userSchema = z.object({
+  email: z.string(),
+  role,
+  disabled: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastLoginAt: z.string().nullable(),
+});
+const present = (u: UserRow) => ({
+  email: u.email,
+  role: u.role,
+  disabled: u.disabled,
+  createdAt: isoTime(u.createdAt),
+  updatedAt: isoTime(u.updatedAt),
+  lastLoginAt: u.lastLoginAt === null ? null : isoTime(u.lastLoginAt),
+});
+const emailParams = z.strictObject({ email: emailSchema.describe("the user's email") });
 
 const list = defineRoute({
   method: 'GET',
   path: '/api/users',
   operationId: 'listUsers',
-  summary: 'The console\'s users (admin)',
+  summary: "The console's users (admin)",
   tag: 'users',
   action: 'user.manage',
   response: z.object({ items: z.array(userSchema) }),
@@ -35,7 +49,12 @@ const create = defineRoute({
   status: 201,
   failures: [403, 409],
   async command({ input: { body }, principal, deps }) {
-    const r = await addUser(deps.db, { email: body.email, role: body.role, ...(body.password !== undefined ? { password: body.password } : {}), now: deps.now() });
+    const r = await addUser(deps.db, {
+      email: body.email,
+      role: body.role,
+      ...(body.password !== undefined ? { password: body.password } : {}),
+      now: deps.now(),
+    });
     deps.logger.info({ event: EVENTS.userCreated, email: r.user.email, role: r.user.role, by: principalLabel(principal) }, 'console user created');
     return { ...present(r.user), initialPassword: r.initialPassword };
   },
@@ -45,7 +64,7 @@ const update = defineRoute({
   method: 'PATCH',
   path: '/api/users/:email',
   operationId: 'updateUser',
-  summary: 'Change a user\'s role or disable them (their sessions end); the last enabled admin stays (admin)',
+  summary: "Change a user's role or disable them (their sessions end); the last enabled admin stays (admin)",
   tag: 'users',
   action: 'user.manage',
   params: emailParams,
@@ -74,7 +93,10 @@ const reset = defineRoute({
   async command({ input: { params, body }, principal, deps }) {
     const password = body?.password ?? generatePassword();
     const u = await resetPassword(deps.db, params.email, password, deps.now());
-    deps.logger.info({ event: EVENTS.userPasswordReset, email: u.email, generated: body?.password === undefined, by: principalLabel(principal) }, 'console user password reset; their sessions ended');
+    deps.logger.info(
+      { event: EVENTS.userPasswordReset, email: u.email, generated: body?.password === undefined, by: principalLabel(principal) },
+      'console user password reset; their sessions ended',
+    );
     return { email: u.email, password };
   },
 });

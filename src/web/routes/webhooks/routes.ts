@@ -17,7 +17,10 @@ const lastDeliverySchema = z
 
 const createBody = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'url must be an http or https URL' }).max(2000),
-  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1, 'name at least one event').max(WEBHOOK_EVENTS.length * 2),
+  events: z
+    .array(z.enum(WEBHOOK_EVENTS))
+    .min(1, 'name at least one event')
+    .max(WEBHOOK_EVENTS.length * 2),
   secret: z.string().min(16, 'the secret must be at least 16 characters').max(200).optional().describe('signs each POST; made for you when left out'),
 });
 
@@ -28,7 +31,9 @@ const list = defineRoute({
   summary: 'Webhook subscriptions (admin); secrets are not shown',
   tag: 'webhooks',
   action: 'webhook.manage',
-  response: z.object({ items: z.array(webhookSchema.extend({ lastDelivery: lastDeliverySchema.describe('the newest event sent to it, or null before the first') })) }),
+  response: z.object({
+    items: z.array(webhookSchema.extend({ lastDelivery: lastDeliverySchema.describe('the newest event sent to it, or null before the first') })),
+  }),
   failures: [403],
   async command({ deps }) {
     const hooks = (await listWebhookSummaries(deps.db)) as z.output<typeof webhookSchema>[];
@@ -49,7 +54,9 @@ const create = defineRoute({
   tag: 'webhooks',
   action: 'webhook.manage',
   body: createBody,
-  response: webhookSchema.extend({ secret: z.string().describe('HMAC-SHA256 key of X-Relaydesk-Signature (t=TIMESTAMP,sha256=HMAC of "TIMESTAMP." + body); shown only now') }),
+  response: webhookSchema.extend({
+    secret: z.string().describe('HMAC-SHA256 key of X-Relaydesk-Signature (t=TIMESTAMP,sha256=HMAC of "TIMESTAMP." + body); shown only now'),
+  }),
   status: 201,
   failures: [403],
   async command({ input: { body }, principal, deps }) {

@@ -40,7 +40,8 @@ type JsonOf<S> = S extends { content: { 'application/json': infer J } } ? J : un
 /** What a call answers when it succeeds; undefined for a 204. */
 export type Answer<M extends Method, P extends PathOf<M>> = JsonOf<Success<Op<M, P>['responses']>>;
 /** The JSON body a call takes. */
-export type BodyOf<M extends Method, P extends PathOf<M>> = NonNullable<Op<M, P>['requestBody']> extends { content: { 'application/json': infer B } } ? B : never;
+export type BodyOf<M extends Method, P extends PathOf<M>> =
+  NonNullable<Op<M, P>['requestBody']> extends { content: { 'application/json': infer B } } ? B : never;
 /** The query a call takes. */
 export type QueryOf<M extends Method, P extends PathOf<M>> = NonNullable<Op<M, P>['parameters']['query']>;
 
@@ -75,7 +76,12 @@ async function call(method: Method, template: string, req: Request = {}): Promis
   if (method !== 'get' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res: Response;
   try {
-    res = await fetch(`${path}${queryString(req.query ?? {})}`, { method: method.toUpperCase(), headers, credentials: 'same-origin', body: req.body === undefined ? null : JSON.stringify(req.body) });
+    res = await fetch(`${path}${queryString(req.query ?? {})}`, {
+      method: method.toUpperCase(),
+      headers,
+      credentials: 'same-origin',
+      body: req.body === undefined ? null : JSON.stringify(req.body),
+    });
   } catch {
     throw new ApiError(0, '', 'NETWORK', []);
   }

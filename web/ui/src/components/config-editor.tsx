@@ -6,7 +6,16 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client.js';
-import { checkConfigDocument, loadConfigDocument, saveConfigDocument, type ConfigCheck, type ConfigDocument, type ConfigDocumentState, type ConfigProblem, type ConfigSaved } from '../api/config-document.js';
+import {
+  checkConfigDocument,
+  loadConfigDocument,
+  saveConfigDocument,
+  type ConfigCheck,
+  type ConfigDocument,
+  type ConfigDocumentState,
+  type ConfigProblem,
+  type ConfigSaved,
+} from '../api/config-document.js';
 import { useI18n } from '../i18n/i18n.js';
 import { ErrorNote } from './status.js';
 import { useApi } from './use-api.js';

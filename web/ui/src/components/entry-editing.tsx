@@ -10,7 +10,16 @@ import { useState, type ReactNode } from 'react';
 import { problemsUnder, type ConfigDocument, type ConfigProblem } from '../api/config-document.js';
 import type { MessageKey } from '../i18n/en.js';
 import { useI18n } from '../i18n/i18n.js';
-import { checkProblems, FieldProblems, OtherProblems, problemsElsewhere, RefusedChange, SaveBar, useCheckedChange, type ConfigEditor } from './config-editor.js';
+import {
+  checkProblems,
+  FieldProblems,
+  OtherProblems,
+  problemsElsewhere,
+  RefusedChange,
+  SaveBar,
+  useCheckedChange,
+  type ConfigEditor,
+} from './config-editor.js';
 import { ErrorNote, Loading } from './status.js';
 
 type ListSection = 'users' | 'groups' | 'hosts' | 'defaultRouting';
@@ -64,7 +73,12 @@ export function useEntryEditing<S extends ListSection>(editor: ConfigEditor, sec
     },
     set(next: EntryOf<S>) {
       if (!editing) return;
-      editor.update((d) => withList(d, listOf(d).map((x, k) => (k === editing.index ? next : x))));
+      editor.update((d) =>
+        withList(
+          d,
+          listOf(d).map((x, k) => (k === editing.index ? next : x)),
+        ),
+      );
     },
     cancel() {
       editor.discard();
@@ -80,7 +94,17 @@ export function useEntryEditing<S extends ListSection>(editor: ConfigEditor, sec
 }
 
 /** A list table with its header row; rows are the caller's. */
-export function DataTable({ columns, className, caption, children }: { columns: readonly MessageKey[]; className?: string; caption?: string; children: ReactNode }) {
+export function DataTable({
+  columns,
+  className,
+  caption,
+  children,
+}: {
+  columns: readonly MessageKey[];
+  className?: string;
+  caption?: string;
+  children: ReactNode;
+}) {
   const { t } = useI18n();
   return (
     <table className={`list${className ? ` ${className}` : ''}`}>
@@ -170,7 +194,12 @@ export function EntryForm(props: {
     <section className="entry-form" aria-labelledby={`${props.id}-title`}>
       <h2 id={`${props.id}-title`}>{props.title}</h2>
       {props.children}
-      <OtherProblems problems={problemsElsewhere(all, props.fields.map((f) => `${props.base}.${f}`))} />
+      <OtherProblems
+        problems={problemsElsewhere(
+          all,
+          props.fields.map((f) => `${props.base}.${f}`),
+        )}
+      />
       <SaveBar editor={props.editor} onSaved={props.onSaved} />
       <p>
         <button type="button" onClick={props.onClose}>

@@ -30,7 +30,11 @@ export function ListPage<P extends ListPath>(props: {
   poll?: boolean;
 }) {
   const { t } = useI18n();
-  const { state, reload } = useApi(() => (api.get as (path: ListPath) => Promise<Answer<'get', P>>)(props.path), [props.path], props.poll === false ? {} : { pollMs: POLL_MS });
+  const { state, reload } = useApi(
+    () => (api.get as (path: ListPath) => Promise<Answer<'get', P>>)(props.path),
+    [props.path],
+    props.poll === false ? {} : { pollMs: POLL_MS },
+  );
   const [notice, setNotice] = useState<Notice | null>(null);
   const act: Act = async (run) => {
     try {

@@ -37,7 +37,11 @@ export function MessageCard({ m, basePath }: { m: Message; basePath: string }) {
           {t('case.messageIdReused', { messageId: m.messageId ?? '' })}
         </p>
       )}
-      {m.html ? <MailFrame basePath={basePath} messageId={m.id} html={m.html} text={m.text} from={who} /> : <pre className="message-text">{m.text || t('case.noBody')}</pre>}
+      {m.html ? (
+        <MailFrame basePath={basePath} messageId={m.id} html={m.html} text={m.text} from={who} />
+      ) : (
+        <pre className="message-text">{m.text || t('case.noBody')}</pre>
+      )}
       {m.attachments.length > 0 && (
         <div className="attachments">
           <h3>{t('case.attachments')}</h3>
@@ -47,7 +51,9 @@ export function MessageCard({ m, basePath }: { m: Message; basePath: string }) {
                 <a className="filename" href={`${basePath}/messages/${m.id}/attachments/${a.id}`} download={a.filename}>
                   {a.filename}
                 </a>{' '}
-                <span className="muted">({a.contentType}, {formatSize(a.size)})</span>
+                <span className="muted">
+                  ({a.contentType}, {formatSize(a.size)})
+                </span>
               </li>
             ))}
           </ul>

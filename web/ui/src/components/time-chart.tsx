@@ -18,7 +18,19 @@ const HEIGHT = 220;
  * The canvas is hidden from screen readers; `summary` says what it shows, and the page
  * gives the same figures as text and as a table.
  */
-export function TimeChart({ times, series, summary, formatTick, testId }: { times: readonly number[]; series: readonly ChartSeries[]; summary: string; formatTick: (t: number) => string; testId: string }) {
+export function TimeChart({
+  times,
+  series,
+  summary,
+  formatTick,
+  testId,
+}: {
+  times: readonly number[];
+  series: readonly ChartSeries[];
+  summary: string;
+  formatTick: (t: number) => string;
+  testId: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = series.map((s) => `${s.label}/${s.color}/${s.rightAxis?.label ?? ''}/${s.bars ? 1 : 0}`).join('|');
@@ -33,7 +45,11 @@ export function TimeChart({ times, series, summary, formatTick, testId }: { time
       height: HEIGHT,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] }, ...(right ? { r: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max)] as [number, number] } } : {}) },
+      scales: {
+        x: { time: true },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+        ...(right ? { r: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(1, max)] as [number, number] } } : {}),
+      },
       axes: [
         { values: (_u, ticks) => ticks.map((t) => formatTick(t * 1000)), stroke: '#57606a', grid: { stroke: '#eaeef2' } },
         { stroke: '#57606a', grid: { stroke: '#eaeef2' } },

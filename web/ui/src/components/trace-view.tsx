@@ -42,7 +42,11 @@ export function DeskOutcomes({ desk }: { desk: MessageTrace['desk'] }) {
 }
 
 /** The reply that explains a delivery's status, for the statuses a reply explains. */
-const REPLY_KEYS: Partial<Record<string, MessageKey>> = { bounced: 'log.lastReply.bounced', expired: 'log.lastReply.expired', deferred: 'log.lastReply.deferred' };
+const REPLY_KEYS: Partial<Record<string, MessageKey>> = {
+  bounced: 'log.lastReply.bounced',
+  expired: 'log.lastReply.expired',
+  deferred: 'log.lastReply.deferred',
+};
 const STATE_KEYS: Partial<Record<string, MessageKey>> = { recovered: 'log.state.recovered', deleted: 'log.state.deleted', resolved: 'log.state.resolved' };
 
 /** What the desk set aside or could not process of a message, each with why and what became of it since. */

@@ -79,7 +79,6 @@ const core = {
   'account.submit': 'Change password',
   'account.changed': 'Your password is changed.',
 
-
   'status.new': 'New',
   'status.open': 'Open',
   'status.pending': 'Pending',
@@ -133,7 +132,8 @@ const core = {
   'case.remoteImagesShown': 'Remote images are shown.',
   'case.attachments': 'Attachments',
   'case.noBody': '(no text)',
-  'case.messageIdReused': 'An earlier, different message came with the same Message-ID ({messageId}). This one is kept as a message of its own; an admin finds both in the email log by that Message-ID.',
+  'case.messageIdReused':
+    'An earlier, different message came with the same Message-ID ({messageId}). This one is kept as a message of its own; an admin finds both in the email log by that Message-ID.',
   'case.linked': 'Linked cases',
   'case.relation.previous': 'previous',
   'case.relation.follow-up': 'follow-up',
@@ -218,7 +218,8 @@ const core = {
   'channels.add': 'Add channel',
   'channels.addTitle': 'Add a channel',
   'channels.field.deskDomain': 'Desk domain',
-  'channels.field.deskDomainHint': 'Inbound addresses are generated under this domain, such as support@<random>.case.solarmora.com; its mail must reach this gateway.',
+  'channels.field.deskDomainHint':
+    'Inbound addresses are generated under this domain, such as support@<random>.case.solarmora.com; its mail must reach this gateway.',
   'channels.field.name': 'Channel name',
   'channels.field.kind': 'Kind',
   'channels.field.publicAddress': 'Public address (optional)',
@@ -335,8 +336,30 @@ const core = {
 } as const;
 
 /** The dictionary in its parts: a key belongs to exactly one (test/ui/dictionaries.test.ts). */
-export const EN_PARTS = { core, directory: directoryEn, configuration: configurationEn, leads: leadsEn, routing: routingEn, people: peopleEn, integrations: integrationsEn, hosts: hostsEn, settings: settingsEn, dashboard: dashboardEn } as const;
+export const EN_PARTS = {
+  core,
+  directory: directoryEn,
+  configuration: configurationEn,
+  leads: leadsEn,
+  routing: routingEn,
+  people: peopleEn,
+  integrations: integrationsEn,
+  hosts: hostsEn,
+  settings: settingsEn,
+  dashboard: dashboardEn,
+} as const;
 
-export const en = { ...core, ...directoryEn, ...configurationEn, ...leadsEn, ...routingEn, ...peopleEn, ...integrationsEn, ...hostsEn, ...settingsEn, ...dashboardEn } as const;
+export const en = {
+  ...core,
+  ...directoryEn,
+  ...configurationEn,
+  ...leadsEn,
+  ...routingEn,
+  ...peopleEn,
+  ...integrationsEn,
+  ...hostsEn,
+  ...settingsEn,
+  ...dashboardEn,
+} as const;
 
 export type MessageKey = keyof typeof en;

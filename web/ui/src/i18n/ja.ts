@@ -73,7 +73,8 @@ export const ja: Record<MessageKey, string> = {
   'setup.password': 'パスワード',
   'setup.confirm': 'パスワード（確認）',
   'setup.submit': '管理者を作成',
-  'setup.noToken': 'このページには、サーバーの初回起動時に表示されたセットアップ用リンク（末尾が #token=…）が必要です。リンク全体をアドレスバーに貼り付けてください。',
+  'setup.noToken':
+    'このページには、サーバーの初回起動時に表示されたセットアップ用リンク（末尾が #token=…）が必要です。リンク全体をアドレスバーに貼り付けてください。',
   'setup.mismatch': '2 つのパスワードが一致しません。同じパスワードを 2 回入力してください。',
   'setup.notNeeded': 'セットアップは完了しています。ログインしてください。',
   'setup.goToLogin': 'ログイン画面へ',
@@ -85,7 +86,6 @@ export const ja: Record<MessageKey, string> = {
   'account.confirm': '新しいパスワード（確認）',
   'account.submit': 'パスワードを変更',
   'account.changed': 'パスワードを変更しました。',
-
 
   'status.new': '新規',
   'status.open': '対応中',
@@ -140,7 +140,8 @@ export const ja: Record<MessageKey, string> = {
   'case.remoteImagesShown': '外部画像を表示しています。',
   'case.attachments': '添付ファイル',
   'case.noBody': '（本文なし）',
-  'case.messageIdReused': '以前に届いた別のメールが同じ Message-ID（{messageId}）を使っていました。このメールは別のメールとして保存しています。管理者はメールログでその Message-ID を検索すると両方を確認できます。',
+  'case.messageIdReused':
+    '以前に届いた別のメールが同じ Message-ID（{messageId}）を使っていました。このメールは別のメールとして保存しています。管理者はメールログでその Message-ID を検索すると両方を確認できます。',
   'case.linked': '関連ケース',
   'case.relation.previous': '前のケース',
   'case.relation.follow-up': '後続のケース',
@@ -225,7 +226,8 @@ export const ja: Record<MessageKey, string> = {
   'channels.add': 'チャネルを追加',
   'channels.addTitle': 'チャネルの追加',
   'channels.field.deskDomain': 'デスクのドメイン',
-  'channels.field.deskDomainHint': '受信アドレスはこのドメインの下に生成されます（例: support@<ランダム>.case.solarmora.com）。このドメイン宛てのメールがこのゲートウェイに届く必要があります。',
+  'channels.field.deskDomainHint':
+    '受信アドレスはこのドメインの下に生成されます（例: support@<ランダム>.case.solarmora.com）。このドメイン宛てのメールがこのゲートウェイに届く必要があります。',
   'channels.field.name': 'チャネル名',
   'channels.field.kind': '種類',
   'channels.field.publicAddress': '公開アドレス（任意）',
@@ -238,7 +240,8 @@ export const ja: Record<MessageKey, string> = {
   'channels.empty': 'チャネルはまだありません。上のボタンか、設定の desk.channels で追加してください。',
 
   'quarantine.title': '隔離',
-  'quarantine.intro': '確認待ちのメールです。ルールで通過を許可されていない迷惑メールと、隔離ルールに該当したメールが保留されます。解放すると迷惑メールでないものとして配信します。',
+  'quarantine.intro':
+    '確認待ちのメールです。ルールで通過を許可されていない迷惑メールと、隔離ルールに該当したメールが保留されます。解放すると迷惑メールでないものとして配信します。',
   'quarantine.col.received': '受信日時',
   'quarantine.col.from': '送信者',
   'quarantine.col.to': '宛先',

@@ -36,7 +36,14 @@ export function CaseViewPage({ number }: { number: number }) {
       <h1 id="case-title">
         <span className="case-number">{t('case.title', { number: c.number })}</span> {c.subject}
       </h1>
-      <CaseHeader c={c} onChanged={(next) => { updated(next); setNotice({ ok: true, text: t('case.saved') }); }} onError={fail} />
+      <CaseHeader
+        c={c}
+        onChanged={(next) => {
+          updated(next);
+          setNotice({ ok: true, text: t('case.saved') });
+        }}
+        onError={fail}
+      />
       <p role="status" aria-live="polite" className={notice?.ok === false ? 'error' : 'ok'}>
         {notice?.text ?? ''}
       </p>
@@ -91,9 +98,7 @@ function CaseHeader({ c, onChanged, onError }: { c: CaseDetail; onChanged(c: Cas
     <dl className="case-facts">
       <div>
         <dt>{t('case.requester')}</dt>
-        <dd data-testid="requester">
-          {c.requester.name ? `${c.requester.name} <${c.requester.address}>` : c.requester.address}
-        </dd>
+        <dd data-testid="requester">{c.requester.name ? `${c.requester.name} <${c.requester.address}>` : c.requester.address}</dd>
       </div>
       <div>
         <dt>{t('case.channel')}</dt>

@@ -47,7 +47,8 @@ export function CasesPage() {
   );
 
   useEffect(() => {
-    api.get('/api/channels')
+    api
+      .get('/api/channels')
       .then((r) => setChannels(r.items))
       .catch(() => setChannels([]));
   }, []);
@@ -58,7 +59,8 @@ export function CasesPage() {
     setLoading(true);
     setError(null);
     setArrived(0);
-    api.get('/api/cases', { query: pageQuery() })
+    api
+      .get('/api/cases', { query: pageQuery() })
       .then((page) => {
         if (mine !== generation.current) return;
         setItems([...page.items]);
@@ -74,7 +76,8 @@ export function CasesPage() {
   // next poll when the announcement is lost.
   const refresh = useCallback(() => {
     const mine = generation.current;
-    api.get('/api/cases', { query: pageQuery() })
+    api
+      .get('/api/cases', { query: pageQuery() })
       .then((page) => {
         if (mine !== generation.current) return;
         const fresh = page.items.filter((c) => c.number > highest.current).length;
@@ -129,7 +132,11 @@ export function CasesPage() {
         <div className="filters">
           <span className="field-inline">
             <label htmlFor="cases-assignee">{t('cases.assigneeFilter')}</label>
-            <select id="cases-assignee" value={filters.assignee} onChange={(e) => setFilters((f) => ({ ...f, assignee: e.target.value as Filters['assignee'] }))}>
+            <select
+              id="cases-assignee"
+              value={filters.assignee}
+              onChange={(e) => setFilters((f) => ({ ...f, assignee: e.target.value as Filters['assignee'] }))}
+            >
               <option value="">{t('cases.assignee.anyone')}</option>
               <option value="me">{t('cases.assignee.mine')}</option>
               <option value="none">{t('cases.assignee.unassigned')}</option>

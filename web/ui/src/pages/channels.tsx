@@ -107,13 +107,28 @@ export function ChannelsPage() {
                   </td>
                   <td>
                     <div className="actions">
-                      <button type="button" disabled={busy !== null || editing !== null} aria-label={t('channels.editLabel', { name: c.name })} onClick={() => setEditing(c.name)}>
+                      <button
+                        type="button"
+                        disabled={busy !== null || editing !== null}
+                        aria-label={t('channels.editLabel', { name: c.name })}
+                        onClick={() => setEditing(c.name)}
+                      >
                         {t('channels.edit')}
                       </button>
-                      <button type="button" disabled={busy !== null || !c.publicAddress} aria-label={t('configuration.channels.verifyLabel', { name: c.name })} onClick={() => void verify(c)}>
+                      <button
+                        type="button"
+                        disabled={busy !== null || !c.publicAddress}
+                        aria-label={t('configuration.channels.verifyLabel', { name: c.name })}
+                        onClick={() => void verify(c)}
+                      >
                         {t('configuration.channels.verify')}
                       </button>
-                      <button type="button" disabled={busy !== null} aria-label={t('configuration.channels.rotateLabel', { name: c.name })} onClick={() => rotate(c)}>
+                      <button
+                        type="button"
+                        disabled={busy !== null}
+                        aria-label={t('configuration.channels.rotateLabel', { name: c.name })}
+                        onClick={() => rotate(c)}
+                      >
                         {t('configuration.channels.rotate')}
                       </button>
                     </div>

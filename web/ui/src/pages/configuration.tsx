@@ -54,7 +54,9 @@ function CurrentYaml({ config }: { config: ConfigText }) {
   return (
     <>
       <p className="field-inline">
-        <span data-testid="config-version">{config.version === 0 ? t('configuration.current.none') : t('configuration.current.version', { version: config.version })}</span>
+        <span data-testid="config-version">
+          {config.version === 0 ? t('configuration.current.none') : t('configuration.current.version', { version: config.version })}
+        </span>
         <button type="button" onClick={download}>
           {t('configuration.current.download', { file: FILE_NAME })}
         </button>

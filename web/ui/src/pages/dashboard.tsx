@@ -30,7 +30,10 @@ export function DashboardPage() {
   const [range, setRange] = useState<Range>('hour');
   const { state } = useApi(() => api.get('/api/traffic', { query: { range } }), [range], { pollMs: POLL_MS * 6 });
   const formatTick = useMemo(() => {
-    const f = new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', range === 'week' ? { month: 'numeric', day: 'numeric', hour: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
+    const f = new Intl.DateTimeFormat(
+      lang === 'ja' ? 'ja-JP' : 'en-GB',
+      range === 'week' ? { month: 'numeric', day: 'numeric', hour: '2-digit' } : { hour: '2-digit', minute: '2-digit' },
+    );
     return (ms: number) => f.format(new Date(ms));
   }, [lang, range]);
 
@@ -59,15 +62,26 @@ function Figures({ data, formatTick, formatTime }: { data: Traffic; formatTick: 
   const per = perText(t, data.bucketMinutes);
   const times = useMemo(() => data.buckets.map((b) => Date.parse(b.at)), [data]);
   const label = useCallback((k: Count) => t(`dashboard.series.${k}`), [t]);
-  const mail = useMemo<ChartSeries[]>(() => MAIL.map((m) => ({ label: label(m.key), color: m.color, values: data.buckets.map((b) => b[m.key]) })), [data, label]);
+  const mail = useMemo<ChartSeries[]>(
+    () => MAIL.map((m) => ({ label: label(m.key), color: m.color, values: data.buckets.map((b) => b[m.key]) })),
+    [data, label],
+  );
   const queue = useMemo<ChartSeries[]>(
     () => [
       { label: t('dashboard.series.queueSize'), color: '#0b5cad', values: data.buckets.map((b) => b.queueSize) },
-      { label: t('dashboard.series.oldestDeferred'), color: '#9a6700', values: data.buckets.map((b) => (b.oldestDeferredSeconds === null ? null : Math.round(b.oldestDeferredSeconds / 60))), rightAxis: { label: t('dashboard.minutes') } },
+      {
+        label: t('dashboard.series.oldestDeferred'),
+        color: '#9a6700',
+        values: data.buckets.map((b) => (b.oldestDeferredSeconds === null ? null : Math.round(b.oldestDeferredSeconds / 60))),
+        rightAxis: { label: t('dashboard.minutes') },
+      },
     ],
     [data, t],
   );
-  const cases = useMemo<ChartSeries[]>(() => [{ label: label('casesOpened'), color: '#116329', values: data.buckets.map((b) => b.casesOpened), bars: true }], [data, label]);
+  const cases = useMemo<ChartSeries[]>(
+    () => [{ label: label('casesOpened'), color: '#116329', values: data.buckets.map((b) => b.casesOpened), bars: true }],
+    [data, label],
+  );
   const sampled = [...data.buckets].reverse().find((b) => b.queueSize !== null) ?? null;
   const range = rangeText(t, data.range).toLowerCase();
   const mailSummary = t('dashboard.mail.summary', { range, ...Object.fromEntries(MAIL.map((m) => [m.key, data.totals[m.key]])) });
@@ -92,16 +106,56 @@ function Figures({ data, formatTick, formatTime }: { data: Traffic; formatTick: 
           ))}
         </dl>
       </section>
-      <ChartPanel id="mail" title={t('dashboard.mail.title', { per })} summary={mailSummary} times={times} series={mail} formatTick={formatTick} formatTime={formatTime} />
-      <ChartPanel id="queue" title={t('dashboard.queue.title')} summary={queueSummary} times={times} series={queue} formatTick={formatTick} formatTime={formatTime} />
-      <ChartPanel id="cases" title={t('dashboard.cases.title', { per })} summary={casesSummary} times={times} series={cases} formatTick={formatTick} formatTime={formatTime} />
+      <ChartPanel
+        id="mail"
+        title={t('dashboard.mail.title', { per })}
+        summary={mailSummary}
+        times={times}
+        series={mail}
+        formatTick={formatTick}
+        formatTime={formatTime}
+      />
+      <ChartPanel
+        id="queue"
+        title={t('dashboard.queue.title')}
+        summary={queueSummary}
+        times={times}
+        series={queue}
+        formatTick={formatTick}
+        formatTime={formatTime}
+      />
+      <ChartPanel
+        id="cases"
+        title={t('dashboard.cases.title', { per })}
+        summary={casesSummary}
+        times={times}
+        series={cases}
+        formatTick={formatTick}
+        formatTime={formatTime}
+      />
       <Hops hops={data.hops} formatTime={formatTime} />
     </>
   );
 }
 
 /** A chart, the sentence it stands for, and its figures as a table for whoever cannot see it. */
-function ChartPanel({ id, title, summary, times, series, formatTick, formatTime }: { id: string; title: string; summary: string; times: number[]; series: ChartSeries[]; formatTick: (ms: number) => string; formatTime: (iso: string) => string }) {
+function ChartPanel({
+  id,
+  title,
+  summary,
+  times,
+  series,
+  formatTick,
+  formatTime,
+}: {
+  id: string;
+  title: string;
+  summary: string;
+  times: number[];
+  series: ChartSeries[];
+  formatTick: (ms: number) => string;
+  formatTime: (iso: string) => string;
+}) {
   const { t } = useI18n();
   return (
     <section className="chart-panel" aria-labelledby={`${id}-title`}>

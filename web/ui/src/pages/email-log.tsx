@@ -32,7 +32,10 @@ export function EmailLogPage() {
   const [filters, setFilters] = useState(form);
   const [open, setOpen] = useState<string | null>(null);
   // datetime-local inputs give the browser's local time without a zone; the API takes ISO with one.
-  const { state } = useApi(() => api.get('/api/messages', { query: { ...filters, since: isoOf(filters.since), until: isoOf(filters.until), limit: 100 } }), [JSON.stringify(filters)]);
+  const { state } = useApi(
+    () => api.get('/api/messages', { query: { ...filters, since: isoOf(filters.since), until: isoOf(filters.until), limit: 100 } }),
+    [JSON.stringify(filters)],
+  );
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setFilters(form);
@@ -105,7 +108,12 @@ export function EmailLogPage() {
                   </td>
                   <td>{m.subject ?? ''}</td>
                   <td className="actions">
-                    <button type="button" aria-expanded={open === m.id} aria-label={t('log.traceLabel', { id: m.id })} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                    <button
+                      type="button"
+                      aria-expanded={open === m.id}
+                      aria-label={t('log.traceLabel', { id: m.id })}
+                      onClick={() => setOpen(open === m.id ? null : m.id)}
+                    >
                       {t('log.trace')}
                     </button>
                   </td>

@@ -29,7 +29,9 @@ export function FailedPage() {
               onClick={() =>
                 void act(async () => {
                   const r = await api.post('/api/failed/{id}/retry', { params: { id: f.id } });
-                  return r.state === 'resolved' ? { ok: true, text: t('failed.resolved', { result: r.result }) } : { ok: false, text: t('failed.failedAgain', { error: r.error }) };
+                  return r.state === 'resolved'
+                    ? { ok: true, text: t('failed.resolved', { result: r.result }) }
+                    : { ok: false, text: t('failed.failedAgain', { error: r.error }) };
                 })
               }
             >

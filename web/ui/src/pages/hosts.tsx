@@ -39,8 +39,20 @@ export function HostsPage() {
       add="hosts.add"
       columns={['hosts.col.name', 'hosts.col.host', 'hosts.col.port', 'hosts.col.tls', 'hosts.col.domains', 'hosts.col.smarthost', 'hosts.col.actions']}
       blank={BLANK}
-      row={(h, i) => <HostRow key={h.name} host={h} isSmarthost={h.name === smarthost} busy={busy} onEdit={() => entries.startEdit(i)} onDelete={() => remove(h, i)} />}
-      form={(open) => <HostForm editor={editor} index={open.index} isNew={open.isNew} host={open.entry} onChange={entries.set} onClose={entries.cancel} onSaved={entries.done} />}
+      row={(h, i) => (
+        <HostRow key={h.name} host={h} isSmarthost={h.name === smarthost} busy={busy} onEdit={() => entries.startEdit(i)} onDelete={() => remove(h, i)} />
+      )}
+      form={(open) => (
+        <HostForm
+          editor={editor}
+          index={open.index}
+          isNew={open.isNew}
+          host={open.entry}
+          onChange={entries.set}
+          onClose={entries.cancel}
+          onSaved={entries.done}
+        />
+      )}
     >
       <SmarthostSection editor={editor} hosts={hosts} current={smarthost} busy={busy} />
     </EntryListPage>
@@ -75,7 +87,15 @@ function HostRow(props: { host: HostDoc; isSmarthost: boolean; busy: boolean; on
   );
 }
 
-function HostForm(props: { editor: ConfigEditor; index: number; isNew: boolean; host: HostDoc; onChange(host: HostDoc): void; onClose(): void; onSaved(): void }) {
+function HostForm(props: {
+  editor: ConfigEditor;
+  index: number;
+  isNew: boolean;
+  host: HostDoc;
+  onChange(host: HostDoc): void;
+  onClose(): void;
+  onSaved(): void;
+}) {
   const { t } = useI18n();
   const { editor, index, host } = props;
   const base = `hosts[${index}]`;
@@ -94,8 +114,23 @@ function HostForm(props: { editor: ConfigEditor; index: number; isNew: boolean; 
       onSaved={props.onSaved}
     >
       <div className="form-grid">
-        <TextField id="host-name" label={t('hosts.name')} hint={t('hosts.nameHint')} value={host.name} placeholder="crm" problems={at('name')} onChange={(name) => set({ name })} />
-        <TextField id="host-host" label={t('hosts.host')} value={host.host} placeholder="mx.crm.example" problems={at('host')} onChange={(h) => set({ host: h })} />
+        <TextField
+          id="host-name"
+          label={t('hosts.name')}
+          hint={t('hosts.nameHint')}
+          value={host.name}
+          placeholder="crm"
+          problems={at('name')}
+          onChange={(name) => set({ name })}
+        />
+        <TextField
+          id="host-host"
+          label={t('hosts.host')}
+          value={host.host}
+          placeholder="mx.crm.example"
+          problems={at('host')}
+          onChange={(h) => set({ host: h })}
+        />
         <label htmlFor="host-port">{t('hosts.port')}</label>
         <div>
           <input
@@ -113,7 +148,11 @@ function HostForm(props: { editor: ConfigEditor; index: number; isNew: boolean; 
         </div>
         <label htmlFor="host-tls">{t('hosts.tls')}</label>
         <div>
-          <select id="host-tls" value={host.tls ?? 'opportunistic'} onChange={(e) => set({ tls: TLS_MODES.find((m) => m === e.target.value) ?? 'opportunistic' })}>
+          <select
+            id="host-tls"
+            value={host.tls ?? 'opportunistic'}
+            onChange={(e) => set({ tls: TLS_MODES.find((m) => m === e.target.value) ?? 'opportunistic' })}
+          >
             {TLS_MODES.map((m) => (
               <option key={m} value={m}>
                 {t(`hosts.tls.${m}`)}
@@ -155,7 +194,9 @@ function SmarthostSection(props: { editor: ConfigEditor; hosts: readonly HostDoc
     <section className="panel smarthost-panel" aria-labelledby="smarthost-title">
       <h2 id="smarthost-title">{t('hosts.smarthost.title')}</h2>
       <p>{t('hosts.smarthost.intro')}</p>
-      <p data-testid="smarthost-current">{props.current === undefined ? t('hosts.smarthost.currentNone') : t('hosts.smarthost.current', { name: props.current })}</p>
+      <p data-testid="smarthost-current">
+        {props.current === undefined ? t('hosts.smarthost.currentNone') : t('hosts.smarthost.current', { name: props.current })}
+      </p>
       <RefusedChange problems={change.refused} />
       <div className="add-form">
         <label htmlFor="smarthost">{t('hosts.smarthost.label')}</label>

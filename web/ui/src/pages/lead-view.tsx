@@ -55,7 +55,11 @@ export function LeadViewPage({ id }: { id: string }) {
       </p>
       <div className="lead-panels">
         <LeadMoves lead={lead} onDone={done} onError={fail} />
-        {lead.conversion ? <ConversionFacts conversion={lead.conversion} /> : <ConvertForm lead={lead} onDone={(next) => done(next, t('leads.converted'))} onError={fail} />}
+        {lead.conversion ? (
+          <ConversionFacts conversion={lead.conversion} />
+        ) : (
+          <ConvertForm lead={lead} onDone={(next) => done(next, t('leads.converted'))} onError={fail} />
+        )}
       </div>
       <section aria-labelledby="lead-messages">
         <h2 id="lead-messages">{t('leads.view.messages')}</h2>
@@ -84,7 +88,12 @@ function LeadFacts({ lead }: { lead: LeadDetail }) {
     [t('leads.field.companyDomain'), lead.companyDomain ?? '—'],
     [t('leads.col.subject'), lead.subject],
     [t('leads.field.channel'), lead.channel.name],
-    [t('leads.col.status'), <span className={`badge lead-${lead.status}`} data-testid="lead-status">{t(`leads.status.${lead.status}`)}</span>],
+    [
+      t('leads.col.status'),
+      <span className={`badge lead-${lead.status}`} data-testid="lead-status">
+        {t(`leads.status.${lead.status}`)}
+      </span>,
+    ],
     [t('leads.col.created'), <time dateTime={lead.createdAt}>{formatTime(lead.createdAt)}</time>],
     [t('leads.field.updated'), <time dateTime={lead.updatedAt}>{formatTime(lead.updatedAt)}</time>],
   ];

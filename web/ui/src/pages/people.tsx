@@ -15,7 +15,6 @@ import '../people.css';
 
 const COLUMNS = ['people.col.email', 'people.col.role', 'people.col.status', 'people.col.lastLogin', 'people.col.created', 'people.col.actions'] as const;
 
-
 /**
  * The people who sign in to this console (not the directory's mail users): their roles,
  * who may sign in, password resets. The server keeps the last enabled admin; its refusal
@@ -111,7 +110,12 @@ export function PeoplePage() {
           ))}
         </DataTable>
       )}
-      <AddPerson problem={problem?.where === 'add' ? problem.problem : null} onStart={clear} onAdded={added} onFailed={(p) => setProblem({ where: 'add', problem: p })} />
+      <AddPerson
+        problem={problem?.where === 'add' ? problem.problem : null}
+        onStart={clear}
+        onAdded={added}
+        onFailed={(p) => setProblem({ where: 'add', problem: p })}
+      />
     </>
   );
 }

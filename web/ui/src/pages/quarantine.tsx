@@ -14,47 +14,65 @@ export function QuarantinePage() {
       title="quarantine.title"
       intro="quarantine.intro"
       empty="quarantine.empty"
-      columns={['quarantine.col.received', 'quarantine.col.from', 'quarantine.col.to', 'quarantine.col.score', 'quarantine.col.reasons', 'quarantine.col.subject', 'quarantine.col.actions']}
+      columns={[
+        'quarantine.col.received',
+        'quarantine.col.from',
+        'quarantine.col.to',
+        'quarantine.col.score',
+        'quarantine.col.reasons',
+        'quarantine.col.subject',
+        'quarantine.col.actions',
+      ]}
       row={(h, act) => (
         <Fragment key={h.id}>
-        <tr>
-          <td>
-            <time dateTime={h.receivedAt}>{formatTime(h.receivedAt)}</time>
-          </td>
-          <td>{h.mailFrom || t('quarantine.nullSender')}</td>
-          <td>{[...new Set(h.recipients.map((r) => r.originalRecipient))].join(', ')}</td>
-          <td>{h.spamScore}</td>
-          <td>{h.spamReasons.join(', ')}</td>
-          <td>{h.subject ?? ''}</td>
-          <td className="actions">
-            <button type="button" aria-expanded={open === h.id} aria-label={t('quarantine.detailsLabel', { id: h.id })} onClick={() => setOpen(open === h.id ? null : h.id)}>
-              {t('quarantine.details')}
-            </button>
-            <button
-              type="button"
-              aria-label={t('quarantine.releaseLabel', { id: h.id })}
-              onClick={() => void act(async () => t('quarantine.released', { id: h.id, count: (await api.post('/api/quarantine/{id}/release', { params: { id: h.id } })).deliveries }))}
-            >
-              {t('quarantine.release')}
-            </button>
-            <button
-              type="button"
-              aria-label={t('quarantine.deleteLabel', { id: h.id })}
-              onClick={() => {
-                if (window.confirm(t('quarantine.confirmDelete'))) void act(async () => (await api.delete('/api/quarantine/{id}', { params: { id: h.id } }), t('quarantine.deleted', { id: h.id })));
-              }}
-            >
-              {t('quarantine.delete')}
-            </button>
-          </td>
-        </tr>
-        {open === h.id && (
           <tr>
-            <td colSpan={7}>
-              <HeldDetails id={h.id} />
+            <td>
+              <time dateTime={h.receivedAt}>{formatTime(h.receivedAt)}</time>
+            </td>
+            <td>{h.mailFrom || t('quarantine.nullSender')}</td>
+            <td>{[...new Set(h.recipients.map((r) => r.originalRecipient))].join(', ')}</td>
+            <td>{h.spamScore}</td>
+            <td>{h.spamReasons.join(', ')}</td>
+            <td>{h.subject ?? ''}</td>
+            <td className="actions">
+              <button
+                type="button"
+                aria-expanded={open === h.id}
+                aria-label={t('quarantine.detailsLabel', { id: h.id })}
+                onClick={() => setOpen(open === h.id ? null : h.id)}
+              >
+                {t('quarantine.details')}
+              </button>
+              <button
+                type="button"
+                aria-label={t('quarantine.releaseLabel', { id: h.id })}
+                onClick={() =>
+                  void act(async () =>
+                    t('quarantine.released', { id: h.id, count: (await api.post('/api/quarantine/{id}/release', { params: { id: h.id } })).deliveries }),
+                  )
+                }
+              >
+                {t('quarantine.release')}
+              </button>
+              <button
+                type="button"
+                aria-label={t('quarantine.deleteLabel', { id: h.id })}
+                onClick={() => {
+                  if (window.confirm(t('quarantine.confirmDelete')))
+                    void act(async () => (await api.delete('/api/quarantine/{id}', { params: { id: h.id } }), t('quarantine.deleted', { id: h.id })));
+                }}
+              >
+                {t('quarantine.delete')}
+              </button>
             </td>
           </tr>
-        )}
+          {open === h.id && (
+            <tr>
+              <td colSpan={7}>
+                <HeldDetails id={h.id} />
+              </td>
+            </tr>
+          )}
         </Fragment>
       )}
     />

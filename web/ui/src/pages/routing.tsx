@@ -40,11 +40,14 @@ export function RoutingPage() {
     if (r) setNotice(`${done} ${t('configEdit.saved', { version: r.version, active: r.activeVersion })}`);
   };
   const move = (i: number, by: -1 | 1) =>
-    void saveNow((list) => {
-      const [r] = list.splice(i, 1);
-      list.splice(i + by, 0, r as RuleDoc);
-      return list;
-    }, t('routing.moved', { description: rules[i]?.description ?? '' }));
+    void saveNow(
+      (list) => {
+        const [r] = list.splice(i, 1);
+        list.splice(i + by, 0, r as RuleDoc);
+        return list;
+      },
+      t('routing.moved', { description: rules[i]?.description ?? '' }),
+    );
   const { errors, warnings } = checkProblems(editor.check);
   const problems = [...errors, ...warnings];
 
@@ -71,7 +74,15 @@ export function RoutingPage() {
         <DataTable
           className="routing-rules"
           caption={t('routing.tableCaption')}
-          columns={['routing.col.order', 'routing.col.description', 'routing.col.match', 'routing.col.action', 'routing.col.enabled', 'routing.col.changed', 'routing.col.actions']}
+          columns={[
+            'routing.col.order',
+            'routing.col.description',
+            'routing.col.match',
+            'routing.col.action',
+            'routing.col.enabled',
+            'routing.col.changed',
+            'routing.col.actions',
+          ]}
         >
           {rules.map((r, i) => {
             const change = loaded.ruleChanges[i];
@@ -84,14 +95,18 @@ export function RoutingPage() {
                 </td>
                 <td>{actionText(r, t)}</td>
                 <td>
-                  <span className={`badge ${r.enabled === false ? 'rule-disabled' : 'rule-enabled'}`}>{r.enabled === false ? t('routing.disabled') : t('routing.enabled')}</span>
+                  <span className={`badge ${r.enabled === false ? 'rule-disabled' : 'rule-enabled'}`}>
+                    {r.enabled === false ? t('routing.disabled') : t('routing.enabled')}
+                  </span>
                 </td>
                 <td>
                   {change ? (
                     <>
                       {change.changedBy}
                       <br />
-                      <time dateTime={change.changedAt}>{change.orEarlier ? t('routing.orEarlier', { time: formatTime(change.changedAt) }) : formatTime(change.changedAt)}</time>
+                      <time dateTime={change.changedAt}>
+                        {change.orEarlier ? t('routing.orEarlier', { time: formatTime(change.changedAt) }) : formatTime(change.changedAt)}
+                      </time>
                     </>
                   ) : null}
                 </td>
@@ -116,10 +131,20 @@ export function RoutingPage() {
                     >
                       {r.enabled === false ? t('routing.enable') : t('routing.disable')}
                     </button>
-                    <button type="button" disabled={busy || i === 0} onClick={() => move(i, -1)} aria-label={t('routing.upLabel', { description: r.description })}>
+                    <button
+                      type="button"
+                      disabled={busy || i === 0}
+                      onClick={() => move(i, -1)}
+                      aria-label={t('routing.upLabel', { description: r.description })}
+                    >
                       ↑
                     </button>
-                    <button type="button" disabled={busy || i === rules.length - 1} onClick={() => move(i, 1)} aria-label={t('routing.downLabel', { description: r.description })}>
+                    <button
+                      type="button"
+                      disabled={busy || i === rules.length - 1}
+                      onClick={() => move(i, 1)}
+                      aria-label={t('routing.downLabel', { description: r.description })}
+                    >
                       ↓
                     </button>
                     <button
@@ -149,11 +174,15 @@ export function RoutingPage() {
         </p>
       )}
 
-      {testing !== null && rules[testing] && <RouteTest key={testing} initialAddress={testAddressOf(rules[testing])} rule={rules[testing].description} onClose={() => setTesting(null)} />}
+      {testing !== null && rules[testing] && (
+        <RouteTest key={testing} initialAddress={testAddressOf(rules[testing])} rule={rules[testing].description} onClose={() => setTesting(null)} />
+      )}
 
       {editing && (
         <section className="panel" aria-labelledby="rule-editor-title">
-          <h2 id="rule-editor-title">{editing.isNew ? t('routing.newRule') : t('routing.editRule', { description: rules[editing.index]?.description ?? '' })}</h2>
+          <h2 id="rule-editor-title">
+            {editing.isNew ? t('routing.newRule') : t('routing.editRule', { description: rules[editing.index]?.description ?? '' })}
+          </h2>
           <RuleEditor
             rule={editing.entry}
             index={editing.index}
@@ -167,7 +196,9 @@ export function RoutingPage() {
             editor={editor}
             onSaved={(r) => {
               entries.done();
-              setNotice(`${t('routing.savedRule', { description: editing.entry.description })} ${t('configEdit.saved', { version: r.version, active: r.activeVersion })}`);
+              setNotice(
+                `${t('routing.savedRule', { description: editing.entry.description })} ${t('configEdit.saved', { version: r.version, active: r.activeVersion })}`,
+              );
             }}
           />
           <p>

@@ -22,7 +22,8 @@ export function SetupPage({ onDone }: { onDone(s: Session): void }) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api.get('/api/setup', { quiet401: true })
+    api
+      .get('/api/setup', { quiet401: true })
       .then((r) => setNeeded(r.needed))
       .catch(() => setNeeded(true));
   }, []);
@@ -57,7 +58,12 @@ export function SetupPage({ onDone }: { onDone(s: Session): void }) {
         </>
       );
     }
-    if (!token) return <p role="alert" className="error">{t('setup.noToken')}</p>;
+    if (!token)
+      return (
+        <p role="alert" className="error">
+          {t('setup.noToken')}
+        </p>
+      );
     return (
       <form onSubmit={submit}>
         <p>{t('setup.intro')}</p>

@@ -10,7 +10,14 @@ export function SuspendedPage() {
       title="suspended.title"
       intro="suspended.intro"
       empty="suspended.empty"
-      columns={['suspended.col.from', 'suspended.col.subject', 'suspended.col.recipient', 'suspended.col.reason', 'suspended.col.received', 'suspended.col.actions']}
+      columns={[
+        'suspended.col.from',
+        'suspended.col.subject',
+        'suspended.col.recipient',
+        'suspended.col.reason',
+        'suspended.col.received',
+        'suspended.col.actions',
+      ]}
       row={(s, act) => (
         <tr key={s.id}>
           <td>{s.from ?? ''}</td>
@@ -21,14 +28,21 @@ export function SuspendedPage() {
             <time dateTime={s.createdAt}>{formatTime(s.createdAt)}</time>
           </td>
           <td className="actions">
-            <button type="button" aria-label={t('suspended.recoverLabel', { from: s.from ?? s.queueId })} onClick={() => void act(async () => t('suspended.recovered', { result: (await api.post('/api/suspended/{id}/recover', { params: { id: s.id } })).result }))}>
+            <button
+              type="button"
+              aria-label={t('suspended.recoverLabel', { from: s.from ?? s.queueId })}
+              onClick={() =>
+                void act(async () => t('suspended.recovered', { result: (await api.post('/api/suspended/{id}/recover', { params: { id: s.id } })).result }))
+              }
+            >
               {t('suspended.recover')}
             </button>
             <button
               type="button"
               aria-label={t('suspended.deleteLabel', { from: s.from ?? s.queueId })}
               onClick={() => {
-                if (window.confirm(t('suspended.confirmDelete'))) void act(async () => (await api.delete('/api/suspended/{id}', { params: { id: s.id } }), t('suspended.deleted')));
+                if (window.confirm(t('suspended.confirmDelete')))
+                  void act(async () => (await api.delete('/api/suspended/{id}', { params: { id: s.id } }), t('suspended.deleted')));
               }}
             >
               {t('suspended.delete')}

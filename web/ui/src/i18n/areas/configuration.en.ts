@@ -1,7 +1,8 @@
 /** English strings of the configuration pages; merged into en.ts. */
 export const configurationEn = {
   'configuration.title': 'Configuration as code',
-  'configuration.intro': 'The whole configuration is one YAML file, the same that relaydesk export prints and relaydesk apply takes. Every change makes a new version.',
+  'configuration.intro':
+    'The whole configuration is one YAML file, the same that relaydesk export prints and relaydesk apply takes. Every change makes a new version.',
   'configuration.current.title': 'In force',
   'configuration.current.none': 'No configuration has been applied yet (version 0).',
   'configuration.current.version': 'Version {version}',
@@ -22,7 +23,8 @@ export const configurationEn = {
   'configuration.import.line': 'line {line}',
   'configuration.import.applied': 'Applied as version {version} ({count} change(s)).',
   'configuration.import.unchanged': 'Nothing changed; the configuration in force is the same.',
-  'configuration.import.conflict': 'Someone applied another version after these changes were shown, so nothing was applied. Reload, show the changes again, and apply if they are still what you want.',
+  'configuration.import.conflict':
+    'Someone applied another version after these changes were shown, so nothing was applied. Reload, show the changes again, and apply if they are still what you want.',
   'configuration.import.reload': 'Reload',
   'configuration.history.title': 'Version history',
   'configuration.history.empty': 'No version yet.',
@@ -38,6 +40,7 @@ export const configurationEn = {
   'configuration.channels.trace': 'Trace ({count} lines)',
   'configuration.channels.rotate': 'Rotate address',
   'configuration.channels.rotateLabel': 'Rotate address of {name}',
-  'configuration.channels.confirmRotate': 'Give {name} a new inbound address? Mail to {address} will be refused with 550 from then on, so change your routing rule to the new address at once.',
+  'configuration.channels.confirmRotate':
+    'Give {name} a new inbound address? Mail to {address} will be refused with 550 from then on, so change your routing rule to the new address at once.',
   'configuration.channels.rotated': 'New inbound address of {name}: {address}. The old address ({old}) now gets 550.',
 } as const;

@@ -3,7 +3,8 @@ import type { configurationEn } from './configuration.en.js';
 /** configuration の日本語。キーは configuration.en.ts と同じ。 */
 export const configurationJa: Record<keyof typeof configurationEn, string> = {
   'configuration.title': 'コードとしての設定',
-  'configuration.intro': '設定全体は 1 つの YAML ファイルです。relaydesk export が出力し、relaydesk apply が読み込むものと同じです。変更のたびに新しいバージョンになります。',
+  'configuration.intro':
+    '設定全体は 1 つの YAML ファイルです。relaydesk export が出力し、relaydesk apply が読み込むものと同じです。変更のたびに新しいバージョンになります。',
   'configuration.current.title': '適用中の設定',
   'configuration.current.none': 'まだ設定が適用されていません（バージョン 0）。',
   'configuration.current.version': 'バージョン {version}',
@@ -24,7 +25,8 @@ export const configurationJa: Record<keyof typeof configurationEn, string> = {
   'configuration.import.line': '{line} 行目',
   'configuration.import.applied': 'バージョン {version} として適用しました（{count} 件の変更）。',
   'configuration.import.unchanged': '変更はありません。適用中の設定と同じです。',
-  'configuration.import.conflict': '変更を表示したあとで別のバージョンが適用されたため、何も適用していません。再読み込みして変更をもう一度表示し、それでよければ適用してください。',
+  'configuration.import.conflict':
+    '変更を表示したあとで別のバージョンが適用されたため、何も適用していません。再読み込みして変更をもう一度表示し、それでよければ適用してください。',
   'configuration.import.reload': '再読み込み',
   'configuration.history.title': 'バージョン履歴',
   'configuration.history.empty': 'バージョンはまだありません。',
@@ -40,6 +42,7 @@ export const configurationJa: Record<keyof typeof configurationEn, string> = {
   'configuration.channels.trace': 'トレース（{count} 行）',
   'configuration.channels.rotate': 'アドレスを変更',
   'configuration.channels.rotateLabel': '{name} の受信用アドレスを変更',
-  'configuration.channels.confirmRotate': '{name} に新しい受信用アドレスを発行しますか？ 以後 {address} 宛てのメールは 550 で拒否されるため、すぐにルーティング ルールを新しいアドレスに変更してください。',
+  'configuration.channels.confirmRotate':
+    '{name} に新しい受信用アドレスを発行しますか？ 以後 {address} 宛てのメールは 550 で拒否されるため、すぐにルーティング ルールを新しいアドレスに変更してください。',
   'configuration.channels.rotated': '{name} の新しい受信用アドレス: {address}。古いアドレス（{old}）は今後 550 で拒否されます。',
 };

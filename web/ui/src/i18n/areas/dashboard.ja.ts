@@ -25,7 +25,8 @@ export const dashboardJa: Record<keyof typeof dashboardEn, string> = {
   'dashboard.series.oldestDeferred': '最も古い再試行待ち（分）',
   'dashboard.minutes': '分',
   'dashboard.mail.title': 'メール（{per}）',
-  'dashboard.mail.summary': 'メール（{range}）: 受信 {accepted} 件、配信済み {delivered} 件、再試行待ち {deferred} 件、バウンス {bounced} 件、スパムとして保留 {spamHeld} 件。',
+  'dashboard.mail.summary':
+    'メール（{range}）: 受信 {accepted} 件、配信済み {delivered} 件、再試行待ち {deferred} 件、バウンス {bounced} 件、スパムとして保留 {spamHeld} 件。',
   'dashboard.queue.title': 'キューの件数と最も古い再試行待ち',
   'dashboard.queue.summary': '最新の計測: 待機中の配信 {size} 件。',
   'dashboard.queue.oldest': '最も古い再試行待ちは {minutes} 分待っていました。',

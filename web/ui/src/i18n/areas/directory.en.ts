@@ -34,7 +34,8 @@ export const directoryEn = {
   'directory.orgUnits.duplicate': '{path} exists already.',
 
   'directory.users.title': 'Mail users',
-  'directory.users.intro': "The organisation's mail accounts: their addresses and aliases are recognized, so no routing rule forwards their mail unless it says so. They are not the people who sign in to this console.",
+  'directory.users.intro':
+    "The organisation's mail accounts: their addresses and aliases are recognized, so no routing rule forwards their mail unless it says so. They are not the people who sign in to this console.",
   'directory.users.empty': 'No mail users yet.',
   'directory.users.col.address': 'Address',
   'directory.users.col.orgUnit': 'Organisational unit',

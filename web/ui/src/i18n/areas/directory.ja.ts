@@ -36,7 +36,8 @@ export const directoryJa: Record<keyof typeof directoryEn, string> = {
   'directory.orgUnits.duplicate': '{path} はすでにあります。',
 
   'directory.users.title': 'メールユーザー',
-  'directory.users.intro': '組織のメール アカウントです。アドレスとエイリアスは認識済みとして扱われ、ルールで指定しない限りルーティング ルールで転送されません。このコンソールにログインする人とは別のものです。',
+  'directory.users.intro':
+    '組織のメール アカウントです。アドレスとエイリアスは認識済みとして扱われ、ルールで指定しない限りルーティング ルールで転送されません。このコンソールにログインする人とは別のものです。',
   'directory.users.empty': 'メールユーザーはまだいません。',
   'directory.users.col.address': 'アドレス',
   'directory.users.col.orgUnit': '組織部門',
@@ -61,7 +62,8 @@ export const directoryJa: Record<keyof typeof directoryEn, string> = {
   'directory.users.removeAliasN': 'エイリアス {n} を削除',
 
   'directory.groups.title': 'グループ',
-  'directory.groups.intro': 'グループのアドレス宛てのメールはすべてのメンバーに届きます。組織内のメンバーにはメールボックスへ、外部のメンバーには中継して配信します。',
+  'directory.groups.intro':
+    'グループのアドレス宛てのメールはすべてのメンバーに届きます。組織内のメンバーにはメールボックスへ、外部のメンバーには中継して配信します。',
   'directory.groups.empty': 'グループはまだありません。',
   'directory.groups.col.address': 'アドレス',
   'directory.groups.col.members': 'メンバー',

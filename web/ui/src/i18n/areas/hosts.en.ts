@@ -1,7 +1,8 @@
 /** English strings of the hosts page; merged into en.ts. */
 export const hostsEn = {
   'hosts.title': 'Hosts',
-  'hosts.intro': 'The next hops mail can be routed to: a routing rule can send mail to one by name, mail for its domains goes to it, and the smarthost takes all other external mail instead of MX.',
+  'hosts.intro':
+    'The next hops mail can be routed to: a routing rule can send mail to one by name, mail for its domains goes to it, and the smarthost takes all other external mail instead of MX.',
   'hosts.empty': 'No hosts yet: external mail is delivered by MX.',
   'hosts.col.name': 'Name',
   'hosts.col.host': 'Host',

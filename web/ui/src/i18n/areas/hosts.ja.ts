@@ -3,7 +3,8 @@ import type { hostsEn } from './hosts.en.js';
 /** hosts の日本語。キーは hosts.en.ts と同じ。 */
 export const hostsJa: Record<keyof typeof hostsEn, string> = {
   'hosts.title': 'ホスト',
-  'hosts.intro': 'メールの転送先（ネクストホップ）です。ルーティング ルールは名前でホストを指定でき、ホストのドメイン宛てのメールはそのホストへ送られます。スマートホストは、MX の代わりにその他すべての外部メールを受け取ります。',
+  'hosts.intro':
+    'メールの転送先（ネクストホップ）です。ルーティング ルールは名前でホストを指定でき、ホストのドメイン宛てのメールはそのホストへ送られます。スマートホストは、MX の代わりにその他すべての外部メールを受け取ります。',
   'hosts.empty': 'ホストはまだありません。外部メールは MX で配信されます。',
   'hosts.col.name': '名前',
   'hosts.col.host': 'ホスト',

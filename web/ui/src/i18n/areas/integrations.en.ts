@@ -12,7 +12,8 @@ export const integrationsEn = {
   'integrations.busy': 'Working…',
 
   'integrations.tokens.title': 'API tokens',
-  'integrations.tokens.intro': 'A token lets a program call the REST API with the role you give it: an agent token reaches the desk, an admin token everything. Only a hash of each token is kept.',
+  'integrations.tokens.intro':
+    'A token lets a program call the REST API with the role you give it: an agent token reaches the desk, an admin token everything. Only a hash of each token is kept.',
   'integrations.tokens.formTitle': 'New API token',
   'integrations.tokens.field.name': 'Token name',
   'integrations.tokens.field.nameHint': 'Letters, digits, dots, dashes or underscores, such as crm-sync.',
@@ -35,12 +36,15 @@ export const integrationsEn = {
   'integrations.tokens.revoked': 'Token “{name}” revoked.',
 
   'integrations.webhooks.title': 'Webhooks',
-  'integrations.webhooks.intro': 'A webhook sends the desk events you choose to a URL as signed JSON POSTs, through the same durable queue as mail: a 2xx answer means delivered; 408, 429, 5xx and network errors are retried.',
-  'integrations.webhooks.logHint': 'Each delivery, with its attempts and the receiver’s answers, is in the email log under the subject “webhook” and the event’s name.',
+  'integrations.webhooks.intro':
+    'A webhook sends the desk events you choose to a URL as signed JSON POSTs, through the same durable queue as mail: a 2xx answer means delivered; 408, 429, 5xx and network errors are retried.',
+  'integrations.webhooks.logHint':
+    'Each delivery, with its attempts and the receiver’s answers, is in the email log under the subject “webhook” and the event’s name.',
   'integrations.webhooks.logLink': 'Open the email log',
   'integrations.webhooks.formTitle': 'New webhook',
   'integrations.webhooks.field.url': 'Receiver URL',
-  'integrations.webhooks.field.urlHint': 'http or https, such as https://crm.example.com/hooks/relaydesk. Redirects are not followed. Loopback, private and link-local addresses are refused unless the configuration sets desk.webhooks.allowPrivateDestinations.',
+  'integrations.webhooks.field.urlHint':
+    'http or https, such as https://crm.example.com/hooks/relaydesk. Redirects are not followed. Loopback, private and link-local addresses are refused unless the configuration sets desk.webhooks.allowPrivateDestinations.',
   'integrations.webhooks.field.events': 'Events to send',
   'integrations.webhooks.event.case.created': 'a case was opened',
   'integrations.webhooks.event.case.updated': 'a case changed: status, assignee, a reply or a note',
@@ -50,7 +54,8 @@ export const integrationsEn = {
   'integrations.webhooks.add': 'Add webhook',
   'integrations.webhooks.shownTitle': 'Signing secret of the webhook to {url}',
   'integrations.webhooks.valueName': 'the signing secret',
-  'integrations.webhooks.verifyIntro': 'Each POST carries the header below. To check one, compute with this secret the HMAC-SHA256 of the timestamp t, a dot and the raw body; compare it in constant time, and refuse a t more than five minutes from your clock.',
+  'integrations.webhooks.verifyIntro':
+    'Each POST carries the header below. To check one, compute with this secret the HMAC-SHA256 of the timestamp t, a dot and the raw body; compare it in constant time, and refuse a t more than five minutes from your clock.',
   'integrations.webhooks.col.url': 'URL',
   'integrations.webhooks.col.events': 'Events',
   'integrations.webhooks.col.created': 'Added',

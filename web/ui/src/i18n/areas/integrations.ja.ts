@@ -3,7 +3,8 @@ import type { integrationsEn } from './integrations.en.js';
 /** integrations の日本語。キーは integrations.en.ts と同じ。 */
 export const integrationsJa: Record<keyof typeof integrationsEn, string> = {
   'integrations.title': 'API トークンと Webhook',
-  'integrations.intro': 'ほかのプログラムから Relaydesk を使えるようにします。API トークンで REST API を呼び出し、Webhook でデスクのイベントを署名付きの HTTP POST として受け取ります。',
+  'integrations.intro':
+    'ほかのプログラムから Relaydesk を使えるようにします。API トークンで REST API を呼び出し、Webhook でデスクのイベントを署名付きの HTTP POST として受け取ります。',
   'integrations.copy': 'コピー',
   'integrations.copyLabel': '{what}をコピー',
   'integrations.copied': 'クリップボードにコピーしました。',
@@ -14,7 +15,8 @@ export const integrationsJa: Record<keyof typeof integrationsEn, string> = {
   'integrations.busy': '処理中…',
 
   'integrations.tokens.title': 'API トークン',
-  'integrations.tokens.intro': 'トークンを使うと、プログラムが指定したロールで REST API を呼び出せます。エージェントのトークンはデスクに、管理者のトークンはすべてにアクセスできます。保存されるのは各トークンのハッシュだけです。',
+  'integrations.tokens.intro':
+    'トークンを使うと、プログラムが指定したロールで REST API を呼び出せます。エージェントのトークンはデスクに、管理者のトークンはすべてにアクセスできます。保存されるのは各トークンのハッシュだけです。',
   'integrations.tokens.formTitle': '新しい API トークン',
   'integrations.tokens.field.name': 'トークン名',
   'integrations.tokens.field.nameHint': '英数字、ドット、ハイフン、アンダースコア（例: crm-sync）。',
@@ -37,12 +39,14 @@ export const integrationsJa: Record<keyof typeof integrationsEn, string> = {
   'integrations.tokens.revoked': 'トークン「{name}」を無効にしました。',
 
   'integrations.webhooks.title': 'Webhook',
-  'integrations.webhooks.intro': 'Webhook は、選んだデスクのイベントを署名付きの JSON POST として URL に送ります。メールと同じ永続キューを通り、2xx の応答で配信済みとなり、408・429・5xx とネットワークエラーは再試行されます。',
+  'integrations.webhooks.intro':
+    'Webhook は、選んだデスクのイベントを署名付きの JSON POST として URL に送ります。メールと同じ永続キューを通り、2xx の応答で配信済みとなり、408・429・5xx とネットワークエラーは再試行されます。',
   'integrations.webhooks.logHint': '各配信とその試行、受信側の応答は、メールログで件名「webhook」とイベント名で確認できます。',
   'integrations.webhooks.logLink': 'メールログを開く',
   'integrations.webhooks.formTitle': '新しい Webhook',
   'integrations.webhooks.field.url': '受信先 URL',
-  'integrations.webhooks.field.urlHint': 'http または https（例: https://crm.example.com/hooks/relaydesk）。リダイレクトはたどりません。ループバック・プライベート・リンクローカルのアドレスは、設定で desk.webhooks.allowPrivateDestinations を有効にしない限り拒否されます。',
+  'integrations.webhooks.field.urlHint':
+    'http または https（例: https://crm.example.com/hooks/relaydesk）。リダイレクトはたどりません。ループバック・プライベート・リンクローカルのアドレスは、設定で desk.webhooks.allowPrivateDestinations を有効にしない限り拒否されます。',
   'integrations.webhooks.field.events': '送信するイベント',
   'integrations.webhooks.event.case.created': 'ケースが作成された',
   'integrations.webhooks.event.case.updated': 'ケースが変更された（ステータス、担当者、返信、メモ）',
@@ -52,7 +56,8 @@ export const integrationsJa: Record<keyof typeof integrationsEn, string> = {
   'integrations.webhooks.add': 'Webhook を追加',
   'integrations.webhooks.shownTitle': '{url} への Webhook の署名シークレット',
   'integrations.webhooks.valueName': '署名シークレット',
-  'integrations.webhooks.verifyIntro': '各 POST には下のヘッダーが付きます。検証するには、このシークレットでタイムスタンプ t、ドット、受け取った本文そのままの HMAC-SHA256 を計算して定数時間で比較し、t が手元の時計と 5 分以上ずれていれば拒否してください。',
+  'integrations.webhooks.verifyIntro':
+    '各 POST には下のヘッダーが付きます。検証するには、このシークレットでタイムスタンプ t、ドット、受け取った本文そのままの HMAC-SHA256 を計算して定数時間で比較し、t が手元の時計と 5 分以上ずれていれば拒否してください。',
   'integrations.webhooks.col.url': '送信先 URL',
   'integrations.webhooks.col.events': 'イベント',
   'integrations.webhooks.col.created': '追加日時',

@@ -1,7 +1,8 @@
 /** English strings of the people pages; merged into en.ts. */
 export const peopleEn = {
   'people.title': 'Console accounts',
-  'people.intro': 'The people who sign in to this console. Admins see everything; agents see the desk only. These are accounts, not the directory users who receive mail.',
+  'people.intro':
+    'The people who sign in to this console. Admins see everything; agents see the desk only. These are accounts, not the directory users who receive mail.',
   'people.tableCaption': 'Console accounts, with their role, status and last sign-in',
 
   'people.col.email': 'Email',

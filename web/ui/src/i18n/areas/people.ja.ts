@@ -3,7 +3,8 @@ import type { peopleEn } from './people.en.js';
 /** people の日本語。キーは people.en.ts と同じ。 */
 export const peopleJa: Record<keyof typeof peopleEn, string> = {
   'people.title': 'コンソールのアカウント',
-  'people.intro': 'このコンソールにログインする人たちです。管理者はすべてを、エージェントはデスクだけを見られます。メールを受け取るディレクトリのユーザーとは別の、アカウントです。',
+  'people.intro':
+    'このコンソールにログインする人たちです。管理者はすべてを、エージェントはデスクだけを見られます。メールを受け取るディレクトリのユーザーとは別の、アカウントです。',
   'people.tableCaption': 'コンソールのアカウントと、その役割・状態・最終ログイン',
 
   'people.col.email': 'メールアドレス',
@@ -31,7 +32,8 @@ export const peopleJa: Record<keyof typeof peopleEn, string> = {
   'people.delete': '削除',
   'people.deleteLabel': '{email} を削除',
 
-  'people.confirmReset': '{email} のパスワードを再設定しますか？新しいパスワードが生成され、今のパスワードは使えなくなり、{email} はすべての場所からログアウトされます。',
+  'people.confirmReset':
+    '{email} のパスワードを再設定しますか？新しいパスワードが生成され、今のパスワードは使えなくなり、{email} はすべての場所からログアウトされます。',
   'people.confirmDelete': '{email} を削除しますか？ログインできなくなり、開いているセッションは終了します。',
   'people.confirmSelfDemote': '自分をエージェントにしますか？保存した時点で管理ページが使えなくなります。',
   'people.confirmSelfDisable': '自分のアカウントを無効にしますか？すぐにログアウトされ、ほかの管理者が有効にするまでログインできません。',
@@ -52,7 +54,8 @@ export const peopleJa: Record<keyof typeof peopleEn, string> = {
 
   'people.secret.newTitle': '{email} の新しいパスワード',
   'people.secret.initialTitle': '{email} の初期パスワード',
-  'people.secret.note': '今すぐコピーして、安全な方法で本人に伝えてください。このパスワードは二度と表示されません。本人はログイン後に「アカウント」ページで変更できます。',
+  'people.secret.note':
+    '今すぐコピーして、安全な方法で本人に伝えてください。このパスワードは二度と表示されません。本人はログイン後に「アカウント」ページで変更できます。',
   'people.secret.copy': 'コピー',
   'people.secret.copyLabel': '{email} のパスワードをコピー',
   'people.secret.copied': 'クリップボードにコピーしました。',

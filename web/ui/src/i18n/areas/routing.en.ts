@@ -1,7 +1,8 @@
 /** English strings of the default routing page; merged into en.ts. */
 export const routingEn = {
   'routing.title': 'Default routing',
-  'routing.intro': 'Rules for mail to your domains, applied in order before delivery: match envelope recipients, then change the recipient, add recipients, bypass the spam filter, reject or quarantine.',
+  'routing.intro':
+    'Rules for mail to your domains, applied in order before delivery: match envelope recipients, then change the recipient, add recipients, bypass the spam filter, reject or quarantine.',
   'routing.noVersion': 'No configuration has been applied yet.',
   'routing.inForce': 'Version {version} is in force: this node routes mail with it now.',
   'routing.notYet': 'Version {version} is saved; this node still routes with version {active} and loads the new one at its next SMTP command.',
@@ -49,7 +50,8 @@ export const routingEn = {
   'routing.match.single.value': 'Email address',
   'routing.match.single.hint': 'An address of one of your domains that no user, alias or group holds, such as help@solarmora.com.',
   'routing.match.pattern.value': 'Regular expression',
-  'routing.match.pattern.hint': 'RE2 syntax, as in Gmail. Must match the whole address, case-insensitively, for example ^support-.*@solarmora\\.com$. Backreferences and lookaround are not supported.',
+  'routing.match.pattern.hint':
+    'RE2 syntax, as in Gmail. Must match the whole address, case-insensitively, for example ^support-.*@solarmora\\.com$. Backreferences and lookaround are not supported.',
   'routing.match.group.value': 'Group address',
   'routing.match.group.hint': 'Mail to any member of this group matches.',
   'routing.match.patternText': 'pattern {value}',
@@ -68,7 +70,7 @@ export const routingEn = {
   'routing.change.replaceUsername': 'Replace username',
   'routing.change.replaceDomain': 'Replace domain',
   'routing.change.replaceRecipient.value': 'New recipient',
-  'routing.change.replaceRecipient.hint': 'The whole new address, such as a desk channel\'s inbound address.',
+  'routing.change.replaceRecipient.hint': "The whole new address, such as a desk channel's inbound address.",
   'routing.change.replaceUsername.value': 'New username',
   'routing.change.replaceUsername.hint': 'The part before @; the domain stays.',
   'routing.change.replaceDomain.value': 'New domain',
@@ -118,7 +120,8 @@ export const routingEn = {
   'routing.summary.removeAttachments': 'attachments removed',
   'routing.summary.deliverAsIs': 'deliver as addressed',
   'routing.test.title': 'Test the route: {rule}',
-  'routing.test.intro': 'Sends a real test message through this node\'s SMTP listener, so it meets every check and rule a customer\'s mail meets, and follows it until it arrives.',
+  'routing.test.intro':
+    "Sends a real test message through this node's SMTP listener, so it meets every check and rule a customer's mail meets, and follows it until it arrives.",
   'routing.test.address': 'Send to',
   'routing.test.send': 'Send test mail',
   'routing.test.sending': 'Sending…',

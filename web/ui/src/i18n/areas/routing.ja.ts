@@ -3,10 +3,12 @@ import type { routingEn } from './routing.en.js';
 /** デフォルト ルーティングの日本語。キーは routing.en.ts と同じ。 */
 export const routingJa: Record<keyof typeof routingEn, string> = {
   'routing.title': 'デフォルト ルーティング',
-  'routing.intro': '組織のドメイン宛てのメールに、配信前に上から順に適用されるルールです。エンベロープ受信者を照合し、受信者の変更、受信者の追加、迷惑メールフィルタのスキップ、拒否、検疫を行います。',
+  'routing.intro':
+    '組織のドメイン宛てのメールに、配信前に上から順に適用されるルールです。エンベロープ受信者を照合し、受信者の変更、受信者の追加、迷惑メールフィルタのスキップ、拒否、検疫を行います。',
   'routing.noVersion': 'まだ設定が適用されていません。',
   'routing.inForce': 'バージョン {version} が適用中です。このノードは現在このバージョンでメールをルーティングしています。',
-  'routing.notYet': 'バージョン {version} を保存しました。このノードはまだバージョン {active} でルーティングしており、次の SMTP コマンドで新しいバージョンを読み込みます。',
+  'routing.notYet':
+    'バージョン {version} を保存しました。このノードはまだバージョン {active} でルーティングしており、次の SMTP コマンドで新しいバージョンを読み込みます。',
   'routing.empty': 'ルールはまだありません。ユーザーやグループが持たないアドレス宛てのメールは拒否されます。最初のルールを設定して転送先を決めてください。',
   'routing.tableCaption': 'デフォルト ルーティングのルール（適用順）',
   'routing.col.order': '順序',
@@ -51,7 +53,8 @@ export const routingJa: Record<keyof typeof routingEn, string> = {
   'routing.match.single.value': 'メールアドレス',
   'routing.match.single.hint': 'ユーザー、エイリアス、グループのいずれにも属さない、組織のドメインのアドレス（例: help@solarmora.com）。',
   'routing.match.pattern.value': '正規表現',
-  'routing.match.pattern.hint': 'Gmail と同じ RE2 構文です（後方参照と先読み・後読みは使えません）。アドレス全体に一致する必要があります（大文字と小文字は区別しません）。例: ^support-.*@solarmora\\.com$',
+  'routing.match.pattern.hint':
+    'Gmail と同じ RE2 構文です（後方参照と先読み・後読みは使えません）。アドレス全体に一致する必要があります（大文字と小文字は区別しません）。例: ^support-.*@solarmora\\.com$',
   'routing.match.group.value': 'グループのアドレス',
   'routing.match.group.hint': 'このグループのメンバー宛てのメールが一致します。',
   'routing.match.patternText': 'パターン {value}',

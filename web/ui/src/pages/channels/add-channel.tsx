@@ -67,7 +67,21 @@ export function AddChannel({ onAdded, editing, onEditDone }: { onAdded: () => vo
   );
 }
 
-function ChannelForm({ editor, index, channel, isNew, onClose, onSaved }: { editor: ConfigEditor; index: number; channel: ChannelDoc; isNew: boolean; onClose: () => void; onSaved: () => void }) {
+function ChannelForm({
+  editor,
+  index,
+  channel,
+  isNew,
+  onClose,
+  onSaved,
+}: {
+  editor: ConfigEditor;
+  index: number;
+  channel: ChannelDoc;
+  isNew: boolean;
+  onClose: () => void;
+  onSaved: () => void;
+}) {
   const { t } = useI18n();
   const { errors, warnings } = checkProblems(editor.check);
   const at = (sub: string) => problemsUnder([...errors, ...warnings], sub);
@@ -84,7 +98,12 @@ function ChannelForm({ editor, index, channel, isNew, onClose, onSaved }: { edit
         {!editor.loaded?.document.desk && (
           <div className="field">
             <label htmlFor="desk-domain">{t('channels.field.deskDomain')}</label>
-            <input id="desk-domain" value={editor.draft?.desk?.domain ?? ''} onChange={(e) => editor.update((d) => ({ ...d, desk: { domain: e.target.value, channels: channelsOf(d) } }))} aria-describedby="desk-domain-hint" />
+            <input
+              id="desk-domain"
+              value={editor.draft?.desk?.domain ?? ''}
+              onChange={(e) => editor.update((d) => ({ ...d, desk: { domain: e.target.value, channels: channelsOf(d) } }))}
+              aria-describedby="desk-domain-hint"
+            />
             <small id="desk-domain-hint" className="hint">
               {t('channels.field.deskDomainHint')}
             </small>
@@ -105,7 +124,13 @@ function ChannelForm({ editor, index, channel, isNew, onClose, onSaved }: { edit
         </div>
         <div className="field">
           <label htmlFor="channel-public">{t('channels.field.publicAddress')}</label>
-          <input id="channel-public" type="email" value={channel.publicAddress ?? ''} onChange={(e) => set({ publicAddress: e.target.value || undefined })} aria-describedby="channel-public-hint" />
+          <input
+            id="channel-public"
+            type="email"
+            value={channel.publicAddress ?? ''}
+            onChange={(e) => set({ publicAddress: e.target.value || undefined })}
+            aria-describedby="channel-public-hint"
+          />
           <small id="channel-public-hint" className="hint">
             {t('channels.field.publicAddressHint')}
           </small>

@@ -90,7 +90,9 @@ export function ImportYaml(props: { currentYaml: string | null; onApplied(): voi
         {current && <DiffResult diff={current.result} />}
         {applied && (
           <p role="status" className="saved">
-            {applied.applied ? t('configuration.import.applied', { version: applied.version, count: applied.changes.length }) : t('configuration.import.unchanged')}
+            {applied.applied
+              ? t('configuration.import.applied', { version: applied.version, count: applied.changes.length })
+              : t('configuration.import.unchanged')}
           </p>
         )}
       </div>

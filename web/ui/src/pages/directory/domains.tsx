@@ -23,7 +23,9 @@ export function DomainsPage() {
   const typed = draft?.domains?.[next] ?? '';
   const duplicate = typed.trim() !== '' && saved.some((d) => sameAddress(d, typed));
   const all = checkedProblems(editor);
-  const fieldProblems = duplicate ? [{ severity: 'error' as const, message: t('directory.domains.duplicate', { domain: typed.trim() }) }] : problemsUnder(all, `domains[${next}]`);
+  const fieldProblems = duplicate
+    ? [{ severity: 'error' as const, message: t('directory.domains.duplicate', { domain: typed.trim() }) }]
+    : problemsUnder(all, `domains[${next}]`);
 
   const type = (value: string) => {
     if (!loaded) return;
@@ -63,7 +65,12 @@ export function DomainsPage() {
                     <td>{usersIn(d, loaded.document)}</td>
                     <td>
                       <div className="actions">
-                        <button type="button" disabled={editor.saving || editor.dirty} aria-label={t('directory.domains.removeLabel', { domain: d })} onClick={() => remove(d)}>
+                        <button
+                          type="button"
+                          disabled={editor.saving || editor.dirty}
+                          aria-label={t('directory.domains.removeLabel', { domain: d })}
+                          onClick={() => remove(d)}
+                        >
                           {t('directory.remove')}
                         </button>
                       </div>

@@ -41,12 +41,30 @@ export function GroupsPage() {
           </td>
         </tr>
       )}
-      form={(open) => <GroupForm editor={editor} index={open.index} isNew={open.isNew} group={open.entry} onChange={entries.set} onClose={entries.cancel} onSaved={entries.done} />}
+      form={(open) => (
+        <GroupForm
+          editor={editor}
+          index={open.index}
+          isNew={open.isNew}
+          group={open.entry}
+          onChange={entries.set}
+          onClose={entries.cancel}
+          onSaved={entries.done}
+        />
+      )}
     />
   );
 }
 
-function GroupForm(props: { editor: ConfigEditor; index: number; isNew: boolean; group: GroupDoc; onChange(group: GroupDoc): void; onClose(): void; onSaved(): void }) {
+function GroupForm(props: {
+  editor: ConfigEditor;
+  index: number;
+  isNew: boolean;
+  group: GroupDoc;
+  onChange(group: GroupDoc): void;
+  onClose(): void;
+  onSaved(): void;
+}) {
   const { t } = useI18n();
   const { editor, index, group } = props;
   const base = `groups[${index}]`;
@@ -65,7 +83,14 @@ function GroupForm(props: { editor: ConfigEditor; index: number; isNew: boolean;
       onSaved={props.onSaved}
     >
       <div className="form-grid">
-        <TextField id="group-address" label={t('directory.groups.address')} value={group.address} placeholder="sales-team@solarmora.com" problems={at('address')} onChange={(address) => set({ address })} />
+        <TextField
+          id="group-address"
+          label={t('directory.groups.address')}
+          value={group.address}
+          placeholder="sales-team@solarmora.com"
+          problems={at('address')}
+          onChange={(address) => set({ address })}
+        />
       </div>
       <AddressListEditor
         id="group-members"

@@ -65,7 +65,8 @@ export function OrgUnitsPage() {
   const next = listed.length;
   const trimmed = name.trim();
   const path = childPath(parent, trimmed);
-  const localError = trimmed === '' ? null : trimmed.includes('/') ? t('directory.orgUnits.slash') : units.includes(path) ? t('directory.orgUnits.duplicate', { path }) : null;
+  const localError =
+    trimmed === '' ? null : trimmed.includes('/') ? t('directory.orgUnits.slash') : units.includes(path) ? t('directory.orgUnits.duplicate', { path }) : null;
   const all = checkedProblems(editor);
   const fieldProblems = localError ? [{ severity: 'error' as const, message: localError }] : problemsUnder(all, `orgUnits[${next}]`);
 
@@ -81,7 +82,8 @@ export function OrgUnitsPage() {
     editor.update(() => draftFor(parentPath, value));
   };
 
-  const usersIn = (unit: string, doc: ConfigDocument, deep: boolean) => (doc.users ?? []).filter((u) => (deep ? isWithin(u.orgUnit ?? ROOT, unit) : (u.orgUnit ?? ROOT) === unit)).length;
+  const usersIn = (unit: string, doc: ConfigDocument, deep: boolean) =>
+    (doc.users ?? []).filter((u) => (deep ? isWithin(u.orgUnit ?? ROOT, unit) : (u.orgUnit ?? ROOT) === unit)).length;
   const remove = (unit: string) => {
     setBlocked(null);
     const users = usersIn(unit, saved, true);
@@ -102,7 +104,12 @@ export function OrgUnitsPage() {
           <code className="muted">{node.path}</code>
           <span className="badge">{t('directory.orgUnits.userCount', { count: direct })}</span>
           {node.path !== ROOT && (
-            <button type="button" disabled={editor.saving || editor.dirty} aria-label={t('directory.orgUnits.removeLabel', { path: node.path })} onClick={() => remove(node.path)}>
+            <button
+              type="button"
+              disabled={editor.saving || editor.dirty}
+              aria-label={t('directory.orgUnits.removeLabel', { path: node.path })}
+              onClick={() => remove(node.path)}
+            >
               {t('directory.remove')}
             </button>
           )}

@@ -31,7 +31,13 @@ export function DirectoryUsersPage() {
       intro="directory.users.intro"
       empty="directory.users.empty"
       add="directory.users.add"
-      columns={['directory.users.col.address', 'directory.users.col.orgUnit', 'directory.users.col.aliases', 'directory.users.col.status', 'directory.col.actions']}
+      columns={[
+        'directory.users.col.address',
+        'directory.users.col.orgUnit',
+        'directory.users.col.aliases',
+        'directory.users.col.status',
+        'directory.col.actions',
+      ]}
       blank={BLANK}
       row={(u, i) => {
         const status = u.status ?? 'active';
@@ -51,11 +57,21 @@ export function DirectoryUsersPage() {
                   {t('directory.edit')}
                 </button>
                 {status === 'active' ? (
-                  <button type="button" disabled={busy} aria-label={t('directory.users.suspendLabel', { address: u.address })} onClick={() => setStatus(i, 'suspended')}>
+                  <button
+                    type="button"
+                    disabled={busy}
+                    aria-label={t('directory.users.suspendLabel', { address: u.address })}
+                    onClick={() => setStatus(i, 'suspended')}
+                  >
                     {t('directory.users.suspend')}
                   </button>
                 ) : (
-                  <button type="button" disabled={busy} aria-label={t('directory.users.reactivateLabel', { address: u.address })} onClick={() => setStatus(i, 'active')}>
+                  <button
+                    type="button"
+                    disabled={busy}
+                    aria-label={t('directory.users.reactivateLabel', { address: u.address })}
+                    onClick={() => setStatus(i, 'active')}
+                  >
                     {t('directory.users.reactivate')}
                   </button>
                 )}
@@ -67,12 +83,32 @@ export function DirectoryUsersPage() {
           </tr>
         );
       }}
-      form={(open, draft) => <UserForm editor={editor} index={open.index} isNew={open.isNew} user={open.entry} units={unitPaths(draft)} onChange={entries.set} onClose={entries.cancel} onSaved={entries.done} />}
+      form={(open, draft) => (
+        <UserForm
+          editor={editor}
+          index={open.index}
+          isNew={open.isNew}
+          user={open.entry}
+          units={unitPaths(draft)}
+          onChange={entries.set}
+          onClose={entries.cancel}
+          onSaved={entries.done}
+        />
+      )}
     />
   );
 }
 
-function UserForm(props: { editor: ConfigEditor; index: number; isNew: boolean; user: DirectoryUserDoc; units: readonly string[]; onChange(user: DirectoryUserDoc): void; onClose(): void; onSaved(): void }) {
+function UserForm(props: {
+  editor: ConfigEditor;
+  index: number;
+  isNew: boolean;
+  user: DirectoryUserDoc;
+  units: readonly string[];
+  onChange(user: DirectoryUserDoc): void;
+  onClose(): void;
+  onSaved(): void;
+}) {
   const { t } = useI18n();
   const { editor, index, user } = props;
   const base = `users[${index}]`;
@@ -93,10 +129,22 @@ function UserForm(props: { editor: ConfigEditor; index: number; isNew: boolean; 
       onSaved={props.onSaved}
     >
       <div className="form-grid">
-        <TextField id="user-address" label={t('directory.users.address')} value={user.address} placeholder="alice@solarmora.com" problems={at('address')} onChange={(address) => set({ address })} />
+        <TextField
+          id="user-address"
+          label={t('directory.users.address')}
+          value={user.address}
+          placeholder="alice@solarmora.com"
+          problems={at('address')}
+          onChange={(address) => set({ address })}
+        />
         <label htmlFor="user-org-unit">{t('directory.users.orgUnit')}</label>
         <div>
-          <select id="user-org-unit" value={user.orgUnit ?? '/'} aria-describedby={at('orgUnit').length > 0 ? 'user-org-unit-problems' : undefined} onChange={(e) => set({ orgUnit: e.target.value })}>
+          <select
+            id="user-org-unit"
+            value={user.orgUnit ?? '/'}
+            aria-describedby={at('orgUnit').length > 0 ? 'user-org-unit-problems' : undefined}
+            onChange={(e) => set({ orgUnit: e.target.value })}
+          >
             {units.map((u) => (
               <option key={u} value={u}>
                 {u}

@@ -38,7 +38,13 @@ export function ApiTokensSection() {
         }}
       />
       {created && (
-        <ShownOnce id="new-token" title={t('integrations.tokens.shownTitle', { name: created.name })} valueName={t('integrations.tokens.valueName')} value={created.token} onDone={() => setCreated(null)}>
+        <ShownOnce
+          id="new-token"
+          title={t('integrations.tokens.shownTitle', { name: created.name })}
+          valueName={t('integrations.tokens.valueName')}
+          value={created.token}
+          onDone={() => setCreated(null)}
+        >
           <p>{t('integrations.tokens.howToUse')}</p>
           <pre className="how-to">{`Authorization: Bearer ${created.token}`}</pre>
         </ShownOnce>
@@ -78,7 +84,15 @@ function CreateTokenForm({ onCreated }: { onCreated: (token: CreatedApiToken) =>
       <div className="integration-fields">
         <div className="field">
           <label htmlFor="token-name">{t('integrations.tokens.field.name')}</label>
-          <input id="token-name" required maxLength={64} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} aria-describedby="token-name-hint" />
+          <input
+            id="token-name"
+            required
+            maxLength={64}
+            autoComplete="off"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            aria-describedby="token-name-hint"
+          />
           <small id="token-name-hint" className="hint">
             {t('integrations.tokens.field.nameHint')}
           </small>
@@ -108,7 +122,14 @@ function TokenTable({ tokens, busy, onRevoke }: { tokens: readonly ApiToken[]; b
   return (
     <DataTable
       caption={t('integrations.tokens.title')}
-      columns={['integrations.tokens.col.name', 'integrations.tokens.col.role', 'integrations.tokens.col.hint', 'integrations.tokens.col.created', 'integrations.tokens.col.lastUsed', 'integrations.tokens.col.actions']}
+      columns={[
+        'integrations.tokens.col.name',
+        'integrations.tokens.col.role',
+        'integrations.tokens.col.hint',
+        'integrations.tokens.col.created',
+        'integrations.tokens.col.lastUsed',
+        'integrations.tokens.col.actions',
+      ]}
     >
       {tokens.map((tok) => (
         <tr key={tok.name} data-token={tok.name}>
@@ -122,7 +143,13 @@ function TokenTable({ tokens, busy, onRevoke }: { tokens: readonly ApiToken[]; b
           <td>
             <time dateTime={tok.createdAt}>{formatTime(tok.createdAt)}</time>
           </td>
-          <td>{tok.lastUsedAt ? <time dateTime={tok.lastUsedAt}>{formatTime(tok.lastUsedAt)}</time> : <span className="muted">{t('integrations.tokens.never')}</span>}</td>
+          <td>
+            {tok.lastUsedAt ? (
+              <time dateTime={tok.lastUsedAt}>{formatTime(tok.lastUsedAt)}</time>
+            ) : (
+              <span className="muted">{t('integrations.tokens.never')}</span>
+            )}
+          </td>
           <td>
             <div className="actions">
               <button type="button" disabled={busy} aria-label={t('integrations.tokens.revokeLabel', { name: tok.name })} onClick={() => onRevoke(tok.name)}>

@@ -5,7 +5,21 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useI18n } from '../../i18n/i18n.js';
 
-export function ShownOnce({ id, title, valueName, value, children, onDone }: { id: string; title: string; valueName: string; value: string; children?: ReactNode; onDone: () => void }) {
+export function ShownOnce({
+  id,
+  title,
+  valueName,
+  value,
+  children,
+  onDone,
+}: {
+  id: string;
+  title: string;
+  valueName: string;
+  value: string;
+  children?: ReactNode;
+  onDone: () => void;
+}) {
   const { t } = useI18n();
   const [copied, setCopied] = useState<boolean | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);

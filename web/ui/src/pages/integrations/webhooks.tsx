@@ -42,7 +42,13 @@ export function WebhooksSection() {
         }}
       />
       {created && (
-        <ShownOnce id="new-webhook-secret" title={t('integrations.webhooks.shownTitle', { url: created.url })} valueName={t('integrations.webhooks.valueName')} value={created.secret} onDone={() => setCreated(null)}>
+        <ShownOnce
+          id="new-webhook-secret"
+          title={t('integrations.webhooks.shownTitle', { url: created.url })}
+          valueName={t('integrations.webhooks.valueName')}
+          value={created.secret}
+          onDone={() => setCreated(null)}
+        >
           <p>{t('integrations.webhooks.verifyIntro')}</p>
           <pre className="how-to">{'X-Relaydesk-Signature: t=<timestamp>,sha256=<hex>\nhex = HMAC-SHA256(secret, t + "." + body)'}</pre>
         </ShownOnce>
@@ -89,7 +95,16 @@ function AddWebhookForm({ onAdded }: { onAdded: (hook: CreatedWebhook) => void }
       <h3 id="new-webhook-form-title">{t('integrations.webhooks.formTitle')}</h3>
       <div className="field">
         <label htmlFor="webhook-url">{t('integrations.webhooks.field.url')}</label>
-        <input id="webhook-url" type="url" required maxLength={2000} autoComplete="off" value={url} onChange={(e) => setUrl(e.target.value)} aria-describedby="webhook-url-hint" />
+        <input
+          id="webhook-url"
+          type="url"
+          required
+          maxLength={2000}
+          autoComplete="off"
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+          aria-describedby="webhook-url-hint"
+        />
         <small id="webhook-url-hint" className="hint">
           {t('integrations.webhooks.field.urlHint')}
         </small>
@@ -99,8 +114,7 @@ function AddWebhookForm({ onAdded }: { onAdded: (hook: CreatedWebhook) => void }
         {WEBHOOK_EVENTS.map((ev) => (
           <label key={ev} className="check">
             <input type="checkbox" checked={events.has(ev)} onChange={(e) => toggle(ev, e.target.checked)} />
-            <code>{ev}</code>{' '}
-            <span className="muted">{t(`integrations.webhooks.event.${ev}`)}</span>
+            <code>{ev}</code> <span className="muted">{t(`integrations.webhooks.event.${ev}`)}</span>
           </label>
         ))}
       </fieldset>
@@ -121,7 +135,14 @@ function WebhookTable({ hooks, busy, onRemove }: { hooks: readonly Webhook[]; bu
     <DataTable
       caption={t('integrations.webhooks.title')}
       className="webhook-list"
-      columns={['integrations.webhooks.col.url', 'integrations.webhooks.col.events', 'integrations.webhooks.col.created', 'integrations.webhooks.col.createdBy', 'integrations.webhooks.col.lastDelivery', 'integrations.webhooks.col.actions']}
+      columns={[
+        'integrations.webhooks.col.url',
+        'integrations.webhooks.col.events',
+        'integrations.webhooks.col.created',
+        'integrations.webhooks.col.createdBy',
+        'integrations.webhooks.col.lastDelivery',
+        'integrations.webhooks.col.actions',
+      ]}
     >
       {hooks.map((h) => (
         <tr key={h.id} data-webhook={h.id}>
@@ -164,7 +185,9 @@ function LastDelivery({ delivery }: { delivery: NonNullable<Webhook['lastDeliver
   const known = ['delivered', 'deferred', 'bounced', 'queued', 'active'].includes(delivery.status);
   return (
     <>
-      <span className={`badge delivery-${delivery.status}`}>{known ? t(`integrations.webhooks.status.${delivery.status as 'delivered'}`) : delivery.status}</span>{' '}
+      <span className={`badge delivery-${delivery.status}`}>
+        {known ? t(`integrations.webhooks.status.${delivery.status as 'delivered'}`) : delivery.status}
+      </span>{' '}
       <time dateTime={delivery.at}>{formatTime(delivery.at)}</time>
       {delivery.lastReply && <div className="muted">{delivery.lastReply}</div>}
     </>

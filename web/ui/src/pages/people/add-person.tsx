@@ -44,7 +44,16 @@ export function AddPerson(props: { problem: Problem | null; onStart(): void; onA
       <form onSubmit={(e) => void submit(e)} noValidate>
         <div className="form-grid">
           <label htmlFor="people-add-email">{t('people.add.email')}</label>
-          <input id="people-add-email" type="email" inputMode="email" autoComplete="off" spellCheck={false} placeholder="amy@solarmora.com" value={email} onChange={(e) => setEmail(e.target.value)} />
+          <input
+            id="people-add-email"
+            type="email"
+            inputMode="email"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="amy@solarmora.com"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
           <label htmlFor="people-add-role">{t('people.add.role')}</label>
           <select id="people-add-role" value={role} onChange={(e) => setRole(e.target.value === 'admin' ? 'admin' : 'agent')}>
             <option value="agent">{t('role.agent')}</option>
@@ -66,7 +75,14 @@ export function AddPerson(props: { problem: Problem | null; onStart(): void; onA
           {mode === 'choose' && (
             <div className="people-chosen-password">
               <label htmlFor="people-add-password">{t('people.add.newPassword')}</label>
-              <input id="people-add-password" type="password" autoComplete="new-password" aria-describedby="people-add-password-hint" value={password} onChange={(e) => setPassword(e.target.value)} />
+              <input
+                id="people-add-password"
+                type="password"
+                autoComplete="new-password"
+                aria-describedby="people-add-password-hint"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
               <span id="people-add-password-hint" className="muted">
                 {t('people.add.hint')}
               </span>

@@ -25,16 +25,28 @@ export function PersonRow({ user: u, isYou, busy, actions }: { user: ConsoleUser
         <span className={`role role-${u.role}`}>{t(`role.${u.role}`)}</span>
       </td>
       <td>
-        <span className={`badge ${u.disabled ? 'user-suspended' : 'people-enabled'}`}>{t(u.disabled ? 'people.status.disabled' : 'people.status.enabled')}</span>
+        <span className={`badge ${u.disabled ? 'user-suspended' : 'people-enabled'}`}>
+          {t(u.disabled ? 'people.status.disabled' : 'people.status.enabled')}
+        </span>
       </td>
       <td>{u.lastLoginAt ? formatTime(u.lastLoginAt) : <span className="muted">{t('people.never')}</span>}</td>
       <td>{formatTime(u.createdAt)}</td>
       <td>
         <div className="actions people-actions">
-          <button type="button" disabled={busy} aria-label={t(otherRole === 'admin' ? 'people.makeAdminLabel' : 'people.makeAgentLabel', label)} onClick={() => actions.setRole(u, otherRole)}>
+          <button
+            type="button"
+            disabled={busy}
+            aria-label={t(otherRole === 'admin' ? 'people.makeAdminLabel' : 'people.makeAgentLabel', label)}
+            onClick={() => actions.setRole(u, otherRole)}
+          >
             {t(otherRole === 'admin' ? 'people.makeAdmin' : 'people.makeAgent')}
           </button>
-          <button type="button" disabled={busy} aria-label={t(u.disabled ? 'people.enableLabel' : 'people.disableLabel', label)} onClick={() => actions.setDisabled(u, !u.disabled)}>
+          <button
+            type="button"
+            disabled={busy}
+            aria-label={t(u.disabled ? 'people.enableLabel' : 'people.disableLabel', label)}
+            onClick={() => actions.setDisabled(u, !u.disabled)}
+          >
             {t(u.disabled ? 'people.enable' : 'people.disable')}
           </button>
           {isYou ? (

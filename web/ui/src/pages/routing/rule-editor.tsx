@@ -50,7 +50,9 @@ export function RuleEditor({ rule, index, problems, hosts, groups, onChange }: R
                 type="radio"
                 name={`${id}-match`}
                 checked={matchKind === k}
-                onChange={() => onChange({ ...rule, match: k === 'all' ? { all: true } : { [k]: rule.match[matchKind] === true ? '' : String(rule.match[matchKind] ?? '') } })}
+                onChange={() =>
+                  onChange({ ...rule, match: k === 'all' ? { all: true } : { [k]: rule.match[matchKind] === true ? '' : String(rule.match[matchKind] ?? '') } })
+                }
               />
               {t(`routing.match.${k}`)}
             </label>
@@ -60,7 +62,12 @@ export function RuleEditor({ rule, index, problems, hosts, groups, onChange }: R
           <Field id={`${id}-match-value`} label={t(`routing.match.${matchKind}.value`)} hint={t(`routing.match.${matchKind}.hint`)} problems={at('match')}>
             {(props) => (
               <>
-                <input {...props} list={matchKind === 'group' ? `${id}-groups` : undefined} value={String(rule.match[matchKind] ?? '')} onChange={(e) => onChange({ ...rule, match: { [matchKind]: e.target.value } })} />
+                <input
+                  {...props}
+                  list={matchKind === 'group' ? `${id}-groups` : undefined}
+                  value={String(rule.match[matchKind] ?? '')}
+                  onChange={(e) => onChange({ ...rule, match: { [matchKind]: e.target.value } })}
+                />
                 {matchKind === 'group' && (
                   <datalist id={`${id}-groups`}>
                     {groups.map((g) => (
@@ -79,18 +86,24 @@ export function RuleEditor({ rule, index, problems, hosts, groups, onChange }: R
         <legend>{t('routing.section.action')}</legend>
         <label htmlFor={`${id}-action`}>{t('routing.field.action')}</label>
         <select
-            id={`${id}-action`}
-            value={action}
-            onChange={(e) => {
-              const next = e.target.value as 'modify' | 'reject' | 'quarantine';
-              const { rejectText: _r, modify: _m, action: _a, ...rest } = rule;
-              onChange(next === 'modify' ? { ...rest, modify } : next === 'reject' ? { ...rest, action: next, ...(rule.rejectText ? { rejectText: rule.rejectText } : {}) } : { ...rest, action: next });
-            }}
-          >
-            <option value="modify">{t('routing.action.modify')}</option>
-            <option value="reject">{t('routing.action.reject')}</option>
-            <option value="quarantine">{t('routing.action.quarantine')}</option>
-          </select>
+          id={`${id}-action`}
+          value={action}
+          onChange={(e) => {
+            const next = e.target.value as 'modify' | 'reject' | 'quarantine';
+            const { rejectText: _r, modify: _m, action: _a, ...rest } = rule;
+            onChange(
+              next === 'modify'
+                ? { ...rest, modify }
+                : next === 'reject'
+                  ? { ...rest, action: next, ...(rule.rejectText ? { rejectText: rule.rejectText } : {}) }
+                  : { ...rest, action: next },
+            );
+          }}
+        >
+          <option value="modify">{t('routing.action.modify')}</option>
+          <option value="reject">{t('routing.action.reject')}</option>
+          <option value="quarantine">{t('routing.action.quarantine')}</option>
+        </select>
         {action === 'reject' && (
           <Field id={`${id}-reject`} label={t('routing.field.rejectText')} problems={at('rejectText')}>
             {(props) => <input {...props} value={rule.rejectText ?? ''} onChange={(e) => onChange({ ...rule, rejectText: e.target.value || undefined })} />}
@@ -106,20 +119,41 @@ export function RuleEditor({ rule, index, problems, hosts, groups, onChange }: R
           {t('routing.option.nonRecognized')}
         </label>
         <label className="radio">
-          <input type="radio" name={`${id}-recognized`} checked={!!rule.recognizedAddresses} onChange={() => onChange({ ...rule, recognizedAddresses: true })} />
+          <input
+            type="radio"
+            name={`${id}-recognized`}
+            checked={!!rule.recognizedAddresses}
+            onChange={() => onChange({ ...rule, recognizedAddresses: true })}
+          />
           {t('routing.option.all')}
         </label>
       </fieldset>
 
       <label className="check">
-        <input type="checkbox" checked={rule.enabled !== false} onChange={(e) => onChange(e.target.checked ? without(rule, 'enabled') : { ...rule, enabled: false })} />
+        <input
+          type="checkbox"
+          checked={rule.enabled !== false}
+          onChange={(e) => onChange(e.target.checked ? without(rule, 'enabled') : { ...rule, enabled: false })}
+        />
         {t('routing.field.enabled')}
       </label>
     </div>
   );
 }
 
-function ModifySections({ modify, setModify, at, hosts, idBase }: { modify: Modify; setModify: (change: (m: Modify) => Modify) => void; at: (sub: string) => ConfigProblem[]; hosts: readonly string[]; idBase: string }) {
+function ModifySections({
+  modify,
+  setModify,
+  at,
+  hosts,
+  idBase,
+}: {
+  modify: Modify;
+  setModify: (change: (m: Modify) => Modify) => void;
+  at: (sub: string) => ConfigProblem[];
+  hosts: readonly string[];
+  idBase: string;
+}) {
   const { t } = useI18n();
   const change = modify.changeEnvelopeRecipient;
   const changeKind: ChangeKind = CHANGE_KINDS.find((k) => change?.[k] !== undefined) ?? 'replaceRecipient';
@@ -140,13 +174,29 @@ function ModifySections({ modify, setModify, at, hosts, idBase }: { modify: Modi
             <div className="choices">
               {CHANGE_KINDS.map((k) => (
                 <label key={k} className="radio">
-                  <input type="radio" name={`${idBase}-change`} checked={changeKind === k} onChange={() => setModify((m) => ({ ...m, changeEnvelopeRecipient: { [k]: change[changeKind] ?? '' } }))} />
+                  <input
+                    type="radio"
+                    name={`${idBase}-change`}
+                    checked={changeKind === k}
+                    onChange={() => setModify((m) => ({ ...m, changeEnvelopeRecipient: { [k]: change[changeKind] ?? '' } }))}
+                  />
                   {t(`routing.change.${k}`)}
                 </label>
               ))}
             </div>
-            <Field id={`${idBase}-change-value`} label={t(`routing.change.${changeKind}.value`)} hint={t(`routing.change.${changeKind}.hint`)} problems={at('modify.changeEnvelopeRecipient')}>
-              {(props) => <input {...props} value={change[changeKind] ?? ''} onChange={(e) => setModify((m) => ({ ...m, changeEnvelopeRecipient: { [changeKind]: e.target.value } }))} />}
+            <Field
+              id={`${idBase}-change-value`}
+              label={t(`routing.change.${changeKind}.value`)}
+              hint={t(`routing.change.${changeKind}.hint`)}
+              problems={at('modify.changeEnvelopeRecipient')}
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  value={change[changeKind] ?? ''}
+                  onChange={(e) => setModify((m) => ({ ...m, changeEnvelopeRecipient: { [changeKind]: e.target.value } }))}
+                />
+              )}
             </Field>
           </>
         )}
@@ -163,7 +213,11 @@ function ModifySections({ modify, setModify, at, hosts, idBase }: { modify: Modi
       <fieldset className="subsection">
         <legend>{t('routing.section.alsoDeliver')}</legend>
         <label className="check">
-          <input type="checkbox" checked={added.length > 0} onChange={(e) => setAdded(e.target.checked ? [{ address: '', doNotDeliverSpam: true, suppressBounces: true }] : [])} />
+          <input
+            type="checkbox"
+            checked={added.length > 0}
+            onChange={(e) => setAdded(e.target.checked ? [{ address: '', doNotDeliverSpam: true, suppressBounces: true }] : [])}
+          />
           {t('routing.field.addRecipients')}
         </label>
         {added.length > 0 && (
@@ -208,7 +262,12 @@ function ModifySections({ modify, setModify, at, hosts, idBase }: { modify: Modi
           <input type="checkbox" checked={!!modify.addSpamHeaders} onChange={(e) => toggle('addSpamHeaders', e.target.checked, true)} />
           {t('routing.field.spamHeaders')}
         </label>
-        <CustomHeaders value={modify.customHeaders ?? {}} onChange={(h) => toggle('customHeaders', Object.keys(h).length > 0, h)} problems={at('modify.customHeaders')} idBase={idBase} />
+        <CustomHeaders
+          value={modify.customHeaders ?? {}}
+          onChange={(h) => toggle('customHeaders', Object.keys(h).length > 0, h)}
+          problems={at('modify.customHeaders')}
+          idBase={idBase}
+        />
       </fieldset>
 
       <fieldset className="subsection">
@@ -231,7 +290,12 @@ function ModifySections({ modify, setModify, at, hosts, idBase }: { modify: Modi
           {t('routing.field.changeRoute')}
         </label>
         {modify.changeRoute !== undefined && (
-          <Field id={`${idBase}-route`} label={t('routing.field.route')} hint={hosts.length === 0 ? t('routing.noHosts') : undefined} problems={at('modify.changeRoute')}>
+          <Field
+            id={`${idBase}-route`}
+            label={t('routing.field.route')}
+            hint={hosts.length === 0 ? t('routing.noHosts') : undefined}
+            problems={at('modify.changeRoute')}
+          >
             {(props) => (
               <select {...props} value={modify.changeRoute ?? ''} onChange={(e) => setModify((m) => ({ ...m, changeRoute: e.target.value }))}>
                 {/* A route that no longer exists stays visible, so the check can name it. */}
@@ -267,7 +331,17 @@ function ModifySections({ modify, setModify, at, hosts, idBase }: { modify: Modi
 }
 
 /** Custom headers as rows; a row without a name is kept on screen but not in the file yet. */
-function CustomHeaders({ value, onChange, problems, idBase }: { value: Record<string, string>; onChange: (h: Record<string, string>) => void; problems: ConfigProblem[]; idBase: string }) {
+function CustomHeaders({
+  value,
+  onChange,
+  problems,
+  idBase,
+}: {
+  value: Record<string, string>;
+  onChange: (h: Record<string, string>) => void;
+  problems: ConfigProblem[];
+  idBase: string;
+}) {
   const { t } = useI18n();
   const [rows, setRows] = useState<[string, string][]>(() => Object.entries(value));
   const update = (next: [string, string][]) => {
@@ -300,14 +374,30 @@ function CustomHeaders({ value, onChange, problems, idBase }: { value: Record<st
 }
 
 /** A labelled control with its hint and problems, tied together for screen readers. */
-function Field({ id, label, hint, problems, children }: { id: string; label: string; hint?: string | undefined; problems: readonly ConfigProblem[]; children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode }) {
+function Field({
+  id,
+  label,
+  hint,
+  problems,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: string | undefined;
+  problems: readonly ConfigProblem[];
+  children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode;
+}) {
   const hintId = `${id}-hint`;
   const problemsId = `${id}-problems`;
   const described = [hint ? hintId : '', problems.length ? problemsId : ''].filter(Boolean).join(' ');
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {children({ id, ...(described ? { 'aria-describedby': described } : {}), ...(problems.some((p) => p.severity === 'error') ? { 'aria-invalid': true } : {}) })}
+      {children({
+        id,
+        ...(described ? { 'aria-describedby': described } : {}),
+        ...(problems.some((p) => p.severity === 'error') ? { 'aria-invalid': true } : {}),
+      })}
       {hint && (
         <small id={hintId} className="hint">
           {hint}

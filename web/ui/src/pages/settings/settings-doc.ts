@@ -69,4 +69,5 @@ export const listOrDefault = (items: readonly string[]): string[] | undefined =>
 export const dkimKeysOf = (doc: ConfigDocument): DkimKeyDoc[] => (Array.isArray(doc.dkim) ? (doc.dkim as DkimKeyDoc[]) : []);
 
 /** The key list with an empty list written as no key (the default). */
-export const withDkimKeys = (doc: ConfigDocument, keys: readonly DkimKeyDoc[]): ConfigDocument => withSetting(doc, ['dkim'], keys.length === 0 ? undefined : [...keys]);
+export const withDkimKeys = (doc: ConfigDocument, keys: readonly DkimKeyDoc[]): ConfigDocument =>
+  withSetting(doc, ['dkim'], keys.length === 0 ? undefined : [...keys]);

@@ -95,7 +95,14 @@ export function DkimSection({ editor, draft, all }: SectionProps) {
   );
 }
 
-function DkimRow(props: { entry: DkimKeyDoc; index: number; stored: DkimKeyDoc | undefined; problems: ReturnType<typeof problemsUnder>; onChange(e: DkimKeyDoc): void; onDelete(): void }) {
+function DkimRow(props: {
+  entry: DkimKeyDoc;
+  index: number;
+  stored: DkimKeyDoc | undefined;
+  problems: ReturnType<typeof problemsUnder>;
+  onChange(e: DkimKeyDoc): void;
+  onDelete(): void;
+}) {
   const { t } = useI18n();
   const { entry, stored } = props;
   const [replacing, setReplacing] = useState(false);
@@ -151,8 +158,22 @@ function AddDkimKey({ onAdd }: { onAdd(entry: DkimKeyDoc): void }) {
     <fieldset className="list-editor">
       <legend>{t('settings.dkim.add.title')}</legend>
       <div className="form-grid">
-        <TextField id="dkim-new-domain" label={t('settings.dkim.domain')} placeholder="solarmora.com" value={entry.domain} problems={[]} onChange={(v) => set({ domain: v })} />
-        <TextField id="dkim-new-selector" label={t('settings.dkim.selector')} placeholder="2025a" value={entry.selector} problems={[]} onChange={(v) => set({ selector: v })} />
+        <TextField
+          id="dkim-new-domain"
+          label={t('settings.dkim.domain')}
+          placeholder="solarmora.com"
+          value={entry.domain}
+          problems={[]}
+          onChange={(v) => set({ domain: v })}
+        />
+        <TextField
+          id="dkim-new-selector"
+          label={t('settings.dkim.selector')}
+          placeholder="2025a"
+          value={entry.selector}
+          problems={[]}
+          onChange={(v) => set({ selector: v })}
+        />
         <label htmlFor="dkim-new-key">{t('settings.dkim.privateKey')}</label>
         <textarea
           id="dkim-new-key"
