@@ -232,7 +232,8 @@ const core = {
   'channels.empty': 'No channels yet. Add one above, or under desk.channels in the configuration.',
 
   'quarantine.title': 'Quarantine',
-  'quarantine.intro': 'Mail held for review: spam that no rule lets through, and mail caught by quarantine rules. Release delivers it as if it were not spam.',
+  'quarantine.intro':
+    'Mail in quarantine, waiting for review: spam that no rule lets through, and mail caught by quarantine rules. Release delivers it as if it were not spam.',
   'quarantine.col.received': 'Received',
   'quarantine.col.from': 'Sender',
   'quarantine.col.to': 'Recipients',
@@ -244,7 +245,7 @@ const core = {
   'quarantine.releaseLabel': 'Release the message {id}',
   'quarantine.delete': 'Delete',
   'quarantine.deleteLabel': 'Delete the message {id}',
-  'quarantine.confirmDelete': 'Delete this held message? Its trace is kept.',
+  'quarantine.confirmDelete': 'Delete this quarantined message? Its trace is kept.',
   'quarantine.released': 'Released {id}: {count} delivery(ies) queued.',
   'quarantine.deleted': 'Deleted {id}.',
   'quarantine.details': 'Details',
@@ -253,7 +254,7 @@ const core = {
   'quarantine.verdicts': 'Verdicts',
   'quarantine.headers': 'Headers as received',
   'quarantine.truncated': 'The header block is longer than 64 KiB; only its start is shown.',
-  'quarantine.empty': 'Nothing is held.',
+  'quarantine.empty': 'Nothing is in quarantine.',
   'quarantine.nullSender': '(null sender)',
   'log.title': 'Email log',
   'log.field.sender': 'Sender contains',

@@ -189,7 +189,7 @@ export const ja: Record<MessageKey, string> = {
   'suspended.confirmDelete': 'この保留中のメールを完全に削除しますか？',
   'suspended.recovered': '復元しました: {result}',
   'suspended.deleted': '削除しました。',
-  'suspended.empty': '保留中のメールはありません。',
+  'suspended.empty': '隔離中のメールはありません。',
 
   'failed.title': '処理に失敗したメール',
   'failed.intro': 'デスクが処理できなかったメッセージとそのエラーです。',
@@ -241,7 +241,7 @@ export const ja: Record<MessageKey, string> = {
 
   'quarantine.title': '隔離',
   'quarantine.intro':
-    '確認待ちのメールです。ルールで通過を許可されていない迷惑メールと、隔離ルールに該当したメールが保留されます。解放すると迷惑メールでないものとして配信します。',
+    '隔離され、確認を待つメールです。ルールで通過を許可されていない迷惑メールと、隔離ルールに該当したメールがここに入ります。解放すると迷惑メールでないものとして配信します。',
   'quarantine.col.received': '受信日時',
   'quarantine.col.from': '送信者',
   'quarantine.col.to': '宛先',
@@ -253,7 +253,7 @@ export const ja: Record<MessageKey, string> = {
   'quarantine.releaseLabel': 'メッセージ {id} を解放',
   'quarantine.delete': '削除',
   'quarantine.deleteLabel': 'メッセージ {id} を削除',
-  'quarantine.confirmDelete': 'この保留メールを削除しますか？ 追跡記録は残ります。',
+  'quarantine.confirmDelete': 'この隔離メールを削除しますか？ 追跡記録は残ります。',
   'quarantine.released': '{id} を解放しました（{count} 件の配信をキューに追加）。',
   'quarantine.deleted': '{id} を削除しました。',
   'quarantine.details': '詳細',
@@ -262,7 +262,7 @@ export const ja: Record<MessageKey, string> = {
   'quarantine.verdicts': '判定',
   'quarantine.headers': '受信時のヘッダー',
   'quarantine.truncated': 'ヘッダーが 64 KiB を超えるため、先頭のみ表示しています。',
-  'quarantine.empty': '保留中のメールはありません。',
+  'quarantine.empty': '隔離中のメールはありません。',
   'quarantine.nullSender': '（空の送信者）',
   'log.title': 'メールログ',
   'log.field.sender': '送信者（部分一致）',
