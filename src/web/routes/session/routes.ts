@@ -44,12 +44,13 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   throw new HttpProblem('BAD_INPUT', `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
 }
 
-const present = (user: UserRow, csrfToken: string) => ({ user: { email: user.email, role: user.role }, csrfToken });
-
 const sessionSchema = z.object({
   user: z.object({ email: z.string(), role: z.enum(['admin', 'agent']) }),
   csrfToken: z.string().describe('send it as X-CSRF-Token with every request that changes something'),
 });
+
+/** What the session routes answer, typed by the schema that describes them, so the two cannot part. */
+const present = (user: UserRow, csrfToken: string): z.infer<typeof sessionSchema> => ({ user: { email: user.email, role: user.role }, csrfToken });
 
 const doc = (d: Omit<RouteDoc, 'tag' | 'status' | 'failures'> & { status?: number; failures?: readonly number[] }): RouteDoc => ({
   tag: 'session',
