@@ -25,6 +25,7 @@ export const EVENTS = {
   dsnQueued: 'queue.dsn_queued',
   dsnSuppressed: 'queue.dsn_suppressed',
   mailboxStored: 'mailbox.stored',
+  arcSealed: 'outbound.arc_sealed',
   configApplied: 'config.applied',
   retentionPurged: 'retention.purged',
   // Logged only: the node, its stores and its background jobs.

@@ -116,7 +116,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       const sender = new SmtpSender({ resolver, logger, hostname: opts.hostname });
       // Every transport this node runs; a delivery names its own by key.
       const transports: Transport[] = [
-        smtpTransport({ sender, srsSecret, now: () => clock.now() }),
+        smtpTransport({ sender, srsSecret, now: () => clock.now(), hostname: opts.hostname }),
         mailboxTransport(() => clock.now()),
         deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake(), metrics }),
         webhookTransport({ db: store.db, logger, now: () => clock.now(), metrics, ...(opts.webhookLookup ? { lookup: opts.webhookLookup } : {}) }),

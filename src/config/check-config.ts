@@ -6,6 +6,7 @@ import { isDomainName, isMailAddress, validateRouting, type Problem } from '../r
 import type { Config } from './schema.js';
 import { toSnapshotInput } from './to-snapshot-input.js';
 import { renderDuration } from './units.js';
+import { isRsaKey } from '../base/signing-keys.js';
 
 const error = (path: string, message: string): Problem => ({ path, message, severity: 'error' });
 
@@ -37,6 +38,12 @@ export function checkConfig(config: Config): Problem[] {
   }
   if (config.srs?.domain !== undefined && !isDomainName(config.srs.domain)) {
     problems.push(error('srs.domain', `"${config.srs.domain}" is not a domain name; use one of your domains, like solarmora.com`));
+  }
+  if (config.arc && !isDomainName(config.arc.domain)) {
+    problems.push(error('arc.domain', `"${config.arc.domain}" is not a domain name; use the domain that publishes the ARC selector, like solarmora.com`));
+  }
+  if (config.arc && !isRsaKey(config.arc.privateKey)) {
+    problems.push(error('arc.privateKey', 'ARC seals are rsa-sha256 (RFC 8617), and this is not an RSA private key; generate one with openssl genrsa 2048'));
   }
   if (config.desk) {
     if (!isDomainName(config.desk.domain)) {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { diffConfig } from './diff.js';
 import { parseConfigText } from './parse-config.js';
@@ -99,6 +100,24 @@ describe('diffConfig', () => {
       '~ defaultRouting[0] "two": moved from [1]',
       '~ defaultRouting[1] "one": moved from [0]',
     ]);
+  });
+
+  it('names the ARC key set, replaced or removed, never its private key', () => {
+    const pem = () =>
+      generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      }).privateKey;
+    const [one, two] = [pem(), pem()];
+    const arc = (key: string, selector = 'arc1') =>
+      config(`domains: [solarmora.com]\narc: { domain: solarmora.com, selector: ${selector}, privateKey: ${JSON.stringify(key)} }\n`);
+    const none = config('domains: [solarmora.com]\n');
+    expect(diffConfig(none, arc(one))).toEqual(['+ ARC key solarmora.com (selector arc1)']);
+    expect(diffConfig(arc(one), arc(two))).toEqual(['~ ARC key solarmora.com (selector arc1) changed']);
+    expect(diffConfig(arc(one), arc(one, 'arc2'))).toEqual(['+ ARC key solarmora.com (selector arc2)', '- ARC key solarmora.com (selector arc1)']);
+    expect(diffConfig(arc(one), none)).toEqual(['- ARC key solarmora.com (selector arc1)']);
+    expect(diffConfig(none, arc(one)).join('\n')).not.toContain(one.split('\n')[3]!);
   });
 
   it('never prints a secret', () => {

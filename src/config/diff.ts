@@ -48,6 +48,14 @@ export function diffConfig(before: Config | null, after: Config): string[] {
       (k) => `${k.domain} (selector ${k.selector})`,
       { secret: true },
     ),
+    ...diffKeyed(
+      'ARC key',
+      b.arc ? [b.arc] : [],
+      after.arc ? [after.arc] : [],
+      (k) => `${k.domain.toLowerCase()}/${k.selector}`,
+      (k) => `${k.domain} (selector ${k.selector})`,
+      { secret: true },
+    ),
     ...diffLeaves('', pick(b), pick(after)),
   ];
 }

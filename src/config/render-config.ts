@@ -108,6 +108,7 @@ export function renderConfigYaml(config: Config): string {
   // Present-but-empty sections mean something (srs: {} turns SRS on), so they are kept.
   if (config.srs) root.srs = compact({ domain: config.srs.domain, secret: config.srs.secret });
   if (config.dkim.length > 0) root.dkim = config.dkim.map((k) => ({ domain: k.domain, selector: k.selector, privateKey: k.privateKey }));
+  if (config.arc) root.arc = { domain: config.arc.domain, selector: config.arc.selector, privateKey: config.arc.privateKey };
   if (config.desk) {
     root.desk = {
       domain: config.desk.domain,

@@ -1,6 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { checkConfig } from './check-config.js';
 import { formatProblem } from './format-problem.js';
 import { parseConfigText } from './parse-config.js';
 import { renderConfigYaml } from './render-config.js';
@@ -358,6 +360,24 @@ describe('renderConfigYaml', () => {
     expect(yaml).not.toMatch(/enabled: true|action: modify|bypassSpamFilter: false|maxMessageSize|engine/);
     expect(yaml).toContain('match: { single: help@solarmora.com }');
     expect(yaml).toContain('prependSubject: "[help] "');
+  });
+
+  it('round-trips the ARC key and checks its domain and algorithm', () => {
+    const pem = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey;
+    const c = parseOk(`domains: [solarmora.com]\narc: { domain: solarmora.com, selector: arc1, privateKey: ${JSON.stringify(pem)} }\n`);
+    expect(c.arc).toEqual({ domain: 'solarmora.com', selector: 'arc1', privateKey: pem });
+    expect(parseOk(renderConfigYaml(c))).toEqual(c);
+    expect(checkConfig({ ...c, arc: { ...c.arc!, domain: 'not a domain' } }).map((p) => p.path)).toEqual(['arc.domain']);
+    const ed = generateKeyPairSync('ed25519', {
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    }).privateKey;
+    expect(checkConfig({ ...c, arc: { ...c.arc!, privateKey: ed } }).map((p) => p.path)).toEqual(['arc.privateKey']);
+    expect(configSchema.safeParse({ arc: { domain: 'solarmora.com', selector: 'arc1', privateKey: 'secret' } }).success).toBe(false);
   });
 
   it('round-trips an empty config', () => {

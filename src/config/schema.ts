@@ -151,6 +151,14 @@ const deskChannelSchema = z.strictObject({
   autoAcknowledge: z.boolean().default(true),
 });
 
+/** A domain's signing key: DKIM keys and the ARC key are published and written alike. */
+const signingKeySchema = (what: 'DKIM' | 'ARC') =>
+  z.strictObject({
+    domain: z.string().min(1),
+    selector: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `a ${what} selector is letters, digits, ".", "_" or "-"`),
+    privateKey: z.string().refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)'),
+  });
+
 export const configSchema = z.strictObject({
   domains: z.array(z.string()).default(() => []),
   // Where postmaster@ every hosted domain goes; without it, a mailbox of its own at the first domain.
@@ -203,17 +211,9 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   srs: z.strictObject({ domain: z.string().min(1).optional(), secret: z.string().min(1).optional() }).optional(),
-  dkim: z
-    .array(
-      z.strictObject({
-        domain: z.string().min(1),
-        selector: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a DKIM selector is letters, digits, ".", "_" or "-"'),
-        privateKey: z
-          .string()
-          .refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)'),
-      }),
-    )
-    .default(() => []),
+  dkim: z.array(signingKeySchema('DKIM')).default(() => []),
+  // Seals forwarded mail (RFC 8617); without it, the DKIM key of the first domain that has one.
+  arc: signingKeySchema('ARC').optional(),
   desk: z
     .strictObject({
       domain: z.string().min(1),

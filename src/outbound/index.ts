@@ -19,8 +19,9 @@
  *   classifyReply(reply, command?) / classifySendFailure(failure, host) → ClassifiedReply.
  *   new SmtpSender(opts).send(SendRequest) → Promise<SendResult>: `perRecipient`, one
  *     DeliveryOutcome (delivered | deferred | bounced) per distinct recipient. `close()`.
- *   smtpTransport({ sender, srsSecret, now }) → the queue's `smtp` Transport: next hop,
- *     SRS for foreign senders, DKIM where configured, one send per group of deliveries.
+ *   smtpTransport({ sender, srsSecret, now, hostname }) → the queue's `smtp` Transport: next
+ *     hop, SRS for foreign senders, DKIM where configured, an ARC seal (RFC 8617) on copies a
+ *     rule re-addressed or added, one send per group of deliveries.
  *
  * TRUSTS
  *   Remote SMTP replies and DNS answers are untrusted: replies are flattened to one line
@@ -32,13 +33,14 @@
  *
  * SECURITY
  *   Needs outbound TCP to port 25 (MX) and to configured hosts, and DNS. Holds the SRS
- *   secret only as an argument. TLS: "opportunistic" (MX default) encrypts when STARTTLS
+ *   secret and the DKIM and ARC keys only as arguments. TLS: "opportunistic" (MX default) encrypts when STARTTLS
  *   is offered, without verifying certificates (MX names are not authenticated either);
  *   "required" fails the attempt (temporary, 4.7.5) when TLS cannot be set up.
  *   Bodies are never logged.
  *
  * EVENTS
- *   None emitted here: the queue records queue.attempt, queue.delivered,
+ *   outbound.arc_sealed (through the attempt's `note`, in the trace before the outcome: the
+ *   instance, cv, domain and selector). The queue records queue.attempt, queue.delivered,
  *   queue.deferred, queue.bounced and queue.dsn_* with the outcome's reply and remoteMta.
  */
 export { chooseNextHop, orderMxRecords, normalizeDomain, type MxOrder, type MxRecord, type NextHop } from './next-hop.js';

@@ -11,7 +11,8 @@
  *          counts each finished minute for the dashboard (traffic.ts).
  * INPUTS   Delivery rows in the store; wake-ups from the receiver after each commit;
  *          the transports (Transport: a key and `deliver`, which says per delivery how it
- *          went); messages other components write, with their deliveries.
+ *          went, and may `note` steps for the trace); messages other components write,
+ *          with their deliveries.
  * OUTPUTS  Delivery states (delivered, deferred, bounced, expired), trace events, DSN messages;
  *          the mailbox entries that transports hand back, written with their outcome;
  *          purged messages (the log entry kept with each delivery's outcome).
@@ -19,7 +20,8 @@
  *          the trace, capped in length; a transport that throws defers its whole group.
  * SECURITY Holds no credentials of its own; what leaves the node leaves through a transport.
  * EVENTS   queue.attempt, queue.delivered, queue.deferred, queue.bounced, queue.expired,
- *          queue.dsn_queued, queue.dsn_suppressed, mailbox.stored, queue.deleted (held
+ *          queue.dsn_queued, queue.dsn_suppressed, mailbox.stored, what transports note
+ *          (outbound.arc_sealed) before the outcome, queue.deleted (held
  *          mail dropped by retention), retention.purged; in the trace of mail it builds,
  *          inbound.envelope, routing.planned and inbound.accepted; in the log only,
  *          queue.released, queue.reclaimed, queue.attempt_failed, queue.lease_lapsed,

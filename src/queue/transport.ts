@@ -3,6 +3,7 @@
  * The runner is handed a list of these and finds each group's by the key its deliveries
  * carry; which transports exist is the composition root's business (cli/start.ts).
  */
+import type { EventCode } from '../base/events.js';
 import type { MessageSource } from '../base/message-source.js';
 import type { LiveState } from '../config/index.js';
 import type { DeliveryRow, MessageRow } from '../store/index.js';
@@ -18,6 +19,8 @@ export interface AttemptContext {
   readonly deliveries: readonly DeliveryRow[];
   /** The configuration in force when the attempt started (hosts, smarthost, DKIM, SRS…). */
   readonly config: LiveState;
+  /** A step of the attempt for the message's trace (a seal added…), recorded with its outcome. */
+  note(code: EventCode, summary: string, data?: Record<string, unknown>): void;
 }
 
 /**

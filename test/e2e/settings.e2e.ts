@@ -1,7 +1,7 @@
 /**
  * The Mail settings page in chromium: limits, spam lists and retries saved as one version and
  * read back from the store, the check's errors shown at their fields, the new message size
- * advertised by the SMTP server, and the SRS secret and DKIM private key never put on the page.
+ * advertised by the SMTP server, and the SRS secret and the DKIM and ARC private keys never put on the page.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { Locator, Page } from 'playwright-core';
@@ -116,11 +116,13 @@ describe('the mail settings page in chromium', () => {
     const keyBody = pem.split('\n')[5] ?? '';
     expect(keyBody.length).toBeGreaterThan(40);
     const before = (await exportConfigText(node.gw.store.db)).version;
-    const add = page.getByRole('button', { name: 'Add key', exact: true });
-    await page.getByLabel('Domain', { exact: true }).fill('solarmora.com');
-    await page.getByLabel('Selector', { exact: true }).fill('s2025');
+    // The ARC section has a form of the same fields while no ARC key is set.
+    const form = page.getByRole('group', { name: 'Add a signing key' });
+    const add = form.getByRole('button', { name: 'Add key', exact: true });
+    await form.getByLabel('Domain', { exact: true }).fill('solarmora.com');
+    await form.getByLabel('Selector', { exact: true }).fill('s2025');
     expect(await add.isDisabled()).toBe(true);
-    await page.getByLabel('Private key (PEM)', { exact: true }).fill(pem);
+    await form.getByLabel('Private key (PEM)', { exact: true }).fill(pem);
     await add.click();
     await page.locator('li[data-dkim="solarmora.com/s2025"]').getByText('New key, stored when you save').waitFor();
     await saveAndWait(before + 1);
@@ -152,5 +154,32 @@ describe('the mail settings page in chromium', () => {
     } finally {
       await context.close();
     }
+  });
+
+  it('sets the ARC key, shows only that it is stored, and removes it so a DKIM key seals again', async () => {
+    const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const keyBody = pem.split('\n')[5] ?? '';
+    const before = (await exportConfigText(node.gw.store.db)).version;
+    await open();
+    await page.getByText('No ARC key: forwarded mail is sealed with the RSA DKIM key', { exact: false }).waitFor();
+    const form = page.getByRole('group', { name: 'Set the ARC key' });
+    await form.getByLabel('Domain', { exact: true }).fill('solarmora.com');
+    await form.getByLabel('Selector', { exact: true }).fill('arc1');
+    await form.getByLabel('Private key (PEM)', { exact: true }).fill(pem);
+    await form.getByRole('button', { name: 'Set key', exact: true }).click();
+    await page.locator('li[data-arc="solarmora.com/arc1"]').getByText('New key, stored when you save').waitFor();
+    await saveAndWait(before + 1);
+    const arc = (await stored()).arc;
+    expect([arc?.domain, arc?.selector, arc?.privateKey.trim()]).toEqual(['solarmora.com', 'arc1', pem.trim()]);
+
+    await page.reload();
+    const row = page.locator('li[data-arc="solarmora.com/arc1"]');
+    await row.getByText('Key stored').waitFor();
+    expect(await page.content()).not.toContain(keyBody);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await row.getByRole('button', { name: 'Delete: solarmora.com (arc1)' }).click();
+    await saveAndWait(before + 2);
+    expect((await stored()).arc).toBeUndefined();
+    expect((await stored()).dkim.map((k) => k.selector)).toEqual(['s2025']);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { listOrDefault, numberOrDefault, textOrDefault, withDkimKeys, withSetting } from '../../web/ui/src/pages/settings/settings-doc.js';
+import {
+  arcKeyOf,
+  listOrDefault,
+  numberOrDefault,
+  textOrDefault,
+  withArcKey,
+  withDkimKeys,
+  withSetting,
+} from '../../web/ui/src/pages/settings/settings-doc.js';
 
 describe('the settings page writing the configuration document', () => {
   const doc = { domains: ['solarmora.com'], smtp: { maxRecipients: 50 }, desk: { domain: 'case.example' }, srs: {} };
@@ -28,6 +36,14 @@ describe('the settings page writing the configuration document', () => {
 
   it('drops the dkim list when its last key is deleted', () => {
     expect(withDkimKeys({ dkim: [{ domain: 'a.example', selector: 's', privateKey: 'k' }] }, [])).toEqual({});
+  });
+
+  it('sets the ARC key and removes arc altogether when it is deleted, so a DKIM key seals again', () => {
+    const key = { domain: 'solarmora.com', selector: 'arc1', privateKey: 'k' };
+    const set = withArcKey(doc, key);
+    expect(arcKeyOf(set)).toEqual(key);
+    expect(withArcKey(set, undefined)).toEqual(doc);
+    expect(arcKeyOf(doc)).toBeUndefined();
   });
 
   it('passes a number field typed as something else to the check as it is', () => {

@@ -1,5 +1,7 @@
+import { EVENTS } from '../../base/events.js';
 import { wholeMessage } from '../../base/message-source.js';
 import type { AttemptOutcome, Transport } from '../../queue/index.js';
+import { arcKeyFor, forwardedByRule, ourAuthResults, sealArc } from '../arc-seal.js';
 import { keyForMessage, signDkim } from '../dkim-sign.js';
 import { chooseNextHop } from '../next-hop.js';
 import { srsForward } from '../srs.js';
@@ -7,13 +9,14 @@ import type { SmtpSender } from './smtp-sender.js';
 
 /**
  * The queue's `smtp` transport: the next hop (route, hosts, smarthost, MX), SRS for forwarded
- * foreign senders so the next hop's SPF check holds, DKIM where configured, then one send for
- * the group's recipients.
+ * foreign senders so the next hop's SPF check holds, DKIM where configured, an ARC seal on
+ * copies a rule forwarded, then one send for the group's recipients. `hostname` names us in
+ * the Authentication-Results we wrote at receipt, which the seal carries on.
  */
-export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now: () => number }): Transport {
+export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now: () => number; hostname: string }): Transport {
   return {
     key: 'smtp',
-    async deliver({ message, source, deliveries, config: state }) {
+    async deliver({ message, source, deliveries, config: state, note }) {
       const first = deliveries[0]!;
       const { snapshot, config } = state;
       const domain = first.recipient.slice(first.recipient.lastIndexOf('@') + 1);
@@ -30,7 +33,26 @@ export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now
             })
           : message.mailFrom;
       const key = keyForMessage(source.header, config.dkim);
-      const signed = key ? await signDkim(source, key) : source;
+      const dkimSigned = key ? await signDkim(source, key) : source;
+      const arcKey = forwardedByRule(deliveries) ? arcKeyFor({ arc: config.arc, dkim: config.dkim, domains: config.domains }) : null;
+      let sealed = null;
+      if (arcKey) {
+        sealed = await sealArc(dkimSigned, arcKey, {
+          authResults: ourAuthResults(source.header, deps.hostname),
+          arcResultAtReceipt: arcResultOf(message.authResults),
+          now: new Date(deps.now()),
+        });
+        if (sealed) {
+          const { instance, cv } = sealed;
+          note(EVENTS.arcSealed, `ARC set i=${instance} sealed by ${arcKey.domain} (selector ${arcKey.selector}), cv=${cv}`, {
+            instance,
+            cv,
+            domain: arcKey.domain,
+            selector: arcKey.selector,
+          });
+        }
+      }
+      const signed = sealed?.source ?? dkimSigned;
       const result = await deps.sender.send({
         hop,
         mailFrom,
@@ -47,4 +69,10 @@ export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now
       return out;
     },
   };
+}
+
+/** The ARC result stored with the message at receipt (the spam check's summary). */
+function arcResultOf(authResults: Record<string, unknown>): string | undefined {
+  const arc = authResults.arc;
+  return typeof arc === 'object' && arc !== null && 'result' in arc && typeof arc.result === 'string' ? arc.result : undefined;
 }

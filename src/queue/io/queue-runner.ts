@@ -21,6 +21,7 @@ import {
   type MessageRow,
   type ReceivedRecord,
   type StoreHealth,
+  type TraceEvent,
 } from '../../store/index.js';
 import { applyTransform } from '../../outbound/index.js';
 import type { MessageTransform } from '../../routing/index.js';
@@ -367,6 +368,7 @@ export class QueueRunner {
     }
     const message = stored?.message ?? null;
     const startedAt = deps.clock.now();
+    const notes: TraceEvent[] = [];
     let outcomes: ReadonlyMap<number, AttemptOutcome>;
     if (!stored || !message) {
       outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'bounced', reply: 'message body missing from the store', status: '5.3.0' } as const]));
@@ -382,13 +384,15 @@ export class QueueRunner {
           const copy = await applyTransform(stored.source, first.transform as MessageTransform, {
             spamVerdict: { spam: message.spam, score: message.spamScore },
           });
-          outcomes = await transport.deliver({ message, source: copy, deliveries, config });
+          const note = (code: EventCode, summary: string, data: Record<string, unknown> = {}) =>
+            notes.push({ queueId: first.queueId, at: deps.clock.now(), code, summary, data });
+          outcomes = await transport.deliver({ message, source: copy, deliveries, config, note });
         } catch (e) {
           outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `local error: ${(e as Error).message}` } as const]));
         }
       }
     }
-    await this.#record(deliveries, claim, outcomes, message, stored?.source.header ?? null, startedAt, config);
+    await this.#record(deliveries, claim, outcomes, message, stored?.source.header ?? null, startedAt, config, notes);
   }
 
   async #record(
@@ -399,6 +403,7 @@ export class QueueRunner {
     header: Buffer | null,
     startedAt: number,
     state: LiveState,
+    notes: readonly TraceEvent[] = [],
   ): Promise<void> {
     const { deps } = this;
     const now = deps.clock.now();
@@ -412,6 +417,8 @@ export class QueueRunner {
       now,
       policy,
     });
+    // What the transport did on the way comes before how the attempt ended.
+    trace.unshift(...notes);
     this.#nextLocalDue = Math.min(this.#nextLocalDue, nextDue);
     results.forEach((res, i) =>
       deps.logger.info(

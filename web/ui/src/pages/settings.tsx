@@ -5,7 +5,7 @@ import { ErrorNote, Loading } from '../components/status.js';
 import { useI18n } from '../i18n/i18n.js';
 import { AddressListEditor } from './directory/directory-kit.js';
 import type { SectionProps } from './settings/fields.js';
-import { DkimSection, SrsSection } from './settings/signing.js';
+import { ArcSection, DkimSection, SrsSection } from './settings/signing.js';
 import {
   DEFAULTS,
   listOrDefault,
@@ -21,10 +21,10 @@ import '../admin.css';
 import '../settings.css';
 
 /** The sections this page has fields for; problems anywhere else are listed apart. */
-const SHOWN = ['smtp', 'spam', 'queue', 'srs', 'dkim'];
+const SHOWN = ['smtp', 'spam', 'queue', 'srs', 'dkim', 'arc'];
 
 /**
- * The gateway's own settings (limits, spam lists, retries, SRS, DKIM) as one form over a
+ * The gateway's own settings (limits, spam lists, retries, SRS, DKIM, ARC) as one form over a
  * draft of the configuration document, saved as one version like every other admin page.
  */
 export function MailSettingsPage() {
@@ -44,6 +44,7 @@ export function MailSettingsPage() {
         <RetrySection {...props} />
         <SrsSection {...props} />
         <DkimSection {...props} />
+        <ArcSection {...props} />
       </form>
       <OtherProblems problems={problemsElsewhere(all, SHOWN)} />
       <SaveBar editor={editor} />

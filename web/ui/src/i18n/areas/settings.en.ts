@@ -1,7 +1,8 @@
 /** English strings of the settings page; merged into en.ts. */
 export const settingsEn = {
   'settings.title': 'Mail settings',
-  'settings.intro': 'The gateway’s limits, spam lists, delivery retries, sender rewriting (SRS) and DKIM signing keys. An empty field means the default.',
+  'settings.intro':
+    'The gateway’s limits, spam lists, delivery retries, sender rewriting (SRS), DKIM signing keys and the ARC key that seals forwarded mail. An empty field means the default.',
   'settings.default': 'Default: {default}.',
   'settings.limits': 'Limits',
   'settings.maxMessageSize': 'Maximum message size',
@@ -56,4 +57,10 @@ export const settingsEn = {
   'settings.dkim.add.title': 'Add a signing key',
   'settings.dkim.add': 'Add key',
   'settings.dkim.add.hint': 'A key needs a domain, a selector and a private key.',
+  'settings.arc': 'ARC sealing key',
+  'settings.arc.hint':
+    'Mail a rule forwards is sealed (ARC) so the next hop can trust what we checked when it came in. An RSA key; publish its public key at selector._domainkey.domain. Stored private keys are never shown.',
+  'settings.arc.default': 'No ARC key: forwarded mail is sealed with the RSA DKIM key of the first domain that has one, or not at all.',
+  'settings.arc.add.title': 'Set the ARC key',
+  'settings.arc.add': 'Set key',
 } as const;

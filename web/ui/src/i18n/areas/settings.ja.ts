@@ -3,7 +3,8 @@ import type { settingsEn } from './settings.en.js';
 /** settings の日本語。キーは settings.en.ts と同じ。 */
 export const settingsJa: Record<keyof typeof settingsEn, string> = {
   'settings.title': 'メールの設定',
-  'settings.intro': 'ゲートウェイの上限、迷惑メールのリスト、配信の再試行、送信者の書き換え（SRS）、DKIM 署名鍵。空欄は既定値を意味します。',
+  'settings.intro':
+    'ゲートウェイの上限、迷惑メールのリスト、配信の再試行、送信者の書き換え（SRS）、DKIM 署名鍵、転送メールを封印する ARC の鍵。空欄は既定値を意味します。',
   'settings.default': '既定値: {default}',
   'settings.limits': '上限',
   'settings.maxMessageSize': 'メッセージの最大サイズ',
@@ -58,4 +59,10 @@ export const settingsJa: Record<keyof typeof settingsEn, string> = {
   'settings.dkim.add.title': '署名鍵を追加',
   'settings.dkim.add': '鍵を追加',
   'settings.dkim.add.hint': '鍵にはドメイン、セレクタ、秘密鍵が必要です。',
+  'settings.arc': 'ARC 封印鍵',
+  'settings.arc.hint':
+    'ルールが転送するメールに ARC の封印を付け、受信時に確認した認証結果を次の中継先が信頼できるようにします。RSA 鍵を使い、公開鍵を selector._domainkey.domain に公開してください。保存済みの秘密鍵は表示しません。',
+  'settings.arc.default': 'ARC の鍵はありません。転送メールは、鍵を持つ最初のドメインの RSA の DKIM 鍵で封印します（なければ封印しません）。',
+  'settings.arc.add.title': 'ARC の鍵を設定',
+  'settings.arc.add': '鍵を設定',
 };

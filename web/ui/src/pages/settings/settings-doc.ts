@@ -1,5 +1,5 @@
 /**
- * The gateway sections of the configuration document (smtp, spam, queue, srs, dkim) as the
+ * The gateway sections of the configuration document (smtp, spam, queue, srs, dkim, arc) as the
  * settings page reads and writes them. An emptied field removes its key, and a section left
  * with no keys is removed, so "default" is never written out and an untouched form saves
  * the document exactly as it was loaded.
@@ -12,6 +12,7 @@ export type SpamDoc = Doc<'spam'>;
 export type RetryDoc = NonNullable<Doc<'queue'>['retry']>;
 export type SrsDoc = Doc<'srs'>;
 export type DkimKeyDoc = Doc<'dkim'>[number];
+export type ArcKeyDoc = Doc<'arc'>;
 
 /** The server's defaults (src/config/schema.ts), as an admin would write them. */
 export const DEFAULTS = {
@@ -71,3 +72,8 @@ export const dkimKeysOf = (doc: ConfigDocument): DkimKeyDoc[] => (Array.isArray(
 /** The key list with an empty list written as no key (the default). */
 export const withDkimKeys = (doc: ConfigDocument, keys: readonly DkimKeyDoc[]): ConfigDocument =>
   withSetting(doc, ['dkim'], keys.length === 0 ? undefined : [...keys]);
+
+export const arcKeyOf = (doc: ConfigDocument): ArcKeyDoc | undefined => (isPlain(doc.arc) ? (doc.arc as ArcKeyDoc) : undefined);
+
+/** The ARC key, or no `arc` at all: then the first domain's DKIM key seals. */
+export const withArcKey = (doc: ConfigDocument, key: ArcKeyDoc | undefined): ConfigDocument => withSetting(doc, ['arc'], key);

@@ -1,5 +1,5 @@
 /**
- * SRS and DKIM: the settings that hold secrets. Neither the SRS secret nor a private key in
+ * SRS, DKIM and ARC: the settings that hold secrets. Neither the SRS secret nor a private key in
  * force is ever put on the page; the fields only take new ones, and a blank field keeps the
  * stored value.
  */
@@ -9,7 +9,18 @@ import { FieldProblems } from '../../components/config-editor.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { TextField } from '../../components/entry-editing.js';
 import type { SectionProps } from './fields.js';
-import { dkimKeysOf, sectionOf, textOrDefault, withDkimKeys, withSetting, type DkimKeyDoc, type SrsDoc } from './settings-doc.js';
+import {
+  arcKeyOf,
+  dkimKeysOf,
+  sectionOf,
+  textOrDefault,
+  withArcKey,
+  withDkimKeys,
+  withSetting,
+  type ArcKeyDoc,
+  type DkimKeyDoc,
+  type SrsDoc,
+} from './settings-doc.js';
 
 export function SrsSection({ editor, draft, all }: SectionProps) {
   const { t } = useI18n();
@@ -95,7 +106,41 @@ export function DkimSection({ editor, draft, all }: SectionProps) {
   );
 }
 
+/** The one key that seals forwarded mail (ARC), kept like a DKIM key; without it, a DKIM key seals. */
+export function ArcSection({ editor, draft, all }: SectionProps) {
+  const { t } = useI18n();
+  const key = arcKeyOf(draft);
+  const saved = arcKeyOf(editor.loaded?.document ?? {});
+  const setKey = (next: ArcKeyDoc | undefined) => editor.update((d) => withArcKey(d, next));
+  return (
+    <fieldset className="settings-section">
+      <legend>{t('settings.arc')}</legend>
+      <p className="field-hint">{t('settings.arc.hint')}</p>
+      {key ? (
+        <ul className="dkim-keys">
+          <DkimRow
+            kind="arc"
+            entry={key}
+            index={0}
+            stored={saved && sameKey(saved, key) ? saved : undefined}
+            problems={problemsUnder(all, 'arc')}
+            onChange={setKey}
+            onDelete={() => setKey(undefined)}
+          />
+        </ul>
+      ) : (
+        <>
+          <p className="empty">{t('settings.arc.default')}</p>
+          <AddDkimKey kind="arc" title={t('settings.arc.add.title')} button={t('settings.arc.add')} onAdd={setKey} />
+        </>
+      )}
+    </fieldset>
+  );
+}
+
 function DkimRow(props: {
+  /** Which setting the row edits: an entry of dkim, or arc; names its ids and its data attribute. */
+  kind?: 'dkim' | 'arc';
   entry: DkimKeyDoc;
   index: number;
   stored: DkimKeyDoc | undefined;
@@ -108,10 +153,11 @@ function DkimRow(props: {
   const [replacing, setReplacing] = useState(false);
   const replaced = !stored || stored.privateKey !== entry.privateKey;
   const name = `${entry.domain} (${entry.selector})`;
-  const id = `dkim-${props.index}`;
+  const kind = props.kind ?? 'dkim';
+  const id = `${kind}-${props.index}`;
   const status = !stored ? t('settings.dkim.new') : replaced ? t('settings.dkim.replaced') : t('settings.dkim.stored');
   return (
-    <li data-dkim={`${entry.domain}/${entry.selector}`}>
+    <li {...{ [`data-${kind}`]: `${entry.domain}/${entry.selector}` }}>
       <div className="dkim-row">
         <strong>{entry.domain}</strong>
         <span>
@@ -149,17 +195,17 @@ function DkimRow(props: {
 
 const BLANK = { domain: '', selector: '', privateKey: '' };
 
-function AddDkimKey({ onAdd }: { onAdd(entry: DkimKeyDoc): void }) {
+function AddDkimKey({ onAdd, kind = 'dkim', title, button }: { onAdd(entry: DkimKeyDoc): void; kind?: 'dkim' | 'arc'; title?: string; button?: string }) {
   const { t } = useI18n();
   const [entry, setEntry] = useState<DkimKeyDoc>(BLANK);
   const complete = entry.domain.trim() !== '' && entry.selector.trim() !== '' && entry.privateKey.trim() !== '';
   const set = (patch: Partial<DkimKeyDoc>) => setEntry({ ...entry, ...patch });
   return (
     <fieldset className="list-editor">
-      <legend>{t('settings.dkim.add.title')}</legend>
+      <legend>{title ?? t('settings.dkim.add.title')}</legend>
       <div className="form-grid">
         <TextField
-          id="dkim-new-domain"
+          id={`${kind}-new-domain`}
           label={t('settings.dkim.domain')}
           placeholder="solarmora.com"
           value={entry.domain}
@@ -167,16 +213,16 @@ function AddDkimKey({ onAdd }: { onAdd(entry: DkimKeyDoc): void }) {
           onChange={(v) => set({ domain: v })}
         />
         <TextField
-          id="dkim-new-selector"
+          id={`${kind}-new-selector`}
           label={t('settings.dkim.selector')}
           placeholder="2025a"
           value={entry.selector}
           problems={[]}
           onChange={(v) => set({ selector: v })}
         />
-        <label htmlFor="dkim-new-key">{t('settings.dkim.privateKey')}</label>
+        <label htmlFor={`${kind}-new-key`}>{t('settings.dkim.privateKey')}</label>
         <textarea
-          id="dkim-new-key"
+          id={`${kind}-new-key`}
           className="pem-input"
           rows={6}
           spellCheck={false}
@@ -194,7 +240,7 @@ function AddDkimKey({ onAdd }: { onAdd(entry: DkimKeyDoc): void }) {
             setEntry(BLANK);
           }}
         >
-          {t('settings.dkim.add')}
+          {button ?? t('settings.dkim.add')}
         </button>
       </p>
       {!complete && <p className="field-hint">{t('settings.dkim.add.hint')}</p>}
