@@ -106,6 +106,38 @@ describe('rspamd as the spam engine', () => {
       }
     });
 
+    it('streams a large message to rspamd from the store, to its last byte', async () => {
+      // 3 MB is spooled in 256 kB chunks while it arrives. rspamd looks for GTUBE only in small
+      // text parts, so the pattern is in a last, small part after a large one: it is found only
+      // if rspamd got the stored chunks and the tail still in memory.
+      const line = 'The quarterly figures are attached below for your review and comment.\r\n';
+      const message = [
+        'From: ann@customer.example',
+        'To: help@solarmora.com',
+        'Subject: Large',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        line.repeat(Math.ceil((3 * 1024 * 1024) / line.length)),
+        '--b1',
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        gtube('Y'),
+        '--b1--',
+        '',
+      ].join('\r\n');
+      const r = await swaks(['--server', `127.0.0.1:${gw.smtpPort}`, '--from', 'ann@customer.example', '--to', 'help@solarmora.com', '--data', '-'], {
+        input: message,
+      });
+      expect(r.lastReply).toMatch(/^250 /);
+      const stored = await loadMessage(gw.store.db, queueIdOf(r.lastReply)!);
+      expect(stored?.size).toBeGreaterThan(3 * 1024 * 1024);
+      expect(stored?.spamReasons).toContain('GTUBE');
+    }, 60_000);
+
     it("refuses what rspamd rejects with 550 5.7.1 and rspamd's text, and keeps nothing of it", async () => {
       const before = (await gw.store.db.selectFrom('messages').select('queue_id').execute()).length;
       const r = await send('Rejected', gtube('X'));
