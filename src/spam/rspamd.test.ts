@@ -96,8 +96,12 @@ describe('rspamdRequestHeaders', () => {
     ]);
   });
 
-  it('leaves out Helo and User when there are none', () => {
-    const names = rspamdRequestHeaders({ mailFrom: '', recipients: ['b@y.example'], clientIp: '::1', helo: '', queueId: 'Q2' }).map(([k]) => k);
-    expect(names).toEqual(['IP', 'From', 'Rcpt', 'Queue-Id']);
+  it('sends the null sender as <>, and leaves out Helo and User when there are none', () => {
+    expect(rspamdRequestHeaders({ mailFrom: '', recipients: ['b@y.example'], clientIp: '::1', helo: '', queueId: 'Q2' })).toEqual([
+      ['IP', '::1'],
+      ['From', '<>'],
+      ['Rcpt', 'b@y.example'],
+      ['Queue-Id', 'Q2'],
+    ]);
   });
 });

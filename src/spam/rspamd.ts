@@ -63,7 +63,8 @@ const MAX_REPLY_TEXT = 200;
 export function rspamdRequestHeaders(env: RspamdEnvelope): [string, string][] {
   const headers: [string, string][] = [
     ['IP', env.clientIp],
-    ['From', env.mailFrom],
+    // rspamd reads an empty From as no envelope at all; `<>` is the null sender (a bounce).
+    ['From', env.mailFrom || '<>'],
     ...env.recipients.map((r): [string, string] => ['Rcpt', r]),
     ['Queue-Id', env.queueId],
   ];
