@@ -51,7 +51,7 @@ describe('rspamd as the spam engine', () => {
     const address = hanging.address();
     hangingUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     downUrl = `http://127.0.0.1:${await freePort()}`;
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     for (const s of held) s.destroy();
