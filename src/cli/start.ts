@@ -1,13 +1,14 @@
 import { systemClock, type Clock } from '../base/clock.js';
+import type { MessageSource } from '../base/message-source.js';
 import { randomToken } from '../base/ids.js';
 import { createLogger, type Logger } from '../base/log.js';
 import { LiveConfig } from '../config/index.js';
-import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck } from '../inbound/index.js';
+import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck, type SpamCheckRefusal, type SpamCheckResult } from '../inbound/index.js';
 import { mailboxTransport } from '../mailbox/index.js';
 import { SmtpSender, smtpTransport } from '../outbound/index.js';
 import { QueueRunner, RetentionJob, TrafficRollupJob, type Transport } from '../queue/index.js';
 import { createNodeMetrics } from '../metrics/index.js';
-import { checkMessage, createSystemResolver, type Resolver } from '../spam/index.js';
+import { checkMessage, checkWithRspamd, createSystemResolver, type Resolver } from '../spam/index.js';
 import {
   deskTakesAddress,
   loadOrCreateSecret,
@@ -152,6 +153,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     if (opts.roles.includes('inbound')) {
       const spamCheck: SpamCheck = (message, env, facts) => {
         const spam = live.cached.config.spam;
+        if (spam.engine === 'rspamd' && spam.rspamd) return askRspamd(message, env, spam.rspamd);
         return checkMessage(
           message,
           { ...env, mtaHostname: opts.hostname },
@@ -244,4 +246,23 @@ function loopbackOf(listen: string): string {
   if (listen === '0.0.0.0' || listen === '') return '127.0.0.1';
   if (listen === '::') return '::1';
   return listen;
+}
+
+/**
+ * The rspamd engine for one message. There is no Authentication-Results field of ours: rspamd
+ * ran the SPF, DKIM and DMARC checks, and its symbols (in the trace) are what it found.
+ */
+async function askRspamd(
+  message: MessageSource,
+  env: Parameters<SpamCheck>[1],
+  settings: { readonly url: string; readonly timeout: number; readonly onError: 'tempfail' | 'accept' },
+): Promise<SpamCheckResult | SpamCheckRefusal> {
+  const { outcome, details, summary } = await checkWithRspamd(
+    message,
+    { mailFrom: env.mailFrom, recipients: env.recipients, clientIp: env.clientIp, helo: env.helo, queueId: env.queueId },
+    { url: settings.url, timeoutMs: settings.timeout, onError: settings.onError },
+  );
+  if (outcome.kind === 'verdict') return { verdict: outcome.verdict, authResults: details, authenticationResultsHeader: null };
+  const { reason, ...refusal } = outcome.refusal;
+  return { refusal, reason, detail: summary };
 }

@@ -32,7 +32,16 @@
  *   None emitted here; io/ logs config.loaded and config.invalid_stored, and the
  *   console's routes log config.applied.
  */
-export { configSchema, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETENTION, DEFAULT_RETRY, type Config, type DeskChannel } from './schema.js';
+export {
+  configSchema,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_RECIPIENTS,
+  DEFAULT_RETENTION,
+  DEFAULT_RETRY,
+  DEFAULT_RSPAMD_TIMEOUT,
+  type Config,
+  type DeskChannel,
+} from './schema.js';
 export { parseConfigText, type ParseConfigResult } from './parse-config.js';
 export { renderConfigYaml } from './render-config.js';
 export { diffConfig } from './diff.js';

@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_RECIPIENTS,
   DEFAULT_RETENTION,
   DEFAULT_RETRY,
+  DEFAULT_RSPAMD_TIMEOUT,
   type Config,
 } from './schema.js';
 import { renderDuration, renderSize } from './units.js';
@@ -85,6 +86,13 @@ export function renderConfigYaml(config: Config): string {
     }),
     spam: compact({
       engine: unlessDefault(config.spam.engine, 'builtin'),
+      rspamd: config.spam.rspamd
+        ? compact({
+            url: config.spam.rspamd.url,
+            timeout: durationUnlessDefault(config.spam.rspamd.timeout, DEFAULT_RSPAMD_TIMEOUT),
+            onError: unlessDefault(config.spam.rspamd.onError, 'tempfail'),
+          })
+        : undefined,
       allowSenders: [...config.spam.allowSenders],
       denySenders: [...config.spam.denySenders],
     }),

@@ -280,6 +280,31 @@ describe('problems, each with its place', () => {
       expected: 'spam.allowSenders[0]: "example.com" is neither an address nor @domain',
     },
     {
+      name: 'an engine we do not have',
+      text: 'spam: { engine: spamassassin }\n',
+      expected: 'spam.engine: "spamassassin" is not allowed; use one of: builtin, rspamd',
+    },
+    {
+      name: 'engine rspamd without its URL',
+      text: 'spam: { engine: rspamd }\n',
+      expected: 'spam.rspamd: engine rspamd needs spam.rspamd.url',
+    },
+    {
+      name: 'an rspamd URL that is not http',
+      text: 'spam: { engine: rspamd, rspamd: { url: "ftp://127.0.0.1:11333" } }\n',
+      expected: "spam.rspamd.url: an http:// or https:// URL of rspamd's normal worker",
+    },
+    {
+      name: 'an onError rspamd does not have',
+      text: 'spam: { engine: rspamd, rspamd: { url: "http://127.0.0.1:11333", onError: drop } }\n',
+      expected: 'spam.rspamd.onError',
+    },
+    {
+      name: "the built-in engine's lists with rspamd",
+      text: 'spam: { engine: rspamd, rspamd: { url: "http://127.0.0.1:11333" }, denySenders: ["@x.example"] }\n',
+      expected: "spam.denySenders: denySenders is the built-in engine's list and rspamd would not read it",
+    },
+    {
       name: 'duplicate desk channels',
       text: 'desk: { domain: desk.test, channels: [{ name: a, kind: support }, { name: a, kind: sales }] }\n',
       expected: 'desk.channels[1].name: a channel named "a" already exists',
@@ -349,6 +374,26 @@ outbound: { smarthost: relay }
       );
     const r = parseConfigText(lines.join('\n'));
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('spam.rspamd', () => {
+  it('defaults to a 5 s timeout and tempfail', () => {
+    const c = parseOk('spam: { engine: rspamd, rspamd: { url: "http://127.0.0.1:11333" } }\n');
+    expect(c.spam).toEqual({
+      engine: 'rspamd',
+      rspamd: { url: 'http://127.0.0.1:11333', timeout: 5_000, onError: 'tempfail' },
+      allowSenders: [],
+      denySenders: [],
+    });
+  });
+
+  it('round-trips, leaving the defaults out', () => {
+    const c = parseOk('spam: { engine: rspamd, rspamd: { url: "http://127.0.0.1:11333", timeout: 2s, onError: accept } }\n');
+    const yaml = renderConfigYaml(c);
+    expect(parseOk(yaml)).toEqual(c);
+    expect(yaml).toContain('timeout: 2s');
+    expect(renderConfigYaml(parseOk('spam: { engine: rspamd, rspamd: { url: "http://127.0.0.1:11333" } }\n'))).not.toMatch(/timeout|onError/);
   });
 });
 
@@ -463,7 +508,18 @@ describe('renderConfigYaml', () => {
         defaultRouting: fc.array(ruleArb, { maxLength: 4 }),
         smtp: fc.record({ maxMessageSize: fc.integer({ min: 0, max: 2 ** 40 }), maxRecipients: fc.integer({ min: 1, max: 5000 }) }, { requiredKeys: [] }),
         spam: fc.record(
-          { allowSenders: fc.array(fc.constantFrom('@crm.test', 'a@b.com')), denySenders: fc.array(fc.constantFrom('@x.com')) },
+          {
+            allowSenders: fc.array(fc.constantFrom('@crm.test', 'a@b.com')),
+            denySenders: fc.array(fc.constantFrom('@x.com')),
+            rspamd: fc.record(
+              {
+                url: fc.constantFrom('http://127.0.0.1:11333', 'https://rspamd.crm.test/rspamd/'),
+                timeout: fc.integer({ min: 1, max: 60_000 }).map(renderDuration),
+                onError: fc.constantFrom('tempfail', 'accept'),
+              },
+              { requiredKeys: ['url'] },
+            ),
+          },
           { requiredKeys: [] },
         ),
         queue: fc.record(

@@ -132,6 +132,8 @@ export const DEFAULT_MAX_RECIPIENTS = 1000;
  * client look like one exempt loopback peer.
  */
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 50;
+/** rspamd answers in well under a second; SMTP clients wait for our reply to DATA meanwhile. */
+export const DEFAULT_RSPAMD_TIMEOUT = 5_000;
 export const DEFAULT_RETRY = { firstRetry: 60_000, maxInterval: 3_600_000, giveUpAfter: 5 * 86_400_000 } as const;
 export const DEFAULT_RETENTION = {
   messages: 30 * 86_400_000,
@@ -185,9 +187,34 @@ export const configSchema = z.strictObject({
     .prefault({}),
   spam: z
     .strictObject({
-      engine: z.enum(['builtin']).default('builtin'),
+      engine: z.enum(['builtin', 'rspamd']).default('builtin'),
+      rspamd: z
+        .strictObject({
+          url: z.url({ protocol: /^https?$/, error: "an http:// or https:// URL of rspamd's normal worker, such as http://127.0.0.1:11333" }),
+          timeout: duration.default(DEFAULT_RSPAMD_TIMEOUT),
+          onError: z.enum(['tempfail', 'accept']).default('tempfail'),
+        })
+        .optional(),
       allowSenders: z.array(z.string()).default(() => []),
       denySenders: z.array(z.string()).default(() => []),
+    })
+    .superRefine((spam, ctx) => {
+      if (spam.engine !== 'rspamd') return;
+      if (!spam.rspamd)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rspamd'],
+          message: "engine rspamd needs spam.rspamd.url (rspamd's normal worker, such as http://127.0.0.1:11333)",
+        });
+      for (const list of ['allowSenders', 'denySenders'] as const) {
+        if (spam[list].length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [list],
+            message: `${list} is the built-in engine's list and rspamd would not read it; move it to rspamd (its multimap module) and remove it here`,
+          });
+        }
+      }
     })
     .prefault({}),
   queue: z

@@ -19,11 +19,27 @@ export interface SpamCheckResult {
   readonly authenticationResultsHeader: string | null;
 }
 
+/** The spam engine ends the transaction instead: the reply to the end of DATA, and why (for the log). */
+export interface SpamCheckRefusal {
+  readonly refusal: { readonly code: number; readonly enhanced: string; readonly text: string };
+  /** A word for the metrics' reply reason: `spam_rejected`, `spam_deferred`, `spam_unavailable`. */
+  readonly reason: string;
+  /** What the engine said, in a sentence, for the log. */
+  readonly detail: string;
+}
+
 export type SpamCheck = (
   message: MessageSource,
-  env: { mailFrom: string; clientIp: string; helo: string },
+  env: { mailFrom: string; recipients: readonly string[]; clientIp: string; helo: string; queueId: string },
   facts: { gtube: boolean },
-) => Promise<SpamCheckResult>;
+) => Promise<SpamCheckResult | SpamCheckRefusal>;
+
+/** Thrown by `receive` when the spam engine refused the message: nothing was stored. */
+export class RefusedBySpamCheck extends Error {
+  constructor(readonly refused: SpamCheckRefusal) {
+    super(`refused by the spam filter: ${refused.detail}`);
+  }
+}
 
 export interface ReceiveInput {
   readonly mailFrom: string;
@@ -90,7 +106,12 @@ export class Receiver {
     const receivedAt = deps.clock.now();
     const queueId = incoming.queueId;
     const read = incoming.end();
-    const check = await deps.spamCheck(incoming.source(), { mailFrom: input.mailFrom, clientIp: input.clientIp, helo: input.helo }, { gtube: incoming.gtube });
+    const check = await deps.spamCheck(
+      incoming.source(),
+      { mailFrom: input.mailFrom, recipients: input.recipients.map((r) => r.address), clientIp: input.clientIp, helo: input.helo, queueId },
+      { gtube: incoming.gtube },
+    );
+    if ('refusal' in check) throw new RefusedBySpamCheck(check);
     const planned = planDeliveries(
       input.recipients.map((r) => r.plan),
       check.verdict,
@@ -240,6 +261,12 @@ function traceOf(x: {
 }
 
 function authLine(a: Record<string, unknown>): string {
+  const rspamd = a['rspamd'];
+  if (rspamd && typeof rspamd === 'object') {
+    const r = rspamd as Record<string, unknown>;
+    if (typeof r['unscanned'] === 'string') return `unscanned: ${r['unscanned']}`;
+    return `rspamd: action "${String(r['action'])}", score ${String(r['score'])} of ${String(r['requiredScore'])}`;
+  }
   const parts: string[] = [];
   for (const k of ['spf', 'dkim', 'dmarc', 'arc']) {
     const v = a[k];

@@ -11,7 +11,7 @@ import { decideRecipient, type RecipientDecision, type RecipientPlan, type Routi
 import { decideData, decideEnvelopeAddress, countReceivedHeaders, isSrsAddress, planSrsReturn } from '../accept.js';
 import type { IncomingMessage } from './incoming.js';
 import { PromptSMTPServer, smtpError, type WrittenAddress } from './prompt-smtp-server.js';
-import type { Receiver } from './receive.js';
+import { RefusedBySpamCheck, type Receiver } from './receive.js';
 
 export interface ListenerOptions {
   readonly host: string;
@@ -279,6 +279,15 @@ export async function startSmtpListener(deps: ListenerDeps, opts: ListenerOption
             m?.reply('data', 250, 'accepted');
             cb(null, `2.0.0 Ok: queued as ${queueId}`);
           } catch (e) {
+            if (e instanceof RefusedBySpamCheck) {
+              const { refusal, reason, detail } = e.refused;
+              deps.logger.info(
+                { event: EVENTS.rejected, sid: session.id, qid: incoming.queueId, code: refusal.code, reason, detail },
+                'message refused by the spam filter',
+              );
+              m?.reply('data', refusal.code, reason);
+              return refuse(refusal.code, refusal.enhanced, refusal.text);
+            }
             deps.health?.saw(e);
             deps.logger.error({ event: EVENTS.rejected, sid: session.id, qid: null, err: (e as Error).message }, 'message not committed; answered 451');
             m?.reply('data', 451, 'store_unavailable');
