@@ -15,7 +15,8 @@
  *   formatProblem(Problem, file?) → "FILE:LINE:COL: error: PATH: message";
  *   describeProblem(Problem) → "warning: PATH: message (line N)" for the console and CLI.
  *   ruleChanges(history) → when each routing rule came, changed and went.
- *   applyConfigText(db, text, …) / dryRunConfigText / exportConfigText — io: versions
+ *   explainRoute(Config, version, address, from?) → why each rule did or did not apply, and the plan.
+ *   applyConfigText(db, text, …) / dryRunConfigText / exportConfigText / loadConfigInForce — io: versions
  *   in the store, refused whole with every problem (ConfigInvalidError) when invalid.
  *   LiveConfig — io: the version in force on this node, reloaded when another applies.
  *
@@ -39,7 +40,8 @@ export { diffConfig } from './diff.js';
 export { toSnapshotInput } from './to-snapshot-input.js';
 export { describeProblem, formatProblem } from './format-problem.js';
 export { ruleChanges, ruleKey, type RuleChange, type VersionRules } from './rule-history.js';
-export { applyConfigText, ConfigInvalidError, dryRunConfigText, exportConfigText, type ApplyResult, type DryRun } from './io/apply.js';
+export { applyConfigText, ConfigInvalidError, dryRunConfigText, exportConfigText, loadConfigInForce, type ApplyResult, type DryRun } from './io/apply.js';
+export { explainRoute, type RouteExplanationView } from './explain-route.js';
 export { LiveConfig, type LiveState } from './io/live-config.js';
 export type { Problem } from '../routing/index.js';
 export { parseDuration, parseSize, renderDuration, renderSize } from './units.js';

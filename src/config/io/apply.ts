@@ -121,6 +121,20 @@ export async function exportConfigText(db: Db): Promise<{ version: number; yaml:
   return { version: current.version, yaml: current.yaml };
 }
 
+/** The configuration in force and its version; before the first apply, the empty one as version 0. */
+export async function loadConfigInForce(db: Db): Promise<{ version: number; config: Config }> {
+  const current = await loadCurrentConfig(db);
+  if (!current) return { version: 0, config: emptyConfig() };
+  const config = parseStored(current.yaml);
+  if (!config) {
+    throw new RelaydeskError(
+      'CONFIG_INVALID',
+      `the configuration in force (version ${current.version}) does not pass this release's checks; run relaydesk apply --dry-run -f on its export to see why, then fix and apply it`,
+    );
+  }
+  return { version: current.version, config };
+}
+
 function parseStored(yaml: string): Config | null {
   const r = parseConfigText(yaml);
   return r.ok ? r.config : null;

@@ -1,0 +1,112 @@
+/**
+ * `relaydesk route explain` as an admin runs it: against the configuration in force (on both
+ * stores) and against a draft file, in words and as JSON.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../support/relaydesk.js';
+import { cliStore, describeRun, parseJson, relaydesk, type CliStore } from './cli-helpers.js';
+
+const IN_FORCE = `domains: [solarmora.com]
+users:
+  - address: alice@solarmora.com
+hosts:
+  - name: crm
+    host: 127.0.0.1
+    port: 2526
+    tls: none
+defaultRouting:
+  - description: Help to the CRM
+    match: { single: help@solarmora.com }
+    modify:
+      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }
+      changeRoute: crm
+      addRecipients:
+        - address: alice@solarmora.com
+  - description: No sales mail
+    match: { pattern: "^sales@.*" }
+    action: reject
+    rejectText: Write to help@solarmora.com
+  - description: Old rule
+    enabled: false
+    match: { all: true }
+    action: reject
+spam:
+  denySenders: ["@spam.example"]
+`;
+
+/** The draft: the first rule now rejects help@ too. */
+const DRAFT = IN_FORCE.replace('pattern: "^sales@.*"', 'pattern: "^(sales|help)@.*"');
+
+interface ExplainJson {
+  version: number;
+  recipient: string;
+  rules: { index: number; outcome: { kind: string; by?: number }; text: string }[];
+  decision: { kind: string; reply?: string; targets?: { recipient: string; route: string | null; spam: string }[] };
+  sender: { list: string | null } | null;
+}
+
+describe.each(DIALECTS)('route explain on %s', { timeout: 120_000 }, (dialect) => {
+  let store: CliStore;
+  const run = (...args: string[]) => relaydesk([...args, ...store.args]);
+
+  beforeAll(async () => {
+    store = await cliStore(dialect);
+    const r = await run('apply', '-f', await store.file('in-force.yaml', IN_FORCE));
+    expect(r.code, describeRun(r)).toBe(0);
+  });
+  afterAll(async () => {
+    await store?.cleanup();
+  });
+
+  it('explains an address under the configuration in force: each rule, then the plan', async () => {
+    const [text, json] = await Promise.all([
+      run('route', 'explain', 'Help@solarmora.com', '--from', 'bot@spam.example'),
+      run('route', 'explain', 'help@solarmora.com', '--json'),
+    ]);
+    expect(text.code, describeRun(text)).toBe(0);
+    expect(text.stdout.split('\n')).toEqual([
+      'help@solarmora.com (not recognized)',
+      '  rule 0 "Help to the CRM": applied',
+      '  rule 1 "No sales mail": no match: help@solarmora.com does not match the pattern ^sales@.*',
+      '  rule 2 "Old rule": skipped: the rule is disabled (enabled: false)',
+      'plan: accept',
+      '  → support@crm.test by SMTP through host crm; held if spam',
+      '  → alice@solarmora.com (added copy) to its mailbox; held if spam',
+      'sender: bot@spam.example is on spam.denySenders, so its mail is spam: the copies marked "held if spam" are held',
+      '',
+    ]);
+    expect(json.code, describeRun(json)).toBe(0);
+    const body = parseJson<ExplainJson>(json);
+    expect(body).toMatchObject({ version: 1, recipient: 'help@solarmora.com', sender: null });
+    expect(body.rules.map((r) => r.outcome.kind)).toEqual(['applied', 'no-match', 'disabled']);
+    expect(body.decision.targets).toEqual([
+      { recipient: 'support@crm.test', transport: 'smtp', route: 'crm', role: 'primary', spam: 'held' },
+      { recipient: 'alice@solarmora.com', transport: 'mailbox', route: null, role: 'added', spam: 'held' },
+    ]);
+  });
+
+  it('explains with a draft file (--file) without applying it', async () => {
+    const r = await run('route', 'explain', 'help@solarmora.com', '--file', await store.file('draft.yaml', DRAFT), '--json');
+    expect(r.code, describeRun(r)).toBe(0);
+    const body = parseJson<ExplainJson>(r);
+    expect(body.version).toBe(0);
+    expect(body.rules.map((x) => x.outcome)).toEqual([{ kind: 'rejected', by: 1 }, { kind: 'applied' }, { kind: 'disabled' }]);
+    expect(body.decision).toMatchObject({ kind: 'reject', reply: '550 5.7.1 Write to help@solarmora.com' });
+    // The configuration in force is unchanged.
+    const again = parseJson<ExplainJson>(await run('route', 'explain', 'help@solarmora.com', '--json'));
+    expect(again.decision.kind).toBe('accept');
+  });
+
+  it('refuses a draft with errors, listing them', async () => {
+    const r = await run(
+      'route',
+      'explain',
+      'help@solarmora.com',
+      '--file',
+      await store.file('bad.yaml', 'domains: [solarmora.com]\nsmtp: { maxRecipients: lots }\n'),
+    );
+    expect(r.code, describeRun(r)).toBe(1);
+    expect(r.stderr).toContain('the configuration has problems');
+    expect(r.stderr).toContain('smtp.maxRecipients');
+  });
+});
