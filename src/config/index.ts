@@ -8,7 +8,7 @@
  *   io/ stores and applies versions and keeps each node's live view of the one in force.
  *
  * INPUTS / OUTPUTS
- *   parseConfigText(text) → { ok, config, warnings } | { ok: false, problems }.
+ *   parseConfigText(text, storeFacts?) → { ok, config, warnings } | { ok: false, problems }.
  *   renderConfigYaml(Config) → text that parses back to an equal Config.
  *   diffConfig(before | null, after) → lines such as "+ domain solarmora.com".
  *   toSnapshotInput(Config, version) → what routing's buildSnapshot takes.
@@ -35,6 +35,7 @@
  */
 export { configSchema, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_RECIPIENTS, DEFAULT_RETENTION, DEFAULT_RETRY, type Config, type DeskChannel } from './schema.js';
 export { parseConfigText, type ParseConfigResult } from './parse-config.js';
+export type { DeskAddressFact, StoreFacts } from './check-config.js';
 export { renderConfigYaml } from './render-config.js';
 export { diffConfig } from './diff.js';
 export { toSnapshotInput } from './to-snapshot-input.js';

@@ -1,10 +1,11 @@
 /**
  * `relaydesk route explain` as an admin runs it: against the configuration in force (on both
- * stores) and against a draft file, in words and as JSON.
+ * stores) and against a draft file, in words and as JSON; and the rule lint's warnings, each
+ * at its place, from `apply --dry-run`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../support/relaydesk.js';
-import { cliStore, describeRun, parseJson, relaydesk, type CliStore } from './cli-helpers.js';
+import { cliStore, describeRun, lineOf, parseJson, relaydesk, type CliStore } from './cli-helpers.js';
 
 const IN_FORCE = `domains: [solarmora.com]
 users:
@@ -108,5 +109,26 @@ describe.each(DIALECTS)('route explain on %s', { timeout: 120_000 }, (dialect) =
     expect(r.code, describeRun(r)).toBe(1);
     expect(r.stderr).toContain('the configuration has problems');
     expect(r.stderr).toContain('smtp.maxRecipients');
+  });
+
+  it('apply --dry-run shows the lint warnings with their places, and applies nothing', async () => {
+    const shadowed = IN_FORCE.replace(
+      'spam:',
+      `  - description: Copy sales
+    match: { single: sales@solarmora.com }
+    modify:
+      addRecipients: [{ address: alice@solarmora.com }]
+spam:`,
+    );
+    const file = await store.file('shadowed.yaml', shadowed);
+    const [r, j] = await Promise.all([run('apply', '--dry-run', '-f', file), run('apply', '--dry-run', '-f', file, '--json')]);
+    expect(r.code, describeRun(r)).toBe(0);
+    const line = lineOf(shadowed, 'match: { single: sales@');
+    expect(r.stdout).toContain(
+      `warning: defaultRouting[3].match: rule 1 "No sales mail" rejects every address this rule matches (a reject rule wins wherever it stands), so this rule never applies; remove it, or narrow rule 1's match (line ${line})`,
+    );
+    expect(r.stdout).toContain('dry run: nothing applied (version 1 stays in force)');
+    const body = parseJson<{ warnings: { path: string; line: number; severity: string }[] }>(j);
+    expect(body.warnings).toContainEqual(expect.objectContaining({ path: 'defaultRouting[3].match', line, severity: 'warning' }));
   });
 });

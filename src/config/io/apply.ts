@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml';
 import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { newInboundAddress } from '../../desk/light.js';
-import { loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
+import { listDeskChannels, loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
 import type { Problem } from '../../routing/index.js';
 import { diffConfig } from '../diff.js';
 import { describeProblem } from '../format-problem.js';
@@ -40,7 +40,10 @@ export async function applyConfigText(
       },
     ]);
   }
-  const parsed = parseConfigText(text);
+  const channels = await listDeskChannels(db);
+  const parsed = parseConfigText(text, {
+    deskAddresses: channels.flatMap((c) => c.inboundAddresses.map((a) => ({ address: a.address, channel: c.name, retired: a.retired }))),
+  });
   if (!parsed.ok) throw new ConfigInvalidError(parsed.problems);
   const current = await loadCurrentConfig(db);
   const before = current ? parseStored(current.yaml) : null;
