@@ -18,6 +18,7 @@
  *   explainRoute(Config, version, address, from?) → why each rule did or did not apply, and the plan.
  *   applyConfigText(db, text, …) / dryRunConfigText / exportConfigText / loadConfigInForce — io: versions
  *   in the store, refused whole with every problem (ConfigInvalidError) when invalid.
+ *   replayDraft(db, draft, period) — io: stored envelopes planned with both versions (routing's createReplay).
  *   LiveConfig — io: the version in force on this node, reloaded when another applies.
  *
  * TRUSTS
@@ -43,6 +44,7 @@ export { describeProblem, formatProblem } from './format-problem.js';
 export { ruleChanges, ruleKey, type RuleChange, type VersionRules } from './rule-history.js';
 export { applyConfigText, ConfigInvalidError, dryRunConfigText, exportConfigText, loadConfigInForce, type ApplyResult, type DryRun } from './io/apply.js';
 export { explainRoute, type RouteExplanationView } from './explain-route.js';
+export { replayDraft } from './io/replay.js';
 export { LiveConfig, type LiveState } from './io/live-config.js';
 export type { Problem } from '../routing/index.js';
 export { parseDuration, parseSize, renderDuration, renderSize } from './units.js';

@@ -14,6 +14,7 @@
  *   same code, with each rule's part in it (applied, or why not); renderExplanation → lines.
  *   postmaster (bare, or at any hosted or desk domain) is decided before the rules.
  *   planDeliveries(RecipientPlan[], SpamVerdict) → PlannedDelivery[].
+ *   createReplay(inForce, draft) → add(envelope)…, report(): what a draft would change for stored mail.
  *   validateRouting(RoutingInput) → Problem[] (errors refuse the config; warnings do not).
  *
  * TRUSTS
@@ -73,5 +74,6 @@ export { applyingRules, isRecognized, ruleApplies, ruleMatches, ruleVerdict, typ
 export { resolveAddress, type Destination } from './resolve.js';
 export { combineModifyRules, decideRecipient, DEFAULT_REJECT_TEXT, explainRecipient, type CombinedModify } from './decide.js';
 export { describeMatch, describeOutcome, renderExplanation } from './explain.js';
+export { createReplay, renderReplay, REPLAY_EXAMPLES, type Replay, type ReplayEnvelope, type ReplayReport } from './replay.js';
 export { mergeDeliveries, planDeliveries } from './plan.js';
 export { MAX_RULES, validateRouting, type RoutingInput } from './validate.js';

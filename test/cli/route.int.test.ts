@@ -4,6 +4,7 @@
  * at its place, from `apply --dry-run`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentOf, openStore, ReceiveWriter, type ReceivedRecord } from '../../src/store/index.js';
 import { DIALECTS } from '../support/relaydesk.js';
 import { cliStore, describeRun, lineOf, parseJson, relaydesk, type CliStore } from './cli-helpers.js';
 
@@ -131,4 +132,75 @@ spam:`,
     const body = parseJson<{ warnings: { path: string; line: number; severity: string }[] }>(j);
     expect(body.warnings).toContainEqual(expect.objectContaining({ path: 'defaultRouting[3].match', line, severity: 'warning' }));
   });
+
+  it('apply --dry-run --replay plans the stored mail with the draft and the version in force', async () => {
+    const handle = await openStore(store.args[0] === '--data' ? { dataDir: store.args[1] as string } : { databaseUrl: store.args[1] as string });
+    try {
+      const w = new ReceiveWriter(handle);
+      const now = Date.now();
+      await w.save(envelope('R1', now - 60_000, 'help@solarmora.com'));
+      await w.save(envelope('R2', now - 120_000, 'help@solarmora.com'));
+      await w.save(envelope('R3', now - 180_000, 'alice@solarmora.com'));
+      // Older than the period: not replayed.
+      await w.save(envelope('OLD', now - 3 * 86_400_000, 'help@solarmora.com'));
+    } finally {
+      await handle.close();
+    }
+    const file = await store.file('draft.yaml', DRAFT);
+    const [r, j] = await Promise.all([
+      run('apply', '--dry-run', '-f', file, '--replay', '1d'),
+      run('apply', '--dry-run', '-f', file, '--replay', '1d', '--json'),
+    ]);
+    expect(r.code, describeRun(r)).toBe(0);
+    expect(r.stdout).toContain('replay: 3 messages of the last 1d, planned with the configuration in force and with this file');
+    expect(r.stdout).toContain('  rule 1 "No sales mail": would take 2 messages');
+    expect(r.stdout).toMatch(
+      /^ {2}help@solarmora\.com: alice@solarmora\.com by mailbox, support@crm\.test by smtp via crm → rejected \(550 5\.7\.1\): 2 messages \(e\.g\. R[12], R[12]\)$/m,
+    );
+    expect(r.stdout).toMatch(/^would now be rejected: 2 messages/m);
+    const body = parseJson<{ replay: { messages: number; rejected: { messages: number; examples: string[] } } }>(j);
+    expect(body.replay.messages).toBe(3);
+    expect(body.replay.rejected.examples.sort()).toEqual(['R1', 'R2']);
+    const refused = await run('apply', '-f', file, '--replay', '1d');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--replay only goes with --dry-run');
+  });
 });
+
+function envelope(queueId: string, at: number, recipient: string): ReceivedRecord {
+  return {
+    message: {
+      queueId,
+      messageId: `<${queueId}@t>`,
+      mailFrom: 'someone@example.net',
+      helo: 'h',
+      clientIp: '127.0.0.1',
+      subject: null,
+      headerFrom: null,
+      receivedAt: at,
+      configVersion: 1,
+      spam: false,
+      spamScore: 0,
+      spamReasons: [],
+      authResults: {},
+    },
+    content: contentOf(Buffer.from('Subject: x\r\n\r\nbody\r\n')),
+    deliveries: [
+      {
+        recipient,
+        originalRecipient: recipient,
+        transport: 'mailbox',
+        route: null,
+        requireTls: false,
+        suppressBounces: false,
+        spamFlag: false,
+        transform: {},
+        rules: [],
+        status: 'delivered',
+        holdReason: null,
+        nextAttemptAt: at,
+      },
+    ],
+    trace: [{ queueId, at, code: 'inbound.accepted', summary: 'accepted' }],
+  };
+}
