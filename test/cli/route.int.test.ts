@@ -196,7 +196,7 @@ function envelope(queueId: string, at: number, recipient: string): ReceivedRecor
         spamFlag: false,
         transform: {},
         rules: [],
-        status: 'delivered',
+        status: 'queued',
         holdReason: null,
         nextAttemptAt: at,
       },
