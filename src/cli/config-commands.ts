@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Command } from 'commander';
 import type { Problem } from '../config/index.js';
-import { applyConfigText, ConfigInvalidError, exportConfigText, describeProblem } from '../config/index.js';
+import { applyConfigText, ConfigInvalidError, exportConfigText, describeProblem, parseConfigText, parseDuration, replayDraft } from '../config/index.js';
+import { renderReplay } from '../routing/index.js';
 import { CliFailure, EXIT, printJson, withStore, withStoreOptions, type StoreFlags } from './common.js';
 import { systemClock } from '../base/clock.js';
 
@@ -11,8 +12,14 @@ export function applyCommand(): Command {
     .description('validate a YAML configuration file and make it the one in force (atomically)')
     .requiredOption('-f, --file <file>', 'the YAML file ("-" for standard input)')
     .option('--dry-run', 'validate and show what would change, without applying')
+    .option('--replay <period>', 'with --dry-run: plan the mail stored in the last PERIOD (like 7d) with this file and with the version in force')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: StoreFlags & { file: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (opts: StoreFlags & { file: string; dryRun?: boolean; replay?: string; json?: boolean }) => {
+      const period = opts.replay === undefined ? undefined : parseDuration(opts.replay);
+      if (opts.replay !== undefined && !opts.dryRun) throw new CliFailure('--replay only goes with --dry-run; add --dry-run', EXIT.usage);
+      if (opts.replay !== undefined && (period === undefined || period === 0)) {
+        throw new CliFailure(`--replay ${opts.replay}: not a period; write it like 7d, 12h or 30m`, EXIT.usage);
+      }
       let text: string;
       try {
         text = opts.file === '-' ? await readStdin() : await readFile(opts.file, 'utf8');
@@ -26,19 +33,23 @@ export function applyCommand(): Command {
         opts,
         async (store) => {
           try {
-            const r = await applyConfigText(store.db, text, { appliedBy: `cli:${os.userInfo().username}`, now: systemClock.now(), dryRun: opts.dryRun });
-            if (opts.json) return printJson({ ...r, warnings: r.warnings.map(problemJson) });
+            const now = systemClock.now();
+            const r = await applyConfigText(store.db, text, { appliedBy: `cli:${os.userInfo().username}`, now, dryRun: opts.dryRun });
+            const parsed = period !== undefined ? parseConfigText(text) : undefined;
+            const replay = parsed?.ok && period !== undefined ? await replayDraft(store.db, parsed.config, { since: now - period, until: now }) : undefined;
+            if (opts.json) return printJson({ ...r, warnings: r.warnings.map(problemJson), ...(replay ? { replay } : {}) });
             for (const w of r.warnings) process.stdout.write(`${describeProblem(w)}\n`);
             if (r.changes.length === 0 && !r.applied) {
               process.stdout.write(`no changes; configuration version ${r.version} stays in force\n`);
-              return;
+            } else {
+              for (const c of r.changes) process.stdout.write(`${c}\n`);
+              process.stdout.write(
+                r.applied
+                  ? `applied: configuration version ${r.version} (was ${r.previousVersion}); running servers use it for their next SMTP command\n`
+                  : `dry run: nothing applied (version ${r.version} stays in force)\n`,
+              );
             }
-            for (const c of r.changes) process.stdout.write(`${c}\n`);
-            process.stdout.write(
-              r.applied
-                ? `applied: configuration version ${r.version} (was ${r.previousVersion}); running servers use it for their next SMTP command\n`
-                : `dry run: nothing applied (version ${r.version} stays in force)\n`,
-            );
+            if (replay) process.stdout.write(`${renderReplay(replay, opts.replay ?? '').join('\n')}\n`);
           } catch (e) {
             if (e instanceof ConfigInvalidError) {
               throw new CliFailure(`${opts.file}: ${e.message}`, EXIT.invalid, e.details, {

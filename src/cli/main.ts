@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command[]>> = {
   start: async () => [(await import('./start-command.js')).startCommand()],
   apply: async () => [(await import('./config-commands.js')).applyCommand()],
   export: async () => [(await import('./config-commands.js')).exportCommand()],
+  route: async () => [(await import('./route-commands.js')).routeCommand()],
   quarantine: async () => [(await import('./mail-commands.js')).quarantineCommand()],
   mailbox: async () => [(await import('./mail-commands.js')).mailboxCommand()],
   trace: async () => [(await import('./mail-commands.js')).traceCommand()],

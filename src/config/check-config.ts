@@ -2,15 +2,31 @@
  * Checks of a parsed config that the schema cannot express alone: references between
  * sections and address formats, plus the routing checks of `validateRouting`.
  */
-import { isDomainName, isMailAddress, validateRouting, type Problem } from '../routing/index.js';
+import { domainOf, inDomainTree, isDomainName, isMailAddress, localPartOf, normalizeAddress, validateRouting, type Problem } from '../routing/index.js';
 import type { Config } from './schema.js';
 import { toSnapshotInput } from './to-snapshot-input.js';
 import { renderDuration } from './units.js';
 import { isRsaKey } from '../base/signing-keys.js';
 
 const error = (path: string, message: string): Problem => ({ path, message, severity: 'error' });
+const warning = (path: string, message: string): Problem => ({ path, message, severity: 'warning' });
 
-export function checkConfig(config: Config): Problem[] {
+/** One inbound address of a desk channel, as the store has it. */
+export interface DeskAddressFact {
+  readonly address: string;
+  readonly channel: string;
+  readonly retired: boolean;
+}
+
+/**
+ * What only the store knows, gathered by io/apply before the checks run: the desk's inbound
+ * addresses, current and retired (they are generated when a channel is created or rotated).
+ */
+export interface StoreFacts {
+  readonly deskAddresses: readonly DeskAddressFact[];
+}
+
+export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
   const problems: Problem[] = [];
   const units = new Set(['/', ...config.orgUnits]);
   config.orgUnits.forEach((u, i) => {
@@ -59,5 +75,44 @@ export function checkConfig(config: Config): Problem[] {
     });
   }
   const { version: _version, ...routing } = toSnapshotInput(config, 0);
-  return [...problems, ...validateRouting(routing)];
+  return [...problems, ...validateRouting(routing), ...(facts ? checkDeskRecipients(config, facts) : [])];
+}
+
+/**
+ * A rule that sends mail to the desk must name an inbound address the desk has now: a
+ * mistyped one, one from another installation or one retired by a rotation gets 550 5.1.1.
+ */
+function checkDeskRecipients(config: Config, facts: StoreFacts): Problem[] {
+  const desk = config.desk;
+  if (!desk) return [];
+  const known = new Map(facts.deskAddresses.map((f) => [normalizeAddress(f.address), f]));
+  const problems: Problem[] = [];
+  const check = (path: string, raw: string): void => {
+    if (!isMailAddress(raw.trim())) return;
+    const address = normalizeAddress(raw);
+    if (!inDomainTree(domainOf(address), new Set([desk.domain.toLowerCase()])) || localPartOf(address) === 'postmaster') return;
+    const fact = known.get(address);
+    if (fact === undefined) {
+      problems.push(
+        warning(
+          path,
+          `${raw} is in the desk's domain, but no channel of this installation has that address, so the desk refuses mail to it (550 5.1.1); copy the channel's address from relaydesk desk channels`,
+        ),
+      );
+    } else if (fact.retired) {
+      const current = facts.deskAddresses.find((f) => f.channel === fact.channel && !f.retired)?.address;
+      problems.push(
+        warning(
+          path,
+          `${raw} is a retired address of channel "${fact.channel}" (it was rotated), so the desk refuses mail to it (550 5.1.1); ${current ? `use its current address ${current}` : 'use its current address (relaydesk desk channels)'}`,
+        ),
+      );
+    }
+  };
+  config.defaultRouting.forEach((r, i) => {
+    const change = r.modify.changeEnvelopeRecipient;
+    if (change && 'replaceRecipient' in change) check(`defaultRouting[${i}].modify.changeEnvelopeRecipient.replaceRecipient`, change.replaceRecipient);
+    r.modify.addRecipients.forEach((a, j) => check(`defaultRouting[${i}].modify.addRecipients[${j}].address`, a.address));
+  });
+  return problems;
 }

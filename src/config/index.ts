@@ -8,15 +8,17 @@
  *   io/ stores and applies versions and keeps each node's live view of the one in force.
  *
  * INPUTS / OUTPUTS
- *   parseConfigText(text) → { ok, config, warnings } | { ok: false, problems }.
+ *   parseConfigText(text, storeFacts?) → { ok, config, warnings } | { ok: false, problems }.
  *   renderConfigYaml(Config) → text that parses back to an equal Config.
  *   diffConfig(before | null, after) → lines such as "+ domain solarmora.com".
  *   toSnapshotInput(Config, version) → what routing's buildSnapshot takes.
  *   formatProblem(Problem, file?) → "FILE:LINE:COL: error: PATH: message";
  *   describeProblem(Problem) → "warning: PATH: message (line N)" for the console and CLI.
  *   ruleChanges(history) → when each routing rule came, changed and went.
- *   applyConfigText(db, text, …) / dryRunConfigText / exportConfigText — io: versions
+ *   explainRoute(Config, version, address, from?) → why each rule did or did not apply, and the plan.
+ *   applyConfigText(db, text, …) / dryRunConfigText / exportConfigText / loadConfigInForce — io: versions
  *   in the store, refused whole with every problem (ConfigInvalidError) when invalid.
+ *   replayDraft(db, draft, period) — io: stored envelopes planned with both versions (routing's createReplay).
  *   LiveConfig — io: the version in force on this node, reloaded when another applies.
  *
  * TRUSTS
@@ -43,12 +45,15 @@ export {
   type DeskChannel,
 } from './schema.js';
 export { parseConfigText, type ParseConfigResult } from './parse-config.js';
+export type { DeskAddressFact, StoreFacts } from './check-config.js';
 export { renderConfigYaml } from './render-config.js';
 export { diffConfig } from './diff.js';
 export { toSnapshotInput } from './to-snapshot-input.js';
 export { describeProblem, formatProblem } from './format-problem.js';
 export { ruleChanges, ruleKey, type RuleChange, type VersionRules } from './rule-history.js';
-export { applyConfigText, ConfigInvalidError, dryRunConfigText, exportConfigText, type ApplyResult, type DryRun } from './io/apply.js';
+export { applyConfigText, ConfigInvalidError, dryRunConfigText, exportConfigText, loadConfigInForce, type ApplyResult, type DryRun } from './io/apply.js';
+export { explainRoute, type RouteExplanationView } from './explain-route.js';
+export { replayDraft } from './io/replay.js';
 export { LiveConfig, type LiveState } from './io/live-config.js';
 export type { Problem } from '../routing/index.js';
 export { parseDuration, parseSize, renderDuration, renderSize } from './units.js';

@@ -6,7 +6,7 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Problem } from '../routing/index.js';
-import { checkConfig } from './check-config.js';
+import { checkConfig, type StoreFacts } from './check-config.js';
 import { configSchema, ruleSchema, type Config } from './schema.js';
 import { formatPath, locate, parsePath, type PathSegment } from './yaml-paths.js';
 
@@ -16,7 +16,8 @@ export type ParseConfigResult =
 /** Anchors and aliases are allowed, but not enough of them to blow up memory. */
 const MAX_ALIAS_COUNT = 100;
 
-export function parseConfigText(text: string): ParseConfigResult {
+/** `facts`: what the store knows (see StoreFacts); without them the checks that need it are skipped. */
+export function parseConfigText(text: string, facts?: StoreFacts): ParseConfigResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const syntax: Problem[] = [
@@ -43,10 +44,10 @@ export function parseConfigText(text: string): ParseConfigResult {
     const problems = parsed.error.issues.flatMap((issue) => issueProblems(issue, raw, doc, lineCounter));
     // Go on with what did parse, so a broken port does not hide a broken pattern.
     const partial = partialConfig(raw, parsed.error.issues);
-    const checked = partial ? checkConfig(partial).map((p) => placed(p, doc, lineCounter, parsePath(p.path))) : [];
+    const checked = partial ? checkConfig(partial, facts).map((p) => placed(p, doc, lineCounter, parsePath(p.path))) : [];
     return { ok: false, problems: sortProblems([...syntax, ...problems, ...checked]) };
   }
-  const checked = checkConfig(parsed.data).map((p) => placed(p, doc, lineCounter, parsePath(p.path)));
+  const checked = checkConfig(parsed.data, facts).map((p) => placed(p, doc, lineCounter, parsePath(p.path)));
   const all = sortProblems([...syntax, ...checked]);
   if (all.some((p) => p.severity === 'error')) return { ok: false, problems: all };
   return { ok: true, config: parsed.data, warnings: all };

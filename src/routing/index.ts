@@ -10,8 +10,11 @@
  * INPUTS / OUTPUTS
  *   buildSnapshot(SnapshotInput) → RoutingSnapshot, once per config version.
  *   decideRecipient(address, snapshot) → RecipientDecision (accept with a RecipientPlan, or an SMTP reject).
+ *   explainRecipient(address, snapshot) → RecipientExplanation: the same decision, made by the
+ *   same code, with each rule's part in it (applied, or why not); renderExplanation → lines.
  *   postmaster (bare, or at any hosted or desk domain) is decided before the rules.
  *   planDeliveries(RecipientPlan[], SpamVerdict) → PlannedDelivery[].
+ *   createReplay(inForce, draft) → add(envelope)…, report(): what a draft would change for stored mail.
  *   validateRouting(RoutingInput) → Problem[] (errors refuse the config; warnings do not).
  *
  * TRUSTS
@@ -41,11 +44,14 @@ export type {
   PlannedDelivery,
   Problem,
   RecipientDecision,
+  RecipientExplanation,
   RecipientMatch,
   RecipientPlan,
   RoutingRule,
   RoutingSnapshot,
   RuleAction,
+  RuleExplanation,
+  RuleOutcome,
   SpamVerdict,
   TlsMode,
   Transport,
@@ -64,8 +70,10 @@ export {
 } from './address.js';
 export { buildSnapshot, type SnapshotInput } from './snapshot.js';
 export { compilePattern, patternProblem, type CompiledPattern } from './pattern.js';
-export { applyingRules, isRecognized, ruleApplies, ruleMatches } from './match.js';
+export { applyingRules, isRecognized, ruleApplies, ruleMatches, ruleVerdict, type RuleVerdict } from './match.js';
 export { resolveAddress, type Destination } from './resolve.js';
-export { combineModifyRules, decideRecipient, DEFAULT_REJECT_TEXT, type CombinedModify } from './decide.js';
+export { combineModifyRules, decideRecipient, DEFAULT_REJECT_TEXT, explainRecipient, type CombinedModify } from './decide.js';
+export { describeMatch, describeOutcome, renderExplanation } from './explain.js';
+export { createReplay, renderReplay, REPLAY_EXAMPLES, type Replay, type ReplayEnvelope, type ReplayReport } from './replay.js';
 export { mergeDeliveries, planDeliveries } from './plan.js';
 export { MAX_RULES, validateRouting, type RoutingInput } from './validate.js';

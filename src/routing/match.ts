@@ -25,8 +25,22 @@ export function ruleMatches(rule: RoutingRule, index: number, address: Address, 
   return m.all;
 }
 
+/**
+ * Whether a rule applies to a normalized address, or the first reason it does not. Both the
+ * decision (`ruleApplies`) and `explainRecipient` read it, so an explanation cannot say
+ * otherwise than the decision. A plain string: the hot path allocates nothing.
+ */
+export type RuleVerdict = 'applies' | 'disabled' | 'recognized' | 'no-match';
+
+export function ruleVerdict(rule: RoutingRule, index: number, address: Address, recognized: boolean, snapshot: RoutingSnapshot, utf8?: Buffer): RuleVerdict {
+  if (!rule.enabled) return 'disabled';
+  if (!ruleMatches(rule, index, address, snapshot, utf8)) return 'no-match';
+  if (recognized && !rule.recognizedAddresses) return 'recognized';
+  return 'applies';
+}
+
 export function ruleApplies(rule: RoutingRule, index: number, address: Address, recognized: boolean, snapshot: RoutingSnapshot, utf8?: Buffer): boolean {
-  return rule.enabled && (!recognized || rule.recognizedAddresses) && ruleMatches(rule, index, address, snapshot, utf8);
+  return ruleVerdict(rule, index, address, recognized, snapshot, utf8) === 'applies';
 }
 
 /** Indexes of the rules that apply to a normalized address, in table order. */

@@ -178,6 +178,40 @@ export interface RecipientPlan {
 export type RecipientDecision =
   { readonly kind: 'reject'; readonly reply: SmtpReply; readonly rule?: string } | { readonly kind: 'accept'; readonly plan: RecipientPlan };
 
+/**
+ * Why one rule did or did not shape a recipient's plan. `overridden`: the rule applied, but
+ * its changeEnvelopeRecipient or changeRoute is not used, as rule `by` (earlier) set one first.
+ * `rejected`: the rule matched, but rule `by` rejects the address, so nothing else counts.
+ * `recognized`: the rule matched, but it is for non-recognized addresses only.
+ */
+export type RuleOutcome =
+  | { readonly kind: 'applied' }
+  | { readonly kind: 'overridden'; readonly by: number; readonly option: 'changeEnvelopeRecipient' | 'changeRoute' }
+  | { readonly kind: 'rejected'; readonly by: number }
+  | { readonly kind: 'disabled' }
+  | { readonly kind: 'no-match' }
+  | { readonly kind: 'recognized' };
+
+export interface RuleExplanation {
+  /** The rule's place in the table, from 0 (as in `defaultRouting[0]`). */
+  readonly index: number;
+  readonly description: string;
+  readonly outcome: RuleOutcome;
+}
+
+/** The decision for one recipient, with the part each rule played in it. */
+export interface RecipientExplanation {
+  readonly recipient: Address;
+  readonly recognized: boolean;
+  /**
+   * Decided before any rule is looked at (then `rules` is empty): postmaster mail (RFC 5321
+   * 4.5.1), the desk's intake, or a domain that is neither hosted nor the desk's.
+   */
+  readonly before?: 'postmaster' | 'desk' | 'not-hosted';
+  readonly rules: readonly RuleExplanation[];
+  readonly decision: RecipientDecision;
+}
+
 /** A problem in the configuration, placed by its YAML path (and line when known). */
 export interface Problem {
   /** YAML path such as `defaultRouting[2].match.pattern`; empty for the whole file. */

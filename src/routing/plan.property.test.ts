@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyEnvelopeChange, normalizeAddress } from './address.js';
-import { combineModifyRules, decideRecipient } from './decide.js';
+import { combineModifyRules, decideRecipient, explainRecipient } from './decide.js';
 import { applyingRules, isRecognized, ruleApplies } from './match.js';
 import type { AddedRecipient, PlannedDelivery, RecipientMatch, RoutingRule, SpamVerdict } from './model.js';
 import { planDeliveries } from './plan.js';
@@ -78,6 +78,23 @@ describe('planner properties', () => {
         const { snap, a, recognized } = applying(rs, addr);
         const linear = rs.flatMap((r, i) => (ruleApplies(r, i, a, recognized, snap) ? [i] : []));
         expect(applyingRules(a, recognized, snap)).toEqual(linear);
+      }),
+    );
+  });
+
+  it('an explanation carries the very decision, and its applied rules are the ones the decision used', () => {
+    fc.assert(
+      fc.property(rules, address, (rs, addr) => {
+        const { snap, rules: app } = applying(rs, addr);
+        const x = explainRecipient(addr, snap);
+        expect(x.decision).toEqual(decideRecipient(addr, snap));
+        if (x.before !== undefined) return;
+        const used = x.rules.filter((e) => e.outcome.kind === 'applied' || e.outcome.kind === 'overridden').map((e) => rs[e.index]);
+        const matched = x.rules.filter((e) => ['applied', 'overridden', 'rejected'].includes(e.outcome.kind)).map((e) => rs[e.index]);
+        expect(matched).toEqual(app);
+        if (x.decision.kind === 'accept') expect(x.decision.plan.rules).toEqual(used.map((r) => r?.description));
+        // A reject is a rule's (exactly one is used), or "no such user" (no rule rejects).
+        else expect(used.filter((r) => r?.action === 'reject').map((r) => r?.description)).toEqual(x.decision.rule !== undefined ? [x.decision.rule] : []);
       }),
     );
   });

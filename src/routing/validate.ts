@@ -4,6 +4,7 @@
  * the admin can find each problem; every message gives the cause and the fix.
  */
 import { domainOf, inDomainTree, isDomainName, isLocalPart, isMailAddress, localPartOf, normalizeAddress, normalizeDomain } from './address.js';
+import { lintRules } from './lint.js';
 import { ruleMatches } from './match.js';
 import { isPostmasterRecipient, POSTMASTER } from './postmaster.js';
 import type { Address, Problem, RoutingRule, RoutingSnapshot } from './model.js';
@@ -27,6 +28,7 @@ export function validateRouting(input: RoutingInput): Problem[] {
     ...checkPostmaster(input, snapshot),
     ...checkRules(input, snapshot),
     ...checkOverlappingChanges(input.rules, snapshot),
+    ...lintRules(input.rules, snapshot),
   ];
 }
 

@@ -71,6 +71,7 @@ export {
   type NewDelivery,
   type ReceivedRecord,
 } from './repos/message-repo.js';
+export { listEnvelopes, type EnvelopePage, type StoredEnvelope } from './repos/envelope-repo.js';
 export { BlobWriter, deleteSpooledBlobs, openBlob } from './repos/blob-repo.js';
 export { touchNode } from './repos/node-repo.js';
 export { loadOrCreateSecret } from './repos/secret-repo.js';

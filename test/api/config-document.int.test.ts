@@ -28,6 +28,25 @@ describe('configuration document API', () => {
     expect(r.body.ruleChanges[0].changedBy).toMatch(/\S/);
   });
 
+  it('explains how the rules in force treat an address, for admins only', async () => {
+    const r = await n.call('GET', '/api/routing/explain?address=Help%40solarmora.com&from=someone%40customer.example');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ recipient: 'help@solarmora.com', recognized: false, before: null, sender: { list: null } });
+    expect(r.body.rules.map((x: any) => [x.description, x.outcome.kind])).toEqual([
+      ['help to the desk', 'applied'],
+      ['sales to the desk', 'no-match'],
+    ]);
+    expect(r.body.rules[1].text).toBe('no match: help@solarmora.com is not sales@solarmora.com');
+    expect(r.body.decision).toMatchObject({ kind: 'accept', rules: ['help to the desk'] });
+    expect(r.body.decision.targets).toEqual([
+      { recipient: expect.stringMatching(/^support@[a-z0-9]+\.case\.relaydesk\.test$/), transport: 'desk', route: null, role: 'primary', spam: 'held' },
+    ]);
+    expect(r.body.lines[0]).toBe('help@solarmora.com (not recognized)');
+    expect((await n.call('GET', '/api/routing/explain?address=x%40gmail.com')).body).toMatchObject({ before: 'not-hosted', decision: { kind: 'reject' } });
+    expect((await n.call('GET', '/api/routing/explain?address=not-an-address')).status).toBe(400);
+    expect((await n.call('GET', '/api/routing/explain?address=help%40solarmora.com', { token: n.agent })).status).toBe(403);
+  });
+
   it('checks an edit without saving it: errors and warnings at their paths', async () => {
     const { body: cur } = await n.call('GET', '/api/config/document');
     const doc = structuredClone(cur.document);

@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml';
 import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { newInboundAddress } from '../../desk/light.js';
-import { loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
+import { listDeskChannels, loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
 import type { Problem } from '../../routing/index.js';
 import { diffConfig } from '../diff.js';
 import { describeProblem } from '../format-problem.js';
@@ -40,7 +40,10 @@ export async function applyConfigText(
       },
     ]);
   }
-  const parsed = parseConfigText(text);
+  const channels = await listDeskChannels(db);
+  const parsed = parseConfigText(text, {
+    deskAddresses: channels.flatMap((c) => c.inboundAddresses.map((a) => ({ address: a.address, channel: c.name, retired: a.retired }))),
+  });
   if (!parsed.ok) throw new ConfigInvalidError(parsed.problems);
   const current = await loadCurrentConfig(db);
   const before = current ? parseStored(current.yaml) : null;
@@ -119,6 +122,20 @@ export async function exportConfigText(db: Db): Promise<{ version: number; yaml:
   const current = await loadCurrentConfig(db);
   if (!current) return { version: 0, yaml: renderConfigYaml(emptyConfig()) };
   return { version: current.version, yaml: current.yaml };
+}
+
+/** The configuration in force and its version; before the first apply, the empty one as version 0. */
+export async function loadConfigInForce(db: Db): Promise<{ version: number; config: Config }> {
+  const current = await loadCurrentConfig(db);
+  if (!current) return { version: 0, config: emptyConfig() };
+  const config = parseStored(current.yaml);
+  if (!config) {
+    throw new RelaydeskError(
+      'CONFIG_INVALID',
+      `the configuration in force (version ${current.version}) does not pass this release's checks; run relaydesk apply --dry-run -f on its export to see why, then fix and apply it`,
+    );
+  }
+  return { version: current.version, config };
 }
 
 function parseStored(yaml: string): Config | null {

@@ -1,4 +1,7 @@
 /**
+ * Explain: how the rules in force treat an address (each rule applied, or why not, and the
+ * plan), computed by the same code that decides at RCPT time; nothing is sent.
+ *
  * "Test the route": the seed's step 3 as a button. A real message goes to this node's own
  * SMTP listener on loopback, so it meets every check and rule that a customer's mail meets;
  * the console then follows its trace (GET /api/messages/:id/trace) to the destination.
@@ -6,6 +9,7 @@
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { randomToken } from '../../../base/ids.js';
+import { explainRoute } from '../../../config/index.js';
 import { newMessageId } from '../../../desk/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
@@ -76,4 +80,60 @@ const test = defineRoute({
   },
 });
 
-export const routingRoutes: readonly ApiRoute[] = [test];
+const outcomeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('applied') }),
+  z.object({ kind: z.literal('overridden'), by: z.number().int(), option: z.enum(['changeEnvelopeRecipient', 'changeRoute']) }),
+  z.object({ kind: z.literal('rejected'), by: z.number().int() }),
+  z.object({ kind: z.literal('disabled') }),
+  z.object({ kind: z.literal('no-match') }),
+  z.object({ kind: z.literal('recognized') }),
+]);
+
+const explain = defineRoute({
+  method: 'GET',
+  path: '/api/routing/explain',
+  operationId: 'explainRoute',
+  summary: 'How the routing rules in force treat an address: each rule applied or why not, then where the mail would go (admin)',
+  tag: 'config',
+  action: 'config.manage',
+  query: z.strictObject({
+    address: z.email({ error: 'write the address to explain as name@domain' }).max(254),
+    from: z.string().max(254).optional().describe('the envelope sender, checked against the spam allow and deny lists'),
+  }),
+  response: z.object({
+    version: z.number().int(),
+    recipient: z.string(),
+    recognized: z.boolean(),
+    before: z.enum(['postmaster', 'desk', 'not-hosted']).nullable().describe('decided before any rule is looked at'),
+    rules: z.array(
+      z.object({ index: z.number().int(), description: z.string(), action: z.string(), match: z.string(), outcome: outcomeSchema, text: z.string() }),
+    ),
+    decision: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('reject'), reply: z.string(), rule: z.string().nullable() }),
+      z.object({
+        kind: z.literal('accept'),
+        quarantine: z.boolean(),
+        requireTls: z.boolean(),
+        rules: z.array(z.string()),
+        targets: z.array(
+          z.object({
+            recipient: z.string(),
+            transport: z.string(),
+            route: z.string().nullable(),
+            role: z.enum(['primary', 'added']),
+            spam: z.enum(['held', 'flagged', 'quarantined']),
+          }),
+        ),
+      }),
+    ]),
+    sender: z.object({ address: z.string(), list: z.enum(['allow', 'deny']).nullable(), text: z.string() }).nullable(),
+    lines: z.array(z.string()).describe('the explanation as `relaydesk route explain` prints it'),
+  }),
+  failures: [403],
+  async command({ input: { query }, deps }) {
+    const { version, config } = await deps.live.current();
+    return explainRoute(config, version, query.address, query.from);
+  },
+});
+
+export const routingRoutes: readonly ApiRoute[] = [explain, test];
