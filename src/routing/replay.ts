@@ -99,7 +99,14 @@ export function createReplay(inForce: RoutingSnapshot, draft: RoutingSnapshot): 
         const will = destination(willPlan);
         if (was === will) continue;
         const key = `${address}\u0000${was}\u0000${will}`;
-        const tally = changes.get(key) ?? { recipient: address, before: was, after: will, plans: { before: wasPlan, after: willPlan }, messages: 0, examples: [] };
+        const tally = changes.get(key) ?? {
+          recipient: address,
+          before: was,
+          after: will,
+          plans: { before: wasPlan, after: willPlan },
+          messages: 0,
+          examples: [],
+        };
         changes.set(key, tally);
         count(tally, e.queueId);
         if (old.kind === 'accept' && next.decision.kind === 'reject') nowRejected = true;

@@ -145,7 +145,8 @@ export async function loadConfigInForce(db: Db): Promise<{ version: number; conf
 export async function loadConfigOfVersion(db: Db, version: number): Promise<Config> {
   if (version === 0) return emptyConfig();
   const yaml = (await loadConfigTexts(db, [version])).get(version);
-  if (yaml === undefined) throw new RelaydeskError('NOT_FOUND', `configuration version ${version} is not in the store; GET /api/config/versions lists those kept`);
+  if (yaml === undefined)
+    throw new RelaydeskError('NOT_FOUND', `configuration version ${version} is not in the store; GET /api/config/versions lists those kept`);
   const config = parseStored(yaml);
   if (!config) {
     throw new RelaydeskError(

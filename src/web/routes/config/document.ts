@@ -30,7 +30,6 @@ const HISTORY_DEPTH = 200;
 
 const problemJson = (p: Problem) => problemJsonOf(p, { lines: false });
 
-
 /**
  * The document as GET answers it: the file as the admin wrote it, so the shape of the
  * configuration's input (defaults left out). Saves take any object and report its problems.
@@ -43,7 +42,6 @@ const ruleChangeSchema = z.object({
   changedBy: z.string(),
   orEarlier: z.boolean().describe('the history kept ends before this rule changed: it may be older'),
 });
-
 
 /**
  * The rule keys of each stored version, per store: versions never change once saved, so each

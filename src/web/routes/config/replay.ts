@@ -34,7 +34,8 @@ const replay = defineRoute({
   method: 'POST',
   path: '/api/config/replay',
   operationId: 'replayConfigDocument',
-  summary: 'Plan the mail stored in the last period with a configuration object and with the version in force, and say what would change; nothing is sent or saved (admin)',
+  summary:
+    'Plan the mail stored in the last period with a configuration object and with the version in force, and say what would change; nothing is sent or saved (admin)',
   tag: 'config',
   action: 'config.manage',
   body: z.strictObject({ document: documentSchema, period }),
@@ -44,7 +45,9 @@ const replay = defineRoute({
     until: z.string(),
     version: z.number().int().describe('the version in force the draft was compared with'),
     messages: z.number().int().describe('the messages stored in the period'),
-    rules: z.array(z.object({ index: z.number().int(), description: z.string(), messages: z.number().int() })).describe("each of the draft's rules and how many messages it would take"),
+    rules: z
+      .array(z.object({ index: z.number().int(), description: z.string(), messages: z.number().int() }))
+      .describe("each of the draft's rules and how many messages it would take"),
     changes: z.array(
       countSchema.extend({
         recipient: z.string(),

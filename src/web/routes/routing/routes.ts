@@ -99,7 +99,15 @@ const explanationSchema = z.object({
   recognized: z.boolean(),
   before: z.enum(['postmaster', 'desk', 'not-hosted']).nullable().describe('decided before any rule is looked at'),
   rules: z.array(
-    z.object({ index: z.number().int(), description: z.string(), action: z.string(), match: z.string(), outcome: outcomeSchema, text: z.string() }),
+    z.object({
+      index: z.number().int(),
+      description: z.string(),
+      action: z.string(),
+      match: z.string(),
+      matchOn: z.object({ kind: z.enum(['single', 'pattern', 'group', 'all']), value: z.string().nullable() }),
+      outcome: outcomeSchema,
+      text: z.string().describe('the outcome as a sentence, as `relaydesk route explain` prints it'),
+    }),
   ),
   decision: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('reject'), reply: z.string(), rule: z.string().nullable() }),
@@ -130,7 +138,8 @@ const explain = defineRoute({
   method: 'GET',
   path: '/api/routing/explain',
   operationId: 'explainRoute',
-  summary: 'How the routing rules in force (or those that routed a stored message) treat an address: each rule applied or why not, then where the mail would go (admin)',
+  summary:
+    'How the routing rules in force (or those that routed a stored message) treat an address: each rule applied or why not, then where the mail would go (admin)',
   tag: 'config',
   action: 'config.manage',
   query: z.strictObject({
@@ -140,7 +149,7 @@ const explain = defineRoute({
       .string()
       .regex(/^[0-9A-Z]{8,32}$/, 'a queue id such as 238D2CC4SDD156X')
       .optional()
-      .describe("explain with the configuration version that was in force when this message arrived; `from` defaults to its envelope sender"),
+      .describe('explain with the configuration version that was in force when this message arrived; `from` defaults to its envelope sender'),
   }),
   response: explanationSchema,
   failures: [403, 404, 409],
