@@ -238,7 +238,7 @@ describe('default routing in chromium', () => {
     const example = row.getByRole('link').first();
     const href = (await example.getAttribute('href')) ?? '';
     expect(href).toMatch(/^\/admin\/email-log\?trace=[0-9A-Z]+$/);
-    expect(await ed.getByTestId('replay-rejected').textContent()).toContain('Would now be rejected: 0 messages');
+    expect(await ed.getByTestId('replay-rejected').textContent()).toContain('Messages that would now be rejected: 0');
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'routing-07-preview');
     await save();

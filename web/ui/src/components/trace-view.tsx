@@ -144,7 +144,7 @@ export function RoutingWhy({ m }: { m: LoggedMessage }) {
       <p className="actions">
         {recipients.map((r) => (
           <button key={r} type="button" aria-pressed={open === r} aria-label={t('routing.explain.whyLabel', { address: r })} onClick={() => void explain(r)}>
-            {t('routing.explain.why')} <span className="muted">{r}</span>
+            {t('routing.explain.why')} {r}
           </button>
         ))}
       </p>
