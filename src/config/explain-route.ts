@@ -19,6 +19,8 @@ export interface RouteExplanationView {
     readonly description: string;
     readonly action: string;
     readonly match: string;
+    /** The match as data, for a console that words it in its own language. */
+    readonly matchOn: { readonly kind: 'single' | 'pattern' | 'group' | 'all'; readonly value: string | null };
     readonly outcome: RuleOutcome;
     readonly text: string;
   }[];
@@ -60,6 +62,7 @@ export function explainRoute(config: Config, version: number, address: string, f
         description: e.description,
         action: r?.action ?? 'modify',
         match: r ? describeMatch(r.match) : '',
+        matchOn: r ? matchOn(r.match) : { kind: 'all' as const, value: null },
         outcome: e.outcome,
         text: describeOutcome(e, rules, x.recipient),
       };
@@ -83,6 +86,13 @@ export function explainRoute(config: Config, version: number, address: string, f
     sender,
     lines,
   };
+}
+
+function matchOn(m: Config['defaultRouting'][number]['match']): RouteExplanationView['rules'][number]['matchOn'] {
+  if ('single' in m) return { kind: 'single', value: m.single };
+  if ('pattern' in m) return { kind: 'pattern', value: m.pattern };
+  if ('group' in m) return { kind: 'group', value: m.group };
+  return { kind: 'all', value: null };
 }
 
 function senderFacts(config: Config, from: string): NonNullable<RouteExplanationView['sender']> {

@@ -51,7 +51,16 @@ export { diffConfig } from './diff.js';
 export { toSnapshotInput } from './to-snapshot-input.js';
 export { describeProblem, formatProblem } from './format-problem.js';
 export { ruleChanges, ruleKey, type RuleChange, type VersionRules } from './rule-history.js';
-export { applyConfigText, ConfigInvalidError, dryRunConfigText, exportConfigText, loadConfigInForce, type ApplyResult, type DryRun } from './io/apply.js';
+export {
+  applyConfigText,
+  ConfigInvalidError,
+  dryRunConfigText,
+  exportConfigText,
+  loadConfigInForce,
+  loadConfigOfVersion,
+  type ApplyResult,
+  type DryRun,
+} from './io/apply.js';
 export { explainRoute, type RouteExplanationView } from './explain-route.js';
 export { replayDraft } from './io/replay.js';
 export { LiveConfig, type LiveState } from './io/live-config.js';

@@ -74,6 +74,6 @@ export { applyingRules, isRecognized, ruleApplies, ruleMatches, ruleVerdict, typ
 export { resolveAddress, type Destination } from './resolve.js';
 export { combineModifyRules, decideRecipient, DEFAULT_REJECT_TEXT, explainRecipient, type CombinedModify } from './decide.js';
 export { describeMatch, describeOutcome, renderExplanation } from './explain.js';
-export { createReplay, renderReplay, REPLAY_EXAMPLES, type Replay, type ReplayEnvelope, type ReplayReport } from './replay.js';
+export { createReplay, renderReplay, REPLAY_EXAMPLES, type Replay, type ReplayEnvelope, type ReplayPlan, type ReplayReport } from './replay.js';
 export { mergeDeliveries, planDeliveries } from './plan.js';
 export { MAX_RULES, validateRouting, type RoutingInput } from './validate.js';

@@ -27,6 +27,10 @@ describe('createReplay', () => {
         recipient: 'help@solarmora.com',
         before: 'support@crm.test by smtp via crm',
         after: 'support@crm.test by smtp via crm2',
+        plans: {
+          before: { kind: 'accept', targets: [{ recipient: 'support@crm.test', transport: 'smtp', route: 'crm', held: false }] },
+          after: { kind: 'accept', targets: [{ recipient: 'support@crm.test', transport: 'smtp', route: 'crm2', held: false }] },
+        },
         messages: 5,
         examples: ['H0', 'H1', 'H2'],
       },
@@ -46,7 +50,11 @@ describe('createReplay', () => {
     const withInfo = createReplay(snapshotWith([rule({ match: { single: 'info@solarmora.com' }, modify: toCrm })]), draft);
     withInfo.add(env('I2', ['info@solarmora.com']));
     expect(withInfo.report().rejected).toEqual({ messages: 1, examples: ['I2'] });
-    expect(withInfo.report().changes[0]).toMatchObject({ before: 'support@crm.test by smtp via crm', after: 'rejected (550 5.7.1)' });
+    expect(withInfo.report().changes[0]).toMatchObject({
+      before: 'support@crm.test by smtp via crm',
+      after: 'rejected (550 5.7.1)',
+      plans: { after: { kind: 'reject', reply: '550 5.7.1' } },
+    });
   });
 
   it('renders the report', () => {

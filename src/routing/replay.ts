@@ -25,12 +25,25 @@ export interface ReplayCount {
   readonly examples: readonly string[];
 }
 
+/** One side of a changed recipient, as data: what its mail got, or would get. */
+export type ReplayPlan =
+  | { readonly kind: 'reject'; readonly reply: string }
+  | {
+      readonly kind: 'accept';
+      readonly targets: readonly { readonly recipient: Address; readonly transport: string; readonly route: string | null; readonly held: boolean }[];
+    };
+
 export interface ReplayReport {
   readonly messages: number;
   /** Each rule of the draft, with how many messages it would take (apply to at least one recipient). */
   readonly rules: readonly { readonly index: number; readonly description: string; readonly messages: number }[];
   /** Recipients whose destination would change, most messages first. */
-  readonly changes: readonly (ReplayCount & { readonly recipient: Address; readonly before: string; readonly after: string })[];
+  readonly changes: readonly (ReplayCount & {
+    readonly recipient: Address;
+    readonly before: string;
+    readonly after: string;
+    readonly plans: { readonly before: ReplayPlan; readonly after: ReplayPlan };
+  })[];
   /** Messages with a recipient accepted now that the draft would reject. */
   readonly rejected: ReplayCount;
   /** Messages with a copy the draft would hold (quarantine rule or spam) where none is held now. */
@@ -56,7 +69,7 @@ export function createReplay(inForce: RoutingSnapshot, draft: RoutingSnapshot): 
   const before = new Map<Address, RecipientDecision>();
   const after = new Map<Address, RecipientExplanation>();
   const ruleMessages = draft.rules.map(() => 0);
-  const changes = new Map<string, Tally & { recipient: Address; before: string; after: string }>();
+  const changes = new Map<string, Tally & { recipient: Address; before: string; after: string; plans: { before: ReplayPlan; after: ReplayPlan } }>();
   const rejected: Tally = { messages: 0, examples: [] };
   const held: Tally = { messages: 0, examples: [] };
   let messages = 0;
@@ -80,11 +93,20 @@ export function createReplay(inForce: RoutingSnapshot, draft: RoutingSnapshot): 
           after.set(address, next);
         }
         for (const r of next.rules) if (r.outcome.kind === 'applied' || r.outcome.kind === 'overridden') taken.add(r.index);
-        const was = destination(old, e.spam);
-        const will = destination(next.decision, e.spam);
+        const wasPlan = planOf(old, e.spam);
+        const willPlan = planOf(next.decision, e.spam);
+        const was = destination(wasPlan);
+        const will = destination(willPlan);
         if (was === will) continue;
         const key = `${address}\u0000${was}\u0000${will}`;
-        const tally = changes.get(key) ?? { recipient: address, before: was, after: will, messages: 0, examples: [] };
+        const tally = changes.get(key) ?? {
+          recipient: address,
+          before: was,
+          after: will,
+          plans: { before: wasPlan, after: willPlan },
+          messages: 0,
+          examples: [],
+        };
         changes.set(key, tally);
         count(tally, e.queueId);
         if (old.kind === 'accept' && next.decision.kind === 'reject') nowRejected = true;
@@ -112,15 +134,23 @@ function holds(d: RecipientDecision, spam: boolean): boolean {
   return d.kind === 'accept' && (d.plan.quarantine || (spam && d.plan.targets.some((t) => t.holdIfSpam)));
 }
 
-/** Where a recipient's mail goes, in words that compare equal exactly when nothing changes. */
-function destination(d: RecipientDecision, spam: boolean): string {
-  if (d.kind === 'reject') return `rejected (${d.reply.code} ${d.reply.enhanced})`;
-  return d.plan.targets
-    .map(
-      (t) => `${t.recipient} by ${t.transport}${t.route !== undefined ? ` via ${t.route}` : ''}${d.plan.quarantine || (spam && t.holdIfSpam) ? ' (held)' : ''}`,
-    )
-    .sort()
-    .join(', ');
+/** Where a recipient's mail goes, targets in a fixed order so that equal plans compare equal. */
+function planOf(d: RecipientDecision, spam: boolean): ReplayPlan {
+  if (d.kind === 'reject') return { kind: 'reject', reply: `${d.reply.code} ${d.reply.enhanced}` };
+  return {
+    kind: 'accept',
+    targets: d.plan.targets
+      .map((t) => ({ recipient: t.recipient, transport: t.transport, route: t.route ?? null, held: d.plan.quarantine || (spam && t.holdIfSpam) }))
+      .sort((a, b) => (targetText(a) < targetText(b) ? -1 : targetText(a) > targetText(b) ? 1 : 0)),
+  };
+}
+
+const targetText = (t: Extract<ReplayPlan, { kind: 'accept' }>['targets'][number]): string =>
+  `${t.recipient} by ${t.transport}${t.route !== null ? ` via ${t.route}` : ''}${t.held ? ' (held)' : ''}`;
+
+/** A plan in words that compare equal exactly when nothing changes. */
+function destination(p: ReplayPlan): string {
+  return p.kind === 'reject' ? `rejected (${p.reply})` : p.targets.map(targetText).join(', ');
 }
 
 /** The report as `apply --dry-run --replay` prints it. */

@@ -2,7 +2,7 @@ import { parseDocument } from 'yaml';
 import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { newInboundAddress } from '../../desk/light.js';
-import { listDeskChannels, loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
+import { listDeskChannels, loadConfigTexts, loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
 import type { Problem } from '../../routing/index.js';
 import { diffConfig } from '../diff.js';
 import { describeProblem } from '../format-problem.js';
@@ -136,6 +136,25 @@ export async function loadConfigInForce(db: Db): Promise<{ version: number; conf
     );
   }
   return { version: current.version, config };
+}
+
+/**
+ * A stored version, such as the one that routed a message (its `configVersion`); version 0
+ * is the empty configuration used before the first apply.
+ */
+export async function loadConfigOfVersion(db: Db, version: number): Promise<Config> {
+  if (version === 0) return emptyConfig();
+  const yaml = (await loadConfigTexts(db, [version])).get(version);
+  if (yaml === undefined)
+    throw new RelaydeskError('NOT_FOUND', `configuration version ${version} is not in the store; GET /api/config/versions lists those kept`);
+  const config = parseStored(yaml);
+  if (!config) {
+    throw new RelaydeskError(
+      'CONFLICT',
+      `configuration version ${version} does not pass this release's checks, so it cannot be explained; explain against the version in force instead`,
+    );
+  }
+  return config;
 }
 
 function parseStored(yaml: string): Config | null {

@@ -4,6 +4,7 @@ import { toProblem } from '../http-problem.js';
 import { caseRoutes } from '../routes/cases/routes.js';
 import { channelRoutes } from '../routes/channels/routes.js';
 import { configDocumentRoutes } from '../routes/config/document.js';
+import { configReplayRoutes } from '../routes/config/replay.js';
 import { configRoutes } from '../routes/config/routes.js';
 import { routingRoutes } from '../routes/routing/routes.js';
 import { setAsideRoutes } from '../routes/set-aside/routes.js';
@@ -31,6 +32,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...userRoutes,
   ...configRoutes,
   ...configDocumentRoutes,
+  ...configReplayRoutes,
   ...routingRoutes,
   ...quarantineRoutes,
   ...logRoutes,

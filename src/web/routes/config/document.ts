@@ -5,7 +5,7 @@
  * `relaydesk apply`; a check does everything but save, so the editors can show problems
  * as the admin types.
  */
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { z } from 'zod';
 import {
   applyConfigText,
@@ -21,6 +21,7 @@ import { isoTime } from '../../../desk/index.js';
 import { listConfigVersions, loadConfigTexts, type Db } from '../../../store/index.js';
 import { answeredAsGiven } from '../../api/openapi.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+import { documentSchema, toText } from './draft.js';
 import { dryRunJson, dryRunSchema, problemJson as problemJsonOf, problemSchema } from './problems.js';
 import { EVENTS } from '../../../base/events.js';
 
@@ -28,8 +29,6 @@ import { EVENTS } from '../../../base/events.js';
 const HISTORY_DEPTH = 200;
 
 const problemJson = (p: Problem) => problemJsonOf(p, { lines: false });
-
-const documentSchema = z.record(z.string(), z.unknown()).describe('the configuration file as an object (the YAML reference describes its fields)');
 
 /**
  * The document as GET answers it: the file as the admin wrote it, so the shape of the
@@ -43,8 +42,6 @@ const ruleChangeSchema = z.object({
   changedBy: z.string(),
   orEarlier: z.boolean().describe('the history kept ends before this rule changed: it may be older'),
 });
-
-const toText = (document: Record<string, unknown>) => stringify(document, { lineWidth: 0 });
 
 /**
  * The rule keys of each stored version, per store: versions never change once saved, so each

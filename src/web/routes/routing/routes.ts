@@ -1,6 +1,8 @@
 /**
- * Explain: how the rules in force treat an address (each rule applied, or why not, and the
- * plan), computed by the same code that decides at RCPT time; nothing is sent.
+ * Explain: how the rules treat an address (each rule applied, or why not, and the plan),
+ * computed by the same code that decides at RCPT time; nothing is sent. The rules are those
+ * in force, those that were in force when a stored message arrived (`queueId`), or an
+ * unsaved draft (POST).
  *
  * "Test the route": the seed's step 3 as a button. A real message goes to this node's own
  * SMTP listener on loopback, so it meets every check and rule that a customer's mail meets;
@@ -9,10 +11,12 @@
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { randomToken } from '../../../base/ids.js';
-import { explainRoute } from '../../../config/index.js';
+import { explainRoute, loadConfigOfVersion } from '../../../config/index.js';
 import { newMessageId } from '../../../desk/index.js';
+import { loadMessage } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
+import { checkedDraft, documentSchema } from '../config/draft.js';
 
 /** Generous for one loopback session; a slower answer means the node is in trouble. */
 const SEND_TIMEOUT_MS = 15_000;
@@ -89,51 +93,92 @@ const outcomeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('recognized') }),
 ]);
 
+const explanationSchema = z.object({
+  version: z.number().int().describe('the configuration version explained; 0 for a draft'),
+  recipient: z.string(),
+  recognized: z.boolean(),
+  before: z.enum(['postmaster', 'desk', 'not-hosted']).nullable().describe('decided before any rule is looked at'),
+  rules: z.array(
+    z.object({
+      index: z.number().int(),
+      description: z.string(),
+      action: z.string(),
+      match: z.string(),
+      matchOn: z.object({ kind: z.enum(['single', 'pattern', 'group', 'all']), value: z.string().nullable() }),
+      outcome: outcomeSchema,
+      text: z.string().describe('the outcome as a sentence, as `relaydesk route explain` prints it'),
+    }),
+  ),
+  decision: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('reject'), reply: z.string(), rule: z.string().nullable() }),
+    z.object({
+      kind: z.literal('accept'),
+      quarantine: z.boolean(),
+      requireTls: z.boolean(),
+      rules: z.array(z.string()),
+      targets: z.array(
+        z.object({
+          recipient: z.string(),
+          transport: z.string(),
+          route: z.string().nullable(),
+          role: z.enum(['primary', 'added']),
+          spam: z.enum(['held', 'flagged', 'quarantined']),
+        }),
+      ),
+    }),
+  ]),
+  sender: z.object({ address: z.string(), list: z.enum(['allow', 'deny']).nullable(), text: z.string() }).nullable(),
+  lines: z.array(z.string()).describe('the explanation as `relaydesk route explain` prints it'),
+});
+
+const addressField = z.email({ error: 'write the address to explain as name@domain' }).max(254);
+const fromField = z.string().max(254).optional().describe('the envelope sender, checked against the spam allow and deny lists');
+
 const explain = defineRoute({
   method: 'GET',
   path: '/api/routing/explain',
   operationId: 'explainRoute',
-  summary: 'How the routing rules in force treat an address: each rule applied or why not, then where the mail would go (admin)',
+  summary:
+    'How the routing rules in force (or those that routed a stored message) treat an address: each rule applied or why not, then where the mail would go (admin)',
   tag: 'config',
   action: 'config.manage',
   query: z.strictObject({
-    address: z.email({ error: 'write the address to explain as name@domain' }).max(254),
-    from: z.string().max(254).optional().describe('the envelope sender, checked against the spam allow and deny lists'),
+    address: addressField,
+    from: fromField,
+    queueId: z
+      .string()
+      .regex(/^[0-9A-Z]{8,32}$/, 'a queue id such as 238D2CC4SDD156X')
+      .optional()
+      .describe('explain with the configuration version that was in force when this message arrived; `from` defaults to its envelope sender'),
   }),
-  response: z.object({
-    version: z.number().int(),
-    recipient: z.string(),
-    recognized: z.boolean(),
-    before: z.enum(['postmaster', 'desk', 'not-hosted']).nullable().describe('decided before any rule is looked at'),
-    rules: z.array(
-      z.object({ index: z.number().int(), description: z.string(), action: z.string(), match: z.string(), outcome: outcomeSchema, text: z.string() }),
-    ),
-    decision: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('reject'), reply: z.string(), rule: z.string().nullable() }),
-      z.object({
-        kind: z.literal('accept'),
-        quarantine: z.boolean(),
-        requireTls: z.boolean(),
-        rules: z.array(z.string()),
-        targets: z.array(
-          z.object({
-            recipient: z.string(),
-            transport: z.string(),
-            route: z.string().nullable(),
-            role: z.enum(['primary', 'added']),
-            spam: z.enum(['held', 'flagged', 'quarantined']),
-          }),
-        ),
-      }),
-    ]),
-    sender: z.object({ address: z.string(), list: z.enum(['allow', 'deny']).nullable(), text: z.string() }).nullable(),
-    lines: z.array(z.string()).describe('the explanation as `relaydesk route explain` prints it'),
-  }),
-  failures: [403],
+  response: explanationSchema,
+  failures: [403, 404, 409],
   async command({ input: { query }, deps }) {
-    const { version, config } = await deps.live.current();
-    return explainRoute(config, version, query.address, query.from);
+    if (query.queueId === undefined) {
+      const { version, config } = await deps.live.current();
+      return explainRoute(config, version, query.address, query.from);
+    }
+    const m = await loadMessage(deps.db, query.queueId);
+    if (!m) throw new HttpProblem('NOT_FOUND', `no message with queue id ${query.queueId}; it may have been purged by retention`);
+    const config = await loadConfigOfVersion(deps.db, m.configVersion);
+    return explainRoute(config, m.configVersion, query.address, query.from ?? (m.mailFrom === '' ? undefined : m.mailFrom));
   },
 });
 
-export const routingRoutes: readonly ApiRoute[] = [explain, test];
+const explainDraft = defineRoute({
+  method: 'POST',
+  path: '/api/routing/explain',
+  operationId: 'explainRouteWithDraft',
+  summary: 'How the routing rules of an unsaved configuration object treat an address; a draft with errors is refused with its problems (admin)',
+  tag: 'config',
+  action: 'config.manage',
+  body: z.strictObject({ address: addressField, from: fromField, document: documentSchema }),
+  response: explanationSchema,
+  failures: [403],
+  async command({ input: { body }, deps }) {
+    const config = await checkedDraft(deps.db, body.document, deps.now());
+    return explainRoute(config, 0, body.address, body.from);
+  },
+});
+
+export const routingRoutes: readonly ApiRoute[] = [explain, explainDraft, test];

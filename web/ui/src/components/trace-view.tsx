@@ -3,10 +3,14 @@
  * order, what the desk made of it, linked to the case or lead, and why any of it did not go
  * through (a bounce, an expiry, mail the desk set aside or could not process).
  */
+import { useState } from 'react';
+import { api, ApiError } from '../api/client.js';
 import type { LoggedMessage, MessageTrace } from '../api/shapes.js';
 import type { MessageKey } from '../i18n/en.js';
 import { useI18n, type Translate } from '../i18n/i18n.js';
 import { deliveryStatusText, intakeEffectText, suspendReasonText } from './delivery-text.js';
+import { ExplanationView, type Explanation } from './route-explanation.js';
+import { ErrorNote } from './status.js';
 import { Link } from '../router.js';
 
 export function TraceSteps({ steps, label }: { steps: MessageTrace['steps']; label?: string }) {
@@ -110,5 +114,48 @@ export function SetAsideNotes({ m }: { m: LoggedMessage }) {
         </p>
       ))}
     </>
+  );
+}
+
+/**
+ * "Why?" per recipient of a message: its routing explained with the configuration version
+ * that was in force when the message arrived (the store keeps each version, and the version
+ * that handled each message), not with today's rules.
+ */
+export function RoutingWhy({ m }: { m: LoggedMessage }) {
+  const { t } = useI18n();
+  const recipients = [...new Set(m.deliveries.map((d) => d.originalRecipient))];
+  const [open, setOpen] = useState<string | null>(null);
+  const [x, setX] = useState<Explanation | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  if (recipients.length === 0) return null;
+  const explain = async (address: string) => {
+    setOpen(address);
+    setX(null);
+    setError(null);
+    try {
+      setX(await api.get('/api/routing/explain', { query: { address, queueId: m.id } }));
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError(0, String(e), 'CLIENT', []));
+    }
+  };
+  return (
+    <div className="routing-why">
+      <p className="actions">
+        {recipients.map((r) => (
+          <button key={r} type="button" aria-pressed={open === r} aria-label={t('routing.explain.whyLabel', { address: r })} onClick={() => void explain(r)}>
+            {t('routing.explain.why')} {r}
+          </button>
+        ))}
+      </p>
+      {error && <ErrorNote error={error} />}
+      {open && x && (
+        <section aria-label={t('routing.explain.traceTitle', { address: open })} data-testid="trace-explanation">
+          <h3>{t('routing.explain.traceTitle', { address: open })}</h3>
+          <p className="muted">{x.version === 0 ? t('routing.explain.traceNoVersion') : t('routing.explain.traceVersion', { version: x.version })}</p>
+          <ExplanationView x={x} headingLevel={4} />
+        </section>
+      )}
+    </div>
   );
 }

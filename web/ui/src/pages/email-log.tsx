@@ -3,7 +3,7 @@ import { api } from '../api/client.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
 import { deliveryStatusText } from '../components/delivery-text.js';
-import { DeskOutcomes, MessageOutcomes, PurgedNote, SetAsideNotes, TraceSteps } from '../components/trace-view.js';
+import { DeskOutcomes, MessageOutcomes, PurgedNote, RoutingWhy, SetAsideNotes, TraceSteps } from '../components/trace-view.js';
 import { useI18n, type Translate } from '../i18n/i18n.js';
 
 const OUTCOMES = ['', 'delivered', 'deferred', 'bounced', 'expired', 'held', 'queued', 'deleted', 'suspended', 'failed'] as const;
@@ -30,7 +30,8 @@ export function EmailLogPage() {
   const { t, formatTime } = useI18n();
   const [form, setForm] = useState({ sender: '', recipient: '', subject: '', messageId: '', outcome: '' as Outcome, since: '', until: '' });
   const [filters, setFilters] = useState(form);
-  const [open, setOpen] = useState<string | null>(null);
+  // Another page may link straight to a message's trace: /admin/email-log?trace=QUEUEID.
+  const [open, setOpen] = useState<string | null>(() => new URLSearchParams(window.location.search).get('trace'));
   // datetime-local inputs give the browser's local time without a zone; the API takes ISO with one.
   const { state } = useApi(
     () => api.get('/api/messages', { query: { ...filters, since: isoOf(filters.since), until: isoOf(filters.until), limit: 100 } }),
@@ -140,6 +141,7 @@ function TraceTimeline({ queueId }: { queueId: string }) {
           <DeskOutcomes desk={state.data.desk} />
           <SetAsideNotes m={state.data.message} />
           <PurgedNote m={state.data.message} full />
+          <RoutingWhy m={state.data.message} />
           <TraceSteps steps={state.data.steps} />
         </>
       )}

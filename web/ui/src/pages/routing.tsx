@@ -1,6 +1,7 @@
 /**
  * Default routing, as the seed walks it: the table of rules, "Configure" / "Add another
- * rule" opening the rule editor, Save putting the rule in force, and "Test the route".
+ * rule" opening the rule editor, Save putting the rule in force, and "Test the route"; before
+ * saving, "Why does mail go there?" and "Preview against recent mail".
  * Rules are the configuration's defaultRouting list; every change is a new version.
  */
 import { useState } from 'react';
@@ -11,6 +12,8 @@ import { ErrorNote, Loading } from '../components/status.js';
 import { useI18n } from '../i18n/i18n.js';
 import { RuleEditor } from './routing/rule-editor.js';
 import { actionText, matchText, NEW_RULE, testAddressOf } from './routing/rule-text.js';
+import { ExplainPanel } from './routing/explain-panel.js';
+import { ReplayPreview } from './routing/replay-preview.js';
 import { RouteTest } from './routing/route-test.js';
 
 export function RoutingPage() {
@@ -192,6 +195,7 @@ export function RoutingPage() {
             onChange={entries.set}
           />
           <OtherProblems problems={problems.filter((p) => !p.path.startsWith(`defaultRouting[${editing.index}]`))} />
+          <ReplayPreview draft={draft} blocked={errors.length > 0 || editor.check.kind === 'checking'} />
           <SaveBar
             editor={editor}
             onSaved={(r) => {
@@ -208,6 +212,8 @@ export function RoutingPage() {
           </p>
         </section>
       )}
+
+      <ExplainPanel draft={editor.dirty ? draft : null} />
     </>
   );
 }
