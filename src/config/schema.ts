@@ -178,13 +178,13 @@ const destinationLimitSchema = z.strictObject({
         ),
     ),
   connections: z
-    .number({ error: 'connections is a whole number of connections (1 to 1000), such as 5' })
-    .int('connections is a whole number, such as 5')
+    .number()
+    .int()
     .min(1, 'connections must be at least 1; to stop mail to a domain, hold it with a rule instead')
     .max(1000, 'connections can be at most 1000; write a smaller number'),
   perMinute: z
-    .number({ error: 'perMinute is a whole number of messages a minute (1 to 1000000), such as 600' })
-    .int('perMinute is a whole number, such as 600')
+    .number()
+    .int()
     .min(1, 'perMinute must be at least 1; leave it out for no limit a minute')
     .max(1_000_000, 'perMinute can be at most 1000000; leave it out for no limit a minute')
     .optional(),
