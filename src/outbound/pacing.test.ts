@@ -37,25 +37,25 @@ describe('limitFor', () => {
 describe('slow-down after "try later"', () => {
   const limit = { connections: 8, perMinute: 600 };
   it('halves connections and the rate a minute, never below 1', () => {
-    const s = slowDown(FULL_SPEED, T, 100);
+    const s = slowDown(FULL_SPEED, T);
     expect(s.level).toBe(1);
     expect(effectiveLimit(limit, s, T)).toEqual({ connections: 4, perMinute: 300 });
     let deep = s;
-    for (let i = 0; i < 10; i++) deep = slowDown(deep, T + (i + 1) * SLOW_GRACE_MS, 0);
+    for (let i = 0; i < 10; i++) deep = slowDown(deep, T + (i + 1) * SLOW_GRACE_MS);
     expect(deep.level).toBe(MAX_SLOW_LEVEL);
     expect(effectiveLimit({ connections: 2, perMinute: 10 }, deep, deep.at)).toEqual({ connections: 1, perMinute: 1 });
   });
-  it('halves the rate sent in the minute when none is configured', () => {
-    const s = slowDown(FULL_SPEED, T, 120);
-    expect(effectiveLimit({ connections: 10, perMinute: null }, s, T)).toEqual({ connections: 5, perMinute: 60 });
+  it('leaves a rate that is not configured open and halves the connections', () => {
+    const s = slowDown(FULL_SPEED, T);
+    expect(effectiveLimit({ connections: 10, perMinute: null }, s, T)).toEqual({ connections: 5, perMinute: null });
   });
   it('does not halve again for replies to attempts already under way', () => {
-    const s = slowDown(FULL_SPEED, T, 10);
-    expect(slowDown(s, T + SLOW_GRACE_MS - 1, 10)).toBe(s);
-    expect(slowDown(s, T + SLOW_GRACE_MS, 10).level).toBe(2);
+    const s = slowDown(FULL_SPEED, T);
+    expect(slowDown(s, T + SLOW_GRACE_MS - 1)).toBe(s);
+    expect(slowDown(s, T + SLOW_GRACE_MS).level).toBe(2);
   });
   it('gives back one level per step without another "try later"', () => {
-    const s = slowDown(slowDown(FULL_SPEED, T, 10), T + SLOW_GRACE_MS, 10);
+    const s = slowDown(slowDown(FULL_SPEED, T), T + SLOW_GRACE_MS);
     expect(currentLevel(s, s.at + RECOVER_STEP_MS - 1)).toBe(2);
     expect(currentLevel(s, s.at + RECOVER_STEP_MS)).toBe(1);
     expect(effectiveLimit(limit, s, s.at + RECOVER_STEP_MS)).toEqual({ connections: 4, perMinute: 300 });

@@ -33,18 +33,13 @@ export const RECOVER_STEP_MS = 5 * 60_000;
 /** Replies to attempts already under way when the first came do not halve again. */
 export const SLOW_GRACE_MS = 10_000;
 
-/**
- * What the store keeps of a destination's slow-down. `level` 0 is full speed; `at` is when it
- * was last raised; `base` is the rate a minute halved when `perMinute` is not configured (the
- * messages sent in the minute of the first "try later").
- */
+/** What the store keeps of a destination's slow-down: `level` 0 is full speed; `at` is when it was last raised. */
 export interface SlowState {
   readonly level: number;
   readonly at: number;
-  readonly base: number | null;
 }
 
-export const FULL_SPEED: SlowState = { level: 0, at: 0, base: null };
+export const FULL_SPEED: SlowState = { level: 0, at: 0 };
 
 /** The destination a delivery counts against: its recipient domain, whatever the next hop. */
 export function destinationOf(recipient: string): string {
@@ -70,26 +65,24 @@ export function slowedUntil(state: SlowState, now: number): number | null {
   return currentLevel(state, now) === 0 ? null : state.at + state.level * RECOVER_STEP_MS;
 }
 
-/** The limits in force now: the configured ones, halved once per level of slow-down. */
+/**
+ * The limits in force now: the configured ones, halved once per level of slow-down (never
+ * below 1). A rate that is not configured stays open: fewer connections slow the domain down.
+ */
 export function effectiveLimit(limit: DestinationLimit, state: SlowState, now: number): DestinationLimit {
   const level = currentLevel(state, now);
   if (level === 0) return limit;
-  const base = limit.perMinute ?? state.base;
   return {
     connections: Math.max(1, Math.floor(limit.connections / 2 ** level)),
-    perMinute: base === null ? null : Math.max(1, Math.floor(base / 2 ** level)),
+    perMinute: limit.perMinute === null ? null : Math.max(1, Math.floor(limit.perMinute / 2 ** level)),
   };
 }
 
 /** A "try later" came: one level more, unless one came within SLOW_GRACE_MS. */
-export function slowDown(state: SlowState, now: number, sentThisMinute: number): SlowState {
+export function slowDown(state: SlowState, now: number): SlowState {
   const level = currentLevel(state, now);
   if (level > 0 && now - state.at < SLOW_GRACE_MS) return state;
-  return {
-    level: Math.min(MAX_SLOW_LEVEL, level + 1),
-    at: now,
-    base: level > 0 && state.base !== null ? state.base : Math.max(1, sentThisMinute),
-  };
+  return { level: Math.min(MAX_SLOW_LEVEL, level + 1), at: now };
 }
 
 /**

@@ -332,8 +332,6 @@ export interface DestinationTable {
   /** Halvings in force after "try later" replies (0: full speed), raised at `slow_at`. */
   slow_level: Generated<number>;
   slow_at: Generated<number>;
-  /** The rate a minute halved when none is configured. */
-  slow_base: Generated<number | null>;
   /** "Try later" replies in a row (a delivery resets it). */
   try_later: Generated<number>;
   /** Deliveries held back by pacing or deferred by a "try later" reply, since the row was made. */

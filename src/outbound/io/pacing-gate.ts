@@ -121,8 +121,7 @@ export class PacingGate {
     const now = this.deps.now();
     try {
       const state = await loadDestination(db, destination);
-      const sent = state && state.minuteStart === minuteOf(now) ? state.minuteCount : 0;
-      const slow = slowDown(state?.slow ?? FULL_SPEED, now, sent);
+      const slow = slowDown(state?.slow ?? FULL_SPEED, now);
       await recordTryLater(db, { destination, now, count, slow, reason: `slowed down: ${reply}` });
     } catch (e) {
       this.deps.logger?.warn({ component: 'outbound', destination, err: (e as Error).message }, 'pacing: cannot record a "try later" reply');

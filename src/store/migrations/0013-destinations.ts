@@ -15,7 +15,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('minute_count', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('slow_level', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('slow_at', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('slow_base', 'integer')
     .addColumn('try_later', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('deferred', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('last_reason', 'text')

@@ -76,14 +76,14 @@ describe.each(DIALECTS)('destination pacing on %s', (dialect) => {
       now: T0 + 5,
       count: 1,
       reason: 'slowed down: 421 4.7.0 try later',
-      slow: { level: 1, at: T0 + 5, base: 40 },
+      slow: { level: 1, at: T0 + 5 },
     });
     await recordTryLater(ts.store.db, {
       destination: 'slow.test',
       now: T0 + 6,
       count: 1,
       reason: 'slowed down: 421 4.7.0 again',
-      slow: { level: 2, at: T0 + 6, base: 40 },
+      slow: { level: 2, at: T0 + 6 },
     });
     const state = await loadDestination(ts.store.db, 'slow.test');
     expect(state).toMatchObject({
@@ -91,7 +91,7 @@ describe.each(DIALECTS)('destination pacing on %s', (dialect) => {
       tryLater: 2,
       lastReason: 'slowed down: 421 4.7.0 again',
       lastReasonAt: T0 + 6,
-      slow: { level: 2, at: T0 + 6, base: 40 },
+      slow: { level: 2, at: T0 + 6 },
     });
     await take('slow.test', 'x', { connections: 1 });
     await leaveDestinationSlot(ts.store.db, { destination: 'slow.test', slot: 0, owner: 'x', until: T0 + 10, delivered: true });

@@ -12,7 +12,7 @@ export interface DestinationState {
   readonly destination: string;
   readonly minuteStart: number;
   readonly minuteCount: number;
-  readonly slow: { readonly level: number; readonly at: number; readonly base: number | null };
+  readonly slow: { readonly level: number; readonly at: number };
   readonly tryLater: number;
   readonly deferred: number;
   readonly lastReason: string | null;
@@ -175,7 +175,7 @@ export async function recordDestinationDeferral(db: Db, input: { destination: st
 /** A "try later" reply: the new slow-down (decided from the state read before), one more in the run. */
 export async function recordTryLater(
   db: Db,
-  input: { destination: string; now: number; count: number; reason: string; slow: { level: number; at: number; base: number | null } },
+  input: { destination: string; now: number; count: number; reason: string; slow: { level: number; at: number } },
 ): Promise<void> {
   const { slow } = input;
   await db
@@ -184,7 +184,6 @@ export async function recordTryLater(
       destination: input.destination,
       slow_level: slow.level,
       slow_at: slow.at,
-      slow_base: slow.base,
       try_later: 1,
       deferred: input.count,
       last_reason: input.reason,
@@ -195,7 +194,6 @@ export async function recordTryLater(
       oc.column('destination').doUpdateSet((eb) => ({
         slow_level: slow.level,
         slow_at: slow.at,
-        slow_base: slow.base,
         try_later: eb('destinations.try_later', '+', 1),
         deferred: eb('destinations.deferred', '+', input.count),
         last_reason: input.reason,
@@ -225,7 +223,6 @@ function stateOf(r: {
   minute_count: number;
   slow_level: number;
   slow_at: number;
-  slow_base: number | null;
   try_later: number;
   deferred: number;
   last_reason: string | null;
@@ -235,7 +232,7 @@ function stateOf(r: {
     destination: r.destination,
     minuteStart: Number(r.minute_start),
     minuteCount: Number(r.minute_count),
-    slow: { level: Number(r.slow_level), at: Number(r.slow_at), base: r.slow_base === null ? null : Number(r.slow_base) },
+    slow: { level: Number(r.slow_level), at: Number(r.slow_at) },
     tryLater: Number(r.try_later),
     deferred: Number(r.deferred),
     lastReason: r.last_reason,
