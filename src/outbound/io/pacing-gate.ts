@@ -45,6 +45,11 @@ export type PacingEntry =
 export class PacingGate {
   /** Slots this process is sending on now, by destination. */
   readonly #busy = new Map<string, Set<number>>();
+  /**
+   * Entries to one destination take turns in this process: a slot of our own that is idle is
+   * ours to use again, so two entries at once would both pick it.
+   */
+  readonly #turns = new Map<string, Promise<unknown>>();
   readonly #renewer: NodeJS.Timeout;
 
   constructor(
@@ -60,7 +65,17 @@ export class PacingGate {
     this.#renewer.unref();
   }
 
-  async enter(destination: string, limits: readonly DestinationLimitEntry[], count: number): Promise<PacingEntry> {
+  enter(destination: string, limits: readonly DestinationLimitEntry[], count: number): Promise<PacingEntry> {
+    const turn = (this.#turns.get(destination) ?? Promise.resolve()).then(() => this.#enter(destination, limits, count));
+    const settled = turn.catch(() => undefined);
+    this.#turns.set(destination, settled);
+    void settled.then(() => {
+      if (this.#turns.get(destination) === settled) this.#turns.delete(destination);
+    });
+    return turn;
+  }
+
+  async #enter(destination: string, limits: readonly DestinationLimitEntry[], count: number): Promise<PacingEntry> {
     const { db, owner } = this.deps;
     const now = this.deps.now();
     const limit = limitFor(destination, limits);
