@@ -115,7 +115,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const keys = deskKeys(await loadOrCreateSecret(store.db, 'desk', () => randomToken(32)));
     if (opts.roles.includes('queue')) {
       const sender = new SmtpSender({ resolver, logger, hostname: opts.hostname });
-      const pacing = new PacingGate({ db: store.db, owner: `${nodeName}/${process.pid}/${randomToken(6)}`, now: () => clock.now(), logger });
+      const pacing = new PacingGate({ db: store.db, nodeName, owner: `${nodeName}/${process.pid}/${randomToken(6)}`, now: () => clock.now(), logger });
       // Every transport this node runs; a delivery names its own by key.
       const transports: Transport[] = [
         smtpTransport({ sender, srsSecret, now: () => clock.now(), hostname: opts.hostname, pacing }),

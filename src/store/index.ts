@@ -76,6 +76,7 @@ export { BlobWriter, deleteSpooledBlobs, openBlob } from './repos/blob-repo.js';
 export { touchNode } from './repos/node-repo.js';
 export {
   dropDestinationSlots,
+  dropEarlierRunSlots,
   leaveDestinationSlot,
   loadDestination,
   loadDestinations,

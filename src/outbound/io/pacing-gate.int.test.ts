@@ -11,7 +11,7 @@ describe.each(DIALECTS)('PacingGate on %s', (dialect) => {
   let now = T0;
   const gates: PacingGate[] = [];
   const gate = (owner: string) => {
-    const g = new PacingGate({ db: ts.store.db, owner, now: () => now });
+    const g = new PacingGate({ db: ts.store.db, nodeName: owner, owner: `${owner}/1/x`, now: () => now });
     gates.push(g);
     return g;
   };
@@ -67,9 +67,18 @@ describe.each(DIALECTS)('PacingGate on %s', (dialect) => {
     expect((await g.enter('slow.test', limits, 1)).kind).toBe('go');
   });
 
+  it('takes back at once the slots of an earlier run of the same node (a restart after a crash)', async () => {
+    const limits = [{ domain: 'restart.test', connections: 1 }];
+    const before = new PacingGate({ db: ts.store.db, nodeName: 'mx1', owner: 'mx1/100/a', now: () => now });
+    expect((await before.enter('restart.test', limits, 1)).kind).toBe('go');
+    expect((await gate('mx2').enter('restart.test', limits, 1)).kind).toBe('wait');
+    const after = gate('mx1');
+    expect((await after.enter('restart.test', limits, 1)).kind).toBe('go');
+  });
+
   it('lets nothing start while the store does not answer', async () => {
     const broken = await openTestStore(dialect);
-    const g = new PacingGate({ db: broken.store.db, owner: 'cut', now: () => now });
+    const g = new PacingGate({ db: broken.store.db, nodeName: 'cut', owner: 'cut/1/x', now: () => now });
     await broken.store.close();
     const entry = await g.enter('any.test', [], 1);
     expect(entry.kind === 'wait' && entry.reason).toBe('pacing: any.test waits for the store, which does not answer');

@@ -1,6 +1,7 @@
 import type { Logger } from '../../base/log.js';
 import {
   dropDestinationSlots,
+  dropEarlierRunSlots,
   leaveDestinationSlot,
   loadDestination,
   recordDestinationDeferral,
@@ -51,11 +52,15 @@ export class PacingGate {
    */
   readonly #turns = new Map<string, Promise<unknown>>();
   readonly #renewer: NodeJS.Timeout;
+  /** The slots of this node's earlier runs, given back before the first entry. */
+  readonly #ready: Promise<unknown>;
 
   constructor(
     private readonly deps: {
       readonly db: Db;
-      /** This process's lease owner (the queue runner's), so a restart under the same name is told apart. */
+      /** This node's name, unique among the processes sharing the store. */
+      readonly nodeName: string;
+      /** This process's slot owner, `<nodeName>/<pid>/<random>`: a restart under the same name is told apart. */
       readonly owner: string;
       readonly now: () => number;
       readonly logger?: Logger;
@@ -63,10 +68,12 @@ export class PacingGate {
   ) {
     this.#renewer = setInterval(() => void this.#renew(), RENEW_EVERY_MS);
     this.#renewer.unref();
+    // A restart after a crash would otherwise wait for its own old leases to run out.
+    this.#ready = dropEarlierRunSlots(deps.db, { nodeName: deps.nodeName, owner: deps.owner }).catch(() => 0);
   }
 
   enter(destination: string, limits: readonly DestinationLimitEntry[], count: number): Promise<PacingEntry> {
-    const turn = (this.#turns.get(destination) ?? Promise.resolve()).then(() => this.#enter(destination, limits, count));
+    const turn = (this.#turns.get(destination) ?? this.#ready).then(() => this.#enter(destination, limits, count));
     const settled = turn.catch(() => undefined);
     this.#turns.set(destination, settled);
     void settled.then(() => {

@@ -145,6 +145,18 @@ export async function leaveDestinationSlot(
     await db.updateTable('destinations').set({ try_later: 0 }).where('destination', '=', input.destination).where('try_later', '>', 0).execute();
 }
 
+/**
+ * A node starting takes the slots of its own earlier runs (owners `<nodeName>/…` other than
+ * `owner`) back at once: that process is gone, and its connections with it.
+ */
+export async function dropEarlierRunSlots(db: Db, input: { nodeName: string; owner: string }): Promise<number> {
+  const owners = await db.selectFrom('destination_slots').select('owner').distinct().execute();
+  const earlier = owners.map((o) => o.owner).filter((o) => o.startsWith(`${input.nodeName}/`) && o !== input.owner);
+  if (earlier.length === 0) return 0;
+  const r = await db.deleteFrom('destination_slots').where('owner', 'in', earlier).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 /** Gives back every slot of an owner (a node stopping: its pools are closed). */
 export async function dropDestinationSlots(db: Db, owner: string): Promise<number> {
   const r = await db.deleteFrom('destination_slots').where('owner', '=', owner).executeTakeFirst();
