@@ -22,6 +22,7 @@ export const EVENTS = {
   deferred: 'queue.deferred',
   bounced: 'queue.bounced',
   expired: 'queue.expired',
+  paced: 'queue.paced',
   dsnQueued: 'queue.dsn_queued',
   dsnSuppressed: 'queue.dsn_suppressed',
   mailboxStored: 'mailbox.stored',

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../base/log.js';
 import { LiveConfig } from '../config/index.js';
 import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck, type SpamCheckRefusal, type SpamCheckResult } from '../inbound/index.js';
 import { mailboxTransport } from '../mailbox/index.js';
-import { SmtpSender, smtpTransport } from '../outbound/index.js';
+import { PacingGate, SmtpSender, smtpTransport } from '../outbound/index.js';
 import { QueueRunner, RetentionJob, TrafficRollupJob, type Transport } from '../queue/index.js';
 import { createNodeMetrics } from '../metrics/index.js';
 import { checkMessage, checkWithRspamd, createSystemResolver, type Resolver } from '../spam/index.js';
@@ -115,9 +115,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const keys = deskKeys(await loadOrCreateSecret(store.db, 'desk', () => randomToken(32)));
     if (opts.roles.includes('queue')) {
       const sender = new SmtpSender({ resolver, logger, hostname: opts.hostname });
+      const pacing = new PacingGate({ db: store.db, nodeName, owner: `${nodeName}/${process.pid}/${randomToken(6)}`, now: () => clock.now(), logger });
       // Every transport this node runs; a delivery names its own by key.
       const transports: Transport[] = [
-        smtpTransport({ sender, srsSecret, now: () => clock.now(), hostname: opts.hostname }),
+        smtpTransport({ sender, srsSecret, now: () => clock.now(), hostname: opts.hostname, pacing }),
         mailboxTransport(() => clock.now()),
         deskTransport({ db: store.db, live, clock, logger, hostname: opts.hostname, keys, wake: () => runner?.wake(), metrics }),
         webhookTransport({ db: store.db, logger, now: () => clock.now(), metrics, ...(opts.webhookLookup ? { lookup: opts.webhookLookup } : {}) }),
@@ -139,6 +140,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       stops.push(async () => {
         await r.stop();
         await sender.close();
+        await pacing.close();
       });
       // Unique per run, like the queue's lease owner: two nodes in one process never share the job.
       const job = new RetentionJob({ store, live, clock, logger, holder: `${opts.nodeName ?? opts.hostname}/${process.pid}/${randomToken(6)}` });

@@ -76,7 +76,10 @@ export function renderConfigYaml(config: Config): string {
     ),
     groups: config.groups.map((g) => ({ address: g.address, members: [...g.members] })),
     hosts: config.hosts.map((h) => compact({ name: h.name, host: h.host, port: h.port, tls: h.tls, domains: [...h.domains] })),
-    outbound: compact({ smarthost: config.outbound.smarthost }),
+    outbound: compact({
+      smarthost: config.outbound.smarthost,
+      limits: config.outbound.limits.map((l) => compact({ domain: l.domain, connections: l.connections, perMinute: l.perMinute })),
+    }),
     defaultRouting: config.defaultRouting.map(renderRule),
     smtp: compact({
       maxMessageSize: config.smtp.maxMessageSize === DEFAULT_MAX_MESSAGE_SIZE ? undefined : renderSize(config.smtp.maxMessageSize),

@@ -73,7 +73,7 @@ describe('defaults', () => {
       empty.retention,
       { messages: 30 * 86_400_000, log: 90 * 86_400_000, quarantine: 30 * 86_400_000, deskSetAside: 30 * 86_400_000, stats: 30 * 86_400_000 },
     ],
-    ['outbound', empty.outbound, {}],
+    ['outbound: no limits of its own (pacing uses its built-in default)', empty.outbound, { limits: [] }],
     ['srs and desk are absent', [empty.srs, empty.desk], [undefined, undefined]],
   ])('%s', (_name, actual, expected) => expect(actual).toEqual(expected));
 
@@ -397,6 +397,31 @@ describe('spam.rspamd', () => {
   });
 });
 
+describe('outbound.limits', () => {
+  it('keeps each entry, the domain in lower case, and round-trips', () => {
+    const c = parseOk('outbound:\n  limits:\n    - { domain: GMail.com, connections: 5, perMinute: 600 }\n    - { domain: "*", connections: 3 }\n');
+    expect(c.outbound.limits).toEqual([
+      { domain: 'gmail.com', connections: 5, perMinute: 600 },
+      { domain: '*', connections: 3 },
+    ]);
+    expect(parseOk(renderConfigYaml(c))).toEqual(c);
+  });
+  it.each([
+    [
+      'a domain twice',
+      '[{ domain: gmail.com, connections: 5 }, { domain: gmail.com, connections: 2 }]',
+      /gmail\.com has two entries in outbound\.limits; keep one of them/,
+    ],
+    ['no connection', '[{ domain: gmail.com, connections: 0 }]', /connections must be at least 1/],
+    ['a huge number', '[{ domain: gmail.com, connections: 5, perMinute: 1e12 }]', /perMinute can be at most 1000000/],
+    ['not a domain', '[{ domain: "gmail com", connections: 5 }]', /domain is a domain name such as gmail\.com, or \*/],
+    ['a fraction', '[{ domain: gmail.com, connections: 2.5 }]', /limits\[0\]\.connections: expected a int, found number 2\.5; correct the value/],
+    ['no connections field', '[{ domain: gmail.com }]', /limits\[0\]\.connections: this field is required; add it/],
+  ])('refuses %s with a sentence that names the fix', (_name, limits, message) => {
+    expect(problemsOf(`outbound:\n  limits: ${limits}\n`).join('\n')).toMatch(message);
+  });
+});
+
 describe('renderConfigYaml', () => {
   it('round-trips the issue example and leaves defaults out', () => {
     const c = parseOk(ISSUE_EXAMPLE);
@@ -504,7 +529,23 @@ describe('renderConfigYaml', () => {
             { requiredKeys: ['name', 'host'] },
           ),
         ),
-        outbound: fc.record({ smarthost: fc.constantFrom('crm', 'crm2') }, { requiredKeys: [] }),
+        outbound: fc.record(
+          {
+            smarthost: fc.constantFrom('crm', 'crm2'),
+            limits: fc.uniqueArray(
+              fc.record(
+                {
+                  domain: fc.constantFrom('*', 'gmail.com', 'crm.test'),
+                  connections: fc.integer({ min: 1, max: 1000 }),
+                  perMinute: fc.integer({ min: 1, max: 10 ** 6 }),
+                },
+                { requiredKeys: ['domain', 'connections'] },
+              ),
+              { selector: (l) => l.domain },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
         defaultRouting: fc.array(ruleArb, { maxLength: 4 }),
         smtp: fc.record({ maxMessageSize: fc.integer({ min: 0, max: 2 ** 40 }), maxRecipients: fc.integer({ min: 1, max: 5000 }) }, { requiredKeys: [] }),
         spam: fc.record(

@@ -161,6 +161,35 @@ const signingKeySchema = (what: 'DKIM' | 'ARC') =>
     privateKey: z.string().refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)'),
   });
 
+/**
+ * Pacing of one destination (a recipient domain; `*` for every domain without an entry of its
+ * own). The bounds keep a mistyped or hostile number from meaning "no limit at all".
+ */
+const destinationLimitSchema = z.strictObject({
+  domain: z
+    .string()
+    .transform((d) => d.trim().toLowerCase())
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(\*|(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/,
+          'domain is a domain name such as gmail.com, or * for every domain without an entry of its own',
+        ),
+    ),
+  connections: z
+    .number()
+    .int()
+    .min(1, 'connections must be at least 1; to stop mail to a domain, hold it with a rule instead')
+    .max(1000, 'connections can be at most 1000; write a smaller number'),
+  perMinute: z
+    .number()
+    .int()
+    .min(1, 'perMinute must be at least 1; leave it out for no limit a minute')
+    .max(1_000_000, 'perMinute can be at most 1000000; leave it out for no limit a minute')
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   domains: z.array(z.string()).default(() => []),
   // Where postmaster@ every hosted domain goes; without it, a mailbox of its own at the first domain.
@@ -173,7 +202,24 @@ export const configSchema = z.strictObject({
   users: z.array(userSchema).default(() => []),
   groups: z.array(groupSchema).default(() => []),
   hosts: z.array(hostSchema).default(() => []),
-  outbound: z.strictObject({ smarthost: z.string().min(1).optional() }).prefault({}),
+  outbound: z
+    .strictObject({
+      smarthost: z.string().min(1).optional(),
+      limits: z.array(destinationLimitSchema).default(() => []),
+    })
+    .superRefine((outbound, ctx) => {
+      const seen = new Set<string>();
+      outbound.limits.forEach((l, i) => {
+        if (seen.has(l.domain))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['limits', i, 'domain'],
+            message: `${l.domain} has two entries in outbound.limits; keep one of them (which applies would be a guess)`,
+          });
+        seen.add(l.domain);
+      });
+    })
+    .prefault({}),
   defaultRouting: z.array(ruleSchema).default(() => []),
   smtp: z
     .strictObject({

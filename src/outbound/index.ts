@@ -19,9 +19,13 @@
  *   classifyReply(reply, command?) / classifySendFailure(failure, host) → ClassifiedReply.
  *   new SmtpSender(opts).send(SendRequest) → Promise<SendResult>: `perRecipient`, one
  *     DeliveryOutcome (delivered | deferred | bounced) per distinct recipient. `close()`.
- *   smtpTransport({ sender, srsSecret, now, hostname }) → the queue's `smtp` Transport: next
- *     hop, SRS for foreign senders, DKIM where configured, an ARC seal (RFC 8617) on copies a
- *     rule re-addressed or added, one send per group of deliveries.
+ *   smtpTransport({ sender, srsSecret, now, hostname, pacing? }) → the queue's `smtp` Transport:
+ *     next hop, SRS for foreign senders, DKIM where configured, an ARC seal (RFC 8617) on copies
+ *     a rule re-addressed or added, one send per group of deliveries; with a PacingGate, a slot
+ *     of the recipient domain first (outbound.limits), else the group is `paced` (held back).
+ *   new PacingGate({ db, owner, now }).enter(domain, limits, count) → go (leave() after) | wait;
+ *     tryLater(domain, reply, count) slows a domain down. Pure: limitFor, effectiveLimit,
+ *     slowDown, slowedUntil, isTryLater (421, 451 4.7.x), destinationOf.
  *
  * TRUSTS
  *   Remote SMTP replies and DNS answers are untrusted: replies are flattened to one line
@@ -39,6 +43,7 @@
  *   Bodies are never logged.
  *
  * EVENTS
+ *   queue.paced (a group held back by pacing, recorded by the queue, once per run of a reason);
  *   outbound.arc_sealed (through the attempt's `note`, in the trace before the outcome: the
  *   instance, cv, domain and selector). The queue records queue.attempt, queue.delivered,
  *   queue.deferred, queue.bounced and queue.dsn_* with the outcome's reply and remoteMta.
@@ -58,5 +63,20 @@ export {
   type SmtpSenderOptions,
 } from './io/smtp-sender.js';
 export { smtpTransport } from './io/smtp-transport.js';
+export { PacingGate, type PacingEntry } from './io/pacing-gate.js';
+export {
+  DEFAULT_DESTINATION,
+  DEFAULT_LIMIT,
+  RECOVER_STEP_MS,
+  destinationOf,
+  effectiveLimit,
+  isTryLater,
+  limitFor,
+  slowDown,
+  slowedUntil,
+  type DestinationLimit,
+  type DestinationLimitEntry,
+  type SlowState,
+} from './pacing.js';
 export { resolverFromLookup, type DnsResolver, type LookupFunction } from './io/mx-targets.js';
 export { keyForMessage, signDkim, type DkimKey } from './dkim-sign.js';

@@ -20,6 +20,7 @@
  *          the trace, capped in length; a transport that throws defers its whole group.
  * SECURITY Holds no credentials of its own; what leaves the node leaves through a transport.
  * EVENTS   queue.attempt, queue.delivered, queue.deferred, queue.bounced, queue.expired,
+ *          queue.paced (a delivery a transport held back without an attempt, once per reason),
  *          queue.dsn_queued, queue.dsn_suppressed, mailbox.stored, what transports note
  *          (outbound.arc_sealed) before the outcome, queue.deleted (held
  *          mail dropped by retention), retention.purged; in the trace of mail it builds,

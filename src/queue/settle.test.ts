@@ -34,6 +34,31 @@ const settle = (outcomes: [number, AttemptOutcome][], opts: { receivedAt?: numbe
   });
 
 describe('settleAttempt', () => {
+  it('holds back a paced delivery without counting an attempt, and traces one line per run of a reason', () => {
+    const reason = 'pacing: crm.test at 2 connections';
+    const s = settle([[1, { kind: 'paced', reply: reason, retryAt: 3_000 }]], { attempts: 2 });
+    expect(s.results).toEqual([{ id: 1, status: 'deferred', attempts: 2, nextAttemptAt: 3_000, lastReply: reason }]);
+    expect(s.nextDue).toBe(3_000);
+    expect(s.failures).toEqual([]);
+    expect(s.trace.map((e) => e.code)).toEqual(['queue.paced']);
+    const again = settleAttempt({
+      deliveries: [{ ...delivery(1, 2), lastReply: reason }],
+      outcomes: new Map([[1, { kind: 'paced', reply: reason, retryAt: 5_000 }]]),
+      receivedAt: 0,
+      startedAt: 0,
+      now: 60,
+      policy,
+    });
+    expect(again.trace).toEqual([]);
+    expect(again.results[0]?.nextAttemptAt).toBe(5_000);
+  });
+
+  it('expires a delivery paced past the give-up time, with a DSN', () => {
+    const s = settle([[1, { kind: 'paced', reply: 'pacing: crm.test at 1 connection', retryAt: 200_000 }]], { now: 100_000, attempts: 3 });
+    expect(s.results.map((r) => [r.status, r.attempts])).toEqual([['expired', 3]]);
+    expect(s.failures.map((f) => f.status)).toEqual(['4.4.7']);
+  });
+
   it('marks delivered, bounced and deferred deliveries and schedules the retry', () => {
     const s = settle([
       [1, { kind: 'delivered', reply: '250 ok', remoteMta: 'crm' }],

@@ -11,7 +11,12 @@ import { decideRetry, type RetryPolicy } from './schedule.js';
 export type AttemptOutcome =
   | { readonly kind: 'delivered'; readonly reply: string; readonly remoteMta?: string; readonly mailbox?: Omit<MailboxEntry, 'id'> }
   | { readonly kind: 'deferred'; readonly reply: string; readonly remoteMta?: string }
-  | { readonly kind: 'bounced'; readonly reply: string; readonly remoteMta?: string; readonly status: string };
+  | { readonly kind: 'bounced'; readonly reply: string; readonly remoteMta?: string; readonly status: string }
+  /**
+   * Not attempted: the destination's pacing (outbound.limits) has no room now. Not an attempt:
+   * no retry backoff, no bounce; due again at `retryAt`.
+   */
+  | { readonly kind: 'paced'; readonly reply: string; readonly retryAt: number };
 
 /** Remote replies are stored in the trace; a hostile server cannot fill the store. */
 export const MAX_REPLY_CHARS = 2_000;
@@ -41,15 +46,16 @@ export function settleAttempt(input: {
     const o: AttemptOutcome = input.outcomes.get(d.id) ?? { kind: 'deferred', reply: 'no outcome reported for this recipient' };
     const attempts = d.attempts + 1;
     const reply = o.reply.slice(0, MAX_REPLY_CHARS);
+    const remoteMta = o.kind === 'paced' ? undefined : o.remoteMta;
     const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({
       queueId: d.queueId,
       deliveryId: d.id,
       at: now,
       code,
       summary,
-      data: { recipient: d.recipient, attempt: attempts, reply, remoteMta: o.remoteMta ?? null, ms: now - input.startedAt, ...data },
+      data: { recipient: d.recipient, attempt: attempts, reply, remoteMta: remoteMta ?? null, ms: now - input.startedAt, ...data },
     });
-    const fail = (status: string) => out.failures.push({ delivery: d, reply, ...(o.remoteMta ? { remoteMta: o.remoteMta } : {}), status });
+    const fail = (status: string) => out.failures.push({ delivery: d, reply, ...(remoteMta ? { remoteMta } : {}), status });
     switch (o.kind) {
       case 'delivered':
         out.results.push({ id: d.id, status: 'delivered', attempts, nextAttemptAt: now, lastReply: reply });
@@ -64,6 +70,26 @@ export function settleAttempt(input: {
         out.trace.push(ev(EVENTS.bounced, `<${d.recipient}> bounced${o.remoteMta ? ` by ${o.remoteMta}` : ''}: ${reply}`));
         fail(o.status);
         break;
+      case 'paced': {
+        // Held back past the give-up time, it expires as a deferred delivery would.
+        if (input.receivedAt === null || now - input.receivedAt >= input.policy.giveUpAfterMs) {
+          out.results.push({ id: d.id, status: 'expired', attempts: d.attempts, nextAttemptAt: now, lastReply: reply });
+          out.trace.push(ev(EVENTS.expired, `<${d.recipient}> expired after ${d.attempts} attempts: ${reply}`, { attempt: d.attempts }));
+          fail('4.4.7');
+          break;
+        }
+        out.results.push({ id: d.id, status: 'deferred', attempts: d.attempts, nextAttemptAt: o.retryAt, lastReply: reply });
+        out.nextDue = Math.min(out.nextDue, o.retryAt);
+        // One line per run of the same reason: a busy destination would otherwise fill the trace.
+        if (d.lastReply !== reply)
+          out.trace.push(
+            ev(EVENTS.paced, `<${d.recipient}> held back: ${reply}; next try ${new Date(o.retryAt).toISOString()}`, {
+              attempt: d.attempts,
+              nextAttemptAt: o.retryAt,
+            }),
+          );
+        break;
+      }
       case 'deferred': {
         const next = input.receivedAt === null ? ({ kind: 'expire' } as const) : decideRetry({ attempts, receivedAt: input.receivedAt, now }, input.policy);
         if (next.kind === 'retry') {

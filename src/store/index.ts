@@ -74,6 +74,19 @@ export {
 export { listEnvelopes, type EnvelopePage, type StoredEnvelope } from './repos/envelope-repo.js';
 export { BlobWriter, deleteSpooledBlobs, openBlob } from './repos/blob-repo.js';
 export { touchNode } from './repos/node-repo.js';
+export {
+  dropDestinationSlots,
+  dropEarlierRunSlots,
+  leaveDestinationSlot,
+  loadDestination,
+  loadDestinations,
+  recordDestinationDeferral,
+  recordTryLater,
+  renewDestinationSlots,
+  takeDestinationSlot,
+  type DestinationState,
+  type SlotAnswer,
+} from './repos/destination-repo.js';
 export { loadOrCreateSecret } from './repos/secret-repo.js';
 export { loadTrace, type TraceEvent } from './repos/trace-repo.js';
 export { deskTakesAddress, listDeskChannels, rotateInboundAddress, saveVerification, syncDeskChannels, type StoredChannel } from './repos/desk-channel-repo.js';

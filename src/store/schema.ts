@@ -323,6 +323,32 @@ export interface TrafficHopTable {
   updated_at: number;
 }
 
+/** Pacing state of a destination (a recipient domain), shared by every node (see outbound/pacing.ts). */
+export interface DestinationTable {
+  destination: string;
+  /** The minute counted in `minute_count` (attempts started in it). */
+  minute_start: Generated<number>;
+  minute_count: Generated<number>;
+  /** Halvings in force after "try later" replies (0: full speed), raised at `slow_at`. */
+  slow_level: Generated<number>;
+  slow_at: Generated<number>;
+  /** "Try later" replies in a row (a delivery resets it). */
+  try_later: Generated<number>;
+  /** Deliveries held back by pacing or deferred by a "try later" reply, since the row was made. */
+  deferred: Generated<number>;
+  last_reason: Generated<string | null>;
+  last_reason_at: Generated<number | null>;
+  updated_at: number;
+}
+
+/** A connection slot of a destination, leased by one node's process until `until`. */
+export interface DestinationSlotTable {
+  destination: string;
+  slot: number;
+  owner: string;
+  until: number;
+}
+
 export interface Database {
   config_versions: ConfigVersionTable;
   messages: MessageTable;
@@ -350,4 +376,6 @@ export interface Database {
   maintenance: MaintenanceTable;
   traffic_minutes: TrafficMinuteTable;
   traffic_hops: TrafficHopTable;
+  destinations: DestinationTable;
+  destination_slots: DestinationSlotTable;
 }

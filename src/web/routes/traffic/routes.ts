@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { loadHopHealth, loadTrafficMinutes, MINUTE_MS } from '../../../store/index.js';
+import { slowedUntil } from '../../../outbound/index.js';
+import { loadDestinations, loadHopHealth, loadTrafficMinutes, MINUTE_MS } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { bucketize, RANGES, rangeSpan, type TrafficRange } from './buckets.js';
 
@@ -30,6 +31,14 @@ const hopSchema = z.object({
   deferred: z.number().int().describe('deliveries waiting for a retry at the last sample'),
 });
 
+const destinationSchema = z.object({
+  domain: z.string().describe('a recipient domain (outbound.limits)'),
+  deferred: z.number().int().describe('deliveries held back by pacing or deferred by a "try later" reply, counted by every node'),
+  lastReason: z.string().nullable().describe('why the last of them waited: "pacing: gmail.com at 5 connections", or the "try later" reply'),
+  lastReasonAt: z.string().nullable(),
+  slowedUntil: z.string().nullable().describe('while a "try later" reply keeps the domain slowed down: when it is back at full speed'),
+});
+
 const totalsSchema = z.object({
   accepted: z.number().int(),
   delivered: z.number().int(),
@@ -56,12 +65,14 @@ const show = defineRoute({
     totals: totalsSchema.describe('the counts over the whole range'),
     rolledUntil: z.string().nullable().describe('the end of the last minute counted; later mail shows after the next rollup (every minute)'),
     hops: z.array(hopSchema),
+    destinations: z.array(destinationSchema).describe('recipient domains that pacing held back or that answered "try later"; the latest first'),
   }),
   failures: [403],
   async command({ input: { query }, deps }) {
     const range: TrafficRange = query.range;
     const span = rangeSpan(range, deps.now());
-    const [minutes, hops] = await Promise.all([loadTrafficMinutes(deps.db, span), loadHopHealth(deps.db)]);
+    const [minutes, hops, destinations] = await Promise.all([loadTrafficMinutes(deps.db, span), loadHopHealth(deps.db), loadDestinations(deps.db)]);
+    const now = deps.now();
     const buckets = bucketize(minutes, span);
     const totals = { accepted: 0, delivered: 0, deferred: 0, bounced: 0, spamHeld: 0, casesOpened: 0 };
     for (const m of minutes) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += m[k];
@@ -85,6 +96,13 @@ const show = defineRoute({
         lastErrorAt: iso(h.lastErrorAt),
         lastError: h.lastError,
         deferred: h.deferred,
+      })),
+      destinations: destinations.map((d) => ({
+        domain: d.destination,
+        deferred: d.deferred,
+        lastReason: d.lastReason,
+        lastReasonAt: iso(d.lastReasonAt),
+        slowedUntil: iso(slowedUntil(d.slow, now)),
       })),
     };
   },

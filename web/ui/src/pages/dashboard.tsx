@@ -11,6 +11,7 @@ import '../dashboard.css';
 type Range = TrafficRange;
 const RANGES = allOf<Range>()(['hour', 'day', 'week']);
 type Hop = Traffic['hops'][number];
+type Destination = Traffic['destinations'][number];
 type Count = keyof Traffic['totals'];
 
 const MAIL: readonly { key: Exclude<Count, 'casesOpened'>; color: string }[] = [
@@ -134,6 +135,7 @@ function Figures({ data, formatTick, formatTime }: { data: Traffic; formatTick: 
         formatTime={formatTime}
       />
       <Hops hops={data.hops} formatTime={formatTime} />
+      {data.destinations.length > 0 && <Destinations destinations={data.destinations} formatTime={formatTime} />}
     </>
   );
 }
@@ -237,6 +239,51 @@ function Hops({ hops, formatTime }: { hops: Hop[]; formatTime: (iso: string) => 
           </tbody>
         </table>
       )}
+    </section>
+  );
+}
+
+/** Pacing: the domains held back or slowed down, and why (shown only when there are any). */
+function Destinations({ destinations, formatTime }: { destinations: Destination[]; formatTime: (iso: string) => string }) {
+  const { t } = useI18n();
+  return (
+    <section aria-labelledby="destinations-title">
+      <h2 id="destinations-title">{t('dashboard.destinations.title')}</h2>
+      <p className="muted">{t('dashboard.destinations.intro')}</p>
+      <table className="list" data-testid="destinations">
+        <thead>
+          <tr>
+            <th scope="col">{t('dashboard.destinations.col.domain')}</th>
+            <th scope="col">{t('dashboard.destinations.col.deferred')}</th>
+            <th scope="col">{t('dashboard.destinations.col.lastReason')}</th>
+            <th scope="col">{t('dashboard.destinations.col.slowedUntil')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {destinations.map((d) => (
+            <tr key={d.domain} data-destination={d.domain}>
+              <th scope="row">{d.domain}</th>
+              <td>{d.deferred}</td>
+              <td>
+                {d.lastReasonAt && <time dateTime={d.lastReasonAt}>{formatTime(d.lastReasonAt)}</time>}
+                {d.lastReason && (
+                  <>
+                    <br />
+                    <code className="hop-error">{d.lastReason}</code>
+                  </>
+                )}
+              </td>
+              <td>
+                {d.slowedUntil ? (
+                  <time dateTime={d.slowedUntil}>{formatTime(d.slowedUntil)}</time>
+                ) : (
+                  <span className="muted">{t('dashboard.destinations.fullSpeed')}</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </section>
   );
 }

@@ -12,10 +12,15 @@ const TLS_MODES: readonly Tls[] = ['none', 'opportunistic', 'required'];
 const DEFAULT_PORT = 25;
 const BLANK: HostDoc = { name: '', host: '', port: DEFAULT_PORT, tls: 'opportunistic', domains: [] };
 
-/** No smarthost is no key at all, so the exported file stays as short as the admin left it. */
+/**
+ * No smarthost is no key at all, so the exported file stays as short as the admin left it;
+ * the rest of `outbound` (its pacing limits) is kept as it was.
+ */
 function withSmarthost(doc: ConfigDocument, name: string | undefined): ConfigDocument {
-  const { outbound: _old, ...rest } = doc;
-  return name === undefined ? rest : { ...rest, outbound: { smarthost: name } };
+  const { outbound: old, ...rest } = doc;
+  const { smarthost: _old, ...others } = old ?? {};
+  const outbound = name === undefined ? others : { ...others, smarthost: name };
+  return Object.keys(outbound).length === 0 ? rest : { ...rest, outbound };
 }
 
 /** Hosts: the next hops mail can be routed to, by rule, by domain, or as the smarthost. */

@@ -44,4 +44,11 @@ export const dashboardEn = {
   'dashboard.hops.kind.domain': '{name} (by domain)',
   'dashboard.hops.kind.local': '{name} (local)',
   'dashboard.never': 'never',
+  'dashboard.destinations.title': 'Pacing',
+  'dashboard.destinations.intro': 'Recipient domains that outbound.limits held back or that answered "try later", on every node.',
+  'dashboard.destinations.col.domain': 'Domain',
+  'dashboard.destinations.col.deferred': 'Held back or deferred',
+  'dashboard.destinations.col.lastReason': 'Last reason',
+  'dashboard.destinations.col.slowedUntil': 'Slowed down until',
+  'dashboard.destinations.fullSpeed': 'full speed',
 } as const;

@@ -47,4 +47,11 @@ export const dashboardJa: Record<keyof typeof dashboardEn, string> = {
   'dashboard.hops.kind.domain': '{name}（ドメイン）',
   'dashboard.hops.kind.local': '{name}（ローカル）',
   'dashboard.never': 'なし',
+  'dashboard.destinations.title': '送信ペース',
+  'dashboard.destinations.intro': 'outbound.limits で送信を待たせた、または「後で再試行」と応答した宛先ドメインです（全ノード分）。',
+  'dashboard.destinations.col.domain': 'ドメイン',
+  'dashboard.destinations.col.deferred': '待機・延期した配信',
+  'dashboard.destinations.col.lastReason': '最後の理由',
+  'dashboard.destinations.col.slowedUntil': '減速の終了',
+  'dashboard.destinations.fullSpeed': '通常の速度',
 };
