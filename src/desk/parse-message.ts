@@ -14,7 +14,8 @@ import libmime from 'libmime';
 import { simpleParser, type AddressObject, type Attachment, type EmailAddress, type ParsedMail } from 'mailparser';
 import { extractUuencoded, fromMailparser, keepAttachments, type OmittedAttachment, type ParsedAttachment } from './parse-attachments.js';
 import { readHeaderBlock, type HeaderBlock } from './read-header-block.js';
-import { decodeBytes, relabelCharsets, sniffCharset } from './relabel-charsets.js';
+import { decodeBytes, sniffCharset } from './charsets.js';
+import { relabelCharsets } from './relabel-charsets.js';
 import { sanitizeEmailHtml } from './sanitize-email-html.js';
 import type { StoredParts } from './stored-parts.js';
 

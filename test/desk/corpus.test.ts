@@ -66,6 +66,26 @@ const EXPECTED: Record<string, Expectation> = {
     attachments: ['受領書.png'],
     fields: { from: { name: '佐藤 花子', address: 'hanako.sato@example.jp' }, messageId: '<seed-1@example.jp>' },
   },
+  'raw-iso-2022-jp-subject.eml': {
+    subject: 'Re: お見積りのご依頼 (No.12)',
+    text: ['見積書をお送りください。'],
+    problems: [/raw ISO-2022-JP text without RFC 2047/],
+    fields: { from: { name: '', address: 'ichiro@example.jp' } },
+  },
+  'raw-iso-2022-jp-from-name.eml': {
+    subject: '返品 について',
+    text: ['返品の手続きを教えてください。'],
+    fields: { from: { name: '鈴木 一郎', address: 'ichiro.suzuki@example.jp' }, to: [{ name: 'サポート窓口', address: 'help@solarmora.com' }] },
+  },
+  // The body says ISO-2022-JP, which 8-bit bytes cannot be: the header is sniffed as Shift_JIS.
+  'raw-shift-jis-subject-and-from.eml': {
+    subject: '【重要】請求書の送付について',
+    text: ['請求書を送付いたします。'],
+    fields: { from: { name: '株式会社サンプル 経理部', address: 'keiri@example.co.jp' } },
+    problems: [/raw 8-bit header text not in UTF-8 \(read as shift_jis\)/],
+  },
+  'raw-euc-jp-subject.eml': { subject: 'パスワード再発行のお願い', text: ['パスワードを忘れました。'], problems: [/read as euc-jp/] },
+  'raw-shift-jis-and-encoded-word-mixed.eml': { subject: 'Re: 配送 の遅延', text: ['まだ届いていません。'] },
   // other charsets
   'windows-1251-cyrillic.eml': { subject: 'Вопрос по заказу', text: ['Мой заказ ещё не пришёл.'] },
   'koi8-r-cyrillic.eml': { subject: 'Счёт', text: ['Пришлите, пожалуйста, счёт.'] },
@@ -82,6 +102,26 @@ const EXPECTED: Record<string, Expectation> = {
   '8bit-utf8-headers-smtputf8.eml': {
     subject: 'Ärende: 注文について — UTF-8 raw header',
     fields: { from: { name: 'Jöran Ångström', address: 'jöran@exämple.se' } },
+  },
+  // UTF-7, which libmime leaves encoded; decoded before the HTML is sanitised
+  'utf-7-body-plain.eml': { text: ['お問い合わせです。注文番号は A-77 です。', '1 + 1 = 2, café costs €5.'], problems: [/UTF-7 text part/] },
+  'utf-7-body-html.eml': { text: ['Grüße aus 東京 (plain).'], html: ['<p>Grüße aus 東京 (HTML).</p>'], fields: { remoteImages: 1 } },
+  'utf-7-encoded-word-b.eml': { subject: 'ご注文の件について', fields: { from: { name: '田中 花子', address: 'hanako@example.jp' } } },
+  'utf-7-encoded-word-q.eml': {
+    subject: 'Re: 日本語 OK— fin',
+    fields: { from: { name: 'José García', address: 'jose@example.es' }, cc: [{ name: 'サポート', address: 'support@example.jp' }] },
+  },
+  // raw 8-bit bytes: decoded once (UTF-8 when valid, else the declared charset, else a guess)
+  'raw-utf8-in-encoded-word.eml': { subject: 'Frösche und Kröten', fields: { from: { name: 'Jörg Müller', address: 'joerg@example.de' } } },
+  // Guessed alone, these Latin-1 bytes read as Shift_JIS; the text part's declared charset comes first.
+  'raw-latin1-subject-declared-charset.eml': {
+    subject: 'Solicitação de informação',
+    text: ['Gostaria de uma informação sobre a fatura.'],
+    problems: [/read as iso-8859-1/],
+  },
+  'raw-8bit-from-display-name.eml': {
+    text: ['Olá, obrigada.'],
+    fields: { from: { name: 'Conceição Araújo', address: 'conceicao@example.pt' }, cc: [{ name: 'Renée Dubois', address: 'renee@example.fr' }] },
   },
   'utf8-bom-body.eml': { text: ['Body starting with a byte order mark.'] },
   // MIME structure
