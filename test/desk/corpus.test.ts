@@ -20,6 +20,8 @@ interface Expectation {
   html?: string[];
   /** Exact attachment file names, in order. */
   attachments?: string[];
+  /** The names as the sender wrote them, in order. */
+  originalNames?: (string | null)[];
   /** Fields that must equal these values. */
   fields?: Partial<ParsedMessage>;
   /** Each must match one of the problems. */
@@ -192,6 +194,18 @@ const EXPECTED: Record<string, Expectation> = {
   'tnef-without-filename.eml': { attachments: ['winmail.dat'], problems: [/TNEF/] },
   'inline-image-cid.eml': { text: ['Our logo:'], html: ['src="cid:logo123@example.com"'], attachments: ['logo.png'] },
   'attachment-path-traversal-filename.eml': { attachments: ['passwd', 'report.pdf', 'u0000evil .exe'] },
+  'attachment-windows-paths.eml': {
+    attachments: ['scan.png', 'evil.exe', 'x.pdf', 'scan2.jpg', 'attachment-5.pdf', '_CON.txt'],
+    originalNames: ['C:\\TEMP\\scan.png', '..\\..\\evil.exe', '\\\\server\\share\\x.pdf', 'D:scan2.jpg', 'C:\\TEMP\\.', 'C:\\Users\\bob\\CON.txt'],
+  },
+  'attachment-unix-paths.eml': {
+    attachments: ['passwd', 'c.txt', 'attachment-3.zip', 'attachment-4.jpg', 'report.pdf', 'attachment-6.pdf'],
+    originalNames: ['/etc/passwd', 'a/b/../c.txt', '../../', '..', './report.pdf', 'a/b/..'],
+  },
+  'attachment-rfc2231-paths.eml': {
+    attachments: ['見積書.pdf', '請求書.xlsx', 'Rechnung.pdf', '写真.jpg', 'attachment-5.png'],
+    originalNames: ['C:\\TEMP\\見積書.pdf', '../../請求書.xlsx', '/home/müller/Rechnung.pdf', 'C:\\Users\\花子\\写真.jpg', '../'],
+  },
   'attachment-without-filename.eml': { attachments: ['attachment-1.pdf'] },
   'forwarded-message-rfc822-attachment.eml': { text: ["Forwarding the customer's original message."], attachments: ['original.eml'] },
   'forwarded-message-rfc822-inline.eml': { text: ['See below.', 'Inline forwarded inner text.'] },
@@ -312,6 +326,7 @@ describe('intake corpus (test/fixtures/eml)', () => {
       expect(a.filename).not.toMatch(/[/\\\u0000-\u001f]/);
       expect(a.size).toBe('bytes' in a.content ? a.content.bytes.length : a.size);
     }
+    if (want.originalNames) expect(msg.attachments.map((a) => a.originalFilename)).toEqual(want.originalNames);
     for (const [key, value] of Object.entries(want.fields ?? {})) {
       expect(msg[key as keyof ParsedMessage], key).toEqual(value);
     }
