@@ -8,6 +8,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { classifyMachineMail } from '../../src/desk/classify-machine-mail.js';
+import type { MachineMailVerdict } from '../../src/desk/model.js';
 import { parseInboundMessage, type ParsedMessage } from '../../src/desk/parse-message.js';
 
 const DIR = path.resolve(import.meta.dirname, '../fixtures/eml');
@@ -22,6 +24,8 @@ interface Expectation {
   attachments?: string[];
   /** The names as the sender wrote them, in order. */
   originalNames?: (string | null)[];
+  /** How the message is classified when it comes with a real envelope sender. */
+  machine?: MachineMailVerdict['kind'];
   /** Fields that must equal these values. */
   fields?: Partial<ParsedMessage>;
   /** Each must match one of the problems. */
@@ -248,6 +252,24 @@ const EXPECTED: Record<string, Expectation> = {
     attachments: ['attachment-1.eml'],
   },
   'mdn-disposition-notification.eml': { text: ['Your message was displayed.'], fields: { isReport: true, reportType: 'disposition-notification' } },
+  // reports with a real envelope sender: machine mail all the same
+  'arf-feedback-report.eml': {
+    text: ['This is an email abuse report'],
+    fields: { isReport: true, reportType: 'feedback-report' },
+    machine: 'bulk',
+  },
+  'arf-feedback-report-headers-only.eml': { fields: { isReport: true, reportType: 'feedback-report' }, machine: 'bulk' },
+  'dsn-real-envelope-sender.eml': {
+    fields: { isReport: true, reportType: 'delivery-status', reportedRecipients: [{ address: 'gone@example.org', action: 'failed', status: '5.1.1' }] },
+    machine: 'bounce',
+  },
+  'mdn-real-envelope-sender.eml': {
+    subject: '開封確認: お見積り',
+    text: ['お送りしたメッセージは表示されました。'],
+    fields: { isReport: true, reportType: 'disposition-notification' },
+    machine: 'bounce',
+  },
+  'multipart-report-without-type.eml': { fields: { isReport: true, reportType: null }, machine: 'bounce' },
   'mailer-daemon-plain-bounce.eml': {
     text: ['qmail-send program'],
     fields: { isReport: false, returnPath: '', from: { name: '', address: 'MAILER-DAEMON@old.example.net' } },
@@ -327,6 +349,13 @@ describe('intake corpus (test/fixtures/eml)', () => {
       expect(a.size).toBe('bytes' in a.content ? a.content.bytes.length : a.size);
     }
     if (want.originalNames) expect(msg.attachments.map((a) => a.originalFilename)).toEqual(want.originalNames);
+    if (want.machine) {
+      const verdict = classifyMachineMail(
+        { ...msg, envelope: { mailFrom: 'someone@sender.example', recipient: 'help@solarmora.com' } },
+        { ourLoopId: 'loop.test' },
+      );
+      expect(verdict.kind).toBe(want.machine);
+    }
     for (const [key, value] of Object.entries(want.fields ?? {})) {
       expect(msg[key as keyof ParsedMessage], key).toEqual(value);
     }
