@@ -55,9 +55,11 @@ function isNullSender(msg: IntakeMessage): boolean {
 
 /**
  * Classifies a message, most specific first: our own loop header; delivery reports and mail
- * from mailer-daemon/postmaster (bounces); other reports, such as ARF abuse reports (bulk); RFC 3834 `Auto-Submitted` and the X-Autoreply
- * family (auto-replies); `Precedence` bulk/junk/list (bulk); finally a null sender without
- * other signs, which only bounces and auto-replies use.
+ * from mailer-daemon/postmaster (bounces); other reports, such as ARF abuse reports (bulk);
+ * RFC 3834 `Auto-Submitted` and the X-Autoreply family (auto-replies); `Precedence`
+ * bulk/junk/list (bulk); finally a null sender without other signs, which only bounces and
+ * auto-replies use. A report counts whoever its envelope sender: ARF reports and read
+ * receipts come from real addresses.
  */
 export function classifyMachineMail(msg: IntakeMessage, ctx: MachineMailContext): MachineMailVerdict {
   const loops = msg.xLoop == null ? [] : typeof msg.xLoop === 'string' ? [msg.xLoop] : msg.xLoop;

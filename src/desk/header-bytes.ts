@@ -48,9 +48,9 @@ export function normalizeHeaderBytes(value: Buffer, declared: string | null): He
     at = w.end;
   }
   rawRuns.push(text.slice(at));
-  const encoded = rawRuns.filter((r) => EIGHT_BIT.test(r) || ISO_2022_JP_ESCAPE.test(r));
+  const legacy = rawRuns.filter((r) => EIGHT_BIT.test(r) || ISO_2022_JP_ESCAPE.test(r));
   // Valid UTF-8 outside the words is RFC 6532's raw UTF-8, which mailparser reads as it is.
-  const rawCharset = encoded.length ? chooseRawCharset(Buffer.from(encoded.join(' '), 'latin1'), [declared]) : null;
+  const rawCharset = legacy.length ? chooseRawCharset(Buffer.from(legacy.join(' '), 'latin1'), [declared]) : null;
   if ((rawCharset === null || rawCharset === 'utf-8') && !words.some(ours)) return { bytes: value, note: null };
   const out: string[] = [];
   const decodeRun = (run: string): string =>

@@ -78,7 +78,7 @@ export async function relabelCharsets(raw: Buffer, problems: string[]): Promise<
       parts.forEach((p, i) => (p.value = i === 0 ? Buffer.from(`${utf8.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`, 'latin1') : Buffer.alloc(0)));
       node.headers.update('Content-Transfer-Encoding', Buffer.from('base64'));
       node.setCharset('utf-8');
-      problems.push(`UTF-7 text part read as ${chosen}`);
+      problems.push(`text part in UTF-7 (${chosen}) rewritten as UTF-8`);
     } else if (chosen && chosen !== label) node.setCharset(chosen);
   }
   return Buffer.concat(chunks.map((c) => (c.type === 'node' ? c.getHeaders() : (c.value ?? Buffer.alloc(0)))));
