@@ -29,6 +29,7 @@ function headerEntries(map: HeaderMap | null | undefined): [string, string][] {
   return out;
 }
 
+const DELIVERY_REPORTS = new Set(['delivery-status', 'disposition-notification']);
 const BOUNCE_SENDERS = new Set(['mailer-daemon', 'postmaster', 'mail-daemon', 'mailerdaemon']);
 const PRECEDENCE_BULK = new Set(['bulk', 'junk', 'list']);
 const PRECEDENCE_AUTO_REPLY = new Set(['auto_reply', 'auto-reply']);
@@ -54,9 +55,11 @@ function isNullSender(msg: IntakeMessage): boolean {
 
 /**
  * Classifies a message, most specific first: our own loop header; delivery reports and mail
- * from mailer-daemon/postmaster (bounces); RFC 3834 `Auto-Submitted` and the X-Autoreply
- * family (auto-replies); `Precedence` bulk/junk/list (bulk); finally a null sender without
- * other signs, which only bounces and auto-replies use.
+ * from mailer-daemon/postmaster (bounces); other reports, such as ARF abuse reports (bulk);
+ * RFC 3834 `Auto-Submitted` and the X-Autoreply family (auto-replies); `Precedence`
+ * bulk/junk/list (bulk); finally a null sender without other signs, which only bounces and
+ * auto-replies use. A report counts whoever its envelope sender: ARF reports and read
+ * receipts come from real addresses.
  */
 export function classifyMachineMail(msg: IntakeMessage, ctx: MachineMailContext): MachineMailVerdict {
   const loops = msg.xLoop == null ? [] : typeof msg.xLoop === 'string' ? [msg.xLoop] : msg.xLoop;
@@ -64,7 +67,13 @@ export function classifyMachineMail(msg: IntakeMessage, ctx: MachineMailContext)
   if (loops.some((v) => v.trim() === ctx.ourLoopId)) return { kind: 'loop', reason: 'X-Relaydesk-Loop carries our loop id' };
 
   const reported = failedRecipients(msg);
-  if (msg.isReport) return { kind: 'bounce', reason: 'multipart/report delivery report', reportedRecipients: reported };
+  if (msg.isReport) {
+    const type = msg.reportType?.trim().toLowerCase() || null;
+    // A report without a type is taken for what nearly every report is: a DSN.
+    if (type === null || DELIVERY_REPORTS.has(type)) return { kind: 'bounce', reason: 'multipart/report delivery report', reportedRecipients: reported };
+    // An abuse feedback report (ARF) or any other report is a machine's notification, whoever sent it.
+    return { kind: 'bulk', reason: `multipart/report; report-type=${type.slice(0, 60)}` };
+  }
   const fromLocal = localPartOf(normalizeAddress(msg.from?.address ?? ''));
   const envLocal = localPartOf(normalizeAddress(msg.envelope.mailFrom));
   if (BOUNCE_SENDERS.has(fromLocal) || BOUNCE_SENDERS.has(envLocal)) {

@@ -70,8 +70,31 @@ const dsn = message({
   reportedRecipients: [{ address: 'gone@customer.co.jp', action: 'failed' }],
 });
 
+const arf = message({
+  from: { name: 'Mail Abuse Feedback', address: 'feedback@arf.mail.example.com' },
+  envelope: { mailFrom: 'feedback-bounces@arf.mail.example.com', recipient: SUPPORT_IN },
+  subject: 'FW: Your invoice',
+  isReport: true,
+  reportType: 'feedback-report',
+});
+
 describe('decideIntake: one message, one effect', () => {
   it.each<[string, IntakeInput, IntakeDecision]>([
+    [
+      'an ARF abuse report with a real envelope sender → suspended, no case, no acknowledgement',
+      input({ message: arf }),
+      { kind: 'suspend', reason: 'bulk', detail: 'multipart/report; report-type=feedback-report' },
+    ],
+    [
+      'an ARF report naming a case by its references → kept on it, the case not woken',
+      input({ message: { ...arf, references: ['<ack@desk.test>'] }, referencedCase: caseRef('solved') }),
+      { kind: 'attach-machine-mail', target: { kind: 'case', caseId: 'case-solved' }, machine: 'bulk', flagAddresses: [] },
+    ],
+    [
+      'a read receipt from the person themselves → suspended as a report',
+      input({ message: message({ isReport: true, reportType: 'disposition-notification', subject: '開封確認: プリンター' }) }),
+      { kind: 'suspend', reason: 'bounce', detail: 'multipart/report delivery report' },
+    ],
     ['a new mail opens a case and is acknowledged', input(), newCase()],
     [
       'In-Reply-To/References → the same case',

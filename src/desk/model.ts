@@ -43,8 +43,10 @@ export interface IntakeMessage {
   readonly deliveredTo?: readonly string[] | null;
   /** The `X-Relaydesk-Loop` header field(s). */
   readonly xLoop?: string | readonly string[] | null;
-  /** True for `multipart/report` (DSNs, MDNs). */
+  /** True for `multipart/report` (DSNs, MDNs, ARF feedback reports…). */
   readonly isReport?: boolean | null;
+  /** The report's `report-type` (`delivery-status`, `disposition-notification`, `feedback-report`…), lowercased. */
+  readonly reportType?: string | null;
   /** Recipients a delivery-status report names, with their Action (failed, delayed, delivered…). */
   readonly reportedRecipients?: readonly (string | ReportedRecipientLike)[] | null;
   readonly returnPath?: string | null;

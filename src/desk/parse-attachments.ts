@@ -3,13 +3,17 @@
  * text, named safely and kept within the desk's limits (what is left out is listed).
  * Pure: CPU only.
  */
+import libmime from 'libmime';
 import type { Attachment } from 'mailparser';
 import { STORED_PART_HEADER, storedPartOf, type StoredParts } from './stored-parts.js';
 
 const MAX_UUENCODED_BLOCKS = 20;
 
 export interface ParsedAttachment {
+  /** A safe base name: no directories, no drive, no controls; never empty. */
   filename: string;
+  /** The name as the sender wrote it (decoded, NUL removed, bounded); null when none was given. */
+  originalFilename: string | null;
   contentType: string;
   size: number;
   contentId: string | null;
@@ -57,6 +61,8 @@ export function keepAttachments(
   let bytes = 0;
   found.forEach((f, i) => {
     const filename = safeFilename(f.filename, f.contentType, i + 1);
+    // eslint-disable-next-line no-control-regex -- NUL cannot be stored in a PostgreSQL text column
+    const originalFilename = f.filename === null ? null : f.filename.replace(/\u0000/g, '').slice(0, 1000);
     const size = f.size;
     if (/^application\/(vnd\.)?ms-tnef$/i.test(f.contentType) || filename.toLowerCase() === 'winmail.dat') {
       problems.push(`${filename} (Outlook TNEF) kept as is, not decoded`);
@@ -67,7 +73,7 @@ export function keepAttachments(
       omitted.push({ filename, size, reason: `over the ${lim.maxAttachmentBytes}-byte attachment limit` });
     } else {
       bytes += size;
-      attachments.push({ filename, contentType: f.contentType, size, contentId: f.contentId, inline: f.inline, content: f.content });
+      attachments.push({ filename, originalFilename, contentType: f.contentType, size, contentId: f.contentId, inline: f.inline, content: f.content });
     }
   });
   if (omitted.length) problems.push(`${omitted.length} attachments omitted (limits)`);
@@ -75,28 +81,37 @@ export function keepAttachments(
 }
 
 const EXTENSIONS: Record<string, string> = {
-  'application/pdf': 'pdf',
-  'image/png': 'png',
   'image/jpeg': 'jpg',
-  'image/gif': 'gif',
-  'text/plain': 'txt',
-  'text/html': 'html',
-  'text/calendar': 'ics',
   'message/rfc822': 'eml',
   'text/rfc822-headers': 'txt',
+  'application/octet-stream': 'bin',
 };
 
-/** A name the desk can show and a browser can save: no directories, no controls, bounded. */
-function safeFilename(name: string | null, contentType: string, index: number): string {
-  const base = (name ?? '').split(/[/\\]/).pop() ?? '';
+// Names Windows reserves for devices, whatever the extension: saving `CON.txt` fails or worse.
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
+
+/**
+ * A name the desk can show and a browser can save: the last segment of any path syntax
+ * (`/`, `\`, a drive letter, `..`), no controls or characters Windows refuses, bounded.
+ * A name that reduces to nothing becomes `attachment-N` with an extension for its type.
+ */
+export function safeFilename(name: string | null, contentType: string, index: number): string {
+  const segments = (name ?? '')
+    .replace(/^[A-Za-z]:/, '')
+    .split(/[/\\]/)
+    .map((s) => s.trim());
+  // `a/b/..` names a directory, not a file: nothing of it is a file name.
+  const last = segments[segments.length - 1] ?? '';
+  const base = last === '..' || last === '.' ? '' : last;
   const clean = base
     // eslint-disable-next-line no-control-regex -- a file name keeps no control characters
     .replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '')
     .replace(/^[\s.]+|[\s.]+$/g, '')
     .slice(0, 200);
-  if (clean) return clean;
+  if (clean) return WINDOWS_DEVICE.test(clean) ? `_${clean}` : clean;
   if (/^application\/(vnd\.)?ms-tnef$/i.test(contentType)) return 'winmail.dat';
-  return `attachment-${index}.${EXTENSIONS[contentType.toLowerCase()] ?? 'bin'}`;
+  const type = contentType.toLowerCase();
+  return `attachment-${index}.${EXTENSIONS[type] ?? libmime.detectExtension(type)}`;
 }
 
 /** Per-recipient fields of a message/delivery-status part (RFC 3464). */

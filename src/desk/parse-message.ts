@@ -14,7 +14,8 @@ import libmime from 'libmime';
 import { simpleParser, type AddressObject, type Attachment, type EmailAddress, type ParsedMail } from 'mailparser';
 import { extractUuencoded, fromMailparser, keepAttachments, type OmittedAttachment, type ParsedAttachment } from './parse-attachments.js';
 import { readHeaderBlock, type HeaderBlock } from './read-header-block.js';
-import { decodeBytes, relabelCharsets, sniffCharset } from './relabel-charsets.js';
+import { decodeBytes, sniffCharset } from './charsets.js';
+import { relabelCharsets } from './relabel-charsets.js';
 import { sanitizeEmailHtml } from './sanitize-email-html.js';
 import type { StoredParts } from './stored-parts.js';
 
@@ -80,8 +81,9 @@ export interface ParsedMessage {
   deliveredTo: string[];
   /** Our own loop header, X-Relaydesk-Loop. */
   xLoop: string | null;
-  /** multipart/report of report-type delivery-status or disposition-notification. */
+  /** multipart/report, of any report-type (DSN, MDN, ARF feedback report…). */
   isReport: boolean;
+  /** Its report-type parameter, lowercased; null when absent or not a report. */
   reportType: string | null;
   reportedRecipients: ReportedRecipient[];
   /** The envelope sender as the final MTA wrote it: '' for the null sender `<>`. */
@@ -172,7 +174,7 @@ function buildMessage(mail: ParsedMail, head: HeaderBlock, body: Buffer, lim: Pa
   if (truncatedRecipients) problems.push(`${truncatedRecipients} recipients beyond ${lim.maxParticipants} per field not kept`);
 
   const reportType = /^multipart\/report$/i.test(contentTypeOf(mail)) ? reportTypeOf(mail) : null;
-  const isReport = reportType === 'delivery-status' || reportType === 'disposition-notification';
+  const isReport = /^multipart\/report$/i.test(contentTypeOf(mail));
   const reportedRecipients: ReportedRecipient[] = [];
   const parts: Attachment[] = [];
   for (const part of mail.attachments) {

@@ -4,11 +4,12 @@
  * A hostile or broken sender can send megabytes of header fields; mailparser would refuse the
  * whole message past 1 MB. We keep fields up to a byte budget instead, the ones the desk
  * decides with first (From, Subject, Message-ID, threading, machine-mail markers), so a flood
- * of junk fields cannot push them out. Raw 8-bit fields that are not UTF-8 (a Shift_JIS
- * Subject written without RFC 2047) are transcoded to UTF-8, which mailparser then reads as
- * RFC 6532 headers.
+ * of junk fields cannot push them out. Raw text that is not UTF-8 (a Shift_JIS or
+ * ISO-2022-JP Subject written without RFC 2047) is transcoded to UTF-8, which mailparser then
+ * reads as RFC 6532 headers, and encoded words libmime would misread are decoded here (see
+ * header-bytes.ts).
  */
-import { decodeBytes, isUtf8, sniffCharset } from './relabel-charsets.js';
+import { declaredCharset, normalizeHeaderBytes } from './header-bytes.js';
 
 export interface HeaderField {
   /** Lowercased. */
@@ -98,8 +99,13 @@ export function readHeaderBlock(raw: Buffer, maxBytes: number, maxAddresses: num
   const mime: Buffer[] = [];
   const other: Buffer[] = [];
   const fields: HeaderField[] = [];
-  let transcoded = false;
+  const notes = new Set<string>();
   let cutAddresses = 0;
+  const contentType = candidates.find((c) => c.name === 'content-type');
+  const declared = declaredCharset(
+    contentType ? contentType.text.slice(contentType.text.indexOf(':') + 1) : null,
+    end ? raw.subarray(end.index + end.length) : Buffer.alloc(0),
+  );
   for (const c of candidates) {
     if (!keep.has(c.order)) continue;
     if ((c.name === 'to' || c.name === 'cc') && c.text.length > maxAddresses * 20) {
@@ -109,16 +115,15 @@ export function readHeaderBlock(raw: Buffer, maxBytes: number, maxAddresses: num
         c.text = `${c.text.slice(0, c.text.indexOf(':'))}:${entries.slice(0, maxAddresses).join(',')}`;
       }
     }
-    let bytes = Buffer.from(c.text, 'latin1');
-    if (/[\x80-\xff]/.test(c.text) && !isUtf8(bytes)) {
-      bytes = Buffer.from(decodeBytes(bytes, sniffCharset(bytes)), 'utf8');
-      transcoded = true;
-    }
+    const colon = c.text.indexOf(':') + 1;
+    const normal = normalizeHeaderBytes(Buffer.from(c.text.slice(colon), 'latin1'), declared);
+    const bytes = Buffer.concat([Buffer.from(c.text.slice(0, colon), 'latin1'), normal.bytes]);
+    if (normal.note) notes.add(normal.note);
     (/^(content-|mime-version$)/.test(c.name) ? mime : other).push(bytes, Buffer.from('\r\n'));
     const unfolded = bytes.toString('utf8').replace(/\r?\n[ \t]*/g, ' ');
     fields.push({ name: c.name, value: unfolded.slice(unfolded.indexOf(':') + 1).trim() });
   }
-  if (transcoded) problems.push('raw 8-bit header field not in UTF-8 (read with a guessed charset)');
+  for (const note of notes) problems.push(`header field: ${note}`);
   const mimeFields = Buffer.concat(mime);
   const otherFields = Buffer.concat(other);
   return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { relabelCharsets, sniffCharset } from './relabel-charsets.js';
+import { sniffCharset } from './charsets.js';
+import { literalBackslashes, relabelCharsets } from './relabel-charsets.js';
 
 // Bytes written out so the test needs no encoder: 「お問い合わせ」 in each charset.
 const SJIS = Buffer.from('82a896e282a28d8782ed82b9', 'hex');
@@ -41,5 +42,24 @@ describe('relabelCharsets', () => {
     const html = Buffer.concat([Buffer.from('<meta charset="EUC-JP"><p>'), EUC]);
     const out = await relabelCharsets(message('Content-Type: text/html', html), []);
     expect(out.toString('latin1')).toMatch(/charset=euc-jp/i);
+  });
+});
+
+describe('literalBackslashes', () => {
+  it.each([
+    ['unescaped Windows path', 'attachment; filename="C:\\TEMP\\scan.png"', 'attachment; filename="C:\\\\TEMP\\\\scan.png"'],
+    ['UNC path, its leading pair kept as two', 'attachment; filename="\\\\server\\share\\x.pdf"', 'attachment; filename="\\\\\\\\server\\\\share\\\\x.pdf"'],
+    ['name= on Content-Type too', 'image/png; name="..\\a.png"', 'image/png; name="..\\\\a.png"'],
+    ['an escaped quote stays an escape', 'attachment; filename="x\\y \\"q\\".txt"', 'attachment; filename="x\\\\y \\"q\\".txt"'],
+  ])('%s', (_name, value, want) => {
+    expect(literalBackslashes(value)).toBe(want);
+  });
+
+  it.each([
+    ['properly escaped', 'attachment; filename="C:\\\\Users\\\\report.pdf"'],
+    ['no backslash', 'attachment; filename="report.pdf"'],
+    ['another parameter', 'text/plain; x-note="a\\b"'],
+  ])('%s: unchanged', (_name, value) => {
+    expect(literalBackslashes(value)).toBe(value);
   });
 });

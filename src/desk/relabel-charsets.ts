@@ -1,14 +1,21 @@
 /**
  * Give every text part of a message the charset its bytes are really in, before mailparser
- * decodes it.
+ * decodes it; and every part's Content-Type and Content-Disposition fields a form mailparser
+ * reads right.
  *
  * mailparser reads a text part without a charset label as UTF-8, so the Shift_JIS, EUC-JP and
  * ISO-2022-JP mail that old Japanese mailers send unlabelled turns into U+FFFD or escape-code
  * garbage, and a part whose label contradicts its bytes (UTF-8 labelled ISO-8859-1) into
  * mojibake. We walk the MIME tree with mailsplit (mailparser's own splitter), look at each
- * inline text part's decoded bytes, and rewrite only its Content-Type charset parameter.
+ * inline text part's decoded bytes, and rewrite only its Content-Type charset parameter. A
+ * UTF-7 part, which libmime refuses to decode, is rewritten as UTF-8 in base64. In the part
+ * fields, raw 8-bit text and UTF-7 words are decoded (see header-bytes.ts), and a quoted file
+ * name written with Windows backslashes unescaped (`"C:\TEMP\scan.png"`, as old Windows
+ * mailers do) has them escaped, so the name keeps its path instead of losing the separators.
  */
 import { createRequire } from 'node:module';
+import { decodeBytes, ISO_2022_JP_ESCAPE, isUtf7, isUtf8, knownCharset, sniffCharset } from './charsets.js';
+import { normalizeHeaderBytes } from './header-bytes.js';
 
 // mailsplit (mailparser's own splitter, a direct dependency) ships no types: this is the
 // small surface we use to relabel text parts before mailparser reads them.
@@ -22,6 +29,7 @@ interface SplitNode {
   filename: string | false;
   setCharset(charset: string): void;
   getHeaders(): Buffer;
+  headers: { getList(): { key: string; line: string }[]; update(key: string, value: Buffer): void };
 }
 type SplitChunk = SplitNode | { type: 'body' | 'data' | 'none'; node?: SplitNode; value?: Buffer };
 interface SplitterStream {
@@ -50,28 +58,62 @@ export async function relabelCharsets(raw: Buffer, problems: string[]): Promise<
     splitter.on('error', reject);
     splitter.end(raw);
   });
-  const bodies = new Map<SplitNode, Buffer[]>();
+  const bodies = new Map<SplitNode, { value?: Buffer }[]>();
   for (const chunk of chunks) {
     if (chunk.type === 'body' && chunk.node && chunk.value) {
       const list = bodies.get(chunk.node) ?? [];
-      list.push(chunk.value);
+      list.push(chunk);
       bodies.set(chunk.node, list);
     }
   }
+  for (const chunk of chunks) if (chunk.type === 'node') repairPartFields(chunk, problems);
   for (const [node, parts] of bodies) {
     const type = node.contentType || 'text/plain';
     if (node.multipart || !/^text\/(plain|html)$/.test(type) || node.disposition === 'attachment' || node.filename) continue;
-    const bytes = decodeTransfer(Buffer.concat(parts), node.encoding);
+    const bytes = decodeTransfer(Buffer.concat(parts.map((p) => p.value ?? Buffer.alloc(0))), node.encoding);
     const label = node.charset ? String(node.charset) : null;
-    const chosen = chooseCharset(bytes, label, type === 'text/html', problems);
-    if (chosen) node.setCharset(chosen);
+    const chosen = chooseCharset(bytes, label, type === 'text/html', problems) ?? label;
+    if (chosen && isUtf7(chosen)) {
+      const utf8 = Buffer.from(decodeBytes(bytes, chosen), 'utf8');
+      parts.forEach((p, i) => (p.value = i === 0 ? Buffer.from(`${utf8.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n`, 'latin1') : Buffer.alloc(0)));
+      node.headers.update('Content-Transfer-Encoding', Buffer.from('base64'));
+      node.setCharset('utf-8');
+      problems.push(`text part in UTF-7 (${chosen}) rewritten as UTF-8`);
+    } else if (chosen && chosen !== label) node.setCharset(chosen);
   }
   return Buffer.concat(chunks.map((c) => (c.type === 'node' ? c.getHeaders() : (c.value ?? Buffer.alloc(0)))));
 }
 
+const PART_FIELDS = [
+  ['content-type', 'Content-Type'],
+  ['content-disposition', 'Content-Disposition'],
+] as const;
+
+function repairPartFields(node: SplitNode, problems: string[]): void {
+  const lines = node.headers.getList();
+  for (const [key, name] of PART_FIELDS) {
+    const line = lines.find((l) => l.key === key)?.line;
+    if (line === undefined) continue;
+    const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n/g, '');
+    const literal = literalBackslashes(value);
+    const normal = normalizeHeaderBytes(Buffer.from(literal, 'latin1'), node.charset ? String(node.charset) : null);
+    if (normal.note) problems.push(`${name} of a part: ${normal.note}`);
+    if (literal !== value || normal.note) node.headers.update(name, normal.bytes);
+  }
+}
+
+/**
+ * A quoted `name` or `filename` whose backslashes are not escapes (one is followed by
+ * something other than `\` or `"`) was written by a mailer that does not escape them: each
+ * is doubled so that quoted-string unescaping gives the name back as written.
+ */
+export function literalBackslashes(value: string): string {
+  return value.replace(/(\b(?:file)?name(?:\*\d+)?[ \t]*=[ \t]*)"((?:[^"\\]|\\.)*)"/gi, (whole, head: string, quoted: string) =>
+    /\\[^\\"]/.test(quoted.replace(/\\\\/g, '')) ? `${head}"${quoted.replace(/\\(?!")/g, '\\\\')}"` : whole,
+  );
+}
+
 const SINGLE_BYTE_LABEL = /^(us-?ascii|ascii|iso[-_]?8859-\d+|latin-?\d|windows-125\d|cp125\d)$/i;
-// eslint-disable-next-line no-control-regex -- ISO-2022-JP is recognised by its escape sequences
-const ISO_2022_JP_ESCAPE = /\x1b\$[@B]|\x1b\(J/;
 
 function chooseCharset(bytes: Buffer, label: string | null, html: boolean, problems: string[]): string | null {
   const eightBit = bytes.some((b) => b >= 0x80);
@@ -110,79 +152,6 @@ function metaCharset(bytes: Buffer): string | null {
   const head = bytes.subarray(0, 4096).toString('latin1');
   const label = /<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_:.-]+)/i.exec(head)?.[1] ?? null;
   return label && knownCharset(label) ? label : null;
-}
-
-const JAPANESE_CANDIDATES = ['shift_jis', 'euc-jp'] as const;
-
-/**
- * The charset of bytes that carry no trustworthy label, in this order: ISO-2022-JP escape
- * sequences in 7-bit text; valid UTF-8 (a Japanese or Latin legacy text is almost never valid
- * UTF-8 by chance); Shift_JIS or EUC-JP when one decodes without error into text that scores as
- * Japanese; else windows-1252, which maps every byte and is what unlabelled Western mail
- * almost always is. Japanese comes first because the desk's seed customers write Japanese.
- */
-export function sniffCharset(bytes: Buffer): string {
-  // 7-bit ISO-2022-JP is valid UTF-8 too, so its escapes are looked for first.
-  if (ISO_2022_JP_ESCAPE.test(bytes.toString('latin1')) && !bytes.some((b) => b >= 0x80)) return 'iso-2022-jp';
-  if (isUtf8(bytes)) return 'utf-8';
-  let best: { charset: string; score: number } = { charset: 'windows-1252', score: 0 };
-  for (const charset of JAPANESE_CANDIDATES) {
-    let text: string;
-    try {
-      text = new TextDecoder(charset, { fatal: true }).decode(bytes);
-    } catch {
-      continue;
-    }
-    const score = japaneseScore(text);
-    if (score > best.score) best = { charset, score };
-  }
-  return best.charset;
-}
-
-/** Kana weigh most; half-width kana and private-use code points are what a wrong guess produces. */
-function japaneseScore(text: string): number {
-  let score = 0;
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (c < 0x80) continue;
-    if (c >= 0x3040 && c <= 0x30ff) score += 2;
-    else if (c >= 0x4e00 && c <= 0x9fff) score += 0.5;
-    else if ((c >= 0x3000 && c <= 0x303f) || (c >= 0xff01 && c <= 0xff5e)) score += 1;
-    else if (c >= 0xff61 && c <= 0xff9f) score -= 1;
-    else score -= 2;
-  }
-  return score;
-}
-
-const CHARSET_ALIASES: Record<string, string> = { cp932: 'shift_jis', 'ms-932': 'shift_jis', 'x-euc-jp': 'euc-jp', cp936: 'gbk' };
-
-function knownCharset(label: string): boolean {
-  const normal = label.trim().toLowerCase();
-  if (/^(utf-?8|us-?ascii|ascii|cp\d{3,4}|ibm\d{3,4}|iso-?2022-jp(-\d)?)$/.test(normal)) return true;
-  try {
-    new TextDecoder(CHARSET_ALIASES[normal] ?? normal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Decodes with the WHATWG decoders built into Node (full ICU); Latin-1 when the label is unknown. */
-export function decodeBytes(bytes: Buffer, charset: string): string {
-  try {
-    return new TextDecoder(CHARSET_ALIASES[charset] ?? charset).decode(bytes);
-  } catch {
-    return bytes.toString('latin1');
-  }
 }
 
 function decodeTransfer(body: Buffer, encoding: string): Buffer {

@@ -83,6 +83,12 @@ const NOT_A_NEW_CASE: Record<string, Outcome> = {
   'x-autoreply.eml': { effect: 'suspend', reason: 'auto-reply' },
   'x-auto-response-suppress-exchange.eml': { effect: 'suspend', reason: 'auto-reply' },
   'gmail-forwarding-confirmation.eml': { effect: 'forwarding-confirmation', code: '812734519' },
+  // Reports come with a real envelope sender here as everywhere: still machine mail.
+  'arf-feedback-report.eml': { effect: 'suspend', reason: 'bulk' },
+  'arf-feedback-report-headers-only.eml': { effect: 'suspend', reason: 'bulk' },
+  'dsn-real-envelope-sender.eml': { effect: 'suspend', reason: 'bounce' },
+  'mdn-real-envelope-sender.eml': { effect: 'suspend', reason: 'bounce' },
+  'multipart-report-without-type.eml': { effect: 'suspend', reason: 'bounce' },
 };
 
 /**
@@ -162,7 +168,7 @@ describe.each(DIALECTS)('the eml corpus through the gateway into the desk on %s'
     return out;
   };
   /**
-   * The flood limit (20 new cases per requester an hour) counts From, and 73 fixtures are
+   * The flood limit (20 new cases per requester an hour) counts From, and 76 fixtures are
    * from customer@example.com; the corpus is sent in seconds, not hours, so earlier cases
    * are moved back two hours before each message. The fixtures' bytes stay as they are.
    */

@@ -8,6 +8,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { classifyMachineMail } from '../../src/desk/classify-machine-mail.js';
+import type { MachineMailVerdict } from '../../src/desk/model.js';
 import { parseInboundMessage, type ParsedMessage } from '../../src/desk/parse-message.js';
 
 const DIR = path.resolve(import.meta.dirname, '../fixtures/eml');
@@ -20,6 +22,10 @@ interface Expectation {
   html?: string[];
   /** Exact attachment file names, in order. */
   attachments?: string[];
+  /** The names as the sender wrote them, in order. */
+  originalNames?: (string | null)[];
+  /** How the message is classified when it comes with a real envelope sender. */
+  machine?: MachineMailVerdict['kind'];
   /** Fields that must equal these values. */
   fields?: Partial<ParsedMessage>;
   /** Each must match one of the problems. */
@@ -66,6 +72,26 @@ const EXPECTED: Record<string, Expectation> = {
     attachments: ['受領書.png'],
     fields: { from: { name: '佐藤 花子', address: 'hanako.sato@example.jp' }, messageId: '<seed-1@example.jp>' },
   },
+  'raw-iso-2022-jp-subject.eml': {
+    subject: 'Re: お見積りのご依頼 (No.12)',
+    text: ['見積書をお送りください。'],
+    problems: [/raw ISO-2022-JP text without RFC 2047/],
+    fields: { from: { name: '', address: 'ichiro@example.jp' } },
+  },
+  'raw-iso-2022-jp-from-name.eml': {
+    subject: '返品 について',
+    text: ['返品の手続きを教えてください。'],
+    fields: { from: { name: '鈴木 一郎', address: 'ichiro.suzuki@example.jp' }, to: [{ name: 'サポート窓口', address: 'help@solarmora.com' }] },
+  },
+  // The body says ISO-2022-JP, which 8-bit bytes cannot be: the header is sniffed as Shift_JIS.
+  'raw-shift-jis-subject-and-from.eml': {
+    subject: '【重要】請求書の送付について',
+    text: ['請求書を送付いたします。'],
+    fields: { from: { name: '株式会社サンプル 経理部', address: 'keiri@example.co.jp' } },
+    problems: [/raw 8-bit header text not in UTF-8 \(read as shift_jis\)/],
+  },
+  'raw-euc-jp-subject.eml': { subject: 'パスワード再発行のお願い', text: ['パスワードを忘れました。'], problems: [/read as euc-jp/] },
+  'raw-shift-jis-and-encoded-word-mixed.eml': { subject: 'Re: 配送 の遅延', text: ['まだ届いていません。'] },
   // other charsets
   'windows-1251-cyrillic.eml': { subject: 'Вопрос по заказу', text: ['Мой заказ ещё не пришёл.'] },
   'koi8-r-cyrillic.eml': { subject: 'Счёт', text: ['Пришлите, пожалуйста, счёт.'] },
@@ -82,6 +108,29 @@ const EXPECTED: Record<string, Expectation> = {
   '8bit-utf8-headers-smtputf8.eml': {
     subject: 'Ärende: 注文について — UTF-8 raw header',
     fields: { from: { name: 'Jöran Ångström', address: 'jöran@exämple.se' } },
+  },
+  // UTF-7, which libmime leaves encoded; decoded before the HTML is sanitised
+  'utf-7-body-plain.eml': {
+    text: ['お問い合わせです。注文番号は A-77 です。', '1 + 1 = 2, café costs €5.'],
+    problems: [/text part in UTF-7 \(utf-7\) rewritten as UTF-8/],
+  },
+  'utf-7-body-html.eml': { text: ['Grüße aus 東京 (plain).'], html: ['<p>Grüße aus 東京 (HTML).</p>'], fields: { remoteImages: 1 } },
+  'utf-7-encoded-word-b.eml': { subject: 'ご注文の件について', fields: { from: { name: '田中 花子', address: 'hanako@example.jp' } } },
+  'utf-7-encoded-word-q.eml': {
+    subject: 'Re: 日本語 OK— fin',
+    fields: { from: { name: 'José García', address: 'jose@example.es' }, cc: [{ name: 'サポート', address: 'support@example.jp' }] },
+  },
+  // raw 8-bit bytes: decoded once (UTF-8 when valid, else the declared charset, else a guess)
+  'raw-utf8-in-encoded-word.eml': { subject: 'Frösche und Kröten', fields: { from: { name: 'Jörg Müller', address: 'joerg@example.de' } } },
+  // Guessed alone, these Latin-1 bytes read as Shift_JIS; the text part's declared charset comes first.
+  'raw-latin1-subject-declared-charset.eml': {
+    subject: 'Solicitação de informação',
+    text: ['Gostaria de uma informação sobre a fatura.'],
+    problems: [/read as iso-8859-1/],
+  },
+  'raw-8bit-from-display-name.eml': {
+    text: ['Olá, obrigada.'],
+    fields: { from: { name: 'Conceição Araújo', address: 'conceicao@example.pt' }, cc: [{ name: 'Renée Dubois', address: 'renee@example.fr' }] },
   },
   'utf8-bom-body.eml': { text: ['Body starting with a byte order mark.'] },
   // MIME structure
@@ -152,6 +201,18 @@ const EXPECTED: Record<string, Expectation> = {
   'tnef-without-filename.eml': { attachments: ['winmail.dat'], problems: [/TNEF/] },
   'inline-image-cid.eml': { text: ['Our logo:'], html: ['src="cid:logo123@example.com"'], attachments: ['logo.png'] },
   'attachment-path-traversal-filename.eml': { attachments: ['passwd', 'report.pdf', 'u0000evil .exe'] },
+  'attachment-windows-paths.eml': {
+    attachments: ['scan.png', 'evil.exe', 'x.pdf', 'scan2.jpg', 'attachment-5.pdf', '_CON.txt'],
+    originalNames: ['C:\\TEMP\\scan.png', '..\\..\\evil.exe', '\\\\server\\share\\x.pdf', 'D:scan2.jpg', 'C:\\TEMP\\.', 'C:\\Users\\bob\\CON.txt'],
+  },
+  'attachment-unix-paths.eml': {
+    attachments: ['passwd', 'c.txt', 'attachment-3.zip', 'attachment-4.jpg', 'report.pdf', 'attachment-6.pdf'],
+    originalNames: ['/etc/passwd', 'a/b/../c.txt', '../../', '..', './report.pdf', 'a/b/..'],
+  },
+  'attachment-rfc2231-paths.eml': {
+    attachments: ['見積書.pdf', '請求書.xlsx', 'Rechnung.pdf', '写真.jpg', 'attachment-5.png'],
+    originalNames: ['C:\\TEMP\\見積書.pdf', '../../請求書.xlsx', '/home/müller/Rechnung.pdf', 'C:\\Users\\花子\\写真.jpg', '../'],
+  },
   'attachment-without-filename.eml': { attachments: ['attachment-1.pdf'] },
   'forwarded-message-rfc822-attachment.eml': { text: ["Forwarding the customer's original message."], attachments: ['original.eml'] },
   'forwarded-message-rfc822-inline.eml': { text: ['See below.', 'Inline forwarded inner text.'] },
@@ -194,6 +255,24 @@ const EXPECTED: Record<string, Expectation> = {
     attachments: ['attachment-1.eml'],
   },
   'mdn-disposition-notification.eml': { text: ['Your message was displayed.'], fields: { isReport: true, reportType: 'disposition-notification' } },
+  // reports with a real envelope sender: machine mail all the same
+  'arf-feedback-report.eml': {
+    text: ['This is an email abuse report'],
+    fields: { isReport: true, reportType: 'feedback-report' },
+    machine: 'bulk',
+  },
+  'arf-feedback-report-headers-only.eml': { fields: { isReport: true, reportType: 'feedback-report' }, machine: 'bulk' },
+  'dsn-real-envelope-sender.eml': {
+    fields: { isReport: true, reportType: 'delivery-status', reportedRecipients: [{ address: 'gone@example.org', action: 'failed', status: '5.1.1' }] },
+    machine: 'bounce',
+  },
+  'mdn-real-envelope-sender.eml': {
+    subject: '開封確認: お見積り',
+    text: ['お送りしたメッセージは表示されました。'],
+    fields: { isReport: true, reportType: 'disposition-notification' },
+    machine: 'bounce',
+  },
+  'multipart-report-without-type.eml': { fields: { isReport: true, reportType: null }, machine: 'bounce' },
   'mailer-daemon-plain-bounce.eml': {
     text: ['qmail-send program'],
     fields: { isReport: false, returnPath: '', from: { name: '', address: 'MAILER-DAEMON@old.example.net' } },
@@ -271,6 +350,14 @@ describe('intake corpus (test/fixtures/eml)', () => {
       // eslint-disable-next-line no-control-regex -- a file name holds no separator and no control character
       expect(a.filename).not.toMatch(/[/\\\u0000-\u001f]/);
       expect(a.size).toBe('bytes' in a.content ? a.content.bytes.length : a.size);
+    }
+    if (want.originalNames) expect(msg.attachments.map((a) => a.originalFilename)).toEqual(want.originalNames);
+    if (want.machine) {
+      const verdict = classifyMachineMail(
+        { ...msg, envelope: { mailFrom: 'someone@sender.example', recipient: 'help@solarmora.com' } },
+        { ourLoopId: 'loop.test' },
+      );
+      expect(verdict.kind).toBe(want.machine);
     }
     for (const [key, value] of Object.entries(want.fields ?? {})) {
       expect(msg[key as keyof ParsedMessage], key).toEqual(value);
