@@ -143,8 +143,8 @@ export function RoutingWhy({ m }: { m: LoggedMessage }) {
     <div className="routing-why">
       <p className="actions">
         {recipients.map((r) => (
-          <button key={r} type="button" aria-pressed={open === r} aria-label={t('routing.explain.whyLabel', { address: r })} onClick={() => void explain(r)}>
-            {t('routing.explain.why')} {r}
+          <button key={r} type="button" aria-pressed={open === r} onClick={() => void explain(r)}>
+            {t('routing.explain.whyLabel', { address: r })}
           </button>
         ))}
       </p>

@@ -186,7 +186,6 @@ export const routingEn = {
   'routing.explain.sender.deny': '{address} is on the spam deny list: its mail is spam, so the copies held if spam are held.',
   'routing.explain.sender.allow': '{address} is on the spam allow list: its mail is not spam when it is authenticated.',
   'routing.explain.sender.none': '{address} is on neither spam list; the spam verdict depends on the message.',
-  'routing.explain.why': 'Why?',
   'routing.explain.whyLabel': 'Explain the routing of {address}',
   'routing.explain.traceTitle': 'Routing of {address}',
   'routing.explain.traceVersion': 'Explained with version {version}, the configuration in force when this message arrived.',

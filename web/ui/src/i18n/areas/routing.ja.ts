@@ -188,7 +188,6 @@ export const routingJa: Record<keyof typeof routingEn, string> = {
   'routing.explain.sender.deny': '{address} は迷惑メールの拒否リストにあります。このメールは迷惑メールとされ、「迷惑メールなら保留」のコピーは保留されます。',
   'routing.explain.sender.allow': '{address} は迷惑メールの許可リストにあります。認証されていれば迷惑メールとはされません。',
   'routing.explain.sender.none': '{address} はどちらの迷惑メールリストにもありません。判定はメールの内容によります。',
-  'routing.explain.why': 'なぜ？',
   'routing.explain.whyLabel': '{address} のルーティングを説明',
   'routing.explain.traceTitle': '{address} のルーティング',
   'routing.explain.traceVersion': 'このメールの受信時に適用されていたバージョン {version} で確認しました。',
