@@ -90,7 +90,12 @@ outbound: { smarthost: ${smarthost} }
     const r = await call('POST', '/api/outbound/test', { to: 'someone@customer.example' });
     expect(Date.now() - started).toBeLessThan(OUTBOUND_TEST_TIMEOUT_MS);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ outcome: 'failed', via: { kind: 'smarthost', name: 'dead', address: `127.0.0.1:${closedPort}` }, remoteMta: null });
+    expect(r.body).toMatchObject({
+      outcome: 'failed',
+      via: { kind: 'smarthost', name: 'dead', address: `127.0.0.1:${closedPort}` },
+      remoteMta: null,
+      problem: 'unreachable',
+    });
     expect(r.body.reply).toMatch(/ECONNREFUSED|refused/i);
     expect(r.body.fix).toMatch(/^dead \(127\.0\.0\.1:\d+\) could not be reached\. Check its host name and port on the Hosts page/);
     expect(sink.messages).toHaveLength(0);
@@ -100,7 +105,7 @@ outbound: { smarthost: ${smarthost} }
     await gw.apply(domains + hosts('relay'));
     expect(await doneSteps()).toEqual(['domain', 'outbound']);
     const r = await call('POST', '/api/outbound/test', { to: 'someone@customer.example' });
-    expect(r.body).toMatchObject({ outcome: 'delivered', via: { kind: 'smarthost', name: 'relay' }, fix: null });
+    expect(r.body).toMatchObject({ outcome: 'delivered', via: { kind: 'smarthost', name: 'relay' }, problem: null, fix: null });
     expect(r.body.reply).toMatch(/^250 /);
     const got = await sink.waitFor((m) => m.rcptTo.includes('someone@customer.example'));
     expect(got.mailFrom).toBe('postmaster@solarmora.com');

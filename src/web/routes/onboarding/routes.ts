@@ -49,6 +49,9 @@ const onboarding = defineRoute({
   },
 });
 
+const PROBLEMS = ['no-hop', 'mx-unreachable', 'unreachable', 'relay-refused', 'refused'] as const;
+type Problem = (typeof PROBLEMS)[number];
+
 const viaSchema = z.object({
   kind: z.enum(['smarthost', 'host', 'mx']).describe('the smarthost, a host serving the domain, or the domain’s MX'),
   name: z.string().nullable().describe('the host’s name in hosts'),
@@ -68,6 +71,7 @@ const outboundTest = defineRoute({
     via: viaSchema.nullable().describe('null when no next hop could be chosen'),
     reply: z.string().describe("the next hop's reply, or why none came"),
     remoteMta: z.string().nullable(),
+    problem: z.enum(PROBLEMS).nullable().describe('why it failed: no next hop, MX or host unreachable, relaying or the message refused'),
     fix: z.string().nullable().describe('what to change, when it failed'),
     elapsedMs: z.number().int(),
   }),
@@ -84,6 +88,7 @@ const outboundTest = defineRoute({
         via: null,
         reply: hop.reason,
         remoteMta: null,
+        problem: 'no-hop' as const,
         fix: 'Correct the smarthost on the Hosts page, then send the test again.',
         elapsedMs: elapsed(),
       };
@@ -120,9 +125,9 @@ const outboundTest = defineRoute({
       const outcome = await Promise.race([sent, timedOut]);
       if (outcome.kind === 'delivered') {
         if (via.kind === 'mx') await recordOnboardingMark(deps.db, 'direct-delivery', `${body.to}: ${outcome.reply}`);
-        return { outcome: 'delivered' as const, via, reply: outcome.reply, remoteMta: outcome.remoteMta, fix: null, elapsedMs: elapsed() };
+        return { outcome: 'delivered' as const, via, reply: outcome.reply, remoteMta: outcome.remoteMta, problem: null, fix: null, elapsedMs: elapsed() };
       }
-      return { outcome: 'failed' as const, via, reply: outcome.reply, remoteMta: outcome.remoteMta ?? null, fix: fixFor(outcome, via), elapsedMs: elapsed() };
+      return { outcome: 'failed' as const, via, reply: outcome.reply, remoteMta: outcome.remoteMta ?? null, ...problemOf(outcome, via), elapsedMs: elapsed() };
     } finally {
       clearTimeout(timer);
       await sender.close();
@@ -135,17 +140,29 @@ function describeHop(hop: Exclude<NextHop, { kind: 'error' }>, smarthost: string
   return { kind: hop.host.name === smarthost ? 'smarthost' : 'host', name: hop.host.name, address: `${hop.host.host}:${hop.host.port}` };
 }
 
-/** What to change, in words, from how far the test got. */
-function fixFor(outcome: Exclude<DeliveryOutcome, { kind: 'delivered' }>, via: z.output<typeof viaSchema>): string {
+/** How far the test got, and what to change, in words (the console words each problem in its own language). */
+function problemOf(outcome: Exclude<DeliveryOutcome, { kind: 'delivered' }>, via: z.output<typeof viaSchema>): { problem: Problem; fix: string } {
   const where = via.kind === 'mx' ? `the mail servers of ${via.address}` : `${via.name} (${via.address})`;
   if (outcome.remoteMta === undefined) {
     if (via.kind === 'mx')
-      return `No mail server of ${via.address} could be reached. Check that this machine can resolve DNS and connect out on port 25; where it cannot, choose a smarthost on the Hosts page.`;
-    return `${where} could not be reached. Check its host name and port on the Hosts page, that it is running, and that no firewall stops this machine from connecting to it.`;
+      return {
+        problem: 'mx-unreachable',
+        fix: `No mail server of ${via.address} could be reached. Check that this machine can resolve DNS and connect out on port 25; where it cannot, choose a smarthost on the Hosts page.`,
+      };
+    return {
+      problem: 'unreachable',
+      fix: `${where} could not be reached. Check its host name and port on the Hosts page, that it is running, and that no firewall stops this machine from connecting to it.`,
+    };
   }
   if (/^5\.7\./.test(outcome.status) || /relay/i.test(outcome.reply))
-    return `${where} refused to relay this message. Allow this machine to relay through it (its relay or trusted-network settings), or check its TLS setting on the Hosts page.`;
-  return `${where} refused the message with the reply above. Check the recipient address and the next hop's settings, then send the test again.`;
+    return {
+      problem: 'relay-refused',
+      fix: `${where} refused to relay this message. Allow this machine to relay through it (its relay or trusted-network settings), or check its TLS setting on the Hosts page.`,
+    };
+  return {
+    problem: 'refused',
+    fix: `${where} refused the message with the reply above. Check the recipient address and the next hop's settings, then send the test again.`,
+  };
 }
 
 export const onboardingRoutes: readonly ApiRoute[] = [onboarding, outboundTest];
