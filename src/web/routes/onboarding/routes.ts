@@ -119,9 +119,11 @@ const outboundTest = defineRoute({
       );
     });
     try {
-      const sent = sender
-        .send({ hop, mailFrom: from, recipients: [body.to], raw, requireTls: false })
-        .then((r) => r.perRecipient.get(body.to) ?? { kind: 'deferred' as const, reply: 'the sender gave no outcome', status: '4.0.0' });
+      const sent = sender.send({ hop, mailFrom: from, recipients: [body.to], raw, requireTls: false }).then(
+        (r): DeliveryOutcome => r.perRecipient.get(body.to) ?? { kind: 'deferred', reply: 'the sender gave no outcome', status: '4.0.0' },
+        // After the timeout nobody waits for it: a late failure must not go unhandled.
+        (e: unknown): DeliveryOutcome => ({ kind: 'deferred', reply: e instanceof Error ? e.message : String(e), status: '4.0.0' }),
+      );
       const outcome = await Promise.race([sent, timedOut]);
       if (outcome.kind === 'delivered') {
         if (via.kind === 'mx') await recordOnboardingMark(deps.db, 'direct-delivery', `${body.to}: ${outcome.reply}`);
