@@ -37,7 +37,9 @@ export function OnboardingChecklist() {
   const { t } = useI18n();
   const { user } = useSession();
   const [hidden, setHidden] = useState(() => readHidden(user.email));
-  const { state, reload } = useApi(() => api.get('/api/onboarding'), [], { pollMs: hidden ? 0 : 10_000 });
+  // Read once per visit, not polled: the steps are done on other pages, and coming back here
+  // reads them again; until a route test has arrived, each read looks through the stored mail.
+  const { state, reload } = useApi(() => api.get('/api/onboarding'), []);
   if (hidden || user.role !== 'admin' || state.kind !== 'ready' || state.data.done) return null;
 
   const hide = () => {
