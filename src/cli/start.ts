@@ -202,6 +202,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           wake: () => runner?.wake(),
           ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}),
           ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}),
+          resolver,
         },
         { host: opts.listen, port: opts.httpPort },
       );

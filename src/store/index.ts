@@ -88,6 +88,7 @@ export {
   type SlotAnswer,
 } from './repos/destination-repo.js';
 export { loadOrCreateSecret } from './repos/secret-repo.js';
+export { findDeliveredRouteTest, loadOnboardingMarks, recordOnboardingMark, type OnboardingMark } from './repos/onboarding-repo.js';
 export { loadTrace, type TraceEvent } from './repos/trace-repo.js';
 export { deskTakesAddress, listDeskChannels, rotateInboundAddress, saveVerification, syncDeskChannels, type StoredChannel } from './repos/desk-channel-repo.js';
 export {

@@ -7,6 +7,7 @@ import { loadDeskKeys, type DeskKeys } from '../desk/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../metrics/index.js';
 import { countByStatus, loadConfigVersion, oldestCreatedAt, StoreHealth, type Db } from '../store/index.js';
 import { apiPlugin } from './api/api-plugin.js';
+import type { ApiDeps } from './api/api-deps.js';
 import { bearerTokenAuthenticator } from './auth/bearer-tokens.js';
 import type { Authenticator } from './auth/principal.js';
 import { sessionAuthenticator } from './auth/sessions.js';
@@ -35,6 +36,8 @@ export interface WebDeps {
    * session cookie.
    */
   readonly authenticators?: readonly Authenticator[];
+  /** MX lookups for the outbound test; default the system's DNS. */
+  readonly resolver?: ApiDeps['resolver'];
   /** Failed logins allowed per email and per IP (tests lower or raise them). */
   readonly loginLimits?: SessionRouteDeps['limits'];
   /** The node's view of its store; /healthz reports it. Default: one of the web server's own. */
@@ -129,6 +132,7 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
         now,
         health,
         ...(deps.smtp ? { smtp: deps.smtp } : {}),
+        ...(deps.resolver ? { resolver: deps.resolver } : {}),
       },
       deps.authenticators ?? [bearerTokenAuthenticator(deps.db), sessionAuthenticator(deps.db)],
     ),

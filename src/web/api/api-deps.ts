@@ -1,6 +1,7 @@
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/index.js';
 import { liveDeskContext, type DeskContext, type DeskDeps, type DeskKeys } from '../../desk/index.js';
+import type { SmtpSenderOptions } from '../../outbound/index.js';
 import type { Db, StoreHealth } from '../../store/index.js';
 
 /** What the API's commands need: the store, the live configuration, our name and keys. */
@@ -15,6 +16,8 @@ export interface ApiDeps {
   readonly now: () => number;
   /** This node's SMTP listener, for test mails through the whole inbound path; absent without the inbound role. */
   readonly smtp?: { readonly host: string; readonly port: number };
+  /** MX lookups for a test message sent out by MX; default the system's DNS. */
+  readonly resolver?: SmtpSenderOptions['resolver'];
   /** Told when a request met a store that does not answer (/healthz reports it). */
   readonly health?: StoreHealth;
 }

@@ -13,6 +13,7 @@ import { deskEventRoutes, DeskFeed } from '../routes/events/routes.js';
 import { mailFrameRoutes } from '../routes/mail-frame/routes.js';
 import { quarantineRoutes } from '../routes/quarantine/routes.js';
 import { logRoutes } from '../routes/log/routes.js';
+import { onboardingRoutes } from '../routes/onboarding/routes.js';
 import { tokenRoutes } from '../routes/tokens/routes.js';
 import { trafficRoutes } from '../routes/traffic/routes.js';
 import { userRoutes } from '../routes/users/routes.js';
@@ -37,6 +38,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...quarantineRoutes,
   ...logRoutes,
   ...trafficRoutes,
+  ...onboardingRoutes,
 ];
 
 export const API_VERSION = '0.1.0';

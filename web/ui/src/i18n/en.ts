@@ -1,5 +1,6 @@
 import { configurationEn } from './areas/configuration.en.js';
 import { dashboardEn } from './areas/dashboard.en.js';
+import { onboardingEn } from './areas/onboarding.en.js';
 import { directoryEn } from './areas/directory.en.js';
 import { leadsEn } from './areas/leads.en.js';
 import { hostsEn } from './areas/hosts.en.js';
@@ -348,6 +349,7 @@ export const EN_PARTS = {
   hosts: hostsEn,
   settings: settingsEn,
   dashboard: dashboardEn,
+  onboarding: onboardingEn,
 } as const;
 
 export const en = {
@@ -361,6 +363,7 @@ export const en = {
   ...hostsEn,
   ...settingsEn,
   ...dashboardEn,
+  ...onboardingEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -3,6 +3,7 @@ import type { MessageKey } from './en.js';
 /** 日本語の辞書。キーは en.ts と同じ（型と test/ui/dictionaries.test.ts が確かめる）。 */
 import { configurationJa } from './areas/configuration.ja.js';
 import { dashboardJa } from './areas/dashboard.ja.js';
+import { onboardingJa } from './areas/onboarding.ja.js';
 import { directoryJa } from './areas/directory.ja.js';
 import { leadsJa } from './areas/leads.ja.js';
 import { hostsJa } from './areas/hosts.ja.js';
@@ -20,6 +21,7 @@ export const ja: Record<MessageKey, string> = {
   ...integrationsJa,
   ...hostsJa,
   ...dashboardJa,
+  ...onboardingJa,
   ...settingsJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',

@@ -1,6 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { api } from '../api/client.js';
 import { allOf, type Traffic, type TrafficRange } from '../api/shapes.js';
+import { OnboardingChecklist } from '../components/onboarding-checklist.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { TimeChart, type ChartSeries } from '../components/time-chart.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
@@ -25,7 +26,10 @@ const MAIL: readonly { key: Exclude<Count, 'casesOpened'>; color: string }[] = [
 const perText = (t: Translate, minutes: number) => t(`dashboard.per.${minutes}` as MessageKey);
 const rangeText = (t: Translate, r: Range) => t(`dashboard.range.${r}`);
 
-/** The admin's first page: mail, the queue and cases over time, and each next hop's health. */
+/**
+ * The admin's first page, also where the setup link lands: the first steps until they are done,
+ * then mail, the queue and cases over time, and each next hop's health.
+ */
 export function DashboardPage() {
   const { t, lang, formatTime } = useI18n();
   const [range, setRange] = useState<Range>('hour');
@@ -41,6 +45,7 @@ export function DashboardPage() {
   return (
     <>
       <h1>{t('dashboard.title')}</h1>
+      <OnboardingChecklist />
       <p className="muted">{t('dashboard.intro')}</p>
       <fieldset className="range-switch">
         <legend>{t('dashboard.range')}</legend>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ConfigDocument, HostDoc } from '../api/config-document.js';
 import { FieldProblems, RefusedChange, type ConfigEditor, useCheckedChange, useConfigEditor } from '../components/config-editor.js';
 import { describedBy, EntryForm, EntryListPage, entryProblems, TextField, useEntryEditing } from '../components/entry-editing.js';
+import { OutboundTest } from '../components/outbound-test.js';
 import { useI18n } from '../i18n/i18n.js';
 import { AddressListEditor } from './directory/directory-kit.js';
 import '../admin.css';
@@ -217,6 +218,7 @@ function SmarthostSection(props: { editor: ConfigEditor; hosts: readonly HostDoc
           {t('hosts.smarthost.save')}
         </button>
       </div>
+      <OutboundTest />
     </section>
   );
 }

@@ -1,0 +1,46 @@
+/** English strings of the first-steps checklist and the outbound test; merged into en.ts. */
+export const onboardingEn = {
+  'onboarding.title': 'First steps',
+  'onboarding.intro': 'Set up these steps in order; each ticks itself once it is done. The list goes away when all are done.',
+  'onboarding.progress': '{done} of {total} done',
+  'onboarding.hide': 'Hide the checklist',
+  'onboarding.state.done': 'Done',
+  'onboarding.state.todo': 'To do',
+  'onboarding.step.domain': 'Add your domain',
+  'onboarding.step.domain.help': 'The domain whose mail this gateway takes, such as solarmora.com.',
+  'onboarding.step.domain.go': 'Open Domains',
+  'onboarding.step.outbound': 'Set the way out: a smarthost or a host',
+  'onboarding.step.outbound.help':
+    'Acknowledgements and answers leave through it. Choose a smarthost on the Hosts page, or deliver by MX and prove it with a test message to an outside address.',
+  'onboarding.step.outbound.go': 'Open Hosts',
+  'onboarding.step.channel': 'Add a channel',
+  'onboarding.step.channel.help': 'A desk channel, such as Support at help@solarmora.com; saving it makes its inbound address.',
+  'onboarding.step.channel.go': 'Open Channels',
+  'onboarding.step.routing': "Add a routing rule to the channel's inbound address",
+  'onboarding.step.routing.help': "A default routing rule that replaces the recipient with the channel's inbound address.",
+  'onboarding.step.routing.go': 'Open Default routing',
+  'onboarding.step.routeTest': 'Test the route',
+  'onboarding.step.routeTest.help': '"Test the route" on the rule\'s row sends a real message; this step is done when it arrives.',
+  'onboarding.step.routeTest.go': 'Open Default routing',
+
+  'outboundTest.title': 'Send a test',
+  'outboundTest.intro': 'Sends a short message to an outside address now, the way acknowledgements and answers leave, and shows how the next hop answered.',
+  'outboundTest.to': 'Send a test to',
+  'outboundTest.send': 'Send a test',
+  'outboundTest.sending': 'Sending…',
+  'outboundTest.via.smarthost': 'the smarthost {name} ({address})',
+  'outboundTest.via.host': 'the host {name} ({address})',
+  'outboundTest.via.mx': 'the MX of {address}',
+  'outboundTest.delivered': 'Delivered through {via} in {seconds} s.',
+  'outboundTest.failed': 'Not delivered through {via}.',
+  'outboundTest.failedNoHop': 'Not sent: no next hop could be chosen.',
+  'outboundTest.reply': 'Reply: {reply}',
+  'outboundTest.problem.no-hop': 'The smarthost names a host that is not in the list. Correct the smarthost on the Hosts page, then send the test again.',
+  'outboundTest.problem.mx-unreachable':
+    'No mail server of the domain could be reached. Check that this machine can resolve DNS and connect out on port 25; where it cannot, choose a smarthost.',
+  'outboundTest.problem.unreachable':
+    'The host could not be reached. Check its host name and port on this page, that it is running, and that no firewall stops this machine from connecting to it.',
+  'outboundTest.problem.relay-refused':
+    'The host refused to relay this message. Allow this machine to relay through it (its relay or trusted-network settings), or check its TLS setting.',
+  'outboundTest.problem.refused': "The next hop refused the message. Check the recipient address and the next hop's settings, then send the test again.",
+} as const;
