@@ -44,6 +44,7 @@
  * their own files.
  */
 export { newInboundAddress } from './channel-address.js';
+export { ROUTE_TEST_HEADER, routeTestMark } from './route-test-mark.js';
 export { caseView, conversionView, isoTime, leadView, messageView } from './views.js';
 export { liveDeskContext, loadDeskContext, loadDeskDeps, loadDeskKeys } from './io/desk-context.js';
 export { actOnLead, answerCase, changeCase, rotateChannel, verifyChannel, type DeskContext, type LeadAction } from './io/desk-service.js';
