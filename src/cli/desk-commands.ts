@@ -27,6 +27,10 @@ const deskFace = () => import('../desk/index.js');
 const deskContext = async (store: StoreHandle): Promise<DeskContext> => (await deskFace()).loadDeskContext(store.db);
 const deskDeps = async (store: StoreHandle) => (await deskFace()).loadDeskDeps(store.db);
 
+/** What fixes rules left pointing at a retired address: the rotation again, this time with them. */
+const rotateHint = (channel: string) =>
+  `to rotate again and update them in the same change, run: relaydesk desk rotate ${/^[A-Za-z0-9._-]+$/.test(channel) ? channel : `'${channel.replace(/'/g, `'\\''`)}'`} --update-rules`;
+
 function positiveInt(v: string, what: string): number {
   const n = Number(String(v).replace(/^#/, ''));
   if (!Number.isSafeInteger(n) || n < 1) throw new CliFailure(`${what} must be a number like 1001, not "${v}"`, EXIT.usage);
@@ -83,13 +87,19 @@ export function deskCommand(): Command {
   desk.addCommand(
     dataCommand('rotate', 'issue a new inbound address; the old one then gets 550 5.1.1')
       .argument('<channel>', 'channel name')
-      .action(async (name: string, o: StoreFlags & Json) => {
+      .option('--update-rules', 'point the routing rules that name the old address at the new one, in the same change')
+      .action(async (name: string, o: StoreFlags & Json & { updateRules?: boolean }) => {
         await withStore(o, async (store) => {
-          const r = await asCliFailure(async () => (await deskFace()).rotateChannel(await deskContext(store), name));
-          if (o.json) return printJson(r);
-          process.stdout.write(
-            `${r.channel}: new inbound address ${r.address}\n  retired: ${r.retired.join(', ') || '-'}\n  update the routing rule that points at the old address\n`,
+          const r = await asCliFailure(async () =>
+            (await deskFace()).rotateChannel(await deskContext(store), name, { updateRules: o.updateRules === true, appliedBy: `cli:${os.userInfo().username}` }),
           );
+          const hint = r.version === null && r.rules.length > 0 ? rotateHint(r.channel) : null;
+          if (o.json) return printJson({ ...r, ...(hint ? { hint } : {}) });
+          process.stdout.write(`${r.channel}: new inbound address ${r.address}\n  retired: ${r.retired.join(', ') || '-'}\n`);
+          const names = r.rules.map((x) => `    rule ${x.index} "${x.description}"\n`).join('');
+          if (r.version !== null) process.stdout.write(`  configuration version ${r.version} points these rules at the new address:\n${names}`);
+          else if (hint) process.stdout.write(`  these rules still point at the retired address, so the desk refuses their mail:\n${names}  ${hint}\n`);
+          else process.stdout.write('  no routing rule pointed at the old address\n');
         });
       }),
   );
