@@ -24,7 +24,7 @@ export function routeTestMark(sign: Sign, x: { nonce: string; sentAt: number; me
 /** Whether the header value is our own, unexpired mark for the message with this Message-ID. */
 export function isRouteTestMark(sign: Sign, value: string | null, messageId: string | null, now: number): boolean {
   if (value === null || messageId === null) return false;
-  const m = /^n=([A-Za-z0-9]{1,64}); t=([0-9]{1,15}); s=([a-z2-7]{1,64})$/.exec(value.trim());
+  const m = /^n=([A-Za-z0-9]{1,64});\s*t=([0-9]{1,15});\s*s=([a-z2-7]{1,64})$/.exec(value.trim());
   if (!m) return false;
   const sentAt = Number(m[2]);
   if (sentAt > now + CLOCK_SKEW_MS || now - sentAt > ROUTE_TEST_VALID_MS) return false;
