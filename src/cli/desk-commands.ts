@@ -91,7 +91,10 @@ export function deskCommand(): Command {
       .action(async (name: string, o: StoreFlags & Json & { updateRules?: boolean }) => {
         await withStore(o, async (store) => {
           const r = await asCliFailure(async () =>
-            (await deskFace()).rotateChannel(await deskContext(store), name, { updateRules: o.updateRules === true, appliedBy: `cli:${os.userInfo().username}` }),
+            (await deskFace()).rotateChannel(await deskContext(store), name, {
+              updateRules: o.updateRules === true,
+              appliedBy: `cli:${os.userInfo().username}`,
+            }),
           );
           const hint = r.version === null && r.rules.length > 0 ? rotateHint(r.channel) : null;
           if (o.json) return printJson({ ...r, ...(hint ? { hint } : {}) });

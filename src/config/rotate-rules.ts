@@ -19,7 +19,8 @@ export function rulesPointingAt(config: Config, addresses: readonly string[]): R
   return config.defaultRouting.flatMap((r, i) => {
     const paths: string[] = [];
     const change = r.modify.changeEnvelopeRecipient;
-    if (change && 'replaceRecipient' in change && hit(change.replaceRecipient)) paths.push(`defaultRouting[${i}].modify.changeEnvelopeRecipient.replaceRecipient`);
+    if (change && 'replaceRecipient' in change && hit(change.replaceRecipient))
+      paths.push(`defaultRouting[${i}].modify.changeEnvelopeRecipient.replaceRecipient`);
     r.modify.addRecipients.forEach((a, j) => {
       if (hit(a.address)) paths.push(`defaultRouting[${i}].modify.addRecipients[${j}].address`);
     });

@@ -268,7 +268,13 @@ export async function rotateChannel(ctx: DeskContext, name: string, opts: { upda
 export async function rotationRules(db: Db, name: string): Promise<{ channel: string; rules: RulePointing[] }> {
   const ch = await channelByName(db, name);
   const { config } = await loadConfigInForce(db);
-  return { channel: ch.name, rules: rulesPointingAt(config, ch.inboundAddresses.map((a) => a.address)) };
+  return {
+    channel: ch.name,
+    rules: rulesPointingAt(
+      config,
+      ch.inboundAddresses.map((a) => a.address),
+    ),
+  };
 }
 
 /** How long a verification mail may take to come back before the check counts as failed. */

@@ -50,6 +50,7 @@ export const configurationEn = {
   'configuration.channels.rotateConfirm': 'Rotate address',
   'configuration.channels.rotateCancel': 'Cancel',
   'configuration.channels.rulesUpdated': '{count} routing rule(s) now send mail to the new address (configuration version {version}).',
-  'configuration.channels.rulesLeft': 'These routing rules still send mail to the old address, which the desk refuses: {rules}. Update them in Default routing.',
+  'configuration.channels.rulesLeft':
+    'These routing rules still send mail to the old address, which the desk refuses: {rules}. Update them in Default routing.',
   'configuration.channels.rotated': 'New inbound address of {name}: {address}. The old address ({old}) now gets 550.',
 } as const;

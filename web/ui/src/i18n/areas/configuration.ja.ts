@@ -52,6 +52,7 @@ export const configurationJa: Record<keyof typeof configurationEn, string> = {
   'configuration.channels.rotateConfirm': 'アドレスを変更',
   'configuration.channels.rotateCancel': 'キャンセル',
   'configuration.channels.rulesUpdated': '{count} 件のルーティング ルールが新しいアドレスへ送るようになりました（設定バージョン {version}）。',
-  'configuration.channels.rulesLeft': '次のルーティング ルールは、受信が拒否される古いアドレスへ送ったままです: {rules}。デフォルト ルーティングで更新してください。',
+  'configuration.channels.rulesLeft':
+    '次のルーティング ルールは、受信が拒否される古いアドレスへ送ったままです: {rules}。デフォルト ルーティングで更新してください。',
   'configuration.channels.rotated': '{name} の新しい受信用アドレス: {address}。古いアドレス（{old}）は今後 550 で拒否されます。',
 };
