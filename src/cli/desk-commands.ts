@@ -113,29 +113,39 @@ export function deskCommand(): Command {
       .option('--channel <name>', 'only this channel')
       .option('--assignee <who>', 'only cases assigned to this agent ("none": unassigned)')
       .option('--search <text>', 'subject, body or requester contains')
+      .addOption(
+        new Option('--tests <which>', "cases the console's route test opened: left out, alone, or with the others")
+          .choices(['hide', 'only', 'include'])
+          .default('hide'),
+      )
       .option('--limit <n>', 'at most this many', '50')
-      .action(async (o: StoreFlags & Json & { status?: string; channel?: string; assignee?: string; search?: string; limit: string }) => {
-        const limit = positiveInt(o.limit, '--limit');
-        await withStore(o, async (store) => {
-          const channels = await listDeskChannels(store.db);
-          const channel = o.channel ? channels.find((c) => c.name.toLowerCase() === o.channel!.toLowerCase()) : undefined;
-          if (o.channel && !channel) throw new CliFailure(`no desk channel "${o.channel}"`, EXIT.notFound);
-          const rows = await listCases(store.db, {
-            status: o.status,
-            channelId: channel?.id,
-            assignee: o.assignee === undefined ? undefined : o.assignee === 'none' ? null : o.assignee,
-            search: o.search,
-            limit,
+      .action(
+        async (
+          o: StoreFlags & Json & { status?: string; channel?: string; assignee?: string; search?: string; tests: 'hide' | 'only' | 'include'; limit: string },
+        ) => {
+          const limit = positiveInt(o.limit, '--limit');
+          await withStore(o, async (store) => {
+            const channels = await listDeskChannels(store.db);
+            const channel = o.channel ? channels.find((c) => c.name.toLowerCase() === o.channel!.toLowerCase()) : undefined;
+            if (o.channel && !channel) throw new CliFailure(`no desk channel "${o.channel}"`, EXIT.notFound);
+            const rows = await listCases(store.db, {
+              status: o.status,
+              channelId: channel?.id,
+              assignee: o.assignee === undefined ? undefined : o.assignee === 'none' ? null : o.assignee,
+              search: o.search,
+              tests: o.tests,
+              limit,
+            });
+            const name = (id: string) => channels.find((c) => c.id === id)?.name ?? id;
+            if (o.json) return printJson(rows.map((r) => ({ ...r, channel: name(r.channelId) })));
+            if (rows.length === 0) return void process.stdout.write('no cases\n');
+            printTable(
+              rows.map((r) => [`#${r.number}`, r.status, name(r.channelId), r.requester.address, r.assignee ?? '-', formatTime(r.updatedAt), r.subject]),
+              ['CASE', 'STATUS', 'CHANNEL', 'REQUESTER', 'ASSIGNEE', 'UPDATED', 'SUBJECT'],
+            );
           });
-          const name = (id: string) => channels.find((c) => c.id === id)?.name ?? id;
-          if (o.json) return printJson(rows.map((r) => ({ ...r, channel: name(r.channelId) })));
-          if (rows.length === 0) return void process.stdout.write('no cases\n');
-          printTable(
-            rows.map((r) => [`#${r.number}`, r.status, name(r.channelId), r.requester.address, r.assignee ?? '-', formatTime(r.updatedAt), r.subject]),
-            ['CASE', 'STATUS', 'CHANNEL', 'REQUESTER', 'ASSIGNEE', 'UPDATED', 'SUBJECT'],
-          );
-        });
-      }),
+        },
+      ),
   );
 
   desk.addCommand(

@@ -85,5 +85,7 @@ describe.each(['sqlite', 'postgres'] as const)('relaydesk desk rotate (%s)', (di
     expect(r).toMatchObject({ rules: [], version: null });
     expect(r.hint).toBeUndefined();
     expect((await cli('desk', 'rotate', 'Support')).stdout).toContain('no routing rule pointed at the old address');
+    expect(parseJson(await cli('desk', 'cases', '--tests', 'only', '--json'))).toEqual([]);
+    expect((await relaydesk(['desk', 'cases', '--tests', 'some', ...store.args])).code).not.toBe(0);
   }, 60_000);
 });
