@@ -27,6 +27,10 @@ const deskFace = () => import('../desk/index.js');
 const deskContext = async (store: StoreHandle): Promise<DeskContext> => (await deskFace()).loadDeskContext(store.db);
 const deskDeps = async (store: StoreHandle) => (await deskFace()).loadDeskDeps(store.db);
 
+/** What fixes rules left pointing at a retired address: the rotation again, this time with them. */
+const rotateHint = (channel: string) =>
+  `to rotate again and update them in the same change, run: relaydesk desk rotate ${/^[A-Za-z0-9._-]+$/.test(channel) ? channel : `'${channel.replace(/'/g, `'\\''`)}'`} --update-rules`;
+
 function positiveInt(v: string, what: string): number {
   const n = Number(String(v).replace(/^#/, ''));
   if (!Number.isSafeInteger(n) || n < 1) throw new CliFailure(`${what} must be a number like 1001, not "${v}"`, EXIT.usage);
@@ -83,13 +87,22 @@ export function deskCommand(): Command {
   desk.addCommand(
     dataCommand('rotate', 'issue a new inbound address; the old one then gets 550 5.1.1')
       .argument('<channel>', 'channel name')
-      .action(async (name: string, o: StoreFlags & Json) => {
+      .option('--update-rules', 'point the routing rules that name the old address at the new one, in the same change')
+      .action(async (name: string, o: StoreFlags & Json & { updateRules?: boolean }) => {
         await withStore(o, async (store) => {
-          const r = await asCliFailure(async () => (await deskFace()).rotateChannel(await deskContext(store), name));
-          if (o.json) return printJson(r);
-          process.stdout.write(
-            `${r.channel}: new inbound address ${r.address}\n  retired: ${r.retired.join(', ') || '-'}\n  update the routing rule that points at the old address\n`,
+          const r = await asCliFailure(async () =>
+            (await deskFace()).rotateChannel(await deskContext(store), name, {
+              updateRules: o.updateRules === true,
+              appliedBy: `cli:${os.userInfo().username}`,
+            }),
           );
+          const hint = r.version === null && r.rules.length > 0 ? rotateHint(r.channel) : null;
+          if (o.json) return printJson({ ...r, ...(hint ? { hint } : {}) });
+          process.stdout.write(`${r.channel}: new inbound address ${r.address}\n  retired: ${r.retired.join(', ') || '-'}\n`);
+          const names = r.rules.map((x) => `    rule ${x.index} "${x.description}"\n`).join('');
+          if (r.version !== null) process.stdout.write(`  configuration version ${r.version} points these rules at the new address:\n${names}`);
+          else if (hint) process.stdout.write(`  these rules still point at the retired address, so the desk refuses their mail:\n${names}  ${hint}\n`);
+          else process.stdout.write('  no routing rule pointed at the old address\n');
         });
       }),
   );
@@ -100,29 +113,39 @@ export function deskCommand(): Command {
       .option('--channel <name>', 'only this channel')
       .option('--assignee <who>', 'only cases assigned to this agent ("none": unassigned)')
       .option('--search <text>', 'subject, body or requester contains')
+      .addOption(
+        new Option('--tests <which>', "cases the console's route test opened: left out, alone, or with the others")
+          .choices(['hide', 'only', 'include'])
+          .default('hide'),
+      )
       .option('--limit <n>', 'at most this many', '50')
-      .action(async (o: StoreFlags & Json & { status?: string; channel?: string; assignee?: string; search?: string; limit: string }) => {
-        const limit = positiveInt(o.limit, '--limit');
-        await withStore(o, async (store) => {
-          const channels = await listDeskChannels(store.db);
-          const channel = o.channel ? channels.find((c) => c.name.toLowerCase() === o.channel!.toLowerCase()) : undefined;
-          if (o.channel && !channel) throw new CliFailure(`no desk channel "${o.channel}"`, EXIT.notFound);
-          const rows = await listCases(store.db, {
-            status: o.status,
-            channelId: channel?.id,
-            assignee: o.assignee === undefined ? undefined : o.assignee === 'none' ? null : o.assignee,
-            search: o.search,
-            limit,
+      .action(
+        async (
+          o: StoreFlags & Json & { status?: string; channel?: string; assignee?: string; search?: string; tests: 'hide' | 'only' | 'include'; limit: string },
+        ) => {
+          const limit = positiveInt(o.limit, '--limit');
+          await withStore(o, async (store) => {
+            const channels = await listDeskChannels(store.db);
+            const channel = o.channel ? channels.find((c) => c.name.toLowerCase() === o.channel!.toLowerCase()) : undefined;
+            if (o.channel && !channel) throw new CliFailure(`no desk channel "${o.channel}"`, EXIT.notFound);
+            const rows = await listCases(store.db, {
+              status: o.status,
+              channelId: channel?.id,
+              assignee: o.assignee === undefined ? undefined : o.assignee === 'none' ? null : o.assignee,
+              search: o.search,
+              tests: o.tests,
+              limit,
+            });
+            const name = (id: string) => channels.find((c) => c.id === id)?.name ?? id;
+            if (o.json) return printJson(rows.map((r) => ({ ...r, channel: name(r.channelId) })));
+            if (rows.length === 0) return void process.stdout.write('no cases\n');
+            printTable(
+              rows.map((r) => [`#${r.number}`, r.status, name(r.channelId), r.requester.address, r.assignee ?? '-', formatTime(r.updatedAt), r.subject]),
+              ['CASE', 'STATUS', 'CHANNEL', 'REQUESTER', 'ASSIGNEE', 'UPDATED', 'SUBJECT'],
+            );
           });
-          const name = (id: string) => channels.find((c) => c.id === id)?.name ?? id;
-          if (o.json) return printJson(rows.map((r) => ({ ...r, channel: name(r.channelId) })));
-          if (rows.length === 0) return void process.stdout.write('no cases\n');
-          printTable(
-            rows.map((r) => [`#${r.number}`, r.status, name(r.channelId), r.requester.address, r.assignee ?? '-', formatTime(r.updatedAt), r.subject]),
-            ['CASE', 'STATUS', 'CHANNEL', 'REQUESTER', 'ASSIGNEE', 'UPDATED', 'SUBJECT'],
-          );
-        });
-      }),
+        },
+      ),
   );
 
   desk.addCommand(

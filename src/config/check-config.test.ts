@@ -25,7 +25,7 @@ const facts = {
 function warnings(recipient: string, addedAddress: string, withFacts = true) {
   const r = parseConfigText(CONFIG.replace('RECIPIENT', recipient).replace('ADDED', addedAddress), withFacts ? facts : undefined);
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.warnings.map((w) => [w.path, w.message, w.line]);
+  return r.warnings.map((w) => [w.path, w.message, w.line, w.code]);
 }
 
 describe('desk addresses in rules, checked against the store', () => {
@@ -33,8 +33,9 @@ describe('desk addresses in rules, checked against the store', () => {
     expect(warnings('support@old0token.case.solarmora.test', 'bob@crm.test')).toEqual([
       [
         'defaultRouting[0].modify.changeEnvelopeRecipient.replaceRecipient',
-        'support@old0token.case.solarmora.test is a retired address of channel "Support" (it was rotated), so the desk refuses mail to it (550 5.1.1); use its current address support@new1token.case.solarmora.test',
+        'support@old0token.case.solarmora.test is a retired address of channel "Support" (it was rotated), so the desk refuses mail to it (550 5.1.1); use its current address support@new1token.case.solarmora.test (relaydesk desk rotate Support --update-rules moves rules along with a rotation)',
         10,
+        'desk-address-retired',
       ],
     ]);
   });
@@ -45,6 +46,7 @@ describe('desk addresses in rules, checked against the store', () => {
         'defaultRouting[0].modify.addRecipients[0].address',
         "sales@typo.case.solarmora.test is in the desk's domain, but no channel of this installation has that address, so the desk refuses mail to it (550 5.1.1); copy the channel's address from relaydesk desk channels",
         12,
+        'desk-address-unknown',
       ],
     ]);
   });

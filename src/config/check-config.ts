@@ -93,20 +93,22 @@ function checkDeskRecipients(config: Config, facts: StoreFacts): Problem[] {
     if (!inDomainTree(domainOf(address), new Set([desk.domain.toLowerCase()])) || localPartOf(address) === 'postmaster') return;
     const fact = known.get(address);
     if (fact === undefined) {
-      problems.push(
-        warning(
+      problems.push({
+        ...warning(
           path,
           `${raw} is in the desk's domain, but no channel of this installation has that address, so the desk refuses mail to it (550 5.1.1); copy the channel's address from relaydesk desk channels`,
         ),
-      );
+        code: 'desk-address-unknown',
+      });
     } else if (fact.retired) {
       const current = facts.deskAddresses.find((f) => f.channel === fact.channel && !f.retired)?.address;
-      problems.push(
-        warning(
+      problems.push({
+        ...warning(
           path,
-          `${raw} is a retired address of channel "${fact.channel}" (it was rotated), so the desk refuses mail to it (550 5.1.1); ${current ? `use its current address ${current}` : 'use its current address (relaydesk desk channels)'}`,
+          `${raw} is a retired address of channel "${fact.channel}" (it was rotated), so the desk refuses mail to it (550 5.1.1); ${current ? `use its current address ${current} (relaydesk desk rotate ${fact.channel} --update-rules moves rules along with a rotation)` : 'use its current address (relaydesk desk channels)'}`,
         ),
-      );
+        code: 'desk-address-retired',
+      });
     }
   };
   config.defaultRouting.forEach((r, i) => {

@@ -16,6 +16,7 @@
  *   describeProblem(Problem) → "warning: PATH: message (line N)" for the console and CLI.
  *   ruleChanges(history) → when each routing rule came, changed and went.
  *   explainRoute(Config, version, address, from?) → why each rule did or did not apply, and the plan.
+ *   rulesPointingAt / pointRulesAt(Config, old addresses, new) → the rules a desk rotation must change, changed.
  *   applyConfigText(db, text, …) / dryRunConfigText / exportConfigText / loadConfigInForce — io: versions
  *   in the store, refused whole with every problem (ConfigInvalidError) when invalid.
  *   replayDraft(db, draft, period) — io: stored envelopes planned with both versions (routing's createReplay).
@@ -62,6 +63,7 @@ export {
   type DryRun,
 } from './io/apply.js';
 export { explainRoute, type RouteExplanationView } from './explain-route.js';
+export { pointRulesAt, rulesPointingAt, type RulePointing } from './rotate-rules.js';
 export { replayDraft } from './io/replay.js';
 export { LiveConfig, type LiveState } from './io/live-config.js';
 export type { Problem } from '../routing/index.js';

@@ -396,3 +396,19 @@ describe('properties', () => {
     );
   });
 });
+
+describe('the route test', () => {
+  it('opens a test case without an acknowledgement, whatever the flood count', () => {
+    expect(decideIntake(input({ routeTest: true, recentCasesFromSender: 500 }))).toMatchObject({
+      kind: 'new-case',
+      acknowledge: false,
+      routeTest: true,
+      participants: [],
+    });
+  });
+  it('without its mark the same mail is an ordinary, acknowledged case', () => {
+    const d = decideIntake(input());
+    expect(d).toMatchObject({ kind: 'new-case', acknowledge: true });
+    expect(d).not.toHaveProperty('routeTest');
+  });
+});

@@ -62,6 +62,8 @@ export interface IntakeInput {
   /** New cases (support) or leads (sales) opened for this requester in the last hour. */
   readonly recentCasesFromSender: number;
   readonly limits: IntakeLimits;
+  /** Carries the route test's valid mark (see route-test-mark.ts). */
+  readonly routeTest?: boolean;
 }
 
 export function decideIntake(input: IntakeInput): IntakeDecision {
@@ -125,6 +127,21 @@ function noRequester(): IntakeDecision {
 
 function decideSupport(input: IntakeInput, verdict: NonLoopVerdict): IntakeDecision {
   const msg = input.message;
+  if (input.routeTest) {
+    // Its sender is this node, which takes no acknowledgement; any number of tests is no flood.
+    const requester = requesterOf(msg, input.channel.publicAddress);
+    if (requester === null) return noRequester();
+    return {
+      kind: 'new-case',
+      linkedTo: null,
+      subject: caseSubject(msg.subject),
+      requester,
+      participants: [],
+      acknowledge: false,
+      receivedAt: input.now,
+      routeTest: true,
+    };
+  }
   const target = threadTarget(input);
   if (verdict.kind !== 'human') {
     return decideMachineMail(verdict, target === null ? null : { kind: 'case', caseId: target.case.id });

@@ -44,9 +44,20 @@
  * their own files.
  */
 export { newInboundAddress } from './channel-address.js';
+export { ROUTE_TEST_HEADER, routeTestMark } from './route-test-mark.js';
 export { caseView, conversionView, isoTime, leadView, messageView } from './views.js';
 export { liveDeskContext, loadDeskContext, loadDeskDeps, loadDeskKeys } from './io/desk-context.js';
-export { actOnLead, answerCase, changeCase, rotateChannel, verifyChannel, type DeskContext, type LeadAction } from './io/desk-service.js';
+export {
+  actOnLead,
+  answerCase,
+  changeCase,
+  rotateChannel,
+  rotationRules,
+  verifyChannel,
+  type DeskContext,
+  type LeadAction,
+  type RotateResult,
+} from './io/desk-service.js';
 export { deleteSuspended, recoverSuspended, retryFailed } from './io/set-aside.js';
 export { deskTransport, type DeskDeps } from './io/intake-worker.js';
 export { deskKeys, newMessageId, type DeskKeys } from './io/outgoing.js';

@@ -185,6 +185,8 @@ export type IntakeDecision =
       readonly participants: readonly Mailbox[];
       readonly acknowledge: boolean;
       readonly receivedAt: Date;
+      /** The console's route test: the case is opened closed and marked, and nobody is told. */
+      readonly routeTest?: true;
     }
   | { readonly kind: 'new-lead'; readonly lead: LeadDraft; readonly receivedAt: Date }
   | { readonly kind: 'append-lead'; readonly leadId: string; readonly via: 'references' | 'sender' }

@@ -16,6 +16,7 @@ import { extractUuencoded, fromMailparser, keepAttachments, type OmittedAttachme
 import { readHeaderBlock, type HeaderBlock } from './read-header-block.js';
 import { decodeBytes, sniffCharset } from './charsets.js';
 import { relabelCharsets } from './relabel-charsets.js';
+import { ROUTE_TEST_HEADER } from './route-test-mark.js';
 import { sanitizeEmailHtml } from './sanitize-email-html.js';
 import type { StoredParts } from './stored-parts.js';
 
@@ -81,6 +82,8 @@ export interface ParsedMessage {
   deliveredTo: string[];
   /** Our own loop header, X-Relaydesk-Loop. */
   xLoop: string | null;
+  /** The console's route test mark, as written; checked by the intake (route-test-mark.ts). */
+  xRouteTest: string | null;
   /** multipart/report, of any report-type (DSN, MDN, ARF feedback report…). */
   isReport: boolean;
   /** Its report-type parameter, lowercased; null when absent or not a report. */
@@ -236,6 +239,7 @@ function buildMessage(mail: ParsedMail, head: HeaderBlock, body: Buffer, lim: Pa
       .filter((a): a is string => a !== null)
       .slice(0, lim.maxParticipants),
     xLoop: get(LOOP_HEADER.toLowerCase())?.slice(0, 300) ?? null,
+    xRouteTest: get(ROUTE_TEST_HEADER.toLowerCase())?.slice(0, 300) ?? null,
     isReport,
     reportType,
     reportedRecipients: reportedRecipients.slice(0, lim.maxParticipants),
@@ -268,6 +272,7 @@ function emptyMessage(problems: string[]): ParsedMessage {
     xOriginalTo: null,
     deliveredTo: [],
     xLoop: null,
+    xRouteTest: null,
     isReport: false,
     reportType: null,
     reportedRecipients: [],

@@ -15,6 +15,7 @@ const row: CaseRow = {
   createdAt: 1764230000000,
   updatedAt: 1764230060000,
   participants: [],
+  test: false,
 };
 
 describe('caseView', () => {

@@ -21,6 +21,7 @@ export interface CaseView {
   readonly originalRecipient: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  readonly test: boolean;
 }
 
 export interface MessageView {
@@ -69,6 +70,7 @@ export function caseView(c: CaseRow, channels: readonly Pick<StoredChannel, 'id'
     originalRecipient: c.originalRecipient,
     createdAt: isoTime(c.createdAt),
     updatedAt: isoTime(c.updatedAt),
+    test: c.test,
   };
 }
 

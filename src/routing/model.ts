@@ -221,4 +221,6 @@ export interface Problem {
   readonly severity: 'error' | 'warning';
   readonly line?: number;
   readonly column?: number;
+  /** For the warnings an interface marks apart (the routing table's flag): a rule sends mail to a desk address that refuses it. */
+  readonly code?: 'desk-address-retired' | 'desk-address-unknown';
 }

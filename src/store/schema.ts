@@ -140,6 +140,8 @@ export interface DeskCaseTable {
   original_recipient: string | null;
   created_at: number;
   updated_at: number;
+  /** 1: opened by the console's route test (closed at once, out of the default views). */
+  is_test: Generated<number>;
 }
 
 export interface DeskParticipantTable {

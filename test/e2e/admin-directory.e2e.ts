@@ -248,6 +248,9 @@ describe('the admin pages in chromium', () => {
     expect(await row.getByTestId('verification').textContent()).toContain('Failed');
 
     await page.getByRole('button', { name: 'Rotate address of Support' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate the inbound address of Support' });
+    await dialog.getByText('No routing rule sends mail to this channel').waitFor();
+    await dialog.getByRole('button', { name: 'Rotate address', exact: true }).click();
     const notice = page.getByTestId('channels-notice');
     await notice.getByText('New inbound address of Support', { exact: false }).waitFor();
     await expect.poll(() => row.getByTestId('inbound-address').textContent()).not.toBe(first);

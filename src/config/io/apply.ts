@@ -2,7 +2,16 @@ import { parseDocument } from 'yaml';
 import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { newInboundAddress } from '../../desk/light.js';
-import { listDeskChannels, loadConfigTexts, loadConfigVersion, loadCurrentConfig, saveConfigVersion, syncDeskChannels, type Db } from '../../store/index.js';
+import {
+  listDeskChannels,
+  loadConfigTexts,
+  loadConfigVersion,
+  loadCurrentConfig,
+  rotateInboundAddress,
+  saveConfigVersion,
+  syncDeskChannels,
+  type Db,
+} from '../../store/index.js';
 import type { Problem } from '../../routing/index.js';
 import { diffConfig } from '../diff.js';
 import { describeProblem } from '../format-problem.js';
@@ -27,7 +36,15 @@ export interface ApplyResult {
 export async function applyConfigText(
   db: Db,
   text: string,
-  opts: { appliedBy: string; now: number; dryRun?: boolean; /** Refuse (CONFLICT) unless this version is still in force. */ basedOn?: number },
+  opts: {
+    appliedBy: string;
+    now: number;
+    dryRun?: boolean;
+    /** Refuse (CONFLICT) unless this version is still in force. */
+    basedOn?: number;
+    /** A channel's new inbound address, stored with this version or not at all (`desk rotate --update-rules`). */
+    rotation?: { channelId: string; address: string };
+  },
 ): Promise<ApplyResult> {
   // An empty file (a truncated copy, `-f -` with nothing piped) would otherwise apply as
   // "remove everything"; whoever means that writes `{}`.
@@ -41,8 +58,14 @@ export async function applyConfigText(
     ]);
   }
   const channels = await listDeskChannels(db);
+  const rotation = opts.rotation;
+  // Checked as the store will be once the rotation is saved with it.
   const parsed = parseConfigText(text, {
-    deskAddresses: channels.flatMap((c) => c.inboundAddresses.map((a) => ({ address: a.address, channel: c.name, retired: a.retired }))),
+    deskAddresses: channels.flatMap((c) => {
+      const rotated = c.id === rotation?.channelId;
+      const addresses = c.inboundAddresses.map((a) => ({ address: a.address, channel: c.name, retired: a.retired || rotated }));
+      return rotated ? [...addresses, { address: rotation.address, channel: c.name, retired: false }] : addresses;
+    }),
   });
   if (!parsed.ok) throw new ConfigInvalidError(parsed.problems);
   const current = await loadCurrentConfig(db);
@@ -66,6 +89,7 @@ export async function applyConfigText(
     db,
     { basedOn: previousVersion, yaml, appliedBy: opts.appliedBy, summary: changes.slice(0, 20).join('\n'), now: opts.now },
     async (trx) => {
+      if (rotation) await rotateInboundAddress(trx, { ...rotation, now: opts.now });
       if (!desk) return;
       created = await syncDeskChannels(trx, {
         channels: desk.channels.map((c) => ({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: c.autoAcknowledge })),

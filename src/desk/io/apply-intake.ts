@@ -160,6 +160,7 @@ export async function applyIntakeDecision(
             linkedTo: d.linkedTo === null ? null : Number(d.linkedTo),
             originalRecipient: parsed.xOriginalTo ?? req.recipient,
             now,
+            test: d.routeTest === true,
           });
           await insertDeskMessage(trx, incoming({ caseId: c.id, leadId: null }));
           await noteLimits(trx, { caseId: c.id, leadId: null });
@@ -212,6 +213,8 @@ export async function applyIntakeDecision(
               acked = true;
             }
           }
+          // A route test's case is no work for a CRM or chat channel that webhooks feed.
+          if (d.routeTest) return done('new-case', String(c.id), `opened route test case #${c.number}, closed at once (no acknowledgement, no webhook)`);
           await emitDeskEvent(trx, { type: 'case.created', caseId: c.id, at: now });
           return done('new-case', String(c.id), `opened case #${c.number}${d.linkedTo ? ` (follows up a closed case)` : ''}${acked ? ', acknowledged' : ''}`);
         }

@@ -1,6 +1,7 @@
 import { randomToken } from '../../base/ids.js';
 import { RelaydeskError } from '../../base/errors.js';
 import { enqueue } from '../../queue/light.js';
+import { applyConfigText, loadConfigInForce, pointRulesAt, renderConfigYaml, rulesPointingAt, type RulePointing } from '../../config/index.js';
 import type { RoutingSnapshot } from '../../routing/index.js';
 import {
   createAccount,
@@ -225,12 +226,55 @@ async function channelByName(db: Db, name: string): Promise<StoredChannel> {
   return ch;
 }
 
-export async function rotateChannel(ctx: DeskContext, name: string): Promise<{ channel: string; address: string; retired: string[] }> {
+export interface RotateResult {
+  readonly channel: string;
+  readonly address: string;
+  readonly retired: string[];
+  /** Default routing rules that named an address of the channel before the rotation (all retired now). */
+  readonly rules: RulePointing[];
+  /** The configuration version that points them at the new address; null when they were left alone. */
+  readonly version: number | null;
+}
+
+/**
+ * A new inbound address for the channel. With `updateRules`, the rules that pointed at the old
+ * address point at the new one in a new configuration version, saved in the same transaction
+ * as the rotation: when the version cannot be saved (another change came first), the channel
+ * keeps its address and nothing changed.
+ */
+export async function rotateChannel(ctx: DeskContext, name: string, opts: { updateRules?: boolean; appliedBy?: string } = {}): Promise<RotateResult> {
   if (!ctx.deskDomain) throw new RelaydeskError('BAD_INPUT', 'the configuration has no desk.domain');
   const ch = await channelByName(ctx.db, name);
   const address = newInboundAddress(ch.kind, ctx.deskDomain, randomToken(16));
-  await rotateInboundAddress(ctx.db, { channelId: ch.id, address, now: ctx.now });
-  return { channel: ch.name, address, retired: ch.inboundAddresses.filter((a) => !a.retired).map((a) => a.address) };
+  const retired = ch.inboundAddresses.filter((a) => !a.retired).map((a) => a.address);
+  const { version, config } = await loadConfigInForce(ctx.db);
+  // Every address the channel ever had: rules left behind by an earlier rotation come along too.
+  const old = ch.inboundAddresses.map((a) => a.address);
+  const rules = rulesPointingAt(config, old);
+  if (!opts.updateRules || rules.length === 0) {
+    await rotateInboundAddress(ctx.db, { channelId: ch.id, address, now: ctx.now });
+    return { channel: ch.name, address, retired, rules, version: null };
+  }
+  const applied = await applyConfigText(ctx.db, renderConfigYaml(pointRulesAt(config, old, address)), {
+    appliedBy: opts.appliedBy ?? 'desk rotate',
+    now: ctx.now,
+    basedOn: version,
+    rotation: { channelId: ch.id, address },
+  });
+  return { channel: ch.name, address, retired, rules, version: applied.version };
+}
+
+/** The rules a rotation of the channel would update (for the console's dialog, before it asks). */
+export async function rotationRules(db: Db, name: string): Promise<{ channel: string; rules: RulePointing[] }> {
+  const ch = await channelByName(db, name);
+  const { config } = await loadConfigInForce(db);
+  return {
+    channel: ch.name,
+    rules: rulesPointingAt(
+      config,
+      ch.inboundAddresses.map((a) => a.address),
+    ),
+  };
 }
 
 /** How long a verification mail may take to come back before the check counts as failed. */

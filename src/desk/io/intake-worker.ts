@@ -22,6 +22,7 @@ import { matchChannel, parseCaseReplyAddress } from '../channel-address.js';
 import { classifyMachineMail, requesterOf } from '../classify-machine-mail.js';
 import { decideDedupe } from '../decide-dedupe.js';
 import { decideIntake, DEFAULT_INTAKE_LIMITS } from '../decide-intake.js';
+import { isRouteTestMark } from '../route-test-mark.js';
 import { fingerprintMessage } from '../message-fingerprint.js';
 import type { CaseRef, Channel, IntakeDecision, IntakeMessage } from '../model.js';
 import { parseInboundMessage } from '../parse-message.js';
@@ -184,6 +185,7 @@ async function intakeOf(
         : null,
     recentCasesFromSender: requester ? await countRecentOpenedBy(deps.db, requester.address, now - HOUR_MS) : 0,
     limits: req.redo ? { ...DEFAULT_INTAKE_LIMITS, maxNewCasesPerSenderPerHour: Number.MAX_SAFE_INTEGER } : DEFAULT_INTAKE_LIMITS,
+    routeTest: isRouteTestMark(deps.keys.signRouteTest, parsed.xRouteTest, parsed.messageId, now),
   });
   const summary = await applyIntakeDecision(deps, { decision, dedupe, dedupeKey, fingerprint, channel, parsed, req, now });
   const reused = dedupe.kind === 'new' && dedupe.reused !== null;

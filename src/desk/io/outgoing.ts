@@ -12,6 +12,8 @@ export interface DeskKeys {
   readonly loopId: string;
   /** Signs per-case reply addresses (lowercase a-z0-9). */
   readonly sign: (data: string) => string;
+  /** Signs the console's route test mark (see route-test-mark.ts). */
+  readonly signRouteTest: (data: string) => string;
 }
 
 export function deskKeys(secret: string): DeskKeys {
@@ -19,6 +21,7 @@ export function deskKeys(secret: string): DeskKeys {
   return {
     loopId: `rd-${mac('loop').toString('hex').slice(0, 20)}`,
     sign: (data) => base32(mac(`reply:${data}`)).slice(0, 16),
+    signRouteTest: (data) => base32(mac(`route-test:${data}`)).slice(0, 32),
   };
 }
 

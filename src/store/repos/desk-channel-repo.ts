@@ -97,8 +97,9 @@ export async function listDeskChannels(db: Db): Promise<StoredChannel[]> {
 }
 
 /** Retires the channel's current inbound addresses and issues `address`. */
-export async function rotateInboundAddress(db: Db, input: { channelId: string; address: string; now: number }): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+/** Inside `db` when it is a transaction (a rotation saved with the configuration version that follows it). */
+export async function rotateInboundAddress(db: Db | Transaction<Database>, input: { channelId: string; address: string; now: number }): Promise<void> {
+  const rotate = async (trx: Transaction<Database>) => {
     await trx
       .updateTable('desk_inbound_addresses')
       .set({ retired: 1, retired_at: input.now })
@@ -109,7 +110,9 @@ export async function rotateInboundAddress(db: Db, input: { channelId: string; a
       .insertInto('desk_inbound_addresses')
       .values({ address: input.address, channel_id: input.channelId, retired: 0, created_at: input.now, retired_at: null })
       .execute();
-  });
+  };
+  if (db.isTransaction) await rotate(db as Transaction<Database>);
+  else await db.transaction().execute(rotate);
 }
 
 export async function currentInboundAddresses(db: Db): Promise<string[]> {

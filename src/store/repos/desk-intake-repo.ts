@@ -15,6 +15,7 @@ export async function countRecentOpenedBy(db: Exec, address: string, since: numb
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('requester_address', '=', a)
     .where('created_at', '>=', since)
+    .where('is_test', '=', 0)
     .executeTakeFirst();
   const l = await db
     .selectFrom('desk_leads')

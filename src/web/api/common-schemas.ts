@@ -22,6 +22,7 @@ export const caseSchema = z.object({
   originalRecipient: z.string().nullable(),
   createdAt: time,
   updatedAt: time,
+  test: z.boolean().describe("opened by the console's route test: closed at once and left out of the list unless asked for (tests=only|include)"),
 });
 
 export const messageSchema = z.object({

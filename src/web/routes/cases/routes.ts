@@ -43,6 +43,7 @@ const list = defineRoute({
       ...(assignee !== undefined ? { assignee } : {}),
       ...(query.search ? { search: query.search } : {}),
       ...(query.cursor ? { beforeNumber: Number(query.cursor) } : {}),
+      tests: query.tests,
       limit: query.limit + 1,
     });
     const page = rows.slice(0, query.limit);

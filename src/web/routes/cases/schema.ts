@@ -10,6 +10,10 @@ export const listCasesQuery = z.strictObject({
   channel: z.string().min(1).max(200).optional().describe('channel name or id'),
   assignee: z.string().min(1).max(200).optional().describe('an agent; "none" for unassigned cases, "me" for the caller'),
   search: z.string().min(1).max(200).optional().describe('subject, body or requester contains this'),
+  tests: z
+    .enum(['hide', 'only', 'include'])
+    .default('hide')
+    .describe("cases opened by the console's route test: left out (hide), alone (only) or with the others (include)"),
   cursor: z
     .string()
     .regex(/^[1-9][0-9]{0,15}$/, 'cursor must be the nextCursor of the previous page')

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { loadChannelViews, rotateChannel, verifyChannel } from '../../../desk/index.js';
+import { loadChannelViews, rotateChannel, rotationRules, verifyChannel } from '../../../desk/index.js';
+import { principalLabel } from '../../auth/principal.js';
 import { deskContextOf } from '../../api/api-deps.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 
@@ -42,9 +43,39 @@ const rotate = defineRoute({
   tag: 'channels',
   action: 'channel.manage',
   params: channelParams,
-  response: z.object({ channel: z.string(), address: z.string(), retired: z.array(z.string()) }),
+  body: z
+    .strictObject({
+      updateRules: z
+        .boolean()
+        .default(false)
+        .describe('point the routing rules that name an address of this channel at the new one, in a configuration version saved with the rotation'),
+    })
+    .default({ updateRules: false }),
+  response: z.object({
+    channel: z.string(),
+    address: z.string(),
+    retired: z.array(z.string()),
+    rules: z
+      .array(z.object({ index: z.number().int(), description: z.string(), paths: z.array(z.string()) }))
+      .describe('default routing rules that named an address of this channel before the rotation'),
+    version: z.number().int().nullable().describe('the configuration version that points them at the new address; null when they were left alone'),
+  }),
+  failures: [403, 404, 409],
+  command: async ({ input: { params, body }, principal, deps }) =>
+    rotateChannel(await deskContextOf(deps), params.name, { updateRules: body.updateRules, appliedBy: principalLabel(principal) }),
+});
+
+const rotationPreview = defineRoute({
+  method: 'GET',
+  path: '/api/channels/:name/rotate',
+  operationId: 'previewChannelRotation',
+  summary: 'The default routing rules a rotation of this channel would update (admin)',
+  tag: 'channels',
+  action: 'channel.manage',
+  params: channelParams,
+  response: z.object({ channel: z.string(), rules: z.array(z.object({ index: z.number().int(), description: z.string(), paths: z.array(z.string()) })) }),
   failures: [403, 404],
-  command: async ({ input: { params }, deps }) => rotateChannel(await deskContextOf(deps), params.name),
+  command: async ({ input: { params }, deps }) => rotationRules(deps.db, params.name),
 });
 
 const verify = defineRoute({
@@ -65,4 +96,4 @@ const verify = defineRoute({
   },
 });
 
-export const channelRoutes: readonly ApiRoute[] = [list, rotate, verify];
+export const channelRoutes: readonly ApiRoute[] = [list, rotationPreview, rotate, verify];

@@ -12,12 +12,23 @@ export const problemSchema = z.object({
   severity: z.enum(['error', 'warning']),
   line: z.number().int().optional().describe('the line in the YAML, when the problem came from text'),
   text: z.string().describe('the problem as one line, as `relaydesk apply` prints it'),
+  code: z
+    .enum(['desk-address-retired', 'desk-address-unknown'])
+    .optional()
+    .describe('a rule sends mail to a retired or unknown desk address, which the desk refuses (the routing table flags the rule)'),
 });
 
 /** A document has no lines: its problems are placed by path alone. */
 export const problemJson = (p: Problem, opts: { lines: boolean }) => {
   const shown = opts.lines ? p : { ...p, line: undefined };
-  return { path: p.path, message: p.message, severity: p.severity, ...(shown.line !== undefined ? { line: shown.line } : {}), text: describeProblem(shown) };
+  return {
+    path: p.path,
+    message: p.message,
+    severity: p.severity,
+    ...(shown.line !== undefined ? { line: shown.line } : {}),
+    text: describeProblem(shown),
+    ...(p.code ? { code: p.code } : {}),
+  };
 };
 
 export const dryRunSchema = (what: string) =>

@@ -6,13 +6,14 @@
  *
  * "Test the route": the seed's step 3 as a button. A real message goes to this node's own
  * SMTP listener on loopback, so it meets every check and rule that a customer's mail meets;
- * the console then follows its trace (GET /api/messages/:id/trace) to the destination.
+ * the console then follows its trace (GET /api/messages/:id/trace) to the destination. A case
+ * it opens is a test case (see desk/route-test-mark.ts): closed, unacknowledged, out of the lists.
  */
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { randomToken } from '../../../base/ids.js';
 import { explainRoute, loadConfigOfVersion } from '../../../config/index.js';
-import { newMessageId } from '../../../desk/index.js';
+import { newMessageId, ROUTE_TEST_HEADER, routeTestMark } from '../../../desk/index.js';
 import { loadMessage } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
@@ -68,7 +69,8 @@ const test = defineRoute({
         subject,
         text: `This message tests the default routing of ${body.address}.\nIt was sent from the console of ${deps.hostname}; follow it in the email log.\nCheck: ${nonce}\n`,
         messageId,
-        headers: { 'X-Relaydesk-Route-Test': nonce },
+        // Signed: only this mark makes the desk take the mail for a test (no acknowledgement, closed at once).
+        headers: { [ROUTE_TEST_HEADER]: routeTestMark(deps.keys.signRouteTest, { nonce, sentAt: deps.now(), messageId }) },
       });
       const reply = String(info.response ?? '');
       return { accepted: true, queueId: /queued as ([0-9A-Z]+)/.exec(reply)?.[1] ?? null, reply, messageId, subject };

@@ -14,6 +14,8 @@ interface Filters {
   readonly assignee: '' | 'me' | 'none';
   readonly channel: string;
   readonly search: string;
+  /** Cases the route test opened: left out unless asked for. */
+  readonly tests: 'hide' | 'only' | 'include';
 }
 
 /**
@@ -29,7 +31,7 @@ export function mergeFirstPage(fresh: readonly Case[], freshHasMore: boolean, lo
 
 export function CasesPage() {
   const { t, formatTime } = useI18n();
-  const [filters, setFilters] = useState<Filters>({ status: '', assignee: '', channel: '', search: '' });
+  const [filters, setFilters] = useState<Filters>({ status: '', assignee: '', channel: '', search: '', tests: 'hide' });
   const [searchInput, setSearchInput] = useState('');
   const [items, setItems] = useState<Case[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -42,7 +44,15 @@ export function CasesPage() {
   const highest = useRef(0);
 
   const pageQuery = useCallback(
-    (c?: string) => ({ status: filters.status, assignee: filters.assignee, channel: filters.channel, search: filters.search, cursor: c, limit: PAGE_SIZE }),
+    (c?: string) => ({
+      status: filters.status,
+      assignee: filters.assignee,
+      channel: filters.channel,
+      search: filters.search,
+      tests: filters.tests,
+      cursor: c,
+      limit: PAGE_SIZE,
+    }),
     [filters],
   );
 
@@ -153,6 +163,14 @@ export function CasesPage() {
               ))}
             </select>
           </span>
+          <span className="field-inline">
+            <label htmlFor="cases-tests">{t('cases.testsFilter')}</label>
+            <select id="cases-tests" value={filters.tests} onChange={(e) => setFilters((f) => ({ ...f, tests: e.target.value as Filters['tests'] }))}>
+              <option value="hide">{t('cases.tests.hide')}</option>
+              <option value="only">{t('cases.tests.only')}</option>
+              <option value="include">{t('cases.tests.include')}</option>
+            </select>
+          </span>
           <form role="search" onSubmit={submitSearch} className="field-inline">
             <label htmlFor="cases-search">{t('cases.search')}</label>
             <input id="cases-search" type="search" value={searchInput} onChange={(e) => setSearchInput(e.target.value)} />
@@ -188,7 +206,7 @@ export function CasesPage() {
                   <Link to={`/cases/${c.number}`}>#{c.number}</Link>
                 </td>
                 <td>
-                  <Link to={`/cases/${c.number}`}>{c.subject}</Link>
+                  <Link to={`/cases/${c.number}`}>{c.subject}</Link> {c.test && <span className="badge case-test">{t('cases.testBadge')}</span>}
                 </td>
                 <td>{c.requester.name || c.requester.address}</td>
                 <td>

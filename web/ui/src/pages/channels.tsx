@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client.js';
 import type { Channel } from '../api/shapes.js';
 import { ErrorNote, Loading } from '../components/status.js';
@@ -51,11 +51,15 @@ export function ChannelsPage() {
       const r = await api.post('/api/channels/{name}/verify', { params: { name: c.name } });
       return r.state === 'failed' ? t('configuration.channels.verifyFailed', { name: c.name }) : t('configuration.channels.verifySent', { name: c.name });
     });
-  const rotate = (c: Channel) => {
-    if (!window.confirm(t('configuration.channels.confirmRotate', { name: c.name, address: c.inboundAddress ?? '' }))) return;
+  const [rotating, setRotating] = useState<Channel | null>(null);
+  const rotate = (c: Channel, updateRules: boolean) => {
+    setRotating(null);
     void act(c, async () => {
-      const r = await api.post('/api/channels/{name}/rotate', { params: { name: c.name } });
-      return t('configuration.channels.rotated', { name: c.name, address: r.address, old: r.retired.join(', ') || t('channels.none') });
+      const r = await api.post('/api/channels/{name}/rotate', { params: { name: c.name }, body: { updateRules } });
+      const rotated = t('configuration.channels.rotated', { name: c.name, address: r.address, old: r.retired.join(', ') || t('channels.none') });
+      if (r.version !== null) return `${rotated} ${t('configuration.channels.rulesUpdated', { count: r.rules.length, version: r.version })}`;
+      if (r.rules.length > 0) return `${rotated} ${t('configuration.channels.rulesLeft', { rules: r.rules.map((x) => x.description).join(', ') })}`;
+      return rotated;
     });
   };
 
@@ -64,6 +68,9 @@ export function ChannelsPage() {
       <h1>{t('channels.title')}</h1>
       <p>{t('channels.intro')}</p>
       <AddChannel onAdded={() => void reload(true)} editing={editing} onEditDone={() => setEditing(null)} />
+      {rotating && (
+        <RotateDialog key={rotating.id} channel={rotating} onRotate={(updateRules) => rotate(rotating, updateRules)} onCancel={() => setRotating(null)} />
+      )}
       <p role="status" aria-live="polite" className={notice?.ok === false ? 'error' : 'ok'} data-testid="channels-notice">
         {notice?.text ?? ''}
       </p>
@@ -127,7 +134,7 @@ export function ChannelsPage() {
                         type="button"
                         disabled={busy !== null}
                         aria-label={t('configuration.channels.rotateLabel', { name: c.name })}
-                        onClick={() => rotate(c)}
+                        onClick={() => setRotating(c)}
                       >
                         {t('configuration.channels.rotate')}
                       </button>
@@ -139,6 +146,54 @@ export function ChannelsPage() {
           </table>
         ))}
     </>
+  );
+}
+
+/**
+ * Before a rotation: the routing rules that send mail to this channel's addresses, which the
+ * rotation would leave pointing at a retired address, and whether to update them with it.
+ */
+function RotateDialog({ channel, onRotate, onCancel }: { channel: Channel; onRotate: (updateRules: boolean) => void; onCancel: () => void }) {
+  const { t } = useI18n();
+  const { state } = useApi(() => api.get('/api/channels/{name}/rotate', { params: { name: channel.name } }), [channel.name]);
+  const [updateRules, setUpdateRules] = useState(true);
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+  const rules = state.kind === 'ready' ? state.data.rules : [];
+  return (
+    <dialog ref={ref} className="panel rotate-dialog" aria-labelledby="rotate-title" onCancel={onCancel}>
+      <h2 id="rotate-title">{t('configuration.channels.rotateTitle', { name: channel.name })}</h2>
+      <p>{t('configuration.channels.confirmRotate', { name: channel.name, address: channel.inboundAddress ?? '' })}</p>
+      {state.kind === 'loading' && <Loading />}
+      {state.kind === 'error' && <ErrorNote error={state.error} />}
+      {state.kind === 'ready' &&
+        (rules.length === 0 ? (
+          <p>{t('configuration.channels.noRules')}</p>
+        ) : (
+          <>
+            <p>{t('configuration.channels.rulesPointing', { count: rules.length })}</p>
+            <ul data-testid="rotate-rules">
+              {rules.map((r) => (
+                <li key={r.index}>{t('configuration.channels.ruleLine', { order: r.index + 1, description: r.description })}</li>
+              ))}
+            </ul>
+            <label>
+              <input type="checkbox" checked={updateRules} onChange={(e) => setUpdateRules(e.target.checked)} /> {t('configuration.channels.updateRules')}
+            </label>
+          </>
+        ))}
+      <div className="actions">
+        <button type="button" className="primary" disabled={state.kind === 'loading'} onClick={() => onRotate(rules.length > 0 && updateRules)}>
+          {t('configuration.channels.rotateConfirm')}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t('configuration.channels.rotateCancel')}
+        </button>
+      </div>
+    </dialog>
   );
 }
 

@@ -4,8 +4,8 @@
  * saving, "Why does mail go there?" and "Preview against recent mail".
  * Rules are the configuration's defaultRouting list; every change is a new version.
  */
-import { useState } from 'react';
-import { problemsUnder, type RuleDoc } from '../api/config-document.js';
+import { useEffect, useState } from 'react';
+import { checkConfigDocument, problemsUnder, type ConfigDocument, type ConfigProblem, type RuleDoc } from '../api/config-document.js';
 import { checkProblems, OtherProblems, RefusedChange, SaveBar, useConfigEditor } from '../components/config-editor.js';
 import { DataTable, useEntryEditing } from '../components/entry-editing.js';
 import { ErrorNote, Loading } from '../components/status.js';
@@ -22,6 +22,7 @@ export function RoutingPage() {
   const entries = useEntryEditing(editor, 'defaultRouting');
   const [testing, setTesting] = useState<number | null>(null);
   const [notice, setNotice] = useState('');
+  const deskFlags = useDeskAddressFlags(editor.loaded?.document ?? null);
 
   if (editor.loadError) return <ErrorNote error={editor.loadError} />;
   if (!editor.loaded || !editor.draft) return <Loading />;
@@ -89,10 +90,22 @@ export function RoutingPage() {
         >
           {rules.map((r, i) => {
             const change = loaded.ruleChanges[i];
+            const flags = deskFlags.get(i) ?? [];
             return (
               <tr key={`${i}-${r.description}`} data-rule={r.description}>
                 <td>{i + 1}</td>
-                <td>{r.description}</td>
+                <td>
+                  {r.description}
+                  {flags.length > 0 && (
+                    <>
+                      {' '}
+                      <span className="badge rule-desk-address" data-testid="rule-desk-flag" title={flags.map((f) => f.message).join('\n')}>
+                        {flags.some((f) => f.code === 'desk-address-retired') ? t('routing.flag.retired') : t('routing.flag.unknown')}
+                      </span>
+                      <span className="visually-hidden">{flags.map((f) => f.message).join(' ')}</span>
+                    </>
+                  )}
+                </td>
                 <td>
                   <code>{matchText(r, t)}</code>
                 </td>
@@ -216,6 +229,36 @@ export function RoutingPage() {
       <ExplainPanel draft={editor.dirty ? draft : null} />
     </>
   );
+}
+
+/**
+ * The saved rules' warnings about desk addresses (retired by a rotation, or no channel's),
+ * by rule index: the server's own check of the document, so the table says what apply says.
+ */
+function useDeskAddressFlags(document: ConfigDocument | null): Map<number, ConfigProblem[]> {
+  const [flags, setFlags] = useState(new Map<number, ConfigProblem[]>());
+  useEffect(() => {
+    if (!document) return;
+    let stale = false;
+    checkConfigDocument(document).then(
+      (r) => {
+        if (stale) return;
+        const byRule = new Map<number, ConfigProblem[]>();
+        for (const w of r.warnings) {
+          const index = /^defaultRouting\[(\d+)\]/.exec(w.path)?.[1];
+          if (!w.code || index === undefined) continue;
+          byRule.set(Number(index), [...(byRule.get(Number(index)) ?? []), w]);
+        }
+        setFlags(byRule);
+      },
+      // The flag is a help, not the page: without the check the table still shows the rules.
+      () => !stale && setFlags(new Map()),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [document]);
+  return flags;
 }
 
 function toggleEnabled(rule: RuleDoc): RuleDoc {

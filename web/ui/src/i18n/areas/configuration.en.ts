@@ -40,7 +40,17 @@ export const configurationEn = {
   'configuration.channels.trace': 'Trace ({count} lines)',
   'configuration.channels.rotate': 'Rotate address',
   'configuration.channels.rotateLabel': 'Rotate address of {name}',
+  'configuration.channels.rotateTitle': 'Rotate the inbound address of {name}',
   'configuration.channels.confirmRotate':
-    'Give {name} a new inbound address? Mail to {address} will be refused with 550 from then on, so change your routing rule to the new address at once.',
+    'Give {name} a new inbound address? Mail to {address} will be refused with 550 from then on, so every routing rule that sends mail there must point at the new address.',
+  'configuration.channels.noRules': 'No routing rule sends mail to this channel, so no rule needs to change.',
+  'configuration.channels.rulesPointing': '{count} routing rule(s) send mail to this channel:',
+  'configuration.channels.ruleLine': 'Rule {order}: {description}',
+  'configuration.channels.updateRules': 'Point these rules at the new address in the same change',
+  'configuration.channels.rotateConfirm': 'Rotate address',
+  'configuration.channels.rotateCancel': 'Cancel',
+  'configuration.channels.rulesUpdated': '{count} routing rule(s) now send mail to the new address (configuration version {version}).',
+  'configuration.channels.rulesLeft':
+    'These routing rules still send mail to the old address, which the desk refuses: {rules}. Update them in Default routing.',
   'configuration.channels.rotated': 'New inbound address of {name}: {address}. The old address ({old}) now gets 550.',
 } as const;

@@ -42,7 +42,17 @@ export const configurationJa: Record<keyof typeof configurationEn, string> = {
   'configuration.channels.trace': 'トレース（{count} 行）',
   'configuration.channels.rotate': 'アドレスを変更',
   'configuration.channels.rotateLabel': '{name} の受信用アドレスを変更',
+  'configuration.channels.rotateTitle': '{name} の受信用アドレスを変更',
   'configuration.channels.confirmRotate':
-    '{name} に新しい受信用アドレスを発行しますか？ 以後 {address} 宛てのメールは 550 で拒否されるため、すぐにルーティング ルールを新しいアドレスに変更してください。',
+    '{name} に新しい受信用アドレスを発行しますか？ 以後 {address} 宛てのメールは 550 で拒否されるため、そこへ送るルーティング ルールはすべて新しいアドレスに向ける必要があります。',
+  'configuration.channels.noRules': 'このチャネルへメールを送るルーティング ルールはないため、変更が必要なルールはありません。',
+  'configuration.channels.rulesPointing': 'このチャネルへメールを送るルーティング ルールが {count} 件あります:',
+  'configuration.channels.ruleLine': 'ルール {order}: {description}',
+  'configuration.channels.updateRules': '同じ変更でこれらのルールを新しいアドレスに向ける',
+  'configuration.channels.rotateConfirm': 'アドレスを変更',
+  'configuration.channels.rotateCancel': 'キャンセル',
+  'configuration.channels.rulesUpdated': '{count} 件のルーティング ルールが新しいアドレスへ送るようになりました（設定バージョン {version}）。',
+  'configuration.channels.rulesLeft':
+    '次のルーティング ルールは、受信が拒否される古いアドレスへ送ったままです: {rules}。デフォルト ルーティングで更新してください。',
   'configuration.channels.rotated': '{name} の新しい受信用アドレス: {address}。古いアドレス（{old}）は今後 550 で拒否されます。',
 };

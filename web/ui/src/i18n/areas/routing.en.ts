@@ -136,6 +136,10 @@ export const routingEn = {
   'routing.test.col.recipient': 'Delivered to',
   'routing.test.col.transport': 'By',
   'routing.test.col.status': 'Status',
+  'routing.test.testCase':
+    'A case opened by this test is marked as a test: closed at once, with no acknowledgement to the sender, and left out of the case list unless you choose Route tests there.',
+  'routing.flag.retired': 'Retired desk address',
+  'routing.flag.unknown': 'Unknown desk address',
   'routing.test.steps': 'Trace',
   'routing.explain.title': 'Why does mail go there?',
   'routing.explain.intro':

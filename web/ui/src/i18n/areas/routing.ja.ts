@@ -138,6 +138,10 @@ export const routingJa: Record<keyof typeof routingEn, string> = {
   'routing.test.col.recipient': '配信先',
   'routing.test.col.transport': '方法',
   'routing.test.col.status': '状態',
+  'routing.test.testCase':
+    'このテストで作成されたケースはテストとして扱われます。すぐに終了となり、送信者への受付メールは送られません。ケース一覧では「ルートのテスト」で選んだときだけ表示されます。',
+  'routing.flag.retired': '廃止された受信用アドレス',
+  'routing.flag.unknown': '不明な受信用アドレス',
   'routing.test.steps': 'トレース',
   'routing.explain.title': 'なぜそこに配信されるのか',
   'routing.explain.intro':

@@ -135,6 +135,7 @@ export function RouteTest({ initialAddress, rule, onClose }: { initialAddress: s
                 </tbody>
               </table>
               <DeskOutcomes desk={trace.desk} />
+              {trace.desk.some((x) => x.caseNumber !== null) && <p className="muted">{t('routing.test.testCase')}</p>}
               <TraceSteps steps={trace.steps} label={t('routing.test.steps')} />
             </>
           )}
