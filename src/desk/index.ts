@@ -45,6 +45,7 @@
  */
 export { newInboundAddress } from './channel-address.js';
 export { caseView, conversionView, isoTime, leadView, messageView } from './views.js';
+export { cidReferences, inlineCidImages, inlineImageType } from './cid-images.js';
 export { liveDeskContext, loadDeskContext, loadDeskDeps, loadDeskKeys } from './io/desk-context.js';
 export { actOnLead, answerCase, changeCase, rotateChannel, verifyChannel, type DeskContext, type LeadAction } from './io/desk-service.js';
 export { deleteSuspended, recoverSuspended, retryFailed } from './io/set-aside.js';

@@ -99,6 +99,7 @@ export {
   loadAttachment,
   loadCaseById,
   loadCaseByNumber,
+  loadContentIdParts,
   loadDeskMessages,
   newAttachmentBlobId,
   setCaseStatus,

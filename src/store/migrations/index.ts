@@ -13,6 +13,7 @@ import * as m0010 from './0010-retention.js';
 import * as m0011 from './0011-nodes.js';
 import * as m0012 from './0012-traffic-rollups.js';
 import * as m0013 from './0013-destinations.js';
+import * as m0015 from './0015-attachment-original-names.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- a migration runs against the database as it was then, not the schema type of today */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -32,6 +33,7 @@ const STEPS: Record<string, Step> = {
   '0011-nodes': m0011,
   '0012-traffic-rollups': m0012,
   '0013-destinations': m0013,
+  '0015-attachment-original-names': m0015,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {
