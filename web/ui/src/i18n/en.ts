@@ -2,6 +2,7 @@ import { configurationEn } from './areas/configuration.en.js';
 import { dashboardEn } from './areas/dashboard.en.js';
 import { directoryEn } from './areas/directory.en.js';
 import { leadsEn } from './areas/leads.en.js';
+import { mailEn } from './areas/mail.en.js';
 import { hostsEn } from './areas/hosts.en.js';
 import { integrationsEn } from './areas/integrations.en.js';
 import { peopleEn } from './areas/people.en.js';
@@ -342,6 +343,7 @@ export const EN_PARTS = {
   directory: directoryEn,
   configuration: configurationEn,
   leads: leadsEn,
+  mail: mailEn,
   routing: routingEn,
   people: peopleEn,
   integrations: integrationsEn,
@@ -355,6 +357,7 @@ export const en = {
   ...directoryEn,
   ...configurationEn,
   ...leadsEn,
+  ...mailEn,
   ...routingEn,
   ...peopleEn,
   ...integrationsEn,

@@ -5,6 +5,7 @@ import { configurationJa } from './areas/configuration.ja.js';
 import { dashboardJa } from './areas/dashboard.ja.js';
 import { directoryJa } from './areas/directory.ja.js';
 import { leadsJa } from './areas/leads.ja.js';
+import { mailJa } from './areas/mail.ja.js';
 import { hostsJa } from './areas/hosts.ja.js';
 import { integrationsJa } from './areas/integrations.ja.js';
 import { peopleJa } from './areas/people.ja.js';
@@ -15,6 +16,7 @@ export const ja: Record<MessageKey, string> = {
   ...directoryJa,
   ...configurationJa,
   ...leadsJa,
+  ...mailJa,
   ...routingJa,
   ...peopleJa,
   ...integrationsJa,
