@@ -61,6 +61,8 @@ export function inlineCidImages(html: string, images: ReadonlyMap<string, string
     allowedTags: false,
     allowedAttributes: false,
     allowVulnerableTags: true,
+    // The HTML was sanitised at intake; this pass only swaps addresses, and must keep cid: and data:.
+    allowedSchemesAppliedToAttributes: [],
     transformTags: {
       img: (tagName, attribs) => {
         const id = contentIdOf(attribs.src ?? '');

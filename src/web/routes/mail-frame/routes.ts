@@ -113,8 +113,9 @@ async function serveFrame(db: Db, owner: MessageOwner, messageSegment: string, r
   const m = row && id !== null ? (await loadDeskMessages(db, row)).find((x) => x.id === id) : undefined;
   if (!m) throw new HttpProblem('NOT_FOUND', `no message ${messageSegment} on ${describeOwner(owner)}`);
   // The stored HTML was sanitised at intake; the text is escaped here.
-  const html = m.html === null ? null : inlineCidImages(m.html, await inlineImages(db, row!, m.id, m.html));
-  const body = html !== null ? (remote ? restoreRemoteImages(html) : html) : `<pre>${sanitizeHtml(m.text, { allowedTags: [], allowedAttributes: {} })}</pre>`;
+  // Inline images go in last: restoring remote images keeps only the schemes it knows.
+  const html = m.html === null ? null : inlineCidImages(remote ? restoreRemoteImages(m.html) : m.html, await inlineImages(db, row!, m.id, m.html));
+  const body = html ?? `<pre>${sanitizeHtml(m.text, { allowedTags: [], allowedAttributes: {} })}</pre>`;
   reply
     .header('Content-Type', 'text/html; charset=utf-8')
     .header('Content-Security-Policy', remote ? REMOTE_CSP : BLOCKED_CSP)
