@@ -123,8 +123,13 @@ describe.each(DIALECTS)('the case view of HTML mail on %s', (dialect) => {
     expect(body).toContain('<img alt="theirs" src="cid:theirs@customer.example"');
     expect(body).not.toContain(GIF);
     expect(body).toContain('<img alt="unknown" src="cid:nowhere@customer.example"');
-    // Remote images stay blocked until asked for.
+    // Remote images stay blocked until asked for; once they are, the inline image stays.
     expect(body).toContain('data-remote-src="https://tracker.example/p.gif"');
+    const allowed = await (
+      await fetch(`${n.base}/api/cases/${first.number}/messages/${first.message.id}/frame?images=1`, { headers: { authorization: `Bearer ${n.agent}` } })
+    ).text();
+    expect(allowed).toContain('src="https://tracker.example/p.gif"');
+    expect(allowed).toContain(`<img alt="logo" src="data:image/png;base64,${PNG}"`);
   });
 
   it("serves another case's message through neither case's path but its own, and nobody unauthenticated", async () => {

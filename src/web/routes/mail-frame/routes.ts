@@ -41,6 +41,8 @@ function restoreRemoteImages(html: string): string {
     allowedTags: false,
     allowedAttributes: false,
     allowVulnerableTags: true,
+    // The HTML was sanitised at intake: its cid: and data: images stay as they are.
+    allowedSchemesAppliedToAttributes: [],
     transformTags: {
       img: (tagName, attribs) => {
         const remote = attribs['data-remote-src'];
@@ -113,7 +115,6 @@ async function serveFrame(db: Db, owner: MessageOwner, messageSegment: string, r
   const m = row && id !== null ? (await loadDeskMessages(db, row)).find((x) => x.id === id) : undefined;
   if (!m) throw new HttpProblem('NOT_FOUND', `no message ${messageSegment} on ${describeOwner(owner)}`);
   // The stored HTML was sanitised at intake; the text is escaped here.
-  // Inline images go in last: restoring remote images keeps only the schemes it knows.
   const html = m.html === null ? null : inlineCidImages(remote ? restoreRemoteImages(m.html) : m.html, await inlineImages(db, row!, m.id, m.html));
   const body = html ?? `<pre>${sanitizeHtml(m.text, { allowedTags: [], allowedAttributes: {} })}</pre>`;
   reply
