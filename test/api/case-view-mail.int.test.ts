@@ -169,4 +169,21 @@ describe.each(DIALECTS)('the case view of HTML mail on %s', (dialect) => {
     expect(noteHeaders.status).toBe(404);
     expect(noteHeaders.body.error).toMatch(/note/);
   });
+
+  it('cuts a header block longer than 64 KiB at its last whole line, and says so', async () => {
+    const filler = Array.from({ length: 80 }, (_, i) => `X-Filler-${i}: ${'f'.repeat(1000)}`);
+    const raw = ['From: fay@customer.example', 'To: help@solarmora.com', 'Subject: Many headers', ...filler, '', 'Hello.', ''].join('\r\n');
+    const r = await swaks(['--server', `127.0.0.1:${n.gw.smtpPort}`, '--from', 'fay@customer.example', '--to', 'help@solarmora.com', '--data', '-'], {
+      input: raw,
+    });
+    expect(r.lastReply).toMatch(/^250 /);
+    const c = await caseWith('Many headers');
+    const m = c.messages.find((x: { direction: string }) => x.direction === 'in');
+    const h = (await n.call('GET', `/api/cases/${c.number}/messages/${m.id}/headers`)).body;
+    expect(h.truncated).toBe(true);
+    expect(Buffer.byteLength(h.headers)).toBeLessThanOrEqual(64 * 1024);
+    expect(h.headers).toMatch(/\r\n$/);
+    expect(h.headers).toMatch(/^Subject: Many headers\r$/m);
+    expect(h.headers).not.toContain('X-Filler-79:');
+  });
 });
