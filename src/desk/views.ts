@@ -42,7 +42,16 @@ export interface MessageView {
   readonly messageIdReused: boolean;
   readonly queueId: string | null;
   readonly createdAt: string;
-  readonly attachments: { id: number; filename: string; contentType: string; size: number; contentId: string | null; inline: boolean }[];
+  readonly attachments: {
+    id: number;
+    filename: string;
+    /** The name as sent, when it differs from the safe name the desk shows; null otherwise. */
+    originalFilename: string | null;
+    contentType: string;
+    size: number;
+    contentId: string | null;
+    inline: boolean;
+  }[];
 }
 
 /** A stored lead as the API shows it: its channel named, its times in ISO. */
@@ -91,7 +100,7 @@ export function messageView(m: DeskMessageRow): MessageView {
     messageIdReused: m.messageIdReused,
     queueId: m.queueId,
     createdAt: isoTime(m.createdAt),
-    attachments: m.attachments.map((a) => ({ ...a, id: Number(a.id) })),
+    attachments: m.attachments.map((a) => ({ ...a, id: Number(a.id), originalFilename: a.originalFilename === a.filename ? null : a.originalFilename })),
   };
 }
 

@@ -100,6 +100,7 @@ export {
   loadAttachment,
   loadCaseById,
   loadCaseByNumber,
+  loadContentIdParts,
   loadDeskMessages,
   newAttachmentBlobId,
   setCaseStatus,

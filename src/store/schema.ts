@@ -191,6 +191,8 @@ export interface DeskAttachmentTable {
   id: Generated<number>;
   desk_message_id: number;
   filename: string;
+  /** The name as the sender wrote it; null when none was given (and before migration 0015). */
+  original_filename: string | null;
   content_type: string;
   size: number;
   content_id: string | null;

@@ -133,3 +133,140 @@ describe('hostile HTML mail in the case view', () => {
     await screenshot(page, '09-hostile-html-images-allowed');
   });
 });
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+/** Mail as an ordinary client sends it: an inline logo, a tracking pixel, Cc, and a file named with a path. */
+const asSent = (port: number) =>
+  [
+    'From: Erin <erin@customer.example>',
+    'To: help@solarmora.com',
+    'Cc: carol@customer.example, dave@customer.example',
+    'Subject: Logo inline',
+    'Message-ID: <logo-inline@customer.example>',
+    'X-Shown-As-Text: <b>not bold</b>',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="mixed-1"',
+    '',
+    '--mixed-1',
+    'Content-Type: multipart/related; boundary="related-1"',
+    '',
+    '--related-1',
+    'Content-Type: text/html; charset=UTF-8',
+    '',
+    '<p>Our logo: <img src="cid:logo.1@customer.example" alt="inline logo" width="40" height="40"></p>',
+    `<p>Tracker: <img src="http://127.0.0.1:${port}/pixel.png" alt="tracking pixel" width="20" height="20"></p>`,
+    '--related-1',
+    'Content-Type: image/png',
+    'Content-Transfer-Encoding: base64',
+    'Content-ID: <logo.1@customer.example>',
+    'Content-Disposition: inline; filename="logo.png"',
+    '',
+    PNG.toString('base64'),
+    '--related-1--',
+    '--mixed-1',
+    'Content-Type: application/pdf',
+    'Content-Transfer-Encoding: base64',
+    'Content-Disposition: attachment; filename="C:\\Users\\erin\\Q3 report.pdf"',
+    '',
+    Buffer.from('%PDF-1.4 not really').toString('base64'),
+    '--mixed-1--',
+    '',
+  ].join('\r\n');
+
+describe('HTML mail in the case view as it was sent', () => {
+  let desk: Desk;
+  let browsing: Browsing;
+  let server: http.Server;
+  const requests: string[] = [];
+  let page: Page;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.writeHead(200, { 'Content-Type': 'image/gif', 'Cache-Control': 'no-store' }).end(GIF);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const imageHost = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    [desk, browsing] = await Promise.all([startDesk(), launchBrowser({ publicAddresses: [imageHost] })]);
+    await desk.addUser('agent@solarmora.com', 'agent');
+    await desk.mailRaw('erin@customer.example', asSent((server.address() as AddressInfo).port));
+    ({ page } = await browsing.newPage());
+    await logIn(page, desk.baseUrl, 'agent@solarmora.com');
+    await page.getByRole('link', { name: 'Logo inline' }).click({ timeout: 20_000 });
+  });
+  afterAll(async () => {
+    await browsing?.close();
+    await desk?.stop();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const incoming = () => page.locator('[data-direction="in"]');
+  const frameOf = async () => {
+    const element = incoming().locator('iframe[sandbox=""]');
+    await element.waitFor();
+    return eventually(async () => (await element.elementHandle())?.contentFrame() ?? null, 10_000, 'the mail frame');
+  };
+  /** The image's decoded width, once it has finished loading or failing. */
+  const widthOf = async (frame: Frame, alt: string) => {
+    const img = frame.locator(`img[alt="${alt}"]`);
+    await img.waitFor({ state: 'attached' });
+    return eventually(
+      async () => img.evaluate((el) => ((el as unknown as { complete: boolean }).complete ? (el as unknown as { naturalWidth: number }).naturalWidth : null)),
+      10_000,
+      `the image "${alt}" to settle`,
+    );
+  };
+
+  it('shows the inline image from the attachment inside the sandboxed frame while the remote one stays blocked', async () => {
+    const frame = await frameOf();
+    await frame.getByText('Our logo:').waitFor();
+    expect(await widthOf(frame, 'inline logo')).toBeGreaterThan(0);
+    expect(await frame.locator('img[alt="inline logo"]').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    expect(await frame.locator('img[alt="tracking pixel"]').getAttribute('src')).toMatch(/^data:image\/gif;base64,/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(requests, 'requests to the remote image server before "Allow remote images"').toEqual([]);
+    await page.getByRole('button', { name: 'Allow remote images' }).click();
+    await eventually(async () => requests.some((u) => u.startsWith('/pixel.png')), 10_000, 'the remote image to be fetched');
+    // Allowing remote images keeps the inline one.
+    expect(await widthOf(await frameOf(), 'inline logo')).toBeGreaterThan(0);
+    expect(browsing.foreign, 'requests to hosts other than 127.0.0.1').toEqual([]);
+  });
+
+  it('shows To and Cc, and the name a file was sent under', async () => {
+    await expect.poll(() => incoming().getByTestId('message-to').textContent()).toBe('To help@solarmora.com');
+    expect(await incoming().getByTestId('message-cc').textContent()).toBe('Cc carol@customer.example, dave@customer.example');
+    const file = incoming().getByRole('link', { name: 'Q3 report.pdf' });
+    expect(await file.getAttribute('title')).toBe('Sent as “C:\\Users\\erin\\Q3 report.pdf”');
+    await incoming().getByText('Sent as “C:\\Users\\erin\\Q3 report.pdf”').waitFor();
+  });
+
+  it('shows the original headers on demand, as text', async () => {
+    const show = incoming().getByRole('button', { name: 'Show original headers' });
+    expect(await show.getAttribute('aria-expanded')).toBe('false');
+    await show.click();
+    const block = incoming().getByLabel('Original headers of the message from Erin <erin@customer.example>');
+    await block.waitFor();
+    const text = (await block.textContent()) ?? '';
+    expect(text).toContain('Message-ID: <logo-inline@customer.example>');
+    expect(text).toContain('Cc: carol@customer.example, dave@customer.example');
+    expect(text).toContain('X-Shown-As-Text: <b>not bold</b>');
+    expect(await block.locator('b').count()).toBe(0);
+    await screenshot(page, '10-case-view-as-sent');
+    await incoming().getByRole('button', { name: 'Hide original headers' }).click();
+    expect(await block.isVisible()).toBe(false);
+  });
+
+  it('says the same in Japanese', async () => {
+    await page.getByLabel('Language').selectOption('ja');
+    await expect.poll(() => incoming().getByTestId('message-to').textContent()).toBe('宛先: help@solarmora.com');
+    expect(await incoming().getByTestId('message-cc').textContent()).toBe('CC: carol@customer.example, dave@customer.example');
+    await incoming().getByText('送信時のファイル名: C:\\Users\\erin\\Q3 report.pdf').waitFor();
+    await incoming().getByRole('button', { name: '元のヘッダーを表示' }).click();
+    const block = incoming().getByLabel('Erin <erin@customer.example> からのメッセージの元のヘッダー');
+    await block.waitFor();
+    expect(await block.textContent()).toContain('Subject: Logo inline');
+    expect(await widthOf(await frameOf(), 'inline logo')).toBeGreaterThan(0);
+    await screenshot(page, '11-case-view-as-sent-ja');
+  });
+});

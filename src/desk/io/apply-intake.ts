@@ -71,6 +71,7 @@ export async function applyIntakeDecision(
     now,
     attachments: parsed.attachments.map((a) => ({
       filename: a.filename,
+      originalFilename: a.originalFilename,
       contentType: a.contentType,
       size: a.size,
       contentId: a.contentId,

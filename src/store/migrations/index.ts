@@ -14,6 +14,7 @@ import * as m0011 from './0011-nodes.js';
 import * as m0012 from './0012-traffic-rollups.js';
 import * as m0013 from './0013-destinations.js';
 import * as m0014 from './0014-test-cases.js';
+import * as m0015 from './0015-attachment-original-names.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- a migration runs against the database as it was then, not the schema type of today */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -34,6 +35,7 @@ const STEPS: Record<string, Step> = {
   '0012-traffic-rollups': m0012,
   '0013-destinations': m0013,
   '0014-test-cases': m0014,
+  '0015-attachment-original-names': m0015,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {

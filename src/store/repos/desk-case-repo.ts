@@ -44,7 +44,16 @@ export interface DeskMessageRow {
   /** A received message whose Message-ID an earlier, different message already used. */
   readonly messageIdReused: boolean;
   readonly createdAt: number;
-  readonly attachments: { id: number; filename: string; contentType: string; size: number; contentId: string | null; inline: boolean }[];
+  readonly attachments: {
+    id: number;
+    filename: string;
+    /** The name as sent; null when none was given or not recorded. */
+    originalFilename: string | null;
+    contentType: string;
+    size: number;
+    contentId: string | null;
+    inline: boolean;
+  }[];
 }
 
 export async function loadCaseById(db: Exec, id: number): Promise<CaseRow | null> {
@@ -168,6 +177,7 @@ export interface NewDeskMessage extends Omit<DeskMessageRow, 'id' | 'createdAt' 
   readonly now: number;
   readonly attachments: readonly {
     filename: string;
+    originalFilename?: string | null;
     contentType: string;
     size: number;
     contentId: string | null;
@@ -218,6 +228,7 @@ export async function insertDeskMessage(trx: Exec, m: NewDeskMessage): Promise<n
       .values({
         desk_message_id: row.id,
         filename: a.filename,
+        original_filename: a.originalFilename ?? null,
         content_type: a.contentType,
         size: a.size,
         content_id: a.contentId,
@@ -240,7 +251,7 @@ export async function loadDeskMessages(db: Exec, where: DeskMessageOwner): Promi
   const atts = ids.length
     ? await db
         .selectFrom('desk_attachments')
-        .select(['id', 'desk_message_id', 'filename', 'content_type', 'size', 'content_id', 'inline'])
+        .select(['id', 'desk_message_id', 'filename', 'original_filename', 'content_type', 'size', 'content_id', 'inline'])
         .where('desk_message_id', 'in', ids)
         .orderBy('id')
         .execute()
@@ -264,7 +275,15 @@ export async function loadDeskMessages(db: Exec, where: DeskMessageOwner): Promi
     createdAt: r.created_at,
     attachments: atts
       .filter((a) => a.desk_message_id === r.id)
-      .map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: a.size, contentId: a.content_id, inline: a.inline === 1 })),
+      .map((a) => ({
+        id: a.id,
+        filename: a.filename,
+        originalFilename: a.original_filename,
+        contentType: a.content_type,
+        size: a.size,
+        contentId: a.content_id,
+        inline: Number(a.inline) === 1,
+      })),
   }));
 }
 
@@ -344,4 +363,24 @@ export async function loadAttachment(
     'caseId' in input ? q.where('desk_messages.case_id', '=', input.caseId) : q.where('desk_messages.lead_id', '=', input.leadId)
   ).executeTakeFirst();
   return r ? { filename: r.filename, contentType: r.content_type, size: r.size, blobId: r.blob_id } : null;
+}
+
+/**
+ * The attachments of one message of one case or lead that have a Content-ID and kept bytes:
+ * what its HTML can name with `cid:`. Found only through the owner, as loadAttachment.
+ */
+export async function loadContentIdParts(
+  db: Exec,
+  input: DeskMessageOwner & { messageId: number },
+): Promise<{ contentId: string; contentType: string; size: number; blobId: string }[]> {
+  const q = db
+    .selectFrom('desk_attachments')
+    .innerJoin('desk_messages', 'desk_messages.id', 'desk_attachments.desk_message_id')
+    .select(['desk_attachments.content_id', 'desk_attachments.content_type', 'desk_attachments.size', 'desk_attachments.blob_id'])
+    .where('desk_messages.id', '=', input.messageId)
+    .where('desk_attachments.content_id', 'is not', null)
+    .where('desk_attachments.blob_id', 'is not', null)
+    .orderBy('desk_attachments.id');
+  const rows = await ('caseId' in input ? q.where('desk_messages.case_id', '=', input.caseId) : q.where('desk_messages.lead_id', '=', input.leadId)).execute();
+  return rows.map((r) => ({ contentId: r.content_id!, contentType: r.content_type, size: r.size, blobId: r.blob_id! }));
 }

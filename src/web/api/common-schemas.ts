@@ -44,7 +44,8 @@ export const messageSchema = z.object({
   attachments: z.array(
     z.object({
       id: z.number().int(),
-      filename: z.string(),
+      filename: z.string().describe('a safe base name: no directories, no control characters'),
+      originalFilename: z.string().nullable().describe('the name as the sender wrote it, when it differs from filename; null otherwise or when unknown'),
       contentType: z.string(),
       size: z.number().int(),
       contentId: z.string().nullable(),

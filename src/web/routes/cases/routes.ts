@@ -1,11 +1,32 @@
 import { answerCase, caseView, changeCase, messageView } from '../../../desk/index.js';
-import { findLinkedCases, listCases, listDeskChannels, loadCaseByNumber, loadDeskMessages, type CaseRow, type Db } from '../../../store/index.js';
+import {
+  findLinkedCases,
+  listCases,
+  listDeskChannels,
+  loadCaseByNumber,
+  loadDeskMessages,
+  loadHeader,
+  loadMessage,
+  type CaseRow,
+  type Db,
+} from '../../../store/index.js';
 import { caseSchema } from '../../api/common-schemas.js';
 import { deskContextOf, type ApiDeps } from '../../api/api-deps.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { principalLabel } from '../../auth/principal.js';
 import { HttpProblem } from '../../http-problem.js';
-import { answerSchema, caseDetailSchema, caseParams, casePageSchema, listCasesQuery, noteBody, patchCaseBody, replyBody } from './schema.js';
+import {
+  answerSchema,
+  caseDetailSchema,
+  caseMessageParams,
+  caseParams,
+  casePageSchema,
+  listCasesQuery,
+  messageHeadersSchema,
+  noteBody,
+  patchCaseBody,
+  replyBody,
+} from './schema.js';
 
 async function loadCase(db: Db, number: number): Promise<CaseRow> {
   const c = await loadCaseByNumber(db, number);
@@ -76,6 +97,52 @@ const get = defineRoute({
   },
 });
 
+/** Enough for any real header block; a flood of fields is cut, not sent whole to a browser. */
+const HEADERS_VIEW_MAX = 64 * 1024;
+
+/** The block as text: UTF-8 where it is (RFC 6532 mail), each byte as one character where not. */
+function headerText(block: Buffer): { headers: string; truncated: boolean } {
+  let cut = block;
+  if (block.length > HEADERS_VIEW_MAX) {
+    const lastLine = block.subarray(0, HEADERS_VIEW_MAX).lastIndexOf('\n');
+    cut = block.subarray(0, lastLine > 0 ? lastLine + 1 : HEADERS_VIEW_MAX);
+  }
+  let headers: string;
+  try {
+    headers = new TextDecoder('utf-8', { fatal: true }).decode(cut);
+  } catch {
+    headers = cut.toString('latin1');
+  }
+  return { headers, truncated: cut.length < block.length };
+}
+
+const headers = defineRoute({
+  method: 'GET',
+  path: '/api/cases/:number/messages/:mid/headers',
+  operationId: 'getCaseMessageHeaders',
+  summary: "One message's original header block, as text",
+  tag: 'messages',
+  action: 'desk.read',
+  params: caseMessageParams,
+  response: messageHeadersSchema,
+  failures: [404],
+  load: ({ params }, deps) => loadCase(deps.db, params.number),
+  async command({ subject: c, input: { params }, deps }) {
+    const m = (await loadDeskMessages(deps.db, { caseId: c.id })).find((x) => x.id === params.mid);
+    if (!m) throw new HttpProblem('NOT_FOUND', `no message ${params.mid} on case #${c.number}; the case lists its messages at GET /api/cases/${c.number}`);
+    if (m.queueId === null)
+      throw new HttpProblem('NOT_FOUND', `message ${params.mid} of case #${c.number} is a note of the desk, not an email; it has no headers`);
+    const [stored, block] = await Promise.all([loadMessage(deps.db, m.queueId), loadHeader(deps.db, m.queueId)]);
+    if (!block || stored?.bodyPurgedAt != null) {
+      throw new HttpProblem(
+        'NOT_FOUND',
+        `the original of message ${params.mid} of case #${c.number} is no longer stored (retention.messages removed it); the case keeps its text`,
+      );
+    }
+    return headerText(block);
+  },
+});
+
 const patch = defineRoute({
   method: 'PATCH',
   path: '/api/cases/:number',
@@ -142,4 +209,4 @@ const note = defineRoute({
   },
 });
 
-export const caseRoutes: readonly ApiRoute[] = [list, get, patch, reply, note];
+export const caseRoutes: readonly ApiRoute[] = [list, get, headers, patch, reply, note];

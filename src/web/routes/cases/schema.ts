@@ -5,6 +5,13 @@ const STATUSES = ['new', 'open', 'pending', 'solved', 'closed'] as const;
 
 export const caseParams = z.strictObject({ number: idParam('the case number') });
 
+export const caseMessageParams = z.strictObject({ number: idParam('the case number'), mid: idParam('the message id') });
+
+export const messageHeadersSchema = z.object({
+  headers: z.string().describe("the message's header block as the gateway stored it, its own trace fields on top; text, never HTML"),
+  truncated: z.boolean().describe('the block was longer than 64 KiB and is cut at the last whole line within it'),
+});
+
 export const listCasesQuery = z.strictObject({
   status: z.enum(STATUSES).optional(),
   channel: z.string().min(1).max(200).optional().describe('channel name or id'),

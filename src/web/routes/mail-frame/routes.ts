@@ -1,6 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sanitizeHtml from 'sanitize-html';
-import { loadAttachment, loadCaseByNumber, loadDeskMessages, loadLead, openBlob, type Db, type DeskMessageOwner } from '../../../store/index.js';
+import { cidReferences, inlineCidImages, inlineImageType } from '../../../desk/index.js';
+import {
+  loadAttachment,
+  loadCaseByNumber,
+  loadContentIdParts,
+  loadDeskMessages,
+  loadLead,
+  openBlob,
+  type Db,
+  type DeskMessageOwner,
+} from '../../../store/index.js';
 import type { ApiDeps } from '../../api/api-deps.js';
 import { authenticate } from '../../api/route-kit.js';
 import type { Authenticator } from '../../auth/principal.js';
@@ -31,6 +41,8 @@ function restoreRemoteImages(html: string): string {
     allowedTags: false,
     allowedAttributes: false,
     allowVulnerableTags: true,
+    // The HTML was sanitised at intake: its cid: and data: images stay as they are.
+    allowedSchemesAppliedToAttributes: [],
     transformTags: {
       img: (tagName, attribs) => {
         const remote = attribs['data-remote-src'];
@@ -40,6 +52,32 @@ function restoreRemoteImages(html: string): string {
       },
     },
   });
+}
+
+/**
+ * The image bytes one frame carries as `data:` URLs, all together: a mail's logos and
+ * screenshots fit many times over; an image past it stays a broken `cid:` image (its
+ * attachment still downloads), so a mail of huge images cannot make every view of it huge.
+ */
+const INLINE_IMAGES_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Content-ID → data URL for the images of this message its HTML names, within the budget. */
+async function inlineImages(db: Db, owner: DeskMessageOwner, messageId: number, html: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const wanted = new Set(cidReferences(html));
+  if (wanted.size === 0) return out;
+  let budget = INLINE_IMAGES_MAX_BYTES;
+  for (const part of await loadContentIdParts(db, { ...owner, messageId })) {
+    const type = inlineImageType(part.contentType);
+    if (!type || !wanted.has(part.contentId) || out.has(part.contentId) || part.size > budget) continue;
+    const chunks: Buffer[] = [];
+    for await (const chunk of openBlob(db, part.blobId)) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    if (bytes.length > budget) continue;
+    budget -= bytes.length;
+    out.set(part.contentId, `data:${type};base64,${bytes.toString('base64')}`);
+  }
+  return out;
 }
 
 /** Whose message the URL names: only that case's or lead's own messages are served through it. */
@@ -77,7 +115,8 @@ async function serveFrame(db: Db, owner: MessageOwner, messageSegment: string, r
   const m = row && id !== null ? (await loadDeskMessages(db, row)).find((x) => x.id === id) : undefined;
   if (!m) throw new HttpProblem('NOT_FOUND', `no message ${messageSegment} on ${describeOwner(owner)}`);
   // The stored HTML was sanitised at intake; the text is escaped here.
-  const body = m.html ? (remote ? restoreRemoteImages(m.html) : m.html) : `<pre>${sanitizeHtml(m.text, { allowedTags: [], allowedAttributes: {} })}</pre>`;
+  const html = m.html === null ? null : inlineCidImages(remote ? restoreRemoteImages(m.html) : m.html, await inlineImages(db, row!, m.id, m.html));
+  const body = html ?? `<pre>${sanitizeHtml(m.text, { allowedTags: [], allowedAttributes: {} })}</pre>`;
   reply
     .header('Content-Type', 'text/html; charset=utf-8')
     .header('Content-Security-Policy', remote ? REMOTE_CSP : BLOCKED_CSP)

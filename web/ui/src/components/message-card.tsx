@@ -1,6 +1,12 @@
+import { useId, useState } from 'react';
+import { ApiError } from '../api/client.js';
 import type { Message } from '../api/shapes.js';
 import { useI18n } from '../i18n/i18n.js';
 import { MailFrame } from './mail-frame.js';
+import { ErrorNote } from './status.js';
+
+/** A message's header block as the server gives it: text, shown as text. */
+export type HeaderBlock = { headers: string; truncated: boolean };
 
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -19,9 +25,10 @@ function senderOf(m: Message): string {
  * One message of a case's or a lead's thread: its header, its HTML in the sandboxed frame
  * (or its text), and its attachments as downloads. `basePath` is the owner's API path
  * (`/api/cases/1001`, `/api/leads/7`), under which the server serves both the frame and
- * the attachments, checking that the message belongs to that owner.
+ * the attachments, checking that the message belongs to that owner. With `headersOf`, a
+ * message that came or went as email offers its original headers.
  */
-export function MessageCard({ m, basePath }: { m: Message; basePath: string }) {
+export function MessageCard({ m, basePath, headersOf }: { m: Message; basePath: string; headersOf?: (messageId: number) => Promise<HeaderBlock> }) {
   const { t, formatTime } = useI18n();
   const who = senderOf(m);
   return (
@@ -29,9 +36,19 @@ export function MessageCard({ m, basePath }: { m: Message; basePath: string }) {
       <header className="message-head">
         <span className="message-kind">{t(`case.direction.${m.direction}`)}</span>
         <span>{m.direction === 'in' ? t('case.from', { from: who }) : t('case.by', { author: who })}</span>
-        {m.direction !== 'note' && m.to.length > 0 && <span className="muted">{t('case.to', { to: m.to.join(', ') })}</span>}
+        {m.direction !== 'note' && m.to.length > 0 && (
+          <span className="muted" data-testid="message-to">
+            {t('case.to', { to: m.to.join(', ') })}
+          </span>
+        )}
+        {m.direction !== 'note' && m.cc.length > 0 && (
+          <span className="muted" data-testid="message-cc">
+            {t('mail.cc', { cc: m.cc.join(', ') })}
+          </span>
+        )}
         <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
       </header>
+      {headersOf && m.direction !== 'note' && m.queueId !== null && <OriginalHeaders load={() => headersOf(m.id)} from={who} />}
       {m.messageIdReused && (
         <p className="message-flag" role="note">
           {t('case.messageIdReused', { messageId: m.messageId ?? '' })}
@@ -48,9 +65,15 @@ export function MessageCard({ m, basePath }: { m: Message; basePath: string }) {
           <ul>
             {m.attachments.map((a) => (
               <li key={a.id}>
-                <a className="filename" href={`${basePath}/messages/${m.id}/attachments/${a.id}`} download={a.filename}>
+                <a
+                  className="filename"
+                  href={`${basePath}/messages/${m.id}/attachments/${a.id}`}
+                  download={a.filename}
+                  title={a.originalFilename === null ? undefined : t('mail.attachment.sentAs', { name: a.originalFilename })}
+                >
                   {a.filename}
                 </a>{' '}
+                {a.originalFilename !== null && <span className="muted original-filename">{t('mail.attachment.sentAs', { name: a.originalFilename })} </span>}
                 <span className="muted">
                   ({a.contentType}, {formatSize(a.size)})
                 </span>
@@ -59,6 +82,46 @@ export function MessageCard({ m, basePath }: { m: Message; basePath: string }) {
           </ul>
         </div>
       )}
+    </div>
+  );
+}
+
+/** The message's header block on demand, fetched once and shown as plain text. */
+function OriginalHeaders({ load, from }: { load: () => Promise<HeaderBlock>; from: string }) {
+  const { t } = useI18n();
+  const id = useId();
+  const [open, setOpen] = useState(false);
+  const [state, setState] = useState<{ kind: 'idle' | 'loading' } | { kind: 'ready'; block: HeaderBlock } | { kind: 'error'; error: ApiError }>({
+    kind: 'idle',
+  });
+  const toggle = async () => {
+    const next = !open;
+    setOpen(next);
+    if (!next || state.kind === 'ready' || state.kind === 'loading') return;
+    setState({ kind: 'loading' });
+    try {
+      setState({ kind: 'ready', block: await load() });
+    } catch (e) {
+      setState({ kind: 'error', error: e instanceof ApiError ? e : new ApiError(0, String(e), 'NETWORK', []) });
+    }
+  };
+  return (
+    <div className="original-headers">
+      <button type="button" aria-expanded={open} aria-controls={id} onClick={() => void toggle()}>
+        {open ? t('mail.headers.hide') : t('mail.headers.show')}
+      </button>
+      <div id={id} hidden={!open}>
+        {state.kind === 'loading' && <p>{t('app.loading')}</p>}
+        {state.kind === 'error' && <ErrorNote error={state.error} />}
+        {state.kind === 'ready' && (
+          <>
+            {state.block.truncated && <p className="muted">{t('mail.headers.truncated')}</p>}
+            <pre className="header-block" aria-label={t('mail.headers.label', { from })} tabIndex={0}>
+              {state.block.headers}
+            </pre>
+          </>
+        )}
+      </div>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { dashboardEn } from './areas/dashboard.en.js';
 import { onboardingEn } from './areas/onboarding.en.js';
 import { directoryEn } from './areas/directory.en.js';
 import { leadsEn } from './areas/leads.en.js';
+import { mailEn } from './areas/mail.en.js';
 import { hostsEn } from './areas/hosts.en.js';
 import { integrationsEn } from './areas/integrations.en.js';
 import { peopleEn } from './areas/people.en.js';
@@ -348,6 +349,7 @@ export const EN_PARTS = {
   directory: directoryEn,
   configuration: configurationEn,
   leads: leadsEn,
+  mail: mailEn,
   routing: routingEn,
   people: peopleEn,
   integrations: integrationsEn,
@@ -362,6 +364,7 @@ export const en = {
   ...directoryEn,
   ...configurationEn,
   ...leadsEn,
+  ...mailEn,
   ...routingEn,
   ...peopleEn,
   ...integrationsEn,

@@ -6,6 +6,7 @@ import { dashboardJa } from './areas/dashboard.ja.js';
 import { onboardingJa } from './areas/onboarding.ja.js';
 import { directoryJa } from './areas/directory.ja.js';
 import { leadsJa } from './areas/leads.ja.js';
+import { mailJa } from './areas/mail.ja.js';
 import { hostsJa } from './areas/hosts.ja.js';
 import { integrationsJa } from './areas/integrations.ja.js';
 import { peopleJa } from './areas/people.ja.js';
@@ -16,6 +17,7 @@ export const ja: Record<MessageKey, string> = {
   ...directoryJa,
   ...configurationJa,
   ...leadsJa,
+  ...mailJa,
   ...routingJa,
   ...peopleJa,
   ...integrationsJa,

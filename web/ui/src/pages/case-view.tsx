@@ -64,7 +64,11 @@ export function CaseViewPage({ number }: { number: number }) {
         <ol className="thread">
           {c.messages.map((m) => (
             <li key={m.id}>
-              <MessageCard m={m} basePath={`/api/cases/${c.number}`} />
+              <MessageCard
+                m={m}
+                basePath={`/api/cases/${c.number}`}
+                headersOf={(mid) => api.get('/api/cases/{number}/messages/{mid}/headers', { params: { number: c.number, mid } })}
+              />
             </li>
           ))}
         </ol>
