@@ -116,7 +116,7 @@ export async function answerCase(
     snapshot: ctx.snapshot,
     now: ctx.now,
     hostname: ctx.hostname,
-    origin: `answer to case #${c.number} by ${input.author}`,
+    origin: { summary: `answer to case #${c.number} by ${input.author}`, code: 'inbound.envelope/answer', params: { number: c.number, author: input.author } },
   });
   if (out.record.deliveries.length === 0) throw new RelaydeskError('BAD_INPUT', `no recipient of the answer can be reached (${out.undeliverable.join(', ')})`);
   const status = change.kind === 'changed' ? change.to : c.status;
@@ -300,7 +300,8 @@ export async function verifyChannel(ctx: DeskContext, name: string): Promise<{ c
     date: new Date(ctx.now),
   };
   const raw = await composeMail(mail);
-  const out = outgoingRecord({ raw, mail, snapshot: ctx.snapshot, now: ctx.now, hostname: ctx.hostname, origin: `forwarding check of channel ${ch.name}` });
+  const out = outgoingRecord({ raw, mail, snapshot: ctx.snapshot, now: ctx.now, hostname: ctx.hostname, origin: { summary: `forwarding check of channel ${ch.name}`, code: 'inbound.envelope/forwarding-check', params: { channel: ch.name } },
+  });
   if (out.record.deliveries.length === 0) {
     const detail = `mail to ${ch.publicAddress} has nowhere to go: no user, group or routing rule takes it (550 5.1.1); add the default routing rule to the channel's inbound address`;
     await saveVerification(ctx.db, { channelId: ch.id, state: 'failed', nonce: null, queueId: null, sentAt: ctx.now, detail, now: ctx.now });

@@ -7,6 +7,21 @@ export const problemSchema = z.object({
   details: z.array(z.string()).describe('every individual problem, e.g. "body.status: Invalid option"'),
 });
 
+const textValue = z.union([z.string(), z.number()]);
+/** A server text in words of the console's dictionaries: a code and the values it names. */
+export const textSchema = z.object({
+  code: z.string().describe("a stable code; the console's dictionaries say it in English and Japanese"),
+  params: z.record(z.string(), textValue).describe('the values the text names, by name'),
+});
+/** A trace line's text: a value may quote a text of ours (a reply, a note), which may quote one in turn. */
+export const traceTextSchema = z.object({
+  code: z.string().describe("trace.<code> in the console's dictionaries; unknown codes show the summary"),
+  params: z.record(
+    z.string(),
+    z.union([textValue, z.object({ code: z.string(), params: z.record(z.string(), z.unknown()).describe('values as in params: plain or texts') })]),
+  ),
+});
+
 const person = z.object({ name: z.string(), address: z.string() });
 const time = z.string().describe('ISO 8601');
 export const channelRefSchema = z.object({ id: z.string(), name: z.string() });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENTS } from '../../../base/events.js';
+import { traceText } from '../../../base/trace-texts.js';
 import { isoTime } from '../../../desk/index.js';
 import { isHeld, listHeld, loadHeader, loadMessage, resolveHeld } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
@@ -112,6 +113,7 @@ function resolveRoute(verb: 'release' | 'delete') {
           at: now,
           code: to === 'queued' ? EVENTS.released : EVENTS.deleted,
           summary: `${to === 'queued' ? 'released from' : 'deleted from'} quarantine by ${principal.name}`,
+          text: traceText(to === 'queued' ? 'queue.released/console' : 'queue.deleted/console', { by: principal.name }),
         },
       });
       if (n === 0) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}`);

@@ -14,12 +14,12 @@ import { ErrorNote } from './status.js';
 import { Link } from '../router.js';
 
 export function TraceSteps({ steps, label }: { steps: MessageTrace['steps']; label?: string }) {
-  const { formatTime } = useI18n();
+  const { formatTime, serverText } = useI18n();
   return (
     <ol className="timeline" aria-label={label}>
       {steps.map((s, i) => (
         <li key={i}>
-          <time dateTime={s.at}>{formatTime(s.at)}</time> <code>{s.code}</code> {s.summary}
+          <time dateTime={s.at}>{formatTime(s.at)}</time> <code>{s.code}</code> {serverText('trace.', s.text, s.summary)}
         </li>
       ))}
     </ol>

@@ -30,6 +30,44 @@ interface I18n {
   setLang(lang: Lang): void;
   /** Dates in the chosen language, in the browser's time zone. */
   formatTime(iso: string): string;
+  /**
+   * A text the server sends as a code (a trace line, a problem, a refusal): the entry
+   * `prefix + code` with its values, or `fallback` (the server's English) when the dictionary
+   * has no such entry or the values leave a placeholder unfilled.
+   */
+  serverText(prefix: string, text: ServerText, fallback: string): string;
+}
+
+/** A code and its values as the server sends them; a value may be a text of its own (a reply quoted in a trace line). */
+export interface ServerText {
+  readonly code: string;
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** The entry filled in, or null when there is none or a value it names is missing. */
+function fillEntry(dict: Readonly<Record<string, string>>, prefix: string, text: ServerText): string | null {
+  const template = Object.prototype.hasOwnProperty.call(dict, prefix + text.code) ? dict[prefix + text.code] : undefined;
+  if (template === undefined) return null;
+  const values: Record<string, string | number> = {};
+  for (const [name, v] of Object.entries(text.params)) {
+    if (typeof v === 'string' || typeof v === 'number') values[name] = v;
+    else if (isServerText(v)) {
+      const inner = fillEntry(dict, prefix, v);
+      if (inner === null) return null;
+      values[name] = inner;
+    }
+  }
+  return missing(template, values) ? null : format(template, values);
+}
+
+function isServerText(v: unknown): v is ServerText {
+  return typeof v === 'object' && v !== null && typeof (v as ServerText).code === 'string' && typeof (v as ServerText).params === 'object' && (v as ServerText).params !== null;
+}
+
+/** Whether the template names a value that is not given (a line stored before its values were). */
+function missing(template: string, values: Record<string, string | number>): boolean {
+  for (const m of template.matchAll(/\{(\w+)\}/g)) if (!(m[1]! in values)) return true;
+  return false;
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -54,6 +92,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       lang,
       setLang,
       t: (key, values) => format(dict[key], values),
+      serverText: (prefix, text, fallback) => fillEntry(dict, prefix, text) ?? fallback,
       formatTime: (iso) => {
         const d = new Date(iso);
         return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
