@@ -109,7 +109,12 @@ export const TRACE_TEXTS = {
   'desk.new-lead': ['id', 'email'],
   'desk.new-lead/company': ['id', 'email', 'company'],
   'desk.append-lead': ['id', 'via'],
-  'desk.attach-machine-mail': ['machine', 'kind', 'id'],
+  'desk.attach-machine-mail/case': ['machine', 'id'],
+  'desk.attach-machine-mail/lead': ['machine', 'id'],
+  'desk.via.reply-address': [],
+  'desk.via.subject-token': [],
+  'desk.via.references': [],
+  'desk.via.sender': [],
   'desk.message-id-reused': ['messageId', 'queueIds'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -128,6 +133,16 @@ export function replyText<C extends TraceTextCode>(code: C, params: { readonly [
 /** Why the desk set a message aside, as a part of its trace line. */
 export function suspendText(reason: string): TraceText {
   return { code: 'desk.suspend', params: { reason: { code: `desk.reason.${reason}`, params: {} } } };
+}
+
+/** How the desk threaded a message, as a part of its trace line. */
+export function viaText(via: string): Text {
+  return { code: `desk.via.${via}`, params: {} };
+}
+
+/** What kind of automatic mail the desk attached, as a part of its trace line. */
+export function machineText(kind: string): Text {
+  return { code: `desk.reason.${kind}`, params: {} };
 }
 
 /** The addresses of a line as it shows them: `<a>, <b>`. */

@@ -1,4 +1,4 @@
-import { replyText, suspendText, type Text } from '../../base/trace-texts.js';
+import { machineText, replyText, suspendText, viaText, type Text } from '../../base/trace-texts.js';
 import { enqueue } from '../../queue/light.js';
 import { isUniqueViolation } from '../../store/index.js';
 import {
@@ -172,7 +172,7 @@ export async function applyIntakeDecision(
             'append',
             d.caseId,
             `appended to case #${number} (${d.via})${d.reopen ? ', reopened' : ''}`,
-            replyText(d.reopen ? 'desk.append/reopened' : 'desk.append', { number, via: d.via }),
+            replyText(d.reopen ? 'desk.append/reopened' : 'desk.append', { number, via: viaText(d.via) }),
           );
         }
         case 'new-case': {
@@ -279,7 +279,7 @@ export async function applyIntakeDecision(
           const messageId = await insertDeskMessage(trx, incoming({ caseId: null, leadId: Number(d.leadId) }));
           await noteLimits(trx, { caseId: null, leadId: Number(d.leadId) });
           await emitDeskEvent(trx, { type: 'message.received', caseId: null, leadId: Number(d.leadId), deskMessageId: messageId, at: now });
-          return done('append-lead', d.leadId, `appended to lead ${d.leadId} (${d.via})`, replyText('desk.append-lead', { id: d.leadId, via: d.via }));
+          return done('append-lead', d.leadId, `appended to lead ${d.leadId} (${d.via})`, replyText('desk.append-lead', { id: d.leadId, via: viaText(d.via) }));
         }
         case 'attach-machine-mail': {
           const target = d.target.kind === 'case' ? { caseId: Number(d.target.caseId), leadId: null } : { caseId: null, leadId: Number(d.target.leadId) };
@@ -307,7 +307,9 @@ export async function applyIntakeDecision(
             'attach-machine-mail',
             d.target.kind === 'case' ? d.target.caseId : d.target.leadId,
             `${d.machine} attached to ${d.target.kind} ${d.target.kind === 'case' ? d.target.caseId : d.target.leadId} without reopening it`,
-            replyText('desk.attach-machine-mail', { machine: d.machine, kind: d.target.kind, id: d.target.kind === 'case' ? d.target.caseId : d.target.leadId }),
+            d.target.kind === 'case'
+              ? replyText('desk.attach-machine-mail/case', { machine: machineText(d.machine), id: d.target.caseId })
+              : replyText('desk.attach-machine-mail/lead', { machine: machineText(d.machine), id: d.target.leadId }),
           );
         }
         case 'suspend':
