@@ -1,3 +1,4 @@
+import { refusalText } from '../../base/refusal-texts.js';
 import { RelaydeskError } from '../../base/errors.js';
 import { withHeader } from '../../base/message-source.js';
 import { applyTransform } from '../../outbound/index.js';
@@ -46,7 +47,8 @@ export async function reprocessMessage(deps: DeskDeps, input: { queueId: string;
 /** Takes a suspended message in as if it were ordinary mail. */
 export async function recoverSuspended(deps: DeskDeps, id: number): Promise<{ id: number; result: string; resultText: Text }> {
   const s = await loadSuspended(deps.db, id);
-  if (!s || s.state !== 'suspended') throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``);
+  if (!s || s.state !== 'suspended')
+    throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``, [], { text: refusalText('suspended-not-found', { id }) });
   const r = await reprocessMessage(deps, { queueId: s.queueId, recipient: s.recipient, asHuman: true });
   await setSuspendedState(deps.db, id, 'recovered');
   return { id, result: r.line, resultText: r.text };
@@ -55,7 +57,7 @@ export async function recoverSuspended(deps: DeskDeps, id: number): Promise<{ id
 export async function deleteSuspended(db: Db, id: number): Promise<{ id: number; deleted: true }> {
   const s = await loadSuspended(db, id);
   if (!s || s.state !== 'suspended' || !(await setSuspendedState(db, id, 'deleted')))
-    throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``);
+    throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``, [], { text: refusalText('suspended-not-found', { id }) });
   return { id, deleted: true };
 }
 
@@ -66,7 +68,8 @@ export type RetryOutcome =
 /** Runs the intake again for a dead letter; failing again is an outcome, kept with its error. */
 export async function retryFailed(deps: DeskDeps, id: number): Promise<RetryOutcome> {
   const f = await loadFailed(deps.db, id);
-  if (!f || f.state !== 'failed') throw new RelaydeskError('NOT_FOUND', `no failed message ${id}; see \`relaydesk desk failed\``);
+  if (!f || f.state !== 'failed')
+    throw new RelaydeskError('NOT_FOUND', `no failed message ${id}; see \`relaydesk desk failed\``, [], { text: refusalText('failed-not-found', { id }) });
   try {
     const r = await reprocessMessage(deps, { queueId: f.queueId, recipient: f.recipient, asHuman: false });
     await updateFailed(deps.db, { id, state: 'resolved', now: deps.clock.now() });

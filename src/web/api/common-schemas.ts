@@ -5,6 +5,8 @@ export const problemSchema = z.object({
   error: z.string().describe('what went wrong and how to fix it, as a sentence'),
   code: z.string().describe('stable code, e.g. BAD_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT'),
   details: z.array(z.string()).describe('every individual problem, e.g. "body.status: Invalid option"'),
+  reason: z.string().nullable().describe("the sentence as a kebab-case code the console's dictionaries say in words (null: none)"),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).describe('the values the sentence names, by name'),
 });
 
 const textValue = z.union([z.string(), z.number()]);

@@ -1,3 +1,4 @@
+import { refusalText } from '../../../base/refusal-texts.js';
 import { z } from 'zod';
 import { isoTime } from '../../../desk/index.js';
 import {
@@ -163,7 +164,7 @@ const trace = defineRoute({
   failures: [403, 404],
   async command({ input: { params }, deps }) {
     const m = await loadMessage(deps.db, params.id);
-    if (!m) throw new HttpProblem('NOT_FOUND', `no message with queue id ${params.id}`);
+    if (!m) throw new HttpProblem('NOT_FOUND', `no message with queue id ${params.id}`, [], refusalText('message-not-found', { queueId: params.id }));
     const [steps, desk] = await Promise.all([loadTrace(deps.db, params.id), loadIntakesOfMessage(deps.db, params.id)]);
     return {
       message: await view(deps, m),

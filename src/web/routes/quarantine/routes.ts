@@ -1,3 +1,4 @@
+import { refusalText } from '../../../base/refusal-texts.js';
 import { z } from 'zod';
 import { EVENTS } from '../../../base/events.js';
 import { traceText } from '../../../base/trace-texts.js';
@@ -77,7 +78,8 @@ const show = defineRoute({
         `message ${params.id} is no longer held, and its body was purged on ${isoTime(m.bodyPurgedAt)} (retention.messages); the email log keeps how each delivery ended`,
       );
     }
-    if (!held || !m || !header) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}; find other messages in the email log`);
+    if (!held || !m || !header)
+      throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}; find other messages in the email log`, [], refusalText('quarantined-not-found', { queueId: params.id }));
     const block = header.subarray(0, Math.min(header.length, HEADER_VIEW_MAX));
     return {
       id: params.id,
@@ -116,7 +118,7 @@ function resolveRoute(verb: 'release' | 'delete') {
           text: traceText(to === 'queued' ? 'queue.released/console' : 'queue.deleted/console', { by: principal.name }),
         },
       });
-      if (n === 0) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}`);
+      if (n === 0) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}`, [], refusalText('quarantined-not-found', { queueId: params.id }));
       if (to === 'queued') deps.wake();
       return { id: params.id, deliveries: n };
     },

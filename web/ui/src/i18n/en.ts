@@ -10,6 +10,8 @@ import { peopleEn } from './areas/people.en.js';
 import { routingEn } from './areas/routing.en.js';
 import { settingsEn } from './areas/settings.en.js';
 import { traceEn } from './areas/trace.en.js';
+import { problemsEn } from './areas/problems.en.js';
+import { refusalsEn } from './areas/refusals.en.js';
 
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
@@ -359,6 +361,8 @@ export const EN_PARTS = {
   dashboard: dashboardEn,
   onboarding: onboardingEn,
   trace: traceEn,
+  problems: problemsEn,
+  refusals: refusalsEn,
 } as const;
 
 export const en = {
@@ -375,6 +379,8 @@ export const en = {
   ...dashboardEn,
   ...onboardingEn,
   ...traceEn,
+  ...problemsEn,
+  ...refusalsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -102,6 +102,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
+/** A refusal from the server in the reader's language: `refusal.<reason>`, else the server's sentence. */
+export function useRefusalText(): (e: { readonly message: string; readonly reason?: string | null; readonly params?: Readonly<Record<string, string | number>> }) => string {
+  const { serverText } = useI18n();
+  return (e) => (e.reason ? serverText('refusal.', { code: e.reason, params: e.params ?? {} }, e.message) : e.message);
+}
+
 export function useI18n(): I18n {
   const v = useContext(I18nContext);
   if (!v) throw new Error('useI18n outside I18nProvider');

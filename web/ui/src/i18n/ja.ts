@@ -13,6 +13,8 @@ import { peopleJa } from './areas/people.ja.js';
 import { routingJa } from './areas/routing.ja.js';
 import { settingsJa } from './areas/settings.ja.js';
 import { traceJa } from './areas/trace.ja.js';
+import { problemsJa } from './areas/problems.ja.js';
+import { refusalsJa } from './areas/refusals.ja.js';
 
 export const ja: Record<MessageKey, string> = {
   ...directoryJa,
@@ -27,6 +29,8 @@ export const ja: Record<MessageKey, string> = {
   ...onboardingJa,
   ...settingsJa,
   ...traceJa,
+  ...problemsJa,
+  ...refusalsJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',
