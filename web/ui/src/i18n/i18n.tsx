@@ -45,7 +45,7 @@ export interface ServerText {
 }
 
 /** The entry filled in, or null when there is none or a value it names is missing. */
-function fillEntry(dict: Readonly<Record<string, string>>, prefix: string, text: ServerText): string | null {
+export function fillEntry(dict: Readonly<Record<string, string>>, prefix: string, text: ServerText): string | null {
   const template = Object.prototype.hasOwnProperty.call(dict, prefix + text.code) ? dict[prefix + text.code] : undefined;
   if (template === undefined) return null;
   const values: Record<string, string | number> = {};
