@@ -26,6 +26,20 @@ export function TraceSteps({ steps, label }: { steps: MessageTrace['steps']; lab
   );
 }
 
+/**
+ * A delivery's last reply as the reader reads it: a reply of ours (the desk's effect, a
+ * mailbox store) from the trace line that carries it as a text, a peer's reply as sent.
+ */
+export function useLastReply(steps: MessageTrace['steps']): (d: { id: number; lastReply: string | null }) => string | null {
+  const { serverText } = useI18n();
+  return (d) => {
+    if (d.lastReply === null) return null;
+    const step = [...steps].reverse().find((s) => s.deliveryId === d.id && typeof s.text.params['reply'] === 'object');
+    const reply = step?.text.params['reply'];
+    return typeof reply === 'object' ? serverText('trace.', reply, d.lastReply) : d.lastReply;
+  };
+}
+
 export function DeskOutcomes({ desk }: { desk: MessageTrace['desk'] }) {
   const { t } = useI18n();
   return (
