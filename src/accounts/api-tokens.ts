@@ -34,7 +34,8 @@ export async function createApiToken(db: Db, input: { name: string; role: ApiRol
 export const listTokens = (db: Db): Promise<ApiTokenRow[]> => listApiTokens(db);
 
 export async function revokeApiToken(db: Db, name: string): Promise<{ name: string; revoked: true }> {
-  if (!(await deleteApiToken(db, name))) throw new RelaydeskError('NOT_FOUND', `no token named "${name}"; see \`relaydesk token list\``, [], { text: refusalText('token-not-found', { name }) });
+  if (!(await deleteApiToken(db, name)))
+    throw new RelaydeskError('NOT_FOUND', `no token named "${name}"; see \`relaydesk token list\``, [], { text: refusalText('token-not-found', { name }) });
   return { name, revoked: true };
 }
 

@@ -38,7 +38,10 @@ export function parseConfigText(text: string, facts?: StoreFacts): ParseConfigRe
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return { ok: false, problems: [...syntax, { path: '', message: `${why}; use fewer aliases (*name)`, severity: 'error', ...problemText('yaml-too-many-aliases', {}) }] };
+    return {
+      ok: false,
+      problems: [...syntax, { path: '', message: `${why}; use fewer aliases (*name)`, severity: 'error', ...problemText('yaml-too-many-aliases', {}) }],
+    };
   }
 
   const parsed = configSchema.safeParse(raw);
@@ -145,8 +148,14 @@ function issueProblems(issue: z.core.$ZodIssue, raw: unknown, doc: Document, lin
         value === undefined
           ? ['this field is required; add it', problemText('required', {})]
           : segments.length === 0
-            ? ['the file must be a mapping of settings (domains:, users:, defaultRouting: …); start from the example in the README', problemText('not-a-mapping-file', {})]
-            : [`expected ${article(issue.expected)}, found ${describe(value)}; correct the value`, problemText(`wrong-type/${kindOf(issue.expected)}`, { found: shown(value) })];
+            ? [
+                'the file must be a mapping of settings (domains:, users:, defaultRouting: …); start from the example in the README',
+                problemText('not-a-mapping-file', {}),
+              ]
+            : [
+                `expected ${article(issue.expected)}, found ${describe(value)}; correct the value`,
+                problemText(`wrong-type/${kindOf(issue.expected)}`, { found: shown(value) }),
+              ];
       break;
     case 'invalid_value':
       message = `${JSON.stringify(value)} is not allowed; use one of: ${issue.values.map((v) => String(v)).join(', ')}`;

@@ -16,7 +16,11 @@ const headerName = z.string().regex(/^[!-9;-~]+$/, 'a header name is printable A
 const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const bytes = parseSize(v);
   if (bytes === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size; write it like 35MB, 512KB or a number of bytes`, params: { code: 'not-a-size', value: String(v) } });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${v}" is not a size; write it like 35MB, 512KB or a number of bytes`,
+      params: { code: 'not-a-size', value: String(v) },
+    });
     return z.NEVER;
   }
   return bytes;
@@ -40,7 +44,9 @@ function exactlyOne(keys: readonly string[]) {
         message:
           given.length === 0 ? `give one of ${keys.join(', ')}` : `give only one of ${keys.join(', ')} (found ${given.join(' and ')}); remove the others`,
         params:
-          given.length === 0 ? { code: 'give-one-of', options: keys.join(', ') } : { code: 'give-only-one-of', options: keys.join(', '), found: given.join(', ') },
+          given.length === 0
+            ? { code: 'give-one-of', options: keys.join(', ') }
+            : { code: 'give-only-one-of', options: keys.join(', '), found: given.join(', ') },
       });
     }
   };
@@ -163,7 +169,10 @@ const signingKeySchema = (what: 'DKIM' | 'ARC') =>
     selector: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `a ${what} selector is letters, digits, ".", "_" or "-"`),
     privateKey: z
       .string()
-      .refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), { message: 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)', params: { code: 'not-a-pem-key' } }),
+      .refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), {
+        message: 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)',
+        params: { code: 'not-a-pem-key' },
+      }),
   });
 
 /**

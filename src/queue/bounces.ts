@@ -45,7 +45,9 @@ export function bounceFor(input: {
   }
   if (reportable.length === 0) return { record: null, trace };
   if (message.mailFrom === '') {
-    trace.push(ev(EVENTS.dsnSuppressed, 'no bounce: the message has a null sender (it is itself a notification)', traceText('queue.dsn_suppressed/null-sender', {})));
+    trace.push(
+      ev(EVENTS.dsnSuppressed, 'no bounce: the message has a null sender (it is itself a notification)', traceText('queue.dsn_suppressed/null-sender', {})),
+    );
     return { record: null, trace };
   }
   const dsn = renderDsn({
@@ -89,9 +91,14 @@ export function bounceFor(input: {
     return { record: null, trace };
   }
   trace.push(
-    ev(EVENTS.dsnQueued, `bounce to <${message.mailFrom}> queued as ${queueId}`, traceText('queue.dsn_queued', { sender: message.mailFrom, dsnQueueId: queueId }), {
-      dsnQueueId: queueId,
-    }),
+    ev(
+      EVENTS.dsnQueued,
+      `bounce to <${message.mailFrom}> queued as ${queueId}`,
+      traceText('queue.dsn_queued', { sender: message.mailFrom, dsnQueueId: queueId }),
+      {
+        dsnQueueId: queueId,
+      },
+    ),
   );
   return { record, trace };
 }

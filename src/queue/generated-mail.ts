@@ -61,7 +61,14 @@ export function generatedRecord(m: GeneratedMessage): ReceivedRecord {
         data: { recipient: d.recipient, transport: d.transport },
         text: plannedText,
       })),
-      { queueId, at: now, code: EVENTS.accepted, summary: `generated: queued as ${queueId}`, data: { queueId }, text: traceText('inbound.accepted/generated', { queueId }) },
+      {
+        queueId,
+        at: now,
+        code: EVENTS.accepted,
+        summary: `generated: queued as ${queueId}`,
+        data: { queueId },
+        text: traceText('inbound.accepted/generated', { queueId }),
+      },
     ],
   };
 }

@@ -55,7 +55,11 @@ export function settleAttempt(input: {
   const { now } = input;
   const out: Settlement & { nextDue: number } = { results: [], trace: [], mailbox: [], failures: [], nextDue: Infinity };
   for (const d of input.deliveries) {
-    const o: AttemptOutcome = input.outcomes.get(d.id) ?? { kind: 'deferred', reply: 'no outcome reported for this recipient', replyText: replyText('reply.no-outcome', {}) };
+    const o: AttemptOutcome = input.outcomes.get(d.id) ?? {
+      kind: 'deferred',
+      reply: 'no outcome reported for this recipient',
+      replyText: replyText('reply.no-outcome', {}),
+    };
     const attempts = d.attempts + 1;
     const reply = o.reply.slice(0, MAX_REPLY_CHARS);
     const remoteMta = o.kind === 'paced' ? undefined : o.remoteMta;
@@ -103,7 +107,9 @@ export function settleAttempt(input: {
           ev(
             EVENTS.bounced,
             `<${d.recipient}> bounced${o.remoteMta ? ` by ${o.remoteMta}` : ''}: ${reply}`,
-            o.remoteMta ? traceText('queue.bounced', { recipient, remoteMta: o.remoteMta, reply: said }) : traceText('queue.bounced/local', { recipient, reply: said }),
+            o.remoteMta
+              ? traceText('queue.bounced', { recipient, remoteMta: o.remoteMta, reply: said })
+              : traceText('queue.bounced/local', { recipient, reply: said }),
           ),
         );
         fail(o.status);
@@ -113,9 +119,14 @@ export function settleAttempt(input: {
         if (input.receivedAt === null || now - input.receivedAt >= input.policy.giveUpAfterMs) {
           out.results.push({ id: d.id, status: 'expired', attempts: d.attempts, nextAttemptAt: now, lastReply: reply });
           out.trace.push(
-            ev(EVENTS.expired, `<${d.recipient}> expired after ${d.attempts} attempts: ${reply}`, traceText('queue.expired', { recipient, attempts: d.attempts, reply: said }), {
-              attempt: d.attempts,
-            }),
+            ev(
+              EVENTS.expired,
+              `<${d.recipient}> expired after ${d.attempts} attempts: ${reply}`,
+              traceText('queue.expired', { recipient, attempts: d.attempts, reply: said }),
+              {
+                attempt: d.attempts,
+              },
+            ),
           );
           fail('4.4.7');
           break;
@@ -150,7 +161,11 @@ export function settleAttempt(input: {
         } else {
           out.results.push({ id: d.id, status: 'expired', attempts, nextAttemptAt: now, lastReply: reply });
           out.trace.push(
-            ev(EVENTS.expired, `<${d.recipient}> expired after ${attempts} attempts: ${reply}`, traceText('queue.expired', { recipient, attempts, reply: said })),
+            ev(
+              EVENTS.expired,
+              `<${d.recipient}> expired after ${attempts} attempts: ${reply}`,
+              traceText('queue.expired', { recipient, attempts, reply: said }),
+            ),
           );
           // RFC 3463 4.4.7: delivery time expired.
           fail('4.4.7');

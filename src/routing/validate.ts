@@ -37,7 +37,8 @@ function checkDomains(input: RoutingInput): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   input.domains.forEach((d, i) => {
-    if (!isDomainName(d)) problems.push(error(`domains[${i}]`, problemText('not-a-domain', { value: d }), `"${d}" is not a domain name; write it like solarmora.com`));
+    if (!isDomainName(d))
+      problems.push(error(`domains[${i}]`, problemText('not-a-domain', { value: d }), `"${d}" is not a domain name; write it like solarmora.com`));
     const key = normalizeDomain(d);
     if (seen.has(key)) problems.push(warning(`domains[${i}]`, problemText('listed-twice', { value: d }), `"${d}" is listed twice; remove one`));
     seen.add(key);
@@ -51,7 +52,13 @@ function addressProblems(path: string, address: string, hosted: ReadonlySet<stri
   }
   if (hosted && !hosted.has(domainOf(normalizeAddress(address)))) {
     const domain = domainOf(normalizeAddress(address));
-    return [error(path, problemText('address-not-hosted', { value: address, domain }), `${what} "${address}" is not in a hosted domain; add ${domain} to domains or correct the address`)];
+    return [
+      error(
+        path,
+        problemText('address-not-hosted', { value: address, domain }),
+        `${what} "${address}" is not in a hosted domain; add ${domain} to domains or correct the address`,
+      ),
+    ];
   }
   return [];
 }
@@ -94,10 +101,14 @@ function checkHosts(input: RoutingInput): Problem[] {
   const problems: Problem[] = [];
   const names = new Set<string>();
   input.hosts.forEach((h, i) => {
-    if (names.has(h.name)) problems.push(error(`hosts[${i}].name`, problemText('host-name-twice', { name: h.name }), `a host named "${h.name}" is already defined; give each host its own name`));
+    if (names.has(h.name))
+      problems.push(
+        error(`hosts[${i}].name`, problemText('host-name-twice', { name: h.name }), `a host named "${h.name}" is already defined; give each host its own name`),
+      );
     names.add(h.name);
     h.domains.forEach((d, j) => {
-      if (!isDomainName(d)) problems.push(error(`hosts[${i}].domains[${j}]`, problemText('not-a-domain', { value: d }), `"${d}" is not a domain name; write it like crm.example`));
+      if (!isDomainName(d))
+        problems.push(error(`hosts[${i}].domains[${j}]`, problemText('not-a-domain', { value: d }), `"${d}" is not a domain name; write it like crm.example`));
     });
   });
   if (input.smarthost !== undefined && !names.has(input.smarthost)) {
@@ -159,7 +170,13 @@ function holderWords(h: Holder): string {
 function checkRules(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
   const problems: Problem[] = [];
   if (input.rules.length > MAX_RULES) {
-    problems.push(error('defaultRouting', problemText('too-many-rules', { count: input.rules.length, limit: MAX_RULES }), `${input.rules.length} rules is more than the limit of ${MAX_RULES}; merge rules, for example with a pattern match`));
+    problems.push(
+      error(
+        'defaultRouting',
+        problemText('too-many-rules', { count: input.rules.length, limit: MAX_RULES }),
+        `${input.rules.length} rules is more than the limit of ${MAX_RULES}; merge rules, for example with a pattern match`,
+      ),
+    );
   }
   const hostNames = new Set(input.hosts.map((h) => h.name));
   input.rules.forEach((rule, i) => {
@@ -182,7 +199,10 @@ function checkRules(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
         problems.push(
           warning(
             `${base}.match.single`,
-            problemText(`${rule.recognizedAddresses ? 'rule-source-held' : 'rule-source-held-never-applies'}/${holder.kind}`, { value: m.single, owner: holder.owner }),
+            problemText(`${rule.recognizedAddresses ? 'rule-source-held' : 'rule-source-held-never-applies'}/${holder.kind}`, {
+              value: m.single,
+              owner: holder.owner,
+            }),
             rule.recognizedAddresses
               ? `"${m.single}" is ${holderWords(holder)}, so this rule acts on a real account's mail; the source address of a rule should be held by no user, alias or group — remove it there, or keep it if that is what you mean`
               : `"${m.single}" is ${holderWords(holder)}, so this rule never applies (it acts on non-recognized addresses only); remove the address from the directory, or set recognizedAddresses: true`,
@@ -196,7 +216,13 @@ function checkRules(input: RoutingInput, snapshot: RoutingSnapshot): Problem[] {
       const bad = addressProblems(`${base}.match.group`, m.group, null, 'group');
       problems.push(...bad);
       if (bad.length === 0 && !snapshot.groups.has(normalizeAddress(m.group))) {
-        problems.push(error(`${base}.match.group`, problemText('unknown-group', { value: m.group }), `no group has the address "${m.group}"; add it under groups or correct the address`));
+        problems.push(
+          error(
+            `${base}.match.group`,
+            problemText('unknown-group', { value: m.group }),
+            `no group has the address "${m.group}"; add it under groups or correct the address`,
+          ),
+        );
       }
     }
     if (rule.action === 'modify') problems.push(...checkModify(rule, base, hostNames, snapshot));
@@ -219,13 +245,25 @@ function checkModify(rule: RoutingRule, base: string, hostNames: ReadonlySet<str
     if (bad.length === 0) rewritten = normalizeAddress(change.replaceRecipient);
   } else if (change && 'replaceUsername' in change) {
     if (!isLocalPart(change.replaceUsername.trim())) {
-      problems.push(error(`${path}.replaceUsername`, problemText('not-a-user-name', { value: change.replaceUsername }), `"${change.replaceUsername}" is not a valid user name (the part before @); correct it`));
+      problems.push(
+        error(
+          `${path}.replaceUsername`,
+          problemText('not-a-user-name', { value: change.replaceUsername }),
+          `"${change.replaceUsername}" is not a valid user name (the part before @); correct it`,
+        ),
+      );
     } else if ('single' in rule.match && isMailAddress(rule.match.single.trim())) {
       rewritten = `${change.replaceUsername.trim().toLowerCase()}@${domainOf(normalizeAddress(rule.match.single))}`;
     }
   } else if (change && 'replaceDomain' in change) {
     if (!isDomainName(change.replaceDomain.trim())) {
-      problems.push(error(`${path}.replaceDomain`, problemText('not-a-domain', { value: change.replaceDomain }), `"${change.replaceDomain}" is not a domain name; write it like crm.example`));
+      problems.push(
+        error(
+          `${path}.replaceDomain`,
+          problemText('not-a-domain', { value: change.replaceDomain }),
+          `"${change.replaceDomain}" is not a domain name; write it like crm.example`,
+        ),
+      );
     } else if ('single' in rule.match && isMailAddress(rule.match.single.trim())) {
       const single = normalizeAddress(rule.match.single);
       rewritten = `${single.slice(0, single.lastIndexOf('@'))}@${normalizeDomain(change.replaceDomain)}`;
@@ -246,7 +284,11 @@ function checkModify(rule: RoutingRule, base: string, hostNames: ReadonlySet<str
     problems.push(...bad);
     if (bad.length === 0 && isUnheldHosted(normalizeAddress(a.address), snapshot)) {
       problems.push(
-        warning(p, problemText('added-recipient-unheld', { address: a.address }), `${a.address} is in a hosted domain but no user, alias or group holds it, so this copy goes nowhere; add it to the directory or remove it`),
+        warning(
+          p,
+          problemText('added-recipient-unheld', { address: a.address }),
+          `${a.address} is in a hosted domain but no user, alias or group holds it, so this copy goes nowhere; add it to the directory or remove it`,
+        ),
       );
     }
   });

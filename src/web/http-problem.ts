@@ -45,7 +45,12 @@ export function toProblem(e: unknown): { status: number; body: ProblemBody; faul
   if (isTransientStoreError(e)) {
     return {
       status: 503,
-      body: body(`the store is not available right now: ${describeStoreError(e)}; try again in a moment`, 'STORE_UNAVAILABLE', [], refusalText('store-unavailable', {})),
+      body: body(
+        `the store is not available right now: ${describeStoreError(e)}; try again in a moment`,
+        'STORE_UNAVAILABLE',
+        [],
+        refusalText('store-unavailable', {}),
+      ),
       fault: false,
     };
   }
@@ -54,7 +59,15 @@ export function toProblem(e: unknown): { status: number; body: ProblemBody; faul
   if (typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
     const code: ErrorCode =
       fst.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fst.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : fst.statusCode === 404 ? 'NOT_FOUND' : 'BAD_INPUT';
-    return { status: fst.statusCode, body: body(`the request was refused: ${fst.message ?? 'invalid request'}`, code, [], refusalText('request-refused', {})), fault: false };
+    return {
+      status: fst.statusCode,
+      body: body(`the request was refused: ${fst.message ?? 'invalid request'}`, code, [], refusalText('request-refused', {})),
+      fault: false,
+    };
   }
-  return { status: 500, body: body('an internal error stopped the request; it is logged, try again later', 'INTERNAL', [], refusalText('internal', {})), fault: true };
+  return {
+    status: 500,
+    body: body('an internal error stopped the request; it is logged, try again later', 'INTERNAL', [], refusalText('internal', {})),
+    fault: true,
+  };
 }

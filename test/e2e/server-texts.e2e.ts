@@ -81,11 +81,16 @@ defaultRouting:
 
     // The route test: its trace follows the mail to the desk, the archive and the refusing peer.
     await nav(J ? 'デフォルト ルーティング' : 'Default routing');
-    await page.getByRole('button', { name: J ? 'ルール「Forward help to the desk」のルートをテスト' : 'Test the route of the rule Forward help to the desk' }).click();
+    await page
+      .getByRole('button', { name: J ? 'ルール「Forward help to the desk」のルートをテスト' : 'Test the route of the rule Forward help to the desk' })
+      .click();
     await page.getByRole('button', { name: J ? 'テスト メールを送信' : 'Send test mail' }).click();
     const result = page.getByTestId('route-test-result');
     await result.getByText(PEER_REFUSAL).first().waitFor({ timeout: 30_000 });
-    await result.getByText(J ? /ルートテストのケース #\d+ を作成し/ : /opened route test case #\d+/).first().waitFor({ timeout: 30_000 });
+    await result
+      .getByText(J ? /ルートテストのケース #\d+ を作成し/ : /opened route test case #\d+/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     const id = /[0-9A-Z]{12,}/.exec((await result.locator('code').first().textContent()) ?? '')?.[0];
     if (!routeQueueId && id) routeQueueId = id;
     ourReply = (await result.locator('code').first().textContent()) ?? '';
@@ -96,7 +101,11 @@ defaultRouting:
     await nav(J ? 'メールログ' : 'Email log');
     await page.getByRole('button', { name: J ? `${routeQueueId} の追跡を表示` : `Show the trace of ${routeQueueId}` }).click();
     await page.locator('section.trace').getByText(PEER_REFUSAL).first().waitFor();
-    await page.locator('section.trace').getByText(J ? /エラー通知/ : /bounce/).first().waitFor();
+    await page
+      .locator('section.trace')
+      .getByText(J ? /エラー通知/ : /bounce/)
+      .first()
+      .waitFor();
     seen[lang]['email log'] = await visible(page);
     await screenshot(page, `server-texts-${lang}-email-log`);
 
@@ -121,7 +130,8 @@ defaultRouting:
   }
 
   /** Data: the rule's and channel's names, the product's name, the peers' replies, what the admin typed, the route test's subjects. */
-  const allowed = () => ['Forward help to the desk', 'Relaydesk', PEER_REFUSAL, PEER_OK, 'Support', TYPED, ourReply, /Route test [a-z0-9]+/g].filter((a) => a !== '');
+  const allowed = () =>
+    ['Forward help to the desk', 'Relaydesk', PEER_REFUSAL, PEER_OK, 'Support', TYPED, ourReply, /Route test [a-z0-9]+/g].filter((a) => a !== '');
 
   it('finds English where a page has it, and nothing where it has none', () => {
     expect(englishRuns('<a@b.test> へ配信しました: the next hop gave no answer', [])).toEqual(['the next hop gave no answer']);

@@ -147,9 +147,15 @@ describe('configuration problems', () => {
     const registry = PROBLEM_TEXTS as Record<string, readonly string[] | undefined>;
     for (const p of problems) expect(registry[p.code]?.every((n) => n in p.params)).toBe(true);
     const rules = parseConfigText(
-      ['domains: [solarmora.test]', 'hosts: [{ name: crm, host: 127.0.0.1 }]', 'defaultRouting:', '  - description: broken', '    match: { pattern: "^(" }', '    action: modify', '    modify: { changeRoute: crm2 }'].join(
-        '\n',
-      ),
+      [
+        'domains: [solarmora.test]',
+        'hosts: [{ name: crm, host: 127.0.0.1 }]',
+        'defaultRouting:',
+        '  - description: broken',
+        '    match: { pattern: "^(" }',
+        '    action: modify',
+        '    modify: { changeRoute: crm2 }',
+      ].join('\n'),
     );
     const ruleProblems = rules.ok ? [] : rules.problems;
     expect(ruleProblems.map((p) => [p.code, p.params])).toEqual([

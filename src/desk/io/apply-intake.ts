@@ -52,7 +52,8 @@ export async function applyIntakeDecision(
   const { decision: d, channel, parsed, req, now } = x;
   // Acknowledgements go out under the configuration in force now (routes, desk domain).
   const state = deps.state ?? (await deps.live.current());
-  if (d.kind === 'duplicate') return { line: `duplicate of an earlier intake (#${d.of}); nothing done`, text: replyText('desk.duplicate', { of: d.of }), note: null };
+  if (d.kind === 'duplicate')
+    return { line: `duplicate of an earlier intake (#${d.of}); nothing done`, text: replyText('desk.duplicate', { of: d.of }), note: null };
   const reused = x.dedupe.kind === 'new' ? x.dedupe.reused : null;
   // Said in the trace line, so the email log shows why a second message under one Message-ID was kept.
   const reusedLine =
@@ -214,7 +215,13 @@ export async function applyIntakeDecision(
               date: new Date(now),
             };
             const raw = await composeMail(mail);
-            const out = outgoingRecord({ raw, mail, snapshot: state.snapshot, now, hostname: deps.hostname, origin: { summary: `acknowledgement of case #${c.number}`, code: 'inbound.envelope/acknowledgement', params: { number: c.number } },
+            const out = outgoingRecord({
+              raw,
+              mail,
+              snapshot: state.snapshot,
+              now,
+              hostname: deps.hostname,
+              origin: { summary: `acknowledgement of case #${c.number}`, code: 'inbound.envelope/acknowledgement', params: { number: c.number } },
             });
             if (out.record.deliveries.length > 0) {
               await enqueue(trx, out.record);
@@ -247,7 +254,13 @@ export async function applyIntakeDecision(
               replyText('desk.new-case/route-test', { number: c.number }),
             );
           await emitDeskEvent(trx, { type: 'case.created', caseId: c.id, at: now });
-          const form = d.linkedTo ? (acked ? 'desk.new-case/follow-up-acknowledged' : 'desk.new-case/follow-up') : acked ? 'desk.new-case/acknowledged' : 'desk.new-case';
+          const form = d.linkedTo
+            ? acked
+              ? 'desk.new-case/follow-up-acknowledged'
+              : 'desk.new-case/follow-up'
+            : acked
+              ? 'desk.new-case/acknowledged'
+              : 'desk.new-case';
           return done(
             'new-case',
             String(c.id),
@@ -272,7 +285,9 @@ export async function applyIntakeDecision(
             'new-lead',
             String(id),
             `opened lead ${id} (${d.lead.email}${d.lead.company ? `, ${d.lead.company}` : ''})`,
-            d.lead.company ? replyText('desk.new-lead/company', { id, email: d.lead.email, company: d.lead.company }) : replyText('desk.new-lead', { id, email: d.lead.email }),
+            d.lead.company
+              ? replyText('desk.new-lead/company', { id, email: d.lead.email, company: d.lead.company })
+              : replyText('desk.new-lead', { id, email: d.lead.email }),
           );
         }
         case 'append-lead': {
@@ -323,12 +338,7 @@ export async function applyIntakeDecision(
             subject: parsed.subject,
             createdAt: now,
           });
-          return done(
-            'suspend',
-            null,
-            `suspended (${d.reason}): ${d.detail}; kept in the suspended list (relaydesk desk suspended)`,
-            suspendText(d.reason),
-          );
+          return done('suspend', null, `suspended (${d.reason}): ${d.detail}; kept in the suspended list (relaydesk desk suspended)`, suspendText(d.reason));
       }
     }),
   );

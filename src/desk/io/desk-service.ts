@@ -62,7 +62,8 @@ export async function answerCase(
   ctx: DeskContext,
   input: { caseNumber: number; body: string; author: string; status?: 'pending' | 'solved'; note?: boolean },
 ): Promise<{ queueId: string | null; status: string; messageId: string | null }> {
-  if (input.body.trim() === '') throw new RelaydeskError('BAD_INPUT', 'the answer is empty; write something with --body', [], { text: refusalText('answer-empty', {}) });
+  if (input.body.trim() === '')
+    throw new RelaydeskError('BAD_INPUT', 'the answer is empty; write something with --body', [], { text: refusalText('answer-empty', {}) });
   const c = await caseOrFail(ctx.db, input.caseNumber);
   if (input.note) {
     await ctx.db.transaction().execute(async (trx) => {
@@ -95,7 +96,10 @@ export async function answerCase(
   const change = applyStatusEvent(c.status as CaseStatus, { kind: 'agent-reply', ...(input.status ? { status: input.status } : {}) });
   if (change.kind === 'rejected')
     throw new RelaydeskError('CONFLICT', `case #${c.number}: ${change.reason}`, [], {
-      text: c.status === 'closed' ? refusalText('case-closed', { number: c.number }) : refusalText('case-status-not-allowed', { number: c.number, from: c.status, to: input.status ?? c.status }),
+      text:
+        c.status === 'closed'
+          ? refusalText('case-closed', { number: c.number })
+          : refusalText('case-status-not-allowed', { number: c.number, from: c.status, to: input.status ?? c.status }),
     });
   const history = await loadDeskMessages(ctx.db, { caseId: c.id });
   const ids = history.map((m) => m.messageId).filter((m): m is string => Boolean(m));
@@ -183,7 +187,10 @@ export async function actOnLead(
   input: { leadId: number; action: LeadAction; amount?: number; stage?: string },
 ): Promise<{ status: string; contactId?: number; accountId?: number; opportunityId?: number }> {
   const lead = await loadLead(ctx.db, input.leadId);
-  if (!lead) throw new RelaydeskError('NOT_FOUND', `no lead ${input.leadId}; see \`relaydesk desk leads\``, [], { text: refusalText('lead-not-found', { id: input.leadId }) });
+  if (!lead)
+    throw new RelaydeskError('NOT_FOUND', `no lead ${input.leadId}; see \`relaydesk desk leads\``, [], {
+      text: refusalText('lead-not-found', { id: input.leadId }),
+    });
   if (input.action !== 'convert') {
     const event = input.action === 'work' ? 'start-working' : input.action;
     const change = applyLeadEvent(lead.status as LeadStatus, { kind: event });
@@ -313,7 +320,13 @@ export async function verifyChannel(ctx: DeskContext, name: string): Promise<{ c
     date: new Date(ctx.now),
   };
   const raw = await composeMail(mail);
-  const out = outgoingRecord({ raw, mail, snapshot: ctx.snapshot, now: ctx.now, hostname: ctx.hostname, origin: { summary: `forwarding check of channel ${ch.name}`, code: 'inbound.envelope/forwarding-check', params: { channel: ch.name } },
+  const out = outgoingRecord({
+    raw,
+    mail,
+    snapshot: ctx.snapshot,
+    now: ctx.now,
+    hostname: ctx.hostname,
+    origin: { summary: `forwarding check of channel ${ch.name}`, code: 'inbound.envelope/forwarding-check', params: { channel: ch.name } },
   });
   if (out.record.deliveries.length === 0) {
     const detail = `mail to ${ch.publicAddress} has nowhere to go: no user, group or routing rule takes it (550 5.1.1); add the default routing rule to the channel's inbound address`;

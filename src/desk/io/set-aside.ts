@@ -48,7 +48,9 @@ export async function reprocessMessage(deps: DeskDeps, input: { queueId: string;
 export async function recoverSuspended(deps: DeskDeps, id: number): Promise<{ id: number; result: string; resultText: Text }> {
   const s = await loadSuspended(deps.db, id);
   if (!s || s.state !== 'suspended')
-    throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``, [], { text: refusalText('suspended-not-found', { id }) });
+    throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``, [], {
+      text: refusalText('suspended-not-found', { id }),
+    });
   const r = await reprocessMessage(deps, { queueId: s.queueId, recipient: s.recipient, asHuman: true });
   await setSuspendedState(deps.db, id, 'recovered');
   return { id, result: r.line, resultText: r.text };
@@ -57,7 +59,9 @@ export async function recoverSuspended(deps: DeskDeps, id: number): Promise<{ id
 export async function deleteSuspended(db: Db, id: number): Promise<{ id: number; deleted: true }> {
   const s = await loadSuspended(db, id);
   if (!s || s.state !== 'suspended' || !(await setSuspendedState(db, id, 'deleted')))
-    throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``, [], { text: refusalText('suspended-not-found', { id }) });
+    throw new RelaydeskError('NOT_FOUND', `no suspended message ${id}; see \`relaydesk desk suspended\``, [], {
+      text: refusalText('suspended-not-found', { id }),
+    });
   return { id, deleted: true };
 }
 

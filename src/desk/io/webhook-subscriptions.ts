@@ -80,6 +80,7 @@ export async function listWebhookSummaries(db: Db): Promise<WebhookSummary[]> {
 }
 
 export async function removeWebhook(db: Db, id: string): Promise<{ id: string; removed: true }> {
-  if (!(await deleteWebhook(db, id))) throw new RelaydeskError('NOT_FOUND', `no webhook ${id}; see \`relaydesk webhook list\``, [], { text: refusalText('webhook-not-found', { id }) });
+  if (!(await deleteWebhook(db, id)))
+    throw new RelaydeskError('NOT_FOUND', `no webhook ${id}; see \`relaydesk webhook list\``, [], { text: refusalText('webhook-not-found', { id }) });
   return { id, removed: true };
 }

@@ -239,7 +239,10 @@ function traceOf(x: {
       EVENTS.verdict,
       `${x.verdict.spam ? 'spam' : 'not spam'} (score ${x.verdict.score}${x.verdict.reasons.length ? `: ${x.verdict.reasons.join(', ')}` : ''})`,
       { ...x.verdict },
-      traceText(x.verdict.spam ? 'spam.verdict/spam' : 'spam.verdict/not-spam', { score: x.verdict.score, reasons: x.verdict.reasons.length ? x.verdict.reasons.join(', ') : '-' }),
+      traceText(x.verdict.spam ? 'spam.verdict/spam' : 'spam.verdict/not-spam', {
+        score: x.verdict.score,
+        reasons: x.verdict.reasons.length ? x.verdict.reasons.join(', ') : '-',
+      }),
     ),
   ];
   const seen = new Set<string>();
@@ -249,7 +252,12 @@ function traceOf(x: {
       if (seen.has(key)) continue;
       seen.add(key);
       out.push(
-        ev(EVENTS.ruleApplied, `rule "${rule}" applied to <${d.originalRecipient}>`, { rule, recipient: d.originalRecipient }, traceText('routing.rule_applied', { rule, recipient: d.originalRecipient })),
+        ev(
+          EVENTS.ruleApplied,
+          `rule "${rule}" applied to <${d.originalRecipient}>`,
+          { rule, recipient: d.originalRecipient },
+          traceText('routing.rule_applied', { rule, recipient: d.originalRecipient }),
+        ),
       );
     }
   }

@@ -77,12 +77,17 @@ export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now
           });
           if (sealed) {
             const { instance, cv } = sealed;
-            note(EVENTS.arcSealed, `ARC set i=${instance} sealed by ${arcKey.domain} (selector ${arcKey.selector}), cv=${cv}`, {
-              instance,
-              cv,
-              domain: arcKey.domain,
-              selector: arcKey.selector,
-            }, traceText('outbound.arc_sealed', { instance, domain: arcKey.domain, selector: arcKey.selector, cv }));
+            note(
+              EVENTS.arcSealed,
+              `ARC set i=${instance} sealed by ${arcKey.domain} (selector ${arcKey.selector}), cv=${cv}`,
+              {
+                instance,
+                cv,
+                domain: arcKey.domain,
+                selector: arcKey.selector,
+              },
+              traceText('outbound.arc_sealed', { instance, domain: arcKey.domain, selector: arcKey.selector, cv }),
+            );
           }
         }
         const signed = sealed?.source ?? dkimSigned;

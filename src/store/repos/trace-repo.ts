@@ -32,7 +32,14 @@ export async function appendTrace(db: Db | Transaction<Database>, events: readon
         db
           .insertInto('trace_events')
           .values({ queue_id: p('queue_id'), delivery_id: p('delivery_id'), at: p('at'), code: p('code'), summary: p('summary'), data: p('data') }),
-      { queue_id: e.queueId, delivery_id: e.deliveryId ?? null, at: e.at, code: e.code, summary: e.summary, data: JSON.stringify(e.text ? { ...e.data, [TEXT_KEY]: e.text } : (e.data ?? {})) },
+      {
+        queue_id: e.queueId,
+        delivery_id: e.deliveryId ?? null,
+        at: e.at,
+        code: e.code,
+        summary: e.summary,
+        data: JSON.stringify(e.text ? { ...e.data, [TEXT_KEY]: e.text } : (e.data ?? {})),
+      },
     );
   }
 }

@@ -28,7 +28,11 @@ function quoted(v: unknown, depth: number): Text | undefined {
  * offered as its event code with its data's plain values: the console shows it in words when
  * its dictionary has that code and the data names every value, and the summary otherwise.
  */
-export function stepText(step: { code: string; data?: Record<string, unknown>; text: { code: string; params: Readonly<Record<string, unknown>> } | null }): TraceTextOut {
+export function stepText(step: {
+  code: string;
+  data?: Record<string, unknown>;
+  text: { code: string; params: Readonly<Record<string, unknown>> } | null;
+}): TraceTextOut {
   const source = step.text ?? { code: step.code, params: step.data ?? {} };
   const params: Record<string, TextValue | Text> = {};
   for (const [k, v] of Object.entries(source.params)) {

@@ -23,11 +23,11 @@ export function checkCsrf(req: FastifyRequest, s: SessionRow): void {
   const given = req.headers[CSRF_HEADER];
   if (typeof given !== 'string' || !sameSecret(given, s.csrfToken)) {
     throw new HttpProblem(
-    'CSRF',
-    'the request lacks the X-CSRF-Token of this session; reload the console (GET /api/session gives the token) and try again',
-    [],
-    refusalText('csrf-missing', {}),
-  );
+      'CSRF',
+      'the request lacks the X-CSRF-Token of this session; reload the console (GET /api/session gives the token) and try again',
+      [],
+      refusalText('csrf-missing', {}),
+    );
   }
 }
 

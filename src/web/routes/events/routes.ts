@@ -96,7 +96,13 @@ export function deskEventRoutes(deps: ApiDeps, authenticators: readonly Authenti
         return reply
           .code(503)
           .header('Retry-After', '30')
-          .send({ error: 'too many open event streams on this node; the console falls back to polling', code: 'UNAVAILABLE', details: [], reason: null, params: {} });
+          .send({
+            error: 'too many open event streams on this node; the console falls back to polling',
+            code: 'UNAVAILABLE',
+            details: [],
+            reason: null,
+            params: {},
+          });
       }
       reply.hijack();
       const res = reply.raw;

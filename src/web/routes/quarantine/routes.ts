@@ -79,7 +79,12 @@ const show = defineRoute({
       );
     }
     if (!held || !m || !header)
-      throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}; find other messages in the email log`, [], refusalText('quarantined-not-found', { queueId: params.id }));
+      throw new HttpProblem(
+        'NOT_FOUND',
+        `no quarantined message ${params.id}; find other messages in the email log`,
+        [],
+        refusalText('quarantined-not-found', { queueId: params.id }),
+      );
     const block = header.subarray(0, Math.min(header.length, HEADER_VIEW_MAX));
     return {
       id: params.id,

@@ -163,7 +163,12 @@ const explain = defineRoute({
     }
     const m = await loadMessage(deps.db, query.queueId);
     if (!m)
-    throw new HttpProblem('NOT_FOUND', `no message with queue id ${query.queueId}; it may have been purged by retention`, [], refusalText('message-not-found', { queueId: query.queueId }));
+      throw new HttpProblem(
+        'NOT_FOUND',
+        `no message with queue id ${query.queueId}; it may have been purged by retention`,
+        [],
+        refusalText('message-not-found', { queueId: query.queueId }),
+      );
     const config = await loadConfigOfVersion(deps.db, m.configVersion);
     return explainRoute(config, m.configVersion, query.address, query.from ?? (m.mailFrom === '' ? undefined : m.mailFrom));
   },

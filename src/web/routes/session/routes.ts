@@ -177,7 +177,10 @@ export function sessionRoutes(deps: SessionRouteDeps) {
   return async (api: FastifyInstance) => {
     api.get('/session', async (req, reply) => {
       const s = await sessionOf(deps.db, req, deps.now());
-      if (!s) return reply.code(401).send({ error: 'not logged in; log in with POST /api/session', code: 'UNAUTHENTICATED', details: [], reason: 'not-logged-in', params: {} });
+      if (!s)
+        return reply
+          .code(401)
+          .send({ error: 'not logged in; log in with POST /api/session', code: 'UNAUTHENTICATED', details: [], reason: 'not-logged-in', params: {} });
       return present(s.user, s.csrfToken);
     });
 
@@ -216,7 +219,12 @@ export function sessionRoutes(deps: SessionRouteDeps) {
         const user = await findUserByEmail(deps.db, s.user.email);
         if (!user || !(await verifyPassword(user.passwordHash, body.current))) {
           throw new WrongGuess(
-            new HttpProblem('BAD_INPUT', 'the current password is wrong; nothing was changed', ['body.current: the current password is wrong'], refusalText('password-wrong', {})),
+            new HttpProblem(
+              'BAD_INPUT',
+              'the current password is wrong; nothing was changed',
+              ['body.current: the current password is wrong'],
+              refusalText('password-wrong', {}),
+            ),
           );
         }
         const r = await changeUser(deps.db, user.email, { passwordHash: await hashPassword(body.next), keepSession: s.idHash, now: deps.now() });
@@ -269,8 +277,8 @@ class WrongGuess extends Error {
 
 const setUpAlready = () =>
   new HttpProblem(
-          'CONFLICT',
-          'the console is set up already; log in, or (locked out) run `relaydesk user passwd EMAIL` on the server',
-          [],
-          refusalText('setup-done', {}),
-        );
+    'CONFLICT',
+    'the console is set up already; log in, or (locked out) run `relaydesk user passwd EMAIL` on the server',
+    [],
+    refusalText('setup-done', {}),
+  );

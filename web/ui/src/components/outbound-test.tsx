@@ -31,7 +31,15 @@ export function OutboundTest({ onDelivered }: { onDelivered?: () => void }) {
       setResult(r);
       if (r.outcome === 'delivered') onDelivered?.();
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 0 ? t('app.error.network') : err instanceof ApiError ? say(err) : err instanceof Error ? err.message : String(err));
+      setError(
+        err instanceof ApiError && err.status === 0
+          ? t('app.error.network')
+          : err instanceof ApiError
+            ? say(err)
+            : err instanceof Error
+              ? err.message
+              : String(err),
+      );
     } finally {
       setBusy(false);
     }

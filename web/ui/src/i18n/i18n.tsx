@@ -61,7 +61,13 @@ export function fillEntry(dict: Readonly<Record<string, string>>, prefix: string
 }
 
 function isServerText(v: unknown): v is ServerText {
-  return typeof v === 'object' && v !== null && typeof (v as ServerText).code === 'string' && typeof (v as ServerText).params === 'object' && (v as ServerText).params !== null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as ServerText).code === 'string' &&
+    typeof (v as ServerText).params === 'object' &&
+    (v as ServerText).params !== null
+  );
 }
 
 /** Whether the template names a value that is not given (a line stored before its values were). */
@@ -103,7 +109,11 @@ export function I18nProvider({ children }: { children: ReactNode }) {
 }
 
 /** A refusal from the server in the reader's language: `refusal.<reason>`, else the server's sentence. */
-export function useRefusalText(): (e: { readonly message: string; readonly reason?: string | null; readonly params?: Readonly<Record<string, string | number>> }) => string {
+export function useRefusalText(): (e: {
+  readonly message: string;
+  readonly reason?: string | null;
+  readonly params?: Readonly<Record<string, string | number>>;
+}) => string {
   const { serverText } = useI18n();
   return (e) => (e.reason ? serverText('refusal.', { code: e.reason, params: e.params ?? {} }, e.message) : e.message);
 }

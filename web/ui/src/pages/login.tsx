@@ -20,7 +20,7 @@ export function LoginPage({ onSignedIn, setupNeeded, notice }: { onSignedIn(s: S
       onSignedIn(await api.post('/api/session', { body: { email, password }, quiet401: true }));
     } catch (err) {
       const a = err instanceof ApiError ? err : null;
-      setError(a?.status === 0 ? t('app.error.network') : a?.status === 401 || a?.status === 400 ? t('login.failed') : (a ? say(a) : String(err)));
+      setError(a?.status === 0 ? t('app.error.network') : a?.status === 401 || a?.status === 400 ? t('login.failed') : a ? say(a) : String(err));
     } finally {
       setBusy(false);
     }
