@@ -7,7 +7,7 @@ import { settleAttempt, type AttemptOutcome } from '../../src/queue/settle.js';
 import type { DeliveryRow } from '../../src/store/index.js';
 import { stepText } from '../../src/web/api/texts.js';
 import { en } from '../../web/ui/src/i18n/en.js';
-import { fillEntry } from '../../web/ui/src/i18n/i18n.js';
+import { fillEntry } from '../../web/ui/src/i18n/server-text.js';
 import { ja } from '../../web/ui/src/i18n/ja.js';
 import { problemsEn } from '../../web/ui/src/i18n/areas/problems.en.js';
 import { refusalsEn } from '../../web/ui/src/i18n/areas/refusals.en.js';
