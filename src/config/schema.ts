@@ -167,12 +167,10 @@ const signingKeySchema = (what: 'DKIM' | 'ARC') =>
   z.strictObject({
     domain: z.string().min(1),
     selector: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `a ${what} selector is letters, digits, ".", "_" or "-"`),
-    privateKey: z
-      .string()
-      .refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), {
-        message: 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)',
-        params: { code: 'not-a-pem-key' },
-      }),
+    privateKey: z.string().refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), {
+      message: 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)',
+      params: { code: 'not-a-pem-key' },
+    }),
   });
 
 /**
