@@ -1,3 +1,4 @@
+import { refusalText } from '../base/refusal-texts.js';
 import { createHash } from 'node:crypto';
 import { RelaydeskError } from '../base/errors.js';
 import { randomToken } from '../base/ids.js';
@@ -23,7 +24,9 @@ export async function createApiToken(db: Db, input: { name: string; role: ApiRol
   const token = `${TOKEN_PREFIX}${randomToken(40)}`;
   const hint = token.slice(0, 7);
   if (!(await insertApiToken(db, { name: input.name, role: input.role, hash: hashToken(token), hint, now: input.now }))) {
-    throw new RelaydeskError('CONFLICT', `a token named "${input.name}" exists; revoke it first or choose another name`);
+    throw new RelaydeskError('CONFLICT', `a token named "${input.name}" exists; revoke it first or choose another name`, [], {
+      text: refusalText('token-exists', { name: input.name }),
+    });
   }
   return { name: input.name, role: input.role, hint, createdAt: input.now, lastUsedAt: null, token };
 }
@@ -31,7 +34,8 @@ export async function createApiToken(db: Db, input: { name: string; role: ApiRol
 export const listTokens = (db: Db): Promise<ApiTokenRow[]> => listApiTokens(db);
 
 export async function revokeApiToken(db: Db, name: string): Promise<{ name: string; revoked: true }> {
-  if (!(await deleteApiToken(db, name))) throw new RelaydeskError('NOT_FOUND', `no token named "${name}"; see \`relaydesk token list\``);
+  if (!(await deleteApiToken(db, name)))
+    throw new RelaydeskError('NOT_FOUND', `no token named "${name}"; see \`relaydesk token list\``, [], { text: refusalText('token-not-found', { name }) });
   return { name, revoked: true };
 }
 

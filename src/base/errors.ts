@@ -41,15 +41,24 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** A refusal as a code and the values its sentence names (base/refusal-texts.ts lists them), for the console's dictionaries. */
+export interface ErrorText {
+  readonly code: string;
+  readonly params: Readonly<Record<string, string | number>>;
+}
+
 /** A fault or refusal that reaches a user: always a full sentence with cause and fix. */
 export class RelaydeskError extends Error {
   readonly code: ErrorCode;
   readonly details: readonly string[];
-  constructor(code: ErrorCode, message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
-    super(message, options);
+  /** The sentence as a code with values; null where none was given (the sentence alone says it). */
+  readonly text: ErrorText | null;
+  constructor(code: ErrorCode, message: string, details: readonly string[] = [], options?: { cause?: unknown; text?: ErrorText }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RelaydeskError';
     this.code = code;
     this.details = details;
+    this.text = options?.text ?? null;
   }
   get spec(): ErrorSpec {
     return ERRORS[this.code];

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { EVENTS } from '../base/events.js';
+import { traceText } from '../base/trace-texts.js';
 import {
   findMessagesByMessageId,
   listHeld,
@@ -64,6 +65,7 @@ export function quarantineCommand(): Command {
                 at: now,
                 code: to === 'queued' ? EVENTS.released : EVENTS.deleted,
                 summary: to === 'queued' ? 'released from quarantine by an admin (cli)' : 'deleted from quarantine by an admin (cli)',
+                text: traceText(to === 'queued' ? 'queue.released/cli' : 'queue.deleted/cli', {}),
               },
             });
             if (n === 0) throw new CliFailure(`no quarantined message with id ${id}; see \`relaydesk quarantine list\``, EXIT.notFound);

@@ -7,9 +7,10 @@ import type { Config } from './schema.js';
 import { toSnapshotInput } from './to-snapshot-input.js';
 import { renderDuration } from './units.js';
 import { isRsaKey } from '../base/signing-keys.js';
+import { problemText, type ProblemText } from '../base/problem-texts.js';
 
-const error = (path: string, message: string): Problem => ({ path, message, severity: 'error' });
-const warning = (path: string, message: string): Problem => ({ path, message, severity: 'warning' });
+const error = (path: string, text: ProblemText, message: string): Problem => ({ path, message, severity: 'error', ...text });
+const warning = (path: string, text: ProblemText, message: string): Problem => ({ path, message, severity: 'warning', ...text });
 
 /** One inbound address of a desk channel, as the store has it. */
 export interface DeskAddressFact {
@@ -30,17 +31,33 @@ export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
   const problems: Problem[] = [];
   const units = new Set(['/', ...config.orgUnits]);
   config.orgUnits.forEach((u, i) => {
-    if (!u.startsWith('/')) problems.push(error(`orgUnits[${i}]`, `"${u}" is not an org unit path; write it from the top, like /Sales`));
+    if (!u.startsWith('/'))
+      problems.push(
+        error(`orgUnits[${i}]`, problemText('not-an-org-unit-path', { value: u }), `"${u}" is not an org unit path; write it from the top, like /Sales`),
+      );
   });
   config.users.forEach((u, i) => {
     if (!units.has(u.orgUnit)) {
-      problems.push(error(`users[${i}].orgUnit`, `"${u.orgUnit}" is not an org unit; add it to orgUnits or use one of: ${[...units].join(', ')}`));
+      problems.push(
+        error(
+          `users[${i}].orgUnit`,
+          problemText('unknown-org-unit', { value: u.orgUnit, units: [...units].join(', ') }),
+          `"${u.orgUnit}" is not an org unit; add it to orgUnits or use one of: ${[...units].join(', ')}`,
+        ),
+      );
     }
   });
   for (const list of ['allowSenders', 'denySenders'] as const) {
     config.spam[list].forEach((s, i) => {
       const ok = s.startsWith('@') ? isDomainName(s.slice(1)) : isMailAddress(s);
-      if (!ok) problems.push(error(`spam.${list}[${i}]`, `"${s}" is neither an address nor @domain; write it like bob@example.com or @example.com`));
+      if (!ok)
+        problems.push(
+          error(
+            `spam.${list}[${i}]`,
+            problemText('not-a-sender', { value: s }),
+            `"${s}" is neither an address nor @domain; write it like bob@example.com or @example.com`,
+          ),
+        );
     });
   }
   const { messages, log } = config.retention;
@@ -48,29 +65,67 @@ export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
     problems.push(
       error(
         'retention.log',
+        problemText('retention-log-shorter', { log: renderDuration(log), messages: renderDuration(messages) }),
         `the email log would be kept ${renderDuration(log)}, less than the ${renderDuration(messages)} bodies are kept (retention.messages); make log at least as long as messages`,
       ),
     );
   }
   if (config.srs?.domain !== undefined && !isDomainName(config.srs.domain)) {
-    problems.push(error('srs.domain', `"${config.srs.domain}" is not a domain name; use one of your domains, like solarmora.com`));
+    problems.push(
+      error(
+        'srs.domain',
+        problemText('not-a-domain', { value: config.srs.domain }),
+        `"${config.srs.domain}" is not a domain name; use one of your domains, like solarmora.com`,
+      ),
+    );
   }
   if (config.arc && !isDomainName(config.arc.domain)) {
-    problems.push(error('arc.domain', `"${config.arc.domain}" is not a domain name; use the domain that publishes the ARC selector, like solarmora.com`));
+    problems.push(
+      error(
+        'arc.domain',
+        problemText('not-a-domain', { value: config.arc.domain }),
+        `"${config.arc.domain}" is not a domain name; use the domain that publishes the ARC selector, like solarmora.com`,
+      ),
+    );
   }
   if (config.arc && !isRsaKey(config.arc.privateKey)) {
-    problems.push(error('arc.privateKey', 'ARC seals are rsa-sha256 (RFC 8617), and this is not an RSA private key; generate one with openssl genrsa 2048'));
+    problems.push(
+      error(
+        'arc.privateKey',
+        problemText('arc-key-not-rsa', {}),
+        'ARC seals are rsa-sha256 (RFC 8617), and this is not an RSA private key; generate one with openssl genrsa 2048',
+      ),
+    );
   }
   if (config.desk) {
     if (!isDomainName(config.desk.domain)) {
-      problems.push(error('desk.domain', `"${config.desk.domain}" is not a domain name; write it like desk.solarmora.com`));
+      problems.push(
+        error(
+          'desk.domain',
+          problemText('not-a-domain', { value: config.desk.domain }),
+          `"${config.desk.domain}" is not a domain name; write it like desk.solarmora.com`,
+        ),
+      );
     }
     const names = new Set<string>();
     config.desk.channels.forEach((c, i) => {
-      if (names.has(c.name)) problems.push(error(`desk.channels[${i}].name`, `a channel named "${c.name}" already exists; give each channel its own name`));
+      if (names.has(c.name))
+        problems.push(
+          error(
+            `desk.channels[${i}].name`,
+            problemText('channel-name-twice', { name: c.name }),
+            `a channel named "${c.name}" already exists; give each channel its own name`,
+          ),
+        );
       names.add(c.name);
       if (c.publicAddress !== undefined && !isMailAddress(c.publicAddress)) {
-        problems.push(error(`desk.channels[${i}].publicAddress`, `"${c.publicAddress}" is not a valid email address; write it as name@domain`));
+        problems.push(
+          error(
+            `desk.channels[${i}].publicAddress`,
+            problemText('not-an-address', { value: c.publicAddress }),
+            `"${c.publicAddress}" is not a valid email address; write it as name@domain`,
+          ),
+        );
       }
     });
   }
@@ -93,22 +148,24 @@ function checkDeskRecipients(config: Config, facts: StoreFacts): Problem[] {
     if (!inDomainTree(domainOf(address), new Set([desk.domain.toLowerCase()])) || localPartOf(address) === 'postmaster') return;
     const fact = known.get(address);
     if (fact === undefined) {
-      problems.push({
-        ...warning(
+      problems.push(
+        warning(
           path,
+          problemText('desk-address-unknown', { address: raw }),
           `${raw} is in the desk's domain, but no channel of this installation has that address, so the desk refuses mail to it (550 5.1.1); copy the channel's address from relaydesk desk channels`,
         ),
-        code: 'desk-address-unknown',
-      });
+      );
     } else if (fact.retired) {
       const current = facts.deskAddresses.find((f) => f.channel === fact.channel && !f.retired)?.address;
-      problems.push({
-        ...warning(
+      problems.push(
+        warning(
           path,
+          current
+            ? problemText('desk-address-retired', { address: raw, channel: fact.channel, current })
+            : problemText('desk-address-retired/no-current', { address: raw, channel: fact.channel }),
           `${raw} is a retired address of channel "${fact.channel}" (it was rotated), so the desk refuses mail to it (550 5.1.1); ${current ? `use its current address ${current} (relaydesk desk rotate ${fact.channel} --update-rules moves rules along with a rotation)` : 'use its current address (relaydesk desk channels)'}`,
         ),
-        code: 'desk-address-retired',
-      });
+      );
     }
   };
   config.defaultRouting.forEach((r, i) => {

@@ -9,6 +9,7 @@ import type { Problem } from '../routing/index.js';
 import { checkConfig, type StoreFacts } from './check-config.js';
 import { configSchema, ruleSchema, type Config } from './schema.js';
 import { formatPath, locate, parsePath, type PathSegment } from './yaml-paths.js';
+import { problemText, type ProblemText } from '../base/problem-texts.js';
 
 export type ParseConfigResult =
   { readonly ok: true; readonly config: Config; readonly warnings: Problem[] } | { readonly ok: false; readonly problems: Problem[] };
@@ -27,6 +28,7 @@ export function parseConfigText(text: string, facts?: StoreFacts): ParseConfigRe
     path: '',
     message: `${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')} (YAML syntax); fix the file there`,
     severity,
+    ...problemText('yaml-syntax', { detail: e.code }),
     ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}),
   }));
   if (syntax.some((p) => p.severity === 'error')) return { ok: false, problems: syntax };
@@ -36,7 +38,10 @@ export function parseConfigText(text: string, facts?: StoreFacts): ParseConfigRe
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    return { ok: false, problems: [...syntax, { path: '', message: `${why}; use fewer aliases (*name)`, severity: 'error' }] };
+    return {
+      ok: false,
+      problems: [...syntax, { path: '', message: `${why}; use fewer aliases (*name)`, severity: 'error', ...problemText('yaml-too-many-aliases', {}) }],
+    };
   }
 
   const parsed = configSchema.safeParse(raw);
@@ -125,33 +130,86 @@ function issueProblems(issue: z.core.$ZodIssue, raw: unknown, doc: Document, lin
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(segments);
     return issue.keys.map((key) =>
-      placed({ path: formatPath([...segments, key]), message: unknownFieldMessage(key, known), severity: 'error' }, doc, lineCounter, [...segments, key], true),
+      placed(
+        { path: formatPath([...segments, key]), message: unknownFieldMessage(key, known), severity: 'error', ...unknownFieldText(key, known) },
+        doc,
+        lineCounter,
+        [...segments, key],
+        true,
+      ),
     );
   }
   const value = valueAt(raw, segments);
   let message: string;
+  let text: ProblemText;
   switch (issue.code) {
     case 'invalid_type':
-      message =
+      [message, text] =
         value === undefined
-          ? 'this field is required; add it'
+          ? ['this field is required; add it', problemText('required', {})]
           : segments.length === 0
-            ? 'the file must be a mapping of settings (domains:, users:, defaultRouting: …); start from the example in the README'
-            : `expected ${article(issue.expected)}, found ${describe(value)}; correct the value`;
+            ? [
+                'the file must be a mapping of settings (domains:, users:, defaultRouting: …); start from the example in the README',
+                problemText('not-a-mapping-file', {}),
+              ]
+            : [
+                `expected ${article(issue.expected)}, found ${describe(value)}; correct the value`,
+                problemText(`wrong-type/${kindOf(issue.expected)}`, { found: shown(value) }),
+              ];
       break;
     case 'invalid_value':
       message = `${JSON.stringify(value)} is not allowed; use one of: ${issue.values.map((v) => String(v)).join(', ')}`;
+      text = problemText('not-allowed', { value: shown(value), options: issue.values.map((v) => String(v)).join(', ') });
       break;
     case 'invalid_key':
       message = `${issue.issues.map((i) => i.message).join('; ')}; rename it`;
+      text = problemText('invalid-key', {});
       break;
     case 'invalid_union':
       message = `${JSON.stringify(value)} is not valid here; ${issue.message}`;
+      text = problemText('invalid-union', { value: shown(value) });
+      break;
+    case 'too_small':
+      message = issue.message;
+      text = problemText(issue.origin === 'string' ? 'empty' : issue.origin === 'array' ? 'too-few' : 'too-small', { minimum: Number(issue.minimum) });
+      break;
+    case 'too_big':
+      message = issue.message;
+      text = problemText(issue.origin === 'string' || issue.origin === 'array' ? 'too-long' : 'too-big', { maximum: Number(issue.maximum) });
+      break;
+    case 'invalid_format':
+      message = issue.message;
+      text = problemText(issue.format === 'url' ? 'not-a-url' : 'invalid-format', { value: shown(value) });
+      break;
+    case 'custom':
+      message = issue.message;
+      text = customText(issue.params);
       break;
     default:
       message = issue.message;
+      text = problemText('invalid', { value: shown(value) });
   }
-  return [placed({ path: formatPath(segments), message, severity: 'error' }, doc, lineCounter, segments)];
+  return [placed({ path: formatPath(segments), message, severity: 'error', ...text }, doc, lineCounter, segments)];
+}
+
+/** A refinement of the schema names its code (and values) in zod's `params`. */
+function customText(params: Record<string, unknown> | undefined): ProblemText {
+  const { code, ...rest } = params ?? {};
+  if (typeof code !== 'string') return problemText('invalid', { value: '' });
+  const values: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(rest)) if (typeof v === 'string' || typeof v === 'number') values[k] = v;
+  return { code, params: values };
+}
+
+/** A value as a problem quotes it. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+}
+
+const TYPES = ['array', 'object', 'string', 'number', 'boolean'] as const;
+
+function kindOf(expected: string): (typeof TYPES)[number] | 'other' {
+  return TYPES.find((t) => t === expected) ?? 'other';
 }
 
 function article(type: string): string {
@@ -172,6 +230,12 @@ function valueAt(root: unknown, segments: readonly PathSegment[]): unknown {
     v = (v as Record<string, unknown>)[String(s)];
   }
   return v;
+}
+
+function unknownFieldText(key: string, known: readonly string[]): ProblemText {
+  const guess = closest(key, known);
+  if (guess !== undefined) return problemText('unknown-field-did-you-mean', { key, guess });
+  return known.length > 0 ? problemText('unknown-field', { key, fields: known.join(', ') }) : problemText('unknown-field-none', { key });
 }
 
 function unknownFieldMessage(key: string, known: readonly string[]): string {

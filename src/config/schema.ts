@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { EnvelopeRecipientChange, RecipientMatch } from '../routing/index.js';
 import { parseDuration, parseSize } from './units.js';
 
-const noLineBreaks = (what: string) => z.string().refine((s) => !/[\r\n]/.test(s), `${what} must be one line; remove the line breaks`);
+const noLineBreaks = (what: string) =>
+  z.string().refine((s) => !/[\r\n]/.test(s), { message: `${what} must be one line; remove the line breaks`, params: { code: 'line-breaks' } });
 
 // RFC 5322 field name: printable ASCII except the colon.
 const headerName = z.string().regex(/^[!-9;-~]+$/, 'a header name is printable ASCII without spaces or ":"');
@@ -15,7 +16,11 @@ const headerName = z.string().regex(/^[!-9;-~]+$/, 'a header name is printable A
 const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const bytes = parseSize(v);
   if (bytes === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size; write it like 35MB, 512KB or a number of bytes` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${v}" is not a size; write it like 35MB, 512KB or a number of bytes`,
+      params: { code: 'not-a-size', value: String(v) },
+    });
     return z.NEVER;
   }
   return bytes;
@@ -24,7 +29,7 @@ const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
 const duration = z.string().transform((v, ctx) => {
   const ms = parseDuration(v);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write it like 90s, 1m, 1h30m or 5d` });
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write it like 90s, 1m, 1h30m or 5d`, params: { code: 'not-a-duration', value: v } });
     return z.NEVER;
   }
   return ms;
@@ -38,6 +43,10 @@ function exactlyOne(keys: readonly string[]) {
         code: 'custom',
         message:
           given.length === 0 ? `give one of ${keys.join(', ')}` : `give only one of ${keys.join(', ')} (found ${given.join(' and ')}); remove the others`,
+        params:
+          given.length === 0
+            ? { code: 'give-one-of', options: keys.join(', ') }
+            : { code: 'give-only-one-of', options: keys.join(', '), found: given.join(', ') },
       });
     }
   };
@@ -158,7 +167,10 @@ const signingKeySchema = (what: 'DKIM' | 'ARC') =>
   z.strictObject({
     domain: z.string().min(1),
     selector: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, `a ${what} selector is letters, digits, ".", "_" or "-"`),
-    privateKey: z.string().refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)'),
+    privateKey: z.string().refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), {
+      message: 'privateKey must be a PEM private key (-----BEGIN PRIVATE KEY-----)',
+      params: { code: 'not-a-pem-key' },
+    }),
   });
 
 /**
@@ -215,6 +227,7 @@ export const configSchema = z.strictObject({
             code: 'custom',
             path: ['limits', i, 'domain'],
             message: `${l.domain} has two entries in outbound.limits; keep one of them (which applies would be a guess)`,
+            params: { code: 'limit-domain-twice', domain: l.domain },
           });
         seen.add(l.domain);
       });
@@ -251,6 +264,7 @@ export const configSchema = z.strictObject({
           code: 'custom',
           path: ['rspamd'],
           message: "engine rspamd needs spam.rspamd.url (rspamd's normal worker, such as http://127.0.0.1:11333)",
+          params: { code: 'rspamd-needs-url' },
         });
       for (const list of ['allowSenders', 'denySenders'] as const) {
         if (spam[list].length > 0) {
@@ -258,6 +272,7 @@ export const configSchema = z.strictObject({
             code: 'custom',
             path: [list],
             message: `${list} is the built-in engine's list and rspamd would not read it; move it to rspamd (its multimap module) and remove it here`,
+            params: { code: 'rspamd-ignores-list', list },
           });
         }
       }

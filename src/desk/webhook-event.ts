@@ -4,6 +4,7 @@
  * come in.
  */
 import { generatedRecord } from '../queue/light.js';
+import { traceText } from '../base/trace-texts.js';
 import type { ReceivedRecord } from '../store/index.js';
 import type { WebhookEnvelope } from './webhook-format.js';
 
@@ -45,10 +46,12 @@ export function webhookEventRecord(input: {
         nextAttemptAt: at,
       },
       planned: `<${s.id}> → POST ${s.url} by webhook: queued`,
+      plannedText: traceText('routing.planned/webhook', { recipient: s.id, url: s.url }),
     })),
     envelope: {
       summary: `webhook event ${envelope.type} (${envelope.id}) for ${subscriptions.length} subscription(s)`,
       data: { event: envelope.type, eventId: envelope.id },
+      text: traceText('inbound.envelope/webhook', { event: envelope.type, eventId: envelope.id, count: subscriptions.length }),
     },
   });
 }

@@ -1,4 +1,5 @@
 import { summarizeHeaders } from '../base/headers.js';
+import { replyText } from '../base/trace-texts.js';
 import type { AttemptOutcome, Transport } from '../queue/index.js';
 
 /**
@@ -15,6 +16,7 @@ export function mailboxTransport(now: () => number): Transport {
         out.set(d.id, {
           kind: 'delivered',
           reply: 'stored in mailbox',
+          replyText: replyText('reply.mailbox-stored', {}),
           mailbox: {
             address: d.recipient.toLowerCase(),
             queueId: message.queueId,

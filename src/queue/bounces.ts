@@ -1,4 +1,5 @@
 import { EVENTS } from '../base/events.js';
+import { traceText, type TraceText } from '../base/trace-texts.js';
 import { summarizeHeaders } from '../base/headers.js';
 import { renderDsn } from '../outbound/index.js';
 import type { RoutingSnapshot } from '../routing/index.js';
@@ -22,17 +23,31 @@ export function bounceFor(input: {
 }): { record: ReceivedRecord | null; trace: TraceEvent[] } {
   const { message, header, failures, now, snapshot, hostname, queueId } = input;
   const trace: TraceEvent[] = [];
-  const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({ queueId: message.queueId, at: now, code, summary, data });
+  const ev = (code: string, summary: string, text: TraceText, data: Record<string, unknown> = {}): TraceEvent => ({
+    queueId: message.queueId,
+    at: now,
+    code,
+    summary,
+    data,
+    text,
+  });
   const reportable = failures.filter((f) => !f.delivery.suppressBounces);
   for (const f of failures) {
     if (f.delivery.suppressBounces)
       trace.push(
-        ev(EVENTS.dsnSuppressed, `no bounce for <${f.delivery.recipient}>: the rule that added it suppresses bounces`, { recipient: f.delivery.recipient }),
+        ev(
+          EVENTS.dsnSuppressed,
+          `no bounce for <${f.delivery.recipient}>: the rule that added it suppresses bounces`,
+          traceText('queue.dsn_suppressed/added-recipient', { recipient: f.delivery.recipient }),
+          { recipient: f.delivery.recipient },
+        ),
       );
   }
   if (reportable.length === 0) return { record: null, trace };
   if (message.mailFrom === '') {
-    trace.push(ev(EVENTS.dsnSuppressed, 'no bounce: the message has a null sender (it is itself a notification)'));
+    trace.push(
+      ev(EVENTS.dsnSuppressed, 'no bounce: the message has a null sender (it is itself a notification)', traceText('queue.dsn_suppressed/null-sender', {})),
+    );
     return { record: null, trace };
   }
   const dsn = renderDsn({
@@ -62,12 +77,28 @@ export function bounceFor(input: {
     snapshot,
     now,
     hostname,
-    origin: `delivery status notification for ${message.queueId}`,
+    origin: { summary: `delivery status notification for ${message.queueId}`, code: 'inbound.envelope/dsn', params: { queueId: message.queueId } },
   });
   if (undeliverable.length > 0) {
-    trace.push(ev(EVENTS.dsnSuppressed, `no bounce: the sender <${message.mailFrom}> is in a hosted domain but no one holds that address`));
+    trace.push(
+      ev(
+        EVENTS.dsnSuppressed,
+        `no bounce: the sender <${message.mailFrom}> is in a hosted domain but no one holds that address`,
+        traceText('queue.dsn_suppressed/undeliverable', { sender: message.mailFrom }),
+        { sender: message.mailFrom },
+      ),
+    );
     return { record: null, trace };
   }
-  trace.push(ev(EVENTS.dsnQueued, `bounce to <${message.mailFrom}> queued as ${queueId}`, { dsnQueueId: queueId }));
+  trace.push(
+    ev(
+      EVENTS.dsnQueued,
+      `bounce to <${message.mailFrom}> queued as ${queueId}`,
+      traceText('queue.dsn_queued', { sender: message.mailFrom, dsnQueueId: queueId }),
+      {
+        dsnQueueId: queueId,
+      },
+    ),
+  );
   return { record, trace };
 }

@@ -1,5 +1,6 @@
 import type { HeaderSummary } from '../base/headers.js';
 import { EVENTS } from '../base/events.js';
+import { addressList, plannedText, traceText, type TextValue, type TraceText, type TraceTextCode } from '../base/trace-texts.js';
 import { decideRecipient, planDeliveries, type RoutingSnapshot } from '../routing/index.js';
 import { contentOf, type MessageContent, type NewDelivery, type ReceivedRecord } from '../store/index.js';
 
@@ -20,9 +21,9 @@ export interface GeneratedMessage {
   readonly headerFrom: string | null;
   readonly content: MessageContent;
   /** Each delivery with the trace line that says where it goes. */
-  readonly deliveries: readonly { readonly delivery: NewDelivery; readonly planned: string }[];
+  readonly deliveries: readonly { readonly delivery: NewDelivery; readonly planned: string; readonly plannedText: TraceText }[];
   /** The trace's first line: what was written, by whom, for whom. */
-  readonly envelope: { readonly summary: string; readonly data: Record<string, unknown> };
+  readonly envelope: { readonly summary: string; readonly data: Record<string, unknown>; readonly text: TraceText };
 }
 
 /**
@@ -51,15 +52,23 @@ export function generatedRecord(m: GeneratedMessage): ReceivedRecord {
     content: m.content,
     deliveries: m.deliveries.map((d) => d.delivery),
     trace: [
-      { queueId, at: now, code: EVENTS.envelope, summary: m.envelope.summary, data: m.envelope.data },
-      ...m.deliveries.map(({ delivery: d, planned }) => ({
+      { queueId, at: now, code: EVENTS.envelope, summary: m.envelope.summary, data: m.envelope.data, text: m.envelope.text },
+      ...m.deliveries.map(({ delivery: d, planned, plannedText }) => ({
         queueId,
         at: now,
         code: EVENTS.planned,
         summary: planned,
         data: { recipient: d.recipient, transport: d.transport },
+        text: plannedText,
       })),
-      { queueId, at: now, code: EVENTS.accepted, summary: `generated: queued as ${queueId}`, data: {} },
+      {
+        queueId,
+        at: now,
+        code: EVENTS.accepted,
+        summary: `generated: queued as ${queueId}`,
+        data: { queueId },
+        text: traceText('inbound.accepted/generated', { queueId }),
+      },
     ],
   };
 }
@@ -90,6 +99,13 @@ function deliveriesFor(address: string, snapshot: RoutingSnapshot, now: number):
   return [{ ...base, recipient: address, originalRecipient: address, transport: 'smtp', route: null, transform: NO_TRANSFORM, rules: [] }];
 }
 
+/** Who wrote a message and why, for its trace's first line: in English and as a text (with the sender and recipients added). */
+export interface GeneratedOrigin {
+  readonly summary: string;
+  readonly code: Extract<TraceTextCode, `inbound.envelope/${string}`>;
+  readonly params: Readonly<Record<string, TextValue>>;
+}
+
 /**
  * Mail we wrote (the whole message in `raw`) to `recipients`, routed like any mail to
  * them; `undeliverable` lists those in a hosted domain that no one holds.
@@ -107,7 +123,7 @@ export function generatedMail(input: {
   snapshot: RoutingSnapshot;
   now: number;
   hostname: string;
-  origin: string;
+  origin: GeneratedOrigin;
 }): { record: ReceivedRecord; undeliverable: string[] } {
   const deliveries: NewDelivery[] = [];
   const undeliverable: string[] = [];
@@ -130,10 +146,12 @@ export function generatedMail(input: {
     deliveries: deliveries.map((d) => ({
       delivery: d,
       planned: `<${d.originalRecipient}> → <${d.recipient}> by ${d.transport === 'smtp' ? (d.route ? `route ${d.route}` : 'next hop by domain') : d.transport}: queued`,
+      plannedText: plannedText(d),
     })),
     envelope: {
-      summary: `${input.origin} from <${input.mailFrom}> to ${input.recipients.map((r) => `<${r}>`).join(', ')}`,
-      data: { mailFrom: input.mailFrom, recipients: input.recipients, origin: input.origin },
+      summary: `${input.origin.summary} from <${input.mailFrom}> to ${addressList(input.recipients)}`,
+      data: { mailFrom: input.mailFrom, recipients: input.recipients, origin: input.origin.summary },
+      text: { code: input.origin.code, params: { ...input.origin.params, mailFrom: input.mailFrom, recipients: addressList(input.recipients) } },
     },
   });
   return { record, undeliverable };

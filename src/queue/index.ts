@@ -34,7 +34,7 @@
  */
 export { decideRetry, DEFAULT_RETRY, type RetryDecision, type RetryPolicy } from './schedule.js';
 export { groupDeliveries, type DeliveryGroup } from './group.js';
-export { generatedMail, generatedRecord, type GeneratedMessage } from './generated-mail.js';
+export { generatedMail, generatedRecord, type GeneratedMessage, type GeneratedOrigin } from './generated-mail.js';
 export { RETENTION_JOB } from './retention.js';
 export type { AttemptContext, AttemptOutcome, Transport } from './transport.js';
 export { enqueue } from './io/enqueue.js';

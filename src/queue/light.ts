@@ -6,7 +6,7 @@
  * why); the desk's actions, run from the CLI, write mail through it. index.ts describes
  * the queue.
  */
-export { generatedMail, generatedRecord, type GeneratedMessage } from './generated-mail.js';
+export { generatedMail, generatedRecord, type GeneratedMessage, type GeneratedOrigin } from './generated-mail.js';
 export { RETENTION_JOB } from './retention.js';
 export type { AttemptContext, AttemptOutcome, Transport } from './transport.js';
 export { enqueue } from './io/enqueue.js';

@@ -4,14 +4,26 @@
  * entries to write, and the failures a DSN must report. Pure: time and policy are arguments.
  */
 import { EVENTS } from '../base/events.js';
+import { replyText, traceText, type Text, type TraceText } from '../base/trace-texts.js';
 import type { AttemptResult, DeliveryRow, MailboxEntry, TraceEvent } from '../store/index.js';
 import { decideRetry, type RetryPolicy } from './schedule.js';
 
-/** What one transport reports per recipient of an attempt. */
+/**
+ * What one transport reports per recipient of an attempt. A reply of ours (not a peer's) may
+ * come as a text too (`replyText`), so the console says it in the reader's language; `note`
+ * adds a sentence of ours to a delivered line (a Message-ID the desk saw reused).
+ */
 export type AttemptOutcome =
-  | { readonly kind: 'delivered'; readonly reply: string; readonly remoteMta?: string; readonly mailbox?: Omit<MailboxEntry, 'id'> }
-  | { readonly kind: 'deferred'; readonly reply: string; readonly remoteMta?: string }
-  | { readonly kind: 'bounced'; readonly reply: string; readonly remoteMta?: string; readonly status: string }
+  | {
+      readonly kind: 'delivered';
+      readonly reply: string;
+      readonly replyText?: Text;
+      readonly note?: Text;
+      readonly remoteMta?: string;
+      readonly mailbox?: Omit<MailboxEntry, 'id'>;
+    }
+  | { readonly kind: 'deferred'; readonly reply: string; readonly replyText?: Text; readonly remoteMta?: string }
+  | { readonly kind: 'bounced'; readonly reply: string; readonly replyText?: Text; readonly remoteMta?: string; readonly status: string }
   /**
    * Not attempted: the destination's pacing (outbound.limits) has no room now. Not an attempt:
    * no retry backoff, no bounce; due again at `retryAt`.
@@ -43,38 +55,79 @@ export function settleAttempt(input: {
   const { now } = input;
   const out: Settlement & { nextDue: number } = { results: [], trace: [], mailbox: [], failures: [], nextDue: Infinity };
   for (const d of input.deliveries) {
-    const o: AttemptOutcome = input.outcomes.get(d.id) ?? { kind: 'deferred', reply: 'no outcome reported for this recipient' };
+    const o: AttemptOutcome = input.outcomes.get(d.id) ?? {
+      kind: 'deferred',
+      reply: 'no outcome reported for this recipient',
+      replyText: replyText('reply.no-outcome', {}),
+    };
     const attempts = d.attempts + 1;
     const reply = o.reply.slice(0, MAX_REPLY_CHARS);
     const remoteMta = o.kind === 'paced' ? undefined : o.remoteMta;
-    const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({
+    const ev = (code: string, summary: string, text: TraceText, data: Record<string, unknown> = {}): TraceEvent => ({
       queueId: d.queueId,
       deliveryId: d.id,
       at: now,
       code,
       summary,
       data: { recipient: d.recipient, attempt: attempts, reply, remoteMta: remoteMta ?? null, ms: now - input.startedAt, ...data },
+      text,
     });
+    const said = (o.kind !== 'paced' ? o.replyText : undefined) ?? reply;
+    const recipient = d.recipient;
     const fail = (status: string) => out.failures.push({ delivery: d, reply, ...(remoteMta ? { remoteMta } : {}), status });
     switch (o.kind) {
       case 'delivered':
         out.results.push({ id: d.id, status: 'delivered', attempts, nextAttemptAt: now, lastReply: reply });
-        out.trace.push(ev(EVENTS.delivered, `<${d.recipient}> delivered${o.remoteMta ? ` to ${o.remoteMta}` : ''}: ${reply}`));
+        out.trace.push(
+          ev(
+            EVENTS.delivered,
+            `<${d.recipient}> delivered${o.remoteMta ? ` to ${o.remoteMta}` : ''}: ${reply}`,
+            o.note
+              ? traceText('queue.delivered/noted', { recipient, reply: said, note: o.note })
+              : o.remoteMta
+                ? traceText('queue.delivered', { recipient, remoteMta: o.remoteMta, reply: said })
+                : traceText('queue.delivered/local', { recipient, reply: said }),
+          ),
+        );
         if (o.mailbox) {
           out.mailbox.push(o.mailbox);
-          out.trace.push(ev(EVENTS.mailboxStored, `stored in the mailbox of <${o.mailbox.address}>${o.mailbox.spam ? ' (flagged as spam)' : ''}`));
+          const address = o.mailbox.address;
+          out.trace.push(
+            ev(
+              EVENTS.mailboxStored,
+              `stored in the mailbox of <${address}>${o.mailbox.spam ? ' (flagged as spam)' : ''}`,
+              traceText(o.mailbox.spam ? 'mailbox.stored/spam' : 'mailbox.stored', { address }),
+            ),
+          );
         }
         break;
       case 'bounced':
         out.results.push({ id: d.id, status: 'bounced', attempts, nextAttemptAt: now, lastReply: reply });
-        out.trace.push(ev(EVENTS.bounced, `<${d.recipient}> bounced${o.remoteMta ? ` by ${o.remoteMta}` : ''}: ${reply}`));
+        out.trace.push(
+          ev(
+            EVENTS.bounced,
+            `<${d.recipient}> bounced${o.remoteMta ? ` by ${o.remoteMta}` : ''}: ${reply}`,
+            o.remoteMta
+              ? traceText('queue.bounced', { recipient, remoteMta: o.remoteMta, reply: said })
+              : traceText('queue.bounced/local', { recipient, reply: said }),
+          ),
+        );
         fail(o.status);
         break;
       case 'paced': {
         // Held back past the give-up time, it expires as a deferred delivery would.
         if (input.receivedAt === null || now - input.receivedAt >= input.policy.giveUpAfterMs) {
           out.results.push({ id: d.id, status: 'expired', attempts: d.attempts, nextAttemptAt: now, lastReply: reply });
-          out.trace.push(ev(EVENTS.expired, `<${d.recipient}> expired after ${d.attempts} attempts: ${reply}`, { attempt: d.attempts }));
+          out.trace.push(
+            ev(
+              EVENTS.expired,
+              `<${d.recipient}> expired after ${d.attempts} attempts: ${reply}`,
+              traceText('queue.expired', { recipient, attempts: d.attempts, reply: said }),
+              {
+                attempt: d.attempts,
+              },
+            ),
+          );
           fail('4.4.7');
           break;
         }
@@ -83,10 +136,12 @@ export function settleAttempt(input: {
         // One line per run of the same reason: a busy destination would otherwise fill the trace.
         if (d.lastReply !== reply)
           out.trace.push(
-            ev(EVENTS.paced, `<${d.recipient}> held back: ${reply}; next try ${new Date(o.retryAt).toISOString()}`, {
-              attempt: d.attempts,
-              nextAttemptAt: o.retryAt,
-            }),
+            ev(
+              EVENTS.paced,
+              `<${d.recipient}> held back: ${reply}; next try ${new Date(o.retryAt).toISOString()}`,
+              traceText('queue.paced', { recipient, reply: said, nextAttemptAt: new Date(o.retryAt).toISOString() }),
+              { attempt: d.attempts, nextAttemptAt: o.retryAt },
+            ),
           );
         break;
       }
@@ -96,11 +151,22 @@ export function settleAttempt(input: {
           out.results.push({ id: d.id, status: 'deferred', attempts, nextAttemptAt: next.at, lastReply: reply });
           out.nextDue = Math.min(out.nextDue, next.at);
           out.trace.push(
-            ev(EVENTS.deferred, `<${d.recipient}> deferred: ${reply}; next attempt ${new Date(next.at).toISOString()}`, { nextAttemptAt: next.at }),
+            ev(
+              EVENTS.deferred,
+              `<${d.recipient}> deferred: ${reply}; next attempt ${new Date(next.at).toISOString()}`,
+              traceText('queue.deferred', { recipient, reply: said, nextAttemptAt: new Date(next.at).toISOString() }),
+              { nextAttemptAt: next.at },
+            ),
           );
         } else {
           out.results.push({ id: d.id, status: 'expired', attempts, nextAttemptAt: now, lastReply: reply });
-          out.trace.push(ev(EVENTS.expired, `<${d.recipient}> expired after ${attempts} attempts: ${reply}`));
+          out.trace.push(
+            ev(
+              EVENTS.expired,
+              `<${d.recipient}> expired after ${attempts} attempts: ${reply}`,
+              traceText('queue.expired', { recipient, attempts, reply: said }),
+            ),
+          );
           // RFC 3463 4.4.7: delivery time expired.
           fail('4.4.7');
         }

@@ -4,6 +4,7 @@
  * carry; which transports exist is the composition root's business (cli/start.ts).
  */
 import type { EventCode } from '../base/events.js';
+import type { TraceText } from '../base/trace-texts.js';
 import type { MessageSource } from '../base/message-source.js';
 import type { LiveState } from '../config/index.js';
 import type { DeliveryRow, MessageRow } from '../store/index.js';
@@ -20,7 +21,7 @@ export interface AttemptContext {
   /** The configuration in force when the attempt started (hosts, smarthost, DKIM, SRS…). */
   readonly config: LiveState;
   /** A step of the attempt for the message's trace (a seal added…), recorded with its outcome. */
-  note(code: EventCode, summary: string, data?: Record<string, unknown>): void;
+  note(code: EventCode, summary: string, data: Record<string, unknown>, text: TraceText): void;
 }
 
 /**

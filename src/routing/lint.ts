@@ -9,8 +9,9 @@ import { decideRecipient } from './decide.js';
 import { isRecognized, ruleApplies, ruleMatches } from './match.js';
 import type { Address, Problem, RecipientMatch, RoutingRule, RoutingSnapshot } from './model.js';
 import { isPostmasterRecipient } from './postmaster.js';
+import { problemText, type ProblemText } from '../base/problem-texts.js';
 
-const warning = (path: string, message: string): Problem => ({ path, message, severity: 'warning' });
+const warning = (path: string, text: ProblemText, message: string): Problem => ({ path, message, severity: 'warning', ...text });
 
 /** Local parts that only a pattern covering every address of a domain matches all of. */
 const PROBES = ['a', '0', 'x.y-z_w+t', 'q'.repeat(64)];
@@ -39,6 +40,7 @@ function neverApplying(rules: readonly RoutingRule[], snapshot: RoutingSnapshot)
         problems.push(
           warning(
             `${base}.match.single`,
+            problemText(inDomainTree(domain, snapshot.deskDomains) ? 'rule-source-desk-domain' : 'rule-source-not-hosted', { value: m.single, domain }),
             inDomainTree(domain, snapshot.deskDomains)
               ? `"${m.single}" is in the desk's domain, whose mail the desk takes before any rule is looked at, so this rule never applies; remove it`
               : `"${m.single}" is not in a hosted domain, and mail for other domains is refused before any rule is looked at, so this rule never applies; add ${domain} to domains or correct the address`,
@@ -51,7 +53,11 @@ function neverApplying(rules: readonly RoutingRule[], snapshot: RoutingSnapshot)
     const twin = seen.get(key);
     if (twin !== undefined) {
       problems.push(
-        warning(`${base}.match`, `this rule is the same as ${label(rules, twin)} (only the description differs), so it adds nothing; remove one of them`),
+        warning(
+          `${base}.match`,
+          problemText('rule-duplicate', { index: twin, rule: (rules[twin] as RoutingRule).description }),
+          `this rule is the same as ${label(rules, twin)} (only the description differs), so it adds nothing; remove one of them`,
+        ),
       );
       return;
     }
@@ -63,6 +69,7 @@ function neverApplying(rules: readonly RoutingRule[], snapshot: RoutingSnapshot)
       problems.push(
         warning(
           `${base}.match`,
+          problemText('rule-shadowed-by-reject', { index: shadow, rule: (rules[shadow] as RoutingRule).description }),
           `${label(rules, shadow)} rejects every address this rule matches (a reject rule wins wherever it stands), so this rule never applies; remove it, or narrow rule ${shadow}'s match`,
         ),
       );
@@ -119,6 +126,11 @@ function domainWidePatterns(rules: readonly RoutingRule[], snapshot: RoutingSnap
       problems.push(
         warning(
           `defaultRouting[${ki}].match.pattern`,
+          problemText(changes ? 'pattern-takes-specific-rules' : 'pattern-takes-specific-routes', {
+            pattern,
+            domain,
+            rules: later.join(', '),
+          }),
           `the pattern ${pattern} matches every address of ${domain} and comes before ${later.length === 1 ? 'a more specific rule' : `${later.length} more specific rules`} (${later.map((i) => label(rules, i)).join(', ')}); its ${changes ? 'recipient change' : 'route'} is used for their addresses instead of theirs; move this rule after them, or narrow the pattern`,
         ),
       );
@@ -159,6 +171,7 @@ function routeLoops(rules: readonly RoutingRule[], snapshot: RoutingSnapshot): P
         problems.push(
           warning(
             `defaultRouting[${i}].modify.changeEnvelopeRecipient`,
+            problemText('route-loop', { address: start, domain: domainOf(start), host: r.modify.changeRoute, path: [...path, next].join(' → ') }),
             `the new recipient ${start} is in ${domainOf(start)}, one of your domains, and leaves through host ${r.modify.changeRoute}; mail for it that comes back here is routed on (${[...path, next].join(' → ')}) to an address this rule takes again: a loop that ends only when the hop count runs out; send it to an address outside your domains, or change the rules on that path`,
           ),
         );

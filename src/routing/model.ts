@@ -221,6 +221,12 @@ export interface Problem {
   readonly severity: 'error' | 'warning';
   readonly line?: number;
   readonly column?: number;
-  /** For the warnings an interface marks apart (the routing table's flag): a rule sends mail to a desk address that refuses it. */
-  readonly code?: 'desk-address-retired' | 'desk-address-unknown';
+  /**
+   * A stable kebab-case code (src/base/problem-texts.ts lists them with the names of their
+   * values): the console says the problem from its dictionary, and an interface can mark some
+   * apart (the routing table flags `desk-address-retired` and `desk-address-unknown`).
+   */
+  readonly code: string;
+  /** The values `message` names, by name. */
+  readonly params: Readonly<Record<string, string | number>>;
 }

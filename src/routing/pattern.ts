@@ -7,6 +7,7 @@
  * a pattern using one is refused with a sentence naming it and the way around it.
  */
 import RE2 from 're2';
+import { problemText, type ProblemText } from '../base/problem-texts.js';
 
 export type CompiledPattern = RE2;
 
@@ -24,20 +25,38 @@ export function compilePattern(pattern: string): CompiledPattern | undefined {
 
 /** The sentence (cause and fix) for a pattern that cannot be used, or undefined for a good one. */
 export function patternProblem(pattern: string): string | undefined {
+  return patternCheck(pattern)?.message;
+}
+
+/** The same sentence with its text (code and values). */
+export function patternCheck(pattern: string): { message: string; text: ProblemText } | undefined {
   const alone = compile(pattern);
   if (alone instanceof Error) {
     const unsupported = findUnsupported(pattern);
     if (unsupported) {
-      return `"${pattern}" uses ${unsupported.what} (${unsupported.text}), which RE2 patterns do not support; ${unsupported.fix}`;
+      return {
+        message: `"${pattern}" uses ${unsupported.what} (${unsupported.text}), which RE2 patterns do not support; ${unsupported.fix}`,
+        text: problemText('pattern-unsupported', { pattern, construct: unsupported.text }),
+      };
     }
-    return `"${pattern}" is not a valid regular expression; ${explain(alone.message)}; fix the pattern (it must match the whole address)`;
+    return invalid(pattern, alone);
   }
   const anchored = compile(`^(?:${pattern})$`);
   if (!(anchored instanceof Error)) return undefined;
   if (pattern.includes('\\Q')) {
-    return `"${pattern}" leaves a \\Q quote open, so it would swallow the group that makes the pattern match the whole address; end the quote with \\E`;
+    return {
+      message: `"${pattern}" leaves a \\Q quote open, so it would swallow the group that makes the pattern match the whole address; end the quote with \\E`,
+      text: problemText('pattern-open-quote', { pattern }),
+    };
   }
-  return `"${pattern}" is not a valid regular expression; ${explain(anchored.message)}; fix the pattern (it must match the whole address)`;
+  return invalid(pattern, anchored);
+}
+
+function invalid(pattern: string, e: Error): { message: string; text: ProblemText } {
+  return {
+    message: `"${pattern}" is not a valid regular expression; ${explain(e.message)}; fix the pattern (it must match the whole address)`,
+    text: problemText('pattern-invalid', { pattern }),
+  };
 }
 
 function compile(source: string): RE2 | Error {

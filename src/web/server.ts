@@ -116,7 +116,7 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
     return reply.code(p.status).send(p.body);
   });
   app.setNotFoundHandler(async (req, reply) =>
-    reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND', details: [] }),
+    reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}`, code: 'NOT_FOUND', details: [], reason: null, params: {} }),
   );
   const now = () => systemClock.now();
   await app.register(sessionRoutes({ db: deps.db, logger: deps.logger, now, ...(deps.loginLimits ? { limits: deps.loginLimits } : {}) }), { prefix: '/api' });

@@ -15,6 +15,7 @@ import {
 import type { Problem } from '../../routing/index.js';
 import { diffConfig } from '../diff.js';
 import { describeProblem } from '../format-problem.js';
+import { problemText } from '../../base/problem-texts.js';
 import { parseConfigText } from '../parse-config.js';
 import { renderConfigYaml } from '../render-config.js';
 import type { Config } from '../schema.js';
@@ -54,6 +55,7 @@ export async function applyConfigText(
         path: '',
         message: 'the file is empty (or only comments), and applying it would remove the whole configuration; write `{}` if that is what you mean',
         severity: 'error',
+        ...problemText('empty-file', {}),
       },
     ]);
   }

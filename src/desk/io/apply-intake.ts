@@ -1,3 +1,4 @@
+import { machineText, replyText, suspendText, viaText, type Text } from '../../base/trace-texts.js';
 import { enqueue } from '../../queue/light.js';
 import { isUniqueViolation } from '../../store/index.js';
 import {
@@ -28,6 +29,13 @@ import { emitDeskEvent } from './webhooks.js';
  * Carries out one intake decision in one transaction, together with the record that
  * makes it happen only once (`desk_intake`): a redelivery finds it and does nothing.
  */
+/** What the intake did: the trace's English line, the same as a text, and a note on a reused Message-ID. */
+export interface IntakeResult {
+  readonly line: string;
+  readonly text: Text;
+  readonly note: Text | null;
+}
+
 export async function applyIntakeDecision(
   deps: DeskDeps & { state?: LiveState },
   x: {
@@ -40,11 +48,12 @@ export async function applyIntakeDecision(
     req: IntakeRequest;
     now: number;
   },
-): Promise<string> {
+): Promise<IntakeResult> {
   const { decision: d, channel, parsed, req, now } = x;
   // Acknowledgements go out under the configuration in force now (routes, desk domain).
   const state = deps.state ?? (await deps.live.current());
-  if (d.kind === 'duplicate') return `duplicate of an earlier intake (#${d.of}); nothing done`;
+  if (d.kind === 'duplicate')
+    return { line: `duplicate of an earlier intake (#${d.of}); nothing done`, text: replyText('desk.duplicate', { of: d.of }), note: null };
   const reused = x.dedupe.kind === 'new' ? x.dedupe.reused : null;
   // Said in the trace line, so the email log shows why a second message under one Message-ID was kept.
   const reusedLine =
@@ -103,7 +112,7 @@ export async function applyIntakeDecision(
   let acked = false;
   const summary = await retryOnNumberRace(() =>
     deps.db.transaction().execute(async (trx) => {
-      const done = (effect: string, target: string | null, line: string) =>
+      const done = (effect: string, target: string | null, line: string, text: Text): Promise<IntakeResult> =>
         recordIntake(trx, {
           channelId: channel.id,
           dedupeKey: x.dedupeKey,
@@ -114,7 +123,11 @@ export async function applyIntakeDecision(
           target,
           replaces: x.dedupe.kind === 'new' ? x.dedupe.replaces.map(Number) : [],
           now,
-        }).then(() => line + reusedLine);
+        }).then(() => ({
+          line: line + reusedLine,
+          text,
+          note: reused === null ? null : replyText('desk.message-id-reused', { messageId: reused.messageId, queueIds: reused.queueIds.join(', ') }),
+        }));
       if (spamStop) {
         const detail = 'classified as spam by the gateway';
         await insertSuspended(trx, {
@@ -127,7 +140,7 @@ export async function applyIntakeDecision(
           subject: parsed.subject,
           createdAt: now,
         });
-        return done('suspend', null, `suspended (spam): ${detail}; kept in the suspended list (relaydesk desk suspended)`);
+        return done('suspend', null, `suspended (spam): ${detail}; kept in the suspended list (relaydesk desk suspended)`, suspendText('spam'));
       }
       switch (d.kind) {
         case 'verification':
@@ -138,10 +151,15 @@ export async function applyIntakeDecision(
             detail: `verification mail came back through <${req.recipient}>`,
             now,
           });
-          return done('verification', null, `channel ${channel.name} verified`);
+          return done('verification', null, `channel ${channel.name} verified`, replyText('desk.verification', { channel: channel.name }));
         case 'forwarding-confirmation':
           await insertConfirmation(trx, { channelId: channel.id, code: d.code, url: d.url, forwardFrom: d.forwardFrom, queueId: req.queueId, now });
-          return done('forwarding-confirmation', null, `Gmail forwarding confirmation code ${d.code} kept for the admin (relaydesk desk channels)`);
+          return done(
+            'forwarding-confirmation',
+            null,
+            `Gmail forwarding confirmation code ${d.code} kept for the admin (relaydesk desk channels)`,
+            replyText('desk.forwarding-confirmation', { code: d.code }),
+          );
         case 'append': {
           const id = Number(d.caseId);
           const messageId = await insertDeskMessage(trx, incoming({ caseId: id, leadId: null }));
@@ -150,7 +168,13 @@ export async function applyIntakeDecision(
           if (d.reopen) await setCaseStatus(trx, { caseId: id, status: 'open', now });
           else await touchCase(trx, id, now);
           const c = await loadCaseById(trx, id);
-          return done('append', d.caseId, `appended to case #${c?.number ?? id} (${d.via})${d.reopen ? ', reopened' : ''}`);
+          const number = c?.number ?? id;
+          return done(
+            'append',
+            d.caseId,
+            `appended to case #${number} (${d.via})${d.reopen ? ', reopened' : ''}`,
+            replyText(d.reopen ? 'desk.append/reopened' : 'desk.append', { number, via: viaText(d.via) }),
+          );
         }
         case 'new-case': {
           const c = await createCase(trx, {
@@ -191,7 +215,14 @@ export async function applyIntakeDecision(
               date: new Date(now),
             };
             const raw = await composeMail(mail);
-            const out = outgoingRecord({ raw, mail, snapshot: state.snapshot, now, hostname: deps.hostname, origin: `acknowledgement of case #${c.number}` });
+            const out = outgoingRecord({
+              raw,
+              mail,
+              snapshot: state.snapshot,
+              now,
+              hostname: deps.hostname,
+              origin: { summary: `acknowledgement of case #${c.number}`, code: 'inbound.envelope/acknowledgement', params: { number: c.number } },
+            });
             if (out.record.deliveries.length > 0) {
               await enqueue(trx, out.record);
               await insertDeskMessage(trx, {
@@ -215,9 +246,27 @@ export async function applyIntakeDecision(
             }
           }
           // A route test's case is no work for a CRM or chat channel that webhooks feed.
-          if (d.routeTest) return done('new-case', String(c.id), `opened route test case #${c.number}, closed at once (no acknowledgement, no webhook)`);
+          if (d.routeTest)
+            return done(
+              'new-case',
+              String(c.id),
+              `opened route test case #${c.number}, closed at once (no acknowledgement, no webhook)`,
+              replyText('desk.new-case/route-test', { number: c.number }),
+            );
           await emitDeskEvent(trx, { type: 'case.created', caseId: c.id, at: now });
-          return done('new-case', String(c.id), `opened case #${c.number}${d.linkedTo ? ` (follows up a closed case)` : ''}${acked ? ', acknowledged' : ''}`);
+          const form = d.linkedTo
+            ? acked
+              ? 'desk.new-case/follow-up-acknowledged'
+              : 'desk.new-case/follow-up'
+            : acked
+              ? 'desk.new-case/acknowledged'
+              : 'desk.new-case';
+          return done(
+            'new-case',
+            String(c.id),
+            `opened case #${c.number}${d.linkedTo ? ` (follows up a closed case)` : ''}${acked ? ', acknowledged' : ''}`,
+            replyText(form, { number: c.number }),
+          );
         }
         case 'new-lead': {
           const id = await createLead(trx, {
@@ -232,13 +281,20 @@ export async function applyIntakeDecision(
           await insertDeskMessage(trx, incoming({ caseId: null, leadId: id }));
           await noteLimits(trx, { caseId: null, leadId: id });
           await emitDeskEvent(trx, { type: 'lead.created', leadId: id, at: now });
-          return done('new-lead', String(id), `opened lead ${id} (${d.lead.email}${d.lead.company ? `, ${d.lead.company}` : ''})`);
+          return done(
+            'new-lead',
+            String(id),
+            `opened lead ${id} (${d.lead.email}${d.lead.company ? `, ${d.lead.company}` : ''})`,
+            d.lead.company
+              ? replyText('desk.new-lead/company', { id, email: d.lead.email, company: d.lead.company })
+              : replyText('desk.new-lead', { id, email: d.lead.email }),
+          );
         }
         case 'append-lead': {
           const messageId = await insertDeskMessage(trx, incoming({ caseId: null, leadId: Number(d.leadId) }));
           await noteLimits(trx, { caseId: null, leadId: Number(d.leadId) });
           await emitDeskEvent(trx, { type: 'message.received', caseId: null, leadId: Number(d.leadId), deskMessageId: messageId, at: now });
-          return done('append-lead', d.leadId, `appended to lead ${d.leadId} (${d.via})`);
+          return done('append-lead', d.leadId, `appended to lead ${d.leadId} (${d.via})`, replyText('desk.append-lead', { id: d.leadId, via: viaText(d.via) }));
         }
         case 'attach-machine-mail': {
           const target = d.target.kind === 'case' ? { caseId: Number(d.target.caseId), leadId: null } : { caseId: null, leadId: Number(d.target.leadId) };
@@ -266,6 +322,9 @@ export async function applyIntakeDecision(
             'attach-machine-mail',
             d.target.kind === 'case' ? d.target.caseId : d.target.leadId,
             `${d.machine} attached to ${d.target.kind} ${d.target.kind === 'case' ? d.target.caseId : d.target.leadId} without reopening it`,
+            d.target.kind === 'case'
+              ? replyText('desk.attach-machine-mail/case', { machine: machineText(d.machine), id: d.target.caseId })
+              : replyText('desk.attach-machine-mail/lead', { machine: machineText(d.machine), id: d.target.leadId }),
           );
         }
         case 'suspend':
@@ -279,7 +338,7 @@ export async function applyIntakeDecision(
             subject: parsed.subject,
             createdAt: now,
           });
-          return done('suspend', null, `suspended (${d.reason}): ${d.detail}; kept in the suspended list (relaydesk desk suspended)`);
+          return done('suspend', null, `suspended (${d.reason}): ${d.detail}; kept in the suspended list (relaydesk desk suspended)`, suspendText(d.reason));
       }
     }),
   );

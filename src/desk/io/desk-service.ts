@@ -1,3 +1,4 @@
+import { refusalText } from '../../base/refusal-texts.js';
 import { randomToken } from '../../base/ids.js';
 import { RelaydeskError } from '../../base/errors.js';
 import { enqueue } from '../../queue/light.js';
@@ -48,7 +49,7 @@ async function channelOf(db: Db, id: string): Promise<StoredChannel> {
 
 async function caseOrFail(db: Db, number: number) {
   const c = await loadCaseByNumber(db, number);
-  if (!c) throw new RelaydeskError('NOT_FOUND', `no case #${number}; see \`relaydesk desk cases\``);
+  if (!c) throw new RelaydeskError('NOT_FOUND', `no case #${number}; see \`relaydesk desk cases\``, [], { text: refusalText('case-not-found', { number }) });
   return c;
 }
 
@@ -61,7 +62,8 @@ export async function answerCase(
   ctx: DeskContext,
   input: { caseNumber: number; body: string; author: string; status?: 'pending' | 'solved'; note?: boolean },
 ): Promise<{ queueId: string | null; status: string; messageId: string | null }> {
-  if (input.body.trim() === '') throw new RelaydeskError('BAD_INPUT', 'the answer is empty; write something with --body');
+  if (input.body.trim() === '')
+    throw new RelaydeskError('BAD_INPUT', 'the answer is empty; write something with --body', [], { text: refusalText('answer-empty', {}) });
   const c = await caseOrFail(ctx.db, input.caseNumber);
   if (input.note) {
     await ctx.db.transaction().execute(async (trx) => {
@@ -87,9 +89,18 @@ export async function answerCase(
     return { queueId: null, status: c.status, messageId: null };
   }
   const channel = await channelOf(ctx.db, c.channelId);
-  if (!channel.publicAddress) throw new RelaydeskError('BAD_INPUT', `channel ${channel.name} has no publicAddress to answer from; set it in the configuration`);
+  if (!channel.publicAddress)
+    throw new RelaydeskError('BAD_INPUT', `channel ${channel.name} has no publicAddress to answer from; set it in the configuration`, [], {
+      text: refusalText('answer-no-public-address', { channel: channel.name }),
+    });
   const change = applyStatusEvent(c.status as CaseStatus, { kind: 'agent-reply', ...(input.status ? { status: input.status } : {}) });
-  if (change.kind === 'rejected') throw new RelaydeskError('CONFLICT', `case #${c.number}: ${change.reason}`);
+  if (change.kind === 'rejected')
+    throw new RelaydeskError('CONFLICT', `case #${c.number}: ${change.reason}`, [], {
+      text:
+        c.status === 'closed'
+          ? refusalText('case-closed', { number: c.number })
+          : refusalText('case-status-not-allowed', { number: c.number, from: c.status, to: input.status ?? c.status }),
+    });
   const history = await loadDeskMessages(ctx.db, { caseId: c.id });
   const ids = history.map((m) => m.messageId).filter((m): m is string => Boolean(m));
   const lastIn = [...history].reverse().find((m) => m.direction === 'in' && m.messageId)?.messageId ?? '';
@@ -116,9 +127,12 @@ export async function answerCase(
     snapshot: ctx.snapshot,
     now: ctx.now,
     hostname: ctx.hostname,
-    origin: `answer to case #${c.number} by ${input.author}`,
+    origin: { summary: `answer to case #${c.number} by ${input.author}`, code: 'inbound.envelope/answer', params: { number: c.number, author: input.author } },
   });
-  if (out.record.deliveries.length === 0) throw new RelaydeskError('BAD_INPUT', `no recipient of the answer can be reached (${out.undeliverable.join(', ')})`);
+  if (out.record.deliveries.length === 0)
+    throw new RelaydeskError('BAD_INPUT', `no recipient of the answer can be reached (${out.undeliverable.join(', ')})`, [], {
+      text: refusalText('answer-unreachable', { addresses: out.undeliverable.join(', ') }),
+    });
   const status = change.kind === 'changed' ? change.to : c.status;
   await ctx.db.transaction().execute(async (trx) => {
     await enqueue(trx, out.record);
@@ -153,7 +167,10 @@ export async function changeCase(
   let status = c.status;
   if (input.status) {
     const change = applyStatusEvent(c.status as CaseStatus, { kind: 'agent-set', to: input.status });
-    if (change.kind === 'rejected') throw new RelaydeskError('CONFLICT', `case #${c.number}: ${change.reason}`);
+    if (change.kind === 'rejected')
+      throw new RelaydeskError('CONFLICT', `case #${c.number}: ${change.reason}`, [], {
+        text: refusalText('case-status-not-allowed', { number: c.number, from: c.status, to: input.status ?? c.status }),
+      });
     if (change.kind === 'changed') status = change.to;
   }
   await ctx.db.transaction().execute(async (trx) => {
@@ -170,7 +187,10 @@ export async function actOnLead(
   input: { leadId: number; action: LeadAction; amount?: number; stage?: string },
 ): Promise<{ status: string; contactId?: number; accountId?: number; opportunityId?: number }> {
   const lead = await loadLead(ctx.db, input.leadId);
-  if (!lead) throw new RelaydeskError('NOT_FOUND', `no lead ${input.leadId}; see \`relaydesk desk leads\``);
+  if (!lead)
+    throw new RelaydeskError('NOT_FOUND', `no lead ${input.leadId}; see \`relaydesk desk leads\``, [], {
+      text: refusalText('lead-not-found', { id: input.leadId }),
+    });
   if (input.action !== 'convert') {
     const event = input.action === 'work' ? 'start-working' : input.action;
     const change = applyLeadEvent(lead.status as LeadStatus, { kind: event });
@@ -300,7 +320,14 @@ export async function verifyChannel(ctx: DeskContext, name: string): Promise<{ c
     date: new Date(ctx.now),
   };
   const raw = await composeMail(mail);
-  const out = outgoingRecord({ raw, mail, snapshot: ctx.snapshot, now: ctx.now, hostname: ctx.hostname, origin: `forwarding check of channel ${ch.name}` });
+  const out = outgoingRecord({
+    raw,
+    mail,
+    snapshot: ctx.snapshot,
+    now: ctx.now,
+    hostname: ctx.hostname,
+    origin: { summary: `forwarding check of channel ${ch.name}`, code: 'inbound.envelope/forwarding-check', params: { channel: ch.name } },
+  });
   if (out.record.deliveries.length === 0) {
     const detail = `mail to ${ch.publicAddress} has nowhere to go: no user, group or routing rule takes it (550 5.1.1); add the default routing rule to the channel's inbound address`;
     await saveVerification(ctx.db, { channelId: ch.id, state: 'failed', nonce: null, queueId: null, sentAt: ctx.now, detail, now: ctx.now });

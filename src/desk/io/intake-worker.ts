@@ -27,7 +27,8 @@ import { fingerprintMessage } from '../message-fingerprint.js';
 import type { CaseRef, Channel, IntakeDecision, IntakeMessage } from '../model.js';
 import { parseInboundMessage } from '../parse-message.js';
 import { DEFAULT_PART_BUDGET } from '../stored-parts.js';
-import { applyIntakeDecision } from './apply-intake.js';
+import { applyIntakeDecision, type IntakeResult } from './apply-intake.js';
+import { replyText, suspendText } from '../../base/trace-texts.js';
 import { readInbound } from './read-inbound.js';
 import type { DeskDeps, IntakeRequest } from './intake-deps.js';
 import { EVENTS } from '../../base/events.js';
@@ -56,14 +57,14 @@ export function deskTransport(deps: DeskDeps): Transport {
       const out = new Map<number, AttemptOutcome>();
       for (const d of deliveries) {
         try {
-          const summary = await slots.run(() =>
+          const r = await slots.run(() =>
             runIntake({ ...deps, state: config }, { queueId: message.queueId, recipient: d.recipient, mailFrom: message.mailFrom, source, spam: d.spamFlag }),
           );
-          out.set(d.id, { kind: 'delivered', reply: summary });
+          out.set(d.id, { kind: 'delivered', reply: r.line, replyText: r.text, ...(r.note ? { note: r.note } : {}) });
         } catch (e) {
           const error = (e as Error).message;
           if (isTransientStoreError(e)) {
-            out.set(d.id, { kind: 'deferred', reply: `desk store unavailable: ${error}` });
+            out.set(d.id, { kind: 'deferred', reply: `desk store unavailable: ${error}`, replyText: replyText('reply.desk-store-unavailable', { error }) });
             continue;
           }
           deps.logger.error(
@@ -73,9 +74,18 @@ export function deskTransport(deps: DeskDeps): Transport {
           deps.metrics?.deskIntake('failed', '');
           try {
             const id = await insertFailed(deps.db, { queueId: message.queueId, recipient: d.recipient, error, now: deps.clock.now() });
-            out.set(d.id, { kind: 'delivered', reply: `desk could not process it: ${error}; kept as failed #${id} (relaydesk desk failed)` });
+            out.set(d.id, {
+              kind: 'delivered',
+              reply: `desk could not process it: ${error}; kept as failed #${id} (relaydesk desk failed)`,
+              replyText: replyText('reply.desk-failed', { error, id }),
+            });
           } catch (e2) {
-            out.set(d.id, { kind: 'deferred', reply: `desk intake failed (${error}) and could not be recorded (${(e2 as Error).message})` });
+            const recordError = (e2 as Error).message;
+            out.set(d.id, {
+              kind: 'deferred',
+              reply: `desk intake failed (${error}) and could not be recorded (${recordError})`,
+              replyText: replyText('reply.desk-failed-unrecorded', { error, recordError }),
+            });
           }
         }
       }
@@ -85,7 +95,7 @@ export function deskTransport(deps: DeskDeps): Transport {
 }
 
 /** One message in, exactly one effect; returns a line for the trace. */
-export async function runIntake(deps: DeskDeps & { state?: LiveState }, req: IntakeRequest): Promise<string> {
+export async function runIntake(deps: DeskDeps & { state?: LiveState }, req: IntakeRequest): Promise<IntakeResult> {
   const now = deps.clock.now();
   const lazy = deps.lazyTransaction ?? ((fn) => deps.db.transaction().execute(fn));
   const read = await readInbound(
@@ -106,7 +116,7 @@ async function intakeOf(
   req: IntakeRequest,
   read: Awaited<ReturnType<typeof readInbound>>,
   now: number,
-): Promise<string> {
+): Promise<IntakeResult> {
   if (read.refused) {
     const head = await parseInboundMessage(read.message.subarray(0, Math.min(read.message.length, 64 * 1024)));
     await insertSuspended(deps.db, {
@@ -120,7 +130,7 @@ async function intakeOf(
       createdAt: now,
     });
     deps.metrics?.deskIntake('set_aside', 'mime_limits');
-    return `suspended: mime-limits (${read.refused})`;
+    return { line: `suspended: mime-limits (${read.refused})`, text: suspendText('mime-limits'), note: null };
   }
   const parsed = await parseInboundMessage(read.message, {}, read.stored);
   parsed.problems.push(...read.problems);
@@ -147,7 +157,7 @@ async function intakeOf(
       createdAt: now,
     });
     deps.metrics?.deskIntake('set_aside', labelOf(reason));
-    return `suspended (${reason}): ${detail}; kept in the suspended list (relaydesk desk suspended)`;
+    return { line: `suspended (${reason}): ${detail}; kept in the suspended list (relaydesk desk suspended)`, text: suspendText(reason), note: null };
   }
   const channel = stored.find((c) => c.id === match.channelId)!;
   const message: IntakeMessage = { ...parsed, envelope: { mailFrom: req.mailFrom, recipient: req.recipient } };
@@ -191,7 +201,7 @@ async function intakeOf(
   const reused = dedupe.kind === 'new' && dedupe.reused !== null;
   deps.logger.info(
     { event: EVENTS.deskIntake, qid: req.queueId, channel: channel.name, effect: decision.kind, ...(reused ? { messageIdReused: parsed.messageId } : {}) },
-    summary,
+    summary.line,
   );
   const outcome = intakeOutcomeOf(decision, req.spam);
   deps.metrics?.deskIntake(outcome.outcome, outcome.reason);

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { summarizeHeaders } from '../../base/headers.js';
 import { newQueueId, randomToken } from '../../base/ids.js';
-import { generatedMail } from '../../queue/light.js';
+import { generatedMail, type GeneratedOrigin } from '../../queue/light.js';
 import type { RoutingSnapshot } from '../../routing/index.js';
 import type { ReceivedRecord } from '../../store/index.js';
 
@@ -76,7 +76,7 @@ export async function composeMail(m: OutgoingMail): Promise<Buffer> {
 }
 
 /** A composed message turned into a queue record from `mailFrom` to every To and Cc. */
-export function outgoingRecord(input: { raw: Buffer; mail: OutgoingMail; snapshot: RoutingSnapshot; now: number; hostname: string; origin: string }): {
+export function outgoingRecord(input: { raw: Buffer; mail: OutgoingMail; snapshot: RoutingSnapshot; now: number; hostname: string; origin: GeneratedOrigin }): {
   record: ReceivedRecord;
   queueId: string;
   undeliverable: string[];

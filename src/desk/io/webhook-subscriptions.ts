@@ -1,3 +1,4 @@
+import { refusalText } from '../../base/refusal-texts.js';
 import { RelaydeskError } from '../../base/errors.js';
 import { randomToken } from '../../base/ids.js';
 import { deleteWebhook, insertWebhook, listWebhooks, type Db, type WebhookRow } from '../../store/index.js';
@@ -79,6 +80,7 @@ export async function listWebhookSummaries(db: Db): Promise<WebhookSummary[]> {
 }
 
 export async function removeWebhook(db: Db, id: string): Promise<{ id: string; removed: true }> {
-  if (!(await deleteWebhook(db, id))) throw new RelaydeskError('NOT_FOUND', `no webhook ${id}; see \`relaydesk webhook list\``);
+  if (!(await deleteWebhook(db, id)))
+    throw new RelaydeskError('NOT_FOUND', `no webhook ${id}; see \`relaydesk webhook list\``, [], { text: refusalText('webhook-not-found', { id }) });
   return { id, removed: true };
 }

@@ -5,6 +5,7 @@ import type { LookupFunction } from 'node:net';
 import { newQueueId, randomToken } from '../../base/ids.js';
 import { readAll, wholeMessage } from '../../base/message-source.js';
 import type { Logger } from '../../base/log.js';
+import { replyText } from '../../base/trace-texts.js';
 import { enqueue, type AttemptOutcome, type Transport } from '../../queue/light.js';
 import type { WebhookMetrics } from '../../metrics/index.js';
 import {
@@ -226,12 +227,22 @@ export function webhookTransport(deps: {
       for (const d of deliveries) {
         const sub = await loadWebhook(deps.db, d.recipient);
         if (!sub) {
-          out.set(d.id, { kind: 'bounced', reply: `webhook subscription ${d.recipient} was removed; event not sent`, status: '5.1.1' });
+          out.set(d.id, {
+            kind: 'bounced',
+            reply: `webhook subscription ${d.recipient} was removed; event not sent`,
+            replyText: replyText('reply.webhook-removed', { subscription: d.recipient }),
+            status: '5.1.1',
+          });
           deps.metrics?.webhookPost('bounced', 'subscription_removed');
           continue;
         }
         if (!envelope?.id || !envelope.type) {
-          out.set(d.id, { kind: 'bounced', reply: `the stored event of ${message.queueId} is not a webhook event`, status: '5.6.0' });
+          out.set(d.id, {
+            kind: 'bounced',
+            reply: `the stored event of ${message.queueId} is not a webhook event`,
+            replyText: replyText('reply.webhook-not-event', { queueId: message.queueId }),
+            status: '5.6.0',
+          });
           deps.metrics?.webhookPost('bounced', 'bad_event');
           continue;
         }

@@ -1,6 +1,7 @@
 import type { Clock } from '../../base/clock.js';
 import { EVENTS } from '../../base/events.js';
 import { newQueueId } from '../../base/ids.js';
+import { addressList, plannedText, traceText, type TraceText } from '../../base/trace-texts.js';
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/index.js';
 import { planDeliveries, type PlannedDelivery, type RecipientPlan, type SpamVerdict } from '../../routing/index.js';
@@ -214,7 +215,7 @@ function traceOf(x: {
   planned: readonly PlannedDelivery[];
 }): TraceEvent[] {
   const { queueId, at, input } = x;
-  const ev = (code: string, summary: string, data: Record<string, unknown> = {}): TraceEvent => ({ queueId, at, code, summary, data });
+  const ev = (code: string, summary: string, data: Record<string, unknown>, text: TraceText): TraceEvent => ({ queueId, at, code, summary, data, text });
   const out: TraceEvent[] = [
     ev(
       EVENTS.envelope,
@@ -226,12 +227,22 @@ function traceOf(x: {
         helo: input.helo,
         tls: input.tls,
       },
+      traceText(input.tls ? 'inbound.envelope/tls' : 'inbound.envelope', {
+        mailFrom: input.mailFrom,
+        recipients: addressList(input.recipients.map((r) => r.address)),
+        clientIp: input.clientIp,
+        helo: input.helo || '-',
+      }),
     ),
-    ev(EVENTS.authResults, authLine(x.authResults), x.authResults),
+    ev(EVENTS.authResults, authLine(x.authResults), x.authResults, authText(x.authResults)),
     ev(
       EVENTS.verdict,
       `${x.verdict.spam ? 'spam' : 'not spam'} (score ${x.verdict.score}${x.verdict.reasons.length ? `: ${x.verdict.reasons.join(', ')}` : ''})`,
       { ...x.verdict },
+      traceText(x.verdict.spam ? 'spam.verdict/spam' : 'spam.verdict/not-spam', {
+        score: x.verdict.score,
+        reasons: x.verdict.reasons.length ? x.verdict.reasons.join(', ') : '-',
+      }),
     ),
   ];
   const seen = new Set<string>();
@@ -240,23 +251,29 @@ function traceOf(x: {
       const key = `${d.originalRecipient}\u0000${rule}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push(ev(EVENTS.ruleApplied, `rule "${rule}" applied to <${d.originalRecipient}>`, { rule, recipient: d.originalRecipient }));
+      out.push(
+        ev(
+          EVENTS.ruleApplied,
+          `rule "${rule}" applied to <${d.originalRecipient}>`,
+          { rule, recipient: d.originalRecipient },
+          traceText('routing.rule_applied', { rule, recipient: d.originalRecipient }),
+        ),
+      );
     }
   }
   for (const d of x.planned) {
     const where = d.transport === 'smtp' ? (d.route ? `route ${d.route}` : 'next hop by domain') : d.transport;
     const state = d.held ? `held (${d.holdReason ?? 'spam'})` : 'queued';
     out.push(
-      ev(d.held ? EVENTS.held : EVENTS.planned, `<${d.originalRecipient}> → <${d.recipient}> by ${where}: ${state}`, {
-        recipient: d.recipient,
-        originalRecipient: d.originalRecipient,
-        transport: d.transport,
-        route: d.route ?? null,
-        held: d.held,
-      }),
+      ev(
+        d.held ? EVENTS.held : EVENTS.planned,
+        `<${d.originalRecipient}> → <${d.recipient}> by ${where}: ${state}`,
+        { recipient: d.recipient, originalRecipient: d.originalRecipient, transport: d.transport, route: d.route ?? null, held: d.held },
+        plannedText(d),
+      ),
     );
   }
-  out.push(ev(EVENTS.accepted, `accepted: 250 queued as ${queueId}`, {}));
+  out.push(ev(EVENTS.accepted, `accepted: 250 queued as ${queueId}`, { queueId }, traceText('inbound.accepted', { queueId })));
   return out;
 }
 
@@ -274,4 +291,16 @@ function authLine(a: Record<string, unknown>): string {
     else if (typeof v === 'string') parts.push(`${k}=${v}`);
   }
   return parts.length ? parts.join(' ') : 'authentication checks off';
+}
+
+/** The same line as a text: the results themselves (`spf=pass dkim=none`) are data. */
+function authText(a: Record<string, unknown>): TraceText {
+  const rspamd = a['rspamd'];
+  if (rspamd && typeof rspamd === 'object') {
+    const r = rspamd as Record<string, unknown>;
+    if (typeof r['unscanned'] === 'string') return traceText('spam.auth_results/unscanned', { why: r['unscanned'] });
+    return traceText('spam.auth_results/rspamd', { action: String(r['action']), score: String(r['score']), requiredScore: String(r['requiredScore']) });
+  }
+  const line = authLine(a);
+  return line === 'authentication checks off' ? traceText('spam.auth_results/off', {}) : traceText('spam.auth_results', { results: line });
 }

@@ -1,4 +1,5 @@
 import { EVENTS } from '../../base/events.js';
+import { replyText, traceText } from '../../base/trace-texts.js';
 import { wholeMessage } from '../../base/message-source.js';
 import type { AttemptOutcome, Transport } from '../../queue/index.js';
 import { arcKeyFor, forwardedByRule, ourAuthResults, sealArc } from '../arc-seal.js';
@@ -48,7 +49,7 @@ export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now
       const out = new Map<number, AttemptOutcome>();
       for (const d of deliveries) {
         const o = result.perRecipient.get(d.recipient);
-        out.set(d.id, o ?? { kind: 'deferred', reply: 'the next hop gave no answer for this recipient' });
+        out.set(d.id, o ?? { kind: 'deferred', reply: 'the next hop gave no answer for this recipient', replyText: replyText('reply.hop-silent', {}) });
       }
       return out;
 
@@ -76,12 +77,17 @@ export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now
           });
           if (sealed) {
             const { instance, cv } = sealed;
-            note(EVENTS.arcSealed, `ARC set i=${instance} sealed by ${arcKey.domain} (selector ${arcKey.selector}), cv=${cv}`, {
-              instance,
-              cv,
-              domain: arcKey.domain,
-              selector: arcKey.selector,
-            });
+            note(
+              EVENTS.arcSealed,
+              `ARC set i=${instance} sealed by ${arcKey.domain} (selector ${arcKey.selector}), cv=${cv}`,
+              {
+                instance,
+                cv,
+                domain: arcKey.domain,
+                selector: arcKey.selector,
+              },
+              traceText('outbound.arc_sealed', { instance, domain: arcKey.domain, selector: arcKey.selector, cv }),
+            );
           }
         }
         const signed = sealed?.source ?? dkimSigned;

@@ -32,6 +32,7 @@ import { bounceFor } from '../bounces.js';
 import type { Transport } from '../transport.js';
 import type { QueueMetrics } from '../../metrics/index.js';
 import { EVENTS, type EventCode } from '../../base/events.js';
+import { replyText, type TraceText } from '../../base/trace-texts.js';
 
 export interface QueueRunnerDeps {
   readonly db: Db;
@@ -371,12 +372,24 @@ export class QueueRunner {
     const notes: TraceEvent[] = [];
     let outcomes: ReadonlyMap<number, AttemptOutcome>;
     if (!stored || !message) {
-      outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'bounced', reply: 'message body missing from the store', status: '5.3.0' } as const]));
+      outcomes = new Map(
+        deliveries.map((d) => [
+          d.id,
+          { kind: 'bounced', reply: 'message body missing from the store', replyText: replyText('reply.body-missing', {}), status: '5.3.0' } as const,
+        ]),
+      );
     } else {
       const transport = this.#transports.get(first.transport);
       if (!transport) {
         outcomes = new Map(
-          deliveries.map((d) => [d.id, { kind: 'deferred', reply: `no ${first.transport} transport runs on this node; start one with --roles` } as const]),
+          deliveries.map((d) => [
+            d.id,
+            {
+              kind: 'deferred',
+              reply: `no ${first.transport} transport runs on this node; start one with --roles`,
+              replyText: replyText('reply.no-transport', { transport: first.transport }),
+            } as const,
+          ]),
         );
       } else {
         try {
@@ -384,11 +397,20 @@ export class QueueRunner {
           const copy = await applyTransform(stored.source, first.transform as MessageTransform, {
             spamVerdict: { spam: message.spam, score: message.spamScore },
           });
-          const note = (code: EventCode, summary: string, data: Record<string, unknown> = {}) =>
-            notes.push({ queueId: first.queueId, at: deps.clock.now(), code, summary, data });
+          const note = (code: EventCode, summary: string, data: Record<string, unknown>, text: TraceText) =>
+            notes.push({ queueId: first.queueId, at: deps.clock.now(), code, summary, data, text });
           outcomes = await transport.deliver({ message, source: copy, deliveries, config, note });
         } catch (e) {
-          outcomes = new Map(deliveries.map((d) => [d.id, { kind: 'deferred', reply: `local error: ${(e as Error).message}` } as const]));
+          outcomes = new Map(
+            deliveries.map((d) => [
+              d.id,
+              {
+                kind: 'deferred',
+                reply: `local error: ${(e as Error).message}`,
+                replyText: replyText('reply.local-error', { error: (e as Error).message }),
+              } as const,
+            ]),
+          );
         }
       }
     }

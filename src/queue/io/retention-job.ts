@@ -1,5 +1,6 @@
 import type { Clock } from '../../base/clock.js';
 import { EVENTS } from '../../base/events.js';
+import { traceText } from '../../base/trace-texts.js';
 import type { Logger } from '../../base/log.js';
 import { renderDuration } from '../../config/index.js';
 import type { LiveConfig } from '../../config/index.js';
@@ -206,7 +207,8 @@ function stagesOf(db: RetentionJobDeps['store']['db']): Stage[] {
       name: 'quarantine',
       async batch(limit, c, now, policy) {
         const summary = `deleted from quarantine by retention: held longer than ${renderDuration(policy.quarantineMs)} (retention.quarantine)`;
-        const r = await expireHeld(db, { before: c.expireHeldBefore, now, limit, code: EVENTS.deleted, summary });
+        const text = traceText('queue.deleted/retention', { duration: renderDuration(policy.quarantineMs) });
+        const r = await expireHeld(db, { before: c.expireHeldBefore, now, limit, code: EVENTS.deleted, summary, text });
         return { removed: r.messages, add: { quarantine: r.deliveries } };
       },
     },

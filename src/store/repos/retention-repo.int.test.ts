@@ -182,7 +182,14 @@ describe.each(DIALECTS)('retention batches on %s', (dialect) => {
 
   it('drops quarantine past its window with a trace line, leaving younger holds', async () => {
     await save(record('HELD2', 10 * D, ['x@crm.test', 'y@crm.test'], 'held'));
-    const r = await expireHeld(db(), { before: 5 * D, now: 12 * D, limit: 10, code: 'queue.deleted', summary: 'deleted from quarantine by retention' });
+    const r = await expireHeld(db(), {
+      before: 5 * D,
+      now: 12 * D,
+      limit: 10,
+      code: 'queue.deleted',
+      summary: 'deleted from quarantine by retention',
+      text: { code: 'queue.deleted/retention', params: { duration: '5d' } },
+    });
     expect(r).toEqual({ messages: 1, deliveries: 1 });
     const held = await db()
       .selectFrom('deliveries')

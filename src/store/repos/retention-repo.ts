@@ -3,6 +3,7 @@ import type { Db, StoreHandle } from '../db.js';
 import type { Database, DeliveryStatus } from '../schema.js';
 import { loadDeliveries, toDeliveryRow, type DeliveryRow } from './delivery-repo.js';
 import type { DeliverySummary } from './delivery-summary.js';
+import type { TraceText } from '../../base/trace-texts.js';
 import type { MessageRow } from './message-repo.js';
 import { appendTrace } from './trace-repo.js';
 
@@ -40,7 +41,7 @@ const OPEN: readonly DeliveryStatus[] = ['queued', 'active', 'deferred', 'held']
 /** Drops held deliveries held since before `before` (status deleted), with a trace line per message. */
 export async function expireHeld(
   db: Db,
-  input: { before: number; now: number; limit: number; code: string; summary: string },
+  input: { before: number; now: number; limit: number; code: string; summary: string; text: TraceText },
 ): Promise<{ messages: number; deliveries: number }> {
   return db.transaction().execute(async (trx) => {
     const rows = await trx
@@ -63,7 +64,7 @@ export async function expireHeld(
         .executeTakeFirst();
       const n = Number(r.numUpdatedRows);
       deliveries += n;
-      if (n > 0) await appendTrace(trx, [{ queueId: queue_id, at: input.now, code: input.code, summary: input.summary }]);
+      if (n > 0) await appendTrace(trx, [{ queueId: queue_id, at: input.now, code: input.code, summary: input.summary, text: input.text }]);
     }
     return { messages: rows.length, deliveries };
   });

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Db } from '../db.js';
 import { runCompiledOnce } from '../compiled-once.js';
+import type { TraceText } from '../../base/trace-texts.js';
 
 export interface TraceEvent {
   readonly queueId: string;
@@ -10,11 +11,17 @@ export interface TraceEvent {
   readonly code: string;
   readonly summary: string;
   readonly data?: Record<string, unknown>;
+  /** The line in words of the console's dictionaries; stored in `data` as `text`. */
+  readonly text?: TraceText;
 }
 
-export interface StoredTraceEvent extends TraceEvent {
+export interface StoredTraceEvent extends Omit<TraceEvent, 'text'> {
   readonly id: number;
+  /** Null for a line stored without one (before texts existed): its summary says it. */
+  readonly text: { readonly code: string; readonly params: Readonly<Record<string, unknown>> } | null;
 }
+
+const TEXT_KEY = 'text';
 
 export async function appendTrace(db: Db | Transaction<Database>, events: readonly TraceEvent[]): Promise<void> {
   for (const e of events) {
@@ -25,20 +32,28 @@ export async function appendTrace(db: Db | Transaction<Database>, events: readon
         db
           .insertInto('trace_events')
           .values({ queue_id: p('queue_id'), delivery_id: p('delivery_id'), at: p('at'), code: p('code'), summary: p('summary'), data: p('data') }),
-      { queue_id: e.queueId, delivery_id: e.deliveryId ?? null, at: e.at, code: e.code, summary: e.summary, data: JSON.stringify(e.data ?? {}) },
+      {
+        queue_id: e.queueId,
+        delivery_id: e.deliveryId ?? null,
+        at: e.at,
+        code: e.code,
+        summary: e.summary,
+        data: JSON.stringify(e.text ? { ...e.data, [TEXT_KEY]: e.text } : (e.data ?? {})),
+      },
     );
   }
 }
 
 export async function loadTrace(db: Db, queueId: string, afterId = 0): Promise<StoredTraceEvent[]> {
   const rows = await db.selectFrom('trace_events').selectAll().where('queue_id', '=', queueId).where('id', '>', afterId).orderBy('id').execute();
-  return rows.map((r) => ({
-    id: r.id,
-    queueId: r.queue_id,
-    deliveryId: r.delivery_id,
-    at: r.at,
-    code: r.code,
-    summary: r.summary,
-    data: JSON.parse(r.data) as Record<string, unknown>,
-  }));
+  return rows.map((r) => {
+    const { [TEXT_KEY]: text, ...data } = JSON.parse(r.data) as Record<string, unknown>;
+    return { id: r.id, queueId: r.queue_id, deliveryId: r.delivery_id, at: r.at, code: r.code, summary: r.summary, data, text: isText(text) ? text : null };
+  });
+}
+
+function isText(v: unknown): v is { code: string; params: Record<string, unknown> } {
+  if (typeof v !== 'object' || v === null) return false;
+  const t = v as Record<string, unknown>;
+  return typeof t['code'] === 'string' && typeof t['params'] === 'object' && t['params'] !== null;
 }

@@ -62,7 +62,13 @@ export function apiPlugin(deps: ApiDeps, authenticators: readonly Authenticator[
       return reply.code(p.status).send(p.body);
     });
     api.setNotFoundHandler(async (req, reply) =>
-      reply.code(404).send({ error: `no API endpoint ${req.method} ${req.url.split('?')[0]}; see /api/openapi.json`, code: 'NOT_FOUND', details: [] }),
+      reply.code(404).send({
+        error: `no API endpoint ${req.method} ${req.url.split('?')[0]}; see /api/openapi.json`,
+        code: 'NOT_FOUND',
+        details: [],
+        reason: null,
+        params: {},
+      }),
     );
     api.get('/openapi.json', async () => document);
     registerRoutes(api, API_ROUTES, deps, authenticators);

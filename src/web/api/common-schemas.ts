@@ -5,6 +5,23 @@ export const problemSchema = z.object({
   error: z.string().describe('what went wrong and how to fix it, as a sentence'),
   code: z.string().describe('stable code, e.g. BAD_INPUT, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT'),
   details: z.array(z.string()).describe('every individual problem, e.g. "body.status: Invalid option"'),
+  reason: z.string().nullable().describe("the sentence as a kebab-case code the console's dictionaries say in words (null: none)"),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).describe('the values the sentence names, by name'),
+});
+
+const textValue = z.union([z.string(), z.number()]);
+/** A server text in words of the console's dictionaries: a code and the values it names. */
+export const textSchema = z.object({
+  code: z.string().describe("a stable code; the console's dictionaries say it in English and Japanese"),
+  params: z.record(z.string(), textValue).describe('the values the text names, by name'),
+});
+/** A trace line's text: a value may quote a text of ours (a reply, a note), which may quote one in turn. */
+export const traceTextSchema = z.object({
+  code: z.string().describe("trace.<code> in the console's dictionaries; unknown codes show the summary"),
+  params: z.record(
+    z.string(),
+    z.union([textValue, z.object({ code: z.string(), params: z.record(z.string(), z.unknown()).describe('values as in params: plain or texts') })]),
+  ),
 });
 
 const person = z.object({ name: z.string(), address: z.string() });

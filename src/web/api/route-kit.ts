@@ -1,3 +1,4 @@
+import { refusalText } from '../../base/refusal-texts.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Authenticator, Principal } from '../auth/principal.js';
@@ -76,7 +77,7 @@ export function defineRoute<P extends Schema = undefined, Q extends Schema = und
     failures: spec.failures ?? [],
     async run(req, principal, deps) {
       const permission = decidePermission(principal, spec.action);
-      if (permission.kind === 'deny') throw new HttpProblem('FORBIDDEN', `not allowed: ${permission.reason}`);
+      if (permission.kind === 'deny') throw new HttpProblem('FORBIDDEN', `not allowed: ${permission.reason}`, [], refusalText('forbidden', {}));
       const input = validateInput(spec, req);
       const subject = (spec.load ? await spec.load(input, deps) : undefined) as L;
       return spec.command({ input, subject, principal, deps });
@@ -101,7 +102,12 @@ function validateInput<P extends Schema, Q extends Schema, B extends Schema>(
   const query = check('query', spec.query, req.query ?? {});
   const body = check('body', spec.body, req.body);
   if (details.length)
-    throw new HttpProblem('BAD_INPUT', `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
+    throw new HttpProblem(
+      'BAD_INPUT',
+      `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`,
+      details,
+      refusalText('invalid-request', { count: details.length }),
+    );
   return { params, query, body } as RouteInput<P, Q, B>;
 }
 
@@ -110,9 +116,14 @@ export async function authenticate(req: FastifyRequest, authenticators: readonly
   for (const a of authenticators) {
     const r = await a(req);
     if (r.kind === 'principal') return r.principal;
-    if (r.kind === 'refused') throw new HttpProblem('UNAUTHENTICATED', `not authenticated: ${r.reason}`);
+    if (r.kind === 'refused') throw new HttpProblem('UNAUTHENTICATED', `not authenticated: ${r.reason}`, [], refusalText('not-authenticated', {}));
   }
-  throw new HttpProblem('UNAUTHENTICATED', 'not authenticated: send "Authorization: Bearer rd_…" with a token from `relaydesk token create`');
+  throw new HttpProblem(
+    'UNAUTHENTICATED',
+    'not authenticated: send "Authorization: Bearer rd_…" with a token from `relaydesk token create`',
+    [],
+    refusalText('not-authenticated', {}),
+  );
 }
 
 /** Registers routes on an encapsulated instance whose prefix is /api. */

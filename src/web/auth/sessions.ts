@@ -1,3 +1,4 @@
+import { refusalText } from '../../base/refusal-texts.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 // The cookie plugin (registered in server.ts) adds req.cookies and reply.setCookie.
 import type {} from '@fastify/cookie';
@@ -21,7 +22,12 @@ export function checkCsrf(req: FastifyRequest, s: SessionRow): void {
   if (!STATE_CHANGING.has(req.method)) return;
   const given = req.headers[CSRF_HEADER];
   if (typeof given !== 'string' || !sameSecret(given, s.csrfToken)) {
-    throw new HttpProblem('CSRF', 'the request lacks the X-CSRF-Token of this session; reload the console (GET /api/session gives the token) and try again');
+    throw new HttpProblem(
+      'CSRF',
+      'the request lacks the X-CSRF-Token of this session; reload the console (GET /api/session gives the token) and try again',
+      [],
+      refusalText('csrf-missing', {}),
+    );
   }
 }
 

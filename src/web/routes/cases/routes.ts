@@ -1,3 +1,4 @@
+import { refusalText } from '../../../base/refusal-texts.js';
 import { answerCase, caseView, changeCase, messageView } from '../../../desk/index.js';
 import {
   findLinkedCases,
@@ -30,7 +31,7 @@ import {
 
 async function loadCase(db: Db, number: number): Promise<CaseRow> {
   const c = await loadCaseByNumber(db, number);
-  if (!c) throw new HttpProblem('NOT_FOUND', `no case #${number}; list cases with GET /api/cases`);
+  if (!c) throw new HttpProblem('NOT_FOUND', `no case #${number}; list cases with GET /api/cases`, [], refusalText('case-not-found', { number }));
   return c;
 }
 

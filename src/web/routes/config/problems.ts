@@ -13,9 +13,11 @@ export const problemSchema = z.object({
   line: z.number().int().optional().describe('the line in the YAML, when the problem came from text'),
   text: z.string().describe('the problem as one line, as `relaydesk apply` prints it'),
   code: z
-    .enum(['desk-address-retired', 'desk-address-unknown'])
-    .optional()
-    .describe('a rule sends mail to a retired or unknown desk address, which the desk refuses (the routing table flags the rule)'),
+    .string()
+    .describe(
+      "a stable kebab-case code the console's dictionaries say in words, with `params`; desk-address-retired and desk-address-unknown: a rule sends mail to a desk address that refuses it (the routing table flags the rule)",
+    ),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).describe('the values the message names, by name'),
 });
 
 /** A document has no lines: its problems are placed by path alone. */
@@ -27,7 +29,8 @@ export const problemJson = (p: Problem, opts: { lines: boolean }) => {
     severity: p.severity,
     ...(shown.line !== undefined ? { line: shown.line } : {}),
     text: describeProblem(shown),
-    ...(p.code ? { code: p.code } : {}),
+    code: p.code,
+    params: { ...p.params },
   };
 };
 

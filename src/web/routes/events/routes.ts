@@ -93,10 +93,13 @@ export function deskEventRoutes(deps: ApiDeps, authenticators: readonly Authenti
     api.get('/events', async (req, reply) => {
       await requireDeskRead(req, authenticators);
       if (feed.listeners >= MAX_LISTENERS) {
-        return reply
-          .code(503)
-          .header('Retry-After', '30')
-          .send({ error: 'too many open event streams on this node; the console falls back to polling', code: 'UNAVAILABLE', details: [] });
+        return reply.code(503).header('Retry-After', '30').send({
+          error: 'too many open event streams on this node; the console falls back to polling',
+          code: 'UNAVAILABLE',
+          details: [],
+          reason: null,
+          params: {},
+        });
       }
       reply.hijack();
       const res = reply.raw;

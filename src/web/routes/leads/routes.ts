@@ -1,3 +1,4 @@
+import { refusalText } from '../../../base/refusal-texts.js';
 import { actOnLead, conversionView, leadView, messageView, type LeadAction } from '../../../desk/index.js';
 import { listDeskChannels, listLeads, loadConversion, loadDeskMessages, loadLead, type Db, type LeadRow } from '../../../store/index.js';
 import { deskContextOf, type ApiDeps } from '../../api/api-deps.js';
@@ -7,7 +8,7 @@ import { convertBody, leadActionSchema, leadDetailSchema, leadListSchema, leadPa
 
 async function loadOrFail(db: Db, id: number): Promise<LeadRow> {
   const l = await loadLead(db, id);
-  if (!l) throw new HttpProblem('NOT_FOUND', `no lead ${id}; list leads with GET /api/leads`);
+  if (!l) throw new HttpProblem('NOT_FOUND', `no lead ${id}; list leads with GET /api/leads`, [], refusalText('lead-not-found', { id }));
   return l;
 }
 

@@ -1,3 +1,4 @@
+import { refusalText } from '../../../base/refusal-texts.js';
 import { z } from 'zod';
 import { isoTime } from '../../../desk/index.js';
 import {
@@ -12,6 +13,8 @@ import {
 } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { HttpProblem } from '../../http-problem.js';
+import { traceTextSchema } from '../../api/common-schemas.js';
+import { stepText } from '../../api/texts.js';
 
 /** The email log: find a message, then every step it took (the same trace as `relaydesk trace`). */
 const deliverySchema = z.object({
@@ -57,7 +60,7 @@ const messageSchema = z.object({
   suspended: z.array(suspendedSchema).describe('what the desk set aside of it, with the reason'),
   failed: z.array(failedSchema).describe('what the desk could not process of it, with the error'),
 });
-const stepSchema = z.object({ at: z.string(), code: z.string(), summary: z.string(), deliveryId: z.number().int().nullable() });
+const stepSchema = z.object({ at: z.string(), code: z.string(), summary: z.string(), text: traceTextSchema, deliveryId: z.number().int().nullable() });
 const intakeSchema = z.object({
   channel: z.string(),
   effect: z.string().describe('new-case, append, new-lead, append-lead, suspend, verification, …'),
@@ -161,11 +164,11 @@ const trace = defineRoute({
   failures: [403, 404],
   async command({ input: { params }, deps }) {
     const m = await loadMessage(deps.db, params.id);
-    if (!m) throw new HttpProblem('NOT_FOUND', `no message with queue id ${params.id}`);
+    if (!m) throw new HttpProblem('NOT_FOUND', `no message with queue id ${params.id}`, [], refusalText('message-not-found', { queueId: params.id }));
     const [steps, desk] = await Promise.all([loadTrace(deps.db, params.id), loadIntakesOfMessage(deps.db, params.id)]);
     return {
       message: await view(deps, m),
-      steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), code: s.code, summary: s.summary, deliveryId: s.deliveryId ?? null })),
+      steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), code: s.code, summary: s.summary, text: stepText(s), deliveryId: s.deliveryId ?? null })),
       desk,
     };
   },

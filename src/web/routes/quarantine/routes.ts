@@ -1,5 +1,7 @@
+import { refusalText } from '../../../base/refusal-texts.js';
 import { z } from 'zod';
 import { EVENTS } from '../../../base/events.js';
+import { traceText } from '../../../base/trace-texts.js';
 import { isoTime } from '../../../desk/index.js';
 import { isHeld, listHeld, loadHeader, loadMessage, resolveHeld } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
@@ -76,7 +78,13 @@ const show = defineRoute({
         `message ${params.id} is no longer held, and its body was purged on ${isoTime(m.bodyPurgedAt)} (retention.messages); the email log keeps how each delivery ended`,
       );
     }
-    if (!held || !m || !header) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}; find other messages in the email log`);
+    if (!held || !m || !header)
+      throw new HttpProblem(
+        'NOT_FOUND',
+        `no quarantined message ${params.id}; find other messages in the email log`,
+        [],
+        refusalText('quarantined-not-found', { queueId: params.id }),
+      );
     const block = header.subarray(0, Math.min(header.length, HEADER_VIEW_MAX));
     return {
       id: params.id,
@@ -112,9 +120,10 @@ function resolveRoute(verb: 'release' | 'delete') {
           at: now,
           code: to === 'queued' ? EVENTS.released : EVENTS.deleted,
           summary: `${to === 'queued' ? 'released from' : 'deleted from'} quarantine by ${principal.name}`,
+          text: traceText(to === 'queued' ? 'queue.released/console' : 'queue.deleted/console', { by: principal.name }),
         },
       });
-      if (n === 0) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}`);
+      if (n === 0) throw new HttpProblem('NOT_FOUND', `no quarantined message ${params.id}`, [], refusalText('quarantined-not-found', { queueId: params.id }));
       if (to === 'queued') deps.wake();
       return { id: params.id, deliveries: n };
     },

@@ -9,6 +9,7 @@
  * the console then follows its trace (GET /api/messages/:id/trace) to the destination. A case
  * it opens is a test case (see desk/route-test-mark.ts): closed, unacknowledged, out of the lists.
  */
+import { refusalText } from '../../../base/refusal-texts.js';
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { randomToken } from '../../../base/ids.js';
@@ -161,7 +162,13 @@ const explain = defineRoute({
       return explainRoute(config, version, query.address, query.from);
     }
     const m = await loadMessage(deps.db, query.queueId);
-    if (!m) throw new HttpProblem('NOT_FOUND', `no message with queue id ${query.queueId}; it may have been purged by retention`);
+    if (!m)
+      throw new HttpProblem(
+        'NOT_FOUND',
+        `no message with queue id ${query.queueId}; it may have been purged by retention`,
+        [],
+        refusalText('message-not-found', { queueId: query.queueId }),
+      );
     const config = await loadConfigOfVersion(deps.db, m.configVersion);
     return explainRoute(config, m.configVersion, query.address, query.from ?? (m.mailFrom === '' ? undefined : m.mailFrom));
   },

@@ -1,3 +1,4 @@
+import { refusalText } from '../../../base/refusal-texts.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Logger } from '../../../base/log.js';
@@ -41,7 +42,12 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const details = r.error.issues.map((i) => `${['body', ...i.path.map(String)].join('.')}: ${i.message}`);
-  throw new HttpProblem('BAD_INPUT', `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, details);
+  throw new HttpProblem(
+    'BAD_INPUT',
+    `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`,
+    details,
+    refusalText('invalid-request', { count: details.length }),
+  );
 }
 
 const sessionSchema = z.object({
@@ -171,7 +177,10 @@ export function sessionRoutes(deps: SessionRouteDeps) {
   return async (api: FastifyInstance) => {
     api.get('/session', async (req, reply) => {
       const s = await sessionOf(deps.db, req, deps.now());
-      if (!s) return reply.code(401).send({ error: 'not logged in; log in with POST /api/session', code: 'UNAUTHENTICATED', details: [] });
+      if (!s)
+        return reply
+          .code(401)
+          .send({ error: 'not logged in; log in with POST /api/session', code: 'UNAUTHENTICATED', details: [], reason: 'not-logged-in', params: {} });
       return present(s.user, s.csrfToken);
     });
 
@@ -183,7 +192,7 @@ export function sessionRoutes(deps: SessionRouteDeps) {
         const ok = user && !user.disabled ? await verifyPassword(user.passwordHash, body.password) : await verifyDecoy(body.password);
         if (!user || !ok) {
           deps.logger.info({ event: EVENTS.loginFailed, email: body.email, ip: req.ip }, 'console login failed');
-          throw new WrongGuess(new HttpProblem('BAD_CREDENTIALS', BAD_CREDENTIALS));
+          throw new WrongGuess(new HttpProblem('BAD_CREDENTIALS', BAD_CREDENTIALS, [], refusalText('bad-credentials', {})));
         }
         await limiter.reset(`email:${body.email}`);
         return logIn(req, reply, user);
@@ -203,18 +212,24 @@ export function sessionRoutes(deps: SessionRouteDeps) {
 
     api.post('/session/password', async (req, reply) => {
       const s = await sessionOf(deps.db, req, deps.now());
-      if (!s) throw new HttpProblem('UNAUTHENTICATED', 'not logged in; log in with POST /api/session');
+      if (!s) throw new HttpProblem('UNAUTHENTICATED', 'not logged in; log in with POST /api/session', [], refusalText('not-logged-in', {}));
       checkCsrf(req, s);
       const body = parse(passwordBody, req.body);
       return guarded(reply, req.ip, s.user.email, async () => {
         const user = await findUserByEmail(deps.db, s.user.email);
         if (!user || !(await verifyPassword(user.passwordHash, body.current))) {
           throw new WrongGuess(
-            new HttpProblem('BAD_INPUT', 'the current password is wrong; nothing was changed', ['body.current: the current password is wrong']),
+            new HttpProblem(
+              'BAD_INPUT',
+              'the current password is wrong; nothing was changed',
+              ['body.current: the current password is wrong'],
+              refusalText('password-wrong', {}),
+            ),
           );
         }
         const r = await changeUser(deps.db, user.email, { passwordHash: await hashPassword(body.next), keepSession: s.idHash, now: deps.now() });
-        if (r.kind !== 'changed') throw new HttpProblem('UNAUTHENTICATED', 'the user of this session no longer exists; log in again');
+        if (r.kind !== 'changed')
+          throw new HttpProblem('UNAUTHENTICATED', 'the user of this session no longer exists; log in again', [], refusalText('session-user-gone', {}));
         await limiter.reset(`email:${user.email}`);
         deps.logger.info({ event: EVENTS.passwordChanged, email: user.email }, 'console password changed; other sessions ended');
         return reply.code(204).send();
@@ -261,4 +276,9 @@ class WrongGuess extends Error {
 }
 
 const setUpAlready = () =>
-  new HttpProblem('CONFLICT', 'the console is set up already; log in, or (locked out) run `relaydesk user passwd EMAIL` on the server');
+  new HttpProblem(
+    'CONFLICT',
+    'the console is set up already; log in, or (locked out) run `relaydesk user passwd EMAIL` on the server',
+    [],
+    refusalText('setup-done', {}),
+  );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { deleteSuspended, isoTime, recoverSuspended, retryFailed } from '../../../desk/index.js';
 import { listFailed, listSuspended } from '../../../store/index.js';
-import { idParam } from '../../api/common-schemas.js';
+import { idParam, traceTextSchema } from '../../api/common-schemas.js';
 import { deskDepsOf } from '../../api/api-deps.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 
@@ -50,7 +50,7 @@ const recover = defineRoute({
   tag: 'suspended',
   action: 'desk.write',
   params: idParams,
-  response: z.object({ id: z.number().int(), result: z.string().describe('what the intake did') }),
+  response: z.object({ id: z.number().int(), result: z.string().describe('what the intake did'), resultText: traceTextSchema.describe('the same, as a text') }),
   failures: [404],
   async command({ input: { params }, deps }) {
     const r = await recoverSuspended(deskDepsOf(deps), params.id);
@@ -95,7 +95,7 @@ const retry = defineRoute({
   action: 'desk.write',
   params: idParams,
   response: z.discriminatedUnion('state', [
-    z.object({ id: z.number().int(), state: z.literal('resolved'), result: z.string() }),
+    z.object({ id: z.number().int(), state: z.literal('resolved'), result: z.string(), resultText: traceTextSchema }),
     z.object({ id: z.number().int(), state: z.literal('failed'), error: z.string() }),
   ]),
   failures: [404],

@@ -10,6 +10,9 @@ export class ApiError extends Error {
     message: string,
     readonly code: string,
     readonly details: readonly string[],
+    /** The refusal as a code for the dictionaries (`refusal.<reason>`), with its values; null when the server gave none. */
+    readonly reason: string | null = null,
+    readonly params: Readonly<Record<string, string | number>> = {},
   ) {
     super(message);
   }
@@ -95,13 +98,15 @@ async function call(method: Method, template: string, req: Request = {}): Promis
     }
   }
   if (!res.ok) {
-    const p = (data ?? {}) as { error?: unknown; code?: unknown; details?: unknown };
+    const p = (data ?? {}) as { error?: unknown; code?: unknown; details?: unknown; reason?: unknown; params?: unknown };
     if (res.status === 401 && !req.quiet401) for (const l of unauthenticatedListeners) l();
     throw new ApiError(
       res.status,
       typeof p.error === 'string' ? p.error : `${res.status} ${res.statusText}`,
       typeof p.code === 'string' ? p.code : 'HTTP_ERROR',
       Array.isArray(p.details) ? p.details.filter((d): d is string => typeof d === 'string') : [],
+      typeof p.reason === 'string' ? p.reason : null,
+      typeof p.params === 'object' && p.params !== null ? (p.params as Record<string, string | number>) : {},
     );
   }
   return res.status === 204 ? undefined : data;

@@ -180,15 +180,33 @@ export function SaveBar({ editor, onSaved, saveLabel }: { editor: ConfigEditor; 
   );
 }
 
+/** A problem the check found, as the server sends it: its English message, and its code and values for the dictionary. */
+export interface ShownProblem {
+  readonly message: string;
+  readonly severity: 'error' | 'warning';
+  readonly code?: string;
+  readonly params?: Readonly<Record<string, string | number>>;
+  readonly path?: string;
+}
+
+/** A problem in the reader's language (`problem.<code>`), or its English message for a code the dictionary lacks. */
+export function useProblemText(): (p: ShownProblem) => string {
+  const { serverText } = useI18n();
+  return (p) => (p.code === undefined ? p.message : serverText('problem.', { code: p.code, params: p.params ?? {} }, p.message));
+}
+
 /** The messages the check gave for one field, tied to it by id for screen readers. */
-export function FieldProblems({ id, problems }: { id: string; problems: readonly { message: string; severity: 'error' | 'warning' }[] }) {
+export function FieldProblems({ id, problems, withPath }: { id: string; problems: readonly ShownProblem[]; withPath?: boolean }) {
   const { t } = useI18n();
+  const say = useProblemText();
   if (problems.length === 0) return null;
   return (
     <ul id={id} className="field-problems">
       {problems.map((p, i) => (
         <li key={i} className={p.severity === 'error' ? 'field-error' : 'field-warning'}>
-          <strong>{p.severity === 'error' ? t('configEdit.error') : t('configEdit.warning')}</strong> {p.message}
+          <strong>{p.severity === 'error' ? t('configEdit.error') : t('configEdit.warning')}</strong> {withPath && p.path ? <code>{p.path}</code> : null}
+          {withPath && p.path ? ' ' : null}
+          {say(p)}
         </li>
       ))}
     </ul>
@@ -223,6 +241,7 @@ export function useCheckedChange(editor: ConfigEditor) {
 /** Why a one-click change was not made, in the check's words. */
 export function RefusedChange({ problems }: { problems: readonly ConfigProblem[] }) {
   const { t } = useI18n();
+  const say = useProblemText();
   if (problems.length === 0) return null;
   return (
     <div role="alert" className="refused">
@@ -230,7 +249,7 @@ export function RefusedChange({ problems }: { problems: readonly ConfigProblem[]
       <ul className="problem-list">
         {problems.map((p, i) => (
           <li key={i}>
-            <code>{p.path}</code> {p.message}
+            <code>{p.path}</code> {say(p)}
           </li>
         ))}
       </ul>
@@ -250,7 +269,7 @@ export function OtherProblems({ problems }: { problems: readonly ConfigProblem[]
   return (
     <div className="other-problems">
       <p>{t('configEdit.otherProblems')}</p>
-      <FieldProblems id="other-problems" problems={problems.map((p) => ({ severity: p.severity, message: p.path ? `${p.path}: ${p.message}` : p.message }))} />
+      <FieldProblems id="other-problems" problems={problems} withPath />
     </div>
   );
 }

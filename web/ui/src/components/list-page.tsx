@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { api, ApiError, type Answer, type PathOf } from '../api/client.js';
 import type { MessageKey } from '../i18n/en.js';
-import { useI18n } from '../i18n/i18n.js';
+import { useI18n, useRefusalText } from '../i18n/i18n.js';
 import { ErrorNote, Loading } from './status.js';
 import { POLL_MS, useApi } from './use-api.js';
 
@@ -30,6 +30,7 @@ export function ListPage<P extends ListPath>(props: {
   poll?: boolean;
 }) {
   const { t } = useI18n();
+  const say = useRefusalText();
   const { state, reload } = useApi(
     () => (api.get as (path: ListPath) => Promise<Answer<'get', P>>)(props.path),
     [props.path],
@@ -41,7 +42,7 @@ export function ListPage<P extends ListPath>(props: {
       const r = await run();
       setNotice(typeof r === 'string' ? { ok: true, text: r } : r);
     } catch (e) {
-      setNotice({ ok: false, text: e instanceof ApiError && e.status !== 0 ? e.message : t('app.error.network') });
+      setNotice({ ok: false, text: e instanceof ApiError && e.status !== 0 ? say(e) : t('app.error.network') });
     }
     void reload(true);
   };

@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import '../admin.css';
 import { api, ApiError } from '../api/client.js';
 import type { Answer } from '../api/client.js';
-import { useI18n, type Translate } from '../i18n/i18n.js';
+import { useI18n, useRefusalText, type Translate } from '../i18n/i18n.js';
 
 type Result = Answer<'post', '/api/outbound/test'>;
 
@@ -14,6 +14,7 @@ const viaText = (t: Translate, via: NonNullable<Result['via']>) => t(`outboundTe
  */
 export function OutboundTest({ onDelivered }: { onDelivered?: () => void }) {
   const { t } = useI18n();
+  const say = useRefusalText();
   const id = useId();
   const [to, setTo] = useState('');
   const [busy, setBusy] = useState(false);
@@ -30,7 +31,15 @@ export function OutboundTest({ onDelivered }: { onDelivered?: () => void }) {
       setResult(r);
       if (r.outcome === 'delivered') onDelivered?.();
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 0 ? t('app.error.network') : err instanceof Error ? err.message : String(err));
+      setError(
+        err instanceof ApiError && err.status === 0
+          ? t('app.error.network')
+          : err instanceof ApiError
+            ? say(err)
+            : err instanceof Error
+              ? err.message
+              : String(err),
+      );
     } finally {
       setBusy(false);
     }

@@ -1,5 +1,5 @@
 import type { ApiError } from '../api/client.js';
-import { useI18n } from '../i18n/i18n.js';
+import { useI18n, useRefusalText } from '../i18n/i18n.js';
 
 export function Loading() {
   const { t } = useI18n();
@@ -9,9 +9,10 @@ export function Loading() {
 /** The server's own sentence (cause and fix), or ours when it could not be reached. */
 export function ErrorNote({ error }: { error: ApiError }) {
   const { t } = useI18n();
+  const say = useRefusalText();
   return (
     <p role="alert" className="error">
-      {error.status === 0 ? t('app.error.network') : error.message}
+      {error.status === 0 ? t('app.error.network') : say(error)}
     </p>
   );
 }

@@ -14,16 +14,30 @@ import { ErrorNote } from './status.js';
 import { Link } from '../router.js';
 
 export function TraceSteps({ steps, label }: { steps: MessageTrace['steps']; label?: string }) {
-  const { formatTime } = useI18n();
+  const { formatTime, serverText } = useI18n();
   return (
     <ol className="timeline" aria-label={label}>
       {steps.map((s, i) => (
         <li key={i}>
-          <time dateTime={s.at}>{formatTime(s.at)}</time> <code>{s.code}</code> {s.summary}
+          <time dateTime={s.at}>{formatTime(s.at)}</time> <code>{s.code}</code> {serverText('trace.', s.text, s.summary)}
         </li>
       ))}
     </ol>
   );
+}
+
+/**
+ * A delivery's last reply as the reader reads it: a reply of ours (the desk's effect, a
+ * mailbox store) from the trace line that carries it as a text, a peer's reply as sent.
+ */
+export function useLastReply(steps: MessageTrace['steps']): (d: { id: number; lastReply: string | null }) => string | null {
+  const { serverText } = useI18n();
+  return (d) => {
+    if (d.lastReply === null) return null;
+    const step = [...steps].reverse().find((s) => s.deliveryId === d.id && typeof s.text.params['reply'] === 'object');
+    const reply = step?.text.params['reply'];
+    return typeof reply === 'object' ? serverText('trace.', reply, d.lastReply) : d.lastReply;
+  };
 }
 
 export function DeskOutcomes({ desk }: { desk: MessageTrace['desk'] }) {

@@ -9,6 +9,9 @@ import { integrationsEn } from './areas/integrations.en.js';
 import { peopleEn } from './areas/people.en.js';
 import { routingEn } from './areas/routing.en.js';
 import { settingsEn } from './areas/settings.en.js';
+import { traceEn } from './areas/trace.en.js';
+import { problemsEn } from './areas/problems.en.js';
+import { refusalsEn } from './areas/refusals.en.js';
 
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
@@ -357,6 +360,9 @@ export const EN_PARTS = {
   settings: settingsEn,
   dashboard: dashboardEn,
   onboarding: onboardingEn,
+  trace: traceEn,
+  problems: problemsEn,
+  refusals: refusalsEn,
 } as const;
 
 export const en = {
@@ -372,6 +378,9 @@ export const en = {
   ...settingsEn,
   ...dashboardEn,
   ...onboardingEn,
+  ...traceEn,
+  ...problemsEn,
+  ...refusalsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { en, type MessageKey } from './en.js';
 import { ja } from './ja.js';
+import { fillEntry, format, type ServerText } from './server-text.js';
 
 export type Lang = 'en' | 'ja';
 export const LANGS: readonly Lang[] = ['en', 'ja'];
@@ -8,11 +9,6 @@ const DICTIONARIES: Record<Lang, Record<MessageKey, string>> = { en, ja };
 const STORAGE_KEY = 'relaydesk.lang';
 
 export type Translate = (key: MessageKey, values?: Record<string, string | number>) => string;
-
-/** Fills `{name}` placeholders; a missing value stays visible as `{name}` rather than vanishing. */
-export function format(template: string, values: Record<string, string | number> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
-}
 
 function initialLang(): Lang {
   try {
@@ -30,6 +26,12 @@ interface I18n {
   setLang(lang: Lang): void;
   /** Dates in the chosen language, in the browser's time zone. */
   formatTime(iso: string): string;
+  /**
+   * A text the server sends as a code (a trace line, a problem, a refusal): the entry
+   * `prefix + code` with its values, or `fallback` (the server's English) when the dictionary
+   * has no such entry or the values leave a placeholder unfilled.
+   */
+  serverText(prefix: string, text: ServerText, fallback: string): string;
 }
 
 const I18nContext = createContext<I18n | null>(null);
@@ -54,6 +56,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       lang,
       setLang,
       t: (key, values) => format(dict[key], values),
+      serverText: (prefix, text, fallback) => fillEntry(dict, prefix, text) ?? fallback,
       formatTime: (iso) => {
         const d = new Date(iso);
         return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
@@ -61,6 +64,16 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     };
   }, [lang, setLang]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+/** A refusal from the server in the reader's language: `refusal.<reason>`, else the server's sentence. */
+export function useRefusalText(): (e: {
+  readonly message: string;
+  readonly reason?: string | null;
+  readonly params?: Readonly<Record<string, string | number>>;
+}) => string {
+  const { serverText } = useI18n();
+  return (e) => (e.reason ? serverText('refusal.', { code: e.reason, params: e.params ?? {} }, e.message) : e.message);
 }
 
 export function useI18n(): I18n {

@@ -12,6 +12,9 @@ import { integrationsJa } from './areas/integrations.ja.js';
 import { peopleJa } from './areas/people.ja.js';
 import { routingJa } from './areas/routing.ja.js';
 import { settingsJa } from './areas/settings.ja.js';
+import { traceJa } from './areas/trace.ja.js';
+import { problemsJa } from './areas/problems.ja.js';
+import { refusalsJa } from './areas/refusals.ja.js';
 
 export const ja: Record<MessageKey, string> = {
   ...directoryJa,
@@ -25,6 +28,9 @@ export const ja: Record<MessageKey, string> = {
   ...dashboardJa,
   ...onboardingJa,
   ...settingsJa,
+  ...traceJa,
+  ...problemsJa,
+  ...refusalsJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
-import { useI18n } from '../i18n/i18n.js';
+import { useI18n, useRefusalText } from '../i18n/i18n.js';
 import { useSession } from '../session.js';
 
 export function AccountPage() {
   const { t } = useI18n();
+  const say = useRefusalText();
   const { user } = useSession();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
@@ -21,7 +22,7 @@ export function AccountPage() {
       setConfirm('');
       setResult({ ok: true, text: t('account.changed') });
     } catch (err) {
-      setResult({ ok: false, text: err instanceof ApiError && err.status !== 0 ? err.message : t('app.error.network') });
+      setResult({ ok: false, text: err instanceof ApiError && err.status !== 0 ? say(err) : t('app.error.network') });
     }
   };
 

@@ -4,7 +4,7 @@ import { CASE_STATUSES, type Case, type CaseDetail, type CaseStatus } from '../a
 import { MessageCard } from '../components/message-card.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
-import { useI18n } from '../i18n/i18n.js';
+import { useI18n, useRefusalText } from '../i18n/i18n.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 
@@ -12,6 +12,7 @@ type Notice = { ok: boolean; text: string } | null;
 
 export function CaseViewPage({ number }: { number: number }) {
   const { t } = useI18n();
+  const say = useRefusalText();
   const { state, reload, setState } = useApi(() => api.get('/api/cases/{number}', { params: { number } }), [number], { pollMs: POLL_MS });
   const [notice, setNotice] = useState<Notice>(null);
 
@@ -26,7 +27,7 @@ export function CaseViewPage({ number }: { number: number }) {
   }
   const c = state.data;
   const updated = (next: Case) => setState({ kind: 'ready', data: { ...c, ...next } });
-  const fail = (e: unknown) => setNotice({ ok: false, text: e instanceof ApiError && e.status !== 0 ? e.message : t('app.error.network') });
+  const fail = (e: unknown) => setNotice({ ok: false, text: e instanceof ApiError && e.status !== 0 ? say(e) : t('app.error.network') });
 
   return (
     <article className="case" aria-labelledby="case-title">

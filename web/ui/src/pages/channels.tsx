@@ -3,7 +3,7 @@ import { api, ApiError } from '../api/client.js';
 import type { Channel } from '../api/shapes.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
-import { useI18n } from '../i18n/i18n.js';
+import { useI18n, useRefusalText } from '../i18n/i18n.js';
 import { AddChannel } from './channels/add-channel.js';
 import '../admin.css';
 
@@ -12,6 +12,7 @@ const PENDING_POLL_MS = 1_000;
 
 export function ChannelsPage() {
   const { t } = useI18n();
+  const say = useRefusalText();
   const { state, reload } = useApi(() => api.get('/api/channels'), []);
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -39,7 +40,7 @@ export function ChannelsPage() {
     try {
       outcome = { ok: true, text: await run() };
     } catch (e) {
-      outcome = { ok: false, text: e instanceof ApiError && e.status !== 0 ? e.message : t('app.error.network') };
+      outcome = { ok: false, text: e instanceof ApiError && e.status !== 0 ? say(e) : t('app.error.network') };
     }
     // The notice and the row it speaks of change together.
     await reload(true);

@@ -5,7 +5,7 @@ import type { LeadAfterAction, LeadDetail } from '../api/shapes.js';
 import { MessageCard } from '../components/message-card.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
-import { useI18n, type Translate } from '../i18n/i18n.js';
+import { useI18n, useRefusalText, type Translate } from '../i18n/i18n.js';
 import { Link } from '../router.js';
 import '../leads.css';
 import { ConversionFacts, ConvertForm } from './lead-convert.js';
@@ -13,13 +13,14 @@ import { ConversionFacts, ConvertForm } from './lead-convert.js';
 type Notice = { ok: boolean; text: string } | null;
 
 /** The server's sentence; a 409 also says the page now shows the lead as it is. */
-function problemText(e: unknown, t: Translate): string {
+function problemText(e: unknown, t: Translate, say: (e: ApiError) => string): string {
   if (!(e instanceof ApiError) || e.status === 0) return t('app.error.network');
-  return e.status === 409 ? t('leads.error.conflict', { reason: e.message }) : e.message;
+  return e.status === 409 ? t('leads.error.conflict', { reason: say(e) }) : say(e);
 }
 
 export function LeadViewPage({ id }: { id: string }) {
   const { t } = useI18n();
+  const say = useRefusalText();
   const { state, reload, setState } = useApi(() => api.get('/api/leads/{id}', { params: { id } }), [id], { pollMs: POLL_MS });
   const [notice, setNotice] = useState<Notice>(null);
 
@@ -38,7 +39,7 @@ export function LeadViewPage({ id }: { id: string }) {
     setNotice({ ok: true, text });
   };
   const fail = (e: unknown) => {
-    setNotice({ ok: false, text: problemText(e, t) });
+    setNotice({ ok: false, text: problemText(e, t, say) });
     // After a conflict the lead has moved elsewhere; show where it is now.
     if (e instanceof ApiError && e.status === 409) void reload(true);
   };

@@ -2,10 +2,11 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
 import type { Session } from '../api/shapes.js';
 import { LanguageSelect } from '../components/language-select.js';
-import { useI18n } from '../i18n/i18n.js';
+import { useI18n, useRefusalText } from '../i18n/i18n.js';
 
 export function LoginPage({ onSignedIn, setupNeeded, notice }: { onSignedIn(s: Session): void; setupNeeded: boolean; notice: 'expired' | null }) {
   const { t } = useI18n();
+  const say = useRefusalText();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -19,7 +20,7 @@ export function LoginPage({ onSignedIn, setupNeeded, notice }: { onSignedIn(s: S
       onSignedIn(await api.post('/api/session', { body: { email, password }, quiet401: true }));
     } catch (err) {
       const a = err instanceof ApiError ? err : null;
-      setError(a?.status === 0 ? t('app.error.network') : a?.status === 401 || a?.status === 400 ? t('login.failed') : (a?.message ?? String(err)));
+      setError(a?.status === 0 ? t('app.error.network') : a?.status === 401 || a?.status === 400 ? t('login.failed') : a ? say(a) : String(err));
     } finally {
       setBusy(false);
     }

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { checkConfigDocument, problemsUnder, type ConfigDocument, type ConfigProblem, type RuleDoc } from '../api/config-document.js';
-import { checkProblems, OtherProblems, RefusedChange, SaveBar, useConfigEditor } from '../components/config-editor.js';
+import { checkProblems, OtherProblems, RefusedChange, SaveBar, useConfigEditor, useProblemText } from '../components/config-editor.js';
 import { DataTable, useEntryEditing } from '../components/entry-editing.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useI18n } from '../i18n/i18n.js';
@@ -23,6 +23,7 @@ export function RoutingPage() {
   const [testing, setTesting] = useState<number | null>(null);
   const [notice, setNotice] = useState('');
   const deskFlags = useDeskAddressFlags(editor.loaded?.document ?? null);
+  const say = useProblemText();
 
   if (editor.loadError) return <ErrorNote error={editor.loadError} />;
   if (!editor.loaded || !editor.draft) return <Loading />;
@@ -99,10 +100,10 @@ export function RoutingPage() {
                   {flags.length > 0 && (
                     <>
                       {' '}
-                      <span className="badge rule-desk-address" data-testid="rule-desk-flag" title={flags.map((f) => f.message).join('\n')}>
-                        {flags.some((f) => f.code === 'desk-address-retired') ? t('routing.flag.retired') : t('routing.flag.unknown')}
+                      <span className="badge rule-desk-address" data-testid="rule-desk-flag" title={flags.map(say).join('\n')}>
+                        {flags.some((f) => f.code.startsWith('desk-address-retired')) ? t('routing.flag.retired') : t('routing.flag.unknown')}
                       </span>
-                      <span className="visually-hidden">{flags.map((f) => f.message).join(' ')}</span>
+                      <span className="visually-hidden">{flags.map(say).join(' ')}</span>
                     </>
                   )}
                 </td>
@@ -246,7 +247,7 @@ function useDeskAddressFlags(document: ConfigDocument | null): Map<number, Confi
         const byRule = new Map<number, ConfigProblem[]>();
         for (const w of r.warnings) {
           const index = /^defaultRouting\[(\d+)\]/.exec(w.path)?.[1];
-          if (!w.code || index === undefined) continue;
+          if (!w.code.startsWith('desk-address-') || index === undefined) continue;
           byRule.set(Number(index), [...(byRule.get(Number(index)) ?? []), w]);
         }
         setFlags(byRule);

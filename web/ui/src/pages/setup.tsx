@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.js';
 import type { Session } from '../api/shapes.js';
 import { LanguageSelect } from '../components/language-select.js';
-import { useI18n } from '../i18n/i18n.js';
+import { useI18n, useRefusalText } from '../i18n/i18n.js';
 import { navigate } from '../router.js';
 
 /** The one-time link reads `/setup#token=…`: the fragment never reaches a server log. */
@@ -13,6 +13,7 @@ function tokenFromHash(): string | null {
 
 export function SetupPage({ onDone }: { onDone(s: Session): void }) {
   const { t } = useI18n();
+  const say = useRefusalText();
   const [token] = useState(tokenFromHash);
   const [needed, setNeeded] = useState<boolean | null>(null);
   const [email, setEmail] = useState('');
@@ -41,7 +42,7 @@ export function SetupPage({ onDone }: { onDone(s: Session): void }) {
       window.history.replaceState(null, '', '/setup');
       onDone(session);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 0 ? t('app.error.network') : err instanceof ApiError ? err.message : String(err));
+      setError(err instanceof ApiError && err.status === 0 ? t('app.error.network') : err instanceof ApiError ? say(err) : String(err));
     } finally {
       setBusy(false);
     }

@@ -1,6 +1,7 @@
 import { useState, type ChangeEvent } from 'react';
 import { ApiError } from '../../api/client.js';
 import { ErrorNote } from '../../components/status.js';
+import { useProblemText } from '../../components/config-editor.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { applyConfigText, diffConfigText, type ConfigApplied, type ConfigDiff, type YamlProblem } from './config-api.js';
 
@@ -146,11 +147,12 @@ function DiffResult({ diff }: { diff: ConfigDiff }) {
 
 function ProblemList({ problems }: { problems: readonly YamlProblem[] }) {
   const { t } = useI18n();
+  const say = useProblemText();
   return (
     <ul className="problem-list">
       {problems.map((p, i) => (
         <li key={i} className={p.severity === 'error' ? 'field-error' : 'field-warning'}>
-          {p.line !== undefined && <strong>{t('configuration.import.line', { line: p.line })}</strong>} {p.path && <code>{p.path}</code>} {p.message}
+          {p.line !== undefined && <strong>{t('configuration.import.line', { line: p.line })}</strong>} {p.path && <code>{p.path}</code>} {say(p)}
         </li>
       ))}
     </ul>

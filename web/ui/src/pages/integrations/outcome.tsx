@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError } from '../../api/client.js';
-import { useI18n } from '../../i18n/i18n.js';
+import { useI18n, useRefusalText } from '../../i18n/i18n.js';
 
 /**
  * Why the server refused a change, in its own sentence (cause and fix); every problem when a
@@ -8,6 +8,7 @@ import { useI18n } from '../../i18n/i18n.js';
  */
 export function Refusal({ error, id }: { error: unknown; id?: string }) {
   const { t } = useI18n();
+  const say = useRefusalText();
   if (!(error instanceof ApiError) || error.status === 0) {
     return (
       <p role="alert" className="error" id={id}>
@@ -17,7 +18,7 @@ export function Refusal({ error, id }: { error: unknown; id?: string }) {
   }
   return (
     <div role="alert" className="error" id={id}>
-      <p className="refusal-text">{error.message}</p>
+      <p className="refusal-text">{say(error)}</p>
       {error.details.length > 1 && (
         <ul className="problem-list">
           {error.details.map((d) => (

@@ -7,7 +7,7 @@ import { api, ApiError, type Answer } from '../../api/client.js';
 import type { MessageTrace } from '../../api/shapes.js';
 import { deliveryStatusText, transportText } from '../../components/delivery-text.js';
 import { ErrorNote } from '../../components/status.js';
-import { DeskOutcomes, TraceSteps } from '../../components/trace-view.js';
+import { DeskOutcomes, TraceSteps, useLastReply } from '../../components/trace-view.js';
 import { useI18n } from '../../i18n/i18n.js';
 
 type Sent = Answer<'post', '/api/routing/test'>;
@@ -32,6 +32,7 @@ export function RouteTest({ initialAddress, rule, onClose }: { initialAddress: s
   const [sent, setSent] = useState<Sent | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [trace, setTrace] = useState<MessageTrace | null>(null);
+  const lastReply = useLastReply(trace?.steps ?? []);
   const [gaveUp, setGaveUp] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
   useEffect(() => inputRef.current?.focus(), []);
@@ -128,7 +129,7 @@ export function RouteTest({ initialAddress, rule, onClose }: { initialAddress: s
                       <td>{transportText(t, d.transport)}</td>
                       <td>
                         <span className={`badge delivery-${d.status}`}>{deliveryStatusText(t, d.status)}</span>
-                        {d.lastReply && <div className="muted">{d.lastReply}</div>}
+                        {d.lastReply && <div className="muted">{lastReply(d)}</div>}
                       </td>
                     </tr>
                   ))}

@@ -1,0 +1,37 @@
+/**
+ * Refusals of the API by the `reason` the server sends with each (src/base/refusal-texts.ts
+ * lists them and their values). A refusal without an entry shows the server's sentence.
+ */
+export const refusalsEn = {
+  'refusal.invalid-request': 'The request is not valid ({count} problem(s)); check the fields and try again.',
+  'refusal.not-authenticated': 'You are not signed in, or the token is unknown or revoked.',
+  'refusal.not-logged-in': 'You are not signed in; sign in again.',
+  'refusal.session-user-gone': 'The user of this session no longer exists; sign in again.',
+  'refusal.bad-credentials': 'The email, password or link is not right. Check them and try again.',
+  'refusal.csrf-missing': 'The request lacks this session’s security token; reload the page and try again.',
+  'refusal.forbidden': 'Your role may not do this; ask an admin.',
+  'refusal.store-unavailable': 'The store is not available right now; try again in a moment.',
+  'refusal.request-refused': 'The server refused the request; reload the page and try again.',
+  'refusal.internal': 'An internal error stopped the request; it is logged, try again later.',
+  'refusal.message-not-found': 'There is no message with queue ID {queueId}; it may have been purged by retention.',
+  'refusal.case-not-found': 'There is no case #{number}.',
+  'refusal.lead-not-found': 'There is no lead {id}.',
+  'refusal.user-not-found': 'There is no user {email}.',
+  'refusal.token-not-found': 'There is no token named “{name}”.',
+  'refusal.webhook-not-found': 'There is no webhook {id}.',
+  'refusal.suspended-not-found': 'There is no suspended message {id}.',
+  'refusal.failed-not-found': 'There is no failed message {id}.',
+  'refusal.quarantined-not-found': 'There is no quarantined message {queueId}; find other messages in the email log.',
+  'refusal.channel-unknown': 'There is no desk channel “{channel}”.',
+  'refusal.case-status-not-allowed': 'Case #{number} cannot be given that status from its current one.',
+  'refusal.case-closed': 'Case #{number} is closed; answer in a new case instead.',
+  'refusal.answer-empty': 'The answer is empty; write something.',
+  'refusal.answer-no-public-address': 'Channel {channel} has no public address to answer from; set it in the configuration.',
+  'refusal.answer-unreachable': 'No recipient of the answer can be reached ({addresses}).',
+  'refusal.last-admin': 'That would leave no enabled admin, and only an admin can let anyone back in; make another user admin first.',
+  'refusal.user-exists': 'A user {email} exists already; change that user instead.',
+  'refusal.password-too-short': 'A password needs at least {minimum} characters.',
+  'refusal.password-wrong': 'The current password is wrong; nothing was changed.',
+  'refusal.setup-done': 'The console is set up already; sign in instead.',
+  'refusal.token-exists': 'A token named “{name}” exists; revoke it first or choose another name.',
+} as const;
