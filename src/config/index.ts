@@ -46,6 +46,18 @@ export {
   type DeskChannel,
 } from './schema.js';
 export { parseConfigText, type ParseConfigResult } from './parse-config.js';
+export {
+  AUTO_MAIL_KINDS,
+  CHANNEL_LANGUAGES,
+  checkTemplates,
+  DEFAULT_CHANNEL_LANGUAGE,
+  parseTemplate,
+  PLACEHOLDERS,
+  type AutoMailKind,
+  type ChannelLanguage,
+  type TemplateProblem,
+  type TemplateText,
+} from './mail-templates.js';
 export type { DeskAddressFact, StoreFacts } from './check-config.js';
 export { renderConfigYaml } from './render-config.js';
 export { diffConfig } from './diff.js';
