@@ -341,6 +341,13 @@ const core = {
   'trace.effect.forwarding-confirmation': 'forwarding confirmation kept',
   'trace.effect.attach-machine-mail': 'attached as automatic mail',
   'page.notFound': 'There is no such page.',
+
+  'actor.console': '{name} (console)',
+  'actor.apiToken': '{name} (API token)',
+  'actor.cli': 'command line',
+  'actor.cliNamed': '{name} (command line)',
+  'actor.system': 'Relaydesk (automatic)',
+  'actor.acknowledgement': 'automatic acknowledgement',
 } as const;
 
 /** The dictionary in its parts: a key belongs to exactly one (test/ui/dictionaries.test.ts). */

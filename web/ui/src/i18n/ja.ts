@@ -351,4 +351,11 @@ export const ja: Record<MessageKey, string> = {
   'trace.effect.forwarding-confirmation': '転送確認コードを保存',
   'trace.effect.attach-machine-mail': '自動送信メールとして添付',
   'page.notFound': 'そのページはありません。',
+
+  'actor.console': '{name}（コンソール）',
+  'actor.apiToken': '{name}（API トークン）',
+  'actor.cli': 'コマンドライン',
+  'actor.cliNamed': '{name}（コマンドライン）',
+  'actor.system': 'Relaydesk（自動処理）',
+  'actor.acknowledgement': '自動受付通知',
 };
