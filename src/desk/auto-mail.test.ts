@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTemplate, PLACEHOLDERS } from '../config/index.js';
 import { findCaseToken } from './ack-template.js';
-import { DEFAULT_TEMPLATES, renderAutoMail, sampleFacts, TemplateError } from './auto-mail.js';
+import { DEFAULT_TEMPLATES, previewAutoMail, renderAutoMail, sampleFacts, TemplateError } from './auto-mail.js';
 
 const channel = { name: 'Solarmora Support', publicAddress: 'help@solarmora.com' };
 const ack = (over: Partial<{ subject: string | null; name: string; address: string; caseNumber: number }> = {}) => ({
@@ -96,5 +96,22 @@ describe('the defaults', () => {
         expect(Object.keys(renderAutoMail({ ...channel, language: lang }, sampleFacts(kind, lang)).values).sort()).toEqual([...PLACEHOLDERS[kind]].sort());
       }
     }
+  });
+});
+
+describe('previewAutoMail', () => {
+  it('the acknowledgement from the channel to a sample customer, in the channel’s language', () => {
+    const p = previewAutoMail({ ...channel, language: 'ja' }, 'acknowledgement', 'case.solarmora.com');
+    expect(p.from).toEqual({ name: 'Solarmora Support', address: 'help@solarmora.com' });
+    expect(p.to).toEqual({ name: '山田 太郎', address: 'taro.yamada@example.jp' });
+    expect(p.subject).toBe('[#1001] Re: プリンターが印刷できません');
+    expect(p.defaults).toEqual(DEFAULT_TEMPLATES.ja.acknowledgement);
+    expect(p.values['customer.name']).toBe('山田 太郎');
+  });
+  it('the forwarding check from the desk to the public address', () => {
+    const p = previewAutoMail(channel, 'forwardingCheck', 'case.solarmora.com');
+    expect(p.from).toEqual({ name: 'Relaydesk forwarding check', address: 'verify@case.solarmora.com' });
+    expect(p.to.address).toBe('help@solarmora.com');
+    expect(p.subject).toContain(p.values['check.code']);
   });
 });

@@ -121,10 +121,7 @@ const MAX_SUBJECT = 250;
 const CONTROLS = /[\x00-\x1f\x7f]+/g;
 
 function oneLine(text: string): string {
-  return text
-    .replace(CONTROLS, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
+  return text.replace(CONTROLS, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
 function clip(text: string, max: number): string {
@@ -184,4 +181,27 @@ export function sampleFacts(kind: AutoMailKind, language: ChannelLanguage): Auto
   return language === 'ja'
     ? { kind, caseNumber: 1001, subject: 'プリンターが印刷できません', customer: { name: '山田 太郎', address: 'taro.yamada@example.jp' } }
     : { kind, caseNumber: 1001, subject: 'Printer does not print', customer: { name: 'Jane Doe', address: 'jane.doe@example.com' } };
+}
+
+export interface AutoMailPreview extends RenderedAutoMail {
+  readonly from: { readonly name: string; readonly address: string };
+  readonly to: { readonly name: string; readonly address: string };
+  /** The template in the channel's language without the channel's own words. */
+  readonly defaults: TemplateSource;
+}
+
+/**
+ * One automatic mail of a channel as its recipient would receive it, filled with sample values:
+ * what the console's preview shows. `deskDomain` names the forwarding check's sender.
+ */
+export function previewAutoMail(channel: AutoMailChannel, kind: AutoMailKind, deskDomain: string): AutoMailPreview {
+  const t = channelTemplate(channel, kind);
+  const facts = sampleFacts(kind, t.language);
+  const rendered = renderAutoMail(channel, facts);
+  const from =
+    facts.kind === 'acknowledgement'
+      ? { name: channel.name, address: channel.publicAddress }
+      : { name: FORWARDING_CHECK_SENDER[t.language], address: `verify@${deskDomain}` };
+  const to = facts.kind === 'acknowledgement' ? facts.customer : { name: '', address: channel.publicAddress };
+  return { ...rendered, from, to, defaults: DEFAULT_TEMPLATES[t.language][kind] };
 }
