@@ -9,6 +9,7 @@ import { integrationsEn } from './areas/integrations.en.js';
 import { peopleEn } from './areas/people.en.js';
 import { routingEn } from './areas/routing.en.js';
 import { settingsEn } from './areas/settings.en.js';
+import { automailEn } from './areas/automail.en.js';
 
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
@@ -341,13 +342,6 @@ const core = {
   'trace.effect.forwarding-confirmation': 'forwarding confirmation kept',
   'trace.effect.attach-machine-mail': 'attached as automatic mail',
   'page.notFound': 'There is no such page.',
-
-  'actor.console': '{name} (console)',
-  'actor.apiToken': '{name} (API token)',
-  'actor.cli': 'command line',
-  'actor.cliNamed': '{name} (command line)',
-  'actor.system': 'Relaydesk (automatic)',
-  'actor.acknowledgement': 'automatic acknowledgement',
 } as const;
 
 /** The dictionary in its parts: a key belongs to exactly one (test/ui/dictionaries.test.ts). */
@@ -364,6 +358,7 @@ export const EN_PARTS = {
   settings: settingsEn,
   dashboard: dashboardEn,
   onboarding: onboardingEn,
+  automail: automailEn,
 } as const;
 
 export const en = {
@@ -379,6 +374,7 @@ export const en = {
   ...settingsEn,
   ...dashboardEn,
   ...onboardingEn,
+  ...automailEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

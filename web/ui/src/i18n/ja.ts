@@ -12,6 +12,7 @@ import { integrationsJa } from './areas/integrations.ja.js';
 import { peopleJa } from './areas/people.ja.js';
 import { routingJa } from './areas/routing.ja.js';
 import { settingsJa } from './areas/settings.ja.js';
+import { automailJa } from './areas/automail.ja.js';
 
 export const ja: Record<MessageKey, string> = {
   ...directoryJa,
@@ -25,6 +26,7 @@ export const ja: Record<MessageKey, string> = {
   ...dashboardJa,
   ...onboardingJa,
   ...settingsJa,
+  ...automailJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',
@@ -351,11 +353,4 @@ export const ja: Record<MessageKey, string> = {
   'trace.effect.forwarding-confirmation': '転送確認コードを保存',
   'trace.effect.attach-machine-mail': '自動送信メールとして添付',
   'page.notFound': 'そのページはありません。',
-
-  'actor.console': '{name}（コンソール）',
-  'actor.apiToken': '{name}（API トークン）',
-  'actor.cli': 'コマンドライン',
-  'actor.cliNamed': '{name}（コマンドライン）',
-  'actor.system': 'Relaydesk（自動処理）',
-  'actor.acknowledgement': '自動受付通知',
 };
