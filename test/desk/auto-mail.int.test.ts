@@ -1,11 +1,13 @@
 /**
  * The desk's automatic mail as a customer's server receives it: a Japanese channel's
- * acknowledgement is Japanese, every header is 7-bit (RFC 2047 encoded words in UTF-8) and the
- * body has a transfer encoding a 7-bit relay passes; a channel's own template is what is sent.
+ * acknowledgement and forwarding check are Japanese, every header is 7-bit (RFC 2047 encoded
+ * words in UTF-8) and the body has a transfer encoding a 7-bit relay passes; a channel's own
+ * template is what is sent.
  */
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAutoMail } from '../../src/desk/auto-mail.js';
+import { loadDeskContext, verifyChannel } from '../../src/desk/index.js';
 import { listCases, listDeskChannels } from '../../src/store/index.js';
 import { startSink, type Sink, type SinkMessage } from '../support/smtp-sink.js';
 import { swaks } from '../support/swaks.js';
@@ -32,7 +34,7 @@ ${
     : `defaultRouting:
   - description: Help to the desk
     match: { single: help@solarmora.com }
-    modify: { changeEnvelopeRecipient: { replaceRecipient: ${inbound.ja} } }
+    modify: { changeEnvelopeRecipient: { replaceRecipient: ${inbound.ja} }, addRecipients: [watch@customer.example] }
   - description: Billing to the desk
     match: { single: billing@solarmora.com }
     modify: { changeEnvelopeRecipient: { replaceRecipient: ${inbound.en} } }
@@ -125,5 +127,27 @@ describe.each(DIALECTS)('automatic mail on %s', (dialect) => {
     const parsed = await simpleParser(ack.raw);
     expect(parsed.subject).toBe(`[#${c.number}] Billing received: Invoice 42`);
     expect(parsed.text?.replace(/\r\n/g, '\n')).toBe(`Dear Jane Doe,\ncase ${c.number} at Billing <billing@solarmora.com>.\n`);
+  });
+
+  it("a Japanese channel's forwarding check is Japanese, and still verifies the channel", async () => {
+    const sent = await verifyChannel(await loadDeskContext(gw.store.db), 'ソラモラ サポート窓口');
+    expect(sent.state).toBe('pending');
+    gw.node.runner?.wake();
+    await eventually(
+      async () => (await listDeskChannels(gw.store.db)).find((c) => c.name === 'ソラモラ サポート窓口')?.verification.state === 'verified',
+      10_000,
+      'verified',
+    );
+    // The rule's added recipient gets a copy of what went through the public address.
+    const copy = await eventually(async () => {
+      for (const m of sink.messages.filter((x) => x.rcptTo.includes('watch@customer.example'))) {
+        const parsed = await simpleParser(m.raw);
+        if (parsed.subject?.startsWith('転送設定の確認 ')) return { m, parsed };
+      }
+      return null;
+    });
+    sevenBit(copy.m);
+    expect(copy.parsed.text).toContain('確認コード：');
+    expect(copy.parsed.from?.value[0]?.name).toBe('Relaydesk 転送確認');
   });
 });
