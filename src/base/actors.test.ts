@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configActorId, describeActor } from './actors.js';
+import { actorInEnglish, configActorId, describeActor } from './actors.js';
 
 describe('describeActor', () => {
   it.each([
@@ -18,5 +18,19 @@ describe('describeActor', () => {
   it('a token that saves the configuration is not taken for the console', () => {
     expect(describeActor(configActorId({ kind: 'token', name: 'ci' }))).toEqual({ kind: 'api-token', name: 'ci' });
     expect(describeActor(configActorId({ kind: 'session', name: 'a@b.test' }))).toEqual({ kind: 'console', name: 'a@b.test' });
+  });
+
+  it('reads as a person in English for the command line', () => {
+    expect(
+      ['web:admin@solarmora.com', 'cli:root', 'cli:', 'token:ci', 'system', 'auto-acknowledgement', 'odd'].map((id) => actorInEnglish(describeActor(id))),
+    ).toEqual([
+      'admin@solarmora.com (console)',
+      'root (command line)',
+      'command line',
+      'ci (API token)',
+      'Relaydesk (automatic)',
+      'automatic acknowledgement',
+      'odd',
+    ]);
   });
 });

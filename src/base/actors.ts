@@ -41,3 +41,22 @@ export function describeActor(id: string): ActorDisplay {
   if (colon < 0 && /^[^\s@]+@[^\s@]+$/.test(id)) return { kind: 'console', name: id };
   return { kind: 'unknown', name: id };
 }
+
+/** The actor in English words, for the command line (the console words it from its dictionaries). */
+export function actorInEnglish(actor: ActorDisplay): string {
+  const name = actor.name ?? '';
+  switch (actor.kind) {
+    case 'console':
+      return `${name} (console)`;
+    case 'api-token':
+      return `${name} (API token)`;
+    case 'cli':
+      return name === '' ? 'command line' : `${name} (command line)`;
+    case 'system':
+      return 'Relaydesk (automatic)';
+    case 'acknowledgement':
+      return 'automatic acknowledgement';
+    case 'unknown':
+      return name;
+  }
+}
