@@ -15,6 +15,8 @@
  *   formatProblem(Problem, file?) → "FILE:LINE:COL: error: PATH: message";
  *   describeProblem(Problem) → "warning: PATH: message (line N)" for the console and CLI.
  *   ruleChanges(history) → when each routing rule came, changed and went.
+ *   parseTemplate / checkTemplates → the syntax of a channel's automatic-mail templates
+ *   (desk.channels[].templates): placeholders each kind may use, problems by path.
  *   explainRoute(Config, version, address, from?) → why each rule did or did not apply, and the plan.
  *   rulesPointingAt / pointRulesAt(Config, old addresses, new) → the rules a desk rotation must change, changed.
  *   applyConfigText(db, text, …) / dryRunConfigText / exportConfigText / loadConfigInForce — io: versions
@@ -55,7 +57,6 @@ export {
   PLACEHOLDERS,
   type AutoMailKind,
   type ChannelLanguage,
-  type TemplateProblem,
   type TemplateText,
 } from './mail-templates.js';
 export type { DeskAddressFact, StoreFacts } from './check-config.js';

@@ -27,7 +27,7 @@ export const PLACEHOLDERS: Readonly<Record<AutoMailKind, readonly string[]>> = {
  * Fields a template cannot do without: the desk knows its forwarding check by the code, so a
  * check without it would never come back as verified.
  */
-export const REQUIRED_PLACEHOLDERS: Readonly<Record<AutoMailKind, readonly string[]>> = {
+const REQUIRED_PLACEHOLDERS: Readonly<Record<AutoMailKind, readonly string[]>> = {
   acknowledgement: [],
   forwardingCheck: ['check.code'],
 };
@@ -75,7 +75,7 @@ export function parseTemplate(template: string, known: readonly string[]): Parse
 }
 
 /** The fields a parsed template names. */
-export function fieldsOf(parsed: ParsedTemplate): string[] {
+function fieldsOf(parsed: ParsedTemplate): string[] {
   return parsed.ok ? parsed.parts.flatMap((p) => ('field' in p ? [p.field] : [])) : [];
 }
 

@@ -155,7 +155,7 @@ function fill(template: string, kind: AutoMailKind, values: Readonly<Record<stri
 export class TemplateError extends Error {}
 
 /** The template a channel uses for this kind of mail: its own parts, the rest defaults. */
-export function channelTemplate(channel: AutoMailChannel, kind: AutoMailKind): TemplateSource & { readonly language: ChannelLanguage } {
+function channelTemplate(channel: AutoMailChannel, kind: AutoMailKind): TemplateSource & { readonly language: ChannelLanguage } {
   const language = channel.language ?? DEFAULT_CHANNEL_LANGUAGE;
   const own = channel.templates?.[kind];
   const fallback = DEFAULT_TEMPLATES[language][kind];

@@ -46,7 +46,7 @@
  */
 export { newInboundAddress } from './channel-address.js';
 export { ROUTE_TEST_HEADER, routeTestMark } from './route-test-mark.js';
-export { DEFAULT_TEMPLATES, previewAutoMail, type AutoMailPreview } from './auto-mail.js';
+export { previewAutoMail } from './auto-mail.js';
 export { caseView, conversionView, isoTime, leadView, messageView } from './views.js';
 export { cidReferences, inlineCidImages, inlineImageType } from './cid-images.js';
 export { liveDeskContext, loadDeskContext, loadDeskDeps, loadDeskKeys } from './io/desk-context.js';
