@@ -16,6 +16,7 @@ import {
 } from '../store/index.js';
 import { asCliFailure, CliFailure, EXIT, formatTime, printJson, printTable, withStore, type StoreFlags, dataCommand } from './common.js';
 import { systemClock } from '../base/clock.js';
+import { actorInEnglish, describeActor } from '../base/actors.js';
 
 type Json = { json?: boolean };
 
@@ -176,7 +177,8 @@ export function deskCommand(): Command {
           if (c.participants.length) process.stdout.write(`  participants ${c.participants.map((p) => p.address).join(', ')}\n`);
           for (const l of links) process.stdout.write(`  ${l.relation} case #${l.number} (${l.status})\n`);
           for (const m of messages) {
-            const who = m.direction === 'note' ? `note by ${m.author}` : m.direction === 'out' ? `out by ${m.author}` : `in from ${m.from?.address ?? '?'}`;
+            const by = actorInEnglish(describeActor(m.author ?? ''));
+            const who = m.direction === 'note' ? `note by ${by}` : m.direction === 'out' ? `out by ${by}` : `in from ${m.from?.address ?? '?'}`;
             process.stdout.write(`\n  [${formatTime(m.createdAt)}] ${who}${m.machineKind ? ` (${m.machineKind})` : ''}: ${m.subject}\n`);
             process.stdout.write(
               `${m.text

@@ -4,6 +4,7 @@
  */
 import { domainOf, inDomainTree, isDomainName, isMailAddress, localPartOf, normalizeAddress, validateRouting, type Problem } from '../routing/index.js';
 import type { Config } from './schema.js';
+import { checkTemplates } from './mail-templates.js';
 import { toSnapshotInput } from './to-snapshot-input.js';
 import { renderDuration } from './units.js';
 import { isRsaKey } from '../base/signing-keys.js';
@@ -127,6 +128,7 @@ export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
           ),
         );
       }
+      for (const p of checkTemplates(`desk.channels[${i}].templates`, c.templates)) problems.push(error(p.path, p.message));
     });
   }
   const { version: _version, ...routing } = toSnapshotInput(config, 0);

@@ -15,6 +15,8 @@
  *   formatProblem(Problem, file?) → "FILE:LINE:COL: error: PATH: message";
  *   describeProblem(Problem) → "warning: PATH: message (line N)" for the console and CLI.
  *   ruleChanges(history) → when each routing rule came, changed and went.
+ *   parseTemplate / checkTemplates → the syntax of a channel's automatic-mail templates
+ *   (desk.channels[].templates): placeholders each kind may use, problems by path.
  *   explainRoute(Config, version, address, from?) → why each rule did or did not apply, and the plan.
  *   rulesPointingAt / pointRulesAt(Config, old addresses, new) → the rules a desk rotation must change, changed.
  *   applyConfigText(db, text, …) / dryRunConfigText / exportConfigText / loadConfigInForce — io: versions
@@ -46,6 +48,17 @@ export {
   type DeskChannel,
 } from './schema.js';
 export { parseConfigText, type ParseConfigResult } from './parse-config.js';
+export {
+  AUTO_MAIL_KINDS,
+  CHANNEL_LANGUAGES,
+  checkTemplates,
+  DEFAULT_CHANNEL_LANGUAGE,
+  parseTemplate,
+  PLACEHOLDERS,
+  type AutoMailKind,
+  type ChannelLanguage,
+  type TemplateText,
+} from './mail-templates.js';
 export type { DeskAddressFact, StoreFacts } from './check-config.js';
 export { renderConfigYaml } from './render-config.js';
 export { diffConfig } from './diff.js';

@@ -14,6 +14,7 @@ import {
   DEFAULT_RSPAMD_TIMEOUT,
   type Config,
 } from './schema.js';
+import { DEFAULT_CHANNEL_LANGUAGE } from './mail-templates.js';
 import { renderDuration, renderSize } from './units.js';
 
 type Plain = Record<string, unknown>;
@@ -32,6 +33,12 @@ function compact(obj: Plain): Plain {
 
 const unlessDefault = <T>(value: T, fallback: T): T | undefined => (value === fallback ? undefined : value);
 const durationUnlessDefault = (ms: number, fallback: number): string | undefined => (ms === fallback ? undefined : renderDuration(ms));
+
+function renderTemplates(templates: NonNullable<Config['desk']>['channels'][number]['templates'] & object): Plain {
+  const out: Plain = {};
+  for (const [kind, t] of Object.entries(templates)) if (t) out[kind] = compact({ subject: t.subject, body: t.body });
+  return compact(out);
+}
 
 function renderRule(rule: RoutingRule): Plain {
   const m = rule.modify;
@@ -124,7 +131,14 @@ export function renderConfigYaml(config: Config): string {
     root.desk = {
       domain: config.desk.domain,
       channels: config.desk.channels.map((c) =>
-        compact({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: unlessDefault(c.autoAcknowledge, true) }),
+        compact({
+          name: c.name,
+          kind: c.kind,
+          publicAddress: c.publicAddress,
+          autoAcknowledge: unlessDefault(c.autoAcknowledge, true),
+          language: unlessDefault(c.language, DEFAULT_CHANNEL_LANGUAGE),
+          templates: c.templates && renderTemplates(c.templates),
+        }),
       ),
       ...(config.desk.webhooks.allowPrivateDestinations ? { webhooks: { allowPrivateDestinations: true } } : {}),
     };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { EnvelopeRecipientChange, RecipientMatch } from '../routing/index.js';
+import { CHANNEL_LANGUAGES, DEFAULT_CHANNEL_LANGUAGE } from './mail-templates.js';
 import { parseDuration, parseSize } from './units.js';
 
 const noLineBreaks = (what: string) =>
@@ -155,11 +156,27 @@ export const DEFAULT_RETENTION = {
 /** Retention works on a minute's clock and in batches: a shorter window would race mail still being looked at. */
 const retentionWindow = duration.pipe(z.number().min(3_600_000, 'a retention window is at least 1h; write 1h or more'));
 
+/**
+ * One automatic mail's own words; a part left out is the default in the channel's language.
+ * The bounds keep a pasted document from becoming every customer's acknowledgement.
+ */
+const autoMailTemplateSchema = z.strictObject({
+  subject: z.string().min(1).max(300).optional(),
+  body: z.string().min(1).max(20_000).optional(),
+});
+
 const deskChannelSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(['support', 'sales']),
   publicAddress: z.string().min(1).optional(),
   autoAcknowledge: z.boolean().default(true),
+  language: z.enum(CHANNEL_LANGUAGES).default(DEFAULT_CHANNEL_LANGUAGE),
+  templates: z
+    .strictObject({
+      acknowledgement: autoMailTemplateSchema.optional(),
+      forwardingCheck: autoMailTemplateSchema.optional(),
+    })
+    .optional(),
 });
 
 /** A domain's signing key: DKIM keys and the ARC key are published and written alike. */

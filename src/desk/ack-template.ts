@@ -1,7 +1,6 @@
 /**
- * The case token in subjects (`[#1001]`) and the acknowledgement a requester receives. The
- * token is what threads a reply when clients drop In-Reply-To, so every subject we send has
- * exactly one, in front.
+ * The case token in subjects (`[#1001]`). The token is what threads a reply when clients drop
+ * In-Reply-To, so every subject we send has exactly one, in front.
  */
 
 // Digits only, at most 15 (safe integers); `[#abc]` and `[#]` are somebody else's brackets.
@@ -53,72 +52,3 @@ export function replySubject(subject: string | null | undefined, caseNumber: num
 export type AckLocale = 'en' | 'ja';
 
 const NO_SUBJECT: Readonly<Record<AckLocale, string>> = { en: '(no subject)', ja: '(件名なし)' };
-
-export interface AcknowledgementInput {
-  readonly caseNumber: number;
-  readonly subject: string | null;
-  readonly requesterName: string;
-  readonly channelName: string;
-  readonly publicAddress: string;
-  readonly locale?: AckLocale;
-}
-
-export interface RenderedMail {
-  readonly subject: string;
-  readonly text: string;
-}
-
-// A hostile subject or name must not make the acknowledgement long; the full text is on the case.
-const MAX_QUOTED = 200;
-
-function clip(text: string): string {
-  const t = oneLine(text);
-  return t.length > MAX_QUOTED ? `${t.slice(0, MAX_QUOTED - 1)}…` : t;
-}
-
-export function renderAcknowledgement(input: AcknowledgementInput): RenderedMail {
-  const locale = input.locale ?? 'en';
-  const n = input.caseNumber;
-  const name = clip(input.requesterName);
-  const quoted = clip(stripReplyPrefixes((input.subject ?? '').replace(TOKEN_ALL_RE, ' '))) || NO_SUBJECT[locale];
-  const channel = clip(input.channelName);
-  const subject = replySubject(input.subject, n, locale);
-  switch (locale) {
-    case 'en':
-      return {
-        subject,
-        text: [
-          name === '' ? 'Hello,' : `Hello ${name},`,
-          '',
-          `Thank you for contacting ${channel}. We have received your message "${quoted}" and opened case #${n}.`,
-          '',
-          `To add to this case, reply to this email and keep [#${n}] in the subject.`,
-          '',
-          `${channel} <${input.publicAddress}>`,
-          'This acknowledgement was sent automatically.',
-          '',
-        ].join('\n'),
-      };
-    case 'ja':
-      return {
-        subject,
-        text: [
-          name === '' ? 'お客様' : `${name} 様`,
-          '',
-          `${channel}へお問い合わせいただきありがとうございます。「${quoted}」を受け付け、ケース #${n} を作成しました。`,
-          '',
-          `追加のご連絡は、件名の [#${n}] を残したまま、このメールにご返信ください。`,
-          '',
-          `${channel} <${input.publicAddress}>`,
-          'このメールは自動送信されています。',
-          '',
-        ].join('\n'),
-      };
-    default:
-      return assertNever(locale);
-  }
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled locale ${JSON.stringify(x)}`);
-}

@@ -4,7 +4,8 @@
  * JOB      Takes in mail delivered to a channel's inbound address: parses it within a
  *          budget, sanitises its HTML, tells machines from people, drops duplicates,
  *          threads replies, and opens or appends a case (support) or a lead (sales),
- *          acknowledging a new case to its requester where the channel says so. Carries
+ *          acknowledging a new case to its requester where the channel says so, in the
+ *          channel's language and words (its templates, or the defaults). Carries
  *          out agents' actions: answers by email from the channel's public address,
  *          internal notes, status and assignee, lead moves and conversion, a new inbound
  *          address (rotate), a forwarding check (verify). Suspended and failed intakes can
@@ -45,6 +46,7 @@
  */
 export { newInboundAddress } from './channel-address.js';
 export { ROUTE_TEST_HEADER, routeTestMark } from './route-test-mark.js';
+export { previewAutoMail } from './auto-mail.js';
 export { caseView, conversionView, isoTime, leadView, messageView } from './views.js';
 export { cidReferences, inlineCidImages, inlineImageType } from './cid-images.js';
 export { liveDeskContext, loadDeskContext, loadDeskDeps, loadDeskKeys } from './io/desk-context.js';

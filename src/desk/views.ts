@@ -1,3 +1,4 @@
+import { describeActor, type ActorDisplay } from '../base/actors.js';
 import type { CaseRow, DeskMessageRow, LeadRow, StoredChannel } from '../store/index.js';
 
 /**
@@ -37,6 +38,7 @@ export interface MessageView {
   /** Sanitised at intake; show it in a sandboxed frame all the same. */
   readonly html: string | null;
   readonly author: string | null;
+  readonly authorActor: ActorDisplay | null;
   readonly machineKind: string | null;
   /** An earlier, different message came with the same Message-ID; this one was kept all the same. */
   readonly messageIdReused: boolean;
@@ -96,6 +98,7 @@ export function messageView(m: DeskMessageRow): MessageView {
     text: m.text,
     html: m.html,
     author: m.author,
+    authorActor: m.author === null ? null : describeActor(m.author),
     machineKind: m.machineKind,
     messageIdReused: m.messageIdReused,
     queueId: m.queueId,

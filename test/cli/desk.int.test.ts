@@ -94,6 +94,10 @@ describe('relaydesk desk …', () => {
     const sent = await sink.waitFor((m) => m.raw.includes('A technician is on the way.'), 15_000);
     expect(sent.rcptTo).toEqual(['carol@customer.example']);
     await cli('desk', 'reply', String(n), '--body', 'internal: check the warranty', '--note');
+    // Who wrote what reads as a person, not as the raw id cli:USER.
+    const thread = (await cli('desk', 'case', String(n))).stdout;
+    expect(thread).toMatch(/note by \S+ \(command line\)/);
+    expect(thread).not.toMatch(/by cli:/);
     const missing = await relaydesk(['desk', 'case', '9999', ...store.args]);
     expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/no case #9999/);

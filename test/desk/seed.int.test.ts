@@ -79,7 +79,15 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
       const { LiveConfig } = await import('../../src/config/io/live-config.js');
       const { silentLogger } = await import('../../src/base/log.js');
       const live = await LiveConfig.open(gw.store.db, silentLogger);
-      return { db: gw.store.db, snapshot: live.cached.snapshot, deskDomain: 'case.relaydesk.test', hostname: 'gw.relaydesk.test', keys, now: Date.now() };
+      return {
+        db: gw.store.db,
+        snapshot: live.cached.snapshot,
+        deskDomain: 'case.relaydesk.test',
+        channels: live.cached.config.desk?.channels ?? [],
+        hostname: 'gw.relaydesk.test',
+        keys,
+        now: Date.now(),
+      };
     };
   });
   afterAll(async () => {

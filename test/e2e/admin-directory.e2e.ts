@@ -230,7 +230,7 @@ describe('the admin pages in chromium', () => {
     expect((await listDeskChannels(gw.store.db)).map((c) => c.name)).toEqual(['Support']);
     await page
       .locator(`tr[data-version="${before.version + 2}"]`)
-      .getByText(`web:${ADMIN}`)
+      .getByText(`${ADMIN} (console)`)
       .waitFor();
     await expect.poll(() => page.getByTestId('config-version').textContent()).toBe(`Version ${before.version + 2}`);
   });

@@ -84,7 +84,8 @@ describe('default routing in chromium', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('help@solarmora.com');
     expect(await row.textContent()).toContain('recipient → support@crm.test');
-    expect(await row.textContent()).toContain('web:admin@solarmora.com');
+    expect(await row.textContent()).toContain('admin@solarmora.com (console)');
+    expect(await row.textContent()).not.toContain('web:');
     expect(await page.getByTestId('routing-version').textContent()).toMatch(/Version \d+ is in force/);
     await screenshot(page, 'routing-02-rule-table');
 

@@ -216,7 +216,7 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
     expect(invalid.body.code).toBe('CONFIG_INVALID');
     const versions = await admin.call('GET', '/api/config/versions');
     expect(versions.body.items).toHaveLength(1);
-    expect(versions.body.items[0]).toMatchObject({ version: 1, appliedBy: `web:${ADMIN}` });
+    expect(versions.body.items[0]).toMatchObject({ version: 1, appliedBy: `web:${ADMIN}`, appliedByActor: { kind: 'console', name: ADMIN } });
     expect((await admin.call('GET', '/api/config')).body.yaml).toContain('solarmora.com');
   });
 

@@ -16,7 +16,7 @@ import {
   type NewDeskMessage,
   type StoredChannel,
 } from '../../store/index.js';
-import { renderAcknowledgement } from '../ack-template.js';
+import { renderAutoMail } from '../auto-mail.js';
 import type { DedupeVerdict, IntakeDecision } from '../model.js';
 import type { ParsedMessage } from '../parse-message.js';
 import { replyHeaders } from '../reply-headers.js';
@@ -191,13 +191,12 @@ export async function applyIntakeDecision(
           await noteLimits(trx, { caseId: c.id, leadId: null });
           if (d.acknowledge && channel.publicAddress) {
             const ackMessageId = newMessageId(state.config.desk?.domain ?? deps.hostname);
-            const rendered = renderAcknowledgement({
-              caseNumber: c.number,
-              subject: d.subject,
-              requesterName: d.requester.name,
-              channelName: channel.name,
-              publicAddress: channel.publicAddress,
-            });
+            // Language and templates live in the configuration only; the stored channel has neither.
+            const configured = state.config.desk?.channels.find((x) => x.name === channel.name);
+            const rendered = renderAutoMail(
+              { name: channel.name, publicAddress: channel.publicAddress, language: configured?.language, templates: configured?.templates },
+              { kind: 'acknowledgement', caseNumber: c.number, subject: d.subject, customer: d.requester },
+            );
             const headers = replyHeaders({
               caseMessageIds: parsed.messageId ? [parsed.messageId] : [],
               inReplyTo: parsed.messageId ?? '',

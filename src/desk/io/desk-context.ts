@@ -27,6 +27,7 @@ export async function loadDeskContext(db: Db, opts: { hostname?: string; now?: n
     db,
     snapshot: buildSnapshot(toSnapshotInput(parsed.config, current?.version ?? 0)),
     deskDomain: parsed.config.desk?.domain ?? null,
+    channels: parsed.config.desk?.channels ?? [],
     hostname: opts.hostname ?? os.hostname(),
     keys: await loadDeskKeys(db),
     now: opts.now ?? Date.now(),
@@ -36,7 +37,15 @@ export async function loadDeskContext(db: Db, opts: { hostname?: string; now?: n
 /** The same for a running server: the live configuration, this node's name and keys. */
 export async function liveDeskContext(x: { db: Db; live: LiveConfig; hostname: string; keys: DeskKeys; now: number }): Promise<DeskContext> {
   const state = await x.live.current();
-  return { db: x.db, snapshot: state.snapshot, deskDomain: state.config.desk?.domain ?? null, hostname: x.hostname, keys: x.keys, now: x.now };
+  return {
+    db: x.db,
+    snapshot: state.snapshot,
+    deskDomain: state.config.desk?.domain ?? null,
+    channels: state.config.desk?.channels ?? [],
+    hostname: x.hostname,
+    keys: x.keys,
+    now: x.now,
+  };
 }
 
 /** What the intake needs when an admin runs it again (recover, retry) outside the queue. */

@@ -2,7 +2,15 @@ import { refusalText } from '../../base/refusal-texts.js';
 import { randomToken } from '../../base/ids.js';
 import { RelaydeskError } from '../../base/errors.js';
 import { enqueue } from '../../queue/light.js';
-import { applyConfigText, loadConfigInForce, pointRulesAt, renderConfigYaml, rulesPointingAt, type RulePointing } from '../../config/index.js';
+import {
+  applyConfigText,
+  loadConfigInForce,
+  pointRulesAt,
+  renderConfigYaml,
+  rulesPointingAt,
+  type DeskChannel,
+  type RulePointing,
+} from '../../config/index.js';
 import type { RoutingSnapshot } from '../../routing/index.js';
 import {
   createAccount,
@@ -23,6 +31,7 @@ import {
   type StoredChannel,
 } from '../../store/index.js';
 import { replySubject } from '../ack-template.js';
+import { FORWARDING_CHECK_SENDER, renderAutoMail } from '../auto-mail.js';
 import { applyStatusEvent } from '../case-status.js';
 import { newInboundAddress } from '../channel-address.js';
 import { applyLeadEvent, planConversion } from '../lead.js';
@@ -36,6 +45,8 @@ export interface DeskContext {
   readonly db: Db;
   readonly snapshot: RoutingSnapshot;
   readonly deskDomain: string | null;
+  /** The channels as configured: their language and templates are in the configuration only. */
+  readonly channels: readonly DeskChannel[];
   readonly hostname: string;
   readonly keys: DeskKeys;
   readonly now: number;
@@ -114,7 +125,7 @@ export async function answerCase(
     from: { name: channel.name, address: channel.publicAddress },
     to,
     cc,
-    subject: replySubject(c.subject, c.number),
+    subject: replySubject(c.subject, c.number, ctx.channels.find((x) => x.name === channel.name)?.language),
     text: input.body,
     messageId,
     headers,
@@ -310,11 +321,16 @@ export async function verifyChannel(ctx: DeskContext, name: string): Promise<{ c
   if (!ch.publicAddress) throw new RelaydeskError('BAD_INPUT', `channel ${ch.name} has no publicAddress to verify`);
   const nonce = randomToken(24);
   const from = `verify@${ctx.deskDomain ?? ctx.hostname}`;
+  const configured = ctx.channels.find((x) => x.name === ch.name);
+  const rendered = renderAutoMail(
+    { name: ch.name, publicAddress: ch.publicAddress, language: configured?.language, templates: configured?.templates },
+    { kind: 'forwardingCheck', code: nonce },
+  );
   const mail = {
-    from: { name: 'Relaydesk forwarding check', address: from },
+    from: { name: FORWARDING_CHECK_SENDER[rendered.language], address: from },
     to: [{ name: '', address: ch.publicAddress }],
-    subject: `Relaydesk forwarding check ${nonce}`,
-    text: `This message checks that mail to ${ch.publicAddress} reaches the ${ch.name} channel.\nCheck: ${nonce}\nIt never becomes a case.`,
+    subject: rendered.subject,
+    text: rendered.text,
     messageId: newMessageId(ctx.deskDomain ?? ctx.hostname),
     headers: [['X-Relaydesk-Loop', ctx.keys.loopId]] as [string, string][],
     date: new Date(ctx.now),

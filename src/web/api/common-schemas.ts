@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACTOR_KINDS } from '../../base/actors.js';
 
 /** Response shapes shared by several resources; they mirror desk/views.ts. */
 export const problemSchema = z.object({
@@ -42,6 +43,14 @@ export const caseSchema = z.object({
   test: z.boolean().describe("opened by the console's route test: closed at once and left out of the list unless asked for (tests=only|include)"),
 });
 
+/** A raw actor id (`web:admin@…`, `cli:root`, `token:ci`) read back as who it is, for display. */
+export const actorSchema = z
+  .object({
+    kind: z.enum(ACTOR_KINDS).describe('console: a console account; api-token: a script; cli: the command line; system and acknowledgement: the desk itself'),
+    name: z.string().nullable().describe("the account's email, the token's name or the system user; null when the kind says it all"),
+  })
+  .describe('who did it, as a person');
+
 export const messageSchema = z.object({
   id: z.number().int(),
   direction: z.enum(['in', 'out', 'note']),
@@ -54,6 +63,7 @@ export const messageSchema = z.object({
   text: z.string(),
   html: z.string().nullable().describe('sanitised at intake; show it in a sandboxed frame'),
   author: z.string().nullable(),
+  authorActor: actorSchema.nullable().describe('the author as a person: its kind and name, for display'),
   machineKind: z.string().nullable(),
   messageIdReused: z.boolean().describe('an earlier, different message came with the same Message-ID; this one was kept as a message of its own'),
   queueId: z.string().nullable(),

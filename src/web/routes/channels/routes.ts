@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { loadChannelViews, rotateChannel, rotationRules, verifyChannel } from '../../../desk/index.js';
+import { AUTO_MAIL_KINDS, CHANNEL_LANGUAGES, checkTemplates, PLACEHOLDERS } from '../../../config/index.js';
+import { loadChannelViews, previewAutoMail, rotateChannel, rotationRules, verifyChannel } from '../../../desk/index.js';
 import { principalLabel } from '../../auth/principal.js';
 import { deskContextOf } from '../../api/api-deps.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
@@ -96,4 +97,61 @@ const verify = defineRoute({
   },
 });
 
-export const channelRoutes: readonly ApiRoute[] = [list, rotationPreview, rotate, verify];
+const mailAddress = z.object({ name: z.string(), address: z.string() });
+const templateText = z.strictObject({ subject: z.string().max(300).optional(), body: z.string().max(20_000).optional() });
+
+const mailPreview = defineRoute({
+  method: 'POST',
+  path: '/api/channels/mail-preview',
+  operationId: 'previewChannelMail',
+  summary: "One of a channel's automatic mails as its recipient receives it, filled with sample values; nothing is sent (admin)",
+  tag: 'channels',
+  action: 'channel.manage',
+  body: z.strictObject({
+    kind: z.enum(AUTO_MAIL_KINDS).describe('acknowledgement: the answer to a new case; forwardingCheck: the mail `verify` sends'),
+    channel: z
+      .strictObject({
+        name: z.string().max(200),
+        publicAddress: z.string().max(320).optional(),
+        language: z.enum(CHANNEL_LANGUAGES).optional(),
+        templates: z.strictObject({ acknowledgement: templateText.optional(), forwardingCheck: templateText.optional() }).optional(),
+      })
+      .describe('the channel as in desk.channels[] of the configuration, saved or not'),
+  }),
+  response: z.object({
+    kind: z.enum(AUTO_MAIL_KINDS),
+    language: z.enum(CHANNEL_LANGUAGES),
+    problems: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .describe('what is wrong with the templates, by path under the channel (templates.acknowledgement.subject); nothing is rendered then'),
+    mail: z
+      .object({ from: mailAddress, to: mailAddress, subject: z.string(), text: z.string() })
+      .nullable()
+      .describe('the mail as sent: headers decoded, the body as text; null when there are problems'),
+    placeholders: z.array(z.object({ name: z.string(), value: z.string() })).describe('each placeholder this mail may use, with its sample value'),
+    defaults: z.object({ subject: z.string(), body: z.string() }).describe("the template in the channel's language, without the channel's own words"),
+  }),
+  failures: [403],
+  async command({ input: { body }, deps }) {
+    const { config } = await deps.live.current();
+    const ch = body.channel;
+    const channel = {
+      name: ch.name,
+      publicAddress: ch.publicAddress ?? 'help@example.com',
+      language: ch.language,
+      templates: ch.templates,
+    };
+    const problems = checkTemplates('templates', { [body.kind]: ch.templates?.[body.kind] });
+    const preview = previewAutoMail(problems.length > 0 ? { ...channel, templates: undefined } : channel, body.kind, config.desk?.domain ?? 'case.example.com');
+    return {
+      kind: body.kind,
+      language: preview.language,
+      problems,
+      mail: problems.length > 0 ? null : { from: preview.from, to: preview.to, subject: preview.subject, text: preview.text },
+      placeholders: PLACEHOLDERS[body.kind].map((name) => ({ name, value: preview.values[name] ?? '' })),
+      defaults: preview.defaults,
+    };
+  },
+});
+
+export const channelRoutes: readonly ApiRoute[] = [list, mailPreview, rotationPreview, rotate, verify];

@@ -6,6 +6,8 @@
  * as the admin types.
  */
 import { parse } from 'yaml';
+import { configActorId, describeActor } from '../../../base/actors.js';
+import { actorSchema } from '../../api/common-schemas.js';
 import { z } from 'zod';
 import {
   applyConfigText,
@@ -40,6 +42,7 @@ const ruleChangeSchema = z.object({
   version: z.number().int(),
   changedAt: z.string(),
   changedBy: z.string(),
+  changedByActor: actorSchema,
   orEarlier: z.boolean().describe('the history kept ends before this rule changed: it may be older'),
 });
 
@@ -67,6 +70,7 @@ async function documentWithChanges(db: Db) {
     version: c.version,
     changedAt: isoTime(c.appliedAt),
     changedBy: c.appliedBy,
+    changedByActor: describeActor(c.appliedBy),
     orEarlier: c.orEarlier,
   }));
   const yaml = current ? texts.get(current.version) : undefined;
@@ -126,7 +130,7 @@ const put = defineRoute({
   }),
   failures: [403, 409],
   async command({ input: { body }, principal, deps }) {
-    const by = `web:${principal.name}`;
+    const by = configActorId(principal);
     const r = await applyConfigText(deps.db, toText(body.document), { appliedBy: by, now: deps.now(), basedOn: body.basedOn });
     if (r.applied) deps.logger.info({ event: EVENTS.configApplied, version: r.version, by }, 'configuration saved from the console');
     // Load it now rather than at the next SMTP command, so the answer can say it is in force.

@@ -6,6 +6,8 @@ import { listConfigVersions } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { dryRunJson, dryRunSchema, problemJson as problemJsonOf, problemSchema } from './problems.js';
 import { EVENTS } from '../../../base/events.js';
+import { configActorId, describeActor } from '../../../base/actors.js';
+import { actorSchema } from '../../api/common-schemas.js';
 
 /** The YAML file's size limit: far above any real configuration, far below the body limit. */
 const YAML_MAX = 512 * 1024;
@@ -57,8 +59,9 @@ const put = defineRoute({
   failures: [403, 409],
   async command({ input: { body }, principal, deps }) {
     // basedOn is checked against the version the save itself is based on: no window between.
-    const r = await applyConfigText(deps.db, body.yaml, { appliedBy: `web:${principal.name}`, now: deps.now(), basedOn: body.basedOn });
-    if (r.applied) deps.logger.info({ event: EVENTS.configApplied, version: r.version, by: `web:${principal.name}` }, 'configuration applied from the console');
+    const by = configActorId(principal);
+    const r = await applyConfigText(deps.db, body.yaml, { appliedBy: by, now: deps.now(), basedOn: body.basedOn });
+    if (r.applied) deps.logger.info({ event: EVENTS.configApplied, version: r.version, by }, 'configuration applied from the console');
     return { version: r.version, previousVersion: r.previousVersion, applied: r.applied, changes: [...r.changes], warnings: r.warnings.map(problemJson) };
   },
 });
@@ -70,9 +73,13 @@ const versions = defineRoute({
   summary: 'The latest configuration versions: who applied each, when, and what changed (admin)',
   tag: 'config',
   action: 'config.manage',
-  response: z.object({ items: z.array(z.object({ version: z.number().int(), appliedAt: z.string(), appliedBy: z.string(), summary: z.string() })) }),
+  response: z.object({
+    items: z.array(z.object({ version: z.number().int(), appliedAt: z.string(), appliedBy: z.string(), appliedByActor: actorSchema, summary: z.string() })),
+  }),
   failures: [403],
-  command: async ({ deps }) => ({ items: (await listConfigVersions(deps.db)).map((v) => ({ ...v, appliedAt: isoTime(v.appliedAt) })) }),
+  command: async ({ deps }) => ({
+    items: (await listConfigVersions(deps.db)).map((v) => ({ ...v, appliedAt: isoTime(v.appliedAt), appliedByActor: describeActor(v.appliedBy) })),
+  }),
 });
 
 export const configRoutes: readonly ApiRoute[] = [get, diff, put, versions];

@@ -2,9 +2,18 @@ import { z } from 'zod';
 import { addWebhook, isoTime, listWebhookSummaries, removeWebhook, WEBHOOK_EVENTS, WEBHOOK_TRANSPORT } from '../../../desk/index.js';
 import { latestDeliveryTo } from '../../../store/index.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
+import { describeActor } from '../../../base/actors.js';
+import { actorSchema } from '../../api/common-schemas.js';
 import { principalLabel } from '../../auth/principal.js';
 
-const webhookSchema = z.object({ id: z.string(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)), createdBy: z.string(), createdAt: z.string() });
+const webhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENTS)),
+  createdBy: z.string(),
+  createdByActor: actorSchema,
+  createdAt: z.string(),
+});
 const lastDeliverySchema = z
   .object({
     queueId: z.string().describe('follow it with GET /api/messages/:id/trace'),
@@ -36,11 +45,15 @@ const list = defineRoute({
   }),
   failures: [403],
   async command({ deps }) {
-    const hooks = (await listWebhookSummaries(deps.db)) as z.output<typeof webhookSchema>[];
+    const hooks = (await listWebhookSummaries(deps.db)) as Omit<z.output<typeof webhookSchema>, 'createdByActor'>[];
     const items = [];
     for (const h of hooks) {
       const d = await latestDeliveryTo(deps.db, WEBHOOK_TRANSPORT, h.id);
-      items.push({ ...h, lastDelivery: d && { queueId: d.queueId, status: d.status, attempts: d.attempts, lastReply: d.lastReply, at: isoTime(d.updatedAt) } });
+      items.push({
+        ...h,
+        createdByActor: describeActor(h.createdBy),
+        lastDelivery: d && { queueId: d.queueId, status: d.status, attempts: d.attempts, lastReply: d.lastReply, at: isoTime(d.updatedAt) },
+      });
     }
     return { items };
   },
@@ -61,7 +74,7 @@ const create = defineRoute({
   failures: [403],
   async command({ input: { body }, principal, deps }) {
     const { config } = await deps.live.current();
-    return addWebhook(deps.db, {
+    const hook = await addWebhook(deps.db, {
       url: body.url,
       events: body.events,
       ...(body.secret !== undefined ? { secret: body.secret } : {}),
@@ -69,6 +82,7 @@ const create = defineRoute({
       now: deps.now(),
       allowPrivateDestinations: config.desk?.webhooks.allowPrivateDestinations ?? false,
     });
+    return { ...hook, createdByActor: describeActor(hook.createdBy) };
   },
 });
 

@@ -1,7 +1,8 @@
 import { useId, useState } from 'react';
 import { ApiError } from '../api/client.js';
 import type { Message } from '../api/shapes.js';
-import { useI18n } from '../i18n/i18n.js';
+import { useI18n, type Translate } from '../i18n/i18n.js';
+import { actorText } from './actor.js';
 import { MailFrame } from './mail-frame.js';
 import { ErrorNote } from './status.js';
 
@@ -15,8 +16,8 @@ function formatSize(bytes: number): string {
 }
 
 /** Who a message is from: the sender of incoming mail, the agent (or system) behind the rest. */
-function senderOf(m: Message): string {
-  if (m.direction !== 'in') return m.author ?? m.from?.address ?? '?';
+function senderOf(m: Message, t: Translate): string {
+  if (m.direction !== 'in') return m.authorActor ? actorText(t, m.authorActor) : (m.from?.address ?? '?');
   if (!m.from) return '?';
   return m.from.name ? `${m.from.name} <${m.from.address}>` : m.from.address;
 }
@@ -30,7 +31,7 @@ function senderOf(m: Message): string {
  */
 export function MessageCard({ m, basePath, headersOf }: { m: Message; basePath: string; headersOf?: (messageId: number) => Promise<HeaderBlock> }) {
   const { t, formatTime } = useI18n();
-  const who = senderOf(m);
+  const who = senderOf(m, t);
   return (
     <div className={`message message-${m.direction}`} data-direction={m.direction}>
       <header className="message-head">

@@ -12,6 +12,7 @@ import { settingsEn } from './areas/settings.en.js';
 import { traceEn } from './areas/trace.en.js';
 import { problemsEn } from './areas/problems.en.js';
 import { refusalsEn } from './areas/refusals.en.js';
+import { automailEn } from './areas/automail.en.js';
 
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
@@ -363,6 +364,7 @@ export const EN_PARTS = {
   trace: traceEn,
   problems: problemsEn,
   refusals: refusalsEn,
+  automail: automailEn,
 } as const;
 
 export const en = {
@@ -381,6 +383,7 @@ export const en = {
   ...traceEn,
   ...problemsEn,
   ...refusalsEn,
+  ...automailEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

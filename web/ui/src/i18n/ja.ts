@@ -15,6 +15,7 @@ import { settingsJa } from './areas/settings.ja.js';
 import { traceJa } from './areas/trace.ja.js';
 import { problemsJa } from './areas/problems.ja.js';
 import { refusalsJa } from './areas/refusals.ja.js';
+import { automailJa } from './areas/automail.ja.js';
 
 export const ja: Record<MessageKey, string> = {
   ...directoryJa,
@@ -31,6 +32,7 @@ export const ja: Record<MessageKey, string> = {
   ...traceJa,
   ...problemsJa,
   ...refusalsJa,
+  ...automailJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',

@@ -3,6 +3,7 @@ import { useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { listConfigVersions, loadConfigText, type ConfigText, type ConfigVersion } from './configuration/config-api.js';
 import { ImportYaml } from './configuration/import-yaml.js';
+import { actorText } from '../components/actor.js';
 import '../admin.css';
 
 const FILE_NAME = 'relaydesk.yaml';
@@ -88,7 +89,7 @@ function History({ items }: { items: readonly ConfigVersion[] }) {
             <td>
               <time dateTime={v.appliedAt}>{formatTime(v.appliedAt)}</time>
             </td>
-            <td>{v.appliedBy}</td>
+            <td title={v.appliedBy}>{actorText(t, v.appliedByActor)}</td>
             <td>
               <ul className="change-list">
                 {v.summary

@@ -15,6 +15,7 @@ import { actionText, matchText, NEW_RULE, testAddressOf } from './routing/rule-t
 import { ExplainPanel } from './routing/explain-panel.js';
 import { ReplayPreview } from './routing/replay-preview.js';
 import { RouteTest } from './routing/route-test.js';
+import { actorText } from '../components/actor.js';
 
 export function RoutingPage() {
   const { t, formatTime } = useI18n();
@@ -119,7 +120,7 @@ export function RoutingPage() {
                 <td>
                   {change ? (
                     <>
-                      {change.changedBy}
+                      <span title={change.changedBy}>{actorText(t, change.changedByActor)}</span>
                       <br />
                       <time dateTime={change.changedAt}>
                         {change.orEarlier ? t('routing.orEarlier', { time: formatTime(change.changedAt) }) : formatTime(change.changedAt)}

@@ -68,4 +68,12 @@ export const peopleEn = {
   'people.add.hint': 'At least 10 characters.',
   'people.add.submit': 'Add account',
   'people.add.submitting': 'Adding…',
+
+  // Who did something (a configuration version, an answer, a webhook), as a person.
+  'actor.console': '{name} (console)',
+  'actor.apiToken': '{name} (API token)',
+  'actor.cli': 'command line',
+  'actor.cliNamed': '{name} (command line)',
+  'actor.system': 'Relaydesk (automatic)',
+  'actor.acknowledgement': 'automatic acknowledgement',
 } as const;

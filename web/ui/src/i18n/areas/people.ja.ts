@@ -72,4 +72,11 @@ export const peopleJa: Record<keyof typeof peopleEn, string> = {
   'people.add.hint': '10 文字以上。',
   'people.add.submit': 'アカウントを追加',
   'people.add.submitting': '追加しています…',
+
+  'actor.console': '{name}（コンソール）',
+  'actor.apiToken': '{name}（API トークン）',
+  'actor.cli': 'コマンドライン',
+  'actor.cliNamed': '{name}（コマンドライン）',
+  'actor.system': 'Relaydesk（自動処理）',
+  'actor.acknowledgement': '自動受付通知',
 };

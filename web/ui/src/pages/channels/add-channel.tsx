@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { problemsUnder, type ChannelDoc, type ConfigDocument } from '../../api/config-document.js';
 import { checkProblems, FieldProblems, SaveBar, useConfigEditor, type ConfigEditor } from '../../components/config-editor.js';
 import { useI18n } from '../../i18n/i18n.js';
+import { AutoMail } from './auto-mail.js';
 
 /** The seed's shape: support@<token>.case.<domain>; a sub-domain of the first hosted domain. */
 const suggestedDeskDomain = (doc: ConfigDocument) => (doc.domains?.[0] ? `case.${doc.domains[0]}` : '');
@@ -15,7 +16,7 @@ const suggestedDeskDomain = (doc: ConfigDocument) => (doc.domains?.[0] ? `case.$
 const channelsOf = (doc: ConfigDocument | null | undefined): ChannelDoc[] => doc?.desk?.channels ?? [];
 
 export function AddChannel({ onAdded, editing, onEditDone }: { onAdded: () => void; editing: string | null; onEditDone: () => void }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const editor = useConfigEditor();
   const [index, setIndex] = useState<number | null>(null);
 
@@ -36,7 +37,7 @@ export function AddChannel({ onAdded, editing, onEditDone }: { onAdded: () => vo
   const start = () => {
     editor.update((d) => ({
       ...d,
-      desk: { domain: d.desk?.domain ?? suggestedDeskDomain(d), channels: [...channelsOf(d), { name: '', kind: 'support' }] },
+      desk: { domain: d.desk?.domain ?? suggestedDeskDomain(d), channels: [...channelsOf(d), { name: '', kind: 'support', language: lang }] },
     }));
     setIndex(channelsOf(editor.draft).length);
   };
@@ -140,6 +141,7 @@ function ChannelForm({
           <input type="checkbox" checked={channel.autoAcknowledge !== false} onChange={(e) => set({ autoAcknowledge: e.target.checked ? undefined : false })} />
           {t('channels.field.autoAcknowledge')}
         </label>
+        <AutoMail channel={channel} index={index} set={set} at={at} />
       </form>
       <SaveBar editor={editor} saveLabel={isNew ? t('channels.addSave') : undefined} onSaved={onSaved} />
       <p>

@@ -12,6 +12,7 @@ import { useI18n } from '../../i18n/i18n.js';
 import { Link } from '../../router.js';
 import { OutcomeNote, Refusal, useRowAction } from './outcome.js';
 import { ShownOnce } from './shown-once.js';
+import { actorText } from '../../components/actor.js';
 
 export function WebhooksSection() {
   const { t } = useI18n();
@@ -161,7 +162,7 @@ function WebhookTable({ hooks, busy, onRemove }: { hooks: readonly Webhook[]; bu
           <td>
             <time dateTime={h.createdAt}>{formatTime(h.createdAt)}</time>
           </td>
-          <td>{h.createdBy}</td>
+          <td title={h.createdBy}>{actorText(t, h.createdByActor)}</td>
           <td>
             <LastDelivery delivery={h.lastDelivery ?? null} />
           </td>
