@@ -3,6 +3,7 @@
  * sections and address formats, plus the routing checks of `validateRouting`.
  */
 import { domainOf, inDomainTree, isDomainName, isMailAddress, localPartOf, normalizeAddress, validateRouting, type Problem } from '../routing/index.js';
+import { checkBusinessHours } from './business-hours.js';
 import type { Config } from './schema.js';
 import { toSnapshotInput } from './to-snapshot-input.js';
 import { renderDuration } from './units.js';
@@ -72,7 +73,16 @@ export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
       if (c.publicAddress !== undefined && !isMailAddress(c.publicAddress)) {
         problems.push(error(`desk.channels[${i}].publicAddress`, `"${c.publicAddress}" is not a valid email address; write it as name@domain`));
       }
+      if (c.sla && c.kind === 'sales') {
+        problems.push({
+          path: `desk.channels[${i}].sla`,
+          message: `channel "${c.name}" opens leads, and service targets apply to cases; remove sla here, or make it a support channel`,
+          severity: 'error',
+          code: 'sla-sales-channel',
+        });
+      }
     });
+    if (config.desk.businessHours) problems.push(...checkBusinessHours(config.desk.businessHours, 'desk.businessHours'));
   }
   const { version: _version, ...routing } = toSnapshotInput(config, 0);
   return [...problems, ...validateRouting(routing), ...(facts ? checkDeskRecipients(config, facts) : [])];

@@ -14,6 +14,7 @@ import {
   DEFAULT_RSPAMD_TIMEOUT,
   type Config,
 } from './schema.js';
+import { WEEKDAYS } from './business-hours.js';
 import { renderDuration, renderSize } from './units.js';
 
 type Plain = Record<string, unknown>;
@@ -60,6 +61,15 @@ function renderRule(rule: RoutingRule): Plain {
     modify,
     recognizedAddresses: unlessDefault(rule.recognizedAddresses, false),
   });
+}
+
+function renderBusinessHours(hours: NonNullable<NonNullable<Config['desk']>['businessHours']>): Plain {
+  const days: Plain = {};
+  for (const day of WEEKDAYS) {
+    const ranges = hours.days[day];
+    if (ranges) days[day] = ranges.length === 1 ? ranges[0] : [...ranges];
+  }
+  return compact({ timeZone: hours.timeZone, days, holidays: [...hours.holidays] });
 }
 
 export function renderConfigYaml(config: Config): string {
@@ -124,8 +134,20 @@ export function renderConfigYaml(config: Config): string {
     root.desk = {
       domain: config.desk.domain,
       channels: config.desk.channels.map((c) =>
-        compact({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: unlessDefault(c.autoAcknowledge, true) }),
+        compact({
+          name: c.name,
+          kind: c.kind,
+          publicAddress: c.publicAddress,
+          autoAcknowledge: unlessDefault(c.autoAcknowledge, true),
+          sla: c.sla
+            ? compact({
+                firstResponse: c.sla.firstResponse === undefined ? undefined : renderDuration(c.sla.firstResponse),
+                resolution: c.sla.resolution === undefined ? undefined : renderDuration(c.sla.resolution),
+              })
+            : undefined,
+        }),
       ),
+      ...(config.desk.businessHours ? { businessHours: renderBusinessHours(config.desk.businessHours) } : {}),
       ...(config.desk.webhooks.allowPrivateDestinations ? { webhooks: { allowPrivateDestinations: true } } : {}),
     };
   }
@@ -147,5 +169,7 @@ export function renderConfigYaml(config: Config): string {
   inline(['smtp', 'connectionLimitExceptions']);
   inline(['spam', 'allowSenders']);
   inline(['spam', 'denySenders']);
+  config.desk?.channels.forEach((_, i) => inline(['desk', 'channels', i, 'sla']));
+  inline(['desk', 'businessHours', 'holidays']);
   return doc.toString({ lineWidth: 0 });
 }

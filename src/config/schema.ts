@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { EnvelopeRecipientChange, RecipientMatch } from '../routing/index.js';
+import { WEEKDAYS, type Weekday } from './business-hours.js';
 import { parseDuration, parseSize } from './units.js';
 
 const noLineBreaks = (what: string) => z.string().refine((s) => !/[\r\n]/.test(s), `${what} must be one line; remove the line breaks`);
@@ -146,11 +147,29 @@ export const DEFAULT_RETENTION = {
 /** Retention works on a minute's clock and in batches: a shorter window would race mail still being looked at. */
 const retentionWindow = duration.pipe(z.number().min(3_600_000, 'a retention window is at least 1h; write 1h or more'));
 
+/** Business time a case may take; a minute is the clock's smallest useful step. */
+const slaTarget = duration.pipe(z.number().min(60_000, 'an SLA target is at least 1m; write 1m or more'));
+
 const deskChannelSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(['support', 'sales']),
   publicAddress: z.string().min(1).optional(),
   autoAcknowledge: z.boolean().default(true),
+  sla: z
+    .strictObject({ firstResponse: slaTarget.optional(), resolution: slaTarget.optional() })
+    .refine((s) => s.firstResponse !== undefined || s.resolution !== undefined, 'give firstResponse, resolution or both; or remove sla')
+    .optional(),
+});
+
+// One range or a list (a day with a break); checkConfig reads the ranges, so its problems carry codes.
+const hoursOfDay = z
+  .union([z.string(), z.array(z.string()).min(1, 'give at least one range, or leave the day out (closed)')])
+  .transform((v) => (typeof v === 'string' ? [v] : v));
+
+const businessHoursSchema = z.strictObject({
+  timeZone: z.string().min(1),
+  days: z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, hoursOfDay.optional()])) as Record<Weekday, z.ZodOptional<typeof hoursOfDay>>),
+  holidays: z.array(z.string()).default(() => []),
 });
 
 /** A domain's signing key: DKIM keys and the ARC key are published and written alike. */
@@ -291,6 +310,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       domain: z.string().min(1),
       channels: z.array(deskChannelSchema).default(() => []),
+      // Without it, service targets count around the clock.
+      businessHours: businessHoursSchema.optional(),
       webhooks: z
         .strictObject({
           // Default false: a webhook to loopback, a private range or the metadata address is refused.

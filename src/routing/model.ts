@@ -222,5 +222,13 @@ export interface Problem {
   readonly line?: number;
   readonly column?: number;
   /** For the warnings an interface marks apart (the routing table's flag): a rule sends mail to a desk address that refuses it. */
-  readonly code?: 'desk-address-retired' | 'desk-address-unknown';
+  readonly code?:
+    | 'desk-address-retired'
+    | 'desk-address-unknown'
+    | 'business-hours-time-zone'
+    | 'business-hours-range'
+    | 'business-hours-overlap'
+    | 'business-hours-closed'
+    | 'business-hours-holiday'
+    | 'sla-sales-channel';
 }

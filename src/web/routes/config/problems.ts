@@ -13,9 +13,20 @@ export const problemSchema = z.object({
   line: z.number().int().optional().describe('the line in the YAML, when the problem came from text'),
   text: z.string().describe('the problem as one line, as `relaydesk apply` prints it'),
   code: z
-    .enum(['desk-address-retired', 'desk-address-unknown'])
+    .enum([
+      'desk-address-retired',
+      'desk-address-unknown',
+      'business-hours-time-zone',
+      'business-hours-range',
+      'business-hours-overlap',
+      'business-hours-closed',
+      'business-hours-holiday',
+      'sla-sales-channel',
+    ])
     .optional()
-    .describe('a rule sends mail to a retired or unknown desk address, which the desk refuses (the routing table flags the rule)'),
+    .describe(
+      "a rule sends mail to a retired or unknown desk address, which the desk refuses (the routing table flags the rule); or what is wrong with desk.businessHours or a channel's sla",
+    ),
 });
 
 /** A document has no lines: its problems are placed by path alone. */
