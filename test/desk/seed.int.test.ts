@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerCase, changeCase, actOnLead, rotateChannel, verifyChannel, type DeskContext } from '../../src/desk/io/desk-service.js';
 import { deskKeys } from '../../src/desk/io/outgoing.js';
+import { slaSettingsOf } from '../../src/desk/sla.js';
 import {
   findLinkedCases,
   listCases,
@@ -79,7 +80,15 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
       const { LiveConfig } = await import('../../src/config/io/live-config.js');
       const { silentLogger } = await import('../../src/base/log.js');
       const live = await LiveConfig.open(gw.store.db, silentLogger);
-      return { db: gw.store.db, snapshot: live.cached.snapshot, deskDomain: 'case.relaydesk.test', hostname: 'gw.relaydesk.test', keys, now: Date.now() };
+      return {
+        db: gw.store.db,
+        snapshot: live.cached.snapshot,
+        deskDomain: 'case.relaydesk.test',
+        hostname: 'gw.relaydesk.test',
+        keys,
+        now: Date.now(),
+        sla: slaSettingsOf(live.cached.config.desk),
+      };
     };
   });
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { parseConfigText, toSnapshotInput } from '../../config/index.js';
 import { LiveConfig } from '../../config/index.js';
 import { buildSnapshot } from '../../routing/index.js';
 import { loadCurrentConfig, loadOrCreateSecret, type Db } from '../../store/index.js';
+import { slaSettingsOf } from '../sla.js';
 import type { DeskContext } from './desk-service.js';
 import type { DeskDeps } from './intake-worker.js';
 import { deskKeys, type DeskKeys } from './outgoing.js';
@@ -30,13 +31,22 @@ export async function loadDeskContext(db: Db, opts: { hostname?: string; now?: n
     hostname: opts.hostname ?? os.hostname(),
     keys: await loadDeskKeys(db),
     now: opts.now ?? Date.now(),
+    sla: slaSettingsOf(parsed.config.desk),
   };
 }
 
 /** The same for a running server: the live configuration, this node's name and keys. */
 export async function liveDeskContext(x: { db: Db; live: LiveConfig; hostname: string; keys: DeskKeys; now: number }): Promise<DeskContext> {
   const state = await x.live.current();
-  return { db: x.db, snapshot: state.snapshot, deskDomain: state.config.desk?.domain ?? null, hostname: x.hostname, keys: x.keys, now: x.now };
+  return {
+    db: x.db,
+    snapshot: state.snapshot,
+    deskDomain: state.config.desk?.domain ?? null,
+    hostname: x.hostname,
+    keys: x.keys,
+    now: x.now,
+    sla: slaSettingsOf(state.config.desk),
+  };
 }
 
 /** What the intake needs when an admin runs it again (recover, retry) outside the queue. */
