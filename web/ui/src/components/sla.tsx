@@ -28,12 +28,18 @@ export function relativeTime(lang: Lang, at: number, now: number): string {
   return f.format(Math.round(diff / 86_400_000), 'day');
 }
 
-/** A target's business time: hours when whole, else minutes ("72 hr", "90 min"). */
+/**
+ * Business time in hours from an hour up ("72 hrs", "1.5 hrs"), else in minutes ("45 mins"):
+ * a target of 3d is 72 hours of business time, not three calendar days.
+ */
 export function formatTarget(lang: Lang, ms: number): string {
-  const hours = ms % 3_600_000 === 0;
-  return new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { style: 'unit', unit: hours ? 'hour' : 'minute', unitDisplay: 'short' }).format(
-    hours ? ms / 3_600_000 : Math.round(ms / 60_000),
-  );
+  const hours = ms >= 3_600_000;
+  return new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
+    style: 'unit',
+    unit: hours ? 'hour' : 'minute',
+    unitDisplay: 'short',
+    maximumFractionDigits: hours ? 1 : 0,
+  }).format(hours ? ms / 3_600_000 : ms / 60_000);
 }
 
 const dueOf = (sla: Sla, target: Target): string | null => (target === 'firstResponse' ? sla.firstResponseDue : sla.resolutionDue);
