@@ -41,16 +41,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** True when Intl knows the zone. */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The wall clock in `timeZone` at instant `t`, as if it were UTC (ms). */
 function wallClock(timeZone: string, t: number): number {
   const p: Record<string, number> = {};

@@ -6,7 +6,7 @@
  * that has passed is kept as it is, so the breach it means is never lost to a later change.
  *
  * The clock is a value: `startSlaClock` when a case opens, `advanceSlaClock` on each of its
- * events, with the instant and the business hours passed in.
+ * events in turn, with the instant and the business hours passed in.
  */
 import { parseHoursRange, WEEKDAYS, type Config } from '../config/index.js';
 import { addBusinessTime, businessTimeBetween, type BusinessHours } from './business-time.js';
@@ -40,9 +40,7 @@ export type SlaEvent =
   | { readonly kind: 'first-response'; readonly at: number };
 
 /** The clock counts in these statuses; pending pauses it, solved and closed stop it. */
-export const runsIn = (status: CaseStatus): boolean => status === 'new' || status === 'open';
-
-export const NO_SLA_TARGETS: SlaTargets = { firstResponse: null, resolution: null };
+const runsIn = (status: CaseStatus): boolean => status === 'new' || status === 'open';
 
 export function startSlaClock(targets: SlaTargets, hours: BusinessHours | null, at: number, status: CaseStatus): SlaClock {
   const idle: SlaClock = { targets, elapsed: 0, runningSince: null, firstResponseAt: null, firstResponseDue: null, resolutionDue: null };
@@ -75,16 +73,6 @@ export function advanceSlaClock(clock: SlaClock, hours: BusinessHours | null, ev
     firstResponseDue: dueAfter(clock.firstResponseDue, clock.targets.firstResponse, firstResponseAt !== null, at, next, hours),
     resolutionDue: dueAfter(clock.resolutionDue, clock.targets.resolution, false, at, next, hours),
   };
-}
-
-/** The clock after each event in turn, from the case's opening. */
-export function slaClockFromEvents(
-  targets: SlaTargets,
-  hours: BusinessHours | null,
-  opened: { readonly at: number; readonly status: CaseStatus },
-  events: readonly SlaEvent[],
-): SlaClock {
-  return events.reduce((c, e) => advanceSlaClock(c, hours, e), startSlaClock(targets, hours, opened.at, opened.status));
 }
 
 /** Business time left on a target while the clock does not run (paused); null without the target or once met. */
