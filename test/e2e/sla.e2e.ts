@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/base/clock.js';
 import { silentLogger } from '../../src/base/log.js';
 import { sweepSlaBreaches } from '../../src/desk/index.js';
-import { listCases } from '../../src/store/index.js';
+import { listCases, loadCurrentConfig } from '../../src/store/index.js';
 import { eventually } from '../support/relaydesk.js';
 import { launchBrowser, logIn, screenshot, seriousAxeViolations, startDesk, worldHost, type Browsing, type Desk } from './harness.js';
 
@@ -142,5 +142,19 @@ describe('service targets in the console', () => {
     const firstResponse = page.getByTestId('case-sla').locator('[data-sla-target="firstResponse"] dd');
     await expect.poll(() => firstResponse.textContent(), { timeout: 15_000 }).toMatch(/^due in (59|60) min/);
     expect(await page.getByLabel('Status', { exact: true }).inputValue()).toBe('open');
+  });
+
+  it('keeps the business hours and the targets when an admin edits the channel', async () => {
+    const page = await open();
+    await logIn(page, desk.baseUrl, 'admin@solarmora.com');
+    await page.goto(`${desk.baseUrl}/admin/channels`);
+    await page.getByRole('button', { name: 'Edit the channel Support' }).click();
+    await page.getByLabel('Acknowledge each new case by email').check();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText(/^Saved as version/).waitFor();
+    const yaml = (await loadCurrentConfig(desk.gw.store.db))?.yaml ?? '';
+    expect(yaml).not.toContain('autoAcknowledge: false');
+    expect(yaml).toContain('timeZone: Asia/Tokyo');
+    expect(yaml).toContain('sla: { firstResponse: 1h, resolution: 3d }');
   });
 });
