@@ -46,6 +46,8 @@ export const EVENTS = {
   trafficStoreError: 'traffic.store_error',
   deskIntake: 'desk.intake',
   deskFailed: 'desk.failed',
+  slaBreached: 'desk.sla_breached',
+  slaSweepError: 'desk.sla_sweep_error',
   configLoaded: 'config.loaded',
   configInvalidStored: 'config.invalid_stored',
   storeUnavailable: 'store.unavailable',

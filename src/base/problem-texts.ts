@@ -90,6 +90,18 @@ export const PROBLEM_TEXTS = {
   'desk-address-unknown': ['address'],
   'desk-address-retired': ['address', 'channel', 'current'],
   'desk-address-retired/no-current': ['address', 'channel'],
+  // The desk's service hours and automatic mail.
+  'business-hours-time-zone': ['value'],
+  'business-hours-range': ['value'],
+  'business-hours-overlap': ['value', 'day'],
+  'business-hours-closed': [],
+  'business-hours-holiday': ['value'],
+  'sla-sales-channel': ['name'],
+  'sla-needs-target': [],
+  'template-stray-close': ['at'],
+  'template-unclosed': ['at'],
+  'template-unknown-placeholder': ['value', 'options'],
+  'template-missing-placeholder': ['name'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ProblemCode = keyof typeof PROBLEM_TEXTS;

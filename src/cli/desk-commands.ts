@@ -53,6 +53,14 @@ export function deskCommand(): Command {
             `${c.name} (${c.kind})  public ${c.publicAddress ?? '-'}\n  inbound  ${c.inboundAddress}\n  verification: ${c.verification.state}${c.verification.detail ? ` — ${c.verification.detail}` : ''}\n`,
           );
           for (const t of c.verification.trace) process.stdout.write(`    ${t}\n`);
+          if (c.sla) {
+            // Loaded with the desk's face above already; only this command needs it.
+            const { renderDuration } = await import('../config/index.js');
+            const target = (ms: number | null) => (ms === null ? '-' : renderDuration(ms));
+            process.stdout.write(
+              `  sla: first response ${target(c.sla.firstResponse)}, resolution ${target(c.sla.resolution)} (${c.sla.timeZone ? `business hours in ${c.sla.timeZone}` : 'around the clock'})\n`,
+            );
+          }
           for (const f of c.forwardingConfirmations)
             process.stdout.write(
               `  Gmail forwarding confirmation: code ${f.code}${f.url ? ` ${f.url}` : ''}${f.forwardFrom ? ` (from ${f.forwardFrom})` : ''}\n`,

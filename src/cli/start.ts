@@ -19,7 +19,7 @@ import {
   type StoreHandle,
   type StoreLocation,
 } from '../store/index.js';
-import { deskKeys, deskTransport, webhookTransport, type WebhookLookup } from '../desk/index.js';
+import { deskKeys, deskTransport, SlaSweep, webhookTransport, type WebhookLookup } from '../desk/index.js';
 import { consoleUrl, prepareSetupLink } from '../accounts/index.js';
 import { startWebServer, type WebDeps } from '../web/index.js';
 
@@ -151,6 +151,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       rollup.start();
       trafficRollup = rollup;
       stops.push(() => rollup.stop());
+      const sweep = new SlaSweep({ db: store.db, clock, logger, wake: () => runner?.wake() });
+      sweep.start();
+      stops.push(() => sweep.stop());
     }
     if (opts.roles.includes('inbound')) {
       const spamCheck: SpamCheck = (message, env, facts) => {

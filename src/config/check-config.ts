@@ -3,6 +3,7 @@
  * sections and address formats, plus the routing checks of `validateRouting`.
  */
 import { domainOf, inDomainTree, isDomainName, isMailAddress, localPartOf, normalizeAddress, validateRouting, type Problem } from '../routing/index.js';
+import { checkBusinessHours } from './business-hours.js';
 import type { Config } from './schema.js';
 import { checkTemplates } from './mail-templates.js';
 import { toSnapshotInput } from './to-snapshot-input.js';
@@ -128,8 +129,18 @@ export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
           ),
         );
       }
-      for (const p of checkTemplates(`desk.channels[${i}].templates`, c.templates)) problems.push(error(p.path, p.message));
+      for (const p of checkTemplates(`desk.channels[${i}].templates`, c.templates)) problems.push({ ...p, severity: 'error' });
+      if (c.sla && c.kind === 'sales') {
+        problems.push(
+          error(
+            `desk.channels[${i}].sla`,
+            problemText('sla-sales-channel', { name: c.name }),
+            `channel "${c.name}" opens leads, and service targets apply to cases; remove sla here, or make it a support channel`,
+          ),
+        );
+      }
     });
+    if (config.desk.businessHours) problems.push(...checkBusinessHours(config.desk.businessHours, 'desk.businessHours'));
   }
   const { version: _version, ...routing } = toSnapshotInput(config, 0);
   return [...problems, ...validateRouting(routing), ...(facts ? checkDeskRecipients(config, facts) : [])];

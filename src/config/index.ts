@@ -81,3 +81,4 @@ export { replayDraft } from './io/replay.js';
 export { LiveConfig, type LiveState } from './io/live-config.js';
 export type { Problem } from '../routing/index.js';
 export { parseDuration, parseSize, renderDuration, renderSize } from './units.js';
+export { parseHoursRange, WEEKDAYS, type BusinessHoursConfig, type Weekday } from './business-hours.js';

@@ -3,6 +3,7 @@
  * `{{placeholder}}` fields. Kept here, beside the schema, so `apply` refuses a template the
  * desk could not fill; the desk holds the default texts and fills them.
  */
+import { problemText, type ProblemText } from '../base/problem-texts.js';
 
 /** The languages a channel's automatic mail is written in. */
 export const CHANNEL_LANGUAGES = ['en', 'ja'] as const;
@@ -34,7 +35,8 @@ const REQUIRED_PLACEHOLDERS: Readonly<Record<AutoMailKind, readonly string[]>> =
 
 export type TemplatePart = { readonly text: string } | { readonly field: string };
 
-export type ParsedTemplate = { readonly ok: true; readonly parts: readonly TemplatePart[] } | { readonly ok: false; readonly message: string };
+export type ParsedTemplate =
+  { readonly ok: true; readonly parts: readonly TemplatePart[] } | { readonly ok: false; readonly text: ProblemText; readonly message: string };
 
 const FIELD_RE = /^\s*([a-z]+(?:\.[a-z]+)*)\s*$/i;
 
@@ -51,7 +53,11 @@ export function parseTemplate(template: string, known: readonly string[]): Parse
     const open = template.indexOf('{{', at);
     const stray = template.indexOf('}}', at);
     if (stray >= 0 && (open < 0 || stray < open)) {
-      return { ok: false, message: `"}}" at character ${stray + 1} closes no "{{"; remove it, or open the placeholder with "{{"` };
+      return {
+        ok: false,
+        text: problemText('template-stray-close', { at: stray + 1 }),
+        message: `"}}" at character ${stray + 1} closes no "{{"; remove it, or open the placeholder with "{{"`,
+      };
     }
     if (open < 0) {
       parts.push({ text: template.slice(at) });
@@ -61,12 +67,20 @@ export function parseTemplate(template: string, known: readonly string[]): Parse
     const close = template.indexOf('}}', open + 2);
     const nested = template.indexOf('{{', open + 2);
     if (close < 0 || (nested >= 0 && nested < close)) {
-      return { ok: false, message: `"{{" at character ${open + 1} has no closing "}}"; close it, as in {{case.number}}` };
+      return {
+        ok: false,
+        text: problemText('template-unclosed', { at: open + 1 }),
+        message: `"{{" at character ${open + 1} has no closing "}}"; close it, as in {{case.number}}`,
+      };
     }
     const inner = template.slice(open + 2, close);
     const name = FIELD_RE.exec(inner)?.[1];
     if (name === undefined || !known.includes(name)) {
-      return { ok: false, message: `"{{${inner}}}" is not a placeholder here; use one of ${listed}` };
+      return {
+        ok: false,
+        text: problemText('template-unknown-placeholder', { value: `{{${inner}}}`, options: listed }),
+        message: `"{{${inner}}}" is not a placeholder here; use one of ${listed}`,
+      };
     }
     parts.push({ field: name });
     at = close + 2;
@@ -84,7 +98,7 @@ export interface TemplateText {
   readonly body?: string | undefined;
 }
 
-export interface TemplateProblem {
+export interface TemplateProblem extends ProblemText {
   readonly path: string;
   readonly message: string;
 }
@@ -108,11 +122,11 @@ export function checkTemplates(base: string, templates: Partial<Record<AutoMailK
       }
       const path = `${base}.${kind}.${part}`;
       if (part === 'subject' && /[\r\n]/.test(text)) {
-        problems.push({ path, message: 'a subject is one line; remove the line breaks' });
+        problems.push({ path, ...problemText('line-breaks', {}), message: 'a subject is one line; remove the line breaks' });
         continue;
       }
       const p = parseTemplate(text, PLACEHOLDERS[kind]);
-      if (!p.ok) problems.push({ path, message: p.message });
+      if (!p.ok) problems.push({ path, ...p.text, message: p.message });
       else parsed.push(...fieldsOf(p));
     }
     // With a part left to its default, the default brings what is required.
@@ -121,6 +135,7 @@ export function checkTemplates(base: string, templates: Partial<Record<AutoMailK
       if (!parsed.includes(need)) {
         problems.push({
           path: `${base}.${kind}`,
+          ...problemText('template-missing-placeholder', { name: `{{${need}}}` }),
           message: `neither the subject nor the body has {{${need}}}, which the desk recognises the mail by; add {{${need}}} to one of them`,
         });
       }

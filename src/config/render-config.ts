@@ -15,6 +15,7 @@ import {
   type Config,
 } from './schema.js';
 import { DEFAULT_CHANNEL_LANGUAGE } from './mail-templates.js';
+import { WEEKDAYS } from './business-hours.js';
 import { renderDuration, renderSize } from './units.js';
 
 type Plain = Record<string, unknown>;
@@ -67,6 +68,15 @@ function renderRule(rule: RoutingRule): Plain {
     modify,
     recognizedAddresses: unlessDefault(rule.recognizedAddresses, false),
   });
+}
+
+function renderBusinessHours(hours: NonNullable<NonNullable<Config['desk']>['businessHours']>): Plain {
+  const days: Plain = {};
+  for (const day of WEEKDAYS) {
+    const ranges = hours.days[day];
+    if (ranges) days[day] = ranges.length === 1 ? ranges[0] : [...ranges];
+  }
+  return compact({ timeZone: hours.timeZone, days, holidays: [...hours.holidays] });
 }
 
 export function renderConfigYaml(config: Config): string {
@@ -138,8 +148,15 @@ export function renderConfigYaml(config: Config): string {
           autoAcknowledge: unlessDefault(c.autoAcknowledge, true),
           language: unlessDefault(c.language, DEFAULT_CHANNEL_LANGUAGE),
           templates: c.templates && renderTemplates(c.templates),
+          sla: c.sla
+            ? compact({
+                firstResponse: c.sla.firstResponse === undefined ? undefined : renderDuration(c.sla.firstResponse),
+                resolution: c.sla.resolution === undefined ? undefined : renderDuration(c.sla.resolution),
+              })
+            : undefined,
         }),
       ),
+      ...(config.desk.businessHours ? { businessHours: renderBusinessHours(config.desk.businessHours) } : {}),
       ...(config.desk.webhooks.allowPrivateDestinations ? { webhooks: { allowPrivateDestinations: true } } : {}),
     };
   }
@@ -161,5 +178,7 @@ export function renderConfigYaml(config: Config): string {
   inline(['smtp', 'connectionLimitExceptions']);
   inline(['spam', 'allowSenders']);
   inline(['spam', 'denySenders']);
+  config.desk?.channels.forEach((_, i) => inline(['desk', 'channels', i, 'sla']));
+  inline(['desk', 'businessHours', 'holidays']);
   return doc.toString({ lineWidth: 0 });
 }

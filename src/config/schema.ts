@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { EnvelopeRecipientChange, RecipientMatch } from '../routing/index.js';
 import { CHANNEL_LANGUAGES, DEFAULT_CHANNEL_LANGUAGE } from './mail-templates.js';
+import { WEEKDAYS, type Weekday } from './business-hours.js';
 import { parseDuration, parseSize } from './units.js';
 
 const noLineBreaks = (what: string) =>
@@ -165,6 +166,9 @@ const autoMailTemplateSchema = z.strictObject({
   body: z.string().min(1).max(20_000).optional(),
 });
 
+/** Business time a case may take; a minute is the clock's smallest useful step. */
+const slaTarget = duration.pipe(z.number().min(60_000, 'an SLA target is at least 1m; write 1m or more'));
+
 const deskChannelSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(['support', 'sales']),
@@ -177,6 +181,24 @@ const deskChannelSchema = z.strictObject({
       forwardingCheck: autoMailTemplateSchema.optional(),
     })
     .optional(),
+  sla: z
+    .strictObject({ firstResponse: slaTarget.optional(), resolution: slaTarget.optional() })
+    .refine((s) => s.firstResponse !== undefined || s.resolution !== undefined, {
+      message: 'give firstResponse, resolution or both; or remove sla',
+      params: { code: 'sla-needs-target' },
+    })
+    .optional(),
+});
+
+// One range or a list (a day with a break); checkConfig reads the ranges, so its problems carry codes.
+const hoursOfDay = z
+  .union([z.string(), z.array(z.string()).min(1, 'give at least one range, or leave the day out (closed)')])
+  .transform((v) => (typeof v === 'string' ? [v] : v));
+
+const businessHoursSchema = z.strictObject({
+  timeZone: z.string().min(1),
+  days: z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, hoursOfDay.optional()])) as Record<Weekday, z.ZodOptional<typeof hoursOfDay>>),
+  holidays: z.array(z.string()).default(() => []),
 });
 
 /** A domain's signing key: DKIM keys and the ARC key are published and written alike. */
@@ -323,6 +345,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       domain: z.string().min(1),
       channels: z.array(deskChannelSchema).default(() => []),
+      // Without it, service targets count around the clock.
+      businessHours: businessHoursSchema.optional(),
       webhooks: z
         .strictObject({
           // Default false: a webhook to loopback, a private range or the metadata address is refused.

@@ -33,10 +33,10 @@
  * SECURITY Holds the desk secret (loop id, reply-address signatures; made once per
  *          installation, kept in the store) and each webhook subscription's signing secret.
  *          No SMTP or CRM credentials: its mail leaves through the queue and outbound.
- * EVENTS   desk.intake and desk.failed (log). Mail it writes and webhook events carry
- *          inbound.envelope, routing.planned and inbound.accepted in their trace. Webhook
- *          event types: case.created, case.updated, message.received, lead.created,
- *          lead.converted.
+ * EVENTS   desk.intake, desk.failed, desk.sla_breached and desk.sla_sweep_error (log). Mail
+ *          it writes and webhook events carry inbound.envelope, routing.planned and
+ *          inbound.accepted in their trace. Webhook event types: case.created, case.updated,
+ *          message.received, lead.created, lead.converted, case.sla_breached.
  *
  * The server is bundled with code splitting, and a command that imports this file loads
  * every module it names, used or not: esbuild keeps the chunk of each re-export. Code
@@ -69,3 +69,4 @@ export { addWebhook, listWebhookSummaries, removeWebhook } from './io/webhook-su
 export { WEBHOOK_EVENTS } from './webhook-format.js';
 export { WEBHOOK_TRANSPORT } from './webhook-event.js';
 export { webhookTransport, type WebhookLookup } from './io/webhooks.js';
+export { SlaSweep, sweepSlaBreaches, SLA_SWEEP_INTERVAL_MS } from './io/sla-sweep.js';

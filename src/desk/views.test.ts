@@ -16,6 +16,15 @@ const row: CaseRow = {
   updatedAt: 1764230060000,
   participants: [],
   test: false,
+  sla: {
+    targets: { firstResponse: null, resolution: null },
+    elapsed: 0,
+    runningSince: null,
+    firstResponseAt: null,
+    firstResponseDue: null,
+    resolutionDue: null,
+    breachedAt: { firstResponse: null, resolution: null },
+  },
 };
 
 describe('caseView', () => {

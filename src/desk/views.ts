@@ -1,5 +1,6 @@
 import { describeActor, type ActorDisplay } from '../base/actors.js';
 import type { CaseRow, DeskMessageRow, LeadRow, StoredChannel } from '../store/index.js';
+import { SLA_TARGETS, slaRemaining, type SlaTarget } from './sla.js';
 
 /**
  * How the desk's records look to the outside (the REST API and webhook payloads): one
@@ -23,6 +24,21 @@ export interface CaseView {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly test: boolean;
+  /** Null when the case has no service targets. */
+  readonly sla: SlaView | null;
+}
+
+export interface SlaView {
+  /** When the first answer is due; null once answered in time, while paused or stopped. A past one stays: it was missed. */
+  readonly firstResponseDue: string | null;
+  readonly resolutionDue: string | null;
+  readonly firstResponseAt: string | null;
+  /** Targets whose breach is recorded (and whose case.sla_breached was sent). */
+  readonly breached: SlaTarget[];
+  /** The case waits on the customer (pending): the clock stands still. */
+  readonly paused: boolean;
+  /** While paused: the business time (ms) left on each target not met yet. */
+  readonly remaining: { readonly firstResponse: number | null; readonly resolution: number | null } | null;
 }
 
 export interface MessageView {
@@ -82,6 +98,22 @@ export function caseView(c: CaseRow, channels: readonly Pick<StoredChannel, 'id'
     createdAt: isoTime(c.createdAt),
     updatedAt: isoTime(c.updatedAt),
     test: c.test,
+    sla: slaView(c),
+  };
+}
+
+function slaView(c: CaseRow): SlaView | null {
+  const s = c.sla;
+  if (s.targets.firstResponse === null && s.targets.resolution === null) return null;
+  const at = (ms: number | null) => (ms === null ? null : isoTime(ms));
+  const paused = c.status === 'pending';
+  return {
+    firstResponseDue: at(s.firstResponseDue),
+    resolutionDue: at(s.resolutionDue),
+    firstResponseAt: at(s.firstResponseAt),
+    breached: SLA_TARGETS.filter((t) => s.breachedAt[t] !== null),
+    paused,
+    remaining: paused ? { firstResponse: slaRemaining(s, 'firstResponse'), resolution: slaRemaining(s, 'resolution') } : null,
   };
 }
 

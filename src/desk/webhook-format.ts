@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const WEBHOOK_EVENTS = ['case.created', 'case.updated', 'message.received', 'lead.created', 'lead.converted'] as const;
+export const WEBHOOK_EVENTS = ['case.created', 'case.updated', 'message.received', 'lead.created', 'lead.converted', 'case.sla_breached'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 /** What a receiver gets, as the POST body. `id` is also the idempotency key. */

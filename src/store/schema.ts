@@ -142,6 +142,18 @@ export interface DeskCaseTable {
   updated_at: number;
   /** 1: opened by the console's route test (closed at once, out of the default views). */
   is_test: Generated<number>;
+  /** Service targets (ms of business time) the case opened with; null: none. */
+  sla_first_response_target: number | null;
+  sla_resolution_target: number | null;
+  /** Business time counted before sla_running_since; the clock runs from there (null: paused or stopped). */
+  sla_elapsed: Generated<number>;
+  sla_running_since: number | null;
+  first_response_at: number | null;
+  sla_first_response_due: number | null;
+  sla_resolution_due: number | null;
+  /** When the sweep recorded the breach (and sent case.sla_breached); set once. */
+  sla_first_response_breached_at: number | null;
+  sla_resolution_breached_at: number | null;
 }
 
 export interface DeskParticipantTable {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerCase, changeCase, actOnLead, rotateChannel, verifyChannel, type DeskContext } from '../../src/desk/io/desk-service.js';
 import { deskKeys } from '../../src/desk/io/outgoing.js';
+import { slaSettingsOf } from '../../src/desk/sla.js';
 import {
   findLinkedCases,
   listCases,
@@ -87,6 +88,7 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
         hostname: 'gw.relaydesk.test',
         keys,
         now: Date.now(),
+        sla: slaSettingsOf(live.cached.config.desk),
       };
     };
   });

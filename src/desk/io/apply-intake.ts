@@ -20,9 +20,11 @@ import { renderAutoMail } from '../auto-mail.js';
 import type { DedupeVerdict, IntakeDecision } from '../model.js';
 import type { ParsedMessage } from '../parse-message.js';
 import { replyHeaders } from '../reply-headers.js';
+import { slaSettingsOf } from '../sla.js';
 import type { LiveState } from '../../config/index.js';
 import type { DeskDeps, IntakeRequest } from './intake-deps.js';
 import { composeMail, newMessageId, outgoingRecord } from './outgoing.js';
+import { advanceCaseSla, startCaseSla } from './case-sla.js';
 import { emitDeskEvent } from './webhooks.js';
 
 /**
@@ -52,6 +54,7 @@ export async function applyIntakeDecision(
   const { decision: d, channel, parsed, req, now } = x;
   // Acknowledgements go out under the configuration in force now (routes, desk domain).
   const state = deps.state ?? (await deps.live.current());
+  const sla = slaSettingsOf(state.config.desk);
   if (d.kind === 'duplicate')
     return { line: `duplicate of an earlier intake (#${d.of}); nothing done`, text: replyText('desk.duplicate', { of: d.of }), note: null };
   const reused = x.dedupe.kind === 'new' ? x.dedupe.reused : null;
@@ -168,6 +171,8 @@ export async function applyIntakeDecision(
           if (d.reopen) await setCaseStatus(trx, { caseId: id, status: 'open', now });
           else await touchCase(trx, id, now);
           const c = await loadCaseById(trx, id);
+          // The customer answered: a clock paused on them runs again (a reopened solved case's too).
+          if (d.reopen && c) await advanceCaseSla(trx, c, sla.hours, [{ kind: 'status', at: now, status: 'open' }]);
           const number = c?.number ?? id;
           return done(
             'append',
@@ -187,6 +192,7 @@ export async function applyIntakeDecision(
             now,
             test: d.routeTest === true,
           });
+          if (!d.routeTest) await startCaseSla(trx, c.id, { targets: sla.targets.get(channel.name), hours: sla.hours, at: now, status: 'new' });
           await insertDeskMessage(trx, incoming({ caseId: c.id, leadId: null }));
           await noteLimits(trx, { caseId: c.id, leadId: null });
           if (d.acknowledge && channel.publicAddress) {

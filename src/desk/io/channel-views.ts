@@ -1,4 +1,6 @@
 import { listConfirmations, listDeskChannels, loadTrace, type Db } from '../../store/index.js';
+import { loadConfigInForce } from '../../config/index.js';
+import { slaSettingsOf } from '../sla.js';
 import { isoTime } from '../views.js';
 import { verificationState } from './desk-service.js';
 
@@ -12,12 +14,16 @@ export interface ChannelView {
   readonly autoAcknowledge: boolean;
   readonly verification: { state: string; detail: string | null; sentAt: string | null; verifiedAt: string | null; trace: string[] };
   readonly forwardingConfirmations: { code: string; url: string | null; forwardFrom: string | null; createdAt: string }[];
+  /** The channel's service targets (ms of business time) and the zone of the business hours (null: around the clock). */
+  readonly sla: { firstResponse: number | null; resolution: number | null; timeZone: string | null } | null;
 }
 
 /** Channels with their addresses and verification; a failed check carries its trace. */
 export async function loadChannelViews(db: Db, now: number): Promise<ChannelView[]> {
   const out: ChannelView[] = [];
+  const sla = slaSettingsOf((await loadConfigInForce(db)).config.desk);
   for (const c of await listDeskChannels(db)) {
+    const targets = sla.targets.get(c.name);
     const state = verificationState(c, now);
     const trace = state === 'failed' && c.verification.queueId ? await loadTrace(db, c.verification.queueId) : [];
     out.push({
@@ -36,6 +42,7 @@ export async function loadChannelViews(db: Db, now: number): Promise<ChannelView
         trace: trace.map((t) => `${isoTime(t.at)} ${t.code} ${t.summary}`),
       },
       forwardingConfirmations: (await listConfirmations(db, c.id)).map((f) => ({ ...f, createdAt: isoTime(f.createdAt) })),
+      sla: targets ? { ...targets, timeZone: sla.hours?.timeZone ?? null } : null,
     });
   }
   return out;

@@ -6,6 +6,7 @@ import { parseConfigText, toSnapshotInput } from '../../config/index.js';
 import { LiveConfig } from '../../config/index.js';
 import { buildSnapshot } from '../../routing/index.js';
 import { loadCurrentConfig, loadOrCreateSecret, type Db } from '../../store/index.js';
+import { slaSettingsOf } from '../sla.js';
 import type { DeskContext } from './desk-service.js';
 import type { DeskDeps } from './intake-worker.js';
 import { deskKeys, type DeskKeys } from './outgoing.js';
@@ -31,6 +32,7 @@ export async function loadDeskContext(db: Db, opts: { hostname?: string; now?: n
     hostname: opts.hostname ?? os.hostname(),
     keys: await loadDeskKeys(db),
     now: opts.now ?? Date.now(),
+    sla: slaSettingsOf(parsed.config.desk),
   };
 }
 
@@ -45,6 +47,7 @@ export async function liveDeskContext(x: { db: Db; live: LiveConfig; hostname: s
     hostname: x.hostname,
     keys: x.keys,
     now: x.now,
+    sla: slaSettingsOf(state.config.desk),
   };
 }
 

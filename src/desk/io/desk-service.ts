@@ -37,7 +37,9 @@ import { newInboundAddress } from '../channel-address.js';
 import { applyLeadEvent, planConversion } from '../lead.js';
 import type { CaseStatus, LeadStatus } from '../model.js';
 import { replyHeaders } from '../reply-headers.js';
+import type { SlaSettings } from '../sla.js';
 import { composeMail, newMessageId, outgoingRecord, type DeskKeys } from './outgoing.js';
+import { advanceCaseSla } from './case-sla.js';
 import { emitDeskEvent } from './webhooks.js';
 
 /** What an agent's action needs: the store, the routing in force, our names and keys. */
@@ -50,6 +52,8 @@ export interface DeskContext {
   readonly hostname: string;
   readonly keys: DeskKeys;
   readonly now: number;
+  /** Business hours and each channel's service targets, from the configuration in force. */
+  readonly sla: SlaSettings;
 }
 
 async function channelOf(db: Db, id: string): Promise<StoredChannel> {
@@ -165,6 +169,10 @@ export async function answerCase(
       attachments: [],
     });
     await setCaseStatus(trx, { caseId: c.id, status, now: ctx.now });
+    await advanceCaseSla(trx, c, ctx.sla.hours, [
+      { kind: 'first-response', at: ctx.now },
+      { kind: 'status', at: ctx.now, status: status as CaseStatus },
+    ]);
     await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: ctx.now, change: 'reply' });
   });
   return { queueId: out.queueId, status, messageId };
@@ -186,6 +194,7 @@ export async function changeCase(
   }
   await ctx.db.transaction().execute(async (trx) => {
     await setCaseStatus(trx, { caseId: c.id, status, now: ctx.now, ...(input.assignee !== undefined ? { assignee: input.assignee } : {}) });
+    if (status !== c.status) await advanceCaseSla(trx, c, ctx.sla.hours, [{ kind: 'status', at: ctx.now, status: status as CaseStatus }]);
     await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: ctx.now, change: input.status ? 'status' : 'assignee' });
   });
   return { status, assignee: input.assignee !== undefined ? input.assignee : c.assignee };

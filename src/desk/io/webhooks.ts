@@ -36,7 +36,8 @@ export type DeskEvent =
   | { readonly type: 'case.updated'; readonly caseId: number; readonly at: number; readonly change: 'status' | 'assignee' | 'reply' | 'note' }
   | { readonly type: 'message.received'; readonly caseId: number | null; readonly leadId: number | null; readonly deskMessageId: number; readonly at: number }
   | { readonly type: 'lead.created'; readonly leadId: number; readonly at: number }
-  | { readonly type: 'lead.converted'; readonly leadId: number; readonly at: number };
+  | { readonly type: 'lead.converted'; readonly leadId: number; readonly at: number }
+  | { readonly type: 'case.sla_breached'; readonly caseId: number; readonly target: 'firstResponse' | 'resolution'; readonly at: number };
 
 /** A receiver that does not answer within this long is retried later (a temporary failure). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -90,6 +91,10 @@ async function eventData(trx: DbTransaction, event: DeskEvent): Promise<Record<s
     case 'lead.created': {
       const l = await leadOf(event.leadId);
       return l && { lead: l };
+    }
+    case 'case.sla_breached': {
+      const c = await caseOf(event.caseId);
+      return c && { case: c, target: event.target };
     }
     case 'lead.converted': {
       const l = await leadOf(event.leadId);

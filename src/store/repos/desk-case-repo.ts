@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder, type Selectable, type Transaction } from 'kysely';
 import { randomToken } from '../../base/ids.js';
 import type { Db } from '../db.js';
 import { insertChunks, toChunks, unspool } from './blob-repo.js';
@@ -24,7 +24,21 @@ export interface CaseRow {
   readonly participants: { name: string; address: string }[];
   /** Opened by the console's route test: closed at once, out of the default views. */
   readonly test: boolean;
+  readonly sla: CaseSla;
 }
+
+/** A case's SLA clock as stored (the desk's `SlaClock`) and when each breach was recorded. */
+export interface CaseSla {
+  readonly targets: { readonly firstResponse: number | null; readonly resolution: number | null };
+  readonly elapsed: number;
+  readonly runningSince: number | null;
+  readonly firstResponseAt: number | null;
+  readonly firstResponseDue: number | null;
+  readonly resolutionDue: number | null;
+  readonly breachedAt: { readonly firstResponse: number | null; readonly resolution: number | null };
+}
+
+const num = (v: number | null): number | null => (v === null ? null : Number(v));
 
 export interface DeskMessageRow {
   readonly id: number;
@@ -82,6 +96,15 @@ async function withParticipants(db: Exec, r: Selectable<DeskCaseTable>): Promise
     updatedAt: r.updated_at,
     participants: ps,
     test: Number(r.is_test) === 1,
+    sla: {
+      targets: { firstResponse: num(r.sla_first_response_target), resolution: num(r.sla_resolution_target) },
+      elapsed: Number(r.sla_elapsed),
+      runningSince: num(r.sla_running_since),
+      firstResponseAt: num(r.first_response_at),
+      firstResponseDue: num(r.sla_first_response_due),
+      resolutionDue: num(r.sla_resolution_due),
+      breachedAt: { firstResponse: num(r.sla_first_response_breached_at), resolution: num(r.sla_resolution_breached_at) },
+    },
   };
 }
 
@@ -296,6 +319,84 @@ export interface CaseFilter {
   readonly beforeNumber?: number;
   /** Route tests' cases: left out (default), the only ones listed, or listed with the others. */
   readonly tests?: 'hide' | 'only' | 'include';
+  /** `breached`: cases still being worked (not solved or closed) with a breach recorded. */
+  readonly sla?: 'breached';
+  /** `number` (newest first, the default) or `due`: the nearest due time first, cases without one last. */
+  readonly sort?: 'number' | 'due';
+}
+
+/** Breached and still being worked: what the breached view lists and its badge counts. */
+function whereBreached<O>(q: SelectQueryBuilder<Database, 'desk_cases', O>): SelectQueryBuilder<Database, 'desk_cases', O> {
+  return q
+    .where((eb) => eb.or([eb('sla_first_response_breached_at', 'is not', null), eb('sla_resolution_breached_at', 'is not', null)]))
+    .where('status', 'not in', ['solved', 'closed'])
+    .where('is_test', '=', 0);
+}
+
+export async function countBreachedCases(db: Exec): Promise<number> {
+  const r = await whereBreached(db.selectFrom('desk_cases').select((eb) => eb.fn.countAll().as('n'))).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** Writes the case's SLA clock (its targets included: set when the case opens). */
+export async function saveCaseSla(trx: Exec, caseId: number, clock: Omit<CaseSla, 'breachedAt'>): Promise<void> {
+  await trx
+    .updateTable('desk_cases')
+    .set({
+      sla_first_response_target: clock.targets.firstResponse,
+      sla_resolution_target: clock.targets.resolution,
+      sla_elapsed: clock.elapsed,
+      sla_running_since: clock.runningSince,
+      first_response_at: clock.firstResponseAt,
+      sla_first_response_due: clock.firstResponseDue,
+      sla_resolution_due: clock.resolutionDue,
+    })
+    .where('id', '=', caseId)
+    .execute();
+}
+
+export type SlaTargetName = 'firstResponse' | 'resolution';
+
+const SLA_COLUMNS = {
+  firstResponse: { due: 'sla_first_response_due', breached: 'sla_first_response_breached_at' },
+  resolution: { due: 'sla_resolution_due', breached: 'sla_resolution_breached_at' },
+} as const;
+
+/** Targets whose due time has come and whose breach is not recorded yet, oldest first. */
+export async function findUnrecordedBreaches(
+  db: Exec,
+  now: number,
+  limit: number,
+): Promise<{ caseId: number; caseNumber: number; target: SlaTargetName; due: number }[]> {
+  const out: { caseId: number; caseNumber: number; target: SlaTargetName; due: number }[] = [];
+  for (const [target, col] of Object.entries(SLA_COLUMNS) as [SlaTargetName, (typeof SLA_COLUMNS)[SlaTargetName]][]) {
+    const rows = await db
+      .selectFrom('desk_cases')
+      .select(['id', 'number', col.due])
+      .where(col.due, '<=', now)
+      .where(col.breached, 'is', null)
+      .orderBy(col.due)
+      .limit(limit)
+      .execute();
+    for (const r of rows) out.push({ caseId: r.id, caseNumber: r.number, target, due: Number((r as Record<string, unknown>)[col.due]) });
+  }
+  return out.sort((a, b) => a.due - b.due).slice(0, limit);
+}
+
+/**
+ * Records a breach once: of the nodes that try at the same time, only one changes the row
+ * (the others find it set and get false), so one of them alone tells the webhooks.
+ */
+export async function recordSlaBreach(trx: Exec, caseId: number, target: SlaTargetName, now: number): Promise<boolean> {
+  const col = SLA_COLUMNS[target];
+  const r = await trx
+    .updateTable('desk_cases')
+    .set({ [col.breached]: now })
+    .where('id', '=', caseId)
+    .where(col.breached, 'is', null)
+    .where(col.due, '<=', now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function listCases(db: Db, f: CaseFilter = {}): Promise<CaseRow[]> {
@@ -306,6 +407,7 @@ export async function listCases(db: Db, f: CaseFilter = {}): Promise<CaseRow[]> 
   if (f.beforeNumber !== undefined) q = q.where('number', '<', f.beforeNumber);
   const tests = f.tests ?? 'hide';
   if (tests !== 'include') q = q.where('is_test', '=', tests === 'only' ? 1 : 0);
+  if (f.sla === 'breached') q = whereBreached(q);
   if (f.search) {
     const like = `%${f.search}%`;
     q = q.where((eb) =>
@@ -322,6 +424,14 @@ export async function listCases(db: Db, f: CaseFilter = {}): Promise<CaseRow[]> 
         ),
       ]),
     );
+  }
+  if (f.sort === 'due') {
+    // The nearer of the two due times; a case without either sorts after every case with one.
+    const nearest = sql<number | null>`case
+      when sla_first_response_due is null then sla_resolution_due
+      when sla_resolution_due is null or sla_first_response_due < sla_resolution_due then sla_first_response_due
+      else sla_resolution_due end`;
+    q = q.orderBy(sql`case when ${nearest} is null then 1 else 0 end`).orderBy(nearest);
   }
   const rows = await q
     .orderBy('number', 'desc')

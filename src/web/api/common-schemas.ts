@@ -29,6 +29,22 @@ const person = z.object({ name: z.string(), address: z.string() });
 const time = z.string().describe('ISO 8601');
 export const channelRefSchema = z.object({ id: z.string(), name: z.string() });
 
+const slaTarget = z.enum(['firstResponse', 'resolution']);
+
+export const slaSchema = z.object({
+  firstResponseDue: time
+    .nullable()
+    .describe('when the first answer is due; null once answered in time, while paused or once solved. A due time that has passed stays: it was missed'),
+  resolutionDue: time.nullable().describe('when the case is due to be solved; null while paused or once solved in time'),
+  firstResponseAt: time.nullable().describe("when an agent's first answer went out"),
+  breached: z.array(slaTarget).describe('targets whose breach is recorded (case.sla_breached was sent for each)'),
+  paused: z.boolean().describe('the case waits on the customer (pending): its clock stands still'),
+  remaining: z
+    .object({ firstResponse: z.number().int().nullable(), resolution: z.number().int().nullable() })
+    .nullable()
+    .describe('while paused: business time left on each target not met yet, in milliseconds'),
+});
+
 export const caseSchema = z.object({
   number: z.number().int(),
   subject: z.string(),
@@ -41,6 +57,7 @@ export const caseSchema = z.object({
   createdAt: time,
   updatedAt: time,
   test: z.boolean().describe("opened by the console's route test: closed at once and left out of the list unless asked for (tests=only|include)"),
+  sla: slaSchema.nullable().describe("the case's service targets (its channel's desk.channels[].sla when it opened); null without any"),
 });
 
 /** A raw actor id (`web:admin@…`, `cli:root`, `token:ci`) read back as who it is, for display. */

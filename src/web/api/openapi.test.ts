@@ -23,7 +23,7 @@ describe('buildOpenApi', () => {
     const get = doc.paths['/api/cases/{number}']!.get!;
     expect(get.parameters).toContainEqual(expect.objectContaining({ name: 'number', in: 'path' }));
     const list = doc.paths['/api/cases']!.get!;
-    expect(list.parameters.map((p) => p.name).sort()).toEqual(['assignee', 'channel', 'cursor', 'limit', 'search', 'status', 'tests']);
+    expect(list.parameters.map((p) => p.name).sort()).toEqual(['assignee', 'channel', 'cursor', 'limit', 'search', 'sla', 'sort', 'status', 'tests']);
     expect(doc.paths['/api/cases/{number}']!.patch!.responses).toHaveProperty('409');
     expect(doc.paths['/api/channels/{name}/rotate']!.post!.responses).toHaveProperty('403');
   });

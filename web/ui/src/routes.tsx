@@ -34,7 +34,7 @@ export interface PageRoute {
   readonly path: string;
   readonly roles: readonly Role[];
   /** Shown in the navigation under this section; absent for pages reached by links. */
-  readonly nav?: { readonly section: 'desk' | 'admin'; readonly label: MessageKey };
+  readonly nav?: { readonly section: 'desk' | 'admin'; readonly label: MessageKey; readonly badge?: 'breached' };
   render(params: Record<string, string>): ReactNode;
 }
 
@@ -43,6 +43,8 @@ const ADMIN: readonly Role[] = ['admin'];
 
 export const PAGES: readonly PageRoute[] = [
   { path: '/cases', roles: BOTH, nav: { section: 'desk', label: 'nav.cases' }, render: () => <CasesPage /> },
+  // Before /cases/:number, which would take "breached" for a case number.
+  { path: '/cases/breached', roles: BOTH, nav: { section: 'desk', label: 'nav.breached', badge: 'breached' }, render: () => <CasesPage view="breached" /> },
   { path: '/cases/:number', roles: BOTH, render: (p) => <CaseViewPage number={Number(p.number)} /> },
   { path: '/leads', roles: BOTH, nav: { section: 'desk', label: 'nav.leads' }, render: () => <LeadsPage /> },
   { path: '/leads/:id', roles: BOTH, render: (p) => <LeadViewPage id={p.id ?? ''} /> },

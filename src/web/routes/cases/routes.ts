@@ -1,6 +1,7 @@
 import { refusalText } from '../../../base/refusal-texts.js';
 import { answerCase, caseView, changeCase, messageView } from '../../../desk/index.js';
 import {
+  countBreachedCases,
   findLinkedCases,
   listCases,
   listDeskChannels,
@@ -18,6 +19,7 @@ import { principalLabel } from '../../auth/principal.js';
 import { HttpProblem } from '../../http-problem.js';
 import {
   answerSchema,
+  caseCountsSchema,
   caseDetailSchema,
   caseMessageParams,
   caseParams,
@@ -66,10 +68,27 @@ const list = defineRoute({
       ...(query.search ? { search: query.search } : {}),
       ...(query.cursor ? { beforeNumber: Number(query.cursor) } : {}),
       tests: query.tests,
+      ...(query.sla ? { sla: query.sla } : {}),
+      sort: query.sort,
       limit: query.limit + 1,
     });
     const page = rows.slice(0, query.limit);
-    return { items: page.map((c) => caseView(c, channels)), nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.number) : null };
+    // A cursor is a case number: it pages the newest-first order only.
+    const more = rows.length > query.limit && query.sort === 'number';
+    return { items: page.map((c) => caseView(c, channels)), nextCursor: more ? String(page[page.length - 1]!.number) : null };
+  },
+});
+
+const counts = defineRoute({
+  method: 'GET',
+  path: '/api/cases/counts',
+  operationId: 'countCases',
+  summary: 'How many cases need attention: those with a missed service target',
+  tag: 'cases',
+  action: 'desk.read',
+  response: caseCountsSchema,
+  async command({ deps }) {
+    return { breached: await countBreachedCases(deps.db) };
   },
 });
 
@@ -210,4 +229,4 @@ const note = defineRoute({
   },
 });
 
-export const caseRoutes: readonly ApiRoute[] = [list, get, headers, patch, reply, note];
+export const caseRoutes: readonly ApiRoute[] = [list, counts, get, headers, patch, reply, note];

@@ -17,6 +17,11 @@ export const listCasesQuery = z.strictObject({
   channel: z.string().min(1).max(200).optional().describe('channel name or id'),
   assignee: z.string().min(1).max(200).optional().describe('an agent; "none" for unassigned cases, "me" for the caller'),
   search: z.string().min(1).max(200).optional().describe('subject, body or requester contains this'),
+  sla: z.enum(['breached']).optional().describe("breached: cases not solved or closed with a missed service target (the console's Breached view)"),
+  sort: z
+    .enum(['number', 'due'])
+    .default('number')
+    .describe('number: newest first (pages with cursor); due: the nearest due time first, cases without one last (one page)'),
   tests: z
     .enum(['hide', 'only', 'include'])
     .default('hide')
@@ -32,6 +37,10 @@ export const listCasesQuery = z.strictObject({
 export const casePageSchema = z.object({
   items: z.array(caseSchema),
   nextCursor: z.string().nullable().describe('pass as cursor for the next page; null on the last page'),
+});
+
+export const caseCountsSchema = z.object({
+  breached: z.number().int().describe("cases not solved or closed with a missed service target: the count on the console's Breached badge"),
 });
 
 export const caseDetailSchema = caseSchema.extend({

@@ -21,6 +21,14 @@ const channelSchema = z.object({
     trace: z.array(z.string()),
   }),
   forwardingConfirmations: z.array(z.object({ code: z.string(), url: z.string().nullable(), forwardFrom: z.string().nullable(), createdAt: z.string() })),
+  sla: z
+    .object({
+      firstResponse: z.number().int().nullable().describe('business time to the first answer, in milliseconds'),
+      resolution: z.number().int().nullable().describe('business time to solving the case, in milliseconds'),
+      timeZone: z.string().nullable().describe('the zone of desk.businessHours; null: the clocks run around the clock'),
+    })
+    .nullable()
+    .describe("the channel's service targets (desk.channels[].sla); null without any"),
 });
 
 const channelParams = z.strictObject({ name: z.string().min(1).max(200).describe('channel name or id') });

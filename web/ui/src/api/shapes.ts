@@ -63,4 +63,11 @@ export type Webhook = Item<Answer<'get', '/api/webhooks'>>;
 export type CreatedWebhook = Answer<'post', '/api/webhooks'>;
 export type WebhookEvent = Webhook['events'][number];
 /** In the server's order (src/desk/webhook-format.ts); a unit test keeps the two equal. */
-export const WEBHOOK_EVENTS = allOf<WebhookEvent>()(['case.created', 'case.updated', 'message.received', 'lead.created', 'lead.converted']);
+export const WEBHOOK_EVENTS = allOf<WebhookEvent>()([
+  'case.created',
+  'case.updated',
+  'message.received',
+  'lead.created',
+  'lead.converted',
+  'case.sla_breached',
+]);

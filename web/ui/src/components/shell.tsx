@@ -4,6 +4,7 @@ import { PAGES } from '../routes.js';
 import { Link, matchPath } from '../router.js';
 import { useSession } from '../session.js';
 import { LanguageSelect } from './language-select.js';
+import { BreachedBadge } from './sla.js';
 
 const SECTIONS = [
   { id: 'desk', label: 'nav.desk' },
@@ -62,11 +63,13 @@ export function Shell({ path }: { path: string }) {
                 <h2 className="nav-heading">{t(section.label)}</h2>
                 <ul>
                   {items.map((p) => {
-                    const current = path === p.path || path.startsWith(`${p.path}/`);
+                    // A page below another's path that has its own entry is that entry's, not both.
+                    const current = path === p.path || (path.startsWith(`${p.path}/`) && !allowed.some((o) => o.nav && o.path === path));
                     return (
                       <li key={p.path}>
                         <Link to={p.path} aria-current={current ? 'page' : undefined}>
                           {t(p.nav!.label)}
+                          {p.nav!.badge === 'breached' && <BreachedBadge />}
                         </Link>
                       </li>
                     );

@@ -13,6 +13,7 @@ import { traceEn } from './areas/trace.en.js';
 import { problemsEn } from './areas/problems.en.js';
 import { refusalsEn } from './areas/refusals.en.js';
 import { automailEn } from './areas/automail.en.js';
+import { slaEn } from './areas/sla.en.js';
 
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
@@ -365,6 +366,7 @@ export const EN_PARTS = {
   problems: problemsEn,
   refusals: refusalsEn,
   automail: automailEn,
+  sla: slaEn,
 } as const;
 
 export const en = {
@@ -384,6 +386,7 @@ export const en = {
   ...problemsEn,
   ...refusalsEn,
   ...automailEn,
+  ...slaEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -16,6 +16,7 @@ import { traceJa } from './areas/trace.ja.js';
 import { problemsJa } from './areas/problems.ja.js';
 import { refusalsJa } from './areas/refusals.ja.js';
 import { automailJa } from './areas/automail.ja.js';
+import { slaJa } from './areas/sla.ja.js';
 
 export const ja: Record<MessageKey, string> = {
   ...directoryJa,
@@ -33,6 +34,7 @@ export const ja: Record<MessageKey, string> = {
   ...problemsJa,
   ...refusalsJa,
   ...automailJa,
+  ...slaJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',

@@ -6,6 +6,7 @@ import { ErrorNote, Loading } from '../components/status.js';
 import { POLL_MS, useApi } from '../components/use-api.js';
 import { useI18n, useRefusalText } from '../i18n/i18n.js';
 import { Link } from '../router.js';
+import { SlaFacts } from '../components/sla.js';
 import { useSession } from '../session.js';
 
 type Notice = { ok: boolean; text: string } | null;
@@ -45,6 +46,7 @@ export function CaseViewPage({ number }: { number: number }) {
         }}
         onError={fail}
       />
+      <SlaFacts c={c} />
       <p role="status" aria-live="polite" className={notice?.ok === false ? 'error' : 'ok'}>
         {notice?.text ?? ''}
       </p>

@@ -6,6 +6,7 @@ import { useDeskEvents } from '../components/desk-events.js';
 import { POLL_MS } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Link } from '../router.js';
+import { SlaDue } from '../components/sla.js';
 
 const PAGE_SIZE = 50;
 
@@ -29,7 +30,8 @@ export function mergeFirstPage(fresh: readonly Case[], freshHasMore: boolean, lo
   return [...fresh, ...loaded.filter((c) => !seen.has(c.number) && c.number < lowest)];
 }
 
-export function CasesPage() {
+/** `breached`: the Breached view, cases that missed a service target, the most overdue first. */
+export function CasesPage({ view = 'all' }: { view?: 'all' | 'breached' }) {
   const { t, formatTime } = useI18n();
   const [filters, setFilters] = useState<Filters>({ status: '', assignee: '', channel: '', search: '', tests: 'hide' });
   const [searchInput, setSearchInput] = useState('');
@@ -50,10 +52,11 @@ export function CasesPage() {
       channel: filters.channel,
       search: filters.search,
       tests: filters.tests,
+      ...(view === 'breached' ? { sla: 'breached' as const, sort: 'due' as const } : {}),
       cursor: c,
       limit: PAGE_SIZE,
     }),
-    [filters],
+    [filters, view],
   );
 
   useEffect(() => {
@@ -130,7 +133,8 @@ export function CasesPage() {
 
   return (
     <>
-      <h1>{t('cases.title')}</h1>
+      <h1>{t(view === 'breached' ? 'sla.breached.title' : 'cases.title')}</h1>
+      {view === 'breached' && <p className="muted">{t('sla.breached.intro')}</p>}
       <div className="toolbar">
         <div role="group" aria-label={t('cases.statusFilter')} className="tabs">
           {(['', ...CASE_STATUSES] as const).map((s) => (
@@ -185,7 +189,7 @@ export function CasesPage() {
       {loading ? (
         <Loading />
       ) : items.length === 0 ? (
-        <p className="empty">{t('cases.empty')}</p>
+        <p className="empty">{t(view === 'breached' ? 'sla.breached.empty' : 'cases.empty')}</p>
       ) : (
         <table className="list" data-testid="case-list">
           <thead>
@@ -196,6 +200,7 @@ export function CasesPage() {
               <th scope="col">{t('cases.col.status')}</th>
               <th scope="col">{t('cases.col.assignee')}</th>
               <th scope="col">{t('cases.col.channel')}</th>
+              <th scope="col">{t('sla.col.due')}</th>
               <th scope="col">{t('cases.col.updated')}</th>
             </tr>
           </thead>
@@ -214,6 +219,9 @@ export function CasesPage() {
                 </td>
                 <td>{c.assignee ?? <span className="muted">{t('cases.unassigned')}</span>}</td>
                 <td>{c.channel.name}</td>
+                <td data-testid="case-due">
+                  <SlaDue sla={c.sla} />
+                </td>
                 <td>
                   <time dateTime={c.updatedAt}>{formatTime(c.updatedAt)}</time>
                 </td>

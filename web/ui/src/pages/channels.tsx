@@ -3,6 +3,7 @@ import { api, ApiError } from '../api/client.js';
 import type { Channel } from '../api/shapes.js';
 import { ErrorNote, Loading } from '../components/status.js';
 import { useApi } from '../components/use-api.js';
+import { formatTarget } from '../components/sla.js';
 import { useI18n, useRefusalText } from '../i18n/i18n.js';
 import { AddChannel } from './channels/add-channel.js';
 import '../admin.css';
@@ -89,6 +90,7 @@ export function ChannelsPage() {
                 <th scope="col">{t('channels.col.public')}</th>
                 <th scope="col">{t('channels.col.inbound')}</th>
                 <th scope="col">{t('channels.col.verification')}</th>
+                <th scope="col">{t('channels.col.sla')}</th>
                 <th scope="col">{t('configuration.channels.col.actions')}</th>
               </tr>
             </thead>
@@ -112,6 +114,9 @@ export function ChannelsPage() {
                   </td>
                   <td>
                     <Verification channel={c} />
+                  </td>
+                  <td data-testid="channel-sla">
+                    <ChannelSla sla={c.sla} />
                   </td>
                   <td>
                     <div className="actions">
@@ -220,5 +225,18 @@ function Verification({ channel }: { channel: Channel }) {
         </details>
       )}
     </div>
+  );
+}
+
+function ChannelSla({ sla }: { sla: Channel['sla'] }) {
+  const { t, lang } = useI18n();
+  if (!sla) return <span className="muted">{t('sla.channel.none')}</span>;
+  const target = (ms: number | null) => (ms === null ? t('sla.channel.noTarget') : formatTarget(lang, ms));
+  return (
+    <>
+      {t('sla.channel.targets', { firstResponse: target(sla.firstResponse), resolution: target(sla.resolution) })}
+      <br />
+      <span className="muted">{sla.timeZone ? t('sla.channel.businessHours', { zone: sla.timeZone }) : t('sla.channel.aroundTheClock')}</span>
+    </>
   );
 }

@@ -51,6 +51,7 @@ export const integrationsEn = {
   'integrations.webhooks.event.message.received': 'a message arrived on a case or a lead',
   'integrations.webhooks.event.lead.created': 'a lead was opened',
   'integrations.webhooks.event.lead.converted': 'a lead was converted',
+  'integrations.webhooks.event.case.sla_breached': 'a case missed a service target (SLA)',
   'integrations.webhooks.add': 'Add webhook',
   'integrations.webhooks.shownTitle': 'Signing secret of the webhook to {url}',
   'integrations.webhooks.valueName': 'the signing secret',

@@ -53,6 +53,7 @@ export const integrationsJa: Record<keyof typeof integrationsEn, string> = {
   'integrations.webhooks.event.message.received': 'ケースまたはリードにメッセージが届いた',
   'integrations.webhooks.event.lead.created': 'リードが作成された',
   'integrations.webhooks.event.lead.converted': 'リードが変換された',
+  'integrations.webhooks.event.case.sla_breached': 'ケースがサービス目標（SLA）の期限を過ぎた',
   'integrations.webhooks.add': 'Webhook を追加',
   'integrations.webhooks.shownTitle': '{url} への Webhook の署名シークレット',
   'integrations.webhooks.valueName': '署名シークレット',

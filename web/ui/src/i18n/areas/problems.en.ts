@@ -105,4 +105,15 @@ export const problemsEn = {
     '{address} is a retired address of channel "{channel}" (it was rotated), so the desk refuses mail to it (550 5.1.1); use its current address {current}',
   'problem.desk-address-retired/no-current':
     '{address} is a retired address of channel "{channel}" (it was rotated), so the desk refuses mail to it (550 5.1.1); use its current address',
+  'problem.business-hours-time-zone': '"{value}" is not a time zone; write an IANA zone name such as Asia/Tokyo, Europe/Berlin or UTC',
+  'problem.business-hours-range': '"{value}" is not a range of hours; write it like 09:00-18:00 (24-hour clock, the end after the start, 24:00 for midnight)',
+  'problem.business-hours-overlap': '"{value}" overlaps another range of {day}; make the ranges of one day apart, or join them into one',
+  'problem.business-hours-closed': 'no day has business hours, so no service clock could ever run; give at least one day, like mon: 09:00-18:00',
+  'problem.business-hours-holiday': '"{value}" is not a date; write it as YYYY-MM-DD, like 2026-12-31',
+  'problem.sla-sales-channel': 'channel "{name}" opens leads, and service targets apply to cases; remove sla here, or make it a support channel',
+  'problem.sla-needs-target': 'give firstResponse, resolution or both; or remove sla',
+  'problem.template-stray-close': '"}}" at character {at} closes no "{{"; remove it, or open the placeholder with "{{"',
+  'problem.template-unclosed': '"{{" at character {at} has no closing "}}"; close it, as in {{case.number}}',
+  'problem.template-unknown-placeholder': '"{value}" is not a placeholder here; use one of {options}',
+  'problem.template-missing-placeholder': 'neither the subject nor the body has {name}, which the desk recognises the mail by; add {name} to one of them',
 } as const;

@@ -107,4 +107,17 @@ export const problemsJa: Record<keyof typeof problemsEn, string> = {
     '{address} はチャネル「{channel}」の廃止されたアドレス（ローテーション済み）のため、デスクはこの宛先のメールを拒否します（550 5.1.1）。現在のアドレス {current} を使ってください。',
   'problem.desk-address-retired/no-current':
     '{address} はチャネル「{channel}」の廃止されたアドレス（ローテーション済み）のため、デスクはこの宛先のメールを拒否します（550 5.1.1）。現在のアドレスを使ってください。',
+  'problem.business-hours-time-zone': '「{value}」はタイムゾーンではありません。Asia/Tokyo、Europe/Berlin、UTC のような IANA のゾーン名で書いてください。',
+  'problem.business-hours-range': '「{value}」は時間帯ではありません。09:00-18:00 のように書いてください（24 時間表記、終了は開始より後、深夜 0 時は 24:00）。',
+  'problem.business-hours-overlap': '「{value}」は {day} の別の時間帯と重なっています。同じ曜日の時間帯は重ならないようにするか、一つにまとめてください。',
+  'problem.business-hours-closed': '営業時間のある曜日が一つもないため、SLA の時計が進みません。mon: 09:00-18:00 のように、少なくとも一日を指定してください。',
+  'problem.business-hours-holiday': '「{value}」は日付ではありません。2026-12-31 のように YYYY-MM-DD の形で書いてください。',
+  'problem.sla-sales-channel':
+    'チャネル「{name}」はリードを作成するチャネルで、SLA の目標はケースにのみ適用されます。ここから sla を削除するか、サポートチャネルにしてください。',
+  'problem.sla-needs-target': 'firstResponse と resolution のどちらか、または両方を指定してください。不要であれば sla を削除してください。',
+  'problem.template-stray-close': '{at} 文字目の「}}」に対応する「{{」がありません。削除するか、「{{」で差し込み項目を始めてください。',
+  'problem.template-unclosed': '{at} 文字目の「{{」が「}}」で閉じられていません。{{case.number}} のように閉じてください。',
+  'problem.template-unknown-placeholder': '「{value}」はここでは使えない差し込み項目です。次のいずれかを使ってください: {options}',
+  'problem.template-missing-placeholder':
+    '件名にも本文にも {name} がありません。デスクはこのメールをこれで識別しますので、件名か本文のどちらかに {name} を追加してください。',
 };

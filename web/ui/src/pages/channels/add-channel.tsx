@@ -37,7 +37,8 @@ export function AddChannel({ onAdded, editing, onEditDone }: { onAdded: () => vo
   const start = () => {
     editor.update((d) => ({
       ...d,
-      desk: { domain: d.desk?.domain ?? suggestedDeskDomain(d), channels: [...channelsOf(d), { name: '', kind: 'support', language: lang }] },
+      // The rest of desk (webhooks, businessHours) stays as it is.
+      desk: { ...d.desk, domain: d.desk?.domain ?? suggestedDeskDomain(d), channels: [...channelsOf(d), { name: '', kind: 'support', language: lang }] },
     }));
     setIndex(channelsOf(editor.draft).length);
   };
@@ -90,7 +91,7 @@ function ChannelForm({
     editor.update((d) => {
       const list = [...channelsOf(d)];
       list[index] = { ...(list[index] as ChannelDoc), ...patch };
-      return { ...d, desk: { domain: d.desk?.domain ?? '', channels: list } };
+      return { ...d, desk: { ...d.desk, domain: d.desk?.domain ?? '', channels: list } };
     });
   return (
     <section className="panel" aria-labelledby="channel-form-title">
