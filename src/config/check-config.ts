@@ -24,6 +24,8 @@ export interface DeskAddressFact {
  */
 export interface StoreFacts {
   readonly deskAddresses: readonly DeskAddressFact[];
+  /** The console's accounts, whom assignment may name; absent: those checks are skipped. */
+  readonly accounts?: readonly { readonly email: string; readonly disabled: boolean }[];
 }
 
 export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
@@ -75,7 +77,7 @@ export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
     });
   }
   const { version: _version, ...routing } = toSnapshotInput(config, 0);
-  return [...problems, ...validateRouting(routing), ...(facts ? checkDeskRecipients(config, facts) : [])];
+  return [...problems, ...validateRouting(routing), ...checkAssignment(config, facts?.accounts), ...(facts ? checkDeskRecipients(config, facts) : [])];
 }
 
 /**
@@ -115,6 +117,95 @@ function checkDeskRecipients(config: Config, facts: StoreFacts): Problem[] {
     const change = r.modify.changeEnvelopeRecipient;
     if (change && 'replaceRecipient' in change) check(`defaultRouting[${i}].modify.changeEnvelopeRecipient.replaceRecipient`, change.replaceRecipient);
     r.modify.addRecipients.forEach((a, j) => check(`defaultRouting[${i}].modify.addRecipients[${j}].address`, a.address));
+  });
+  return problems;
+}
+
+/**
+ * Assignment names channels and console accounts: a name that is not there would leave
+ * cases unassigned without a word. A rule with no condition takes every case, so rules
+ * after it never apply.
+ */
+function checkAssignment(config: Config, accounts: StoreFacts['accounts']): Problem[] {
+  const desk = config.desk;
+  if (!desk) return [];
+  const problems: Problem[] = [];
+  const known = accounts ? new Map(accounts.map((a) => [a.email.toLowerCase(), a])) : null;
+  const agent = (path: string, email: string): void => {
+    if (!isMailAddress(email)) {
+      problems.push({
+        ...error(path, `"${email}" is not an email address; write the console account's email, like amy@solarmora.com`),
+        code: 'assignment-agent-invalid',
+      });
+      return;
+    }
+    if (!known) return;
+    const account = known.get(email.toLowerCase());
+    if (!account) {
+      problems.push({
+        ...error(
+          path,
+          `${email} is not a console account, so no case could be given to it; add it on the Console accounts page (or relaydesk user add ${email}), or correct the address`,
+        ),
+        code: 'assignment-agent-unknown',
+      });
+    } else if (account.disabled) {
+      problems.push({
+        ...warning(path, `${email} is disabled, so assignment passes over it; enable it on the Console accounts page, or remove it here`),
+        code: 'assignment-agent-disabled',
+      });
+    }
+  };
+  desk.channels.forEach((c, i) => {
+    c.agents.forEach((a, j) => agent(`desk.channels[${i}].agents[${j}]`, a));
+    if (c.kind === 'sales' && (c.autoAssign || c.agents.length > 0)) {
+      problems.push({
+        ...error(
+          `desk.channels[${i}].${c.autoAssign ? 'autoAssign' : 'agents'}`,
+          `channel "${c.name}" opens leads, and only cases are assigned; remove agents and autoAssign from it`,
+        ),
+        code: 'assignment-sales-channel',
+      });
+    }
+  });
+  const channels = new Map(desk.channels.map((c) => [c.name.toLowerCase(), c]));
+  desk.assignment.forEach((r, i) => {
+    const path = `desk.assignment[${i}]`;
+    if (r.when.channel !== undefined) {
+      const c = channels.get(r.when.channel.toLowerCase());
+      if (!c) {
+        problems.push({
+          ...error(
+            `${path}.when.channel`,
+            `no desk channel is named "${r.when.channel}"; use one of: ${desk.channels.map((x) => x.name).join(', ') || 'none (add a channel first)'}`,
+          ),
+          code: 'assignment-channel-unknown',
+        });
+      } else if (c.kind === 'sales') {
+        problems.push({
+          ...error(`${path}.when.channel`, `channel "${c.name}" opens leads, and only cases are assigned; name a support channel`),
+          code: 'assignment-sales-channel',
+        });
+      }
+    }
+    if (r.when.requesterDomain !== undefined && !isDomainName(r.when.requesterDomain)) {
+      problems.push({
+        ...error(`${path}.when.requesterDomain`, `"${r.when.requesterDomain}" is not a domain name; write the requester's domain, like customer.example`),
+        code: 'assignment-domain-invalid',
+      });
+    }
+    if ('agent' in r.assign) agent(`${path}.assign.agent`, r.assign.agent);
+    const unconditional = r.when.channel === undefined && r.when.requesterDomain === undefined && r.when.keyword === undefined;
+    if (unconditional && i < desk.assignment.length - 1) {
+      const rest = desk.assignment.length - 1 - i;
+      problems.push({
+        ...warning(
+          `${path}.when`,
+          `rule ${i + 1} has no condition, so it takes every case and ${rest === 1 ? 'the rule after it never applies' : `the ${rest} rules after it never apply`}; give it a condition or move it last`,
+        ),
+        code: 'assignment-rule-shadows',
+      });
+    }
   });
   return problems;
 }

@@ -124,8 +124,16 @@ export function renderConfigYaml(config: Config): string {
     root.desk = {
       domain: config.desk.domain,
       channels: config.desk.channels.map((c) =>
-        compact({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: unlessDefault(c.autoAcknowledge, true) }),
+        compact({
+          name: c.name,
+          kind: c.kind,
+          publicAddress: c.publicAddress,
+          autoAcknowledge: unlessDefault(c.autoAcknowledge, true),
+          agents: [...c.agents],
+          autoAssign: unlessDefault(c.autoAssign, false),
+        }),
       ),
+      ...(config.desk.assignment.length > 0 ? { assignment: config.desk.assignment.map((r) => ({ when: { ...r.when }, assign: { ...r.assign } })) } : {}),
       ...(config.desk.webhooks.allowPrivateDestinations ? { webhooks: { allowPrivateDestinations: true } } : {}),
     };
   }
@@ -143,6 +151,11 @@ export function renderConfigYaml(config: Config): string {
   config.defaultRouting.forEach((_, i) => {
     inline(['defaultRouting', i, 'match']);
     inline(['defaultRouting', i, 'modify', 'changeEnvelopeRecipient']);
+  });
+  config.desk?.channels.forEach((_, i) => inline(['desk', 'channels', i, 'agents']));
+  config.desk?.assignment.forEach((_, i) => {
+    inline(['desk', 'assignment', i, 'when']);
+    inline(['desk', 'assignment', i, 'assign']);
   });
   inline(['smtp', 'connectionLimitExceptions']);
   inline(['spam', 'allowSenders']);

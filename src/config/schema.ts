@@ -151,6 +151,24 @@ const deskChannelSchema = z.strictObject({
   kind: z.enum(['support', 'sales']),
   publicAddress: z.string().min(1).optional(),
   autoAcknowledge: z.boolean().default(true),
+  // Console accounts who take this channel's cases, in round-robin order; empty: every account with the agent role.
+  agents: z.array(z.string().min(1)).default(() => []),
+  // Round-robin among the channel's available agents when no assignment rule matches; default false (cases wait unassigned).
+  autoAssign: z.boolean().default(false),
+});
+
+/** One row of desk.assignment: conditions (all must hold; none: every case) and whom to give the case. */
+const assignmentRuleSchema = z.strictObject({
+  when: z
+    .strictObject({
+      channel: z.string().min(1).optional(),
+      requesterDomain: z.string().min(1).optional(),
+      keyword: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  assign: z.union([z.strictObject({ agent: z.string().min(1) }), z.strictObject({ roundRobin: z.literal(true) })], {
+    error: 'assign is { agent: EMAIL } or { roundRobin: true }',
+  }),
 });
 
 /** A domain's signing key: DKIM keys and the ARC key are published and written alike. */
@@ -291,6 +309,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       domain: z.string().min(1),
       channels: z.array(deskChannelSchema).default(() => []),
+      // Who takes a new case: evaluated in table order, the first rule that matches decides.
+      assignment: z.array(assignmentRuleSchema).default(() => []),
       webhooks: z
         .strictObject({
           // Default false: a webhook to loopback, a private range or the metadata address is refused.
@@ -304,3 +324,4 @@ export const configSchema = z.strictObject({
 /** The configuration as parsed: every default filled, sizes in bytes, durations in milliseconds. */
 export type Config = z.output<typeof configSchema>;
 export type DeskChannel = z.output<typeof deskChannelSchema>;
+export type DeskAssignmentRule = z.output<typeof assignmentRuleSchema>;

@@ -222,5 +222,14 @@ export interface Problem {
   readonly line?: number;
   readonly column?: number;
   /** For the warnings an interface marks apart (the routing table's flag): a rule sends mail to a desk address that refuses it. */
-  readonly code?: 'desk-address-retired' | 'desk-address-unknown';
+  readonly code?:
+    | 'desk-address-retired'
+    | 'desk-address-unknown'
+    | 'assignment-agent-invalid'
+    | 'assignment-agent-unknown'
+    | 'assignment-agent-disabled'
+    | 'assignment-sales-channel'
+    | 'assignment-channel-unknown'
+    | 'assignment-domain-invalid'
+    | 'assignment-rule-shadows';
 }

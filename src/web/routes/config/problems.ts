@@ -13,9 +13,21 @@ export const problemSchema = z.object({
   line: z.number().int().optional().describe('the line in the YAML, when the problem came from text'),
   text: z.string().describe('the problem as one line, as `relaydesk apply` prints it'),
   code: z
-    .enum(['desk-address-retired', 'desk-address-unknown'])
+    .enum([
+      'desk-address-retired',
+      'desk-address-unknown',
+      'assignment-agent-invalid',
+      'assignment-agent-unknown',
+      'assignment-agent-disabled',
+      'assignment-sales-channel',
+      'assignment-channel-unknown',
+      'assignment-domain-invalid',
+      'assignment-rule-shadows',
+    ])
     .optional()
-    .describe('a rule sends mail to a retired or unknown desk address, which the desk refuses (the routing table flags the rule)'),
+    .describe(
+      "desk-address-*: a rule sends mail to a retired or unknown desk address, which the desk refuses (the routing table flags the rule); assignment-*: a problem of desk.assignment or a channel's agents",
+    ),
 });
 
 /** A document has no lines: its problems are placed by path alone. */
