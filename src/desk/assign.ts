@@ -143,7 +143,7 @@ export function channelAgents(listed: readonly string[], accounts: readonly { em
 
 /** The event a decision leaves on the case: a stable code, the values its sentence names, and the sentence. */
 export interface AssignmentEvent {
-  readonly code: 'case.assigned' | 'case.reassigned' | 'case.unassigned' | 'case.not_assigned';
+  readonly code: 'case.assigned' | 'case.reassigned' | 'case.unassigned' | 'case.not_assigned' | 'case.assigned_by_hand' | 'case.unassigned_by_hand';
   readonly data: Readonly<Record<string, string | number | null>>;
   readonly summary: string;
 }
@@ -161,4 +161,11 @@ export function assignmentEvent(d: AssignDecision, from: string | null = null): 
   if (from !== null) return { code: 'case.unassigned', data: { from }, summary: `${from} was disabled and no agent can take the case; it is unassigned` };
   if (d.why === 'not-configured') return null;
   return { code: 'case.not_assigned', data: { rule: d.rule }, summary: 'no agent is available to take the case; it is unassigned' };
+}
+
+/** The event of someone setting or clearing the assignee themselves; null when nothing changed. */
+export function handAssignmentEvent(from: string | null, to: string | null, by: string): AssignmentEvent | null {
+  if (from === to) return null;
+  if (to === null) return { code: 'case.unassigned_by_hand', data: { from, by }, summary: `unassigned from ${from} by ${by}` };
+  return { code: 'case.assigned_by_hand', data: { agent: to, from, by }, summary: `assigned to ${to} by ${by}` };
 }

@@ -35,7 +35,9 @@
  * EVENTS   desk.intake and desk.failed (log). Mail it writes and webhook events carry
  *          inbound.envelope, routing.planned and inbound.accepted in their trace. Webhook
  *          event types: case.created, case.updated, message.received, lead.created,
- *          lead.converted.
+ *          lead.converted. A case's history (desk_case_events) says who was given it and
+ *          why: case.assigned, case.reassigned, case.unassigned, case.not_assigned,
+ *          case.assigned_by_hand, case.unassigned_by_hand.
  *
  * The server is bundled with code splitting, and a command that imports this file loads
  * every module it names, used or not: esbuild keeps the chunk of each re-export. Code
@@ -60,6 +62,7 @@ export {
   type RotateResult,
 } from './io/desk-service.js';
 export { deleteSuspended, recoverSuspended, retryFailed } from './io/set-aside.js';
+export { reassignCasesOf } from './io/assignment.js';
 export { deskTransport, type DeskDeps } from './io/intake-worker.js';
 export { deskKeys, newMessageId, type DeskKeys } from './io/outgoing.js';
 export { loadChannelViews } from './io/channel-views.js';

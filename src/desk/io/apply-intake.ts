@@ -21,6 +21,7 @@ import type { ParsedMessage } from '../parse-message.js';
 import { replyHeaders } from '../reply-headers.js';
 import type { LiveState } from '../../config/index.js';
 import type { DeskDeps, IntakeRequest } from './intake-deps.js';
+import { assignNewCase } from './assignment.js';
 import { composeMail, newMessageId, outgoingRecord } from './outgoing.js';
 import { emitDeskEvent } from './webhooks.js';
 
@@ -165,6 +166,15 @@ export async function applyIntakeDecision(
           });
           await insertDeskMessage(trx, incoming({ caseId: c.id, leadId: null }));
           await noteLimits(trx, { caseId: c.id, leadId: null });
+          // A route test's case is closed at once: nobody's work, and no round-robin turn.
+          const assigned = d.routeTest
+            ? null
+            : await assignNewCase(trx, state.config.desk, {
+                caseId: c.id,
+                channel,
+                facts: { channel: channel.name, requester: d.requester.address, subject: d.subject, body: parsed.text },
+                now,
+              });
           if (d.acknowledge && channel.publicAddress) {
             const ackMessageId = newMessageId(state.config.desk?.domain ?? deps.hostname);
             const rendered = renderAcknowledgement({
@@ -217,7 +227,11 @@ export async function applyIntakeDecision(
           // A route test's case is no work for a CRM or chat channel that webhooks feed.
           if (d.routeTest) return done('new-case', String(c.id), `opened route test case #${c.number}, closed at once (no acknowledgement, no webhook)`);
           await emitDeskEvent(trx, { type: 'case.created', caseId: c.id, at: now });
-          return done('new-case', String(c.id), `opened case #${c.number}${d.linkedTo ? ` (follows up a closed case)` : ''}${acked ? ', acknowledged' : ''}`);
+          return done(
+            'new-case',
+            String(c.id),
+            `opened case #${c.number}${d.linkedTo ? ` (follows up a closed case)` : ''}${acked ? ', acknowledged' : ''}${assigned ? `, ${assigned.summary}` : ''}`,
+          );
         }
         case 'new-lead': {
           const id = await createLead(trx, {

@@ -34,8 +34,22 @@ export const casePageSchema = z.object({
   nextCursor: z.string().nullable().describe('pass as cursor for the next page; null on the last page'),
 });
 
+/** One step of a case's history besides its messages: who was given it, and why. */
+export const caseEventSchema = z.object({
+  at: z.string(),
+  code: z
+    .enum(['case.assigned', 'case.reassigned', 'case.unassigned', 'case.not_assigned', 'case.assigned_by_hand', 'case.unassigned_by_hand'])
+    .describe('stable: the console words each code itself, from data'),
+  summary: z.string().describe('the event in English'),
+  data: z
+    .record(z.string(), z.union([z.string(), z.number(), z.null()]))
+    .describe('every value the summary names: agent, via (rule, round-robin), rule (1-based), from, by'),
+  actor: z.string().nullable().describe('who did it; null: the desk by its rules'),
+});
+
 export const caseDetailSchema = caseSchema.extend({
   messages: z.array(messageSchema),
+  history: z.array(caseEventSchema).describe('oldest first'),
   links: z.array(z.object({ number: z.number().int(), status: z.string(), relation: z.enum(['previous', 'follow-up']) })),
 });
 
