@@ -9,6 +9,7 @@ import { integrationsEn } from './areas/integrations.en.js';
 import { peopleEn } from './areas/people.en.js';
 import { routingEn } from './areas/routing.en.js';
 import { settingsEn } from './areas/settings.en.js';
+import { assignmentEn } from './areas/assignment.en.js';
 
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
@@ -357,6 +358,7 @@ export const EN_PARTS = {
   settings: settingsEn,
   dashboard: dashboardEn,
   onboarding: onboardingEn,
+  assignment: assignmentEn,
 } as const;
 
 export const en = {
@@ -372,6 +374,7 @@ export const en = {
   ...settingsEn,
   ...dashboardEn,
   ...onboardingEn,
+  ...assignmentEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

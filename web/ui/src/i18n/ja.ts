@@ -12,6 +12,7 @@ import { integrationsJa } from './areas/integrations.ja.js';
 import { peopleJa } from './areas/people.ja.js';
 import { routingJa } from './areas/routing.ja.js';
 import { settingsJa } from './areas/settings.ja.js';
+import { assignmentJa } from './areas/assignment.ja.js';
 
 export const ja: Record<MessageKey, string> = {
   ...directoryJa,
@@ -25,6 +26,7 @@ export const ja: Record<MessageKey, string> = {
   ...dashboardJa,
   ...onboardingJa,
   ...settingsJa,
+  ...assignmentJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',

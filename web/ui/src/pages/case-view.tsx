@@ -7,6 +7,7 @@ import { POLL_MS, useApi } from '../components/use-api.js';
 import { useI18n } from '../i18n/i18n.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
+import { CaseHistory, eventText, lastAssignment } from './case-history.js';
 
 type Notice = { ok: boolean; text: string } | null;
 
@@ -41,6 +42,8 @@ export function CaseViewPage({ number }: { number: number }) {
         onChanged={(next) => {
           updated(next);
           setNotice({ ok: true, text: t('case.saved') });
+          // The history says who assigned it.
+          void reload(true);
         }}
         onError={fail}
       />
@@ -73,6 +76,7 @@ export function CaseViewPage({ number }: { number: number }) {
           ))}
         </ol>
       </section>
+      <CaseHistory history={c.history} />
       <Composer
         c={c}
         onSent={(text) => {
@@ -89,6 +93,7 @@ function CaseHeader({ c, onChanged, onError }: { c: CaseDetail; onChanged(c: Cas
   const { t } = useI18n();
   const { user } = useSession();
   const [assignee, setAssignee] = useState(c.assignee ?? '');
+  const why = lastAssignment(c.history);
   const patch = async (body: { status?: CaseStatus; assignee?: string | null }) => {
     try {
       const next = await api.patch('/api/cases/{number}', { params: { number: c.number }, body });
@@ -149,6 +154,12 @@ function CaseHeader({ c, onChanged, onError }: { c: CaseDetail; onChanged(c: Cas
           </form>
         </dd>
       </div>
+      {why && (
+        <div>
+          <dt>{t('case.assignedWhy')}</dt>
+          <dd data-testid="assignment-reason">{eventText(t, why)}</dd>
+        </div>
+      )}
     </dl>
   );
 }
