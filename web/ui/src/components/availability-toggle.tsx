@@ -24,18 +24,10 @@ export function AvailabilityToggle() {
   };
   return (
     <span className="topbar-availability">
-      <button
-        type="button"
-        data-testid="availability"
-        aria-pressed={available}
-        title={t('availability.label')}
-        aria-label={t(available ? 'availability.toggleOff' : 'availability.toggleOn')}
-        className={available ? 'availability-on' : 'availability-off'}
-        disabled={busy}
-        onClick={() => void toggle()}
-      >
-        {t(available ? 'availability.available' : 'availability.unavailable')}
-      </button>
+      <label className={available ? 'availability-on' : 'availability-off'}>
+        <input type="checkbox" role="switch" data-testid="availability" checked={available} disabled={busy} onChange={() => void toggle()} />{' '}
+        {t('availability.label')}
+      </label>
       {error && (
         <span role="alert" className="error">
           {error}

@@ -3,8 +3,6 @@ export const assignmentEn = {
   'availability.label': 'Taking new cases',
   'availability.available': 'Available',
   'availability.unavailable': 'Unavailable',
-  'availability.toggleOn': 'Set me available for new cases',
-  'availability.toggleOff': 'Set me unavailable for new cases',
   'availability.failed': 'Your availability could not be changed: {error}',
 
   'people.col.availability': 'New cases',

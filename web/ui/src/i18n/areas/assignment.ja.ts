@@ -5,8 +5,6 @@ export const assignmentJa: Record<keyof typeof assignmentEn, string> = {
   'availability.label': '新しいケースの受付',
   'availability.available': '対応可能',
   'availability.unavailable': '対応不可',
-  'availability.toggleOn': '新しいケースを受け付ける状態にする',
-  'availability.toggleOff': '新しいケースを受け付けない状態にする',
   'availability.failed': '対応可否を変更できませんでした: {error}',
 
   'people.col.availability': '新しいケース',
