@@ -10,6 +10,7 @@ import {
   type DbTransaction,
   type StoredChannel,
 } from '../../store/index.js';
+import { emitDeskEvent } from './webhooks.js';
 import { assignmentEvent, channelAgents, decideAssignment, ruleMatches, type AssignDecision, type AssignmentEvent, type CaseFacts } from '../assign.js';
 
 /** What assignment reads of the desk's configuration; a store without a desk section has none of it. */
@@ -94,6 +95,8 @@ export async function reassignCasesOf(
       exclude: x.email,
       from: x.email,
     });
+    // Subscribers (a CRM, a chat channel) learn of the new assignee as of any other.
+    await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: x.now, change: 'assignee' });
     if (decision.kind === 'agent') reassigned++;
     else unassigned++;
   }
