@@ -4,7 +4,9 @@
  * JOB      Takes in mail delivered to a channel's inbound address: parses it within a
  *          budget, sanitises its HTML, tells machines from people, drops duplicates,
  *          threads replies, and opens or appends a case (support) or a lead (sales),
- *          acknowledging a new case to its requester where the channel says so. Carries
+ *          acknowledging a new case to its requester where the channel says so, and
+ *          giving it an assignee by the assignment rules (round-robin among the channel's
+ *          available agents; a disabled agent's cases go to others the same way). Carries
  *          out agents' actions: answers by email from the channel's public address,
  *          internal notes, status and assignee, lead moves and conversion, a new inbound
  *          address (rotate), a forwarding check (verify). Suspended and failed intakes can
