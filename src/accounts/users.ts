@@ -1,6 +1,16 @@
 import { refusalText } from '../base/refusal-texts.js';
 import { RelaydeskError } from '../base/errors.js';
-import { changeUser, clearLoginFailures, deleteUser, findUserByEmail, insertUser, type Db, type UserRole, type UserRow } from '../store/index.js';
+import {
+  changeUser,
+  clearLoginFailures,
+  deleteUser,
+  findUserByEmail,
+  insertUser,
+  type Db,
+  type UserLeaving,
+  type UserRole,
+  type UserRow,
+} from '../store/index.js';
 import { generatePassword, hashPassword, PASSWORD_MIN } from './passwords.js';
 
 /**
@@ -34,7 +44,12 @@ export async function addUser(
 const LAST_ADMIN = 'that would leave no enabled admin, and only an admin can let anyone back in; make another user admin first';
 const lastAdmin = () => new RelaydeskError('CONFLICT', LAST_ADMIN, [], { text: refusalText('last-admin', {}) });
 
-export async function updateUser(db: Db, email: string, change: { role?: UserRole; disabled?: boolean; now: number }): Promise<UserRow> {
+/** `onDisable`: work that commits with the disabling or not at all (the desk gives their cases to others). */
+export async function updateUser(
+  db: Db,
+  email: string,
+  change: { role?: UserRole; disabled?: boolean; now: number; onDisable?: UserLeaving },
+): Promise<UserRow> {
   const r = await changeUser(db, email, change);
   if (r.kind === 'not-found') throw notFound(email);
   if (r.kind === 'last-admin') throw lastAdmin();
@@ -51,8 +66,8 @@ export async function resetPassword(db: Db, email: string, password: string, now
   return r.user;
 }
 
-export async function removeUser(db: Db, email: string): Promise<{ email: string; deleted: true }> {
-  const r = await deleteUser(db, email);
+export async function removeUser(db: Db, email: string, onDelete?: UserLeaving): Promise<{ email: string; deleted: true }> {
+  const r = await deleteUser(db, email, onDelete);
   if (r === 'not-found') throw notFound(email);
   if (r === 'last-admin') throw lastAdmin();
   return { email, deleted: true };

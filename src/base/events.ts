@@ -69,6 +69,8 @@ export const EVENTS = {
   userChanged: 'web.user_changed',
   userPasswordReset: 'web.user_password_reset',
   userDeleted: 'web.user_deleted',
+  userAvailability: 'web.user_availability',
+  casesHandedOver: 'desk.cases_handed_over',
   eventsUnavailable: 'web.events_unavailable',
   tokenCreated: 'api.token_created',
   apiFault: 'api.fault',

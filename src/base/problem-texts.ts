@@ -102,6 +102,15 @@ export const PROBLEM_TEXTS = {
   'template-unclosed': ['at'],
   'template-unknown-placeholder': ['value', 'options'],
   'template-missing-placeholder': ['name'],
+  // Assignment.
+  'assignment-agent-invalid': ['value'],
+  'assignment-agent-unknown': ['value'],
+  'assignment-agent-disabled': ['value'],
+  'assignment-sales-channel': ['name'],
+  'assignment-sales-channel/rule': ['name'],
+  'assignment-channel-unknown': ['value', 'channels'],
+  'assignment-domain-invalid': ['value'],
+  'assignment-rule-shadows': ['rule', 'rest'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ProblemCode = keyof typeof PROBLEM_TEXTS;

@@ -171,6 +171,7 @@ export function deskCommand(): Command {
                 caseNumber: number,
                 ...(o.status ? { status: o.status as never } : {}),
                 ...(o.assign !== undefined ? { assignee: o.assign === 'none' ? null : o.assign } : {}),
+                by: `cli:${os.userInfo().username}`,
               }),
             );
           }

@@ -56,3 +56,77 @@ describe('desk addresses in rules, checked against the store', () => {
     expect(warnings('support@old0token.case.solarmora.test', 'x@typo.case.solarmora.test', false)).toEqual([]);
   });
 });
+
+const ASSIGNING = `domains: [solarmora.com]
+desk:
+  domain: case.solarmora.test
+  channels:
+    - { name: Support, kind: support, agents: [amy@solarmora.com, ben@solarmora.com], autoAssign: true }
+    - { name: Sales, kind: sales }
+  assignment:
+    - when: { keyword: invoice }
+      assign: { agent: AGENT }
+    - when: { channel: CHANNEL }
+      assign: { roundRobin: true }
+`;
+const accounts = [
+  { email: 'amy@solarmora.com', disabled: false },
+  { email: 'ben@solarmora.com', disabled: false },
+  { email: 'old@solarmora.com', disabled: true },
+];
+
+describe('assignment, checked against the console accounts', () => {
+  const check = (agent: string, channel = 'Support', text = ASSIGNING) =>
+    parseConfigText(text.replace('AGENT', agent).replace('CHANNEL', channel), { deskAddresses: [], accounts });
+
+  it('takes known agents and channels, and writes the section back as it was', async () => {
+    const r = check('amy@solarmora.com');
+    expect(r.ok && r.warnings).toEqual([]);
+    if (!r.ok) return;
+    expect(r.config.desk?.assignment).toEqual([
+      { when: { keyword: 'invoice' }, assign: { agent: 'amy@solarmora.com' } },
+      { when: { channel: 'Support' }, assign: { roundRobin: true } },
+    ]);
+    const { renderConfigYaml } = await import('./render-config.js');
+    const again = parseConfigText(renderConfigYaml(r.config));
+    expect(again.ok && again.config).toEqual(r.config);
+  });
+
+  it('refuses an agent who is no console account, with the place and the fix', () => {
+    const r = check('nobody@solarmora.com');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map((p) => [p.path, p.severity, p.code, p.line])).toEqual([['desk.assignment[0].assign.agent', 'error', 'assignment-agent-unknown', 9]]);
+    expect(r.problems[0]?.message).toMatch(/nobody@solarmora\.com is not a console account.*relaydesk user add nobody@solarmora\.com/);
+  });
+
+  it('warns about a disabled agent, and refuses an unknown or sales channel', () => {
+    const disabled = check('old@solarmora.com');
+    expect(disabled.ok && disabled.warnings.map((w) => [w.path, w.code])).toEqual([['desk.assignment[0].assign.agent', 'assignment-agent-disabled']]);
+    const unknown = check('amy@solarmora.com', 'Suport');
+    expect(!unknown.ok && unknown.problems.map((p) => [p.path, p.code, p.message])).toEqual([
+      ['desk.assignment[1].when.channel', 'assignment-channel-unknown', 'no desk channel is named "Suport"; use one of: Support, Sales'],
+    ]);
+    const sales = check('amy@solarmora.com', 'sales');
+    expect(!sales.ok && sales.problems.map((p) => p.code)).toEqual(['assignment-sales-channel']);
+  });
+
+  it("checks a channel's agents too, and skips the account checks without the store's facts", () => {
+    const text = ASSIGNING.replace('ben@solarmora.com]', 'ghost@solarmora.com]').replace('AGENT', 'amy@solarmora.com').replace('CHANNEL', 'Support');
+    const r = parseConfigText(text, { deskAddresses: [], accounts });
+    expect(!r.ok && r.problems.map((p) => [p.path, p.code])).toEqual([['desk.channels[0].agents[1]', 'assignment-agent-unknown']]);
+    expect(parseConfigText(text).ok).toBe(true);
+  });
+
+  it('warns that a rule with no condition shadows the rules after it', () => {
+    const text = ASSIGNING.replace('when: { keyword: invoice }', 'when: {}').replace('AGENT', 'amy@solarmora.com').replace('CHANNEL', 'Support');
+    const r = parseConfigText(text, { deskAddresses: [], accounts });
+    expect(r.ok && r.warnings.map((w) => [w.path, w.code, w.message])).toEqual([
+      [
+        'desk.assignment[0].when',
+        'assignment-rule-shadows',
+        'rule 1 has no condition, so it takes every case and the rule after it never applies; give it a condition or move it last',
+      ],
+    ]);
+  });
+});

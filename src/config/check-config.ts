@@ -27,6 +27,8 @@ export interface DeskAddressFact {
  */
 export interface StoreFacts {
   readonly deskAddresses: readonly DeskAddressFact[];
+  /** The console's accounts, whom assignment may name; absent: those checks are skipped. */
+  readonly accounts?: readonly { readonly email: string; readonly disabled: boolean }[];
 }
 
 export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
@@ -143,7 +145,7 @@ export function checkConfig(config: Config, facts?: StoreFacts): Problem[] {
     if (config.desk.businessHours) problems.push(...checkBusinessHours(config.desk.businessHours, 'desk.businessHours'));
   }
   const { version: _version, ...routing } = toSnapshotInput(config, 0);
-  return [...problems, ...validateRouting(routing), ...(facts ? checkDeskRecipients(config, facts) : [])];
+  return [...problems, ...validateRouting(routing), ...checkAssignment(config, facts?.accounts), ...(facts ? checkDeskRecipients(config, facts) : [])];
 }
 
 /**
@@ -185,6 +187,107 @@ function checkDeskRecipients(config: Config, facts: StoreFacts): Problem[] {
     const change = r.modify.changeEnvelopeRecipient;
     if (change && 'replaceRecipient' in change) check(`defaultRouting[${i}].modify.changeEnvelopeRecipient.replaceRecipient`, change.replaceRecipient);
     r.modify.addRecipients.forEach((a, j) => check(`defaultRouting[${i}].modify.addRecipients[${j}].address`, a.address));
+  });
+  return problems;
+}
+
+/**
+ * Assignment names channels and console accounts: a name that is not there would leave
+ * cases unassigned without a word. A rule with no condition takes every case, so rules
+ * after it never apply.
+ */
+function checkAssignment(config: Config, accounts: StoreFacts['accounts']): Problem[] {
+  const desk = config.desk;
+  if (!desk) return [];
+  const problems: Problem[] = [];
+  const known = accounts ? new Map(accounts.map((a) => [a.email.toLowerCase(), a])) : null;
+  const agent = (path: string, email: string): void => {
+    if (!isMailAddress(email)) {
+      problems.push(
+        error(
+          path,
+          problemText('assignment-agent-invalid', { value: email }),
+          `"${email}" is not an email address; write the console account's email, like amy@solarmora.com`,
+        ),
+      );
+      return;
+    }
+    if (!known) return;
+    const account = known.get(email.toLowerCase());
+    if (!account) {
+      problems.push(
+        error(
+          path,
+          problemText('assignment-agent-unknown', { value: email }),
+          `${email} is not a console account, so no case could be given to it; add it on the Console accounts page (or relaydesk user add ${email}), or correct the address`,
+        ),
+      );
+    } else if (account.disabled) {
+      problems.push(
+        warning(
+          path,
+          problemText('assignment-agent-disabled', { value: email }),
+          `${email} is disabled, so assignment passes over it; enable it on the Console accounts page, or remove it here`,
+        ),
+      );
+    }
+  };
+  desk.channels.forEach((c, i) => {
+    c.agents.forEach((a, j) => agent(`desk.channels[${i}].agents[${j}]`, a));
+    if (c.kind === 'sales' && (c.autoAssign || c.agents.length > 0)) {
+      problems.push(
+        error(
+          `desk.channels[${i}].${c.autoAssign ? 'autoAssign' : 'agents'}`,
+          problemText('assignment-sales-channel', { name: c.name }),
+          `channel "${c.name}" opens leads, and only cases are assigned; remove agents and autoAssign from it`,
+        ),
+      );
+    }
+  });
+  const channels = new Map(desk.channels.map((c) => [c.name.toLowerCase(), c]));
+  desk.assignment.forEach((r, i) => {
+    const path = `desk.assignment[${i}]`;
+    if (r.when.channel !== undefined) {
+      const c = channels.get(r.when.channel.toLowerCase());
+      if (!c) {
+        problems.push(
+          error(
+            `${path}.when.channel`,
+            problemText('assignment-channel-unknown', { value: r.when.channel, channels: desk.channels.map((x) => x.name).join(', ') }),
+            `no desk channel is named "${r.when.channel}"; use one of: ${desk.channels.map((x) => x.name).join(', ') || 'none (add a channel first)'}`,
+          ),
+        );
+      } else if (c.kind === 'sales') {
+        problems.push(
+          error(
+            `${path}.when.channel`,
+            problemText('assignment-sales-channel/rule', { name: c.name }),
+            `channel "${c.name}" opens leads, and only cases are assigned; name a support channel`,
+          ),
+        );
+      }
+    }
+    if (r.when.requesterDomain !== undefined && !isDomainName(r.when.requesterDomain)) {
+      problems.push(
+        error(
+          `${path}.when.requesterDomain`,
+          problemText('assignment-domain-invalid', { value: r.when.requesterDomain }),
+          `"${r.when.requesterDomain}" is not a domain name; write the requester's domain, like customer.example`,
+        ),
+      );
+    }
+    if ('agent' in r.assign) agent(`${path}.assign.agent`, r.assign.agent);
+    const unconditional = r.when.channel === undefined && r.when.requesterDomain === undefined && r.when.keyword === undefined;
+    if (unconditional && i < desk.assignment.length - 1) {
+      const rest = desk.assignment.length - 1 - i;
+      problems.push(
+        warning(
+          `${path}.when`,
+          problemText('assignment-rule-shadows', { rule: i + 1, rest }),
+          `rule ${i + 1} has no condition, so it takes every case and ${rest === 1 ? 'the rule after it never applies' : `the ${rest} rules after it never apply`}; give it a condition or move it last`,
+        ),
+      );
+    }
   });
   return problems;
 }

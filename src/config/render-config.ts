@@ -154,9 +154,12 @@ export function renderConfigYaml(config: Config): string {
                 resolution: c.sla.resolution === undefined ? undefined : renderDuration(c.sla.resolution),
               })
             : undefined,
+          agents: [...c.agents],
+          autoAssign: unlessDefault(c.autoAssign, false),
         }),
       ),
       ...(config.desk.businessHours ? { businessHours: renderBusinessHours(config.desk.businessHours) } : {}),
+      ...(config.desk.assignment.length > 0 ? { assignment: config.desk.assignment.map((r) => ({ when: { ...r.when }, assign: { ...r.assign } })) } : {}),
       ...(config.desk.webhooks.allowPrivateDestinations ? { webhooks: { allowPrivateDestinations: true } } : {}),
     };
   }
@@ -174,6 +177,11 @@ export function renderConfigYaml(config: Config): string {
   config.defaultRouting.forEach((_, i) => {
     inline(['defaultRouting', i, 'match']);
     inline(['defaultRouting', i, 'modify', 'changeEnvelopeRecipient']);
+  });
+  config.desk?.channels.forEach((_, i) => inline(['desk', 'channels', i, 'agents']));
+  config.desk?.assignment.forEach((_, i) => {
+    inline(['desk', 'assignment', i, 'when']);
+    inline(['desk', 'assignment', i, 'assign']);
   });
   inline(['smtp', 'connectionLimitExceptions']);
   inline(['spam', 'allowSenders']);

@@ -111,8 +111,8 @@ srs: { domain: solarmora.com, secret: s3cret }
 queue: { retry: { firstRetry: 30s, maxInterval: 2h, giveUpAfter: 1d12h } }
 `);
     expect(c.desk?.channels).toEqual([
-      { name: 'support', kind: 'support', publicAddress: 'help@solarmora.com', autoAcknowledge: true, language: 'en' },
-      { name: 'sales', kind: 'sales', autoAcknowledge: false, language: 'en' },
+      { name: 'support', kind: 'support', publicAddress: 'help@solarmora.com', autoAcknowledge: true, language: 'en', agents: [], autoAssign: false },
+      { name: 'sales', kind: 'sales', autoAcknowledge: false, language: 'en', agents: [], autoAssign: false },
     ]);
     expect(c.srs).toEqual({ domain: 'solarmora.com', secret: 's3cret' });
     expect(c.queue.retry).toEqual({ firstRetry: 30_000, maxInterval: 7_200_000, giveUpAfter: 129_600_000 });

@@ -188,6 +188,10 @@ const deskChannelSchema = z.strictObject({
       params: { code: 'sla-needs-target' },
     })
     .optional(),
+  // Console accounts who take this channel's cases, in round-robin order; empty: every account with the agent role.
+  agents: z.array(z.string().min(1)).default(() => []),
+  // Round-robin among the channel's available agents when no assignment rule matches; default false (cases wait unassigned).
+  autoAssign: z.boolean().default(false),
 });
 
 // One range or a list (a day with a break); checkConfig reads the ranges, so its problems carry codes.
@@ -199,6 +203,20 @@ const businessHoursSchema = z.strictObject({
   timeZone: z.string().min(1),
   days: z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, hoursOfDay.optional()])) as Record<Weekday, z.ZodOptional<typeof hoursOfDay>>),
   holidays: z.array(z.string()).default(() => []),
+});
+
+/** One row of desk.assignment: conditions (all must hold; none: every case) and whom to give the case. */
+const assignmentRuleSchema = z.strictObject({
+  when: z
+    .strictObject({
+      channel: z.string().min(1).optional(),
+      requesterDomain: z.string().min(1).optional(),
+      keyword: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  assign: z.union([z.strictObject({ agent: z.string().min(1) }), z.strictObject({ roundRobin: z.literal(true) })], {
+    error: 'assign is { agent: EMAIL } or { roundRobin: true }',
+  }),
 });
 
 /** A domain's signing key: DKIM keys and the ARC key are published and written alike. */
@@ -347,6 +365,8 @@ export const configSchema = z.strictObject({
       channels: z.array(deskChannelSchema).default(() => []),
       // Without it, service targets count around the clock.
       businessHours: businessHoursSchema.optional(),
+      // Who takes a new case: evaluated in table order, the first rule that matches decides.
+      assignment: z.array(assignmentRuleSchema).default(() => []),
       webhooks: z
         .strictObject({
           // Default false: a webhook to loopback, a private range or the metadata address is refused.
@@ -360,3 +380,4 @@ export const configSchema = z.strictObject({
 /** The configuration as parsed: every default filled, sizes in bytes, durations in milliseconds. */
 export type Config = z.output<typeof configSchema>;
 export type DeskChannel = z.output<typeof deskChannelSchema>;
+export type DeskAssignmentRule = z.output<typeof assignmentRuleSchema>;

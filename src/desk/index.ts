@@ -5,7 +5,9 @@
  *          budget, sanitises its HTML, tells machines from people, drops duplicates,
  *          threads replies, and opens or appends a case (support) or a lead (sales),
  *          acknowledging a new case to its requester where the channel says so, in the
- *          channel's language and words (its templates, or the defaults). Carries
+ *          channel's language and words (its templates, or the defaults), and giving it an
+ *          assignee by the assignment rules (round-robin among the channel's available
+ *          agents; a disabled agent's cases go to others the same way). Carries
  *          out agents' actions: answers by email from the channel's public address,
  *          internal notes, status and assignee, lead moves and conversion, a new inbound
  *          address (rotate), a forwarding check (verify). Suspended and failed intakes can
@@ -36,7 +38,9 @@
  * EVENTS   desk.intake, desk.failed, desk.sla_breached and desk.sla_sweep_error (log). Mail
  *          it writes and webhook events carry inbound.envelope, routing.planned and
  *          inbound.accepted in their trace. Webhook event types: case.created, case.updated,
- *          message.received, lead.created, lead.converted, case.sla_breached.
+ *          message.received, lead.created, lead.converted, case.sla_breached. A case's history
+ *          (desk_case_events) says who was given it and why: case.assigned, case.reassigned,
+ *          case.unassigned, case.not_assigned, case.assigned_by_hand, case.unassigned_by_hand.
  *
  * The server is bundled with code splitting, and a command that imports this file loads
  * every module it names, used or not: esbuild keeps the chunk of each re-export. Code
@@ -62,6 +66,7 @@ export {
   type RotateResult,
 } from './io/desk-service.js';
 export { deleteSuspended, recoverSuspended, retryFailed } from './io/set-aside.js';
+export { reassignCasesOf } from './io/assignment.js';
 export { deskTransport, type DeskDeps } from './io/intake-worker.js';
 export { deskKeys, newMessageId, type DeskKeys } from './io/outgoing.js';
 export { loadChannelViews } from './io/channel-views.js';

@@ -116,6 +116,19 @@ export {
   type DeskMessageRow,
   type NewDeskMessage,
 } from './repos/desk-case-repo.js';
+export {
+  insertCaseEvent,
+  listAgentStates,
+  listUnclosedCasesOf,
+  loadAssignmentTurn,
+  loadCaseEvents,
+  loadFirstInboundText,
+  lockAssignmentTurn,
+  recordAssignmentTurn,
+  setCaseAssignee,
+  type AgentStateRow,
+  type CaseEventRow,
+} from './repos/desk-assignment-repo.js';
 export { countRecentOpenedBy, findEarlierIntakes, loadDeskMark, loadIntakesOfMessage, recordIntake } from './repos/desk-intake-repo.js';
 export { createLead, findLeadByMessageIds, findOpenLeadByEmail, listLeads, loadLead, setLeadStatus, type LeadRow } from './repos/desk-lead-repo.js';
 export {
@@ -165,9 +178,11 @@ export {
   insertUser,
   listUsers,
   recordLogin,
+  setUserAvailability,
   shareSetupToken,
   touchSession,
   type SessionRow,
+  type UserLeaving,
   type UserRole,
   type UserRow,
 } from './repos/user-repo.js';

@@ -365,6 +365,28 @@ export interface DestinationSlotTable {
   until: number;
 }
 
+/** A channel's round-robin: the agent given its last case (migration 0018-assignment). */
+export interface DeskAssignmentTurnTable {
+  channel_id: string;
+  last_agent: string | null;
+  turns: Generated<number>;
+  updated_at: number;
+}
+
+/** What happened to a case besides its messages: who was given it and why (migration 0018-assignment). */
+export interface DeskCaseEventTable {
+  id: Generated<number>;
+  case_id: number;
+  at: number;
+  /** A stable code, such as case.assigned; `data` holds every value `summary` names. */
+  code: string;
+  summary: string;
+  /** JSON object. */
+  data: string;
+  /** Who did it (an account's email, token:NAME); null: the desk itself. */
+  actor: string | null;
+}
+
 export interface Database {
   config_versions: ConfigVersionTable;
   messages: MessageTable;
@@ -394,4 +416,6 @@ export interface Database {
   traffic_hops: TrafficHopTable;
   destinations: DestinationTable;
   destination_slots: DestinationSlotTable;
+  desk_assignment_turns: DeskAssignmentTurnTable;
+  desk_case_events: DeskCaseEventTable;
 }

@@ -192,7 +192,7 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
 
   it("reopens a solved case on the requester's reply, and opens a linked case for a reply to a closed one", async () => {
     const [c] = await casesFrom('carol@customer.example').then((cs) => cs.filter((x) => x.subject === 'Printer on fire').sort((a, b) => a.number - b.number));
-    await changeCase(await ctx(), { caseNumber: c!.number, status: 'solved' });
+    await changeCase(await ctx(), { caseNumber: c!.number, status: 'solved', by: 'amy@solarmora.com' });
     await mail(
       'help@solarmora.com',
       'carol@customer.example',
@@ -200,8 +200,8 @@ describe.each(DIALECTS)('the desk behind the gateway on %s', (dialect) => {
       'It is back',
     );
     await eventually(async () => (await loadCaseByNumber(gw.store.db, c!.number))?.status === 'open', 10_000, 'reopened');
-    await changeCase(await ctx(), { caseNumber: c!.number, status: 'solved' });
-    await changeCase(await ctx(), { caseNumber: c!.number, status: 'closed' });
+    await changeCase(await ctx(), { caseNumber: c!.number, status: 'solved', by: 'amy@solarmora.com' });
+    await changeCase(await ctx(), { caseNumber: c!.number, status: 'closed', by: 'amy@solarmora.com' });
     const count = (await casesFrom('carol@customer.example')).length;
     await mail(
       'help@solarmora.com',

@@ -71,14 +71,14 @@ describe.each(DIALECTS)('case SLA on %s', (dialect) => {
     let c = (await loadCaseByNumber(db, n))!;
     expect(c.sla).toMatchObject({ targets: { firstResponse: H, resolution: 24 * H }, firstResponseDue: T0 + H, resolutionDue: T0 + 24 * H });
 
-    await changeCase(await ctx(T0 + 30 * M), { caseNumber: n, status: 'pending' });
+    await changeCase(await ctx(T0 + 30 * M), { caseNumber: n, status: 'pending', by: 'web:agent@solarmora.test' });
     c = (await loadCaseByNumber(db, n))!;
     expect(c.sla).toMatchObject({ firstResponseDue: null, resolutionDue: null, runningSince: null, elapsed: 30 * M });
     expect(caseView(c, []).sla).toMatchObject({ paused: true, remaining: { firstResponse: 30 * M, resolution: 24 * H - 30 * M } });
     // Hours pass while the customer is away: nothing is breached.
     expect(await sweep(T0 + 5 * H)).toEqual([]);
 
-    await changeCase(await ctx(T0 + 5 * H), { caseNumber: n, status: 'open' });
+    await changeCase(await ctx(T0 + 5 * H), { caseNumber: n, status: 'open', by: 'web:agent@solarmora.test' });
     c = (await loadCaseByNumber(db, n))!;
     expect(c.sla.firstResponseDue).toBe(T0 + 5 * H + 30 * M);
     expect(caseView(c, []).sla).toMatchObject({ paused: false, remaining: null, breached: [] });
@@ -112,7 +112,7 @@ describe.each(DIALECTS)('case SLA on %s', (dialect) => {
 
     // Solving takes a case out of the view and the count.
     const first = breached[0]!;
-    await changeCase(await ctx(T0 + 4 * H), { caseNumber: first, status: 'solved' });
+    await changeCase(await ctx(T0 + 4 * H), { caseNumber: first, status: 'solved', by: 'web:agent@solarmora.test' });
     expect((await listCases(db, { sla: 'breached' })).map((c) => c.number)).not.toContain(first);
     expect(await countBreachedCases(db)).toBe(breached.length - 1);
 

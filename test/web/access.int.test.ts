@@ -69,7 +69,7 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
       headers: { origin: n.base, 'sec-fetch-site': 'same-origin' },
     });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ user: { email: ADMIN, role: 'admin' }, csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(r.body).toEqual({ user: { email: ADMIN, role: 'admin', available: true }, csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     const cookie = admin.setCookie!;
     expect(cookie).toMatch(/^rd_session=[A-Za-z0-9_-]{43};/);
     expect(cookie).toMatch(/; HttpOnly/i);
@@ -77,7 +77,7 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
     expect(cookie).toMatch(/; Path=\//);
     expect(cookie).not.toMatch(/; Secure/i);
     secrets.push(admin.cookie!, admin.csrfToken!);
-    expect((await admin.call('GET', '/api/session')).body).toEqual({ user: { email: ADMIN, role: 'admin' }, csrfToken: admin.csrfToken });
+    expect((await admin.call('GET', '/api/session')).body).toEqual({ user: { email: ADMIN, role: 'admin', available: true }, csrfToken: admin.csrfToken });
     expect((await admin.call('GET', '/api/setup')).body).toEqual({ needed: false });
 
     const again = await new ConsoleClient(n.base).call('POST', '/api/setup', { body: { token, email: 'eve@solarmora.com', password: 'eve password!' } });
@@ -103,7 +103,7 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
     expect(c.cookie).toBeNull();
     const ok = await c.login(ADMIN, ADMIN_PW);
     expect(ok.status).toBe(200);
-    expect(ok.body.user).toEqual({ email: ADMIN, role: 'admin' });
+    expect(ok.body.user).toEqual({ email: ADMIN, role: 'admin', available: true });
     expect(c.cookie).not.toBe(admin.cookie);
     const cross = await new ConsoleClient(n.base).call('POST', '/api/session', {
       body: { email: ADMIN, password: ADMIN_PW },
@@ -136,7 +136,7 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
   });
 
   it('answers 403 to an agent on every admin endpoint, and lets the agent work the desk', async () => {
-    expect((await agent.login(AGENT, AGENT_PW)).body.user).toEqual({ email: AGENT, role: 'agent' });
+    expect((await agent.login(AGENT, AGENT_PW)).body.user).toEqual({ email: AGENT, role: 'agent', available: true });
     for (const [method, path, body] of [
       ['GET', '/api/users', undefined],
       ['POST', '/api/users', { email: 'x@solarmora.com', role: 'admin' }],
@@ -158,6 +158,14 @@ describe.each(DIALECTS)('console access on %s', (dialect) => {
     expect((await agent.call('GET', '/api/me')).body).toEqual({ kind: 'session', name: AGENT, role: 'agent' });
     expect((await agent.call('GET', '/api/cases')).status).toBe(200);
     expect((await agent.call('GET', '/api/channels')).status).toBe(200);
+    // Availability: an agent sets their own, never someone else's.
+    const own = await agent.call('PUT', `/api/agents/${AGENT}/availability`, { body: { available: false }, csrf: true });
+    expect(own.status).toBe(200);
+    expect(own.body).toEqual({ email: AGENT, role: 'agent', disabled: false, available: false });
+    expect((await agent.call('GET', '/api/session')).body.user.available).toBe(false);
+    const others = await agent.call('PUT', `/api/agents/${ADMIN}/availability`, { body: { available: false }, csrf: true });
+    expect([others.status, others.body.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await agent.call('PUT', `/api/agents/${AGENT}/availability`, { body: { available: true }, csrf: true })).status).toBe(200);
   });
 
   it('changes a password: the other sessions end, this one stays', async () => {

@@ -4,6 +4,7 @@ import { randomToken } from '../../base/ids.js';
 import { newInboundAddress } from '../../desk/light.js';
 import {
   listDeskChannels,
+  listUsers,
   loadConfigTexts,
   loadConfigVersion,
   loadCurrentConfig,
@@ -62,7 +63,9 @@ export async function applyConfigText(
   const channels = await listDeskChannels(db);
   const rotation = opts.rotation;
   // Checked as the store will be once the rotation is saved with it.
+  const accounts = (await listUsers(db)).map((u) => ({ email: u.email, disabled: u.disabled }));
   const parsed = parseConfigText(text, {
+    accounts,
     deskAddresses: channels.flatMap((c) => {
       const rotated = c.id === rotation?.channelId;
       const addresses = c.inboundAddresses.map((a) => ({ address: a.address, channel: c.name, retired: a.retired || rotated }));

@@ -23,6 +23,7 @@ import { replyHeaders } from '../reply-headers.js';
 import { slaSettingsOf } from '../sla.js';
 import type { LiveState } from '../../config/index.js';
 import type { DeskDeps, IntakeRequest } from './intake-deps.js';
+import { assignNewCase } from './assignment.js';
 import { composeMail, newMessageId, outgoingRecord } from './outgoing.js';
 import { advanceCaseSla, startCaseSla } from './case-sla.js';
 import { emitDeskEvent } from './webhooks.js';
@@ -195,6 +196,15 @@ export async function applyIntakeDecision(
           if (!d.routeTest) await startCaseSla(trx, c.id, { targets: sla.targets.get(channel.name), hours: sla.hours, at: now, status: 'new' });
           await insertDeskMessage(trx, incoming({ caseId: c.id, leadId: null }));
           await noteLimits(trx, { caseId: c.id, leadId: null });
+          // A route test's case is closed at once: nobody's work, and no round-robin turn.
+          const assigned = d.routeTest
+            ? null
+            : await assignNewCase(trx, state.config.desk, {
+                caseId: c.id,
+                channel,
+                facts: { channel: channel.name, requester: d.requester.address, subject: d.subject, body: parsed.text },
+                now,
+              });
           if (d.acknowledge && channel.publicAddress) {
             const ackMessageId = newMessageId(state.config.desk?.domain ?? deps.hostname);
             // Language and templates live in the configuration only; the stored channel has neither.
@@ -269,7 +279,7 @@ export async function applyIntakeDecision(
           return done(
             'new-case',
             String(c.id),
-            `opened case #${c.number}${d.linkedTo ? ` (follows up a closed case)` : ''}${acked ? ', acknowledged' : ''}`,
+            `opened case #${c.number}${d.linkedTo ? ` (follows up a closed case)` : ''}${acked ? ', acknowledged' : ''}${assigned ? `, ${assigned.summary}` : ''}`,
             replyText(form, { number: c.number }),
           );
         }

@@ -18,6 +18,7 @@ import {
   createOpportunity,
   findAccountByName,
   findContactByEmail,
+  insertCaseEvent,
   insertDeskMessage,
   listDeskChannels,
   loadCaseByNumber,
@@ -32,6 +33,7 @@ import {
 } from '../../store/index.js';
 import { replySubject } from '../ack-template.js';
 import { FORWARDING_CHECK_SENDER, renderAutoMail } from '../auto-mail.js';
+import { handAssignmentEvent } from '../assign.js';
 import { applyStatusEvent } from '../case-status.js';
 import { newInboundAddress } from '../channel-address.js';
 import { applyLeadEvent, planConversion } from '../lead.js';
@@ -180,7 +182,7 @@ export async function answerCase(
 
 export async function changeCase(
   ctx: DeskContext,
-  input: { caseNumber: number; status?: CaseStatus; assignee?: string | null },
+  input: { caseNumber: number; status?: CaseStatus; assignee?: string | null; by: string },
 ): Promise<{ status: string; assignee: string | null }> {
   const c = await caseOrFail(ctx.db, input.caseNumber);
   let status = c.status;
@@ -195,6 +197,8 @@ export async function changeCase(
   await ctx.db.transaction().execute(async (trx) => {
     await setCaseStatus(trx, { caseId: c.id, status, now: ctx.now, ...(input.assignee !== undefined ? { assignee: input.assignee } : {}) });
     if (status !== c.status) await advanceCaseSla(trx, c, ctx.sla.hours, [{ kind: 'status', at: ctx.now, status: status as CaseStatus }]);
+    const assigned = input.assignee === undefined ? null : handAssignmentEvent(c.assignee, input.assignee, input.by);
+    if (assigned) await insertCaseEvent(trx, { caseId: c.id, at: ctx.now, ...assigned, actor: input.by });
     await emitDeskEvent(trx, { type: 'case.updated', caseId: c.id, at: ctx.now, change: input.status ? 'status' : 'assignee' });
   });
   return { status, assignee: input.assignee !== undefined ? input.assignee : c.assignee };

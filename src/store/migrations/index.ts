@@ -16,6 +16,7 @@ import * as m0013 from './0013-destinations.js';
 import * as m0014 from './0014-test-cases.js';
 import * as m0015 from './0015-attachment-original-names.js';
 import * as m0017 from './0017-case-sla.js';
+import * as m0018 from './0018-assignment.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- a migration runs against the database as it was then, not the schema type of today */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -38,6 +39,7 @@ const STEPS: Record<string, Step> = {
   '0014-test-cases': m0014,
   '0015-attachment-original-names': m0015,
   '0017-case-sla': m0017,
+  '0018-assignment': m0018,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {

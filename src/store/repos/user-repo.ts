@@ -14,6 +14,8 @@ interface UserTable {
   created_at: number;
   updated_at: number;
   last_login_at: number | null;
+  /** 1: takes new cases (assignment's round-robin); 0: passed over, keeps the cases it has (migration 0018). */
+  available: Generated<number>;
 }
 
 interface UserSessionTable {
@@ -46,6 +48,8 @@ export interface UserRow {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly lastLoginAt: number | null;
+  /** Takes new cases now (the agent's own toggle, or an admin's). */
+  readonly available: boolean;
 }
 
 export interface UserWithPassword extends UserRow {
@@ -53,10 +57,10 @@ export interface UserWithPassword extends UserRow {
   readonly passwordHash: string;
 }
 
-const USER_COLUMNS = ['id', 'email', 'role', 'password_hash', 'disabled', 'created_at', 'updated_at', 'last_login_at'] as const;
+const USER_COLUMNS = ['id', 'email', 'role', 'password_hash', 'disabled', 'created_at', 'updated_at', 'last_login_at', 'available'] as const;
 
 const toUser = (
-  r: Pick<UserTable, 'email' | 'role' | 'password_hash' | 'disabled' | 'created_at' | 'updated_at' | 'last_login_at'> & { id: number },
+  r: Pick<UserTable, 'email' | 'role' | 'password_hash' | 'disabled' | 'created_at' | 'updated_at' | 'last_login_at'> & { id: number; available: number },
 ): UserWithPassword => ({
   id: Number(r.id),
   email: r.email,
@@ -65,6 +69,7 @@ const toUser = (
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
   lastLoginAt: r.last_login_at === null ? null : Number(r.last_login_at),
+  available: Number(r.available) === 1,
   passwordHash: r.password_hash,
 });
 
@@ -110,15 +115,19 @@ export async function findUserByEmail(db: Exec, email: string): Promise<UserWith
 
 export type UserChangeResult = { kind: 'changed'; user: UserRow } | { kind: 'not-found' } | { kind: 'last-admin' };
 
+/** Work that must commit with a user's disabling or removal, or not at all (their cases move on). */
+export type UserLeaving = (trx: Transaction<Database>, user: UserRow) => Promise<void>;
+
 /**
  * Changes a user's role, disabled flag or password. Refuses ("last-admin") to leave the
  * store without an enabled admin, who alone can let anyone else back in. Disabling a user,
  * or changing a password, ends that user's sessions (all, or all but `keepSession`).
+ * `onDisable` runs in the same transaction when the user goes from enabled to disabled.
  */
 export async function changeUser(
   db: Kysely<Database>,
   email: string,
-  change: { role?: UserRole; disabled?: boolean; passwordHash?: string; keepSession?: string; now: number },
+  change: { role?: UserRole; disabled?: boolean; passwordHash?: string; keepSession?: string; now: number; onDisable?: UserLeaving },
 ): Promise<UserChangeResult> {
   return users(db)
     .transaction()
@@ -140,7 +149,10 @@ export async function changeUser(
         })
         .where('id', '=', before.id)
         .execute();
-      if (after.disabled && !before.disabled) await t.deleteFrom('user_sessions').where('user_id', '=', before.id).execute();
+      if (after.disabled && !before.disabled) {
+        await t.deleteFrom('user_sessions').where('user_id', '=', before.id).execute();
+        if (change.onDisable) await change.onDisable(trx as unknown as Transaction<Database>, withoutPassword({ ...before, ...after }));
+      }
       if (change.passwordHash) {
         let q = t.deleteFrom('user_sessions').where('user_id', '=', before.id);
         if (change.keepSession) q = q.where('id_hash', '!=', change.keepSession);
@@ -150,8 +162,8 @@ export async function changeUser(
     });
 }
 
-/** Deletes a user and the user's sessions; the same last-admin rule as `changeUser`. */
-export async function deleteUser(db: Kysely<Database>, email: string): Promise<'deleted' | 'not-found' | 'last-admin'> {
+/** Deletes a user and the user's sessions; the same last-admin rule as `changeUser`; `onDelete` runs in the same transaction. */
+export async function deleteUser(db: Kysely<Database>, email: string, onDelete?: UserLeaving): Promise<'deleted' | 'not-found' | 'last-admin'> {
   return users(db)
     .transaction()
     .execute(async (trx) => {
@@ -162,6 +174,7 @@ export async function deleteUser(db: Kysely<Database>, email: string): Promise<'
       if (u.role === 'admin' && !u.disabled && (await countOtherEnabledAdmins(trx, u.id)) === 0) return 'last-admin';
       await t.deleteFrom('user_sessions').where('user_id', '=', u.id).execute();
       await t.deleteFrom('users').where('id', '=', u.id).execute();
+      if (onDelete) await onDelete(trx as unknown as Transaction<Database>, withoutPassword(u));
       return 'deleted';
     });
 }
@@ -187,6 +200,18 @@ async function countOtherEnabledAdmins(trx: Trx, id: number): Promise<number> {
     .where('id', '!=', id)
     .executeTakeFirst();
   return Number(r?.n ?? 0);
+}
+
+/** Whether the user takes new cases; null when there is no such user. */
+export async function setUserAvailability(db: Exec, email: string, available: boolean, now: number): Promise<UserRow | null> {
+  const r = await users(db)
+    .updateTable('users')
+    .set({ available: available ? 1 : 0, updated_at: now })
+    .where('email', '=', email)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return null;
+  const u = await findUserByEmail(db, email);
+  return u ? withoutPassword(u) : null;
 }
 
 export async function recordLogin(db: Exec, userId: number, now: number): Promise<void> {
@@ -228,6 +253,7 @@ export async function findSession(db: Exec, idHash: string): Promise<SessionRow 
       'u.created_at',
       'u.updated_at',
       'u.last_login_at',
+      'u.available',
     ])
     .where('s.id_hash', '=', idHash)
     .executeTakeFirst();

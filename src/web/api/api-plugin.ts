@@ -16,6 +16,7 @@ import { logRoutes } from '../routes/log/routes.js';
 import { onboardingRoutes } from '../routes/onboarding/routes.js';
 import { tokenRoutes } from '../routes/tokens/routes.js';
 import { trafficRoutes } from '../routes/traffic/routes.js';
+import { agentRoutes } from '../routes/agents/routes.js';
 import { userRoutes } from '../routes/users/routes.js';
 import { webhookRoutes } from '../routes/webhooks/routes.js';
 import type { ApiDeps } from './api-deps.js';
@@ -31,6 +32,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...webhookRoutes,
   ...tokenRoutes,
   ...userRoutes,
+  ...agentRoutes,
   ...configRoutes,
   ...configDocumentRoutes,
   ...configReplayRoutes,

@@ -1,11 +1,13 @@
+import type { z } from 'zod';
 import { refusalText } from '../../../base/refusal-texts.js';
-import { answerCase, caseView, changeCase, messageView } from '../../../desk/index.js';
+import { answerCase, caseView, changeCase, isoTime, messageView } from '../../../desk/index.js';
 import {
   countBreachedCases,
   findLinkedCases,
   listCases,
   listDeskChannels,
   loadCaseByNumber,
+  loadCaseEvents,
   loadDeskMessages,
   loadHeader,
   loadMessage,
@@ -21,6 +23,7 @@ import {
   answerSchema,
   caseCountsSchema,
   caseDetailSchema,
+  caseEventSchema,
   caseMessageParams,
   caseParams,
   casePageSchema,
@@ -30,6 +33,8 @@ import {
   patchCaseBody,
   replyBody,
 } from './schema.js';
+
+type CaseEventCode = z.output<typeof caseEventSchema>['code'];
 
 async function loadCase(db: Db, number: number): Promise<CaseRow> {
   const c = await loadCaseByNumber(db, number);
@@ -104,15 +109,23 @@ const get = defineRoute({
   failures: [404],
   load: ({ params }, deps) => loadCase(deps.db, params.number),
   async command({ subject: c, deps }) {
-    const [channels, messages, links] = await Promise.all([
+    const [channels, messages, links, history] = await Promise.all([
       listDeskChannels(deps.db),
       loadDeskMessages(deps.db, { caseId: c.id }),
       findLinkedCases(deps.db, c.id),
+      loadCaseEvents(deps.db, c.id),
     ]);
     return {
       ...caseView(c, channels),
       messages: messages.map(messageView),
       links: links.map((l) => ({ number: l.number, status: l.status, relation: l.relation })),
+      history: history.map((e) => ({
+        at: isoTime(e.at),
+        code: e.code as CaseEventCode,
+        summary: e.summary,
+        data: e.data as Record<string, string | number | null>,
+        actor: e.actor,
+      })),
     };
   },
 });
@@ -175,11 +188,12 @@ const patch = defineRoute({
   response: caseSchema,
   failures: [404, 409],
   load: ({ params }, deps) => loadCase(deps.db, params.number),
-  async command({ input: { params, body }, deps }) {
+  async command({ input: { params, body }, principal, deps }) {
     await changeCase(await deskContextOf(deps), {
       caseNumber: params.number,
       ...(body.status ? { status: body.status } : {}),
       ...(body.assignee !== undefined ? { assignee: body.assignee } : {}),
+      by: principalLabel(principal),
     });
     return presentCase(deps, params.number);
   },

@@ -43,8 +43,22 @@ export const caseCountsSchema = z.object({
   breached: z.number().int().describe("cases not solved or closed with a missed service target: the count on the console's Breached badge"),
 });
 
+/** One step of a case's history besides its messages: who was given it, and why. */
+export const caseEventSchema = z.object({
+  at: z.string(),
+  code: z
+    .enum(['case.assigned', 'case.reassigned', 'case.unassigned', 'case.not_assigned', 'case.assigned_by_hand', 'case.unassigned_by_hand'])
+    .describe('stable: the console words each code itself, from data'),
+  summary: z.string().describe('the event in English'),
+  data: z
+    .record(z.string(), z.union([z.string(), z.number(), z.null()]))
+    .describe('every value the summary names: agent, via (rule, round-robin), rule (1-based), from, by'),
+  actor: z.string().nullable().describe('who did it; null: the desk by its rules'),
+});
+
 export const caseDetailSchema = caseSchema.extend({
   messages: z.array(messageSchema),
+  history: z.array(caseEventSchema).describe('oldest first'),
   links: z.array(z.object({ number: z.number().int(), status: z.string(), relation: z.enum(['previous', 'follow-up']) })),
 });
 

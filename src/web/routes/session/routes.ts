@@ -51,12 +51,15 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 }
 
 const sessionSchema = z.object({
-  user: z.object({ email: z.string(), role: z.enum(['admin', 'agent']) }),
+  user: z.object({ email: z.string(), role: z.enum(['admin', 'agent']), available: z.boolean().describe('takes new cases (assignment)') }),
   csrfToken: z.string().describe('send it as X-CSRF-Token with every request that changes something'),
 });
 
 /** What the session routes answer, typed by the schema that describes them, so the two cannot part. */
-const present = (user: UserRow, csrfToken: string): z.infer<typeof sessionSchema> => ({ user: { email: user.email, role: user.role }, csrfToken });
+const present = (user: UserRow, csrfToken: string): z.infer<typeof sessionSchema> => ({
+  user: { email: user.email, role: user.role, available: user.available },
+  csrfToken,
+});
 
 const doc = (d: Omit<RouteDoc, 'tag' | 'status' | 'failures'> & { status?: number; failures?: readonly number[] }): RouteDoc => ({
   tag: 'session',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { isoTime } from '../../../desk/index.js';
-import { listUsers, type UserRow } from '../../../store/index.js';
+import { isoTime, reassignCasesOf } from '../../../desk/index.js';
+import { listDeskChannels, listUsers, type UserLeaving, type UserRow } from '../../../store/index.js';
+import type { ApiDeps } from '../../api/api-deps.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
 import { addUser, emailSchema, generatePassword, newPasswordSchema, removeUser, resetPassword, updateUser } from '../../../accounts/index.js';
 import { principalLabel } from '../../auth/principal.js';
@@ -14,6 +15,7 @@ const userSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   lastLoginAt: z.string().nullable(),
+  available: z.boolean().describe('takes new cases (PUT /api/agents/:email/availability)'),
 });
 const present = (u: UserRow) => ({
   email: u.email,
@@ -22,7 +24,22 @@ const present = (u: UserRow) => ({
   createdAt: isoTime(u.createdAt),
   updatedAt: isoTime(u.updatedAt),
   lastLoginAt: u.lastLoginAt === null ? null : isoTime(u.lastLoginAt),
+  available: u.available,
 });
+
+/**
+ * A disabled or removed account's cases go to others by the assignment rules, in the
+ * transaction that disables or removes it; what it did is logged.
+ */
+async function handOver(deps: ApiDeps, by: string): Promise<UserLeaving> {
+  const desk = (await deps.live.current()).config.desk;
+  const channels = await listDeskChannels(deps.db);
+  return async (trx, user) => {
+    const r = await reassignCasesOf(trx, desk, { email: user.email, channels, now: deps.now() });
+    if (r.reassigned + r.unassigned > 0)
+      deps.logger.info({ event: EVENTS.casesHandedOver, email: user.email, ...r, by }, 'cases of a leaving agent handed over');
+  };
+}
 const emailParams = z.strictObject({ email: emailSchema.describe("the user's email") });
 
 const list = defineRoute({
@@ -64,7 +81,7 @@ const update = defineRoute({
   method: 'PATCH',
   path: '/api/users/:email',
   operationId: 'updateUser',
-  summary: "Change a user's role or disable them (their sessions end); the last enabled admin stays (admin)",
+  summary: "Change a user's role or disable them (their sessions end, their cases go to others by the assignment rules); the last enabled admin stays (admin)",
   tag: 'users',
   action: 'user.manage',
   params: emailParams,
@@ -72,7 +89,11 @@ const update = defineRoute({
   response: userSchema,
   failures: [403, 404, 409],
   async command({ input: { params, body }, principal, deps }) {
-    const u = await updateUser(deps.db, params.email, { ...body, now: deps.now() });
+    const u = await updateUser(deps.db, params.email, {
+      ...body,
+      now: deps.now(),
+      ...(body.disabled ? { onDisable: await handOver(deps, principalLabel(principal)) } : {}),
+    });
     deps.logger.info({ event: EVENTS.userChanged, email: u.email, role: u.role, disabled: u.disabled, by: principalLabel(principal) }, 'console user changed');
     return present(u);
   },
@@ -105,14 +126,14 @@ const remove = defineRoute({
   method: 'DELETE',
   path: '/api/users/:email',
   operationId: 'deleteUser',
-  summary: 'Delete a user and end their sessions; the last enabled admin stays (admin)',
+  summary: 'Delete a user and end their sessions; their cases go to others by the assignment rules; the last enabled admin stays (admin)',
   tag: 'users',
   action: 'user.manage',
   params: emailParams,
   response: z.object({ email: z.string(), deleted: z.literal(true) }),
   failures: [403, 404, 409],
   async command({ input: { params }, principal, deps }) {
-    const r = await removeUser(deps.db, params.email);
+    const r = await removeUser(deps.db, params.email, await handOver(deps, principalLabel(principal)));
     deps.logger.info({ event: EVENTS.userDeleted, email: r.email, by: principalLabel(principal) }, 'console user deleted');
     return r;
   },

@@ -3,6 +3,7 @@ import { useI18n } from '../i18n/i18n.js';
 import { PAGES } from '../routes.js';
 import { Link, matchPath } from '../router.js';
 import { useSession } from '../session.js';
+import { AvailabilityToggle } from './availability-toggle.js';
 import { LanguageSelect } from './language-select.js';
 import { BreachedBadge } from './sla.js';
 
@@ -45,6 +46,7 @@ export function Shell({ path }: { path: string }) {
         <span className="topbar-user" data-testid="current-user">
           {t('user.signedInAs', { email: user.email })} <span className={`role role-${user.role}`}>{t(`role.${user.role}`)}</span>
         </span>
+        <AvailabilityToggle />
         <LanguageSelect />
         <Link to="/account" className="topbar-link">
           {t('nav.account')}

@@ -14,6 +14,7 @@ import { problemsEn } from './areas/problems.en.js';
 import { refusalsEn } from './areas/refusals.en.js';
 import { automailEn } from './areas/automail.en.js';
 import { slaEn } from './areas/sla.en.js';
+import { assignmentEn } from './areas/assignment.en.js';
 
 /**
  * The English dictionary: the source of every key. Every visible string of the console comes
@@ -367,6 +368,7 @@ export const EN_PARTS = {
   refusals: refusalsEn,
   automail: automailEn,
   sla: slaEn,
+  assignment: assignmentEn,
 } as const;
 
 export const en = {
@@ -387,6 +389,7 @@ export const en = {
   ...refusalsEn,
   ...automailEn,
   ...slaEn,
+  ...assignmentEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -17,6 +17,7 @@ import { problemsJa } from './areas/problems.ja.js';
 import { refusalsJa } from './areas/refusals.ja.js';
 import { automailJa } from './areas/automail.ja.js';
 import { slaJa } from './areas/sla.ja.js';
+import { assignmentJa } from './areas/assignment.ja.js';
 
 export const ja: Record<MessageKey, string> = {
   ...directoryJa,
@@ -35,6 +36,7 @@ export const ja: Record<MessageKey, string> = {
   ...refusalsJa,
   ...automailJa,
   ...slaJa,
+  ...assignmentJa,
   'app.name': 'Relaydesk',
   'app.loading': '読み込み中…',
   'app.skipToContent': '本文へ移動',

@@ -8,6 +8,7 @@ import { useI18n, useRefusalText } from '../i18n/i18n.js';
 import { Link } from '../router.js';
 import { SlaFacts } from '../components/sla.js';
 import { useSession } from '../session.js';
+import { CaseHistory, eventText, lastAssignment } from './case-history.js';
 
 type Notice = { ok: boolean; text: string } | null;
 
@@ -43,6 +44,8 @@ export function CaseViewPage({ number }: { number: number }) {
         onChanged={(next) => {
           updated(next);
           setNotice({ ok: true, text: t('case.saved') });
+          // The history says who assigned it.
+          void reload(true);
         }}
         onError={fail}
       />
@@ -76,6 +79,7 @@ export function CaseViewPage({ number }: { number: number }) {
           ))}
         </ol>
       </section>
+      <CaseHistory history={c.history} />
       <Composer
         c={c}
         onSent={(text) => {
@@ -92,6 +96,7 @@ function CaseHeader({ c, onChanged, onError }: { c: CaseDetail; onChanged(c: Cas
   const { t } = useI18n();
   const { user } = useSession();
   const [assignee, setAssignee] = useState(c.assignee ?? '');
+  const why = lastAssignment(c.history);
   const patch = async (body: { status?: CaseStatus; assignee?: string | null }) => {
     try {
       const next = await api.patch('/api/cases/{number}', { params: { number: c.number }, body });
@@ -152,6 +157,12 @@ function CaseHeader({ c, onChanged, onError }: { c: CaseDetail; onChanged(c: Cas
           </form>
         </dd>
       </div>
+      {why && (
+        <div>
+          <dt>{t('case.assignedWhy')}</dt>
+          <dd data-testid="assignment-reason">{eventText(t, why)}</dd>
+        </div>
+      )}
     </dl>
   );
 }

@@ -6,6 +6,7 @@ import { useApi } from '../components/use-api.js';
 import { formatTarget } from '../components/sla.js';
 import { useI18n, useRefusalText } from '../i18n/i18n.js';
 import { AddChannel } from './channels/add-channel.js';
+import { AssignmentSection } from './channels/assignment.js';
 import '../admin.css';
 
 /** A forwarding check comes back within seconds when routing is right; look often meanwhile. */
@@ -18,6 +19,8 @@ export function ChannelsPage() {
   const [notice, setNotice] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
+  // Each saved channel is a new configuration version: the assignment section reads it again.
+  const [saved, setSaved] = useState(0);
   const pending = state.kind === 'ready' && state.data.items.some((c) => c.verification.state === 'pending');
 
   // Poll only while a check is out: the page then shows it arrive (or fail) by itself.
@@ -69,7 +72,14 @@ export function ChannelsPage() {
     <>
       <h1>{t('channels.title')}</h1>
       <p>{t('channels.intro')}</p>
-      <AddChannel onAdded={() => void reload(true)} editing={editing} onEditDone={() => setEditing(null)} />
+      <AddChannel
+        onAdded={() => {
+          void reload(true);
+          setSaved((n) => n + 1);
+        }}
+        editing={editing}
+        onEditDone={() => setEditing(null)}
+      />
       {rotating && (
         <RotateDialog key={rotating.id} channel={rotating} onRotate={(updateRules) => rotate(rotating, updateRules)} onCancel={() => setRotating(null)} />
       )}
@@ -151,6 +161,7 @@ export function ChannelsPage() {
             </tbody>
           </table>
         ))}
+      <AssignmentSection refresh={saved} />
     </>
   );
 }

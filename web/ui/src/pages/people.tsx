@@ -13,7 +13,15 @@ import { problemOf, ProblemNote, type Problem } from './people/problem.js';
 import '../admin.css';
 import '../people.css';
 
-const COLUMNS = ['people.col.email', 'people.col.role', 'people.col.status', 'people.col.lastLogin', 'people.col.created', 'people.col.actions'] as const;
+const COLUMNS = [
+  'people.col.email',
+  'people.col.role',
+  'people.col.status',
+  'people.col.availability',
+  'people.col.lastLogin',
+  'people.col.created',
+  'people.col.actions',
+] as const;
 
 /**
  * The people who sign in to this console (not the directory's mail users): their roles,
@@ -66,6 +74,12 @@ export function PeoplePage() {
       void run(t('people.failed.status', { email: u.email }), async () => {
         await api.patch('/api/users/{email}', { params: { email: u.email }, body: { disabled } });
         return t(disabled ? 'people.done.disabled' : 'people.done.enabled', { email: u.email });
+      });
+    },
+    setAvailable(u, available) {
+      void run(t('people.failed.availability', { email: u.email }), async () => {
+        await api.put('/api/agents/{email}/availability', { params: { email: u.email }, body: { available } });
+        return t(available ? 'people.done.available' : 'people.done.unavailable', { email: u.email });
       });
     },
     resetPassword(u) {

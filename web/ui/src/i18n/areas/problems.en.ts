@@ -116,4 +116,14 @@ export const problemsEn = {
   'problem.template-unclosed': '"{{" at character {at} has no closing "}}"; close it, as in {{case.number}}',
   'problem.template-unknown-placeholder': '"{value}" is not a placeholder here; use one of {options}',
   'problem.template-missing-placeholder': 'neither the subject nor the body has {name}, which the desk recognises the mail by; add {name} to one of them',
+  'problem.assignment-agent-invalid': '"{value}" is not an email address; write the console account\'s email, like amy@solarmora.com',
+  'problem.assignment-agent-unknown':
+    '{value} is not a console account, so no case could be given to it; add it on the Console accounts page, or correct the address',
+  'problem.assignment-agent-disabled': '{value} is disabled, so assignment passes over it; enable it on the Console accounts page, or remove it here',
+  'problem.assignment-sales-channel': 'channel "{name}" opens leads, and only cases are assigned; remove agents and autoAssign from it',
+  'problem.assignment-sales-channel/rule': 'channel "{name}" opens leads, and only cases are assigned; name a support channel',
+  'problem.assignment-channel-unknown': 'no desk channel is named "{value}"; use one of: {channels}',
+  'problem.assignment-domain-invalid': '"{value}" is not a domain name; write the requester\'s domain, like customer.example',
+  'problem.assignment-rule-shadows':
+    'rule {rule} has no condition, so it takes every case and the {rest} rule(s) after it never apply; give it a condition or move it last',
 } as const;

@@ -120,4 +120,18 @@ export const problemsJa: Record<keyof typeof problemsEn, string> = {
   'problem.template-unknown-placeholder': '「{value}」はここでは使えない差し込み項目です。次のいずれかを使ってください: {options}',
   'problem.template-missing-placeholder':
     '件名にも本文にも {name} がありません。デスクはこのメールをこれで識別しますので、件名か本文のどちらかに {name} を追加してください。',
+  'problem.assignment-agent-invalid':
+    '「{value}」はメールアドレスではありません。amy@solarmora.com のように、コンソールアカウントのメールアドレスを書いてください。',
+  'problem.assignment-agent-unknown':
+    '{value} はコンソールアカウントではないため、ケースを割り当てられません。「コンソールアカウント」ページで追加するか、アドレスを修正してください。',
+  'problem.assignment-agent-disabled':
+    '{value} は無効化されているため、割り当ての対象外になります。「コンソールアカウント」ページで有効にするか、ここから削除してください。',
+  'problem.assignment-sales-channel':
+    'チャネル「{name}」はリードを作成するチャネルで、割り当てはケースにのみ行われます。このチャネルから agents と autoAssign を削除してください。',
+  'problem.assignment-sales-channel/rule':
+    'チャネル「{name}」はリードを作成するチャネルで、割り当てはケースにのみ行われます。サポートチャネルを指定してください。',
+  'problem.assignment-channel-unknown': '「{value}」という名前のデスクチャネルはありません。次のいずれかを使ってください: {channels}',
+  'problem.assignment-domain-invalid': '「{value}」はドメイン名ではありません。customer.example のように、問い合わせ元のドメインを書いてください。',
+  'problem.assignment-rule-shadows':
+    'ルール {rule} には条件がないため、すべてのケースに適用され、後ろの {rest} 件のルールは適用されません。条件を付けるか、最後に移動してください。',
 };

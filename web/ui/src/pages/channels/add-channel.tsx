@@ -86,6 +86,8 @@ function ChannelForm({
 }) {
   const { t } = useI18n();
   const { errors, warnings } = checkProblems(editor.check);
+  // Typed as text (commas and all); the file gets the list.
+  const [agentsText, setAgentsText] = useState((channel.agents ?? []).join(', '));
   const at = (sub: string) => problemsUnder([...errors, ...warnings], sub);
   const set = (patch: Partial<ChannelDoc>) =>
     editor.update((d) => {
@@ -103,7 +105,7 @@ function ChannelForm({
             <input
               id="desk-domain"
               value={editor.draft?.desk?.domain ?? ''}
-              onChange={(e) => editor.update((d) => ({ ...d, desk: { domain: e.target.value, channels: channelsOf(d) } }))}
+              onChange={(e) => editor.update((d) => ({ ...d, desk: { ...d.desk, domain: e.target.value, channels: channelsOf(d) } }))}
               aria-describedby="desk-domain-hint"
             />
             <small id="desk-domain-hint" className="hint">
@@ -142,6 +144,35 @@ function ChannelForm({
           <input type="checkbox" checked={channel.autoAcknowledge !== false} onChange={(e) => set({ autoAcknowledge: e.target.checked ? undefined : false })} />
           {t('channels.field.autoAcknowledge')}
         </label>
+        {channel.kind !== 'sales' && (
+          <>
+            <label className="check">
+              <input type="checkbox" checked={channel.autoAssign === true} onChange={(e) => set({ autoAssign: e.target.checked ? true : undefined })} />
+              {t('channels.field.autoAssign')}
+            </label>
+            <FieldProblems id="channel-assign-problems" problems={at(`desk.channels[${index}].autoAssign`)} />
+            <div className="field">
+              <label htmlFor="channel-agents">{t('channels.field.agents')}</label>
+              <input
+                id="channel-agents"
+                value={agentsText}
+                aria-describedby="channel-agents-hint channel-agents-problems"
+                onChange={(e) => {
+                  setAgentsText(e.target.value);
+                  const agents = e.target.value
+                    .split(/[\s,]+/)
+                    .map((a) => a.trim())
+                    .filter((a) => a !== '');
+                  set({ agents: agents.length > 0 ? agents : undefined });
+                }}
+              />
+              <p id="channel-agents-hint" className="hint">
+                {t('channels.field.agentsHint')}
+              </p>
+              <FieldProblems id="channel-agents-problems" problems={at(`desk.channels[${index}].agents`)} />
+            </div>
+          </>
+        )}
         <AutoMail channel={channel} index={index} set={set} at={at} />
       </form>
       <SaveBar editor={editor} saveLabel={isNew ? t('channels.addSave') : undefined} onSaved={onSaved} />

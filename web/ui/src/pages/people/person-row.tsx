@@ -6,6 +6,7 @@ import { Link } from '../../router.js';
 export interface PersonActions {
   setRole(u: ConsoleUser, role: Role): void;
   setDisabled(u: ConsoleUser, disabled: boolean): void;
+  setAvailable(u: ConsoleUser, available: boolean): void;
   resetPassword(u: ConsoleUser): void;
   remove(u: ConsoleUser): void;
 }
@@ -29,6 +30,11 @@ export function PersonRow({ user: u, isYou, busy, actions }: { user: ConsoleUser
           {t(u.disabled ? 'people.status.disabled' : 'people.status.enabled')}
         </span>
       </td>
+      <td>
+        <span className={`badge ${u.available ? 'people-enabled' : 'user-suspended'}`}>
+          {t(u.available ? 'availability.available' : 'availability.unavailable')}
+        </span>
+      </td>
       <td>{u.lastLoginAt ? formatTime(u.lastLoginAt) : <span className="muted">{t('people.never')}</span>}</td>
       <td>{formatTime(u.createdAt)}</td>
       <td>
@@ -48,6 +54,14 @@ export function PersonRow({ user: u, isYou, busy, actions }: { user: ConsoleUser
             onClick={() => actions.setDisabled(u, !u.disabled)}
           >
             {t(u.disabled ? 'people.enable' : 'people.disable')}
+          </button>
+          <button
+            type="button"
+            disabled={busy}
+            aria-label={t(u.available ? 'people.setUnavailableLabel' : 'people.setAvailableLabel', label)}
+            onClick={() => actions.setAvailable(u, !u.available)}
+          >
+            {t(u.available ? 'people.setUnavailable' : 'people.setAvailable')}
           </button>
           {isYou ? (
             <Link to="/account" className="people-own-password">
