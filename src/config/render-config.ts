@@ -124,7 +124,23 @@ export function renderConfigYaml(config: Config): string {
     root.desk = {
       domain: config.desk.domain,
       channels: config.desk.channels.map((c) =>
-        compact({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: unlessDefault(c.autoAcknowledge, true) }),
+        compact({
+          name: c.name,
+          kind: c.kind,
+          publicAddress: c.publicAddress,
+          autoAcknowledge: unlessDefault(c.autoAcknowledge, true),
+          imap: c.imap
+            ? compact({
+                host: c.imap.host,
+                port: c.imap.port,
+                tls: unlessDefault(c.imap.tls, true),
+                user: c.imap.user,
+                passwordSecret: c.imap.passwordSecret,
+                folder: unlessDefault(c.imap.folder, 'INBOX'),
+                after: unlessDefault(c.imap.after, 'move'),
+              })
+            : undefined,
+        }),
       ),
       ...(config.desk.webhooks.allowPrivateDestinations ? { webhooks: { allowPrivateDestinations: true } } : {}),
     };

@@ -146,11 +146,30 @@ export const DEFAULT_RETENTION = {
 /** Retention works on a minute's clock and in batches: a shorter window would race mail still being looked at. */
 const retentionWindow = duration.pipe(z.number().min(3_600_000, 'a retention window is at least 1h; write 1h or more'));
 
+/** How a stored IMAP password is named in the configuration: the password itself is only ever written in. */
+export const STORED_SECRET_PREFIX = 'stored:';
+
+/**
+ * A mailbox the channel takes its mail from, for an organisation that cannot route mail to
+ * the desk. The password is written in once; apply keeps it in the store and the saved
+ * configuration names it (`stored:…`), so no export, diff or API answer shows it again.
+ */
+const deskImapSchema = z.strictObject({
+  host: z.string().min(1, 'host is the IMAP server, such as imap.solarmora.com'),
+  port: z.number().int().min(1).max(65535).optional(),
+  tls: z.boolean().default(true),
+  user: z.string().min(1, 'user is the mailbox\'s login name'),
+  passwordSecret: z.string().min(1, 'passwordSecret is the mailbox\'s password (kept in the store once applied)'),
+  folder: z.string().min(1).default('INBOX'),
+  after: z.enum(['move', 'flag'], { error: 'after is move (to the folder Relaydesk/Processed) or flag (\\Seen and $RelaydeskTaken)' }).default('move'),
+});
+
 const deskChannelSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(['support', 'sales']),
   publicAddress: z.string().min(1).optional(),
   autoAcknowledge: z.boolean().default(true),
+  imap: deskImapSchema.optional(),
 });
 
 /** A domain's signing key: DKIM keys and the ARC key are published and written alike. */
@@ -304,3 +323,4 @@ export const configSchema = z.strictObject({
 /** The configuration as parsed: every default filled, sizes in bytes, durations in milliseconds. */
 export type Config = z.output<typeof configSchema>;
 export type DeskChannel = z.output<typeof deskChannelSchema>;
+export type DeskImap = z.output<typeof deskImapSchema>;

@@ -222,5 +222,5 @@ export interface Problem {
   readonly line?: number;
   readonly column?: number;
   /** For the warnings an interface marks apart (the routing table's flag): a rule sends mail to a desk address that refuses it. */
-  readonly code?: 'desk-address-retired' | 'desk-address-unknown';
+  readonly code?: 'desk-address-retired' | 'desk-address-unknown' | 'imap-password-unknown';
 }
