@@ -219,6 +219,8 @@ class MailboxReader {
       logger: false,
       connectionTimeout: 30_000,
       greetingTimeout: 15_000,
+      // IDLE begins soon after each pass, so new mail is seen within a second or two.
+      autoIdleDelay: 500,
     });
     this.#client = client;
     // Without a listener an error event would end the process; the command under way fails with it.
@@ -232,41 +234,45 @@ class MailboxReader {
     if (this.#stopped) return;
     connected();
     const after = afterAction(imap.after);
-    if (after.kind === 'move') await ensureFolder(client, after.folder);
-    const lock = await client.getMailboxLock(imap.folder);
-    try {
-      await recordImapState(deps.store.db, { channelId: target.channelId, owner: deps.owner, now: deps.clock.now(), kind: 'connected' });
-      deps.logger.info(
-        { event: EVENTS.deskImapConnected, ...this.#log, idle: client.capabilities.has('IDLE') },
-        `IMAP intake: connected to ${this.#mailbox}${client.capabilities.has('IDLE') ? ', waiting with IDLE' : `, looking every ${Math.round((deps.pollMs ?? POLL_INTERVAL_MS) / 1000)} s`}`,
-      );
-      const poll = deps.pollMs ?? POLL_INTERVAL_MS;
-      let lastPass = 0;
-      while (!this.#stopped && client.usable) {
-        const row = await this.#claim();
-        if (!row) {
-          deps.logger.info({ event: EVENTS.deskImapFailed, ...this.#log, code: 'imap-lease-lost' }, 'IMAP intake: another node reads this mailbox now');
-          return;
-        }
-        // News (IDLE's EXISTS) or the poll interval starts a pass; between, only the lease is renewed.
-        if (this.#news || deps.clock.now() - lastPass >= poll) {
-          this.#news = false;
-          lastPass = deps.clock.now();
-          if (await this.#pass(client, row)) {
-            this.#news = true;
-            continue;
-          }
-        }
-        await this.#sleep(Math.min(poll, this.#leaseMs / 3));
+    const moveTo = after.kind === 'move' ? await ensureFolder(client, after.folder) : null;
+    await client.mailboxOpen(imap.folder);
+    await recordImapState(deps.store.db, { channelId: target.channelId, owner: deps.owner, now: deps.clock.now(), kind: 'connected' });
+    deps.logger.info(
+      { event: EVENTS.deskImapConnected, ...this.#log, idle: client.capabilities.has('IDLE') },
+      `IMAP intake: connected to ${this.#mailbox}${client.capabilities.has('IDLE') ? ', waiting with IDLE' : `, looking every ${Math.round((deps.pollMs ?? POLL_INTERVAL_MS) / 1000)} s`}`,
+    );
+    const poll = deps.pollMs ?? POLL_INTERVAL_MS;
+    let lastPass = 0;
+    while (!this.#stopped && client.usable) {
+      const row = await this.#claim();
+      if (!row) {
+        deps.logger.info({ event: EVENTS.deskImapFailed, ...this.#log, code: 'imap-lease-lost' }, 'IMAP intake: another node reads this mailbox now');
+        return;
       }
-      if (!client.usable && !this.#stopped) throw Object.assign(new Error('the server closed the connection'), { code: 'NoConnection' });
-    } finally {
-      lock.release();
+      // News (IDLE's EXISTS) or the poll interval starts a pass; between, only the lease is renewed.
+      if (this.#news || deps.clock.now() - lastPass >= poll) {
+        this.#news = false;
+        lastPass = deps.clock.now();
+        // The lock is held only during a pass: imapflow enters IDLE only while none is held.
+        const lock = await client.getMailboxLock(imap.folder);
+        let more: boolean;
+        try {
+          more = await this.#pass(client, row, moveTo);
+        } finally {
+          lock.release();
+        }
+        if (more) {
+          this.#news = true;
+          continue;
+        }
+      }
+      await this.#sleep(Math.min(poll, this.#leaseMs / 3));
     }
+    if (!client.usable && !this.#stopped) throw Object.assign(new Error('the server closed the connection'), { code: 'NoConnection' });
   }
 
   /** One look at the folder; true when more new mail waits than one pass takes. */
-  async #pass(client: ImapFlow, row: { uidValidity: number | null; lastUid: number }): Promise<boolean> {
+  async #pass(client: ImapFlow, row: { uidValidity: number | null; lastUid: number }, moveTo: string | null): Promise<boolean> {
     const { deps, target } = this;
     const box = client.mailbox;
     if (!box) throw new Error(`the folder ${target.imap.folder} is not open`);
@@ -291,7 +297,7 @@ class MailboxReader {
     }
     if (done.length > 0) {
       const range = done.join(',');
-      if (after.kind === 'move') await client.messageMove(range, after.folder, { uid: true });
+      if (after.kind === 'move') await client.messageMove(range, moveTo ?? after.folder, { uid: true });
       else await client.messageFlagsAdd(range, [...after.flags], { uid: true });
     }
     await recordImapState(deps.store.db, { channelId: target.channelId, owner: deps.owner, now: deps.clock.now(), kind: 'success' });
@@ -458,10 +464,13 @@ class MailboxReader {
   }
 }
 
-async function ensureFolder(client: ImapFlow, folder: string): Promise<void> {
+/** The folder's path on this server (its hierarchy delimiter may be "." rather than "/"), created when missing. */
+async function ensureFolder(client: ImapFlow, folder: string): Promise<string> {
+  const parts = folder.split('/');
   const list = await client.list();
-  if (list.some((m) => m.path === folder || m.path === folder.replace('/', m.delimiter))) return;
-  await client.mailboxCreate(folder.split('/'));
+  const found = list.find((m) => m.path === parts.join(m.delimiter || '/'));
+  if (found) return found.path;
+  return (await client.mailboxCreate(parts)).path;
 }
 
 /** A header block ends with its blank line; one cut short gets it, so the body reads as empty. */
