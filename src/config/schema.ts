@@ -161,7 +161,8 @@ const deskImapSchema = z.strictObject({
   user: z.string().min(1, 'user is the mailbox\'s login name'),
   passwordSecret: z.string().min(1, 'passwordSecret is the mailbox\'s password (kept in the store once applied)'),
   folder: z.string().min(1).default('INBOX'),
-  after: z.enum(['move', 'flag'], { error: 'after is move (to the folder Relaydesk/Processed) or flag (\\Seen and $RelaydeskTaken)' }).default('move'),
+  // move: to Relaydesk/Processed; flag: \Seen and $RelaydeskTaken (desk/imap-intake.ts).
+  after: z.enum(['move', 'flag']).default('move'),
 });
 
 const deskChannelSchema = z.strictObject({
