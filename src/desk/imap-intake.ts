@@ -117,8 +117,11 @@ export interface ImapErrorFacts {
   readonly message: string;
 }
 
-/** An error as a sentence with its cause and a fix, for the log and the console. */
-export function describeImapError(e: ImapErrorFacts, m: ImapMailboxConfig): { readonly code: string; readonly text: string } {
+export const IMAP_ERROR_CODES = ['imap-login-refused', 'imap-unreachable', 'imap-connection-lost', 'imap-tls-failed', 'imap-folder-missing', 'imap-failed'] as const;
+export type ImapErrorCode = (typeof IMAP_ERROR_CODES)[number];
+
+/** An error as a sentence with its cause and a fix, for the log and the console (which says it from the code). */
+export function describeImapError(e: ImapErrorFacts, m: ImapMailboxConfig): { readonly code: ImapErrorCode; readonly text: string } {
   const at = `${m.host}:${imapPort(m)}`;
   if (e.authenticationFailed)
     return {

@@ -62,6 +62,7 @@ export {
 export { deleteSuspended, recoverSuspended, retryFailed } from './io/set-aside.js';
 export { deskTransport, type DeskDeps } from './io/intake-worker.js';
 export { ImapIntake, type ImapIntakeDeps } from './io/imap-intake.js';
+export { IMAP_ERROR_CODES } from './imap-intake.js';
 export { deskKeys, newMessageId, type DeskKeys } from './io/outgoing.js';
 export { loadChannelViews } from './io/channel-views.js';
 export { addWebhook, listWebhookSummaries, removeWebhook } from './io/webhook-subscriptions.js';

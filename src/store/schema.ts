@@ -289,6 +289,8 @@ export interface ImapMailboxTable {
   last_taken_at: number | null;
   last_success_at: number | null;
   last_error: string | null;
+  /** The error's kebab-case code, for the console to say it in its language. */
+  last_error_code: string | null;
   last_error_at: number | null;
   updated_at: number;
 }

@@ -19,6 +19,7 @@ import {
   releaseImapMailbox,
 } from '../../src/store/index.js';
 import { applyConfigText } from '../../src/config/io/apply.js';
+import { loadChannelViews } from '../../src/desk/index.js';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
 import { fixedResolver } from '../support/fixed-dns.js';
 import { DIALECTS, eventually, openTestStore, type Dialect, type TestStore } from '../support/relaydesk.js';
@@ -165,6 +166,9 @@ desk:
     const down = (await listImapMailboxes(ts.store.db))[0]!;
     expect(down.connectedAt).toBeNull();
     expect(down.lastError).toMatch(/127\.0\.0\.1/);
+    const shown = (await loadChannelViews(ts.store.db, Date.now()))[0]!.imap!;
+    expect(shown).toMatchObject({ host: '127.0.0.1', port: dovecot.port, user: 'move@example.test', folder: 'INBOX', after: 'move', connected: false });
+    expect(['imap-unreachable', 'imap-connection-lost']).toContain(shown.lastError?.code);
     await dovecot.resume();
     const again = await mailbox('move@example.test');
     await again.append('INBOX', message('4'));
@@ -174,6 +178,10 @@ desk:
       return row && row.connectedAt !== null && row.lastError === null ? row : null;
     }, 10_000, 'the mailbox connected again');
     expect(up.lastTakenAt).not.toBeNull();
+    const view = (await loadChannelViews(ts.store.db, Date.now()))[0]!;
+    expect(view.imap).toMatchObject({ connected: true, lastError: null });
+    expect(view.imap?.lastTakenAt).not.toBeNull();
+    expect(JSON.stringify(view)).not.toContain(PASSWORD);
     expect(await subjects()).toEqual(['Printer 1 is on fire', 'Printer 2 is on fire', 'Printer 4 is on fire']);
     await stop();
   }, 90_000);

@@ -188,7 +188,7 @@ class MailboxReader {
           { event: EVENTS.deskImapFailed, ...this.#log, code, failures, retryInMs: reconnectDelay(failures), err: facts.message },
           `IMAP intake: ${text}`,
         );
-        if (holds) await recordImapState(deps.store.db, { channelId: target.channelId, owner: deps.owner, now: deps.clock.now(), kind: 'error', error: text }).catch(() => undefined);
+        if (holds) await recordImapState(deps.store.db, { channelId: target.channelId, owner: deps.owner, now: deps.clock.now(), kind: 'error', code, error: text }).catch(() => undefined);
         await this.#sleep(reconnectDelay(failures));
       } finally {
         this.#client?.close();

@@ -20,6 +20,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_taken_at', 'bigint')
     .addColumn('last_success_at', 'bigint')
     .addColumn('last_error', 'text')
+    .addColumn('last_error_code', 'text')
     .addColumn('last_error_at', 'bigint')
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();

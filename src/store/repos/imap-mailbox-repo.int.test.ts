@@ -66,12 +66,12 @@ describe.each(DIALECTS)('IMAP mailboxes on %s', (dialect) => {
     const row = async () => (await listImapMailboxes(ts.store.db)).find((m) => m.channelId === 'ch_4')!;
     await recordImapState(ts.store.db, { channelId: 'ch_4', owner: 'node-a', now: T0 + 1, kind: 'connected' });
     expect(await row()).toMatchObject({ connectedAt: T0 + 1, lastError: null });
-    await recordImapState(ts.store.db, { channelId: 'ch_4', owner: 'node-a', now: T0 + 2, kind: 'error', error: 'nothing answers at h:993' });
-    expect(await row()).toMatchObject({ connectedAt: null, lastError: 'nothing answers at h:993', lastErrorAt: T0 + 2 });
+    await recordImapState(ts.store.db, { channelId: 'ch_4', owner: 'node-a', now: T0 + 2, kind: 'error', code: 'imap-unreachable', error: 'nothing answers at h:993' });
+    expect(await row()).toMatchObject({ connectedAt: null, lastError: 'nothing answers at h:993', lastErrorCode: 'imap-unreachable', lastErrorAt: T0 + 2 });
     await recordImapState(ts.store.db, { channelId: 'ch_4', owner: 'node-a', now: T0 + 3, kind: 'success' });
     expect(await row()).toMatchObject({ lastSuccessAt: T0 + 3, lastError: null });
     // Another node's word does not count while node-a holds the lease.
-    await recordImapState(ts.store.db, { channelId: 'ch_4', owner: 'node-b', now: T0 + 4, kind: 'error', error: 'not mine' });
+    await recordImapState(ts.store.db, { channelId: 'ch_4', owner: 'node-b', now: T0 + 4, kind: 'error', code: 'imap-failed', error: 'not mine' });
     expect((await row()).lastError).toBeNull();
   });
 

@@ -13,6 +13,7 @@ export interface ImapMailboxRow {
   readonly lastTakenAt: number | null;
   readonly lastSuccessAt: number | null;
   readonly lastError: string | null;
+  readonly lastErrorCode: string | null;
   readonly lastErrorAt: number | null;
 }
 
@@ -27,6 +28,7 @@ const toRow = (r: Selectable<ImapMailboxTable>): ImapMailboxRow => ({
   lastTakenAt: r.last_taken_at === null ? null : Number(r.last_taken_at),
   lastSuccessAt: r.last_success_at === null ? null : Number(r.last_success_at),
   lastError: r.last_error,
+  lastErrorCode: r.last_error_code,
   lastErrorAt: r.last_error_at === null ? null : Number(r.last_error_at),
 });
 
@@ -104,14 +106,14 @@ export async function restartImapMailbox(db: Db, m: { channelId: string; owner: 
 /** How the mailbox is doing, for the console: connected or not, the last good pass, the last error. */
 export async function recordImapState(
   db: Db,
-  m: { channelId: string; owner: string; now: number } & ({ kind: 'connected' } | { kind: 'success' } | { kind: 'error'; error: string }),
+  m: { channelId: string; owner: string; now: number } & ({ kind: 'connected' } | { kind: 'success' } | { kind: 'error'; code: string; error: string }),
 ): Promise<void> {
   const set =
     m.kind === 'connected'
-      ? { connected_at: m.now, last_error: null, last_error_at: null }
+      ? { connected_at: m.now, last_error: null, last_error_code: null, last_error_at: null }
       : m.kind === 'success'
-        ? { last_success_at: m.now, last_error: null, last_error_at: null }
-        : { connected_at: null, last_error: m.error.slice(0, 1000), last_error_at: m.now };
+        ? { last_success_at: m.now, last_error: null, last_error_code: null, last_error_at: null }
+        : { connected_at: null, last_error: m.error.slice(0, 1000), last_error_code: m.code, last_error_at: m.now };
   await db
     .updateTable('imap_mailboxes')
     .set({ ...set, updated_at: m.now })
