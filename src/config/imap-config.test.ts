@@ -29,7 +29,14 @@ function problemsOf(text: string): string[] {
 describe('desk.channels[].imap', () => {
   it('takes every field, with defaults for tls, folder and after', () => {
     const c = parseOk(withImap('{ host: imap.solarmora.com, user: help@solarmora.com, passwordSecret: s3cret }'));
-    expect(c.desk?.channels[0]?.imap).toEqual({ host: 'imap.solarmora.com', tls: true, user: 'help@solarmora.com', passwordSecret: 's3cret', folder: 'INBOX', after: 'move' });
+    expect(c.desk?.channels[0]?.imap).toEqual({
+      host: 'imap.solarmora.com',
+      tls: true,
+      user: 'help@solarmora.com',
+      passwordSecret: 's3cret',
+      folder: 'INBOX',
+      after: 'move',
+    });
     const all = parseOk(withImap('{ host: 127.0.0.1, port: 1143, tls: false, user: u, passwordSecret: p, folder: Desk, after: flag }'));
     expect(all.desk?.channels[0]?.imap).toEqual({ host: '127.0.0.1', port: 1143, tls: false, user: 'u', passwordSecret: 'p', folder: 'Desk', after: 'flag' });
   });
@@ -99,7 +106,11 @@ describe('IMAP passwords', () => {
   it('a reference this store does not have is a problem with its fix', () => {
     const plan = planImapSecrets(null, parseOk(withImap('{ host: h, user: u, passwordSecret: "stored:elsewhere" }')), new Map(), ids());
     expect(plan.problems).toEqual([
-      expect.objectContaining({ path: 'desk.channels[0].imap.passwordSecret', code: 'imap-password-unknown', message: expect.stringMatching(/write the mailbox's password itself/) }),
+      expect.objectContaining({
+        path: 'desk.channels[0].imap.passwordSecret',
+        code: 'imap-password-unknown',
+        message: expect.stringMatching(/write the mailbox's password itself/),
+      }),
     ]);
   });
 });

@@ -158,8 +158,8 @@ const deskImapSchema = z.strictObject({
   host: z.string().min(1, 'host is the IMAP server, such as imap.solarmora.com'),
   port: z.number().int().min(1).max(65535).optional(),
   tls: z.boolean().default(true),
-  user: z.string().min(1, 'user is the mailbox\'s login name'),
-  passwordSecret: z.string().min(1, 'passwordSecret is the mailbox\'s password (kept in the store once applied)'),
+  user: z.string().min(1, "user is the mailbox's login name"),
+  passwordSecret: z.string().min(1, "passwordSecret is the mailbox's password (kept in the store once applied)"),
   folder: z.string().min(1).default('INBOX'),
   // move: to Relaydesk/Processed; flag: \Seen and $RelaydeskTaken (desk/imap-intake.ts).
   after: z.enum(['move', 'flag']).default('move'),

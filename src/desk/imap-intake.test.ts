@@ -37,7 +37,7 @@ describe('IMAP intake decisions', () => {
     expect(decideMessage(100, 100, { mailbox: 'm', uid: 1 })).toEqual({ kind: 'take' });
     const d = decideMessage(101, 100, { mailbox: 'help@x:993/INBOX', uid: 9 });
     expect(d.kind).toBe('too-large');
-    expect(d.kind === 'too-large' && d.detail).toMatch(/101 bytes, over smtp\.maxMessageSize \(100 bytes\).*help@x:993\/INBOX \(UID 9\)/);
+    expect(d.kind === 'too-large' && d.detail).toMatch(/101 bytes, over smtp\.maxMessageSize \(100 bytes\).*UID 9 of help@x:993\/INBOX/);
   });
 
   it('moves to Relaydesk/Processed, or flags \\Seen and $RelaydeskTaken', () => {

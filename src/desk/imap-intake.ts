@@ -78,7 +78,7 @@ export function decideMessage(size: number, maxSize: number, where: { readonly m
   if (size <= maxSize) return { kind: 'take' };
   return {
     kind: 'too-large',
-    detail: `the message is ${size} bytes, over smtp.maxMessageSize (${maxSize} bytes), so the desk did not read it; it is still in the mailbox ${where.mailbox} (UID ${where.uid}); raise the limit or answer it from there`,
+    detail: `the message is ${size} bytes, over smtp.maxMessageSize (${maxSize} bytes), so the desk kept only its header; it was UID ${where.uid} of ${where.mailbox} and stays whole in that mailbox (moved or flagged as imap.after says); answer it from there, or raise the limit`,
   };
 }
 
@@ -117,7 +117,14 @@ export interface ImapErrorFacts {
   readonly message: string;
 }
 
-export const IMAP_ERROR_CODES = ['imap-login-refused', 'imap-unreachable', 'imap-connection-lost', 'imap-tls-failed', 'imap-folder-missing', 'imap-failed'] as const;
+export const IMAP_ERROR_CODES = [
+  'imap-login-refused',
+  'imap-unreachable',
+  'imap-connection-lost',
+  'imap-tls-failed',
+  'imap-folder-missing',
+  'imap-failed',
+] as const;
 export type ImapErrorCode = (typeof IMAP_ERROR_CODES)[number];
 
 /** An error as a sentence with its cause and a fix, for the log and the console (which says it from the code). */
@@ -130,8 +137,7 @@ export function describeImapError(e: ImapErrorFacts, m: ImapMailboxConfig): { re
     };
   if (e.code === 'ECONNREFUSED')
     return { code: 'imap-unreachable', text: `nothing answers at ${at} (connection refused); check imap.host and imap.port, and that the server is running` };
-  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')
-    return { code: 'imap-unreachable', text: `the name ${m.host} does not resolve; check imap.host` };
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return { code: 'imap-unreachable', text: `the name ${m.host} does not resolve; check imap.host` };
   if (e.code === 'ETIMEDOUT' || e.code === 'ETIMEOUT' || e.code === 'CONNECT_TIMEOUT' || e.code === 'GREETING_TIMEOUT')
     return { code: 'imap-unreachable', text: `${at} did not answer in time; check imap.host, imap.port and the network between` };
   if (e.code === 'NoConnection' || e.code === 'EConnectionClosed' || e.code === 'ECONNRESET')

@@ -9,15 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../src/base/log.js';
 import { exportConfigText } from '../../src/config/io/apply.js';
 import { startNode, type RunningNode } from '../../src/cli/start.js';
-import {
-  claimImapMailbox,
-  listCases,
-  listDeskChannels,
-  listImapMailboxes,
-  listSuspended,
-  recordImapTaken,
-  releaseImapMailbox,
-} from '../../src/store/index.js';
+import { claimImapMailbox, listCases, listDeskChannels, listImapMailboxes, listSuspended, recordImapTaken, releaseImapMailbox } from '../../src/store/index.js';
 import { applyConfigText } from '../../src/config/io/apply.js';
 import { loadChannelViews } from '../../src/desk/index.js';
 import { startDovecot, type Dovecot } from '../support/dovecot.js';
@@ -141,7 +133,11 @@ desk:
 
     // Too large for smtp.maxMessageSize: set aside with its reason, and moved all the same.
     await box.append('INBOX', message('big', 'x'.repeat(300 * 1024)));
-    const big = await eventually(async () => (await listSuspended(ts.store.db)).find((s) => s.reason === 'too-large'), 10_000, 'the too-large message set aside');
+    const big = await eventually(
+      async () => (await listSuspended(ts.store.db)).find((s) => s.reason === 'too-large'),
+      10_000,
+      'the too-large message set aside',
+    );
     expect(big.detail).toMatch(/over smtp\.maxMessageSize/);
     expect(big.subject).toBe('Printer big is on fire');
     await eventually(async () => (await uidsIn(box, 'INBOX')).length === 0, 10_000, 'the large message moved');
@@ -153,7 +149,13 @@ desk:
     const channelId = (await listDeskChannels(ts.store.db))[0]!.id;
     const now = Date.now();
     await claimImapMailbox(ts.store.db, { channelId, mailbox: `move@example.test@127.0.0.1:${dovecot.port}/INBOX`, owner: NODE, now, until: now + 60_000 });
-    await recordImapTaken(ts.store.db, { channelId, owner: NODE, uidValidity: Number((crashed as { uidValidity: bigint }).uidValidity), uid: (crashed as { uid: number }).uid, now });
+    await recordImapTaken(ts.store.db, {
+      channelId,
+      owner: NODE,
+      uidValidity: Number((crashed as { uidValidity: bigint }).uidValidity),
+      uid: (crashed as { uid: number }).uid,
+      now,
+    });
     await releaseImapMailbox(ts.store.db, { channelId, owner: NODE, now });
     await start();
     await eventually(async () => (await uidsIn(box, 'INBOX')).length === 0, 10_000, 'messages 2 and 3 moved');
@@ -173,10 +175,14 @@ desk:
     const again = await mailbox('move@example.test');
     await again.append('INBOX', message('4'));
     await eventually(async () => (await subjects()).includes('Printer 4 is on fire'), 30_000, 'the case of message 4 after the outage');
-    const up = await eventually(async () => {
-      const row = (await listImapMailboxes(ts.store.db))[0];
-      return row && row.connectedAt !== null && row.lastError === null ? row : null;
-    }, 10_000, 'the mailbox connected again');
+    const up = await eventually(
+      async () => {
+        const row = (await listImapMailboxes(ts.store.db))[0];
+        return row && row.connectedAt !== null && row.lastError === null ? row : null;
+      },
+      10_000,
+      'the mailbox connected again',
+    );
     expect(up.lastTakenAt).not.toBeNull();
     const view = (await loadChannelViews(ts.store.db, Date.now()))[0]!;
     expect(view.imap).toMatchObject({ connected: true, lastError: null });
@@ -195,10 +201,14 @@ desk:
     await box.append('Desk', message('A'));
     await box.append('Desk', message('B'));
     await eventually(async () => (await cases()).length === before + 2, 10_000, 'cases A and B');
-    const flagged = await eventually(async () => {
-      const list = await uidsIn(box, 'Desk');
-      return list.length === 2 && list.every((m) => m.flags.has('$RelaydeskTaken') && m.flags.has('\\Seen')) ? list : null;
-    }, 10_000, 'A and B flagged');
+    const flagged = await eventually(
+      async () => {
+        const list = await uidsIn(box, 'Desk');
+        return list.length === 2 && list.every((m) => m.flags.has('$RelaydeskTaken') && m.flags.has('\\Seen')) ? list : null;
+      },
+      10_000,
+      'A and B flagged',
+    );
     expect(flagged).toHaveLength(2);
 
     // The folder is rebuilt (a new UIDVALIDITY) with A and B in it again, unflagged, and a new C.

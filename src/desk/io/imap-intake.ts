@@ -188,7 +188,15 @@ class MailboxReader {
           { event: EVENTS.deskImapFailed, ...this.#log, code, failures, retryInMs: reconnectDelay(failures), err: facts.message },
           `IMAP intake: ${text}`,
         );
-        if (holds) await recordImapState(deps.store.db, { channelId: target.channelId, owner: deps.owner, now: deps.clock.now(), kind: 'error', code, error: text }).catch(() => undefined);
+        if (holds)
+          await recordImapState(deps.store.db, {
+            channelId: target.channelId,
+            owner: deps.owner,
+            now: deps.clock.now(),
+            kind: 'error',
+            code,
+            error: text,
+          }).catch(() => undefined);
         await this.#sleep(reconnectDelay(failures));
       } finally {
         this.#client?.close();
@@ -200,7 +208,13 @@ class MailboxReader {
 
   #claim() {
     const now = this.deps.clock.now();
-    return claimImapMailbox(this.deps.store.db, { channelId: this.target.channelId, mailbox: this.#mailbox, owner: this.deps.owner, now, until: now + this.#leaseMs });
+    return claimImapMailbox(this.deps.store.db, {
+      channelId: this.target.channelId,
+      mailbox: this.#mailbox,
+      owner: this.deps.owner,
+      now,
+      until: now + this.#leaseMs,
+    });
   }
 
   async #session(connected: () => void): Promise<void> {
@@ -306,7 +320,7 @@ class MailboxReader {
 
   /** Stores one message and its UID in one transaction; false when it was gone. */
   async #take(client: ImapFlow, uid: number, uidValidity: number): Promise<boolean> {
-    const { deps, target } = this;
+    const { deps } = this;
     const meta = await client.fetchOne(String(uid), { uid: true, size: true }, { uid: true });
     if (!meta) return false;
     const now = deps.clock.now();
@@ -338,7 +352,7 @@ class MailboxReader {
       await this.#commit(
         this.#record({ queueId, now, version, header, content: { header, body: [] }, size, where, deliver: false }),
         { uid, uidValidity, now },
-        `the header block is longer than 1 MiB, so the desk did not read it; it is still in the mailbox ${this.#mailbox} (UID ${uid})`,
+        `the header block is longer than 1 MiB, so the desk did not read it; it was UID ${uid} of ${this.#mailbox} and stays whole in that mailbox (moved or flagged as imap.after says)`,
       );
       return true;
     }
@@ -350,7 +364,10 @@ class MailboxReader {
     };
     await this.#commit(this.#record({ queueId, now, version, header: read.header, content, size, where, deliver: true }), { uid, uidValidity, now }, null);
     deps.onQueued();
-    deps.logger.info({ event: EVENTS.deskImapTaken, ...this.#log, uid, uidValidity, qid: queueId, size }, `IMAP intake: UID ${uid} of ${this.#mailbox} queued as ${queueId}`);
+    deps.logger.info(
+      { event: EVENTS.deskImapTaken, ...this.#log, uid, uidValidity, qid: queueId, size },
+      `IMAP intake: UID ${uid} of ${this.#mailbox} queued as ${queueId}`,
+    );
     return true;
   }
 

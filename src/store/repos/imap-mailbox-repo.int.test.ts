@@ -66,7 +66,14 @@ describe.each(DIALECTS)('IMAP mailboxes on %s', (dialect) => {
     const row = async () => (await listImapMailboxes(ts.store.db)).find((m) => m.channelId === 'ch_4')!;
     await recordImapState(ts.store.db, { channelId: 'ch_4', owner: 'node-a', now: T0 + 1, kind: 'connected' });
     expect(await row()).toMatchObject({ connectedAt: T0 + 1, lastError: null });
-    await recordImapState(ts.store.db, { channelId: 'ch_4', owner: 'node-a', now: T0 + 2, kind: 'error', code: 'imap-unreachable', error: 'nothing answers at h:993' });
+    await recordImapState(ts.store.db, {
+      channelId: 'ch_4',
+      owner: 'node-a',
+      now: T0 + 2,
+      kind: 'error',
+      code: 'imap-unreachable',
+      error: 'nothing answers at h:993',
+    });
     expect(await row()).toMatchObject({ connectedAt: null, lastError: 'nothing answers at h:993', lastErrorCode: 'imap-unreachable', lastErrorAt: T0 + 2 });
     await recordImapState(ts.store.db, { channelId: 'ch_4', owner: 'node-a', now: T0 + 3, kind: 'success' });
     expect(await row()).toMatchObject({ lastSuccessAt: T0 + 3, lastError: null });

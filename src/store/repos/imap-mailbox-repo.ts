@@ -78,10 +78,7 @@ export async function releaseImapMailbox(db: Db, m: { channelId: string; owner: 
  * transaction rolls back) when the lease has passed to another node: that node reads the
  * mailbox now, and would take the same UID.
  */
-export async function recordImapTaken(
-  trx: Db,
-  m: { channelId: string; owner: string; uidValidity: number; uid: number; now: number },
-): Promise<void> {
+export async function recordImapTaken(trx: Db, m: { channelId: string; owner: string; uidValidity: number; uid: number; now: number }): Promise<void> {
   const r = await trx
     .updateTable('imap_mailboxes')
     .set({ uid_validity: m.uidValidity, last_uid: m.uid, last_taken_at: m.now, updated_at: m.now })
