@@ -11,7 +11,9 @@
  *          be recovered, retried or dropped. Each effect someone subscribed to becomes a
  *          signed webhook POST.
  * INPUTS   Deliveries with transport `desk` from the queue (deskTransport, the queue's
- *          Transport with key `desk`, added to the node's list by cli/start.ts); agents' actions
+ *          Transport with key `desk`, added to the node's list by cli/start.ts); mail taken
+ *          from IMAP mailboxes (ImapIntake, `desk.channels[].imap`: each message is stored
+ *          with one `desk` delivery, so it reaches the same intake); agents' actions
  *          with a DeskContext (the store, the routing in force, this node's name and keys);
  *          the configuration in force (desk domain, channels, webhooks).
  * OUTPUTS  Cases, leads, desk messages, suspended and failed lists in the store; mail we
@@ -31,8 +33,11 @@
  *          not followed.
  * SECURITY Holds the desk secret (loop id, reply-address signatures; made once per
  *          installation, kept in the store) and each webhook subscription's signing secret.
- *          No SMTP or CRM credentials: its mail leaves through the queue and outbound.
- * EVENTS   desk.intake and desk.failed (log). Mail it writes and webhook events carry
+ *          Reads IMAP passwords from the store's secrets to log in, and never logs or shows
+ *          them. No SMTP or CRM credentials: its mail leaves through the queue and outbound.
+ * EVENTS   desk.intake and desk.failed (log); desk.imap_connected, desk.imap_taken (also
+ *          the first step of the taken message's trace), desk.imap_too_large,
+ *          desk.imap_restarted (a new UIDVALIDITY) and desk.imap_failed (log). Mail it writes and webhook events carry
  *          inbound.envelope, routing.planned and inbound.accepted in their trace. Webhook
  *          event types: case.created, case.updated, message.received, lead.created,
  *          lead.converted.

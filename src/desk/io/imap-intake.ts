@@ -343,7 +343,7 @@ class MailboxReader {
       );
       return true;
     }
-    const download = await client.download(String(uid), undefined, { uid: true });
+    const download = await client.download(String(uid), undefined, { uid: true, decodeText: false });
     if (!download.content) return false;
     const read = await readMessage(download.content, new BlobWriter(deps.store, queueId, { owner: deps.owner, now: () => deps.clock.now() }, 1));
     if (read.kind === 'header-too-long') {
