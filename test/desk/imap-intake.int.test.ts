@@ -228,4 +228,19 @@ desk:
     expect((await listImapMailboxes(ts.store.db))[0]!.uidValidity).toBe(Number(rebuilt.uidValidity));
     await stop();
   }, 60_000);
+
+  it('says so when the folder is missing or the login is refused', async () => {
+    const state = async () => (await listImapMailboxes(ts.store.db))[0];
+    await applyConfigText(ts.store.db, config('flag@example.test', 'flag', 'Nowhere'), { appliedBy: 'test', now: Date.now() });
+    await start();
+    const missing = await eventually(async () => (await state())?.lastErrorCode === 'imap-folder-missing' && state(), 10_000, 'the missing folder');
+    expect(missing?.lastError).toMatch(/the folder Nowhere does not exist for flag@example\.test/);
+    await stop();
+    await applyConfigText(ts.store.db, config('flag@example.test', 'flag', 'Desk', 'not-the-password'), { appliedBy: 'test', now: Date.now() });
+    await start();
+    const refused = await eventually(async () => (await state())?.lastErrorCode === 'imap-login-refused' && state(), 10_000, 'the refused login');
+    expect(refused?.lastError).toMatch(/refused the login of flag@example\.test/);
+    expect(refused?.lastError).not.toContain('not-the-password');
+    await stop();
+  }, 40_000);
 });

@@ -178,6 +178,8 @@ class MailboxReader {
           await this.#sleep(this.#leaseMs / 2);
           continue;
         }
+        // Failures in a row count until a pass goes well: a server that lets us log in and then
+        // fails (a missing folder) is not tried again every second.
         await this.#session(() => (failures = 0));
       } catch (e) {
         if (this.#stopped) break;
@@ -217,7 +219,7 @@ class MailboxReader {
     });
   }
 
-  async #session(connected: () => void): Promise<void> {
+  async #session(passed: () => void): Promise<void> {
     const { deps, target } = this;
     const { imap } = target;
     const name = imapSecretName(imap.passwordSecret);
@@ -246,7 +248,6 @@ class MailboxReader {
     client.on('close', () => this.#wake?.());
     await client.connect();
     if (this.#stopped) return;
-    connected();
     const after = afterAction(imap.after);
     const moveTo = after.kind === 'move' ? await ensureFolder(client, after.folder) : null;
     await client.mailboxOpen(imap.folder);
@@ -275,6 +276,7 @@ class MailboxReader {
         } finally {
           lock.release();
         }
+        passed();
         if (more) {
           this.#news = true;
           continue;
