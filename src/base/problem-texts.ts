@@ -111,6 +111,8 @@ export const PROBLEM_TEXTS = {
   'assignment-channel-unknown': ['value', 'channels'],
   'assignment-domain-invalid': ['value'],
   'assignment-rule-shadows': ['rule', 'rest'],
+  // IMAP intake.
+  'imap-password-unknown': ['value'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ProblemCode = keyof typeof PROBLEM_TEXTS;

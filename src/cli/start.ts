@@ -19,7 +19,7 @@ import {
   type StoreHandle,
   type StoreLocation,
 } from '../store/index.js';
-import { deskKeys, deskTransport, SlaSweep, webhookTransport, type WebhookLookup } from '../desk/index.js';
+import { deskKeys, deskTransport, ImapIntake, SlaSweep, webhookTransport, type ImapIntakeDeps, type WebhookLookup } from '../desk/index.js';
 import { consoleUrl, prepareSetupLink } from '../accounts/index.js';
 import { startWebServer, type WebDeps } from '../web/index.js';
 
@@ -49,6 +49,8 @@ export interface NodeOptions {
   readonly smtpLimits?: Pick<ListenerOptions, 'maxClients' | 'idleTimeoutMs' | 'pressureIdleTimeoutMs'>;
   /** How webhook hosts are resolved (default the system's `dns.lookup`); tests pass fixed answers. */
   readonly webhookLookup?: WebhookLookup;
+  /** The IMAP intake's poll interval, lease and configuration check (tests shorten them). */
+  readonly imapTimings?: Pick<ImapIntakeDeps, 'pollMs' | 'leaseMs' | 'checkMs'>;
 }
 
 export interface RunningNode {
@@ -142,6 +144,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         await sender.close();
         await pacing.close();
       });
+      // Mailboxes are leased by node name: a node restarting under its name reads its mailboxes again at once.
+      const imap = new ImapIntake({ store, live, clock, logger, hostname: opts.hostname, owner: nodeName, onQueued: () => r.wake(), ...opts.imapTimings });
+      imap.start();
+      stops.unshift(() => imap.stop());
       // Unique per run, like the queue's lease owner: two nodes in one process never share the job.
       const job = new RetentionJob({ store, live, clock, logger, holder: `${opts.nodeName ?? opts.hostname}/${process.pid}/${randomToken(6)}` });
       job.start();

@@ -56,12 +56,33 @@ export function diffConfig(before: Config | null, after: Config): string[] {
       (k) => `${k.domain} (selector ${k.selector})`,
       { secret: true },
     ),
+    ...diffImapPasswords(b, after),
     ...diffLeaves('', pick(b), pick(after)),
   ];
 }
 
 function pick(c: Config): Record<string, unknown> {
-  return { postmaster: c.postmaster, outbound: c.outbound, smtp: c.smtp, spam: c.spam, queue: c.queue, retention: c.retention, srs: c.srs, desk: c.desk };
+  // A channel's IMAP password has lines of its own, which never show it.
+  const desk = c.desk && {
+    ...c.desk,
+    channels: c.desk.channels.map((ch) => (ch.imap ? { ...ch, imap: { ...ch.imap, passwordSecret: undefined } } : ch)),
+  };
+  return { postmaster: c.postmaster, outbound: c.outbound, smtp: c.smtp, spam: c.spam, queue: c.queue, retention: c.retention, srs: c.srs, desk };
+}
+
+/** Set, replaced or removed; compared as the saved configuration names them (see imap-secrets.ts). */
+function diffImapPasswords(before: Config, after: Config): string[] {
+  const passwords = (c: Config) => new Map((c.desk?.channels ?? []).flatMap((ch) => (ch.imap ? [[ch.name, ch.imap.passwordSecret] as const] : [])));
+  const b = passwords(before);
+  const a = passwords(after);
+  const out: string[] = [];
+  for (const [name, secret] of a) {
+    const old = b.get(name);
+    if (old === undefined) out.push(`+ IMAP password of channel "${name}" set`);
+    else if (old !== secret) out.push(`~ IMAP password of channel "${name}" replaced`);
+  }
+  for (const name of b.keys()) if (!a.has(name)) out.push(`- IMAP password of channel "${name}" removed`);
+  return out;
 }
 
 function diffSet(noun: string, before: readonly string[], after: readonly string[]): string[] {

@@ -31,7 +31,8 @@
  *
  * SECURITY
  *   Pure outside io/. The file may hold secrets (srs.secret): the export prints them so that it
- *   round-trips, the diff only says they changed.
+ *   round-trips, the diff only says they changed. IMAP passwords (desk.channels[].imap) go to
+ *   the store's secrets on apply; saved versions name them (`stored:…`), never hold them.
  *
  * EVENTS
  *   None emitted here; io/ logs config.loaded and config.invalid_stored, and the
@@ -46,7 +47,9 @@ export {
   DEFAULT_RSPAMD_TIMEOUT,
   type Config,
   type DeskChannel,
+  type DeskImap,
 } from './schema.js';
+export { imapSecretName } from './imap-secrets.js';
 export { parseConfigText, type ParseConfigResult } from './parse-config.js';
 export {
   AUTO_MAIL_KINDS,

@@ -156,6 +156,17 @@ export function renderConfigYaml(config: Config): string {
             : undefined,
           agents: [...c.agents],
           autoAssign: unlessDefault(c.autoAssign, false),
+          imap: c.imap
+            ? compact({
+                host: c.imap.host,
+                port: c.imap.port,
+                tls: unlessDefault(c.imap.tls, true),
+                user: c.imap.user,
+                passwordSecret: c.imap.passwordSecret,
+                folder: unlessDefault(c.imap.folder, 'INBOX'),
+                after: unlessDefault(c.imap.after, 'move'),
+              })
+            : undefined,
         }),
       ),
       ...(config.desk.businessHours ? { businessHours: renderBusinessHours(config.desk.businessHours) } : {}),

@@ -169,6 +169,25 @@ const autoMailTemplateSchema = z.strictObject({
 /** Business time a case may take; a minute is the clock's smallest useful step. */
 const slaTarget = duration.pipe(z.number().min(60_000, 'an SLA target is at least 1m; write 1m or more'));
 
+/** How a stored IMAP password is named in the configuration: the password itself is only ever written in. */
+export const STORED_SECRET_PREFIX = 'stored:';
+
+/**
+ * A mailbox the channel takes its mail from, for an organisation that cannot route mail to
+ * the desk. The password is written in once; apply keeps it in the store and the saved
+ * configuration names it (`stored:…`), so no export, diff or API answer shows it again.
+ */
+const deskImapSchema = z.strictObject({
+  host: z.string().min(1, 'host is the IMAP server, such as imap.solarmora.com'),
+  port: z.number().int().min(1).max(65535).optional(),
+  tls: z.boolean().default(true),
+  user: z.string().min(1, "user is the mailbox's login name"),
+  passwordSecret: z.string().min(1, "passwordSecret is the mailbox's password (kept in the store once applied)"),
+  folder: z.string().min(1).default('INBOX'),
+  // move: to Relaydesk/Processed; flag: \Seen and $RelaydeskTaken (desk/imap-intake.ts).
+  after: z.enum(['move', 'flag']).default('move'),
+});
+
 const deskChannelSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(['support', 'sales']),
@@ -192,6 +211,7 @@ const deskChannelSchema = z.strictObject({
   agents: z.array(z.string().min(1)).default(() => []),
   // Round-robin among the channel's available agents when no assignment rule matches; default false (cases wait unassigned).
   autoAssign: z.boolean().default(false),
+  imap: deskImapSchema.optional(),
 });
 
 // One range or a list (a day with a break); checkConfig reads the ranges, so its problems carry codes.
@@ -381,3 +401,4 @@ export const configSchema = z.strictObject({
 export type Config = z.output<typeof configSchema>;
 export type DeskChannel = z.output<typeof deskChannelSchema>;
 export type DeskAssignmentRule = z.output<typeof assignmentRuleSchema>;
+export type DeskImap = z.output<typeof deskImapSchema>;

@@ -14,7 +14,9 @@
  *          be recovered, retried or dropped. Each effect someone subscribed to becomes a
  *          signed webhook POST.
  * INPUTS   Deliveries with transport `desk` from the queue (deskTransport, the queue's
- *          Transport with key `desk`, added to the node's list by cli/start.ts); agents' actions
+ *          Transport with key `desk`, added to the node's list by cli/start.ts); mail taken
+ *          from IMAP mailboxes (ImapIntake, `desk.channels[].imap`: each message is stored
+ *          with one `desk` delivery, so it reaches the same intake); agents' actions
  *          with a DeskContext (the store, the routing in force, this node's name and keys);
  *          the configuration in force (desk domain, channels, webhooks).
  * OUTPUTS  Cases, leads, desk messages, suspended and failed lists in the store; mail we
@@ -34,13 +36,17 @@
  *          not followed.
  * SECURITY Holds the desk secret (loop id, reply-address signatures; made once per
  *          installation, kept in the store) and each webhook subscription's signing secret.
- *          No SMTP or CRM credentials: its mail leaves through the queue and outbound.
- * EVENTS   desk.intake, desk.failed, desk.sla_breached and desk.sla_sweep_error (log). Mail
- *          it writes and webhook events carry inbound.envelope, routing.planned and
- *          inbound.accepted in their trace. Webhook event types: case.created, case.updated,
- *          message.received, lead.created, lead.converted, case.sla_breached. A case's history
- *          (desk_case_events) says who was given it and why: case.assigned, case.reassigned,
- *          case.unassigned, case.not_assigned, case.assigned_by_hand, case.unassigned_by_hand.
+ *          Reads IMAP passwords from the store's secrets to log in, and never logs or shows
+ *          them. No SMTP or CRM credentials: its mail leaves through the queue and outbound.
+ * EVENTS   desk.intake, desk.failed, desk.sla_breached and desk.sla_sweep_error (log);
+ *          desk.imap_connected, desk.imap_taken (also the first step of the taken message's
+ *          trace), desk.imap_too_large, desk.imap_restarted (a new UIDVALIDITY) and
+ *          desk.imap_failed (log). Mail it writes and webhook events carry inbound.envelope,
+ *          routing.planned and inbound.accepted in their trace. Webhook event types:
+ *          case.created, case.updated, message.received, lead.created, lead.converted,
+ *          case.sla_breached. A case's history (desk_case_events) says who was given it and
+ *          why: case.assigned, case.reassigned, case.unassigned, case.not_assigned,
+ *          case.assigned_by_hand, case.unassigned_by_hand.
  *
  * The server is bundled with code splitting, and a command that imports this file loads
  * every module it names, used or not: esbuild keeps the chunk of each re-export. Code
@@ -68,6 +74,8 @@ export {
 export { deleteSuspended, recoverSuspended, retryFailed } from './io/set-aside.js';
 export { reassignCasesOf } from './io/assignment.js';
 export { deskTransport, type DeskDeps } from './io/intake-worker.js';
+export { ImapIntake, type ImapIntakeDeps } from './io/imap-intake.js';
+export { IMAP_ERROR_CODES } from './imap-intake.js';
 export { deskKeys, newMessageId, type DeskKeys } from './io/outgoing.js';
 export { loadChannelViews } from './io/channel-views.js';
 export { addWebhook, listWebhookSummaries, removeWebhook } from './io/webhook-subscriptions.js';

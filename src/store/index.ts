@@ -75,6 +75,15 @@ export { listEnvelopes, type EnvelopePage, type StoredEnvelope } from './repos/e
 export { BlobWriter, deleteSpooledBlobs, openBlob } from './repos/blob-repo.js';
 export { touchNode } from './repos/node-repo.js';
 export {
+  claimImapMailbox,
+  listImapMailboxes,
+  recordImapState,
+  recordImapTaken,
+  releaseImapMailbox,
+  restartImapMailbox,
+  type ImapMailboxRow,
+} from './repos/imap-mailbox-repo.js';
+export {
   dropDestinationSlots,
   dropEarlierRunSlots,
   leaveDestinationSlot,
@@ -87,7 +96,7 @@ export {
   type DestinationState,
   type SlotAnswer,
 } from './repos/destination-repo.js';
-export { loadOrCreateSecret } from './repos/secret-repo.js';
+export { loadOrCreateSecret, loadSecrets, writeSecrets } from './repos/secret-repo.js';
 export { findDeliveredRouteTest, loadOnboardingMarks, recordOnboardingMark, type OnboardingMark } from './repos/onboarding-repo.js';
 export { loadTrace, type TraceEvent } from './repos/trace-repo.js';
 export { deskTakesAddress, listDeskChannels, rotateInboundAddress, saveVerification, syncDeskChannels, type StoredChannel } from './repos/desk-channel-repo.js';

@@ -287,6 +287,26 @@ export interface DeskConfirmationTable {
   created_at: number;
 }
 
+/** A desk channel's IMAP mailbox: what was taken from it, who reads it now, how it went. */
+export interface ImapMailboxTable {
+  channel_id: string;
+  /** user@host:port/folder: another mailbox starts from its first UID again. */
+  mailbox: string;
+  uid_validity: number | null;
+  last_uid: Generated<number>;
+  lease_owner: string | null;
+  lease_until: Generated<number>;
+  /** Null while not connected. */
+  connected_at: number | null;
+  last_taken_at: number | null;
+  last_success_at: number | null;
+  last_error: string | null;
+  /** The error's kebab-case code, for the console to say it in its language. */
+  last_error_code: string | null;
+  last_error_at: number | null;
+  updated_at: number;
+}
+
 /** A running node, as it last said so (every few seconds). */
 export interface NodeTable {
   name: string;
@@ -393,6 +413,7 @@ export interface Database {
   blob_chunks: BlobChunkTable;
   spool: SpoolTable;
   nodes: NodeTable;
+  imap_mailboxes: ImapMailboxTable;
   deliveries: DeliveryTable;
   trace_events: TraceEventTable;
   mailbox_messages: MailboxMessageTable;

@@ -6,6 +6,8 @@ import {
   listDeskChannels,
   listUsers,
   loadConfigTexts,
+  loadSecrets,
+  writeSecrets,
   loadConfigVersion,
   loadCurrentConfig,
   rotateInboundAddress,
@@ -17,6 +19,7 @@ import type { Problem } from '../../routing/index.js';
 import { diffConfig } from '../diff.js';
 import { describeProblem } from '../format-problem.js';
 import { problemText } from '../../base/problem-texts.js';
+import { planImapSecrets, storedImapSecrets } from '../imap-secrets.js';
 import { parseConfigText } from '../parse-config.js';
 import { renderConfigYaml } from '../render-config.js';
 import type { Config } from '../schema.js';
@@ -75,7 +78,11 @@ export async function applyConfigText(
   if (!parsed.ok) throw new ConfigInvalidError(parsed.problems);
   const current = await loadCurrentConfig(db);
   const before = current ? parseStored(current.yaml) : null;
-  const changes = diffConfig(before, parsed.config);
+  const known = await loadSecrets(db, [...new Set([...storedImapSecrets(before), ...storedImapSecrets(parsed.config)])]);
+  const secrets = planImapSecrets(before, parsed.config, known, () => randomToken(16));
+  if (secrets.problems.length > 0) throw new ConfigInvalidError([...secrets.problems, ...parsed.warnings]);
+  const config = secrets.config;
+  const changes = diffConfig(before, config);
   const previousVersion = current?.version ?? 0;
   if (opts.basedOn !== undefined && opts.basedOn !== previousVersion) {
     throw new RelaydeskError(
@@ -86,8 +93,8 @@ export async function applyConfigText(
   if (opts.dryRun || (current && changes.length === 0)) {
     return { version: previousVersion, previousVersion, changes, warnings: parsed.warnings, applied: false };
   }
-  const yaml = renderConfigYaml(parsed.config);
-  const desk = parsed.config.desk;
+  const yaml = renderConfigYaml(config);
+  const desk = config.desk;
   let created: string[] = [];
   // The version and the channels it creates are one change: both or neither.
   const version = await saveConfigVersion(
@@ -95,6 +102,7 @@ export async function applyConfigText(
     { basedOn: previousVersion, yaml, appliedBy: opts.appliedBy, summary: changes.slice(0, 20).join('\n'), now: opts.now },
     async (trx) => {
       if (rotation) await rotateInboundAddress(trx, { ...rotation, now: opts.now });
+      await writeSecrets(trx, secrets.put, secrets.drop);
       if (!desk) return;
       created = await syncDeskChannels(trx, {
         channels: desk.channels.map((c) => ({ name: c.name, kind: c.kind, publicAddress: c.publicAddress, autoAcknowledge: c.autoAcknowledge })),

@@ -1,5 +1,6 @@
-import { listConfirmations, listDeskChannels, loadTrace, type Db } from '../../store/index.js';
 import { loadConfigInForce } from '../../config/index.js';
+import { listConfirmations, listDeskChannels, listImapMailboxes, loadTrace, type Db } from '../../store/index.js';
+import { IMAP_ERROR_CODES, imapPort, mailboxKey, type ImapErrorCode } from '../imap-intake.js';
 import { slaSettingsOf } from '../sla.js';
 import { isoTime } from '../views.js';
 import { verificationState } from './desk-service.js';
@@ -16,14 +17,35 @@ export interface ChannelView {
   readonly forwardingConfirmations: { code: string; url: string | null; forwardFrom: string | null; createdAt: string }[];
   /** The channel's service targets (ms of business time) and the zone of the business hours (null: around the clock). */
   readonly sla: { firstResponse: number | null; resolution: number | null; timeZone: string | null } | null;
+  /** The IMAP mailbox the channel takes mail from, and how that goes; never its password. */
+  readonly imap: ImapView | null;
+}
+
+export interface ImapView {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly folder: string;
+  readonly after: 'move' | 'flag';
+  /** A node is connected to it now. */
+  readonly connected: boolean;
+  readonly connectedAt: string | null;
+  readonly lastTakenAt: string | null;
+  readonly lastSuccessAt: string | null;
+  /** The last failure since the last good pass: a code and the sentence it stands for. */
+  readonly lastError: { readonly code: ImapErrorCode; readonly text: string; readonly at: string } | null;
 }
 
 /** Channels with their addresses and verification; a failed check carries its trace. */
 export async function loadChannelViews(db: Db, now: number): Promise<ChannelView[]> {
   const out: ChannelView[] = [];
-  const sla = slaSettingsOf((await loadConfigInForce(db)).config.desk);
+  const [{ config }, mailboxes] = await Promise.all([loadConfigInForce(db), listImapMailboxes(db)]);
+  const sla = slaSettingsOf(config.desk);
   for (const c of await listDeskChannels(db)) {
     const targets = sla.targets.get(c.name);
+    const imap = config.desk?.channels.find((x) => x.name === c.name)?.imap;
+    // A row left from another mailbox of the channel says nothing about this one.
+    const row = imap ? mailboxes.find((m) => m.channelId === c.id && m.mailbox === mailboxKey(imap)) : undefined;
     const state = verificationState(c, now);
     const trace = state === 'failed' && c.verification.queueId ? await loadTrace(db, c.verification.queueId) : [];
     out.push({
@@ -43,7 +65,29 @@ export async function loadChannelViews(db: Db, now: number): Promise<ChannelView
       },
       forwardingConfirmations: (await listConfirmations(db, c.id)).map((f) => ({ ...f, createdAt: isoTime(f.createdAt) })),
       sla: targets ? { ...targets, timeZone: sla.hours?.timeZone ?? null } : null,
+      imap: imap
+        ? {
+            host: imap.host,
+            port: imapPort(imap),
+            user: imap.user,
+            folder: imap.folder,
+            after: imap.after,
+            connected: !!row && row.connectedAt !== null && row.leaseUntil > now,
+            connectedAt: row?.connectedAt != null ? isoTime(row.connectedAt) : null,
+            lastTakenAt: row?.lastTakenAt != null ? isoTime(row.lastTakenAt) : null,
+            lastSuccessAt: row?.lastSuccessAt != null ? isoTime(row.lastSuccessAt) : null,
+            lastError:
+              row?.lastError != null && row.lastErrorAt !== null
+                ? { code: errorCode(row.lastErrorCode), text: row.lastError, at: isoTime(row.lastErrorAt) }
+                : null,
+          }
+        : null,
     });
   }
   return out;
+}
+
+/** A code this release does not know (written by a newer node) reads as the general one. */
+function errorCode(code: string | null): ImapErrorCode {
+  return IMAP_ERROR_CODES.find((c) => c === code) ?? 'imap-failed';
 }

@@ -15,6 +15,7 @@ import * as m0012 from './0012-traffic-rollups.js';
 import * as m0013 from './0013-destinations.js';
 import * as m0014 from './0014-test-cases.js';
 import * as m0015 from './0015-attachment-original-names.js';
+import * as m0016 from './0016-imap-mailboxes.js';
 import * as m0017 from './0017-case-sla.js';
 import * as m0018 from './0018-assignment.js';
 
@@ -38,6 +39,7 @@ const STEPS: Record<string, Step> = {
   '0013-destinations': m0013,
   '0014-test-cases': m0014,
   '0015-attachment-original-names': m0015,
+  '0016-imap-mailboxes': m0016,
   '0017-case-sla': m0017,
   '0018-assignment': m0018,
 };

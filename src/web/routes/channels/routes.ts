@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AUTO_MAIL_KINDS, CHANNEL_LANGUAGES, checkTemplates, PLACEHOLDERS } from '../../../config/index.js';
-import { loadChannelViews, previewAutoMail, rotateChannel, rotationRules, verifyChannel } from '../../../desk/index.js';
+import { IMAP_ERROR_CODES, loadChannelViews, previewAutoMail, rotateChannel, rotationRules, verifyChannel } from '../../../desk/index.js';
 import { principalLabel } from '../../auth/principal.js';
 import { deskContextOf } from '../../api/api-deps.js';
 import { defineRoute, type ApiRoute } from '../../api/route-kit.js';
@@ -29,6 +29,28 @@ const channelSchema = z.object({
     })
     .nullable()
     .describe("the channel's service targets (desk.channels[].sla); null without any"),
+  imap: z
+    .object({
+      host: z.string(),
+      port: z.number().int(),
+      user: z.string(),
+      folder: z.string(),
+      after: z.enum(['move', 'flag']),
+      connected: z.boolean().describe('a node is connected to the mailbox now'),
+      connectedAt: z.string().nullable(),
+      lastTakenAt: z.string().nullable().describe('when the last message was taken from the mailbox'),
+      lastSuccessAt: z.string().nullable().describe('the last look at the mailbox that went well'),
+      lastError: z
+        .object({
+          code: z.enum(IMAP_ERROR_CODES),
+          text: z.string(),
+          at: z.string(),
+        })
+        .nullable()
+        .describe('the last failure since the last good look, as a code and its English sentence'),
+    })
+    .nullable()
+    .describe('the IMAP mailbox the channel takes mail from (desk.channels[].imap), without its password'),
 });
 
 const channelParams = z.strictObject({ name: z.string().min(1).max(200).describe('channel name or id') });

@@ -101,6 +101,7 @@ export function ChannelsPage() {
                 <th scope="col">{t('channels.col.inbound')}</th>
                 <th scope="col">{t('channels.col.verification')}</th>
                 <th scope="col">{t('channels.col.sla')}</th>
+                <th scope="col">{t('configuration.channels.col.imap')}</th>
                 <th scope="col">{t('configuration.channels.col.actions')}</th>
               </tr>
             </thead>
@@ -127,6 +128,9 @@ export function ChannelsPage() {
                   </td>
                   <td data-testid="channel-sla">
                     <ChannelSla sla={c.sla} />
+                  </td>
+                  <td>
+                    <ImapMailbox channel={c} />
                   </td>
                   <td>
                     <div className="actions">
@@ -249,5 +253,28 @@ function ChannelSla({ sla }: { sla: Channel['sla'] }) {
       <br />
       <span className="muted">{sla.timeZone ? t('sla.channel.businessHours', { zone: sla.timeZone }) : t('sla.channel.aroundTheClock')}</span>
     </>
+  );
+}
+
+/** The IMAP mailbox a channel takes mail from: connected or not, the last mail taken, the last error in a sentence. */
+function ImapMailbox({ channel }: { channel: Channel }) {
+  const { t, formatTime } = useI18n();
+  const m = channel.imap;
+  if (!m) return <span className="muted">{t('channels.none')}</span>;
+  const params = { host: m.host, port: m.port, user: m.user, folder: m.folder };
+  return (
+    <div className="imap-mailbox" data-testid="imap-mailbox">
+      <span className={`badge ${m.connected ? 'verification-verified' : 'verification-unverified'}`}>
+        {t(m.connected ? 'configuration.channels.imap.connected' : 'configuration.channels.imap.notConnected')}
+      </span>
+      <p>{t('configuration.channels.imap.mailbox', params)}</p>
+      <p className="muted">{t(`configuration.channels.imap.after.${m.after}`)}</p>
+      <p>{m.lastTakenAt ? t('configuration.channels.imap.lastTaken', { time: formatTime(m.lastTakenAt) }) : t('configuration.channels.imap.nothingTaken')}</p>
+      {m.lastError && (
+        <p className="verification-detail" role="status">
+          {t('configuration.channels.imap.errorAt', { time: formatTime(m.lastError.at) })} {t(`configuration.channels.imap.error.${m.lastError.code}`, params)}
+        </p>
+      )}
+    </div>
   );
 }

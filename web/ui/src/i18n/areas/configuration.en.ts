@@ -53,4 +53,20 @@ export const configurationEn = {
   'configuration.channels.rulesLeft':
     'These routing rules still send mail to the old address, which the desk refuses: {rules}. Update them in Default routing.',
   'configuration.channels.rotated': 'New inbound address of {name}: {address}. The old address ({old}) now gets 550.',
+  'configuration.channels.col.imap': 'IMAP mailbox',
+  'configuration.channels.imap.mailbox': '{user} at {host}:{port}, folder {folder}',
+  'configuration.channels.imap.connected': 'Connected',
+  'configuration.channels.imap.notConnected': 'Not connected',
+  'configuration.channels.imap.after.move': 'Taken mail is moved to Relaydesk/Processed.',
+  'configuration.channels.imap.after.flag': 'Taken mail is marked read and flagged $RelaydeskTaken.',
+  'configuration.channels.imap.lastTaken': 'Last mail taken {time}.',
+  'configuration.channels.imap.nothingTaken': 'No mail taken yet.',
+  'configuration.channels.imap.errorAt': 'Failed {time}:',
+  'configuration.channels.imap.error.imap-login-refused':
+    '{host}:{port} refused the login of {user}; check imap.user and write the password in imap.passwordSecret again.',
+  'configuration.channels.imap.error.imap-unreachable': 'Nothing answers at {host}:{port}; check imap.host and imap.port, and that the server is running.',
+  'configuration.channels.imap.error.imap-connection-lost': 'The connection to {host}:{port} was lost; it is tried again with a growing pause.',
+  'configuration.channels.imap.error.imap-tls-failed': 'TLS with {host}:{port} failed; check imap.tls and imap.port (993 with TLS, 143 without).',
+  'configuration.channels.imap.error.imap-folder-missing': 'The folder {folder} does not exist for {user}; check imap.folder.',
+  'configuration.channels.imap.error.imap-failed': 'The mailbox {user} at {host}:{port} failed; it is tried again with a growing pause.',
 } as const;

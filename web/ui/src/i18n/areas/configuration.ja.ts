@@ -55,4 +55,22 @@ export const configurationJa: Record<keyof typeof configurationEn, string> = {
   'configuration.channels.rulesLeft':
     '次のルーティング ルールは、受信が拒否される古いアドレスへ送ったままです: {rules}。デフォルト ルーティングで更新してください。',
   'configuration.channels.rotated': '{name} の新しい受信用アドレス: {address}。古いアドレス（{old}）は今後 550 で拒否されます。',
+  'configuration.channels.col.imap': 'IMAP メールボックス',
+  'configuration.channels.imap.mailbox': '{host}:{port} の {user}（フォルダ {folder}）',
+  'configuration.channels.imap.connected': '接続中',
+  'configuration.channels.imap.notConnected': '未接続',
+  'configuration.channels.imap.after.move': '取り込んだメールは Relaydesk/Processed に移動します。',
+  'configuration.channels.imap.after.flag': '取り込んだメールは既読にし、$RelaydeskTaken のフラグを付けます。',
+  'configuration.channels.imap.lastTaken': '最後にメールを取り込んだ日時: {time}',
+  'configuration.channels.imap.nothingTaken': 'まだメールを取り込んでいません。',
+  'configuration.channels.imap.errorAt': '{time} に失敗しました:',
+  'configuration.channels.imap.error.imap-login-refused':
+    '{host}:{port} が {user} のログインを拒否しました。imap.user をご確認のうえ、imap.passwordSecret にパスワードを入力し直してください。',
+  'configuration.channels.imap.error.imap-unreachable':
+    '{host}:{port} から応答がありません。imap.host と imap.port、サーバーが動作しているかをご確認ください。',
+  'configuration.channels.imap.error.imap-connection-lost': '{host}:{port} との接続が切れました。間隔を延ばしながら再接続します。',
+  'configuration.channels.imap.error.imap-tls-failed':
+    '{host}:{port} との TLS に失敗しました。imap.tls と imap.port（TLS ありは 993、なしは 143）をご確認ください。',
+  'configuration.channels.imap.error.imap-folder-missing': '{user} にフォルダ {folder} がありません。imap.folder をご確認ください。',
+  'configuration.channels.imap.error.imap-failed': '{host}:{port} の {user} のメールボックスでエラーが発生しました。間隔を延ばしながら再試行します。',
 };

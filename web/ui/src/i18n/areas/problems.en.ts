@@ -126,4 +126,6 @@ export const problemsEn = {
   'problem.assignment-domain-invalid': '"{value}" is not a domain name; write the requester\'s domain, like customer.example',
   'problem.assignment-rule-shadows':
     'rule {rule} has no condition, so it takes every case and the {rest} rule(s) after it never apply; give it a condition or move it last',
+  'problem.imap-password-unknown':
+    "{value} names no password in this store (it came from another installation or was removed); write the mailbox's password itself instead",
 } as const;

@@ -134,4 +134,6 @@ export const problemsJa: Record<keyof typeof problemsEn, string> = {
   'problem.assignment-domain-invalid': '「{value}」はドメイン名ではありません。customer.example のように、問い合わせ元のドメインを書いてください。',
   'problem.assignment-rule-shadows':
     'ルール {rule} には条件がないため、すべてのケースに適用され、後ろの {rest} 件のルールは適用されません。条件を付けるか、最後に移動してください。',
+  'problem.imap-password-unknown':
+    '{value} に対応するパスワードはこのストアにありません（別のインストールのものか、削除されています）。メールボックスのパスワードそのものを書いてください。',
 };
