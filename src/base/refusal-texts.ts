@@ -6,7 +6,7 @@
 import type { TextValue } from './trace-texts.js';
 
 export const REFUSAL_TEXTS = {
-  'invalid-request': ['count'],
+  'invalid-request': ['count', 'detail'],
   'not-authenticated': [],
   'not-logged-in': [],
   'session-user-gone': [],

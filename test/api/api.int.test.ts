@@ -80,7 +80,7 @@ describe.each(DIALECTS)('the REST API on %s', (dialect) => {
       expect(JSON.stringify(r.body)).not.toMatch(/at .*\.ts:\d+/);
     }
     const bad = await n.call('GET', '/api/cases', { token: null });
-    expect(Object.keys(bad.body).sort()).toEqual(['code', 'details', 'error']);
+    expect(Object.keys(bad.body).sort()).toEqual(['code', 'details', 'error', 'params', 'reason']);
   });
 
   it('answers 403 to an agent on admin endpoints, and lets the admin through', async () => {

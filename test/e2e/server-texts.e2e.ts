@@ -151,7 +151,7 @@ defaultRouting:
     expect(seen.en['route test']).toMatch(/rule "Forward help to the desk" applied to <help@solarmora\.com>/);
     expect(seen.en['email log']).toMatch(/<gone@customer\.example> bounced by \S+: 550 5\.1\.1 mailbox/);
     expect(seen.en['rule editor']).toContain('"not an address" is not a valid email address');
-    expect(seen.en['refused action']).toContain('That would leave no enabled admin');
+    expect(seen.en['refused action']).toContain('that would leave no enabled admin');
     // Every trace line of each language came from a code: as many lines, in the same order.
     const lines = (text: string) => text.split('\n').filter((l) => /^\s*\d/.test(l)).length;
     expect(lines(seen.en['email log']!)).toBe(lines(seen.ja['email log']!));

@@ -106,7 +106,7 @@ function validateInput<P extends Schema, Q extends Schema, B extends Schema>(
       'BAD_INPUT',
       `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`,
       details,
-      refusalText('invalid-request', { count: details.length }),
+      refusalText('invalid-request', { count: details.length, detail: details[0] ?? '' }),
     );
   return { params, query, body } as RouteInput<P, Q, B>;
 }

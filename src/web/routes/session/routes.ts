@@ -46,7 +46,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
     'BAD_INPUT',
     `the request is not valid: ${details[0]}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`,
     details,
-    refusalText('invalid-request', { count: details.length }),
+    refusalText('invalid-request', { count: details.length, detail: details[0] ?? '' }),
   );
 }
 

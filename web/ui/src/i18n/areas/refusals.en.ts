@@ -3,7 +3,7 @@
  * lists them and their values). A refusal without an entry shows the server's sentence.
  */
 export const refusalsEn = {
-  'refusal.invalid-request': 'The request is not valid ({count} problem(s)); check the fields and try again.',
+  'refusal.invalid-request': 'the request is not valid: {detail}',
   'refusal.not-authenticated': 'You are not signed in, or the token is unknown or revoked.',
   'refusal.not-logged-in': 'You are not signed in; sign in again.',
   'refusal.session-user-gone': 'The user of this session no longer exists; sign in again.',
@@ -28,9 +28,9 @@ export const refusalsEn = {
   'refusal.answer-empty': 'The answer is empty; write something.',
   'refusal.answer-no-public-address': 'Channel {channel} has no public address to answer from; set it in the configuration.',
   'refusal.answer-unreachable': 'No recipient of the answer can be reached ({addresses}).',
-  'refusal.last-admin': 'That would leave no enabled admin, and only an admin can let anyone back in; make another user admin first.',
-  'refusal.user-exists': 'A user {email} exists already; change that user instead.',
-  'refusal.password-too-short': 'A password needs at least {minimum} characters.',
+  'refusal.last-admin': 'that would leave no enabled admin, and only an admin can let anyone back in; make another user admin first',
+  'refusal.user-exists': 'a user {email} exists already; change that user instead',
+  'refusal.password-too-short': 'a password needs at least {minimum} characters',
   'refusal.password-wrong': 'The current password is wrong; nothing was changed.',
   'refusal.setup-done': 'The console is set up already; sign in instead.',
   'refusal.token-exists': 'A token named “{name}” exists; revoke it first or choose another name.',

@@ -2,7 +2,7 @@ import type { refusalsEn } from './refusals.en.js';
 
 /** API が拒否した理由の日本語。キーは refusals.en.ts と同じ。 */
 export const refusalsJa: Record<keyof typeof refusalsEn, string> = {
-  'refusal.invalid-request': 'リクエストの内容が正しくありません（問題 {count} 件）。入力内容を確認して、もう一度お試しください。',
+  'refusal.invalid-request': '入力内容が正しくありません。確認して、もう一度お試しください: {detail}',
   'refusal.not-authenticated': 'サインインしていないか、トークンが不明または無効です。',
   'refusal.not-logged-in': 'サインインしていません。もう一度サインインしてください。',
   'refusal.session-user-gone': 'このセッションのユーザーは存在しなくなりました。もう一度サインインしてください。',
