@@ -108,7 +108,7 @@ describe('assignment, checked against the console accounts', () => {
       ['desk.assignment[1].when.channel', 'assignment-channel-unknown', 'no desk channel is named "Suport"; use one of: Support, Sales'],
     ]);
     const sales = check('amy@solarmora.com', 'sales');
-    expect(!sales.ok && sales.problems.map((p) => p.code)).toEqual(['assignment-sales-channel']);
+    expect(!sales.ok && sales.problems.map((p) => p.code)).toEqual(['assignment-sales-channel/rule']);
   });
 
   it("checks a channel's agents too, and skips the account checks without the store's facts", () => {

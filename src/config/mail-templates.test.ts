@@ -33,9 +33,19 @@ describe('checkTemplates', () => {
         forwardingCheck: { subject: 'two\nlines', body: 'no code' },
       }),
     ).toEqual([
-      { path: `${base}.acknowledgement.subject`, message: expect.stringContaining('"{{customer.nam}}" is not a placeholder') },
-      { path: `${base}.forwardingCheck.subject`, message: 'a subject is one line; remove the line breaks' },
-      { path: `${base}.forwardingCheck`, message: expect.stringContaining('add {{check.code}} to one of them') },
+      {
+        path: `${base}.acknowledgement.subject`,
+        code: 'template-unknown-placeholder',
+        params: expect.objectContaining({ value: '{{customer.nam}}' }),
+        message: expect.stringContaining('"{{customer.nam}}" is not a placeholder'),
+      },
+      { path: `${base}.forwardingCheck.subject`, code: 'line-breaks', params: {}, message: 'a subject is one line; remove the line breaks' },
+      {
+        path: `${base}.forwardingCheck`,
+        code: 'template-missing-placeholder',
+        params: { name: '{{check.code}}' },
+        message: expect.stringContaining('add {{check.code}} to one of them'),
+      },
     ]);
   });
   it('a part left out takes the default, which has what is required', () => {
