@@ -116,6 +116,9 @@ export const TRACE_TEXTS = {
   'desk.via.references': [],
   'desk.via.sender': [],
   'desk.message-id-reused': ['messageId', 'queueIds'],
+  // IMAP intake.
+  'desk.imap_taken': ['mailbox', 'uid', 'uidValidity', 'channel'],
+  'inbound.accepted/imap': ['queueId'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TraceTextCode = keyof typeof TRACE_TEXTS;

@@ -6,6 +6,7 @@
  * is recorded in the transaction that stores the message; only then is it moved or flagged.
  * One node at a time reads a mailbox (a lease in the store).
  */
+import { traceText } from '../../base/trace-texts.js';
 import { ImapFlow } from 'imapflow';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../base/clock.js';
@@ -394,6 +395,7 @@ class MailboxReader {
         code: EVENTS.deskImapTaken,
         summary: `taken from the IMAP mailbox ${x.where.mailbox}, UID ${x.where.uid} (UIDVALIDITY ${x.where.uidValidity}), for channel ${target.name}`,
         data: { mailbox: x.where.mailbox, uid: x.where.uid, uidValidity: x.where.uidValidity, channel: target.name, mailFrom },
+        text: traceText('desk.imap_taken', { mailbox: x.where.mailbox, uid: x.where.uid, uidValidity: x.where.uidValidity, channel: target.name }),
       },
     ];
     if (x.deliver) {
@@ -403,9 +405,17 @@ class MailboxReader {
         code: EVENTS.planned,
         summary: `<${target.inbound}> → <${target.inbound}> by desk: queued`,
         data: { recipient: target.inbound, transport: 'desk' },
+        text: traceText('routing.planned/desk', { originalRecipient: target.inbound, recipient: target.inbound }),
       });
     }
-    trace.push({ queueId: x.queueId, at, code: EVENTS.accepted, summary: `taken: queued as ${x.queueId}`, data: { queueId: x.queueId } });
+    trace.push({
+      queueId: x.queueId,
+      at,
+      code: EVENTS.accepted,
+      summary: `taken: queued as ${x.queueId}`,
+      data: { queueId: x.queueId },
+      text: traceText('inbound.accepted/imap', { queueId: x.queueId }),
+    });
     return {
       message: {
         queueId: x.queueId,

@@ -89,4 +89,6 @@ export const traceEn = {
   'trace.desk.via.references': 'by its references',
   'trace.desk.via.sender': 'by its sender',
   'trace.desk.message-id-reused': 'its Message-ID {messageId} was already used by a different message ({queueIds}), so it was not taken for a duplicate',
+  'trace.desk.imap_taken': 'taken from the IMAP mailbox {mailbox}, UID {uid} (UIDVALIDITY {uidValidity}), for channel {channel}',
+  'trace.inbound.accepted/imap': 'taken: queued as {queueId}',
 } as const;

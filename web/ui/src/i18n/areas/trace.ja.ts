@@ -87,4 +87,6 @@ export const traceJa: Record<keyof typeof traceEn, string> = {
   'trace.desk.via.references': '参照ヘッダーから判断',
   'trace.desk.via.sender': '送信者から判断',
   'trace.desk.message-id-reused': 'この Message-ID {messageId} は別のメッセージ（{queueIds}）で使われていたため、重複とは見なしていません',
+  'trace.desk.imap_taken': 'IMAP メールボックス {mailbox} から取り込みました（UID {uid}、UIDVALIDITY {uidValidity}、チャネル {channel}）',
+  'trace.inbound.accepted/imap': '取り込みました: キュー ID {queueId}',
 };
