@@ -48,7 +48,14 @@ describe('POST /api/channels/mail-preview', () => {
     });
     expect(r.status).toBe(200);
     expect(r.body.mail).toBeNull();
-    expect(r.body.problems).toEqual([{ path: 'templates.acknowledgement.body', message: expect.stringContaining('"{{case.numbr}}" is not a placeholder') }]);
+    expect(r.body.problems).toEqual([
+      {
+        path: 'templates.acknowledgement.body',
+        code: 'template-unknown-placeholder',
+        params: expect.objectContaining({ value: '{{case.numbr}}' }),
+        message: expect.stringContaining('"{{case.numbr}}" is not a placeholder'),
+      },
+    ]);
   });
 
   it('is for admins', async () => {

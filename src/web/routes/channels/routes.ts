@@ -152,7 +152,14 @@ const mailPreview = defineRoute({
     kind: z.enum(AUTO_MAIL_KINDS),
     language: z.enum(CHANNEL_LANGUAGES),
     problems: z
-      .array(z.object({ path: z.string(), message: z.string() }))
+      .array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          code: z.string().describe("the problem's code, which the console's dictionaries say in words"),
+          params: z.record(z.string(), z.union([z.string(), z.number()])),
+        }),
+      )
       .describe('what is wrong with the templates, by path under the channel (templates.acknowledgement.subject); nothing is rendered then'),
     mail: z
       .object({ from: mailAddress, to: mailAddress, subject: z.string(), text: z.string() })

@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../api/client.js';
 import type { ChannelDoc, ConfigProblem } from '../../api/config-document.js';
-import { FieldProblems } from '../../components/config-editor.js';
+import { FieldProblems, useProblemText } from '../../components/config-editor.js';
 import { useI18n } from '../../i18n/i18n.js';
 
 type Kind = 'acknowledgement' | 'forwardingCheck';
@@ -75,6 +75,7 @@ function TemplateEditor({
   at: (path: string) => ConfigProblem[];
 }) {
   const { t } = useI18n();
+  const problemText = useProblemText();
   const [preview, setPreview] = useState<Preview | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   const key = JSON.stringify([channel.name, channel.publicAddress, channel.language, channel.templates?.[kind]]);
@@ -158,7 +159,7 @@ function TemplateEditor({
             <p>{t('automail.problems')}</p>
             <ul>
               {preview.problems.map((p) => (
-                <li key={p.path}>{p.message}</li>
+                <li key={p.path}>{problemText({ ...p, severity: 'error' })}</li>
               ))}
             </ul>
           </div>
