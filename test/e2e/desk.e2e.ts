@@ -101,7 +101,7 @@ describe('the web console in chromium', () => {
 
     // Agents see the desk only.
     const nav = page.getByRole('navigation', { name: 'Main' });
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Cases', 'Leads', 'Suspended', 'Failed']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Cases', 'Breached', 'Leads', 'Suspended', 'Failed']);
     await page.getByText('No cases match this view.').waitFor();
 
     // Anything that reloads the page would drop this mark.

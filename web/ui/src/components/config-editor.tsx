@@ -189,10 +189,14 @@ export interface ShownProblem {
   readonly path?: string;
 }
 
-/** A problem in the reader's language (`problem.<code>`), or its English message for a code the dictionary lacks. */
+/**
+ * A problem in the reader's language (`problem.<code>`), or its English message for a code the
+ * dictionary lacks. In English the server's message is the most specific text: a generic code
+ * (`empty`, `too-small`) stands for many of the schema's own sentences.
+ */
 export function useProblemText(): (p: ShownProblem) => string {
-  const { serverText } = useI18n();
-  return (p) => (p.code === undefined ? p.message : serverText('problem.', { code: p.code, params: p.params ?? {} }, p.message));
+  const { serverText, lang } = useI18n();
+  return (p) => (p.code === undefined || lang === 'en' ? p.message : serverText('problem.', { code: p.code, params: p.params ?? {} }, p.message));
 }
 
 /** The messages the check gave for one field, tied to it by id for screen readers. */

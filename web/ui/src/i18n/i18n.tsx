@@ -66,14 +66,17 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
 }
 
-/** A refusal from the server in the reader's language: `refusal.<reason>`, else the server's sentence. */
+/**
+ * A refusal from the server in the reader's language: `refusal.<reason>`, else the server's
+ * sentence. English is the server's own language, and its sentence is the most specific one.
+ */
 export function useRefusalText(): (e: {
   readonly message: string;
   readonly reason?: string | null;
   readonly params?: Readonly<Record<string, string | number>>;
 }) => string {
-  const { serverText } = useI18n();
-  return (e) => (e.reason ? serverText('refusal.', { code: e.reason, params: e.params ?? {} }, e.message) : e.message);
+  const { serverText, lang } = useI18n();
+  return (e) => (e.reason && lang !== 'en' ? serverText('refusal.', { code: e.reason, params: e.params ?? {} }, e.message) : e.message);
 }
 
 export function useI18n(): I18n {
