@@ -97,6 +97,7 @@ export const TRACE_TEXTS = {
   'desk.reason.unknown-address': [],
   'desk.reason.retired-address': [],
   'desk.reason.mime-limits': [],
+  'desk.reason.too-large': [],
   'desk.verification': ['channel'],
   'desk.forwarding-confirmation': ['code'],
   'desk.append': ['number', 'via'],

@@ -3,7 +3,7 @@ import { ListPage } from '../components/list-page.js';
 import { useI18n } from '../i18n/i18n.js';
 
 export function SuspendedPage() {
-  const { t, formatTime } = useI18n();
+  const { t, formatTime, serverText } = useI18n();
   return (
     <ListPage
       path="/api/suspended"
@@ -23,7 +23,7 @@ export function SuspendedPage() {
           <td>{s.from ?? ''}</td>
           <td>{s.subject ?? ''}</td>
           <td>{s.recipient}</td>
-          <td title={s.detail}>{s.reason}</td>
+          <td title={s.detail}>{serverText('trace.', { code: `desk.reason.${s.reason}`, params: {} }, s.reason)}</td>
           <td>
             <time dateTime={s.createdAt}>{formatTime(s.createdAt)}</time>
           </td>

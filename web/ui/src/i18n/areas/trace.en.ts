@@ -70,6 +70,7 @@ export const traceEn = {
   'trace.desk.reason.unknown-address': 'to an unknown address',
   'trace.desk.reason.retired-address': 'to a retired address',
   'trace.desk.reason.mime-limits': "over the desk's MIME limits",
+  'trace.desk.reason.too-large': 'over the message size limit (taken from an IMAP mailbox, left there)',
   'trace.desk.verification': 'channel {channel} verified',
   'trace.desk.forwarding-confirmation': 'Gmail forwarding confirmation code {code} kept for the admin',
   'trace.desk.append': 'appended to case #{number} ({via})',

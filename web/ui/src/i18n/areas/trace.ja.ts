@@ -68,6 +68,7 @@ export const traceJa: Record<keyof typeof traceEn, string> = {
   'trace.desk.reason.unknown-address': '不明なアドレス宛て',
   'trace.desk.reason.retired-address': '廃止したアドレス宛て',
   'trace.desk.reason.mime-limits': 'デスクの MIME の上限を超えています',
+  'trace.desk.reason.too-large': 'メッセージサイズの上限を超えています（IMAP メールボックスに残しています）',
   'trace.desk.verification': 'チャネル {channel} の転送を確認しました',
   'trace.desk.forwarding-confirmation': 'Gmail の転送確認コード {code} を管理者向けに保管しました',
   'trace.desk.append': 'ケース #{number} に追加しました（{via}）',
