@@ -37,7 +37,7 @@ describe('suspended and failed mail in the desk', () => {
     await page.getByRole('link', { name: 'Suspended' }).click();
     const row = page.getByRole('row', { name: /away@customer\.example/ });
     await row.waitFor({ timeout: 10_000 });
-    await expect(row.textContent()).resolves.toContain('auto-reply');
+    await expect(row.textContent()).resolves.toContain('automatic reply');
     await screenshot(page, '10-suspended');
     await row.getByRole('button', { name: /Recover/ }).click();
     await page.getByRole('status').filter({ hasText: /case/i }).waitFor({ timeout: 10_000 });

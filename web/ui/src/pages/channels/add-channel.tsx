@@ -5,7 +5,7 @@
  * is (its cases, its address), so editing changes the rest only.
  */
 import { useEffect, useState } from 'react';
-import { problemsUnder, type ChannelDoc, type ConfigDocument } from '../../api/config-document.js';
+import { problemsUnder, type ChannelDoc, type ConfigDocument, type ConfigSaved } from '../../api/config-document.js';
 import { checkProblems, FieldProblems, SaveBar, useConfigEditor, type ConfigEditor } from '../../components/config-editor.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { AutoMail } from './auto-mail.js';
@@ -19,6 +19,8 @@ export function AddChannel({ onAdded, editing, onEditDone }: { onAdded: () => vo
   const { t, lang } = useI18n();
   const editor = useConfigEditor();
   const [index, setIndex] = useState<number | null>(null);
+  // The form closes on saving; what the save did stays said until the next edit.
+  const [lastSaved, setLastSaved] = useState<ConfigSaved | null>(null);
 
   // An "Edit" on a row opens the form on that channel, in the draft.
   useEffect(() => {
@@ -35,6 +37,7 @@ export function AddChannel({ onAdded, editing, onEditDone }: { onAdded: () => vo
     onEditDone();
   };
   const start = () => {
+    setLastSaved(null);
     editor.update((d) => ({
       ...d,
       // The rest of desk (webhooks, businessHours) stays as it is.
@@ -45,11 +48,18 @@ export function AddChannel({ onAdded, editing, onEditDone }: { onAdded: () => vo
 
   if (index === null || !channel) {
     return (
-      <p>
-        <button type="button" className="primary" onClick={start}>
-          {t('channels.add')}
-        </button>
-      </p>
+      <>
+        {lastSaved && (
+          <p className="saved" role="status">
+            {lastSaved.applied ? t('configEdit.saved', { version: lastSaved.version, active: lastSaved.activeVersion }) : t('configEdit.unchanged')}
+          </p>
+        )}
+        <p>
+          <button type="button" className="primary" onClick={start}>
+            {t('channels.add')}
+          </button>
+        </p>
+      </>
     );
   }
   const isNew = editing === null;
@@ -60,7 +70,8 @@ export function AddChannel({ onAdded, editing, onEditDone }: { onAdded: () => vo
       channel={channel}
       isNew={isNew}
       onClose={close}
-      onSaved={() => {
+      onSaved={(r) => {
+        setLastSaved(r);
         setIndex(null);
         onEditDone();
         onAdded();
@@ -82,7 +93,7 @@ function ChannelForm({
   channel: ChannelDoc;
   isNew: boolean;
   onClose: () => void;
-  onSaved: () => void;
+  onSaved: (r: ConfigSaved) => void;
 }) {
   const { t } = useI18n();
   const { errors, warnings } = checkProblems(editor.check);
