@@ -23,6 +23,8 @@ export const EVENTS = {
   bounced: 'queue.bounced',
   expired: 'queue.expired',
   paced: 'queue.paced',
+  destinationDown: 'queue.destination_down',
+  destinationUp: 'queue.destination_up',
   dsnQueued: 'queue.dsn_queued',
   dsnSuppressed: 'queue.dsn_suppressed',
   mailboxStored: 'mailbox.stored',

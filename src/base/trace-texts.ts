@@ -66,6 +66,8 @@ export const TRACE_TEXTS = {
   'queue.deferred': ['recipient', 'reply', 'nextAttemptAt'],
   'queue.expired': ['recipient', 'attempts', 'reply'],
   'queue.paced': ['recipient', 'reply', 'nextAttemptAt'],
+  'queue.destination_down': ['recipient', 'destination', 'since', 'nextAttemptAt'],
+  'queue.destination_up': ['destination'],
   'queue.dsn_queued': ['sender', 'dsnQueueId'],
   'queue.dsn_suppressed/added-recipient': ['recipient'],
   'queue.dsn_suppressed/null-sender': [],

@@ -28,7 +28,13 @@ export type AttemptOutcome =
    * Not attempted: the destination's pacing (outbound.limits) has no room now. Not an attempt:
    * no retry backoff, no bounce; due again at `retryAt`.
    */
-  | { readonly kind: 'paced'; readonly reply: string; readonly retryAt: number };
+  | {
+      readonly kind: 'paced';
+      readonly reply: string;
+      readonly retryAt: number;
+      /** Held because the destination is down (not answering): traced as such, repeats merged into one line. */
+      readonly down?: { readonly destination: string; readonly since: number };
+    };
 
 /** Remote replies are stored in the trace; a hostile server cannot fill the store. */
 export const MAX_REPLY_CHARS = 2_000;
@@ -133,6 +139,20 @@ export function settleAttempt(input: {
         }
         out.results.push({ id: d.id, status: 'deferred', attempts: d.attempts, nextAttemptAt: o.retryAt, lastReply: reply });
         out.nextDue = Math.min(out.nextDue, o.retryAt);
+        if (o.down) {
+          const { destination } = o.down;
+          const since = new Date(o.down.since).toISOString();
+          out.trace.push({
+            ...ev(
+              EVENTS.destinationDown,
+              `<${d.recipient}> held: ${destination} is down since ${since}; next try after its probe, ${new Date(o.retryAt).toISOString()}`,
+              traceText('queue.destination_down', { recipient, destination, since, nextAttemptAt: new Date(o.retryAt).toISOString() }),
+              { attempt: d.attempts, nextAttemptAt: o.retryAt },
+            ),
+            merge: true,
+          });
+          break;
+        }
         // One line per run of the same reason: a busy destination would otherwise fill the trace.
         if (d.lastReply !== reply)
           out.trace.push(

@@ -375,6 +375,16 @@ export interface DestinationTable {
   last_reason: Generated<string | null>;
   last_reason_at: Generated<number | null>;
   updated_at: number;
+  /** Connection failures in a row (refused, timed out, no greeting); a session that got anywhere resets it (migration 0019). */
+  failures: Generated<number>;
+  /** Set while the destination is down: no connections but one probe at `probe_at`. */
+  down_since: Generated<number | null>;
+  probe_at: Generated<number | null>;
+  /** The wait before the next probe, doubled after each failed one. */
+  probe_interval: Generated<number>;
+  /** The node probing now, until `probe_until`. */
+  probe_owner: Generated<string | null>;
+  probe_until: Generated<number | null>;
 }
 
 /** A connection slot of a destination, leased by one node's process until `until`. */

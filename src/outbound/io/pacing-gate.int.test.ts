@@ -23,24 +23,58 @@ describe.each(DIALECTS)('PacingGate on %s', (dialect) => {
     await ts?.cleanup();
   });
 
-  it('lets one attempt in per slot, even when a process asks for several at once', async () => {
+  it('lets one attempt in per slot; a second one of the same process waits for it and goes next', async () => {
     const a = gate('a');
     const limits = [{ domain: 'one.test', connections: 1 }];
-    const [x, y] = await Promise.all([a.enter('one.test', limits, 1), a.enter('one.test', limits, 1)]);
-    expect([x.kind, y.kind].sort()).toEqual(['go', 'wait']);
-    const waited = x.kind === 'wait' ? x : y;
-    expect(waited.kind === 'wait' && waited.reason).toBe('pacing: one.test at 1 connection');
-    // The node keeps its slot a while after the attempt (its pooled connection), and uses it again.
-    const went = x.kind === 'go' ? x : y;
-    if (went.kind === 'go') await went.leave({ delivered: true });
+    let open = 0;
+    let most = 0;
+    const attempt = async () => {
+      const e = await a.enter('one.test', limits, 1);
+      if (e.kind !== 'go') return e.kind;
+      most = Math.max(most, ++open);
+      await new Promise((r) => setTimeout(r, 20));
+      open--;
+      await e.leave({ delivered: true });
+      return e.kind;
+    };
+    expect(await Promise.all([attempt(), attempt(), attempt()])).toEqual(['go', 'go', 'go']);
+    expect(most).toBe(1);
+    // The slot stays this process's after the attempts (its pooled connection), reused without the store.
     const b = gate('b');
-    expect((await b.enter('one.test', limits, 1)).kind).toBe('wait');
+    const refused = await b.enter('one.test', limits, 1);
+    expect(refused.kind === 'wait' && refused.reason).toBe('pacing: one.test at 1 connection');
     const again = await a.enter('one.test', limits, 1);
     expect(again.kind).toBe('go');
     if (again.kind === 'go') await again.leave({ delivered: true });
+    // Idle past the hold, the next sweep gives it back.
     now += 26_000;
+    await a.sweep();
     expect((await b.enter('one.test', limits, 1)).kind).toBe('go');
-    expect((await loadDestination(ts.store.db, 'one.test'))?.deferred).toBe(2);
+    expect((await loadDestination(ts.store.db, 'one.test'))?.deferred).toBe(1);
+  });
+
+  it('holds back an attempt that waited for its own process\'s slot too long', async () => {
+    const g = gate('long');
+    const limits = [{ domain: 'long.test', connections: 1 }];
+    const first = await g.enter('long.test', limits, 1);
+    expect(first.kind).toBe('go');
+    const started = Date.now();
+    const second = await g.enter('long.test', limits, 1);
+    expect(second.kind === 'wait' && second.reason).toBe('pacing: long.test at 1 connection');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
+    if (first.kind === 'go') await first.leave({ delivered: true });
+  });
+
+  it('counts a reused slot against the minute\'s cap', async () => {
+    const g = gate('cap');
+    const limits = [{ domain: 'cap.test', connections: 1, perMinute: 2 }];
+    const kinds = [];
+    for (let i = 0; i < 3; i++) {
+      const e = await g.enter('cap.test', limits, 1);
+      kinds.push(e.kind === 'go' ? 'go' : e.wait.kind);
+      if (e.kind === 'go') await e.leave({ delivered: true });
+    }
+    expect(kinds).toEqual(['go', 'go', 'rate']);
   });
 
   it('frees the slots of a node that stopped answering once their lease runs out', async () => {
@@ -52,6 +86,8 @@ describe.each(DIALECTS)('PacingGate on %s', (dialect) => {
     expect((await other.enter('lease.test', limits, 1)).kind).toBe('wait');
     now += 61_000;
     expect((await other.enter('lease.test', limits, 1)).kind).toBe('go');
+    // The node that stopped renewing does not use the slot it lost from memory.
+    expect((await dead.enter('lease.test', limits, 1)).kind).toBe('wait');
   });
 
   it('halves the connections after a "try later" and gives them back step by step', async () => {

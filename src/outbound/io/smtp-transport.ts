@@ -5,6 +5,7 @@ import type { AttemptOutcome, Transport } from '../../queue/index.js';
 import { arcKeyFor, forwardedByRule, ourAuthResults, sealArc } from '../arc-seal.js';
 import { keyForMessage, signDkim } from '../dkim-sign.js';
 import { chooseNextHop } from '../next-hop.js';
+import { connectionFailed, downRetryAt } from '../dead-destination.js';
 import { destinationOf, isTryLater, pacingRetryAt } from '../pacing.js';
 import type { PacingGate } from './pacing-gate.js';
 import { srsForward } from '../srs.js';
@@ -31,8 +32,14 @@ export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now
       const entry = deps.pacing ? await deps.pacing.enter(destination, config.outbound.limits, deliveries.length) : null;
       if (entry?.kind === 'wait') {
         const now = deps.now();
+        const down = entry.down;
         return new Map<number, AttemptOutcome>(
-          deliveries.map((d) => [d.id, { kind: 'paced', reply: entry.reason, retryAt: pacingRetryAt(entry.wait, now, d.id) }]),
+          deliveries.map((d) => [
+            d.id,
+            down
+              ? { kind: 'paced', reply: entry.reason, retryAt: downRetryAt(down, now, d.id), down: { destination, since: down.since } }
+              : { kind: 'paced', reply: entry.reason, retryAt: pacingRetryAt(entry.wait, now, d.id) },
+          ]),
         );
       }
       let result: SendResult;
@@ -45,7 +52,8 @@ export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now
       const replies = [...result.perRecipient.values()];
       const tryLater = replies.find((o) => o.kind === 'deferred' && isTryLater(o.reply));
       if (deps.pacing && tryLater) await deps.pacing.tryLater(destination, tryLater.reply, deliveries.length);
-      await entry?.leave({ delivered: replies.some((o) => o.kind === 'delivered') });
+      const up = await entry?.leave({ delivered: replies.some((o) => o.kind === 'delivered'), reached: !connectionFailed(replies) });
+      if (up) note(EVENTS.destinationUp, `${destination} answers again: the deliveries held for it go now`, { destination }, traceText('queue.destination_up', { destination }));
       const out = new Map<number, AttemptOutcome>();
       for (const d of deliveries) {
         const o = result.perRecipient.get(d.recipient);

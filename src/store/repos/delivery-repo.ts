@@ -4,7 +4,7 @@ import type { DialectCaps } from '../dialects/caps.js';
 import type { Selectable } from 'kysely';
 import type { Database, DeliveryStatus, DeliveryTable } from '../schema.js';
 import { insertReceived, type ReceivedRecord } from './message-repo.js';
-import { appendTrace, type TraceEvent } from './trace-repo.js';
+import { appendOrMergeTrace, appendTrace, type TraceEvent } from './trace-repo.js';
 import { storeInMailbox, type MailboxEntry } from './mailbox-repo.js';
 import { runCompiledOnce } from '../compiled-once.js';
 
@@ -199,7 +199,7 @@ export async function completeMany(db: Db, inputs: readonly AttemptCompletion[])
       }
       recorded.push(changed > 0 || input.results.length === 0);
       if (changed === 0 && input.results.length > 0) continue;
-      await appendTrace(trx, input.trace);
+      await appendOrMergeTrace(trx, input.trace);
       for (const e of input.mailbox ?? []) await storeInMailbox(trx, e);
       for (const m of input.newMessages) await insertReceived(trx, m);
     }

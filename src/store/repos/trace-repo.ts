@@ -13,6 +13,11 @@ export interface TraceEvent {
   readonly data?: Record<string, unknown>;
   /** The line in words of the console's dictionaries; stored in `data` as `text`. */
   readonly text?: TraceText;
+  /**
+   * A repeat of the delivery's last line (same code, same `data.reply`) updates that line
+   * instead of adding one: `data.count`, `data.firstAt`, `data.lastAt` (appendOrMergeTrace).
+   */
+  readonly merge?: boolean;
 }
 
 export interface StoredTraceEvent extends Omit<TraceEvent, 'text'> {
@@ -56,4 +61,39 @@ function isText(v: unknown): v is { code: string; params: Record<string, unknown
   if (typeof v !== 'object' || v === null) return false;
   const t = v as Record<string, unknown>;
   return typeof t['code'] === 'string' && typeof t['params'] === 'object' && t['params'] !== null;
+}
+
+/**
+ * appendTrace, except that an event marked `merge` that repeats its delivery's last line
+ * (same code and reply: a destination down for hours, a host deferring every retry) counts
+ * on that line instead of adding one. Only where the event is its delivery's one line in
+ * this batch, so lines keep their order.
+ */
+export async function appendOrMergeTrace(db: Db | Transaction<Database>, events: readonly TraceEvent[]): Promise<void> {
+  const rest: TraceEvent[] = [];
+  for (const e of events) {
+    const alone = e.deliveryId != null && events.every((o) => o === e || o.deliveryId !== e.deliveryId);
+    if (e.merge && alone && (await mergeIntoLast(db, e))) continue;
+    rest.push(e);
+  }
+  if (rest.length > 0) await appendTrace(db, rest);
+}
+
+async function mergeIntoLast(db: Db | Transaction<Database>, e: TraceEvent): Promise<boolean> {
+  const last = await db
+    .selectFrom('trace_events')
+    .select(['id', 'code', 'at', 'data'])
+    .where('queue_id', '=', e.queueId)
+    .where('delivery_id', '=', e.deliveryId!)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!last || last.code !== e.code) return false;
+  const before = JSON.parse(last.data) as Record<string, unknown>;
+  if (before['reply'] === undefined || before['reply'] !== e.data?.['reply']) return false;
+  const count = (typeof before['count'] === 'number' ? before['count'] : 1) + 1;
+  const firstAt = typeof before['firstAt'] === 'number' ? before['firstAt'] : Number(last.at);
+  const data = { ...e.data, count, firstAt, lastAt: e.at, ...(e.text ? { [TEXT_KEY]: e.text } : {}) };
+  await db.updateTable('trace_events').set({ summary: e.summary, data: JSON.stringify(data) }).where('id', '=', last.id).execute();
+  return true;
 }

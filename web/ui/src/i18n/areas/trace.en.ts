@@ -40,6 +40,8 @@ export const traceEn = {
   'trace.queue.deferred': '<{recipient}> deferred: {reply}; next attempt {nextAttemptAt}',
   'trace.queue.expired': '<{recipient}> expired after {attempts} attempts: {reply}',
   'trace.queue.paced': '<{recipient}> held back: {reply}; next try {nextAttemptAt}',
+  'trace.queue.destination_down': '<{recipient}> held: {destination} is down since {since}; next try after its probe, {nextAttemptAt}',
+  'trace.queue.destination_up': '{destination} answers again: the deliveries held for it go now',
   'trace.queue.dsn_queued': 'bounce to <{sender}> queued as {dsnQueueId}',
   'trace.queue.dsn_suppressed/added-recipient': 'no bounce for <{recipient}>: the rule that added it suppresses bounces',
   'trace.queue.dsn_suppressed/null-sender': 'no bounce: the message has a null sender (it is itself a notification)',

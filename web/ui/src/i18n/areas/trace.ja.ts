@@ -38,6 +38,8 @@ export const traceJa: Record<keyof typeof traceEn, string> = {
   'trace.queue.deferred': '<{recipient}> への配信を延期しました: {reply}。次回の試行 {nextAttemptAt}',
   'trace.queue.expired': '<{recipient}> への配信は {attempts} 回試行した後に期限切れになりました: {reply}',
   'trace.queue.paced': '<{recipient}> への配信を控えています: {reply}。次回の試行 {nextAttemptAt}',
+  'trace.queue.destination_down': '<{recipient}> を保留しています: {destination} は {since} から応答しません。確認の接続の後、{nextAttemptAt} に再試行します',
+  'trace.queue.destination_up': '{destination} が再び応答しました: 保留していた配信をすぐに送ります',
   'trace.queue.dsn_queued': '<{sender}> へのエラー通知をキューに入れました（キュー ID {dsnQueueId}）',
   'trace.queue.dsn_suppressed/added-recipient': '<{recipient}> のエラー通知は送りません: この宛先を追加したルールがエラー通知を止めています',
   'trace.queue.dsn_suppressed/null-sender': 'エラー通知は送りません: 送信者が空です（このメール自体が通知です）',

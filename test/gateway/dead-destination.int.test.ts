@@ -1,0 +1,213 @@
+/**
+ * A destination that does not answer (outbound/dead-destination.ts) against a listener that
+ * counts connections: after a few failures in a row it is down, and 200 queued deliveries
+ * cost one probe at a time, not a connection each; two nodes on one PostgreSQL probe one at
+ * a time between them; when the host answers again every message arrives exactly once,
+ * soon after the probe; a delivery held again and again keeps one trace line with a count.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEAD_AFTER } from '../../src/outbound/dead-destination.js';
+import { loadTrace } from '../../src/store/index.js';
+import { startCountingSink, type CountingSink } from '../support/counting-sink.js';
+import { freshPgDatabase, type PgDatabase } from '../support/postgres.js';
+import { DIALECTS, eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
+
+const CONNECTIONS = 3;
+
+const config = (port: number) => `
+domains: [solarmora.com]
+hosts:
+  - { name: crm, host: 127.0.0.1, port: ${port}, tls: none, domains: [crm.test] }
+outbound:
+  limits:
+    - { domain: crm.test, connections: ${CONNECTIONS} }
+queue:
+  retry: { firstRetry: 1s }
+defaultRouting:
+  - description: Forward help to the CRM
+    match: { single: help@solarmora.com }
+    modify:
+      changeEnvelopeRecipient: { replaceRecipient: support@crm.test }
+`;
+
+/** Counts connections; "dead" answers 421 at once and closes, "up" passes them on to a sink. */
+interface DeadHost {
+  readonly port: number;
+  connections: number;
+  /** When each connection came. */
+  readonly at: number[];
+  mode: 'dead' | 'up';
+  stop(): Promise<void>;
+}
+
+async function startDeadHost(sinkPort: number): Promise<DeadHost> {
+  const sockets = new Set<Socket>();
+  const host: DeadHost = { port: 0, connections: 0, at: [], mode: 'dead', stop: async () => undefined };
+  const server: Server = createServer((socket) => {
+    host.connections++;
+    host.at.push(Date.now());
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    if (host.mode === 'dead') {
+      socket.end('421 4.3.2 Service not available, closing transmission channel\r\n');
+      return;
+    }
+    const up = connect({ host: '127.0.0.1', port: sinkPort });
+    up.on('error', () => socket.destroy());
+    socket.pipe(up).pipe(socket);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  return Object.assign(host, {
+    port: typeof address === 'object' && address ? address.port : 0,
+    stop: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  });
+}
+
+async function sendMany(nodes: readonly TestNode[], n: number, tag: string): Promise<void> {
+  const clients = nodes.map((node) =>
+    nodemailer.createTransport({ host: '127.0.0.1', port: node.smtpPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 5 }),
+  );
+  try {
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        clients[i % clients.length]!.sendMail({
+          envelope: { from: 'customer@example.net', to: ['help@solarmora.com'] },
+          raw: `From: customer@example.net\r\nTo: help@solarmora.com\r\nSubject: ${i}\r\nMessage-Id: <${tag}-${i}@example.net>\r\n\r\nmessage ${i}\r\n`,
+        }),
+      ),
+    );
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+const expected = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `<${tag}-${i}@example.net>`).sort();
+
+async function heldRows(node: TestNode) {
+  return node.store.db.selectFrom('deliveries').select(['id', 'queue_id', 'status', 'attempts', 'last_reply']).where('recipient', '=', 'support@crm.test').execute();
+}
+
+async function downState(node: TestNode) {
+  return node.store.db.selectFrom('destinations').selectAll().where('destination', '=', 'crm.test').executeTakeFirst();
+}
+
+describe.each(DIALECTS)('a destination that does not answer, on %s', (dialect) => {
+  const MESSAGES = 200;
+  let sink: CountingSink;
+  let host: DeadHost;
+  let gw: TestNode;
+
+  beforeAll(async () => {
+    sink = await startCountingSink({ dataDelay: 0 });
+    host = await startDeadHost(sink.port);
+    gw = await startTestNode({ dialect, config: config(host.port), roles: ['inbound', 'queue', 'web'] });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await host?.stop();
+    await sink?.stop();
+  });
+
+  it('is probed, not connected to per message; held mail keeps one trace line; it all goes once the host is back', { timeout: 120_000 }, async () => {
+    const tag = `dead-${dialect}`;
+    const started = Date.now();
+    await sendMany([gw], MESSAGES, tag);
+    // Accepting does not wait for the dead host.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await eventually(async () => (await downState(gw))?.down_since != null, 30_000, 'crm.test marked down');
+    const held = await eventually(
+      async () => {
+        const rows = await heldRows(gw);
+        return rows.length === MESSAGES && rows.every((r) => r.status === 'deferred' && r.last_reply?.startsWith('destination crm.test is down')) && rows;
+      },
+      30_000,
+      'every delivery held for the down destination',
+    );
+    // The failures that marked it down, plus one try at a time after the first failure: not one per message.
+    const atDown = host.connections;
+    expect(atDown).toBeLessThanOrEqual(DEAD_AFTER + CONNECTIONS);
+    // Held without counting an attempt against the delivery's retry schedule.
+    expect(held.filter((r) => r.attempts > 1)).toEqual([]);
+
+    // The first probe (10 s after it went down) fails: exactly one connection, and held mail comes back and is held again.
+    await eventually(async () => host.connections > atDown, 30_000, 'the first probe');
+    await new Promise((r) => setTimeout(r, 7_000));
+    expect(host.connections).toBe(atDown + 1);
+    const merged = await eventually(
+      async () => {
+        const traces = await Promise.all(held.map((d) => loadTrace(gw.store.db, d.queue_id)));
+        const lines = traces.map((t) => t.filter((e) => e.code === 'queue.destination_down'));
+        // One line per delivery however often it was held; the probe's own delivery starts a second after its attempt.
+        if (lines.filter((l) => l.length > 1).length > 1) throw new Error(`held deliveries add lines: ${JSON.stringify(lines.map((l) => l.length))}`);
+        return lines.flat().find((e) => (e.data?.['count'] as number) >= 2);
+      },
+      15_000,
+      'a second hold merged into the first line',
+    );
+    expect(merged.data?.['firstAt']).toBeLessThan(merged.data?.['lastAt'] as number);
+    expect(merged.text?.code).toBe('queue.destination_down');
+
+    // Back: the next probe (20 s after the first) gets through, and everything held goes at once.
+    host.mode = 'up';
+    const beforeUp = host.connections;
+    await sink.waitForAccepted(MESSAGES, 60_000);
+    const probeAt = host.at[beforeUp]!;
+    expect(Date.now() - probeAt).toBeLessThan(15_000);
+    expect(sink.accepted.slice().sort()).toEqual(expected(tag, MESSAGES));
+    const rows = await eventually(async () => {
+      const r = await heldRows(gw);
+      return r.every((d) => d.status === 'delivered') && r;
+    }, 30_000);
+    expect(rows).toHaveLength(MESSAGES);
+    expect((await downState(gw))?.down_since ?? null).toBeNull();
+    const all = (await Promise.all(rows.map((d) => loadTrace(gw.store.db, d.queue_id)))).flat();
+    expect(all.filter((e) => e.code === 'queue.destination_up')).toHaveLength(1);
+  });
+});
+
+describe('two nodes on one PostgreSQL database and a dead destination', () => {
+  const MESSAGES = 100;
+  let db: PgDatabase;
+  let sink: CountingSink;
+  let host: DeadHost;
+  let a: TestNode;
+  let b: TestNode;
+
+  beforeAll(async () => {
+    [db, sink] = await Promise.all([freshPgDatabase(), startCountingSink({ dataDelay: 0 })]);
+    host = await startDeadHost(sink.port);
+    a = await startTestNode({ dialect: 'postgres', sharedDatabase: db.url, hostname: 'a.relaydesk.test', roles: ['inbound', 'queue'] });
+    b = await startTestNode({ dialect: 'postgres', sharedDatabase: db.url, hostname: 'b.relaydesk.test', roles: ['inbound', 'queue'] });
+    await a.apply(config(host.port));
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await host?.stop();
+    await sink?.stop();
+    await db?.drop();
+  });
+
+  it('causes no connection storm: one probe at a time between them', { timeout: 90_000 }, async () => {
+    await sendMany([a, b], MESSAGES, 'pair');
+    await eventually(async () => (await downState(a))?.down_since != null, 30_000, 'crm.test marked down');
+    await new Promise((r) => setTimeout(r, 2_000));
+    const atDown = host.connections;
+    // Each node may have had its few attempts under way when the other marked it down.
+    expect(atDown).toBeLessThanOrEqual(DEAD_AFTER + 2 * CONNECTIONS);
+    await eventually(async () => host.connections > atDown, 30_000, 'the first probe');
+    await new Promise((r) => setTimeout(r, 8_000));
+    expect(host.connections).toBe(atDown + 1);
+    host.mode = 'up';
+    await sink.waitForAccepted(MESSAGES, 60_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(sink.accepted.slice().sort()).toEqual(expected('pair', MESSAGES));
+  });
+});
