@@ -24,8 +24,11 @@
  *     a rule re-addressed or added, one send per group of deliveries; with a PacingGate, a slot
  *     of the recipient domain first (outbound.limits), else the group is `paced` (held back).
  *   new PacingGate({ db, owner, now }).enter(domain, limits, count) → go (leave() after) | wait;
+ *     an attempt whose process holds every slot waits in-process for one; a slot held is used
+ *     again without the store; a domain down (dead-destination.ts) lets only its one probe go.
  *     tryLater(domain, reply, count) slows a domain down. Pure: limitFor, effectiveLimit,
- *     slowDown, slowedUntil, isTryLater (421, 451 4.7.x), destinationOf.
+ *     slowDown, slowedUntil, isTryLater (421, 451 4.7.x), destinationOf, connectionFailed,
+ *     downRetryAt.
  *
  * TRUSTS
  *   Remote SMTP replies and DNS answers are untrusted: replies are flattened to one line
@@ -44,6 +47,9 @@
  *
  * EVENTS
  *   queue.paced (a group held back by pacing, recorded by the queue, once per run of a reason);
+ *   queue.destination_down (a group held for a down domain, recorded by the queue, one line
+ *   counted per delivery), queue.destination_up (noted by the probe that brought it back; in
+ *   the log with queue.destination_down when a domain goes down);
  *   outbound.arc_sealed (through the attempt's `note`, in the trace before the outcome: the
  *   instance, cv, domain and selector). The queue records queue.attempt, queue.delivered,
  *   queue.deferred, queue.bounced and queue.dsn_* with the outcome's reply and remoteMta.
@@ -64,6 +70,7 @@ export {
 } from './io/smtp-sender.js';
 export { smtpTransport } from './io/smtp-transport.js';
 export { PacingGate, type PacingEntry } from './io/pacing-gate.js';
+export { DEAD_AFTER, connectionFailed, downReason, downRetryAt, type DownState } from './dead-destination.js';
 export {
   DEFAULT_DESTINATION,
   DEFAULT_LIMIT,

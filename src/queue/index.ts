@@ -21,6 +21,7 @@
  * SECURITY Holds no credentials of its own; what leaves the node leaves through a transport.
  * EVENTS   queue.attempt, queue.delivered, queue.deferred, queue.bounced, queue.expired,
  *          queue.paced (a delivery a transport held back without an attempt, once per reason),
+ *          queue.destination_down (one held for a down destination: one line, counted),
  *          queue.dsn_queued, queue.dsn_suppressed, mailbox.stored, what transports note
  *          (outbound.arc_sealed) before the outcome, queue.deleted (held
  *          mail dropped by retention), retention.purged; in the trace of mail it builds,

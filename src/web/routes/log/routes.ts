@@ -60,7 +60,17 @@ const messageSchema = z.object({
   suspended: z.array(suspendedSchema).describe('what the desk set aside of it, with the reason'),
   failed: z.array(failedSchema).describe('what the desk could not process of it, with the error'),
 });
-const stepSchema = z.object({ at: z.string(), code: z.string(), summary: z.string(), text: traceTextSchema, deliveryId: z.number().int().nullable() });
+const stepSchema = z.object({
+  at: z.string(),
+  code: z.string(),
+  summary: z.string(),
+  text: traceTextSchema,
+  deliveryId: z.number().int().nullable(),
+  repeated: z
+    .object({ count: z.number().int(), firstAt: z.string(), lastAt: z.string() })
+    .nullable()
+    .describe('a step that happened again and again (a delivery held for a down destination): how often, first and last time'),
+});
 const intakeSchema = z.object({
   channel: z.string(),
   effect: z.string().describe('new-case, append, new-lead, append-lead, suspend, verification, …'),
@@ -168,10 +178,24 @@ const trace = defineRoute({
     const [steps, desk] = await Promise.all([loadTrace(deps.db, params.id), loadIntakesOfMessage(deps.db, params.id)]);
     return {
       message: await view(deps, m),
-      steps: steps.map((s) => ({ at: new Date(s.at).toISOString(), code: s.code, summary: s.summary, text: stepText(s), deliveryId: s.deliveryId ?? null })),
+      steps: steps.map((s) => ({
+        at: new Date(s.at).toISOString(),
+        code: s.code,
+        summary: s.summary,
+        text: stepText(s),
+        deliveryId: s.deliveryId ?? null,
+        repeated: repeatedOf(s.data),
+      })),
       desk,
     };
   },
 });
 
 export const logRoutes: readonly ApiRoute[] = [search, trace];
+
+/** The count a merged trace line carries (store/repos/trace-repo appendOrMergeTrace). */
+function repeatedOf(data: Record<string, unknown> | undefined): { count: number; firstAt: string; lastAt: string } | null {
+  const { count, firstAt, lastAt } = data ?? {};
+  if (typeof count !== 'number' || typeof firstAt !== 'number' || typeof lastAt !== 'number') return null;
+  return { count, firstAt: new Date(firstAt).toISOString(), lastAt: new Date(lastAt).toISOString() };
+}

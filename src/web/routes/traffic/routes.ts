@@ -37,6 +37,13 @@ const destinationSchema = z.object({
   lastReason: z.string().nullable().describe('why the last of them waited: "pacing: gmail.com at 5 connections", or the "try later" reply'),
   lastReasonAt: z.string().nullable(),
   slowedUntil: z.string().nullable().describe('while a "try later" reply keeps the domain slowed down: when it is back at full speed'),
+  down: z
+    .object({
+      since: z.string().describe('when connection failures in a row marked it down'),
+      nextProbeAt: z.string().describe('when one node next tries to connect; until then no delivery to it connects'),
+    })
+    .nullable()
+    .describe('set while the domain does not answer (refused, timed out, no greeting)'),
 });
 
 const totalsSchema = z.object({
@@ -65,7 +72,7 @@ const show = defineRoute({
     totals: totalsSchema.describe('the counts over the whole range'),
     rolledUntil: z.string().nullable().describe('the end of the last minute counted; later mail shows after the next rollup (every minute)'),
     hops: z.array(hopSchema),
-    destinations: z.array(destinationSchema).describe('recipient domains that pacing held back or that answered "try later"; the latest first'),
+    destinations: z.array(destinationSchema).describe('recipient domains that pacing held back, that answered "try later" or that are down; the latest first'),
   }),
   failures: [403],
   async command({ input: { query }, deps }) {
@@ -103,6 +110,7 @@ const show = defineRoute({
         lastReason: d.lastReason,
         lastReasonAt: iso(d.lastReasonAt),
         slowedUntil: iso(slowedUntil(d.slow, now)),
+        down: d.down ? { since: iso(d.down.since)!, nextProbeAt: iso(d.down.probing ? Math.max(d.down.probeAt, d.down.probing.until) : d.down.probeAt)! } : null,
       })),
     };
   },

@@ -14,12 +14,18 @@ import { ErrorNote } from './status.js';
 import { Link } from '../router.js';
 
 export function TraceSteps({ steps, label }: { steps: MessageTrace['steps']; label?: string }) {
-  const { formatTime, serverText } = useI18n();
+  const { t, formatTime, serverText } = useI18n();
   return (
     <ol className="timeline" aria-label={label}>
       {steps.map((s, i) => (
         <li key={i}>
           <time dateTime={s.at}>{formatTime(s.at)}</time> <code>{s.code}</code> {serverText('trace.', s.text, s.summary)}
+          {s.repeated && (
+            <span className="muted" data-testid="repeated">
+              {' '}
+              {t('trace.repeated', { count: s.repeated.count, first: formatTime(s.repeated.firstAt), last: formatTime(s.repeated.lastAt) })}
+            </span>
+          )}
         </li>
       ))}
     </ol>

@@ -323,6 +323,7 @@ const core = {
   'configEdit.otherProblems': 'The check also found these, elsewhere in the configuration:',
   'configEdit.error': 'Error:',
   'configEdit.warning': 'Warning:',
+  'trace.repeated': '×{count}, first {first}, last {last}',
   'trace.case': 'Case #{number} is open in the {channel} channel',
   'trace.lead': 'A lead is open in the {channel} channel',
   'trace.deskOther': 'The {channel} channel took it in ({effect}).',

@@ -339,6 +339,7 @@ export const ja: Record<MessageKey, string> = {
   'configEdit.otherProblems': '設定のほかの箇所でも次の問題が見つかりました:',
   'configEdit.error': 'エラー:',
   'configEdit.warning': '警告:',
+  'trace.repeated': '×{count}（最初 {first}、最後 {last}）',
   'trace.case': '{channel} チャネルでケース #{number} が作成されました',
   'trace.lead': '{channel} チャネルでリードが作成されました',
   'trace.deskOther': '{channel} チャネルが受け取りました（{effect}）。',

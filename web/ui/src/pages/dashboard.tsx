@@ -248,7 +248,7 @@ function Hops({ hops, formatTime }: { hops: Hop[]; formatTime: (iso: string) => 
   );
 }
 
-/** Pacing: the domains held back or slowed down, and why (shown only when there are any). */
+/** Pacing: the domains held back, slowed down or down, and why (shown only when there are any). */
 function Destinations({ destinations, formatTime }: { destinations: Destination[]; formatTime: (iso: string) => string }) {
   const { t } = useI18n();
   return (
@@ -262,6 +262,7 @@ function Destinations({ destinations, formatTime }: { destinations: Destination[
             <th scope="col">{t('dashboard.destinations.col.deferred')}</th>
             <th scope="col">{t('dashboard.destinations.col.lastReason')}</th>
             <th scope="col">{t('dashboard.destinations.col.slowedUntil')}</th>
+            <th scope="col">{t('dashboard.destinations.col.state')}</th>
           </tr>
         </thead>
         <tbody>
@@ -283,6 +284,13 @@ function Destinations({ destinations, formatTime }: { destinations: Destination[
                   <time dateTime={d.slowedUntil}>{formatTime(d.slowedUntil)}</time>
                 ) : (
                   <span className="muted">{t('dashboard.destinations.fullSpeed')}</span>
+                )}
+              </td>
+              <td data-state={d.down ? 'down' : 'up'}>
+                {d.down ? (
+                  t('dashboard.destinations.down', { since: formatTime(d.down.since), nextProbeAt: formatTime(d.down.nextProbeAt) })
+                ) : (
+                  <span className="muted">{t('dashboard.destinations.up')}</span>
                 )}
               </td>
             </tr>
