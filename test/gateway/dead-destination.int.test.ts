@@ -8,7 +8,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_AFTER } from '../../src/outbound/dead-destination.js';
+import { DEAD_AFTER } from '../../src/outbound/index.js';
+import { createApiToken } from '../../src/accounts/index.js';
 import { loadTrace } from '../../src/store/index.js';
 import { startCountingSink, type CountingSink } from '../support/counting-sink.js';
 import { freshPgDatabase, type PgDatabase } from '../support/postgres.js';
@@ -90,6 +91,13 @@ async function sendMany(nodes: readonly TestNode[], n: number, tag: string): Pro
 
 const expected = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `<${tag}-${i}@example.net>`).sort();
 
+async function api<T>(node: TestNode, path: string): Promise<T> {
+  const token = (await createApiToken(node.store.db, { name: `t-${Math.random()}`, role: 'admin', now: Date.now() })).token;
+  const res = await fetch(`http://127.0.0.1:${node.node.httpPort}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as T;
+}
+
 async function heldRows(node: TestNode) {
   return node.store.db.selectFrom('deliveries').select(['id', 'queue_id', 'status', 'attempts', 'last_reply']).where('recipient', '=', 'support@crm.test').execute();
 }
@@ -153,6 +161,16 @@ describe.each(DIALECTS)('a destination that does not answer, on %s', (dialect) =
     );
     expect(merged.data?.['firstAt']).toBeLessThan(merged.data?.['lastAt'] as number);
     expect(merged.text?.code).toBe('queue.destination_down');
+    // The console reads it as one step with a count.
+    const { steps } = await api<{ steps: { code: string; repeated: { count: number; firstAt: string; lastAt: string } | null }[] }>(
+      gw,
+      `/api/messages/${merged.queueId}/trace`,
+    );
+    expect(steps.find((st) => st.code === 'queue.destination_down' && st.repeated !== null)?.repeated?.count).toBeGreaterThanOrEqual(2);
+    const { destinations } = await api<{ destinations: { domain: string; down: { since: string; nextProbeAt: string } | null }[] }>(gw, '/api/traffic');
+    const shown = destinations.find((x) => x.domain === 'crm.test');
+    expect(shown?.down).not.toBeNull();
+    expect(Date.parse(shown!.down!.nextProbeAt)).toBeGreaterThan(Date.parse(shown!.down!.since));
 
     // Back: the next probe (20 s after the first) gets through, and everything held goes at once.
     host.mode = 'up';
@@ -169,6 +187,8 @@ describe.each(DIALECTS)('a destination that does not answer, on %s', (dialect) =
     expect((await downState(gw))?.down_since ?? null).toBeNull();
     const all = (await Promise.all(rows.map((d) => loadTrace(gw.store.db, d.queue_id)))).flat();
     expect(all.filter((e) => e.code === 'queue.destination_up')).toHaveLength(1);
+    const after = await api<{ destinations: { domain: string; down: unknown }[] }>(gw, '/api/traffic');
+    expect(after.destinations.find((x) => x.domain === 'crm.test')?.down ?? null).toBeNull();
   });
 });
 

@@ -113,6 +113,8 @@ interface Destination {
  */
 export class PacingGate {
   readonly #destinations = new Map<string, Destination>();
+  /** Reasons of destinations back up, whose held deliveries the next sweep releases once more. */
+  #lateReleases: string[] = [];
   readonly #sweeper: NodeJS.Timeout;
   #sweeping = false;
   #closed = false;
@@ -138,19 +140,20 @@ export class PacingGate {
 
   async enter(destination: string, limits: readonly DestinationLimitEntry[], count: number): Promise<PacingEntry> {
     const d = this.#destination(destination);
-    let probe = false;
     if (d.down) {
-      // Down: nothing connects but the one probe, when its time has come.
-      probe = await this.#claimProbe(d);
-      if (!probe) return this.#downWait(d);
+      // Down: nothing connects but the one probe, when its time has come. It needs no slot:
+      // while the destination is down nobody else connects to it.
+      if (await this.#claimProbe(d)) return this.#probeEntry(d);
+      // A claim refused reads the state again: another node's probe may have brought it back.
+      if (d.down) return this.#downWait(d);
     }
     const mine = this.#reusable(d, limits);
-    if (mine !== null) return this.#go(d, mine, limits, count, probe);
+    if (mine !== null) return this.#go(d, mine, limits, count);
     // Every slot the limit allows is this process's and in use: the store has none to give.
-    if (!probe && this.#allMineBusy(d, limits) && d.waiting.length < MAX_WAITING) return this.#queue(d, limits, count);
+    if (this.#allMineBusy(d, limits) && d.waiting.length < MAX_WAITING) return this.#queue(d, limits, count);
     d.entering++;
     try {
-      const turn = d.turn.then(() => this.#enterThroughStore(d, limits, count, probe));
+      const turn = d.turn.then(() => this.#enterThroughStore(d, limits, count));
       d.turn = turn.catch(() => undefined);
       const entry = await turn;
       return await (entry ?? this.#queue(d, limits, count));
@@ -203,7 +206,9 @@ export class PacingGate {
 
   #downWait(d: Destination): PacingEntry {
     const down = d.down!;
-    const nextProbeAt = down.probing ? Math.max(down.probeAt, down.probing.until) : down.probeAt;
+    // A probe under way decides soon (or its claim runs out): look again then, or sooner if it is long.
+    const now = this.deps.now();
+    const nextProbeAt = down.probing ? Math.min(Math.max(down.probeAt, down.probing.until), now + FIRST_PROBE_MS) : down.probeAt;
     const reason = downReason(d.name, down.since);
     return { kind: 'wait', wait: { kind: 'connections', limit: 0 }, reason, down: { since: down.since, nextProbeAt } };
   }
@@ -212,8 +217,8 @@ export class PacingGate {
    * The slot is marked busy: count the message against the minute's cap where one is
    * configured (only then does an attempt on a slot we hold need the store), and go.
    */
-  async #go(d: Destination, slot: number, limits: readonly DestinationLimitEntry[], count: number, probe = false): Promise<PacingEntry> {
-    if (d.down && !probe) {
+  async #go(d: Destination, slot: number, limits: readonly DestinationLimitEntry[], count: number): Promise<PacingEntry> {
+    if (d.down) {
       this.#idle(d, slot);
       return this.#downWait(d);
     }
@@ -232,16 +237,16 @@ export class PacingGate {
         return this.#held(d, { kind: 'rate', limit: limit.perMinute }, count);
       }
     }
-    return this.#entry(d, slot, probe);
+    return this.#entry(d, slot);
   }
 
   /** The store's answer when no slot of ours will do; null: wait here for one of ours. */
-  async #enterThroughStore(d: Destination, limits: readonly DestinationLimitEntry[], count: number, probe = false): Promise<PacingEntry | null> {
+  async #enterThroughStore(d: Destination, limits: readonly DestinationLimitEntry[], count: number): Promise<PacingEntry | null> {
     await this.#ready;
-    if (d.down && !probe) return this.#downWait(d);
+    if (d.down) return this.#downWait(d);
     // An attempt that left while this one waited for its turn may have freed a slot of ours.
     const mine = this.#reusable(d, limits);
-    if (mine !== null) return this.#go(d, mine, limits, count, probe);
+    if (mine !== null) return this.#go(d, mine, limits, count);
     const { db, owner } = this.deps;
     const now = this.deps.now();
     const limit = limitFor(d.name, limits);
@@ -264,11 +269,11 @@ export class PacingGate {
     if (answer.kind === 'slot') {
       d.held.set(answer.slot, { until: now + ATTEMPT_LEASE_MS, busy: true, idleSince: now });
       // Another node marked it down meanwhile.
-      if (d.down && !probe) {
+      if (d.down) {
         this.#idle(d, answer.slot);
         return this.#downWait(d);
       }
-      return this.#entry(d, answer.slot, probe);
+      return this.#entry(d, answer.slot);
     }
     // Every slot is taken. Where some are our own attempts', one of them is ours next.
     if (answer.kind === 'connections' && busy.length > 0 && d.waiting.length < MAX_WAITING) return null;
@@ -296,21 +301,35 @@ export class PacingGate {
     });
   }
 
-  #entry(d: Destination, slot: number, probe: boolean): PacingEntry {
+  /** The probe of a down destination: its outcome decides whether it is back. */
+  #probeEntry(d: Destination): PacingEntry {
     let left = false;
     return {
       kind: 'go',
-      probe,
+      probe: true,
+      leave: async ({ reached }) => {
+        if (left || reached === undefined) return false;
+        left = true;
+        return this.#health(d, reached, true);
+      },
+    };
+  }
+
+  #entry(d: Destination, slot: number): PacingEntry {
+    let left = false;
+    return {
+      kind: 'go',
+      probe: false,
       leave: async ({ delivered, reached }) => {
         if (left) return false;
         left = true;
         // Before the slot is handed on: the next attempt must see a destination that went down.
-        const up = reached === undefined ? false : await this.#health(d, reached, probe);
+        const up = reached === undefined ? false : await this.#health(d, reached, false);
         // The next attempt goes once the sender's pool has its connection back (nodemailer marks it
         // available in a setImmediate after the reply): sooner, it would open another connection.
         await new Promise((r) => setImmediate(r));
         this.#idle(d, slot);
-            this.#handOn(d);
+        this.#handOn(d);
         // Written only when a run of "try later" replies is known to be open: not once per message.
         if (delivered && d.tryLater > 0) {
           d.tryLater = 0;
@@ -358,7 +377,10 @@ export class PacingGate {
       d.failures = 0;
       d.down = null;
       if (!wasDown) return false;
-      const released = since === undefined ? 0 : await releaseHeldDeliveries(db, { reason: downReason(d.name, since), now });
+      const reason = since === undefined ? null : downReason(d.name, since);
+      const released = reason === null ? 0 : await releaseHeldDeliveries(db, { reason, now });
+      // Attempts held while the probe was under way may be recorded after this: the next sweep releases them too.
+      if (reason !== null) this.#lateReleases.push(reason);
       logger?.info({ component: 'outbound', event: 'queue.destination_up', destination: d.name, released }, `${d.name} answers again; ${released} held deliveries go now`);
       return true;
     } catch (e) {
@@ -471,6 +493,9 @@ export class PacingGate {
         if (d.held.size === 0 && d.waiting.length === 0 && d.entering === 0 && d.failures === 0 && d.down === null) this.#destinations.delete(d.name);
       }
       const { db, owner, logger } = this.deps;
+      const late = this.#lateReleases;
+      this.#lateReleases = [];
+      for (const reason of late) await releaseHeldDeliveries(db, { reason, now }).catch(() => 0);
       if (renew.length > 0) {
         const until = now + ATTEMPT_LEASE_MS;
         try {
