@@ -123,19 +123,19 @@ describe.each(DIALECTS)('a destination that does not answer, on %s', (dialect) =
     await sink?.stop();
   });
 
-  it('is probed, not connected to per message; held mail keeps one trace line; it all goes once the host is back', { timeout: 120_000 }, async () => {
+  it('is probed, not connected to per message; held mail keeps one trace line; it all goes once the host is back', { timeout: 240_000 }, async () => {
     const tag = `dead-${dialect}`;
     const started = Date.now();
     await sendMany([gw], MESSAGES, tag);
     // Accepting does not wait for the dead host.
-    expect(Date.now() - started).toBeLessThan(30_000);
-    await eventually(async () => (await downState(gw))?.down_since != null, 30_000, 'crm.test marked down');
+    expect(Date.now() - started).toBeLessThan(60_000);
+    await eventually(async () => (await downState(gw))?.down_since != null, 60_000, 'crm.test marked down');
     const held = await eventually(
       async () => {
         const rows = await heldRows(gw);
         return rows.length === MESSAGES && rows.every((r) => r.status === 'deferred' && r.last_reply?.startsWith('destination crm.test is down')) && rows;
       },
-      30_000,
+      60_000,
       'every delivery held for the down destination',
     );
     // The failures that marked it down, plus one try at a time after the first failure: not one per message.
@@ -145,7 +145,7 @@ describe.each(DIALECTS)('a destination that does not answer, on %s', (dialect) =
     expect(held.filter((r) => r.attempts > 1)).toEqual([]);
 
     // The first probe (10 s after it went down) fails: exactly one connection, and held mail comes back and is held again.
-    await eventually(async () => host.connections > atDown, 30_000, 'the first probe');
+    await eventually(async () => host.connections > atDown, 60_000, 'the first probe');
     await new Promise((r) => setTimeout(r, 7_000));
     expect(host.connections).toBe(atDown + 1);
     const merged = await eventually(
@@ -156,7 +156,7 @@ describe.each(DIALECTS)('a destination that does not answer, on %s', (dialect) =
         if (lines.filter((l) => l.length > 1).length > 1) throw new Error(`held deliveries add lines: ${JSON.stringify(lines.map((l) => l.length))}`);
         return lines.flat().find((e) => (e.data?.['count'] as number) >= 2);
       },
-      15_000,
+      30_000,
       'a second hold merged into the first line',
     );
     expect(merged.data?.['firstAt']).toBeLessThan(merged.data?.['lastAt'] as number);
@@ -175,9 +175,10 @@ describe.each(DIALECTS)('a destination that does not answer, on %s', (dialect) =
     // Back: the next probe (20 s after the first) gets through, and everything held goes at once.
     host.mode = 'up';
     const beforeUp = host.connections;
-    await sink.waitForAccepted(MESSAGES, 60_000);
+    await sink.waitForAccepted(MESSAGES, 120_000);
     const probeAt = host.at[beforeUp]!;
-    expect(Date.now() - probeAt).toBeLessThan(15_000);
+    // Promptly: well before the probe after it (40 s later) would come.
+    expect(Date.now() - probeAt).toBeLessThan(30_000);
     expect(sink.accepted.slice().sort()).toEqual(expected(tag, MESSAGES));
     const rows = await eventually(async () => {
       const r = await heldRows(gw);
@@ -215,18 +216,18 @@ describe('two nodes on one PostgreSQL database and a dead destination', () => {
     await db?.drop();
   });
 
-  it('causes no connection storm: one probe at a time between them', { timeout: 90_000 }, async () => {
+  it('causes no connection storm: one probe at a time between them', { timeout: 240_000 }, async () => {
     await sendMany([a, b], MESSAGES, 'pair');
-    await eventually(async () => (await downState(a))?.down_since != null, 30_000, 'crm.test marked down');
+    await eventually(async () => (await downState(a))?.down_since != null, 60_000, 'crm.test marked down');
     await new Promise((r) => setTimeout(r, 2_000));
     const atDown = host.connections;
     // Each node may have had its few attempts under way when the other marked it down.
     expect(atDown).toBeLessThanOrEqual(DEAD_AFTER + 2 * CONNECTIONS);
-    await eventually(async () => host.connections > atDown, 30_000, 'the first probe');
+    await eventually(async () => host.connections > atDown, 60_000, 'the first probe');
     await new Promise((r) => setTimeout(r, 8_000));
     expect(host.connections).toBe(atDown + 1);
     host.mode = 'up';
-    await sink.waitForAccepted(MESSAGES, 60_000);
+    await sink.waitForAccepted(MESSAGES, 120_000);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(sink.accepted.slice().sort()).toEqual(expected('pair', MESSAGES));
   });
