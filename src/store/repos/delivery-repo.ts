@@ -53,17 +53,17 @@ export function toDeliveryRow(r: Selectable<DeliveryTable>): DeliveryRow {
 }
 
 /**
+ * Deliveries a claim may take once due, in the words of the index `deliveries_claimable`
+ * (migration 0020): literal values, since neither database matches a partial index to bound ones.
+ */
+const CLAIMABLE = sql<boolean>`status in ('queued', 'deferred')`;
+
+/**
  * Takes up to `limit` due deliveries under a lease. A node that dies leaves leases
  * that expire (`reclaimExpiredLeases`), so its work comes back to someone.
  */
 export async function claimDue(db: Db, caps: DialectCaps, opts: { now: number; limit: number; owner: string; leaseMs: number }): Promise<DeliveryRow[]> {
-  let due = db
-    .selectFrom('deliveries')
-    .select('id')
-    .where('status', 'in', ['queued', 'deferred'])
-    .where('next_attempt_at', '<=', opts.now)
-    .orderBy('next_attempt_at')
-    .limit(opts.limit);
+  let due = db.selectFrom('deliveries').select('id').where(CLAIMABLE).where('next_attempt_at', '<=', opts.now).orderBy('next_attempt_at').limit(opts.limit);
   if (caps.skipLocked) due = due.forUpdate().skipLocked();
   const rows = await db
     .updateTable('deliveries')
@@ -136,7 +136,7 @@ export async function nextDueAt(db: Db): Promise<number | null> {
   const r = await db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-    .where('status', 'in', ['queued', 'deferred'])
+    .where(CLAIMABLE)
     .executeTakeFirst();
   return r?.at == null ? null : Number(r.at);
 }
