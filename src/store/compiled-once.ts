@@ -1,4 +1,5 @@
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { nameStatement } from './dialects/statement-names.js';
 
 /** A sentinel no real value starts with: it marks where a named parameter goes. */
 const MARK = '\u0000rd-param:';
@@ -30,6 +31,7 @@ function compiled(db: Runner, key: string, build: () => Compilable<unknown>): En
       return v.slice(MARK.length);
     });
     entry = { sql: query.sql, order };
+    nameStatement(query.sql);
     byKey.set(key, entry);
   }
   return entry;
