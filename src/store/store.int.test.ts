@@ -2,12 +2,15 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/relaydesk.js';
+import { freshPgDatabase } from '../../test/support/postgres.js';
 import {
   claimDue,
   completeMany,
   contentOf,
   loadDeliveries,
   loadTrace,
+  openStore,
+  type DbTransaction,
   reclaimExpiredLeases,
   reclaimOwnStaleLeases,
   renewLeases,
@@ -210,6 +213,21 @@ describe('store on sqlite, as the server opens it', () => {
       expect(ts.store.caps.relaxedCommits).toBe(true);
     } finally {
       await ts.cleanup();
+    }
+  });
+});
+
+describe('store on postgres, as the server opens it', () => {
+  it('commits an accepted message only once it is on disk (synchronous_commit on); chunks still arriving need not wait', async () => {
+    const pg = await freshPgDatabase();
+    const store = await openStore({ databaseUrl: pg.url }, { relaxed: true });
+    try {
+      const mode = async (trx: DbTransaction) => (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(trx)).rows[0]!.synchronous_commit;
+      expect(await store.durableTransaction(mode)).toBe('on');
+      expect(await store.lazyTransaction(mode)).toBe('off');
+    } finally {
+      await store.close();
+      await pg.drop();
     }
   });
 });
