@@ -1,6 +1,6 @@
 import type { StoreHandle } from './db.js';
 import { GroupCommit } from './group-commit.js';
-import { insertReceived, type ReceivedRecord } from './repos/message-repo.js';
+import { insertReceivedMany, type ReceivedRecord } from './repos/message-repo.js';
 
 /**
  * Accepted messages go to disk in group commits: sessions that finish DATA at about the
@@ -11,15 +11,7 @@ export class ReceiveWriter {
 
   /** `observe` is told how long each commit took (for the commit-latency metric). */
   constructor(store: Pick<StoreHandle, 'durableTransaction'>, observe?: (seconds: number) => void) {
-    this.#group = new GroupCommit(
-      (records) =>
-        store.durableTransaction(async (trx) => {
-          const ids: number[][] = [];
-          for (const rec of records) ids.push(await insertReceived(trx, rec));
-          return ids;
-        }),
-      observe,
-    );
+    this.#group = new GroupCommit((records) => store.durableTransaction((trx) => insertReceivedMany(trx, records)), observe);
   }
 
   /** Resolves with the deliveries' ids once the record is on disk. */

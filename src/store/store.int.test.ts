@@ -2,12 +2,15 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../test/support/relaydesk.js';
+import { freshPgDatabase } from '../../test/support/postgres.js';
 import {
   claimDue,
   completeMany,
   contentOf,
   loadDeliveries,
   loadTrace,
+  openStore,
+  type DbTransaction,
   reclaimExpiredLeases,
   reclaimOwnStaleLeases,
   renewLeases,
@@ -156,6 +159,49 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       ]),
     ).toEqual([true]);
   });
+
+  it('writes a batch with a few statements and gives each record its own deliveries ids, in order', async () => {
+    const w = new ReceiveWriter(ts.store);
+    // More deliveries than one statement's exact row counts: the batch is cut in several.
+    const recipients = (n: number) => Array.from({ length: n }, (_, i) => `r${n}-${i}@crm.test`);
+    const saved = await Promise.all([w.save(record('B1', 11_000, recipients(3))), w.save(record('B2', 11_000, recipients(20))), w.save(record('B3', 11_000))]);
+    for (const [i, queueId] of ['B1', 'B2', 'B3'].entries()) {
+      const rows = await loadDeliveries(ts.store.db, queueId);
+      expect(saved[i]).toEqual(rows.map((d) => d.id));
+      expect(rows.map((d) => d.recipient)).toEqual(queueId === 'B3' ? ['a@crm.test'] : recipients(queueId === 'B1' ? 3 : 20));
+      expect((await loadTrace(ts.store.db, queueId)).map((e) => e.summary)).toEqual(['ok']);
+    }
+  });
+
+  it('records a batch of outcomes in one go, each under its own claim, and knows which were taken over', async () => {
+    const w = new ReceiveWriter(ts.store);
+    await Promise.all([w.save(record('M1', 13_000)), w.save(record('M2', 13_000))]);
+    const claimed = await claimDue(ts.store.db, ts.store.caps, { now: 13_000, limit: 100, owner: 'nodeA/1/aa#8', leaseMs: 1_000 });
+    const d1 = claimed.find((x) => x.queueId === 'M1')!;
+    const d2 = claimed.find((x) => x.queueId === 'M2')!;
+    // M1's lease expires and a later claim of the same process takes it again.
+    await reclaimExpiredLeases(ts.store.db, 15_000);
+    expect((await claimDue(ts.store.db, ts.store.caps, { now: 15_000, limit: 100, owner: 'nodeA/1/aa#9', leaseMs: 60_000 })).map((x) => x.id)).toContain(d1.id);
+    const outcome = (owner: string, id: number, status: 'delivered' | 'deferred', summary: string) => ({
+      owner,
+      now: 15_100,
+      results: [{ id, status, attempts: 1, nextAttemptAt: 15_100, lastReply: summary }],
+      trace: [{ queueId: id === d1.id ? 'M1' : 'M2', at: 15_100, code: 'queue.x', summary }],
+      newMessages: [],
+    });
+    const recorded = await completeMany(ts.store.db, [
+      outcome('nodeA/1/aa#8', d1.id, 'deferred', 'stale'),
+      outcome('nodeA/1/aa#9', d1.id, 'delivered', 'current'),
+      outcome('nodeA/1/aa#8', d2.id, 'delivered', 'other'),
+    ]);
+    expect(recorded).toEqual([false, true, false]);
+    const m1 = (await loadDeliveries(ts.store.db, 'M1'))[0]!;
+    expect([m1.status, m1.lastReply]).toEqual(['delivered', 'current']);
+    // M2 was reclaimed too (its lease expired): the old claim's outcome is not its own any more.
+    expect((await loadDeliveries(ts.store.db, 'M2'))[0]!.status).not.toBe('delivered');
+    expect((await loadTrace(ts.store.db, 'M1')).map((e) => e.summary)).toEqual(['ok', 'current']);
+    expect((await loadTrace(ts.store.db, 'M2')).map((e) => e.summary)).toEqual(['ok']);
+  });
 });
 
 describe('store on sqlite, as the server opens it', () => {
@@ -167,6 +213,21 @@ describe('store on sqlite, as the server opens it', () => {
       expect(ts.store.caps.relaxedCommits).toBe(true);
     } finally {
       await ts.cleanup();
+    }
+  });
+});
+
+describe('store on postgres, as the server opens it', () => {
+  it('commits an accepted message only once it is on disk (synchronous_commit on); chunks still arriving need not wait', async () => {
+    const pg = await freshPgDatabase();
+    const store = await openStore({ databaseUrl: pg.url }, { relaxed: true });
+    try {
+      const mode = async (trx: DbTransaction) => (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(trx)).rows[0]!.synchronous_commit;
+      expect(await store.durableTransaction(mode)).toBe('on');
+      expect(await store.lazyTransaction(mode)).toBe('off');
+    } finally {
+      await store.close();
+      await pg.drop();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DialectCaps } from './caps.js';
+import { statementName } from './statement-names.js';
 
 export const postgresCaps: DialectCaps = {
   autoIdType: 'bigserial',
@@ -32,6 +33,20 @@ export function createPostgresDialect(url: string): { dialect: PostgresDialect; 
   // the event from ending the process. The pool drops the broken client when it is released.
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    nameStatements(client);
   });
   return { dialect: new PostgresDialect({ pool }), pool };
+}
+
+/**
+ * Kysely sends every statement as text and values; the mail path's statements go by name
+ * instead (see statement-names.ts), parsed and planned once per connection.
+ */
+function nameStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    const name = typeof text === 'string' && args.length === 2 ? statementName(text) : undefined;
+    return name ? query({ name, text, values }) : query(...args);
+  };
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Transaction } from 'kysely';
 import type { Db, StoreHandle } from '../db.js';
 import type { Database } from '../schema.js';
-import { runCompiledOnce } from '../compiled-once.js';
+import { rowIndexes, runCompiledOnce, runCompiledRows } from '../compiled-once.js';
 
 type Exec = Db | Transaction<Database>;
 
@@ -17,16 +17,25 @@ const READ_BATCH = 4;
 
 /** Inserts `parts` as chunks `firstSeq`, `firstSeq + 1`, …; returns the next free seq. */
 export async function insertChunks(trx: Exec, blobId: string, firstSeq: number, parts: readonly Buffer[]): Promise<number> {
-  let seq = firstSeq;
-  for (const data of parts) {
-    await runCompiledOnce(trx, 'insert-chunk', (p) => trx.insertInto('blob_chunks').values({ blob_id: p('blob_id'), seq: p('seq'), data: p('data') }), {
-      blob_id: blobId,
-      seq,
-      data,
-    });
-    seq++;
-  }
-  return seq;
+  await insertChunkRows(
+    trx,
+    parts.map((data, i) => ({ blobId, seq: firstSeq + i, data })),
+  );
+  return firstSeq + parts.length;
+}
+
+/** Chunks in one statement at most: a statement carries no more than about 4 MiB of them. */
+const CHUNKS_PER_STATEMENT = 16;
+
+/** Inserts chunks of any blobs, several to a statement. */
+export async function insertChunkRows(trx: Exec, chunks: readonly { blobId: string; seq: number; data: Buffer }[]): Promise<void> {
+  await runCompiledRows(
+    trx,
+    'insert-chunk',
+    chunks.map((c) => [c.blobId, c.seq, c.data]),
+    (p, n) => trx.insertInto('blob_chunks').values(rowIndexes(n).map((i) => ({ blob_id: p(i, 0), seq: p(i, 1), data: p(i, 2) }))),
+    CHUNKS_PER_STATEMENT,
+  );
 }
 
 /** `buffers` cut into chunk-sized pieces (no copy: pieces are views). */

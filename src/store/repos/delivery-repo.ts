@@ -3,10 +3,10 @@ import type { Db } from '../db.js';
 import type { DialectCaps } from '../dialects/caps.js';
 import type { Selectable } from 'kysely';
 import type { Database, DeliveryStatus, DeliveryTable } from '../schema.js';
-import { insertReceived, type ReceivedRecord } from './message-repo.js';
+import { insertReceivedMany, type ReceivedRecord } from './message-repo.js';
 import { appendOrMergeTrace, appendTrace, type TraceEvent } from './trace-repo.js';
 import { storeInMailbox, type MailboxEntry } from './mailbox-repo.js';
-import { runCompiledOnce } from '../compiled-once.js';
+import { rowIndexes, runCompiledRows } from '../compiled-once.js';
 
 export interface DeliveryRow {
   readonly id: number;
@@ -53,17 +53,17 @@ export function toDeliveryRow(r: Selectable<DeliveryTable>): DeliveryRow {
 }
 
 /**
+ * Deliveries a claim may take once due, in the words of the index `deliveries_claimable`
+ * (migration 0020): literal values, since neither database matches a partial index to bound ones.
+ */
+const CLAIMABLE = sql<boolean>`status in ('queued', 'deferred')`;
+
+/**
  * Takes up to `limit` due deliveries under a lease. A node that dies leaves leases
  * that expire (`reclaimExpiredLeases`), so its work comes back to someone.
  */
 export async function claimDue(db: Db, caps: DialectCaps, opts: { now: number; limit: number; owner: string; leaseMs: number }): Promise<DeliveryRow[]> {
-  let due = db
-    .selectFrom('deliveries')
-    .select('id')
-    .where('status', 'in', ['queued', 'deferred'])
-    .where('next_attempt_at', '<=', opts.now)
-    .orderBy('next_attempt_at')
-    .limit(opts.limit);
+  let due = db.selectFrom('deliveries').select('id').where(CLAIMABLE).where('next_attempt_at', '<=', opts.now).orderBy('next_attempt_at').limit(opts.limit);
   if (caps.skipLocked) due = due.forUpdate().skipLocked();
   const rows = await db
     .updateTable('deliveries')
@@ -136,7 +136,7 @@ export async function nextDueAt(db: Db): Promise<number | null> {
   const r = await db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-    .where('status', 'in', ['queued', 'deferred'])
+    .where(CLAIMABLE)
     .executeTakeFirst();
   return r?.at == null ? null : Number(r.at);
 }
@@ -172,39 +172,97 @@ export interface AttemptCompletion {
  */
 export async function completeMany(db: Db, inputs: readonly AttemptCompletion[]): Promise<boolean[]> {
   return db.transaction().execute(async (trx) => {
-    const recorded: boolean[] = [];
-    for (const input of inputs) {
-      let changed = 0;
-      for (const r of input.results) {
-        const u = await runCompiledOnce(
-          trx,
-          'complete-delivery',
-          (p) =>
-            trx
-              .updateTable('deliveries')
-              .set({
-                status: p('status'),
-                attempts: p('attempts'),
-                next_attempt_at: p('next'),
-                last_reply: p('reply'),
-                lease_until: p('none'),
-                lease_owner: p('none'),
-                updated_at: p('now'),
-              })
-              .where('id', '=', p('id'))
-              .where('lease_owner', '=', p('owner')),
-          { status: r.status, attempts: r.attempts, next: r.nextAttemptAt, reply: r.lastReply, none: null, now: input.now, id: r.id, owner: input.owner },
-        );
-        changed += Number(u.numAffectedRows ?? 0);
-      }
-      recorded.push(changed > 0 || input.results.length === 0);
-      if (changed === 0 && input.results.length > 0) continue;
-      await appendOrMergeTrace(trx, input.trace);
-      for (const e of input.mailbox ?? []) await storeInMailbox(trx, e);
-      for (const m of input.newMessages) await insertReceived(trx, m);
-    }
+    const updated = await recordResults(trx, inputs);
+    const recorded = inputs.map((input, i) => input.results.length === 0 || updated[i]!);
+    const kept = inputs.filter((_, i) => recorded[i]);
+    await appendOrMergeTrace(
+      trx,
+      kept.flatMap((input) => input.trace),
+    );
+    for (const input of kept) for (const e of input.mailbox ?? []) await storeInMailbox(trx, e);
+    await insertReceivedMany(
+      trx,
+      kept.flatMap((input) => input.newMessages),
+    );
     return recorded;
   });
+}
+
+/**
+ * The results of all inputs, each row only under its input's claim; says for each input
+ * whether any of its rows changed. One statement for a batch: a delivery appears at most
+ * once in it, since RETURNING can name only the updated row (its claim is gone by then);
+ * a delivery in the batch twice (an attempt under a lease that expired, and another under
+ * the next claim) goes in a later statement, in the batch's order, as one by one.
+ */
+async function recordResults(trx: Transaction<Database>, inputs: readonly AttemptCompletion[]): Promise<boolean[]> {
+  const changed = inputs.map(() => false);
+  let rounds: { input: number; row: unknown[] }[] = [];
+  for (const [i, input] of inputs.entries()) {
+    for (const r of input.results) rounds.push({ input: i, row: [r.id, input.owner, r.status, r.attempts, r.nextAttemptAt, r.lastReply, input.now] });
+  }
+  while (rounds.length > 0) {
+    const seen = new Set<unknown>();
+    const now: typeof rounds = [];
+    const later: typeof rounds = [];
+    for (const x of rounds) {
+      if (seen.has(x.row[0])) later.push(x);
+      else {
+        seen.add(x.row[0]);
+        now.push(x);
+      }
+    }
+    const ids = new Set(
+      (
+        await updateResults(
+          trx,
+          now.map((x) => x.row),
+        )
+      ).map((r) => Number(r.id)),
+    );
+    for (const x of now) if (ids.has(x.row[0] as number)) changed[x.input] = true;
+    rounds = later;
+  }
+  return changed;
+}
+
+/** Rows of (id, owner, status, attempts, next attempt, reply, now) as UPDATE … FROM (VALUES …); returns the ids updated. */
+function updateResults(trx: Transaction<Database>, rows: readonly unknown[][]): Promise<{ id: number }[]> {
+  return runCompiledRows(trx, 'complete-delivery', rows, (p, n) => {
+    // Typed in the list itself: PostgreSQL reads an untyped parameter in VALUES as text.
+    const values = sql.join(
+      rowIndexes(n).map(
+        (i) =>
+          sql`(cast(${p(i, 0)} as bigint), cast(${p(i, 1)} as text), cast(${p(i, 2)} as text), cast(${p(i, 3)} as integer), cast(${p(i, 4)} as bigint), cast(${p(i, 5)} as text), cast(${p(i, 6)} as bigint))`,
+      ),
+    );
+    return trx
+      .updateTable('deliveries')
+      .from(sql<ResultValues>`(values ${values})`.as('v'))
+      .set({
+        status: sql`v.column3`,
+        attempts: sql`v.column4`,
+        next_attempt_at: sql`v.column5`,
+        last_reply: sql`v.column6`,
+        lease_until: sql`null`,
+        lease_owner: sql`null`,
+        updated_at: sql`v.column7`,
+      })
+      .whereRef('deliveries.id', '=', sql.ref('v.column1'))
+      .whereRef('deliveries.lease_owner', '=', sql.ref('v.column2'))
+      .returning('deliveries.id');
+  });
+}
+
+/** The columns of a VALUES list, as both databases name them. */
+interface ResultValues {
+  column1: number;
+  column2: string;
+  column3: DeliveryStatus;
+  column4: number;
+  column5: number;
+  column6: string | null;
+  column7: number;
 }
 
 export async function loadDeliveries(db: Db, queueId: string): Promise<DeliveryRow[]> {

@@ -1,10 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { Db } from '../db.js';
 import type { Database, DeliveryStatus } from '../schema.js';
-import { runCompiledOnce } from '../compiled-once.js';
+import { rowIndexes, runCompiledRows } from '../compiled-once.js';
 import { headerEnd } from '../../base/header-end.js';
 import type { MessageSource } from '../../base/message-source.js';
-import { insertChunks, openBlob, readChunk, toChunks, unspool } from './blob-repo.js';
+import { insertChunkRows, openBlob, readChunk, toChunks, unspool } from './blob-repo.js';
 import type { DeliverySummary } from './delivery-summary.js';
 import { appendTrace, type TraceEvent } from './trace-repo.js';
 
@@ -74,104 +74,128 @@ export function contentSize(c: MessageContent): number {
  * Returns the deliveries' ids, in the order given.
  */
 export async function insertReceived(trx: Transaction<Database>, rec: ReceivedRecord): Promise<number[]> {
-  const m = rec.message;
-  await runCompiledOnce(
-    trx,
-    'insert-message',
-    (p) =>
-      trx.insertInto('messages').values({
-        queue_id: p('queue_id'),
-        message_id: p('message_id'),
-        mail_from: p('mail_from'),
-        helo: p('helo'),
-        client_ip: p('client_ip'),
-        size: p('size'),
-        subject: p('subject'),
-        header_from: p('header_from'),
-        received_at: p('received_at'),
-        config_version: p('config_version'),
-        spam: p('spam'),
-        spam_score: p('spam_score'),
-        spam_reasons: p('spam_reasons'),
-        auth_results: p('auth_results'),
-      }),
-    {
-      queue_id: m.queueId,
-      message_id: m.messageId,
-      mail_from: m.mailFrom,
-      helo: m.helo,
-      client_ip: m.clientIp,
-      size: contentSize(rec.content),
-      subject: m.subject,
-      header_from: m.headerFrom,
-      received_at: m.receivedAt,
-      config_version: m.configVersion,
-      spam: m.spam ? 1 : 0,
-      spam_score: m.spamScore,
-      spam_reasons: JSON.stringify(m.spamReasons),
-      auth_results: JSON.stringify(m.authResults),
-    },
+  return (await insertReceivedMany(trx, [rec]))[0]!;
+}
+
+/**
+ * Several records in the caller's transaction, with a few statements per table for all
+ * of them (a group commit's batch). Returns each record's deliveries' ids, in the order given.
+ */
+export async function insertReceivedMany(trx: Transaction<Database>, recs: readonly ReceivedRecord[]): Promise<number[][]> {
+  await runCompiledRows(trx, 'insert-message', recs.map(messageValues), (p, n) =>
+    trx.insertInto('messages').values(
+      rowIndexes(n).map((i) => ({
+        queue_id: p(i, 0),
+        message_id: p(i, 1),
+        mail_from: p(i, 2),
+        helo: p(i, 3),
+        client_ip: p(i, 4),
+        size: p(i, 5),
+        subject: p(i, 6),
+        header_from: p(i, 7),
+        received_at: p(i, 8),
+        config_version: p(i, 9),
+        spam: p(i, 10),
+        spam_score: p(i, 11),
+        spam_reasons: p(i, 12),
+        auth_results: p(i, 13),
+      })),
+    ),
   );
-  const c = rec.content;
-  await insertChunks(trx, m.queueId, 0, [c.header]);
-  await insertChunks(trx, m.queueId, 1 + (c.spooled?.chunks ?? 0), toChunks(c.body));
-  if (c.spooled && c.spooled.chunks > 0) await unspool(trx, m.queueId);
-  const ids: number[] = [];
-  for (const d of rec.deliveries) {
-    const r = await runCompiledOnce(
-      trx,
-      'insert-delivery',
-      (p) =>
-        trx
-          .insertInto('deliveries')
-          .values({
-            queue_id: p('queue_id'),
-            recipient: p('recipient'),
-            original_recipient: p('original_recipient'),
-            transport: p('transport'),
-            route: p('route'),
-            require_tls: p('require_tls'),
-            suppress_bounces: p('suppress_bounces'),
-            spam_flag: p('spam_flag'),
-            transform: p('transform'),
-            rules: p('rules'),
-            status: p('status'),
-            hold_reason: p('hold_reason'),
-            attempts: p('attempts'),
-            next_attempt_at: p('next_attempt_at'),
-            lease_until: p('lease_until'),
-            lease_owner: p('lease_owner'),
-            last_reply: p('last_reply'),
-            created_at: p('created_at'),
-            updated_at: p('updated_at'),
-          })
-          .returning('id'),
-      {
-        queue_id: m.queueId,
-        recipient: d.recipient,
-        original_recipient: d.originalRecipient,
-        transport: d.transport,
-        route: d.route,
-        require_tls: d.requireTls ? 1 : 0,
-        suppress_bounces: d.suppressBounces ? 1 : 0,
-        spam_flag: d.spamFlag ? 1 : 0,
-        transform: JSON.stringify(d.transform),
-        rules: JSON.stringify(d.rules),
-        status: d.status,
-        hold_reason: d.holdReason,
-        attempts: 0,
-        next_attempt_at: d.nextAttemptAt,
-        lease_until: d.lease?.until ?? null,
-        lease_owner: d.lease?.owner ?? null,
-        last_reply: null,
-        created_at: m.receivedAt,
-        updated_at: m.receivedAt,
-      },
-    );
-    ids.push(Number(r.rows[0]!.id));
+  const chunks: { blobId: string; seq: number; data: Buffer }[] = [];
+  for (const { message: m, content: c } of recs) {
+    chunks.push({ blobId: m.queueId, seq: 0, data: c.header });
+    const first = 1 + (c.spooled?.chunks ?? 0);
+    toChunks(c.body).forEach((data, i) => chunks.push({ blobId: m.queueId, seq: first + i, data }));
   }
-  await appendTrace(trx, rec.trace);
-  return ids;
+  await insertChunkRows(trx, chunks);
+  for (const { message: m, content: c } of recs) if (c.spooled && c.spooled.chunks > 0) await unspool(trx, m.queueId);
+  const returned = await runCompiledRows(
+    trx,
+    'insert-delivery',
+    recs.flatMap((rec) => rec.deliveries.map((d) => deliveryValues(rec.message, d))),
+    (p, n) =>
+      trx
+        .insertInto('deliveries')
+        .values(
+          rowIndexes(n).map((i) => ({
+            queue_id: p(i, 0),
+            recipient: p(i, 1),
+            original_recipient: p(i, 2),
+            transport: p(i, 3),
+            route: p(i, 4),
+            require_tls: p(i, 5),
+            suppress_bounces: p(i, 6),
+            spam_flag: p(i, 7),
+            transform: p(i, 8),
+            rules: p(i, 9),
+            status: p(i, 10),
+            hold_reason: p(i, 11),
+            attempts: p(i, 12),
+            next_attempt_at: p(i, 13),
+            lease_until: p(i, 14),
+            lease_owner: p(i, 15),
+            last_reply: p(i, 16),
+            created_at: p(i, 17),
+            updated_at: p(i, 18),
+          })),
+        )
+        .returning('id'),
+  );
+  // Neither database promises RETURNING's rows in the order of VALUES, but both number
+  // the rows of one INSERT as they insert them, in that order: ascending ids are the
+  // deliveries as given.
+  const ids = returned.map((r) => Number(r.id)).sort((a, b) => a - b);
+  await appendTrace(
+    trx,
+    recs.flatMap((rec) => rec.trace),
+  );
+  let at = 0;
+  return recs.map((rec) => ids.slice(at, (at += rec.deliveries.length)));
+}
+
+function messageValues(rec: ReceivedRecord): unknown[] {
+  const m = rec.message;
+  return [
+    m.queueId,
+    m.messageId,
+    m.mailFrom,
+    m.helo,
+    m.clientIp,
+    contentSize(rec.content),
+    m.subject,
+    m.headerFrom,
+    m.receivedAt,
+    m.configVersion,
+    m.spam ? 1 : 0,
+    m.spamScore,
+    JSON.stringify(m.spamReasons),
+    JSON.stringify(m.authResults),
+  ];
+}
+
+function deliveryValues(m: NewMessage, d: NewDelivery): unknown[] {
+  return [
+    m.queueId,
+    d.recipient,
+    d.originalRecipient,
+    d.transport,
+    d.route,
+    d.requireTls ? 1 : 0,
+    d.suppressBounces ? 1 : 0,
+    d.spamFlag ? 1 : 0,
+    JSON.stringify(d.transform),
+    JSON.stringify(d.rules),
+    d.status,
+    d.holdReason,
+    0,
+    d.nextAttemptAt,
+    d.lease?.until ?? null,
+    d.lease?.owner ?? null,
+    null,
+    m.receivedAt,
+    m.receivedAt,
+  ];
 }
 
 export interface MessageRow {

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Db } from '../db.js';
-import { runCompiledOnce } from '../compiled-once.js';
+import { rowIndexes, runCompiledRows } from '../compiled-once.js';
 import type { TraceText } from '../../base/trace-texts.js';
 
 export interface TraceEvent {
@@ -28,25 +28,18 @@ export interface StoredTraceEvent extends Omit<TraceEvent, 'text'> {
 
 const TEXT_KEY = 'text';
 
+/** Appends events in order, several rows to a statement. */
 export async function appendTrace(db: Db | Transaction<Database>, events: readonly TraceEvent[]): Promise<void> {
-  for (const e of events) {
-    await runCompiledOnce(
-      db,
-      'insert-trace',
-      (p) =>
-        db
-          .insertInto('trace_events')
-          .values({ queue_id: p('queue_id'), delivery_id: p('delivery_id'), at: p('at'), code: p('code'), summary: p('summary'), data: p('data') }),
-      {
-        queue_id: e.queueId,
-        delivery_id: e.deliveryId ?? null,
-        at: e.at,
-        code: e.code,
-        summary: e.summary,
-        data: JSON.stringify(e.text ? { ...e.data, [TEXT_KEY]: e.text } : (e.data ?? {})),
-      },
-    );
-  }
+  await runCompiledRows(db, 'insert-trace', events.map(traceRow), (p, n) =>
+    db
+      .insertInto('trace_events')
+      .values(rowIndexes(n).map((i) => ({ queue_id: p(i, 0), delivery_id: p(i, 1), at: p(i, 2), code: p(i, 3), summary: p(i, 4), data: p(i, 5) }))),
+  );
+}
+
+/** An event as the values of its row, in the columns of `appendTrace`. */
+function traceRow(e: TraceEvent): unknown[] {
+  return [e.queueId, e.deliveryId ?? null, e.at, e.code, e.summary, JSON.stringify(e.text ? { ...e.data, [TEXT_KEY]: e.text } : (e.data ?? {}))];
 }
 
 export async function loadTrace(db: Db, queueId: string, afterId = 0): Promise<StoredTraceEvent[]> {
