@@ -45,7 +45,7 @@ export function applyCommand(): Command {
               for (const c of r.changes) process.stdout.write(`${c}\n`);
               process.stdout.write(
                 r.applied
-                  ? `applied: configuration version ${r.version} (was ${r.previousVersion}); running servers use it for their next SMTP command\n`
+                  ? `applied: configuration version ${r.version} (was ${r.previousVersion}); running servers use it within a quarter of a second\n`
                   : `dry run: nothing applied (version ${r.version} stays in force)\n`,
               );
             }

@@ -20,8 +20,7 @@ import {
   type StoreLocation,
 } from '../store/index.js';
 import { deskKeys, deskTransport, ImapIntake, SlaSweep, webhookTransport, type ImapIntakeDeps, type WebhookLookup } from '../desk/index.js';
-import { consoleUrl, prepareSetupLink } from '../accounts/index.js';
-import { startWebServer, type WebDeps } from '../web/index.js';
+import type { WebDeps } from '../web/index.js';
 
 import type { Role } from './roles.js';
 
@@ -197,6 +196,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       stops.unshift((drainMs) => listener.close(drainMs));
     }
     if (opts.roles.includes('web')) {
+      // Loaded only for this role: the console's server, its routes and sign-in are a good
+      // part of a node's memory, which an SMTP-only node never uses.
+      const [{ startWebServer }, { consoleUrl, prepareSetupLink }] = await Promise.all([import('../web/index.js'), import('../accounts/index.js')]);
       const queue = runner;
       const web = await startWebServer(
         {

@@ -11,7 +11,7 @@
  * Pure: CPU only, no clock (an unreadable Date is null, not "now" as mailparser would say).
  */
 import libmime from 'libmime';
-import { simpleParser, type AddressObject, type Attachment, type EmailAddress, type ParsedMail } from 'mailparser';
+import type { AddressObject, Attachment, EmailAddress, ParsedMail } from 'mailparser';
 import { extractUuencoded, fromMailparser, keepAttachments, type OmittedAttachment, type ParsedAttachment } from './parse-attachments.js';
 import { readHeaderBlock, type HeaderBlock } from './read-header-block.js';
 import { decodeBytes, sniffCharset } from './charsets.js';
@@ -132,7 +132,9 @@ export async function parseInboundMessage(raw: Buffer, limits: Partial<ParseLimi
 
 // ------------------------------------------------------------------ message
 
-function parseMime(raw: Buffer, lim: ParseLimits): Promise<ParsedMail> {
+async function parseMime(raw: Buffer, lim: ParseLimits): Promise<ParsedMail> {
+  // Loaded by the first message for the desk: a node relaying only never carries it.
+  const { simpleParser } = await import('mailparser');
   return simpleParser(raw, {
     keepCidLinks: true,
     skipImageLinks: true,

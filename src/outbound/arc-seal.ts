@@ -4,7 +4,6 @@
  * address, and the seal tells it what we saw when the message came in. CPU only; the key,
  * the time and what we saw at receipt arrive as arguments.
  */
-import { sealMessage } from 'mailauth';
 import { wholeMessage, withHeader, type MessageSource } from '../base/message-source.js';
 import type { DkimKey } from './dkim-sign.js';
 import { isRsaKey } from '../base/signing-keys.js';
@@ -110,6 +109,8 @@ export async function sealArc(
     cv,
     authResults: at.authResults,
   };
+  // Loaded on first use: only nodes that seal need it (see spam/io/check-message.ts).
+  const { sealMessage } = await import('mailauth');
   const fields = await sealMessage(wholeMessage(src), seal);
   if (!/^ARC-Seal:/i.test(fields.toString('latin1'))) {
     throw new Error(`ARC sealing for ${key.domain} produced no seal; check arc.privateKey`);

@@ -3,7 +3,6 @@
  * answers, users' mail). Mail we only forward keeps its author's signatures and is not
  * signed by us: its From is not ours. CPU only; the key arrives as an argument.
  */
-import { dkimSign } from 'mailauth';
 import { summarizeHeaders } from '../base/headers.js';
 import { sourceOf, wholeMessage, withHeader, type MessageSource } from '../base/message-source.js';
 
@@ -29,6 +28,8 @@ export function keyForMessage(header: Buffer, keys: readonly DkimKey[]): DkimKey
 export async function signDkim(input: Buffer | MessageSource, key: DkimKey): Promise<MessageSource> {
   const src = Buffer.isBuffer(input) ? sourceOf(input) : input;
   const signing = { signingDomain: key.domain, selector: key.selector, privateKey: key.privateKey, canonicalization: 'relaxed/relaxed' };
+  // Loaded on first use: only nodes that sign need it (see spam/io/check-message.ts).
+  const { dkimSign } = await import('mailauth');
   // mailauth 4 signs only what is in signatureData; its typings also want the fields on top.
   const result = await dkimSign(wholeMessage(src), { ...signing, signatureData: [signing] });
   if (result.errors.length > 0 || !result.signatures) {

@@ -36,7 +36,7 @@ export {
   type BackupProgress,
   type StoreFileCheck,
 } from './sqlite-backup.js';
-export { listConfigVersions, loadConfigTexts, loadConfigVersion, loadCurrentConfig, saveConfigVersion } from './repos/config-repo.js';
+export { configSavesInThisProcess, listConfigVersions, loadConfigTexts, loadConfigVersion, loadCurrentConfig, saveConfigVersion } from './repos/config-repo.js';
 export {
   claimDue,
   completeMany,

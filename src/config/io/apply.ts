@@ -36,7 +36,8 @@ export interface ApplyResult {
 /**
  * Validates the whole text first; on any error nothing is written and every problem
  * is in the error's details. On success the new version is one row: a running
- * server sees it at its next SMTP command.
+ * server sees it within CONFIG_VERSION_FRESH_MS (at its next SMTP command when it
+ * runs in this process).
  */
 export async function applyConfigText(
   db: Db,

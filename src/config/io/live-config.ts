@@ -1,6 +1,6 @@
 import type { Logger } from '../../base/log.js';
 import { buildSnapshot, type RoutingSnapshot } from '../../routing/index.js';
-import { loadConfigVersion, loadCurrentConfig, type Db } from '../../store/index.js';
+import { configSavesInThisProcess, loadConfigVersion, loadCurrentConfig, type Db } from '../../store/index.js';
 import { parseConfigText } from '../parse-config.js';
 import type { Config } from '../schema.js';
 import { toSnapshotInput } from '../to-snapshot-input.js';
@@ -13,14 +13,23 @@ export interface LiveState {
 }
 
 /**
+ * How long a version read from the store answers for it. Each SMTP command asks for the
+ * configuration, several times per message; one read per quarter second instead of one
+ * per command is what lets `relaydesk apply` from another process take effect within
+ * that time. A save by this process (console, desk) shows on the next command.
+ */
+export const CONFIG_VERSION_FRESH_MS = 250;
+
+/**
  * The configuration a running server uses, always the newest applied version: each
  * SMTP command asks for it, and a changed version number (one indexed read) reloads
- * it. That is how `relaydesk apply` from another process takes effect on the next
- * command, with no restart and no polling delay.
+ * it, with no restart.
  */
 export class LiveConfig {
   #state: LiveState;
   #loading: Promise<LiveState> | null = null;
+  /** The last version read (or being read), when, and the count of this process's saves then. */
+  #asked: { readonly version: Promise<number>; readonly at: number; readonly saves: number } | null = null;
   /** The newest stored version when it does not validate (read once, not on every command). */
   #unusable: { readonly version: number; readonly problems: readonly string[] } | null = null;
 
@@ -40,12 +49,26 @@ export class LiveConfig {
 
   /** The newest state; on a store error the last good state is kept and the error thrown. */
   async current(): Promise<LiveState> {
-    const version = await loadConfigVersion(this.db);
+    const version = await this.#storedVersion();
     if (version === this.#state.version || version === this.#unusable?.version) return this.#state;
     this.#loading ??= this.#reload().finally(() => {
       this.#loading = null;
     });
     return this.#loading;
+  }
+
+  /** Sessions asking at once share one read; a failed read is not remembered. */
+  #storedVersion(): Promise<number> {
+    const now = performance.now();
+    const saves = configSavesInThisProcess();
+    const last = this.#asked;
+    if (last && last.saves === saves && now - last.at < CONFIG_VERSION_FRESH_MS) return last.version;
+    const asked = { version: loadConfigVersion(this.db), at: now, saves };
+    this.#asked = asked;
+    asked.version.catch(() => {
+      if (this.#asked === asked) this.#asked = null;
+    });
+    return asked.version;
   }
 
   /** The state last loaded, without asking the store (for code that must not wait). */

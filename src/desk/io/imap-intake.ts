@@ -7,7 +7,7 @@
  * One node at a time reads a mailbox (a lease in the store).
  */
 import { traceText } from '../../base/trace-texts.js';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../base/clock.js';
 import { EVENTS } from '../../base/events.js';
@@ -226,6 +226,8 @@ class MailboxReader {
     const name = imapSecretName(imap.passwordSecret);
     const password = (await loadSecrets(deps.store.db, [name])).get(name);
     if (password === undefined) throw new Error('the stored IMAP password is missing; write it in imap.passwordSecret again and apply');
+    // Loaded by the first node that reads a mailbox: the others never carry it.
+    const { ImapFlow } = await import('imapflow');
     const client = new ImapFlow({
       host: imap.host,
       port: imapPort(imap),

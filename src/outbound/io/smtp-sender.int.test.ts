@@ -128,6 +128,16 @@ describe('SmtpSender', () => {
     expect(sink.received[0]?.raw.equals(message)).toBe(true);
   });
 
+  it('ends a message that lacks a final line break with one, as a stream or a Buffer', async () => {
+    const { sink, sender } = await setup();
+    const unended = Buffer.from('Subject: hi\r\n\r\nlast line');
+    for (const raw of [unended, Readable.from([unended])]) {
+      const { perRecipient } = await sender.send({ hop: host(sink.port), mailFrom: 'a@gw.test', recipients: ['a@crm.test'], raw, requireTls: false });
+      expect(only(perRecipient, 'a@crm.test').kind).toBe('delivered');
+    }
+    expect(sink.received.map((r) => r.raw.toString())).toEqual(['Subject: hi\r\n\r\nlast line\r\n', 'Subject: hi\r\n\r\nlast line\r\n']);
+  });
+
   it('sends the null sender as MAIL FROM:<> and accepts a stream', async () => {
     const { sink, sender } = await setup();
     const { perRecipient } = await sender.send({

@@ -10,9 +10,8 @@
  */
 import { connect, isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import nodemailer from 'nodemailer';
-import type MimeNode from 'nodemailer/lib/mime-node/index.js';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type MailMessage from 'nodemailer/lib/mailer/mail-message.js';
+import SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { TlsMode } from '../../routing/index.js';
 import { classifySendFailure, oneLine, type SendFailure } from '../classify-reply.js';
 import type { NextHop } from '../next-hop.js';
@@ -86,7 +85,7 @@ export const POOL_IDLE_CLOSE_MS = 10_000;
 const MAX_REQUEUES = 2;
 
 interface Pool {
-  readonly transport: nodemailer.Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>;
+  readonly transport: SMTPPool;
   inFlight: number;
   lastUsed: number;
 }
@@ -178,7 +177,7 @@ export class SmtpSender {
     const pool = this.#poolFor(target);
     const raw = typeof req.raw === 'function' ? req.raw() : req.raw;
     // nodemailer passes envelope keys beyond from/to through to the SMTP client.
-    const envelope: MimeNode.Envelope & { use8BitMime: boolean; size?: number } = {
+    const envelope: RawEnvelope = {
       from: req.mailFrom,
       to: [...recipients],
       // Declared for every message: harmless when 7-bit, and 8-bit bodies are relayed as received.
@@ -187,7 +186,7 @@ export class SmtpSender {
     };
     pool.inFlight++;
     try {
-      const info = await pool.transport.sendMail({ envelope, raw });
+      const info = await sendRaw(pool.transport, envelope, raw);
       return { kind: 'done', perRecipient: this.#fromInfo(info, recipients, target.name) };
     } catch (e) {
       return this.#fromError(asError(e), recipients, target.name);
@@ -253,9 +252,7 @@ export class SmtpSender {
         cb(null, { connection: connect({ host: t.address, port: t.port, noDelay: true }) });
       },
     };
-    const transport = nodemailer.createTransport(options);
-    // Failures reach the caller through sendMail; an unhandled 'error' would crash the process.
-    transport.on('error', () => undefined);
+    const transport = new SMTPPool(options);
     const pool: Pool = { transport, inFlight: 0, lastUsed: Date.now() };
     this.#pools.set(key, pool);
     this.#logger?.debug({ component: 'outbound', host: t.name, address: t.address, port: t.port, tls: t.tls }, 'pool opened');
@@ -285,6 +282,37 @@ function tlsOptions(mode: TlsMode): Pick<SMTPPool.Options, 'ignoreTLS' | 'requir
       // nodemailer sends STARTTLS even when not offered and fails (ETLS) on refusal.
       return { requireTLS: true };
   }
+}
+
+interface RawEnvelope {
+  readonly from: string;
+  readonly to: string[];
+  readonly use8BitMime: boolean;
+  readonly size?: number;
+}
+
+/**
+ * Hands the message to the pool as it is. nodemailer's sendMail would first build a MIME
+ * tree around the raw bytes (random boundary and Message-ID, extra stream stages) that a
+ * relay never uses; the pool needs only the envelope and the bytes. A Buffer goes to the
+ * connection in one write. The connection ends the data with CRLF.CRLF, adding the CRLF
+ * a message without a final line break lacks, as sendMail did.
+ */
+function sendRaw(pool: SMTPPool, envelope: RawEnvelope, raw: Buffer | Readable): Promise<SMTPPool.SentMessageInfo> {
+  const mail = {
+    data: { envelope },
+    message: {
+      getEnvelope: () => envelope,
+      messageId: () => '',
+      getHeader: () => '',
+      createReadStream: () => raw,
+    },
+  } as unknown as MailMessage<SMTPPool.SentMessageInfo>;
+  return new Promise((resolve, reject) => {
+    // It answers false, without calling back, once the pool is closed.
+    const queued: unknown = pool.send(mail, (err, info) => (err ? reject(err) : resolve(info)));
+    if (queued === false) reject(Object.assign(new Error('the connection pool was closed'), { code: 'ECONNECTION' }));
+  });
 }
 
 function asError(e: unknown): NodemailerError {

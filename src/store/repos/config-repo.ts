@@ -10,8 +10,19 @@ export interface StoredConfig {
   readonly appliedBy: string;
 }
 
-/** Asked before every SMTP command: compiled once, not built anew each time. */
+/** Asked often by a running server: compiled once, not built anew each time. */
 const VERSION_QUERY = CompiledQuery.raw('select max(version) as v from config_versions');
+
+/**
+ * Versions saved by this process. A reader that remembers the version it last read may
+ * keep it while this count is unchanged: a save here shows at once, one by another process
+ * only when the reader asks the store again.
+ */
+let savesHere = 0;
+
+export function configSavesInThisProcess(): number {
+  return savesHere;
+}
 
 export async function loadConfigVersion(db: Db): Promise<number> {
   const r = await db.executeQuery<{ v: number | null }>(VERSION_QUERY);
@@ -51,6 +62,7 @@ export async function saveConfigVersion(
         .execute();
       if (alsoInTransaction) await alsoInTransaction(trx);
     });
+    savesHere++;
   } catch (e) {
     if (e instanceof ConflictSignal) {
       throw new RelaydeskError(
