@@ -61,6 +61,9 @@ export function startCommand(): Command {
           throw new CliFailure(`--stop-timeout must be a number of seconds from 0 to 3600, not "${o.stopTimeout}"`, EXIT.usage);
         const httpPort = parsePort(o.httpPort, '--http-port');
         const workers = parseWorkers(o.workers, os.availableParallelism());
+        const worker = workerNumber();
+        // A worker that cannot start says why and exits; the channel to the primary would keep it.
+        const leavePrimary = () => worker !== null && setImmediate(() => process.exit());
         const roles = o.roles
           .split(',')
           .map((r) => r.trim())
@@ -100,9 +103,9 @@ export function startCommand(): Command {
           // In the primary of --workers, this runs the migrations once, before any worker starts.
           store = await openStoreFrom(o, { relaxed: true });
         } catch (e) {
+          leavePrimary();
           throw new CliFailure((e as Error).message, EXIT.store);
         }
-        const worker = workerNumber();
         if (workers > 1 && worker === null) {
           let storeOpen = true;
           const status = await runPrimary({
@@ -139,6 +142,7 @@ export function startCommand(): Command {
           });
         } catch (e) {
           await store.close();
+          leavePrimary();
           const err = e as NodeJS.ErrnoException;
           if (err.code === 'EADDRINUSE')
             throw new CliFailure(`a port is already in use (${err.message}); stop the other server or choose --smtp-port/--http-port`, EXIT.usage);
