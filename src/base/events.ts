@@ -63,6 +63,8 @@ export const EVENTS = {
   nodeStopForced: 'node.stop_forced',
   nodeStopTimeout: 'node.stop_timeout',
   nodeStopped: 'node.stopped',
+  workerStarted: 'node.worker_started',
+  workerExited: 'node.worker_exited',
   unhandledRejection: 'node.unhandled_rejection',
   uncaughtException: 'node.uncaught_exception',
   // Logged only: what people do in the console and the API.

@@ -7,7 +7,7 @@ import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck, type
 import { mailboxTransport } from '../mailbox/index.js';
 import { PacingGate, SmtpSender, smtpTransport } from '../outbound/index.js';
 import { QueueRunner, RetentionJob, TrafficRollupJob, type Transport } from '../queue/index.js';
-import { createNodeMetrics } from '../metrics/index.js';
+import { createNodeMetrics, type NodeMetrics } from '../metrics/index.js';
 import { checkMessage, checkWithRspamd, createSystemResolver, type Resolver } from '../spam/index.js';
 import {
   deskTakesAddress,
@@ -50,6 +50,8 @@ export interface NodeOptions {
   readonly webhookLookup?: WebhookLookup;
   /** The IMAP intake's poll interval, lease and configuration check (tests shorten them). */
   readonly imapTimings?: Pick<ImapIntakeDeps, 'pollMs' | 'leaseMs' | 'checkMs'>;
+  /** With `--workers`: /metrics answers every worker's families (see cli/workers.ts). */
+  readonly clusterMetrics?: () => Promise<string>;
 }
 
 export interface RunningNode {
@@ -66,6 +68,8 @@ export interface RunningNode {
    * admin (only its hash is stored). The start command prints it; tests read it here.
    */
   readonly setupLink: string | null;
+  /** This node's families; a worker hands them to the primary's /metrics gathering. */
+  readonly metrics: NodeMetrics;
   /**
    * Stops the node: no new mail (421 4.3.2), messages being received get up to `drainMs`
    * (default 30 s) for their reply, attempts in flight finish and unattempted claims are
@@ -214,6 +218,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           ...(smtpPort !== null ? { smtp: { host: loopbackOf(opts.listen), port: smtpPort } } : {}),
           ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}),
           resolver,
+          ...(opts.clusterMetrics ? { clusterMetrics: opts.clusterMetrics } : {}),
         },
         { host: opts.listen, port: opts.httpPort },
       );
@@ -245,6 +250,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     retention,
     trafficRollup,
     setupLink,
+    metrics,
     async stop(stopOpts = {}) {
       // All at once: the listeners turn new mail away while the queue stops claiming at
       // once (it waits for the messages being committed with a claim of its own), then the store.

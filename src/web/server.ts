@@ -44,6 +44,8 @@ export interface WebDeps {
   readonly health?: StoreHealth;
   /** The node's metrics, exposed at /metrics. Default: a registry of the web server's own. */
   readonly metrics?: NodeMetrics;
+  /** With `--workers`: every worker's families, gathered by the primary; /metrics answers these instead. */
+  readonly clusterMetrics?: () => Promise<string>;
   /** With the queue role: whether the queue runner's loop comes round (for /readyz). */
   readonly queueAlive?: () => boolean;
 }
@@ -105,7 +107,7 @@ export async function startWebServer(deps: WebDeps, opts: { host: string; port: 
   });
   app.get('/metrics', async (_req, reply) => {
     reply.header('Content-Type', registry.contentType);
-    return registry.metrics();
+    return deps.clusterMetrics ? deps.clusterMetrics() : registry.metrics();
   });
   app.setErrorHandler(async (err, _req, reply) => {
     const p = toProblem(err);

@@ -10,6 +10,8 @@ export interface CountingSink {
   readonly port: number;
   /** The Message-ID of each message accepted, in order (a duplicate delivery shows twice). */
   readonly accepted: readonly string[];
+  /** When each of `accepted` was answered (ms since the epoch), in the same order. */
+  readonly acceptedAt: readonly number[];
   /** Connections open now, and the most open at once since start or the last `mark()`. */
   readonly open: number;
   readonly maxOpen: number;
@@ -32,6 +34,7 @@ export async function startCountingSink(opts: {
   tryLaterCount?: number;
 }): Promise<CountingSink> {
   const accepted: string[] = [];
+  const acceptedAt: number[] = [];
   let open = 0;
   let maxOpen = 0;
   let tryLaterSent = 0;
@@ -70,6 +73,7 @@ export async function startCountingSink(opts: {
             return callback(err);
           }
           accepted.push(/^Message-Id: (<[^>]+>)/im.exec(Buffer.concat(chunks).toString())?.[1] ?? '?');
+          acceptedAt.push(Date.now());
           callback(null, 'Ok: recorded');
         }, opts.dataDelay);
       });
@@ -82,6 +86,7 @@ export async function startCountingSink(opts: {
   return {
     port: address.port,
     accepted,
+    acceptedAt,
     get open() {
       return open;
     },
