@@ -20,7 +20,7 @@
 #
 # usage: bash bench/dead-hop.sh OUT_DIR    (writes OUT_DIR/deadhop.jsonl and logs)
 # Env: DEAD_COUNT [20000; QUICK 500]  DEAD_CONC [20]  DEAD_SIZE [4096]
-#      DEAD_DRAIN_S [300; QUICK 45]  DEAD_ACCEPT_S [600; QUICK 120]  RELAYDESK_FLAGS
+#      DEAD_DRAIN_S [240; QUICK 45]  DEAD_ACCEPT_S [600; QUICK 120]  RELAYDESK_FLAGS
 # Needs root (a private Postfix instance) and the rig's Postfix conf beside the repo.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -30,7 +30,7 @@ OUT=${1:?usage: bash bench/dead-hop.sh OUT_DIR}
 mkdir -p "$OUT"
 if [[ "${QUICK:-0}" == 1 ]]; then : "${DEAD_COUNT:=500}" "${DEAD_DRAIN_S:=45}" "${DEAD_ACCEPT_S:=120}"; fi
 DEAD_COUNT="${DEAD_COUNT:-20000}" DEAD_CONC="${DEAD_CONC:-20}" DEAD_SIZE="${DEAD_SIZE:-4096}"
-DEAD_DRAIN_S="${DEAD_DRAIN_S:-300}" DEAD_ACCEPT_S="${DEAD_ACCEPT_S:-600}"
+DEAD_DRAIN_S="${DEAD_DRAIN_S:-240}" DEAD_ACCEPT_S="${DEAD_ACCEPT_S:-600}"
 
 WORK="$(mktemp -d /tmp/relaydesk-bench-dead.XXXXXX)"
 chmod 755 "$WORK" # Postfix's daemons run as the postfix user below it

@@ -154,9 +154,9 @@ if (dead.length) {
   out.push('');
   out.push(
     'Accept: `smtp-source` to the gateway while its next hop is a closed loopback port. Attempts: connections to that port before the drain, ' +
-      "as the gateway records them (Relaydesk: sum of `deliveries.attempts`; Postfix: `Connection refused` lines in its maillog) and as the kernel's " +
+      "as the gateway records them (Relaydesk: sum of `deliveries.attempts`; Postfix: its smtp client's `connect to …: Connection refused` lines) and as the kernel's " +
       'TcpAttemptFails counter saw them (the whole machine: an upper bound). Drain: a sink starts on the port; time from its start until it counted ' +
-      'every message. Both retry every 10–20 s here.',
+      'every message (if the limit came first: messages counted ÷ the limit). Both retry every 10–20 s here.',
   );
   out.push('');
   out.push('| target | msgs | accepted msgs/s | accept CPU ms/msg | PSS with the backlog MiB | attempts (own record / kernel) | first arrival s | drain s | drained msgs/s | complete |');
