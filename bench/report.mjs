@@ -135,7 +135,9 @@ out.push('## Figures');
 out.push('');
 out.push('Medians over the measured reps (min–max). CPU and memory are summed over the process tree that the rig samples.');
 out.push('');
-out.push('| size | conc | target | reps | msgs/run | accepted msgs/s | delivered msgs/s | drain after last accept s | CPU ms/msg | peak RSS MiB | peak PSS MiB | complete |');
+out.push(
+  '| size | conc | target | reps | msgs/run | accepted msgs/s | delivered msgs/s | drain after last accept s | CPU ms/msg | peak RSS MiB | peak PSS MiB | complete |',
+);
 out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const [s, c] of cells) {
   for (const t of [...new Set(runs.filter((r) => r.size === s && r.conc === c).map((r) => r.target))]) {
@@ -159,7 +161,9 @@ if (dead.length) {
       'every message (if the limit came first: messages counted ÷ the limit). Both retry every 10–20 s here.',
   );
   out.push('');
-  out.push('| target | msgs | accepted msgs/s | accept CPU ms/msg | PSS with the backlog MiB | attempts (own record / kernel) | first arrival s | drain s | drained msgs/s | complete |');
+  out.push(
+    '| target | msgs | accepted msgs/s | accept CPU ms/msg | PSS with the backlog MiB | attempts (own record / kernel) | first arrival s | drain s | drained msgs/s | complete |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const d of dead) {
     out.push(
@@ -250,10 +254,16 @@ function chart(pts, ser) {
     p.values.forEach((v, j) => {
       if (!Number.isFinite(v) || v <= 0) return;
       const x = gx + barW * j;
-      el.push(`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(H - bottom - y(v)).toFixed(1)}" fill="${ser[j].color}"/>`);
-      el.push(`<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y(v) - 4).toFixed(1)}" text-anchor="middle" font-size="11">${v < 10 ? v.toFixed(1) : Math.round(v)}</text>`);
+      el.push(
+        `<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(H - bottom - y(v)).toFixed(1)}" fill="${ser[j].color}"/>`,
+      );
+      el.push(
+        `<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y(v) - 4).toFixed(1)}" text-anchor="middle" font-size="11">${v < 10 ? v.toFixed(1) : Math.round(v)}</text>`,
+      );
     });
-    el.push(`<text x="${(left + groupW * i + groupW / 2).toFixed(1)}" y="${H - bottom + 18}" text-anchor="middle">${esc(sizeName(p.size))}, c=${p.conc}</text>`);
+    el.push(
+      `<text x="${(left + groupW * i + groupW / 2).toFixed(1)}" y="${H - bottom + 18}" text-anchor="middle">${esc(sizeName(p.size))}, c=${p.conc}</text>`,
+    );
   });
   ser.forEach((s, j) => {
     const lx = left + 10 + j * 190;
