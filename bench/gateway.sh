@@ -28,7 +28,7 @@
 #   EXTERNAL ["name=port=pid[,pid…] …"] more gateways to measure beside ours (as for run.sh)
 #   RELAYDESK_FLAGS [""]               extra flags for `relaydesk start` (e.g. "--workers 2")
 #   LAT_COUNT [300 {50}]  DEAD=0 skips the dead-hop part; DEAD_COUNT [20000 {500}],
-#   DEAD_DRAIN_S [240 {45}] and the rest: see bench/dead-hop.sh
+#   DEAD_DRAIN_S [180 {45}], DEAD_ACCEPT_S [180 {60}] and the rest: see bench/dead-hop.sh
 #   SMTP_PORT [first free from 2610]   BENCH_OUT [/tmp/relaydesk-bench/out-<time>]
 # Needs root (apt-get for postfix and swaks when missing, private Postfix instances),
 # PostgreSQL's server binaries for PG_SIZES, and the rig's ports 2526 and 2601 free.

@@ -100,16 +100,18 @@ for (const [s, c] of cells) {
   const pr = pairs(GATEWAY, REFERENCE, s, c);
   out.push(`| delivered msgs/s, ${sizeName(s)}, c=${c} | ${f(g)} | Postfix ${f(p)} | **${f(ratio(g, p), 2)}**${pr.length > 1 ? ` [${pr.join(', ')}]` : ''} |`);
 }
+// what the gateway held when the next hop came back (older lines: what was offered)
+const accepted = (d) => d.accepted ?? d.msgs;
 const dg = dead.find((d) => d.target === GATEWAY);
 const dp = dead.find((d) => d.target === REFERENCE);
 if (dg && dp) {
   out.push(
-    `| accepted msgs/s, next hop dead, ${dead[0].msgs} × ${sizeName(dead[0].size)}, c=${dead[0].conc} | ${f(dg.accept_rate)} | Postfix ${f(dp.accept_rate)} | **${f(
+    `| accepted msgs/s, next hop dead, ${dead[0].msgs} × ${sizeName(dead[0].size)} offered, c=${dead[0].conc} | ${f(dg.accept_rate)} | Postfix ${f(dp.accept_rate)} | **${f(
       ratio(dg.accept_rate, dp.accept_rate),
       2,
     )}** |`,
   );
-  const note = (d) => (d.drain_complete ? '' : ` (${d.drained} of ${d.msgs} in the ${d.drain_limit_s} s limit)`);
+  const note = (d) => (d.drain_complete ? '' : ` (${d.drained} of ${accepted(d)} in the ${d.drain_limit_s} s limit)`);
   out.push(
     `| drained msgs/s after the next hop is back | ${f(dg.drain_rate)}${note(dg)} | Postfix ${f(dp.drain_rate)}${note(dp)} | **${f(ratio(dg.drain_rate, dp.drain_rate), 2)}** |`,
   );
@@ -162,13 +164,13 @@ if (dead.length) {
   );
   out.push('');
   out.push(
-    '| target | msgs | accepted msgs/s | accept CPU ms/msg | PSS with the backlog MiB | attempts (own record / kernel) | first arrival s | drain s | drained msgs/s | complete |',
+    '| target | accepted of offered | accepted msgs/s | accept CPU ms/msg | PSS with the backlog MiB | attempts (own record / kernel) | first arrival s | drain s | drained msgs/s | complete |',
   );
   out.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const d of dead) {
     out.push(
-      `| ${d.target} | ${d.msgs} | ${f(d.accept_rate)}${d.src_rc ? ` (smtp-source rc ${d.src_rc})` : ''} | ${f(d.accept_cpu_ms_per_msg, 2)} | ${d.backlog_pss_mib} | ` +
-        `${d.dead_attempts ?? '-'} / ${d.dead_attempt_fails_kernel} | ${f(d.drain_first_s, 1)} | ${f(d.drain_s, 1)} | ${f(d.drain_rate)} | ${d.drained}/${d.msgs} |`,
+      `| ${d.target} | ${accepted(d)} of ${d.msgs} | ${f(d.accept_rate)}${d.src_rc ? ` (smtp-source rc ${d.src_rc})` : ''} | ${f(d.accept_cpu_ms_per_msg, 2)} | ${d.backlog_pss_mib} | ` +
+        `${d.dead_attempts ?? '-'} / ${d.dead_attempt_fails_kernel} | ${f(d.drain_first_s, 1)} | ${f(d.drain_s, 1)} | ${f(d.drain_rate)} | ${d.drained}/${accepted(d)} |`,
     );
   }
   out.push('');
