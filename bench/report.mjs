@@ -1,43 +1,56 @@
 #!/usr/bin/env node
-// Reads the peers' rig output (results.jsonl, written by ../shared/bench/peers/bench.mjs)
-// and our accept-latency probe (latency.jsonl), and prints the figures the gateway
-// issue asks for, plus the ratio of each measured gateway to a reference gateway.
+// The report of `npm run bench` (bench/gateway.sh): one table of ratios, the absolute
+// figures behind them, and an SVG chart of delivered msgs/s by message size.
 //
-// usage: node bench/report.mjs RIG_OUT_DIR [LATENCY_JSONL] [--gateway relaydesk] [--reference postfix]
+// usage: node bench/report.mjs OUT_DIR
+// Reads, from OUT_DIR (all written by bench/gateway.sh):
+//   rig-runs.txt    one line per rig run: "<msg size> <rig output dir>"; each dir has the rig's
+//                   results.jsonl (../shared/bench/peers/bench.mjs)
+//   latency.jsonl   bench/accept-latency.mjs, one line per target (optional)
+//   deadhop.jsonl   bench/dead-hop.sh, one line per gateway (optional)
+//   env.txt         commit, knobs, load averages
+// Writes OUT_DIR/report.md and OUT_DIR/chart.svg, and prints the report.
 // Only the measured runs count (tags rep1, rep2, …); probe and warm-up runs are skipped.
 import fs from 'node:fs';
 import path from 'node:path';
 
-const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv.splice(i, 2)[1] : dflt;
-};
-const GATEWAY = opt('gateway', 'relaydesk');
-const REFERENCE = opt('reference', 'postfix');
-const [outDir, latencyFile] = argv;
+const GATEWAY = 'relaydesk';
+const PG = 'relaydesk-pg';
+const REFERENCE = 'postfix';
+const outDir = process.argv[2];
 if (!outDir) {
-  console.error('usage: node bench/report.mjs RIG_OUT_DIR [LATENCY_JSONL] [--gateway NAME] [--reference NAME]');
+  console.error('usage: node bench/report.mjs OUT_DIR');
   process.exit(2);
 }
-
-const rows = fs
-  .readFileSync(path.join(outDir, 'results.jsonl'), 'utf8')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l));
-const runs = rows.filter((r) => /^rep\d+$/.test(r.tag));
-const lat = rows.filter((r) => r.tag === 'latency');
-const probe =
-  latencyFile && fs.existsSync(latencyFile)
+const file = (name) => path.join(outDir, name);
+const jsonl = (p) =>
+  fs.existsSync(p)
     ? fs
-        .readFileSync(latencyFile, 'utf8')
+        .readFileSync(p, 'utf8')
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l))
     : [];
 
+const runs = [];
+const rigLat = [];
+const rigDirs = [];
+if (fs.existsSync(file('rig-runs.txt'))) {
+  for (const line of fs.readFileSync(file('rig-runs.txt'), 'utf8').split('\n').filter(Boolean)) {
+    const [size, dir] = line.split(' ');
+    rigDirs.push(dir);
+    for (const r of jsonl(path.join(dir, 'results.jsonl'))) {
+      if (/^rep\d+$/.test(r.tag)) runs.push({ ...r, size: Number(size) });
+      else if (r.tag === 'latency') rigLat.push({ ...r, size: Number(size) });
+    }
+  }
+}
+const probe = jsonl(file('latency.jsonl'));
+const dead = jsonl(file('deadhop.jsonl'));
+const env = fs.existsSync(file('env.txt')) ? fs.readFileSync(file('env.txt'), 'utf8').trim() : '';
+
 const median = (a) => {
+  if (!a.length) return NaN;
   const s = [...a].sort((x, y) => x - y);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -46,48 +59,127 @@ const pct = (a, p) => {
   const s = [...a].sort((x, y) => x - y);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
-const f = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v) ? '-' : v.toFixed(d));
-const range = (a, d = 0) => `${f(Math.min(...a), d)}–${f(Math.max(...a), d)}`;
+const f = (v, d = 0) => (v === undefined || v === null || Number.isNaN(v) || !Number.isFinite(v) ? '-' : v.toFixed(d));
+const range = (a, d = 0) => (a.length > 1 ? ` (${f(Math.min(...a), d)}–${f(Math.max(...a), d)})` : '');
+const sizeName = (b) => (b >= 1048576 && b % 1048576 === 0 ? `${b / 1048576} MiB` : b >= 1024 && b % 1024 === 0 ? `${b / 1024} KiB` : `${b} B`);
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
 
-const targets = [...new Set(runs.map((r) => r.target))];
-const concs = [...new Set(runs.map((r) => r.conc))].sort((a, b) => a - b);
-
-const latCell = (target, client, field) => {
-  const v = lat.filter((r) => r.target === target && r.client === client && r[field] !== null).map((r) => r[field]);
-  return v.length ? `${f(pct(v, 50), 1)} / ${f(pct(v, 99), 1)} (n=${v.length})` : '-';
-};
+const sizes = [...new Set(runs.map((r) => r.size))].sort((a, b) => a - b);
+const cells = []; // [size, conc]
+for (const s of sizes) for (const c of [...new Set(runs.filter((r) => r.size === s).map((r) => r.conc))].sort((a, b) => a - b)) cells.push([s, c]);
+const pick = (t, s, c) => runs.filter((r) => r.target === t && r.size === s && r.conc === c);
+const med = (t, s, c, field) => median(pick(t, s, c).map((r) => r[field]));
+const cpuMs = (r) => (1000 * r.gw_cpu_s) / r.msgs;
+// per-rep ratio of adjacent runs (same rep tag), to show the spread behind a median ratio
+const pairs = (a, b, s, c) =>
+  pick(a, s, c)
+    .map((r) => [r, pick(b, s, c).find((q) => q.tag === r.tag)])
+    .filter(([, q]) => q && q.delivered_rate > 0)
+    .map(([r, q]) => (r.delivered_rate / q.delivered_rate).toFixed(2));
 
 const out = [];
-out.push('Figures (medians over the measured reps, min–max in brackets):');
+out.push('# Relaydesk beside Postfix: `npm run bench`');
 out.push('');
-out.push('| target | conc | reps | accepted msgs/s | delivered msgs/s | drain after last accept, s | peak RSS MiB | gateway CPU ms/msg | complete |');
-out.push('|---|---|---|---|---|---|---|---|---|');
-for (const c of concs) {
-  for (const t of targets) {
-    const s = runs.filter((r) => r.target === t && r.conc === c);
-    if (!s.length) continue;
-    const acc = s.map((r) => r.accept_rate);
-    const del = s.map((r) => r.delivered_rate);
-    const dr = s.map((r) => r.drain_after_accept_s);
-    const rss = s.map((r) => r.peak_rss_mib);
-    const cpu = s.map((r) => (1000 * r.gw_cpu_s) / r.msgs);
+out.push('```');
+out.push(env);
+out.push('```');
+out.push('');
+
+// ------------------------------------------------------------------ ratios
+out.push('## Ratios');
+out.push('');
+out.push('Medians over the measured reps of one run; the per-rep ratios of adjacent runs are in brackets.');
+out.push('Within about ±0.2 of 1.00 is a tie on this machine.');
+out.push('');
+out.push('| measure | Relaydesk | compared with | ratio |');
+out.push('|---|---|---|---|');
+for (const [s, c] of cells) {
+  const g = med(GATEWAY, s, c, 'delivered_rate');
+  const p = med(REFERENCE, s, c, 'delivered_rate');
+  if (!pick(GATEWAY, s, c).length || !pick(REFERENCE, s, c).length) continue;
+  const pr = pairs(GATEWAY, REFERENCE, s, c);
+  out.push(`| delivered msgs/s, ${sizeName(s)}, c=${c} | ${f(g)} | Postfix ${f(p)} | **${f(ratio(g, p), 2)}**${pr.length > 1 ? ` [${pr.join(', ')}]` : ''} |`);
+}
+// what the gateway held when the next hop came back (older lines: what was offered)
+const accepted = (d) => d.accepted ?? d.msgs;
+const dg = dead.find((d) => d.target === GATEWAY);
+const dp = dead.find((d) => d.target === REFERENCE);
+if (dg && dp) {
+  out.push(
+    `| accepted msgs/s, next hop dead, ${dead[0].msgs} × ${sizeName(dead[0].size)} offered, c=${dead[0].conc} | ${f(dg.accept_rate)} | Postfix ${f(dp.accept_rate)} | **${f(
+      ratio(dg.accept_rate, dp.accept_rate),
+      2,
+    )}** |`,
+  );
+  const note = (d) => (d.drain_complete ? '' : ` (${d.drained} of ${accepted(d)} in the ${d.drain_limit_s} s limit)`);
+  out.push(
+    `| drained msgs/s after the next hop is back | ${f(dg.drain_rate)}${note(dg)} | Postfix ${f(dp.drain_rate)}${note(dp)} | **${f(ratio(dg.drain_rate, dp.drain_rate), 2)}** |`,
+  );
+}
+for (const [s, c] of cells) {
+  if (!pick(PG, s, c).length || !pick(GATEWAY, s, c).length) continue;
+  const g = med(PG, s, c, 'delivered_rate');
+  const q = med(GATEWAY, s, c, 'delivered_rate');
+  const pr = pairs(PG, GATEWAY, s, c);
+  out.push(
+    `| delivered msgs/s on PostgreSQL, ${sizeName(s)}, c=${c} | ${f(g)} | Relaydesk on SQLite ${f(q)} | **${f(ratio(g, q), 2)}**${pr.length > 1 ? ` [${pr.join(', ')}]` : ''} |`,
+  );
+}
+for (const [s, c] of cells) {
+  const g = median(pick(GATEWAY, s, c).map(cpuMs));
+  const p = median(pick(REFERENCE, s, c).map(cpuMs));
+  if (Number.isFinite(g) && Number.isFinite(p)) out.push(`| CPU ms/msg, ${sizeName(s)}, c=${c} | ${f(g, 2)} | Postfix ${f(p, 2)} | ${f(ratio(g, p), 2)} |`);
+}
+out.push('');
+
+// ------------------------------------------------------------------ absolute figures
+out.push('## Figures');
+out.push('');
+out.push('Medians over the measured reps (min–max). CPU and memory are summed over the process tree that the rig samples.');
+out.push('');
+out.push(
+  '| size | conc | target | reps | msgs/run | accepted msgs/s | delivered msgs/s | drain after last accept s | CPU ms/msg | peak RSS MiB | peak PSS MiB | complete |',
+);
+out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const [s, c] of cells) {
+  for (const t of [...new Set(runs.filter((r) => r.size === s && r.conc === c).map((r) => r.target))]) {
+    const x = pick(t, s, c);
+    const col = (fn, d = 0) => `${f(median(x.map(fn)), d)}${range(x.map(fn), d)}`;
     out.push(
-      `| ${t} | ${c} | ${s.length} | ${f(median(acc))} (${range(acc)}) | ${f(median(del))} (${range(del)}) | ` +
-        `${f(median(dr), 2)} (${range(dr, 2)}) | ${f(median(rss))} (${range(rss)}) | ${f(median(cpu), 2)} | ${s.filter((r) => r.complete).length}/${s.length} |`,
+      `| ${sizeName(s)} | ${c} | ${t} | ${x.length} | ${x[0].msgs} | ${col((r) => r.accept_rate)} | ${col((r) => r.delivered_rate)} | ${col((r) => r.drain_after_accept_s, 2)} | ` +
+        `${t === 'sink' ? '-' : col(cpuMs, 2)} | ${col((r) => r.peak_rss_mib)} | ${col((r) => r.peak_pss_mib)} | ${x.filter((r) => r.complete).length}/${x.length} |`,
     );
   }
 }
 out.push('');
-out.push('Single-message latency from the rig (client start -> counted at the sink; includes starting the client), p50 / p99 in ms:');
-out.push('');
-out.push('| target | smtp-source -m 1: to sink | smtp-source -m 1: client exit | swaks: to sink |');
-out.push('|---|---|---|---|');
-for (const t of [...new Set(lat.map((r) => r.target))]) {
-  out.push(`| ${t} | ${latCell(t, 'smtp-source', 'to_sink_ms')} | ${latCell(t, 'smtp-source', 'client_exit_ms')} | ${latCell(t, 'swaks', 'to_sink_ms')} |`);
-}
-if (probe.length) {
+
+if (dead.length) {
+  out.push('## Dead next hop, then back');
   out.push('');
-  out.push('Accept latency, one session at a time, new connection per message (bench/accept-latency.mjs), ms:');
+  out.push(
+    'Accept: `smtp-source` to the gateway while its next hop is a closed loopback port. Attempts: connections to that port before the drain, ' +
+      "as the gateway records them (Relaydesk: sum of `deliveries.attempts`; Postfix: its smtp client's `connect to …: Connection refused` lines) and as the kernel's " +
+      'TcpAttemptFails counter saw them (the whole machine: an upper bound). Drain: a sink starts on the port; time from its start until it counted ' +
+      'every message (if the limit came first: messages counted ÷ the limit). Both retry every 10–20 s here.',
+  );
+  out.push('');
+  out.push(
+    '| target | accepted of offered | accepted msgs/s | accept CPU ms/msg | PSS with the backlog MiB | attempts (own record / kernel) | first arrival s | drain s | drained msgs/s | complete |',
+  );
+  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const d of dead) {
+    out.push(
+      `| ${d.target} | ${accepted(d)} of ${d.msgs} | ${f(d.accept_rate)}${d.src_rc ? ` (smtp-source rc ${d.src_rc})` : ''} | ${f(d.accept_cpu_ms_per_msg, 2)} | ${d.backlog_pss_mib} | ` +
+        `${d.dead_attempts ?? '-'} / ${d.dead_attempt_fails_kernel} | ${f(d.drain_first_s, 1)} | ${f(d.drain_s, 1)} | ${f(d.drain_rate)} | ${d.drained}/${accepted(d)} |`,
+    );
+  }
+  out.push('');
+}
+
+if (probe.length) {
+  out.push('## Accept latency');
+  out.push('');
+  out.push('One session at a time, a new connection per message (bench/accept-latency.mjs), client side, ms:');
   out.push('');
   out.push('| target | messages | connect -> 220 p50 / p99 | end of DATA -> 250 p50 / p99 | connect -> 250 p50 / p99 / max |');
   out.push('|---|---|---|---|---|');
@@ -95,27 +187,91 @@ if (probe.length) {
     const c = (s, max) => (s ? `${f(s.p50, 2)} / ${f(s.p99, 2)}${max ? ` / ${f(s.max, 1)}` : ''}` : '-');
     out.push(`| ${p.name} | ${p.ok}${p.failed ? ` (${p.failed} failed)` : ''} | ${c(p.greeting)} | ${c(p.dot_to_250)} | ${c(p.total, true)} |`);
   }
+  out.push('');
 }
-out.push('');
-const have = (t) => runs.some((r) => r.target === t);
-if (have(GATEWAY) && have(REFERENCE)) {
-  out.push(`Ratios, ${GATEWAY} ÷ ${REFERENCE} (medians; per-rep pairs in brackets, same rep = adjacent runs):`);
-  for (const c of concs) {
-    const g = runs.filter((r) => r.target === GATEWAY && r.conc === c);
-    const p = runs.filter((r) => r.target === REFERENCE && r.conc === c);
-    if (!g.length || !p.length) continue;
-    const pairs = g
-      .map((r) => [r, p.find((q) => q.tag === r.tag)])
-      .filter(([, q]) => q)
-      .map(([r, q]) => (r.delivered_rate / q.delivered_rate).toFixed(2));
-    const del = median(g.map((r) => r.delivered_rate)) / median(p.map((r) => r.delivered_rate));
-    const acc = median(g.map((r) => r.accept_rate)) / median(p.map((r) => r.accept_rate));
-    out.push(
-      `  c=${c}: delivered/s ${f(median(g.map((r) => r.delivered_rate)))} ÷ ${f(median(p.map((r) => r.delivered_rate)))} = ${del.toFixed(2)}x` +
-        ` [${pairs.join(', ')}]; accepted/s ratio ${acc.toFixed(2)}x; goal (>= 1.00x delivered): ${del >= 1 ? 'met' : 'NOT met'}`,
-    );
+if (rigLat.length) {
+  out.push("Single-message latency from the rig (client start -> counted at the sink; includes starting the client; subtract the sink's row), p50 / p99 ms:");
+  out.push('');
+  out.push('| size | target | smtp-source -m 1 | swaks |');
+  out.push('|---|---|---|---|');
+  for (const s of [...new Set(rigLat.map((r) => r.size))]) {
+    for (const t of [...new Set(rigLat.filter((r) => r.size === s).map((r) => r.target))]) {
+      const cell = (client) => {
+        const v = rigLat.filter((r) => r.size === s && r.target === t && r.client === client && r.to_sink_ms !== null).map((r) => r.to_sink_ms);
+        return v.length ? `${f(pct(v, 50), 1)} / ${f(pct(v, 99), 1)} (n=${v.length})` : '-';
+      };
+      out.push(`| ${sizeName(s)} | ${t} | ${cell('smtp-source')} | ${cell('swaks')} |`);
+    }
   }
-} else {
-  out.push(`Ratios: need both "${GATEWAY}" and "${REFERENCE}" among the measured targets (have: ${targets.join(', ') || 'none'}).`);
+  out.push('');
 }
+out.push(`Rig outputs: ${rigDirs.join(', ') || 'none'}`);
+out.push('');
+
+// ------------------------------------------------------------------ chart
+// Delivered msgs/s by message size at the lowest concurrency of each size, log scale:
+// the rates of 4 KiB and 1 MiB messages differ by orders of magnitude.
+const series = [
+  { name: 'Relaydesk (SQLite)', target: GATEWAY, color: '#1f77b4' },
+  { name: 'Relaydesk (PostgreSQL)', target: PG, color: '#17becf' },
+  { name: 'Postfix', target: REFERENCE, color: '#d62728' },
+].filter((s) => runs.some((r) => r.target === s.target));
+const points = sizes.map((s) => {
+  const c = Math.min(...runs.filter((r) => r.size === s).map((r) => r.conc));
+  return { size: s, conc: c, values: series.map((x) => med(x.target, s, c, 'delivered_rate')) };
+});
+fs.writeFileSync(file('chart.svg'), chart(points, series));
+fs.writeFileSync(file('report.md'), `${out.join('\n')}\n`);
 console.log(out.join('\n'));
+console.log(`report: ${file('report.md')}`);
+console.log(`chart:  ${file('chart.svg')}`);
+
+function chart(pts, ser) {
+  const W = 640;
+  const H = 360;
+  const left = 70;
+  const right = 20;
+  const top = 50;
+  const bottom = 60;
+  const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const vals = pts.flatMap((p) => p.values).filter((v) => Number.isFinite(v) && v > 0);
+  const lo = 10 ** Math.floor(Math.log10(Math.min(1, ...vals)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(10, ...vals)));
+  const y = (v) => top + (H - top - bottom) * (1 - (Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)));
+  const el = [];
+  el.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  el.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  el.push(`<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">Delivered msgs/s by message size (log scale; same run)</text>`);
+  for (let v = lo; v <= hi; v *= 10) {
+    el.push(`<line x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`);
+    el.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text>`);
+  }
+  el.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${H - bottom}" stroke="#333"/>`);
+  el.push(`<line x1="${left}" x2="${W - right}" y1="${H - bottom}" y2="${H - bottom}" stroke="#333"/>`);
+  el.push(`<text transform="translate(16 ${(top + H - bottom) / 2}) rotate(-90)" text-anchor="middle">delivered msgs/s</text>`);
+  const groupW = (W - left - right) / Math.max(1, pts.length);
+  const barW = Math.min(50, (groupW * 0.7) / Math.max(1, ser.length));
+  pts.forEach((p, i) => {
+    const gx = left + groupW * i + (groupW - barW * ser.length) / 2;
+    p.values.forEach((v, j) => {
+      if (!Number.isFinite(v) || v <= 0) return;
+      const x = gx + barW * j;
+      el.push(
+        `<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(H - bottom - y(v)).toFixed(1)}" fill="${ser[j].color}"/>`,
+      );
+      el.push(
+        `<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y(v) - 4).toFixed(1)}" text-anchor="middle" font-size="11">${v < 10 ? v.toFixed(1) : Math.round(v)}</text>`,
+      );
+    });
+    el.push(
+      `<text x="${(left + groupW * i + groupW / 2).toFixed(1)}" y="${H - bottom + 18}" text-anchor="middle">${esc(sizeName(p.size))}, c=${p.conc}</text>`,
+    );
+  });
+  ser.forEach((s, j) => {
+    const lx = left + 10 + j * 190;
+    el.push(`<rect x="${lx}" y="${H - 24}" width="12" height="12" fill="${s.color}"/>`);
+    el.push(`<text x="${lx + 18}" y="${H - 14}">${esc(s.name)}</text>`);
+  });
+  el.push('</svg>');
+  return `${el.join('\n')}\n`;
+}
