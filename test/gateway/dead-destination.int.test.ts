@@ -99,7 +99,11 @@ async function api<T>(node: TestNode, path: string): Promise<T> {
 }
 
 async function heldRows(node: TestNode) {
-  return node.store.db.selectFrom('deliveries').select(['id', 'queue_id', 'status', 'attempts', 'last_reply']).where('recipient', '=', 'support@crm.test').execute();
+  return node.store.db
+    .selectFrom('deliveries')
+    .select(['id', 'queue_id', 'status', 'attempts', 'last_reply'])
+    .where('recipient', '=', 'support@crm.test')
+    .execute();
 }
 
 async function downState(node: TestNode) {

@@ -53,7 +53,7 @@ describe.each(DIALECTS)('PacingGate on %s', (dialect) => {
     expect((await loadDestination(ts.store.db, 'one.test'))?.deferred).toBe(1);
   });
 
-  it('holds back an attempt that waited for its own process\'s slot too long', async () => {
+  it("holds back an attempt that waited for its own process's slot too long", async () => {
     const g = gate('long');
     const limits = [{ domain: 'long.test', connections: 1 }];
     const first = await g.enter('long.test', limits, 1);
@@ -65,7 +65,7 @@ describe.each(DIALECTS)('PacingGate on %s', (dialect) => {
     if (first.kind === 'go') await first.leave({ delivered: true });
   });
 
-  it('counts a reused slot against the minute\'s cap', async () => {
+  it("counts a reused slot against the minute's cap", async () => {
     const g = gate('cap');
     const limits = [{ domain: 'cap.test', connections: 1, perMinute: 2 }];
     const kinds = [];

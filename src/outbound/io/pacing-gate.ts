@@ -167,8 +167,7 @@ export class PacingGate {
     const now = this.deps.now();
     const { connections } = this.#limitNow(d, limits, now);
     let best: number | null = null;
-    for (const [slot, h] of d.held)
-      if (!h.busy && slot < connections && h.until > now + REUSE_MARGIN_MS && (best === null || slot < best)) best = slot;
+    for (const [slot, h] of d.held) if (!h.busy && slot < connections && h.until > now + REUSE_MARGIN_MS && (best === null || slot < best)) best = slot;
     if (best !== null) d.held.get(best)!.busy = true;
     return best;
   }
@@ -334,7 +333,10 @@ export class PacingGate {
         if (delivered && d.tryLater > 0) {
           d.tryLater = 0;
           await clearTryLater(this.deps.db, d.name).catch((e: unknown) =>
-            this.deps.logger?.debug({ component: 'outbound', destination: d.name, err: (e as Error).message }, 'pacing: the run of "try later" replies is not reset'),
+            this.deps.logger?.debug(
+              { component: 'outbound', destination: d.name, err: (e as Error).message },
+              'pacing: the run of "try later" replies is not reset',
+            ),
           );
         }
         return up;
@@ -366,7 +368,13 @@ export class PacingGate {
         this.#learn(d, state);
         if (!wasDown && d.down)
           logger?.warn(
-            { component: 'outbound', event: 'queue.destination_down', destination: d.name, failures: state.failures, nextProbeAt: new Date(d.down.probeAt).toISOString() },
+            {
+              component: 'outbound',
+              event: 'queue.destination_down',
+              destination: d.name,
+              failures: state.failures,
+              nextProbeAt: new Date(d.down.probeAt).toISOString(),
+            },
             `${d.name} is down after ${state.failures} connection failures in a row; one probe at a time decides when it is back`,
           );
         return false;
@@ -381,7 +389,10 @@ export class PacingGate {
       const released = reason === null ? 0 : await releaseHeldDeliveries(db, { reason, now });
       // Attempts held while the probe was under way may be recorded after this: the next sweep releases them too.
       if (reason !== null) this.#lateReleases.push(reason);
-      logger?.info({ component: 'outbound', event: 'queue.destination_up', destination: d.name, released }, `${d.name} answers again; ${released} held deliveries go now`);
+      logger?.info(
+        { component: 'outbound', event: 'queue.destination_up', destination: d.name, released },
+        `${d.name} answers again; ${released} held deliveries go now`,
+      );
       return true;
     } catch (e) {
       logger?.warn({ component: 'outbound', destination: d.name, err: (e as Error).message }, 'pacing: cannot record whether the destination answers');
@@ -413,7 +424,10 @@ export class PacingGate {
         const turn = d.turn.then(() => this.#enterThroughStore(d, w.limits, w.count));
         d.turn = turn.catch(() => undefined);
         // Still none: held back now rather than queued again, so a destination cannot keep it waiting for ever.
-        void turn.then((e) => w.resolve(e), () => w.resolve(null));
+        void turn.then(
+          (e) => w.resolve(e),
+          () => w.resolve(null),
+        );
       }
     }
   }

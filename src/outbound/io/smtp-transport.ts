@@ -53,7 +53,13 @@ export function smtpTransport(deps: { sender: SmtpSender; srsSecret: string; now
       const tryLater = replies.find((o) => o.kind === 'deferred' && isTryLater(o.reply));
       if (deps.pacing && tryLater) await deps.pacing.tryLater(destination, tryLater.reply, deliveries.length);
       const up = await entry?.leave({ delivered: replies.some((o) => o.kind === 'delivered'), reached: !connectionFailed(replies) });
-      if (up) note(EVENTS.destinationUp, `${destination} answers again: the deliveries held for it go now`, { destination }, traceText('queue.destination_up', { destination }));
+      if (up)
+        note(
+          EVENTS.destinationUp,
+          `${destination} answers again: the deliveries held for it go now`,
+          { destination },
+          traceText('queue.destination_up', { destination }),
+        );
       const out = new Map<number, AttemptOutcome>();
       for (const d of deliveries) {
         const o = result.perRecipient.get(d.recipient);

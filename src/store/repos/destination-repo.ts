@@ -297,8 +297,18 @@ export async function recordConnectionFailure(
       .updateTable('destinations')
       .set((eb) => ({
         failures: eb('failures', '+', 1),
-        probe_interval: eb.case().when(eb('probe_interval', '*', 2), '>', maxProbeMs).then(maxProbeMs).else(eb('probe_interval', '*', 2)).end(),
-        probe_at: eb.case().when(eb('probe_interval', '*', 2), '>', maxProbeMs).then(now + maxProbeMs).else(eb(eb.val(now), '+', eb('probe_interval', '*', 2))).end(),
+        probe_interval: eb
+          .case()
+          .when(eb('probe_interval', '*', 2), '>', maxProbeMs)
+          .then(maxProbeMs)
+          .else(eb('probe_interval', '*', 2))
+          .end(),
+        probe_at: eb
+          .case()
+          .when(eb('probe_interval', '*', 2), '>', maxProbeMs)
+          .then(now + maxProbeMs)
+          .else(eb(eb.val(now), '+', eb('probe_interval', '*', 2)))
+          .end(),
         probe_owner: null,
         probe_until: null,
         updated_at: now,
@@ -311,8 +321,22 @@ export async function recordConnectionFailure(
       .updateTable('destinations')
       .set((eb) => ({
         failures: eb('failures', '+', 1),
-        down_since: eb.case().when('down_since', 'is not', null).then(eb.ref('down_since')).when('failures', '>=', deadAfter - 1).then(now).else(null).end(),
-        probe_at: eb.case().when('down_since', 'is not', null).then(eb.ref('probe_at')).when('failures', '>=', deadAfter - 1).then(now + firstProbeMs).else(null).end(),
+        down_since: eb
+          .case()
+          .when('down_since', 'is not', null)
+          .then(eb.ref('down_since'))
+          .when('failures', '>=', deadAfter - 1)
+          .then(now)
+          .else(null)
+          .end(),
+        probe_at: eb
+          .case()
+          .when('down_since', 'is not', null)
+          .then(eb.ref('probe_at'))
+          .when('failures', '>=', deadAfter - 1)
+          .then(now + firstProbeMs)
+          .else(null)
+          .end(),
         probe_interval: eb.case().when('down_since', 'is not', null).then(eb.ref('probe_interval')).else(firstProbeMs).end(),
         updated_at: now,
       }))

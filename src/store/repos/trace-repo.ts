@@ -87,6 +87,10 @@ async function mergeIntoLast(db: Db | Transaction<Database>, e: TraceEvent): Pro
   const count = (typeof before['count'] === 'number' ? before['count'] : 1) + 1;
   const firstAt = typeof before['firstAt'] === 'number' ? before['firstAt'] : Number(last.at);
   const data = { ...e.data, count, firstAt, lastAt: e.at, ...(e.text ? { [TEXT_KEY]: e.text } : {}) };
-  await db.updateTable('trace_events').set({ summary: e.summary, data: JSON.stringify(data) }).where('id', '=', last.id).execute();
+  await db
+    .updateTable('trace_events')
+    .set({ summary: e.summary, data: JSON.stringify(data) })
+    .where('id', '=', last.id)
+    .execute();
   return true;
 }

@@ -110,7 +110,9 @@ const show = defineRoute({
         lastReason: d.lastReason,
         lastReasonAt: iso(d.lastReasonAt),
         slowedUntil: iso(slowedUntil(d.slow, now)),
-        down: d.down ? { since: iso(d.down.since)!, nextProbeAt: iso(d.down.probing ? Math.max(d.down.probeAt, d.down.probing.until) : d.down.probeAt)! } : null,
+        down: d.down
+          ? { since: iso(d.down.since)!, nextProbeAt: iso(d.down.probing ? Math.max(d.down.probeAt, d.down.probing.until) : d.down.probeAt)! }
+          : null,
       })),
     };
   },
