@@ -32,7 +32,8 @@ function cut(raw: Buffer, at: readonly number[]): Buffer[] {
 
 describe('DataReader line endings', () => {
   it('passes CRLF mail through without a copy', () => {
-    const piece = b('A: 1\r\n\r\nbody\r\n');
+    const piece = Buffer.alloc(15); // not from the shared pool, which a copy could come from too
+    piece.write('A: 1\r\n\r\nbody\r\n', 'latin1');
     const r = new DataReader(roomy);
     const body = r.push(piece);
     expect(body[0]!.buffer).toBe(piece.buffer);
@@ -46,6 +47,30 @@ describe('DataReader line endings', () => {
   ])('%s becomes CRLF', (_, input, out) => {
     const r = readInPieces([b(input)]);
     expect(Buffer.concat([r.header, r.body]).toString('latin1')).toBe(out);
+  });
+
+  it('passes CRLF mail cut anywhere through without a copy', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.uint8Array({ maxLength: 30 }).map((a) => Buffer.from(a.map((c) => (c === 0x0d || c === 0x0a ? 0x41 : c)))),
+          { maxLength: 20 },
+        ),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (lines, at) => {
+          const text = Buffer.concat([b('A: 1\r\n\r\n'), ...lines.flatMap((l) => [l, b('\r\n')])]);
+          // Buffer.alloc never takes from the shared pool, so a copy could not share its buffer.
+          const raw = Buffer.alloc(text.length);
+          text.copy(raw);
+          const r = new DataReader(roomy);
+          for (const piece of cut(raw, at)) {
+            for (const out of r.push(piece)) expect(out.buffer).toBe(piece.buffer);
+          }
+          expect(r.end().tail).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('joins a CRLF cut between two chunks, and ends a lone CR cut there', () => {

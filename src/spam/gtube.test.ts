@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GTUBE, containsGtube } from './gtube.js';
+import { GTUBE, GtubeScanner, containsGtube } from './gtube.js';
 
 const head = 'From: a@example.com\r\nSubject: test\r\n\r\n';
 
@@ -24,5 +25,30 @@ describe('containsGtube', () => {
 
   it('is the standard string', () => {
     expect(GTUBE).toBe('XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X');
+  });
+});
+
+describe('GtubeScanner', () => {
+  it('finds the string in a body cut into pieces anywhere, as in the whole body', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 200 }),
+        fc.string({ maxLength: 200 }),
+        fc.constantFrom(GTUBE, GTUBE.slice(0, 40), `${GTUBE.slice(0, 20)}-${GTUBE.slice(20)}`),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (before, after, middle, at) => {
+          const body = Buffer.from(`${before}${middle}${after}`, 'latin1');
+          const points = [...new Set(at.map((n) => n % (body.length + 1)))].sort((x, y) => x - y);
+          const scanner = new GtubeScanner();
+          let from = 0;
+          for (const p of [...points, body.length]) {
+            scanner.push(body.subarray(from, p));
+            from = p;
+          }
+          expect(scanner.found).toBe(body.includes(GTUBE));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

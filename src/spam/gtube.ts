@@ -33,11 +33,15 @@ export class GtubeScanner {
 
   push(piece: Buffer): void {
     if (this.#found || piece.length === 0) return;
-    const probe = this.#tail.length > 0 ? Buffer.concat([this.#tail, piece]) : piece;
-    if (probe.indexOf(GTUBE_BYTES) !== -1) {
+    const keep = GTUBE_BYTES.length - 1;
+    // Across the boundary: the kept end and the start of this piece, a short copy; the
+    // piece itself is searched where it is (a body of megabytes is never copied here).
+    const seam = this.#tail.length > 0 ? Buffer.concat([this.#tail, piece.subarray(0, keep)]) : null;
+    if ((seam && seam.indexOf(GTUBE_BYTES) !== -1) || piece.indexOf(GTUBE_BYTES) !== -1) {
       this.#found = true;
       return;
     }
-    this.#tail = Buffer.from(probe.subarray(Math.max(0, probe.length - (GTUBE_BYTES.length - 1))));
+    const end = piece.length >= keep ? piece.subarray(piece.length - keep) : Buffer.concat([this.#tail, piece]);
+    this.#tail = Buffer.from(end.subarray(Math.max(0, end.length - keep)));
   }
 }
