@@ -53,6 +53,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
   let walSync: WalSync | null = null;
   let stillThere: () => void = () => undefined;
   let freePages: ((maxPages: number) => number) | null = null;
+  let checkpointer: { close(): Promise<void> } | null = null;
   // Each dialect's driver is loaded only by the stores that use it (a CLI command starts faster).
   if ('databaseUrl' in loc) {
     const { createPostgresDialect, postgresCaps } = await import('./dialects/postgres.js');
@@ -67,6 +68,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
       const { dialect, file, walFile } = sqlite;
       db = new Kysely<Database>({ dialect });
       freePages = sqlite.returnFreePages;
+      checkpointer = sqlite.checkpointer;
       where = file;
       stillThere = fileStillThere(file);
       if (opts.relaxed) walSync = new WalSync(walFile);
@@ -90,6 +92,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
       throw new RelaydeskError('STORE_UNAVAILABLE', `migration ${failed} failed on ${where}: ${(error as Error).message}`, [], { cause: error });
     }
   } catch (e) {
+    await checkpointer?.close();
     await db.destroy().catch(() => undefined);
     if (e instanceof RelaydeskError) throw e;
     throw new RelaydeskError(
@@ -134,6 +137,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
     // On the store's one connection, taken as a query would take it: never inside a transaction.
     returnFreePages: freePages ? (maxPages) => db.connection().execute(async () => freePages(maxPages)) : async () => 0,
     close: async () => {
+      await checkpointer?.close();
       await wal?.close();
       await db.destroy();
     },

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import type { DialectCaps } from './caps.js';
+import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.js';
 
 export const sqliteCaps: DialectCaps = {
   autoIdType: 'integer',
@@ -30,7 +31,13 @@ export const sqliteCaps: DialectCaps = {
 export function createSqliteDialect(
   dataDir: string,
   relaxed: boolean,
-): { dialect: SqliteDialect; file: string; walFile: string; returnFreePages: (maxPages: number) => number } {
+): {
+  dialect: SqliteDialect;
+  file: string;
+  walFile: string;
+  returnFreePages: (maxPages: number) => number;
+  checkpointer: Checkpointer | null;
+} {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'relaydesk.sqlite');
   const db = new Database(file);
@@ -51,11 +58,15 @@ export function createSqliteDialect(
   // A burst (a purge, a flood of mail) can grow the WAL; it shrinks back to this after a checkpoint.
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   if (relaxed) upgradeLayout(db);
+  // The server's checkpoints run on a thread of their own; its connection checkpoints only
+  // as a backstop.
+  if (relaxed) db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   return {
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }),
     file,
     walFile: `${file}-wal`,
     returnFreePages: (maxPages) => returnFreePages(db, maxPages),
+    checkpointer: relaxed ? new Checkpointer(file) : null,
   };
 }
 
