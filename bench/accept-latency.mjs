@@ -182,7 +182,6 @@ function openLoop() {
     const finish = () => {
       if (scheduling || inflight) return;
       clearTimeout(limitTimer);
-      const last = lastAccepted;
       resolve({
         rate: RATE,
         max_inflight: MAX_INFLIGHT,
@@ -190,8 +189,8 @@ function openLoop() {
         skipped,
         not_started: COUNT - started - skipped,
         inflight_peak: peak,
-        elapsed_s: +((last - first) / 1000).toFixed(2),
-        achieved_rate: samples.length && last > first ? +((1000 * samples.length) / (last - first)).toFixed(1) : 0,
+        elapsed_s: +((lastAccepted - first) / 1000).toFixed(2),
+        achieved_rate: samples.length && lastAccepted > first ? +((1000 * samples.length) / (lastAccepted - first)).toFixed(1) : 0,
       });
     };
     const tick = () => {
