@@ -1,53 +1,83 @@
 #!/usr/bin/env node
-// Accept latency of one SMTP session at a time (no concurrency), with many samples
-// so that p99 means something. Each message uses a new connection, in lock-step
-// like smtp-source (no PIPELINING), and is timed on the client:
+// Accept latency of SMTP sessions, with many samples so that p99 means something. Each
+// message uses a new connection, in lock-step like smtp-source (no PIPELINING), and is
+// timed on the client:
 //   greeting   connect -> 220
 //   dot_to_250 end of DATA (CRLF.CRLF sent) -> 250: the commit (fsync) path
-//   total      connect -> 250 after DATA: what one message costs a client
+//   total      closed loop: connect -> 250 after DATA, what one message costs a client;
+//              with --rate: the message's scheduled start -> 250 after DATA
+// Two modes:
+//   closed loop (default): one session at a time, the next when the last has ended.
+//   --rate R (open loop): a session starts every 1/R s on a fixed schedule, whether or not
+//              the earlier ones have ended, so a server that stalls cannot slow the offered
+//              load and hide the wait (coordinated omission): every message is timed from
+//              its scheduled start. A start that would exceed --max-inflight sessions is not
+//              made and is counted as skipped.
 // Dependency-free (Node 20). Loopback only; bounded in count and time.
 //
-// usage: node bench/accept-latency.mjs --port PORT [--count 300] [--size 4096]
-//          [--name NAME] [--from customer@example.net] [--to help@solarmora.com]
-// prints one JSON line: { name, port, count, ok, failed, greeting:{p50,p90,p99,max}, ... }
+// usage: node bench/accept-latency.mjs --port PORT [--count N] [--size 4096] [--name NAME]
+//          [--from customer@example.net] [--to help@solarmora.com] [--budget-s S]
+//          [--rate R [--max-inflight 200]]
+// --count: closed loop 300, at most 5,000; with --rate 10 s of R, at most 20,000.
+// --budget-s: the whole run's limit. Closed loop 120; with --rate count/R + 30. With --rate,
+//   sessions still open at the limit are ended and counted as failed, and messages whose
+//   scheduled start falls after it are counted as not_started.
+// prints one JSON line: { name, port, mode, count, ok, failed, greeting:{p50,p90,p99,max,mean}, ... };
+// with --rate also rate, max_inflight, started, skipped, not_started, inflight_peak, elapsed_s,
+// achieved_rate (250s per second from the first scheduled start to the last 250) and
+// start_lag (how late the client itself opened each connection, ms).
 import net from 'node:net';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const HOST = '127.0.0.1';
 const PORT = Number(args.port);
-const COUNT = Math.min(5000, Number(args.count ?? 300));
+const RATE = args.rate === undefined ? 0 : Number(args.rate);
+const MAX_INFLIGHT = Number(args['max-inflight'] ?? 200);
+const COUNT = RATE ? Math.min(20_000, Number(args.count ?? Math.round(RATE * 10))) : Math.min(5000, Number(args.count ?? 300));
 const SIZE = Number(args.size ?? 4096);
 const FROM = args.from ?? 'customer@example.net';
 const TO = args.to ?? 'help@solarmora.com';
 const NAME = args.name ?? `port${PORT}`;
 const PER_MSG_TIMEOUT_MS = 30_000;
-const TOTAL_BUDGET_MS = Number(args['budget-s'] ?? 120) * 1000;
-if (!Number.isInteger(PORT) || PORT <= 0) {
-  console.error('usage: node bench/accept-latency.mjs --port PORT [--count N] [--size BYTES] [--name NAME]');
+const TOTAL_BUDGET_MS = Number(args['budget-s'] ?? (RATE ? COUNT / RATE + 30 : 120)) * 1000;
+const usage = 'usage: node bench/accept-latency.mjs --port PORT [--count N] [--size BYTES] [--name NAME] [--budget-s S] [--rate MSGS_PER_S [--max-inflight N]]';
+if (!Number.isInteger(PORT) || PORT <= 0) fail(`--port must be a port number. ${usage}`);
+if (!(RATE >= 0 && RATE <= 5000)) fail(`--rate must be a number of messages per second between 0 and 5000 (got ${args.rate}). ${usage}`);
+if (!Number.isInteger(MAX_INFLIGHT) || MAX_INFLIGHT < 1)
+  fail(`--max-inflight must be a whole number of sessions, at least 1 (got ${args['max-inflight']}). ${usage}`);
+if (!Number.isInteger(COUNT) || COUNT < 1) fail(`--count must be a whole number of messages, at least 1 (got ${args.count}). ${usage}`);
+if (!(TOTAL_BUDGET_MS > 0)) fail(`--budget-s must be a positive number of seconds (got ${args['budget-s']}). ${usage}`);
+
+function fail(msg) {
+  console.error(msg);
   process.exit(2);
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
+const LINE = `${'x'.repeat(78)}\r\n`;
 function body(i) {
   const head = `From: <${FROM}>\r\nTo: <${TO}>\r\nSubject: accept latency ${i}\r\nMessage-ID: <lat-${process.pid}-${i}@bench.test>\r\n\r\n`;
-  const line = `${'x'.repeat(78)}\r\n`;
-  let b = head;
-  while (b.length + line.length <= SIZE) b += line;
-  return `${b}.\r\n`;
+  const lines = Math.max(0, Math.floor((SIZE - head.length) / LINE.length));
+  return `${head}${LINE.repeat(lines)}.\r\n`;
 }
 
-/** One lock-step SMTP transaction on a new connection; resolves with its timings. */
-function oneMessage(i) {
+/** Sessions under way, each with a way to end it (the open loop's time limit). */
+const live = new Set();
+
+/**
+ * One lock-step SMTP transaction on a new connection; resolves with its timings.
+ * `scheduled` is when the message was due to start (the open loop's schedule); `total`
+ * runs from it. In the closed loop it is the connect itself.
+ */
+function oneMessage(i, scheduled) {
   return new Promise((resolve, reject) => {
     const t0 = now();
+    const start = scheduled ?? t0;
     const marks = {};
     const sock = net.connect({ host: HOST, port: PORT });
     sock.setNoDelay(true);
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`message ${i}: no reply within ${PER_MSG_TIMEOUT_MS} ms`));
-    }, PER_MSG_TIMEOUT_MS);
+    const timer = setTimeout(() => abort(`no reply within ${PER_MSG_TIMEOUT_MS} ms`), PER_MSG_TIMEOUT_MS);
     const steps = [
       { expect: '220', send: () => `EHLO bench.test\r\n`, mark: 'greeting' },
       { expect: '250', send: () => `MAIL FROM:<${FROM}>\r\n` },
@@ -59,12 +89,17 @@ function oneMessage(i) {
     ];
     let step = 0;
     let buf = '';
-    const fail = (msg) => {
+    const done = () => {
       clearTimeout(timer);
+      live.delete(abort);
+    };
+    function abort(msg) {
+      done();
       sock.destroy();
       reject(new Error(`message ${i}: ${msg}`));
-    };
-    sock.on('error', (e) => fail(e.message));
+    }
+    live.add(abort);
+    sock.on('error', (e) => abort(e.message));
     sock.on('data', (d) => {
       buf += d.toString('latin1');
       // a complete reply ends with a line "NNN text\r\n" (space, not hyphen, after the code)
@@ -75,16 +110,18 @@ function oneMessage(i) {
         buf = buf.slice(m.index + m[0].length);
         const s = steps[step];
         if (!s) return;
-        if (code !== s.expect) return fail(`expected ${s.expect}, got "${m[0].trim()}"`);
+        if (code !== s.expect) return abort(`expected ${s.expect}, got "${m[0].trim()}"`);
         if (s.mark) marks[s.mark] = now();
         step++;
         if (!s.send) {
-          clearTimeout(timer);
+          done();
           sock.end();
           return resolve({
             greeting: marks.greeting - t0,
             dot_to_250: marks.accepted - marks.dot,
-            total: marks.accepted - t0,
+            total: marks.accepted - start,
+            start_lag: t0 - start,
+            accepted_at: marks.accepted,
           });
         }
         sock.write(s.send());
@@ -104,27 +141,114 @@ function stats(values) {
 
 const samples = [];
 const errors = [];
-const start = now();
-for (let i = 0; i < COUNT && now() - start < TOTAL_BUDGET_MS; i++) {
-  try {
-    samples.push(await oneMessage(i));
-  } catch (e) {
-    errors.push(e.message);
-    if (errors.length >= 5) break;
+let failed = 0;
+/** Counts every failure; keeps the first three different causes, each with its first message. */
+const noteError = (e) => {
+  failed++;
+  const cause = e.message.replace(/^message \d+: /, '');
+  if (errors.length < 3 && !errors.some((m) => m.endsWith(`: ${cause}`))) errors.push(e.message);
+};
+
+async function closedLoop() {
+  const start = now();
+  for (let i = 0; i < COUNT && now() - start < TOTAL_BUDGET_MS; i++) {
+    try {
+      samples.push(await oneMessage(i));
+    } catch (e) {
+      noteError(e);
+      if (failed >= 5) break;
+    }
   }
+  return {};
 }
+
+/**
+ * Message i is due at first + i/RATE s. Every due message starts as soon as the timer
+ * runs, late ones together, so a late timer delays the starts but never thins them out.
+ */
+function openLoop() {
+  const interval = 1000 / RATE;
+  const first = now() + 20; // the first start is on time, not late by the set-up
+  const limit = first + TOTAL_BUDGET_MS;
+  let next = 0;
+  let started = 0;
+  let skipped = 0;
+  let inflight = 0;
+  let peak = 0;
+  let scheduling = true;
+  let lastAccepted = first;
+  let tickTimer;
+  return new Promise((resolve) => {
+    const finish = () => {
+      if (scheduling || inflight) return;
+      clearTimeout(limitTimer);
+      resolve({
+        rate: RATE,
+        max_inflight: MAX_INFLIGHT,
+        started,
+        skipped,
+        not_started: COUNT - started - skipped,
+        inflight_peak: peak,
+        elapsed_s: +((lastAccepted - first) / 1000).toFixed(2),
+        achieved_rate: samples.length && lastAccepted > first ? +((1000 * samples.length) / (lastAccepted - first)).toFixed(1) : 0,
+      });
+    };
+    const tick = () => {
+      if (!scheduling) return;
+      const t = now();
+      for (; next < COUNT && first + next * interval <= t; next++) {
+        const due = first + next * interval;
+        if (due >= limit) break;
+        if (inflight >= MAX_INFLIGHT) {
+          skipped++;
+          continue;
+        }
+        started++;
+        inflight++;
+        peak = Math.max(peak, inflight);
+        oneMessage(next, due)
+          .then((s) => {
+            samples.push(s);
+            lastAccepted = Math.max(lastAccepted, s.accepted_at);
+          }, noteError)
+          .finally(() => {
+            inflight--;
+            finish();
+          });
+      }
+      if (next < COUNT && first + next * interval < limit) {
+        tickTimer = setTimeout(tick, Math.max(0, first + next * interval - now()));
+      } else {
+        scheduling = false;
+        finish();
+      }
+    };
+    const limitTimer = setTimeout(() => {
+      scheduling = false;
+      clearTimeout(tickTimer);
+      for (const abort of [...live]) abort(`still open at the time limit (--budget-s ${TOTAL_BUDGET_MS / 1000})`);
+      finish();
+    }, limit - now());
+    tickTimer = setTimeout(tick, Math.max(0, first - now()));
+  });
+}
+
+const extra = RATE ? await openLoop() : await closedLoop();
 console.log(
   JSON.stringify({
     name: NAME,
     port: PORT,
+    mode: RATE ? 'rate' : 'closed',
     size: SIZE,
     count: COUNT,
+    ...extra,
     ok: samples.length,
-    failed: errors.length,
-    errors: errors.slice(0, 3),
+    failed,
+    errors,
     greeting: stats(samples.map((s) => s.greeting)),
     dot_to_250: stats(samples.map((s) => s.dot_to_250)),
     total: stats(samples.map((s) => s.total)),
+    ...(RATE ? { start_lag: stats(samples.map((s) => s.start_lag)) } : {}),
   }),
 );
-process.exit(errors.length && !samples.length ? 1 : 0);
+process.exit(failed && !samples.length ? 1 : 0);

@@ -13,7 +13,9 @@
 #     every gateway checked with swaks as run.sh checks them, then the rig's driver bench.mjs
 #     once per message size in LADDER, with the sink, Postfix and both gateways (their whole
 #     process trees) in one plan, so they are measured in the same run, interleaved.
-#  3. Accept latency, one session at a time (bench/accept-latency.mjs).
+#  3. Accept latency (bench/accept-latency.mjs): one session at a time, then open loop at
+#     LAT_RATE msgs/s (a new session every 1/LAT_RATE s, timed from its scheduled start), to
+#     the sink, each gateway and the rig's Postfix, which is stopped after that.
 #  4. Dead next hop, then back (bench/dead-hop.sh): accepted/s while the next hop is a closed
 #     port, connection attempts, and how fast the backlog drains when it returns.
 #  5. bench/report.mjs: report.md (ratios, figures) and chart.svg in the output dir.
@@ -27,7 +29,11 @@
 #   MIN_MSGS [300 {100}]               least messages in a measured run (the rig's run.sh: 500)
 #   EXTERNAL ["name=port=pid[,pid…] …"] more gateways to measure beside ours (as for run.sh)
 #   RELAYDESK_FLAGS [""]               extra flags for `relaydesk start` (e.g. "--workers 2")
-#   LAT_COUNT [300 {50}]  DEAD=0 skips the dead-hop part; DEAD_COUNT [20000 {500}],
+#   LAT_COUNT [300 {50}]               messages of the one-at-a-time latency step, per target
+#   LAT_RATE [200]                     msgs/s of the open-loop latency step (0 = no such step)
+#   LAT_RATE_COUNT [10 s of LAT_RATE {5 s}]  its messages per target
+#   LAT_RATE_INFLIGHT [200]            its most sessions open at once (starts beyond are skipped)
+#   DEAD=0 skips the dead-hop part; DEAD_COUNT [20000 {500}],
 #   DEAD_DRAIN_S [180 {45}], DEAD_ACCEPT_S [180 {60}] and the rest: see bench/dead-hop.sh
 #   SMTP_PORT [first free from 2610]   BENCH_OUT [/tmp/relaydesk-bench/out-<time>]
 # Needs root (apt-get for postfix and swaks when missing, private Postfix instances),
@@ -44,7 +50,10 @@ RIG_DIR="$(dirname "$RIG")"
 command -v node >/dev/null || die "node (20) is required"
 for p in 2526 2601; do port_busy "$p" && die "port 127.0.0.1:$p is busy; the rig needs it (not touching it)"; done
 
+LAT_RATE="${LAT_RATE:-200}" LAT_RATE_INFLIGHT="${LAT_RATE_INFLIGHT:-200}"
+[[ $LAT_RATE =~ ^[0-9]+$ ]] || die "LAT_RATE must be a whole number of messages per second (0 = no open-loop latency step), not '$LAT_RATE'"
 if [[ "${QUICK:-0}" == 1 ]]; then
+  : "${LAT_RATE_COUNT:=$((LAT_RATE * 5))}"
   : "${CONCURRENCY:=20}" "${REPS:=1}" "${TARGET_SECONDS:=3}" "${LATENCY_REPS:=0}" "${LAT_COUNT:=50}" "${MIN_MSGS:=100}"
 fi
 LADDER="${LADDER:-${MSG_SIZE:-4096 102400 1048576}}"
@@ -53,6 +62,11 @@ LADDER_CONCURRENCY="${LADDER_CONCURRENCY:-20}"
 PG_SIZES="${PG_SIZES-4096}"
 REPS="${REPS:-3}" TARGET_SECONDS="${TARGET_SECONDS:-10}" LATENCY_REPS="${LATENCY_REPS:-5}" MIN_MSGS="${MIN_MSGS:-300}"
 LAT_COUNT="${LAT_COUNT:-300}"
+LAT_RATE_COUNT="${LAT_RATE_COUNT:-$((LAT_RATE * 10))}"
+if [[ $LAT_RATE -gt 0 ]]; then
+  [[ $LAT_RATE_COUNT =~ ^[1-9][0-9]*$ ]] || die "LAT_RATE_COUNT must be a whole number of messages, at least 1, not '$LAT_RATE_COUNT'"
+  [[ $LAT_RATE_INFLIGHT =~ ^[1-9][0-9]*$ ]] || die "LAT_RATE_INFLIGHT must be a whole number of sessions, at least 1, not '$LAT_RATE_INFLIGHT'"
+fi
 OUT="${BENCH_OUT:-/tmp/relaydesk-bench/out-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$OUT"
 DATA="$(mktemp -d /tmp/relaydesk-bench-data.XXXXXX)"
@@ -118,7 +132,7 @@ fi
   echo "machine: $(nproc) CPUs, $(free -m | awk '/^Mem:/{print $2}') MiB RAM, kernel $(uname -r), node $(node --version), postfix $(postconf -d -h mail_version 2>/dev/null || echo '(not installed yet)')"
   echo "relaydesk: pid $RD_PID port $SMTP_PORT store sqlite; flags: ${RELAYDESK_FLAGS:-none}"
   [[ -n "$PGW_PID" ]] && echo "relaydesk-pg: pid $PGW_PID port $PG_SMTP_PORT store postgresql $("$PG_BIN/postgres" --version | awk '{print $3}') (private cluster, fsync on)"
-  echo "knobs: QUICK=${QUICK:-0} LADDER='$LADDER' CONCURRENCY='$CONCURRENCY' LADDER_CONCURRENCY='$LADDER_CONCURRENCY' PG_SIZES='$PG_SIZES' REPS=$REPS TARGET_SECONDS=$TARGET_SECONDS MIN_MSGS=$MIN_MSGS LATENCY_REPS=$LATENCY_REPS LAT_COUNT=$LAT_COUNT DEAD=${DEAD:-1} EXTERNAL='${EXTERNAL:-}'"
+  echo "knobs: QUICK=${QUICK:-0} LADDER='$LADDER' CONCURRENCY='$CONCURRENCY' LADDER_CONCURRENCY='$LADDER_CONCURRENCY' PG_SIZES='$PG_SIZES' REPS=$REPS TARGET_SECONDS=$TARGET_SECONDS MIN_MSGS=$MIN_MSGS LATENCY_REPS=$LATENCY_REPS LAT_COUNT=$LAT_COUNT LAT_RATE=$LAT_RATE LAT_RATE_COUNT=$LAT_RATE_COUNT LAT_RATE_INFLIGHT=$LAT_RATE_INFLIGHT DEAD=${DEAD:-1} EXTERNAL='${EXTERNAL:-}'"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/env.txt" >&2
 
@@ -184,8 +198,6 @@ JSON
   kill -0 "$RD_PID" 2>/dev/null || die "relaydesk (pid $RD_PID) died during the run; see $OUT/gateway.log"
   [[ -z "$PGW_PID" ]] || kill -0 "$PGW_PID" 2>/dev/null || die "relaydesk-pg (pid $PGW_PID) died during the run; see $OUT/gateway-pg.log"
 done
-cp "$DATA/postfix/maillog" "$OUT/postfix-maillog" 2>/dev/null || true
-stop_postfix "$DATA/postfix"
 echo "relaydesk store on disk after the ladder: $(du -sh "$DATA/sqlite/store" | cut -f1)" | tee -a "$OUT/env.txt" >&2
 
 # ------------------------------------------------------------ accept latency
@@ -198,12 +210,28 @@ for pr in "${probes[@]}"; do
   read -r name port <<<"$pr"
   node bench/accept-latency.mjs --name "$name" --port "$port" --count "$LAT_COUNT" --size 4096 >>"$OUT/latency.jsonl"
 done
-# let the gateways hand the probe's messages to the sink before all stop (bounded)
-for _ in $(seq 100); do
+sent=$((LAT_COUNT * ${#probes[@]}))
+: >"$OUT/latency-rate.jsonl"
+if [[ $LAT_RATE -gt 0 ]]; then
+  # Open loop: the rig's Postfix is still up (idle since the ladder), so it is measured too.
+  probes+=("postfix 2601")
+  log "accept latency at $LAT_RATE msgs/s, open loop: $LAT_RATE_COUNT messages to the sink, each gateway and Postfix"
+  for pr in "${probes[@]}"; do
+    read -r name port <<<"$pr"
+    node bench/accept-latency.mjs --name "$name" --port "$port" --rate "$LAT_RATE" --count "$LAT_RATE_COUNT" \
+      --max-inflight "$LAT_RATE_INFLIGHT" --size 4096 >>"$OUT/latency-rate.jsonl" ||
+      log "every message to $name at $LAT_RATE msgs/s failed; the causes are in $OUT/latency-rate.jsonl"
+  done
+  sent=$((sent + LAT_RATE_COUNT * ${#probes[@]}))
+fi
+# let the gateways hand the probes' messages to the sink before all stop (bounded)
+for _ in $(seq 300); do
   n=$(sink_count "$DATA/sink.out")
-  [[ $((${n:-0} - ${c0:-0})) -ge $((LAT_COUNT * ${#probes[@]})) ]] && break
+  [[ $((${n:-0} - ${c0:-0})) -ge $sent ]] && break
   sleep 0.1
 done
+cp "$DATA/postfix/maillog" "$OUT/postfix-maillog" 2>/dev/null || true
+stop_postfix "$DATA/postfix"
 stop_pid "$SINK_PID" smtp-sink 5
 stop_pid "$RD_PID" relaydesk 15
 stop_pid "$PGW_PID" relaydesk-pg 15

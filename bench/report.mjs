@@ -6,7 +6,8 @@
 // Reads, from OUT_DIR (all written by bench/gateway.sh):
 //   rig-runs.txt    one line per rig run: "<msg size> <rig output dir>"; each dir has the rig's
 //                   results.jsonl (../shared/bench/peers/bench.mjs)
-//   latency.jsonl   bench/accept-latency.mjs, one line per target (optional)
+//   latency.jsonl   bench/accept-latency.mjs, one session at a time, one line per target (optional)
+//   latency-rate.jsonl  bench/accept-latency.mjs --rate, open loop, one line per target (optional)
 //   deadhop.jsonl   bench/dead-hop.sh, one line per gateway (optional)
 //   env.txt         commit, knobs, load averages
 // Writes OUT_DIR/report.md and OUT_DIR/chart.svg, and prints the report.
@@ -17,6 +18,9 @@ import path from 'node:path';
 const GATEWAY = 'relaydesk';
 const PG = 'relaydesk-pg';
 const REFERENCE = 'postfix';
+// The gateway's latency goal: p99 connect -> 250 below 20 ms while 200 msgs/s are offered.
+const GOAL_RATE = 200;
+const GOAL_P99_MS = 20;
 const outDir = process.argv[2];
 if (!outDir) {
   console.error('usage: node bench/report.mjs OUT_DIR');
@@ -46,6 +50,7 @@ if (fs.existsSync(file('rig-runs.txt'))) {
   }
 }
 const probe = jsonl(file('latency.jsonl'));
+const rated = jsonl(file('latency-rate.jsonl'));
 const dead = jsonl(file('deadhop.jsonl'));
 const env = fs.existsSync(file('env.txt')) ? fs.readFileSync(file('env.txt'), 'utf8').trim() : '';
 
@@ -90,6 +95,8 @@ out.push('## Ratios');
 out.push('');
 out.push('Medians over the measured reps of one run; the per-rep ratios of adjacent runs are in brackets.');
 out.push('Within about ±0.2 of 1.00 is a tie on this machine.');
+if (rated.some((r) => r.name === GATEWAY || r.name === PG))
+  out.push(`A p99 row is one open-loop run; its last column is the p99 ÷ the goal (p99 < ${GOAL_P99_MS} ms at ${GOAL_RATE} msgs/s, every message answered).`);
 out.push('');
 out.push('| measure | Relaydesk | compared with | ratio |');
 out.push('|---|---|---|---|');
@@ -123,6 +130,35 @@ for (const [s, c] of cells) {
   const pr = pairs(PG, GATEWAY, s, c);
   out.push(
     `| delivered msgs/s on PostgreSQL, ${sizeName(s)}, c=${c} | ${f(g)} | Relaydesk on SQLite ${f(q)} | **${f(ratio(g, q), 2)}**${pr.length > 1 ? ` [${pr.join(', ')}]` : ''} |`,
+  );
+}
+// open loop: the goal is a bound, not a peer, so the last column is the share of it
+const byName = (n) => rated.find((r) => r.name === n);
+const lostOf = (x) => [x.skipped && `${x.skipped} skipped`, x.failed && `${x.failed} failed`, x.not_started && `${x.not_started} not started`].filter(Boolean);
+for (const [t, label] of [
+  [GATEWAY, ''],
+  [PG, ' on PostgreSQL'],
+]) {
+  const r = byName(t);
+  if (!r) continue;
+  const p99 = r.total?.p99;
+  const lost = lostOf(r);
+  const floor = [
+    ['sink', 'sink'],
+    [REFERENCE, 'Postfix'],
+  ]
+    .filter(([n]) => byName(n))
+    .map(([n, shown]) => {
+      const x = byName(n);
+      return `${shown} ${f(x.total?.p99, 1)}${lostOf(x).length ? ` with ${lostOf(x).join(', ')}` : ''}`;
+    });
+  const verdict = p99 < GOAL_P99_MS && !lost.length ? 'met' : `not met${lost.length ? `: ${lost.join(', ')} of ${r.count}` : ''}`;
+  const cell =
+    r.rate !== GOAL_RATE
+      ? `not compared: the goal is at ${GOAL_RATE} msgs/s`
+      : `${Number.isFinite(p99) ? `**${f(ratio(p99, GOAL_P99_MS), 2)}** of the goal, ` : ''}${verdict}`;
+  out.push(
+    `| p99 connect -> 250 ms at ${r.rate} msgs/s${label}, open loop, ${sizeName(r.size)} | ${f(p99, 1)} | goal < ${GOAL_P99_MS} ms${floor.length ? ` (${floor.join(', ')})` : ''} | ${cell} |`,
   );
 }
 for (const [s, c] of cells) {
@@ -176,9 +212,11 @@ if (dead.length) {
   out.push('');
 }
 
-if (probe.length) {
+if (probe.length || rated.length) {
   out.push('## Accept latency');
   out.push('');
+}
+if (probe.length) {
   out.push('One session at a time, a new connection per message (bench/accept-latency.mjs), client side, ms:');
   out.push('');
   out.push('| target | messages | connect -> 220 p50 / p99 | end of DATA -> 250 p50 / p99 | connect -> 250 p50 / p99 / max |');
@@ -186,6 +224,31 @@ if (probe.length) {
   for (const p of probe) {
     const c = (s, max) => (s ? `${f(s.p50, 2)} / ${f(s.p99, 2)}${max ? ` / ${f(s.max, 1)}` : ''}` : '-');
     out.push(`| ${p.name} | ${p.ok}${p.failed ? ` (${p.failed} failed)` : ''} | ${c(p.greeting)} | ${c(p.dot_to_250)} | ${c(p.total, true)} |`);
+  }
+  out.push('');
+}
+if (rated.length) {
+  out.push(
+    `Open loop (bench/accept-latency.mjs --rate): a new connection every 1/rate s on a fixed schedule, whether or not the earlier sessions have ended, ` +
+      `at most ${rated[0].max_inflight} open at once (a start beyond that is skipped). Connect -> 250 runs from the scheduled start, so a wait in the server ` +
+      `(or in the client: its start lag) counts. The achieved rate is 250s per second from the first scheduled start to the last 250. Client side, ms:`,
+  );
+  out.push('');
+  out.push(
+    '| target | msgs/s offered | achieved msgs/s | 250s of offered | skipped / failed / not started | most open | client start lag p99 | connect -> 220 p50 / p99 | end of DATA -> 250 p50 / p99 | scheduled start -> 250 p50 / p99 / max |',
+  );
+  out.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rated) {
+    const c = (s, max) => (s ? `${f(s.p50, 2)} / ${f(s.p99, 2)}${max ? ` / ${f(s.max, 1)}` : ''}` : '-');
+    out.push(
+      `| ${r.name} | ${r.rate} | ${f(r.achieved_rate)} | ${r.ok} of ${r.count} | ${r.skipped} / ${r.failed} / ${r.not_started} | ${r.inflight_peak} | ${f(r.start_lag?.p99, 1)} | ` +
+        `${c(r.greeting)} | ${c(r.dot_to_250)} | ${c(r.total, true)} |`,
+    );
+  }
+  const errs = rated.filter((r) => r.errors.length);
+  if (errs.length) {
+    out.push('');
+    for (const r of errs) out.push(`- ${r.name}: ${r.errors.join('; ')}`);
   }
   out.push('');
 }
