@@ -5,15 +5,11 @@ import {
   countDestinationMessage,
   dropDestinationSlots,
   dropEarlierRunSlots,
-  giveBackDestinationSlots,
   loadDestination,
   recordDestinationDeferral,
   recordTryLater,
-  releaseHeldDeliveries,
-  renewDestinationSlots,
   takeDestinationSlot,
   type Db,
-  type DestinationState,
 } from '../../store/index.js';
 import {
   FULL_SPEED,
@@ -25,66 +21,17 @@ import {
   type DestinationLimit,
   type DestinationLimitEntry,
   type PacingWait,
-  type SlowState,
 } from '../pacing.js';
-import { PROBE_LEASE_MS, downReason, heldUntilProbe, type DownRecord, type DownState } from '../dead-destination.js';
-import { ATTEMPT_LEASE_MS, decideAnswer, decideEntry, forgettable, limitNow, reusableSlot, sweepSlots, type SlotView } from '../destination-slots.js';
+import { PROBE_LEASE_MS, downReason, heldUntilProbe, type DownState } from '../dead-destination.js';
+import { ATTEMPT_LEASE_MS, decideAnswer, decideEntry, limitNow, reusableSlot } from '../destination-slots.js';
 import { recordHealth } from './destination-health.js';
-import { POOL_IDLE_CLOSE_MS } from './smtp-sender.js';
+import { learn, view, type Destination, type PacingEntry, type Waiter } from './known-destination.js';
+import { sweepDestinations } from './slot-sweep.js';
 
 /** How often the held slots are looked after: leases renewed, idle slots given back, the shared state read again. */
 const SWEEP_EVERY_MS = 5_000;
-/**
- * After an attempt the process keeps the slot while its pooled connection may still be open
- * (a pool idle that long is closed at the next sweep), and uses it again first.
- */
-const IDLE_HOLD_MS = 2 * POOL_IDLE_CLOSE_MS + 5_000;
 /** An attempt waits this long at most for a slot of its own process (destination-slots.ts says when it waits). */
 const WAIT_MS = 5_000;
-
-export type PacingEntry =
-  | {
-      readonly kind: 'go';
-      /** This attempt is the one probe of a down destination. */
-      readonly probe: boolean;
-      /**
-       * `reached`: whether the server answered (false: refused, timed out, no greeting;
-       * undefined: not known). True when this brought a down destination back.
-       */
-      leave(outcome: { delivered: boolean; reached?: boolean }): Promise<boolean>;
-    }
-  | { readonly kind: 'wait'; readonly wait: PacingWait; readonly reason: string; readonly down?: DownState };
-
-interface OwnSlot {
-  /** The lease in the store, as this process last wrote it. */
-  until: number;
-  busy: boolean;
-  idleSince: number;
-}
-
-interface Waiter {
-  readonly limits: readonly DestinationLimitEntry[];
-  readonly count: number;
-  readonly resolve: (entry: PacingEntry | null) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
-/** What this process knows of one destination: its own slots and the shared state it last read. */
-interface Destination {
-  readonly name: string;
-  readonly held: Map<number, OwnSlot>;
-  readonly waiting: Waiter[];
-  slow: SlowState;
-  /** The run of "try later" replies; a delivery writes it back to 0 only when it is not 0 already. */
-  tryLater: number;
-  /** Connection failures in a row: while there are any, one attempt at a time (the rest wait or are held). */
-  failures: number;
-  down: DownRecord | null;
-  /** Entries on their way through the store: the destination is not forgotten under them. */
-  entering: number;
-  /** Entries that need the store take turns: a slot of our own that is idle is ours to use again, so two at once would both pick it. */
-  turn: Promise<unknown>;
-}
 
 /**
  * One process's door to the destinations' shared pacing state (store/repos/destination-repo):
@@ -130,17 +77,13 @@ export class PacingGate {
       // A claim refused read the state again: another node's probe may have brought it back.
       decision = d.down ? { kind: 'hold', down: heldUntilProbe(d.down, this.deps.now()) } : decideEntry(view(d), limit, this.deps.now());
     }
-    switch (decision.kind) {
-      case 'hold':
-        return this.#hold(d, decision.down);
-      case 'go':
-        d.held.get(decision.slot)!.busy = true;
-        return this.#go(d, decision.slot, limits, count);
-      case 'wait':
-        return this.#queue(d, limits, count);
-      default:
-        break;
+    if (decision.kind === 'hold') return this.#hold(d, decision.down);
+    if (decision.kind === 'go') {
+      d.held.get(decision.slot)!.busy = true;
+      return this.#go(d, decision.slot, limits, count);
     }
+    if (decision.kind === 'wait') return this.#queue(d, limits, count);
+    // No slot of ours will do: ask the store, one entry of the destination at a time.
     d.entering++;
     try {
       const turn = d.turn.then(() => this.#enterThroughStore(d, limits, count));
@@ -170,7 +113,7 @@ export class PacingGate {
     try {
       if (await claimDestinationProbe(this.deps.db, { destination: d.name, owner: this.deps.owner, now, until: now + PROBE_LEASE_MS })) return true;
       const state = await loadDestination(this.deps.db, d.name);
-      if (state) this.#learn(d, state);
+      if (state) learn(d, state);
     } catch {
       // Without the store no probe: the destination stays down here until it answers.
     }
@@ -233,7 +176,7 @@ export class PacingGate {
     } catch (e) {
       return this.#storeDown(d.name, limit, e);
     }
-    this.#learn(d, answer.state);
+    learn(d, answer.state);
     if (answer.kind === 'slot') d.held.set(answer.slot, { until: now + ATTEMPT_LEASE_MS, busy: true, idleSince: now });
     const decision = decideAnswer(view(d), answer, busy.length, now);
     switch (decision.kind) {
@@ -315,7 +258,7 @@ export class PacingGate {
   }
 
   async #health(d: Destination, reached: boolean, probe: boolean): Promise<boolean> {
-    const { up, release } = await recordHealth(this.deps, d, { reached, probe }, (state) => this.#learn(d, state));
+    const { up, release } = await recordHealth(this.deps, d, { reached, probe }, (state) => learn(d, state));
     if (release !== null) this.#lateReleases.push(release);
     return up;
   }
@@ -378,14 +321,6 @@ export class PacingGate {
     return d;
   }
 
-  /** The shared state as read from the store: another node's "try later" slows this one down too. */
-  #learn(d: Destination, state: DestinationState): void {
-    d.slow = state.slow;
-    d.tryLater = state.tryLater;
-    d.failures = state.failures;
-    d.down = state.down;
-  }
-
   /** A "try later" reply from the destination: slow it down (see outbound/pacing.ts) and say why. */
   async tryLater(destination: string, reply: string, count: number): Promise<void> {
     const { db } = this.deps;
@@ -403,47 +338,15 @@ export class PacingGate {
   }
 
   /**
-   * Run every SWEEP_EVERY_MS: renews the leases of slots in use that run low, gives back
-   * slots idle longer than IDLE_HOLD_MS (or whose lease runs low), and reads the shared
-   * state of the destinations held again. Public so a test with its own clock can run it.
+   * Run every SWEEP_EVERY_MS (slot-sweep.ts). Public so a test with its own clock can run it.
    */
   async sweep(): Promise<void> {
     if (this.#sweeping || this.#closed) return;
     this.#sweeping = true;
     try {
-      const now = this.deps.now();
-      const renew: { destination: string; slot: number; h: OwnSlot }[] = [];
-      const giveBack: { destination: string; slot: number }[] = [];
-      for (const d of this.#destinations.values()) {
-        const work = sweepSlots(d.held, now, IDLE_HOLD_MS);
-        for (const slot of work.renew) renew.push({ destination: d.name, slot, h: d.held.get(slot)! });
-        for (const slot of work.giveBack) {
-          d.held.delete(slot);
-          giveBack.push({ destination: d.name, slot });
-        }
-        if (forgettable(view(d), d.entering)) this.#destinations.delete(d.name);
-      }
-      const { db, owner, logger } = this.deps;
       const late = this.#lateReleases;
       this.#lateReleases = [];
-      for (const reason of late) await releaseHeldDeliveries(db, { reason, now }).catch(() => 0);
-      if (renew.length > 0) {
-        const until = now + ATTEMPT_LEASE_MS;
-        try {
-          await renewDestinationSlots(db, { owner, slots: renew, until });
-          for (const r of renew) r.h.until = until;
-        } catch (e) {
-          logger?.warn({ component: 'outbound', err: (e as Error).message }, 'pacing: cannot renew the slots in use; they expire unless renewed later');
-        }
-      }
-      if (giveBack.length > 0)
-        await giveBackDestinationSlots(db, { owner, slots: giveBack }).catch((e: unknown) =>
-          logger?.debug({ component: 'outbound', err: (e as Error).message }, 'pacing: idle slots not given back; their leases expire'),
-        );
-      for (const d of this.#destinations.values()) {
-        const state = await loadDestination(db, d.name).catch(() => null);
-        if (state) this.#learn(d, state);
-      }
+      await sweepDestinations(this.deps, this.#destinations, late);
     } finally {
       this.#sweeping = false;
     }
@@ -461,8 +364,4 @@ export class PacingGate {
     this.#destinations.clear();
     await dropDestinationSlots(this.deps.db, this.deps.owner).catch(() => undefined);
   }
-}
-
-function view(d: Destination): SlotView {
-  return { failures: d.failures, down: d.down, slow: d.slow, held: d.held, waiting: d.waiting.length };
 }
