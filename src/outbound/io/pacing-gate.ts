@@ -178,7 +178,7 @@ export class PacingGate {
     }
     learn(d, answer.state);
     if (answer.kind === 'slot') d.held.set(answer.slot, { until: now + ATTEMPT_LEASE_MS, busy: true, idleSince: now });
-    const decision = decideAnswer(view(d), answer, busy.length, now);
+    const decision = decideAnswer(view(d), answer, busy.length, this.deps.now());
     switch (decision.kind) {
       case 'go':
         return this.#entry(d, decision.slot);
