@@ -7,7 +7,6 @@ import {
   MAX_PROBE_MS,
   PROBE_LEASE_MS,
   afterConnectionFailure,
-  afterConnectionSuccess,
   claimProbe,
   downRetryAt,
   heldUntilProbe,
@@ -87,7 +86,7 @@ function run(
         break;
       }
       case 'answer':
-        h = afterConnectionSuccess();
+        h = HEALTHY;
         failures = 0;
         // Up again: a probe still under way belongs to a time down that is over, and its outcome is ignored.
         granted.clear();

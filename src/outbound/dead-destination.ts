@@ -4,9 +4,9 @@
  * one probe at a time (across all nodes) tries it at the probe time, and each failed probe
  * doubles the wait up to MAX_PROBE_MS. A probe that reaches the server brings it back.
  * Pure: the state comes from the store, time is an argument; outbound/io/pacing-gate.ts
- * carries it out. The shared record's transitions (afterConnectionFailure,
- * afterConnectionSuccess, claimProbe) are what store/repos/destination-repo.ts writes in one
- * statement each, so that nodes racing on one destination agree.
+ * carries it out. The shared record's transitions (afterConnectionFailure, claimProbe, and
+ * HEALTHY once the destination answers) are what store/repos/destination-repo.ts writes in
+ * one statement each, so that nodes racing on one destination agree.
  */
 /** Connection failures in a row that mark a destination down (Postfix gives up on a destination after a failed cohort too). */
 export const DEAD_AFTER = 5;
@@ -45,6 +45,7 @@ export interface HealthRecord {
   readonly down: (DownRecord & { readonly interval: number }) | null;
 }
 
+/** A destination that answers, and one that answered again: no failures, not down. */
 export const HEALTHY: HealthRecord = { failures: 0, down: null };
 
 /**
@@ -100,11 +101,6 @@ export function afterConnectionFailure(h: HealthRecord, now: number, prober?: st
   if (h.down) return { failures, down: h.down };
   if (failures < DEAD_AFTER) return { failures, down: null };
   return { failures, down: { since: now, probeAt: now + FIRST_PROBE_MS, interval: FIRST_PROBE_MS, probing: null } };
-}
-
-/** The destination answered: the run of failures ends and a down destination is up. */
-export function afterConnectionSuccess(): HealthRecord {
-  return HEALTHY;
 }
 
 /** The record with `owner`'s claim of the probe until `until`; null when the probe is not due or someone holds it. */

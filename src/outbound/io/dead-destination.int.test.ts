@@ -14,7 +14,6 @@ import {
   MAX_PROBE_MS,
   PROBE_LEASE_MS,
   afterConnectionFailure,
-  afterConnectionSuccess,
   claimProbe,
   type HealthRecord,
 } from '../dead-destination.js';
@@ -64,7 +63,7 @@ describe.each(DIALECTS)('the health of a destination on %s', (dialect) => {
             });
           } else {
             expect(await recordConnectionSuccess(db, { destination, now })).toBe(h.down !== null);
-            h = afterConnectionSuccess();
+            h = HEALTHY;
           }
           const stored = await loadDestination(db, destination);
           const down = h.down && { since: h.down.since, probeAt: h.down.probeAt, probing: h.down.probing };

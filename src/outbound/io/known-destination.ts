@@ -48,6 +48,7 @@ export interface Destination {
   turn: Promise<unknown>;
 }
 
+/** What the decisions of destination-slots.ts see of it. */
 export function view(d: Destination): SlotView {
   return { failures: d.failures, down: d.down, slow: d.slow, held: d.held, waiting: d.waiting.length };
 }
