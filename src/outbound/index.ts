@@ -28,7 +28,9 @@
  *     again without the store; a domain down (dead-destination.ts) lets only its one probe go.
  *     tryLater(domain, reply, count) slows a domain down. Pure: limitFor, effectiveLimit,
  *     slowDown, slowedUntil, isTryLater (421, 451 4.7.x), destinationOf, connectionFailed,
- *     downRetryAt.
+ *     downRetryAt; the gate's decisions are pure too (destination-slots.ts: decideEntry,
+ *     decideAnswer, sweepSlots; dead-destination.ts: onOutcome and the shared record's
+ *     transitions, which store/repos/destination-repo.ts writes).
  *
  * TRUSTS
  *   Remote SMTP replies and DNS answers are untrusted: replies are flattened to one line
@@ -69,7 +71,8 @@ export {
   type SmtpSenderOptions,
 } from './io/smtp-sender.js';
 export { smtpTransport } from './io/smtp-transport.js';
-export { PacingGate, type PacingEntry } from './io/pacing-gate.js';
+export { PacingGate } from './io/pacing-gate.js';
+export type { PacingEntry } from './io/known-destination.js';
 export { DEAD_AFTER, connectionFailed, downReason, downRetryAt, type DownState } from './dead-destination.js';
 export {
   DEFAULT_DESTINATION,

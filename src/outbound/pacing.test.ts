@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_LIMIT,
@@ -89,5 +90,25 @@ describe('when a held-back delivery is due again', () => {
   it('says why', () => {
     expect(pacingReason('gmail.com', { kind: 'connections', limit: 5 }, false)).toBe('pacing: gmail.com at 5 connections');
     expect(pacingReason('gmail.com', { kind: 'rate', limit: 1 }, true)).toBe('pacing: gmail.com at 1 message a minute (slowed down after a "try later" reply)');
+  });
+});
+
+describe('deliveries held back by pacing', () => {
+  it('come back within the spread after the wait, the same time for the same delivery', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ kind: fc.constantFrom('connections' as const, 'rate' as const), limit: fc.integer({ min: 1, max: 600 }) }),
+        fc.integer({ min: 1_700_000_000_000, max: 1_700_010_000_000 }),
+        fc.nat({ max: 2 ** 31 }),
+        (wait, now, id) => {
+          const at = pacingRetryAt(wait, now, id);
+          const from = wait.kind === 'connections' ? now + 2_000 : now - (now % 60_000) + 60_000;
+          expect(at).toBeGreaterThanOrEqual(from);
+          expect(at).toBeLessThan(from + 3_000);
+          expect(at).toBeGreaterThan(now);
+          expect(pacingRetryAt(wait, now, id)).toBe(at);
+        },
+      ),
+    );
   });
 });

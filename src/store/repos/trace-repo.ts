@@ -60,32 +60,62 @@ function isText(v: unknown): v is { code: string; params: Record<string, unknown
  * appendTrace, except that an event marked `merge` that repeats its delivery's last line
  * (same code and reply: a destination down for hours, a host deferring every retry) counts
  * on that line instead of adding one. Only where the event is its delivery's one line in
- * this batch, so lines keep their order.
+ * this batch, so lines keep their order. The last lines of the batch's deliveries are read
+ * together, not one statement per delivery: a probe round holds many at once.
  */
 export async function appendOrMergeTrace(db: Db | Transaction<Database>, events: readonly TraceEvent[]): Promise<void> {
+  const lines = new Map<number, number>();
+  for (const e of events) if (e.deliveryId != null) lines.set(e.deliveryId, (lines.get(e.deliveryId) ?? 0) + 1);
+  const candidates = events.filter((e) => e.merge && e.deliveryId != null && lines.get(e.deliveryId) === 1);
+  const last = await lastLines(db, candidates);
+  const merging = new Set(candidates);
   const rest: TraceEvent[] = [];
   for (const e of events) {
-    const alone = e.deliveryId != null && events.every((o) => o === e || o.deliveryId !== e.deliveryId);
-    if (e.merge && alone && (await mergeIntoLast(db, e))) continue;
+    const line = merging.has(e) ? last.get(lineKey(e.queueId, e.deliveryId!)) : undefined;
+    if (line && (await mergeInto(db, line, e))) continue;
     rest.push(e);
   }
   if (rest.length > 0) await appendTrace(db, rest);
 }
 
-async function mergeIntoLast(db: Db | Transaction<Database>, e: TraceEvent): Promise<boolean> {
-  const last = await db
-    .selectFrom('trace_events')
-    .select(['id', 'code', 'at', 'data'])
-    .where('queue_id', '=', e.queueId)
-    .where('delivery_id', '=', e.deliveryId!)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!last || last.code !== e.code) return false;
+interface LastLine {
+  readonly id: number;
+  readonly code: string;
+  readonly at: number;
+  readonly data: string;
+}
+
+const lineKey = (queueId: string, deliveryId: number) => `${deliveryId} ${queueId}`;
+/** Deliveries whose last line one statement reads: two parameters each, well below either database's limit. */
+const LAST_LINES_AT_ONCE = 200;
+
+/** The last line of each event's delivery, by lineKey. */
+async function lastLines(db: Db | Transaction<Database>, events: readonly TraceEvent[]): Promise<Map<string, LastLine>> {
+  const out = new Map<string, LastLine>();
+  for (let i = 0; i < events.length; i += LAST_LINES_AT_ONCE) {
+    const chunk = events.slice(i, i + LAST_LINES_AT_ONCE);
+    const rows = await db
+      .selectFrom('trace_events')
+      .select(['id', 'queue_id', 'delivery_id', 'code', 'at', 'data'])
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('trace_events')
+          .select((m) => m.fn.max('id').as('id'))
+          .where((w) => w.or(chunk.map((e) => w.and([w('queue_id', '=', e.queueId), w('delivery_id', '=', e.deliveryId!)]))))
+          .groupBy(['queue_id', 'delivery_id']),
+      )
+      .execute();
+    for (const r of rows) out.set(lineKey(r.queue_id, Number(r.delivery_id)), { id: r.id, code: r.code, at: Number(r.at), data: r.data });
+  }
+  return out;
+}
+
+async function mergeInto(db: Db | Transaction<Database>, last: LastLine, e: TraceEvent): Promise<boolean> {
+  if (last.code !== e.code) return false;
   const before = JSON.parse(last.data) as Record<string, unknown>;
   if (before['reply'] === undefined || before['reply'] !== e.data?.['reply']) return false;
   const count = (typeof before['count'] === 'number' ? before['count'] : 1) + 1;
-  const firstAt = typeof before['firstAt'] === 'number' ? before['firstAt'] : Number(last.at);
+  const firstAt = typeof before['firstAt'] === 'number' ? before['firstAt'] : last.at;
   const data = { ...e.data, count, firstAt, lastAt: e.at, ...(e.text ? { [TEXT_KEY]: e.text } : {}) };
   await db
     .updateTable('trace_events')
