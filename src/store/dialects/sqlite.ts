@@ -57,7 +57,7 @@ export function createSqliteDialect(
   db.pragma(`busy_timeout = ${relaxed ? LOOP_BUSY_WAIT_MS : BUSY_WAIT_MS}`);
   // A burst (a purge, a flood of mail) can grow the WAL; it shrinks back to this after a checkpoint.
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
-  if (relaxed) upgradeLayout(db);
+  if (relaxed) switchToIncrementalVacuum(db);
   // The server's checkpoints run on a thread of their own; its connection checkpoints only
   // as a backstop.
   if (relaxed) db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
@@ -72,12 +72,12 @@ export function createSqliteDialect(
 
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /**
- * Message bodies are most of what the store writes, and SQLite writes and reads a page at a
- * time, with two system calls per page in the WAL and two more when a checkpoint copies it
- * back. With 4 KiB pages a 1 MiB message cost about 850 pwrite and 500 pread calls; with
- * 16 KiB, about 270 and 110, and the gateway relayed 1 MiB messages with about a third less
- * CPU per message (bench/profile.sh, MSG_SIZE=1048576). Larger pages gained little more at
- * 1 MiB and cost small messages more: every commit writes whole pages.
+ * The page size of a new store. Message bodies are most of what the store writes, and SQLite
+ * writes and reads a page at a time, two system calls per page into the WAL and two more when
+ * a checkpoint copies it back: with 4 KiB pages a 1 MiB message cost about 850 pwrite and 500
+ * pread calls, with 16 KiB about 270 and 110 (strace under bench/profile.sh, MSG_SIZE=1048576).
+ * In one benchmark run beside 4 KiB pages: 4 KiB messages 381 vs 361 msgs/s, 1 MiB 74 vs 77,
+ * peak PSS 138 vs 122 MiB and 146 vs 187 MiB.
  */
 export const PAGE_SIZE = 16 * 1024;
 /** How long a statement waits for another process's write lock before it fails with SQLITE_BUSY. */
@@ -90,10 +90,11 @@ const BUSY_WAIT_MS = 10_000;
  */
 const LOOP_BUSY_WAIT_MS = 0;
 /**
- * A store made with an older layout (no incremental auto-vacuum, or another page size) is
- * rebuilt by one VACUUM when the server opens it, if it is small enough for that to take
- * seconds; a larger one is left as it is (it works as before) and the retention job says how
- * to switch its vacuum mode by hand (`freeSpaceMode`).
+ * A store made before it had incremental auto-vacuum is switched over by one VACUUM when the
+ * server opens it, if it is small enough for that to take seconds; a larger one is left as it
+ * is and the retention job says how to switch it by hand (`freeSpaceMode`). Its page size
+ * stays as it was: a VACUUM to change it would stall the start for a gain that, beside the
+ * checkpoint thread, was within the noise of the benchmark.
  */
 const VACUUM_AT_OPEN_MAX_BYTES = 1024 ** 3;
 
@@ -101,25 +102,16 @@ function isEmpty(db: Database.Database): boolean {
   return (db.prepare('select count(*) as n from sqlite_schema').get() as { n: number }).n === 0;
 }
 
-function upgradeLayout(db: Database.Database): void {
-  const pageSize = Number(db.pragma('page_size', { simple: true }));
-  const incremental = db.pragma('auto_vacuum', { simple: true }) !== 0;
-  if (incremental && pageSize === PAGE_SIZE) return;
-  if (Number(db.pragma('page_count', { simple: true })) * pageSize > VACUUM_AT_OPEN_MAX_BYTES) return;
+function switchToIncrementalVacuum(db: Database.Database): void {
+  if (db.pragma('auto_vacuum', { simple: true }) !== 0) return;
+  const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+  if (bytes > VACUUM_AT_OPEN_MAX_BYTES) return;
   try {
-    // A WAL store keeps its page size through a VACUUM: only one under a rollback journal
-    // changes it, and leaving WAL needs the store to itself. If another process has it open,
-    // the vacuum mode is still switched, and the next start tries the page size again.
-    if (pageSize !== PAGE_SIZE && db.pragma('journal_mode = DELETE', { simple: true }) === 'delete') {
-      db.pragma(`page_size = ${PAGE_SIZE}`);
-    }
     db.pragma('auto_vacuum = INCREMENTAL');
     db.exec('vacuum');
   } catch {
-    // Another process is writing, or the disk is short of room for the copy: the store
-    // works as before, and the next start tries again.
-  } finally {
-    db.pragma('journal_mode = WAL');
+    // Another process has the store open, or the disk is short of room for the copy: the
+    // store works as before, and the next start tries again.
   }
 }
 
