@@ -4,8 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../index.js';
-import { BACKSTOP_PAGES } from './checkpointer.js';
+import { openStore, type StoreHandle } from '../index.js';
+import { BACKSTOP_PAGES, TRUNCATE_AT_BYTES } from './checkpointer.js';
 import { PAGE_SIZE } from './sqlite.js';
 
 // SQLite only: PostgreSQL has no WAL file of ours to checkpoint.
@@ -18,33 +18,53 @@ describe("the server's checkpoints on a thread of their own", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('copies the WAL into the database file while the connection never reaches its own threshold', async () => {
-    const store = await openStore({ dataDir: dir }, { relaxed: true });
-    const file = path.join(dir, 'relaydesk.sqlite');
+  /** Writes `chunks` × 256 KiB into the store and waits until its database file has grown by that much. */
+  async function fillAndWaitForCopy(store: StoreHandle, file: string, tag: string, chunks: number): Promise<void> {
     const before = (await stat(file)).size;
     const chunk = Buffer.alloc(256 * 1024, 7);
-    // 12 MiB: far below the connection's own threshold, so only the thread can copy it.
-    expect(48 * chunk.length).toBeLessThan(BACKSTOP_PAGES * PAGE_SIZE);
-    for (let i = 0; i < 48; i++) {
+    for (let i = 0; i < chunks; i++) {
       await store.lazyTransaction((trx) =>
         trx
           .insertInto('blob_chunks')
-          .values({ blob_id: `CK${i}`, seq: 0, data: chunk })
+          .values({ blob_id: `${tag}${i}`, seq: 0, data: chunk })
           .execute(),
       );
     }
+    const goal = before + chunks * chunk.length;
     let size = before;
-    for (let t = 0; t < 100 && size < before + 12 * 1024 * 1024; t++) {
+    for (let t = 0; t < 100 && size < goal; t++) {
       await new Promise((r) => setTimeout(r, 50));
       size = (await stat(file)).size;
     }
-    expect(size).toBeGreaterThanOrEqual(before + 12 * 1024 * 1024);
-    await store.close();
+    expect(size).toBeGreaterThanOrEqual(goal);
+    // Copied and nothing writing: the thread empties the 12 MiB WAL file.
+    const wal = async () => (await stat(`${file}-wal`).catch(() => ({ size: 0 }))).size;
+    for (let t = 0; t < 100 && (await wal()) > TRUNCATE_AT_BYTES; t++) await new Promise((r) => setTimeout(r, 50));
+    expect(await wal()).toBeLessThanOrEqual(TRUNCATE_AT_BYTES);
+  }
 
-    // Closed cleanly: the thread let go of the file, and every row is there.
-    const raw = new Database(file);
-    expect((raw.prepare("select count(*) as n from blob_chunks where blob_id like 'CK%'").get() as { n: number }).n).toBe(48);
-    raw.close();
+  it('copies the WAL into the database file while the connection never reaches its own threshold', async () => {
+    // 12 MiB a round: far below the connection's own threshold, so only the thread can copy it.
+    expect(48 * 256 * 1024).toBeLessThan(BACKSTOP_PAGES * PAGE_SIZE);
+    const dirs = [path.join(dir, 'a'), path.join(dir, 'b')];
+    const files = dirs.map((d) => path.join(d, 'relaydesk.sqlite'));
+    // Two stores in one process share the thread; closing one leaves the other served.
+    const [a, b] = [await openStore({ dataDir: dirs[0]! }, { relaxed: true }), await openStore({ dataDir: dirs[1]! }, { relaxed: true })];
+    await fillAndWaitForCopy(a, files[0]!, 'A', 48);
+    await fillAndWaitForCopy(b, files[1]!, 'B', 48);
+    await a.close();
+    await fillAndWaitForCopy(b, files[1]!, 'C', 48);
+    await b.close();
+
+    // Closed cleanly: the thread let go of the files, and every row is there.
+    for (const [file, n] of [
+      [files[0]!, 48],
+      [files[1]!, 96],
+    ] as const) {
+      const raw = new Database(file);
+      expect((raw.prepare('select count(*) as n from blob_chunks').get() as { n: number }).n).toBe(n);
+      raw.close();
+    }
   });
 
   it("leaves the server's connection a backstop only, and a short-lived (CLI) open SQLite's own threshold", async () => {
