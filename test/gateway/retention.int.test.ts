@@ -371,8 +371,7 @@ describe('retention on SQLite gives the space back', () => {
     expect(stats.kinds.log.rows).toBe(0);
     expect(stats.kinds.bodies.rows).toBe(0);
     // Each cycle writes about 6 MB and gives it back: the file itself goes back to about
-    // its empty size (a page or more for each table and index: about 1.7 MB with 16 KiB
-    // pages), the WAL to at most what the checkpoint thread leaves at rest, so file + WAL do
+    // its empty size (a page or more for each table and index), the WAL to at most what the checkpoint thread leaves at rest, so file + WAL do
     // not grow from one cycle to the next beyond that.
     for (const s of sizes) {
       expect(s.file).toBeLessThan(2_500_000);

@@ -9,6 +9,7 @@ import { BACKSTOP_PAGES, TRUNCATE_AT_BYTES } from './checkpointer.js';
 import { PAGE_SIZE } from './sqlite.js';
 
 // SQLite only: PostgreSQL has no WAL file of ours to checkpoint.
+const CHUNKS = 24;
 describe("the server's checkpoints on a thread of their own", () => {
   let dir: string;
   beforeAll(async () => {
@@ -37,29 +38,31 @@ describe("the server's checkpoints on a thread of their own", () => {
       size = (await stat(file)).size;
     }
     expect(size).toBeGreaterThanOrEqual(goal);
-    // Copied and nothing writing: the thread empties the 12 MiB WAL file.
+    // Copied and nothing writing: the thread empties the WAL file.
     const wal = async () => (await stat(`${file}-wal`).catch(() => ({ size: 0 }))).size;
     for (let t = 0; t < 100 && (await wal()) > TRUNCATE_AT_BYTES; t++) await new Promise((r) => setTimeout(r, 50));
     expect(await wal()).toBeLessThanOrEqual(TRUNCATE_AT_BYTES);
   }
 
   it('copies the WAL into the database file while the connection never reaches its own threshold', async () => {
-    // 12 MiB a round: far below the connection's own threshold, so only the thread can copy it.
-    expect(48 * 256 * 1024).toBeLessThan(BACKSTOP_PAGES * PAGE_SIZE);
+    // 6 MiB a round: below the connection's own threshold, so only the thread can copy it, and
+    // above the size past which the thread empties the WAL file.
+    expect(CHUNKS * 256 * 1024).toBeLessThan(BACKSTOP_PAGES * PAGE_SIZE - 1024 * 1024);
+    expect(CHUNKS * 256 * 1024).toBeGreaterThan(TRUNCATE_AT_BYTES);
     const dirs = [path.join(dir, 'a'), path.join(dir, 'b')];
     const files = dirs.map((d) => path.join(d, 'relaydesk.sqlite'));
     // Two stores in one process share the thread; closing one leaves the other served.
     const [a, b] = [await openStore({ dataDir: dirs[0]! }, { relaxed: true }), await openStore({ dataDir: dirs[1]! }, { relaxed: true })];
-    await fillAndWaitForCopy(a, files[0]!, 'A', 48);
-    await fillAndWaitForCopy(b, files[1]!, 'B', 48);
+    await fillAndWaitForCopy(a, files[0]!, 'A', CHUNKS);
+    await fillAndWaitForCopy(b, files[1]!, 'B', CHUNKS);
     await a.close();
-    await fillAndWaitForCopy(b, files[1]!, 'C', 48);
+    await fillAndWaitForCopy(b, files[1]!, 'C', CHUNKS);
     await b.close();
 
     // Closed cleanly: the thread let go of the files, and every row is there.
     for (const [file, n] of [
-      [files[0]!, 48],
-      [files[1]!, 96],
+      [files[0]!, CHUNKS],
+      [files[1]!, 2 * CHUNKS],
     ] as const) {
       const raw = new Database(file);
       expect((raw.prepare('select count(*) as n from blob_chunks').get() as { n: number }).n).toBe(n);

@@ -32,7 +32,7 @@ export class Checkpointer {
 }
 
 /**
- * Pages in the WAL at which the server's own connection checkpoints (16 KiB pages: 32 MiB),
+ * Pages in the WAL at which the server's own connection checkpoints (4 KiB pages: 8 MiB),
  * if the thread could not empty it before: under steady writes it copies the WAL but seldom
  * finds a moment to restart it. Most pages are copied by then, so this checkpoint is short.
  */

@@ -72,14 +72,14 @@ export function createSqliteDialect(
 
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /**
- * The page size of a new store. Message bodies are most of what the store writes, and SQLite
- * writes and reads a page at a time, two system calls per page into the WAL and two more when
- * a checkpoint copies it back: with 4 KiB pages a 1 MiB message cost about 850 pwrite and 500
- * pread calls, with 16 KiB about 270 and 110 (strace under bench/profile.sh, MSG_SIZE=1048576).
- * In one benchmark run beside 4 KiB pages: 4 KiB messages 381 vs 361 msgs/s, 1 MiB 74 vs 77,
- * peak PSS 138 vs 122 MiB and 146 vs 187 MiB.
+ * The page size of a new store: SQLite's default. SQLite writes and reads a page per system
+ * call, and 16 KiB pages cut those of a 1 MiB message from about 850 pwrite and 500 pread
+ * calls to 270 and 110 (strace under bench/profile.sh), but beside the checkpoint thread that
+ * gained nothing the benchmark could tell from its noise, and small rows cost more (every
+ * commit writes whole pages). Side by side in single runs, 16 KiB against 4 KiB pages:
+ * 4 KiB messages 381 vs 361 msgs/s, 100 KiB 230 vs 272, 1 MiB 74 vs 77.
  */
-export const PAGE_SIZE = 16 * 1024;
+export const PAGE_SIZE = 4 * 1024;
 /** How long a statement waits for another process's write lock before it fails with SQLITE_BUSY. */
 const BUSY_WAIT_MS = 10_000;
 /**
