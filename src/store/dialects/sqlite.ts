@@ -130,7 +130,7 @@ function returnFreePages(db: Database.Database, maxPages: number): number {
     db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(maxPages))})`);
   } catch (e) {
     // Another process is writing (the server does not wait inside SQLite): the next run frees them.
-    if ((e as { code?: string }).code === 'SQLITE_BUSY') return 0;
+    if (isBusy(e)) return 0;
     throw e;
   }
   const returned = before - free();
@@ -200,8 +200,17 @@ async function untilNotBusy<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw e;
+      if (!isBusy(e) || Date.now() >= deadline) throw e;
       await new Promise((r) => setTimeout(r, pause));
     }
   }
+}
+
+/**
+ * SQLITE_BUSY and its extended codes: SQLITE_BUSY_RECOVERY is met while another connection
+ * (the checkpoint thread's, opening the store) rebuilds the WAL index, and passes as soon.
+ */
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
