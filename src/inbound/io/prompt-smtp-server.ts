@@ -4,6 +4,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions } from 'smtp
 // in package.json and `prompt-smtp-server.int.test.ts` fails if its shape changes.
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { decideIdleTimeout } from '../accept.js';
+import { unstuffingFeed } from './data-unstuffing.js';
 
 /** The one enhanced status code a reply text may start with, e.g. "5.7.1 Relaying denied". */
 const ENHANCED_PREFIX = /^([245]\.\d{1,3}\.\d{1,3}) (.*)$/s;
@@ -117,6 +118,17 @@ class PromptConnection extends (SMTPConnection as any) {
       parsed.written = Buffer.from(command.subarray(start + 1, end));
     }
     return parsed;
+  }
+
+  /**
+   * The library's command parser, which finds the end of DATA and its escape dots by a
+   * native search instead of a loop over the bytes (see data-unstuffing.ts). Called for
+   * each connection and again after STARTTLS.
+   */
+  _createParser(): unknown {
+    const parser = (super._createParser as any)();
+    parser._feedDataStream = unstuffingFeed;
+    return parser;
   }
 
   /** The library's close handling, then a word to the server: one place fewer is taken. */

@@ -17,6 +17,10 @@ import { classifySendFailure, oneLine, type SendFailure } from '../classify-repl
 import type { NextHop } from '../next-hop.js';
 import type { Logger } from '../../base/log.js';
 import { DNS_TIMEOUT_MS, planTargets, resolverFromLookup, systemResolver, type DnsResolver, type LookupFunction, type Target } from './mx-targets.js';
+import { installDataStuffing } from './data-stuffing.js';
+
+// Clean CRLF chunks skip nodemailer's byte-by-byte dot-stuffing loop (see data-stuffing.ts).
+installDataStuffing();
 
 export type DeliveryOutcome =
   | { readonly kind: 'delivered'; readonly reply: string; readonly remoteMta: string }
