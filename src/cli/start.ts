@@ -1,9 +1,18 @@
 import { systemClock, type Clock } from '../base/clock.js';
 import type { MessageSource } from '../base/message-source.js';
 import { randomToken } from '../base/ids.js';
+import { ByteBudget } from '../base/byte-budget.js';
 import { createLogger, type Logger } from '../base/log.js';
 import { LiveConfig } from '../config/index.js';
-import { Receiver, startSmtpListener, type ListenerOptions, type SpamCheck, type SpamCheckRefusal, type SpamCheckResult } from '../inbound/index.js';
+import {
+  HELD_BODIES_BYTES,
+  Receiver,
+  startSmtpListener,
+  type ListenerOptions,
+  type SpamCheck,
+  type SpamCheckRefusal,
+  type SpamCheckResult,
+} from '../inbound/index.js';
 import { mailboxTransport } from '../mailbox/index.js';
 import { PacingGate, SmtpSender, smtpTransport } from '../outbound/index.js';
 import { QueueRunner, RetentionJob, TrafficRollupJob, type Transport } from '../queue/index.js';
@@ -190,7 +199,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         logger,
         hostname: opts.hostname,
         onQueued: () => runner?.wake(),
-        ...(runner ? { handoff: runner } : {}),
+        ...(runner ? { handoff: runner, heldBodies: new ByteBudget(HELD_BODIES_BYTES) } : {}),
       });
       const listener = await startSmtpListener(
         { live, receiver, clock, logger, srsSecret, health, metrics, deskTakes: (a) => deskTakesAddress(store.db, a) },

@@ -19,4 +19,4 @@
  */
 export * from './accept.js';
 export { startSmtpListener, type ListenerDeps, type ListenerOptions, type RunningListener } from './io/smtp-listener.js';
-export { Receiver, type ReceiverDeps, type SpamCheck, type SpamCheckRefusal, type SpamCheckResult } from './io/receive.js';
+export { HELD_BODIES_BYTES, Receiver, type ReceiverDeps, type SpamCheck, type SpamCheckRefusal, type SpamCheckResult } from './io/receive.js';

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { MessageSource } from '../../base/message-source.js';
+import type { ByteBudget } from '../../base/byte-budget.js';
 import { GtubeScanner } from '../../spam/index.js';
 import { BlobWriter, openBlob, type MessageContent, type StoreHandle } from '../../store/index.js';
 import { DataReader, type DataLimits, type DataRead } from '../data-reader.js';
@@ -9,6 +10,11 @@ export interface IncomingDeps {
   /** Who is writing: a spool left behind by a dead process is found by it. */
   readonly owner: string;
   readonly now: () => number;
+  /**
+   * Lets stored chunks stay in memory too, while it has room (see `takeBody`). Without it
+   * memory stays at about one chunk.
+   */
+  readonly keep?: ByteBudget;
 }
 
 /**
@@ -31,7 +37,7 @@ export class IncomingMessage {
     limits: DataLimits,
   ) {
     this.#reader = new DataReader(limits);
-    this.#writer = new BlobWriter(deps.store, queueId, { owner: deps.owner, now: deps.now }, 1);
+    this.#writer = new BlobWriter(deps.store, queueId, { owner: deps.owner, now: deps.now }, 1, deps.keep ?? null);
   }
 
   async write(chunk: Buffer): Promise<void> {
@@ -99,6 +105,21 @@ export class IncomingMessage {
   content(header: Buffer): MessageContent {
     const stored = this.#writer.storedChunks;
     return { header, body: [...this.#writer.pending], ...(stored > 0 ? { spooled: { chunks: stored, bytes: this.#writer.storedBytes } } : {}) };
+  }
+
+  /**
+   * The whole body from memory, when every stored chunk could be kept there: the caller
+   * then holds `bytes` of the budget and gives them back once done with the body. Null
+   * if the message was not spooled or a chunk did not fit. Call after `content`.
+   */
+  takeBody(): { body: readonly Buffer[]; bytes: number } | null {
+    const kept = this.#writer.takeKept();
+    return kept ? { body: [...kept.chunks, ...this.#writer.pending], bytes: kept.bytes } : null;
+  }
+
+  /** Lets go of what `keep` holds for this message (it is not handed on). Safe to repeat. */
+  dropBody(): void {
+    this.#writer.dropKept();
   }
 
   /** Removes what was stored of a message that is refused or cut off. Never throws. */

@@ -8,6 +8,7 @@ import { planDeliveries, type PlannedDelivery, type RecipientPlan, type SpamVerd
 import { storedSource, type NewDelivery, type ReceivedRecord, type ReceiveWriter, type StoreHandle, type TraceEvent } from '../../store/index.js';
 import { summarizeHeaders } from '../../base/headers.js';
 import { bufferedSource, type MessageSource } from '../../base/message-source.js';
+import type { ByteBudget } from '../../base/byte-budget.js';
 import { renderReceivedHeader, stripForgedAuthResults } from '../accept.js';
 import { MAX_HEADER_BYTES, MAX_HEADER_FIELDS } from '../data-reader.js';
 import { IncomingMessage } from './incoming.js';
@@ -71,11 +72,25 @@ export interface ReceiverDeps {
   readonly handoff?: Handoff;
   /** Counts accepted messages and their spam verdicts. */
   readonly metrics?: Pick<InboundMetrics, 'messageAccepted'>;
+  /**
+   * Bytes of large messages' bodies kept in memory after they are stored, for the
+   * handoff: a message handed over whole from memory is not read back from the store.
+   * Without it (or when it is full) the handoff reads the body back.
+   */
+  readonly heldBodies?: ByteBudget;
 }
+
+/**
+ * Large bodies kept in memory for the handoff, at most, summed over the messages in
+ * flight: about 32 messages of 1 MiB at once (the handoff's window is 400 deliveries).
+ * Beyond it a body is read back from the store as before.
+ */
+export const HELD_BODIES_BYTES = 32 * 1024 * 1024;
 
 export interface Handoff {
   reserve(count: number): { owner: string; until: number } | null;
-  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number; source: MessageSource }): void;
+  /** `settled` is called once every attempt made from `source` has ended (or none is made). */
+  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number; source: MessageSource; settled?: () => void }): void;
   release(count: number): void;
 }
 
@@ -92,7 +107,7 @@ export class Receiver {
     const { deps } = this;
     return new IncomingMessage(
       newQueueId(deps.clock.now()),
-      { store: deps.store, owner: deps.owner, now: () => deps.clock.now() },
+      { store: deps.store, owner: deps.owner, now: () => deps.clock.now(), ...(deps.handoff && deps.heldBodies ? { keep: deps.heldBodies } : {}) },
       {
         maxSize: deps.live.cached.config.smtp.maxMessageSize,
         maxHeaderBytes: MAX_HEADER_BYTES,
@@ -102,6 +117,15 @@ export class Receiver {
   }
 
   async receive(incoming: IncomingMessage, input: ReceiveInput): Promise<string> {
+    try {
+      return await this.#receive(incoming, input);
+    } finally {
+      // Whatever was not handed over with the message is let go of here.
+      incoming.dropBody();
+    }
+  }
+
+  async #receive(incoming: IncomingMessage, input: ReceiveInput): Promise<string> {
     const { deps } = this;
     const state = deps.live.cached;
     const receivedAt = deps.clock.now();
@@ -180,9 +204,16 @@ export class Receiver {
     );
     deps.metrics?.messageAccepted(check.verdict.spam);
     if (lease) {
-      // A small message is still whole in memory; a large one is read back as it is sent.
-      const source = incoming.spooled ? storedSource(deps.store.db, queueId, header, size) : bufferedSource(header, content.body);
-      deps.handoff?.adopt({ record, ids, count: toQueue, source });
+      // A small message is still whole in memory, and so is a large one while the budget
+      // for held bodies had room; otherwise it is read back as it is sent.
+      const held = incoming.spooled ? incoming.takeBody() : null;
+      const source = held
+        ? bufferedSource(header, held.body)
+        : incoming.spooled
+          ? storedSource(deps.store.db, queueId, header, size)
+          : bufferedSource(header, content.body);
+      const settled = held ? () => deps.heldBodies?.give(held.bytes) : undefined;
+      deps.handoff?.adopt({ record, ids, count: toQueue, source, ...(settled ? { settled } : {}) });
     } else if (toQueue > 0) deps.onQueued(queueId);
     return queueId;
   }

@@ -293,10 +293,10 @@ export class QueueRunner {
   }
 
   /** Deliveries committed already claimed by this runner: attempt them now, from memory. */
-  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number; source: MessageSource }): void {
+  adopt(input: { record: ReceivedRecord; ids: readonly number[]; count: number; source: MessageSource; settled?: () => void }): void {
     this.#reserved -= input.count;
     // Stopping: the claim is given back with the others (see stop), not attempted now.
-    if (!this.#running) return;
+    if (!this.#running) return input.settled?.();
     const { record, ids } = input;
     const message = messageRowOf(record);
     const rows: DeliveryRow[] = [];
@@ -325,11 +325,15 @@ export class QueueRunner {
         updatedAt: message.receivedAt,
       });
     });
-    if (!claim) return;
-    for (const group of groupDeliveries(rows)) this.#dispatch(group.deliveries, claim, { message, source: input.source });
+    if (!claim) return input.settled?.();
+    const groups = groupDeliveries(rows);
+    if (groups.length === 0) return input.settled?.();
+    let left = groups.length;
+    const ended = input.settled ? () => --left === 0 && input.settled!() : undefined;
+    for (const group of groups) this.#dispatch(group.deliveries, claim, { message, source: input.source }, ended);
   }
 
-  #dispatch(deliveries: readonly DeliveryRow[], claim: Claim, known?: { message: MessageRow; source: MessageSource }): void {
+  #dispatch(deliveries: readonly DeliveryRow[], claim: Claim, known?: { message: MessageRow; source: MessageSource }, ended?: () => void): void {
     this.#inFlight += deliveries.length;
     const p = this.#attempt(deliveries, claim, known)
       .catch((e: unknown) => {
@@ -342,6 +346,7 @@ export class QueueRunner {
       .finally(() => {
         this.#inFlight -= deliveries.length;
         this.#pending.delete(p);
+        ended?.();
         if (this.#backlog) this.wake();
       });
     this.#pending.add(p);

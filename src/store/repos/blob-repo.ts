@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Db, StoreHandle } from '../db.js';
 import type { Database } from '../schema.js';
 import { rowIndexes, runCompiledOnce, runCompiledRows } from '../compiled-once.js';
+import type { ByteBudget } from '../../base/byte-budget.js';
 
 type Exec = Db | Transaction<Database>;
 
@@ -135,10 +136,16 @@ export async function unspool(trx: Exec, blobId: string): Promise<void> {
  * Writes a blob as it arrives: whole chunks go to the store at once, each in a lazy
  * transaction of its own (the durable commit that later keeps the blob makes them
  * durable too), the first together with a spool mark. The rest waits in memory for the
- * caller's final transaction (`pending`). At most about one chunk is ever held.
+ * caller's final transaction (`pending`). At most about one chunk is ever held, unless
+ * a `keep` budget is given: then the stored chunks stay referenced too while it has room
+ * for them, so that a message handed straight to delivery is not read back (`takeKept`).
  */
 export class BlobWriter {
   #pending: Buffer[] = [];
+  /** The stored chunks, still referenced while `keep` has room for them (see `takeKept`). */
+  #kept: Buffer[] = [];
+  #keptBytes = 0;
+  #keeping: boolean;
   #pendingBytes = 0;
   #nextSeq: number;
   #stored = 0;
@@ -150,8 +157,10 @@ export class BlobWriter {
     readonly blobId: string,
     private readonly spool: { readonly owner: string; readonly now: () => number },
     readonly firstSeq = 0,
+    private readonly keep: ByteBudget | null = null,
   ) {
     this.#nextSeq = firstSeq;
+    this.#keeping = keep !== null;
   }
 
   /** Chunks already in the store. */
@@ -207,7 +216,38 @@ export class BlobWriter {
     this.#marked = true;
     this.#nextSeq = seq + chunks.length;
     this.#stored += chunks.length;
-    for (const c of chunks) this.#storedBytes += c.length;
+    let bytes = 0;
+    for (const c of chunks) bytes += c.length;
+    this.#storedBytes += bytes;
+    if (!this.#keeping) return;
+    if (this.keep!.take(bytes)) {
+      this.#kept.push(...chunks);
+      this.#keptBytes += bytes;
+    } else {
+      this.dropKept();
+      this.#keeping = false;
+    }
+  }
+
+  /**
+   * Every stored chunk, still in memory, if the budget had room for all of them: the
+   * caller now holds their bytes of the budget and gives them back when done. Null (and
+   * nothing held) otherwise. Once only.
+   */
+  takeKept(): { chunks: readonly Buffer[]; bytes: number } | null {
+    if (!this.#keeping || this.#stored === 0) return null;
+    const kept = { chunks: this.#kept, bytes: this.#keptBytes };
+    this.#kept = [];
+    this.#keptBytes = 0;
+    this.#keeping = false;
+    return kept;
+  }
+
+  /** Lets go of the chunks kept in memory and gives their bytes back. */
+  dropKept(): void {
+    if (this.#keptBytes > 0) this.keep?.give(this.#keptBytes);
+    this.#kept = [];
+    this.#keptBytes = 0;
   }
 
   /** Adds bytes to what the final transaction stores, without writing anything now (a few bytes at the end). */
@@ -225,6 +265,8 @@ export class BlobWriter {
 
   /** Removes whatever was stored (the message was refused or the session broke). */
   async abort(db: Db): Promise<void> {
+    this.dropKept();
+    this.#keeping = false;
     this.#pending = [];
     this.#pendingBytes = 0;
     if (this.#marked) await deleteBlob(db, this.blobId);
