@@ -3,6 +3,7 @@ import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import { RelaydeskError } from '../base/errors.js';
 import type { DialectCaps } from './dialects/caps.js';
 import { WalSync } from './dialects/wal-sync.js';
+import type { Checkpointer, ChunkWrite } from './dialects/checkpointer.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -25,6 +26,13 @@ export interface StoreHandle {
    * `durableTransaction` makes durable (chunks of a message still arriving).
    */
   lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Writes chunks of a blob still arriving off the event loop, where the store can (the
+   * embedded store's thread, see dialects/checkpointer.ts); like `lazyTransaction`, a later
+   * durable commit makes them durable. Null: write them in a `lazyTransaction`. Rejects
+   * with a `ThreadUnavailable` (nothing written) when the thread cannot take them now.
+   */
+  readonly writeChunks: ((write: ChunkWrite) => Promise<void>) | null;
   /** Fails when the store cannot be used now: the database does not answer, or its file is gone. */
   ping(): Promise<void>;
   /**
@@ -53,7 +61,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
   let walSync: WalSync | null = null;
   let stillThere: () => void = () => undefined;
   let freePages: ((maxPages: number) => number) | null = null;
-  let checkpointer: { close(): Promise<void> } | null = null;
+  let checkpointer: Checkpointer | null = null;
   // Each dialect's driver is loaded only by the stores that use it (a CLI command starts faster).
   if ('databaseUrl' in loc) {
     const { createPostgresDialect, postgresCaps } = await import('./dialects/postgres.js');
@@ -130,6 +138,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
     where,
     durableTransaction,
     lazyTransaction,
+    writeChunks: checkpointer ? (w) => checkpointer.writeChunks(w) : null,
     ping: async () => {
       stillThere();
       await sql`select 1`.execute(db);

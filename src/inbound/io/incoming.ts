@@ -6,7 +6,7 @@ import { BlobWriter, openBlob, type MessageContent, type StoreHandle } from '../
 import { DataReader, type DataLimits, type DataRead } from '../data-reader.js';
 
 export interface IncomingDeps {
-  readonly store: Pick<StoreHandle, 'db' | 'lazyTransaction'>;
+  readonly store: Pick<StoreHandle, 'db' | 'lazyTransaction' | 'writeChunks'>;
   /** Who is writing: a spool left behind by a dead process is found by it. */
   readonly owner: string;
   readonly now: () => number;

@@ -53,7 +53,7 @@ export interface ReceiveInput {
 }
 
 export interface ReceiverDeps {
-  readonly store: Pick<StoreHandle, 'db' | 'lazyTransaction'>;
+  readonly store: Pick<StoreHandle, 'db' | 'lazyTransaction' | 'writeChunks'>;
   /** Names this process on the spool of messages still arriving. */
   readonly owner: string;
   readonly live: LiveConfig;

@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type StoreHandle } from '../index.js';
-import { BACKSTOP_PAGES, TRUNCATE_AT_BYTES } from './checkpointer.js';
+import { BACKSTOP_PAGES, ThreadUnavailable, TRUNCATE_AT_BYTES } from './checkpointer.js';
+import { BlobWriter, openBlob } from '../repos/blob-repo.js';
 import { PAGE_SIZE } from './sqlite.js';
 
 // SQLite only: PostgreSQL has no WAL file of ours to checkpoint.
@@ -79,5 +80,92 @@ describe("the server's checkpoints on a thread of their own", () => {
     };
     expect(await threshold(true)).toBe(BACKSTOP_PAGES);
     expect(await threshold(false)).toBe(1000);
+  });
+
+  describe('chunk writes on the thread', () => {
+    const chunk = (fill: number) => Buffer.alloc(256 * 1024, fill);
+    const rows = (file: string, query: string) => {
+      const raw = new Database(file, { readonly: true });
+      try {
+        return raw.prepare(query).all();
+      } finally {
+        raw.close();
+      }
+    };
+
+    it('stores chunks and their spool mark in one transaction, seen at once by the server’s connection', async () => {
+      const dataDir = path.join(dir, 'writes');
+      const store = await openStore({ dataDir }, { relaxed: true });
+      expect(store.writeChunks).not.toBeNull();
+      await store.writeChunks!({ blobId: 'w1', firstSeq: 1, chunks: [chunk(1), chunk(2)], spoolMark: { owner: 'test/1', startedAt: 5 } });
+      const seen = await store.db.selectFrom('blob_chunks').select(['seq', 'data']).where('blob_id', '=', 'w1').orderBy('seq').execute();
+      expect(seen.map((r) => r.seq)).toEqual([1, 2]);
+      expect(Buffer.from(seen[1]!.data).equals(chunk(2))).toBe(true);
+      expect(await store.db.selectFrom('spool').selectAll().where('blob_id', '=', 'w1').execute()).toEqual([{ blob_id: 'w1', owner: 'test/1', started_at: 5 }]);
+
+      // A write that fails (its second chunk is there already) leaves nothing of itself, and says why.
+      await store.writeChunks!({ blobId: 'w2', firstSeq: 1, chunks: [chunk(3)], spoolMark: { owner: 'test/1', startedAt: 6 } });
+      const clash = store.writeChunks!({ blobId: 'w2', firstSeq: 0, chunks: [chunk(4), chunk(4)], spoolMark: null });
+      await expect(clash).rejects.toMatchObject({ code: expect.stringMatching(/^SQLITE_CONSTRAINT/) });
+      await expect(clash).rejects.not.toBeInstanceOf(ThreadUnavailable);
+      await store.close();
+      expect(rows(path.join(dataDir, 'relaydesk.sqlite'), "select seq from blob_chunks where blob_id = 'w2'")).toEqual([{ seq: 1 }]);
+    });
+
+    it('waits on the thread while the server’s connection holds the write lock, then writes', async () => {
+      const store = await openStore({ dataDir: path.join(dir, 'busy') }, { relaxed: true });
+      let written = false;
+      let write: Promise<void> | undefined;
+      await store.lazyTransaction(async (trx) => {
+        await trx.insertInto('spool').values({ blob_id: 'held', owner: 'test/1', started_at: 1 }).execute();
+        write = store.writeChunks!({ blobId: 'w4', firstSeq: 1, chunks: [chunk(5)], spoolMark: null }).then(() => {
+          written = true;
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        expect(written).toBe(false);
+      });
+      await write;
+      expect(written).toBe(true);
+      await store.close();
+    });
+
+    it('BlobWriter writes through the thread, and on its own connection once the thread cannot take it', async () => {
+      const store = await openStore({ dataDir: path.join(dir, 'writer') }, { relaxed: true });
+      const spool = { owner: 'test/1', now: () => 9 };
+      let viaThread = 0;
+      const counting = {
+        lazyTransaction: store.lazyTransaction,
+        writeChunks: (w: Parameters<NonNullable<StoreHandle['writeChunks']>>[0]) => {
+          viaThread++;
+          return store.writeChunks!(w);
+        },
+      };
+      const w = new BlobWriter(counting, 'w5', spool, 1);
+      await w.write(chunk(6));
+      expect(viaThread).toBe(1);
+
+      let refused = 0;
+      const unavailable = {
+        lazyTransaction: store.lazyTransaction,
+        writeChunks: () => {
+          refused++;
+          return Promise.reject(new ThreadUnavailable('stopped'));
+        },
+      };
+      const fallback = new BlobWriter(unavailable, 'w6', spool, 1);
+      await fallback.write(chunk(7));
+      await fallback.write(chunk(8));
+      expect(refused).toBe(1);
+      const body: Buffer[] = [];
+      for await (const b of openBlob(store.db, 'w6', { fromSeq: 1 })) body.push(b as Buffer);
+      expect(Buffer.concat(body).equals(Buffer.concat([chunk(7), chunk(8)]))).toBe(true);
+      expect(await store.db.selectFrom('spool').select('blob_id').where('blob_id', 'in', ['w5', 'w6']).orderBy('blob_id').execute()).toEqual([
+        { blob_id: 'w5' },
+        { blob_id: 'w6' },
+      ]);
+      await store.close();
+      // Closed: the thread no longer writes for it, and says so without writing.
+      await expect(store.writeChunks!({ blobId: 'w7', firstSeq: 1, chunks: [chunk(9)], spoolMark: null })).rejects.toBeInstanceOf(ThreadUnavailable);
+    });
   });
 });

@@ -4,6 +4,7 @@ import type { Db, StoreHandle } from '../db.js';
 import type { Database } from '../schema.js';
 import { rowIndexes, runCompiledOnce, runCompiledRows } from '../compiled-once.js';
 import type { ByteBudget } from '../../base/byte-budget.js';
+import { ThreadUnavailable, type ChunkWrite } from '../dialects/checkpointer.js';
 
 type Exec = Db | Transaction<Database>;
 
@@ -146,6 +147,8 @@ export class BlobWriter {
   #kept: Buffer[] = [];
   #keptBytes = 0;
   #keeping: boolean;
+  /** The store's thread could not take a write: this blob's chunks go through the loop's connection. */
+  #ownConnection = false;
   #pendingBytes = 0;
   #nextSeq: number;
   #stored = 0;
@@ -153,7 +156,7 @@ export class BlobWriter {
   #marked = false;
 
   constructor(
-    private readonly store: Pick<StoreHandle, 'lazyTransaction'>,
+    private readonly store: Pick<StoreHandle, 'lazyTransaction'> & Partial<Pick<StoreHandle, 'writeChunks'>>,
     readonly blobId: string,
     private readonly spool: { readonly owner: string; readonly now: () => number },
     readonly firstSeq = 0,
@@ -209,10 +212,7 @@ export class BlobWriter {
   async #store(chunks: readonly Buffer[]): Promise<void> {
     const seq = this.#nextSeq;
     const mark = !this.#marked;
-    await this.store.lazyTransaction(async (trx) => {
-      if (mark) await trx.insertInto('spool').values({ blob_id: this.blobId, owner: this.spool.owner, started_at: this.spool.now() }).execute();
-      await insertChunks(trx, this.blobId, seq, chunks);
-    });
+    await this.#write(seq, chunks, mark ? { owner: this.spool.owner, startedAt: this.spool.now() } : null);
     this.#marked = true;
     this.#nextSeq = seq + chunks.length;
     this.#stored += chunks.length;
@@ -248,6 +248,24 @@ export class BlobWriter {
     if (this.#keptBytes > 0) this.keep?.give(this.#keptBytes);
     this.#kept = [];
     this.#keptBytes = 0;
+  }
+
+  async #write(firstSeq: number, chunks: readonly Buffer[], spoolMark: ChunkWrite['spoolMark']): Promise<void> {
+    const offLoop = this.store.writeChunks;
+    if (offLoop && !this.#ownConnection) {
+      try {
+        await offLoop({ blobId: this.blobId, firstSeq, chunks, spoolMark });
+        return;
+      } catch (e) {
+        if (!(e instanceof ThreadUnavailable)) throw e;
+        // Nothing was written there: this blob's chunks go through the loop's own connection.
+        this.#ownConnection = true;
+      }
+    }
+    await this.store.lazyTransaction(async (trx) => {
+      if (spoolMark) await trx.insertInto('spool').values({ blob_id: this.blobId, owner: spoolMark.owner, started_at: spoolMark.startedAt }).execute();
+      await insertChunks(trx, this.blobId, firstSeq, chunks);
+    });
   }
 
   /** Adds bytes to what the final transaction stores, without writing anything now (a few bytes at the end). */
