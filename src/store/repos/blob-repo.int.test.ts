@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/relaydesk.js';
 import { ByteBudget } from '../../base/byte-budget.js';
-import { BLOB_CHUNK_BYTES, BlobWriter, openBlob } from './blob-repo.js';
+import { BLOB_CHUNK_BYTES, BlobWriter, KEEP_PER_BLOB_BYTES, openBlob } from './blob-repo.js';
 
 const spool = { owner: 'test/1', now: () => Date.now() };
 const piece = (fill: number, bytes = BLOB_CHUNK_BYTES) => Buffer.alloc(bytes, fill);
@@ -54,6 +54,16 @@ describe.each(DIALECTS)('BlobWriter keeping stored chunks on %s', (dialect) => {
     expect(budget.used).toBe(0);
     expect(w.takeKept()).toBeNull();
     expect((await readBlob(ts, 'keep-2')).length).toBe(3 * BLOB_CHUNK_BYTES);
+  });
+
+  it('never keeps a blob larger than KEEP_PER_BLOB_BYTES whole, however roomy the budget', async () => {
+    const budget = new ByteBudget(4 * KEEP_PER_BLOB_BYTES);
+    const w = new BlobWriter(ts.store, 'keep-big', spool, 1, budget);
+    for (let i = 0; i < KEEP_PER_BLOB_BYTES / BLOB_CHUNK_BYTES; i++) await w.write(piece(i));
+    expect(budget.used).toBe(KEEP_PER_BLOB_BYTES);
+    await w.write(piece(99));
+    expect(budget.used).toBe(0);
+    expect(w.takeKept()).toBeNull();
   });
 
   it('gives back what it kept when the message is dropped or aborted, and keeps nothing without a budget', async () => {

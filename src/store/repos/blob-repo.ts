@@ -14,6 +14,8 @@ type Exec = Db | Transaction<Database>;
  * database to handle without special APIs.
  */
 export const BLOB_CHUNK_BYTES = 256 * 1024;
+/** A blob larger than this is never kept whole in memory, whatever room a `keep` budget has. */
+export const KEEP_PER_BLOB_BYTES = 4 * 1024 * 1024;
 /** Chunks fetched by one query while streaming a blob (about 1 MiB). */
 const READ_BATCH = 4;
 
@@ -138,8 +140,9 @@ export async function unspool(trx: Exec, blobId: string): Promise<void> {
  * transaction of its own (the durable commit that later keeps the blob makes them
  * durable too), the first together with a spool mark. The rest waits in memory for the
  * caller's final transaction (`pending`). At most about one chunk is ever held, unless
- * a `keep` budget is given: then the stored chunks stay referenced too while it has room
- * for them, so that a message handed straight to delivery is not read back (`takeKept`).
+ * a `keep` budget is given: then the stored chunks of a blob of up to KEEP_PER_BLOB_BYTES
+ * stay referenced too while the budget has room for them, so that a message handed
+ * straight to delivery is not read back (`takeKept`).
  */
 export class BlobWriter {
   #pending: Buffer[] = [];
@@ -220,7 +223,7 @@ export class BlobWriter {
     for (const c of chunks) bytes += c.length;
     this.#storedBytes += bytes;
     if (!this.#keeping) return;
-    if (this.keep!.take(bytes)) {
+    if (this.#keptBytes + bytes <= KEEP_PER_BLOB_BYTES && this.keep!.take(bytes)) {
       this.#kept.push(...chunks);
       this.#keptBytes += bytes;
     } else {
