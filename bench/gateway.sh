@@ -33,6 +33,7 @@
 #   LAT_RATE [200]                     msgs/s of the open-loop latency step (0 = no such step)
 #   LAT_RATE_COUNT [10 s of LAT_RATE {5 s}]  its messages per target
 #   LAT_RATE_INFLIGHT [200]            its most sessions open at once (starts beyond are skipped)
+#   LAT_RATE_REPS [3 {1}]              runs of it per target, interleaved; the report gives the median p99
 #   DEAD=0 skips the dead-hop part; DEAD_COUNT [20000 {500}],
 #   DEAD_DRAIN_S [180 {45}], DEAD_ACCEPT_S [180 {60}] and the rest: see bench/dead-hop.sh
 #   SMTP_PORT [first free from 2610]   BENCH_OUT [/tmp/relaydesk-bench/out-<time>]
@@ -53,7 +54,7 @@ for p in 2526 2601; do port_busy "$p" && die "port 127.0.0.1:$p is busy; the rig
 LAT_RATE="${LAT_RATE:-200}" LAT_RATE_INFLIGHT="${LAT_RATE_INFLIGHT:-200}"
 [[ $LAT_RATE =~ ^[0-9]+$ ]] || die "LAT_RATE must be a whole number of messages per second (0 = no open-loop latency step), not '$LAT_RATE'"
 if [[ "${QUICK:-0}" == 1 ]]; then
-  : "${LAT_RATE_COUNT:=$((LAT_RATE * 5))}"
+  : "${LAT_RATE_COUNT:=$((LAT_RATE * 5))}" "${LAT_RATE_REPS:=1}"
   : "${CONCURRENCY:=20}" "${REPS:=1}" "${TARGET_SECONDS:=3}" "${LATENCY_REPS:=0}" "${LAT_COUNT:=50}" "${MIN_MSGS:=100}"
 fi
 LADDER="${LADDER:-${MSG_SIZE:-4096 102400 1048576}}"
@@ -63,7 +64,9 @@ PG_SIZES="${PG_SIZES-4096}"
 REPS="${REPS:-3}" TARGET_SECONDS="${TARGET_SECONDS:-10}" LATENCY_REPS="${LATENCY_REPS:-5}" MIN_MSGS="${MIN_MSGS:-300}"
 LAT_COUNT="${LAT_COUNT:-300}"
 LAT_RATE_COUNT="${LAT_RATE_COUNT:-$((LAT_RATE * 10))}"
+LAT_RATE_REPS="${LAT_RATE_REPS:-3}"
 if [[ $LAT_RATE -gt 0 ]]; then
+  [[ $LAT_RATE_REPS =~ ^[1-9][0-9]*$ ]] || die "LAT_RATE_REPS must be a whole number of runs, at least 1, not '$LAT_RATE_REPS'"
   [[ $LAT_RATE_COUNT =~ ^[1-9][0-9]*$ ]] || die "LAT_RATE_COUNT must be a whole number of messages, at least 1, not '$LAT_RATE_COUNT'"
   [[ $LAT_RATE_INFLIGHT =~ ^[1-9][0-9]*$ ]] || die "LAT_RATE_INFLIGHT must be a whole number of sessions, at least 1, not '$LAT_RATE_INFLIGHT'"
 fi
@@ -132,7 +135,7 @@ fi
   echo "machine: $(nproc) CPUs, $(free -m | awk '/^Mem:/{print $2}') MiB RAM, kernel $(uname -r), node $(node --version), postfix $(postconf -d -h mail_version 2>/dev/null || echo '(not installed yet)')"
   echo "relaydesk: pid $RD_PID port $SMTP_PORT store sqlite; flags: ${RELAYDESK_FLAGS:-none}"
   [[ -n "$PGW_PID" ]] && echo "relaydesk-pg: pid $PGW_PID port $PG_SMTP_PORT store postgresql $("$PG_BIN/postgres" --version | awk '{print $3}') (private cluster, fsync on)"
-  echo "knobs: QUICK=${QUICK:-0} LADDER='$LADDER' CONCURRENCY='$CONCURRENCY' LADDER_CONCURRENCY='$LADDER_CONCURRENCY' PG_SIZES='$PG_SIZES' REPS=$REPS TARGET_SECONDS=$TARGET_SECONDS MIN_MSGS=$MIN_MSGS LATENCY_REPS=$LATENCY_REPS LAT_COUNT=$LAT_COUNT LAT_RATE=$LAT_RATE LAT_RATE_COUNT=$LAT_RATE_COUNT LAT_RATE_INFLIGHT=$LAT_RATE_INFLIGHT DEAD=${DEAD:-1} EXTERNAL='${EXTERNAL:-}'"
+  echo "knobs: QUICK=${QUICK:-0} LADDER='$LADDER' CONCURRENCY='$CONCURRENCY' LADDER_CONCURRENCY='$LADDER_CONCURRENCY' PG_SIZES='$PG_SIZES' REPS=$REPS TARGET_SECONDS=$TARGET_SECONDS MIN_MSGS=$MIN_MSGS LATENCY_REPS=$LATENCY_REPS LAT_COUNT=$LAT_COUNT LAT_RATE=$LAT_RATE LAT_RATE_COUNT=$LAT_RATE_COUNT LAT_RATE_INFLIGHT=$LAT_RATE_INFLIGHT LAT_RATE_REPS=$LAT_RATE_REPS DEAD=${DEAD:-1} EXTERNAL='${EXTERNAL:-}'"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/env.txt" >&2
 
@@ -215,14 +218,18 @@ sent=$((LAT_COUNT * ${#probes[@]}))
 if [[ $LAT_RATE -gt 0 ]]; then
   # Open loop: the rig's Postfix is still up (idle since the ladder), so it is measured too.
   probes+=("postfix 2601")
-  log "accept latency at $LAT_RATE msgs/s, open loop: $LAT_RATE_COUNT messages to the sink, each gateway and Postfix"
-  for pr in "${probes[@]}"; do
-    read -r name port <<<"$pr"
-    node bench/accept-latency.mjs --name "$name" --port "$port" --rate "$LAT_RATE" --count "$LAT_RATE_COUNT" \
-      --max-inflight "$LAT_RATE_INFLIGHT" --size 4096 >>"$OUT/latency-rate.jsonl" ||
-      log "every message to $name at $LAT_RATE msgs/s failed; the causes are in $OUT/latency-rate.jsonl"
+  log "accept latency at $LAT_RATE msgs/s, open loop: $LAT_RATE_REPS × $LAT_RATE_COUNT messages to the sink, each gateway and Postfix, interleaved"
+  # One run's p99 rests on its 20 slowest messages in 2,000: the reps go round the targets in
+  # turn, so a noisy moment of the machine falls on one run of one target, not on all of one.
+  for ((rep = 1; rep <= LAT_RATE_REPS; rep++)); do
+    for pr in "${probes[@]}"; do
+      read -r name port <<<"$pr"
+      node bench/accept-latency.mjs --name "$name" --port "$port" --rate "$LAT_RATE" --count "$LAT_RATE_COUNT" \
+        --max-inflight "$LAT_RATE_INFLIGHT" --size 4096 >>"$OUT/latency-rate.jsonl" ||
+        log "every message to $name at $LAT_RATE msgs/s failed; the causes are in $OUT/latency-rate.jsonl"
+    done
   done
-  sent=$((sent + LAT_RATE_COUNT * ${#probes[@]}))
+  sent=$((sent + LAT_RATE_COUNT * ${#probes[@]} * LAT_RATE_REPS))
 fi
 # let the gateways hand the probes' messages to the sink before all stop (bounded)
 for _ in $(seq 300); do
