@@ -96,7 +96,9 @@ out.push('');
 out.push('Medians over the measured reps of one run; the per-rep ratios of adjacent runs are in brackets.');
 out.push('Within about ±0.2 of 1.00 is a tie on this machine.');
 if (rated.some((r) => r.name === GATEWAY || r.name === PG))
-  out.push(`A p99 row is the median of the open-loop runs' p99s (their range in brackets); its last column is that ÷ the goal (p99 < ${GOAL_P99_MS} ms at ${GOAL_RATE} msgs/s, every message answered).`);
+  out.push(
+    `A p99 row is the median of the open-loop runs' p99s (their range in brackets); its last column is that ÷ the goal (p99 < ${GOAL_P99_MS} ms at ${GOAL_RATE} msgs/s, every message answered).`,
+  );
 out.push('');
 out.push('| measure | Relaydesk | compared with | ratio |');
 out.push('|---|---|---|---|');
