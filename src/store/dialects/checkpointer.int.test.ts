@@ -97,15 +97,20 @@ describe("the server's checkpoints on a thread of their own", () => {
       const dataDir = path.join(dir, 'writes');
       const store = await openStore({ dataDir }, { relaxed: true });
       expect(store.writeChunks).not.toBeNull();
-      await store.writeChunks!({ blobId: 'w1', firstSeq: 1, chunks: [chunk(1), chunk(2)], spoolMark: { owner: 'test/1', startedAt: 5 } });
+      await store.writeChunks!({
+        blobId: 'w1',
+        firstSeq: 1,
+        chunks: [[chunk(1)], [chunk(2).subarray(0, 1000), chunk(2).subarray(1000)]],
+        spoolMark: { owner: 'test/1', startedAt: 5 },
+      });
       const seen = await store.db.selectFrom('blob_chunks').select(['seq', 'data']).where('blob_id', '=', 'w1').orderBy('seq').execute();
       expect(seen.map((r) => r.seq)).toEqual([1, 2]);
       expect(Buffer.from(seen[1]!.data).equals(chunk(2))).toBe(true);
       expect(await store.db.selectFrom('spool').selectAll().where('blob_id', '=', 'w1').execute()).toEqual([{ blob_id: 'w1', owner: 'test/1', started_at: 5 }]);
 
       // A write that fails (its second chunk is there already) leaves nothing of itself, and says why.
-      await store.writeChunks!({ blobId: 'w2', firstSeq: 1, chunks: [chunk(3)], spoolMark: { owner: 'test/1', startedAt: 6 } });
-      const clash = store.writeChunks!({ blobId: 'w2', firstSeq: 0, chunks: [chunk(4), chunk(4)], spoolMark: null });
+      await store.writeChunks!({ blobId: 'w2', firstSeq: 1, chunks: [[chunk(3)]], spoolMark: { owner: 'test/1', startedAt: 6 } });
+      const clash = store.writeChunks!({ blobId: 'w2', firstSeq: 0, chunks: [[chunk(4)], [chunk(4)]], spoolMark: null });
       await expect(clash).rejects.toMatchObject({ code: expect.stringMatching(/^SQLITE_CONSTRAINT/) });
       await expect(clash).rejects.not.toBeInstanceOf(ThreadUnavailable);
       await store.close();
@@ -118,7 +123,7 @@ describe("the server's checkpoints on a thread of their own", () => {
       let write: Promise<void> | undefined;
       await store.lazyTransaction(async (trx) => {
         await trx.insertInto('spool').values({ blob_id: 'held', owner: 'test/1', started_at: 1 }).execute();
-        write = store.writeChunks!({ blobId: 'w4', firstSeq: 1, chunks: [chunk(5)], spoolMark: null }).then(() => {
+        write = store.writeChunks!({ blobId: 'w4', firstSeq: 1, chunks: [[chunk(5)]], spoolMark: null }).then(() => {
           written = true;
         });
         await new Promise((r) => setTimeout(r, 300));
@@ -165,7 +170,7 @@ describe("the server's checkpoints on a thread of their own", () => {
       ]);
       await store.close();
       // Closed: the thread no longer writes for it, and says so without writing.
-      await expect(store.writeChunks!({ blobId: 'w7', firstSeq: 1, chunks: [chunk(9)], spoolMark: null })).rejects.toBeInstanceOf(ThreadUnavailable);
+      await expect(store.writeChunks!({ blobId: 'w7', firstSeq: 1, chunks: [[chunk(9)]], spoolMark: null })).rejects.toBeInstanceOf(ThreadUnavailable);
     });
   });
 });

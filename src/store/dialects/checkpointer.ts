@@ -55,7 +55,8 @@ export class Checkpointer {
 export interface ChunkWrite {
   readonly blobId: string;
   readonly firstSeq: number;
-  readonly chunks: readonly Buffer[];
+  /** Each chunk as the pieces it arrived in: the thread joins them (a copy the event loop does not make). */
+  readonly chunks: readonly (readonly Buffer[])[];
   /** The spool mark that goes with the blob's first chunks, or null once it is written. */
   readonly spoolMark: { readonly owner: string; readonly startedAt: number } | null;
 }
@@ -236,7 +237,10 @@ parentPort.on('message', (m) => {
       s.db.exec('begin immediate');
       try {
         if (m.spoolMark) s.insertMark.run(m.blobId, m.spoolMark.owner, m.spoolMark.startedAt);
-        m.chunks.forEach((c, i) => s.insertChunk.run(m.blobId, m.firstSeq + i, Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
+        m.chunks.forEach((parts, i) => {
+          const bufs = parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+          s.insertChunk.run(m.blobId, m.firstSeq + i, bufs.length === 1 ? bufs[0] : Buffer.concat(bufs));
+        });
         s.db.exec('commit');
       } catch (e) {
         try { s.db.exec('rollback'); } catch {}

@@ -1,8 +1,9 @@
 /** BlobWriter's chunks kept in memory under a budget, on both dialects: what is kept, what is given back. */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/relaydesk.js';
 import { ByteBudget } from '../../base/byte-budget.js';
-import { BLOB_CHUNK_BYTES, BlobWriter, KEEP_PER_BLOB_BYTES, openBlob } from './blob-repo.js';
+import { BLOB_CHUNK_BYTES, BlobWriter, cutChunks, KEEP_PER_BLOB_BYTES, openBlob } from './blob-repo.js';
 
 const spool = { owner: 'test/1', now: () => Date.now() };
 const piece = (fill: number, bytes = BLOB_CHUNK_BYTES) => Buffer.alloc(bytes, fill);
@@ -41,6 +42,30 @@ describe.each(DIALECTS)('BlobWriter keeping stored chunks on %s', (dialect) => {
     expect((await readBlob(ts, 'keep-1')).equals(Buffer.concat(kept!.chunks))).toBe(true);
     budget.give(kept!.bytes);
     expect(budget.used).toBe(0);
+  });
+
+  it('stores pieces of any sizes as whole chunks, byte for byte, and keeps the same bytes', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 200_000 }), { minLength: 1, maxLength: 12 }), async (sizes) => {
+        const blobId = `pieces-${n++}`;
+        const budget = new ByteBudget(64 * BLOB_CHUNK_BYTES);
+        const w = new BlobWriter(ts.store, blobId, spool, 1, budget);
+        const pieces = sizes.map((size, i) => Buffer.alloc(size, i + 1));
+        for (const p of pieces) await w.write(p);
+        const all = Buffer.concat(pieces);
+        const stored = Math.floor(all.length / BLOB_CHUNK_BYTES);
+        expect(w.storedChunks).toBe(stored);
+        expect(w.pendingBytes).toBe(all.length - stored * BLOB_CHUNK_BYTES);
+        expect(Buffer.concat(w.pending).equals(all.subarray(stored * BLOB_CHUNK_BYTES))).toBe(true);
+        expect((await readBlob(ts, blobId)).equals(all.subarray(0, stored * BLOB_CHUNK_BYTES))).toBe(true);
+        const kept = w.takeKept();
+        if (stored > 0) expect(Buffer.concat(kept!.chunks).equals(all.subarray(0, stored * BLOB_CHUNK_BYTES))).toBe(true);
+        if (kept) budget.give(kept.bytes);
+        expect(budget.used).toBe(0);
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('stops keeping, and gives back what it kept, at the first chunk the budget has no room for', async () => {
@@ -95,5 +120,20 @@ describe('ByteBudget', () => {
     expect(b.take(-1)).toBe(false);
     b.give(20);
     expect(b.used).toBe(0);
+  });
+});
+
+describe('cutChunks', () => {
+  it('cuts any pieces into whole chunks of views and a rest, losing and copying nothing', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 10 }), fc.integer({ min: 1, max: 40 }), (sizes, size) => {
+        const pieces = sizes.map((n, i) => Buffer.alloc(n, i));
+        const { whole, rest } = cutChunks(pieces, size);
+        for (const c of whole) expect(c.reduce((a, p) => a + p.length, 0)).toBe(size);
+        expect(rest.reduce((a, p) => a + p.length, 0)).toBeLessThan(size);
+        expect(Buffer.concat([...whole.flat(), ...rest]).equals(Buffer.concat(pieces))).toBe(true);
+        for (const p of [...whole.flat(), ...rest]) expect(pieces.some((q) => q.buffer === p.buffer)).toBe(true);
+      }),
+    );
   });
 });

@@ -42,6 +42,31 @@ export async function insertChunkRows(trx: Exec, chunks: readonly { blobId: stri
   );
 }
 
+/**
+ * `pieces` cut into whole chunks of `size` bytes, each a list of views (no copy), and the
+ * rest (less than a chunk) as views too.
+ */
+export function cutChunks(pieces: readonly Buffer[], size = BLOB_CHUNK_BYTES): { whole: Buffer[][]; rest: Buffer[] } {
+  const whole: Buffer[][] = [];
+  let current: Buffer[] = [];
+  let bytes = 0;
+  for (const piece of pieces) {
+    let p = piece;
+    while (p.length > 0) {
+      const take = Math.min(size - bytes, p.length);
+      current.push(take === p.length ? p : p.subarray(0, take));
+      bytes += take;
+      p = p.subarray(take);
+      if (bytes === size) {
+        whole.push(current);
+        current = [];
+        bytes = 0;
+      }
+    }
+  }
+  return { whole, rest: current };
+}
+
 /** `buffers` cut into chunk-sized pieces (no copy: pieces are views). */
 export function toChunks(buffers: readonly Buffer[]): Buffer[] {
   const out: Buffer[] = [];
@@ -192,12 +217,12 @@ export class BlobWriter {
     this.#pending.push(data);
     this.#pendingBytes += data.length;
     if (this.#pendingBytes < BLOB_CHUNK_BYTES) return;
-    // Whole chunks go now; the rest waits for more.
-    const all = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
-    const whole = all.length - (all.length % BLOB_CHUNK_BYTES);
-    await this.#store(toChunks([all.subarray(0, whole)]));
-    this.#pending = whole < all.length ? [all.subarray(whole)] : [];
-    this.#pendingBytes = all.length - whole;
+    // Whole chunks go now, as the pieces they arrived in (joined where they are written);
+    // the rest waits for more.
+    const { whole, rest } = cutChunks(this.#pending);
+    await this.#store(whole);
+    this.#pending = rest;
+    this.#pendingBytes -= whole.length * BLOB_CHUNK_BYTES;
   }
 
   /**
@@ -206,13 +231,13 @@ export class BlobWriter {
    */
   async flush(): Promise<void> {
     if (this.#pendingBytes === 0 && this.#marked) return;
-    const all = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
-    await this.#store([all]);
+    await this.#store([this.#pending]);
     this.#pending = [];
     this.#pendingBytes = 0;
   }
 
-  async #store(chunks: readonly Buffer[]): Promise<void> {
+  /** Stores `chunks` (each as its pieces) as the next chunks of the blob. */
+  async #store(chunks: readonly (readonly Buffer[])[]): Promise<void> {
     const seq = this.#nextSeq;
     const mark = !this.#marked;
     await this.#write(seq, chunks, mark ? { owner: this.spool.owner, startedAt: this.spool.now() } : null);
@@ -220,11 +245,11 @@ export class BlobWriter {
     this.#nextSeq = seq + chunks.length;
     this.#stored += chunks.length;
     let bytes = 0;
-    for (const c of chunks) bytes += c.length;
+    for (const c of chunks) for (const p of c) bytes += p.length;
     this.#storedBytes += bytes;
     if (!this.#keeping) return;
     if (this.#keptBytes + bytes <= KEEP_PER_BLOB_BYTES && this.keep!.take(bytes)) {
-      this.#kept.push(...chunks);
+      for (const c of chunks) this.#kept.push(...c);
       this.#keptBytes += bytes;
     } else {
       this.dropKept();
@@ -253,7 +278,7 @@ export class BlobWriter {
     this.#keptBytes = 0;
   }
 
-  async #write(firstSeq: number, chunks: readonly Buffer[], spoolMark: ChunkWrite['spoolMark']): Promise<void> {
+  async #write(firstSeq: number, chunks: readonly (readonly Buffer[])[], spoolMark: ChunkWrite['spoolMark']): Promise<void> {
     const offLoop = this.store.writeChunks;
     if (offLoop && !this.#ownConnection) {
       try {
@@ -267,7 +292,12 @@ export class BlobWriter {
     }
     await this.store.lazyTransaction(async (trx) => {
       if (spoolMark) await trx.insertInto('spool').values({ blob_id: this.blobId, owner: spoolMark.owner, started_at: spoolMark.startedAt }).execute();
-      await insertChunks(trx, this.blobId, firstSeq, chunks);
+      await insertChunks(
+        trx,
+        this.blobId,
+        firstSeq,
+        chunks.map((parts) => (parts.length === 1 ? parts[0]! : Buffer.concat(parts))),
+      );
     });
   }
 
