@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cutPieces } from '../../test/support/cut-pieces.js';
 import { countFields, DataReader, type DataLimits } from './data-reader.js';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
@@ -18,17 +19,7 @@ function readInPieces(pieces: readonly Buffer[], limits = roomy): { header: Buff
   return { header: end.header, body: Buffer.concat([...body, ...end.tail]), size: end.size, problem: end.problem, fields: end.headerFields };
 }
 
-function cut(raw: Buffer, at: readonly number[]): Buffer[] {
-  const points = [...new Set(at.map((n) => n % (raw.length + 1)))].sort((x, y) => x - y);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(raw.subarray(from, p));
-    from = p;
-  }
-  out.push(raw.subarray(from));
-  return out;
-}
+const cut = cutPieces;
 
 describe('DataReader line endings', () => {
   it('passes CRLF mail through without a copy', () => {

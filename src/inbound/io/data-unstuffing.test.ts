@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cutPieces } from '../../../test/support/cut-pieces.js';
 // The parser whose data-mode feed is replaced; its own method is the reference.
 import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import { unstuffingFeed } from './data-unstuffing.js';
@@ -56,15 +57,7 @@ async function parse(pieces: readonly Buffer[], fast: boolean): Promise<Seen> {
 /* eslint-enable @typescript-eslint/no-explicit-any -- the parser is untyped */
 
 function cut(raw: Buffer, at: readonly number[]): Buffer[] {
-  const points = [...new Set(at.map((n) => n % (raw.length + 1)))].sort((x, y) => x - y);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(raw.subarray(from, p));
-    from = p;
-  }
-  out.push(raw.subarray(from));
-  return out.filter((b) => b.length > 0);
+  return cutPieces(raw, at).filter((b) => b.length > 0);
 }
 
 const b = (s: string) => Buffer.from(s, 'latin1');

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cutPieces } from '../../../test/support/cut-pieces.js';
 import DataStream from 'nodemailer/lib/smtp-connection/data-stream.js';
 import { installDataStuffing, needsNoStuffing } from './data-stuffing.js';
 
@@ -22,15 +23,7 @@ async function stuffed(pieces: readonly Buffer[], withCheck: boolean): Promise<{
 }
 
 function cut(raw: Buffer, at: readonly number[]): Buffer[] {
-  const points = [...new Set(at.map((n) => n % (raw.length + 1)))].sort((x, y) => x - y);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(raw.subarray(from, p));
-    from = p;
-  }
-  out.push(raw.subarray(from));
-  return out.filter((b) => b.length > 0);
+  return cutPieces(raw, at).filter((b) => b.length > 0);
 }
 
 const b = (s: string) => Buffer.from(s, 'latin1');
