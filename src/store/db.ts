@@ -3,7 +3,8 @@ import { Kysely, Migrator, sql, type Transaction } from 'kysely';
 import { RelaydeskError } from '../base/errors.js';
 import type { DialectCaps } from './dialects/caps.js';
 import { WalSync } from './dialects/wal-sync.js';
-import type { Checkpointer, ChunkWrite } from './dialects/checkpointer.js';
+import type { Checkpointer } from './dialects/checkpointer.js';
+import type { ChunkWrite } from './chunk-write.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 

@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type StoreHandle } from '../index.js';
-import { BACKSTOP_PAGES, ThreadUnavailable, TRUNCATE_AT_BYTES } from './checkpointer.js';
+import { BACKSTOP_PAGES, TRUNCATE_AT_BYTES } from './checkpointer.js';
+import { ThreadUnavailable } from '../chunk-write.js';
 import { BlobWriter, openBlob } from '../repos/blob-repo.js';
 import { PAGE_SIZE } from './sqlite.js';
 

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { ThreadUnavailable, type ChunkWrite } from '../chunk-write.js';
 
 /**
  * Copies the WAL back into the database file on a thread of its own. A checkpoint reads
@@ -50,20 +51,6 @@ export class Checkpointer {
     this.#closed ??= service.remove(this.#id);
     return this.#closed;
   }
-}
-
-export interface ChunkWrite {
-  readonly blobId: string;
-  readonly firstSeq: number;
-  /** Each chunk as the pieces it arrived in: the thread joins them (a copy the event loop does not make). */
-  readonly chunks: readonly (readonly Buffer[])[];
-  /** The spool mark that goes with the blob's first chunks, or null once it is written. */
-  readonly spoolMark: { readonly owner: string; readonly startedAt: number } | null;
-}
-
-/** The thread cannot write for this store (it stopped, or has no connection to it): nothing was written. */
-export class ThreadUnavailable extends Error {
-  readonly code = 'THREAD_UNAVAILABLE';
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Db, StoreHandle } from '../db.js';
 import type { Database } from '../schema.js';
 import { rowIndexes, runCompiledOnce, runCompiledRows } from '../compiled-once.js';
 import type { ByteBudget } from '../../base/byte-budget.js';
-import { ThreadUnavailable, type ChunkWrite } from '../dialects/checkpointer.js';
+import { ThreadUnavailable, type ChunkWrite } from '../chunk-write.js';
 
 type Exec = Db | Transaction<Database>;
 

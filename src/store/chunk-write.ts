@@ -1,0 +1,18 @@
+/**
+ * What a blob's writer hands a store that can write chunks off the event loop
+ * (`StoreHandle.writeChunks`; the embedded store's thread, dialects/checkpointer.ts), and
+ * the one refusal that tells the writer to use its own connection instead.
+ */
+export interface ChunkWrite {
+  readonly blobId: string;
+  readonly firstSeq: number;
+  /** Each chunk as the pieces it arrived in: the thread joins them (a copy the event loop does not make). */
+  readonly chunks: readonly (readonly Buffer[])[];
+  /** The spool mark that goes with the blob's first chunks, or null once it is written. */
+  readonly spoolMark: { readonly owner: string; readonly startedAt: number } | null;
+}
+
+/** The thread cannot write for this store (it stopped, or has no connection to it): nothing was written. */
+export class ThreadUnavailable extends Error {
+  readonly code = 'THREAD_UNAVAILABLE';
+}
