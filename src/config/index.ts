@@ -81,7 +81,7 @@ export {
 export { explainRoute, type RouteExplanationView } from './explain-route.js';
 export { pointRulesAt, rulesPointingAt, type RulePointing } from './rotate-rules.js';
 export { replayDraft } from './io/replay.js';
-export { LiveConfig, type LiveState } from './io/live-config.js';
+export { CONFIG_VERSION_FRESH_MS, LiveConfig, type LiveState } from './io/live-config.js';
 export type { Problem } from '../routing/index.js';
 export { parseDuration, parseSize, renderDuration, renderSize } from './units.js';
 export { parseHoursRange, WEEKDAYS, type BusinessHoursConfig, type Weekday } from './business-hours.js';
