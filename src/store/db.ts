@@ -53,6 +53,11 @@ export interface StoreOptions {
    * for the server's queue bookkeeping. Off by default, so the CLI's changes are on disk.
    */
   readonly relaxed?: boolean;
+  /**
+   * SQLite, relaxed: how long the WAL must go unwritten before the checkpoint thread empties
+   * it (default a minute, TRUNCATE_QUIET_MS in dialects/checkpointer.ts); tests shorten it.
+   */
+  readonly walQuietMs?: number;
 }
 
 export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Promise<StoreHandle> {
@@ -73,7 +78,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
   } else {
     const { createSqliteDialect, sqliteCaps } = await import('./dialects/sqlite.js');
     try {
-      const sqlite = createSqliteDialect(loc.dataDir, opts.relaxed ?? false);
+      const sqlite = createSqliteDialect(loc.dataDir, opts.relaxed ?? false, opts.walQuietMs);
       const { dialect, file, walFile } = sqlite;
       db = new Kysely<Database>({ dialect });
       freePages = sqlite.returnFreePages;

@@ -23,6 +23,8 @@ export async function storedRaw(db: Db, queueId: string): Promise<Buffer> {
   return readAll(wholeMessage(stored.source), 1 << 30);
 }
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
+/** How long a test store's WAL rests before the checkpoint thread empties it (a minute in a server). */
+export const TEST_WAL_QUIET_MS = 300;
 
 export interface TestStore {
   readonly store: StoreHandle;
@@ -33,7 +35,8 @@ export interface TestStore {
 export async function openTestStore(dialect: Dialect): Promise<TestStore> {
   if (dialect === 'sqlite') {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'relaydesk-test-'));
-    const store = await openStore({ dataDir }, { relaxed: true });
+    // The WAL is emptied after a short rest, so tests that measure the space see it soon.
+    const store = await openStore({ dataDir }, { relaxed: true, walQuietMs: TEST_WAL_QUIET_MS });
     return {
       store,
       location: { dataDir },

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type StoreHandle } from '../index.js';
 import { BACKSTOP_PAGES, TRUNCATE_AT_BYTES } from './checkpointer.js';
+import { TEST_WAL_QUIET_MS } from '../../../test/support/relaydesk.js';
 import { ThreadUnavailable } from '../chunk-write.js';
 import { BlobWriter, openBlob } from '../repos/blob-repo.js';
 import { PAGE_SIZE } from './sqlite.js';
@@ -54,7 +55,10 @@ describe("the server's checkpoints on a thread of their own", () => {
     const dirs = [path.join(dir, 'a'), path.join(dir, 'b')];
     const files = dirs.map((d) => path.join(d, 'relaydesk.sqlite'));
     // Two stores in one process share the thread; closing one leaves the other served.
-    const [a, b] = [await openStore({ dataDir: dirs[0]! }, { relaxed: true }), await openStore({ dataDir: dirs[1]! }, { relaxed: true })];
+    const [a, b] = [
+      await openStore({ dataDir: dirs[0]! }, { relaxed: true, walQuietMs: TEST_WAL_QUIET_MS }),
+      await openStore({ dataDir: dirs[1]! }, { relaxed: true, walQuietMs: TEST_WAL_QUIET_MS }),
+    ];
     await fillAndWaitForCopy(a, files[0]!, 'A', CHUNKS);
     await fillAndWaitForCopy(b, files[1]!, 'B', CHUNKS);
     await a.close();
@@ -69,6 +73,45 @@ describe("the server's checkpoints on a thread of their own", () => {
       const raw = new Database(file);
       expect((raw.prepare('select count(*) as n from blob_chunks').get() as { n: number }).n).toBe(n);
       raw.close();
+    }
+  });
+
+  it('keeps a large WAL file while writes go on (written over in place), and empties it once they stop', async () => {
+    const d = path.join(dir, 'steady');
+    const file = path.join(d, 'relaydesk.sqlite');
+    const store = await openStore({ dataDir: d }, { relaxed: true, walQuietMs: TEST_WAL_QUIET_MS });
+    try {
+      const wal = async () => (await stat(`${file}-wal`).catch(() => ({ size: 0 }))).size;
+      const chunk = Buffer.alloc(256 * 1024, 3);
+      for (let i = 0; i < CHUNKS; i++) {
+        await store.lazyTransaction((trx) =>
+          trx
+            .insertInto('blob_chunks')
+            .values({ blob_id: `S${i}`, seq: 0, data: chunk })
+            .execute(),
+        );
+      }
+      expect(await wal()).toBeGreaterThan(TRUNCATE_AT_BYTES);
+      // Small commits every 20 ms for five times the quiet time: the thread copies them as
+      // they come (nothing is left to copy between them), yet never empties the file.
+      let smallest = Infinity;
+      const until = Date.now() + 5 * TEST_WAL_QUIET_MS;
+      for (let i = 0; Date.now() < until; i++) {
+        await store.lazyTransaction((trx) =>
+          trx
+            .insertInto('blob_chunks')
+            .values({ blob_id: `s${i}`, seq: 0, data: Buffer.alloc(100) })
+            .execute(),
+        );
+        smallest = Math.min(smallest, await wal());
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(smallest).toBeGreaterThan(TRUNCATE_AT_BYTES);
+      // Quiet now: emptied after the quiet time and a round.
+      for (let t = 0; t < 100 && (await wal()) > TRUNCATE_AT_BYTES; t++) await new Promise((r) => setTimeout(r, 50));
+      expect(await wal()).toBeLessThanOrEqual(TRUNCATE_AT_BYTES);
+    } finally {
+      await store.close();
     }
   });
 

@@ -30,8 +30,9 @@ export class Checkpointer {
   readonly #id: number;
   #closed: Promise<void> | null = null;
 
-  constructor(file: string, intervalMs = CHECK_EVERY_MS) {
-    this.#id = service.add(file, intervalMs);
+  /** `quietMs`: see TRUNCATE_QUIET_MS (tests shorten it). */
+  constructor(file: string, quietMs = TRUNCATE_QUIET_MS, intervalMs = CHECK_EVERY_MS) {
+    this.#id = service.add(file, intervalMs, quietMs);
   }
 
   /**
@@ -65,6 +66,14 @@ export const BACKSTOP_PAGES = 2048;
  * more disk than its database file.
  */
 export const TRUNCATE_AT_BYTES = 4 * 1024 * 1024;
+/**
+ * ...and only once its WAL has not changed for this long (a store at rest). Emptied under
+ * steady or bursty writes, the file grows again at once, and a WAL that grows costs more
+ * per commit than one written over in place (its fsync also writes the file's new size):
+ * in one benchmark, 4 KiB messages at 20 sessions went from 550–650 to 750–850 a second
+ * once the thread stopped emptying it between commits.
+ */
+export const TRUNCATE_QUIET_MS = 60_000;
 /** A chunk write on the thread waits this long for the write lock (the server's connection never waits). */
 const WRITE_BUSY_WAIT_MS = 10_000;
 /** How often the thread looks at a WAL when its last checkpoint caught up with it. */
@@ -110,9 +119,9 @@ class CheckpointService {
     pending.reject(Object.assign(new Error(error.message), { code: error.code }));
   }
 
-  add(file: string, intervalMs: number): number {
+  add(file: string, intervalMs: number, quietMs: number): number {
     const id = this.#nextId++;
-    this.#thread().postMessage({ op: 'add', id, file, intervalMs, truncateAt: TRUNCATE_AT_BYTES });
+    this.#thread().postMessage({ op: 'add', id, file, intervalMs, truncateAt: TRUNCATE_AT_BYTES, quietMs });
     return id;
   }
 
@@ -190,10 +199,18 @@ function round(s) {
     const r = s.db.pragma('wal_checkpoint(PASSIVE)')[0];
     soon = r.busy === 0 && r.log > r.checkpointed && r.checkpointed !== s.lastCopied;
     s.lastCopied = r.checkpointed;
-    // Caught up, and the WAL file is large (it keeps its largest size when SQLite restarts
-    // it): empty it now, while nothing writes. It takes the write lock only if that is free,
+    // data_version changes when another connection committed (the WAL's frame count does
+    // not tell: small commits, each copied before the next, restart it at the same count).
+    const now = Date.now();
+    const version = s.db.pragma('data_version', { simple: true });
+    if (version !== s.lastVersion) {
+      s.lastVersion = version;
+      s.changedAt = now;
+    }
+    // Caught up, nothing written for a while, and the WAL file is large (it keeps its largest
+    // size when SQLite restarts it): empty it. It takes the write lock only if that is free,
     // for a moment, with nothing left to copy.
-    if (r.busy === 0 && r.log === r.checkpointed && walBytes(s) > s.truncateAt) s.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (r.busy === 0 && r.log === r.checkpointed && now - s.changedAt >= s.quietMs && walBytes(s) > s.truncateAt) s.db.pragma('wal_checkpoint(TRUNCATE)');
   } catch {
     // Busy (another checkpoint runs) or an I/O error: the next round tries again.
   }
@@ -205,7 +222,7 @@ parentPort.on('message', (m) => {
       const db = new Database(m.file, { fileMustExist: true });
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 0');
-      const s = { db, wal: m.file + '-wal', intervalMs: m.intervalMs, truncateAt: m.truncateAt, lastCopied: -1, timer: null };
+      const s = { db, wal: m.file + '-wal', intervalMs: m.intervalMs, truncateAt: m.truncateAt, quietMs: m.quietMs, lastCopied: -1, lastVersion: -1, changedAt: Date.now(), timer: null };
       stores.set(m.id, s);
       s.timer = setTimeout(round, m.intervalMs, s);
     } catch {}

@@ -31,6 +31,7 @@ export const sqliteCaps: DialectCaps = {
 export function createSqliteDialect(
   dataDir: string,
   relaxed: boolean,
+  walQuietMs?: number,
 ): {
   dialect: SqliteDialect;
   file: string;
@@ -66,7 +67,7 @@ export function createSqliteDialect(
     file,
     walFile: `${file}-wal`,
     returnFreePages: (maxPages) => returnFreePages(db, maxPages),
-    checkpointer: relaxed ? new Checkpointer(file) : null,
+    checkpointer: relaxed ? new Checkpointer(file, walQuietMs) : null,
   };
 }
 
