@@ -44,6 +44,24 @@ function hash(secret: string, fields: readonly string[]): string {
   return hmac.digest('base64').slice(0, HASH_LENGTH);
 }
 
+/**
+ * Signing hashes already made, by secret and fields: a gateway rewrites the same senders
+ * all day (the stamp changes daily), and the HMAC is a good part of what forwarding one
+ * message costs. Bounded, emptied when full; verification always computes.
+ */
+const SIGNED_MEMO_MAX = 4096;
+const signedMemo = new Map<string, string>();
+
+function signingHash(secret: string, fields: readonly string[]): string {
+  const key = [secret, ...fields].map((f) => `${f.length}:${f}`).join('');
+  const known = signedMemo.get(key);
+  if (known !== undefined) return known;
+  const h = hash(secret, fields);
+  if (signedMemo.size >= SIGNED_MEMO_MAX) signedMemo.clear();
+  signedMemo.set(key, h);
+  return h;
+}
+
 export function srsTimestamp(now: Date): string {
   const day = Math.floor(now.getTime() / 1000 / TIME_PRECISION_SECONDS);
   return `${TIME_BASECHARS[(day >> 5) & 31]}${TIME_BASECHARS[day & 31]}`;
@@ -83,15 +101,15 @@ export function srsForward(sender: string, opts: SrsForwardOptions): string {
     if (hostAt > 0 && userAt > 0) {
       const srsHost = host.slice(0, userAt);
       const srsUser = host.slice(userAt + 1);
-      return `SRS1${SEPARATOR}${hash(opts.secret, [srsHost, srsUser])}${SEPARATOR}${srsHost}${SEPARATOR}${srsUser}@${opts.domain}`;
+      return `SRS1${SEPARATOR}${signingHash(opts.secret, [srsHost, srsUser])}${SEPARATOR}${srsHost}${SEPARATOR}${srsUser}@${opts.domain}`;
     }
   } else if (tag === 'SRS0') {
     // The user part keeps its own separator: SRS1=HHHH=fwd.example==HHHH=TT=…
     const srsUser = local.slice(4);
-    return `SRS1${SEPARATOR}${hash(opts.secret, [domain, srsUser])}${SEPARATOR}${domain}${SEPARATOR}${srsUser}@${opts.domain}`;
+    return `SRS1${SEPARATOR}${signingHash(opts.secret, [domain, srsUser])}${SEPARATOR}${domain}${SEPARATOR}${srsUser}@${opts.domain}`;
   }
   const stamp = srsTimestamp(opts.now);
-  const h = hash(opts.secret, [stamp, domain, local]);
+  const h = signingHash(opts.secret, [stamp, domain, local]);
   return `SRS0${SEPARATOR}${h}${SEPARATOR}${stamp}${SEPARATOR}${domain}${SEPARATOR}${local}@${opts.domain}`;
 }
 
