@@ -18,16 +18,7 @@ import { PacingGate, SmtpSender, smtpTransport } from '../outbound/index.js';
 import { QueueRunner, RetentionJob, TrafficRollupJob, type Transport } from '../queue/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../metrics/index.js';
 import { checkMessage, checkWithRspamd, createSystemResolver, type Resolver } from '../spam/index.js';
-import {
-  deskTakesAddress,
-  loadOrCreateSecret,
-  openStore,
-  ReceiveWriter,
-  StoreHealth,
-  touchNode,
-  type StoreHandle,
-  type StoreLocation,
-} from '../store/index.js';
+import { deskTakesAddress, loadOrCreateSecret, openStore, StoreWriter, StoreHealth, touchNode, type StoreHandle, type StoreLocation } from '../store/index.js';
 import { deskKeys, deskTransport, ImapIntake, SlaSweep, webhookTransport, type ImapIntakeDeps, type WebhookLookup } from '../desk/index.js';
 import type { WebDeps } from '../web/index.js';
 
@@ -124,6 +115,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   let httpPort: number | null = null;
   let setupLink: string | null = null;
 
+  // One group commit for the node's busy path: received messages and attempt outcomes share it.
+  const writer = new StoreWriter(store, (kind, s) => metrics.storeCommit(kind, s));
+
   try {
     const srsSecret = await loadOrCreateSecret(store.db, 'srs', () => randomToken(32));
     const keys = deskKeys(await loadOrCreateSecret(store.db, 'desk', () => randomToken(32)));
@@ -147,6 +141,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         hostname: opts.hostname,
         transports,
         health,
+        writer,
         metrics,
       });
       runner.start();
@@ -192,7 +187,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         store,
         owner: `${opts.nodeName ?? opts.hostname}/${process.pid}`,
         live,
-        writer: new ReceiveWriter(store, (s) => metrics.storeCommit('receive', s)),
+        writer,
         metrics,
         spamCheck,
         clock,

@@ -23,7 +23,7 @@
 export { openStore, type Db, type DbTransaction, type StoreHandle, type StoreLocation, type StoreOptions } from './db.js';
 export type { DialectCaps } from './dialects/caps.js';
 export type { DeliveryStatus } from './schema.js';
-export { ReceiveWriter } from './receive-writer.js';
+export { StoreWriter } from './store-writer.js';
 export { describeStoreError, isTransientStoreError, isUniqueViolation } from './errors.js';
 export { StoreHealth, type StoreHealthState } from './health.js';
 export { GroupCommit } from './group-commit.js';

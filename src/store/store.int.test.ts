@@ -14,7 +14,7 @@ import {
   reclaimExpiredLeases,
   reclaimOwnStaleLeases,
   renewLeases,
-  ReceiveWriter,
+  StoreWriter,
   type ReceivedRecord,
 } from './index.js';
 
@@ -64,15 +64,74 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
   });
 
   it('group-commits concurrent saves and keeps one bad record from failing the others', async () => {
-    const w = new ReceiveWriter(ts.store);
+    const w = new StoreWriter(ts.store);
     const now = 1_000;
     const results = await Promise.allSettled([w.save(record('G1', now)), w.save(record('G2', now)), w.save(record('G1', now)), w.save(record('G3', now))]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     for (const id of ['G1', 'G2', 'G3']) expect(await loadDeliveries(ts.store.db, id)).toHaveLength(1);
   });
 
+  it('puts outcomes and messages that arrive together in one commit, durable only when it holds a message', async () => {
+    const commits: string[] = [];
+    // For each durable commit: the status WM1's delivery has inside it, just before it commits.
+    const durable: (string | undefined)[] = [];
+    const store = {
+      ...ts.store,
+      durableTransaction: ((fn) =>
+        ts.store.durableTransaction(async (trx) => {
+          const r = await fn(trx);
+          const row = await trx.selectFrom('deliveries').select('status').where('queue_id', '=', 'WM1').executeTakeFirst();
+          durable.push(row?.status);
+          return r;
+        })) as typeof ts.store.durableTransaction,
+    };
+    const w = new StoreWriter(store, (kind) => commits.push(kind));
+    await w.save(record('WM1', 11_000));
+    commits.length = 0;
+    durable.length = 0;
+    const [d] = (await claimDue(ts.store.db, ts.store.caps, { now: 11_000, limit: 100, owner: 'm/1/a#1', leaseMs: 60_000 })).filter((x) => x.queueId === 'WM1');
+    const outcome = (owner: string) => ({
+      owner,
+      now: 11_100,
+      results: [{ id: d!.id, status: 'delivered' as const, attempts: 1, nextAttemptAt: 11_100, lastReply: '250 ok' }],
+      trace: [{ queueId: 'WM1', deliveryId: d!.id, at: 11_100, code: 'queue.delivered', summary: 'delivered' }],
+      newMessages: [],
+    });
+    // Submitted in one turn: one transaction, told once per kind, with the fsync.
+    const [ids, recorded] = await Promise.all([w.save(record('WM2', 11_100)), w.complete(outcome('m/1/a#1'))]);
+    expect(ids).toHaveLength(1);
+    expect(recorded).toBe(true);
+    expect(commits).toEqual(['receive', 'complete']);
+    expect(durable).toEqual(['delivered']);
+    expect((await loadDeliveries(ts.store.db, 'WM1'))[0]!.status).toBe('delivered');
+    expect((await loadTrace(ts.store.db, 'WM1')).map((e) => e.code)).toContain('queue.delivered');
+    // An outcome alone does not wait for an fsync; one whose claim is gone is told so.
+    commits.length = 0;
+    durable.length = 0;
+    expect(await w.complete(outcome('m/9/z#1'))).toBe(false);
+    expect(commits).toEqual(['complete']);
+    expect(durable).toHaveLength(0);
+  });
+
+  it('keeps a failing outcome from failing the message committed with it', async () => {
+    const w = new StoreWriter(ts.store);
+    const bad = {
+      owner: 'b/1/a#1',
+      now: 12_000,
+      results: [],
+      trace: [],
+      // A DSN whose queue id is already taken: the outcome's insert fails.
+      newMessages: [record('WB1', 12_000)],
+    };
+    await w.save(record('WB1', 12_000));
+    const [ok, failed] = await Promise.allSettled([w.save(record('WB2', 12_000)), w.complete(bad)]);
+    expect(ok.status).toBe('fulfilled');
+    expect(failed.status).toBe('rejected');
+    expect(await loadDeliveries(ts.store.db, 'WB2')).toHaveLength(1);
+  });
+
   it('claims each due delivery once, renews, expires and takes back leases', async () => {
-    const w = new ReceiveWriter(ts.store);
+    const w = new StoreWriter(ts.store);
     await w.save(record('L1', 2_000, ['x@crm.test', 'y@crm.test']));
     // A lease owner is the process and its claim: renewals cover every claim of the process.
     const first = await claimDue(ts.store.db, ts.store.caps, { now: 2_000, limit: 100, owner: 'nodeA/1/aa#1', leaseMs: 1_000 });
@@ -90,7 +149,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
   });
 
   it('records outcomes only for the lease holder', async () => {
-    const w = new ReceiveWriter(ts.store);
+    const w = new StoreWriter(ts.store);
     await w.save(record('C1', 5_000));
     const [d] = (await claimDue(ts.store.db, ts.store.caps, { now: 5_000, limit: 100, owner: 'n/1/a', leaseMs: 60_000 })).filter((x) => x.queueId === 'C1');
     await completeMany(ts.store.db, [
@@ -116,7 +175,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
   });
 
   it('fences a late outcome: after the lease expired and another claim took it, the first claim records nothing', async () => {
-    const w = new ReceiveWriter(ts.store);
+    const w = new StoreWriter(ts.store);
     await w.save(record('F1', 7_000));
     const [d] = (await claimDue(ts.store.db, ts.store.caps, { now: 7_000, limit: 100, owner: 'nodeA/1/aa#3', leaseMs: 1_000 })).filter(
       (x) => x.queueId === 'F1',
@@ -161,7 +220,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
   });
 
   it('writes a batch with a few statements and gives each record its own deliveries ids, in order', async () => {
-    const w = new ReceiveWriter(ts.store);
+    const w = new StoreWriter(ts.store);
     // More deliveries than one statement's exact row counts: the batch is cut in several.
     const recipients = (n: number) => Array.from({ length: n }, (_, i) => `r${n}-${i}@crm.test`);
     const saved = await Promise.all([w.save(record('B1', 11_000, recipients(3))), w.save(record('B2', 11_000, recipients(20))), w.save(record('B3', 11_000))]);
@@ -174,7 +233,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
   });
 
   it('records a batch of outcomes in one go, each under its own claim, and knows which were taken over', async () => {
-    const w = new ReceiveWriter(ts.store);
+    const w = new StoreWriter(ts.store);
     await Promise.all([w.save(record('M1', 13_000)), w.save(record('M2', 13_000))]);
     const claimed = await claimDue(ts.store.db, ts.store.caps, { now: 13_000, limit: 100, owner: 'nodeA/1/aa#8', leaseMs: 1_000 });
     const d1 = claimed.find((x) => x.queueId === 'M1')!;

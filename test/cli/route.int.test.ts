@@ -4,7 +4,7 @@
  * at its place, from `apply --dry-run`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentOf, openStore, ReceiveWriter, type ReceivedRecord } from '../../src/store/index.js';
+import { contentOf, openStore, StoreWriter, type ReceivedRecord } from '../../src/store/index.js';
 import { DIALECTS } from '../support/relaydesk.js';
 import { cliStore, describeRun, lineOf, parseJson, relaydesk, type CliStore } from './cli-helpers.js';
 
@@ -136,7 +136,7 @@ spam:`,
   it('apply --dry-run --replay plans the stored mail with the draft and the version in force', async () => {
     const handle = await openStore(store.args[0] === '--data' ? { dataDir: store.args[1] as string } : { databaseUrl: store.args[1] as string });
     try {
-      const w = new ReceiveWriter(handle);
+      const w = new StoreWriter(handle);
       const now = Date.now();
       await w.save(envelope('R1', now - 60_000, 'help@solarmora.com'));
       await w.save(envelope('R2', now - 120_000, 'help@solarmora.com'));

@@ -10,7 +10,7 @@ import {
   finishMaintenance,
   openStore,
   purgeFinished,
-  ReceiveWriter,
+  StoreWriter,
   type ReceivedRecord,
   type StoreHandle,
 } from '../../src/store/index.js';
@@ -66,7 +66,7 @@ describe.each(DIALECTS)('relaydesk on purged mail (%s)', (dialect) => {
     cs = await cliStore(dialect);
     expect((await relaydesk(['apply', '-f', await cs.file('c.yaml', 'domains: [solarmora.com]\nretention: { messages: 7d }\n'), ...cs.args])).code).toBe(0);
     store = await openStore(cs.args[0] === '--data' ? { dataDir: cs.args[1]! } : { databaseUrl: cs.args[1]! });
-    const writer = new ReceiveWriter(store);
+    const writer = new StoreWriter(store);
     await writer.save(record('OLDPURGED0001', 'An old one', now - 40 * D));
     await writer.save(record('NEWKEPT000001', 'A new one', now - 1 * D));
     await store.db

@@ -5,7 +5,7 @@ import { addressList, plannedText, traceText, type TraceText } from '../../base/
 import type { Logger } from '../../base/log.js';
 import type { LiveConfig } from '../../config/index.js';
 import { planDeliveries, type PlannedDelivery, type RecipientPlan, type SpamVerdict } from '../../routing/index.js';
-import { storedSource, type NewDelivery, type ReceivedRecord, type ReceiveWriter, type StoreHandle, type TraceEvent } from '../../store/index.js';
+import { storedSource, type NewDelivery, type ReceivedRecord, type StoreWriter, type StoreHandle, type TraceEvent } from '../../store/index.js';
 import { summarizeHeaders } from '../../base/headers.js';
 import { bufferedSource, type MessageSource } from '../../base/message-source.js';
 import type { ByteBudget } from '../../base/byte-budget.js';
@@ -57,7 +57,7 @@ export interface ReceiverDeps {
   /** Names this process on the spool of messages still arriving. */
   readonly owner: string;
   readonly live: LiveConfig;
-  readonly writer: ReceiveWriter;
+  readonly writer: StoreWriter;
   readonly spamCheck: SpamCheck;
   readonly clock: Clock;
   readonly logger: Logger;

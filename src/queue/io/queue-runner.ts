@@ -6,7 +6,6 @@ import type { MessageSource } from '../../base/message-source.js';
 import {
   claimDue,
   completeMany,
-  GroupCommit,
   type AttemptCompletion,
   type AttemptResult,
   loadSource,
@@ -18,6 +17,7 @@ import {
   type Db,
   type DeliveryRow,
   type DialectCaps,
+  type StoreWriter,
   type MessageRow,
   type ReceivedRecord,
   type StoreHealth,
@@ -52,8 +52,10 @@ export interface QueueRunnerDeps {
   readonly hostname: string;
   /** Told when the store stops or starts answering (for /healthz). */
   readonly health?: StoreHealth;
-  /** Counts outcomes and times the commits that record them. */
+  /** Counts outcomes. */
   readonly metrics?: QueueMetrics;
+  /** Commits outcomes, in the node's group commit (with the messages being received meanwhile). */
+  readonly writer: Pick<StoreWriter, 'complete'>;
 }
 
 /** Deliveries in flight at once across all destinations (Postfix's active queue window). */
@@ -116,8 +118,6 @@ export class QueueRunner {
   /** Outcomes whose commit failed, kept until the store answers again. */
   readonly #unrecorded: AttemptCompletion[] = [];
   readonly owner: string;
-  /** Outcomes of attempts that end together share one commit. */
-  readonly #completions: GroupCommit<AttemptCompletion, boolean>;
   readonly #transports = new Map<string, Transport>();
 
   constructor(private readonly deps: QueueRunnerDeps) {
@@ -125,10 +125,6 @@ export class QueueRunner {
       if (this.#transports.has(t.key)) throw new Error(`two transports have the key "${t.key}"; give each its own, as deliveries find their transport by it`);
       this.#transports.set(t.key, t);
     }
-    this.#completions = new GroupCommit(
-      (items) => completeMany(deps.db, items),
-      (s) => deps.metrics?.storeCommit('complete', s),
-    );
     this.owner = `${deps.nodeName}/${process.pid}/${randomToken(6)}`;
   }
 
@@ -462,7 +458,7 @@ export class QueueRunner {
     }
     const completion: AttemptCompletion = { owner: claim.owner, now, results, trace, newMessages, mailbox };
     try {
-      const recorded = await this.#completions.submit(completion);
+      const recorded = await deps.writer.complete(completion);
       if (!recorded)
         deps.logger.warn(
           { event: EVENTS.takenOver, qid: deliveries[0]?.queueId },

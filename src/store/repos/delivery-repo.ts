@@ -167,25 +167,28 @@ export interface AttemptCompletion {
 }
 
 /**
- * Several attempts' completions in one transaction (the queue runner group-commits them).
+ * Several attempts' completions in one transaction (outcomes kept while the store was away).
  * Resolves, for each, whether it was recorded (false: its lease was no longer its own).
  */
 export async function completeMany(db: Db, inputs: readonly AttemptCompletion[]): Promise<boolean[]> {
-  return db.transaction().execute(async (trx) => {
-    const updated = await recordResults(trx, inputs);
-    const recorded = inputs.map((input, i) => input.results.length === 0 || updated[i]!);
-    const kept = inputs.filter((_, i) => recorded[i]);
-    await appendOrMergeTrace(
-      trx,
-      kept.flatMap((input) => input.trace),
-    );
-    for (const input of kept) for (const e of input.mailbox ?? []) await storeInMailbox(trx, e);
-    await insertReceivedMany(
-      trx,
-      kept.flatMap((input) => input.newMessages),
-    );
-    return recorded;
-  });
+  return db.transaction().execute((trx) => completeIn(trx, inputs));
+}
+
+/** completeMany inside a transaction of the caller's (the node's group commit, StoreWriter). */
+export async function completeIn(trx: Transaction<Database>, inputs: readonly AttemptCompletion[]): Promise<boolean[]> {
+  const updated = await recordResults(trx, inputs);
+  const recorded = inputs.map((input, i) => input.results.length === 0 || updated[i]!);
+  const kept = inputs.filter((_, i) => recorded[i]);
+  await appendOrMergeTrace(
+    trx,
+    kept.flatMap((input) => input.trace),
+  );
+  for (const input of kept) for (const e of input.mailbox ?? []) await storeInMailbox(trx, e);
+  await insertReceivedMany(
+    trx,
+    kept.flatMap((input) => input.newMessages),
+  );
+  return recorded;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The envelopes of a period, page by page, on both dialects: live messages and purged ones alike. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/relaydesk.js';
-import { contentOf, listEnvelopes, purgeFinished, ReceiveWriter, type ReceivedRecord, type StoredEnvelope } from '../index.js';
+import { contentOf, listEnvelopes, purgeFinished, StoreWriter, type ReceivedRecord, type StoredEnvelope } from '../index.js';
 
 function record(queueId: string, at: number, original: string[], spam = false): ReceivedRecord {
   return {
@@ -44,7 +44,7 @@ describe.each(DIALECTS)('listEnvelopes on %s', (dialect) => {
   let ts: TestStore;
   beforeAll(async () => {
     ts = await openTestStore(dialect);
-    const w = new ReceiveWriter(ts.store);
+    const w = new StoreWriter(ts.store);
     await w.save(record('BEFORE', 999, ['early@solarmora.com']));
     // Same time for A and B: the page boundary must fall between them without losing either.
     await w.save(record('A', 1000, ['help@solarmora.com', 'sales@solarmora.com']));

@@ -24,7 +24,7 @@ import {
   loadTrace,
   loggedDeliveries,
   purgeFinished,
-  ReceiveWriter,
+  StoreWriter,
   searchMessages,
   storeInMailbox,
   type DeliveryStatus,
@@ -72,7 +72,7 @@ function record(queueId: string, at: number, recipients: string[], status: 'queu
 describe.each(DIALECTS)('retention batches on %s', (dialect) => {
   let ts: TestStore;
   const db = () => ts.store.db;
-  const save = (rec: ReceivedRecord) => new ReceiveWriter(ts.store).save(rec);
+  const save = (rec: ReceivedRecord) => new StoreWriter(ts.store).save(rec);
   const settle = (queueId: string, status: DeliveryStatus, at: number, reply = `250 ok ${queueId}`) =>
     db().updateTable('deliveries').set({ status, updated_at: at, attempts: 1, last_reply: reply }).where('queue_id', '=', queueId).execute();
   const chunks = async (blobId: string) => (await db().selectFrom('blob_chunks').select('seq').where('blob_id', '=', blobId).execute()).length;
