@@ -81,6 +81,13 @@ export interface RunningNode {
 /** How long a stopping node waits for HTTP requests under way before it closes their connections. */
 const WEB_CLOSE_GRACE_MS = 2_000;
 
+/** The node's budget of bodies kept for their first attempt, shown in /metrics. */
+function heldBodiesOf(metrics: NodeMetrics): ByteBudget {
+  const budget = new ByteBudget(HELD_BODIES_BYTES);
+  metrics.watchHeldBodies(budget);
+  return budget;
+}
+
 /** The composition root: one process, the roles it was asked for, sharing one store. */
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
   const logger = opts.logger ?? createLogger();
@@ -194,7 +201,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         logger,
         hostname: opts.hostname,
         onQueued: () => runner?.wake(),
-        ...(runner ? { handoff: runner, heldBodies: new ByteBudget(HELD_BODIES_BYTES) } : {}),
+        ...(runner ? { handoff: runner, heldBodies: heldBodiesOf(metrics) } : {}),
       });
       const listener = await startSmtpListener(
         { live, receiver, clock, logger, srsSecret, health, metrics, deskTakes: (a) => deskTakesAddress(store.db, a) },

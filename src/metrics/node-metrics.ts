@@ -49,6 +49,14 @@ export interface NodeMetrics extends InboundMetrics, QueueMetrics, DeskMetrics, 
   readonly registry: client.Registry;
   /** Registers the families read at scrape time (once, by the web server). */
   watch(readers: ScrapeReaders): void;
+  /** The budget of message bodies kept in memory for their first attempt (inbound and queue on one node). */
+  watchHeldBodies(budget: HeldBodies): void;
+}
+
+/** What the held-bodies gauges read: ByteBudget's face. */
+export interface HeldBodies {
+  readonly used: number;
+  readonly capacity: number;
 }
 
 const DELIVERY_STATES = ['queued', 'active', 'deferred', 'held', 'delivered', 'bounced', 'expired', 'deleted'] as const;
@@ -128,6 +136,24 @@ export function createNodeMetrics(node: string): NodeMetrics {
     registers,
   });
 
+  let held: HeldBodies | null = null;
+  new client.Gauge({
+    name: 'relaydesk_held_body_bytes',
+    help: 'Bytes of message bodies kept in memory to be sent without reading them back (0 on a node that does not keep them)',
+    registers,
+    collect() {
+      this.set(held?.used ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'relaydesk_held_body_limit_bytes',
+    help: 'The most bytes of message bodies this node keeps in memory; past it bodies are read back from the store',
+    registers,
+    collect() {
+      this.set(held?.capacity ?? 0);
+    },
+  });
+
   // Zero samples from the start: a rate over a series that appears only with its first
   // event misses that event, and an alert on "absent" cannot tell quiet from broken.
   for (const reason of ['per_client_limit', 'global_limit', 'store_unavailable']) refused.inc({ reason }, 0);
@@ -162,6 +188,9 @@ export function createNodeMetrics(node: string): NodeMetrics {
     },
     deskIntake: (outcome, reason) => intakes.inc({ outcome, reason }),
     webhookPost: (outcome, reason) => webhooks.inc({ outcome, reason }),
+    watchHeldBodies(budget) {
+      held = budget;
+    },
     watch(readers) {
       if (watched) return;
       watched = true;

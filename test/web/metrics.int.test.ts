@@ -7,11 +7,12 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDeskChannels } from '../../src/store/index.js';
+import { HELD_BODIES_BYTES } from '../../src/inbound/index.js';
 import { createApiToken } from '../../src/accounts/index.js';
 import { DIALECTS, eventually, startTestNode, type TestNode } from '../support/relaydesk.js';
 import { rawSmtp } from '../support/smtp-raw.js';
 import { startSink, type Sink } from '../support/smtp-sink.js';
-import { swaks } from '../support/swaks.js';
+import { smtpSource, swaks } from '../support/swaks.js';
 
 const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
 const NODE = 'gw.relaydesk.test';
@@ -66,6 +67,8 @@ const FAMILIES = [
   'relaydesk_store_commit_seconds',
   'relaydesk_config_version',
   'relaydesk_config_usable',
+  'relaydesk_held_body_bytes',
+  'relaydesk_held_body_limit_bytes',
 ];
 
 interface Scrape {
@@ -251,6 +254,15 @@ describe.each(DIALECTS)('metrics on %s', (dialect) => {
     expect(moved('relaydesk_store_commit_seconds_count', { kind: 'receive' })).toBe(4);
     expect(moved('relaydesk_store_commit_seconds_count', { kind: 'complete' })).toBeGreaterThanOrEqual(1);
     expect(after.get('relaydesk_config_version')).toBe(version);
+    expect(after.get('relaydesk_held_body_limit_bytes')).toBe(HELD_BODIES_BYTES);
+  });
+
+  it('shows the bodies kept for their first attempt, given back once it ended', async () => {
+    // Over one chunk: kept in memory from the store's chunks and sent from there.
+    const r = await smtpSource({ port: gw.smtpPort, messages: 3, size: 700_000, from: 'bulk@customer.example', to: 'relay@solarmora.com' });
+    expect(r.code, r.stderr).toBe(0);
+    await sink.waitForCount(3, 30_000, (m) => m.raw.length > 600_000);
+    await eventually(async () => (await scrape(gw.node.httpPort!)).get('relaydesk_held_body_bytes') === 0, 10_000, 'no body held after the attempts');
   });
 });
 
