@@ -147,6 +147,38 @@ describe('the greeting', () => {
   });
 });
 
+describe('session ids', () => {
+  it('gives every session an id of its own, 16 characters like the library', async () => {
+    const ids: string[] = [];
+    const { port } = await start({
+      onConnect(session, callback) {
+        ids.push(session.id);
+        callback();
+      },
+    });
+    for (let i = 0; i < 5; i++) expect(await (await connect(port)).reply()).toMatch(/^220 /);
+    expect(new Set(ids).size).toBe(5);
+    for (const id of ids) expect(id).toMatch(/^[a-z0-9]{16}$/);
+    // Ours, not the library's random ones: the process's prefix and a counter.
+    expect(new Set(ids.map((id) => id.slice(0, 8))).size).toBe(1);
+  });
+
+  it('reads a PROXY header the library way when the client is to send one', async () => {
+    const seen: { id: string; remoteAddress: string }[] = [];
+    const { port } = await start({
+      useProxy: true,
+      onConnect(session, callback) {
+        seen.push({ id: session.id, remoteAddress: session.remoteAddress });
+        callback();
+      },
+    });
+    const c = await connect(port);
+    c.send('PROXY TCP4 192.0.2.7 198.51.100.1 40000 25\r\n');
+    expect(await c.reply()).toMatch(/^220 /);
+    expect(seen).toEqual([{ id: expect.stringMatching(/^[0-9a-z]{16}$/) as unknown as string, remoteAddress: '192.0.2.7' }]);
+  });
+});
+
 describe('enhanced status codes', () => {
   it('takes the code a handler starts its text with, instead of adding a second one', async () => {
     const { port } = await start({
@@ -311,7 +343,7 @@ describe('the parts of smtp-server the subclass depends on', () => {
   });
 
   it('still has the server methods the subclass replaces or calls', () => {
-    const missing = methods(SMTPServer.prototype, ['connect', 'close', 'listen', '_onError', '_onClientConnect']);
+    const missing = methods(SMTPServer.prototype, ['connect', 'close', 'listen', '_onError', '_onClientConnect', '_handleProxy', '_expectsProxyHeader']);
     expect(missing).toEqual([]);
   });
 
