@@ -221,10 +221,12 @@ describe.each(DIALECTS)('metrics on %s', (dialect) => {
         const deferred = s.get('relaydesk_queue_oldest_deferred_age_seconds') > 0;
         // The server sees the client's close a moment after the client makes it.
         const closed = s.get('relaydesk_smtp_connections_open') === 0;
-        return done && deferred && closed && s;
+        // The outcome counters move when an attempt ends; the store's gauges once its outcome is committed.
+        const stored = s.get('relaydesk_deliveries', { status: 'delivered' }) - before.get('relaydesk_deliveries', { status: 'delivered' }) >= 3;
+        return done && deferred && closed && stored && s;
       },
       10_000,
-      'the webhook outcome recorded, a deferred delivery aging and every session closed',
+      'the webhook outcome recorded, three deliveries stored as delivered, a deferred delivery aging and every session closed',
     );
     const moved = (name: string, labels: Record<string, string> = {}) => after.get(name, labels) - before.get(name, labels);
 
