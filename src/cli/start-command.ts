@@ -7,6 +7,7 @@ import { CliFailure, EXIT, openStoreFrom, withStoreOptions, type StoreFlags } fr
 import { ALL_ROLES, type Role } from './roles.js';
 import type { RunningNode } from './start.js';
 import { EVENTS } from '../base/events.js';
+import { boundHeapGrowth } from './heap-growth.js';
 import { clusterMetrics, parseWorkers, primaryStops, runPrimary, workerNodeName, workerNumber, workerUp } from './workers.js';
 
 /** A resolver for machines without DNS: every name is unknown, at once. */
@@ -55,6 +56,8 @@ export function startCommand(): Command {
           workers: string;
         },
       ) => {
+        // Before the server's modules load: the limit applies from the first collection on.
+        boundHeapGrowth();
         const smtpPort = parsePort(o.smtpPort, '--smtp-port');
         const stopTimeout = Number(o.stopTimeout);
         if (!Number.isFinite(stopTimeout) || stopTimeout < 0 || stopTimeout > 3600)
