@@ -12,9 +12,15 @@ export class GroupCommit<T, R> {
   #flushing = false;
   private readonly commit: (items: readonly T[]) => Promise<R[]>;
 
-  /** `observe` is told how long each commit took that succeeded (for the commit-latency metric). */
-  constructor(commit: (items: readonly T[]) => Promise<R[]>, observe?: (seconds: number) => void) {
-    this.commit = observe ? (items) => timed(() => commit(items), observe) : commit;
+  /** `observe` is told how long each commit took that succeeded, and what it held (for the commit-latency metric). */
+  constructor(commit: (items: readonly T[]) => Promise<R[]>, observe?: (seconds: number, items: readonly T[]) => void) {
+    this.commit = observe
+      ? (items) =>
+          timed(
+            () => commit(items),
+            (seconds) => observe(seconds, items),
+          )
+      : commit;
   }
 
   submit(item: T): Promise<R> {

@@ -21,18 +21,17 @@ export class StoreWriter {
 
   /** `observe` is told how long each commit took, once for each kind of write it held (for the commit-latency metric). */
   constructor(store: Pick<StoreHandle, 'db' | 'durableTransaction'>, observe?: (kind: Write['kind'], seconds: number) => void) {
-    this.#group = new GroupCommit(async (items) => {
-      const started = performance.now();
-      const durable = items.some((w) => w.kind === 'receive');
-      const run = (trx: Transaction<Database>) => writeAll(trx, items);
-      const written = durable ? await store.durableTransaction(run) : await store.db.transaction().execute(run);
-      if (observe) {
-        const seconds = (performance.now() - started) / 1000;
-        if (durable) observe('receive', seconds);
-        if (items.some((w) => w.kind === 'complete')) observe('complete', seconds);
-      }
-      return written;
-    });
+    this.#group = new GroupCommit(
+      (items) => {
+        const run = (trx: Transaction<Database>) => writeAll(trx, items);
+        return isDurable(items) ? store.durableTransaction(run) : store.db.transaction().execute(run);
+      },
+      observe &&
+        ((seconds, items) => {
+          if (isDurable(items)) observe('receive', seconds);
+          if (items.some((w) => w.kind === 'complete')) observe('complete', seconds);
+        }),
+    );
   }
 
   /** Resolves with the deliveries' ids once the record is on disk. */
@@ -44,6 +43,11 @@ export class StoreWriter {
   complete(completion: AttemptCompletion): Promise<boolean> {
     return this.#group.submit({ kind: 'complete', completion }) as Promise<boolean>;
   }
+}
+
+/** A batch with an accepted message in it waits for the fsync; outcomes alone do not. */
+function isDurable(items: readonly Write[]): boolean {
+  return items.some((w) => w.kind === 'receive');
 }
 
 /** The batch's messages first, then its outcomes; the results in the batch's order. */
