@@ -6,6 +6,12 @@
  * right after a LF, so searching natively for "\n." visits the few places that matter
  * and skips the rest of the line.
  *
+ * A chunk's last bytes are kept back only when a line may start among them (a LF in its last
+ * three bytes, or the very start of the data): the library keeps back four bytes of every
+ * chunk and joins them to the next one, which copied the whole message once more. Otherwise
+ * the chunk goes on whole and only its last byte is remembered (`_lastByte`), for a
+ * terminator whose CR ends one chunk and whose LF starts the next.
+ *
  * `unstuffingFeed` is a drop-in for the parser's `_feedDataStream`: the same state
  * (`_lastBytes`, `_atDataStart`, `_dataStream`), the same calls (`_countDataBytes`,
  * `_endDataMode`), the same output for any input and any way it is cut into chunks.
@@ -13,8 +19,10 @@
  */
 
 const LF_DOT = Buffer.from('\n.');
+const LF = 0x0a;
+const CR = 0x0d;
 const DOT = 0x2e;
-/** What the parser keeps back from each chunk: a terminator may straddle chunks. */
+/** What the parser keeps back of a chunk a line may start at the end of: a terminator may straddle chunks. */
 const KEEP = 4;
 
 type Done = (err?: Error | null) => void;
@@ -24,18 +32,30 @@ export interface DataModeParser {
   _dataStream: NodeJS.WritableStream & { writable: boolean; destroyed: boolean };
   _lastBytes: Buffer | false;
   _atDataStart: boolean;
+  /** Ours: the last byte passed on (the one before what is kept back, if anything is). */
+  _lastByte?: number;
   _countDataBytes(length: number): void;
   _endDataMode(chunk: Buffer | false, remainder: Buffer, done: Done): void;
   _feedDataStream(chunk: Buffer, done: Done): void;
 }
 
 export function unstuffingFeed(this: DataModeParser, input: Buffer, done: Done): void {
+  if (input.length === 0) {
+    done();
+    return;
+  }
   let chunk = input;
   const kept = this._lastBytes;
+  // Where a dot after a LF may be decided in this chunk. The library keeps back four bytes: the
+  // dots among the first two of them were decided with the chunk before. Fewer bytes kept back
+  // after the data began are a whole short chunk, and a chunk that went on whole kept none: a
+  // LF at 0 may then be followed by a line's first dot (the byte before it is `_lastByte`).
+  let from = 1;
   if (kept && kept.length > 0) {
     chunk = Buffer.concat([kept, chunk], kept.length + chunk.length);
     this._lastBytes = false;
-  }
+    if (kept.length < KEEP && !this._atDataStart) from = 0;
+  } else if (!this._atDataStart) from = 0;
 
   if (this._atDataStart) {
     // "." alone on the first line: an empty message.
@@ -53,9 +73,10 @@ export function unstuffingFeed(this: DataModeParser, input: Buffer, done: Done):
   const len = chunk.length;
   // A dot at `at` (2 ≤ at < len - 2) right after a LF: the terminator, an escape dot, or
   // (a stray dot) content. Dots nearer the end are decided with the next chunk.
-  for (let lf = chunk.indexOf(LF_DOT, 1); lf !== -1 && lf + 1 < len - 2; lf = chunk.indexOf(LF_DOT, lf + 1)) {
+  for (let lf = chunk.indexOf(LF_DOT, from); lf !== -1 && lf + 1 < len - 2; lf = chunk.indexOf(LF_DOT, lf + 1)) {
     const at = lf + 1;
-    if (chunk[at - 2] === 0x0d && chunk[at + 1] === 0x0d && chunk[at + 2] === 0x0a) {
+    const beforeLf = lf > 0 ? chunk[lf - 1] : this._lastByte;
+    if (beforeLf === CR && chunk[at + 1] === CR && chunk[at + 2] === LF) {
       const body = chunk.subarray(0, at);
       this._countDataBytes(body.length);
       this._endDataMode(body, chunk.subarray(at + 3), done);
@@ -65,6 +86,7 @@ export function unstuffingFeed(this: DataModeParser, input: Buffer, done: Done):
       // Emit up to the escape dot and go on after it, on a later turn of the loop.
       const before = chunk.subarray(0, at);
       this._lastBytes = false;
+      this._lastByte = LF;
       this._countDataBytes(before.length);
       if (this._dataStream.writable) this._dataStream.write(before);
       const rest = chunk.subarray(at + 1);
@@ -73,12 +95,17 @@ export function unstuffingFeed(this: DataModeParser, input: Buffer, done: Done):
     }
   }
 
-  this._lastBytes = chunk.length < KEEP ? chunk : chunk.subarray(chunk.length - KEEP);
-  if (this._lastBytes.length >= chunk.length) {
+  // No LF among the last three bytes: no line starts there, and a dot in the next chunk is
+  // at a line's start only after a LF of its own. The chunk goes on whole.
+  const holdBack = this._atDataStart || chunk.subarray(Math.max(0, len - (KEEP - 1))).includes(LF);
+  this._lastBytes = !holdBack ? false : len < KEEP ? chunk : chunk.subarray(len - KEEP);
+  const keptBack = this._lastBytes ? this._lastBytes.length : 0;
+  if (keptBack >= len) {
     done();
     return;
   }
-  const out = chunk.subarray(0, chunk.length - this._lastBytes.length);
+  const out = keptBack === 0 ? chunk : chunk.subarray(0, len - keptBack);
+  this._lastByte = out[out.length - 1];
   this._countDataBytes(out.length);
   const stream = this._dataStream;
   if (!stream.writable) {
