@@ -50,12 +50,11 @@ export function unstuffingFeed(this: DataModeParser, input: Buffer, done: Done):
   // dots among the first two of them were decided with the chunk before. Fewer bytes kept back
   // after the data began are a whole short chunk, and a chunk that went on whole kept none: a
   // LF at 0 may then be followed by a line's first dot (the byte before it is `_lastByte`).
-  let from = 1;
+  const from = this._atDataStart || (kept && kept.length >= KEEP) ? 1 : 0;
   if (kept && kept.length > 0) {
     chunk = Buffer.concat([kept, chunk], kept.length + chunk.length);
     this._lastBytes = false;
-    if (kept.length < KEEP && !this._atDataStart) from = 0;
-  } else if (!this._atDataStart) from = 0;
+  }
 
   if (this._atDataStart) {
     // "." alone on the first line: an empty message.
@@ -97,7 +96,7 @@ export function unstuffingFeed(this: DataModeParser, input: Buffer, done: Done):
 
   // No LF among the last three bytes: no line starts there, and a dot in the next chunk is
   // at a line's start only after a LF of its own. The chunk goes on whole.
-  const holdBack = this._atDataStart || chunk.subarray(Math.max(0, len - (KEEP - 1))).includes(LF);
+  const holdBack = this._atDataStart || chunk[len - 1] === LF || chunk[len - 2] === LF || chunk[len - 3] === LF;
   this._lastBytes = !holdBack ? false : len < KEEP ? chunk : chunk.subarray(len - KEEP);
   const keptBack = this._lastBytes ? this._lastBytes.length : 0;
   if (keptBack >= len) {
