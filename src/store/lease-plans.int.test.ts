@@ -1,13 +1,16 @@
 /**
  * The queue's lease queries find their rows through an index on both dialects, not by
  * reading every delivery: they run on every turn of every node's queue loop, while the
- * table holds every delivery the retention period keeps.
+ * table holds every delivery the retention period keeps. The traffic rollup's reads of the
+ * trace, once a minute, go through the indexes of the lines they count, not through every
+ * line of the minute.
  */
 import { CompiledQuery, sql, type KyselyPlugin, type RootOperationNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, openTestStore, type Dialect, type TestStore } from '../../test/support/relaydesk.js';
 import type { Db } from './db.js';
 import { claimDue, nextDueAt, reclaimExpiredLeases, reclaimOwnStaleLeases, releaseLeases, renewLeases } from './repos/delivery-repo.js';
+import { rollMinutes } from './repos/traffic-repo.js';
 
 const NOW = 10_000_000;
 const MESSAGES = 4_000;
@@ -79,17 +82,28 @@ async function seed(db: Db): Promise<void> {
       )
       .execute();
   }
+  // About seven trace lines a message, as a relay writes them; one in seven is an outcome.
+  const ids = await db.selectFrom('deliveries').select(['id', 'queue_id']).execute();
+  const codes = ['inbound.envelope', 'inbound.accepted', 'routing.planned', 'routing.rule_applied', 'spam.verdict', 'spam.auth_results'];
+  for (let from = 0; from < ids.length; from += 200) {
+    const rows = ids.slice(from, from + 200).flatMap((d, k) => {
+      const i = from + k;
+      const outcome = i % 5 === 0 ? 'queue.deferred' : i % 30 === 3 ? 'queue.held' : 'queue.delivered';
+      return [...codes, outcome].map((code) => ({ queue_id: d.queue_id, delivery_id: d.id, at: NOW - i * 10, code, summary: code, data: '{}' }));
+    });
+    await db.insertInto('trace_events').values(rows).execute();
+  }
   await sql`analyze`.execute(db);
 }
 
 interface Plan {
-  /** Full reads of the deliveries table. */
+  /** Full reads of the table. */
   readonly scans: string[];
-  /** The indexes of deliveries the plan uses. */
+  /** The indexes of the table the plan uses. */
   readonly indexes: string[];
 }
 
-async function planOf(db: Db, dialect: Dialect, node: RootOperationNode): Promise<Plan> {
+async function planOf(db: Db, dialect: Dialect, node: RootOperationNode, table = 'deliveries'): Promise<Plan> {
   const q = db.getExecutor().compileQuery(node, { queryId: 'plan' });
   if (dialect === 'postgres') {
     // At a few thousand rows a full read is as cheap as any index, and PostgreSQL rightly
@@ -102,10 +116,10 @@ async function planOf(db: Db, dialect: Dialect, node: RootOperationNode): Promis
     const scans: string[] = [];
     const indexes: string[] = [];
     const walk = (n: Record<string, unknown>): void => {
-      if (n['Relation Name'] === 'deliveries' && n['Node Type'] === 'Seq Scan') scans.push(JSON.stringify(n));
+      if (n['Relation Name'] === table && n['Node Type'] === 'Seq Scan') scans.push(JSON.stringify(n));
       // A bitmap scan names its index on the child node, which names no relation.
       const index = n['Index Name'];
-      if (typeof index === 'string' && index.startsWith('deliveries')) indexes.push(index);
+      if (typeof index === 'string' && index.startsWith(table)) indexes.push(index);
       for (const c of (n['Plans'] as Record<string, unknown>[] | undefined) ?? []) walk(c);
     };
     const doc = r.rows[0]!['QUERY PLAN'];
@@ -115,9 +129,14 @@ async function planOf(db: Db, dialect: Dialect, node: RootOperationNode): Promis
   }
   const r = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]));
   const details = r.rows.map((x) => x.detail);
+  // The table may go by an alias ("trace_events AS t" reads "SEARCH t USING ...").
+  const names = new Set([table, ...[...q.sql.matchAll(new RegExp(`"${table}" as "(\\w+)"`, 'g'))].map((m) => m[1]!)]);
+  const named = (d: string, verb: string) => [...names].some((n) => d.startsWith(`${verb} ${n} `) || d === `${verb} ${n}`);
   return {
-    scans: details.filter((d) => /^SCAN deliveries\b/.test(d)),
-    indexes: details.flatMap((d) => /^SEARCH deliveries USING (?:COVERING )?INDEX (\w+)/.exec(d)?.[1] ?? []),
+    scans: details.filter((d) => named(d, 'SCAN')),
+    indexes: details
+      .filter((d) => named(d, 'SEARCH'))
+      .flatMap((d) => /USING (?:COVERING )?INDEX (\w+)/.exec(d)?.[1] ?? (/USING INTEGER PRIMARY KEY/.test(d) ? `${table}_pkey` : [])),
   };
 }
 
@@ -150,5 +169,37 @@ describe.each(DIALECTS)('lease queries on %s', (dialect) => {
       // In order, so a claim stops after its few rows instead of sorting every due one.
       if (name === 'claimDue') expect(plan.indexes).toContain('deliveries_claimable');
     }
+  });
+});
+
+describe.each(DIALECTS)('traffic rollup reads on %s', (dialect) => {
+  let ts: TestStore;
+  beforeAll(async () => {
+    ts = await openTestStore(dialect);
+    await seed(ts.store.db);
+  }, 60_000);
+  afterAll(async () => {
+    await ts?.cleanup();
+  });
+
+  it('reads only the trace lines it counts, through their own indexes', async () => {
+    const { db, taken } = capture(ts.store.db);
+    const minute = Math.floor(NOW / 60_000) * 60_000;
+    await rollMinutes(db, { from: minute - 60_000, to: minute + 60_000, now: NOW });
+    const reads = taken.filter(
+      (node) => node.kind === 'SelectQueryNode' && db.getExecutor().compileQuery(node, { queryId: 'r' }).sql.includes('"trace_events"'),
+    );
+    // The outcomes, the holds, each hop's outcomes and the failures' texts.
+    expect(reads.length).toBe(4);
+    const used = new Set<string>();
+    for (const node of reads) {
+      const plan = await planOf(ts.store.db, dialect, node, 'trace_events');
+      expect(plan.scans, `a full scan of the trace in ${JSON.stringify(plan)}`).toEqual([]);
+      expect(plan.indexes.length, JSON.stringify(plan)).toBeGreaterThan(0);
+      // Not the index of every line by time: at ~7 lines a message it read six for each one kept.
+      expect(plan.indexes).not.toContain('trace_events_at');
+      plan.indexes.forEach((i) => used.add(i));
+    }
+    expect([...used].sort()).toEqual(['trace_events_held', 'trace_events_outcomes', 'trace_events_pkey']);
   });
 });

@@ -20,6 +20,7 @@ import * as m0017 from './0017-case-sla.js';
 import * as m0018 from './0018-assignment.js';
 import * as m0019 from './0019-destination-health.js';
 import * as m0020 from './0020-lease-indexes.js';
+import * as m0021 from './0021-trace-outcome-indexes.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- a migration runs against the database as it was then, not the schema type of today */
 type Step = { up(db: Kysely<any>, caps: DialectCaps): Promise<void> };
@@ -46,6 +47,7 @@ const STEPS: Record<string, Step> = {
   '0018-assignment': m0018,
   '0019-destination-health': m0019,
   '0020-lease-indexes': m0020,
+  '0021-trace-outcome-indexes': m0021,
 };
 
 export function migrationProvider(caps: DialectCaps): MigrationProvider {

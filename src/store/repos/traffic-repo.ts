@@ -53,61 +53,75 @@ export async function firstMessageAt(db: Db): Promise<number | null> {
 const minuteOf = (col: string) => sql<number>`${sql.ref(col)} / ${sql.lit(MINUTE_MS)}`;
 
 /**
+ * The codes as the partial indexes on the trace name them (migration 0021), literally: a
+ * statement that binds them as parameters cannot be matched to those indexes and reads every
+ * trace line of the span instead (lease-plans.int.test.ts checks the plans).
+ */
+const OUTCOME_CODES_LITERAL = sql`(${sql.join(OUTCOME_CODES.map((c) => sql.lit(c)))})`;
+const HELD_CODE_LITERAL = sql.lit(HELD_CODE);
+
+type MinuteCounts = { accepted: number; delivered: number; deferred: number; bounced: number; spam_held: number; cases_opened: number };
+
+/**
  * Counts the minutes from `from` to `to` (minute starts, `to` excluded) and writes one row
  * each, zeros included; each next hop's last success and last error in that span are merged
  * into its health. Samples already written for these minutes are kept.
+ *
+ * The counting reads run one by one outside the transaction, so the store serves the mail
+ * path between them; only the writes hold it. Each reads an index of the span's rows alone.
  */
 export async function rollMinutes(db: Db, input: { from: number; to: number; now: number }): Promise<{ minutes: number }> {
   const { from, to } = input;
   if (to <= from) return { minutes: 0 };
-  return db.transaction().execute(async (trx) => {
-    const rows = new Map<number, { accepted: number; delivered: number; deferred: number; bounced: number; spam_held: number; cases_opened: number }>();
-    for (let m = from; m < to; m += MINUTE_MS) rows.set(m, { accepted: 0, delivered: 0, deferred: 0, bounced: 0, spam_held: 0, cases_opened: 0 });
-    const at = (m: unknown) => rows.get(Number(m) * MINUTE_MS)!;
+  const rows = new Map<number, MinuteCounts>();
+  for (let m = from; m < to; m += MINUTE_MS) rows.set(m, { accepted: 0, delivered: 0, deferred: 0, bounced: 0, spam_held: 0, cases_opened: 0 });
+  const at = (m: unknown) => rows.get(Number(m) * MINUTE_MS)!;
 
-    const accepted = await trx
-      .selectFrom('messages')
-      .select([minuteOf('received_at').as('m'), (eb) => eb.fn.countAll().as('n')])
-      .where('received_at', '>=', from)
-      .where('received_at', '<', to)
-      .groupBy(minuteOf('received_at'))
-      .execute();
-    for (const r of accepted) at(r.m).accepted = Number(r.n);
+  const accepted = await db
+    .selectFrom('messages')
+    .select([minuteOf('received_at').as('m'), (eb) => eb.fn.countAll().as('n')])
+    .where('received_at', '>=', from)
+    .where('received_at', '<', to)
+    .groupBy(minuteOf('received_at'))
+    .execute();
+  for (const r of accepted) at(r.m).accepted = Number(r.n);
 
-    const outcomes = await trx
-      .selectFrom('trace_events')
-      .select([minuteOf('at').as('m'), 'code', (eb) => eb.fn.countAll().as('n')])
-      .where('at', '>=', from)
-      .where('at', '<', to)
-      .where('code', 'in', OUTCOME_CODES)
-      .groupBy([minuteOf('at'), 'code'])
-      .execute();
-    for (const r of outcomes) at(r.m)[OUTCOMES[r.code as OutcomeCode]] += Number(r.n);
+  const outcomes = await db
+    .selectFrom('trace_events')
+    .select([minuteOf('at').as('m'), 'code', (eb) => eb.fn.countAll().as('n')])
+    .where('at', '>=', from)
+    .where('at', '<', to)
+    .where(sql.ref('code'), 'in', OUTCOME_CODES_LITERAL)
+    .groupBy([minuteOf('at'), 'code'])
+    .execute();
+  for (const r of outcomes) at(r.m)[OUTCOMES[r.code as OutcomeCode]] += Number(r.n);
 
-    // A message counts once however many of its recipients were held.
-    const held = await trx
-      .selectFrom('trace_events as t')
-      .innerJoin('messages as msg', 'msg.queue_id', 't.queue_id')
-      .select([minuteOf('t.at').as('m'), (eb) => eb.fn.count('t.queue_id').distinct().as('n')])
-      .where('t.at', '>=', from)
-      .where('t.at', '<', to)
-      .where('t.code', '=', HELD_CODE)
-      .where('msg.spam', '=', 1)
-      .groupBy(minuteOf('t.at'))
-      .execute();
-    for (const r of held) at(r.m).spam_held = Number(r.n);
+  // A message counts once however many of its recipients were held.
+  const held = await db
+    .selectFrom('trace_events as t')
+    .innerJoin('messages as msg', 'msg.queue_id', 't.queue_id')
+    .select([minuteOf('t.at').as('m'), (eb) => eb.fn.count('t.queue_id').distinct().as('n')])
+    .where('t.at', '>=', from)
+    .where('t.at', '<', to)
+    .where(sql.ref('t.code'), '=', HELD_CODE_LITERAL)
+    .where('msg.spam', '=', 1)
+    .groupBy(minuteOf('t.at'))
+    .execute();
+  for (const r of held) at(r.m).spam_held = Number(r.n);
 
-    const cases = await trx
-      .selectFrom('desk_cases')
-      .select([minuteOf('created_at').as('m'), (eb) => eb.fn.countAll().as('n')])
-      .where('created_at', '>=', from)
-      .where('created_at', '<', to)
-      // A route test's case is not work the desk took in.
-      .where('is_test', '=', 0)
-      .groupBy(minuteOf('created_at'))
-      .execute();
-    for (const r of cases) at(r.m).cases_opened = Number(r.n);
+  const cases = await db
+    .selectFrom('desk_cases')
+    .select([minuteOf('created_at').as('m'), (eb) => eb.fn.countAll().as('n')])
+    .where('created_at', '>=', from)
+    .where('created_at', '<', to)
+    // A route test's case is not work the desk took in.
+    .where('is_test', '=', 0)
+    .groupBy(minuteOf('created_at'))
+    .execute();
+  for (const r of cases) at(r.m).cases_opened = Number(r.n);
 
+  const hops = await hopOutcomes(db, input);
+  await db.transaction().execute(async (trx) => {
     for (const [minute, c] of rows) {
       await trx
         .insertInto('traffic_minutes')
@@ -115,24 +129,32 @@ export async function rollMinutes(db: Db, input: { from: number; to: number; now
         .onConflict((oc) => oc.column('minute').doUpdateSet((eb) => ({ ...c, rolled_at: eb.ref('excluded.rolled_at') })))
         .execute();
     }
-    await mergeHopOutcomes(trx, input);
-    return { minutes: rows.size };
+    await mergeHopOutcomes(trx, hops, input.now);
   });
+  return { minutes: rows.size };
 }
 
-/** Each hop's newest success and newest failure in the span, merged with what its row holds. */
-async function mergeHopOutcomes(trx: Transaction<Database>, input: { from: number; to: number; now: number }): Promise<void> {
+/** One next hop's newest success and newest failure (with the failure's text) in a span. */
+interface HopOutcome {
+  readonly kind: HopKind;
+  readonly name: string;
+  success: number | null;
+  error: { at: number; id: number; text: string | null } | null;
+}
+
+/** Each hop's newest success and newest failure in the span. */
+async function hopOutcomes(db: Db, input: { from: number; to: number }): Promise<Map<string, HopOutcome>> {
   // Grouped by recipient, not by event: a minute of a thousand attempts to one CRM is one row.
-  const rows = await trx
+  const rows = await db
     .selectFrom('trace_events as t')
     .innerJoin('deliveries as d', 'd.id', 't.delivery_id')
     .select(['d.transport', 'd.route', 'd.recipient', 't.code', (eb) => eb.fn.max('t.at').as('at'), (eb) => eb.fn.max('t.id').as('id')])
     .where('t.at', '>=', input.from)
     .where('t.at', '<', input.to)
-    .where('t.code', 'in', OUTCOME_CODES)
+    .where(sql.ref('t.code'), 'in', OUTCOME_CODES_LITERAL)
     .groupBy(['d.transport', 'd.route', 'd.recipient', 't.code'])
     .execute();
-  const hops = new Map<string, { kind: HopKind; name: string; success: number | null; error: { at: number; id: number } | null }>();
+  const hops = new Map<string, HopOutcome>();
   for (const r of rows) {
     const hop = hopOf(r);
     const key = hopKey(hop);
@@ -140,15 +162,22 @@ async function mergeHopOutcomes(trx: Transaction<Database>, input: { from: numbe
     hops.set(key, h);
     const at = Number(r.at);
     if (r.code === EVENTS.delivered) h.success = Math.max(h.success ?? 0, at);
-    else if (!h.error || at > h.error.at || (at === h.error.at && Number(r.id) > h.error.id)) h.error = { at, id: Number(r.id) };
+    else if (!h.error || at > h.error.at || (at === h.error.at && Number(r.id) > h.error.id)) h.error = { at, id: Number(r.id), text: null };
   }
-  if (hops.size === 0) return;
-  const errorIds = [...hops.values()].flatMap((h) => (h.error ? [h.error.id] : []));
-  const texts = new Map<number, string>();
-  if (errorIds.length > 0) {
-    for (const e of await trx.selectFrom('trace_events').select(['id', 'summary', 'data']).where('id', 'in', errorIds).execute())
+  const errors = [...hops.values()].flatMap((h) => (h.error ? [h.error] : []));
+  if (errors.length > 0) {
+    const texts = new Map<number, string>();
+    const ids = errors.map((e) => e.id);
+    for (const e of await db.selectFrom('trace_events').select(['id', 'summary', 'data']).where('id', 'in', ids).execute())
       texts.set(Number(e.id), replyOf(e.data) ?? e.summary);
+    for (const e of errors) e.text = texts.get(e.id) ?? null;
   }
+  return hops;
+}
+
+/** Merges each hop's outcomes in a span with what its row holds. */
+async function mergeHopOutcomes(trx: Transaction<Database>, hops: ReadonlyMap<string, HopOutcome>, now: number): Promise<void> {
+  if (hops.size === 0) return;
   const existing = await trx.selectFrom('traffic_hops').selectAll().execute();
   const byKey = new Map(existing.map((e) => [hopKey(e), e]));
   for (const [key, h] of hops) {
@@ -157,12 +186,12 @@ async function mergeHopOutcomes(trx: Transaction<Database>, input: { from: numbe
     const oldErrorAt = old?.last_error_at == null ? null : Number(old.last_error_at);
     const newer = h.error !== null && (oldErrorAt === null || h.error.at >= oldErrorAt);
     const lastErrorAt = newer ? h.error!.at : oldErrorAt;
-    const lastError = newer ? (texts.get(h.error!.id) ?? null) : (old?.last_error ?? null);
+    const lastError = newer ? h.error!.text : (old?.last_error ?? null);
     await trx
       .insertInto('traffic_hops')
-      .values({ kind: h.kind, name: h.name, last_success_at: success, last_error_at: lastErrorAt, last_error: lastError, deferred: 0, updated_at: input.now })
+      .values({ kind: h.kind, name: h.name, last_success_at: success, last_error_at: lastErrorAt, last_error: lastError, deferred: 0, updated_at: now })
       .onConflict((oc) =>
-        oc.columns(['kind', 'name']).doUpdateSet({ last_success_at: success, last_error_at: lastErrorAt, last_error: lastError, updated_at: input.now }),
+        oc.columns(['kind', 'name']).doUpdateSet({ last_success_at: success, last_error_at: lastErrorAt, last_error: lastError, updated_at: now }),
       )
       .execute();
   }
