@@ -30,10 +30,12 @@
 #   EXTERNAL ["name=port=pid[,pid…] …"] more gateways to measure beside ours (as for run.sh)
 #   RELAYDESK_FLAGS [""]               extra flags for `relaydesk start` (e.g. "--workers 2")
 #   LAT_COUNT [300 {50}]               messages of the one-at-a-time latency step, per target
+#   LAT_WARMUP [20]                    messages each of its runs sends first, not counted (they warm the client)
 #   LAT_RATE [200]                     msgs/s of the open-loop latency step (0 = no such step)
 #   LAT_RATE_COUNT [10 s of LAT_RATE {5 s}]  its messages per target
 #   LAT_RATE_INFLIGHT [200]            its most sessions open at once (starts beyond are skipped)
 #   LAT_RATE_REPS [3 {1}]              runs of it per target, interleaved; the report gives the median p99
+#   LAT_RATE_WARMUP [1 s of LAT_RATE]  messages each open-loop run sends first at the same rate, not counted
 #   DEAD=0 skips the dead-hop part; DEAD_COUNT [20000 {500}],
 #   DEAD_DRAIN_S [180 {45}], DEAD_ACCEPT_S [180 {60}] and the rest: see bench/dead-hop.sh
 #   SMTP_PORT [first free from 2610]   BENCH_OUT [/tmp/relaydesk-bench/out-<time>]
@@ -62,13 +64,16 @@ CONCURRENCY="${CONCURRENCY:-20 100}"
 LADDER_CONCURRENCY="${LADDER_CONCURRENCY:-20}"
 PG_SIZES="${PG_SIZES-4096}"
 REPS="${REPS:-3}" TARGET_SECONDS="${TARGET_SECONDS:-10}" LATENCY_REPS="${LATENCY_REPS:-5}" MIN_MSGS="${MIN_MSGS:-300}"
-LAT_COUNT="${LAT_COUNT:-300}"
+LAT_COUNT="${LAT_COUNT:-300}" LAT_WARMUP="${LAT_WARMUP:-20}"
+[[ $LAT_WARMUP =~ ^[0-9]+$ ]] || die "LAT_WARMUP must be a whole number of messages (0 = none), not '$LAT_WARMUP'"
 LAT_RATE_COUNT="${LAT_RATE_COUNT:-$((LAT_RATE * 10))}"
 LAT_RATE_REPS="${LAT_RATE_REPS:-3}"
+LAT_RATE_WARMUP="${LAT_RATE_WARMUP:-$LAT_RATE}"
 if [[ $LAT_RATE -gt 0 ]]; then
   [[ $LAT_RATE_REPS =~ ^[1-9][0-9]*$ ]] || die "LAT_RATE_REPS must be a whole number of runs, at least 1, not '$LAT_RATE_REPS'"
   [[ $LAT_RATE_COUNT =~ ^[1-9][0-9]*$ ]] || die "LAT_RATE_COUNT must be a whole number of messages, at least 1, not '$LAT_RATE_COUNT'"
   [[ $LAT_RATE_INFLIGHT =~ ^[1-9][0-9]*$ ]] || die "LAT_RATE_INFLIGHT must be a whole number of sessions, at least 1, not '$LAT_RATE_INFLIGHT'"
+  [[ $LAT_RATE_WARMUP =~ ^[0-9]+$ ]] || die "LAT_RATE_WARMUP must be a whole number of messages (0 = none), not '$LAT_RATE_WARMUP'"
 fi
 OUT="${BENCH_OUT:-/tmp/relaydesk-bench/out-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$OUT"
@@ -135,7 +140,7 @@ fi
   echo "machine: $(nproc) CPUs, $(free -m | awk '/^Mem:/{print $2}') MiB RAM, kernel $(uname -r), node $(node --version), postfix $(postconf -d -h mail_version 2>/dev/null || echo '(not installed yet)')"
   echo "relaydesk: pid $RD_PID port $SMTP_PORT store sqlite; flags: ${RELAYDESK_FLAGS:-none}"
   [[ -n "$PGW_PID" ]] && echo "relaydesk-pg: pid $PGW_PID port $PG_SMTP_PORT store postgresql $("$PG_BIN/postgres" --version | awk '{print $3}') (private cluster, fsync on)"
-  echo "knobs: QUICK=${QUICK:-0} LADDER='$LADDER' CONCURRENCY='$CONCURRENCY' LADDER_CONCURRENCY='$LADDER_CONCURRENCY' PG_SIZES='$PG_SIZES' REPS=$REPS TARGET_SECONDS=$TARGET_SECONDS MIN_MSGS=$MIN_MSGS LATENCY_REPS=$LATENCY_REPS LAT_COUNT=$LAT_COUNT LAT_RATE=$LAT_RATE LAT_RATE_COUNT=$LAT_RATE_COUNT LAT_RATE_INFLIGHT=$LAT_RATE_INFLIGHT LAT_RATE_REPS=$LAT_RATE_REPS DEAD=${DEAD:-1} EXTERNAL='${EXTERNAL:-}'"
+  echo "knobs: QUICK=${QUICK:-0} LADDER='$LADDER' CONCURRENCY='$CONCURRENCY' LADDER_CONCURRENCY='$LADDER_CONCURRENCY' PG_SIZES='$PG_SIZES' REPS=$REPS TARGET_SECONDS=$TARGET_SECONDS MIN_MSGS=$MIN_MSGS LATENCY_REPS=$LATENCY_REPS LAT_COUNT=$LAT_COUNT LAT_WARMUP=$LAT_WARMUP LAT_RATE=$LAT_RATE LAT_RATE_COUNT=$LAT_RATE_COUNT LAT_RATE_WARMUP=$LAT_RATE_WARMUP LAT_RATE_INFLIGHT=$LAT_RATE_INFLIGHT LAT_RATE_REPS=$LAT_RATE_REPS DEAD=${DEAD:-1} EXTERNAL='${EXTERNAL:-}'"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/env.txt" >&2
 
@@ -211,25 +216,25 @@ probes=("sink 2526" "relaydesk $SMTP_PORT")
 c0=$(sink_count "$DATA/sink.out")
 for pr in "${probes[@]}"; do
   read -r name port <<<"$pr"
-  node bench/accept-latency.mjs --name "$name" --port "$port" --count "$LAT_COUNT" --size 4096 >>"$OUT/latency.jsonl"
+  node bench/accept-latency.mjs --name "$name" --port "$port" --count "$LAT_COUNT" --warmup "$LAT_WARMUP" --size 4096 >>"$OUT/latency.jsonl"
 done
-sent=$((LAT_COUNT * ${#probes[@]}))
+sent=$(((LAT_COUNT + LAT_WARMUP) * ${#probes[@]}))
 : >"$OUT/latency-rate.jsonl"
 if [[ $LAT_RATE -gt 0 ]]; then
   # Open loop: the rig's Postfix is still up (idle since the ladder), so it is measured too.
   probes+=("postfix 2601")
-  log "accept latency at $LAT_RATE msgs/s, open loop: $LAT_RATE_REPS × $LAT_RATE_COUNT messages to the sink, each gateway and Postfix, interleaved"
+  log "accept latency at $LAT_RATE msgs/s, open loop: $LAT_RATE_REPS × $LAT_RATE_COUNT messages (each run after $LAT_RATE_WARMUP not counted) to the sink, each gateway and Postfix, interleaved"
   # One run's p99 rests on its 20 slowest messages in 2,000: the reps go round the targets in
   # turn, so a noisy moment of the machine falls on one run of one target, not on all of one.
   for ((rep = 1; rep <= LAT_RATE_REPS; rep++)); do
     for pr in "${probes[@]}"; do
       read -r name port <<<"$pr"
       node bench/accept-latency.mjs --name "$name" --port "$port" --rate "$LAT_RATE" --count "$LAT_RATE_COUNT" \
-        --max-inflight "$LAT_RATE_INFLIGHT" --size 4096 >>"$OUT/latency-rate.jsonl" ||
+        --warmup "$LAT_RATE_WARMUP" --max-inflight "$LAT_RATE_INFLIGHT" --size 4096 >>"$OUT/latency-rate.jsonl" ||
         log "every message to $name at $LAT_RATE msgs/s failed; the causes are in $OUT/latency-rate.jsonl"
     done
   done
-  sent=$((sent + LAT_RATE_COUNT * ${#probes[@]} * LAT_RATE_REPS))
+  sent=$((sent + (LAT_RATE_COUNT + LAT_RATE_WARMUP) * ${#probes[@]} * LAT_RATE_REPS))
 fi
 # let the gateways hand the probes' messages to the sink before all stop (bounded)
 for _ in $(seq 300); do

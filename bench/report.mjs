@@ -234,8 +234,19 @@ if (probe.length || rated.length) {
   out.push('## Accept latency');
   out.push('');
 }
+/**
+ * What the runs sent first without counting it (accept-latency.mjs --warmup), and any of those
+ * messages that failed; empty for runs made without a warm-up.
+ */
+function warmupNote(runs) {
+  const counts = [...new Set(runs.map((r) => r.warmup?.count ?? 0))];
+  if (counts.length === 1 && counts[0] === 0) return '';
+  const failedRuns = runs.filter((r) => r.warmup?.failed);
+  const failures = failedRuns.length ? ` Warm-up messages that failed: ${failedRuns.map((r) => `${r.name} ${r.warmup.failed}`).join(', ')}.` : '';
+  return ` Each run first sent ${counts.join(' or ')} messages the same way, not counted: they warm the client, a new Node process whose start-up would otherwise fall on the first messages timed.${failures}`;
+}
 if (probe.length) {
-  out.push('One session at a time, a new connection per message (bench/accept-latency.mjs), client side, ms:');
+  out.push(`One session at a time, a new connection per message (bench/accept-latency.mjs), client side, ms.${warmupNote(probe)}`);
   out.push('');
   out.push('| target | messages | connect -> 220 p50 / p99 | end of DATA -> 250 p50 / p99 | connect -> 250 p50 / p99 / max |');
   out.push('|---|---|---|---|---|');
@@ -249,7 +260,7 @@ if (rated.length) {
   out.push(
     `Open loop (bench/accept-latency.mjs --rate): a new connection every 1/rate s on a fixed schedule, whether or not the earlier sessions have ended, ` +
       `at most ${rated[0].max_inflight} open at once (a start beyond that is skipped). Connect -> 250 runs from the scheduled start, so a wait in the server ` +
-      `(or in the client: its start lag) counts. The achieved rate is 250s per second from the first scheduled start to the last 250. Client side, ms:`,
+      `(or in the client: its start lag) counts. The achieved rate is 250s per second from the first scheduled start to the last 250.${warmupNote(rated)} Client side, ms:`,
   );
   out.push('');
   out.push(
