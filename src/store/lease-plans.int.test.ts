@@ -142,7 +142,7 @@ async function planOf(db: Db, dialect: Dialect, node: RootOperationNode, table =
   };
 }
 
-describe.each(DIALECTS)('lease queries on %s', (dialect) => {
+describe.each(DIALECTS)('queue and rollup queries on %s', (dialect) => {
   let ts: TestStore;
   beforeAll(async () => {
     ts = await openTestStore(dialect);
@@ -172,19 +172,8 @@ describe.each(DIALECTS)('lease queries on %s', (dialect) => {
       if (name === 'claimDue') expect(plan.indexes).toContain('deliveries_claimable');
     }
   });
-});
 
-describe.each(DIALECTS)('traffic rollup reads on %s', (dialect) => {
-  let ts: TestStore;
-  beforeAll(async () => {
-    ts = await openTestStore(dialect);
-    await seed(ts.store.db);
-  }, 60_000);
-  afterAll(async () => {
-    await ts?.cleanup();
-  });
-
-  it('reads only the trace lines it counts, through their own indexes', async () => {
+  it('the traffic rollup reads only the trace lines it counts, through their own indexes', async () => {
     const { db, taken } = capture(ts.store.db);
     await rollMinutes(db, { from: MINUTE, to: MINUTE + 60_000, now: NOW });
     const reads = taken.filter(
