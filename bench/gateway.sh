@@ -25,6 +25,7 @@
 #   CONCURRENCY ["20 100" {20}]        for the first size of the ladder
 #   LADDER_CONCURRENCY ["20"]          for the other sizes
 #   PG_SIZES ["4096"]                  sizes at which relaydesk-pg is measured too ("" = no PostgreSQL)
+#   PG_SLOW_MS [8]                     PostgreSQL logs statements that take this long (postgresql.log in the output)
 #   REPS [3 {1}]  TARGET_SECONDS [10 {3}]  LATENCY_REPS [5 {0}, first size only]
 #   MIN_MSGS [300 {100}]               least messages in a measured run (the rig's run.sh: 500)
 #   EXTERNAL ["name=port=pid[,pid…] …"] more gateways to measure beside ours (as for run.sh)
@@ -226,6 +227,8 @@ if [[ $LAT_RATE -gt 0 ]]; then
   log "accept latency at $LAT_RATE msgs/s, open loop: $LAT_RATE_REPS × $LAT_RATE_COUNT messages (each run after $LAT_RATE_WARMUP not counted) to the sink, each gateway and Postfix, interleaved"
   # One run's p99 rests on its 20 slowest messages in 2,000: the reps go round the targets in
   # turn, so a noisy moment of the machine falls on one run of one target, not on all of one.
+  # The open loop's span, to find PostgreSQL's slow commits in its log (see report.mjs).
+  lat_from=$(date +%s%3N)
   for ((rep = 1; rep <= LAT_RATE_REPS; rep++)); do
     for pr in "${probes[@]}"; do
       read -r name port <<<"$pr"
@@ -235,6 +238,7 @@ if [[ $LAT_RATE -gt 0 ]]; then
     done
   done
   sent=$((sent + (LAT_RATE_COUNT + LAT_RATE_WARMUP) * ${#probes[@]} * LAT_RATE_REPS))
+  echo "$lat_from $(date +%s%3N) ${PG_SLOW_MS:-8}" >"$OUT/latency-rate-span.txt"
 fi
 # let the gateways hand the probes' messages to the sink before all stop (bounded)
 for _ in $(seq 300); do
@@ -247,6 +251,7 @@ stop_postfix "$DATA/postfix"
 stop_pid "$SINK_PID" smtp-sink 5
 stop_pid "$RD_PID" relaydesk 15
 stop_pid "$PGW_PID" relaydesk-pg 15
+[[ -n "$PG_DIR" ]] && { cp "$PG_DIR/server.log" "$OUT/postgresql.log" 2>/dev/null || true; }
 stop_pg
 SINK_PID="" RD_PID="" PGW_PID=""
 

@@ -120,7 +120,8 @@ sink_count() { tail -c 300 "$1" 2>/dev/null | tr '\r' '\n' | sed -n 's/.*mesg=\(
 # connections. PostgreSQL refuses to run as root, so the server runs as `postgres`.
 PG_BIN="${PG_BIN:-$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)}"
 PG_PID="" PG_DIR=""
-# start_pg PORT: sets PG_DIR, PG_PID and PG_URL (database "relaydesk").
+# start_pg PORT: sets PG_DIR, PG_PID and PG_URL (database "relaydesk"); the server logs to
+# $PG_DIR/server.log.
 start_pg() {
   local port=$1
   [[ -x "$PG_BIN/initdb" ]] || die "PostgreSQL's server binaries are missing (no initdb under /usr/lib/postgresql/*/bin): apt-get install -y postgresql, or set PG_BIN"
@@ -128,8 +129,10 @@ start_pg() {
   chown postgres "$PG_DIR"
   runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync --no-instructions >"$PG_DIR/initdb.log" 2>&1 ||
     { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
-  printf "\n# relaydesk benchmark cluster\nlisten_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nmax_connections = 200\n" \
-    "$port" "$PG_DIR" >>"$PG_DIR/data/postgresql.conf"
+  # Statements over PG_SLOW_MS are logged with their time, so the report can say which commits
+  # were slow while the latency was measured (bench/report.mjs reads the log).
+  printf "\n# relaydesk benchmark cluster\nlisten_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nmax_connections = 200\nlog_min_duration_statement = %s\nlog_line_prefix = '%%m [%%p] '\n" \
+    "$port" "$PG_DIR" "${PG_SLOW_MS:-8}" >>"$PG_DIR/data/postgresql.conf"
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start >/dev/null ||
     { cat "$PG_DIR/server.log" >&2; die "PostgreSQL did not start on 127.0.0.1:$port"; }
   PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")

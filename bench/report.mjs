@@ -52,6 +52,23 @@ if (fs.existsSync(file('rig-runs.txt'))) {
 const probe = jsonl(file('latency.jsonl'));
 const rated = jsonl(file('latency-rate.jsonl'));
 const dead = jsonl(file('deadhop.jsonl'));
+/**
+ * The commits PostgreSQL logged as slow (log_min_duration_statement, set by bench/lib.sh)
+ * between the open loop's start and end (latency-rate-span.txt: epoch ms, epoch ms, the threshold in ms), or null when
+ * there is no such log. The log's lines start with the server's time: "2026-12-04 12:57:10.166 UTC".
+ */
+function slowCommits() {
+  if (!fs.existsSync(file('postgresql.log')) || !fs.existsSync(file('latency-rate-span.txt'))) return null;
+  const [from, to, threshold = 8] = fs.readFileSync(file('latency-rate-span.txt'), 'utf8').trim().split(/\s+/).map(Number);
+  const times = [];
+  for (const line of fs.readFileSync(file('postgresql.log'), 'utf8').split('\n')) {
+    const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) UTC \[\d+\] LOG: +duration: ([\d.]+) ms +statement: commit\b/.exec(line);
+    if (!m) continue;
+    const at = Date.parse(`${m[1]}T${m[2]}Z`);
+    if (at >= from && at <= to) times.push(Number(m[3]));
+  }
+  return { threshold, times };
+}
 const env = fs.existsSync(file('env.txt')) ? fs.readFileSync(file('env.txt'), 'utf8').trim() : '';
 
 const median = (a) => {
@@ -278,6 +295,19 @@ if (rated.length) {
   if (errs.length) {
     out.push('');
     for (const r of errs) out.push(`- ${r.name}: ${r.errors.join('; ')}`);
+  }
+  const slow = slowCommits();
+  if (slow) {
+    out.push('');
+    out.push(
+      `PostgreSQL's own log during these runs (statements over ${slow.threshold} ms are logged; all of them in postgresql.log): ` +
+        (slow.times.length
+          ? `${slow.times.length} ${slow.times.length === 1 ? 'commit' : 'commits'} took longer, the longest ${f(Math.max(...slow.times), 1)} ms (${slow.times
+              .slice(0, 20)
+              .map((t) => f(t, 0))
+              .join(', ')}${slow.times.length > 20 ? ', …' : ''}); a message whose 250 waits on one of them waits that long.`
+          : 'no commit took that long.'),
+    );
   }
   out.push('');
 }
