@@ -129,9 +129,10 @@ start_pg() {
   chown postgres "$PG_DIR"
   runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync --no-instructions >"$PG_DIR/initdb.log" 2>&1 ||
     { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
-  # Statements over PG_SLOW_MS are logged with their time, so the report can say which commits
-  # were slow while the latency was measured (bench/report.mjs reads the log).
-  printf "\n# relaydesk benchmark cluster\nlisten_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nmax_connections = 200\nlog_min_duration_statement = %s\nlog_line_prefix = '%%m [%%p] '\n" \
+  # Statements of PG_SLOW_MS or more are logged with their time, in UTC whatever the machine's
+  # zone, so the report can say which commits were slow while the latency was measured
+  # (bench/report.mjs reads the log).
+  printf "\n# relaydesk benchmark cluster\nlisten_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = '%s'\nmax_connections = 200\nlog_min_duration_statement = %s\nlog_line_prefix = '%%m [%%p] '\nlog_timezone = 'UTC'\n" \
     "$port" "$PG_DIR" "${PG_SLOW_MS:-8}" >>"$PG_DIR/data/postgresql.conf"
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start >/dev/null ||
     { cat "$PG_DIR/server.log" >&2; die "PostgreSQL did not start on 127.0.0.1:$port"; }

@@ -54,8 +54,9 @@ const rated = jsonl(file('latency-rate.jsonl'));
 const dead = jsonl(file('deadhop.jsonl'));
 /**
  * The commits PostgreSQL logged as slow (log_min_duration_statement, set by bench/lib.sh)
- * between the open loop's start and end (latency-rate-span.txt: epoch ms, epoch ms, the threshold in ms), or null when
- * there is no such log. The log's lines start with the server's time: "2026-12-04 12:57:10.166 UTC".
+ * between the open loop's start and end (latency-rate-span.txt: epoch ms, epoch ms, the
+ * threshold in ms), or null when there is no such log. The log's lines start with the
+ * server's time in UTC (log_timezone, also set there): "2026-12-04 12:57:10.166 UTC".
  */
 function slowCommits() {
   if (!fs.existsSync(file('postgresql.log')) || !fs.existsSync(file('latency-rate-span.txt'))) return null;
@@ -300,9 +301,9 @@ if (rated.length) {
   if (slow) {
     out.push('');
     out.push(
-      `PostgreSQL's own log during these runs (statements over ${slow.threshold} ms are logged; all of them in postgresql.log): ` +
+      `PostgreSQL's own log during these runs (statements of ${slow.threshold} ms or more are logged; all of them in postgresql.log): ` +
         (slow.times.length
-          ? `${slow.times.length} ${slow.times.length === 1 ? 'commit' : 'commits'} took longer, the longest ${f(Math.max(...slow.times), 1)} ms (${slow.times
+          ? `${slow.times.length} ${slow.times.length === 1 ? 'commit' : 'commits'} took that long, the longest ${f(Math.max(...slow.times), 1)} ms (${slow.times
               .slice(0, 20)
               .map((t) => f(t, 0))
               .join(', ')}${slow.times.length > 20 ? ', …' : ''}); a message whose 250 waits on one of them waits that long.`
