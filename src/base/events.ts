@@ -65,6 +65,7 @@ export const EVENTS = {
   nodeStopped: 'node.stopped',
   workerStarted: 'node.worker_started',
   workerExited: 'node.worker_exited',
+  heapGrowth: 'node.heap_growth',
   unhandledRejection: 'node.unhandled_rejection',
   uncaughtException: 'node.uncaught_exception',
   // Logged only: what people do in the console and the API.

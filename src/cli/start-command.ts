@@ -7,7 +7,7 @@ import { CliFailure, EXIT, openStoreFrom, withStoreOptions, type StoreFlags } fr
 import { ALL_ROLES, type Role } from './roles.js';
 import type { RunningNode } from './start.js';
 import { EVENTS } from '../base/events.js';
-import { boundHeapGrowth } from './heap-growth.js';
+import { adaptHeapGrowth, boundHeapGrowth } from './heap-growth.js';
 import { clusterMetrics, parseWorkers, primaryStops, runPrimary, workerNodeName, workerNumber, workerUp } from './workers.js';
 
 /** A resolver for machines without DNS: every name is unknown, at once. */
@@ -57,7 +57,7 @@ export function startCommand(): Command {
         },
       ) => {
         // Before the server's modules load: the limit applies from the first collection on.
-        boundHeapGrowth();
+        const heapBound = boundHeapGrowth();
         const smtpPort = parsePort(o.smtpPort, '--smtp-port');
         const stopTimeout = Number(o.stopTimeout);
         if (!Number.isFinite(stopTimeout) || stopTimeout < 0 || stopTimeout > 3600)
@@ -151,6 +151,17 @@ export function startCommand(): Command {
             throw new CliFailure(`a port is already in use (${err.message}); stop the other server or choose --smtp-port/--http-port`, EXIT.usage);
           throw e;
         }
+        // Large messages raise the bound while their bodies outweigh the heap (README, Memory).
+        const stopAdapting =
+          heapBound === null
+            ? () => undefined
+            : adaptHeapGrowth({
+                onChange: (c) =>
+                  logger.info(
+                    { event: EVENTS.heapGrowth, from: c.from, to: c.to, externalBytes: c.external, heapBytes: c.heap },
+                    `heap growth bound ${c.from}% -> ${c.to}%: buffers outside the heap ${(c.external / 2 ** 20).toFixed(1)} MiB, heap ${(c.heap / 2 ** 20).toFixed(1)} MiB`,
+                  ),
+              });
         if (worker !== null) workerUp({ smtpPort: node.smtpPort, httpPort: node.httpPort, setupLink: node.setupLink }, node.metrics);
         else await printRunning(store, o.listen, node, null);
         await new Promise<void>((resolve) => {
@@ -193,6 +204,7 @@ export function startCommand(): Command {
           process.once('SIGTERM', onTerm);
           void primaryStops().then(() => onSignal('SIGTERM'));
         });
+        stopAdapting();
         await node.stop({ drainMs: stopTimeout * 1000 });
         await store.close();
         logger.info({ event: EVENTS.nodeStopped }, 'stopped');
