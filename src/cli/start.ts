@@ -14,7 +14,7 @@ import {
   type SpamCheckResult,
 } from '../inbound/index.js';
 import { mailboxTransport } from '../mailbox/index.js';
-import { PacingGate, SmtpSender, smtpTransport } from '../outbound/index.js';
+import { PacingGate, probeSchedule, SmtpSender, smtpTransport } from '../outbound/index.js';
 import { QueueRunner, RetentionJob, TrafficRollupJob, type Transport } from '../queue/index.js';
 import { createNodeMetrics, type NodeMetrics } from '../metrics/index.js';
 import { checkMessage, checkWithRspamd, createSystemResolver, type Resolver } from '../spam/index.js';
@@ -130,7 +130,15 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const keys = deskKeys(await loadOrCreateSecret(store.db, 'desk', () => randomToken(32)));
     if (opts.roles.includes('queue')) {
       const sender = new SmtpSender({ resolver, logger, hostname: opts.hostname });
-      const pacing = new PacingGate({ db: store.db, nodeName, owner: `${nodeName}/${process.pid}/${randomToken(6)}`, now: () => clock.now(), logger });
+      const pacing = new PacingGate({
+        db: store.db,
+        nodeName,
+        owner: `${nodeName}/${process.pid}/${randomToken(6)}`,
+        now: () => clock.now(),
+        logger,
+        // No wait between probes of a down destination longer than the retry schedule's longest.
+        probes: () => probeSchedule({ maxIntervalMs: live.cached.config.queue.retry.maxInterval }),
+      });
       // Every transport this node runs; a delivery names its own by key.
       const transports: Transport[] = [
         smtpTransport({ sender, srsSecret, now: () => clock.now(), hostname: opts.hostname, pacing }),

@@ -5,12 +5,14 @@ import {
   FIRST_PROBE_MS,
   HEALTHY,
   MAX_PROBE_MS,
+  MIN_PROBE_MS,
   PROBE_LEASE_MS,
   afterConnectionFailure,
   claimProbe,
   downRetryAt,
   heldUntilProbe,
   onOutcome,
+  probeSchedule,
   type Health,
   type HealthRecord,
 } from './dead-destination.js';
@@ -168,6 +170,47 @@ describe('the shared record of a destination that does not answer, for any seque
     }
     expect(waits.slice(0, 6)).toEqual([20_000, 40_000, 80_000, 160_000, 300_000, 300_000]);
     expect(Math.max(...waits)).toBe(MAX_PROBE_MS);
+  });
+  it("never waits longer between probes than the admin's retry schedule between retries", () => {
+    // `queue.retry: { firstRetry: 10s, maxInterval: 20s }`: a probe every 20 s at most, not 5 minutes.
+    const schedule = probeSchedule({ maxIntervalMs: 20_000 });
+    expect(schedule).toEqual({ firstProbeMs: 10_000, maxProbeMs: 20_000 });
+    let h: HealthRecord = HEALTHY;
+    let now = T0;
+    for (let i = 0; i < DEAD_AFTER; i++) h = afterConnectionFailure(h, now, undefined, schedule);
+    expect(h.down!.probeAt - now).toBe(10_000);
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      now = h.down!.probeAt;
+      h = claimProbe(h, 'a', now, now + PROBE_LEASE_MS)!;
+      h = afterConnectionFailure(h, now, 'a', schedule);
+      waits.push(h.down!.probeAt - now);
+    }
+    expect(waits).toEqual([20_000, 20_000, 20_000, 20_000, 20_000, 20_000]);
+  });
+});
+
+describe('probeSchedule', () => {
+  it('keeps the usual waits under the default retry schedule', () => {
+    expect(probeSchedule({ maxIntervalMs: 3_600_000 })).toEqual({ firstProbeMs: FIRST_PROBE_MS, maxProbeMs: MAX_PROBE_MS });
+  });
+
+  it('caps the waits at the longest retry interval, down to MIN_PROBE_MS', () => {
+    expect(probeSchedule({ maxIntervalMs: 60_000 })).toEqual({ firstProbeMs: FIRST_PROBE_MS, maxProbeMs: 60_000 });
+    expect(probeSchedule({ maxIntervalMs: 3_000 })).toEqual({ firstProbeMs: 3_000, maxProbeMs: 3_000 });
+    expect(probeSchedule({ maxIntervalMs: 200 })).toEqual({ firstProbeMs: MIN_PROBE_MS, maxProbeMs: MIN_PROBE_MS });
+  });
+
+  it('starts at most FIRST_PROBE_MS away, caps at MAX_PROBE_MS and at the retry interval, for any retry schedule', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: 10 * 86_400_000 }), (maxIntervalMs) => {
+        const s = probeSchedule({ maxIntervalMs });
+        expect(s.firstProbeMs).toBeGreaterThanOrEqual(MIN_PROBE_MS);
+        expect(s.firstProbeMs).toBeLessThanOrEqual(FIRST_PROBE_MS);
+        expect(s.maxProbeMs).toBeGreaterThanOrEqual(s.firstProbeMs);
+        expect(s.maxProbeMs).toBeLessThanOrEqual(Math.min(MAX_PROBE_MS, Math.max(MIN_PROBE_MS, maxIntervalMs)));
+      }),
+    );
   });
 });
 

@@ -13,6 +13,29 @@ export const DEAD_AFTER = 5;
 /** The first probe's wait, doubled after each failed probe up to MAX_PROBE_MS (Postfix: minimal and maximal backoff). */
 export const FIRST_PROBE_MS = 10_000;
 export const MAX_PROBE_MS = 5 * 60_000;
+/** However short the retry schedule, probes are at least this far apart. */
+export const MIN_PROBE_MS = 1_000;
+
+/** The waits between probes of a down destination: the first, doubled after each failed probe up to the last. */
+export interface ProbeSchedule {
+  readonly firstProbeMs: number;
+  readonly maxProbeMs: number;
+}
+
+/**
+ * The probe schedule under the admin's retry schedule (`queue.retry`): no wait between two
+ * probes of a down destination is longer than the longest wait between two retries
+ * (`maxInterval`), so that noticing it is back takes no longer than the retries promise (a
+ * maximum interval of 20 s means mail flows again within about 20 s, not after a probe wait
+ * doubled to 5 minutes). Otherwise FIRST_PROBE_MS doubled up to MAX_PROBE_MS; never closer
+ * than MIN_PROBE_MS.
+ */
+export function probeSchedule(retry: { readonly maxIntervalMs: number }): ProbeSchedule {
+  const firstProbeMs = Math.max(MIN_PROBE_MS, Math.min(FIRST_PROBE_MS, retry.maxIntervalMs));
+  const maxProbeMs = Math.max(firstProbeMs, Math.min(MAX_PROBE_MS, retry.maxIntervalMs));
+  return { firstProbeMs, maxProbeMs };
+}
+
 /** A probe holds its claim this long: a node that dies probing does not keep the destination waiting longer. */
 export const PROBE_LEASE_MS = 120_000;
 /** Deliveries held for a down destination come back over this span after the probe time, not all at once. */
@@ -81,9 +104,9 @@ export function heldUntilProbe(down: DownRecord, now: number): DownState {
   return { since: down.since, nextProbeAt };
 }
 
-/** The wait after a failed probe: doubled, up to MAX_PROBE_MS. */
-export function nextProbeInterval(interval: number): number {
-  return Math.min(interval * 2, MAX_PROBE_MS);
+/** The wait after a failed probe: doubled, up to the schedule's last (MAX_PROBE_MS by default). */
+export function nextProbeInterval(interval: number, maxProbeMs: number = MAX_PROBE_MS): number {
+  return Math.min(interval * 2, maxProbeMs);
 }
 
 /**
@@ -91,16 +114,21 @@ export function nextProbeInterval(interval: number): number {
  * still hold the claim; a claim lost changes nothing) doubles the wait and gives the claim
  * up; any other failure counts, and the DEAD_AFTER-th in a row marks the destination down.
  */
-export function afterConnectionFailure(h: HealthRecord, now: number, prober?: string): HealthRecord {
+export function afterConnectionFailure(
+  h: HealthRecord,
+  now: number,
+  prober?: string,
+  schedule: ProbeSchedule = { firstProbeMs: FIRST_PROBE_MS, maxProbeMs: MAX_PROBE_MS },
+): HealthRecord {
   if (prober !== undefined) {
     if (h.down?.probing?.owner !== prober) return h;
-    const interval = nextProbeInterval(h.down.interval);
+    const interval = nextProbeInterval(h.down.interval, schedule.maxProbeMs);
     return { failures: h.failures + 1, down: { ...h.down, probeAt: now + interval, interval, probing: null } };
   }
   const failures = h.failures + 1;
   if (h.down) return { failures, down: h.down };
   if (failures < DEAD_AFTER) return { failures, down: null };
-  return { failures, down: { since: now, probeAt: now + FIRST_PROBE_MS, interval: FIRST_PROBE_MS, probing: null } };
+  return { failures, down: { since: now, probeAt: now + schedule.firstProbeMs, interval: schedule.firstProbeMs, probing: null } };
 }
 
 /** The record with `owner`'s claim of the probe until `until`; null when the probe is not due or someone holds it. */

@@ -73,7 +73,7 @@ export {
 export { smtpTransport } from './io/smtp-transport.js';
 export { PacingGate } from './io/pacing-gate.js';
 export type { PacingEntry } from './io/known-destination.js';
-export { DEAD_AFTER, connectionFailed, downReason, downRetryAt, type DownState } from './dead-destination.js';
+export { DEAD_AFTER, connectionFailed, downReason, downRetryAt, probeSchedule, type DownState, type ProbeSchedule } from './dead-destination.js';
 export {
   DEFAULT_DESTINATION,
   DEFAULT_LIMIT,

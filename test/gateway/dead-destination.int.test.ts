@@ -3,7 +3,8 @@
  * counts connections: after a few failures in a row it is down, and 200 queued deliveries
  * cost one probe at a time, not a connection each; two nodes on one PostgreSQL probe one at
  * a time between them; when the host answers again every message arrives exactly once,
- * soon after the probe; a delivery held again and again keeps one trace line with a count.
+ * soon after the probe; a delivery held again and again keeps one trace line with a count;
+ * under a short retry schedule the probes come as often as its longest interval.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
@@ -17,7 +18,7 @@ import { DIALECTS, eventually, startTestNode, type TestNode } from '../support/r
 
 const CONNECTIONS = 3;
 
-const config = (port: number) => `
+const config = (port: number, retry = '{ firstRetry: 1s }') => `
 domains: [solarmora.com]
 hosts:
   - { name: crm, host: 127.0.0.1, port: ${port}, tls: none, domains: [crm.test] }
@@ -25,7 +26,7 @@ outbound:
   limits:
     - { domain: crm.test, connections: ${CONNECTIONS} }
 queue:
-  retry: { firstRetry: 1s }
+  retry: ${retry}
 defaultRouting:
   - description: Forward help to the CRM
     match: { single: help@solarmora.com }
@@ -234,5 +235,40 @@ describe('two nodes on one PostgreSQL database and a dead destination', () => {
     await sink.waitForAccepted(MESSAGES, 120_000);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(sink.accepted.slice().sort()).toEqual(expected('pair', MESSAGES));
+  });
+});
+
+describe('a destination that does not answer, under a short retry schedule', () => {
+  const MESSAGES = 20;
+  let sink: CountingSink;
+  let host: DeadHost;
+  let gw: TestNode;
+
+  beforeAll(async () => {
+    sink = await startCountingSink({ dataDelay: 0 });
+    host = await startDeadHost(sink.port);
+    gw = await startTestNode({ dialect: 'sqlite', config: config(host.port, '{ firstRetry: 1s, maxInterval: 2s }'), roles: ['inbound', 'queue'] });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await host?.stop();
+    await sink?.stop();
+  });
+
+  it('is probed at least every maxInterval (and a little), not after waits doubled to minutes', { timeout: 120_000 }, async () => {
+    await sendMany([gw], MESSAGES, 'short');
+    await eventually(async () => (await downState(gw))?.down_since != null, 60_000, 'crm.test marked down');
+    const atDown = host.connections;
+    // Four failed probes: with the default waits (10 s, doubled) they would take 150 s.
+    await eventually(async () => host.connections >= atDown + 4, 60_000, 'four probes');
+    const probes = host.at.slice(atDown, atDown + 4);
+    const gaps = probes.slice(1).map((t, i) => t - probes[i]!);
+    // 2 s, then the held deliveries come back a second after the probe time, spread over 5 s.
+    for (const gap of gaps) expect(gap).toBeLessThan(9_000);
+    host.mode = 'up';
+    const upAt = Date.now();
+    await sink.waitForAccepted(MESSAGES, 60_000);
+    expect(Date.now() - upAt).toBeLessThan(15_000);
+    expect(sink.accepted.slice().sort()).toEqual(expected('short', MESSAGES));
   });
 });

@@ -15,10 +15,17 @@ import {
   PROBE_LEASE_MS,
   afterConnectionFailure,
   claimProbe,
+  probeSchedule,
   type HealthRecord,
 } from '../dead-destination.js';
 
 const T0 = 1_700_000_040_000;
+/** The default waits, and those of two short retry schedules (`queue.retry`). */
+const schedules = fc.constantFrom(
+  { firstProbeMs: FIRST_PROBE_MS, maxProbeMs: MAX_PROBE_MS },
+  probeSchedule({ maxIntervalMs: 20_000 }),
+  probeSchedule({ maxIntervalMs: 7_000 }),
+);
 const node = fc.constantFrom('a', 'b');
 const step = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 2 * MAX_PROBE_MS }).map((ms) => ({ kind: 'advance' as const, ms })) },
@@ -36,10 +43,10 @@ describe.each(DIALECTS)('the health of a destination on %s', (dialect) => {
     await ts?.cleanup();
   });
 
-  it('changes as the pure record does, whatever the nodes do in whatever order', async () => {
+  it('changes as the pure record does, whatever the nodes do in whatever order, under any probe schedule', async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 40 }), async (steps) => {
+      fc.asyncProperty(fc.array(step, { minLength: 10, maxLength: 40 }), schedules, async (steps, schedule) => {
         const destination = `run${run++}.test`;
         const db = ts.store.db;
         let h: HealthRecord = HEALTHY;
@@ -52,15 +59,8 @@ describe.each(DIALECTS)('the health of a destination on %s', (dialect) => {
             h = claimed ?? h;
           } else if (s.kind === 'fail') {
             const prober = s.asProbe ? s.node : undefined;
-            h = afterConnectionFailure(h, now, prober);
-            await recordConnectionFailure(db, {
-              destination,
-              now,
-              deadAfter: DEAD_AFTER,
-              firstProbeMs: FIRST_PROBE_MS,
-              maxProbeMs: MAX_PROBE_MS,
-              ...(prober ? { prober } : {}),
-            });
+            h = afterConnectionFailure(h, now, prober, schedule);
+            await recordConnectionFailure(db, { destination, now, deadAfter: DEAD_AFTER, ...schedule, ...(prober ? { prober } : {}) });
           } else {
             expect(await recordConnectionSuccess(db, { destination, now })).toBe(h.down !== null);
             h = HEALTHY;

@@ -1,6 +1,6 @@
 import type { Logger } from '../../base/log.js';
 import { recordConnectionFailure, recordConnectionSuccess, releaseHeldDeliveries, type Db, type DestinationState } from '../../store/index.js';
-import { DEAD_AFTER, FIRST_PROBE_MS, MAX_PROBE_MS, downReason, onOutcome, type DownRecord } from '../dead-destination.js';
+import { DEAD_AFTER, FIRST_PROBE_MS, MAX_PROBE_MS, downReason, onOutcome, type DownRecord, type ProbeSchedule } from '../dead-destination.js';
 
 /** What the gate knows of a destination's health, written here as the outcome says. */
 interface Known {
@@ -18,7 +18,14 @@ interface Known {
  * held while the probe was under way may be recorded after this).
  */
 export async function recordHealth(
-  deps: { readonly db: Db; readonly owner: string; readonly now: () => number; readonly logger?: Logger | undefined },
+  deps: {
+    readonly db: Db;
+    readonly owner: string;
+    readonly now: () => number;
+    readonly logger?: Logger | undefined;
+    /** The waits between probes, read at each failure (the retry schedule can change); FIRST_PROBE_MS to MAX_PROBE_MS without it. */
+    readonly probes?: (() => ProbeSchedule) | undefined;
+  },
   d: Known,
   outcome: { readonly reached: boolean; readonly probe: boolean },
   learn: (state: DestinationState) => void,
@@ -35,8 +42,7 @@ export async function recordHealth(
         destination: d.name,
         now,
         deadAfter: DEAD_AFTER,
-        firstProbeMs: FIRST_PROBE_MS,
-        maxProbeMs: MAX_PROBE_MS,
+        ...(deps.probes?.() ?? { firstProbeMs: FIRST_PROBE_MS, maxProbeMs: MAX_PROBE_MS }),
         ...(effect.probe ? { prober: deps.owner } : {}),
       });
       const wasDown = d.down !== null;

@@ -22,7 +22,7 @@ import {
   type DestinationLimitEntry,
   type PacingWait,
 } from '../pacing.js';
-import { PROBE_LEASE_MS, downReason, heldUntilProbe, type DownState } from '../dead-destination.js';
+import { PROBE_LEASE_MS, downReason, heldUntilProbe, type DownState, type ProbeSchedule } from '../dead-destination.js';
 import { ATTEMPT_LEASE_MS, decideAnswer, decideEntry, limitNow, reusableSlot } from '../destination-slots.js';
 import { recordHealth } from './destination-health.js';
 import { learn, view, type Destination, type PacingEntry, type Waiter } from './known-destination.js';
@@ -60,6 +60,8 @@ export class PacingGate {
       readonly owner: string;
       readonly now: () => number;
       readonly logger?: Logger;
+      /** The waits between probes of a down destination (from the retry schedule: dead-destination.ts probeSchedule). */
+      readonly probes?: () => ProbeSchedule;
     },
   ) {
     this.#sweeper = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
