@@ -111,24 +111,28 @@ async function downState(node: TestNode) {
   return node.store.db.selectFrom('destinations').selectAll().where('destination', '=', 'crm.test').executeTakeFirst();
 }
 
-describe.each(DIALECTS)('a destination that does not answer, on %s', (dialect) => {
-  const MESSAGES = 200;
-  let sink: CountingSink;
-  let host: DeadHost;
-  let gw: TestNode;
-
+/** A sink, a dead host in front of it and a node that sends there: started before the describe's tests, stopped after. */
+function deadHostSetup(start: (hostPort: number) => Promise<TestNode>): { sink: CountingSink; host: DeadHost; gw: TestNode } {
+  const setup = {} as { sink: CountingSink; host: DeadHost; gw: TestNode };
   beforeAll(async () => {
-    sink = await startCountingSink({ dataDelay: 0 });
-    host = await startDeadHost(sink.port);
-    gw = await startTestNode({ dialect, config: config(host.port), roles: ['inbound', 'queue', 'web'] });
+    setup.sink = await startCountingSink({ dataDelay: 0 });
+    setup.host = await startDeadHost(setup.sink.port);
+    setup.gw = await start(setup.host.port);
   });
   afterAll(async () => {
-    await gw?.stop();
-    await host?.stop();
-    await sink?.stop();
+    await setup.gw?.stop();
+    await setup.host?.stop();
+    await setup.sink?.stop();
   });
+  return setup;
+}
+
+describe.each(DIALECTS)('a destination that does not answer, on %s', (dialect) => {
+  const MESSAGES = 200;
+  const setup = deadHostSetup((port) => startTestNode({ dialect, config: config(port), roles: ['inbound', 'queue', 'web'] }));
 
   it('is probed, not connected to per message; held mail keeps one trace line; it all goes once the host is back', { timeout: 240_000 }, async () => {
+    const { sink, host, gw } = setup;
     const tag = `dead-${dialect}`;
     const started = Date.now();
     await sendMany([gw], MESSAGES, tag);
@@ -240,22 +244,12 @@ describe('two nodes on one PostgreSQL database and a dead destination', () => {
 
 describe('a destination that does not answer, under a short retry schedule', () => {
   const MESSAGES = 20;
-  let sink: CountingSink;
-  let host: DeadHost;
-  let gw: TestNode;
-
-  beforeAll(async () => {
-    sink = await startCountingSink({ dataDelay: 0 });
-    host = await startDeadHost(sink.port);
-    gw = await startTestNode({ dialect: 'sqlite', config: config(host.port, '{ firstRetry: 1s, maxInterval: 2s }'), roles: ['inbound', 'queue'] });
-  });
-  afterAll(async () => {
-    await gw?.stop();
-    await host?.stop();
-    await sink?.stop();
-  });
+  const setup = deadHostSetup((port) =>
+    startTestNode({ dialect: 'sqlite', config: config(port, '{ firstRetry: 1s, maxInterval: 2s }'), roles: ['inbound', 'queue'] }),
+  );
 
   it('is probed at least every maxInterval (and a little), not after waits doubled to minutes', { timeout: 120_000 }, async () => {
+    const { sink, host, gw } = setup;
     await sendMany([gw], MESSAGES, 'short');
     await eventually(async () => (await downState(gw))?.down_since != null, 60_000, 'crm.test marked down');
     const atDown = host.connections;
