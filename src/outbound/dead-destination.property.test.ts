@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEAD_AFTER,
+  DEFAULT_PROBE_SCHEDULE,
   FIRST_PROBE_MS,
   HEALTHY,
   MAX_PROBE_MS,
@@ -192,7 +193,7 @@ describe('the shared record of a destination that does not answer, for any seque
 
 describe('probeSchedule', () => {
   it('keeps the usual waits under the default retry schedule', () => {
-    expect(probeSchedule({ maxIntervalMs: 3_600_000 })).toEqual({ firstProbeMs: FIRST_PROBE_MS, maxProbeMs: MAX_PROBE_MS });
+    expect(probeSchedule({ maxIntervalMs: 3_600_000 })).toEqual(DEFAULT_PROBE_SCHEDULE);
   });
 
   it('caps the waits at the longest retry interval, down to MIN_PROBE_MS', () => {

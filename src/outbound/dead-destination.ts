@@ -2,7 +2,8 @@
  * A destination that does not answer (Postfix's "dead destination"): after DEAD_AFTER
  * connection failures in a row it is marked down; while down no delivery connects to it,
  * one probe at a time (across all nodes) tries it at the probe time, and each failed probe
- * doubles the wait up to MAX_PROBE_MS. A probe that reaches the server brings it back.
+ * doubles the wait up to MAX_PROBE_MS, or up to the retry schedule's longest interval when that
+ * is shorter (probeSchedule). A probe that reaches the server brings it back.
  * Pure: the state comes from the store, time is an argument; outbound/io/pacing-gate.ts
  * carries it out. The shared record's transitions (afterConnectionFailure, claimProbe, and
  * HEALTHY once the destination answers) are what store/repos/destination-repo.ts writes in
@@ -21,6 +22,9 @@ export interface ProbeSchedule {
   readonly firstProbeMs: number;
   readonly maxProbeMs: number;
 }
+
+/** FIRST_PROBE_MS doubled up to MAX_PROBE_MS: the schedule under any retry schedule whose longest interval is 5 minutes or more. */
+export const DEFAULT_PROBE_SCHEDULE: ProbeSchedule = { firstProbeMs: FIRST_PROBE_MS, maxProbeMs: MAX_PROBE_MS };
 
 /**
  * The probe schedule under the admin's retry schedule (`queue.retry`): no wait between two
@@ -114,12 +118,7 @@ export function nextProbeInterval(interval: number, maxProbeMs: number = MAX_PRO
  * still hold the claim; a claim lost changes nothing) doubles the wait and gives the claim
  * up; any other failure counts, and the DEAD_AFTER-th in a row marks the destination down.
  */
-export function afterConnectionFailure(
-  h: HealthRecord,
-  now: number,
-  prober?: string,
-  schedule: ProbeSchedule = { firstProbeMs: FIRST_PROBE_MS, maxProbeMs: MAX_PROBE_MS },
-): HealthRecord {
+export function afterConnectionFailure(h: HealthRecord, now: number, prober?: string, schedule: ProbeSchedule = DEFAULT_PROBE_SCHEDULE): HealthRecord {
   if (prober !== undefined) {
     if (h.down?.probing?.owner !== prober) return h;
     const interval = nextProbeInterval(h.down.interval, schedule.maxProbeMs);

@@ -9,7 +9,7 @@ import { DIALECTS, openTestStore, type TestStore } from '../../../test/support/r
 import { claimDestinationProbe, loadDestination, recordConnectionFailure, recordConnectionSuccess } from '../../store/index.js';
 import {
   DEAD_AFTER,
-  FIRST_PROBE_MS,
+  DEFAULT_PROBE_SCHEDULE,
   HEALTHY,
   MAX_PROBE_MS,
   PROBE_LEASE_MS,
@@ -21,11 +21,7 @@ import {
 
 const T0 = 1_700_000_040_000;
 /** The default waits, and those of two short retry schedules (`queue.retry`). */
-const schedules = fc.constantFrom(
-  { firstProbeMs: FIRST_PROBE_MS, maxProbeMs: MAX_PROBE_MS },
-  probeSchedule({ maxIntervalMs: 20_000 }),
-  probeSchedule({ maxIntervalMs: 7_000 }),
-);
+const schedules = fc.constantFrom(DEFAULT_PROBE_SCHEDULE, probeSchedule({ maxIntervalMs: 20_000 }), probeSchedule({ maxIntervalMs: 7_000 }));
 const node = fc.constantFrom('a', 'b');
 const step = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 0, max: 2 * MAX_PROBE_MS }).map((ms) => ({ kind: 'advance' as const, ms })) },

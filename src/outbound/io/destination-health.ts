@@ -1,6 +1,6 @@
 import type { Logger } from '../../base/log.js';
 import { recordConnectionFailure, recordConnectionSuccess, releaseHeldDeliveries, type Db, type DestinationState } from '../../store/index.js';
-import { DEAD_AFTER, FIRST_PROBE_MS, MAX_PROBE_MS, downReason, onOutcome, type DownRecord, type ProbeSchedule } from '../dead-destination.js';
+import { DEAD_AFTER, DEFAULT_PROBE_SCHEDULE, downReason, onOutcome, type DownRecord, type ProbeSchedule } from '../dead-destination.js';
 
 /** What the gate knows of a destination's health, written here as the outcome says. */
 interface Known {
@@ -23,7 +23,7 @@ export async function recordHealth(
     readonly owner: string;
     readonly now: () => number;
     readonly logger?: Logger | undefined;
-    /** The waits between probes, read at each failure (the retry schedule can change); FIRST_PROBE_MS to MAX_PROBE_MS without it. */
+    /** The waits between probes, read at each failure (the retry schedule can change); DEFAULT_PROBE_SCHEDULE without it. */
     readonly probes?: (() => ProbeSchedule) | undefined;
   },
   d: Known,
@@ -42,7 +42,7 @@ export async function recordHealth(
         destination: d.name,
         now,
         deadAfter: DEAD_AFTER,
-        ...(deps.probes?.() ?? { firstProbeMs: FIRST_PROBE_MS, maxProbeMs: MAX_PROBE_MS }),
+        ...(deps.probes?.() ?? DEFAULT_PROBE_SCHEDULE),
         ...(effect.probe ? { prober: deps.owner } : {}),
       });
       const wasDown = d.down !== null;
