@@ -64,17 +64,24 @@ export interface HeapSample {
  * whose traffic sits near one ratio from switching back and forth.
  */
 export function heapGrowthFor(samples: readonly HeapSample[], current: number): number {
+  const mean = meanOf(samples);
+  if (mean === null || mean.heap <= 0) return current;
+  const ratio = mean.external / mean.heap;
+  if (current !== LARGE_BODIES_HEAP_GROWING_PERCENT && ratio >= RAISE_AT_RATIO) return LARGE_BODIES_HEAP_GROWING_PERCENT;
+  if (current === LARGE_BODIES_HEAP_GROWING_PERCENT && ratio < LOWER_AT_RATIO) return HEAP_GROWING_PERCENT;
+  return current;
+}
+
+/** The looks' mean bytes outside and inside the heap (rounded), or null when there is none. */
+function meanOf(samples: readonly HeapSample[]): HeapSample | null {
+  if (samples.length === 0) return null;
   let external = 0;
   let heap = 0;
   for (const s of samples) {
     external += s.external;
     heap += s.heap;
   }
-  if (samples.length === 0 || heap <= 0) return current;
-  const ratio = external / heap;
-  if (current !== LARGE_BODIES_HEAP_GROWING_PERCENT && ratio >= RAISE_AT_RATIO) return LARGE_BODIES_HEAP_GROWING_PERCENT;
-  if (current === LARGE_BODIES_HEAP_GROWING_PERCENT && ratio < LOWER_AT_RATIO) return HEAP_GROWING_PERCENT;
-  return current;
+  return { external: Math.round(external / samples.length), heap: Math.round(heap / samples.length) };
 }
 
 export interface HeapGrowthChange {
@@ -99,14 +106,13 @@ export function adaptHeapGrowth(
     readonly window?: number;
     readonly read?: () => HeapSample;
     readonly set?: (percent: number) => void;
-    readonly start?: number;
   } = {},
 ): () => void {
   const read = opts.read ?? readHeap;
   const set = opts.set ?? setHeapGrowingPercent;
   const window = opts.window ?? SAMPLE_WINDOW;
   const samples: HeapSample[] = [];
-  let current = opts.start ?? HEAP_GROWING_PERCENT;
+  let current = HEAP_GROWING_PERCENT;
   const timer = setInterval(() => {
     samples.push(read());
     if (samples.length > window) samples.shift();
@@ -114,13 +120,7 @@ export function adaptHeapGrowth(
     const next = heapGrowthFor(samples, current);
     if (next === current) return;
     set(next);
-    const n = samples.length;
-    opts.onChange?.({
-      from: current,
-      to: next,
-      external: Math.round(samples.reduce((a, s) => a + s.external, 0) / n),
-      heap: Math.round(samples.reduce((a, s) => a + s.heap, 0) / n),
-    });
+    opts.onChange?.({ from: current, to: next, ...meanOf(samples)! });
     current = next;
   }, opts.everyMs ?? SAMPLE_EVERY_MS);
   timer.unref();
