@@ -97,8 +97,11 @@ describe("a channel's automatic mail, in chromium", () => {
       await form.getByLabel('公開アドレス（任意）').fill('support@solarmora.com');
       expect(await form.getByLabel('自動送信メールの言語').inputValue()).toBe('ja');
       const preview = ack(page).getByTestId('mail-preview-acknowledgement');
-      await expect.poll(() => preview.getByTestId('preview-text').textContent()).toContain('山田 太郎 様');
-      expect(await preview.getByTestId('preview-text').textContent()).toContain('このたびはお客様窓口へお問い合わせいただき、誠にありがとうございます。');
+      // The preview of the form before the name was typed has the salutation too: wait for the one with the name.
+      await expect
+        .poll(() => preview.getByTestId('preview-text').textContent())
+        .toContain('このたびはお客様窓口へお問い合わせいただき、誠にありがとうございます。');
+      expect(await preview.getByTestId('preview-text').textContent()).toContain('山田 太郎 様');
       expect(await preview.getByTestId('preview-subject').textContent()).toBe('[#1001] Re: プリンターが印刷できません');
       expect(await seriousAxeViolations(page)).toEqual([]);
       await screenshot(page, 'auto-mail-03-editor-ja');
