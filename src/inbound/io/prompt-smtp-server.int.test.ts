@@ -314,6 +314,62 @@ describe('421: shutting down', () => {
   });
 });
 
+describe('QUIT', () => {
+  const openSockets = (server: PromptSMTPServer) =>
+    new Promise<number>((resolve, reject) => server.server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+
+  /** Sends QUIT once the greeting came, and resolves at the 221. */
+  const quitAfterGreeting = (socket: net.Socket) =>
+    new Promise<void>((resolve) => {
+      let got = '';
+      socket.on('data', (d) => {
+        const first = got === '';
+        got += d.toString('latin1');
+        if (first) socket.write('QUIT\r\n');
+        if (/^221 /m.test(got)) resolve();
+      });
+    });
+
+  it('answers 221 and releases the connection once the reply is written, without waiting for the client to close its side', async () => {
+    const { server, port } = await start({ socketTimeout: 60_000 });
+    // A client that never ends its side: the library alone holds such a socket until its half-close deadline.
+    const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    socket.on('error', () => undefined);
+    const ended = new Promise<void>((resolve) => socket.on('end', () => resolve()));
+    await quitAfterGreeting(socket);
+    await ended;
+    let open = await openSockets(server);
+    for (let i = 0; i < 100 && open > 0; i++) open = (await sleep(10), await openSockets(server));
+    socket.destroy();
+    expect(open).toBe(0);
+  });
+
+  it('reads no error from a client that resets the connection after the 221', async () => {
+    const errors: unknown[] = [];
+    const { server, port } = await start({
+      logger: {
+        info() {},
+        debug() {},
+        warn() {},
+        trace() {},
+        fatal() {},
+        child() {
+          return this;
+        },
+        error: (o: unknown) => void errors.push(o),
+      } as never,
+    });
+    for (let i = 0; i < 5; i++) {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      await quitAfterGreeting(socket);
+      socket.resetAndDestroy();
+    }
+    await sleep(100);
+    expect(errors).toEqual([]);
+    expect(server.sessionsOpen).toBe(0);
+  });
+});
+
 describe('the parts of smtp-server the subclass depends on', () => {
   const methods = (proto: object, names: readonly string[]) => names.filter((n) => typeof (proto as Record<string, unknown>)[n] !== 'function');
 
@@ -333,6 +389,7 @@ describe('the parts of smtp-server the subclass depends on', () => {
       'connectionReady',
       'send',
       'close',
+      'handler_QUIT',
       '_onCommand',
       '_getEnhancedStatusCode',
       '_parseAddressCommand',

@@ -5,7 +5,7 @@
  *
  * One pool per destination (address, port, TLS mode, server name). A pool keeps up
  * to `maxConnectionsPerDestination` connections open and reuses each for up to
- * `maxMessagesPerConnection` messages (RSET between them), so a steady stream to
+ * `maxMessagesPerConnection` messages (the next MAIL FROM right after the last 250), so a steady stream to
  * one CRM pays one TCP and TLS handshake per connection, not per message.
  */
 import { connect, isIP } from 'node:net';
