@@ -16,3 +16,9 @@ export interface ChunkWrite {
 export class ThreadUnavailable extends Error {
   readonly code = 'THREAD_UNAVAILABLE';
 }
+
+/** A statement compiled on the event loop, for the store's thread to run (`StoreHandle.durableStatements`). */
+export interface ThreadStatement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}

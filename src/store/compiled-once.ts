@@ -1,4 +1,5 @@
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import type { ThreadStatement } from './chunk-write.js';
 import { nameStatement } from './dialects/statement-names.js';
 
 /** A sentinel no real value starts with: it marks where a named parameter goes. */
@@ -124,4 +125,29 @@ export async function runCompiledRows<R>(
 /** 0, 1, …, n − 1: the rows of a statement being built. */
 export function rowIndexes(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
+}
+
+/**
+ * The statements `fn` would run against `db`, compiled and in order, without running them:
+ * for a batch that runs elsewhere (the store's thread, see store-writer.ts). Every statement
+ * `fn` runs resolves at once with no rows, so `fn` must not depend on what its statements
+ * return; query builders work as on `db`.
+ */
+export async function recordStatements(db: Kysely<never>, fn: (recorder: Kysely<never>) => Promise<unknown>): Promise<ThreadStatement[]> {
+  const statements: ThreadStatement[] = [];
+  const recorder = new Proxy(db, {
+    get(target, key) {
+      if (key === 'executeQuery') {
+        return (q: CompiledQuery) => {
+          statements.push({ sql: q.sql, params: q.parameters });
+          return Promise.resolve({ rows: [] });
+        };
+      }
+      // Kysely's classes keep private fields: their methods must run on the real object.
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  await fn(recorder);
+  return statements;
 }

@@ -4,7 +4,7 @@ import { RelaydeskError } from '../base/errors.js';
 import type { DialectCaps } from './dialects/caps.js';
 import { WalSync } from './dialects/wal-sync.js';
 import type { Checkpointer } from './dialects/checkpointer.js';
-import type { ChunkWrite } from './chunk-write.js';
+import type { ChunkWrite, ThreadStatement } from './chunk-write.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -34,6 +34,13 @@ export interface StoreHandle {
    * with a `ThreadUnavailable` (nothing written) when the thread cannot take them now.
    */
   readonly writeChunks: ((write: ChunkWrite) => Promise<void>) | null;
+  /**
+   * Runs statements compiled on the event loop in one transaction off it, where the store
+   * can (the embedded store's thread), and resolves with each one's rows once the
+   * transaction is on disk, as `durableTransaction` would. Null: use `durableTransaction`.
+   * Rejects with a `ThreadUnavailable` (nothing written) when the thread cannot take them.
+   */
+  readonly durableStatements: ((statements: readonly ThreadStatement[]) => Promise<unknown[][]>) | null;
   /** Fails when the store cannot be used now: the database does not answer, or its file is gone. */
   ping(): Promise<void>;
   /**
@@ -145,6 +152,15 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
     durableTransaction,
     lazyTransaction,
     writeChunks: checkpointer ? (w) => checkpointer.writeChunks(w) : null,
+    durableStatements:
+      checkpointer && wal
+        ? async (statements) => {
+            stillThere();
+            const rows = await checkpointer.runStatements(statements);
+            await wal.sync();
+            return rows;
+          }
+        : null,
     ping: async () => {
       stillThere();
       await sql`select 1`.execute(db);

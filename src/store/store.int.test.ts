@@ -17,6 +17,7 @@ import {
   StoreWriter,
   type ReceivedRecord,
 } from './index.js';
+import { ThreadUnavailable } from './chunk-write.js';
 
 function record(queueId: string, now: number, recipients = ['a@crm.test']): ReceivedRecord {
   return {
@@ -77,6 +78,8 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     const durable: (string | undefined)[] = [];
     const store = {
       ...ts.store,
+      // On the store's connection: the embedded store's thread takes messages apart (see the next test).
+      durableStatements: null,
       durableTransaction: ((fn) =>
         ts.store.durableTransaction(async (trx) => {
           const r = await fn(trx);
@@ -112,6 +115,85 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(commits).toEqual(['complete']);
     expect(durable).toHaveLength(0);
   });
+
+  it.runIf(dialect === 'sqlite')(
+    "runs accepted messages on the store's thread and outcomes on the loop's connection; once the thread cannot take them, messages go with the outcomes",
+    async () => {
+      const viaThread: string[][] = [];
+      const durableOnLoop: string[] = [];
+      let refuse = false;
+      const store = {
+        ...ts.store,
+        durableStatements: (statements: Parameters<NonNullable<typeof ts.store.durableStatements>>[0]) => {
+          if (refuse) return Promise.reject(new ThreadUnavailable('stopped'));
+          viaThread.push(statements.map((st) => st.sql.slice(0, 30)));
+          return ts.store.durableStatements!(statements);
+        },
+        durableTransaction: ((fn) => {
+          durableOnLoop.push('commit');
+          return ts.store.durableTransaction(fn);
+        }) as typeof ts.store.durableTransaction,
+      };
+      const commits: string[] = [];
+      const w = new StoreWriter(store, (kind) => commits.push(kind));
+      // Two messages in one batch, one with two deliveries: each gets its own ids, in order.
+      const [a, b] = await Promise.all([w.save(record('TH1', 13_000, ['x@crm.test', 'y@crm.test'])), w.save(record('TH2', 13_000))]);
+      expect(viaThread).toHaveLength(1);
+      expect(viaThread[0]!.some((q) => q.startsWith('insert into "deliveries"'))).toBe(true);
+      expect(durableOnLoop).toEqual([]);
+      const rows = await ts.store.db
+        .selectFrom('deliveries')
+        .select(['id', 'queue_id', 'recipient'])
+        .where('queue_id', 'in', ['TH1', 'TH2'])
+        .orderBy('id')
+        .execute();
+      expect(a).toEqual(rows.filter((r) => r.queue_id === 'TH1').map((r) => Number(r.id)));
+      expect(rows.filter((r) => r.queue_id === 'TH1').map((r) => r.recipient)).toEqual(['x@crm.test', 'y@crm.test']);
+      expect(b).toEqual(rows.filter((r) => r.queue_id === 'TH2').map((r) => Number(r.id)));
+      expect((await loadTrace(ts.store.db, 'TH2')).map((e) => e.code)).toEqual(['inbound.accepted']);
+      expect(commits).toEqual(['receive']);
+
+      // A record the database refuses (its queue id taken) fails alone; the others in its batch are kept.
+      viaThread.length = 0;
+      const results = await Promise.allSettled([w.save(record('TH3', 13_100)), w.save(record('TH1', 13_100)), w.save(record('TH4', 13_100))]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: expect.stringMatching(/^SQLITE_CONSTRAINT/) });
+      for (const id of ['TH3', 'TH4']) expect(await loadDeliveries(ts.store.db, id)).toHaveLength(1);
+      expect(viaThread.length).toBeGreaterThan(1);
+
+      // An outcome commits on the loop's connection while messages go to the thread.
+      const [d] = (await claimDue(ts.store.db, ts.store.caps, { now: 13_200, limit: 100, owner: 'th/1/a#1', leaseMs: 60_000 })).filter(
+        (x) => x.queueId === 'TH2',
+      );
+      viaThread.length = 0;
+      commits.length = 0;
+      const [ids, recorded] = await Promise.all([
+        w.save(record('TH5', 13_300)),
+        w.complete({
+          owner: 'th/1/a#1',
+          now: 13_300,
+          results: [{ id: d!.id, status: 'delivered' as const, attempts: 1, nextAttemptAt: 13_300, lastReply: '250 ok' }],
+          trace: [{ queueId: 'TH2', deliveryId: d!.id, at: 13_300, code: 'queue.delivered', summary: 'delivered' }],
+          newMessages: [],
+        }),
+      ]);
+      expect(ids).toHaveLength(1);
+      expect(recorded).toBe(true);
+      expect(viaThread).toHaveLength(1);
+      expect(durableOnLoop).toEqual([]);
+      expect(commits.sort()).toEqual(['complete', 'receive']);
+      expect((await loadDeliveries(ts.store.db, 'TH2'))[0]!.status).toBe('delivered');
+
+      // The thread stops taking writes: this message and every later one commit on the loop's connection, durably.
+      refuse = true;
+      expect(await w.save(record('TH6', 13_400))).toHaveLength(1);
+      refuse = false;
+      expect(await w.save(record('TH7', 13_500))).toHaveLength(1);
+      expect(durableOnLoop).toEqual(['commit', 'commit']);
+      expect(viaThread).toHaveLength(1);
+      for (const id of ['TH5', 'TH6', 'TH7']) expect(await loadDeliveries(ts.store.db, id)).toHaveLength(1);
+    },
+  );
 
   it('keeps a failing outcome from failing the message committed with it', async () => {
     const w = new StoreWriter(ts.store);

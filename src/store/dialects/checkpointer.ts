@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { ThreadUnavailable, type ChunkWrite } from '../chunk-write.js';
+import { ThreadUnavailable, type ChunkWrite, type ThreadStatement } from '../chunk-write.js';
 
 /**
  * Copies the WAL back into the database file on a thread of its own. A checkpoint reads
@@ -18,7 +18,8 @@ import { ThreadUnavailable, type ChunkWrite } from '../chunk-write.js';
  * WAL before copying and the database file after, and SQLite restarts the WAL only after
  * a checkpoint that copied all of it (see WalSync).
  *
- * The same connection writes the chunks of large messages while they arrive
+ * The same connection runs the group commit's messages (`runStatements`, see
+ * store-writer.ts), and writes the chunks of large messages while they arrive
  * (`writeChunks`): putting 1 MiB into the WAL costs the writer 4–6 ms, mostly waiting in
  * the kernel, which on the server's connection every session would wait through. The
  * thread waits for the write lock if the server's connection holds it (that one never
@@ -46,6 +47,18 @@ export class Checkpointer {
   writeChunks(write: ChunkWrite): Promise<void> {
     if (this.#closed) return Promise.reject(new ThreadUnavailable('the store is closing'));
     return service.write(this.#id, write);
+  }
+
+  /**
+   * Runs statements in one transaction of their own on the thread's connection and resolves
+   * with each one's rows (empty for a statement that returns none). Not durable by itself:
+   * the caller fsyncs the WAL after it (db.ts, `durableStatements`). Rejects like
+   * `writeChunks`: `ThreadUnavailable` with nothing written, or the store's own error with
+   * the transaction rolled back.
+   */
+  runStatements(statements: readonly ThreadStatement[]): Promise<unknown[][]> {
+    if (this.#closed) return Promise.reject(new ThreadUnavailable('the store is closing'));
+    return service.run(this.#id, statements);
   }
 
   close(): Promise<void> {
@@ -86,14 +99,26 @@ class CheckpointService {
   #nextId = 1;
   readonly #removing = new Map<number, () => void>();
   #nextWrite = 1;
-  readonly #writing = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  /** Writes and statement runs waited for, by request number; `resolve` gets the rows of a run. */
+  readonly #writing = new Map<number, { resolve: (rows: unknown) => void; reject: (e: Error) => void }>();
+
+  run(id: number, statements: readonly ThreadStatement[]): Promise<unknown[][]> {
+    const worker = this.#worker;
+    if (!worker) return Promise.reject(new ThreadUnavailable('the store thread is not running'));
+    const req = this.#nextWrite++;
+    return new Promise<unknown[][]>((resolve, reject) => {
+      this.#writing.set(req, { resolve: (rows) => resolve(rows as unknown[][]), reject });
+      if (this.#writing.size === 1) worker.ref();
+      worker.postMessage({ op: 'run', id, req, busyWaitMs: WRITE_BUSY_WAIT_MS, statements });
+    });
+  }
 
   write(id: number, w: ChunkWrite): Promise<void> {
     const worker = this.#worker;
     if (!worker) return Promise.reject(new ThreadUnavailable('the store thread is not running'));
     const req = this.#nextWrite++;
     return new Promise<void>((resolve, reject) => {
-      this.#writing.set(req, { resolve, reject });
+      this.#writing.set(req, { resolve: () => resolve(), reject });
       // While a write is waited for, the thread holds the process like any other I/O.
       if (this.#writing.size === 1) worker.ref();
       worker.postMessage({
@@ -109,12 +134,12 @@ class CheckpointService {
     });
   }
 
-  #wrote(req: number, error: { code: string; message: string } | undefined): void {
+  #wrote(req: number, error: { code: string; message: string } | undefined, rows: unknown): void {
     const pending = this.#writing.get(req);
     if (!pending) return;
     this.#writing.delete(req);
     if (this.#writing.size === 0 && this.#removing.size === 0) this.#worker?.unref();
-    if (!error) return pending.resolve();
+    if (!error) return pending.resolve(rows);
     if (error.code === 'THREAD_UNAVAILABLE') return pending.reject(new ThreadUnavailable(error.message));
     pending.reject(Object.assign(new Error(error.message), { code: error.code }));
   }
@@ -155,9 +180,9 @@ class CheckpointService {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver } });
     worker.unref();
-    worker.on('message', (m: { removed?: number; wrote?: number; error?: { code: string; message: string } }) => {
+    worker.on('message', (m: { removed?: number; wrote?: number; error?: { code: string; message: string }; rows?: unknown }) => {
       if (typeof m.removed === 'number') this.#settle(m.removed);
-      if (typeof m.wrote === 'number') this.#wrote(m.wrote, m.error);
+      if (typeof m.wrote === 'number') this.#wrote(m.wrote, m.error, m.rows);
     });
     // A thread that fails (out of memory) ends; the stores' own connections checkpoint at the
     // backstop, and the next store opened starts a new thread.
@@ -167,7 +192,7 @@ class CheckpointService {
       for (const id of [...this.#removing.keys()]) this.#settle(id);
       // Whether a write in flight was committed is unknown: its message is refused (4xx)
       // rather than kept with a chunk that may be missing.
-      for (const req of [...this.#writing.keys()]) this.#wrote(req, { code: 'SQLITE_IOERR', message: 'the store thread stopped during a write' });
+      for (const req of [...this.#writing.keys()]) this.#wrote(req, { code: 'SQLITE_IOERR', message: 'the store thread stopped during a write' }, undefined);
     };
     worker.on('error', gone);
     worker.on('exit', gone);
@@ -216,6 +241,34 @@ function round(s) {
   }
   s.timer = setTimeout(round, soon ? 0 : s.intervalMs, s);
 }
+// One write request (m.req) in a transaction of its own on the store's connection; the
+// reply carries what body returned (rows) or the error, after a rollback.
+function inTransaction(m, body) {
+  const s = stores.get(m.id);
+  if (!s) {
+    parentPort.postMessage({ wrote: m.req, error: { code: 'THREAD_UNAVAILABLE', message: 'no connection to this store on the thread' } });
+    return;
+  }
+  try {
+    // Waits here, on this thread, while the server's connection writes (a checkpoint round
+    // waits for it meanwhile): not the event loop's time.
+    s.db.pragma('busy_timeout = ' + m.busyWaitMs);
+    s.db.exec('begin immediate');
+    let rows;
+    try {
+      rows = body(s);
+      s.db.exec('commit');
+    } catch (e) {
+      try { s.db.exec('rollback'); } catch {}
+      throw e;
+    }
+    parentPort.postMessage({ wrote: m.req, rows });
+  } catch (e) {
+    parentPort.postMessage({ wrote: m.req, error: { code: String(e && e.code || 'SQLITE_ERROR'), message: String(e && e.message || e) } });
+  } finally {
+    try { s.db.pragma('busy_timeout = 0'); } catch {}
+  }
+}
 parentPort.on('message', (m) => {
   if (m.op === 'add') {
     try {
@@ -227,35 +280,32 @@ parentPort.on('message', (m) => {
       s.timer = setTimeout(round, m.intervalMs, s);
     } catch {}
   } else if (m.op === 'write') {
-    const s = stores.get(m.id);
-    if (!s) {
-      parentPort.postMessage({ wrote: m.req, error: { code: 'THREAD_UNAVAILABLE', message: 'no connection to this store on the thread' } });
-      return;
-    }
-    try {
+    inTransaction(m, (s) => {
       s.insertChunk ??= s.db.prepare('insert into blob_chunks (blob_id, seq, data) values (?, ?, ?)');
       s.insertMark ??= s.db.prepare('insert into spool (blob_id, owner, started_at) values (?, ?, ?)');
-      // Waits here, on this thread, while the server's connection writes (a checkpoint round
-      // waits for it meanwhile): not the event loop's time.
-      s.db.pragma('busy_timeout = ' + m.busyWaitMs);
-      s.db.exec('begin immediate');
-      try {
-        if (m.spoolMark) s.insertMark.run(m.blobId, m.spoolMark.owner, m.spoolMark.startedAt);
-        m.chunks.forEach((parts, i) => {
-          const bufs = parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
-          s.insertChunk.run(m.blobId, m.firstSeq + i, bufs.length === 1 ? bufs[0] : Buffer.concat(bufs));
-        });
-        s.db.exec('commit');
-      } catch (e) {
-        try { s.db.exec('rollback'); } catch {}
-        throw e;
-      }
-      parentPort.postMessage({ wrote: m.req });
-    } catch (e) {
-      parentPort.postMessage({ wrote: m.req, error: { code: String(e && e.code || 'SQLITE_ERROR'), message: String(e && e.message || e) } });
-    } finally {
-      try { s.db.pragma('busy_timeout = 0'); } catch {}
-    }
+      if (m.spoolMark) s.insertMark.run(m.blobId, m.spoolMark.owner, m.spoolMark.startedAt);
+      m.chunks.forEach((parts, i) => {
+        const bufs = parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+        s.insertChunk.run(m.blobId, m.firstSeq + i, bufs.length === 1 ? bufs[0] : Buffer.concat(bufs));
+      });
+    });
+  } else if (m.op === 'run') {
+    inTransaction(m, (s) => {
+      // Prepared once per SQL text: the mail path's statements have few shapes (compiled-once.ts).
+      s.prepared ??= new Map();
+      return m.statements.map((st) => {
+        let p = s.prepared.get(st.sql);
+        if (!p) {
+          p = s.db.prepare(st.sql);
+          s.prepared.set(st.sql, p);
+        }
+        // A Buffer arrives as a plain Uint8Array; bound as one it would not be a blob.
+        const params = st.params.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
+        if (p.reader) return p.all(...params);
+        p.run(...params);
+        return [];
+      });
+    });
   } else if (m.op === 'remove') {
     const s = stores.get(m.id);
     stores.delete(m.id);

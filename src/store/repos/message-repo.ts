@@ -142,14 +142,21 @@ export async function insertReceivedMany(trx: Transaction<Database>, recs: reado
         )
         .returning('id'),
   );
-  // Neither database promises RETURNING's rows in the order of VALUES, but both number
-  // the rows of one INSERT as they insert them, in that order: ascending ids are the
-  // deliveries as given.
-  const ids = returned.map((r) => Number(r.id)).sort((a, b) => a - b);
   await appendTrace(
     trx,
     recs.flatMap((rec) => rec.trace),
   );
+  return deliveryIdsOf(recs, returned);
+}
+
+/**
+ * Each record's deliveries' ids, from the rows the batch's delivery INSERTs returned (the
+ * only rows `insertReceivedMany`'s statements return). Neither database promises
+ * RETURNING's rows in the order of VALUES, but both number the rows of one INSERT as they
+ * insert them, in that order: ascending ids are the deliveries as given.
+ */
+export function deliveryIdsOf(recs: readonly ReceivedRecord[], returned: readonly { id: unknown }[]): number[][] {
+  const ids = returned.map((r) => Number(r.id)).sort((a, b) => a - b);
   let at = 0;
   return recs.map((rec) => ids.slice(at, (at += rec.deliveries.length)));
 }
