@@ -18,6 +18,8 @@ import {
   type ReceivedRecord,
 } from './index.js';
 import { ThreadUnavailable } from './chunk-write.js';
+import { recordStatements } from './compiled-once.js';
+import { insertReceivedMany } from './repos/message-repo.js';
 
 function record(queueId: string, now: number, recipients = ['a@crm.test']): ReceivedRecord {
   return {
@@ -114,6 +116,29 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await w.complete(outcome('m/9/z#1'))).toBe(false);
     expect(commits).toEqual(['complete']);
     expect(durable).toHaveLength(0);
+  });
+
+  it('records every statement of a batch of messages without running one on the connection', async () => {
+    const count = async () =>
+      Promise.all(
+        (['messages', 'deliveries', 'blob_chunks', 'trace_events'] as const).map(async (t) =>
+          Number(
+            (
+              await ts.store.db
+                .selectFrom(t)
+                .select((eb) => eb.fn.countAll().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
+          ),
+        ),
+      );
+    const before = await count();
+    const statements = await recordStatements(ts.store.db as never, (recorder) =>
+      insertReceivedMany(recorder as never, [record('RC1', 14_000, ['x@crm.test', 'y@crm.test']), record('RC2', 14_000)]),
+    );
+    // A statement that went around the recorder would have written its rows here.
+    expect(await count()).toEqual(before);
+    expect(statements.map((st) => st.sql.match(/^insert into "(\w+)"/)?.[1])).toEqual(['messages', 'blob_chunks', 'deliveries', 'trace_events']);
   });
 
   it.runIf(dialect === 'sqlite')(
