@@ -4,7 +4,7 @@
  * at or under 80 % the normal timeout holds, and it holds again once the load falls.
  * The short timeout is 1 s here instead of the default 10 s, the limit 10 clients.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decideIdleTimeout } from '../../src/inbound/index.js';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_PRESSURE_IDLE_TIMEOUT_MS } from '../../src/inbound/io/smtp-listener.js';
 import { rawSmtp, type RawSmtp } from '../support/smtp-raw.js';
@@ -28,9 +28,10 @@ describe('idle sessions under connection pressure', () => {
     }
     return made;
   };
-  const settle = () => new Promise((r) => setTimeout(r, 200));
 
-  beforeAll(async () => {
+  // A node of its own for each test: sessions a test closes at its end are gone from the
+  // server only once it reads their FIN, and a test must not count the last one's.
+  beforeEach(async () => {
     gw = await startTestNode({
       dialect: 'sqlite',
       config: 'domains: [solarmora.com]\n',
@@ -40,9 +41,6 @@ describe('idle sessions under connection pressure', () => {
   afterEach(async () => {
     for (const c of open) c.close();
     open = [];
-    await settle();
-  });
-  afterAll(async () => {
     await gw?.stop();
   });
 
