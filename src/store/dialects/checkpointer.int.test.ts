@@ -115,6 +115,65 @@ describe("the server's checkpoints on a thread of their own", () => {
     }
   });
 
+  it('keeps copying the WAL while a batch of statements waits on its own thread for the write lock', async () => {
+    const d = path.join(dir, 'apart');
+    const file = path.join(d, 'relaydesk.sqlite');
+    const store = await openStore({ dataDir: d }, { relaxed: true, walQuietMs: TEST_WAL_QUIET_MS });
+    const reader = new Database(file, { readonly: true });
+    try {
+      const before = (await stat(file)).size;
+      const chunk = Buffer.alloc(256 * 1024, 4);
+      let ran = false;
+      let run: Promise<unknown> | undefined;
+      // A reader's snapshot from before a commit of 6 MiB keeps any checkpoint from copying it.
+      reader.prepare('begin').run();
+      reader.prepare('select count(*) from spool').get();
+      await store.lazyTransaction((trx) =>
+        trx
+          .insertInto('blob_chunks')
+          .values(Array.from({ length: CHUNKS }, (_, i) => ({ blob_id: `apart${i}`, seq: 0, data: chunk })))
+          .execute(),
+      );
+      let copiedWhileHeld = 0;
+      await store.lazyTransaction(async (trx) => {
+        await trx.insertInto('spool').values({ blob_id: 'held', owner: 'test/1', started_at: 1 }).execute();
+        run = store.durableStatements!([{ sql: 'insert into spool (blob_id, owner, started_at) values (?, ?, ?)', params: ['after', 'test/1', 2] }]).then(() => {
+          ran = true;
+        });
+        // The batch now waits on the writing thread for the lock. The reader lets go: the
+        // checkpoint thread copies the 6 MiB meanwhile, since the batch's wait is not its wait.
+        await new Promise((r) => setTimeout(r, 150));
+        reader.prepare('commit').run();
+        for (let t = 0; t < 60 && copiedWhileHeld < CHUNKS * chunk.length; t++) {
+          await new Promise((r) => setTimeout(r, 50));
+          copiedWhileHeld = (await stat(file)).size - before;
+        }
+        expect(ran).toBe(false);
+      });
+      expect(copiedWhileHeld).toBeGreaterThanOrEqual(CHUNKS * chunk.length);
+      await run;
+      expect(ran).toBe(true);
+      expect(await store.db.selectFrom('spool').select('blob_id').orderBy('blob_id').execute()).toEqual([{ blob_id: 'after' }, { blob_id: 'held' }]);
+    } finally {
+      reader.close();
+      await store.close();
+    }
+  });
+
+  it('fails a batch whose WAL it cannot fsync with the file system\'s code, its statements committed but not called durable', async () => {
+    const d = path.join(dir, 'nowal');
+    const store = await openStore({ dataDir: d }, { relaxed: true });
+    try {
+      // The WAL file gone from its path (SQLite writes on through its open handle): the thread
+      // cannot open it to fsync, so the batch is not reported as on disk.
+      await rm(path.join(d, 'relaydesk.sqlite-wal'));
+      const insert = { sql: 'insert into spool (blob_id, owner, started_at) values (?, ?, ?)', params: ['x', 'test/1', 3] };
+      await expect(store.durableStatements!([insert])).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await store.close();
+    }
+  });
+
   it("leaves the server's connection a backstop only, and a short-lived (CLI) open SQLite's own threshold", async () => {
     const threshold = async (relaxed: boolean) => {
       const store = await openStore({ dataDir: path.join(dir, 'threshold') }, { relaxed });

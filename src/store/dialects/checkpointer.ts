@@ -18,14 +18,16 @@ import { ThreadUnavailable, type ChunkWrite, type ThreadStatement } from '../chu
  * WAL before copying and the database file after, and SQLite restarts the WAL only after
  * a checkpoint that copied all of it (see WalSync).
  *
- * The same connection runs the group commit's messages (`runStatements`, see
- * store-writer.ts), and writes the chunks of large messages while they arrive
- * (`writeChunks`): putting 1 MiB into the WAL costs the writer 4–6 ms, mostly waiting in
- * the kernel, which on the server's connection every session would wait through. The
- * thread waits for the write lock if the server's connection holds it (that one never
- * waits inside SQLite); the server then finds the lock busy for a moment and tries again
- * on a later turn of its loop, as it does with another process. The message's durable
- * commit comes after and fsyncs the WAL with these frames in it.
+ * A second thread, with a connection of its own to each store, runs the group commit's
+ * messages (`runStatements`, see store-writer.ts) and writes the chunks of large messages
+ * while they arrive (`writeChunks`): putting 1 MiB into the WAL costs the writer 4–6 ms,
+ * mostly waiting in the kernel, which on the server's connection every session would wait
+ * through. It is not the checkpoint thread: a checkpoint round copies pages and fsyncs the
+ * database file, and a batch of messages queued behind one waited that long for its 250s.
+ * The writing thread waits for the write lock if the server's connection holds it (that
+ * one never waits inside SQLite); the server then finds the lock busy for a moment and
+ * tries again on a later turn of its loop, as it does with another process. The message's
+ * durable commit comes after and fsyncs the WAL with these frames in it.
  */
 export class Checkpointer {
   readonly #id: number;
@@ -51,10 +53,12 @@ export class Checkpointer {
 
   /**
    * Runs statements in one transaction of their own on the thread's connection and resolves
-   * with each one's rows (empty for a statement that returns none). Not durable by itself:
-   * the caller fsyncs the WAL after it (db.ts, `durableStatements`). Rejects like
-   * `writeChunks`: `ThreadUnavailable` with nothing written, or the store's own error with
-   * the transaction rolled back.
+   * with each one's rows (empty for a statement that returns none) once the commit is on
+   * disk: the thread fdatasyncs the WAL after it, itself, which saves the event loop a round
+   * trip through libuv's pool before each batch's 250s (db.ts, `durableStatements`). Rejects
+   * like `writeChunks`: `ThreadUnavailable` with nothing written, or the store's own error
+   * with the transaction rolled back; an fsync that fails rejects with its own code (EIO…),
+   * the commit made but not known to be on disk.
    */
   runStatements(statements: readonly ThreadStatement[]): Promise<unknown[][]> {
     if (this.#closed) return Promise.reject(new ThreadUnavailable('the store is closing'));
@@ -95,42 +99,41 @@ const CHECK_EVERY_MS = 100;
 const STOP_WAIT_MS = 5_000;
 
 class CheckpointService {
-  #worker: Worker | null = null;
+  /** Runs the checkpoint rounds of every store. */
+  #checkpoints: Worker | null = null;
+  /** Runs writes (chunks, the group commit's statements) on a connection of its own to each store. */
+  #writes: Worker | null = null;
   #nextId = 1;
-  readonly #removing = new Map<number, () => void>();
+  /** Stores being removed: settled once both threads let go of them (or the wait ends). */
+  readonly #removing = new Map<number, { left: number; done: () => void }>();
   #nextWrite = 1;
   /** Writes and statement runs waited for, by request number; `resolve` gets the rows of a run. */
   readonly #writing = new Map<number, { resolve: (rows: unknown) => void; reject: (e: Error) => void }>();
 
   run(id: number, statements: readonly ThreadStatement[]): Promise<unknown[][]> {
-    const worker = this.#worker;
-    if (!worker) return Promise.reject(new ThreadUnavailable('the store thread is not running'));
-    const req = this.#nextWrite++;
-    return new Promise<unknown[][]>((resolve, reject) => {
-      this.#writing.set(req, { resolve: (rows) => resolve(rows as unknown[][]), reject });
-      if (this.#writing.size === 1) worker.ref();
-      worker.postMessage({ op: 'run', id, req, busyWaitMs: WRITE_BUSY_WAIT_MS, statements });
-    });
+    return this.#request({ op: 'run', id, statements }) as Promise<unknown[][]>;
   }
 
   write(id: number, w: ChunkWrite): Promise<void> {
-    const worker = this.#worker;
+    return this.#request({
+      op: 'write',
+      id,
+      blobId: w.blobId,
+      firstSeq: w.firstSeq,
+      chunks: w.chunks,
+      spoolMark: w.spoolMark,
+    }).then(() => undefined);
+  }
+
+  #request(message: Record<string, unknown>): Promise<unknown> {
+    const worker = this.#writes;
     if (!worker) return Promise.reject(new ThreadUnavailable('the store thread is not running'));
     const req = this.#nextWrite++;
-    return new Promise<void>((resolve, reject) => {
-      this.#writing.set(req, { resolve: () => resolve(), reject });
+    return new Promise<unknown>((resolve, reject) => {
+      this.#writing.set(req, { resolve, reject });
       // While a write is waited for, the thread holds the process like any other I/O.
       if (this.#writing.size === 1) worker.ref();
-      worker.postMessage({
-        op: 'write',
-        id,
-        req,
-        busyWaitMs: WRITE_BUSY_WAIT_MS,
-        blobId: w.blobId,
-        firstSeq: w.firstSeq,
-        chunks: w.chunks,
-        spoolMark: w.spoolMark,
-      });
+      worker.postMessage({ ...message, req, busyWaitMs: WRITE_BUSY_WAIT_MS });
     });
   }
 
@@ -138,7 +141,7 @@ class CheckpointService {
     const pending = this.#writing.get(req);
     if (!pending) return;
     this.#writing.delete(req);
-    if (this.#writing.size === 0 && this.#removing.size === 0) this.#worker?.unref();
+    if (this.#writing.size === 0 && this.#removing.size === 0) this.#writes?.unref();
     if (!error) return pending.resolve(rows);
     if (error.code === 'THREAD_UNAVAILABLE') return pending.reject(new ThreadUnavailable(error.message));
     pending.reject(Object.assign(new Error(error.message), { code: error.code }));
@@ -146,57 +149,77 @@ class CheckpointService {
 
   add(file: string, intervalMs: number, quietMs: number): number {
     const id = this.#nextId++;
-    this.#thread().postMessage({ op: 'add', id, file, intervalMs, truncateAt: TRUNCATE_AT_BYTES, quietMs });
+    const { checkpoints, writes } = this.#threads();
+    checkpoints.postMessage({ op: 'add', id, file, rounds: true, intervalMs, truncateAt: TRUNCATE_AT_BYTES, quietMs });
+    writes.postMessage({ op: 'add', id, file, rounds: false, backstopPages: BACKSTOP_PAGES });
     return id;
   }
 
   remove(id: number): Promise<void> {
-    const worker = this.#worker;
-    if (!worker) return Promise.resolve();
+    const threads = [this.#checkpoints, this.#writes].filter((w): w is Worker => w !== null);
+    if (threads.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.#settle(id), STOP_WAIT_MS);
-      this.#removing.set(id, () => {
-        clearTimeout(timer);
-        resolve();
+      const timer = setTimeout(() => this.#settle(id, true), STOP_WAIT_MS);
+      this.#removing.set(id, {
+        left: threads.length,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
       });
-      // Waited for, so the thread holds the process meanwhile: unref'd, a process whose other
-      // handles were all closed would end with this wait unsettled (exit code 13).
-      worker.ref();
-      worker.postMessage({ op: 'remove', id });
+      for (const worker of threads) {
+        // Waited for, so the thread holds the process meanwhile: unref'd, a process whose other
+        // handles were all closed would end with this wait unsettled (exit code 13).
+        worker.ref();
+        worker.postMessage({ op: 'remove', id });
+      }
     });
   }
 
-  #settle(id: number): void {
-    const done = this.#removing.get(id);
-    if (!done) return;
+  /** One thread let go of store `id` (or `all`: stop waiting for the rest). */
+  #settle(id: number, all = false): void {
+    const removing = this.#removing.get(id);
+    if (!removing) return;
+    removing.left--;
+    if (removing.left > 0 && !all) return;
     this.#removing.delete(id);
-    // The thread must not keep a process alive that is otherwise done.
-    if (this.#removing.size === 0 && this.#writing.size === 0) this.#worker?.unref();
-    done();
+    // The threads must not keep a process alive that is otherwise done.
+    if (this.#removing.size === 0) {
+      this.#checkpoints?.unref();
+      if (this.#writing.size === 0) this.#writes?.unref();
+    }
+    removing.done();
   }
 
-  #thread(): Worker {
-    if (this.#worker) return this.#worker;
+  #threads(): { checkpoints: Worker; writes: Worker } {
+    this.#checkpoints ??= this.#start('checkpoints');
+    this.#writes ??= this.#start('writes');
+    return { checkpoints: this.#checkpoints, writes: this.#writes };
+  }
+
+  #start(role: 'checkpoints' | 'writes'): Worker {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver }, name: `relaydesk store ${role}` });
     worker.unref();
     worker.on('message', (m: { removed?: number; wrote?: number; error?: { code: string; message: string }; rows?: unknown }) => {
       if (typeof m.removed === 'number') this.#settle(m.removed);
       if (typeof m.wrote === 'number') this.#wrote(m.wrote, m.error, m.rows);
     });
-    // A thread that fails (out of memory) ends; the stores' own connections checkpoint at the
-    // backstop, and the next store opened starts a new thread.
+    // A thread that fails (out of memory) ends. Without the checkpoint thread the stores' own
+    // connections checkpoint at the backstop; without the write thread, they write themselves.
+    // The next store opened starts a new one.
     const gone = () => {
-      if (this.#worker !== worker) return;
-      this.#worker = null;
+      if (role === 'checkpoints' ? this.#checkpoints !== worker : this.#writes !== worker) return;
+      if (role === 'checkpoints') this.#checkpoints = null;
+      else this.#writes = null;
       for (const id of [...this.#removing.keys()]) this.#settle(id);
+      if (role === 'checkpoints') return;
       // Whether a write in flight was committed is unknown: its message is refused (4xx)
       // rather than kept with a chunk that may be missing.
       for (const req of [...this.#writing.keys()]) this.#wrote(req, { code: 'SQLITE_IOERR', message: 'the store thread stopped during a write' }, undefined);
     };
     worker.on('error', gone);
     worker.on('exit', gone);
-    this.#worker = worker;
     return worker;
   }
 }
@@ -212,7 +235,7 @@ const service = new CheckpointService();
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const { statSync } = require('node:fs');
+const { statSync, openSync, closeSync, fdatasyncSync } = require('node:fs');
 const stores = new Map();
 function walBytes(s) {
   return statSync(s.wal, { throwIfNoEntry: false })?.size ?? 0;
@@ -243,7 +266,7 @@ function round(s) {
 }
 // One write request (m.req) in a transaction of its own on the store's connection; the
 // reply carries what body returned (rows) or the error, after a rollback.
-function inTransaction(m, body) {
+function inTransaction(m, body, durable = false) {
   const s = stores.get(m.id);
   if (!s) {
     parentPort.postMessage({ wrote: m.req, error: { code: 'THREAD_UNAVAILABLE', message: 'no connection to this store on the thread' } });
@@ -262,11 +285,26 @@ function inTransaction(m, body) {
       try { s.db.exec('rollback'); } catch {}
       throw e;
     }
+    if (durable) syncWal(s);
     parentPort.postMessage({ wrote: m.req, rows });
   } catch (e) {
     parentPort.postMessage({ wrote: m.req, error: { code: String(e && e.code || 'SQLITE_ERROR'), message: String(e && e.message || e) } });
   } finally {
     try { s.db.pragma('busy_timeout = 0'); } catch {}
+  }
+}
+// The commit's frames are in the WAL (written, synchronous=NORMAL does not sync them):
+// fdatasync it, as WalSync does for the server's connection. SQLite keeps the WAL file in
+// place while the server's connection is open (it empties it, never replaces it); a handle
+// that failed is closed and the file opened again next time.
+function syncWal(s) {
+  try {
+    if (s.walFd === undefined) s.walFd = openSync(s.wal, 'r');
+    fdatasyncSync(s.walFd);
+  } catch (e) {
+    if (s.walFd !== undefined) try { closeSync(s.walFd); } catch {}
+    s.walFd = undefined;
+    throw e;
   }
 }
 parentPort.on('message', (m) => {
@@ -275,9 +313,11 @@ parentPort.on('message', (m) => {
       const db = new Database(m.file, { fileMustExist: true });
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 0');
+      // The writing thread's commits checkpoint only past the backstop, as the server's do.
+      if (!m.rounds) db.pragma('wal_autocheckpoint = ' + m.backstopPages);
       const s = { db, wal: m.file + '-wal', intervalMs: m.intervalMs, truncateAt: m.truncateAt, quietMs: m.quietMs, lastCopied: -1, lastVersion: -1, changedAt: Date.now(), timer: null };
       stores.set(m.id, s);
-      s.timer = setTimeout(round, m.intervalMs, s);
+      if (m.rounds) s.timer = setTimeout(round, m.intervalMs, s);
     } catch {}
   } else if (m.op === 'write') {
     inTransaction(m, (s) => {
@@ -305,12 +345,13 @@ parentPort.on('message', (m) => {
         p.run(...params);
         return [];
       });
-    });
+    }, true);
   } else if (m.op === 'remove') {
     const s = stores.get(m.id);
     stores.delete(m.id);
     if (s) {
       if (s.timer) clearTimeout(s.timer);
+      if (s.walFd !== undefined) try { closeSync(s.walFd); } catch {}
       try { s.db.close(); } catch {}
     }
     parentPort.postMessage({ removed: m.id });
