@@ -137,9 +137,11 @@ describe("the server's checkpoints on a thread of their own", () => {
       let copiedWhileHeld = 0;
       await store.lazyTransaction(async (trx) => {
         await trx.insertInto('spool').values({ blob_id: 'held', owner: 'test/1', started_at: 1 }).execute();
-        run = store.durableStatements!([{ sql: 'insert into spool (blob_id, owner, started_at) values (?, ?, ?)', params: ['after', 'test/1', 2] }]).then(() => {
-          ran = true;
-        });
+        run = store.durableStatements!([{ sql: 'insert into spool (blob_id, owner, started_at) values (?, ?, ?)', params: ['after', 'test/1', 2] }]).then(
+          () => {
+            ran = true;
+          },
+        );
         // The batch now waits on the writing thread for the lock. The reader lets go: the
         // checkpoint thread copies the 6 MiB meanwhile, since the batch's wait is not its wait.
         await new Promise((r) => setTimeout(r, 150));
@@ -160,7 +162,7 @@ describe("the server's checkpoints on a thread of their own", () => {
     }
   });
 
-  it('fails a batch whose WAL it cannot fsync with the file system\'s code, its statements committed but not called durable', async () => {
+  it("fails a batch whose WAL it cannot fsync with the file system's code, its statements committed but not called durable", async () => {
     const d = path.join(dir, 'nowal');
     const store = await openStore({ dataDir: d }, { relaxed: true });
     try {
