@@ -11,8 +11,8 @@ import { ThreadUnavailable, type ChunkWrite, type ThreadStatement } from '../chu
  * never block a writer or a reader; the server's connection keeps a much higher automatic
  * threshold (`BACKSTOP_PAGES`), reached only if the thread cannot keep up.
  *
- * One thread serves every store the process opens (a server opens one; a test process,
- * many): starting one costs about 70 ms of CPU.
+ * Each of the two threads below serves every store the process opens (a server opens one;
+ * a test process, many): starting one costs about 70 ms of CPU.
  *
  * Durability is unchanged: the checkpoint runs with synchronous=NORMAL, so it fsyncs the
  * WAL before copying and the database file after, and SQLite restarts the WAL only after
@@ -104,8 +104,8 @@ class CheckpointService {
   /** Runs writes (chunks, the group commit's statements) on a connection of its own to each store. */
   #writes: Worker | null = null;
   #nextId = 1;
-  /** Stores being removed: settled once both threads let go of them (or the wait ends). */
-  readonly #removing = new Map<number, { left: number; done: () => void }>();
+  /** Stores being removed, with the threads still to let go of them (or until the wait ends). */
+  readonly #removing = new Map<number, { left: Set<Worker>; done: () => void }>();
   #nextWrite = 1;
   /** Writes and statement runs waited for, by request number; `resolve` gets the rows of a run. */
   readonly #writing = new Map<number, { resolve: (rows: unknown) => void; reject: (e: Error) => void }>();
@@ -159,9 +159,9 @@ class CheckpointService {
     const threads = [this.#checkpoints, this.#writes].filter((w): w is Worker => w !== null);
     if (threads.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.#settle(id, true), STOP_WAIT_MS);
+      const timer = setTimeout(() => this.#settle(id, null), STOP_WAIT_MS);
       this.#removing.set(id, {
-        left: threads.length,
+        left: new Set(threads),
         done: () => {
           clearTimeout(timer);
           resolve();
@@ -176,12 +176,12 @@ class CheckpointService {
     });
   }
 
-  /** One thread let go of store `id` (or `all`: stop waiting for the rest). */
-  #settle(id: number, all = false): void {
+  /** `worker` let go of store `id` (or ended); null: stop waiting for the rest. */
+  #settle(id: number, worker: Worker | null): void {
     const removing = this.#removing.get(id);
     if (!removing) return;
-    removing.left--;
-    if (removing.left > 0 && !all) return;
+    if (worker) removing.left.delete(worker);
+    if (worker && removing.left.size > 0) return;
     this.#removing.delete(id);
     // The threads must not keep a process alive that is otherwise done.
     if (this.#removing.size === 0) {
@@ -202,7 +202,7 @@ class CheckpointService {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver }, name: `relaydesk store ${role}` });
     worker.unref();
     worker.on('message', (m: { removed?: number; wrote?: number; error?: { code: string; message: string }; rows?: unknown }) => {
-      if (typeof m.removed === 'number') this.#settle(m.removed);
+      if (typeof m.removed === 'number') this.#settle(m.removed, worker);
       if (typeof m.wrote === 'number') this.#wrote(m.wrote, m.error, m.rows);
     });
     // A thread that fails (out of memory) ends. Without the checkpoint thread the stores' own
@@ -212,7 +212,7 @@ class CheckpointService {
       if (role === 'checkpoints' ? this.#checkpoints !== worker : this.#writes !== worker) return;
       if (role === 'checkpoints') this.#checkpoints = null;
       else this.#writes = null;
-      for (const id of [...this.#removing.keys()]) this.#settle(id);
+      for (const id of [...this.#removing.keys()]) this.#settle(id, worker);
       if (role === 'checkpoints') return;
       // Whether a write in flight was committed is unknown: its message is refused (4xx)
       // rather than kept with a chunk that may be missing.
@@ -273,8 +273,8 @@ function inTransaction(m, body, durable = false) {
     return;
   }
   try {
-    // Waits here, on this thread, while the server's connection writes (a checkpoint round
-    // waits for it meanwhile): not the event loop's time.
+    // Waits here, on the writing thread, while the server's connection writes: not the
+    // event loop's time, and not the checkpoint thread's.
     s.db.pragma('busy_timeout = ' + m.busyWaitMs);
     s.db.exec('begin immediate');
     let rows;
