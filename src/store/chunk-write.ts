@@ -21,4 +21,18 @@ export class ThreadUnavailable extends Error {
 export interface ThreadStatement {
   readonly sql: string;
   readonly params: readonly unknown[];
+  /**
+   * The rows the statement must return (RETURNING) or change: any other count rolls the
+   * whole transaction back and rejects it with `StatementsNotApplied`.
+   */
+  readonly expectRows?: number;
+}
+
+/**
+ * A statement of a batch on the thread returned or changed other rows than it expected (an
+ * UPDATE under a claim that is no longer the node's): the transaction was rolled back,
+ * nothing written. The caller runs the batch where it can read what each statement did.
+ */
+export class StatementsNotApplied extends Error {
+  readonly code = 'STATEMENTS_NOT_APPLIED';
 }

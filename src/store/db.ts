@@ -41,6 +41,12 @@ export interface StoreHandle {
    * Rejects with a `ThreadUnavailable` (nothing written) when the thread cannot take them.
    */
   readonly durableStatements: ((statements: readonly ThreadStatement[]) => Promise<unknown[][]>) | null;
+  /**
+   * `durableStatements` that resolves after the commit without waiting for the fsync, as a
+   * relaxed commit on the connection would: for outcomes of delivery attempts, which a crash
+   * may lose (the attempt is made again). Null where `durableStatements` is.
+   */
+  readonly lazyStatements: ((statements: readonly ThreadStatement[]) => Promise<unknown[][]>) | null;
   /** Fails when the store cannot be used now: the database does not answer, or its file is gone. */
   ping(): Promise<void>;
   /**
@@ -160,6 +166,7 @@ export async function openStore(loc: StoreLocation, opts: StoreOptions = {}): Pr
             return checkpointer.runStatements(statements);
           }
         : null,
+    lazyStatements: checkpointer && wal ? (statements) => checkpointer.runStatements(statements, false) : null,
     ping: async () => {
       stillThere();
       await sql`select 1`.execute(db);

@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
-import { ThreadUnavailable } from './chunk-write.js';
+import { StatementsNotApplied, ThreadUnavailable } from './chunk-write.js';
 import { recordStatements } from './compiled-once.js';
 import type { StoreHandle } from './db.js';
 import { GroupCommit } from './group-commit.js';
-import { completeIn, type AttemptCompletion } from './repos/delivery-repo.js';
+import { compilesAhead, completeIn, completionStatements, type AttemptCompletion } from './repos/delivery-repo.js';
 import { deliveryIdsOf, insertReceivedMany, type ReceivedRecord } from './repos/message-repo.js';
 import type { Database } from './schema.js';
 
@@ -20,21 +20,28 @@ type Written = number[] | boolean;
  *
  * On the embedded store, accepted messages go in group commits of their own, compiled on the
  * event loop and run on the store's thread (`durableStatements`): their inserts and the
- * commit's WAL writes took about a sixth of the event loop's time at 4 KiB. Outcomes then
- * commit on the loop's connection in batches of their own (they read what their own UPDATE
- * returned, so they cannot be compiled ahead), without waiting for an fsync as above. Once
- * the thread cannot take a batch, every later message goes through the loop's connection,
- * with the outcomes, as before.
+ * commit's WAL writes took about a sixth of the event loop's time at 4 KiB. Outcomes go
+ * there too, in batches of their own that do not wait for the fsync (`lazyStatements`):
+ * compiled on the assumption that every claim in the batch is still the node's, which the
+ * thread checks (`completionStatements`). A batch where one is not, or that names a delivery
+ * twice, and an outcome that adds a DSN or a mailbox entry or merges a trace line (it reads
+ * before it writes), commit on the loop's connection. Once the thread cannot take a batch,
+ * everything goes through the loop's connection, as before.
  */
 export class StoreWriter {
   readonly #group: GroupCommit<Write, Written>;
   /** Accepted messages for the store's thread; null when the store has none. */
   readonly #threaded: GroupCommit<Write, Written> | null;
+  /** Outcomes for the store's thread (those that `compilesAhead`); null when the store has none. */
+  readonly #threadedOutcomes: GroupCommit<Write, Written> | null;
   /** The store's thread could not take a batch: later messages go through `#group`. */
   #ownConnection = false;
 
   /** `observe` is told how long each commit took, once for each kind of write it held (for the commit-latency metric). */
-  constructor(store: Pick<StoreHandle, 'db' | 'durableTransaction' | 'durableStatements'>, observe?: (kind: Write['kind'], seconds: number) => void) {
+  constructor(
+    store: Pick<StoreHandle, 'db' | 'durableTransaction' | 'durableStatements' | 'lazyStatements'>,
+    observe?: (kind: Write['kind'], seconds: number) => void,
+  ) {
     const observed =
       observe &&
       ((seconds: number, items: readonly Write[]) => {
@@ -60,6 +67,24 @@ export class StoreWriter {
           return onConnection(items);
         }, observed)
       : null;
+    const lazy = store.lazyStatements;
+    this.#threadedOutcomes = lazy
+      ? new GroupCommit(async (items) => {
+          if (!this.#ownConnection) {
+            const statements = await completionStatements(store.db, items.map(completionOf));
+            if (statements) {
+              try {
+                await lazy(statements);
+                return items.map(() => true);
+              } catch (e) {
+                if (e instanceof ThreadUnavailable) this.#ownConnection = true;
+                else if (!(e instanceof StatementsNotApplied)) throw e;
+              }
+            }
+          }
+          return onConnection(items);
+        }, observed)
+      : null;
   }
 
   /** Resolves with the deliveries' ids once the record is on disk. */
@@ -70,8 +95,14 @@ export class StoreWriter {
 
   /** Resolves once the outcome is committed: true, or false when the claim was no longer ours (see completeIn). */
   complete(completion: AttemptCompletion): Promise<boolean> {
-    return this.#group.submit({ kind: 'complete', completion }) as Promise<boolean>;
+    const group = this.#threadedOutcomes && !this.#ownConnection && compilesAhead(completion) ? this.#threadedOutcomes : this.#group;
+    return group.submit({ kind: 'complete', completion }) as Promise<boolean>;
   }
+}
+
+function completionOf(w: Write): AttemptCompletion {
+  if (w.kind !== 'complete') throw new Error('only outcomes go to the store thread as outcomes');
+  return w.completion;
 }
 
 /** A batch with an accepted message in it waits for the fsync; outcomes alone do not. */

@@ -17,7 +17,7 @@ import {
   StoreWriter,
   type ReceivedRecord,
 } from './index.js';
-import { ThreadUnavailable } from './chunk-write.js';
+import { StatementsNotApplied, ThreadUnavailable } from './chunk-write.js';
 import { recordStatements } from './compiled-once.js';
 import { insertReceivedMany } from './repos/message-repo.js';
 
@@ -80,8 +80,9 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     const durable: (string | undefined)[] = [];
     const store = {
       ...ts.store,
-      // On the store's connection: the embedded store's thread takes messages apart (see the next test).
+      // On the store's connection: the embedded store's thread takes messages and outcomes apart (see the next test).
       durableStatements: null,
+      lazyStatements: null,
       durableTransaction: ((fn) =>
         ts.store.durableTransaction(async (trx) => {
           const r = await fn(trx);
@@ -142,9 +143,10 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
   });
 
   it.runIf(dialect === 'sqlite')(
-    "runs accepted messages on the store's thread and outcomes on the loop's connection; once the thread cannot take them, messages go with the outcomes",
+    "runs accepted messages and outcomes on the store's thread; once the thread cannot take them, everything goes on the loop's connection",
     async () => {
       const viaThread: string[][] = [];
+      const lazyRuns: string[] = [];
       const durableOnLoop: string[] = [];
       let refuse = false;
       const store = {
@@ -153,6 +155,19 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
           if (refuse) return Promise.reject(new ThreadUnavailable('stopped'));
           viaThread.push(statements.map((st) => st.sql.slice(0, 30)));
           return ts.store.durableStatements!(statements);
+        },
+        lazyStatements: (statements: Parameters<NonNullable<typeof ts.store.lazyStatements>>[0]) => {
+          if (refuse) return Promise.reject(new ThreadUnavailable('stopped'));
+          return ts.store.lazyStatements!(statements).then(
+            (rows) => {
+              lazyRuns.push('committed');
+              return rows;
+            },
+            (e: unknown) => {
+              lazyRuns.push(e instanceof StatementsNotApplied ? 'rolled back' : 'failed');
+              throw e;
+            },
+          );
         },
         durableTransaction: ((fn) => {
           durableOnLoop.push('commit');
@@ -186,36 +201,56 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       for (const id of ['TH3', 'TH4']) expect(await loadDeliveries(ts.store.db, id)).toHaveLength(1);
       expect(viaThread.length).toBeGreaterThan(1);
 
-      // An outcome commits on the loop's connection while messages go to the thread.
-      const [d] = (await claimDue(ts.store.db, ts.store.caps, { now: 13_200, limit: 100, owner: 'th/1/a#1', leaseMs: 60_000 })).filter(
-        (x) => x.queueId === 'TH2',
-      );
+      const claimed = await claimDue(ts.store.db, ts.store.caps, { now: 13_200, limit: 100, owner: 'th/1/a#1', leaseMs: 60_000 });
+      const delivery = (queueId: string) => claimed.find((x) => x.queueId === queueId)!;
+      const outcome = (queueId: string, owner = 'th/1/a#1', merge = false) => ({
+        owner,
+        now: 13_300,
+        results: [{ id: delivery(queueId).id, status: 'delivered' as const, attempts: 1, nextAttemptAt: 13_300, lastReply: '250 ok' }],
+        trace: [{ queueId, deliveryId: delivery(queueId).id, at: 13_300, code: 'queue.delivered', summary: 'delivered', merge }],
+        newMessages: [],
+      });
+      const codes = async (queueId: string) => (await loadTrace(ts.store.db, queueId)).map((e) => e.code);
+
+      // An outcome goes to the thread beside a message, in a batch of its own that is not made durable.
       viaThread.length = 0;
       commits.length = 0;
-      const [ids, recorded] = await Promise.all([
-        w.save(record('TH5', 13_300)),
-        w.complete({
-          owner: 'th/1/a#1',
-          now: 13_300,
-          results: [{ id: d!.id, status: 'delivered' as const, attempts: 1, nextAttemptAt: 13_300, lastReply: '250 ok' }],
-          trace: [{ queueId: 'TH2', deliveryId: d!.id, at: 13_300, code: 'queue.delivered', summary: 'delivered' }],
-          newMessages: [],
-        }),
-      ]);
+      const [ids, recorded] = await Promise.all([w.save(record('TH5', 13_300)), w.complete(outcome('TH2'))]);
       expect(ids).toHaveLength(1);
       expect(recorded).toBe(true);
       expect(viaThread).toHaveLength(1);
+      expect(lazyRuns).toEqual(['committed']);
       expect(durableOnLoop).toEqual([]);
       expect(commits.sort()).toEqual(['complete', 'receive']);
       expect((await loadDeliveries(ts.store.db, 'TH2'))[0]!.status).toBe('delivered');
+      expect(await codes('TH2')).toEqual(['inbound.accepted', 'queue.delivered']);
 
-      // The thread stops taking writes: this message and every later one commit on the loop's connection, durably.
+      // One claim of a batch is no longer its outcome's: the thread writes nothing of it, and the
+      // loop's connection records the other and says which was not recorded.
+      lazyRuns.length = 0;
+      const pair = await Promise.all([w.complete(outcome('TH3')), w.complete(outcome('TH4', 'th/9/z#1'))]);
+      expect(pair).toEqual([true, false]);
+      expect(lazyRuns).toEqual(['rolled back']);
+      expect((await loadDeliveries(ts.store.db, 'TH3'))[0]!.status).toBe('delivered');
+      expect(await codes('TH3')).toEqual(['inbound.accepted', 'queue.delivered']);
+      expect((await loadDeliveries(ts.store.db, 'TH4'))[0]!.status).not.toBe('delivered');
+      expect(await codes('TH4')).toEqual(['inbound.accepted']);
+
+      // An outcome that merges its trace line reads before it writes: it commits on the loop's connection.
+      lazyRuns.length = 0;
+      expect(await w.complete(outcome('TH4', 'th/1/a#1', true))).toBe(true);
+      expect(lazyRuns).toEqual([]);
+      expect((await loadDeliveries(ts.store.db, 'TH4'))[0]!.status).toBe('delivered');
+
+      // The thread stops taking writes: this message and every later write commit on the loop's connection, messages durably.
       refuse = true;
       expect(await w.save(record('TH6', 13_400))).toHaveLength(1);
       refuse = false;
       expect(await w.save(record('TH7', 13_500))).toHaveLength(1);
       expect(durableOnLoop).toEqual(['commit', 'commit']);
       expect(viaThread).toHaveLength(1);
+      expect(await w.complete(outcome('TH1'))).toBe(true);
+      expect(lazyRuns).toEqual([]);
       for (const id of ['TH5', 'TH6', 'TH7']) expect(await loadDeliveries(ts.store.db, id)).toHaveLength(1);
     },
   );

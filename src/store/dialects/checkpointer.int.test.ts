@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type StoreHandle } from '../index.js';
 import { BACKSTOP_PAGES, TRUNCATE_AT_BYTES } from './checkpointer.js';
 import { TEST_WAL_QUIET_MS } from '../../../test/support/relaydesk.js';
-import { ThreadUnavailable } from '../chunk-write.js';
+import { StatementsNotApplied, ThreadUnavailable } from '../chunk-write.js';
 import { BlobWriter, openBlob } from '../repos/blob-repo.js';
 import { PAGE_SIZE } from './sqlite.js';
 
@@ -171,6 +171,41 @@ describe("the server's checkpoints on a thread of their own", () => {
       await rm(path.join(d, 'relaydesk.sqlite-wal'));
       const insert = { sql: 'insert into spool (blob_id, owner, started_at) values (?, ?, ?)', params: ['x', 'test/1', 3] };
       await expect(store.durableStatements!([insert])).rejects.toMatchObject({ code: 'ENOENT' });
+      // Statements that need not be on disk when they resolve do not fsync: the same WAL is no obstacle.
+      await expect(store.lazyStatements!([{ ...insert, params: ['y', 'test/1', 4] }])).resolves.toEqual([[]]);
+      expect((await store.db.selectFrom('spool').select('blob_id').orderBy('blob_id').execute()).map((r) => r.blob_id)).toEqual(['x', 'y']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rolls a batch back when a statement returns or changes other rows than it expects, and writes all of one that matches', async () => {
+    const d = path.join(dir, 'expect');
+    const store = await openStore({ dataDir: d }, { relaxed: true });
+    try {
+      const insert = (id: string) => ({ sql: 'insert into spool (blob_id, owner, started_at) values (?, ?, ?)', params: [id, 'test/1', 5] });
+      const move = (owner: string, expectRows: number) => ({
+        sql: 'update spool set started_at = 6 where owner = ? returning blob_id',
+        params: [owner],
+        expectRows,
+      });
+      await store.lazyStatements!([insert('e1'), insert('e2')]);
+      // The RETURNING statement finds three rows (e3 is the batch's own) where it expects two: nothing of the batch stays.
+      const wrong = store.lazyStatements!([insert('e3'), move('test/1', 2)]);
+      await expect(wrong).rejects.toBeInstanceOf(StatementsNotApplied);
+      await expect(wrong).rejects.toMatchObject({ code: 'STATEMENTS_NOT_APPLIED' });
+      // A statement without RETURNING is counted by the rows it changed.
+      await expect(
+        store.lazyStatements!([insert('e4'), { sql: 'delete from spool where owner = ?', params: ['nobody'], expectRows: 1 }]),
+      ).rejects.toBeInstanceOf(StatementsNotApplied);
+      const spool = () => store.db.selectFrom('spool').select(['blob_id', 'started_at']).orderBy('blob_id').execute();
+      expect(await spool()).toEqual([
+        { blob_id: 'e1', started_at: 5 },
+        { blob_id: 'e2', started_at: 5 },
+      ]);
+      const [, moved] = await store.lazyStatements!([insert('e3'), move('test/1', 3)]);
+      expect(moved).toHaveLength(3);
+      expect((await spool()).map((r) => r.started_at)).toEqual([6, 6, 6]);
     } finally {
       await store.close();
     }

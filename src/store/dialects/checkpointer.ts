@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { ThreadUnavailable, type ChunkWrite, type ThreadStatement } from '../chunk-write.js';
+import { StatementsNotApplied, ThreadUnavailable, type ChunkWrite, type ThreadStatement } from '../chunk-write.js';
 
 /**
  * Copies the WAL back into the database file on a thread of its own. A checkpoint reads
@@ -19,7 +19,7 @@ import { ThreadUnavailable, type ChunkWrite, type ThreadStatement } from '../chu
  * a checkpoint that copied all of it (see WalSync).
  *
  * A second thread, with a connection of its own to each store, runs the group commit's
- * messages (`runStatements`, see store-writer.ts) and writes the chunks of large messages
+ * messages and most outcomes (`runStatements`, see store-writer.ts) and writes the chunks of large messages
  * while they arrive (`writeChunks`): putting 1 MiB into the WAL costs the writer 4–6 ms,
  * mostly waiting in the kernel, which on the server's connection every session would wait
  * through. It is not the checkpoint thread: a checkpoint round copies pages and fsyncs the
@@ -58,11 +58,15 @@ export class Checkpointer {
    * trip through libuv's pool before each batch's 250s (db.ts, `durableStatements`). Rejects
    * like `writeChunks`: `ThreadUnavailable` with nothing written, or the store's own error
    * with the transaction rolled back; an fsync that fails rejects with its own code (EIO…),
-   * the commit made but not known to be on disk.
+   * the commit made but not known to be on disk. A statement whose `expectRows` does not
+   * match rolls the transaction back and rejects with `StatementsNotApplied`.
+   *
+   * `durable` false: resolves after the commit without the fsync, as a relaxed commit on the
+   * server's connection would (outcomes of delivery attempts; db.ts, `lazyStatements`).
    */
-  runStatements(statements: readonly ThreadStatement[]): Promise<unknown[][]> {
+  runStatements(statements: readonly ThreadStatement[], durable = true): Promise<unknown[][]> {
     if (this.#closed) return Promise.reject(new ThreadUnavailable('the store is closing'));
-    return service.run(this.#id, statements);
+    return service.run(this.#id, statements, durable);
   }
 
   close(): Promise<void> {
@@ -95,6 +99,8 @@ export const TRUNCATE_QUIET_MS = 60_000;
 const WRITE_BUSY_WAIT_MS = 10_000;
 /** How often the thread looks at a WAL when its last checkpoint caught up with it. */
 const CHECK_EVERY_MS = 100;
+/** The page cache of the writing thread's connection. */
+const WRITER_CACHE_KIB = 2048;
 /** A checkpoint in progress is waited for at close; one that hangs on the disk, this long. */
 const STOP_WAIT_MS = 5_000;
 
@@ -110,8 +116,8 @@ class CheckpointService {
   /** Writes and statement runs waited for, by request number; `resolve` gets the rows of a run. */
   readonly #writing = new Map<number, { resolve: (rows: unknown) => void; reject: (e: Error) => void }>();
 
-  run(id: number, statements: readonly ThreadStatement[]): Promise<unknown[][]> {
-    return this.#request({ op: 'run', id, statements }) as Promise<unknown[][]>;
+  run(id: number, statements: readonly ThreadStatement[], durable: boolean): Promise<unknown[][]> {
+    return this.#request({ op: 'run', id, statements, durable }) as Promise<unknown[][]>;
   }
 
   write(id: number, w: ChunkWrite): Promise<void> {
@@ -144,6 +150,7 @@ class CheckpointService {
     if (this.#writing.size === 0 && this.#removing.size === 0) this.#writes?.unref();
     if (!error) return pending.resolve(rows);
     if (error.code === 'THREAD_UNAVAILABLE') return pending.reject(new ThreadUnavailable(error.message));
+    if (error.code === 'STATEMENTS_NOT_APPLIED') return pending.reject(new StatementsNotApplied(error.message));
     pending.reject(Object.assign(new Error(error.message), { code: error.code }));
   }
 
@@ -151,7 +158,7 @@ class CheckpointService {
     const id = this.#nextId++;
     const { checkpoints, writes } = this.#threads();
     checkpoints.postMessage({ op: 'add', id, file, rounds: true, intervalMs, truncateAt: TRUNCATE_AT_BYTES, quietMs });
-    writes.postMessage({ op: 'add', id, file, rounds: false, backstopPages: BACKSTOP_PAGES });
+    writes.postMessage({ op: 'add', id, file, rounds: false, backstopPages: BACKSTOP_PAGES, cacheKiB: WRITER_CACHE_KIB });
     return id;
   }
 
@@ -315,6 +322,9 @@ parentPort.on('message', (m) => {
       db.pragma('busy_timeout = 0');
       // The writing thread's commits checkpoint only past the backstop, as the server's do.
       if (!m.rounds) db.pragma('wal_autocheckpoint = ' + m.backstopPages);
+      // It appends and updates recent rows: a few pages of each table and index. The driver's
+      // default (16 MB) fills with every page it ever wrote while nothing else writes.
+      if (!m.rounds) db.pragma('cache_size = ' + -m.cacheKiB);
       const s = { db, wal: m.file + '-wal', intervalMs: m.intervalMs, truncateAt: m.truncateAt, quietMs: m.quietMs, lastCopied: -1, lastVersion: -1, changedAt: Date.now(), timer: null };
       stores.set(m.id, s);
       if (m.rounds) s.timer = setTimeout(round, m.intervalMs, s);
@@ -341,11 +351,15 @@ parentPort.on('message', (m) => {
         }
         // A Buffer arrives as a plain Uint8Array; bound as one it would not be a blob.
         const params = st.params.map((v) => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v));
-        if (p.reader) return p.all(...params);
-        p.run(...params);
-        return [];
+        const rows = p.reader ? p.all(...params) : [];
+        const count = p.reader ? rows.length : p.run(...params).changes;
+        // Thrown inside the transaction: inTransaction rolls it back.
+        if (st.expectRows !== undefined && count !== st.expectRows) {
+          throw Object.assign(new Error('a statement affected ' + count + ' rows instead of ' + st.expectRows + '; nothing was written'), { code: 'STATEMENTS_NOT_APPLIED' });
+        }
+        return rows;
       });
-    }, true);
+    }, m.durable !== false);
   } else if (m.op === 'remove') {
     const s = stores.get(m.id);
     stores.delete(m.id);

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db } from '../db.js';
 import type { DialectCaps } from '../dialects/caps.js';
 import type { Selectable } from 'kysely';
@@ -6,7 +6,8 @@ import type { Database, DeliveryStatus, DeliveryTable } from '../schema.js';
 import { insertReceivedMany, type ReceivedRecord } from './message-repo.js';
 import { appendOrMergeTrace, appendTrace, type TraceEvent } from './trace-repo.js';
 import { storeInMailbox, type MailboxEntry } from './mailbox-repo.js';
-import { rowIndexes, runCompiledRows } from '../compiled-once.js';
+import { recordStatements, rowIndexes, rowSlices, runCompiledRows } from '../compiled-once.js';
+import type { ThreadStatement } from '../chunk-write.js';
 
 export interface DeliveryRow {
   readonly id: number;
@@ -192,6 +193,44 @@ export async function completeIn(trx: Transaction<Database>, inputs: readonly At
 }
 
 /**
+ * Whether `completionStatements` can take a completion: one that adds no mail (a DSN), no
+ * mailbox entry and merges no trace line, so nothing it writes depends on what it reads.
+ * Most are: a delivery, a deferral, a hold.
+ */
+export function compilesAhead(input: AttemptCompletion): boolean {
+  return input.newMessages.length === 0 && (input.mailbox?.length ?? 0) === 0 && !input.trace.some((e) => e.merge);
+}
+
+/**
+ * `completeIn` for completions that all `compilesAhead`, as statements compiled here to run
+ * elsewhere (the store's thread, see StoreWriter) without reading what they did. Each UPDATE
+ * of results expects every one of its rows to change: if a claim is gone (a lease that
+ * expired, a delivery taken over or deleted), the thread rolls the whole batch back and it is
+ * run by `completeIn`, which records the others. Null for a batch that names a delivery twice
+ * (`completeIn` updates it in rounds).
+ */
+export async function completionStatements(db: Db, inputs: readonly AttemptCompletion[]): Promise<ThreadStatement[] | null> {
+  const rows = inputs.flatMap((input) => input.results.map((r) => resultRow(input, r)));
+  if (new Set(rows.map((r) => r[0])).size !== rows.length) return null;
+  const recorder = db as unknown as Kysely<never>;
+  const slices = rowSlices(rows.length);
+  const updates = await recordStatements(recorder, (trx) => updateResults(trx as unknown as Transaction<Database>, rows));
+  if (updates.length !== slices.length) throw new Error(`${updates.length} statements for ${slices.length} slices of results`);
+  const trace = await recordStatements(recorder, (trx) =>
+    appendTrace(
+      trx as unknown as Transaction<Database>,
+      inputs.flatMap((input) => input.trace),
+    ),
+  );
+  return [...updates.map((st, i) => ({ ...st, expectRows: slices[i]! })), ...trace];
+}
+
+/** A result as the row `updateResults` binds: (id, owner, status, attempts, next attempt, reply, now). */
+function resultRow(input: AttemptCompletion, r: AttemptResult): unknown[] {
+  return [r.id, input.owner, r.status, r.attempts, r.nextAttemptAt, r.lastReply, input.now];
+}
+
+/**
  * The results of all inputs, each row only under its input's claim; says for each input
  * whether any of its rows changed. One statement for a batch: a delivery appears at most
  * once in it, since RETURNING can name only the updated row (its claim is gone by then);
@@ -202,7 +241,7 @@ async function recordResults(trx: Transaction<Database>, inputs: readonly Attemp
   const changed = inputs.map(() => false);
   let rounds: { input: number; row: unknown[] }[] = [];
   for (const [i, input] of inputs.entries()) {
-    for (const r of input.results) rounds.push({ input: i, row: [r.id, input.owner, r.status, r.attempts, r.nextAttemptAt, r.lastReply, input.now] });
+    for (const r of input.results) rounds.push({ input: i, row: resultRow(input, r) });
   }
   while (rounds.length > 0) {
     const seen = new Set<unknown>();
