@@ -6,7 +6,7 @@
 export interface ChunkWrite {
   readonly blobId: string;
   readonly firstSeq: number;
-  /** Each chunk as the pieces it arrived in: the thread joins them (a copy the event loop does not make). */
+  /** Each chunk as the pieces it arrived in: joined once, into memory handed to the thread (dialects/checkpointer.ts). */
   readonly chunks: readonly (readonly Buffer[])[];
   /** The spool mark that goes with the blob's first chunks, or null once it is written. */
   readonly spoolMark: { readonly owner: string; readonly startedAt: number } | null;

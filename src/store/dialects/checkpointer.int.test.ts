@@ -237,12 +237,11 @@ describe("the server's checkpoints on a thread of their own", () => {
       const dataDir = path.join(dir, 'writes');
       const store = await openStore({ dataDir }, { relaxed: true });
       expect(store.writeChunks).not.toBeNull();
-      await store.writeChunks!({
-        blobId: 'w1',
-        firstSeq: 1,
-        chunks: [[chunk(1)], [chunk(2).subarray(0, 1000), chunk(2).subarray(1000)]],
-        spoolMark: { owner: 'test/1', startedAt: 5 },
-      });
+      const pieces = [[chunk(1)], [chunk(2).subarray(0, 1000), chunk(2).subarray(1000)]];
+      await store.writeChunks!({ blobId: 'w1', firstSeq: 1, chunks: pieces, spoolMark: { owner: 'test/1', startedAt: 5 } });
+      // What is handed to the thread is a copy: the caller's pieces are whole and unchanged.
+      expect(pieces.map((c) => c.map((p) => p.length))).toEqual([[256 * 1024], [1000, 256 * 1024 - 1000]]);
+      expect(Buffer.concat(pieces[1]!).equals(chunk(2))).toBe(true);
       const seen = await store.db.selectFrom('blob_chunks').select(['seq', 'data']).where('blob_id', '=', 'w1').orderBy('seq').execute();
       expect(seen.map((r) => r.seq)).toEqual([1, 2]);
       expect(Buffer.from(seen[1]!.data).equals(chunk(2))).toBe(true);

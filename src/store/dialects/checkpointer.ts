@@ -121,17 +121,24 @@ class CheckpointService {
   }
 
   write(id: number, w: ChunkWrite): Promise<void> {
-    return this.#request({
-      op: 'write',
-      id,
-      blobId: w.blobId,
-      firstSeq: w.firstSeq,
-      chunks: w.chunks,
-      spoolMark: w.spoolMark,
-    }).then(() => undefined);
+    // Each chunk joined into memory of its own and handed over, not cloned: cloning copied the
+    // pieces into the message (a buffer grown as it filled) and again out of it on the thread,
+    // about 1 ms per MiB on the event loop alone; this is one copy, without the message's.
+    const chunks = w.chunks.map(joinedAlone);
+    return this.#request(
+      {
+        op: 'write',
+        id,
+        blobId: w.blobId,
+        firstSeq: w.firstSeq,
+        chunks,
+        spoolMark: w.spoolMark,
+      },
+      chunks.map((c) => c.buffer as ArrayBuffer),
+    ).then(() => undefined);
   }
 
-  #request(message: Record<string, unknown>): Promise<unknown> {
+  #request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> {
     const worker = this.#writes;
     if (!worker) return Promise.reject(new ThreadUnavailable('the store thread is not running'));
     const req = this.#nextWrite++;
@@ -139,7 +146,7 @@ class CheckpointService {
       this.#writing.set(req, { resolve, reject });
       // While a write is waited for, the thread holds the process like any other I/O.
       if (this.#writing.size === 1) worker.ref();
-      worker.postMessage({ ...message, req, busyWaitMs: WRITE_BUSY_WAIT_MS });
+      worker.postMessage({ ...message, req, busyWaitMs: WRITE_BUSY_WAIT_MS }, transfer);
     });
   }
 
@@ -232,6 +239,16 @@ class CheckpointService {
 }
 
 const service = new CheckpointService();
+
+/** A chunk's pieces in one buffer whose memory is its own alone (so it can be transferred). */
+function joinedAlone(pieces: readonly Buffer[]): Uint8Array {
+  let size = 0;
+  for (const p of pieces) size += p.length;
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const p of pieces) at += p.copy(out, at);
+  return out;
+}
 
 /**
  * The thread, as a CommonJS script (no file of its own to find in the bundle). Per store: a
@@ -334,10 +351,8 @@ parentPort.on('message', (m) => {
       s.insertChunk ??= s.db.prepare('insert into blob_chunks (blob_id, seq, data) values (?, ?, ?)');
       s.insertMark ??= s.db.prepare('insert into spool (blob_id, owner, started_at) values (?, ?, ?)');
       if (m.spoolMark) s.insertMark.run(m.blobId, m.spoolMark.owner, m.spoolMark.startedAt);
-      m.chunks.forEach((parts, i) => {
-        const bufs = parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
-        s.insertChunk.run(m.blobId, m.firstSeq + i, bufs.length === 1 ? bufs[0] : Buffer.concat(bufs));
-      });
+      // Each chunk arrives as one Uint8Array over memory of its own: a Buffer over it, no copy.
+      m.chunks.forEach((c, i) => s.insertChunk.run(m.blobId, m.firstSeq + i, Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
     });
   } else if (m.op === 'run') {
     inTransaction(m, (s) => {
