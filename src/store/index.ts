@@ -39,7 +39,6 @@ export {
 export { configSavesInThisProcess, listConfigVersions, loadConfigTexts, loadConfigVersion, loadCurrentConfig, saveConfigVersion } from './repos/config-repo.js';
 export {
   claimDue,
-  completeMany,
   countByStatus,
   isHeld,
   latestDeliveryTo,
@@ -51,10 +50,9 @@ export {
   releaseLeases,
   renewLeases,
   resolveHeld,
-  type AttemptCompletion,
-  type AttemptResult,
   type DeliveryRow,
 } from './repos/delivery-repo.js';
+export { completeMany, type AttemptCompletion, type AttemptResult } from './repos/completion-repo.js';
 export { listMailbox, storeInMailbox, type MailboxEntry } from './repos/mailbox-repo.js';
 export {
   contentOf,

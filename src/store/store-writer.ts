@@ -3,7 +3,7 @@ import { StatementsNotApplied, ThreadUnavailable } from './chunk-write.js';
 import { recordStatements } from './compiled-once.js';
 import type { StoreHandle } from './db.js';
 import { GroupCommit } from './group-commit.js';
-import { compilesAhead, completeIn, completionStatements, type AttemptCompletion } from './repos/delivery-repo.js';
+import { compilesAhead, completeIn, completionStatements, type AttemptCompletion } from './repos/completion-repo.js';
 import { deliveryIdsOf, insertReceivedMany, type ReceivedRecord } from './repos/message-repo.js';
 import type { Database } from './schema.js';
 
